@@ -1,0 +1,22 @@
+// How channels (webhook, REPL, web console) run turns: they hand a BotRequest and a user key to a
+// TurnExecutor, which serialises per user, loads state, runs the engine in the script host, commits.
+import type { BotRequest, TurnResult } from "../engine/types.js";
+
+export interface TurnOptions {
+  deadlineMs?: number; // answer with an error rather than nothing after this long
+  newSession?: boolean; // SmartApp payload.new_session: start a fresh $session
+  messageId?: string; // for idempotent retries
+  /** Serialise the channel answer inside the transaction so a retried messageId returns it. */
+  render?: (result: TurnResult) => string;
+}
+
+export interface TurnOutcome {
+  result: TurnResult;
+  body?: string; // render(result), or the cached answer of a retried messageId
+  cached: boolean;
+}
+
+export interface TurnExecutor {
+  run(userKey: string, request: BotRequest, options?: TurnOptions): Promise<TurnOutcome>;
+  close(): Promise<void>;
+}

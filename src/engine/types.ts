@@ -1,0 +1,92 @@
+// The dialog engine's inputs and outputs. The engine is pure: a turn takes (project, request, stored
+// state) and returns (replies, new state, effects); I/O, time and randomness come through HostServices.
+import type { SourcePos } from "../dsl/ast.js";
+
+/** What a channel (webhook, REPL, XML test) hands to the engine: JAICP's BotRequest. */
+export interface BotRequest {
+  query?: string; // text request ($request.query)
+  event?: string; // event request ($request.event)
+  targetState?: string; // direct target (test <request>, zb-common new session)
+  timeout?: boolean; // fire the pending timeout (test <timeout/>)
+  data?: Record<string, unknown>; // $request.data: eventData, targetState, newSession, smartRandom, offset…
+  intent?: { path: string; score?: number; slots?: Record<string, unknown>; answer?: string }; // from the channel's NLU
+  channelType?: string; // default "smartapp"
+  channelUserId?: string;
+  botId?: string;
+  questionId?: string; // per request id (the SmartApp messageId as a string)
+  language?: string;
+  rawRequest?: unknown; // the whole channel payload
+  userFrom?: Record<string, unknown>;
+}
+
+/** Everything persisted per user between turns. Plain JSON. */
+export interface UserState {
+  session: Record<string, unknown>; // $session (the engine keeps contextPath also as $session.contextPath)
+  client: Record<string, unknown>; // $client
+  contextPath: string; // "/" for a new dialog
+  sessionId?: string; // changes on startSession / stopSession / newSession
+  lastButtons?: Record<string, string>; // normalised button text -> absolute transition path
+  pendingTimeout?: { interval: number; targetState: string; setAt: number };
+  contextHistory?: string[];
+}
+
+export const emptyUserState = (): UserState => ({ session: {}, client: {}, contextPath: "/" });
+
+/** One reply in $response.replies (spec dsl.md §6). `state` is stamped by the engine. */
+export interface Reply {
+  type: string; // text | buttons | inlineButtons | image | audio | video | location | card | cardList | raw | timeout | switch | …
+  state?: string;
+  [field: string]: unknown;
+}
+
+export type TurnErrorKind = "script" | "dialog" | "limit" | "timeout" | "internal";
+
+export interface TurnResult {
+  replies: Reply[]; // $response.replies after postProcess
+  response: Record<string, unknown>; // the whole $response (replies included), for <responseData>
+  state: UserState; // the new state to commit
+  classifiedState?: string; // where execution started (XML `<a class=…>`)
+  finalState?: string; // the last executed state
+  endSession: boolean; // stopSession/startSession/newSession or $response.endSession: the session ended with this turn
+  newSession?: { message?: string; data?: unknown }; // $reactions.newSession was called
+  timeout?: { interval: number; targetState: string }; // scheduled by this turn
+  mails: Record<string, unknown>[]; // $mail calls (XML <mail>)
+  error?: { kind: TurnErrorKind; message: string; pos?: SourcePos }; // a failure the turn reported (after the error path ran)
+}
+
+/** Outbound HTTP as the script sees it (spec dsl.md §5.7), after URL templating and defaults. */
+export interface HttpRequest {
+  method: string; // upper-case
+  url: string; // absolute, ${} placeholders already substituted
+  headers: Record<string, string>;
+  body?: string; // serialised body (JSON, form or text)
+  timeoutMs: number; // capped at 25 s
+  dataType?: "json" | "xml" | "text";
+}
+
+export interface HttpResponse {
+  status: number; // -1 on transport error or timeout
+  headers: Record<string, string>;
+  body: string;
+  error?: string; // e.g. "Read timed out"
+}
+
+/**
+ * The host side of a turn. Every call is synchronous from the script's point of view: in the server
+ * the worker blocks on an Atomics bridge while the main thread does the I/O; in tests it is a mock.
+ */
+export interface HostServices {
+  http(req: HttpRequest): HttpResponse;
+  /** Other host operations scripts reach synchronously (e.g. "smartpay.createInvoice"). Returns JSON data. */
+  call(op: string, args: unknown): unknown;
+  now(): number; // Unix ms; frozen by <dateTime> in tests
+  random(max: number): number; // integer in [0, max); queued by <random> in tests
+  log(level: "debug" | "info" | "warn" | "error", message: string): void;
+  env(name: string): string | undefined;
+  secret(name: string): string | undefined;
+}
+
+/** A project ready to serve turns: src/engine/index.ts `createEngine(project, services)`. */
+export interface Engine {
+  process(request: BotRequest, state: UserState, options?: { testContext?: Record<string, unknown> }): TurnResult;
+}

@@ -1,0 +1,28 @@
+// One storage interface for user dialog state; adapters: memory, sqlite (default), redis.
+import type { UserState } from "../engine/types.js";
+
+/** What a turn commits: the new state and, for idempotent retries, the answer sent for that messageId. */
+export interface Commit {
+  state: UserState;
+  answer?: { messageId: string; body: string }; // body = the serialised response
+}
+
+export interface SessionStore {
+  readonly kind: "memory" | "sqlite" | "redis";
+  /**
+   * Run `turn` with exclusive access to the user's record: turns of one user never overlap, in this
+   * process and (redis) across processes. The commit is written atomically only when `turn` resolves;
+   * if it throws, nothing is written.
+   */
+  transact<T>(userKey: string, turn: (current: UserState | undefined) => Promise<{ commit: Commit; result: T }>): Promise<T>;
+  load(userKey: string): Promise<UserState | undefined>;
+  delete(userKey: string): Promise<void>;
+  /** The answer committed for (user, messageId) within the answer TTL, if any. */
+  cachedAnswer(userKey: string, messageId: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  answerTtlSec?: number; // how long a repeated messageId returns the stored answer (default 300)
+  lockTtlMs?: number; // redis: lock lease (default 10000)
+}
