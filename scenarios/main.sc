@@ -1,0 +1,149 @@
+# Demo shop: browse the catalog, fill a cart, pay with SmartPay, list what was bought.
+# The payment follows SmartApp Code's five steps: cart -> invoice -> pay dialog -> PAY_DIALOG_FINISHED
+# -> status check. The dialog's response_code is only a hint; the invoice status decides.
+
+require: catalog.csv
+    name = Items
+    var = $Catalog
+require: shop.js
+
+patterns:
+    $Item = $entity<Items>
+    $Buy = (~купить|~добавить|~положить|хочу|давай*|еще|ещё)
+
+theme: /
+
+    state: Start
+        q!: $regex</start>
+        q!: * (привет*|здравствуй*|начать|старт|меню) *
+        script:
+            $session.sessionStarted = $session.sessionStarted || $jsapi.currentTime();
+        a: Добро пожаловать в магазин «{{$injector.shopName}}»! Продаём слонов, жирафов и зебр.
+        buttons:
+            "Каталог" -> /Catalog
+            "Корзина" -> /Cart
+            "Мои покупки" -> /Purchases
+
+    state: Catalog
+        q!: * (каталог|ассортимент|что (есть|продаете|продаёте)) *
+        a: У нас есть: {{catalogList()}}. Кого добавить в корзину?
+
+    state: AddItem
+        q!: * $Buy * $Item *
+        q!: [$Buy] $Item
+        script:
+            $temp.item = addToCart($parseTree._Item);
+        a: Добавил: {{$temp.item.name}}. В корзине: {{cartSummary()}} на {{formatRub(cartTotal())}}.
+        buttons:
+            "Оформить заказ" -> /Checkout
+            "Каталог" -> /Catalog
+
+    state: Cart
+        q!: * (~корзина|что я (выбрал*|заказал*)) *
+        if: cartIsEmpty()
+            a: Корзина пуста.
+        else:
+            a: В корзине: {{cartSummary()}}. Итого {{formatRub(cartTotal())}}.
+            buttons:
+                "Оформить заказ" -> /Checkout
+                "Очистить корзину" -> /ClearCart
+
+    state: ClearCart
+        q!: * (очисти*|~удалить все|~удалить всё) *
+        script:
+            $session.cart = {};
+        a: Корзина очищена.
+
+    state: Checkout
+        q!: * (оформ*|~оплатить|~заплатить|~оплата) *
+        if: cartIsEmpty()
+            a: Корзина пуста — сначала выберите товар.
+            go!: /Catalog
+        script:
+            var res = createInvoice();
+            if (!res.invoice_id) {
+                $temp.reason = (res.error && res.error.user_message) || "сервис оплаты недоступен";
+                $reactions.transition("/Checkout/Failed");
+                return;
+            }
+            $session.invoiceId = res.invoice_id;
+            $reactions.pay($session.invoiceId);
+        a: Открываю оплату: {{formatRub(cartTotal())}}.
+
+        state: Failed
+            a: Не получилось выставить счёт: {{$temp.reason}}.
+
+    state: PayDialogFinished
+        event!: PAY_DIALOG_FINISHED
+        script:
+            var code = $request.data.eventData.payment_response.response_code;
+            $session.payCode = code;
+            if (code === 3) {
+                $reactions.transition("/Payment/Busy");
+            } else if (code === 4) {
+                $reactions.transition("/Payment/Expired");
+            } else if (code === 5) {
+                $reactions.transition("/Payment/Rejected");
+            } else if (code === 7) {
+                $reactions.transition("/Payment/Unavailable");
+            } else {
+                // 0 success, 1 error, 2 closed, 6 unknown: the invoice may be paid either way.
+                $reactions.transition("/Payment/Check");
+            }
+
+    state: Payment
+
+        state: Check
+            script:
+                var s = $payment.checkPayment($session.invoiceId);
+                $temp.status = s.invoice_status;
+                if (s.invoice_status === "confirmed" || s.invoice_status === "paid") {
+                    $session.cart = {};
+                    $reactions.transition("/Payment/Paid");
+                } else if (s.invoice_status === "cancelled") {
+                    $reactions.transition("/Payment/Rejected");
+                } else if (!s.invoice_status) {
+                    $temp.reason = (s.error && s.error.user_message) || "нет ответа";
+                    $reactions.transition("/Payment/Unknown");
+                }
+            a: Оплата не завершена (статус счёта: {{$temp.status}}). Корзина сохранена — можно попробовать ещё раз.
+            buttons:
+                "Оплатить" -> /Checkout
+
+        state: Paid
+            a: Оплата прошла, спасибо за покупку!
+            buttons:
+                "Мои покупки" -> /Purchases
+
+        state: Busy
+            a: Сейчас открыта другая оплата. Завершите её и попробуйте снова.
+
+        state: Expired
+            a: Время на оплату истекло. Оформите заказ заново.
+            buttons:
+                "Оформить заказ" -> /Checkout
+
+        state: Rejected
+            a: Платёж отклонён. Попробуйте другой способ оплаты.
+            buttons:
+                "Оплатить" -> /Checkout
+
+        state: Unavailable
+            a: Оплата недоступна на этом устройстве.
+
+        state: Unknown
+            a: Не удалось узнать статус оплаты: {{$temp.reason}}.
+
+    state: Purchases
+        q!: * (мои покупки|покупки|что я купил*) *
+        script:
+            var r = $payment.getUserItems(undefined, {page: 0, size: 20, sort: "ASC", sortField: "item_code"});
+            $temp.items = (r && r.items) || [];
+        if: $temp.items.length === 0
+            a: Покупок пока нет.
+        else:
+            a: Ваши покупки: {{_.map($temp.items, function (i) { return i.name + " × " + ((i.quantities && i.quantities.quantity_value) || 1); }).join(", ")}}.
+
+    state: NoMatch || noContext = true
+        event!: noMatch
+        a: Не понял. Скажите «каталог», «корзина» или назовите животное.

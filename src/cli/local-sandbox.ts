@@ -1,0 +1,16 @@
+// The SmartPay sandbox that `serve` and `chat` start when no real SmartPay is configured.
+import { startSandbox } from "../payments/sandbox/server.js";
+
+export const SANDBOX_TOKEN = "sandbox-token";
+
+export interface LocalSandbox {
+  url: string;
+  payments: { baseUrl: string; token: string };
+  close(): Promise<void>;
+}
+
+export async function startLocalSandbox(opts: { port: number; host: string }): Promise<LocalSandbox> {
+  const token = process.env.SMARTPAY_TOKEN ?? SANDBOX_TOKEN;
+  const sb = await startSandbox({ port: opts.port, host: opts.host, tokens: [token] });
+  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token }, close: () => sb.close() };
+}

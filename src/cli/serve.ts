@@ -1,0 +1,42 @@
+// `smartapp serve`: the project as a SmartApp API webhook, with the SmartPay sandbox beside it unless
+// a real SmartPay is configured.
+import { startRuntime, type StoreKind } from "../runtime/runtime.js";
+import { startWebhookServer } from "../channels/smartapp/server.js";
+import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  store?: StoreKind;
+  path: string;
+  sandbox: boolean;
+  sandboxPort: number;
+  modules: string[];
+}
+
+export async function serve(dir: string, opts: ServeOptions): Promise<void> {
+  const log = (level: string, message: string) => process.stderr.write(JSON.stringify({ level, msg: message, time: Date.now() }) + "\n");
+  let sandbox: LocalSandbox | undefined;
+  if (opts.sandbox && !process.env.SMARTPAY_URL) sandbox = await startLocalSandbox({ port: opts.sandboxPort, host: opts.host });
+  const runtime = await startRuntime({
+    dir,
+    modules: opts.modules,
+    store: opts.store,
+    payments: sandbox?.payments,
+    log,
+  });
+  const server = await startWebhookServer({ executor: runtime.executor, port: opts.port, host: opts.host, path: opts.path });
+  const name = runtime.project.config.name ?? runtime.project.dir;
+  process.stdout.write(
+    `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${runtime.store.kind}, workers: ${runtime.pool.size})\n` +
+      (sandbox ? `smartapp: SmartPay sandbox at ${sandbox.url}/smartpay/v1 (set SMARTPAY_URL to use a real SmartPay)\n` : ""),
+  );
+  const stop = async () => {
+    process.stdout.write("smartapp: shutting down, finishing turns in flight\n");
+    await server.close();
+    await runtime.close();
+    await sandbox?.close();
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+}

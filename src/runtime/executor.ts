@@ -1,0 +1,82 @@
+// The turn executor every channel uses: per-user serialisation and commit (the session store), the
+// turn itself (a worker from the pool), and the platform's error path when a worker dies mid-turn.
+import { randomUUID } from "node:crypto";
+import type { TurnExecutor, TurnOptions, TurnOutcome } from "../channels/types.js";
+import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
+import { emptyUserState } from "../engine/types.js";
+import type { ChatbotConfig } from "../project/model.js";
+import type { SessionStore } from "../storage/types.js";
+import { TurnCrash, type WorkerPool } from "./worker-pool.js";
+
+export interface ExecutorOptions {
+  pool: WorkerPool;
+  store: SessionStore;
+  config: ChatbotConfig; // for messages.onError when a turn dies with its worker
+  onStoreLatency?: (ms: number) => void;
+}
+
+export class RuntimeExecutor implements TurnExecutor {
+  constructor(private readonly opts: ExecutorOptions) {}
+
+  async run(userKey: string, request: BotRequest, options: TurnOptions = {}): Promise<TurnOutcome> {
+    const { store, pool } = this.opts;
+    if (options.messageId) {
+      const cached = await this.timed(() => store.cachedAnswer(userKey, options.messageId!));
+      if (cached !== undefined) return { result: cachedResult(), body: cached, cached: true };
+    }
+    return store.transact(userKey, async (current) => {
+      let state = current ?? emptyUserState();
+      if (options.newSession && current) state = startFresh(state);
+      let result: TurnResult;
+      try {
+        result = await pool.run(request, state);
+      } catch (err) {
+        if (!(err instanceof TurnCrash)) throw err;
+        // The worker is gone: nothing of the turn is committed; the user gets the project's error message.
+        result = crashResult(state, err, this.opts.config, request.language);
+      }
+      const body = options.render?.(result);
+      const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
+      return { commit: { state: result.state, answer }, result: { result, body, cached: false } };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.opts.pool.close();
+    await this.opts.store.close();
+  }
+
+  private async timed<T>(fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.opts.onStoreLatency?.(performance.now() - t0);
+    }
+  }
+}
+
+/** SmartApp `new_session: true`: a fresh $session and context; $client stays. */
+function startFresh(state: UserState): UserState {
+  return { session: {}, client: state.client, contextPath: "/", sessionId: randomUUID() };
+}
+
+function cachedResult(): TurnResult {
+  return { replies: [], response: { replies: [] }, state: emptyUserState(), endSession: false, mails: [] };
+}
+
+/** messages.onError (localised by request language) as the only reply; the state is left as it was. */
+export function crashResult(state: UserState, err: TurnCrash, config: ChatbotConfig, language?: string): TurnResult {
+  const onError = config.messages?.onError;
+  const lang = (language ?? "").slice(0, 2);
+  const text = onError?.locales?.[lang] ?? onError?.defaultMessage ?? onError?.defaultMessages?.[0];
+  const replies = text ? [{ type: "text", text, state: state.contextPath }] : [];
+  return {
+    replies,
+    response: { replies },
+    state,
+    endSession: false,
+    mails: [],
+    error: { kind: err.kind === "internal" ? "internal" : "limit", message: err.message },
+  };
+}

@@ -1,0 +1,28 @@
+// What a worker's synchronous host calls do on the main thread: outbound HTTP for `$http`, SmartPay
+// for `$payment`. One table, so adding a host service is one entry.
+import type { Project } from "../project/model.js";
+import type { HttpRequest } from "../engine/types.js";
+import type { HostCallHandler } from "./sync-bridge.js";
+import { performHttp } from "./outbound-http.js";
+import { createPaymentOps } from "../payments/host-ops.js";
+
+export interface HostCallConfig {
+  project: Project;
+  payments?: { baseUrl?: string; storeUrl?: string; token?: string };
+  log?: (level: string, message: string) => void;
+}
+
+export function createHostCalls(cfg: HostCallConfig): HostCallHandler {
+  const payments = createPaymentOps({
+    baseUrl: cfg.payments?.baseUrl ?? process.env.SMARTPAY_URL,
+    storeUrl: cfg.payments?.storeUrl,
+    token: cfg.payments?.token ?? process.env.SMARTPAY_TOKEN,
+    injector: cfg.project.injector,
+    log: cfg.log,
+  });
+  return async (op, args) => {
+    if (op === "http") return performHttp(args as HttpRequest);
+    if (op.startsWith("payment.")) return payments(op, args);
+    throw new Error(`unknown host call: ${op}`);
+  };
+}

@@ -1,0 +1,69 @@
+// Composition root for a running smartapp: the project (validated on the main thread), the session
+// store, the worker pool with its host calls, and the executor channels talk to.
+import path from "node:path";
+import { loadProject } from "../project/loader.js";
+import type { Project } from "../project/model.js";
+import { createStore } from "../storage/index.js";
+import type { SessionStore } from "../storage/types.js";
+import { RuntimeExecutor } from "./executor.js";
+import { WorkerPool } from "./worker-pool.js";
+import { createHostCalls, type HostCallConfig } from "./host-calls.js";
+
+export type StoreKind = "memory" | "sqlite" | "redis";
+
+export interface RuntimeOptions {
+  dir: string;
+  modules?: string[];
+  store?: StoreKind; // default sqlite, or redis when REDIS_URL is set
+  storePath?: string;
+  redisUrl?: string;
+  minWorkers?: number;
+  maxWorkers?: number;
+  memoryMb?: number;
+  cpuMs?: number;
+  payments?: HostCallConfig["payments"];
+  log?: (level: string, message: string) => void;
+  onStoreLatency?: (ms: number) => void;
+}
+
+export interface Runtime {
+  project: Project;
+  store: SessionStore;
+  pool: WorkerPool;
+  executor: RuntimeExecutor;
+  close(): Promise<void>;
+}
+
+export function defaultStoreKind(): StoreKind {
+  return process.env.REDIS_URL ? "redis" : "sqlite";
+}
+
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const dir = path.resolve(opts.dir);
+  const modules = opts.modules ?? [];
+  const project = loadProject(dir, { modules });
+  const store = createStore(opts.store ?? defaultStoreKind(), {
+    projectDir: dir,
+    path: opts.storePath,
+    redisUrl: opts.redisUrl,
+  });
+  const hostCall = createHostCalls({ project, payments: opts.payments, log: opts.log });
+  let pool: WorkerPool;
+  try {
+    pool = await WorkerPool.start({
+      projectDir: dir,
+      modules,
+      hostCall,
+      minWorkers: opts.minWorkers,
+      maxWorkers: opts.maxWorkers,
+      memoryMb: opts.memoryMb,
+      cpuMs: opts.cpuMs,
+      log: opts.log,
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const executor = new RuntimeExecutor({ pool, store, config: project.config, onStoreLatency: opts.onStoreLatency });
+  return { project, store, pool, executor, close: () => executor.close() };
+}

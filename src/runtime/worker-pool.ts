@@ -1,0 +1,206 @@
+// A pool of turn workers. Each worker holds its own copy of the loaded project and script realm, so a
+// turn blocked on I/O, a runaway loop or a memory bomb costs one worker, never the server.
+import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
+import { createBridge, serveBridge, type HostCallHandler } from "./sync-bridge.js";
+import type { TurnMessage, WorkerInit, WorkerMessage } from "./protocol.js";
+
+export interface PoolOptions {
+  projectDir: string;
+  modules?: string[];
+  hostCall: HostCallHandler;
+  minWorkers?: number; // started up front (default 2)
+  maxWorkers?: number; // grown to when every worker is busy (default max(4, 2 × cores))
+  memoryMb?: number; // old-generation heap limit per worker (default 256)
+  cpuMs?: number; // per script call, enforced inside the realm
+  hardTimeoutMs?: number; // a turn still running after this is killed with its worker (default 60 s)
+  secrets?: Record<string, string>;
+  log?: (level: string, message: string) => void;
+}
+
+/** Why a turn did not finish inside its worker. */
+export class TurnCrash extends Error {
+  constructor(
+    readonly kind: "memory" | "timeout" | "internal",
+    message: string,
+  ) {
+    super(message);
+    this.name = "TurnCrash";
+  }
+}
+
+interface Job {
+  request: BotRequest;
+  state: UserState;
+  options?: TurnMessage["options"];
+  resolve: (r: TurnResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  loaded: boolean; // a worker that never loaded the project is not replaced (it would fail again)
+  job?: Job & { id: number; timer?: NodeJS.Timeout };
+}
+
+// Under vitest the sources are TypeScript; workers then need tsx to load them.
+const fromSources = import.meta.url.endsWith(".ts");
+const workerFile = new URL(fromSources ? "./turn-worker.ts" : "./turn-worker.js", import.meta.url);
+const workerExecArgv = fromSources ? ["--import", "tsx"] : [];
+
+export class WorkerPool {
+  private slots: Slot[] = [];
+  private queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+  private readonly min: number;
+  private readonly max: number;
+
+  private constructor(private readonly opts: PoolOptions) {
+    this.min = Math.max(1, opts.minWorkers ?? 2);
+    this.max = Math.max(this.min, opts.maxWorkers ?? Math.max(4, 2 * availableParallelism()));
+  }
+
+  /** Start the pool; rejects with the project's load error if the first worker cannot load it. */
+  static async start(opts: PoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(opts);
+    const first = pool.spawn();
+    try {
+      await first.ready;
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    for (let i = 1; i < pool.min; i++) pool.spawn();
+    await Promise.all(pool.slots.map((s) => s.ready));
+    return pool;
+  }
+
+  run(request: BotRequest, state: UserState, options?: TurnMessage["options"]): Promise<TurnResult> {
+    if (this.closed) return Promise.reject(new Error("worker pool is closed"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, state, options, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new Error("worker pool is closed"));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.slots = [];
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => !s.job);
+      if (!slot) {
+        if (this.slots.length >= this.max) return;
+        slot = this.spawn();
+      }
+      const job = this.queue.shift()!;
+      this.assign(slot, job);
+    }
+  }
+
+  private assign(slot: Slot, job: Job): void {
+    const id = this.nextId++;
+    slot.job = { ...job, id };
+    const hard = this.opts.hardTimeoutMs ?? 60_000;
+    slot.job.timer = setTimeout(() => this.fail(slot, new TurnCrash("timeout", `turn exceeded ${hard} ms`)), hard);
+    slot.ready.then(
+      () => {
+        if (slot.job?.id !== id) return;
+        const msg: TurnMessage = { type: "turn", id, request: job.request, state: job.state, options: job.options };
+        slot.worker.postMessage(msg);
+      },
+      () => undefined, // a failed start is reported through fail()
+    );
+  }
+
+  private spawn(): Slot {
+    const bridge = createBridge();
+    const init: WorkerInit = {
+      projectDir: this.opts.projectDir,
+      modules: this.opts.modules ?? [],
+      cpuMs: this.opts.cpuMs,
+      secrets: this.opts.secrets ?? {},
+    };
+    const worker = new Worker(workerFile, {
+      workerData: { ...init, bridge: bridge.worker },
+      transferList: [bridge.worker.port],
+      execArgv: workerExecArgv,
+      resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb ?? 256 },
+    });
+    serveBridge(bridge.main, this.opts.hostCall);
+    let markReady!: () => void;
+    let markFailed!: (e: Error) => void;
+    const ready = new Promise<void>((res, rej) => {
+      markReady = res;
+      markFailed = rej;
+    });
+    ready.catch(() => undefined);
+    const slot: Slot = { worker, ready, loaded: false };
+    this.slots.push(slot);
+
+    worker.on("message", (msg: WorkerMessage) => {
+      switch (msg.type) {
+        case "ready":
+          slot.loaded = true;
+          markReady();
+          break;
+        case "loadError":
+          markFailed(new Error(msg.error));
+          this.fail(slot, new Error(msg.error));
+          break;
+        case "log":
+          this.opts.log?.(msg.level, msg.message);
+          break;
+        case "result":
+        case "failed": {
+          const job = slot.job;
+          if (!job || job.id !== msg.id) return;
+          clearTimeout(job.timer);
+          slot.job = undefined;
+          if (msg.type === "result") job.resolve(msg.result);
+          else job.reject(new TurnCrash("internal", msg.error));
+          this.dispatch();
+          break;
+        }
+      }
+    });
+    worker.on("error", (err: Error & { code?: string }) => {
+      const kind = err.code === "ERR_WORKER_OUT_OF_MEMORY" ? "memory" : "internal";
+      markFailed(err);
+      this.fail(slot, new TurnCrash(kind, kind === "memory" ? "Memory limit exceeded" : err.message));
+    });
+    worker.on("exit", () => {
+      markFailed(new Error("worker exited"));
+      this.fail(slot, new TurnCrash("internal", "worker exited"));
+    });
+    return slot;
+  }
+
+  /** Drop a broken worker, fail its turn, and keep the pool at its minimum size. */
+  private fail(slot: Slot, err: Error): void {
+    const idx = this.slots.indexOf(slot);
+    if (idx < 0) return;
+    this.slots.splice(idx, 1);
+    const job = slot.job;
+    slot.job = undefined;
+    if (job) {
+      clearTimeout(job.timer);
+      job.reject(err);
+    }
+    void slot.worker.terminate();
+    if (this.closed) return;
+    if (slot.loaded && this.slots.length < this.min) this.spawn();
+    this.dispatch();
+  }
+}
