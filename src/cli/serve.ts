@@ -2,6 +2,7 @@
 // a real SmartPay is configured.
 import { startRuntime, type StoreKind } from "../runtime/runtime.js";
 import { startWebhookServer } from "../channels/smartapp/server.js";
+import { WebhookMetrics } from "../channels/smartapp/metrics.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 
 export interface ServeOptions {
@@ -18,14 +19,16 @@ export async function serve(dir: string, opts: ServeOptions): Promise<void> {
   const log = (level: string, message: string) => process.stderr.write(JSON.stringify({ level, msg: message, time: Date.now() }) + "\n");
   let sandbox: LocalSandbox | undefined;
   if (opts.sandbox && !process.env.SMARTPAY_URL) sandbox = await startLocalSandbox({ port: opts.sandboxPort, host: opts.host });
+  const metrics = new WebhookMetrics();
   const runtime = await startRuntime({
     dir,
     modules: opts.modules,
     store: opts.store,
     payments: sandbox?.payments,
     log,
+    onStoreLatency: (ms) => metrics.observeStore(ms, "cachedAnswer"),
   });
-  const server = await startWebhookServer({ executor: runtime.executor, port: opts.port, host: opts.host, path: opts.path });
+  const server = await startWebhookServer({ executor: runtime.executor, metrics, port: opts.port, host: opts.host, path: opts.path });
   const name = runtime.project.config.name ?? runtime.project.dir;
   process.stdout.write(
     `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${runtime.store.kind}, workers: ${runtime.pool.size})\n` +

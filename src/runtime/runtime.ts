@@ -3,13 +3,13 @@
 import path from "node:path";
 import { loadProject } from "../project/loader.js";
 import type { Project } from "../project/model.js";
-import { createStore } from "../storage/index.js";
+import { createStore, defaultStoreKind, type StoreKind } from "../storage/index.js";
 import type { SessionStore } from "../storage/types.js";
 import { RuntimeExecutor } from "./executor.js";
 import { WorkerPool } from "./worker-pool.js";
 import { createHostCalls, type HostCallConfig } from "./host-calls.js";
 
-export type StoreKind = "memory" | "sqlite" | "redis";
+export type { StoreKind };
 
 export interface RuntimeOptions {
   dir: string;
@@ -34,10 +34,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function defaultStoreKind(): StoreKind {
-  return process.env.REDIS_URL ? "redis" : "sqlite";
-}
-
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const dir = path.resolve(opts.dir);
   const modules = opts.modules ?? [];
@@ -46,6 +42,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     projectDir: dir,
     path: opts.storePath,
     redisUrl: opts.redisUrl,
+    prefix: process.env.SMARTAPP_REDIS_PREFIX,
   });
   const hostCall = createHostCalls({ project, payments: opts.payments, log: opts.log });
   let pool: WorkerPool;

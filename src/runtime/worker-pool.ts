@@ -1,10 +1,11 @@
 // A pool of turn workers. Each worker holds its own copy of the loaded project and script realm, so a
 // turn blocked on I/O, a runaway loop or a memory bomb costs one worker, never the server.
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
 import { createBridge, serveBridge, type HostCallHandler } from "./sync-bridge.js";
 import type { TurnMessage, WorkerInit, WorkerMessage } from "./protocol.js";
+import { siblingModule, spawnWorker } from "./spawn-worker.js";
 
 export interface PoolOptions {
   projectDir: string;
@@ -45,10 +46,7 @@ interface Slot {
   job?: Job & { id: number; timer?: NodeJS.Timeout };
 }
 
-// Under vitest the sources are TypeScript; workers then need tsx to load them.
-const fromSources = import.meta.url.endsWith(".ts");
-const workerFile = new URL(fromSources ? "./turn-worker.ts" : "./turn-worker.js", import.meta.url);
-const workerExecArgv = fromSources ? ["--import", "tsx"] : [];
+const workerFile = siblingModule(import.meta.url, "turn-worker");
 
 export class WorkerPool {
   private slots: Slot[] = [];
@@ -132,10 +130,9 @@ export class WorkerPool {
       cpuMs: this.opts.cpuMs,
       secrets: this.opts.secrets ?? {},
     };
-    const worker = new Worker(workerFile, {
+    const worker = spawnWorker(workerFile, {
       workerData: { ...init, bridge: bridge.worker },
       transferList: [bridge.worker.port],
-      execArgv: workerExecArgv,
       resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb ?? 256 },
     });
     serveBridge(bridge.main, this.opts.hostCall);

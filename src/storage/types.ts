@@ -25,4 +25,7 @@ export interface SessionStore {
 export interface StoreOptions {
   answerTtlSec?: number; // how long a repeated messageId returns the stored answer (default 300)
   lockTtlMs?: number; // redis: lock lease (default 10000)
+  lockWaitMs?: number; // redis: give up waiting for another process's lock after this long (default 30000)
+  now?: () => number; // clock (Unix ms) for answer expiry in memory and sqlite; tests inject a fake one
+  sqliteSynchronous?: "NORMAL" | "FULL"; // sqlite: NORMAL (default) survives a killed process, FULL also power loss
 }

@@ -1,0 +1,110 @@
+// SmartApp API message → BotRequest (spec smartapp-api.md §6.1–§6.2, dsl.md §8.1).
+import type { BotRequest } from "../../engine/types.js";
+import { messageIdValue } from "./parse.js";
+import type { SmartAppRequest } from "./types.js";
+
+export interface MapInOptions {
+  /** Which uuid field keys the user's state: `sub` (SberID, stable; falls back to userId) or `userId`. */
+  sessionKey?: "sub" | "userId";
+  /** $request.channelType; the real SmartApp Code value is unknown (spec §6.1), so it is configurable. */
+  channelType?: string;
+  /** A launch becomes the query "/start" (SmartApp Code projects match `q!: $regex</start>`) or the event "runApp". */
+  launch?: "start" | "event";
+  /** A voice launch that carries the launch phrase (MESSAGE_TO_SKILL, intent run_app, text): keep the text or treat it as a launch. */
+  voiceLaunch?: "text" | "launch";
+  /** Also expose the payment result as eventData[0] for seed-style scripts (spec §6.1). */
+  payDialogSeedCompat?: boolean;
+}
+
+export interface MappedRequest {
+  userKey: string;
+  request: BotRequest;
+  newSession: boolean;
+  messageId: string;
+}
+
+export const LAUNCH_QUERY = "/start";
+export const LAUNCH_EVENT = "runApp";
+export const PAY_DIALOG_FINISHED = "PAY_DIALOG_FINISHED";
+
+// Messages answered by an event of the same name whose eventData is the payload (dsl.md §8.1).
+const PAYLOAD_EVENTS = new Set(["CLOSE_APP", "TAKE_PROFILE_DATA", "RATING_RESULT", "TAKE_RUNTIME_PERMISSIONS"]);
+
+export function mapIn(msg: SmartAppRequest, opts: MapInOptions = {}): MappedRequest {
+  const userKey = userKeyOf(msg, opts.sessionKey ?? "sub");
+  const request: BotRequest = {
+    ...dispatch(msg, opts),
+    channelType: opts.channelType ?? "smartapp",
+    channelUserId: userKey,
+    questionId: msg.messageId,
+    language: languageOf(msg.payload),
+    rawRequest: { ...msg.raw, messageId: messageIdValue(msg.messageId) },
+  };
+  return { userKey, request, newSession: msg.payload.new_session === true, messageId: msg.messageId };
+}
+
+function userKeyOf(msg: SmartAppRequest, key: "sub" | "userId"): string {
+  const { sub, userId } = msg.uuid;
+  if (key === "sub" && typeof sub === "string" && sub !== "") return sub;
+  return String(userId);
+}
+
+type Dispatch = Pick<BotRequest, "query" | "event" | "data">;
+
+function dispatch(msg: SmartAppRequest, opts: MapInOptions): Dispatch {
+  const sa = msg.serverAction;
+  // The pay dialog's return is recognised by action_id whatever the messageName is (spec §4.3).
+  if (sa?.action_id === PAY_DIALOG_FINISHED) return payDialogFinished(sa.parameters, opts.payDialogSeedCompat ?? true);
+  const { messageName, payload } = msg;
+  if (PAYLOAD_EVENTS.has(messageName)) return { event: messageName, data: { eventData: payloadEventData(messageName, payload) } };
+  if (messageName === "MESSAGE_TO_SKILL") {
+    const text = originalText(payload);
+    const voiceLaunch = payload.intent === "run_app" && (text === "" || opts.voiceLaunch === "launch");
+    if (voiceLaunch) return launch(undefined, opts);
+    return { query: text, data: {} };
+  }
+  // RUN_APP and SERVER_ACTION: run_app (or none) is a launch, any other action_id an event.
+  if (!sa || sa.action_id === "run_app") return launch(sa?.parameters, opts);
+  return { event: sa.action_id, data: { eventData: sa.parameters ?? {} } };
+}
+
+function launch(parameters: unknown, opts: MapInOptions): Dispatch {
+  // Launch parameters (e.g. an app-to-app caller) stay readable as eventData in both modes.
+  const data = { eventData: parameters ?? {} };
+  return opts.launch === "event" ? { event: LAUNCH_EVENT, data } : { query: LAUNCH_QUERY, data };
+}
+
+function payDialogFinished(parameters: unknown, seedCompat: boolean): Dispatch {
+  if (parameters === null || typeof parameters !== "object" || Array.isArray(parameters)) {
+    return { event: PAY_DIALOG_FINISHED, data: { eventData: parameters ?? {} } };
+  }
+  const eventData: Record<string, unknown> = { ...parameters };
+  // Seed 003 reads eventData[0].response_code. A plain "0" key (not a non-enumerable one) survives
+  // structured cloning into the engine's worker and JSON round-trips of $request.
+  const result = (parameters as Record<string, unknown>).payment_response;
+  if (seedCompat && result !== undefined) eventData[0] = result;
+  return { event: PAY_DIALOG_FINISHED, data: { eventData } };
+}
+
+function payloadEventData(messageName: string, payload: Record<string, unknown>): Record<string, unknown> {
+  // The runtime-permissions doc page reads eventData.payload.status_code, the others
+  // eventData.status_code: offer both (a copy, so nothing is circular).
+  if (messageName === "TAKE_RUNTIME_PERMISSIONS") return { ...payload, payload: { ...payload } };
+  return payload;
+}
+
+function originalText(payload: Record<string, unknown>): string {
+  const message = payload.message as Record<string, unknown> | undefined;
+  return typeof message?.original_text === "string" ? message.original_text : "";
+}
+
+/** No documented language field exists; look where one would be, else Russian. */
+function languageOf(payload: Record<string, unknown>): string {
+  const candidates = [payload.language, field(payload.meta, "language"), field(payload.character, "language"), field(payload.character, "lang")];
+  for (const c of candidates) if (typeof c === "string" && c !== "") return c;
+  return "ru";
+}
+
+function field(obj: unknown, key: string): unknown {
+  return obj !== null && typeof obj === "object" ? (obj as Record<string, unknown>)[key] : undefined;
+}

@@ -1,0 +1,308 @@
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import type { BotRequest, Reply, TurnResult } from "../../engine/types.js";
+import { emptyUserState } from "../../engine/types.js";
+import type { TurnExecutor, TurnOptions, TurnOutcome } from "../types.js";
+import * as fx from "./fixtures.js";
+import { createLogger } from "./logging.js";
+import { startWebhookServer, type RunningWebhook, type StartOptions } from "./server.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A stand-in for the lead's executor: answers from a handler, renders in the "transaction", caches by messageId. */
+class FakeExecutor implements TurnExecutor {
+  calls: { userKey: string; request: BotRequest; options?: TurnOptions }[] = [];
+  finished = 0;
+  private cache = new Map<string, TurnOutcome>();
+  constructor(
+    private handle: (req: BotRequest) => Reply[] | Promise<Reply[]> = (req) => [{ type: "text", text: `echo: ${req.query ?? req.event}` }],
+    private delayMs = 0,
+  ) {}
+  async run(userKey: string, request: BotRequest, options?: TurnOptions): Promise<TurnOutcome> {
+    this.calls.push({ userKey, request, options });
+    const key = `${userKey}:${options?.messageId}`;
+    const hit = this.cache.get(key);
+    if (hit) return { ...hit, cached: true };
+    if (this.delayMs) await sleep(this.delayMs);
+    const replies = await this.handle(request);
+    const result: TurnResult = { replies, response: { replies }, state: emptyUserState(), endSession: false, mails: [] };
+    const outcome = { result, body: options?.render?.(result), cached: false };
+    this.cache.set(key, outcome);
+    this.finished++;
+    return outcome;
+  }
+  async close(): Promise<void> {}
+}
+
+let running: RunningWebhook | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+const quiet = createLogger({ level: "silent" });
+async function start(opts: Partial<StartOptions> & { executor?: TurnExecutor } = {}): Promise<RunningWebhook> {
+  running = await startWebhookServer({ executor: new FakeExecutor(), logger: quiet, ...opts });
+  return running;
+}
+
+async function post(body: string | object, headers: Record<string, string> = { "content-type": "application/json" }, path = "/webhook") {
+  const res = await fetch(running!.url + path, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, text, json: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+const withMessageId = (msg: object, id: string) => JSON.stringify(msg).replace(/"messageId":\d+/, `"messageId":${id}`);
+
+describe("webhook over HTTP: answers", () => {
+  it("runs a turn and answers ANSWER_TO_USER as compact JSON", async () => {
+    const executor = new FakeExecutor();
+    await start({ executor, deadlineMs: 3000 });
+    const res = await post(fx.messageToSkill("купи слона", { new_session: true }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.text).not.toContain("\n");
+    expect(res.json.messageName).toBe("ANSWER_TO_USER");
+    expect(res.json.payload.items).toEqual([{ bubble: { text: "echo: купи слона" } }]);
+    expect(res.json.sessionId).toBe(fx.envelope("X", {}).sessionId);
+    expect(res.json.uuid).toEqual(fx.uuid);
+    const call = executor.calls[0]!;
+    expect(call.userKey).toBe(fx.uuid.sub);
+    expect(call.options).toMatchObject({ deadlineMs: 3000, newSession: true, messageId: "1613470978201" });
+    expect(typeof call.options?.render).toBe("function");
+  });
+
+  for (const id of ["1605196199186625000", "1605196199186625001", "18446744073709551615"]) {
+    it(`echoes messageId ${id} exactly in the raw response text`, async () => {
+      const executor = new FakeExecutor();
+      await start({ executor });
+      const res = await post(withMessageId(fx.messageToSkill("привет"), id));
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(new RegExp(`"messageId":${id}[,}]`));
+      expect(executor.calls[0]!.request.questionId).toBe(id);
+    });
+  }
+
+  it("a retried messageId gets the identical cached body", async () => {
+    let n = 0;
+    await start({ executor: new FakeExecutor(() => [{ type: "text", text: `answer ${++n}` }]) });
+    const first = await post(fx.messageToSkill("a"));
+    const second = await post(fx.messageToSkill("a"));
+    expect(second.text).toBe(first.text);
+    expect(n).toBe(1);
+  });
+
+  it("PAY_DIALOG_FINISHED as RUN_APP reaches the executor as the event", async () => {
+    const executor = new FakeExecutor();
+    await start({ executor });
+    const res = await post(fx.runApp(fx.payDialogFinished(0), false));
+    expect(res.json.payload.items[0].bubble.text).toBe("echo: PAY_DIALOG_FINISHED");
+    expect((executor.calls[0]!.request.data?.eventData as any).payment_response.response_code).toBe(0);
+  });
+
+  it("deadline: answers ERROR in time, the turn finishes in the background, no second answer", async () => {
+    const executor = new FakeExecutor(undefined, 400);
+    await start({ executor, deadlineMs: 100 });
+    const t0 = Date.now();
+    const res = await post(fx.messageToSkill("медленно"));
+    expect(Date.now() - t0).toBeLessThan(350);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ messageName: "ERROR", messageId: 1613470978201, payload: { code: 504 } });
+    expect(res.json.payload.description).toMatch(/100 ms/);
+    expect(executor.finished).toBe(0);
+    await sleep(450);
+    expect(executor.finished).toBe(1);
+    // the finished turn's answer is what a retry gets
+    const retry = await post(fx.messageToSkill("медленно"));
+    expect(retry.json.messageName).toBe("ANSWER_TO_USER");
+  });
+
+  it("an executor failure answers ERROR 500 and the server keeps serving", async () => {
+    let fail = true;
+    await start({
+      executor: new FakeExecutor(() => {
+        if (fail) throw new Error("store down, password=hunter2");
+        return [{ type: "text", text: "ok" }];
+      }),
+    });
+    const res = await post(fx.messageToSkill("a"));
+    expect(res.json).toMatchObject({ messageName: "ERROR", payload: { code: 500 } });
+    expect(res.text).not.toContain("hunter2");
+    fail = false;
+    const ok = await post(withMessageId(fx.messageToSkill("b"), "2"));
+    expect(ok.json.messageName).toBe("ANSWER_TO_USER");
+  });
+});
+
+describe("webhook over HTTP: bad requests get a 4xx with a reason", () => {
+  it("not JSON → 400", async () => {
+    await start();
+    const res = await post('{"messageId": 1, "sessionId": ');
+    expect(res.status).toBe(400);
+    expect(res.json.messageName).toBe("ERROR");
+    expect(res.json.payload.code).toBe(400);
+    expect(res.json.payload.description).toMatch(/not valid JSON/);
+    const arr = await post("[1,2]");
+    expect(arr.status).toBe(400);
+    expect(arr.json.payload.description).toMatch(/JSON object/);
+  });
+
+  it("missing fields → 400 naming them, echoing the readable ids", async () => {
+    await start();
+    const { uuid: _u, ...noUuid } = fx.messageToSkill("a");
+    const res = await post(noUuid);
+    expect(res.status).toBe(400);
+    expect(res.json.payload.description).toMatch(/uuid is required/);
+    expect(res.json.messageId).toBe(1613470978201);
+    expect(res.json.sessionId).toBe(noUuid.sessionId);
+    expect(res.json.uuid).toBeUndefined();
+
+    const msg = fx.messageToSkill("a");
+    const noUserId = { ...msg, uuid: { sub: "s", userChannel: "B2C" } };
+    expect((await post(noUserId)).json.payload.description).toMatch(/uuid\.userId is required/);
+    const { message: _m, ...noMessage } = msg.payload;
+    const r2 = await post({ ...msg, payload: noMessage });
+    expect(r2.status).toBe(400);
+    expect(r2.json.payload.description).toMatch(/payload\.message is required/);
+  });
+
+  it("wrong types → 400 naming the field", async () => {
+    await start();
+    const msg = fx.messageToSkill("a");
+    const r1 = await post({ ...msg, messageId: "1613470978201" });
+    expect(r1.status).toBe(400);
+    expect(r1.json.payload.description).toMatch(/messageId must be integer/);
+    expect(r1.text).not.toContain('"messageId"'); // a string id is not echoed as a number
+    const r2 = await post(withMessageId(msg, "1.5"));
+    expect(r2.json.payload.description).toMatch(/messageId must be integer/);
+    const r3 = await post({ ...msg, sessionId: 42, payload: [] });
+    expect(r3.json.payload.description).toMatch(/sessionId must be string/);
+    expect(r3.json.payload.description).toMatch(/payload must be object/);
+    const r4 = await post({ ...msg, payload: { ...msg.payload, message: { original_text: 5 } } });
+    expect(r4.json.payload.description).toMatch(/payload\.message\.original_text must be string/);
+  });
+
+  it("SERVER_ACTION without a usable server_action → 400", async () => {
+    await start();
+    const r1 = await post(fx.envelope("SERVER_ACTION", { app_info: fx.appInfo }));
+    expect(r1.status).toBe(400);
+    expect(r1.json.payload.description).toMatch(/payload\.server_action is required/);
+    const r2 = await post(fx.serverAction({ parameters: {} }));
+    expect(r2.json.payload.description).toMatch(/payload\.server_action\.action_id is required/);
+  });
+
+  it("unknown messageName → 400 with the reason", async () => {
+    await start();
+    const res = await post(fx.envelope("FOO_BAR", {}));
+    expect(res.status).toBe(400);
+    expect(res.json.payload.description).toMatch(/unknown messageName "FOO_BAR"/);
+  });
+
+  it("a 5 MB body → 413; the limit is configurable", async () => {
+    await start();
+    const big = JSON.stringify({ ...fx.messageToSkill("a"), pad: "x".repeat(5 * 1024 * 1024) });
+    const res = await post(big);
+    expect(res.status).toBe(413);
+    expect(res.json.payload.description).toMatch(/limit/);
+    await running!.close();
+    await start({ bodyLimit: 200 });
+    expect((await post(fx.messageToSkill("a"))).status).toBe(413);
+  });
+
+  it("wrong or missing content type → 415", async () => {
+    await start();
+    const r1 = await post(fx.messageToSkill("a"), { "content-type": "text/plain" });
+    expect(r1.status).toBe(415);
+    expect(r1.json.payload.description).toMatch(/application\/json/);
+    const r2 = await post(fx.messageToSkill("a"), { "content-type": "application/json; charset=latin1" });
+    expect(r2.status).toBe(415);
+    const r3 = await post(fx.messageToSkill("a"), { "content-type": "application/json; charset=UTF-8" });
+    expect(r3.status).toBe(200);
+  });
+
+  it("GET on the webhook → 405 with Allow: POST", async () => {
+    await start();
+    const res = await fetch(running!.url + "/webhook");
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+    expect(((await res.json()) as any).payload.description).toMatch(/POST/);
+  });
+
+  it("invalid UTF-8 → 400", async () => {
+    await start();
+    const res = await fetch(running!.url + "/webhook", { method: "POST", headers: { "content-type": "application/json" }, body: Buffer.from([0x7b, 0xff, 0x7d]) });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe("webhook over HTTP: operations", () => {
+  it("healthz and metrics", async () => {
+    const app = await start();
+    const h = await fetch(running!.url + "/healthz");
+    expect(h.status).toBe(200);
+    expect(await h.json()).toEqual({ status: "ok" });
+    await post(fx.messageToSkill("a"));
+    await post("nope");
+    app.app.metrics.observeStore(3, "load");
+    const m = await fetch(running!.url + "/metrics");
+    expect(m.headers.get("content-type")).toMatch(/text\/plain/);
+    const text = await m.text();
+    expect(text).toMatch(/smartapp_turns_total\{messageName="MESSAGE_TO_SKILL",outcome="ANSWER_TO_USER"\} 1/);
+    expect(text).toMatch(/smartapp_turn_duration_seconds_count\{messageName="MESSAGE_TO_SKILL"\} 1/);
+    expect(text).toMatch(/smartapp_errors_total\{kind="invalid_json"\} 1/);
+    expect(text).toMatch(/smartapp_store_duration_seconds_count\{op="load"\} 1/);
+  });
+
+  it("graceful shutdown: stops accepting but finishes a slow in-flight turn", async () => {
+    const executor = new FakeExecutor(undefined, 300);
+    await start({ executor });
+    const url = running!.url;
+    const pending = post(fx.messageToSkill("медленно"));
+    await sleep(80);
+    expect(executor.calls).toHaveLength(1);
+    let closed = false;
+    const closing = running!.close().then(() => (closed = true));
+    await sleep(20);
+    await expect(fetch(url + "/healthz")).rejects.toThrow(); // no new connections
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.json.payload.items[0].bubble.text).toBe("echo: медленно");
+    await closing;
+    expect(closed).toBe(true);
+    expect(executor.finished).toBe(1);
+    running = undefined;
+  });
+
+  it("close() waits for a turn that outlived its deadline", async () => {
+    const executor = new FakeExecutor(undefined, 300);
+    await start({ executor, deadlineMs: 50 });
+    expect((await post(fx.messageToSkill("a"))).json.messageName).toBe("ERROR");
+    expect(executor.finished).toBe(0);
+    await running!.close();
+    expect(executor.finished).toBe(1);
+    running = undefined;
+  });
+
+  it("logs are JSON lines with a request id and no secrets", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(...String(chunk).split("\n").filter(Boolean));
+        cb();
+      },
+    });
+    await start({ logger: createLogger({ level: "debug", destination: sink }) });
+    const msg = fx.serverAction({ action_id: "PAY", parameters: { token: "tok-SECRET-1", pay_api_key: "key-SECRET-2", nested: { client_secret: "SECRET-3", password: "SECRET-4" } } });
+    const res = await post(msg, { "content-type": "application/json", authorization: "Bearer SECRET-5", "x-request-id": "req-42" });
+    expect(res.headers.get("x-request-id")).toBe("req-42");
+    await sleep(20);
+    const all = lines.join("\n");
+    expect(all).not.toMatch(/SECRET/);
+    const parsed = lines.map((l) => JSON.parse(l));
+    const debug = parsed.find((l) => l.msg === "webhook message");
+    expect(debug.reqId).toBe("req-42");
+    expect(debug.body.payload.server_action.parameters.token).toBe("[REDACTED]");
+    expect(debug.headers.authorization).toBe("[REDACTED]");
+    expect(parsed.find((l) => l.msg === "request")).toMatchObject({ reqId: "req-42", status: 200, messageName: "SERVER_ACTION" });
+  });
+});

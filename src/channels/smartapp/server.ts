@@ -1,0 +1,280 @@
+// The SmartApp API webhook: POST JSON in, one SmartApp API message out, within the 7 s budget.
+// Invalid input gets a 4xx with a reason and never reaches the executor; nothing here may crash the
+// process (express catches async errors; late turns are always awaited and logged).
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import type { TurnExecutor, TurnOutcome } from "../types.js";
+import type { TurnResult } from "../../engine/types.js";
+import { WebhookRequestError } from "./errors.js";
+import { createLogger, redactSecrets, type Logger } from "./logging.js";
+import { mapIn, type MapInOptions } from "./map-in.js";
+import { ERROR_CODES, errorAnswer, mapOut } from "./map-out.js";
+import { WebhookMetrics } from "./metrics.js";
+import { parseBody } from "./parse.js";
+import { serializeAnswer } from "./serialize.js";
+import type { EnvelopeIds } from "./types.js";
+import { validateMessage } from "./validate.js";
+
+export interface WebhookOptions extends MapInOptions {
+  executor: TurnExecutor;
+  /** Webhook path; use a secret one, the platform sends no credentials (spec §1). */
+  path?: string;
+  /** Answer ERROR after this long; the turn still finishes and is committed. Default 6000 (budget: 7 s). */
+  deadlineMs?: number;
+  /** Largest accepted body in bytes, or a size string such as "1mb". Default 1 MB. */
+  bodyLimit?: number | string;
+  logger?: Logger;
+  /** Pass one in to hand metrics.observeStore to the executor before the app exists. */
+  metrics?: WebhookMetrics;
+}
+
+export interface WebhookApp extends Express {
+  metrics: WebhookMetrics;
+  /** Resolves when no turn is running (also turns that outlived their deadline). */
+  drain(): Promise<void>;
+  /** From now on: healthz says 503 and responses close their connection. */
+  beginShutdown(): void;
+}
+
+export function createWebhookApp(opts: WebhookOptions): WebhookApp {
+  const path = opts.path ?? "/webhook";
+  const deadlineMs = opts.deadlineMs ?? 6000;
+  const log = opts.logger ?? createLogger();
+  const metrics = opts.metrics ?? new WebhookMetrics();
+  const inFlight = new Set<Promise<unknown>>();
+  let shuttingDown = false;
+
+  const app = express() as WebhookApp;
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.metrics = metrics;
+  app.beginShutdown = () => {
+    shuttingDown = true;
+  };
+  app.drain = async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.get("x-request-id");
+    const reqId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    res.locals.reqId = reqId;
+    res.locals.log = log.child({ reqId });
+    res.locals.started = performance.now();
+    res.setHeader("X-Request-Id", reqId);
+    if (shuttingDown) res.setHeader("Connection", "close");
+    res.on("finish", () => {
+      const ms = Math.round(performance.now() - (res.locals.started as number));
+      (res.locals.log as Logger).info({ method: req.method, path: req.path, status: res.statusCode, ms, ...(res.locals.turn ?? {}) }, "request");
+    });
+    next();
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.status(shuttingDown ? 503 : 200).json({ status: shuttingDown ? "shutting_down" : "ok" });
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.text());
+  });
+
+  app.post(path, requireJson, express.raw({ type: () => true, limit: opts.bodyLimit ?? 1024 * 1024 }), async (req, res) => {
+    const reqLog = res.locals.log as Logger;
+    const text = decodeUtf8(req.body);
+    const msg = validateMessage(parseBody(text));
+    const { userKey, request, newSession, messageId } = mapIn(msg, opts);
+    const ids: EnvelopeIds = { messageId: msg.messageId, sessionId: msg.sessionId, uuid: msg.uuid };
+    res.locals.turn = { messageName: msg.messageName, messageId, sessionId: msg.sessionId, userKey };
+    reqLog.debug({ headers: redactSecrets(req.headers), body: redactSecrets(msg.raw) }, "webhook message");
+
+    let answerName = "";
+    const render = (result: TurnResult): string => {
+      const answer = mapOut(result, { ...ids, requestPayload: msg.payload });
+      answerName = answer.messageName;
+      return serializeAnswer(answer);
+    };
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+
+    // Promise.resolve().then: a synchronous throw in run() becomes a rejection like any other.
+    const turn = Promise.resolve().then(() => opts.executor.run(userKey, request, { deadlineMs, newSession, messageId, render }));
+    const tracked = turn.then(
+      (outcome) => noteResult(outcome, reqLog),
+      (err: unknown) => {
+        metrics.error("executor");
+        reqLog.error({ err: redactSecrets(err) }, "turn failed");
+      },
+    );
+    inFlight.add(tracked);
+    void tracked.finally(() => inFlight.delete(tracked));
+
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"deadline">((resolve) => {
+      timer = setTimeout(() => resolve("deadline"), deadlineMs);
+    });
+    let winner: TurnOutcome | "deadline" | Error;
+    try {
+      winner = await Promise.race([turn, deadline]);
+    } catch (err) {
+      winner = err instanceof Error ? err : new Error(String(err));
+    } finally {
+      clearTimeout(timer);
+    }
+
+    if (winner === "deadline") {
+      // Answer now; the turn goes on, commits, and caches its answer for a retry of this messageId.
+      metrics.error("deadline");
+      metrics.turn(msg.messageName, "deadline", seconds());
+      reqLog.warn({ deadlineMs }, "deadline reached; answering ERROR while the turn finishes");
+      void tracked.then(() => reqLog.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
+      sendAnswer(res, 200, serializeAnswer(errorAnswer(ids, ERROR_CODES.deadline, `the scenario did not answer within ${deadlineMs} ms`)));
+      return;
+    }
+    if (winner instanceof Error) {
+      metrics.turn(msg.messageName, "failed", seconds());
+      sendAnswer(res, 200, serializeAnswer(errorAnswer(ids, ERROR_CODES.turnFailed, "internal error while running the scenario")));
+      return;
+    }
+    const body = winner.body ?? render(winner.result);
+    metrics.turn(msg.messageName, winner.cached ? "cached" : answerName || "unknown", seconds());
+    res.locals.turn = { ...res.locals.turn, answer: winner.cached ? "cached" : answerName };
+    sendAnswer(res, 200, body);
+  });
+
+  app.all(path, (req, res) => {
+    res.setHeader("Allow", "POST");
+    failRequest(res, new WebhookRequestError(405, `method ${req.method} not allowed: the webhook takes POST`, "method_not_allowed"));
+  });
+
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = toRequestError(err, opts.bodyLimit);
+    if (e.status >= 500) (res.locals.log as Logger | undefined ?? log).error({ err: redactSecrets(err) }, "unexpected error");
+    if (res.headersSent) return;
+    failRequest(res, e);
+  });
+
+  function failRequest(res: Response, e: WebhookRequestError): void {
+    metrics.error(e.kind);
+    res.locals.turn = { ...res.locals.turn, error: e.reason };
+    sendAnswer(res, e.status, serializeAnswer(errorAnswer(e.ids, e.status, e.reason)));
+  }
+
+  function noteResult(outcome: TurnOutcome, reqLog: Logger): void {
+    const error = outcome.result.error;
+    if (error && !outcome.cached) {
+      metrics.error(`turn_${error.kind}`);
+      reqLog.warn({ kind: error.kind, message: redactSecrets(error.message), pos: error.pos }, "turn reported an error");
+    }
+  }
+
+  return app;
+}
+
+function sendAnswer(res: Response, status: number, body: string): void {
+  res.status(status).type("application/json; charset=utf-8").send(body);
+}
+
+/** The assistant sends application/json; anything else is refused before the body is read. */
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  const header = req.get("content-type");
+  const [type = "", ...params] = (header ?? "").split(";").map((s) => s.trim().toLowerCase());
+  if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {
+    next(new WebhookRequestError(415, `Content-Type must be application/json, got ${header ? `"${header}"` : "none"}`, "unsupported_media_type"));
+    return;
+  }
+  const charset = params.find((p) => p.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
+  if (charset && charset !== "utf-8" && charset !== "utf8") {
+    next(new WebhookRequestError(415, `charset ${charset} is not supported: send UTF-8`, "unsupported_media_type"));
+    return;
+  }
+  next();
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeUtf8(body: unknown): string {
+  if (!Buffer.isBuffer(body)) return "";
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new WebhookRequestError(400, "body is not valid UTF-8", "invalid_json");
+  }
+}
+
+/** body-parser and other errors as a status with a reason. */
+function toRequestError(err: unknown, limit: number | string | undefined): WebhookRequestError {
+  if (err instanceof WebhookRequestError) return err;
+  const e = (err ?? {}) as { type?: string; status?: number; message?: string; limit?: number };
+  switch (e.type) {
+    case "entity.too.large":
+      return new WebhookRequestError(413, `body exceeds the limit of ${e.limit ?? limit ?? 1048576} bytes`, "too_large");
+    case "encoding.unsupported":
+      return new WebhookRequestError(415, e.message ?? "unsupported content encoding", "unsupported_media_type");
+    case "request.aborted":
+    case "request.size.invalid":
+      return new WebhookRequestError(400, e.message ?? "the request body was incomplete", "bad_body");
+  }
+  if (typeof e.status === "number" && e.status >= 400 && e.status < 500) {
+    return new WebhookRequestError(e.status, e.message ?? "bad request", "bad_request");
+  }
+  return new WebhookRequestError(500, "internal error", "internal");
+}
+
+export interface StartOptions extends WebhookOptions {
+  port?: number; // 0 (default): an ephemeral port
+  host?: string; // default 127.0.0.1
+  /** After close() stops accepting, give in-flight turns this long before cutting connections. Default 30 s. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface RunningWebhook {
+  url: string; // base URL, e.g. http://127.0.0.1:34567 (the webhook is at url + path)
+  server: Server;
+  app: WebhookApp;
+  /** Stop accepting, let turns in flight finish and answer, then resolve. The executor is not closed. */
+  close(): Promise<void>;
+}
+
+export async function startWebhookServer(opts: StartOptions): Promise<RunningWebhook> {
+  const app = createWebhookApp(opts);
+  const host = opts.host ?? "127.0.0.1";
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  server.on("clientError", (_err, socket) => {
+    // Malformed HTTP: answer 400 if the socket can still take it, never throw.
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      app.beginShutdown();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections go idle once their last answer is sent; close them as they do.
+      server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 25);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), opts.shutdownTimeoutMs ?? 30_000);
+      });
+      const result = await Promise.race([Promise.all([closed, app.drain()]), timeout]);
+      clearTimeout(timer);
+      clearInterval(sweeper);
+      if (result === "timeout") {
+        server.closeAllConnections();
+        await closed;
+      }
+    })();
+    return closing;
+  };
+  return { url, server, app, close };
+}

@@ -1,0 +1,122 @@
+// Inbound message validation (spec §2): an ajv schema for the envelope, then per-messageName payload
+// requirements. Unknown keys are accepted everywhere because the platform adds fields at any time.
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { WebhookRequestError } from "./errors.js";
+import type { ParsedBody } from "./parse.js";
+import { INBOUND_MESSAGE_NAMES, type EnvelopeIds, type ServerAction, type SmartAppRequest, type SmartAppUuid } from "./types.js";
+
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
+
+const envelopeSchema = {
+  type: "object",
+  required: ["messageId", "sessionId", "messageName", "uuid", "payload"],
+  properties: {
+    messageId: { type: "integer" }, // parse.ts stands in a JS number; the exact token is kept aside
+    sessionId: { type: "string" },
+    messageName: { type: "string", minLength: 1 },
+    uuid: {
+      type: "object",
+      required: ["userId", "userChannel"],
+      properties: {
+        userId: { type: ["string", "number"], minLength: 1 }, // one doc example has a number
+        sub: { type: ["string", "null"] }, // absent for unauthenticated users; tolerate null
+        userChannel: { type: "string" },
+      },
+    },
+    payload: { type: "object" },
+  },
+};
+
+// New form {action_id, parameters?} or the deprecated {type, payload} (salutejs converts it).
+const serverActionSchema = {
+  type: "object",
+  if: { required: ["action_id"] },
+  then: { properties: { action_id: { type: "string", minLength: 1 } } },
+  else: { required: ["type"], properties: { type: { type: "string", minLength: 1 } } },
+};
+
+const payloadSchemas: Record<string, object> = {
+  MESSAGE_TO_SKILL: {
+    type: "object",
+    properties: {
+      message: { type: "object", properties: { original_text: { type: "string" } } },
+    },
+    // A voice launch (intent run_app) may come without text; every other utterance has it.
+    if: { required: ["intent"], properties: { intent: { const: "run_app" } } },
+    else: { required: ["message"], properties: { message: { type: "object", required: ["original_text"] } } },
+  },
+  SERVER_ACTION: { type: "object", required: ["server_action"], properties: { server_action: serverActionSchema } },
+  RUN_APP: { type: "object", properties: { server_action: serverActionSchema } },
+};
+
+const validateEnvelope = ajv.compile(envelopeSchema);
+const payloadValidators = new Map<string, ValidateFunction>(
+  Object.entries(payloadSchemas).map(([name, schema]) => [name, ajv.compile(schema)]),
+);
+
+export function validateMessage(parsed: ParsedBody): SmartAppRequest {
+  const { body } = parsed;
+  const ids = readableIds(parsed);
+  if (!validateEnvelope(body)) {
+    throw new WebhookRequestError(400, `invalid SmartApp API message: ${describe(validateEnvelope.errors, "")}`, "invalid_message", ids);
+  }
+  const messageName = body.messageName as string;
+  if (!(INBOUND_MESSAGE_NAMES as readonly string[]).includes(messageName)) {
+    const known = INBOUND_MESSAGE_NAMES.join(", ");
+    throw new WebhookRequestError(400, `unknown messageName "${messageName}": expected one of ${known}`, "unknown_message_name", ids);
+  }
+  const payload = body.payload as Record<string, unknown>;
+  const validatePayload = payloadValidators.get(messageName);
+  if (validatePayload && !validatePayload(payload)) {
+    throw new WebhookRequestError(400, `invalid ${messageName} message: ${describe(validatePayload.errors, "payload")}`, "invalid_message", ids);
+  }
+  const uuid = body.uuid as SmartAppUuid;
+  return {
+    messageId: parsed.messageId as string, // the schema guaranteed an integer token
+    sessionId: body.sessionId as string,
+    messageName,
+    uuid,
+    payload,
+    serverAction: normaliseServerAction(payload.server_action),
+    raw: body,
+  };
+}
+
+/** {type, payload} → {action_id: type, parameters: payload}, as salutejs does; other keys kept. */
+export function normaliseServerAction(value: unknown): ServerAction | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const sa = value as Record<string, unknown>;
+  if (typeof sa.action_id === "string") return sa as ServerAction;
+  if (typeof sa.type !== "string") return undefined;
+  const { type, payload, ...rest } = sa;
+  return { ...rest, action_id: type, ...(payload === undefined ? {} : { parameters: payload as Record<string, unknown> }) };
+}
+
+function readableIds(parsed: ParsedBody): EnvelopeIds {
+  const { body } = parsed;
+  const ids: EnvelopeIds = {};
+  if (parsed.messageId !== undefined) ids.messageId = parsed.messageId;
+  if (typeof body.sessionId === "string") ids.sessionId = body.sessionId;
+  if (body.uuid !== null && typeof body.uuid === "object" && !Array.isArray(body.uuid)) ids.uuid = body.uuid;
+  return ids;
+}
+
+/** ajv errors as "uuid.userId is required; messageId must be integer", naming each field. */
+function describe(errors: ErrorObject[] | null | undefined, base: string): string {
+  const reasons: string[] = [];
+  for (const e of errors ?? []) {
+    if (e.keyword === "if") continue; // the branch that failed reports the real problem
+    const path = [base, ...e.instancePath.split("/").slice(1)].filter(Boolean).join(".");
+    let reason: string;
+    if (e.keyword === "required") {
+      const field = [path, (e.params as { missingProperty: string }).missingProperty].filter(Boolean).join(".");
+      reason = field.endsWith("server_action.type")
+        ? `${field.slice(0, -".type".length)}.action_id is required (or the deprecated {type, payload} form)`
+        : `${field} is required`;
+    } else {
+      reason = `${path || "message"} ${e.message ?? "is invalid"}`;
+    }
+    if (!reasons.includes(reason)) reasons.push(reason);
+  }
+  return reasons.slice(0, 5).join("; ") || "does not match the schema";
+}

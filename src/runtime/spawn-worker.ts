@@ -1,0 +1,14 @@
+// Start a worker thread on a module of this package. From dist/ that is a plain .js file; under
+// vitest the sources are TypeScript, so the worker first registers tsx (a dev dependency) to load them.
+import { Worker, type WorkerOptions } from "node:worker_threads";
+
+export function spawnWorker(moduleUrl: URL, options: WorkerOptions): Worker {
+  if (!moduleUrl.pathname.endsWith(".ts")) return new Worker(moduleUrl, options);
+  const bootstrap = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(moduleUrl.href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+/** The URL of a sibling module, as .ts under the sources and .js once built. */
+export function siblingModule(base: string, name: string): URL {
+  return new URL(`./${name}${base.endsWith(".ts") ? ".ts" : ".js"}`, base);
+}

@@ -1,0 +1,101 @@
+// The turn protocol shared by every adapter: queue per user -> (redis: lock) -> read versioned
+// record -> run the turn -> write state + answer atomically with a version check. Adapters supply
+// only the I/O; the ordering and failure rules live here once.
+import type { UserState } from "../engine/types.js";
+import { KeyedQueue } from "./keyed-queue.js";
+import { StoreClosedError } from "./errors.js";
+import type { Commit, SessionStore, StoreOptions } from "./types.js";
+
+/** A stored record: the state and a version that grows by one on every commit (0 = no record). */
+export interface Versioned {
+  state: UserState;
+  version: number;
+}
+
+/** A commit checked and serialised before any I/O, so a bad commit writes nothing. */
+export interface CommitRecord {
+  stateJson: string;
+  answer?: { messageId: string; body: string };
+}
+
+const DEFAULT_ANSWER_TTL_SEC = 300;
+
+export function answerTtlMs(opts: StoreOptions): number {
+  const sec = opts.answerTtlSec ?? DEFAULT_ANSWER_TTL_SEC;
+  return Number.isFinite(sec) && sec > 0 ? Math.round(sec * 1000) : 0;
+}
+
+export function encodeCommit(commit: Commit): CommitRecord {
+  const state: unknown = commit?.state;
+  if (typeof state !== "object" || state === null || Array.isArray(state)) {
+    throw new TypeError("a turn must commit a UserState object");
+  }
+  const answer = commit.answer;
+  if (answer !== undefined && (typeof answer.messageId !== "string" || typeof answer.body !== "string")) {
+    throw new TypeError("a committed answer needs a string messageId and a string body");
+  }
+  return { stateJson: JSON.stringify(state), answer: answer && { messageId: answer.messageId, body: answer.body } };
+}
+
+/** Every read parses afresh, so a turn that mutates `current` and then throws leaves no trace. */
+export function decodeState(json: string): UserState {
+  return JSON.parse(json) as UserState;
+}
+
+export abstract class BaseStore implements SessionStore {
+  abstract readonly kind: "memory" | "sqlite" | "redis";
+  private readonly queue = new KeyedQueue();
+  private closing: Promise<void> | undefined;
+
+  transact<T>(userKey: string, turn: (current: UserState | undefined) => Promise<{ commit: Commit; result: T }>): Promise<T> {
+    return this.enqueue(userKey, () =>
+      this.exclusive(userKey, async (lease) => {
+        const current = await this.read(userKey);
+        const { commit, result } = await turn(current?.state);
+        await this.write(userKey, current?.version ?? 0, encodeCommit(commit), lease);
+        return result;
+      }),
+    );
+  }
+
+  async load(userKey: string): Promise<UserState | undefined> {
+    this.assertOpen();
+    return (await this.read(userKey))?.state;
+  }
+
+  delete(userKey: string): Promise<void> {
+    return this.enqueue(userKey, () => this.exclusive(userKey, () => this.remove(userKey)));
+  }
+
+  async cachedAnswer(userKey: string, messageId: string): Promise<string | undefined> {
+    this.assertOpen();
+    return this.readAnswer(userKey, messageId);
+  }
+
+  /** Refuses new calls, lets queued and running turns finish, then releases the backend. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.queue.drain().then(() => this.dispose());
+    return this.closing;
+  }
+
+  /** Cross-process exclusion around one turn; `lease` identifies the holder to `write`. In-process stores need none. */
+  protected exclusive<T>(_userKey: string, task: (lease: string | undefined) => Promise<T>): Promise<T> {
+    return task(undefined);
+  }
+
+  protected abstract read(userKey: string): Promise<Versioned | undefined>;
+  /** Writes state (+ answer) atomically iff the stored version is still `expectedVersion`; else SessionConflictError. */
+  protected abstract write(userKey: string, expectedVersion: number, record: CommitRecord, lease: string | undefined): Promise<void>;
+  protected abstract remove(userKey: string): Promise<void>;
+  protected abstract readAnswer(userKey: string, messageId: string): Promise<string | undefined>;
+  protected abstract dispose(): Promise<void>;
+
+  private enqueue<T>(userKey: string, task: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new StoreClosedError(this.kind));
+    return this.queue.run(userKey, task);
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new StoreClosedError(this.kind);
+  }
+}

@@ -1,0 +1,48 @@
+// Session storage: pick an adapter by kind. With no configuration the runtime uses sqlite under the
+// project; with REDIS_URL set it uses redis (design decision 3).
+import { join } from "node:path";
+import { MemoryStore } from "./memory.js";
+import { RedisStore } from "./redis.js";
+import { SqliteStore } from "./sqlite.js";
+import type { SessionStore, StoreOptions } from "./types.js";
+
+export type { Commit, SessionStore, StoreOptions } from "./types.js";
+export { KeyedQueue } from "./keyed-queue.js";
+export { LockTimeoutError, SessionConflictError, StoreClosedError } from "./errors.js";
+export { MemoryStore } from "./memory.js";
+export { SqliteStore, type SqliteStoreOptions } from "./sqlite.js";
+export { RedisStore, type RedisStoreOptions } from "./redis.js";
+
+export type StoreKind = SessionStore["kind"];
+
+export interface CreateStoreOptions extends StoreOptions {
+  projectDir?: string; // sqlite: the file defaults to <projectDir>/.smartapp/sessions.sqlite (projectDir: cwd)
+  path?: string; // sqlite: explicit database file
+  redisUrl?: string; // redis: defaults to $REDIS_URL, then redis://127.0.0.1:6379
+  prefix?: string; // redis: key prefix (default "smartapp:")
+}
+
+const LOCAL_REDIS = "redis://127.0.0.1:6379";
+
+export function defaultSqlitePath(projectDir: string): string {
+  return join(projectDir, ".smartapp", "sessions.sqlite");
+}
+
+/** The kind to use when the user configured nothing else: redis iff REDIS_URL is set. */
+export function defaultStoreKind(env: NodeJS.ProcessEnv = process.env): StoreKind {
+  return env.REDIS_URL ? "redis" : "sqlite";
+}
+
+export function createStore(kind: StoreKind, opts: CreateStoreOptions = {}): SessionStore {
+  const { projectDir, path, redisUrl, prefix, ...common } = opts;
+  switch (kind) {
+    case "memory":
+      return new MemoryStore(common);
+    case "sqlite":
+      return new SqliteStore({ ...common, path: path ?? defaultSqlitePath(projectDir ?? process.cwd()) });
+    case "redis":
+      return new RedisStore({ ...common, prefix, url: redisUrl ?? process.env.REDIS_URL ?? LOCAL_REDIS });
+    default:
+      throw new Error(`unknown session store "${String(kind)}": expected memory, sqlite or redis`);
+  }
+}

@@ -1,0 +1,135 @@
+// SQLite specifics: the file format, reopening, two writers on one file, and surviving SIGKILL.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { emptyUserState, type UserState } from "../engine/types.js";
+import { SessionConflictError } from "./errors.js";
+import { SqliteStore } from "./sqlite.js";
+import { exited, onStdoutLines, spawnTs } from "./testing/spawn-ts.js";
+
+const dir = mkdtempSync(join(tmpdir(), "smartapp-sqlite-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const newPath = (): string => join(dir, `t${++files}`, "sessions.sqlite"); // a missing folder is created
+
+const withCounter = (counter: number): UserState => ({ ...emptyUserState(), session: { counter } });
+const counterOf = (s: UserState | undefined): number => (s?.session.counter as number | undefined) ?? 0;
+
+function inspect<T>(path: string, query: (db: Database.Database) => T): T {
+  const db = new Database(path, { readonly: true });
+  try {
+    return query(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe("SqliteStore", () => {
+  it("opens the file in WAL mode with synchronous NORMAL by default, FULL on request", async () => {
+    const path = newPath();
+    const normal = new SqliteStore({ path });
+    expect(normal["db"].pragma("synchronous", { simple: true })).toBe(1);
+    await normal.close();
+    const full = new SqliteStore({ path, sqliteSynchronous: "FULL" });
+    expect(full["db"].pragma("synchronous", { simple: true })).toBe(2);
+    await full.close();
+    expect(inspect(path, (db) => db.pragma("journal_mode", { simple: true }))).toBe("wal");
+  });
+
+  it("stores one versioned row per user and keeps state, version and answers across a reopen", async () => {
+    const path = newPath();
+    const first = new SqliteStore({ path });
+    for (let n = 1; n <= 3; n++) {
+      await first.transact("u", async () => ({ commit: { state: withCounter(n), answer: { messageId: `m${n}`, body: `a${n}` } }, result: n }));
+    }
+    await first.close();
+    expect(inspect(path, (db) => db.prepare("SELECT user_key, version FROM sessions").all())).toEqual([{ user_key: "u", version: 3 }]);
+
+    const second = new SqliteStore({ path });
+    expect(await second.load("u")).toEqual(withCounter(3));
+    expect(await second.cachedAnswer("u", "m2")).toBe("a2");
+    await second.transact("u", async (current) => ({ commit: { state: withCounter(counterOf(current) + 1) }, result: undefined }));
+    await second.close();
+    expect(inspect(path, (db) => db.prepare("SELECT version FROM sessions WHERE user_key = 'u'").get())).toEqual({ version: 4 });
+  });
+
+  it("refuses a commit when another writer on the same file committed first (version compare-and-set)", async () => {
+    const path = newPath();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    await a.transact("u", async () => ({ commit: { state: withCounter(1) }, result: undefined }));
+    const slow = a.transact("u", async (current) => {
+      await b.transact("u", async () => ({ commit: { state: withCounter(100) }, result: undefined }));
+      return { commit: { state: withCounter(counterOf(current) + 1), answer: { messageId: "late", body: "x" } }, result: undefined };
+    });
+    await expect(slow).rejects.toBeInstanceOf(SessionConflictError);
+    expect(await a.load("u")).toEqual(withCounter(100));
+    expect(await a.cachedAnswer("u", "late")).toBeUndefined(); // the answer rolled back with the state
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("also detects a competing first commit for a new user", async () => {
+    const path = newPath();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    const slow = a.transact("new", async () => {
+      await b.transact("new", async () => ({ commit: { state: withCounter(7) }, result: undefined }));
+      return { commit: { state: withCounter(1) }, result: undefined };
+    });
+    await expect(slow).rejects.toBeInstanceOf(SessionConflictError);
+    expect(await a.load("new")).toEqual(withCounter(7));
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("purges expired answers from the file", async () => {
+    const path = newPath();
+    let clock = 1_000_000;
+    const store = new SqliteStore({ path, answerTtlSec: 1, now: () => clock });
+    await store.transact("u", async () => ({ commit: { state: withCounter(1), answer: { messageId: "m", body: "b" } }, result: undefined }));
+    await store.close();
+    expect(inspect(path, (db) => db.prepare("SELECT count(*) AS n FROM answers").get())).toEqual({ n: 1 });
+    clock += 1000;
+    await new SqliteStore({ path, now: () => clock }).close(); // opening sweeps
+    expect(inspect(path, (db) => db.prepare("SELECT count(*) AS n FROM answers").get())).toEqual({ n: 0 });
+  });
+
+  it("refuses a file written by a newer schema instead of guessing", async () => {
+    const path = newPath();
+    await new SqliteStore({ path }).close();
+    const db = new Database(path);
+    db.pragma("user_version = 99");
+    db.close();
+    expect(() => new SqliteStore({ path })).toThrow(/schema version 99 is newer/);
+  });
+
+  it("keeps every turn a killed process reported as committed", async () => {
+    const path = newPath();
+    const child = spawnTs("./sqlite-writer.ts", [path, "3"]);
+    const done = exited(child);
+    const reported = new Map<string, number[]>();
+    let lines = 0;
+    onStdoutLines(child, (line) => {
+      const [user, n] = line.split(" ");
+      reported.set(user, [...(reported.get(user) ?? []), Number(n)]);
+      if (++lines === 600) child.kill("SIGKILL"); // mid-stream: the child is still committing
+    });
+    const end = await done;
+    expect(end.signal, `child ended without being killed: ${end.stderr}`).toBe("SIGKILL");
+    expect(lines).toBeGreaterThanOrEqual(600);
+
+    const store = new SqliteStore({ path, answerTtlSec: 86_400 });
+    try {
+      expect([...reported.keys()].sort()).toEqual(["user-0", "user-1", "user-2"]);
+      for (const [user, turns] of reported) {
+        expect(turns).toEqual(turns.map((_, i) => i + 1)); // the child reports each turn once, in order
+        const stored = counterOf(await store.load(user));
+        expect(stored).toBeGreaterThanOrEqual(turns.length);
+        for (const n of turns) expect(await store.cachedAnswer(user, `m${n}`)).toBe(`answer ${n}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});

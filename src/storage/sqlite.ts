@@ -1,0 +1,128 @@
+// Sessions in an SQLite file (the default store): one versioned row per user, answers with expiry.
+//
+// Durability: WAL + synchronous=NORMAL. A commit returns only after its WAL frames were written to
+// the file with write(2), i.e. they are in the OS page cache; the kernel persists them even if the
+// process is SIGKILLed a microsecond later. NORMAL skips the fsync per commit, so only an OS crash or
+// power loss can lose the last commits; choose FULL (an fsync per turn) when that matters too.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { answerTtlMs, BaseStore, decodeState, type CommitRecord, type Versioned } from "./base.js";
+import { SessionConflictError } from "./errors.js";
+import type { StoreOptions } from "./types.js";
+
+export interface SqliteStoreOptions extends StoreOptions {
+  path: string; // the database file; its folder is created if missing
+}
+
+const SCHEMA_VERSION = 1;
+const SWEEP_EVERY_COMMITS = 256;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sessions (
+  user_key   TEXT PRIMARY KEY,
+  version    INTEGER NOT NULL,
+  state      TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS answers (
+  user_key   TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  body       TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (user_key, message_id)
+);
+CREATE INDEX IF NOT EXISTS answers_expires_at ON answers (expires_at);
+`;
+
+export class SqliteStore extends BaseStore {
+  readonly kind = "sqlite" as const;
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private commitsSinceSweep = 0;
+  private readonly sql;
+  private readonly commitTx: (userKey: string, expectedVersion: number, record: CommitRecord) => void;
+
+  constructor(opts: SqliteStoreOptions) {
+    super();
+    this.path = opts.path;
+    this.ttlMs = answerTtlMs(opts);
+    this.now = opts.now ?? Date.now;
+    mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path);
+    try {
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma(`synchronous = ${opts.sqliteSynchronous === "FULL" ? "FULL" : "NORMAL"}`);
+      this.db.pragma("busy_timeout = 5000"); // another process on the same file: wait, don't fail
+      migrate(this.db);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    this.sql = {
+      read: this.db.prepare<[string], { version: number; state: string }>("SELECT version, state FROM sessions WHERE user_key = ?"),
+      insert: this.db.prepare("INSERT INTO sessions (user_key, version, state, updated_at) VALUES (?, 1, ?, ?) ON CONFLICT (user_key) DO NOTHING"),
+      update: this.db.prepare("UPDATE sessions SET version = version + 1, state = ?, updated_at = ? WHERE user_key = ? AND version = ?"),
+      remove: this.db.prepare("DELETE FROM sessions WHERE user_key = ?"),
+      putAnswer: this.db.prepare("INSERT OR REPLACE INTO answers (user_key, message_id, body, expires_at) VALUES (?, ?, ?, ?)"),
+      getAnswer: this.db.prepare<[string, string, number], { body: string }>(
+        "SELECT body FROM answers WHERE user_key = ? AND message_id = ? AND expires_at > ?",
+      ),
+      sweep: this.db.prepare("DELETE FROM answers WHERE expires_at <= ?"),
+    };
+    this.commitTx = this.db.transaction((userKey: string, expectedVersion: number, record: CommitRecord) => {
+      const at = this.now();
+      const changed =
+        expectedVersion === 0
+          ? this.sql.insert.run(userKey, record.stateJson, at).changes
+          : this.sql.update.run(record.stateJson, at, userKey, expectedVersion).changes;
+      // Throwing inside the transaction rolls it back: neither state nor answer is written.
+      if (changed !== 1) throw new SessionConflictError(userKey, `another writer committed after version ${expectedVersion} was read`);
+      if (record.answer && this.ttlMs > 0) {
+        this.sql.putAnswer.run(userKey, record.answer.messageId, record.answer.body, at + this.ttlMs);
+      }
+    });
+    this.sql.sweep.run(this.now());
+  }
+
+  protected async read(userKey: string): Promise<Versioned | undefined> {
+    const row = this.sql.read.get(userKey);
+    return row && { state: decodeState(row.state), version: row.version };
+  }
+
+  protected async write(userKey: string, expectedVersion: number, record: CommitRecord): Promise<void> {
+    this.commitTx(userKey, expectedVersion, record);
+    if (++this.commitsSinceSweep >= SWEEP_EVERY_COMMITS) {
+      this.commitsSinceSweep = 0;
+      this.sql.sweep.run(this.now());
+    }
+  }
+
+  protected async remove(userKey: string): Promise<void> {
+    this.sql.remove.run(userKey);
+  }
+
+  protected async readAnswer(userKey: string, messageId: string): Promise<string | undefined> {
+    return this.sql.getAnswer.get(userKey, messageId, this.now())?.body;
+  }
+
+  protected async dispose(): Promise<void> {
+    this.db.close();
+  }
+}
+
+/** Creates the tables in a new file; refuses a file written by a newer schema. */
+function migrate(db: Database.Database): void {
+  const found = db.pragma("user_version", { simple: true }) as number;
+  if (found > SCHEMA_VERSION) {
+    throw new Error(`${db.name}: session schema version ${found} is newer than this runtime supports (${SCHEMA_VERSION})`);
+  }
+  if (found < SCHEMA_VERSION) {
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+}
