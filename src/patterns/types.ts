@@ -1,5 +1,6 @@
 // What the pattern engine offers the dialog engine. Implementation: src/patterns/*.
 import type { SourcePos } from "../dsl/ast.js";
+import type { Diagnostic } from "../util/errors.js";
 
 /** `$parseTree` exactly as spec dsl.md §3.3: keys tag/pattern/text/words/value plus <Tag>: node[] and _<Tag>. */
 export interface ParseNode {
@@ -25,6 +26,8 @@ export type ConverterRunner = (converter: string, node: ParseNode) => unknown;
 export interface PatternSetOptions {
   converter?: ConverterRunner;
   regexCaseInsensitive?: boolean; // chatbot.yaml; default false
+  /** The text of a source line, so errors can show it (compileProjectPatterns reads project files). */
+  sourceLine?: (pos: SourcePos) => string | undefined;
 }
 
 /**
@@ -35,4 +38,6 @@ export interface PatternSetOptions {
 export interface PatternSet {
   add(triggerId: number, source: string, pos: SourcePos): void; // throws ProjectError on a bad pattern
   match(text: string, tiers: ReadonlyMap<number, number>, options?: PatternSetOptions): PatternMatch[]; // best first
+  /** Load-time warnings (e.g. unsupported `$morph<…>`), when the implementation collects them. */
+  readonly diagnostics?: Diagnostic[];
 }

@@ -1,0 +1,45 @@
+// Which names are tags, and where each may appear. Only these names make a line a tag line (spec §2.1).
+
+export const TRIGGER_TAGS = new Set([
+  "q", "q!", "e", "e!", "eg", "eg!", "intent", "intent!", "intentGroup", "intentGroup!", "event", "event!",
+]);
+
+export const REACTION_TAGS = new Set([
+  "a", "script", "scriptEs6", "go", "go!", "if", "elseif", "else", "random",
+  "buttons", "inlineButtons", "image", "audio", "video", "timeout", "newSession",
+]);
+
+export const STRUCTURE_TAGS = new Set(["require", "patterns", "init", "theme", "state"]);
+
+/** J-Graph / visual-editor action tags seen in real projects (spec §2.11). */
+export const ACTION_TAGS = new Set([
+  "InputText", "HttpRequest", "EndSession", "SetCallResult", "InputNumber", "SetScenarioAction",
+  "SetAutomationStatus", "Repeatable", "SberCard", "CounterWithTransition", "GoogleSheets", "Email",
+  "InputPhoneNumber", "TransferToOperator", "TransferCallToOperator", "TelegramPayment", "Confirmation",
+  "CardList", "Sms",
+]);
+
+/** Tags whose value may carry `|| key = value` parameters (spec §2.9, last paragraph). */
+export const PARAM_TAGS = new Set(["state", "theme", "a", "image", "audio", "video", "timeout", ...TRIGGER_TAGS]);
+
+/** Tags that must have a value. */
+export const VALUE_REQUIRED = new Set([
+  "theme", "require", "a", "go", "go!", "if", "elseif", "image", "audio", "video", "timeout", ...TRIGGER_TAGS,
+]);
+
+export const TAG_LINE = /^([A-Za-z_][A-Za-z0-9_]*!?):(.*)$/;
+
+export class TagSet {
+  private readonly custom: Set<string>;
+  constructor(customTags: readonly string[] = []) {
+    this.custom = new Set(customTags);
+  }
+
+  isAction(name: string): boolean {
+    return ACTION_TAGS.has(name) || this.custom.has(name);
+  }
+
+  isKnown(name: string): boolean {
+    return TRIGGER_TAGS.has(name) || REACTION_TAGS.has(name) || STRUCTURE_TAGS.has(name) || this.isAction(name);
+  }
+}

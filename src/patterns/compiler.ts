@@ -1,0 +1,234 @@
+// Syntax tree → compiled graph: resolves named patterns, built-ins and dictionaries, compiles
+// regexps, and works out which literal keys a pattern needs (for the index).
+import type { Dictionary, NamedPatternDef } from "../project/model.js";
+import type { CNode, NodeInfo, Requirement, TrieNode } from "./compiled.js";
+import { morphTest, stem } from "./morphology.js";
+import { NUMBER_WORDS } from "./numbers.js";
+import { PatternSyntaxError, parsePattern, type PNode } from "./parser.js";
+import { compileRegex } from "./regex.js";
+import { tokenizeDetailed } from "./tokenizer.js";
+
+type NodeBody = CNode extends infer T ? (T extends CNode ? Omit<T, "id"> : never) : never;
+
+/** A compile error inside a named pattern's own body (reported at the definition, not the user). */
+export class NamedPatternError extends Error {
+  constructor(
+    readonly def: NamedPatternDef,
+    readonly syntax: PatternSyntaxError,
+  ) {
+    super(syntax.message);
+  }
+}
+
+export interface CompilerOptions {
+  regexCaseInsensitive?: boolean;
+  warn?: (message: string, def: NamedPatternDef | undefined, offset: number) => void;
+}
+
+const BUILTINS = new Set(["AnyWord", "AnyText", "Text", "Number", "oneWord", "nonEmptyGarbage"]);
+
+export class Compiler {
+  private nextId = 0;
+  private readonly namedCache = new Map<string, CNode>(); // name → body
+  private readonly inProgress = new Set<string>();
+  private readonly dictCache = new Map<string, TrieNode>();
+  private readonly reqCache = new Map<number, Requirement>();
+  private current: NamedPatternDef | undefined; // the named pattern being compiled (for warnings)
+
+  constructor(
+    private readonly named: ReadonlyMap<string, NamedPatternDef>,
+    private readonly dictionaries: ReadonlyMap<string, Dictionary>,
+    private readonly opts: CompilerOptions = {},
+  ) {}
+
+  node(body: NodeBody): CNode {
+    return { id: this.nextId++, ...body } as CNode;
+  }
+
+  /** Compiles a pattern source; throws PatternSyntaxError (offset in `source`) or NamedPatternError. */
+  compile(source: string): CNode {
+    const saved = this.current;
+    this.current = undefined;
+    try {
+      return this.build(parsePattern(source));
+    } finally {
+      this.current = saved;
+    }
+  }
+
+  defOf(name: string): NamedPatternDef | undefined {
+    return this.named.get("$" + name) ?? this.named.get(name);
+  }
+
+  /** Compiles (and caches) the body of a project-defined named pattern. */
+  namedBody(name: string, at: number): CNode {
+    const cached = this.namedCache.get(name);
+    if (cached) return cached;
+    const def = this.defOf(name)!;
+    if (this.inProgress.has(name)) throw new PatternSyntaxError(`named pattern $${name} refers to itself`, at);
+    this.inProgress.add(name);
+    const saved = this.current;
+    this.current = def;
+    try {
+      const body = this.build(parsePattern(def.body));
+      this.namedCache.set(name, body);
+      return body;
+    } catch (e) {
+      if (e instanceof PatternSyntaxError) throw new NamedPatternError(def, e);
+      throw e;
+    } finally {
+      this.current = saved;
+      this.inProgress.delete(name);
+    }
+  }
+
+  private build(p: PNode): CNode {
+    switch (p.t) {
+      case "word":
+        return this.node({ k: "word", w: p.w });
+      case "glob": {
+        const parts = p.g.split("*");
+        return this.node({ k: "glob", pre: parts[0]!, suf: parts[parts.length - 1]!, mids: parts.slice(1, -1).filter(Boolean) });
+      }
+      case "lemma":
+        return this.node({ k: "lemma", stem: stem(p.w) });
+      case "star":
+        return this.node({ k: "star" });
+      case "empty":
+        return this.node({ k: "empty" });
+      case "seq":
+        return this.node({ k: "seq", items: p.items.map((i) => this.build(i)) });
+      case "alt":
+        return p.items.length === 1 ? this.build(p.items[0]!) : this.node({ k: "alt", items: p.items.map((i) => this.build(i)) });
+      case "opt": {
+        const item = p.items.length === 1 ? this.build(p.items[0]!) : this.node({ k: "alt", items: p.items.map((i) => this.build(i)) });
+        return this.node({ k: "opt", item });
+      }
+      case "perm":
+        return this.node({ k: "perm", items: p.items.map((i) => this.build(i)) });
+      case "ref":
+        return this.ref(p.name, p.alias, p.at);
+      case "repeat":
+        return this.node({ k: "repeat", item: this.ref(p.ref.name, p.ref.alias, p.ref.at) });
+      case "regex": {
+        let re: RegExp;
+        try {
+          re = compileRegex(p.src, p.ci || this.opts.regexCaseInsensitive === true);
+        } catch (e) {
+          throw new PatternSyntaxError(`invalid regular expression: ${(e as Error).message}`, p.bodyAt);
+        }
+        return this.node({ k: "regex", re });
+      }
+      case "dict": {
+        const dict = this.dictionaries.get(p.name) ?? this.dictionaries.get(p.name.replace(/^\$/, ""));
+        if (!dict) throw new PatternSyntaxError(`unknown dictionary '${p.name}' in $entity<…>`, p.at);
+        return this.node({ k: "dict", info: { tag: p.alias ?? dict.name, pattern: dict.name }, trie: this.trie(dict) });
+      }
+      case "map":
+        return this.node({ k: "map", item: this.build(p.item), value: p.value });
+      case "weight":
+        return this.node({ k: "weight", w: p.value });
+      case "morph": {
+        const test = morphTest(p.tags);
+        if (test) return this.node({ k: "morph", test });
+        this.opts.warn?.(`$morph<${p.tags}> is not supported without a morphological dictionary; it never matches`, this.current, p.at);
+        return this.node({ k: "never" });
+      }
+      case "nlu":
+        return this.node({ k: "never" });
+    }
+  }
+
+  private ref(name: string, alias: string | undefined, at: number): CNode {
+    const info: NodeInfo = { tag: alias ?? name, pattern: name };
+    const def = this.defOf(name);
+    if (def) {
+      if (def.converter) info.converter = def.converter;
+      return this.node({ k: "named", info, body: this.namedBody(name, at) });
+    }
+    if (!BUILTINS.has(name)) throw new PatternSyntaxError(`unknown named pattern $${name}`, at);
+    switch (name) {
+      case "oneWord":
+        return this.node({ k: "any", min: 1, max: 1, words: false, garbage: false });
+      case "nonEmptyGarbage":
+        return this.node({ k: "any", min: 1, max: Infinity, words: false, garbage: true });
+      case "AnyWord":
+        return this.node({ k: "named", info, body: this.node({ k: "any", min: 1, max: 1, words: true, garbage: true }) });
+      case "AnyText":
+        return this.node({ k: "named", info, body: this.node({ k: "any", min: 1, max: Infinity, words: false, garbage: false }) });
+      case "Text":
+        return this.node({ k: "named", info, body: this.node({ k: "any", min: 1, max: Infinity, words: false, garbage: true }) });
+      default:
+        return this.node({ k: "number", info });
+    }
+  }
+
+  private trie(dict: Dictionary): TrieNode {
+    let root = this.dictCache.get(dict.name);
+    if (root) return root;
+    root = { next: new Map() };
+    for (const entry of dict.entries) {
+      for (const syn of entry.synonyms) {
+        const words = tokenizeDetailed(syn).filter((t) => !t.punct);
+        if (words.length === 0) continue;
+        let n = root;
+        for (const w of words) {
+          let child = n.next.get(w.norm);
+          if (!child) n.next.set(w.norm, (child = { next: new Map() }));
+          n = child;
+        }
+        n.id ??= entry.id; // the first entry that lists a synonym owns it
+      }
+    }
+    this.dictCache.set(dict.name, root);
+    return root;
+  }
+
+  /** Keys of which the input must contain one per inner array (see index.ts for the key scheme). */
+  requirement(n: CNode): Requirement {
+    const cached = this.reqCache.get(n.id);
+    if (cached) return cached;
+    this.reqCache.set(n.id, []); // guards against cycles
+    const r = this.computeRequirement(n);
+    this.reqCache.set(n.id, r);
+    return r;
+  }
+
+  private computeRequirement(n: CNode): Requirement {
+    switch (n.k) {
+      case "word":
+        return [["w:" + n.w]];
+      case "glob":
+        if (n.pre) return [["p:" + n.pre]];
+        if (n.suf) return [["s:" + n.suf]];
+        return [];
+      case "lemma":
+        return [["l:" + n.stem]];
+      case "seq":
+      case "perm":
+        return n.items.flatMap((i) => this.requirement(i));
+      case "alt": {
+        const union = new Set<string>();
+        for (const item of n.items) {
+          const r = this.requirement(item);
+          if (r.length === 0) return [];
+          // the most selective conjunct of each branch stands for it
+          for (const k of r.reduce((a, b) => (b.length < a.length ? b : a))) union.add(k);
+        }
+        return [[...union]];
+      }
+      case "named":
+        return this.requirement(n.body);
+      case "map":
+        return this.requirement(n.item);
+      case "repeat":
+        return this.requirement(n.item);
+      case "dict":
+        return [[...n.trie.next.keys()].map((w) => "w:" + w)];
+      case "number":
+        return [["#d", ...NUMBER_WORDS.map((w) => "w:" + w)]];
+      default:
+        return [];
+    }
+  }
+}

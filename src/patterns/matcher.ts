@@ -1,0 +1,297 @@
+// Chart matcher: for a compiled node and a start position it computes every reachable end position
+// with the best hypothesis for it, memoised on (node, position) for the whole input. Exhaustive,
+// so a match is found whenever one exists; the best one maximises matched/total + Σ$weight.
+import type { CNode, NodeInfo, TrieNode } from "./compiled.js";
+import { stem } from "./morphology.js";
+import { numberEnds } from "./numbers.js";
+import type { Token } from "./tokenizer.js";
+
+/** Parse-tree fragments, concatenated in O(1) and flattened only for reported matches. */
+export type Frag =
+  | null
+  | { t: 0; a: Frag; b: Frag }
+  | { t: 1; info: NodeInfo; s: number; e: number; body: Frag; value?: unknown; hasValue: boolean }
+  | { t: 2; v: string };
+
+export interface Hyp {
+  m: number; // tokens matched by literal-like elements
+  w: number; // Σ $weight
+  f: Frag;
+}
+type Ends = Map<number, Hyp>;
+
+const ZERO: Hyp = { m: 0, w: 0, f: null };
+const NONE: Ends = new Map();
+
+function cat(a: Frag, b: Frag): Frag {
+  if (a === null) return b;
+  if (b === null) return a;
+  return { t: 0, a, b };
+}
+
+export class MatchInput {
+  readonly n: number;
+  readonly words: number; // non-punctuation tokens: the score's denominator
+  private readonly skipTo: number[]; // first non-punctuation position at or after i
+  private readonly wc: number[]; // non-punctuation tokens before i
+  private stems?: string[];
+  private readonly memo = new Map<number, Ends>();
+  private readonly invT: number;
+
+  constructor(
+    readonly text: string,
+    readonly tokens: readonly Token[],
+  ) {
+    this.n = tokens.length;
+    this.skipTo = new Array<number>(this.n + 1);
+    this.skipTo[this.n] = this.n;
+    for (let i = this.n - 1; i >= 0; i--) this.skipTo[i] = tokens[i]!.punct ? this.skipTo[i + 1]! : i;
+    this.wc = [0];
+    for (let i = 0; i < this.n; i++) this.wc.push(this.wc[i]! + (tokens[i]!.punct ? 0 : 1));
+    this.words = this.wc[this.n]!;
+    this.invT = this.words > 0 ? 1 / this.words : 0;
+  }
+
+  key(h: Hyp): number {
+    return h.m * this.invT + h.w;
+  }
+
+  private put(ends: Ends, e: number, h: Hyp): boolean {
+    const old = ends.get(e);
+    if (old !== undefined && this.key(h) <= this.key(old)) return false;
+    ends.set(e, h);
+    return true;
+  }
+
+  wordsIn(s: number, e: number): number {
+    return this.wc[e]! - this.wc[s]!;
+  }
+
+  private stemAt(i: number): string {
+    this.stems ??= this.tokens.map((t) => (t.punct ? "" : stem(t.norm)));
+    return this.stems[i]!;
+  }
+
+  /** The best complete match: the node must consume every token except surrounding punctuation. */
+  matchWhole(node: CNode): Hyp | null {
+    let best: Hyp | null = null;
+    for (let s = 0; s <= this.skipTo[0]!; s++) {
+      for (const [e, h] of this.eval(node, s)) {
+        if (this.skipTo[e] !== this.n) continue;
+        if (best === null || this.key(h) > this.key(best)) best = h;
+      }
+    }
+    return best;
+  }
+
+  eval(node: CNode, p: number): Ends {
+    const k = node.id * (this.n + 1) + p;
+    let r = this.memo.get(k);
+    if (r === undefined) {
+      r = this.compute(node, p);
+      this.memo.set(k, r);
+    }
+    return r;
+  }
+
+  private one(p: number, m: number): Ends {
+    return new Map([[p + 1, m === 1 ? ONE : { m, w: 0, f: null }]]);
+  }
+
+  private compute(node: CNode, p: number): Ends {
+    const t = this.tokens[p];
+    switch (node.k) {
+      case "word":
+        return t && !t.punct && t.norm === node.w ? this.one(p, 1) : NONE;
+      case "glob":
+        return t && !t.punct && globMatch(t.norm, node.pre, node.suf, node.mids) ? this.one(p, 1) : NONE;
+      case "lemma":
+        return t && !t.punct && this.stemAt(p) === node.stem ? this.one(p, 1) : NONE;
+      case "morph":
+        return t && !t.punct && node.test(t.norm) ? this.one(p, 1) : NONE;
+      case "star": {
+        const ends: Ends = new Map();
+        for (let e = p; e <= this.n; e++) ends.set(e, ZERO);
+        return ends;
+      }
+      case "any": {
+        const ends: Ends = new Map();
+        const max = Math.min(this.n, p + node.max);
+        for (let e = p + node.min; e <= max; e++) {
+          if (node.words && this.tokens[e - 1]!.punct) continue;
+          if (node.garbage && this.wordsIn(p, e) === 0) continue;
+          ends.set(e, ZERO);
+        }
+        return ends;
+      }
+      case "empty":
+        return new Map([[p, ZERO]]);
+      case "never":
+        return NONE;
+      case "weight":
+        return new Map([[p, { m: 0, w: node.w, f: null }]]);
+      case "seq":
+        return this.seq(node.items, p);
+      case "alt": {
+        const ends: Ends = new Map();
+        for (const item of node.items) for (const [e, h] of this.eval(item, p)) this.put(ends, e, h);
+        return ends;
+      }
+      case "opt": {
+        const ends: Ends = new Map();
+        for (const [e, h] of this.eval(node.item, p)) this.put(ends, e, h);
+        this.put(ends, p, ZERO);
+        return ends;
+      }
+      case "perm":
+        return this.perm(node.items, p);
+      case "named": {
+        const ends: Ends = new Map();
+        for (const [e, h] of this.eval(node.body, p)) {
+          ends.set(e, { m: h.m, w: h.w, f: { t: 1, info: node.info, s: p, e, body: h.f, hasValue: false } });
+        }
+        return ends;
+      }
+      case "map": {
+        const ends: Ends = new Map();
+        const v: Frag = { t: 2, v: node.value };
+        for (const [e, h] of this.eval(node.item, p)) ends.set(e, { m: h.m, w: h.w, f: cat(h.f, v) });
+        return ends;
+      }
+      case "regex":
+        return this.regex(node.re, p);
+      case "dict":
+        return this.dict(node.info, node.trie, p);
+      case "number": {
+        const ends: Ends = new Map();
+        for (const { end, value } of numberEnds(this.tokens, p)) {
+          if (ends.has(end)) continue;
+          ends.set(end, { m: this.wordsIn(p, end), w: 0, f: { t: 1, info: node.info, s: p, e: end, body: null, value, hasValue: true } });
+        }
+        return ends;
+      }
+      case "repeat":
+        return this.repeat(node.item, p);
+    }
+  }
+
+  /** Sequence: punctuation tokens may be skipped before each element. */
+  private seq(items: readonly CNode[], p: number): Ends {
+    let cur: Ends = new Map([[p, ZERO]]);
+    for (const item of items) {
+      const next: Ends = new Map();
+      for (const [q, h] of cur) {
+        for (let s = q; s <= this.skipTo[q]!; s++) {
+          for (const [e, h2] of this.eval(item, s)) this.put(next, e, { m: h.m + h2.m, w: h.w + h2.w, f: cat(h.f, h2.f) });
+        }
+      }
+      if (next.size === 0) return NONE;
+      cur = next;
+    }
+    return cur;
+  }
+
+  /** Permutation: dynamic programming over (set of used elements, position). */
+  private perm(items: readonly CNode[], p: number): Ends {
+    const k = items.length;
+    const stride = this.n + 1;
+    let layer = new Map<number, Hyp>([[p, ZERO]]); // key = mask * stride + pos
+    for (let step = 0; step < k; step++) {
+      const next = new Map<number, Hyp>();
+      for (const [key, h] of layer) {
+        const mask = Math.floor(key / stride);
+        const q = key % stride;
+        for (let i = 0; i < k; i++) {
+          if (mask & (1 << i)) continue;
+          for (let s = q; s <= this.skipTo[q]!; s++) {
+            for (const [e, h2] of this.eval(items[i]!, s)) {
+              const nk = (mask | (1 << i)) * stride + e;
+              const nh: Hyp = { m: h.m + h2.m, w: h.w + h2.w, f: cat(h.f, h2.f) };
+              const old = next.get(nk);
+              if (old === undefined || this.key(nh) > this.key(old)) next.set(nk, nh);
+            }
+          }
+        }
+      }
+      layer = next;
+    }
+    const ends: Ends = new Map();
+    for (const [key, h] of layer) this.put(ends, key % stride, h);
+    return ends;
+  }
+
+  private repeat(item: CNode, p: number): Ends {
+    const ends: Ends = new Map();
+    let frontier: Ends = new Map();
+    for (const [e, h] of this.eval(item, p)) if (e > p) this.put(frontier, e, h);
+    while (frontier.size > 0) {
+      const next: Ends = new Map();
+      for (const [q, h] of frontier) {
+        if (!this.put(ends, q, h)) continue;
+        for (let s = q; s <= this.skipTo[q]!; s++) {
+          for (const [e, h2] of this.eval(item, s)) {
+            if (e > q) this.put(next, e, { m: h.m + h2.m, w: h.w + h2.w, f: cat(h.f, h2.f) });
+          }
+        }
+      }
+      frontier = next;
+    }
+    return ends;
+  }
+
+  /** `$regexp`: full match of a token span's text, original spacing collapsed or tokens joined by spaces. */
+  private regex(re: RegExp, p: number): Ends {
+    const ends: Ends = new Map();
+    for (let e = p + 1; e <= this.n; e++) {
+      const [slice, joined] = this.spanTexts(p, e);
+      if (re.test(slice) || (joined !== undefined && re.test(joined))) ends.set(e, { m: this.wordsIn(p, e), w: 0, f: null });
+    }
+    return ends;
+  }
+
+  private spans?: Map<number, [string, string | undefined]>;
+
+  /** A span's text with its own spacing collapsed, and (when different) its tokens joined by spaces. Shared by all regexps. */
+  private spanTexts(s: number, e: number): [string, string | undefined] {
+    this.spans ??= new Map();
+    const k = s * (this.n + 1) + e;
+    let r = this.spans.get(k);
+    if (r === undefined) {
+      const slice = this.text.slice(this.tokens[s]!.start, this.tokens[e - 1]!.end).replace(/\s+/g, " ");
+      let joined = this.tokens[s]!.raw;
+      for (let i = s + 1; i < e; i++) joined += " " + this.tokens[i]!.raw;
+      r = [slice, joined === slice ? undefined : joined];
+      this.spans.set(k, r);
+    }
+    return r;
+  }
+
+  private dict(info: NodeInfo, trie: TrieNode, p: number): Ends {
+    const ends: Ends = new Map();
+    let node: TrieNode | undefined = trie;
+    for (let i = p; i < this.n && node; i++) {
+      const t = this.tokens[i]!;
+      if (t.punct) continue; // "Санкт-Петербург." / "Нью, Йорк": punctuation between synonym words is ignored
+      node = node.next.get(t.norm);
+      if (node?.id !== undefined) {
+        ends.set(i + 1, { m: this.wordsIn(p, i + 1), w: 0, f: { t: 1, info, s: p, e: i + 1, body: null, value: node.id, hasValue: true } });
+      }
+    }
+    return ends;
+  }
+}
+
+const ONE: Hyp = { m: 1, w: 0, f: null };
+
+export function globMatch(word: string, pre: string, suf: string, mids: readonly string[]): boolean {
+  if (word.length < pre.length + suf.length) return false;
+  if (!word.startsWith(pre) || !word.endsWith(suf)) return false;
+  let at = pre.length;
+  const limit = word.length - suf.length;
+  for (const m of mids) {
+    const i = word.indexOf(m, at);
+    if (i < 0 || i + m.length > limit) return false;
+    at = i + m.length;
+  }
+  return true;
+}

@@ -1,0 +1,67 @@
+// Flattens the winning hypothesis into `$parseTree` (spec dsl.md §3.3).
+import type { Frag } from "./matcher.js";
+import type { Token } from "./tokenizer.js";
+import type { ConverterRunner, ParseNode } from "./types.js";
+
+// Keys with a fixed meaning; a named pattern with one of these names cannot overwrite them.
+const RESERVED = new Set(["tag", "pattern", "text", "words", "value"]);
+
+interface Scope {
+  node: ParseNode;
+  value: unknown;
+  hasValue: boolean;
+}
+
+export function spanText(text: string, tokens: readonly Token[], s: number, e: number): { text: string; words: string[] } {
+  // Surrounding punctuation that a node swallowed is not part of its text.
+  while (s < e && tokens[s]!.punct) s++;
+  while (e > s && tokens[e - 1]!.punct) e--;
+  if (s >= e) return { text: "", words: [] };
+  return {
+    text: text.slice(tokens[s]!.start, tokens[e - 1]!.end),
+    words: tokens.slice(s, e).filter((t) => !t.punct).map((t) => t.norm),
+  };
+}
+
+export function buildParseTree(frag: Frag, text: string, tokens: readonly Token[], converter?: ConverterRunner): ParseNode {
+  const root: ParseNode = { tag: "root", pattern: "root", text, words: tokens.filter((t) => !t.punct).map((t) => t.norm) };
+  const scope: Scope = { node: root, value: undefined, hasValue: false };
+  walk(frag, scope, text, tokens, converter);
+  if (scope.hasValue) root._Root = scope.value;
+  return root;
+}
+
+function walk(f: Frag, scope: Scope, text: string, tokens: readonly Token[], converter?: ConverterRunner): void {
+  if (f === null) return;
+  if (f.t === 0) {
+    walk(f.a, scope, text, tokens, converter);
+    walk(f.b, scope, text, tokens, converter);
+    return;
+  }
+  if (f.t === 2) {
+    scope.value = f.v; // the mapping of the enclosing node; a later/outer mapping wins
+    scope.hasValue = true;
+    return;
+  }
+  const span = spanText(text, tokens, f.s, f.e);
+  const node: ParseNode = { tag: f.info.tag, pattern: f.info.pattern, text: span.text, words: span.words };
+  const inner: Scope = { node, value: f.value, hasValue: f.hasValue };
+  walk(f.body, inner, text, tokens, converter);
+  if (inner.hasValue) node.value = inner.value;
+  if (f.info.converter && converter) {
+    const v = converter(f.info.converter, node);
+    if (v === undefined) delete node.value;
+    else node.value = v;
+  }
+  attach(scope.node, node);
+}
+
+function attach(parent: ParseNode, child: ParseNode): void {
+  if (RESERVED.has(child.tag)) return;
+  const list = parent[child.tag];
+  if (Array.isArray(list)) list.push(child);
+  else {
+    parent[child.tag] = [child];
+    parent["_" + child.tag] = child.value !== undefined ? child.value : child.text;
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { ProjectErrors } from "../util/errors.js";
+import { parseConfig } from "./config.js";
+
+function errorsOf(text: string): string[] {
+  try {
+    parseConfig(text);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ProjectErrors);
+    return (e as ProjectErrors).errors.map((x) => x.format().split("\n")[0]!);
+  }
+  throw new Error("expected errors");
+}
+
+describe("chatbot.yaml", () => {
+  it("normalises entryPoint and tests globs to lists", () => {
+    const { config } = parseConfig("name: 2048\nentryPoint: main.sc\ntests:\n  include: '**/*.xml'\n");
+    expect(config.entryPoint).toEqual(["main.sc"]);
+    expect(config.name).toBe("2048");
+    expect(config.tests?.include).toEqual(["**/*.xml"]);
+    expect(parseConfig("entryPoint:\n  - a.sc\n  - b.sc\n").config.entryPoint).toEqual(["a.sc", "b.sc"]);
+  });
+
+  it("accepts every documented key with its type and warns about unknown keys", () => {
+    const text = [
+      "name: bot",
+      "entryPoint: main.sc",
+      "botEngine: v2",
+      "language: ru",
+      "locale: ru_RU",
+      "tests: {include: ['*.xml'], exclude: [], caseSensitive: true}",
+      "scriptsPreLoad: {global: [/jsapi/common.js], local: [/jsapi/reactions.js]}",
+      "scriptRuntime: {engine: v1, forceEs6: false, requirementsFile: package.json}",
+      "injector: {a: 1}",
+      "dependencies: [{name: m, type: module, url: x, version: heads/master}]",
+      "messages: {onError: {defaultMessage: oops, defaultMessages: [a], locales: {ru: ой}}}",
+      "nlp: {modifyRequestInPreMatch: true, lengthLimit: {enabled: true, symbols: 400}, nbest: 3}",
+      "sts: {noMatchThreshold: 0.2}",
+      "caila: {noMatchThreshold: 0.2}",
+      "classifier: {engine: sts, noMatchThreshold: 0.3, parameters: {algorithm: aligner2}}",
+      "customTags: [MyTag]",
+      "additionalEvents: [x]",
+      "defaultTimezone: null",
+      "sandbox: {enabled: true, maxCPUTime: 1000, maxMemory: 100, checkInterval: 10}",
+      "threadCount: 2",
+      "regexCaseInsensitive: false",
+      "projectPreferences: {disableValidation: false, errorForUnhandledEvents: false, useFullStatesInJs: false}",
+      "bot: {test: {parallel: true}}",
+      "brandNewKey: 1",
+    ].join("\n");
+    const { config, diagnostics } = parseConfig(text);
+    expect(config.nlp?.modifyRequestInPreMatch).toBe(true);
+    expect(diagnostics).toEqual([{ level: "warning", message: 'unknown key "brandNewKey" ignored', pos: expect.objectContaining({ line: 24 }) }]);
+  });
+
+  it.each([
+    ["entryPoint: 5\n", "chatbot.yaml:1:13: entryPoint: expected a string or a list of strings, got number 5"],
+    ["entryPoint: [a.sc, 3]\n", "chatbot.yaml:1:13: entryPoint: expected a string or a list of strings, got a list"],
+    ["entryPoint: a.sc\ntests:\n  caseSensitive: maybe\n", "chatbot.yaml:3:18: tests.caseSensitive: expected true or false, got string \"maybe\""],
+    ["entryPoint: a.sc\ndependencies:\n  - type: module\n", "chatbot.yaml:3:3: dependencies[0].name: required key is missing"],
+    ["entryPoint: a.sc\nscriptsPreLoad:\n  global: /jsapi/common.js\n", "chatbot.yaml:3:11: scriptsPreLoad.global: expected a list of strings, got string \"/jsapi/common.js\""],
+    ["entryPoint: a.sc\nnlp:\n  lengthLimit:\n    symbols: lots\n", "chatbot.yaml:4:14: nlp.lengthLimit.symbols: expected an integer, got string \"lots\""],
+    ["name: bot\n", "chatbot.yaml:1:1: entryPoint: required key is missing"],
+  ])("wrong type: %j", (text, first) => {
+    expect(errorsOf(text)[0]).toBe(first);
+  });
+
+  it("reports every wrong key at once", () => {
+    expect(errorsOf("entryPoint: a.sc\nlanguage: 1\nthreadCount: x\n")).toHaveLength(2);
+  });
+
+  it("bad YAML gives the line", () => {
+    expect(errorsOf("name: bot\nentryPoint: main.sc\ntests: {include: [a, b}\n")[0]).toMatch(/^chatbot\.yaml:3:\d+: invalid YAML/);
+    expect(errorsOf("name: bot\nentryPoint: main.sc\nname: again\n")[0]).toMatch(/^chatbot\.yaml:3:1: invalid YAML: Map keys must be unique/);
+    expect(errorsOf("- a\n- b\n")[0]).toMatch(/must be a mapping/);
+  });
+});

@@ -1,0 +1,135 @@
+// chatbot.yaml: parsed with `yaml` (for line numbers), validated with ajv, normalised (spec §1.2).
+import fs from "node:fs";
+import path from "node:path";
+import { Ajv, type ErrorObject } from "ajv";
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import type { SourcePos } from "../dsl/ast.js";
+import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
+import type { ChatbotConfig } from "./model.js";
+import { chatbotSchema, KNOWN_KEYS } from "./config-schema.js";
+
+export const CONFIG_FILE = "chatbot.yaml";
+
+const validate = new Ajv({ allErrors: true, verbose: true, strict: false }).compile(chatbotSchema);
+
+export interface LoadedConfig {
+  config: ChatbotConfig;
+  diagnostics: Diagnostic[];
+  /** Position of a key path in chatbot.yaml (for errors found later, e.g. a missing entry point). */
+  posOf(keyPath: (string | number)[]): SourcePos;
+}
+
+type Segment = string | number;
+
+function toList(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  return Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
+/** Normalises string-or-list fields so consumers always see lists. */
+function normalise(raw: Record<string, unknown>): ChatbotConfig {
+  const config = { ...raw } as ChatbotConfig;
+  config.entryPoint = toList(raw.entryPoint) ?? [];
+  if (typeof raw.name === "number") config.name = String(raw.name);
+  if (config.tests) {
+    const t = config.tests as Record<string, unknown>;
+    config.tests = { ...t, include: toList(t.include), exclude: toList(t.exclude) } as ChatbotConfig["tests"];
+  }
+  return config;
+}
+
+export function parseConfig(text: string, file = CONFIG_FILE): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineOf = (offset: number): SourcePos => {
+    const p = lineCounter.linePos(offset);
+    return { file, line: p.line, col: p.col };
+  };
+  const lines = text.split(/\r?\n/);
+  const at = (pos: SourcePos, message: string) => new ProjectError(message, pos, lines[pos.line - 1]);
+
+  if (doc.errors.length) {
+    throw new ProjectErrors(doc.errors.map((e) => at(lineOf(e.pos[0]), `invalid YAML: ${e.message.split("\n")[0]}`)));
+  }
+  const raw = doc.toJS() as unknown;
+  const posOf = (keyPath: Segment[]): SourcePos => nodePos(doc, keyPath, lineOf);
+
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ProjectErrors([at({ file, line: 1, col: 1 }, "chatbot.yaml must be a mapping of keys (entryPoint: main.sc, …)")]);
+  }
+  if (!validate(raw)) {
+    const errors = pickErrors(validate.errors ?? []).map((e) => {
+      const segs = e.instancePath.split("/").slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, "/").replace(/~0/g, "~")));
+      if (e.keyword === "required") {
+        const missing = (e.params as { missingProperty: string }).missingProperty;
+        return at(posOf(segs), `${keyPathText([...segs, missing])}: required key is missing`);
+      }
+      const expected = (e.parentSchema as { description?: string } | undefined)?.description ?? e.message ?? "invalid value";
+      return at(posOf(segs), `${keyPathText(segs)}: ${expected}, got ${describe(e.data)}`);
+    });
+    throw new ProjectErrors(errors);
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  const known = new Set<string>(KNOWN_KEYS);
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) diagnostics.push({ level: "warning", message: `unknown key "${key}" ignored`, pos: posOf([key]) });
+  }
+  return { config: normalise(raw as unknown as Record<string, unknown>), diagnostics, posOf };
+}
+
+export function loadConfig(dir: string): LoadedConfig {
+  const file = path.join(dir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new ProjectErrors([new ProjectError(`${CONFIG_FILE} not found in ${dir} (a project folder needs one)`)]);
+  }
+  return parseConfig(text);
+}
+
+/** Drops the per-branch noise of anyOf: keep the anyOf error and nothing at or below its path. */
+function pickErrors(errors: ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath);
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    if (e.keyword !== "anyOf" && anyOfPaths.some((p) => e.instancePath === p || e.instancePath.startsWith(p + "/"))) return false;
+    const key = e.instancePath + "|" + e.keyword;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function keyPathText(segs: Segment[]): string {
+  return segs.reduce<string>((acc, s) => (typeof s === "number" ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), "") || "(root)";
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") return `string "${v.length > 30 ? v.slice(0, 30) + "…" : v}"`;
+  return `${typeof v} ${String(v)}`;
+}
+
+/** Line of the value at keyPath (or of the deepest existing ancestor). */
+function nodePos(doc: Document, keyPath: Segment[], lineOf: (o: number) => SourcePos): SourcePos {
+  let node: unknown = doc.contents;
+  let best = lineOf(0);
+  for (const seg of keyPath) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === seg);
+      if (!pair) break;
+      const keyRange = (pair.key as { range?: [number, number, number] } | null)?.range;
+      if (keyRange) best = lineOf(keyRange[0]);
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === "number") {
+      node = node.items[seg];
+    } else break;
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    if (range && (isSeq(node) || !isMap(node))) best = lineOf(range[0]);
+  }
+  return best;
+}

@@ -1,0 +1,193 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ProjectErrors } from "../util/errors.js";
+import { loadProject } from "./loader.js";
+
+const FIXTURES = path.resolve(import.meta.dirname, "../../test/fixtures/projects");
+const MODULES = path.join(FIXTURES, "_modules");
+const fixture = (name: string) => path.join(FIXTURES, name);
+
+/** Formatted errors of a project that must fail to load. */
+function loadErrors(dir: string, opts = {}): string[] {
+  try {
+    loadProject(dir, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ProjectErrors);
+    return (e as ProjectErrors).errors.map((x) => x.format());
+  }
+  throw new Error("expected the project to fail");
+}
+
+const temps: string[] = [];
+function tempProject(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sc-load-"));
+  temps.push(dir);
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+afterEach(() => {
+  for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe("loadProject: the basic fixture", () => {
+  const p = loadProject(fixture("basic"), { modules: [MODULES] });
+
+  it("uses src/ and loads every required file once, in require order", () => {
+    expect(p.srcDir).toBe(path.join(fixture("basic"), "src"));
+    expect(p.files).toEqual([
+      "src/main.sc",
+      "src/lib.js",
+      "src/utils.js",
+      "src/dicts/answers.yaml",
+      "src/dicts/cities.csv",
+      "src/sub/other.sc",
+      "src/sub/sibling.js",
+      "src/parts/a.sc",
+      "src/parts/b.sc",
+      "sys.common-mod/helpers.sc",
+      "sys.common-mod/common.js",
+      "localmod/src/local.sc",
+      "localmod/src/local.js",
+      "src/second.sc",
+    ]);
+  });
+
+  it("merges themes from several files into one state tree with the root", () => {
+    expect(p.states.get("/")!.parent).toBeNull();
+    expect(p.states.get("/Menu")!.children).toEqual(["/Menu/No", "/Menu/Yes"]);
+    expect(p.states.get("/Menu/Yes/Deep")!.parent).toBe("/Menu/Yes");
+    expect(p.states.get("/Shop/Cart")!.pos).toEqual({ file: "src/main.sc", line: 43, col: 5 });
+    expect(p.states.has("/__anon_src_main_sc_36")).toBe(true);
+    expect(p.states.has("/FromSecond")).toBe(true);
+  });
+
+  it("collects triggers in declaration order with resolved fromState/toState", () => {
+    const yes = p.triggers.filter((t) => t.owner === "/Menu/Yes");
+    expect(yes.map((t) => [t.value, t.fromState, t.toState, t.onlyThisState])).toEqual([
+      ["да", ["/Menu"], undefined, true],
+      ["ага", undefined, "/Menu/Yes/Deep", false],
+    ]);
+    expect(p.triggers.every((t, i) => t.id === i)).toBe(true);
+    expect(p.states.get("/Menu/Yes")!.triggers).toEqual(yes.map((t) => t.id));
+    expect(p.triggers.find((t) => t.owner === "/Shop/Cart")).toMatchObject({ kind: "intent", global: true, value: "/cart" });
+  });
+
+  it("turns required code and data into load items in order", () => {
+    expect(p.loadItems.map((i) => [i.kind, i.pos.file, i.pos.line])).toEqual([
+      ["script", "src/lib.js", 1],
+      ["es6module", "src/utils.js", 1],
+      ["data", "src/dicts/answers.yaml", 1],
+      ["data", "src/dicts/cities.csv", 1],
+      ["script", "src/sub/sibling.js", 1],
+      ["script", "sys.common-mod/common.js", 1],
+      ["script", "localmod/src/local.js", 1],
+      ["script", "src/main.sc", 22],
+      ["script", "src/main.sc", 42],
+    ]);
+    expect(p.loadItems[1]).toMatchObject({ name: "utils" });
+    expect(p.loadItems[2]).toMatchObject({ varName: "$Answers", data: { botAnswers: { a2: "Answer two" } } });
+    expect(p.loadItems[3]).toMatchObject({ varName: "$Cities", data: { "1": { value: { name: "Москва", lat: 55.75 } }, "2": { value: "Saint Petersburg" } } });
+  });
+
+  it("registers CSV dictionaries and named patterns from every file", () => {
+    expect(p.dictionaries.get("Cities")!.entries[1]).toEqual({ id: "2", synonyms: ["Питер", "спб", "Санкт-Петербург"], value: "Saint Petersburg" });
+    expect([...p.namedPatterns.keys()].sort()).toEqual(["$Hello", "$Yes"]);
+  });
+
+  it("merges injectors (chatbot.yaml wins), maps scriptsPreLoad, selects tests", () => {
+    expect(p.injector).toEqual({ newSessionStartState: "/Start", newSessionTimeout: 99, greeting: "hello" });
+    expect(p.preload).toEqual(["jsapi/common.js", "jslib/moment.min.js", "jsapi/payment.js"]);
+    expect(p.diagnostics.map((d) => d.message)).toEqual(['unknown key "someFutureKey" ignored', "scriptsPreLoad: unknown platform script /jsapi/nonexistent.js, ignored"]);
+    expect(p.testFiles).toEqual(["test/deep/more.xml", "test/main.xml"]);
+  });
+});
+
+describe("loadProject: layout and resolution", () => {
+  it("falls back to scenarios/ when src/ lacks the entry point", () => {
+    const p = loadProject(fixture("scenarios-layout"));
+    expect(p.srcDir).toBe(path.join(fixture("scenarios-layout"), "scenarios"));
+    expect(p.files).toEqual(["scenarios/main.sc"]);
+    expect(p.testFiles).toEqual([]);
+  });
+
+  it("finds sys modules through SMARTAPP_MODULES", () => {
+    const dir = tempProject({ "chatbot.yaml": "entryPoint: main.sc\n", "src/main.sc": "require: helpers.sc\n    module = sys.common-mod\n" });
+    const before = process.env.SMARTAPP_MODULES;
+    process.env.SMARTAPP_MODULES = ["/nonexistent", MODULES].join(path.delimiter);
+    try {
+      expect(loadProject(dir).files).toContain("sys.common-mod/helpers.sc");
+    } finally {
+      if (before === undefined) delete process.env.SMARTAPP_MODULES;
+      else process.env.SMARTAPP_MODULES = before;
+    }
+  });
+
+  it("resolves leading / to the source root and ../ against the requiring file; loads each file once", () => {
+    const dir = tempProject({
+      "chatbot.yaml": "entryPoint: main.sc\n",
+      "src/main.sc": "require: a/x.sc\nrequire: a/*.sc\n",
+      "src/a/x.sc": "require: /common.js\nrequire: ../common.js\nrequire: y.json\n    var = cfg\n",
+      "src/a/y.json": '{"k": [1, 2]}',
+      "src/common.js": "var c = 1;",
+    });
+    const p = loadProject(dir);
+    expect(p.files).toEqual(["src/main.sc", "src/a/x.sc", "src/common.js", "src/a/y.json"]);
+    expect(p.loadItems.map((i) => i.kind)).toEqual(["script", "data"]);
+  });
+
+  it("an explicit state may fill a theme's implicit placeholder; TESTS honour include/exclude", () => {
+    const dir = tempProject({
+      "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: ['topics/*.xml']\n",
+      "src/main.sc": "theme: /A\n    state: B\ntheme: /\n    state: A || modal = true\n        q: a\n",
+      "test/topics/t.xml": "<test/>",
+      "test/other.xml": "<test/>",
+    });
+    const p = loadProject(dir);
+    expect(p.states.get("/A")).toMatchObject({ modal: true, children: ["/A/B"], pos: { line: 4 } });
+    expect(p.testFiles).toEqual(["test/topics/t.xml"]);
+  });
+});
+
+describe("loadProject: broken projects point at the exact line", () => {
+  it.each([
+    ["bad-indent", "src/main.sc:5:7: bad indentation"],
+    ["misplaced-tag", "src/main.sc:4:13: state: cannot be nested under a:"],
+    ["missing-file", "src/main.sc:2:10: required file not found: nowhere/missing.sc"],
+    ["bad-yaml", "chatbot.yaml:3:23: invalid YAML"],
+    ["bad-csv", 'src/cities.csv:3:1: dictionary line must be "id;synonym1,synonym2;value"'],
+    ["wrong-type", 'chatbot.yaml:4:28: nlp.modifyRequestInPreMatch: expected true or false, got string "yes please"'],
+    ["duplicate-state", "src/main.sc:3:5: duplicate state /Start (first declared at src/other.sc:2)"],
+    ["missing-module", 'src/main.sc:1:10: module "sys.zb-common" not found'],
+  ])("%s", (name, first) => {
+    expect(loadErrors(fixture(name))[0]).toContain(first);
+  });
+
+  it("a module not in dependencies is an error at its require line", () => {
+    expect(loadErrors(fixture("missing-module"), { modules: [MODULES] })).toEqual([
+      expect.stringContaining('src/main.sc:1:10: module "sys.zb-common" not found: looked in'),
+      expect.stringContaining('src/main.sc:3:10: module "undeclared" is not declared in chatbot.yaml dependencies'),
+    ]);
+  });
+
+  it("collects errors from several files and keeps going", () => {
+    const errors = loadErrors(fixture("many-errors"));
+    expect(errors.map((e) => e.split("\n")[0]!.replace(/: .*/, ""))).toEqual(["src/main.sc:5:13", "src/broken.sc:3:9", "src/main.sc:2:10"]);
+  });
+
+  it.each([
+    ["chatbot.yaml missing", {}, /chatbot\.yaml not found/],
+    ["entry point missing", { "chatbot.yaml": "entryPoint: nope.sc\n" }, /chatbot\.yaml:1:13: entry point nope\.sc not found in src\/ or scenarios\//],
+    ["duplicate named pattern", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: p.sc\npatterns:\n    $A = a\n", "src/p.sc": "patterns:\n    $A = b\n" }, /src\/m\.sc:3:5: duplicate named pattern \$A \(first declared at src\/p\.sc:2\)/],
+    ["bad YAML data file", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.yaml\n    var = d\n", "src/d.yaml": "a: 1\nb: [x\n" }, /src\/d\.yaml:\d+:\d+: invalid YAML/],
+    ["bad JSON data file", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.json\n    var = d\n", "src/d.json": '{\n  "a": 1,\n  oops\n}' }, /src\/d\.json:3:\d+: invalid JSON/],
+    ["unclosed CSV quote", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.csv\n    name = D\n", "src/d.csv": 'a;x;1\n"b;y;2\n' }, /src\/d\.csv:\d+:1: invalid CSV/],
+    ["bad injector literal", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: a.js\n    injector = {a: }\n", "src/a.js": "" }, /src\/m\.sc:1:10: injector = … is not a valid object literal/],
+  ])("%s", (_name, files, re) => {
+    expect(loadErrors(tempProject(files as Record<string, string>)).join("\n")).toMatch(re);
+  });
+});

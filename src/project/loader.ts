@@ -1,0 +1,311 @@
+// Loads a project folder into the immutable Project model (spec dsl.md §1–§2): chatbot.yaml, the
+// entry .sc files and everything they require (other .sc, .js, YAML/JSON/CSV data, modules).
+import fs from "node:fs";
+import path from "node:path";
+import picomatch from "picomatch";
+import type { RequireNode, ScFile, SourcePos } from "../dsl/ast.js";
+import { parseScCollect } from "../dsl/parser.js";
+import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
+import { loadConfig, type LoadedConfig } from "./config.js";
+import { parseCsvDictionary, parseJsonData, parseYamlData } from "./data-files.js";
+import { expandGlob, isDir, isFile, isGlob, listFiles, toPosix } from "./files.js";
+import { parseJsonish } from "./jsonish.js";
+import type { ChatbotConfig, Dictionary, LoadItem, NamedPatternDef, Project } from "./model.js";
+import { preloadEntries } from "./preload.js";
+import { StateTable } from "./states.js";
+
+export interface LoadOptions {
+  modules?: string[]; // folders holding system modules (sys.NAME → <folder>/NAME)
+}
+
+/** Where require paths of a file resolve: `/` = srcDir; files are labelled relative to labelBase. */
+interface Root {
+  srcDir: string;
+  labelBase: string;
+  labelPrefix: string;
+}
+
+interface SourceFile {
+  abs: string;
+  label: string;
+  root: Root;
+  lines: string[];
+}
+
+const SEP = "/";
+
+/** Module folders from options and SMARTAPP_MODULES (path-delimiter separated). */
+export function moduleDirs(opts: LoadOptions): string[] {
+  const env = (process.env.SMARTAPP_MODULES ?? "").split(path.delimiter).filter(Boolean);
+  return [...(opts.modules ?? []), ...env].map((d) => path.resolve(d));
+}
+
+class Loader {
+  readonly errors: ProjectError[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  readonly files: string[] = [];
+  readonly loadItems: LoadItem[] = [];
+  readonly namedPatterns = new Map<string, NamedPatternDef>();
+  readonly dictionaries = new Map<string, Dictionary>();
+  readonly requireInjector: Record<string, unknown> = {};
+  readonly table: StateTable;
+  private readonly visited = new Set<string>();
+  private readonly sources = new Map<string, string[]>(); // label → lines, for error carets
+  private readonly moduleRoots = new Map<string, Root>();
+  private readonly customTags: string[];
+
+  constructor(
+    readonly dir: string,
+    readonly config: ChatbotConfig,
+    readonly projectRoot: Root,
+    private readonly modules: string[],
+  ) {
+    this.customTags = (config.customTags as unknown[] | undefined ?? [])
+      .map((t) => (typeof t === "string" ? t : ((t as { name?: string; tagName?: string }).name ?? (t as { tagName?: string }).tagName)))
+      .filter((t): t is string => typeof t === "string");
+    this.table = new StateTable(
+      (e) => this.errors.push(e),
+      (pos) => this.sources.get(pos.file)?.[pos.line - 1],
+    );
+  }
+
+  private label(abs: string, root: Root): string {
+    return root.labelPrefix + toPosix(path.relative(root.labelBase, abs));
+  }
+
+  private errorAt(pos: SourcePos, message: string): ProjectError {
+    return new ProjectError(message, pos, this.sources.get(pos.file)?.[pos.line - 1]);
+  }
+
+  private warn(message: string, pos?: SourcePos): void {
+    this.diagnostics.push({ level: "warning", message, pos });
+  }
+
+  /** Reads a file once; returns null when it was already loaded. */
+  private open(abs: string, root: Root): SourceFile | null {
+    if (this.visited.has(abs)) return null;
+    this.visited.add(abs);
+    const text = fs.readFileSync(abs, "utf8");
+    const label = this.label(abs, root);
+    const lines = text.split(/\r?\n/);
+    this.sources.set(label, lines);
+    this.files.push(label);
+    return { abs, label, root, lines };
+  }
+
+  loadSc(abs: string, root: Root): void {
+    const src = this.open(abs, root);
+    if (!src) return;
+    const { ast, errors } = parseScCollect(src.lines.join("\n"), src.label, { customTags: this.customTags });
+    this.errors.push(...errors);
+    this.addScFile(ast, src);
+  }
+
+  private addScFile(ast: ScFile, src: SourceFile): void {
+    for (const item of ast.items) {
+      switch (item.kind) {
+        case "require":
+          this.require(item.node, src);
+          break;
+        case "patterns":
+          for (const def of item.defs) {
+            const prev = this.namedPatterns.get(def.name);
+            if (prev) this.errors.push(this.errorAt(def.pos, `duplicate named pattern ${def.name} (first declared at ${prev.pos.file}:${prev.pos.line})`));
+            else this.namedPatterns.set(def.name, { ...def });
+          }
+          break;
+        case "init":
+          this.loadItems.push({ kind: "script", code: item.block.code, es6: false, pos: item.block.pos });
+          break;
+        case "theme":
+          for (const b of this.table.addTheme(item.node)) this.loadItems.push({ kind: "script", code: b.code, es6: false, pos: b.pos });
+          break;
+      }
+    }
+  }
+
+  // ---- require:
+
+  private require(req: RequireNode, from: SourceFile): void {
+    try {
+      if (req.path.includes("{{")) {
+        this.warn(`require path with {{ }} cannot be resolved at load time; skipped: ${req.path}`, req.pos);
+        return;
+      }
+      if (typeof req.params.injector === "string") this.mergeInjector(req);
+      const moduleName = req.params.module !== undefined ? String(req.params.module) : null;
+      const root = moduleName ? this.moduleRoot(moduleName, req) : from.root;
+      const files = this.resolveFiles(req, moduleName ? root.srcDir : path.dirname(from.abs), root);
+      for (const abs of files) this.loadRequired(abs, root, req);
+    } catch (e) {
+      if (e instanceof ProjectError) this.errors.push(e);
+      else if (e instanceof ProjectErrors) this.errors.push(...e.errors);
+      else throw e;
+    }
+  }
+
+  private mergeInjector(req: RequireNode): void {
+    try {
+      Object.assign(this.requireInjector, parseJsonish(String(req.params.injector)));
+    } catch (e) {
+      throw this.errorAt(req.pos, `injector = … is not a valid object literal: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Relative paths resolve against the requiring file's folder (then the source root, which many
+   * projects assume); `/x` is the source root; globs expand.
+   */
+  private resolveFiles(req: RequireNode, fromDir: string, root: Root): string[] {
+    const rel = req.path;
+    const bases = rel.startsWith(SEP) ? [root.srcDir] : [...new Set([fromDir, root.srcDir])];
+    const cleaned = rel.replace(/^\/+/, "");
+    if (isGlob(cleaned)) {
+      for (const base of bases) {
+        const found = expandGlob(base, cleaned);
+        if (found.length) return found;
+      }
+      this.warn(`require glob matched no files: ${rel}`, req.pos);
+      return [];
+    }
+    for (const base of bases) {
+      const abs = path.resolve(base, cleaned);
+      if (isFile(abs)) return [abs];
+    }
+    const looked = bases.map((b) => toPosix(path.relative(this.dir, path.resolve(b, cleaned))) || cleaned);
+    throw this.errorAt(req.pos, `required file not found: ${rel} (looked for ${looked.join(", ")})`);
+  }
+
+  private moduleRoot(name: string, req: RequireNode): Root {
+    const cached = this.moduleRoots.get(name);
+    if (cached) return cached;
+    let candidates: string[];
+    if (name.startsWith("sys.")) {
+      candidates = this.modules.map((d) => path.join(d, name.slice(4)));
+    } else {
+      const dep = (this.config.dependencies ?? []).find((d) => d.name === name);
+      if (!dep) throw this.errorAt(req.pos, `module "${name}" is not declared in chatbot.yaml dependencies`);
+      candidates = [path.join(this.dir, name), ...this.modules.map((d) => path.join(d, name))];
+    }
+    const dir = candidates.find(isDir);
+    if (!dir) {
+      const where = candidates.length ? `looked in ${candidates.map((c) => toPosix(c)).join(", ")}` : "no module folders given (use --modules or SMARTAPP_MODULES)";
+      throw this.errorAt(req.pos, `module "${name}" not found: ${where}`);
+    }
+    // A module may be laid out like a project, with its files under src/.
+    const srcDir = isDir(path.join(dir, "src")) ? path.join(dir, "src") : dir;
+    const inside = !path.relative(this.dir, dir).startsWith("..");
+    const root: Root = inside ? { srcDir, labelBase: this.dir, labelPrefix: "" } : { srcDir, labelBase: dir, labelPrefix: `${name}/` };
+    this.moduleRoots.set(name, root);
+    return root;
+  }
+
+  private loadRequired(abs: string, root: Root, req: RequireNode): void {
+    const ext = path.extname(abs).toLowerCase();
+    if (ext === ".sc") return this.loadSc(abs, root);
+    const src = this.open(abs, root);
+    if (!src) return;
+    const text = src.lines.join("\n");
+    const pos: SourcePos = { file: src.label, line: 1, col: 1 };
+    const varName = req.params.var !== undefined ? String(req.params.var) : undefined;
+    switch (ext) {
+      case ".js":
+        if (req.params.type === "scriptEs6") {
+          const name = req.params.name !== undefined ? String(req.params.name) : undefined;
+          this.loadItems.push(name ? { kind: "es6module", code: text, name, pos } : { kind: "es6module", code: text, pos });
+        } else this.loadItems.push({ kind: "script", code: text, es6: false, pos });
+        return;
+      case ".yaml":
+      case ".yml":
+      case ".json": {
+        const data = ext === ".json" ? parseJsonData(text, src.label) : parseYamlData(text, src.label);
+        if (varName) this.loadItems.push({ kind: "data", varName, data, pos });
+        else this.warn(`${src.label} is required without var = …; its data is not bound`, req.pos);
+        return;
+      }
+      case ".csv":
+        return this.loadCsv(text, src.label, req, varName, pos);
+      default:
+        this.warn(`${src.label}: unsupported file type for require:, ignored`, req.pos);
+    }
+  }
+
+  private loadCsv(text: string, label: string, req: RequireNode, varName: string | undefined, pos: SourcePos): void {
+    const entries = parseCsvDictionary(text, label);
+    const name = req.params.name !== undefined ? String(req.params.name) : undefined;
+    if (name) {
+      const prev = this.dictionaries.get(name);
+      if (prev) throw this.errorAt(req.pos, `duplicate dictionary name ${name} (already loaded from ${prev.file})`);
+      this.dictionaries.set(name, { name, file: label, entries });
+    }
+    if (varName) {
+      const data: Record<string, { value: unknown }> = {};
+      for (const e of entries) data[e.id] = { value: e.value };
+      this.loadItems.push({ kind: "data", varName, data, pos });
+    }
+    if (!name && !varName) this.warn(`${label} is required without name = … or var = …; ignored`, req.pos);
+  }
+}
+
+/** The folder that holds the entry point: src/ (JAICP) or scenarios/ (this repo's bundled demo). */
+function findSrcDir(dir: string, loaded: LoadedConfig): string {
+  const entry = loaded.config.entryPoint[0];
+  if (!entry) throw new ProjectErrors([new ProjectError("entryPoint: needs at least one .sc file", loaded.posOf(["entryPoint"]))]);
+  for (const folder of ["src", "scenarios"]) {
+    if (isFile(path.join(dir, folder, entry))) return path.join(dir, folder);
+  }
+  const pos = loaded.posOf(["entryPoint"]);
+  throw new ProjectErrors([new ProjectError(`entry point ${entry} not found in src/ or scenarios/`, pos)]);
+}
+
+function selectTests(dir: string, config: ChatbotConfig): string[] {
+  const testDir = path.join(dir, "test");
+  if (!isDir(testDir)) return [];
+  const nocase = config.tests?.caseSensitive === false;
+  const include = picomatch(config.tests?.include?.length ? config.tests.include : ["**/*.xml"], { nocase });
+  const exclude = config.tests?.exclude?.length ? picomatch(config.tests.exclude, { nocase }) : () => false;
+  // Globs are relative to test/; also accept ones written from the project folder (test/**/*.xml).
+  const hit = (m: (s: string) => boolean, rel: string) => m(rel) || m(`test/${rel}`);
+  return listFiles(testDir)
+    .filter((rel) => rel.toLowerCase().endsWith(".xml"))
+    .filter((rel) => hit(include, rel) && !hit(exclude, rel))
+    .map((rel) => `test/${rel}`);
+}
+
+export function loadProject(dir: string, opts: LoadOptions = {}): Project {
+  const abs = path.resolve(dir);
+  const loaded = loadConfig(abs);
+  const srcDir = findSrcDir(abs, loaded);
+  const loader = new Loader(abs, loaded.config, { srcDir, labelBase: abs, labelPrefix: "" }, moduleDirs(opts));
+  loader.diagnostics.push(...loaded.diagnostics);
+
+  for (const entry of loaded.config.entryPoint) {
+    const file = path.join(srcDir, entry);
+    if (!isFile(file)) {
+      loader.errors.push(new ProjectError(`entry point ${entry} not found in ${toPosix(path.relative(abs, srcDir))}/`, loaded.posOf(["entryPoint"])));
+      continue;
+    }
+    loader.loadSc(file, { srcDir, labelBase: abs, labelPrefix: "" });
+  }
+
+  const preload = preloadEntries(loaded.config, loaded.posOf);
+  loader.diagnostics.push(...preload.diagnostics);
+
+  if (loader.errors.length) throw new ProjectErrors(loader.errors);
+  return {
+    dir: abs,
+    srcDir,
+    config: loaded.config,
+    diagnostics: loader.diagnostics,
+    states: loader.table.states,
+    triggers: loader.table.triggers,
+    namedPatterns: loader.namedPatterns,
+    dictionaries: loader.dictionaries,
+    loadItems: loader.loadItems,
+    // chatbot.yaml wins over defaults that modules pass with `injector = {…}`.
+    injector: { ...loader.requireInjector, ...(loaded.config.injector ?? {}) },
+    preload: preload.entries,
+    files: loader.files,
+    testFiles: selectTests(abs, loaded.config),
+  };
+}
