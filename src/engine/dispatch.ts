@@ -1,0 +1,147 @@
+// From a request to the state where execution starts (spec dsl.md §4.2–§4.5, §4.9 up to preProcess).
+import type { BotRequest, UserState } from "./types.js";
+import type { ParseNode, PatternSet } from "../patterns/types.js";
+import { DialogError } from "./errors.js";
+import type { Executor, TurnEnv } from "./execute.js";
+import { handlersFor } from "./handlers.js";
+import { activeTriggers, findEventTrigger, triggerTarget } from "./locality.js";
+import { normaliseButtonText } from "./buttons.js";
+import { requireState } from "./paths.js";
+import { buildNluResults, exampleHypotheses, intentHypotheses, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
+
+export interface DispatchEnv extends TurnEnv {
+  patterns: PatternSet;
+}
+
+const rootTree = (text: string): ParseNode => ({
+  tag: "root",
+  pattern: "root",
+  text,
+  words: text.split(/\s+/).filter((w) => w !== ""),
+});
+
+export class Dispatcher {
+  constructor(
+    private readonly env: DispatchEnv,
+    private readonly executor: Executor,
+    private readonly request: BotRequest,
+    private readonly state: UserState,
+    private readonly context: string,
+  ) {}
+
+  /** The target state, or null when the request is answered by silence (unhandled event, no pending timeout…). */
+  selectTarget(): string | null {
+    const { host, project } = this.env;
+    const ctx = this.context;
+    let query = this.request.query;
+    host.setContext("currentState", ctx);
+
+    let forced: string | null = null;
+    for (const h of handlersFor(host, "preMatch", ctx)) {
+      host.runHandler(h.id);
+      host.stampReplies(ctx);
+      forced = this.executor.takeTransition(ctx) ?? forced;
+    }
+    if (project.config.nlp?.modifyRequestInPreMatch) query = host.getRequestQuery() ?? query;
+    const tempTarget = host.getTemp("targetState");
+
+    // A transition overrides $temp.targetState; both skip matching.
+    if (forced !== null) return forced;
+    if (typeof tempTarget === "string" && tempTarget.trim() !== "") return requireState(project, ctx, tempTarget).path;
+    if (this.request.targetState) return requireState(project, ctx, this.request.targetState).path;
+    if (this.request.timeout) {
+      const pending = this.state.pendingTimeout;
+      return pending ? requireState(project, "/", pending.targetState).path : null;
+    }
+    if (query !== undefined && this.state.lastButtons) {
+      const clicked = this.state.lastButtons[normaliseButtonText(query)];
+      if (clicked !== undefined) return requireState(project, "/", clicked).path;
+    }
+    if (this.request.event) return this.dispatchEvent(this.request.event, query ?? "");
+    return this.matchText(query ?? "");
+  }
+
+  /** Nearest active event trigger; an unhandled event falls back to noMatch, else silence [I]. */
+  private dispatchEvent(name: string, text: string): string | null {
+    const { project, host } = this.env;
+    const t = findEventTrigger(project, this.context, name) ?? (name !== "noMatch" ? findEventTrigger(project, this.context, "noMatch") : undefined);
+    if (!t) return null;
+    host.setContext("parseTree", rootTree(text));
+    return requireState(project, t.owner, triggerTarget(t)).path;
+  }
+
+  private lengthExceeded(text: string): boolean {
+    const cfg = this.env.project.config.nlp?.lengthLimit;
+    if (cfg?.enabled === false) return false;
+    const symbols = typeof cfg?.symbols === "number" ? cfg.symbols : 400;
+    if (text.length > symbols) return true;
+    return typeof cfg?.words === "number" && text.split(/\s+/).filter((w) => w !== "").length > cfg.words;
+  }
+
+  private matchText(text: string): string | null {
+    const { project, host, patterns } = this.env;
+    const ctx = this.context;
+    if (this.lengthExceeded(text)) {
+      // Without a lengthLimit handler the bot stays silent [D].
+      const t = findEventTrigger(project, ctx, "lengthLimit");
+      return t ? requireState(project, t.owner, triggerTarget(t)).path : null;
+    }
+
+    const { tiers, modal } = activeTriggers(project, ctx);
+    const patternTiers = new Map<number, number>();
+    for (const [id, tier] of tiers) if (project.triggers[id]?.kind === "pattern") patternTiers.set(id, tier);
+    const matches = patterns.match(text, patternTiers, {
+      converter: (c, n) => host.runConverter(c, n),
+      regexCaseInsensitive: project.config.regexCaseInsensitive === true,
+    });
+    const th = thresholds(project);
+    const { nlu, nBest } = buildNluResults(
+      patternHypotheses(project, matches, tiers),
+      intentHypotheses(project, this.request.intent, tiers, th.phrases),
+      exampleHypotheses(project, text, tiers),
+      th,
+    );
+    const intent = this.request.intent;
+    if (intent?.path && (intent.score ?? 1) >= th.phrases) {
+      host.setContext("intent", { path: intent.path, score: intent.score ?? 1, answer: intent.answer, slots: intent.slots ?? {} });
+      host.setContext("entities", Object.entries(intent.slots ?? {}).map(([entity, value]) => ({ entity, value })));
+    }
+    host.setContext("nluResults", nlu);
+    const nbest = project.config.nlp?.nbest;
+    host.setContext("nBest", typeof nbest === "number" && nbest > 0 ? nBest.slice(0, nbest) : nBest);
+
+    let selected = nlu.selected;
+    const selectors = handlersFor(host, "selectNLUResult", ctx);
+    if (selectors.length > 0) {
+      let forced: string | null = null;
+      for (const h of selectors) {
+        host.runHandler(h.id);
+        host.stampReplies(ctx);
+        forced = this.executor.takeTransition(ctx) ?? forced;
+      }
+      if (forced !== null) return forced;
+      selected = ((host.getContext("nluResults") ?? {}) as Partial<NluResults>).selected ?? null;
+    }
+
+    if (selected && typeof selected.clazz === "string" && selected.clazz !== "") {
+      host.setContext("parseTree", this.parseTreeOf(selected, text));
+      return requireState(project, ctx, selected.clazz).path;
+    }
+
+    host.setContext("parseTree", rootTree(text));
+    // A recognised intent without a state of its own goes to the `match` event [C][L].
+    const t = (intent?.path ? findEventTrigger(project, ctx, "match") : undefined) ?? findEventTrigger(project, ctx, "noMatch");
+    if (t) return requireState(project, t.owner, triggerTarget(t)).path;
+    throw new DialogError(`No target state was determined for query "${text}"${modal ? ` (modal state ${modal})` : ""}`);
+  }
+
+  /** $parseTree of the chosen hypothesis: the pattern's tree, or the intent's slots as `_<Slot>` [C][Z]. */
+  private parseTreeOf(h: Hypothesis, text: string): ParseNode {
+    if (h.parseTree && typeof h.parseTree === "object") return h.parseTree;
+    const tree = rootTree(text);
+    const info = (h.debugInfo?.intent ?? {}) as { slots?: Record<string, unknown> };
+    for (const [slot, value] of Object.entries(info.slots ?? {})) tree[`_${slot}`] = value;
+    return tree;
+  }
+}
+

@@ -1,0 +1,188 @@
+// End-to-end execution tests: reactions, transitions, context after the request, timeouts, random,
+// sessions (§4.6–§4.8, §5.13) — real loader, pattern engine and script host.
+import { describe, expect, it } from "vitest";
+import { harness } from "../../test/fixtures/engine/harness.js";
+
+describe("go! vs go", () => {
+  it("go! runs the target now and skips the rest of the state", () => {
+    const h = harness("flow");
+    const r = h.send("jump");
+    expect(h.texts(r)).toEqual(["before", "target"]);
+    expect(r.replies.map((x) => x.state)).toEqual(["/Jump", "/Target"]);
+    expect(r.classifiedState).toBe("/Jump");
+    expect(r.finalState).toBe("/Target");
+    expect(r.state.contextPath).toBe("/Target");
+  });
+
+  it("go runs nothing now; the target becomes the next context", () => {
+    const h = harness("flow");
+    const r = h.send("defer");
+    expect(h.texts(r)).toEqual(["deferred", "after go"]);
+    expect(r.finalState).toBe("/Defer");
+    expect(r.state.contextPath).toBe("/Target");
+    expect(h.texts(h.send("child"))).toEqual(["child reached"]);
+  });
+
+  it("a transition inside a script finishes the block, then skips the state's remaining reactions", () => {
+    const h = harness("flow");
+    const r = h.send("scriptjump");
+    expect(h.texts(r)).toEqual(["arrived yes"]);
+    expect(r.finalState).toBe("/ScriptTarget");
+  });
+
+  it("transition({deferred: true}) keeps running the state and sets the next context", () => {
+    const h = harness("flow");
+    const r = h.send("scriptdefer");
+    expect(h.texts(r)).toEqual(["still here"]);
+    expect(r.state.contextPath).toBe("/Target");
+  });
+
+  it("resolves ./X, ../X relative to the executing state", () => {
+    const h = harness("flow");
+    const r = h.send("relative");
+    expect(h.texts(r)).toEqual(["inner", "sibling /Relative/Sibling"]);
+    expect(r.finalState).toBe("/Relative/Sibling");
+  });
+
+  it("an unknown target is a dialog error `State not found for path`", () => {
+    const h = harness("flow");
+    const r = h.send("lost");
+    expect(r.error).toMatchObject({ kind: "dialog" });
+    expect(r.error!.message).toContain("State not found for path /Nowhere");
+    expect(h.texts(r)).toEqual(["about to fail"]);
+  });
+
+  it("stops endless go! chains", () => {
+    const h = harness("flow");
+    const r = h.send("loop");
+    expect(r.error?.kind).toBe("dialog");
+    expect(r.error!.message).toMatch(/Infinite loop was detected for state \/Loop[AB]/);
+  });
+});
+
+describe("reactions", () => {
+  it("if/elseif/else picks the first true branch and go! inside a branch stops the state", () => {
+    const h = harness("flow");
+    expect(h.texts(h.send("branch left"))).toEqual(["went left", "branch done"]);
+    expect(h.texts(h.send("branch up"))).toEqual(["went nowhere", "branch done"]);
+    expect(h.texts(h.send("branch right"))).toEqual(["went right", "target"]);
+  });
+
+  it("random: runs exactly one option chosen by services.random", () => {
+    const h = harness("flow");
+    h.randoms.push(2);
+    expect(h.texts(h.send("roll"))).toEqual(["three"]);
+    h.randoms.push(1);
+    expect(h.texts(h.send("roll"))).toEqual(["two"]);
+  });
+
+  it("a: renders {{}} in text, tts and markdown; \\n is a line break", () => {
+    const h = harness("flow");
+    const r = h.send("tts");
+    expect(r.replies).toEqual([{ type: "text", text: "Line1\nLine2 2", tts: "say 4", markdown: "**x**", state: "/Tts" }]);
+  });
+
+  it("image and audio replies", () => {
+    const h = harness("flow");
+    const r = h.send("media");
+    expect(r.replies).toEqual([
+      { type: "image", imageUrl: "https://example.com/a.png", hash: "h1", state: "/Media" },
+      { type: "audio", audioUrl: "https://example.com/a.mp3", state: "/Media" },
+    ]);
+  });
+
+  it("fills $context.nluResults and $context.nBest", () => {
+    const h = harness("flow");
+    expect(h.texts(h.send("nlu test"))).toEqual(["/Nlu|pattern|nlu *|1|true|true"]);
+  });
+});
+
+describe("timeouts §4.8", () => {
+  it("timeout: adds a timeout reply and sets the pending timeout", () => {
+    const h = harness("flow");
+    const r = h.send("wait");
+    expect(r.timeout).toEqual({ interval: 2, targetState: "/Wait/Late" });
+    expect(r.replies[1]).toEqual({ type: "timeout", interval: 2, targetState: "/Wait/Late", state: "/Wait" });
+    expect(r.state.pendingTimeout).toMatchObject({ interval: 2, targetState: "/Wait/Late" });
+  });
+
+  it("a timeout request fires the pending timeout", () => {
+    const h = harness("flow");
+    h.send("wait");
+    const r = h.send({ timeout: true });
+    expect(h.texts(r)).toEqual(["too late"]);
+    expect(r.classifiedState).toBe("/Wait/Late");
+    expect(r.state.pendingTimeout).toBeUndefined();
+  });
+
+  it("any new request cancels it", () => {
+    const h = harness("flow");
+    h.send("wait");
+    expect(h.send("hello").state.pendingTimeout).toBeUndefined();
+    const r = h.send({ timeout: true });
+    expect(r.replies).toEqual([]);
+    expect(r.classifiedState).toBeUndefined();
+  });
+
+  it("$reactions.timeout from a script is normalised to seconds", () => {
+    const h = harness("flow");
+    expect(h.send("later").timeout).toEqual({ interval: 60, targetState: "/Help" });
+  });
+});
+
+describe("sessions §5.13", () => {
+  it("keeps $session between turns and mirrors contextPath into it", () => {
+    const h = harness("flow");
+    h.send("remember");
+    const r = h.send("hello");
+    expect(r.state.session).toMatchObject({ mark: "kept", count: 1, contextPath: "/Hello" });
+    expect(r.endSession).toBe(false);
+  });
+
+  it("stopSession ends the session: cleared $session, the next request gets a new session id", () => {
+    const h = harness("flow");
+    h.send("hello");
+    const before = h.state.sessionId;
+    expect(before).toBeTruthy();
+    const r = h.send("stop");
+    expect(h.texts(r)).toEqual(["bye"]);
+    expect(r.endSession).toBe(true);
+    expect(r.state.session.x).toBeUndefined();
+    expect(r.state.session.count).toBeUndefined();
+    const next = h.send("hello");
+    expect(next.state.sessionId).toBeTruthy();
+    expect(next.state.sessionId).not.toBe(before);
+    expect(h.texts(next)).toEqual(["hi 1"]);
+  });
+
+  it("startSession: this exchange already belongs to a new session", () => {
+    const h = harness("flow");
+    h.send("hello");
+    const before = h.state.sessionId;
+    const r = h.send("restart");
+    expect(r.endSession).toBe(true);
+    expect(r.state.sessionId).toBeTruthy();
+    expect(r.state.sessionId).not.toBe(before);
+    expect(r.state.session.count).toBeUndefined();
+  });
+
+  it("$response.endSession ends the session", () => {
+    const h = harness("flow");
+    expect(h.send("end").endSession).toBe(true);
+  });
+
+  it("newSession: processes the message in a fresh session", () => {
+    const h = harness("flow");
+    h.send("hello");
+    h.send("hello");
+    const before = h.state.sessionId;
+    const r = h.send("fresh");
+    expect(r.newSession).toEqual({ message: "hello" });
+    expect(r.endSession).toBe(true);
+    expect(h.texts(r)).toEqual(["old session reply", "hi 1"]);
+    expect(r.classifiedState).toBe("/Fresh");
+    expect(r.finalState).toBe("/Hello");
+    expect(r.state.sessionId).not.toBe(before);
+    expect(r.state.contextPath).toBe("/Hello");
+  });
+});

@@ -1,0 +1,180 @@
+// Executing states (spec dsl.md §4.6): reactions top to bottom, go!/go and script transitions,
+// reply building for every reaction tag.
+import type { ButtonItem, ReactionNode } from "../dsl/ast.js";
+import type { Project, State } from "../project/model.js";
+import type { ScriptHost } from "../sandbox/types.js";
+import { NewSessionSignal } from "../sandbox/types.js";
+import type { HostServices, Reply } from "./types.js";
+import { DialogError } from "./errors.js";
+import { requireState, resolveStatePath } from "./paths.js";
+import { resolveButtonTransition } from "./buttons.js";
+import { parseInterval } from "./timeouts.js";
+import { evalLooseValue, literalLineBreaks } from "./render.js";
+
+/** Cap on states executed in one request through go!/transition chains [I]. */
+export const MAX_STATES_PER_TURN = 100;
+
+export interface TurnEnv {
+  project: Project;
+  services: HostServices;
+  host: ScriptHost;
+  forceEs6: boolean;
+}
+
+/** What a turn's execution leaves behind for §4.7 and the result. */
+export interface Trace {
+  executed: string[]; // every state entered, in order
+  current: string; // the state being processed (context before the first state)
+  nextContext?: string; // a deferred transition (go:, transition({deferred:true}))
+  deferredNewSession?: { message?: string; data?: unknown };
+}
+
+const RENDERED_TEXT_PARAMS = new Set(["tts", "markdown", "html"]);
+
+export class Executor {
+  constructor(
+    private readonly env: TurnEnv,
+    private readonly trace: Trace,
+  ) {}
+
+  /** Enter `path` and follow immediate transitions until a state finishes without one. */
+  execute(path: string): void {
+    let next: string | null = path;
+    while (next !== null) {
+      const state = requireState(this.env.project, "/", next);
+      if (this.trace.executed.length >= MAX_STATES_PER_TURN) {
+        throw new DialogError(`Infinite loop was detected for state ${state.path}: more than ${MAX_STATES_PER_TURN} transitions in one request`);
+      }
+      this.trace.executed.push(state.path);
+      this.trace.current = state.path;
+      this.env.host.setContext("currentState", state.path);
+      next = this.runList(state.reactions, state);
+    }
+  }
+
+  /**
+   * The transition a script or handler asked for: deferred ones become the next context; an
+   * immediate one is returned (resolved against `base`) for the caller to execute.
+   */
+  takeTransition(base: string): string | null {
+    const tr = this.env.host.takeTransition();
+    if (!tr) return null;
+    const path = requireState(this.env.project, base, tr.value).path;
+    if (tr.deferred) {
+      this.trace.nextContext = path;
+      return null;
+    }
+    return path;
+  }
+
+  /** Runs reactions; returns the target of an immediate transition (the rest is skipped). */
+  private runList(list: readonly ReactionNode[], state: State): string | null {
+    for (const r of list) {
+      const jump = this.runOne(r, state);
+      this.env.host.stampReplies(state.path);
+      const scripted = this.takeTransition(state.path);
+      if (scripted !== null) return scripted;
+      if (jump !== null) return jump;
+    }
+    return null;
+  }
+
+  private runOne(r: ReactionNode, state: State): string | null {
+    const { host } = this.env;
+    switch (r.tag) {
+      case "a":
+        host.addReply(this.textReply(r.text, r.params, r.pos));
+        return null;
+      case "script":
+      case "scriptEs6":
+        host.runScript(r.code, { es6: r.tag === "scriptEs6" || this.env.forceEs6, pos: r.pos });
+        return null;
+      case "go!":
+        return requireState(this.env.project, state.path, host.render(r.target, r.pos)).path;
+      case "go":
+        this.trace.nextContext = requireState(this.env.project, state.path, host.render(r.target, r.pos)).path;
+        return null;
+      case "if":
+        for (const b of r.branches) {
+          if (b.cond === null || host.test(b.cond, b.pos)) return this.runList(b.body, state);
+        }
+        return null;
+      case "random": {
+        if (r.options.length === 0) return null;
+        const i = this.env.services.random(r.options.length);
+        const option = r.options[Math.min(Math.max(0, Math.floor(i)), r.options.length - 1)]!;
+        return this.runList([option], state);
+      }
+      case "buttons":
+      case "inlineButtons":
+        host.addReply({ type: r.tag, buttons: r.items.map((item) => this.button(item, state)) });
+        return null;
+      case "image":
+      case "audio":
+      case "video":
+        host.addReply({ type: r.tag, [`${r.tag}Url`]: host.render(r.url, r.pos), ...r.params });
+        return null;
+      case "timeout": {
+        const interval = r.params.interval;
+        if (interval === undefined) throw new DialogError(`timeout: ${r.target} has no interval (write || interval = "30 seconds")`);
+        const rendered = typeof interval === "string" ? host.render(interval, r.pos) : interval;
+        host.addReply({
+          type: "timeout",
+          interval: parseInterval(rendered),
+          targetState: resolveStatePath(state.path, host.render(r.target, r.pos)),
+        });
+        return null;
+      }
+      case "newSession":
+        return this.newSession(r.params, r.pos);
+      case "action":
+        return this.action(r);
+    }
+  }
+
+  private textReply(text: string, params: Record<string, string | number | boolean>, pos: ReactionNode["pos"]): Reply {
+    const { host } = this.env;
+    const reply: Reply = { type: "text", text: host.render(literalLineBreaks(text), pos) };
+    for (const [k, v] of Object.entries(params)) {
+      reply[k] = typeof v === "string" && RENDERED_TEXT_PARAMS.has(k) ? host.render(literalLineBreaks(v), pos) : v;
+    }
+    return reply;
+  }
+
+  private button(item: ButtonItem, state: State): Record<string, unknown> {
+    const { host } = this.env;
+    let button: Record<string, unknown>;
+    if (item.json !== undefined) {
+      const value = evalLooseValue(host, item.json, item.pos);
+      button = value && typeof value === "object" ? { ...(value as Record<string, unknown>) } : { text: String(value) };
+      if (typeof button.text === "string") button.text = host.render(button.text, item.pos);
+    } else {
+      button = { text: host.render(item.text ?? "", item.pos) };
+    }
+    if (item.target !== undefined) button.transition = host.render(item.target, item.pos);
+    resolveButtonTransition(button, state.path);
+    return button;
+  }
+
+  /** `newSession:` [I]: `deferred = true` ends the session after this request; otherwise abort and restart. */
+  private newSession(params: Record<string, string | number | boolean>, pos: ReactionNode["pos"]): null {
+    const { host } = this.env;
+    const message = params.message === undefined ? undefined : host.render(String(params.message), pos);
+    const data = typeof params.data === "string" ? evalLooseValue(host, params.data, pos) : params.data;
+    if (params.deferred === true || params.deferred === "true") {
+      this.trace.deferredNewSession = { message, data };
+      return null;
+    }
+    throw new NewSessionSignal({ message, data });
+  }
+
+  /** Visual-editor action tags are not implemented: InputText/InputNumber show their prompt, the rest is skipped. */
+  private action(r: Extract<ReactionNode, { tag: "action" }>): null {
+    const prompt = r.params.prompt;
+    if ((r.name === "InputText" || r.name === "InputNumber") && typeof prompt === "string") {
+      this.env.host.addReply({ type: "text", text: this.env.host.render(prompt, r.pos) });
+    }
+    this.env.services.log("warn", `${r.pos.file}:${r.pos.line}: action tag ${r.name} is not supported; skipped`);
+    return null;
+  }
+}

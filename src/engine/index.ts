@@ -1,0 +1,44 @@
+// The dialog engine: createEngine(project, services) → Engine.process(request, state) → TurnResult.
+// Pure: scripts run in the ScriptHost, I/O, time and randomness come from HostServices.
+import type { Project } from "../project/model.js";
+import type { PatternSet } from "../patterns/types.js";
+import type { ScriptHost } from "../sandbox/types.js";
+import { createScriptHost } from "../sandbox/index.js";
+import { compileProjectPatterns } from "../patterns/index.js";
+import type { Engine, HostServices } from "./types.js";
+import { runTurn, type EngineEnv } from "./turn.js";
+
+export interface EngineOptions {
+  /** Use this script host instead of creating one (tests, tools). */
+  host?: ScriptHost;
+  /** Use these compiled patterns instead of compiling the project's. */
+  patterns?: PatternSet;
+  /** Everything else is passed to createScriptHost (e.g. cpuMs). */
+  [hostOption: string]: unknown;
+}
+
+export function createEngine(project: Project, services: HostServices, opts: EngineOptions = {}): Engine {
+  const { host: givenHost, patterns: givenPatterns, ...hostOptions } = opts;
+  const host = givenHost ?? createScriptHost(project, services, hostOptions as Parameters<typeof createScriptHost>[2]);
+  const patterns = givenPatterns ?? compileProjectPatterns(project);
+  let seq = 0;
+  const env: EngineEnv = {
+    project,
+    services,
+    host,
+    patterns,
+    forceEs6: project.config.scriptRuntime?.forceEs6 === true,
+    // Unique enough per process; no randomness so that test random queues stay untouched.
+    newSessionId: () => `${services.now().toString(36)}-${(++seq).toString(36)}`,
+  };
+  return {
+    process(request, state, options) {
+      return runTurn(env, request, state, options?.testContext);
+    },
+  };
+}
+
+export type { Engine, HostServices } from "./types.js";
+export { DialogError } from "./errors.js";
+export { resolveStatePath } from "./paths.js";
+export { parseInterval } from "./timeouts.js";

@@ -1,0 +1,78 @@
+// Which triggers are active in a dialog context, and how close each one is (spec dsl.md §4.3).
+import type { Project, Trigger } from "../project/model.js";
+import type { TriggerKind } from "../dsl/ast.js";
+import { depth, isWithin } from "./paths.js";
+
+/** Tier of global triggers: after every contextual tier. */
+export const GLOBAL_TIER = 1000;
+
+export interface ActiveSet {
+  tiers: Map<number, number>; // trigger id -> tier (0 = children of the context)
+  modal?: string; // the modal state that restricts this context, if any
+}
+
+/**
+ * The anchor of an active trigger: the state whose "inside" the context must be in. Returns the tier
+ * (distance from the context up to the anchor) or undefined when the trigger is not active.
+ */
+function anchorOf(project: Project, t: Trigger, context: string): { anchor: string | null; tier: number } | undefined {
+  if (t.fromState && t.fromState.length > 0) {
+    // fromState replaces the locality rule, for global and local triggers alike.
+    for (const f of t.fromState) {
+      const ok = t.onlyThisState ? context === f : isWithin(context, f);
+      if (ok) return { anchor: f, tier: depth(context) - depth(f) };
+    }
+    return undefined;
+  }
+  if (t.toState !== undefined) {
+    // toState-only triggers live "in the context of" their own state and its descendants.
+    return isWithin(context, t.owner) ? { anchor: t.owner, tier: depth(context) - depth(t.owner) } : undefined;
+  }
+  if (t.global) return { anchor: null, tier: GLOBAL_TIER };
+  const parent = project.states.get(t.owner)?.parent ?? null;
+  if (parent === null) return undefined; // a trigger on the root itself has no parent context
+  return isWithin(context, parent) ? { anchor: parent, tier: depth(context) - depth(parent) } : undefined;
+}
+
+/** The modal state M that governs context C: C itself or C's parent [D: "M or one of its direct children"]. */
+export function modalFor(project: Project, context: string): string | undefined {
+  const here = project.states.get(context);
+  if (here?.modal) return here.path;
+  const parent = here?.parent ? project.states.get(here.parent) : undefined;
+  return parent?.modal ? parent.path : undefined;
+}
+
+export function activeTriggers(project: Project, context: string, kinds?: ReadonlySet<TriggerKind>): ActiveSet {
+  const modal = modalFor(project, context);
+  const tiers = new Map<number, number>();
+  for (const t of project.triggers) {
+    if (kinds && !kinds.has(t.kind)) continue;
+    const a = anchorOf(project, t, context);
+    if (!a) continue;
+    // Inside a modal context only triggers anchored at M or below it count: globals and the rest are ignored.
+    if (modal && (a.anchor === null || !isWithin(a.anchor, modal))) continue;
+    tiers.set(t.id, a.tier);
+  }
+  return { tiers, modal };
+}
+
+/** Target of a fired trigger: its toState, else the state that declares it. */
+export const triggerTarget = (t: Trigger): string => t.toState ?? t.owner;
+
+/** Nearest active event trigger for `name` (lowest tier, then declaration order). */
+export function findEventTrigger(project: Project, context: string, name: string): Trigger | undefined {
+  const { tiers } = activeTriggers(project, context, EVENT_KIND);
+  let best: Trigger | undefined;
+  let bestTier = Infinity;
+  for (const [id, tier] of tiers) {
+    const t = project.triggers[id];
+    if (!t || t.value !== name) continue;
+    if (tier < bestTier || (tier === bestTier && best && t.id < best.id)) {
+      best = t;
+      bestTier = tier;
+    }
+  }
+  return best;
+}
+
+const EVENT_KIND: ReadonlySet<TriggerKind> = new Set(["event"]);

@@ -1,0 +1,145 @@
+// Choosing the target of a text request (spec dsl.md §4.4): pattern, intent and example hypotheses,
+// $context.nluResults and the default ranking between them.
+import type { BotRequest } from "./types.js";
+import type { Project, Trigger } from "../project/model.js";
+import type { ParseNode, PatternMatch } from "../patterns/types.js";
+import { triggerTarget } from "./locality.js";
+
+export interface Hypothesis {
+  clazz: string; // target state path
+  score: number;
+  ruleType: "pattern" | "intent" | "example";
+  pattern?: string;
+  weight?: number;
+  parseTree?: ParseNode;
+  debugInfo?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+export interface NluResults {
+  patterns: Hypothesis[];
+  intents: Hypothesis[];
+  examples: Hypothesis[];
+  selected: Hypothesis | null;
+}
+
+interface Ranked {
+  hyp: Hypothesis;
+  tier: number;
+}
+
+export interface Thresholds {
+  patterns: number;
+  phrases: number;
+}
+
+export function thresholds(project: Project): Thresholds {
+  const t = (project.config.nlp?.intentNoMatchThresholds ?? {}) as Partial<Thresholds>;
+  return {
+    patterns: typeof t.patterns === "number" ? t.patterns : 0.2,
+    phrases: typeof t.phrases === "number" ? t.phrases : 0.2,
+  };
+}
+
+export function patternHypotheses(project: Project, matches: PatternMatch[], tiers: ReadonlyMap<number, number>): Ranked[] {
+  const out: Ranked[] = [];
+  for (const m of matches) {
+    const t = project.triggers[m.triggerId];
+    if (!t) continue;
+    out.push({
+      tier: tiers.get(m.triggerId) ?? Infinity,
+      hyp: {
+        clazz: triggerTarget(t),
+        score: m.score,
+        weight: m.weight,
+        ruleType: "pattern",
+        pattern: m.pattern,
+        parseTree: m.parseTree,
+        debugInfo: { state: t.owner, file: t.pos.file, line: t.pos.line },
+      },
+    });
+  }
+  return out; // keep the pattern engine's order: it already ranks by weight and context
+}
+
+/** An intent trigger fires for the NLU's intent path; intentGroup for any path under its prefix. */
+function intentFires(t: Trigger, path: string): boolean {
+  if (t.kind === "intent") return t.value === path;
+  const prefix = t.value.endsWith("/") ? t.value : t.value + "/";
+  return path === t.value || path.startsWith(prefix);
+}
+
+export function intentHypotheses(
+  project: Project,
+  intent: BotRequest["intent"],
+  tiers: ReadonlyMap<number, number>,
+  min: number,
+): Ranked[] {
+  if (!intent?.path) return [];
+  const score = typeof intent.score === "number" ? intent.score : 1;
+  if (score < min) return [];
+  const out: Ranked[] = [];
+  for (const [id, tier] of tiers) {
+    const t = project.triggers[id];
+    if (!t || (t.kind !== "intent" && t.kind !== "intentGroup") || !intentFires(t, intent.path)) continue;
+    out.push({
+      tier,
+      hyp: {
+        clazz: triggerTarget(t),
+        score,
+        ruleType: "intent",
+        debugInfo: { intent: { path: intent.path, slots: intent.slots ?? {}, answer: intent.answer }, state: t.owner },
+      },
+    });
+  }
+  // Nearest context first; an exact intent before a group, then declaration order (stable sort).
+  return out.sort((a, b) => a.tier - b.tier);
+}
+
+const normalisePhrase = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/ё/g, "е")
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+
+/** No example classifier offline: an `e:` phrase fires when the text equals it up to case and punctuation [I]. */
+export function exampleHypotheses(project: Project, text: string, tiers: ReadonlyMap<number, number>): Ranked[] {
+  const norm = normalisePhrase(text);
+  if (!norm) return [];
+  const out: Ranked[] = [];
+  for (const [id, tier] of tiers) {
+    const t = project.triggers[id];
+    if (!t || t.kind !== "example" || normalisePhrase(t.value) !== norm) continue;
+    out.push({ tier, hyp: { clazz: triggerTarget(t), score: 1, ruleType: "example", debugInfo: { example: t.value } } });
+  }
+  return out.sort((a, b) => a.tier - b.tier);
+}
+
+/**
+ * Default choice without a selectNLUResult handler [I, spec §4.4]: the best pattern when its score
+ * reaches the patterns threshold and it is not in a farther tier than the best intent; else the best
+ * intent; else any pattern; else an example.
+ */
+export function buildNluResults(patterns: Ranked[], intents: Ranked[], examples: Ranked[], th: Thresholds): { nlu: NluResults; nBest: Hypothesis[] } {
+  const p0 = patterns[0];
+  const i0 = intents[0];
+  const e0 = examples[0];
+  const order: Ranked[] = [];
+  if (p0 && p0.hyp.score >= th.patterns && (!i0 || p0.tier <= i0.tier)) order.push(p0);
+  if (i0) order.push(i0);
+  if (p0 && !order.includes(p0) && (!e0 || p0.tier <= e0.tier)) order.push(p0);
+  if (e0) order.push(e0);
+  if (p0 && !order.includes(p0)) order.push(p0);
+  const head = new Set(order);
+  const nBest = [...order, ...[...patterns, ...intents, ...examples].filter((r) => !head.has(r))].map((r) => r.hyp);
+  return {
+    nlu: {
+      patterns: patterns.map((r) => r.hyp),
+      intents: intents.map((r) => r.hyp),
+      examples: examples.map((r) => r.hyp),
+      selected: order[0]?.hyp ?? null,
+    },
+    nBest,
+  };
+}

@@ -1,0 +1,313 @@
+// One request from start to finish (spec dsl.md §4.9 "Full pipeline"): dispatch, preProcess,
+// execution, postProcess, the error path, context update (§4.7), sessions (§5.13).
+import type { SourcePos } from "../dsl/ast.js";
+import { NewSessionSignal, ScriptError, type TurnSnapshot } from "../sandbox/types.js";
+import type { BotRequest, Reply, TurnErrorKind, TurnResult, UserState } from "./types.js";
+import { DialogError } from "./errors.js";
+import { Executor, type Trace } from "./execute.js";
+import { Dispatcher, type DispatchEnv } from "./dispatch.js";
+import { handlersFor, type HandlerType } from "./handlers.js";
+import { normaliseContextPath, requireState, resolveStatePath } from "./paths.js";
+import { collectButtonTransitions } from "./buttons.js";
+import { normaliseTimeoutReplies } from "./timeouts.js";
+
+/** The docs stop after more than five postProcess transitions [D]. */
+export const MAX_POST_PROCESS_TRANSITIONS = 5;
+
+export interface EngineEnv extends DispatchEnv {
+  newSessionId(): string;
+}
+
+type TurnError = NonNullable<TurnResult["error"]>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+class Turn {
+  readonly trace: Trace;
+  readonly executor: Executor;
+  error?: TurnError;
+
+  constructor(
+    private readonly env: EngineEnv,
+    private readonly request: BotRequest,
+    private readonly state: UserState,
+    readonly context: string,
+  ) {
+    this.trace = { executed: [], current: context };
+    this.executor = new Executor(env, this.trace);
+  }
+
+  run(): void {
+    const dispatcher = new Dispatcher(this.env, this.executor, this.request, this.state, this.context);
+    let target: string | null;
+    try {
+      target = dispatcher.selectTarget();
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    if (target === null) return;
+    try {
+      this.executor.execute(this.preProcess(target));
+    } catch (e) {
+      if (!this.fail(e)) return;
+    }
+    try {
+      this.postProcess();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** preProcess handlers of the target; they may redirect with a transition or $temp.targetState. */
+  private preProcess(target: string): string {
+    const { host, project } = this.env;
+    this.trace.current = target;
+    host.setContext("currentState", target);
+    let redirect: string | null = null;
+    for (const h of handlersFor(host, "preProcess", target)) {
+      host.runHandler(h.id);
+      host.stampReplies(target);
+      redirect = this.executor.takeTransition(target) ?? redirect;
+    }
+    if (redirect !== null) return redirect;
+    const temp = host.getTemp("targetState");
+    if (typeof temp === "string" && temp.trim() !== "") {
+      const path = resolveStatePath(this.context, temp);
+      if (path !== target) return requireState(project, "/", path).path;
+    }
+    return target;
+  }
+
+  /** postProcess for the state where processing ended; an immediate transition runs another state (≤ 5). */
+  private postProcess(): void {
+    const { host } = this.env;
+    for (let transitions = 0; ; transitions++) {
+      const final = this.trace.current;
+      let next: string | null = null;
+      for (const h of handlersFor(host, "postProcess", final)) {
+        host.runHandler(h.id);
+        host.stampReplies(final);
+        next = this.executor.takeTransition(final) ?? next;
+      }
+      if (next === null) return;
+      if (transitions >= MAX_POST_PROCESS_TRANSITIONS) {
+        throw new DialogError(`Infinite loop was detected for state ${next} in postProcess transition`);
+      }
+      this.executor.execute(next);
+    }
+  }
+
+  /**
+   * The error path. Returns true when postProcess may still run (a script error handled by
+   * onScriptError); NewSessionSignal is not an error and passes through.
+   */
+  private fail(e: unknown): boolean {
+    if (e instanceof NewSessionSignal) throw e;
+    const { host } = this.env;
+    host.takeTransition(); // a transition requested by the failed code does not happen
+    const where = this.trace.current;
+    let kind: TurnErrorKind;
+    let pos: SourcePos | undefined;
+    const exception: Record<string, unknown> = {};
+    if (e instanceof ScriptError) {
+      kind = e.limit ? "limit" : "script";
+      pos = e.pos;
+      if (isObject(e.thrown)) Object.assign(exception, e.thrown);
+      else if (e.thrown !== undefined) exception.thrown = e.thrown;
+    } else {
+      kind = e instanceof DialogError ? "dialog" : "internal";
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    exception.message = message;
+    if (e instanceof DialogError) exception.type = "DialogException";
+    this.error ??= { kind, message, ...(pos ? { pos } : {}) };
+    this.env.services.log("error", `${pos ? `${pos.file}:${pos.line}: ` : ""}${message}`);
+    host.setContext("exception", exception);
+
+    const specific: HandlerType | null = e instanceof ScriptError ? "onScriptError" : e instanceof DialogError ? "onDialogError" : null;
+    if (specific) {
+      const hs = handlersFor(host, specific, where);
+      if (hs.length > 0) {
+        this.runErrorHandlers(hs.map((h) => h.id), where);
+        return specific === "onScriptError";
+      }
+    }
+    const any = handlersFor(host, "onAnyError", where);
+    if (any.length > 0) this.runErrorHandlers(any.map((h) => h.id), where);
+    else this.defaultErrorMessage();
+    return false;
+  }
+
+  /** Error handlers may answer and transition; a failure inside them is logged, not handled again. */
+  private runErrorHandlers(ids: number[], where: string): void {
+    const { host, services } = this.env;
+    try {
+      let next: string | null = null;
+      for (const id of ids) {
+        host.runHandler(id);
+        host.stampReplies(where);
+        next = this.executor.takeTransition(where) ?? next;
+      }
+      if (next !== null) this.executor.execute(next);
+    } catch (e) {
+      if (e instanceof NewSessionSignal) throw e;
+      services.log("error", `error handler failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** messages.onError of chatbot.yaml, localised by $request.language [D]; absent → silence. */
+  private defaultErrorMessage(): void {
+    const cfg = this.env.project.config.messages?.onError;
+    if (!cfg) return;
+    const lang = this.request.language;
+    let text = lang ? cfg.locales?.[lang] : undefined;
+    const list = cfg.defaultMessages?.filter((m) => typeof m === "string") ?? [];
+    if (text === undefined && list.length > 0) text = list[Math.min(list.length - 1, Math.max(0, this.env.services.random(list.length)))];
+    text ??= cfg.defaultMessage;
+    if (typeof text === "string" && text !== "") this.env.host.addReply({ type: "text", text, state: this.trace.current });
+  }
+}
+
+const CHANNEL_FIELDS = ["channelType", "channelUserId", "botId", "questionId", "language", "rawRequest", "userFrom"] as const;
+
+export function runTurn(env: EngineEnv, request: BotRequest, state: UserState, testContext: Record<string, unknown> | undefined, depth = 0): TurnResult {
+  const { host, project, services } = env;
+  const context = normaliseContextPath(state.contextPath ?? (state.session?.contextPath as string | undefined));
+  const sessionId = state.sessionId ?? env.newSessionId();
+  const scopeRequest: BotRequest & { data: Record<string, unknown> } = {
+    ...request,
+    data: isObject(request.data) ? { ...request.data } : {},
+    channelType: request.channelType ?? "smartapp",
+    ...(request.language ?? project.config.language ? { language: request.language ?? project.config.language } : {}),
+  };
+  host.beginTurn({
+    request: scopeRequest,
+    session: { ...(state.session ?? {}), contextPath: context },
+    client: { ...(state.client ?? {}) },
+    contextPath: context,
+    sessionId,
+    ...(testContext ? { testContext } : {}),
+  });
+  host.setContext("contextHistory", state.contextHistory ?? []);
+  const turn = new Turn(env, scopeRequest, state, context);
+  let signal: NewSessionSignal | undefined;
+  try {
+    turn.run();
+  } catch (e) {
+    if (!(e instanceof NewSessionSignal)) {
+      host.endTurn();
+      throw e;
+    }
+    signal = e;
+  }
+  const snap = host.endTurn();
+
+  if (signal) return restartInNewSession(env, scopeRequest, snap, turn, signal, testContext, depth);
+
+  const replies: Reply[] = snap.response.replies ?? [];
+  const last = turn.trace.executed.at(-1);
+  const timeout = normaliseTimeoutReplies(replies, last ?? context, (m) => services.log("warn", m));
+  // §4.7: a deferred transition wins; a noContext state keeps the previous context.
+  let contextPath = turn.trace.nextContext ?? (last && !project.states.get(last)?.noContext ? last : context);
+  let session = snap.session;
+  let newSessionId: string | undefined = sessionId;
+  let endSession = snap.response.endSession === true;
+  for (const op of snap.sessionOps) {
+    endSession = true;
+    // startSession: this exchange already belongs to a new session; stopSession: the next request starts one.
+    newSessionId = op === "startSession" ? env.newSessionId() : undefined;
+  }
+  if (turn.trace.deferredNewSession) {
+    endSession = true;
+    session = {};
+    contextPath = "/";
+    newSessionId = undefined;
+  }
+  session = { ...session, contextPath };
+
+  const depthLimit = Number(project.config.nlp?.contextHistoryDepth ?? 1) || 1;
+  const newState: UserState = {
+    session,
+    client: snap.client,
+    contextPath,
+    contextHistory: [...(state.contextHistory ?? []), context].slice(-depthLimit),
+  };
+  if (newSessionId !== undefined) newState.sessionId = newSessionId;
+  const buttons = collectButtonTransitions(replies);
+  if (buttons) newState.lastButtons = buttons;
+  if (timeout) newState.pendingTimeout = { ...timeout, setAt: services.now() };
+
+  const result: TurnResult = {
+    replies,
+    response: { ...snap.response, replies },
+    state: newState,
+    endSession,
+    mails: snap.mails,
+  };
+  if (turn.trace.executed.length > 0) {
+    result.classifiedState = turn.trace.executed[0];
+    result.finalState = last;
+  }
+  if (timeout) result.timeout = timeout;
+  if (turn.trace.deferredNewSession) result.newSession = turn.trace.deferredNewSession;
+  if (turn.error) result.error = turn.error;
+  return result;
+}
+
+/**
+ * $reactions.newSession / `newSession:` (§5.5, §5.13) [I]: replies made so far are kept; the new
+ * session starts with an empty $session (or the given one) at `/` and processes `message` as a text
+ * request (or the given `request`); without either, the root state `/` is executed.
+ */
+function restartInNewSession(
+  env: EngineEnv,
+  request: BotRequest,
+  snap: TurnSnapshot,
+  turn: Turn,
+  signal: NewSessionSignal,
+  testContext: Record<string, unknown> | undefined,
+  depth: number,
+): TurnResult {
+  const p = signal.params;
+  const carried: BotRequest = {};
+  for (const k of CHANNEL_FIELDS) if (request[k] !== undefined) (carried as Record<string, unknown>)[k] = request[k];
+  const next: BotRequest = isObject(p.request)
+    ? { ...carried, ...(p.request as BotRequest) }
+    : { ...carried, ...(typeof p.message === "string" ? { query: p.message } : { targetState: "/" }), data: isObject(p.data) ? p.data : {} };
+  const fresh: UserState = {
+    session: isObject(p.session) ? p.session : {},
+    client: isObject(p.client) ? p.client : snap.client,
+    contextPath: "/",
+    sessionId: env.newSessionId(),
+  };
+  const before = snap.response.replies ?? [];
+  const newSession = { ...(p.message !== undefined ? { message: p.message } : {}), ...(p.data !== undefined ? { data: p.data } : {}) };
+  if (depth > 0) {
+    // A new session asked for while starting a new session: stop instead of looping.
+    return {
+      replies: before,
+      response: { ...snap.response, replies: before },
+      state: fresh,
+      endSession: true,
+      newSession,
+      mails: snap.mails,
+      error: { kind: "dialog", message: "newSession was requested again while starting a new session" },
+    };
+  }
+  const inner = runTurn(env, next, fresh, testContext, depth + 1);
+  const replies = [...before, ...inner.replies];
+  const result: TurnResult = {
+    ...inner,
+    replies,
+    response: { ...inner.response, replies },
+    endSession: true,
+    newSession,
+    mails: [...snap.mails, ...inner.mails],
+  };
+  const first = turn.trace.executed[0];
+  if (first) result.classifiedState = first;
+  const error = turn.error ?? inner.error;
+  if (error) result.error = error;
+  return result;
+}
