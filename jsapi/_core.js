@@ -1,0 +1,611 @@
+// Realm core: the first code evaluated in every script realm (see docs/sandbox.md).
+// It captures the one host function, builds the request scope ($context & co.), the template and
+// expression engine, and the dispatcher the host drives through the `__sa_in` slot.
+// Nothing from the host realm is ever stored where scripts can reach it: the host function lives
+// only in this closure and exchanges strings.
+(function (G) {
+  "use strict";
+
+  var hostFn = G.__sa_hostfn;
+  delete G.__sa_hostfn;
+
+  // Builtins captured before any user code can replace them.
+  var JSONparse = JSON.parse;
+  var JSONstringify = JSON.stringify;
+  var defineProperty = Object.defineProperty;
+  var objectKeys = Object.keys;
+  var getPrototypeOf = Object.getPrototypeOf;
+  var RealmError = Error;
+  var RealmTypeError = TypeError;
+  var RealmPromise = Promise;
+  var promiseThen = Promise.prototype.then;
+  var reflectApply = Reflect.apply;
+  var OrigFunction = Function;
+  var origEval = G.eval;
+  var isArray = Array.isArray;
+  var RealmMap = Map;
+  var mapGet = Map.prototype.get;
+  var mapSet = Map.prototype.set;
+  var mapHas = Map.prototype.has;
+  var mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size").get;
+  var mapClear = Map.prototype.clear;
+  var OrigDate = Date;
+  var dateNow = Date.now;
+
+  function hidden(name, value, writable, configurable) {
+    defineProperty(G, name, { value: value, writable: !!writable, enumerable: false, configurable: !!configurable });
+  }
+
+  // ---- host channel: strings in, strings out ----
+  function hostCall(op, args) {
+    var payload = args === undefined ? "null" : JSONstringify(args);
+    var out;
+    try {
+      out = hostFn(op, payload === undefined ? "null" : payload);
+    } catch (e) {
+      // Never let a host-realm exception object reach script code.
+      throw new RealmError("host call '" + op + "' failed");
+    }
+    if (typeof out !== "string") throw new RealmError("host call '" + op + "' failed");
+    var r = JSONparse(out);
+    if (r.e !== undefined) throw new RealmError(String(r.e));
+    return r.v;
+  }
+
+  // ---- dynamic import() guard (its rejection would carry a host-realm error) ----
+  var IMPORT_RE = /(?<![\w$]|\.\s*)import\s*(?:\/\*[\s\S]*?\*\/\s*|\/\/[^\n]*\n\s*)*\(/;
+  function guardSource(src) {
+    if (IMPORT_RE.test(String(src))) throw new RealmError("import() is not available in scripts");
+  }
+  function SafeFunction() {
+    for (var i = 0; i < arguments.length; i++) guardSource(arguments[i]);
+    return reflectApply(OrigFunction, undefined, arguments);
+  }
+  SafeFunction.prototype = OrigFunction.prototype;
+  defineProperty(OrigFunction.prototype, "constructor", { value: SafeFunction, writable: true, configurable: true });
+  function wrapCtor(proto) {
+    var Orig = proto.constructor;
+    var Safe = function () {
+      for (var i = 0; i < arguments.length; i++) guardSource(arguments[i]);
+      return reflectApply(Orig, undefined, arguments);
+    };
+    Safe.prototype = proto;
+    defineProperty(proto, "constructor", { value: Safe, writable: true, configurable: true });
+  }
+  wrapCtor(getPrototypeOf(async function () {}));
+  wrapCtor(getPrototypeOf(function* () {}));
+  wrapCtor(getPrototypeOf(async function* () {}));
+  hidden("Function", SafeFunction, true, true);
+  // Indirect eval: global scope (local variables of the caller are not visible; documented).
+  function safeEval(src) {
+    if (typeof src !== "string") return src;
+    guardSource(src);
+    return origEval(src);
+  }
+  hidden("eval", safeEval, true, true);
+
+  // ---- time comes from the host so tests can freeze it ----
+  function now() {
+    return hostCall("now");
+  }
+  var DateProxy = new Proxy(OrigDate, {
+    construct: function (target, args, newTarget) {
+      if (args.length === 0) return Reflect.construct(target, [now()], newTarget);
+      return Reflect.construct(target, args, newTarget);
+    },
+    apply: function (target, self, args) {
+      return String(new OrigDate(now()));
+    },
+  });
+  defineProperty(OrigDate, "now", { value: now, writable: true, configurable: true });
+  hidden("Date", DateProxy, true, true);
+  void dateNow;
+
+  // ---- JSON helpers ----
+  /** JSON.stringify that drops cycles (or marks them) instead of throwing. */
+  function stringifySafe(value, cycleMark, space, dropNulls) {
+    var ancestors = [];
+    return JSONstringify(
+      value,
+      function (key, val) {
+        if (dropNulls && val === null) return undefined;
+        if (typeof val === "object" && val !== null) {
+          while (ancestors.length && ancestors[ancestors.length - 1] !== this) ancestors.pop();
+          for (var i = 0; i < ancestors.length; i++) if (ancestors[i] === val) return cycleMark;
+          ancestors.push(val);
+        }
+        return val;
+      },
+      space,
+    );
+  }
+  function copy(value) {
+    if (value === undefined) return undefined;
+    var s = stringifySafe(value, undefined);
+    return s === undefined ? undefined : JSONparse(s);
+  }
+
+  // ---- request scope ----
+  var injector = {};
+  var turn = null;
+  function freshTurn(scope) {
+    var request = scope.request || {};
+    if (request.data === null || typeof request.data !== "object") request.data = {};
+    var ctx = {
+      request: request,
+      response: { replies: [] },
+      session: scope.session || {},
+      client: scope.client || {},
+      temp: {},
+      parseTree: {},
+      injector: injector,
+      currentState: scope.contextPath || "/",
+      contextPath: scope.contextPath || "/",
+      contextHistory: [],
+      testContext: scope.testContext,
+      intent: undefined,
+      entities: [],
+      nluResults: {},
+      nBest: [],
+      exception: undefined,
+      sessionId: scope.sessionId,
+    };
+    return { ctx: ctx, transition: null, sessionOps: [], mails: [], httpCalls: 0, newSession: null, async: null };
+  }
+  turn = freshTurn({});
+
+  function scopeVar(name, field, writable) {
+    defineProperty(G, name, {
+      get: function () {
+        return turn.ctx[field];
+      },
+      set: writable
+        ? function (v) {
+            turn.ctx[field] = v;
+          }
+        : function () {},
+      enumerable: false,
+      configurable: false,
+    });
+  }
+  defineProperty(G, "$context", { get: function () { return turn.ctx; }, set: function () {}, enumerable: false, configurable: false });
+  scopeVar("$request", "request", false);
+  scopeVar("$injector", "injector", false);
+  scopeVar("$response", "response", true);
+  scopeVar("$session", "session", true);
+  scopeVar("$client", "client", true);
+  scopeVar("$temp", "temp", true);
+  scopeVar("$parseTree", "parseTree", true);
+  defineProperty(G, "$global", { get: function () { return G; }, set: function () {}, enumerable: false, configurable: false });
+  hidden("global", G, true, true);
+
+  // `$`: Nashorn projects build it with an object whose __noSuchProperty__ forwards to
+  // $jsapi.context(); an object assigned to `$` with such a hook is wrapped in a Proxy.
+  function withNoSuchProperty(obj) {
+    if (obj === null || (typeof obj !== "object" && typeof obj !== "function")) return obj;
+    if (typeof obj.__noSuchProperty__ !== "function") return obj;
+    return new Proxy(obj, {
+      get: function (target, key, receiver) {
+        if (typeof key !== "string" || key in target) return Reflect.get(target, key, receiver);
+        return target.__noSuchProperty__(key);
+      },
+    });
+  }
+  var dollar = new Proxy(
+    {},
+    {
+      get: function (t, key) {
+        return turn.ctx[key];
+      },
+      set: function (t, key, v) {
+        turn.ctx[key] = v;
+        return true;
+      },
+      has: function (t, key) {
+        return key in turn.ctx;
+      },
+    },
+  );
+  defineProperty(G, "$", {
+    get: function () {
+      return dollar;
+    },
+    set: function (v) {
+      dollar = withNoSuchProperty(v);
+    },
+    enumerable: false,
+    configurable: false,
+  });
+
+  // Global __noSuchProperty__ (Nashorn): a Proxy in the global's prototype chain answers names
+  // that do not exist anywhere, but only once a script defined the hook.
+  var protoHook = new Proxy(Object.create(getPrototypeOf(G)), {
+    has: function (target, key) {
+      if (key in target) return true;
+      return typeof key === "string" && key !== "__noSuchProperty__" && typeof G.__noSuchProperty__ === "function";
+    },
+    get: function (target, key, receiver) {
+      if (key in target || typeof key !== "string" || key === "__noSuchProperty__") return Reflect.get(target, key, receiver);
+      var hook = G.__noSuchProperty__;
+      return typeof hook === "function" ? hook(key) : undefined;
+    },
+  });
+  Object.setPrototypeOf(G, protoHook);
+
+  // ---- expressions and templates ----
+  var exprCache = new RealmMap();
+  function compileExpr(src) {
+    var f = reflectApply(mapGet, exprCache, [src]);
+    if (f) return f;
+    guardSource(src);
+    try {
+      f = new OrigFunction("return (" + src + "\n);");
+    } catch (e1) {
+      try {
+        f = new OrigFunction("return (" + String(src).replace(/;\s*$/, "") + "\n);");
+      } catch (e2) {
+        // A statement list (`a = 1; b > a`): its completion value, via indirect eval.
+        f = function () {
+          return origEval(src);
+        };
+      }
+    }
+    if (reflectApply(mapSize, exprCache, []) > 5000) reflectApply(mapClear, exprCache, []);
+    reflectApply(mapSet, exprCache, [src, f]);
+    return f;
+  }
+  function evalExpr(src) {
+    return compileExpr(src)();
+  }
+  function toText(v) {
+    return v === undefined || v === null ? "" : String(v);
+  }
+  function compilesAsExpr(src) {
+    try {
+      new OrigFunction("return (" + src + "\n);");
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+  /** Split a template into literal strings and expression sources; the shortest `}}` that closes a valid expression wins. */
+  function parseTemplate(t) {
+    var parts = [];
+    var i = 0;
+    while (i < t.length) {
+      var open = t.indexOf("{{", i);
+      if (open < 0) break;
+      if (open > i) parts.push({ lit: t.slice(i, open) });
+      var from = open + 2;
+      var close = t.indexOf("}}", from);
+      if (close < 0) {
+        parts.push({ lit: t.slice(open) });
+        i = t.length;
+        break;
+      }
+      var chosen = close;
+      for (var c = close; c >= 0; c = t.indexOf("}}", c + 1)) {
+        if (compilesAsExpr(t.slice(from, c))) {
+          chosen = c;
+          break;
+        }
+      }
+      var src = t.slice(from, chosen);
+      parts.push(/^\s*$/.test(src) ? { lit: "" } : { expr: src });
+      i = chosen + 2;
+    }
+    if (i < t.length) parts.push({ lit: t.slice(i) });
+    return parts;
+  }
+  var templateCache = new RealmMap();
+  function render(t, scope) {
+    if (typeof t !== "string") return toText(t);
+    if (t.indexOf("{{") < 0) return t;
+    var parts = reflectApply(mapGet, templateCache, [t]);
+    if (!parts) {
+      parts = parseTemplate(t);
+      if (reflectApply(mapSize, templateCache, []) > 5000) reflectApply(mapClear, templateCache, []);
+      reflectApply(mapSet, templateCache, [t, parts]);
+    }
+    var out = "";
+    for (var i = 0; i < parts.length; i++) {
+      var p = parts[i];
+      if (p.lit !== undefined) out += p.lit;
+      else out += toText(scope ? scopedExpr(p.expr)(scope) : evalExpr(p.expr));
+    }
+    return out;
+  }
+  var scopedCache = new RealmMap();
+  function scopedExpr(src) {
+    var f = reflectApply(mapGet, scopedCache, [src]);
+    if (f) return f;
+    guardSource(src);
+    f = new OrigFunction("__scope", "with (__scope) { return (" + src + "\n); }");
+    reflectApply(mapSet, scopedCache, [src, f]);
+    return f;
+  }
+
+  // ---- paths, replies, handlers ----
+  function resolvePath(base, rel) {
+    rel = rel === undefined || rel === null ? "" : String(rel).trim();
+    base = base === undefined || base === null ? "/" : String(base);
+    var full = rel.charAt(0) === "/" ? rel : base + "/" + rel;
+    var out = [];
+    var segs = full.split("/");
+    for (var i = 0; i < segs.length; i++) {
+      var s = segs[i];
+      if (s === "" || s === ".") continue;
+      if (s === "..") out.pop();
+      else out.push(s);
+    }
+    return "/" + out.join("/");
+  }
+  function currentState() {
+    return turn.ctx.currentState || turn.ctx.contextPath || "/";
+  }
+  function responseReplies() {
+    var r = turn.ctx.response;
+    if (r === null || typeof r !== "object") r = turn.ctx.response = {};
+    if (!isArray(r.replies)) r.replies = [];
+    return r.replies;
+  }
+  function pushReply(reply) {
+    if (reply && typeof reply === "object" && !reply.state) reply.state = currentState();
+    responseReplies().push(reply);
+    return reply;
+  }
+  var handlers = [];
+  var loading = true;
+  function bind(type, handler, path, name) {
+    if (type !== null && typeof type === "object") {
+      handler = type.handler;
+      path = type.path;
+      name = type.name;
+      type = type.type;
+    }
+    if (typeof handler !== "function") throw new RealmTypeError("bind: handler must be a function");
+    if (!loading) {
+      hostCall("log", { level: "warn", message: "bind('" + type + "') after load is ignored" });
+      return;
+    }
+    var h = { id: handlers.length, type: String(type), path: path ? String(path) : "/", fn: handler };
+    if (name !== undefined && name !== null) h.name = String(name);
+    handlers.push(h);
+  }
+
+  // Thrown by $reactions.newSession; also remembered in the turn so a user catch cannot swallow it.
+  var NEW_SESSION = { newSession: true };
+  function newSession(params) {
+    turn.newSession = copy(params || {}) || {};
+    throw NEW_SESSION;
+  }
+
+  // ---- the API modules get this object (jsapi/*.js), never scripts ----
+  var host = {
+    call: function (op, args) {
+      return hostCall("call", { op: String(op), args: args });
+    },
+    http: function (req) {
+      return hostCall("http", req);
+    },
+    now: now,
+    random: function (max) {
+      return hostCall("random", max);
+    },
+    log: function (level, message) {
+      hostCall("log", { level: level, message: typeof message === "string" ? message : stringifySafe(message, "cycle") });
+    },
+    env: function (name) {
+      return hostCall("env", String(name));
+    },
+    secret: function (name) {
+      return hostCall("secret", String(name));
+    },
+    parseXml: function (text) {
+      return hostCall("parseXml", String(text));
+    },
+    context: function () {
+      return turn.ctx;
+    },
+    turn: function () {
+      return turn;
+    },
+    currentState: currentState,
+    render: render,
+    evalExpr: evalExpr,
+    resolvePath: resolvePath,
+    pushReply: pushReply,
+    newSession: newSession,
+    bind: bind,
+    copy: copy,
+    stringify: stringifySafe,
+    define: function (name, value) {
+      defineProperty(G, name, { value: value, writable: true, enumerable: false, configurable: true });
+    },
+  };
+  hidden(
+    "__sa_module",
+    function (factory) {
+      factory(host);
+    },
+    false,
+    true,
+  );
+
+  // ---- the dispatcher ----
+  var scripts = [];
+  function takeNewSession() {
+    var ns = turn.newSession;
+    turn.newSession = null;
+    return JSONstringify({ ns: ns });
+  }
+  function describe(e) {
+    try {
+      if (turn.newSession) return takeNewSession();
+      var d = {};
+      if (e instanceof RealmError) {
+        d.name = String(e.name);
+        d.message = String(e.message);
+        d.stack = typeof e.stack === "string" ? e.stack : "";
+        var fields = {};
+        var keys = objectKeys(e);
+        for (var i = 0; i < keys.length; i++) fields[keys[i]] = e[keys[i]];
+        if (keys.length) d.fields = copy(fields);
+      } else {
+        d.thrown = copy(e);
+        if (typeof e === "string") d.message = e;
+        else if (e && typeof e.message === "string") d.message = e.message;
+        else d.message = stringifySafe(e, null) || String(e);
+      }
+      return JSONstringify({ err: d });
+    } catch (e2) {
+      return '{"err":{"message":"uncaught exception (could not be described)"}}';
+    }
+  }
+  function finish(v) {
+    if (turn.newSession) return takeNewSession();
+    var s = stringifySafe({ v: v }, undefined);
+    return s === undefined ? "{}" : s;
+  }
+  function snapshot() {
+    var c = turn.ctx;
+    var response = c.response !== null && typeof c.response === "object" ? c.response : {};
+    if (!isArray(response.replies)) response.replies = [];
+    return {
+      session: c.session !== null && typeof c.session === "object" ? c.session : {},
+      client: c.client !== null && typeof c.client === "object" ? c.client : {},
+      response: response,
+      temp: c.temp !== null && typeof c.temp === "object" ? c.temp : {},
+      sessionOps: turn.sessionOps,
+      mails: turn.mails,
+    };
+  }
+
+  var OPS = {
+    begin: function (m) {
+      turn = freshTurn(m[1]);
+    },
+    end: snapshot,
+    setCtx: function (m) {
+      turn.ctx[m[1]] = m[2];
+    },
+    getCtx: function (m) {
+      return turn.ctx[m[1]];
+    },
+    getTemp: function (m) {
+      var t = turn.ctx.temp;
+      return t !== null && typeof t === "object" ? t[m[1]] : undefined;
+    },
+    setTemp: function (m) {
+      if (turn.ctx.temp === null || typeof turn.ctx.temp !== "object") turn.ctx.temp = {};
+      turn.ctx.temp[m[1]] = m[2];
+    },
+    query: function () {
+      var q = turn.ctx.request && turn.ctx.request.query;
+      return q === undefined || q === null ? undefined : String(q);
+    },
+    injector: function (m) {
+      injector = m[1] || {};
+      turn.ctx.injector = injector;
+    },
+    reg: function (m, fn) {
+      scripts[m[1]] = m[2] ? fn() : fn; // m[2]: fn is a wrapper returning the async function
+    },
+    run: function (m) {
+      scripts[m[1]]();
+    },
+    runAsync: function (m) {
+      turn.async = { state: "pending" };
+      var t = turn;
+      var p = scripts[m[1]]();
+      reflectApply(promiseThen, RealmPromise.resolve(p), [
+        function () {
+          t.async = { state: "ok" };
+        },
+        function (e) {
+          t.async = { state: "err", error: e };
+        },
+      ]);
+    },
+    take: function () {
+      var a = turn.async;
+      turn.async = null;
+      if (a && a.state === "err") throw a.error;
+      return a ? a.state : "ok";
+    },
+    test: function (m) {
+      return !!evalExpr(m[1]);
+    },
+    render: function (m) {
+      return render(m[1]);
+    },
+    handler: function (m) {
+      var h = handlers[m[1]];
+      if (!h) throw new RealmError("no handler " + m[1]);
+      reflectApply(h.fn, turn.ctx, [turn.ctx]);
+    },
+    convert: function (m) {
+      var f = evalExpr(m[1]);
+      if (typeof f !== "function") throw new RealmTypeError("converter " + m[1] + " is not a function");
+      return copy(f(m[2], turn.ctx));
+    },
+    addReply: function (m) {
+      pushReply(m[1]);
+    },
+    stamp: function (m) {
+      var replies = responseReplies();
+      for (var i = 0; i < replies.length; i++) {
+        var r = replies[i];
+        if (r !== null && typeof r === "object" && !r.state) r.state = m[1];
+      }
+    },
+    takeTransition: function () {
+      var t = turn.transition;
+      turn.transition = null;
+      return t;
+    },
+    handlers: function () {
+      var out = [];
+      for (var i = 0; i < handlers.length; i++) {
+        var h = handlers[i];
+        out.push(h.name === undefined ? { id: h.id, type: h.type, path: h.path } : { id: h.id, type: h.type, path: h.path, name: h.name });
+      }
+      return out;
+    },
+    loaded: function () {
+      loading = false;
+    },
+    describe: function (m, fn) {
+      return JSONparse(describe(fn));
+    },
+    data: function (m) {
+      defineProperty(G, m[1], { value: m[2], writable: true, enumerable: true, configurable: true });
+    },
+    module: function (m, fn) {
+      var exportsValue = fn();
+      if (m[1]) G[m[1]] = exportsValue;
+    },
+  };
+
+  hidden("__sa_in", "", true, false);
+  hidden("__sa_fn", undefined, true, false);
+  hidden(
+    "__sa_dispatch",
+    function () {
+      var input = G.__sa_in;
+      var fn = G.__sa_fn;
+      G.__sa_in = "";
+      G.__sa_fn = undefined;
+      try {
+        var m = JSONparse(input);
+        var op = OPS[m[0]];
+        if (typeof op !== "function") throw new RealmError("unknown op " + m[0]);
+        return finish(op(m, fn));
+      } catch (e) {
+        return describe(e);
+      }
+    },
+    false,
+    false,
+  );
+})(globalThis);

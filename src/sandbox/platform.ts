@@ -1,0 +1,52 @@
+// The platform's script files: the realm core and $-API modules (jsapi/*.js in this repository) and
+// the third-party libraries (moment, underscore) read from their npm packages. Compiled once per
+// process; a vm.Script can run in any number of realms.
+import vm from "node:vm";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const jsapiDir = fileURLToPath(new URL("../../jsapi/", import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** Library files evaluated at the realm's global scope, in order (UMD bundles set globals). */
+const LIBRARIES: Record<string, string> = {
+  "jslib/moment.js": "moment/moment.js",
+  "jslib/moment-ru.js": "moment/locale/ru.js",
+  "jslib/underscore.js": "underscore/underscore-umd.js",
+};
+
+/** Built-in $-API modules, always loaded, in order. */
+export const BUILTIN_MODULES = ["jsapi/common.js", "jsapi/reactions.js", "jsapi/http.js", "jsapi/mail.js", "jsapi/services.js"];
+export const LIBRARY_FILES = Object.keys(LIBRARIES);
+
+/** scriptsPreLoad entries that enable an optional module (others are built in or unknown). */
+export const OPTIONAL_MODULES: Record<string, string> = { "payment.js": "jsapi/payment.js" };
+
+const cache = new Map<string, vm.Script>();
+
+/** Small platform steps that are not files. */
+const SNIPPETS: Record<string, string> = {
+  // moment's ru locale makes itself the global one when it loads; JAICP starts in English.
+  "moment-reset": "moment.locale('en');",
+  // The module factory hook is for platform modules only.
+  seal: "delete globalThis.__sa_module;",
+};
+
+/** `jsapi/_core.js` and libraries run as they are; other jsapi modules get the `host` object: `__sa_module(function (host) {…})`. */
+export function platformScript(name: string): vm.Script {
+  let script = cache.get(name);
+  if (script) return script;
+  const filename = `<platform>/${name}`;
+  if (SNIPPETS[name] !== undefined) {
+    script = new vm.Script(SNIPPETS[name], { filename });
+  } else if (LIBRARIES[name]) {
+    script = new vm.Script(readFileSync(require.resolve(LIBRARIES[name]), "utf8"), { filename });
+  } else {
+    const text = readFileSync(jsapiDir + name.replace(/^jsapi\//, ""), "utf8");
+    const code = name === "jsapi/_core.js" ? text : `__sa_module(function (host) {\n${text}\n});`;
+    script = new vm.Script(code, { filename, lineOffset: name === "jsapi/_core.js" ? 0 : -1 });
+  }
+  cache.set(name, script);
+  return script;
+}

@@ -1,0 +1,54 @@
+// parseXml(): XML text → plain JSON object, done on the host side with @xmldom/xmldom.
+// Shape: { rootName: value }; an element with neither attributes nor child elements is its text;
+// otherwise an object with "@attr" keys, child elements by name (an array when repeated) and "#text".
+import { DOMParser } from "@xmldom/xmldom";
+
+type Json = string | { [k: string]: Json | Json[] };
+
+interface XmlNode {
+  nodeType: number;
+  nodeName: string;
+  nodeValue: string | null;
+  childNodes: ArrayLike<XmlNode>;
+  attributes?: ArrayLike<{ name: string; value: string }>;
+}
+
+const ELEMENT = 1;
+const TEXT = 3;
+const CDATA = 4;
+
+function convert(el: XmlNode): Json {
+  const attrs = el.attributes ?? { length: 0 };
+  const out: Record<string, Json | Json[]> = {};
+  let text = "";
+  let hasChildren = false;
+  for (let i = 0; i < attrs.length; i++) out[`@${attrs[i].name}`] = attrs[i].value;
+  for (let i = 0; i < el.childNodes.length; i++) {
+    const c = el.childNodes[i];
+    if (c.nodeType === TEXT || c.nodeType === CDATA) text += c.nodeValue ?? "";
+    else if (c.nodeType === ELEMENT) {
+      hasChildren = true;
+      const v = convert(c);
+      const prev = out[c.nodeName];
+      if (prev === undefined) out[c.nodeName] = v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else out[c.nodeName] = [prev as Json, v];
+    }
+  }
+  if (!hasChildren && attrs.length === 0) return text.trim();
+  if (text.trim()) out["#text"] = text.trim();
+  return out;
+}
+
+export function parseXml(text: string): Json | null {
+  const errors: string[] = [];
+  const doc = new DOMParser({
+    onError: (level: string, msg: string) => {
+      if (level !== "warning") errors.push(msg);
+    },
+  }).parseFromString(text, "text/xml") as unknown as { documentElement: XmlNode | null };
+  if (errors.length) throw new Error(`parseXml: ${errors[0]}`);
+  const root = doc.documentElement;
+  if (!root) return null;
+  return { [root.nodeName]: convert(root) };
+}
