@@ -1,0 +1,213 @@
+// SmartPay invoices API client (spec smartapp-api.md §5) plus the SmartStore purchases API (§5.10).
+// Every verb is on /invoices/{id}: GET status, POST start payment, PUT confirm, DELETE reverse,
+// PATCH refund. Creates are made safe to retry by looking the order up before posting again.
+import { request, type Dispatcher } from "undici";
+import { errorForStatus, isRetryable, SmartPayMalformedResponseError, SmartPayNetworkError, SmartPayNotFoundError, SmartPayTimeoutError, type SmartPayError } from "./errors.js";
+import { normaliseBody, parseJson, storeErrorBlock } from "./parse.js";
+import type {
+  ConfirmRequest,
+  CreateInvoiceRequest,
+  CreateInvoiceResponse,
+  ErrorOnlyResponse,
+  InvoiceStatus,
+  InvoiceStatusResponse,
+  RefundRequest,
+  SmartStoreItemResponse,
+  SmartStoreListResponse,
+  StartPaymentRequest,
+  StartPaymentResponse,
+  UserItemsParams,
+} from "./types.js";
+
+export const DEFAULT_SMARTPAY_URL = "https://smartpay.devices.sberbank.ru/smartpay/v1";
+
+export interface SmartPayClientOptions {
+  /** Default: env SMARTPAY_URL, else the production base. */
+  baseUrl?: string;
+  /** SmartStore base (serves /items). Default: env SMARTSTORE_URL, else derived from baseUrl. */
+  storeBaseUrl?: string;
+  token: string;
+  /** Per-request limit for headers and body; a long-poll adds its `wait` on top. Default 10 s. */
+  timeoutMs?: number;
+  /** How many times a create is re-posted after a timeout or 5xx (each after an order lookup). Default 2. */
+  createRetries?: number;
+  /** `author` header for PUT/DELETE/PATCH (the person making the change). */
+  author?: string;
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * SmartStore lives beside SmartPay on the same host: `…/smartpay/v1` → `…/api/smart-store`
+ * (production: https://smartpay.devices.sberbank.ru/api/smart-store/items).
+ */
+export function deriveStoreBaseUrl(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, "");
+  const m = /^(.*)\/smartpay\/v\d+$/.exec(trimmed);
+  return `${m ? m[1] : trimmed}/api/smart-store`;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export class SmartPayClient {
+  readonly baseUrl: string;
+  readonly storeBaseUrl: string;
+  private readonly opts: SmartPayClientOptions;
+
+  constructor(opts: SmartPayClientOptions) {
+    this.opts = opts;
+    this.baseUrl = (opts.baseUrl ?? process.env.SMARTPAY_URL ?? DEFAULT_SMARTPAY_URL).replace(/\/+$/, "");
+    this.storeBaseUrl = (opts.storeBaseUrl ?? process.env.SMARTSTORE_URL ?? deriveStoreBaseUrl(this.baseUrl)).replace(/\/+$/, "");
+  }
+
+  /** The same client with another token (scripts may pass their own). */
+  withToken(token: string): SmartPayClient {
+    return new SmartPayClient({ ...this.opts, baseUrl: this.baseUrl, storeBaseUrl: this.storeBaseUrl, token });
+  }
+
+  /**
+   * POST /invoices. After a timeout, network failure or 5xx the invoice may exist anyway, so the
+   * order is looked up by order_id before posting again: one order never yields two invoices.
+   */
+  async createInvoice(body: CreateInvoiceRequest): Promise<CreateInvoiceResponse> {
+    const retries = this.opts.createRetries ?? 2;
+    const { service_id, order_id } = body.invoice.order;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.call("POST", this.invoiceUrl(), body)) as CreateInvoiceResponse;
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= retries) throw err;
+        const existing = await this.lookupAfterFailure(String(service_id), String(order_id), err as SmartPayError);
+        if (existing) return existing;
+      }
+    }
+  }
+
+  /** GET /invoices/{id}; with `invStatus` the answer is held while the status equals it, up to `wait` seconds. */
+  async getInvoice(invoiceId: string | number, opts: { invStatus?: InvoiceStatus | string; wait?: number } = {}): Promise<InvoiceStatusResponse> {
+    const query: Query = { inv_status: opts.invStatus, wait: opts.wait };
+    const extraMs = opts.invStatus !== undefined && opts.wait ? opts.wait * 1000 : 0;
+    return (await this.call("GET", this.invoiceUrl(invoiceId, query), undefined, extraMs)) as InvoiceStatusResponse;
+  }
+
+  /** GET /invoices/0?service_id=&order_id=: the invoice made for an order. */
+  async findInvoiceByOrder(serviceId: string | number, orderId: string): Promise<InvoiceStatusResponse> {
+    return (await this.call("GET", this.invoiceUrl(0, { service_id: String(serviceId), order_id: orderId }))) as InvoiceStatusResponse;
+  }
+
+  /** POST /invoices/{id}: start paying with a chosen instrument (what the payment app does). */
+  async startPayment(invoiceId: string | number, body: StartPaymentRequest): Promise<StartPaymentResponse> {
+    return (await this.call("POST", this.invoiceUrl(invoiceId), body)) as StartPaymentResponse;
+  }
+
+  /** PUT /invoices/{id}: complete a two-stage payment, in full or (with a body) in part. */
+  async confirmInvoice(invoiceId: string | number, body?: ConfirmRequest): Promise<ErrorOnlyResponse> {
+    return (await this.call("PUT", this.invoiceUrl(invoiceId), body)) as ErrorOnlyResponse;
+  }
+
+  /** DELETE /invoices/{id}: release a two-stage hold. */
+  async reverseInvoice(invoiceId: string | number): Promise<ErrorOnlyResponse> {
+    return (await this.call("DELETE", this.invoiceUrl(invoiceId))) as ErrorOnlyResponse;
+  }
+
+  /** PATCH /invoices/{id}: refund `refund_amount`; repeatable until the whole amount is back. */
+  async refundInvoice(invoiceId: string | number, body: RefundRequest): Promise<ErrorOnlyResponse> {
+    return (await this.call("PATCH", this.invoiceUrl(invoiceId), body)) as ErrorOnlyResponse;
+  }
+
+  /** SmartStore GET /items: what the user bought (confirmed invoices made with a user_id). */
+  async getUserItems(params: UserItemsParams): Promise<SmartStoreListResponse> {
+    return (await this.call("GET", this.storeUrl("/items", storeQuery(params)), undefined, 0, false)) as SmartStoreListResponse;
+  }
+
+  /** SmartStore GET /items/{code}: one purchased item with `quantities.quantity_value`. */
+  async getUserItem(itemCode: string, params: UserItemsParams): Promise<SmartStoreItemResponse> {
+    const url = this.storeUrl(`/items/${encodeURIComponent(itemCode)}`, storeQuery(params));
+    return (await this.call("GET", url, undefined, 0, false)) as SmartStoreItemResponse;
+  }
+
+  private async lookupAfterFailure(serviceId: string, orderId: string, cause: SmartPayError): Promise<InvoiceStatusResponse | undefined> {
+    try {
+      return await this.findInvoiceByOrder(serviceId, orderId);
+    } catch (err) {
+      if (err instanceof SmartPayNotFoundError) return undefined; // never created: safe to post again
+      throw isRetryable(err) ? cause : err;
+    }
+  }
+
+  private invoiceUrl(id?: string | number, query?: Query): string {
+    const path = id === undefined ? "/invoices" : `/invoices/${encodeURIComponent(String(id))}`;
+    return withQuery(this.baseUrl + path, query);
+  }
+
+  private storeUrl(path: string, query: Query): string {
+    return withQuery(this.storeBaseUrl + path, query);
+  }
+
+  private async call(method: Dispatcher.HttpMethod, url: string, body?: unknown, extraMs = 0, smartPay = true): Promise<Record<string, unknown>> {
+    const timeout = (this.opts.timeoutMs ?? 10_000) + extraMs;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.opts.token}`,
+      accept: "application/json",
+    };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.opts.author && (method === "PUT" || method === "DELETE" || method === "PATCH")) headers.author = this.opts.author;
+    const where = `${method} ${new URL(url).pathname}`;
+
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal: AbortSignal.timeout(timeout),
+        dispatcher: this.opts.dispatcher,
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      throw transportError(err, where, timeout);
+    }
+
+    let raw: unknown;
+    try {
+      raw = text === "" ? undefined : parseJson(text);
+    } catch {
+      raw = undefined;
+    }
+    const parsed = normaliseBody(raw, status, smartPay);
+    const ok = status >= 200 && status < 300;
+    if (!parsed) {
+      const error = { error_code: String(status), error_description: `not a JSON object: ${text.slice(0, 200)}` };
+      if (ok) throw new SmartPayMalformedResponseError(`${where}: malformed body`, status, error, text);
+      throw errorForStatus(status, `${where}: HTTP ${status}`, error, text);
+    }
+    if (ok) return parsed;
+    const error = smartPay ? (parsed.error as SmartPayError["error"]) : storeErrorBlock(parsed, status);
+    throw errorForStatus(status, `${where}: HTTP ${status}${error.error_description ? `: ${error.error_description}` : ""}`, error, parsed);
+  }
+}
+
+function transportError(err: unknown, where: string, timeout: number): SmartPayError {
+  const code = (err as { code?: string }).code ?? "";
+  const name = (err as { name?: string }).name ?? "";
+  const message = err instanceof Error ? err.message : String(err);
+  if (name === "TimeoutError" || name === "AbortError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+    return new SmartPayTimeoutError(`${where}: no answer within ${timeout} ms`, 0, { error_code: "timeout", error_description: message });
+  }
+  return new SmartPayNetworkError(`${where}: ${message}`, 0, { error_code: "network", error_description: message });
+}
+
+function withQuery(url: string, query?: Query): string {
+  if (!query) return url;
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") qs.set(k, String(v));
+  const s = qs.toString();
+  return s ? `${url}?${s}` : url;
+}
+
+function storeQuery(p: UserItemsParams): Query {
+  return { user_id: p.userId, service_id: p.serviceId, page: p.page, size: p.size, sort: p.sort, sortField: p.sortField };
+}

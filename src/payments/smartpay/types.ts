@@ -1,0 +1,145 @@
+// SmartPay wire types (spec smartapp-api.md §5). Money is integer kopecks; ids are strings once parsed.
+
+export type InvoiceStatus = "created" | "executed" | "paid" | "confirmed" | "cancelled" | "reversed" | "refunded";
+
+export const INVOICE_STATUSES: readonly InvoiceStatus[] = ["created", "executed", "paid", "confirmed", "cancelled", "reversed", "refunded"];
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface OrderBundleItem {
+  position_id: number;
+  name: string;
+  item_params?: KeyValue[];
+  quantity: { value: number; measure: string };
+  item_amount: number;
+  currency: string;
+  item_code: string;
+  item_price: number;
+  discount_type?: string;
+  discount_value?: number;
+  interest_type?: string;
+  interest_value?: number;
+  tax_type: number;
+  tax_sum?: number;
+  image?: unknown;
+}
+
+export interface Order {
+  order_id: string;
+  order_number?: string | number;
+  order_date?: string;
+  service_id: string;
+  amount: number;
+  currency: string;
+  purpose: string;
+  description: string;
+  language: string;
+  expiration_date?: string;
+  autocompletion_date?: string;
+  tax_system: number;
+  order_bundle?: OrderBundleItem[];
+}
+
+export interface Invoice {
+  purchaser?: { email?: string; phone?: string; contact?: string };
+  delivery_info?: { address: { country: string; city: string; address: string }; delivery_type: string; description?: string };
+  invoice_params?: KeyValue[];
+  order: Order;
+}
+
+export interface CreateInvoiceRequest {
+  ptype?: 0 | 1;
+  user_id?: Record<string, string>;
+  invoice: Invoice;
+}
+
+/** The `error` block every answer carries; `error_code` is "0" on success. */
+export interface ErrorBlock {
+  error_code: string;
+  user_message?: string;
+  error_description?: string;
+  /** The original array when SmartPay sent `error_description` as JSON-schema errors (§5.3 quirk). */
+  details?: unknown[];
+}
+
+export interface CreateInvoiceResponse {
+  invoice_id: string;
+  error: ErrorBlock;
+  [field: string]: unknown;
+}
+
+export interface InvoiceStatusResponse {
+  invoice_id: string;
+  invoice_date?: string;
+  invoice_status: InvoiceStatus | string;
+  invoice?: Invoice;
+  payment_info?: Record<string, unknown>;
+  form_url?: string;
+  error: ErrorBlock;
+  [field: string]: unknown;
+}
+
+export interface StartPaymentRequest {
+  user_id?: Record<string, string>;
+  operations?: { operation: string; code: string; value?: string }[];
+  device_info?: Record<string, string>;
+  return_url?: string;
+  fail_url?: string;
+}
+
+export interface StartPaymentResponse {
+  invoice_id: string;
+  form_url?: string;
+  error: ErrorBlock;
+  [field: string]: unknown;
+}
+
+/** PUT body: a partial confirmation names the captured amount (and optionally the bundle). */
+export interface ConfirmRequest {
+  invoice: { order: { amount: number; currency: string; order_bundle?: Partial<OrderBundleItem>[] } };
+}
+
+/** PATCH body (§5.7). */
+export interface RefundRequest {
+  invoice: { order: { current_amount: number; refund_amount: number; currency: string; order_bundle?: Partial<OrderBundleItem>[] } };
+}
+
+export interface ErrorOnlyResponse {
+  error: ErrorBlock;
+  [field: string]: unknown;
+}
+
+export interface SmartStoreItem {
+  item_code: string;
+  name?: string;
+  quantities: { quantity_value: number; measure?: string };
+  [field: string]: unknown;
+}
+
+export interface SmartStoreListResponse {
+  success: boolean;
+  message: string;
+  items: SmartStoreItem[];
+  page?: number;
+  size?: number;
+  total?: number;
+  [field: string]: unknown;
+}
+
+export interface SmartStoreItemResponse extends SmartStoreItem {
+  success: boolean;
+  message: string;
+}
+
+/** Identifies the buyer and pages the SmartStore list. The query names are [Inf] (§5.10). */
+export interface UserItemsParams {
+  userId: string;
+  serviceId?: string;
+  page?: number | string;
+  size?: number | string;
+  sort?: "ASC" | "DESC" | string;
+  sortField?: string;
+}
