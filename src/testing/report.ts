@@ -1,0 +1,124 @@
+// Human-readable and JUnit reports of a test run (spec dsl.md §7.4).
+import type { Reply } from "../engine/types.js";
+import type { CaseResult, FileResult, Problem } from "./model.js";
+
+export interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+interface Paint {
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+const sgr = (code: string) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
+const plain = (s: string) => s;
+export const paint = (color: boolean): Paint =>
+  color ? { red: sgr("31"), green: sgr("32"), yellow: sgr("33"), dim: sgr("2"), bold: sgr("1") } : { red: plain, green: plain, yellow: plain, dim: plain, bold: plain };
+
+function clip(s: string, max = 160): string {
+  return s.length > max ? s.slice(0, max - 3) + "..." : s;
+}
+
+/** One reply on one line: `text "Hello" (/Start)`, `buttons ["A","B"] (/Menu)`. */
+export function formatReply(r: Reply): string {
+  const { type, state, ...rest } = r;
+  let body: string;
+  if (type === "text") body = JSON.stringify(String(rest.text ?? "").replace(/\s+/g, " ").trim());
+  else if ((type === "buttons" || type === "inlineButtons") && Array.isArray(rest.buttons)) body = JSON.stringify(rest.buttons.map((b: { text?: unknown }) => b?.text));
+  else body = JSON.stringify(rest);
+  return `${type} ${clip(body)}${state ? ` (${state})` : ""}`;
+}
+
+function formatValues(values: Record<string, unknown>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${v === undefined ? "(missing)" : clip(JSON.stringify(v) ?? String(v), 200)}`)
+    .join(" ");
+}
+
+/** The report block of a failed case: where, which step, expected vs actual, the step's replies. */
+export function formatFailure(r: CaseResult, p: Paint = paint(false)): string {
+  const f = r.failure;
+  const lines = [`${p.red(p.bold("FAIL"))} ${r.file}:${r.line} › ${r.id}`];
+  if (!f) return lines.join("\n");
+  lines.push(`  ${p.bold(`${f.file}:${f.line}`)}: ${f.message}`);
+  if (f.step) lines.push(`  step ${f.step.index}: ${f.step.element} ${p.dim(`(line ${f.step.line})`)}`);
+  if (f.expected) lines.push(`  ${p.green("expected:")} ${formatValues(f.expected)}`);
+  if (f.actual) lines.push(`  ${p.red("actual:  ")} ${formatValues(f.actual)}`);
+  if (f.replies) {
+    lines.push(f.replies.length ? "  replies:" : "  replies: (none)");
+    f.replies.forEach((reply, i) => lines.push(`    ${p.dim(`[${i}]`)} ${formatReply(reply)}`));
+  }
+  for (const log of f.logs ?? []) lines.push(`  ${p.dim(log)}`);
+  return lines.join("\n");
+}
+
+export function formatProblem(file: string, pr: Problem): string {
+  return `${file}:${pr.line}:${pr.col}: ${pr.message}`;
+}
+
+export function summaryLine(c: Counts): string {
+  return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
+}
+
+/** The whole console report; ends with the summary line on its own. */
+export function formatReport(files: FileResult[], counts: Counts, color: boolean): string {
+  const p = paint(color);
+  const out: string[] = [];
+  for (const f of files) for (const w of f.warnings) out.push(`${p.yellow("warning:")} ${formatProblem(f.file, w)}`);
+  for (const f of files) {
+    if (f.error) out.push(`${p.red(p.bold("FAIL"))} ${formatProblem(f.file, f.error)}`);
+    for (const c of f.cases) {
+      if (c.status === "failed") out.push(formatFailure(c, p));
+      else if (c.status === "skipped") out.push(`${p.yellow("skip")} ${c.file}:${c.line} › ${c.id}${c.reason ? p.dim(` (${c.reason})`) : ""}`);
+    }
+  }
+  const summary = summaryLine(counts);
+  out.push(counts.failed > 0 ? p.red(summary) : p.green(summary));
+  return out.join("\n") + "\n";
+}
+
+const xmlEscape = (s: string): string =>
+  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, "");
+
+const secs = (ms: number): string => (ms / 1000).toFixed(3);
+
+/** JUnit XML: one <testsuite> per file, one <testcase> per case; a malformed file is one failed case. */
+export function junitXml(files: FileResult[], durationMs: number): string {
+  const total = { tests: 0, failures: 0, skipped: 0 };
+  const suites: string[] = [];
+  for (const f of files) {
+    const cases: string[] = [];
+    let failures = 0;
+    let skipped = 0;
+    let time = 0;
+    if (f.error) {
+      failures++;
+      cases.push(`    <testcase name="(file)" classname="${xmlEscape(f.file)}" file="${xmlEscape(f.file)}" line="${f.error.line}" time="0.000">\n      <failure message="${xmlEscape(f.error.message)}" type="ParseError">${xmlEscape(formatProblem(f.file, f.error))}</failure>\n    </testcase>`);
+    }
+    for (const c of f.cases) {
+      time += c.durationMs;
+      const open = `    <testcase name="${xmlEscape(c.id)}" classname="${xmlEscape(f.file)}" file="${xmlEscape(c.file)}" line="${c.line}" time="${secs(c.durationMs)}"`;
+      if (c.status === "passed") cases.push(`${open}/>`);
+      else if (c.status === "skipped") {
+        skipped++;
+        cases.push(`${open}>\n      <skipped message="${xmlEscape(c.reason ?? "")}"/>\n    </testcase>`);
+      } else {
+        failures++;
+        const msg = c.failure ? `${c.failure.file}:${c.failure.line}: ${c.failure.message}` : "failed";
+        cases.push(`${open}>\n      <failure message="${xmlEscape(msg)}" type="AssertionError">${xmlEscape(formatFailure(c))}</failure>\n    </testcase>`);
+      }
+    }
+    const tests = cases.length;
+    total.tests += tests;
+    total.failures += failures;
+    total.skipped += skipped;
+    suites.push(`  <testsuite name="${xmlEscape(f.file)}" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(time)}">\n${cases.join("\n")}\n  </testsuite>`);
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="smartapp test" tests="${total.tests}" failures="${total.failures}" errors="0" skipped="${total.skipped}" time="${secs(durationMs)}">\n${suites.join("\n")}\n</testsuites>\n`;
+}

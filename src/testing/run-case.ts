@@ -1,0 +1,216 @@
+// Runs one <test-case> through engine.process: fresh user state, its own clock, random queue and
+// mocks; checks assertions in document order and stops at the first failure.
+import { emptyUserState, type BotRequest, type Engine, type HostServices, type HttpRequest, type HttpResponse, type UserState } from "../engine/types.js";
+import { checkAssertion, unconsumedTexts, type StepOutcome } from "./assertions.js";
+import { normaliseText } from "./match.js";
+import { MockHttp } from "./mocks.js";
+import { isStep, type CaseItem, type CaseResult, type Failure, type MockDef, type StepItem, type StepRef, type TestCase, type TestFile } from "./model.js";
+
+export interface CaseOptions {
+  lenient?: boolean; // unconsumed text replies are not failures
+  integration?: boolean; // run integration="true" cases (needs realHttp)
+  realHttp?: (req: HttpRequest) => HttpResponse; // synchronous real HTTP for integration cases
+  env?: (name: string) => string | undefined;
+}
+
+/** Per-case host state: frozen clock, random queue, mocks, collected logs. */
+export class CaseHost implements HostServices {
+  nowMs: number | undefined; // undefined = the real clock
+  randomQueue: number[] = [];
+  logs: string[] = [];
+  readonly mock: MockHttp;
+
+  constructor(
+    fileMocks: readonly MockDef[],
+    private readonly realHttp?: (req: HttpRequest) => HttpResponse,
+    private readonly envFn: (name: string) => string | undefined = () => undefined,
+  ) {
+    this.mock = new MockHttp(fileMocks);
+  }
+
+  http(req: HttpRequest): HttpResponse {
+    return this.realHttp ? this.realHttp(req) : this.mock.http(req);
+  }
+  call(op: string): unknown {
+    throw new Error(`host operation ${op} is not available in XML tests`);
+  }
+  now(): number {
+    return this.nowMs ?? Date.now();
+  }
+  random(max: number): number {
+    // <random> values in order, then 0 (spec §7.2); values past `max` wrap around.
+    const v = this.randomQueue.length > 0 ? this.randomQueue.shift()! : 0;
+    return max > 0 ? v % max : 0;
+  }
+  log(level: string, message: string): void {
+    if (level === "warn" || level === "error") this.logs.push(`${level}: ${message}`);
+  }
+  env(name: string): string | undefined {
+    return this.envFn(name);
+  }
+  secret(): string | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * The HostServices object handed to createEngine once per worker; it forwards to the case that is
+ * running, so one engine (one project load) serves every case.
+ */
+export class SwitchingHost implements HostServices {
+  current: HostServices = new CaseHost([]);
+  http(req: HttpRequest): HttpResponse {
+    return this.current.http(req);
+  }
+  call(op: string, args: unknown): unknown {
+    return this.current.call(op, args);
+  }
+  now(): number {
+    return this.current.now();
+  }
+  random(max: number): number {
+    return this.current.random(max);
+  }
+  log(level: "debug" | "info" | "warn" | "error", message: string): void {
+    this.current.log(level, message);
+  }
+  env(name: string): string | undefined {
+    return this.current.env(name);
+  }
+  secret(name: string): string | undefined {
+    return this.current.secret(name);
+  }
+}
+
+function buildRequest(step: StepItem, index: number, data: Record<string, unknown> | undefined, raw: unknown): BotRequest {
+  let req: BotRequest;
+  switch (step.kind) {
+    case "q":
+      req = { query: step.text };
+      break;
+    case "event":
+      req = { event: step.name, ...(step.data ? { data: step.data } : {}) };
+      break;
+    case "request":
+      req = structuredClone(step.request);
+      break;
+    case "timeout":
+      req = { timeout: true };
+      break;
+  }
+  // <requestData> is the base; data the step itself carries wins field by field.
+  if (data) req.data = { ...structuredClone(data), ...req.data };
+  if (raw !== undefined && req.rawRequest === undefined) req.rawRequest = structuredClone(raw);
+  req.channelUserId ??= "test-user";
+  req.questionId ??= String(index);
+  return req;
+}
+
+function applySetup(item: CaseItem, state: UserState, host: CaseHost): UserState {
+  switch (item.kind) {
+    case "state":
+      return { ...state, contextPath: item.path, session: { ...state.session, contextPath: item.path } };
+    case "context":
+      // Shallow merge: keys from the JSON replace same-named keys, the rest stays.
+      return item.target === "session" ? { ...state, session: { ...state.session, ...structuredClone(item.value) } } : { ...state, client: { ...state.client, ...structuredClone(item.value) } };
+    case "dateTime":
+      host.nowMs = item.ms;
+      return state;
+    case "random":
+      host.randomQueue = [...item.values];
+      return state;
+    case "mockData":
+      host.mock.add(item.mock);
+      return state;
+  }
+  return state;
+}
+
+function logsOf(host: CaseHost, last: StepOutcome | undefined): { logs?: string[] } {
+  const logs = [...host.logs];
+  // A script error the engine recovered from explains most surprising replies.
+  if (last?.result.error) logs.push(`turn error (${last.result.error.kind}): ${last.result.error.message}`);
+  return logs.length ? { logs } : {};
+}
+
+/** Runs one case. `services` is the engine's SwitchingHost; the case installs its own CaseHost in it. */
+export function runCase(engine: Engine, services: SwitchingHost, file: TestFile, tc: TestCase, opts: CaseOptions = {}): CaseResult {
+  const started = performance.now();
+  const base = { file: file.file, id: tc.id, line: tc.line };
+  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => ({ ...base, ...r, durationMs: performance.now() - started });
+  if (tc.integration) {
+    if (!opts.integration) return done({ status: "skipped", reason: "integration test (run with --integration)" });
+    if (!opts.realHttp) return done({ status: "skipped", reason: "integration test: real HTTP is not available in this runner" });
+  }
+  if (tc.errors.length > 0) {
+    const e = tc.errors[0]!;
+    return done({ status: "failed", failure: { file: file.file, line: e.line, message: e.message } });
+  }
+
+  const host = new CaseHost(file.mocks, tc.integration ? opts.realHttp : undefined, opts.env);
+  services.current = host;
+  let state = emptyUserState();
+  let pendingData: Record<string, unknown> | undefined;
+  let pendingRaw: unknown;
+  let last: StepOutcome | undefined;
+  let lastRef: StepRef | undefined;
+  let stepIndex = 0;
+  const testContext = { testId: tc.id, file: file.file };
+
+  const fail = (line: number, message: string, extra: Partial<Failure> = {}): CaseResult =>
+    done({
+      status: "failed",
+      failure: {
+        file: file.file,
+        line,
+        message,
+        ...(lastRef ? { step: lastRef } : {}),
+        ...(last ? { replies: last.result.replies } : {}),
+        ...logsOf(host, last),
+        ...extra,
+      },
+    });
+  const leftover = (): CaseResult | undefined => {
+    if (opts.lenient || !last || !lastRef) return undefined;
+    const rest = unconsumedTexts(last);
+    if (rest.length === 0) return undefined;
+    const texts = rest.map((r) => JSON.stringify(normaliseText(String(r.text ?? ""))));
+    return fail(lastRef.line, `step ${lastRef.index} has ${rest.length} unchecked text ${rest.length === 1 ? "reply" : "replies"}: ${texts.join(", ")} (add <a> for each, or run with --lenient)`, {
+      actual: { text: normaliseText(String(rest[0]!.text ?? "")), state: rest[0]!.state ?? null },
+    });
+  };
+
+  for (const item of tc.steps) {
+    if (isStep(item)) {
+      const unchecked = leftover();
+      if (unchecked) return unchecked;
+      stepIndex++;
+      const request = buildRequest(item, stepIndex, pendingData, pendingRaw);
+      pendingData = undefined; // <requestData> and <rawRequest> apply to the next request only
+      pendingRaw = undefined;
+      lastRef = { index: stepIndex, element: item.source, line: item.line };
+      last = undefined;
+      host.logs = [];
+      try {
+        const result = engine.process(request, state, { testContext: { ...testContext, step: stepIndex } });
+        last = { result, cursor: 0 };
+        state = result.state;
+      } catch (e) {
+        return fail(item.line, `the engine failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const unmocked = host.mock.takeUnmocked();
+      if (unmocked.length > 0 && !tc.integration) return fail(item.line, unmocked.join("; "), { actual: { unmockedCalls: unmocked.map((u) => u.replace(/^No mock for /, "")) } });
+    } else if (item.kind === "requestData") {
+      pendingData = { ...pendingData, ...item.data };
+    } else if (item.kind === "rawRequest") {
+      pendingRaw = item.raw;
+    } else if (item.kind === "a" || item.kind === "responseData" || item.kind === "timeoutReply" || item.kind === "newSession" || item.kind === "mail") {
+      if (!last) return fail(item.line, `${item.source} comes before any request step`);
+      const f = checkAssertion(item, last);
+      if (f) return fail(item.line, f.message, { ...(f.expected ? { expected: f.expected } : {}), ...(f.actual ? { actual: f.actual } : {}) });
+    } else {
+      state = applySetup(item, state, host);
+    }
+  }
+  return leftover() ?? done({ status: "passed" });
+}

@@ -1,0 +1,148 @@
+// End to end: the real loader and engine over the fixture project in test/fixtures/testing/bot.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { DOMParser } from "@xmldom/xmldom";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CaseResult } from "./model.js";
+import { runTests, type RunTestsOptions, type RunTestsResult } from "./runner.js";
+
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/testing");
+const BOT = path.join(FIXTURES, "bot");
+
+async function run(dir: string, opts: RunTestsOptions = {}): Promise<{ result: RunTestsResult; output: string; byId: Map<string, CaseResult> }> {
+  let output = "";
+  const out = new Writable({
+    write(chunk, _enc, cb) {
+      output += String(chunk);
+      cb();
+    },
+  });
+  const result = await runTests(dir, { color: false, progress: false, ...opts, out });
+  const byId = new Map(result.files.flatMap((f) => f.cases).map((c) => [c.id, c]));
+  return { result, output, byId };
+}
+
+describe("runTests on the fixture bot (in this thread)", () => {
+  let r: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    r = await run(BOT, { workers: 0 });
+  });
+
+  it("selects files by tests.include/exclude, in a stable order", () => {
+    expect(r.result.files.map((f) => f.file)).toEqual(expect.arrayContaining(["test/pass.xml", "test/fail.xml", "test/malformed.xml", "test/extra/integration.xml"]));
+    expect(r.result.files.map((f) => f.file)).not.toContain("test/extra/ignored-1.xml");
+    const pass = r.result.files.find((f) => f.file === "test/pass.xml")!;
+    expect(pass.cases.map((c) => c.line)).toEqual([...pass.cases.map((c) => c.line)].sort((a, b) => a - b));
+  });
+
+  it("passes every passing variant", () => {
+    const passing = [...r.byId.values()].filter((c) => c.id.startsWith("pass:"));
+    expect(passing).toHaveLength(8);
+    for (const c of passing) expect({ id: c.id, status: c.status, failure: c.failure?.message }).toEqual({ id: c.id, status: "passed", failure: undefined });
+  });
+
+  it("fails every failing variant with a precise message", () => {
+    const messages = Object.fromEntries([...r.byId.values()].filter((c) => c.id.startsWith("fail:")).map((c) => [c.id, `${c.status} ${c.failure?.line}: ${c.failure?.message}`]));
+    expect(messages).toEqual({
+      "fail: wrong text": 'failed 5: expected text "Goodbye!" but got "Hello!"',
+      "fail: wrong state": "failed 10: expected the reply from state /Menu but it came from /Start",
+      "fail: unchecked reply": 'failed 14: step 1 has 1 unchecked text reply: "How can I help?" (add <a> for each, or run with --lenient)',
+      "fail: mock does not match": "failed 24: No mock for POST http://api.test/orders",
+      "fail: unmocked call": expect.stringMatching(/^failed 29: No mock for GET http:\/\/api\.test\/weather\?city=/),
+      "fail: responseData": "failed 37: $response data differs at replies[2].buttons[1].text",
+      "fail: timeoutReply": "failed 43: expected a timeout of 5 s but got 2 s",
+      "fail: newSession": 'failed 49: expected the new session message "stop" but got "start"',
+      "fail: mail": "failed 55: no $mail call has these values",
+      "fail: random": 'failed 61: expected text "one" but got "two"',
+      "fail: dateTime": 'failed 67: expected text "2024-01-02 03:04" but got "2030-12-31 23:59"',
+      "fail: context": 'failed 73: expected text "Name , client c1, level" but got "Name , client c2, level"',
+    });
+  });
+
+  it("records the step and its replies on a failure", () => {
+    const f = r.byId.get("fail: wrong text")!.failure!;
+    expect(f).toMatchObject({ file: "test/fail.xml", step: { index: 1, element: "<q>start</q>", line: 4 }, expected: { text: "Goodbye!" }, actual: { text: "Hello!" } });
+    expect(f.replies!.map((x) => [x.type, x.text, x.state])).toEqual([
+      ["text", "Hello!", "/Start"],
+      ["text", "How can I help?", "/Start"],
+    ]);
+  });
+
+  it("fails a malformed file alone, naming file and line", () => {
+    const bad = r.result.files.find((f) => f.file === "test/malformed.xml")!;
+    expect(bad.cases).toEqual([]);
+    expect(bad.error).toMatchObject({ line: 4 });
+    expect(r.output).toMatch(/^FAIL test\/malformed\.xml:4:\d+: malformed XML/m);
+  });
+
+  it("skips integration cases unless asked, honouring a case-level override", () => {
+    expect(r.byId.get("integration: real weather")).toMatchObject({ status: "skipped", reason: expect.stringMatching(/--integration/) });
+    expect(r.byId.get("integration: opted out")!.status).toBe("passed");
+  });
+
+  it("counts and prints the summary line alone at the end", () => {
+    expect(r.result).toMatchObject({ passed: 9, failed: 13, skipped: 1 });
+    const lines = r.output.trimEnd().split("\n");
+    expect(lines.at(-1)).toBe("9 passed, 13 failed, 1 skipped");
+    expect(r.output).toContain("FAIL test/fail.xml:3 › fail: wrong text\n  test/fail.xml:5: expected text \"Goodbye!\" but got \"Hello!\"\n  step 1: <q>start</q> (line 4)");
+    expect(r.output).not.toMatch(/\x1b\[/);
+  });
+});
+
+describe("runTests options", () => {
+  it("--lenient accepts unchecked text replies", async () => {
+    const { byId } = await run(BOT, { workers: 0, lenient: true, grep: "unchecked" });
+    expect([...byId.keys()]).toEqual(["fail: unchecked reply"]);
+    expect(byId.get("fail: unchecked reply")!.status).toBe("passed");
+  });
+
+  it("--grep matches case ids and file paths", async () => {
+    expect([...(await run(BOT, { workers: 0, grep: "wrong (text|state)" })).byId.keys()]).toEqual(["fail: wrong text", "fail: wrong state"]);
+    const byFile = await run(BOT, { workers: 0, grep: "pass.xml" });
+    expect(byFile.byId.size).toBe(8);
+    // A malformed file cannot say which cases it holds, so --grep never hides it.
+    expect(byFile.result.files.map((f) => f.file)).toEqual(["test/malformed.xml", "test/pass.xml"]);
+    expect(byFile.result).toMatchObject({ passed: 8, failed: 1 });
+  });
+
+  it("writes JUnit XML", async () => {
+    const junit = path.join(mkdtempSync(path.join(tmpdir(), "junit-")), "reports", "junit.xml");
+    await run(BOT, { workers: 0, junit, grep: "fail.xml|malformed" });
+    const doc = new DOMParser().parseFromString(readFileSync(junit, "utf8"), "text/xml");
+    const root = doc.documentElement!;
+    expect([root.tagName, root.getAttribute("tests"), root.getAttribute("failures")]).toEqual(["testsuites", "13", "13"]);
+    const names = Array.from(root.getElementsByTagName("testsuite")).map((s) => s.getAttribute("name"));
+    expect(names).toEqual(["test/fail.xml", "test/malformed.xml"]);
+  });
+
+  it("colours the report only when asked", async () => {
+    const { output } = await run(BOT, { workers: 0, grep: "wrong text", color: true });
+    expect(output).toMatch(/\x1b\[31m/);
+  });
+
+  it("reports a project that fails to load as one error", async () => {
+    const { result, output } = await run(path.join(FIXTURES, "broken"));
+    expect(result).toMatchObject({ passed: 0, failed: 1, skipped: 0, files: [] });
+    expect(output).toMatch(/^error: cannot load the project in .*broken:\n.*missing\.sc/);
+    expect(output).not.toMatch(/passed,/);
+  });
+});
+
+describe("runTests on worker threads", () => {
+  it("gives the same results, in the same order, as the in-thread run", async () => {
+    const inThread = await run(BOT, { workers: 0 });
+    const pooled = await run(BOT, { workers: 2 });
+    const shape = (x: RunTestsResult) => x.files.map((f) => [f.file, f.error?.line, f.cases.map((c) => [c.id, c.status, c.failure?.message])]);
+    expect(shape(pooled.result)).toEqual(shape(inThread.result));
+    expect(pooled.output.trimEnd().split("\n").at(-1)).toBe("9 passed, 13 failed, 1 skipped");
+  });
+
+  it("runs integration cases with --integration through the main thread's HTTP", async () => {
+    const { byId } = await run(BOT, { workers: 1, integration: true, grep: "integration:" });
+    // No network here: the call fails, the script reports status -1, and the case still passes.
+    expect(byId.get("integration: real weather")!.status).toBe("passed");
+  });
+});

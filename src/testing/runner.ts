@@ -1,0 +1,169 @@
+// `smartapp test [dir]`: load the project, parse its XML tests, run the cases (in parallel on worker
+// threads for larger suites), print the report, optionally write JUnit XML.
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { createTestEngine, describeLoadError, loadTestProject } from "./engine-host.js";
+import type { CaseResult, FileResult, TestFile } from "./model.js";
+import { WorkerPool } from "./pool.js";
+import { formatReport, junitXml } from "./report.js";
+import { runCase } from "./run-case.js";
+import type { Task } from "./worker.js";
+import { parseTestFile } from "./xml.js";
+
+export interface RunTestsOptions {
+  grep?: string; // regular expression (or plain text if it is not one) matched against case id and file path
+  integration?: boolean;
+  lenient?: boolean;
+  junit?: string; // path of the JUnit XML report
+  workers?: number; // worker threads; 0 = run in this thread; default: all cores (in-thread for small suites)
+  modules?: string[];
+  color?: boolean; // default: out is a TTY
+  progress?: boolean; // default: stderr is a TTY
+  out?: NodeJS.WritableStream; // default: process.stdout
+}
+
+export interface RunTestsResult {
+  passed: number;
+  failed: number;
+  skipped: number;
+  files: FileResult[];
+  durationMs: number;
+  error?: string; // the project failed to load
+}
+
+// Below this many cases per core a worker's start-up (its own project load) costs more than it saves.
+const CASES_PER_WORKER = 150;
+
+function matcher(grep: string | undefined): (s: string) => boolean {
+  if (!grep) return () => true;
+  try {
+    const re = new RegExp(grep);
+    return (s) => re.test(s);
+  } catch {
+    return (s) => s.includes(grep);
+  }
+}
+
+/** Progress on stderr for long runs, TTY only: `tests 120/3000`. */
+function progressMeter(enabled: boolean, estimate: number): { tick(): void; setTotal(n: number): void; done(): void } {
+  if (!enabled || estimate < 50) return { tick() {}, setTotal() {}, done() {} };
+  let n = 0;
+  let last = 0;
+  let total = estimate; // a first guess until every file is parsed
+  return {
+    setTotal(t) {
+      total = t;
+    },
+    tick() {
+      n++;
+      const now = Date.now();
+      if (now - last < 100 && n < total) return;
+      last = now;
+      process.stderr.write(`\r  tests ${n}/${total}`);
+    },
+    done() {
+      if (last > 0) process.stderr.write("\r\x1b[K");
+    },
+  };
+}
+
+export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise<RunTestsResult> {
+  const started = performance.now();
+  const out = opts.out ?? process.stdout;
+  const color = opts.color ?? Boolean((out as { isTTY?: boolean }).isTTY);
+  const absDir = path.resolve(dir);
+  const modules = opts.modules ?? [];
+
+  let project;
+  try {
+    project = await loadTestProject(absDir, modules);
+  } catch (e) {
+    const message = describeLoadError(e);
+    out.write(`error: cannot load the project in ${absDir}:\n${message}\n`);
+    return { passed: 0, failed: 1, skipped: 0, files: [], durationMs: performance.now() - started, error: message };
+  }
+
+  // Read every selected file first: the rough case count decides between threads and workers.
+  const sources: { file: string; source?: string; error?: string }[] = project.testFiles.map((rel) => {
+    const file = rel.split(path.sep).join("/");
+    try {
+      return { file, source: readFileSync(path.join(project.dir, rel), "utf8") };
+    } catch (e) {
+      return { file, error: `cannot read: ${(e as Error).message}` };
+    }
+  });
+  const estimate = sources.reduce((n, s) => n + (s.source?.match(/<test-case[\s>/]/g)?.length ?? 0), 0);
+  const caseOpts = { lenient: Boolean(opts.lenient), integration: Boolean(opts.integration) };
+  // Real HTTP must be synchronous for the script, which only a worker (blocking on the bridge) can do.
+  const needRealHttp = caseOpts.integration && sources.some((s) => s.source?.includes("integration"));
+  const wanted = Math.min(availableParallelism(), Math.ceil(estimate / CASES_PER_WORKER));
+  const workers = estimate === 0 ? 0 : (opts.workers ?? (needRealHttp ? Math.max(1, wanted) : wanted >= 2 ? wanted : 0));
+
+  const meter = progressMeter(opts.progress ?? Boolean(process.stderr.isTTY), estimate);
+  const results: CaseResult[] = [];
+  const onResult = (key: number, r: CaseResult) => {
+    results[key] = r;
+    meter.tick();
+  };
+  // Workers start (each loading the project) while this thread parses; cases go out file by file.
+  const pool = workers > 0 ? new WorkerPool({ workers, init: { dir: absDir, modules, ...caseOpts }, realHttp: needRealHttp, onResult }) : undefined;
+
+  // Keep only the cases --grep selects (a file path match selects all). Malformed files always stay:
+  // they cannot tell whether they hold a selected case.
+  const match = matcher(opts.grep);
+  const parsed: TestFile[] = [];
+  const tasks: Task[] = [];
+  for (const s of sources) {
+    const tf: TestFile = s.source === undefined ? { file: s.file, integration: false, mocks: [], cases: [], warnings: [], error: { line: 1, col: 1, message: s.error! } } : parseTestFile(s.file, s.source);
+    if (opts.grep && !match(tf.file)) {
+      tf.cases = tf.cases.filter((c) => match(c.id));
+      if (tf.cases.length === 0 && !tf.error) continue;
+    }
+    const fileIndex = parsed.push(tf) - 1;
+    const fileTasks = tf.cases.map((tc, i) => ({ key: tasks.length + i, fileIndex, tc }));
+    tasks.push(...fileTasks);
+    if (pool && fileTasks.length > 0) {
+      pool.addFile(fileIndex, tf);
+      pool.addTasks(fileTasks);
+      await new Promise((r) => setImmediate(r)); // let the pool hand out work between files
+    }
+  }
+  meter.setTotal(tasks.length);
+
+  let poolError: string | undefined;
+  if (pool) {
+    try {
+      await pool.close();
+    } catch (e) {
+      poolError = (e as Error).message;
+    }
+  } else if (tasks.length > 0) {
+    try {
+      const te = createTestEngine(project);
+      for (const t of tasks) onResult(t.key, runCase(te.engine, te.host, parsed[t.fileIndex]!, t.tc, { ...caseOpts, env: (n) => process.env[n] }));
+    } catch (e) {
+      poolError = describeLoadError(e);
+    }
+  }
+  meter.done();
+  if (poolError !== undefined) {
+    out.write(`error: cannot start the project in ${absDir}:\n${poolError}\n`);
+    return { passed: 0, failed: 1, skipped: 0, files: [], durationMs: performance.now() - started, error: poolError };
+  }
+
+  const files: FileResult[] = parsed.map((f) => ({ file: f.file, warnings: f.warnings, cases: [], ...(f.error ? { error: f.error } : {}) }));
+  for (const t of tasks) files[t.fileIndex]!.cases.push(results[t.key]!);
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const f of files) {
+    if (f.error) counts.failed++;
+    for (const c of f.cases) counts[c.status]++;
+  }
+  const durationMs = performance.now() - started;
+  out.write(formatReport(files, counts, color));
+  if (opts.junit) {
+    mkdirSync(path.dirname(path.resolve(opts.junit)), { recursive: true });
+    writeFileSync(opts.junit, junitXml(files, durationMs));
+  }
+  return { ...counts, files, durationMs };
+}

@@ -1,0 +1,58 @@
+// Worker thread of the test pool: loads the project once, then runs batches of cases on demand.
+import { parentPort, workerData } from "node:worker_threads";
+import type { HttpRequest, HttpResponse } from "../engine/types.js";
+import { callSync, type BridgeEnds } from "../runtime/sync-bridge.js";
+import { createTestEngine, describeLoadError, loadTestProject, type TestEngine } from "./engine-host.js";
+import { runCase } from "./run-case.js";
+import type { CaseResult, TestCase, TestFile } from "./model.js";
+
+export interface WorkerInit {
+  dir: string;
+  modules: string[];
+  lenient: boolean;
+  integration: boolean;
+  bridge?: BridgeEnds["worker"]; // present when integration cases may make real HTTP calls
+}
+
+export interface Task {
+  key: number;
+  fileIndex: number;
+  tc: TestCase;
+}
+
+export type ToWorker = { type: "files"; files: Record<number, Omit<TestFile, "cases">> } | { type: "run"; tasks: Task[] };
+export type FromWorker = { type: "ready" } | { type: "loadError"; message: string } | { type: "results"; results: { key: number; result: CaseResult }[] };
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const files = new Map<number, Omit<TestFile, "cases">>();
+let te: TestEngine | undefined;
+
+const realHttp = init.bridge
+  ? (req: HttpRequest): HttpResponse => {
+      try {
+        return callSync(init.bridge!, "http", req, Math.min(req.timeoutMs || 25_000, 25_000) + 5_000) as HttpResponse;
+      } catch (e) {
+        return { status: -1, headers: {}, body: "", error: (e as Error).message };
+      }
+    }
+  : undefined;
+
+port.on("message", (msg: ToWorker) => {
+  if (msg.type === "files") {
+    for (const [i, f] of Object.entries(msg.files)) files.set(Number(i), f);
+    return;
+  }
+  const results = msg.tasks.map((t) => ({
+    key: t.key,
+    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, integration: init.integration, realHttp, env: (n) => process.env[n] }),
+  }));
+  port.postMessage({ type: "results", results } satisfies FromWorker);
+});
+
+try {
+  te = createTestEngine(await loadTestProject(init.dir, init.modules));
+  port.postMessage({ type: "ready" } satisfies FromWorker);
+} catch (e) {
+  port.postMessage({ type: "loadError", message: describeLoadError(e) } satisfies FromWorker);
+}
