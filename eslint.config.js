@@ -3,7 +3,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "jslib/**", "jsapi/**", "**/*.sc", "coverage/**", "test/fixtures/**/*.js"] },
+  // Scenario scripts (scenarios/, fixtures, jsapi/) run inside the script realm with its own globals.
+  { ignores: ["dist/**", "node_modules/**", "jslib/**", "jsapi/**", "scenarios/**", "coverage/**", "test/fixtures/**/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,5 +15,10 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
       "no-control-regex": "off",
     },
+  },
+  {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", __dirname: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );
