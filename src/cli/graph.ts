@@ -23,9 +23,13 @@ export function graph(dir: string, opts: { modules: string[] }): string {
   return lines.join("\n") + "\n";
 }
 
+// Literal targets of $reactions.transition("…") / ({value: "…"}) inside scripts.
+const SCRIPT_TRANSITION = /\$reactions\.transition\(\s*(?:\{\s*value\s*:\s*)?["']([^"']+)["']/g;
+
 function* transitions(reactions: ReactionNode[]): Generator<[string, string]> {
   for (const r of reactions) {
     if (r.tag === "go" || r.tag === "go!") yield [r.target, r.tag];
+    else if (r.tag === "script" || r.tag === "scriptEs6") for (const m of r.code.matchAll(SCRIPT_TRANSITION)) yield [m[1], "transition"];
     else if (r.tag === "timeout") yield [r.target, "timeout"];
     else if (r.tag === "buttons" || r.tag === "inlineButtons") {
       for (const b of r.items) if (b.target) yield [b.target, b.text ?? "button"];

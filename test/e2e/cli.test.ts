@@ -1,0 +1,33 @@
+// The `smartapp` command as a user runs it: exit codes and what it prints.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "./server.js";
+
+function smartapp(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), ...args], { cwd: repoRoot, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("smartapp check", () => {
+  it("summarises the bundled demo and exits 0", () => {
+    const r = smartapp("check", ".");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok: \d+ files, \d+ states, \d+ triggers, \d+ named patterns, 1 dictionaries, \d+ test files$/m);
+  });
+
+  it("points at the broken line and exits 1", () => {
+    const r = smartapp("check", "test/fixtures/projects/duplicate-state");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/src\/main\.sc:\d+:\d+: .*duplicate/i);
+    expect(r.stderr).toMatch(/1 error\(s\)/);
+  });
+});
+
+describe("smartapp graph", () => {
+  it("prints DOT for a project", () => {
+    const r = smartapp("graph", ".");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("digraph smartapp {");
+  });
+});
