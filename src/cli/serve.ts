@@ -3,6 +3,7 @@
 import { startRuntime, type StoreKind } from "../runtime/runtime.js";
 import { startWebhookServer } from "../channels/smartapp/server.js";
 import { WebhookMetrics } from "../channels/smartapp/metrics.js";
+import { createLogger, REDACTED } from "../channels/smartapp/logging.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 
 export interface ServeOptions {
@@ -16,7 +17,14 @@ export interface ServeOptions {
 }
 
 export async function serve(dir: string, opts: ServeOptions): Promise<void> {
-  const log = (level: string, message: string) => process.stderr.write(JSON.stringify({ level, msg: message, time: Date.now() }) + "\n");
+  const logger = createLogger();
+  const mask = secretMasker();
+  // Script and runtime messages: structured like the webhook's, with secret values masked even
+  // when a script concatenated them into a message.
+  const log = (level: string, message: string) => {
+    const lvl = (["debug", "info", "warn", "error"].includes(level) ? level : "info") as "info";
+    logger[lvl]({ component: "runtime" }, mask(message));
+  };
   let sandbox: LocalSandbox | undefined;
   if (opts.sandbox && !process.env.SMARTPAY_URL) sandbox = await startLocalSandbox({ port: opts.sandboxPort, host: opts.host });
   const metrics = new WebhookMetrics();
@@ -28,7 +36,7 @@ export async function serve(dir: string, opts: ServeOptions): Promise<void> {
     log,
     onStoreLatency: (ms) => metrics.observeStore(ms, "cachedAnswer"),
   });
-  const server = await startWebhookServer({ executor: runtime.executor, metrics, port: opts.port, host: opts.host, path: opts.path });
+  const server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path });
   const name = runtime.project.config.name ?? runtime.project.dir;
   process.stdout.write(
     `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${runtime.store.kind}, workers: ${runtime.pool.size})\n` +
@@ -42,4 +50,13 @@ export async function serve(dir: string, opts: ServeOptions): Promise<void> {
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
+}
+
+/** Replaces the values of SMARTPAY_TOKEN and SMARTAPP_SECRET_* wherever they appear in a message. */
+export function secretMasker(env: NodeJS.ProcessEnv = process.env): (text: string) => string {
+  const values = Object.entries(env)
+    .filter(([k]) => k === "SMARTPAY_TOKEN" || k.startsWith("SMARTAPP_SECRET_"))
+    .map(([, v]) => v ?? "")
+    .filter((v) => v.length >= 4);
+  return (text) => values.reduce((t, v) => t.split(v).join(REDACTED), text);
 }
