@@ -34,7 +34,7 @@ export async function serve(dir: string, opts: ServeOptions): Promise<void> {
     store: opts.store,
     payments: sandbox?.payments,
     log,
-    onStoreLatency: (ms) => metrics.observeStore(ms, "cachedAnswer"),
+    onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
   });
   const server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path });
   const name = runtime.project.config.name ?? runtime.project.dir;

@@ -12,7 +12,7 @@ export interface ExecutorOptions {
   pool: WorkerPool;
   store: SessionStore;
   config: ChatbotConfig; // for messages.onError when a turn dies with its worker
-  onStoreLatency?: (ms: number) => void;
+  onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
 }
 
 export class RuntimeExecutor implements TurnExecutor {
@@ -24,7 +24,10 @@ export class RuntimeExecutor implements TurnExecutor {
       const cached = await this.timed(() => store.cachedAnswer(userKey, options.messageId!));
       if (cached !== undefined) return { result: cachedResult(), body: cached, cached: true };
     }
-    return store.transact(userKey, async (current) => {
+    const t0 = performance.now();
+    let turnMs = 0;
+    const outcome = await store.transact(userKey, async (current) => {
+      const turnStart = performance.now();
       let state = current ?? emptyUserState();
       if (options.newSession && current) state = startFresh(state);
       let result: TurnResult;
@@ -37,8 +40,12 @@ export class RuntimeExecutor implements TurnExecutor {
       }
       const body = options.render?.(result);
       const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
+      turnMs = performance.now() - turnStart;
       return { commit: { state: result.state, answer }, result: { result, body, cached: false } };
     });
+    // What the store cost this turn: waiting for the user's lock, loading and committing.
+    this.opts.onStoreLatency?.(performance.now() - t0 - turnMs, "transact");
+    return outcome;
   }
 
   async close(): Promise<void> {
@@ -51,7 +58,7 @@ export class RuntimeExecutor implements TurnExecutor {
     try {
       return await fn();
     } finally {
-      this.opts.onStoreLatency?.(performance.now() - t0);
+      this.opts.onStoreLatency?.(performance.now() - t0, "cachedAnswer");
     }
   }
 }

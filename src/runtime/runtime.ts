@@ -23,7 +23,7 @@ export interface RuntimeOptions {
   cpuMs?: number;
   payments?: HostCallConfig["payments"];
   log?: (level: string, message: string) => void;
-  onStoreLatency?: (ms: number) => void;
+  onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
 }
 
 export interface Runtime {
