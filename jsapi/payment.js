@@ -369,6 +369,7 @@ var payment = {
       for (var i = 0; i < keys.length; i++) if (params[keys[i]] !== undefined && params[keys[i]] !== null) p[keys[i]] = params[keys[i]];
       if (p.sort !== undefined && !/^(ASC|DESC)$/i.test(String(p.sort))) return storeError("sort", "must be ASC or DESC");
     }
+    if (injector("service_id") !== undefined) p.serviceId = String(injector("service_id"));
     return host.call("payment.getUserItems", tokenArgs(token, { userId: user, params: p }));
   },
 
@@ -377,7 +378,9 @@ var payment = {
     var user = sub();
     if (!user) return storeError("uuid.sub", "the user is unknown ($request.rawRequest.uuid.sub is empty)");
     if (!validId(itemCode)) return storeError("item_code", "is required");
-    return host.call("payment.getUserItem", tokenArgs(token, { userId: user, code: String(itemCode) }));
+    var args = { userId: user, code: String(itemCode) };
+    if (injector("service_id") !== undefined) args.params = { serviceId: String(injector("service_id")) };
+    return host.call("payment.getUserItem", tokenArgs(token, args));
   },
 };
 

@@ -8,7 +8,8 @@ require: catalog.csv
 require: shop.js
 
 patterns:
-    $Item = $entity<Items>
+    # The converter turns the matched synonym into the catalog id: $parseTree._Item == "elephant".
+    $Item = $entity<Items> || converter = catalogId
     $Buy = (~купить|~добавить|~положить|хочу|давай*|еще|ещё)
 
 theme: /
@@ -30,7 +31,7 @@ theme: /
 
     state: AddItem
         q!: * $Buy * $Item *
-        q!: [$Buy] $Item
+        q!: [и|а] [$Buy] $Item
         script:
             $temp.item = addToCart($parseTree._Item);
         a: Добавил: {{$temp.item.name}}. В корзине: {{cartSummary()}} на {{formatRub(cartTotal())}}.
@@ -49,7 +50,7 @@ theme: /
                 "Очистить корзину" -> /ClearCart
 
     state: ClearCart
-        q!: * (очисти*|~удалить все|~удалить всё) *
+        q!: * (очисти*|~удалить (все|всё)|~убрать (все|всё)) [из] [~корзина] *
         script:
             $session.cart = {};
         a: Корзина очищена.
@@ -76,9 +77,13 @@ theme: /
     state: PayDialogFinished
         event!: PAY_DIALOG_FINISHED
         script:
-            var code = $request.data.eventData.payment_response.response_code;
+            // The dialog's answer: eventData.payment_response (SmartApp Code), eventData[0] (older form).
+            var data = $request.data.eventData || {};
+            var code = (data.payment_response || data[0] || {}).response_code;
             $session.payCode = code;
-            if (code === 3) {
+            if (!$session.invoiceId) {
+                $reactions.transition("/Payment/NoInvoice");
+            } else if (code === 3) {
                 $reactions.transition("/Payment/Busy");
             } else if (code === 4) {
                 $reactions.transition("/Payment/Expired");
@@ -94,23 +99,37 @@ theme: /
     state: Payment
 
         state: Check
-            script:
-                var s = $payment.checkPayment($session.invoiceId);
-                $temp.status = s.invoice_status;
-                if (s.invoice_status === "confirmed" || s.invoice_status === "paid") {
-                    $session.cart = {};
-                    $reactions.transition("/Payment/Paid");
-                } else if (s.invoice_status === "cancelled") {
-                    $reactions.transition("/Payment/Rejected");
-                } else if (!s.invoice_status) {
-                    $temp.reason = (s.error && s.error.user_message) || "нет ответа";
-                    $reactions.transition("/Payment/Unknown");
-                }
-            a: Оплата не завершена (статус счёта: {{$temp.status}}). Корзина сохранена — можно попробовать ещё раз.
+            q!: * (провер* * оплат*|статус * (оплат*|платеж*|платёж*)) *
+            if: !$session.invoiceId
+                a: Неоплаченных заказов нет.
+            else:
+                script:
+                    var s = $payment.checkPayment($session.invoiceId);
+                    $temp.status = s.invoice_status;
+                    if (s.invoice_status === "confirmed" || s.invoice_status === "paid") {
+                        $reactions.transition("/Payment/Paid");
+                    } else if (s.invoice_status === "executed") {
+                        $reactions.transition("/Payment/Pending");
+                    } else if (s.invoice_status === "cancelled" || s.invoice_status === "reversed") {
+                        $reactions.transition("/Payment/Rejected");
+                    } else if (!s.invoice_status) {
+                        $temp.reason = (s.error && s.error.user_message) || "нет ответа";
+                        $reactions.transition("/Payment/Unknown");
+                    }
+                a: Оплата не завершена (статус счёта: {{$temp.status}}). Корзина сохранена — можно попробовать ещё раз.
+                buttons:
+                    "Оплатить" -> /Checkout
+
+        state: Pending
+            a: Платёж ещё обрабатывается. Скажите «проверить оплату» через минуту.
             buttons:
-                "Оплатить" -> /Checkout
+                "Проверить оплату" -> /Payment/Check
 
         state: Paid
+            script:
+                $session.cart = {};
+                $payment.clearItems();
+                delete $session.invoiceId;
             a: Оплата прошла, спасибо за покупку!
             buttons:
                 "Мои покупки" -> /Purchases
@@ -133,16 +152,38 @@ theme: /
 
         state: Unknown
             a: Не удалось узнать статус оплаты: {{$temp.reason}}.
+            buttons:
+                "Проверить оплату" -> /Payment/Check
+
+        state: NoInvoice
+            a: Не нашёл заказа для этой оплаты. Скажите «корзина», чтобы посмотреть заказ.
 
     state: Purchases
         q!: * (мои покупки|покупки|что я купил*) *
         script:
-            var r = $payment.getUserItems(undefined, {page: 0, size: 20, sort: "ASC", sortField: "item_code"});
-            $temp.items = (r && r.items) || [];
+            var uuid = ($request.rawRequest && $request.rawRequest.uuid) || {};
+            if (!uuid.sub) {
+                // SmartStore knows purchases by the user's Sber ID (uuid.sub); a guest has none.
+                $reactions.transition("/Purchases/Guest");
+                return;
+            }
+            var r = $payment.getUserItems(undefined, {page: 1, size: 20, sort: "ASC", sortField: "item_code"});
+            if (r.code !== 200) {
+                $temp.reason = (r.error && r.error.user_message) || r.message || "сервис недоступен";
+                $reactions.transition("/Purchases/Failed");
+                return;
+            }
+            $temp.items = r.items || [];
         if: $temp.items.length === 0
             a: Покупок пока нет.
         else:
             a: Ваши покупки: {{_.map($temp.items, function (i) { return i.name + " × " + ((i.quantities && i.quantities.quantity_value) || 1); }).join(", ")}}.
+
+        state: Failed
+            a: Не удалось получить список покупок: {{$temp.reason}}.
+
+        state: Guest
+            a: Покупки видны после входа по Сбер ID.
 
     state: NoMatch || noContext = true
         event!: noMatch

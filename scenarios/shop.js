@@ -7,6 +7,11 @@ function formatRub(kopecks) {
     return rub + (kop ? "," + (kop < 10 ? "0" : "") + kop : "") + " ₽";
 }
 
+// Pattern converter of $Item: the dictionary node's value is the catalog id of the matched synonym.
+function catalogId(parseTree) {
+    return parseTree.Items[0].value;
+}
+
 function cart() {
     if (!$session.cart) $session.cart = {};
     return $session.cart;
@@ -52,6 +57,7 @@ function createInvoice() {
             tax_type: 6
         });
     });
+    $session.sessionStarted = $session.sessionStarted || $jsapi.currentTime();
     $session.orderNo = ($session.orderNo || 0) + 1;
     return $payment.createPayment({
         order: {

@@ -11,6 +11,8 @@ export interface LocalSandbox {
 
 export async function startLocalSandbox(opts: { port: number; host: string }): Promise<LocalSandbox> {
   const token = process.env.SMARTPAY_TOKEN ?? SANDBOX_TOKEN;
-  const sb = await startSandbox({ port: opts.port, host: opts.host, tokens: [token] });
+  // A script may pass the secret "$pay_api_key" instead of relying on SMARTPAY_TOKEN: accept both.
+  const secret = process.env.SMARTAPP_SECRET_pay_api_key;
+  const sb = await startSandbox({ port: opts.port, host: opts.host, tokens: secret && secret !== token ? [token, secret] : [token] });
   return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token }, close: () => sb.close() };
 }

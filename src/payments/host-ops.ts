@@ -1,16 +1,26 @@
 // The host side of `$payment` (jsapi/payment.js). Scripts reach these ops synchronously through
-// services.call(op, args); the worker bridge runs them here, on the main thread, and hands the JSON
-// result back. Failures come back as SmartPay-shaped data ({code, error}) because scenario code reads
-// `response.error.user_message`; only a programming error (unknown op, bad args) throws.
-import { SmartPayClient } from "./smartpay/client.js";
+// services.call(op, args). Failures come back as SmartPay-shaped data ({code, error}) because scenario
+// code reads `response.error.user_message`; only a programming error (unknown op, bad args) throws.
+//
+// Two paths share one definition of what an op sends and what an answer means:
+//  - `buildPaymentRequest` (pure): op + args → the exact SmartPay/SmartStore HTTP request, or a
+//    result decided without calling SmartPay (bad input);
+//  - `paymentResultFromResponse` / `paymentResultFromError` (pure): an HTTP answer → script data.
+// `createPaymentOps` (the server: the worker bridge runs it on the main thread) sends the request
+// with the undici SmartPayClient, which adds the safe create retry. `callPaymentSync` (XML tests) hands
+// the same request to a synchronous `http` function — the test runner's <mockData> layer.
+import { DEFAULT_SMARTPAY_URL, deriveStoreBaseUrl, invoiceUrl, readSmartPayResponse, SmartPayClient, smartPayHeaders, storeItemsUrl } from "./smartpay/client.js";
 import { SmartPayError } from "./smartpay/errors.js";
 import type { CreateInvoiceRequest, ErrorBlock } from "./smartpay/types.js";
+import type { HttpRequest, HttpResponse } from "../engine/types.js";
 
 export interface PaymentLogger {
   warn(message: string): void;
   info?(message: string): void;
   debug?(message: string): void;
 }
+
+export type SecretSource = Record<string, string> | ((name: string) => string | undefined);
 
 export interface PaymentOpsConfig {
   /** A ready client (its token is replaced per call); otherwise one is built from baseUrl. */
@@ -20,12 +30,12 @@ export interface PaymentOpsConfig {
   storeUrl?: string; // alias of storeBaseUrl
   /** The operator's token (like env SMARTPAY_TOKEN); a token the script passes wins. */
   token?: string;
-  /** Per SmartPay call. Default 8 s, so a call plus a long-poll stays inside the 30 s bridge limit. */
+  /** Per SmartPay call. Default: env SMARTPAY_TIMEOUT_MS, else 8 s, so a call plus a long-poll stays inside the 30 s bridge limit. */
   timeoutMs?: number;
   /** Fallback order.service_id when the script gives none. */
   serviceId?: string;
-  /** Project secrets, for a token passed as "$name". Default: env SMARTAPP_SECRET_<name>. */
-  secrets?: Record<string, string> | ((name: string) => string | undefined);
+  /** Project secrets, for a token passed as "$name". Default: env SMARTAPP_SECRET_<name> (see projectSecret). */
+  secrets?: SecretSource;
   /** chatbot.yaml `injector` (pay_api_key works, with a warning). */
   injector?: Record<string, unknown>;
   env?: Record<string, string | undefined>;
@@ -39,15 +49,187 @@ export type PaymentOpHandler = (op: string, args: unknown) => Promise<unknown>;
 /** The longest long-poll a script may ask for, seconds: the bridge gives a host call 30 s. */
 export const MAX_WAIT_SECONDS = 15;
 
+/** Default per-call SmartPay timeout of the host ops. */
+export const DEFAULT_PAYMENT_TIMEOUT_MS = 8000;
+
 export const PAYMENT_OPS = ["payment.createPayment", "payment.checkPayment", "payment.getUserItems", "payment.getUserItem"] as const;
+export type PaymentOp = (typeof PAYMENT_OPS)[number];
+
+export const isPaymentOp = (op: string): op is PaymentOp => (PAYMENT_OPS as readonly string[]).includes(op);
 
 type Args = Record<string, unknown>;
+/** What a script gets back: SmartPay's body (or an error shape) plus `code`. */
+export type PaymentResult = Record<string, unknown> & { code: number };
 
 /** What a script gets when no HTTP answer could be had (JAICP's $http uses -1 the same way). */
-const NO_ANSWER = -1;
+export const NO_ANSWER = -1;
 
-function failure(code: number, errorCode: string, userMessage: string, description: string) {
+/**
+ * The value of project secret `name`, the one rule for both sides of a turn: the script realm's
+ * `$secrets.get(name)` (src/runtime/turn-worker.ts) and a `"$name"` token given to `$payment`
+ * (here, on the main thread). Explicit secrets first, then env `SMARTAPP_SECRET_<name>`.
+ */
+export function projectSecret(name: string, secrets: SecretSource | undefined, env: Record<string, string | undefined> = process.env): string | undefined {
+  const given = typeof secrets === "function" ? secrets(name) : secrets?.[name];
+  return given ?? env[`SMARTAPP_SECRET_${name}`];
+}
+
+function failure(code: number, errorCode: string, userMessage: string, description: string): PaymentResult {
   return { code, error: { error_code: errorCode, user_message: userMessage, error_description: description } };
+}
+
+/** The SmartPay and SmartStore bases: explicit, else env SMARTPAY_URL / SMARTSTORE_URL, else production. */
+export function paymentBases(env: (name: string) => string | undefined, baseUrl?: string, storeBaseUrl?: string): { baseUrl: string; storeBaseUrl: string } {
+  const base = (baseUrl || env("SMARTPAY_URL") || DEFAULT_SMARTPAY_URL).replace(/\/+$/, "");
+  const store = (storeBaseUrl || env("SMARTSTORE_URL") || deriveStoreBaseUrl(base)).replace(/\/+$/, "");
+  return { baseUrl: base, storeBaseUrl: store };
+}
+
+/** `args` as an object (the bridge may pass JSON text); throws for an unknown op or non-object args. */
+export function parsePaymentArgs(op: string, rawArgs: unknown): Args {
+  const args = (typeof rawArgs === "string" ? JSON.parse(rawArgs) : rawArgs ?? {}) as Args;
+  if (typeof args !== "object" || args === null || Array.isArray(args)) throw new TypeError(`${op}: arguments must be an object`);
+  if (!isPaymentOp(op)) throw new Error(`unknown payment op ${op}`);
+  return args;
+}
+
+export interface TokenSources {
+  secret: (name: string) => string | undefined;
+  /** config.token / env SMARTPAY_TOKEN. */
+  operatorToken?: string;
+  /** chatbot.yaml injector.pay_api_key (the host's copy, else the one payment.js forwarded). */
+  injectorToken?: unknown;
+}
+
+export type TokenResolution = { token: string; fromInjector?: boolean } | { missing: string };
+
+/** Token from the argument (a value or "$secretName"), then the operator's token, then injector.pay_api_key. */
+export function resolvePaymentToken(arg: unknown, sources: TokenSources): TokenResolution {
+  if (typeof arg === "string" && arg !== "") {
+    if (!arg.startsWith("$")) return { token: arg };
+    const name = arg.slice(1);
+    const value = sources.secret(name);
+    return value ? { token: value } : { missing: `secret ${name} is not set` };
+  }
+  if (sources.operatorToken) return { token: sources.operatorToken };
+  const injected = sources.injectorToken;
+  if (typeof injected === "string" && injected !== "") return { token: injected, fromInjector: true };
+  return { missing: "no SmartPay token: pass one, set SMARTPAY_TOKEN, or use the secret \"$pay_api_key\"" };
+}
+
+/** One SmartPay/SmartStore HTTP call, exactly as it goes on the wire. */
+export interface PaymentRequest {
+  op: PaymentOp;
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  /** The JSON body as data (createPayment) and serialised. */
+  json?: unknown;
+  body?: string;
+  /** A long-poll's `wait`, ms: the call's timeout grows by this much. */
+  waitMs: number;
+  /** false: a SmartStore call (its bodies have `success`/`message`, no `error` block). */
+  smartPay: boolean;
+  /** For logs: `order 42`, `invoice 7`, `items`. */
+  what: string;
+}
+
+export interface PaymentTarget {
+  baseUrl: string;
+  storeBaseUrl: string;
+  /** Omitted from the request when undefined (XML tests need none). */
+  token?: string;
+  /** Fallback order.service_id / SmartStore service_id. */
+  serviceId?: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" || typeof v === "number" ? String(v) : undefined);
+const num = (v: unknown): string | number | undefined => (typeof v === "number" || typeof v === "string" ? v : undefined);
+const storeFailure = (description: string, message: string): PaymentResult => ({ ...failure(400, "400", "Некорректный запрос", description), success: false, message });
+
+/**
+ * Pure: the HTTP request an op sends, or the result when the args decide it without SmartPay
+ * (service_id, invoice id, user or item code missing). Never mutates `args`.
+ */
+export function buildPaymentRequest(op: PaymentOp, args: Args, target: PaymentTarget): { request: PaymentRequest } | { result: PaymentResult } {
+  const make = (method: "GET" | "POST", url: string, what: string, extra: Partial<PaymentRequest> = {}): { request: PaymentRequest } => {
+    const json = extra.json;
+    return {
+      request: {
+        op,
+        method,
+        url,
+        headers: smartPayHeaders(method, target.token, json !== undefined),
+        ...(json !== undefined ? { json, body: JSON.stringify(json) } : {}),
+        waitMs: extra.waitMs ?? 0,
+        smartPay: extra.smartPay ?? true,
+        what,
+      },
+    };
+  };
+  switch (op) {
+    case "payment.createPayment": {
+      const given = args.body as CreateInvoiceRequest | undefined;
+      if (!given?.invoice?.order) throw new TypeError("payment.createPayment: args.body.invoice.order is required");
+      const body = structuredClone(given);
+      const order = body.invoice.order;
+      const serviceId = order.service_id ?? target.serviceId;
+      if (serviceId === undefined || serviceId === "") return { result: failure(400, "400", "Некорректные данные заказа", "order.service_id is required") };
+      order.service_id = String(serviceId);
+      return make("POST", invoiceUrl(target.baseUrl), `order ${order.order_id}`, { json: body });
+    }
+    case "payment.checkPayment": {
+      const id = args.invoiceId;
+      if ((typeof id !== "string" && typeof id !== "number") || id === "") return { result: failure(400, "400", "Некорректный запрос", "invoice_id is required") };
+      const wait = typeof args.wait === "number" ? Math.min(Math.max(0, args.wait), MAX_WAIT_SECONDS) : undefined;
+      const invStatus = typeof args.invStatus === "string" ? args.invStatus : undefined;
+      const waitMs = invStatus !== undefined && wait ? wait * 1000 : 0;
+      return make("GET", invoiceUrl(target.baseUrl, id, { inv_status: invStatus, wait }), `invoice ${id}`, { waitMs });
+    }
+    case "payment.getUserItems":
+    case "payment.getUserItem": {
+      const userId = args.userId;
+      if (typeof userId !== "string" || userId === "") return { result: storeFailure("the user is unknown ($request.rawRequest.uuid.sub is empty)", "user is unknown") };
+      const p = (args.params ?? {}) as Args;
+      const params = { userId, serviceId: str(p.serviceId ?? target.serviceId), page: num(p.page), size: num(p.size), sort: str(p.sort), sortField: str(p.sortField) };
+      if (op === "payment.getUserItems") return make("GET", storeItemsUrl(target.storeBaseUrl, undefined, params), "items", { smartPay: false });
+      const code = args.code;
+      if ((typeof code !== "string" && typeof code !== "number") || code === "") return { result: storeFailure("item_code is required", "item_code is required") };
+      return make("GET", storeItemsUrl(target.storeBaseUrl, String(code), params), `item ${code}`, { smartPay: false });
+    }
+  }
+}
+
+function userMessageFor(status: number): string {
+  if (status === 0) return "Платёжный сервис не ответил. Попробуйте позже";
+  if (status === 401) return "Ошибка авторизации платёжного сервиса";
+  if (status === 404) return "Счёт не найден";
+  if (status === 400) return "Некорректные данные платежа";
+  return "Платёжный сервис временно недоступен";
+}
+
+/** Pure: a SmartPay failure as script data: the body with `code` (-1: no answer) and a normalised `error`. */
+export function paymentResultFromError(err: SmartPayError): PaymentResult {
+  const body = typeof err.body === "object" && err.body !== null ? (err.body as Args) : {};
+  const error: ErrorBlock = { user_message: userMessageFor(err.status), ...err.error };
+  delete error.details; // the joined text is in error_description; keep the script's view small
+  return { ...body, code: err.status === 0 ? NO_ANSWER : err.status, error };
+}
+
+/** Pure: what a script gets for one HTTP answer to `request`. */
+export function paymentResultFromResponse(request: Pick<PaymentRequest, "method" | "url" | "smartPay">, status: number, text: string): PaymentResult {
+  try {
+    const body = readSmartPayResponse(status, text, `${request.method} ${new URL(request.url).pathname}`, request.smartPay);
+    return { ...body, code: 200 };
+  } catch (err) {
+    if (err instanceof SmartPayError) return paymentResultFromError(err);
+    throw err;
+  }
+}
+
+/** Pure: no answer at all (timeout, refused connection, no mock): code -1. */
+export function paymentNoAnswer(description: string, kind: "timeout" | "network" = "network"): PaymentResult {
+  return failure(NO_ANSWER, kind, userMessageFor(0), description);
 }
 
 export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandler {
@@ -55,116 +237,78 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
   const log: PaymentLogger | undefined =
     config.logger ?? (config.log ? { warn: (m) => config.log!("warn", m), info: (m) => config.log!("info", m), debug: (m) => config.log!("debug", m) } : undefined);
   const clients = new Map<string, SmartPayClient>();
+  const bases = paymentBases((n) => env[n], config.client?.baseUrl ?? config.baseUrl, config.client?.storeBaseUrl ?? config.storeBaseUrl ?? config.storeUrl);
+  const envTimeout = Number(env.SMARTPAY_TIMEOUT_MS);
+  const timeoutMs = config.timeoutMs ?? (Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : DEFAULT_PAYMENT_TIMEOUT_MS);
   let warnedInjector = false;
-
-  const secret = (name: string): string | undefined => {
-    const s = config.secrets;
-    if (typeof s === "function") return s(name);
-    if (s) return s[name];
-    return env[`SMARTAPP_SECRET_${name}`];
-  };
-
-  /** Token from the argument (a value or "$secretName"), then config.token / SMARTPAY_TOKEN, then injector.pay_api_key. */
-  function resolveToken(arg: unknown, injectorArg: unknown): { token: string } | { missing: string } {
-    if (typeof arg === "string" && arg !== "") {
-      if (!arg.startsWith("$")) return { token: arg };
-      const name = arg.slice(1);
-      const value = secret(name) ?? secret(arg);
-      return value ? { token: value } : { missing: `secret ${name} is not set` };
-    }
-    const operator = config.token || env.SMARTPAY_TOKEN;
-    if (operator) return { token: operator };
-    const injected = config.injector?.pay_api_key ?? injectorArg;
-    if (typeof injected === "string" && injected !== "") {
-      if (!warnedInjector) {
-        warnedInjector = true;
-        log?.warn("SmartPay token taken from injector.pay_api_key: it ships with the project files. Use a secret (\"$pay_api_key\") or SMARTPAY_TOKEN instead.");
-      }
-      return { token: injected };
-    }
-    return { missing: "no SmartPay token: pass one, set SMARTPAY_TOKEN, or use the secret \"$pay_api_key\"" };
-  }
 
   function clientFor(token: string): SmartPayClient {
     let c = clients.get(token);
     if (!c) {
-      c = config.client
-        ? config.client.withToken(token)
-        : new SmartPayClient({ baseUrl: config.baseUrl, storeBaseUrl: config.storeBaseUrl ?? config.storeUrl, token, timeoutMs: config.timeoutMs ?? 8000 });
+      c = config.client ? config.client.withToken(token) : new SmartPayClient({ baseUrl: bases.baseUrl, storeBaseUrl: bases.storeBaseUrl, token, timeoutMs });
       clients.set(token, c);
     }
     return c;
   }
 
-  /** Run one SmartPay call and turn its outcome into the data a script sees. */
-  async function run(op: string, what: string, call: () => Promise<Record<string, unknown>>): Promise<unknown> {
-    const started = Date.now();
-    try {
-      const body = await call();
-      log?.debug?.(`${op} ${what}: 200 in ${Date.now() - started} ms`);
-      return { code: 200, ...body };
-    } catch (err) {
-      if (!(err instanceof SmartPayError)) throw err;
-      log?.warn(`${op} ${what}: ${err.name} ${err.message}`);
-      const body = typeof err.body === "object" && err.body !== null ? (err.body as Args) : {};
-      const error: ErrorBlock = { user_message: userMessageFor(err), ...err.error };
-      delete error.details; // the joined text is in error_description; keep the script's view small
-      return { ...body, code: err.status === 0 ? NO_ANSWER : err.status, error };
-    }
-  }
-
   return async (op: string, rawArgs: unknown): Promise<unknown> => {
-    const args = (typeof rawArgs === "string" ? JSON.parse(rawArgs) : rawArgs ?? {}) as Args;
-    if (typeof args !== "object" || args === null) throw new TypeError(`${op}: arguments must be an object`);
-    if (!(PAYMENT_OPS as readonly string[]).includes(op)) throw new Error(`unknown payment op ${op}`);
-
-    const resolved = resolveToken(args.token, args.injectorToken);
+    const args = parsePaymentArgs(op, rawArgs);
+    const resolved = resolvePaymentToken(args.token, {
+      secret: (name) => projectSecret(name, config.secrets, env),
+      operatorToken: config.token || env.SMARTPAY_TOKEN,
+      injectorToken: config.injector?.pay_api_key ?? args.injectorToken,
+    });
     if ("missing" in resolved) {
       log?.warn(`${op}: ${resolved.missing}`);
       return failure(401, "401", "Оплата не настроена", resolved.missing);
     }
-    const client = clientFor(resolved.token);
-
-    switch (op) {
-      case "payment.createPayment": {
-        const body = args.body as CreateInvoiceRequest | undefined;
-        const order = body?.invoice?.order;
-        if (!order) throw new TypeError("payment.createPayment: args.body.invoice.order is required");
-        const serviceId = order.service_id ?? config.serviceId ?? config.injector?.service_id;
-        if (serviceId === undefined || serviceId === "") return failure(400, "400", "Некорректные данные заказа", "order.service_id is required");
-        order.service_id = String(serviceId);
-        return run(op, `order ${order.order_id}`, () => client.createInvoice(body!));
-      }
-      case "payment.checkPayment": {
-        const id = args.invoiceId;
-        if ((typeof id !== "string" && typeof id !== "number") || id === "") return failure(400, "400", "Некорректный запрос", "invoice_id is required");
-        const wait = typeof args.wait === "number" ? Math.min(Math.max(0, args.wait), MAX_WAIT_SECONDS) : undefined;
-        const invStatus = typeof args.invStatus === "string" ? args.invStatus : undefined;
-        return run(op, `invoice ${id}`, () => client.getInvoice(id, { invStatus, wait }));
-      }
-      case "payment.getUserItems":
-      case "payment.getUserItem": {
-        const userId = args.userId;
-        if (typeof userId !== "string" || userId === "") return { ...failure(400, "400", "Некорректный запрос", "the user is unknown ($request.rawRequest.uuid.sub is empty)"), success: false, message: "user is unknown" };
-        const p = (args.params ?? {}) as Args;
-        const params = { userId, serviceId: str(p.serviceId ?? config.serviceId ?? config.injector?.service_id), page: num(p.page), size: num(p.size), sort: str(p.sort), sortField: str(p.sortField) };
-        if (op === "payment.getUserItems") return run(op, "items", () => client.getUserItems(params));
-        const code = args.code;
-        if ((typeof code !== "string" && typeof code !== "number") || code === "") return { ...failure(400, "400", "Некорректный запрос", "item_code is required"), success: false, message: "item_code is required" };
-        return run(op, `item ${code}`, () => client.getUserItem(String(code), params));
-      }
+    if (resolved.fromInjector && !warnedInjector) {
+      warnedInjector = true;
+      log?.warn("SmartPay token taken from injector.pay_api_key: it ships with the project files. Use a secret (\"$pay_api_key\") or SMARTPAY_TOKEN instead.");
     }
-    throw new Error(`unknown payment op ${op}`);
+    const plan = buildPaymentRequest(op as PaymentOp, args, { ...bases, token: resolved.token, serviceId: config.serviceId ?? str(config.injector?.service_id) });
+    if ("result" in plan) return plan.result;
+    const { request } = plan;
+    const client = clientFor(resolved.token);
+    const started = Date.now();
+    try {
+      const body =
+        request.op === "payment.createPayment"
+          ? await client.createInvoice(request.json as CreateInvoiceRequest) // safe retry: looks the order up before posting again
+          : await client.send({ method: request.method, url: request.url, extraMs: request.waitMs, smartPay: request.smartPay });
+      log?.debug?.(`${op} ${request.what}: 200 in ${Date.now() - started} ms`);
+      return { code: 200, ...(body as Args) };
+    } catch (err) {
+      if (!(err instanceof SmartPayError)) throw err;
+      log?.warn(`${op} ${request.what}: ${err.name} ${err.message}`);
+      return paymentResultFromError(err);
+    }
   };
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" || typeof v === "number" ? String(v) : undefined);
-const num = (v: unknown): string | number | undefined => (typeof v === "number" || typeof v === "string" ? v : undefined);
+export interface SyncPaymentConfig {
+  /** Synchronous HTTP: the XML test runner's mock layer (or real HTTP for integration cases). */
+  http: (req: HttpRequest) => HttpResponse;
+  /** Reads SMARTPAY_URL, SMARTSTORE_URL, SMARTPAY_TOKEN, SMARTPAY_TIMEOUT_MS. */
+  env?: (name: string) => string | undefined;
+  /** Project secrets for a "$name" token. */
+  secret?: (name: string) => string | undefined;
+}
 
-function userMessageFor(err: SmartPayError): string {
-  if (err.status === 0) return "Платёжный сервис не ответил. Попробуйте позже";
-  if (err.status === 401) return "Ошибка авторизации платёжного сервиса";
-  if (err.status === 404) return "Счёт не найден";
-  if (err.status === 400) return "Некорректные данные платежа";
-  return "Платёжный сервис временно недоступен";
+/**
+ * `$payment` for XML tests: the same request the server would send, handed to a synchronous `http`
+ * (the <mockData> layer). No token is needed: Authorization is sent only when one resolves.
+ */
+export function callPaymentSync(op: string, rawArgs: unknown, config: SyncPaymentConfig): unknown {
+  const env = config.env ?? (() => undefined);
+  const args = parsePaymentArgs(op, rawArgs);
+  const resolved = resolvePaymentToken(args.token, { secret: config.secret ?? (() => undefined), operatorToken: env("SMARTPAY_TOKEN"), injectorToken: args.injectorToken });
+  const plan = buildPaymentRequest(op as PaymentOp, args, { ...paymentBases(env), token: "token" in resolved ? resolved.token : undefined });
+  if ("result" in plan) return plan.result;
+  const { request } = plan;
+  const envTimeout = Number(env("SMARTPAY_TIMEOUT_MS"));
+  const timeoutMs = (Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : DEFAULT_PAYMENT_TIMEOUT_MS) + request.waitMs;
+  const res = config.http({ method: request.method, url: request.url, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}), timeoutMs, dataType: "json" });
+  if (res.status < 0 || res.status === 0) return paymentNoAnswer(res.error ?? "no answer", /time/i.test(res.error ?? "") ? "timeout" : "network");
+  return paymentResultFromResponse(request, res.status, res.body);
 }

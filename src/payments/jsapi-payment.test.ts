@@ -285,15 +285,15 @@ describe("$payment.checkPayment, getUserItems, getUserItem", () => {
     expect(p.calls).toHaveLength(1);
   });
 
-  it("getUserItems: token first, then paging; the user is uuid.sub", () => {
+  it("getUserItems: token first, then paging; the user is uuid.sub; service_id from $injector", () => {
     const p = load();
     p.$payment.getUserItems(p.ctx.$pay_api_key, { page: "1", size: "2", sort: "ASC", sortField: "item_code" });
     p.$payment.getUserItems();
     p.$payment.getUserItems({ page: 2 });
     expect(p.calls.map((c) => c.args)).toEqual([
-      { userId: "sub-1", token: "$pay_api_key", params: { page: "1", size: "2", sort: "ASC", sortField: "item_code" } },
-      { userId: "sub-1", params: {} },
-      { userId: "sub-1", params: { page: 2 } },
+      { userId: "sub-1", token: "$pay_api_key", params: { page: "1", size: "2", sort: "ASC", sortField: "item_code", serviceId: "13" } },
+      { userId: "sub-1", params: { serviceId: "13" } },
+      { userId: "sub-1", params: { page: 2, serviceId: "13" } },
     ]);
     expect(p.plain(p.$payment.getUserItems("t", { sort: "UP" }))).toMatchObject({ success: false, error: { error_code: "400" } });
   });
@@ -301,7 +301,7 @@ describe("$payment.checkPayment, getUserItems, getUserItem", () => {
   it("getUserItem: code first, then token", () => {
     const p = load();
     p.$payment.getUserItem("com.x.crystal100", "tok");
-    expect(p.calls).toEqual([{ op: "payment.getUserItem", args: { userId: "sub-1", code: "com.x.crystal100", token: "tok" } }]);
+    expect(p.calls).toEqual([{ op: "payment.getUserItem", args: { userId: "sub-1", code: "com.x.crystal100", token: "tok", params: { serviceId: "13" } } }]);
     expect(p.plain(p.$payment.getUserItem()).error.error_description).toBe("item_code: is required");
   });
 

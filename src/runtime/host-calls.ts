@@ -4,11 +4,17 @@ import type { Project } from "../project/model.js";
 import type { HttpRequest } from "../engine/types.js";
 import type { HostCallHandler } from "./sync-bridge.js";
 import { performHttp } from "./outbound-http.js";
-import { createPaymentOps } from "../payments/host-ops.js";
+import { createPaymentOps, projectSecret } from "../payments/host-ops.js";
 
 export interface HostCallConfig {
   project: Project;
-  payments?: { baseUrl?: string; storeUrl?: string; token?: string };
+  payments?: { baseUrl?: string; storeUrl?: string; token?: string; timeoutMs?: number };
+  /**
+   * Project secrets, the same map the turn workers get (PoolOptions.secrets). A `"$name"` token given
+   * to `$payment` resolves exactly like `$secrets.get(name)` in the script: this map, then env
+   * `SMARTAPP_SECRET_<name>` (projectSecret in src/payments/host-ops.ts).
+   */
+  secrets?: Record<string, string>;
   log?: (level: string, message: string) => void;
 }
 
@@ -17,6 +23,8 @@ export function createHostCalls(cfg: HostCallConfig): HostCallHandler {
     baseUrl: cfg.payments?.baseUrl ?? process.env.SMARTPAY_URL,
     storeUrl: cfg.payments?.storeUrl,
     token: cfg.payments?.token ?? process.env.SMARTPAY_TOKEN,
+    timeoutMs: cfg.payments?.timeoutMs,
+    secrets: (name) => projectSecret(name, cfg.secrets),
     injector: cfg.project.injector,
     log: cfg.log,
   });

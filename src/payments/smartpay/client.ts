@@ -46,7 +46,7 @@ export function deriveStoreBaseUrl(baseUrl: string): string {
   return `${m ? m[1] : trimmed}/api/smart-store`;
 }
 
-type Query = Record<string, string | number | undefined>;
+export type Query = Record<string, string | number | undefined>;
 
 export class SmartPayClient {
   readonly baseUrl: string;
@@ -116,13 +116,12 @@ export class SmartPayClient {
 
   /** SmartStore GET /items: what the user bought (confirmed invoices made with a user_id). */
   async getUserItems(params: UserItemsParams): Promise<SmartStoreListResponse> {
-    return (await this.call("GET", this.storeUrl("/items", storeQuery(params)), undefined, 0, false)) as SmartStoreListResponse;
+    return (await this.call("GET", storeItemsUrl(this.storeBaseUrl, undefined, params), undefined, 0, false)) as SmartStoreListResponse;
   }
 
   /** SmartStore GET /items/{code}: one purchased item with `quantities.quantity_value`. */
   async getUserItem(itemCode: string, params: UserItemsParams): Promise<SmartStoreItemResponse> {
-    const url = this.storeUrl(`/items/${encodeURIComponent(itemCode)}`, storeQuery(params));
-    return (await this.call("GET", url, undefined, 0, false)) as SmartStoreItemResponse;
+    return (await this.call("GET", storeItemsUrl(this.storeBaseUrl, itemCode, params), undefined, 0, false)) as SmartStoreItemResponse;
   }
 
   private async lookupAfterFailure(serviceId: string, orderId: string, cause: SmartPayError): Promise<InvoiceStatusResponse | undefined> {
@@ -135,22 +134,20 @@ export class SmartPayClient {
   }
 
   private invoiceUrl(id?: string | number, query?: Query): string {
-    const path = id === undefined ? "/invoices" : `/invoices/${encodeURIComponent(String(id))}`;
-    return withQuery(this.baseUrl + path, query);
+    return invoiceUrl(this.baseUrl, id, query);
   }
 
-  private storeUrl(path: string, query: Query): string {
-    return withQuery(this.storeBaseUrl + path, query);
+  /**
+   * One prepared call (see `buildPaymentRequest` in ../host-ops.ts): the same headers, timeout and
+   * response reading as every method here. `extraMs` lengthens the timeout (a long-poll's `wait`).
+   */
+  async send(req: { method: Dispatcher.HttpMethod; url: string; body?: unknown; extraMs?: number; smartPay?: boolean }): Promise<Record<string, unknown>> {
+    return this.call(req.method, req.url, req.body, req.extraMs ?? 0, req.smartPay ?? true);
   }
 
   private async call(method: Dispatcher.HttpMethod, url: string, body?: unknown, extraMs = 0, smartPay = true): Promise<Record<string, unknown>> {
     const timeout = (this.opts.timeoutMs ?? 10_000) + extraMs;
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.opts.token}`,
-      accept: "application/json",
-    };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (this.opts.author && (method === "PUT" || method === "DELETE" || method === "PATCH")) headers.author = this.opts.author;
+    const headers = smartPayHeaders(method, this.opts.token, body !== undefined, this.opts.author);
     const where = `${method} ${new URL(url).pathname}`;
 
     let status: number;
@@ -170,24 +167,54 @@ export class SmartPayClient {
     } catch (err) {
       throw transportError(err, where, timeout);
     }
-
-    let raw: unknown;
-    try {
-      raw = text === "" ? undefined : parseJson(text);
-    } catch {
-      raw = undefined;
-    }
-    const parsed = normaliseBody(raw, status, smartPay);
-    const ok = status >= 200 && status < 300;
-    if (!parsed) {
-      const error = { error_code: String(status), error_description: `not a JSON object: ${text.slice(0, 200)}` };
-      if (ok) throw new SmartPayMalformedResponseError(`${where}: malformed body`, status, error, text);
-      throw errorForStatus(status, `${where}: HTTP ${status}`, error, text);
-    }
-    if (ok) return parsed;
-    const error = smartPay ? (parsed.error as SmartPayError["error"]) : storeErrorBlock(parsed, status);
-    throw errorForStatus(status, `${where}: HTTP ${status}${error.error_description ? `: ${error.error_description}` : ""}`, error, parsed);
+    return readSmartPayResponse(status, text, where, smartPay);
   }
+}
+
+/** The headers of every SmartPay/SmartStore call (§5.1); no Authorization without a token. */
+export function smartPayHeaders(method: string, token: string | undefined, hasBody: boolean, author?: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  headers.accept = "application/json";
+  if (hasBody) headers["content-type"] = "application/json";
+  if (author && (method === "PUT" || method === "DELETE" || method === "PATCH")) headers.author = author;
+  return headers;
+}
+
+/**
+ * Pure: what one HTTP answer means. A 2xx JSON object comes back normalised (tolerant parsing); any
+ * other answer throws the typed SmartPayError for its status. `where` names the call in messages;
+ * `smartPay` false reads a SmartStore body (no `error` block, `message` instead).
+ */
+export function readSmartPayResponse(status: number, text: string, where: string, smartPay = true): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = text === "" ? undefined : parseJson(text);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = normaliseBody(raw, status, smartPay);
+  const ok = status >= 200 && status < 300;
+  if (!parsed) {
+    const error = { error_code: String(status), error_description: `not a JSON object: ${text.slice(0, 200)}` };
+    if (ok) throw new SmartPayMalformedResponseError(`${where}: malformed body`, status, error, text);
+    throw errorForStatus(status, `${where}: HTTP ${status}`, error, text);
+  }
+  if (ok) return parsed;
+  const error = smartPay ? (parsed.error as SmartPayError["error"]) : storeErrorBlock(parsed, status);
+  throw errorForStatus(status, `${where}: HTTP ${status}${error.error_description ? `: ${error.error_description}` : ""}`, error, parsed);
+}
+
+/** Pure: `{base}/invoices` or `{base}/invoices/{id}?query` (undefined/empty query values are left out). */
+export function invoiceUrl(baseUrl: string, id?: string | number, query?: Query): string {
+  const path = id === undefined ? "/invoices" : `/invoices/${encodeURIComponent(String(id))}`;
+  return withQuery(baseUrl.replace(/\/+$/, "") + path, query);
+}
+
+/** Pure: SmartStore `{storeBase}/items` (no code) or `{storeBase}/items/{code}`, with the user query. */
+export function storeItemsUrl(storeBaseUrl: string, itemCode: string | undefined, params: UserItemsParams): string {
+  const path = itemCode === undefined ? "/items" : `/items/${encodeURIComponent(itemCode)}`;
+  return withQuery(storeBaseUrl.replace(/\/+$/, "") + path, storeQuery(params));
 }
 
 function transportError(err: unknown, where: string, timeout: number): SmartPayError {

@@ -1,0 +1,91 @@
+// `smartapp chat` on the bundled demo, driven through streams: phrases, button numbers, the slash
+// commands, and a purchase paid through the pay-dialog outcome the chat offers after $reactions.pay.
+import { PassThrough, Writable } from "node:stream";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { chat } from "../../src/cli/chat.js";
+import { PAY_OUTCOMES } from "../../src/payments/sandbox/pay-dialog.js";
+import { repoRoot } from "./server.js";
+
+const saved: Record<string, string | undefined> = {};
+beforeAll(() => {
+  // chat starts its own SmartPay sandbox only when no real SmartPay is configured.
+  for (const k of ["SMARTPAY_URL", "SMARTPAY_TOKEN", "SMARTAPP_SECRET_pay_api_key"]) {
+    saved[k] = process.env[k];
+    delete process.env[k];
+  }
+});
+afterAll(() => {
+  for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+});
+
+async function session(lines: string[]): Promise<string> {
+  const input = new PassThrough();
+  let text = "";
+  const output = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  const running = chat(repoRoot, { modules: [], input, output });
+  for (const l of lines) input.write(l + "\n");
+  input.end();
+  await running;
+  return text;
+}
+
+/** The output of each input line: what was printed after it and before the next prompt. */
+function turns(out: string): string[] {
+  return out.split("> ").slice(1);
+}
+
+it("plays the demo: phrases, button numbers, /state, /session, /event, /reset and a paid purchase", async () => {
+  const success = PAY_OUTCOMES.indexOf("success") + 1;
+  const out = await session([
+    "/start", // 0
+    "1", // 1: the first button, «Каталог»
+    "хочу слона", // 2
+    "/state", // 3
+    "/session", // 4
+    "оформить", // 5: the pay dialog is offered
+    String(success), // 6: pay
+    "мои покупки", // 7
+    '/event PAY_DIALOG_FINISHED {"payment_response": {"response_code": 5, "invoice_id": "1"}}', // 8
+    "/reset", // 9
+    "/session", // 10
+    "/quit",
+  ]);
+  const t = turns(out);
+  expect(out).toMatch(/^smartapp chat: "demo-shop"/);
+  expect(t[0]).toContain("[text] (/Start) Добро пожаловать в магазин «Слоны и Ко»!");
+  expect(t[0]).toContain("buttons: 1) Каталог  2) Корзина  3) Мои покупки");
+  expect(t[1]).toContain("[text] (/Catalog) У нас есть: Слон — 1500 ₽");
+  expect(t[2]).toContain("[text] (/AddItem) Добавил: Слон. В корзине: Слон × 1 на 1500 ₽.");
+  expect(t[3]!.trim()).toBe('"/AddItem"');
+  expect(JSON.parse(t[4]!)).toMatchObject({ cart: { elephant: 1 } });
+
+  const invoice = /\[pay\] \(\/Checkout\) invoice (\S+)/.exec(t[5]!)?.[1];
+  expect(invoice, t[5]).toBeTruthy();
+  expect(t[5]).toContain("Открываю оплату: 1500 ₽.");
+  expect(t[5]).toContain(`pay dialog for invoice ${invoice}: ` + PAY_OUTCOMES.map((o, i) => `${i + 1}) ${o}`).join("  "));
+
+  expect(t[6]).toContain("pay dialog: success → response_code 0");
+  expect(t[6]).toContain("[text] (/Payment/Paid) Оплата прошла, спасибо за покупку!");
+  expect(t[7]).toContain("[text] (/Purchases) Ваши покупки: Слон × 1.");
+  // The order was paid and forgotten: a stray PAY_DIALOG_FINISHED finds no order.
+  expect(t[8]).toContain("[text] (/Payment/NoInvoice) Не нашёл заказа для этой оплаты.");
+  expect(t[9]).toContain("session and client cleared");
+  expect(JSON.parse(t[10]!)).toEqual({});
+});
+
+it("a declined payment offered by the chat ends as rejected, and another line cancels the dialog", async () => {
+  const decline = PAY_OUTCOMES.indexOf("decline") + 1;
+  const out = await session(["хочу жирафа", "оформить", String(decline), "оформить", "корзина"]);
+  const t = turns(out);
+  expect(t[2]).toContain("pay dialog: decline → response_code 5");
+  expect(t[2]).toContain("[text] (/Payment/Rejected) Платёж отклонён.");
+  // A phrase instead of an outcome closes the offer and is handled as a phrase.
+  expect(t[3]).toContain("pay dialog for invoice");
+  expect(t[4]).toContain("[text] (/Cart) В корзине: Жираф × 1. Итого 990 ₽.");
+  expect(t[4]).not.toContain("pay dialog: ");
+});
