@@ -13,6 +13,8 @@ import { DEFAULT_SMARTPAY_URL, deriveStoreBaseUrl, invoiceUrl, readSmartPayRespo
 import { SmartPayError } from "./smartpay/errors.js";
 import type { CreateInvoiceRequest, ErrorBlock } from "./smartpay/types.js";
 import type { HttpRequest, HttpResponse } from "../engine/types.js";
+import { projectSecret, type SecretSource } from "../util/secrets.js";
+export { projectSecret, type SecretSource };
 
 export interface PaymentLogger {
   warn(message: string): void;
@@ -20,7 +22,6 @@ export interface PaymentLogger {
   debug?(message: string): void;
 }
 
-export type SecretSource = Record<string, string> | ((name: string) => string | undefined);
 
 export interface PaymentOpsConfig {
   /** A ready client (its token is replaced per call); otherwise one is built from baseUrl. */
@@ -63,16 +64,6 @@ export type PaymentResult = Record<string, unknown> & { code: number };
 
 /** What a script gets when no HTTP answer could be had (JAICP's $http uses -1 the same way). */
 export const NO_ANSWER = -1;
-
-/**
- * The value of project secret `name`, the one rule for both sides of a turn: the script realm's
- * `$secrets.get(name)` (src/runtime/turn-worker.ts) and a `"$name"` token given to `$payment`
- * (here, on the main thread). Explicit secrets first, then env `SMARTAPP_SECRET_<name>`.
- */
-export function projectSecret(name: string, secrets: SecretSource | undefined, env: Record<string, string | undefined> = process.env): string | undefined {
-  const given = typeof secrets === "function" ? secrets(name) : secrets?.[name];
-  return given ?? env[`SMARTAPP_SECRET_${name}`];
-}
 
 function failure(code: number, errorCode: string, userMessage: string, description: string): PaymentResult {
   return { code, error: { error_code: errorCode, user_message: userMessage, error_description: description } };

@@ -5,6 +5,7 @@ import { loadProject } from "../project/loader.js";
 import { createEngine } from "../engine/index.js";
 import type { BotRequest, HostServices, HttpRequest, HttpResponse, UserState } from "../engine/types.js";
 import { callSync, type BridgeEnds } from "./sync-bridge.js";
+import { projectSecret } from "../util/secrets.js";
 import type { WorkerInit, WorkerMessage, TurnMessage } from "./protocol.js";
 
 const init = workerData as WorkerInit & { bridge: BridgeEnds["worker"] };
@@ -21,7 +22,7 @@ const services: HostServices = {
   random: (max) => Math.floor(Math.random() * max),
   log: (level, message) => send({ type: "log", level, message }),
   env: (name) => process.env[name],
-  secret: (name) => init.secrets[name] ?? process.env[`SMARTAPP_SECRET_${name}`],
+  secret: (name) => projectSecret(name, init.secrets),
 };
 
 try {
