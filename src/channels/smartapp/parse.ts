@@ -14,6 +14,61 @@ const INTEGER_TOKEN = /^-?(0|[1-9][0-9]*)$/;
 
 export function parseBody(text: string): ParsedBody {
   if (text.trim() === "") throw new WebhookRequestError(400, "empty body: expected a SmartApp API message (a JSON object)", "invalid_json");
+  return fastParse(text) ?? losslessParse(text);
+}
+
+/**
+ * The common case at native speed: JSON.parse gives the same plain-number tree as the lossless parse
+ * below whenever the body has no duplicate keys (lossless-json refuses differing duplicates; JSON.parse
+ * would keep the last) and its messageId, if numeric, is a safe integer (then String(n) is its exact
+ * canonical token). Anything else (invalid JSON, duplicates, a big or fractional id) returns undefined
+ * and takes the lossless path, which also produces the error messages.
+ */
+function fastParse(text: string): ParsedBody | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+    if (countMembers(value) !== countColons(text)) return undefined; // a key appeared twice somewhere
+  } catch {
+    return undefined; // invalid JSON, or nesting deeper than the stack: the lossless path reports it
+  }
+  const body = value as Record<string, unknown>;
+  const id = body.messageId;
+  if (typeof id !== "number") return { body };
+  if (!Number.isSafeInteger(id)) return undefined;
+  body.messageId = 0; // the schema's stand-in for a good id, as below
+  return { body, messageId: String(id) }; // String(-0) is "0", like integerToken
+}
+
+/** Object members in a parsed tree. */
+function countMembers(value: unknown): number {
+  if (value === null || typeof value !== "object") return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) n += countMembers(v);
+    return n;
+  }
+  for (const k of Object.keys(value)) n += 1 + countMembers((value as Record<string, unknown>)[k]);
+  return n;
+}
+
+/** Colons outside strings in valid JSON text: one per object member, duplicates included. */
+function countColons(text: string): number {
+  let n = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x3a) n++;
+  }
+  return n;
+}
+
+function losslessParse(text: string): ParsedBody {
   let value: unknown;
   try {
     value = parse(text, null, (token: string) => new LosslessNumber(token));

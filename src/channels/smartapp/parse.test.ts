@@ -1,0 +1,51 @@
+// parseBody: the JSON.parse fast path must give exactly what the lossless parse gives.
+import { describe, expect, it } from "vitest";
+import { parseBody } from "./parse.js";
+import { WebhookRequestError } from "./errors.js";
+
+const rejects = (text: string) => {
+  try {
+    parseBody(text);
+  } catch (e) {
+    return e as WebhookRequestError;
+  }
+  throw new Error(`accepted ${text}`);
+};
+
+describe("parseBody", () => {
+  it("keeps a safe integer messageId as its token and shows the schema a stand-in", () => {
+    expect(parseBody(`{"messageId":42,"a":{"b":[1,2.5]}}`)).toEqual({ body: { messageId: 0, a: { b: [1, 2.5] } }, messageId: "42" });
+    expect(parseBody(`{"messageId":-0}`).messageId).toBe("0");
+    expect(parseBody(`{"messageId":1.0}`).messageId).toBe("1");
+    expect(parseBody(`{"messageId":1e3}`).messageId).toBe("1000");
+  });
+
+  it("keeps ids beyond 2^53 exact and flags fractional ones", () => {
+    expect(parseBody(`{"messageId":12345678901234567890}`)).toEqual({ body: { messageId: 0 }, messageId: "12345678901234567890" });
+    expect(parseBody(`{"messageId":9007199254740993}`).messageId).toBe("9007199254740993");
+    expect(parseBody(`{"messageId":1.5}`)).toEqual({ body: { messageId: 0.5 } });
+    expect(parseBody(`{"messageId":"7"}`)).toEqual({ body: { messageId: "7" } });
+  });
+
+  it("refuses duplicate keys with different values anywhere, accepts identical ones", () => {
+    expect(rejects(`{"messageId":1,"a":{"x":1,"x":2}}`).status).toBe(400);
+    expect(rejects(`{"a":1,"a":2}`).message).toMatch(/Duplicate key 'a'/);
+    expect(parseBody(`{"messageId":1,"a":{"x":1,"x":1}}`).body).toEqual({ messageId: 0, a: { x: 1 } });
+  });
+
+  it("counts only colons outside strings", () => {
+    expect(parseBody(`{"messageId":3,"t":"a:b\\":c","k:\\\\":{"u":":"}}`).body).toEqual({ messageId: 0, t: 'a:b":c', "k:\\": { u: ":" } });
+  });
+
+  it("keeps __proto__ as data", () => {
+    const { body } = parseBody(`{"__proto__":{"polluted":1},"messageId":1}`);
+    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+    expect(Object.keys(body)).toEqual(["__proto__", "messageId"]);
+  });
+
+  it("reports invalid JSON and non-objects as before", () => {
+    expect(rejects(`{"a":}`).message).toMatch(/^body is not valid JSON: /);
+    expect(rejects(`[1]`).message).toBe("body must be a JSON object (a SmartApp API message)");
+    expect(rejects(`  `).message).toMatch(/^empty body/);
+  });
+});
