@@ -32,6 +32,65 @@
   var OrigDate = Date;
   var dateNow = Date.now;
 
+  var ownKeys = Reflect.ownKeys;
+  var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  var hasOwn = Object.prototype.hasOwnProperty;
+
+  // ---- integrity of the builtins (docs/sandbox.md, "CPU limit") ----
+  // Host calls that only touch JSON data of the turn run without the vm timeout as long as nothing
+  // user-written can run implicitly: no builtin prototype, builtin namespace or standard global was
+  // changed (accessors, replaced methods, toJSON/valueOf/Symbol.toPrimitive added, prototypes swapped).
+  // The host asks for this check at the end of every call that ran user code (it is user-code free:
+  // only own-property descriptors of builtin objects are read).
+  var STD_GLOBALS = ["Object", "Function", "Array", "Number", "parseFloat", "parseInt", "Infinity", "NaN", "undefined", "Boolean", "String", "Symbol", "Date", "Promise", "RegExp", "Error", "AggregateError", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError", "globalThis", "JSON", "Math", "Intl", "Map", "BigInt", "Set", "WeakMap", "WeakSet", "Proxy", "Reflect", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "unescape", "eval", "isFinite", "isNaN"];
+  // What the untimed calls can reach: JSON data (Object/Array prototypes), primitives in
+  // expressions (String/Number/Boolean prototypes), the core's own string/regexp/array calls, and
+  // errors (Error.prepareStackTrace runs when a stack is formatted). Other builtins are reached only
+  // by user code, which always runs timed.
+  var watched = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, RegExp.prototype, Function.prototype, Error, Error.prototype, TypeError.prototype, SyntaxError.prototype, ReferenceError.prototype, RangeError.prototype];
+  var baseline = null; // {objs: [{proto, keys, d: [parts]}], globals: [parts], gproto}
+  var VALUE_KEY = ["value"];
+  // A descriptor's identity: [value] for data, [get, set] for accessors, null when absent.
+  function descParts(o, k) {
+    var d = getOwnPropertyDescriptor(o, k);
+    if (d === undefined) return null;
+    return reflectApply(hasOwn, d, VALUE_KEY) ? [d.value] : [d.get, d.set];
+  }
+  function sameDesc(o, k, b) {
+    var d = getOwnPropertyDescriptor(o, k);
+    if (d === undefined || b === null) return d === undefined && b === null;
+    if (reflectApply(hasOwn, d, VALUE_KEY)) return b.length === 1 && (d.value === b[0] || (d.value !== d.value && b[0] !== b[0])); // NaN
+    return b.length === 2 && d.get === b[0] && d.set === b[1];
+  }
+  function takeBaseline() {
+    var objs = [];
+    for (var i = 0; i < watched.length; i++) {
+      var o = watched[i];
+      var keys = ownKeys(o);
+      var d = [];
+      for (var j = 0; j < keys.length; j++) d[j] = descParts(o, keys[j]);
+      objs[i] = { proto: getPrototypeOf(o), keys: keys, d: d };
+    }
+    var globals = [];
+    for (var g = 0; g < STD_GLOBALS.length; g++) globals[g] = descParts(G, STD_GLOBALS[g]);
+    baseline = { objs: objs, globals: globals, gproto: getPrototypeOf(G) };
+  }
+  /** True when a watched builtin changed since the baseline (so implicit user code may run anywhere). */
+  function polluted() {
+    if (baseline === null) return false;
+    if (getPrototypeOf(G) !== baseline.gproto) return true;
+    for (var g = 0; g < STD_GLOBALS.length; g++) if (!sameDesc(G, STD_GLOBALS[g], baseline.globals[g])) return true;
+    for (var i = 0; i < watched.length; i++) {
+      var o = watched[i];
+      var b = baseline.objs[i];
+      if (getPrototypeOf(o) !== b.proto) return true;
+      var keys = ownKeys(o);
+      if (keys.length !== b.keys.length) return true;
+      for (var j = 0; j < keys.length; j++) if (keys[j] !== b.keys[j] || !sameDesc(o, keys[j], b.d[j])) return true;
+    }
+    return false;
+  }
+
   function hidden(name, value, writable, configurable) {
     defineProperty(G, name, { value: value, writable: !!writable, enumerable: false, configurable: !!configurable });
   }
@@ -462,10 +521,18 @@
       return '{"err":{"message":"uncaught exception (could not be described)"}}';
     }
   }
-  function finish(v) {
+  var rawOut = null; // a result an op serialised itself
+  function finish(v, check) {
     if (turn.newSession) return takeNewSession();
-    var s = stringifySafe({ v: v }, undefined);
-    return s === undefined ? "{}" : s;
+    if (rawOut !== null) {
+      var raw = rawOut;
+      rawOut = null;
+      return raw;
+    }
+    var p = check && polluted();
+    var s = v === undefined ? undefined : stringifySafe(v, undefined);
+    if (s === undefined) return p ? '{"p":1}' : "{}";
+    return p ? '{"v":' + s + ',"p":1}' : '{"v":' + s + "}";
   }
   function snapshot() {
     var c = turn.ctx;
@@ -564,6 +631,14 @@
       turn.transition = null;
       return t;
     },
+    // The same, serialised by hand: the record ({value: string, deferred: boolean}, written by
+    // $reactions.transition) is private to the core, so this runs no user code even when scripts
+    // changed Object.prototype (JSON.stringify would look up toJSON).
+    takeTransitionRaw: function () {
+      var t = turn.transition;
+      turn.transition = null;
+      rawOut = t === null ? "{}" : '{"v":{"value":' + JSONstringify(typeof t.value === "string" ? t.value : "") + ',"deferred":' + (t.deferred === true ? "true" : "false") + "}}";
+    },
     handlers: function () {
       var out = [];
       for (var i = 0; i < handlers.length; i++) {
@@ -574,6 +649,12 @@
     },
     loaded: function () {
       loading = false;
+    },
+    baseline: function () {
+      takeBaseline();
+    },
+    integrity: function () {
+      return !polluted();
     },
     describe: function (m, fn) {
       return JSONparse(describe(fn));
@@ -596,13 +677,24 @@
       var fn = G.__sa_fn;
       G.__sa_in = "";
       G.__sa_fn = undefined;
+      // Input: [check, [op, ...args], …]: queued ops first, the last one's value is the result;
+      // check = 1 adds "p":1 to the result when a builtin was changed (see polluted()).
+      var check = 0;
+      rawOut = null;
       try {
-        var m = JSONparse(input);
-        var op = OPS[m[0]];
-        if (typeof op !== "function") throw new RealmError("unknown op " + m[0]);
-        return finish(op(m, fn));
+        var batch = JSONparse(input);
+        check = batch[0];
+        var v;
+        for (var i = 1; i < batch.length; i++) {
+          var m = batch[i];
+          var op = OPS[m[0]];
+          if (typeof op !== "function") throw new RealmError("unknown op " + m[0]);
+          v = op(m, i === batch.length - 1 ? fn : undefined);
+        }
+        return finish(v, check);
       } catch (e) {
-        return describe(e);
+        var d = describe(e);
+        return check && d.charAt(2) === "e" && polluted() ? d.slice(0, -1) + ',"p":1}' : d;
       }
     },
     false,

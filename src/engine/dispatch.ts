@@ -4,7 +4,7 @@ import type { ParseNode, PatternSet } from "../patterns/types.js";
 import { DialogError } from "./errors.js";
 import type { Executor, TurnEnv } from "./execute.js";
 import { handlersFor } from "./handlers.js";
-import { activeTriggers, findEventTrigger, triggerTarget } from "./locality.js";
+import { activePatternTiers, activeTriggers, findEventTrigger, triggerTarget } from "./locality.js";
 import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
 import { buildNluResults, exampleHypotheses, intentHypotheses, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
@@ -87,9 +87,9 @@ export class Dispatcher {
       return t ? requireState(project, t.owner, triggerTarget(t)).path : null;
     }
 
-    const { tiers, modal } = activeTriggers(project, ctx);
-    const patternTiers = new Map<number, number>();
-    for (const [id, tier] of tiers) if (project.triggers[id]?.kind === "pattern") patternTiers.set(id, tier);
+    const active = activeTriggers(project, ctx);
+    const { tiers, modal } = active;
+    const patternTiers = activePatternTiers(project, active);
     const matches = patterns.match(text, patternTiers, {
       converter: (c, n) => host.runConverter(c, n),
       regexCaseInsensitive: project.config.regexCaseInsensitive === true,

@@ -42,7 +42,46 @@ export function modalFor(project: Project, context: string): string | undefined 
   return parent?.modal ? parent.path : undefined;
 }
 
+/**
+ * The active set depends only on the (immutable once loaded) project and the context, so it is
+ * computed once per (context, kinds) and shared: callers must not modify it.
+ */
+const activeCache = new WeakMap<Project, { triggers: number; sets: Map<string, ActiveSet> }>();
+const kindsKeys = new WeakMap<ReadonlySet<TriggerKind>, string>();
+
 export function activeTriggers(project: Project, context: string, kinds?: ReadonlySet<TriggerKind>): ActiveSet {
+  let cache = activeCache.get(project);
+  if (!cache || cache.triggers !== project.triggers.length) {
+    cache = { triggers: project.triggers.length, sets: new Map() };
+    activeCache.set(project, cache);
+  }
+  let kindsKey = "";
+  if (kinds) {
+    kindsKey = kindsKeys.get(kinds) ?? [...kinds].sort().join(",");
+    kindsKeys.set(kinds, kindsKey);
+  }
+  const key = `${kindsKey}\n${context}`;
+  let set = cache.sets.get(key);
+  if (!set) {
+    set = computeActive(project, context, kinds);
+    cache.sets.set(key, set);
+  }
+  return set;
+}
+
+/** The pattern triggers among the active ones (id → tier), shared like activeTriggers' result. */
+const patternTierCache = new WeakMap<ActiveSet, Map<number, number>>();
+export function activePatternTiers(project: Project, active: ActiveSet): Map<number, number> {
+  let tiers = patternTierCache.get(active);
+  if (!tiers) {
+    tiers = new Map();
+    for (const [id, tier] of active.tiers) if (project.triggers[id]?.kind === "pattern") tiers.set(id, tier);
+    patternTierCache.set(active, tiers);
+  }
+  return tiers;
+}
+
+function computeActive(project: Project, context: string, kinds?: ReadonlySet<TriggerKind>): ActiveSet {
   const modal = modalFor(project, context);
   const tiers = new Map<number, number>();
   for (const t of project.triggers) {

@@ -6,7 +6,7 @@ import type { Project } from "../project/model.js";
 import type { ParseNode } from "../patterns/types.js";
 import { BUILTIN_MODULES, LIBRARY_FILES, OPTIONAL_MODULES, platformScript } from "./platform.js";
 import { Realm, type HostFn } from "./realm.js";
-import { isTrivialExpr, isTrivialTemplate, moduleToFunctionBody, usesAwait, usesDynamicImport } from "./source.js";
+import { isTurnDataExpr, isTurnDataTemplate, moduleToFunctionBody, usesAwait, usesDynamicImport } from "./source.js";
 import { parseXml } from "./xml.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
@@ -79,7 +79,7 @@ class RealmScriptHost implements ScriptHost {
     this.forceEs6 = project.config?.scriptRuntime?.forceEs6 === true;
     this.loadPlatform(project);
     this.loadProject(project);
-    this.realm.call("loaded", [], { timed: false });
+    this.realm.call("loaded", [], { timed: false, check: true });
     this.handlers = this.realm.call("handlers", [], { timed: false }) as BoundHandler[];
   }
 
@@ -95,6 +95,7 @@ class RealmScriptHost implements ScriptHost {
     }
     for (const mod of modules) this.realm.runScript(platformScript(mod), { timed: false, pos: LOAD_POS(mod) });
     this.realm.runScript(platformScript("seal"), { timed: false });
+    this.realm.takeBaseline();
   }
 
   private loadProject(project: Project): void {
@@ -118,45 +119,99 @@ class RealmScriptHost implements ScriptHost {
     if (usesDynamicImport(code)) throw new ScriptError("import() is not available in scripts", pos);
   }
 
+  // ---- CPU-limit policy (docs/sandbox.md, "CPU limit and its cost") ----
+  // User code always runs under the vm timeout. Everything else touches only the turn's JSON data
+  // and runs untimed while that is provably free of user code: no user code ran in this turn yet
+  // (`dirty`) and no builtin was changed (`realm.polluted`, re-checked once per turn that ran user code).
+  // Otherwise those calls are timed too. Ops nobody waits for are queued and ride along with the
+  // next call (one runInContext instead of several).
+  private dirty = false;
+  private pendingRisky = false; // an op was queued while the turn was not clean
+  private unchecked = false; // user code ran since the builtins were last checked
+
+  private get clean(): boolean {
+    return !this.strict && !this.dirty && !this.realm.polluted;
+  }
+
+  /** A call that may run user code: timed; the turn is no longer clean and the builtins need a check. */
+  private user(op: string, args: unknown[], pos?: SourcePos, fn?: unknown): unknown {
+    this.dirty = true;
+    this.unchecked = true;
+    this.pendingRisky = false;
+    return this.realm.call(op, args, { timed: true, ...(pos ? { pos } : {}), ...(fn !== undefined ? { fn } : {}) });
+  }
+
+  /**
+   * A bookkeeping call that reads or writes turn data; `safe` = it is free of user code in a clean
+   * turn. Timed calls may run user code (getters…) too, so the builtins stay unchecked after them.
+   */
+  private book(op: string, args: unknown[], safe = true, pos?: SourcePos): unknown {
+    const timed = !(safe && this.clean) || this.pendingRisky;
+    this.pendingRisky = false;
+    if (timed) this.unchecked = true;
+    return this.realm.call(op, args, { timed, ...(pos ? { pos } : {}) });
+  }
+
+  /** A bookkeeping op without a result: queued for the next call. */
+  private later(op: string, args: unknown[]): void {
+    if (!this.clean) this.pendingRisky = true;
+    this.realm.queue(op, args);
+  }
+
   // ---- turn scope ----
   beginTurn(scope: TurnScope): void {
-    this.realm.call("begin", [scope], { timed: false });
+    this.dirty = false;
+    if (this.unchecked) this.checkBuiltins();
+    // A fresh turn from JSON: user code can run only through changed builtins.
+    if (this.realm.polluted || this.strict) this.book("begin", [scope]);
+    else this.later("begin", [scope]);
   }
 
   endTurn(): TurnSnapshot {
-    return this.realm.call("end", [], { timed: true }) as TurnSnapshot;
+    if (!this.unchecked) return this.book("end", []) as TurnSnapshot;
+    // The builtins are checked once per turn in which user code ran, inside the last (timed) call.
+    this.unchecked = false;
+    this.pendingRisky = false;
+    return this.realm.call("end", [], { timed: true, check: true }) as TurnSnapshot;
+  }
+
+  /** Whether user code changed a builtin (the check itself runs no user code). */
+  private checkBuiltins(): void {
+    this.unchecked = false;
+    this.realm.polluted = this.realm.call("integrity", [], { timed: false, flush: false }) !== true;
   }
 
   setContext(field: string, value: unknown): void {
-    this.realm.call("setCtx", [field, value ?? null], { timed: false });
+    this.later("setCtx", [field, value ?? null]);
   }
 
   getContext(field: string): unknown {
-    return this.realm.call("getCtx", [field], { timed: this.strict });
+    return this.book("getCtx", [field], field !== "injector");
   }
 
   getTemp(key: string): unknown {
-    return this.realm.call("getTemp", [key], { timed: this.strict });
+    return this.book("getTemp", [key]);
   }
 
   setTemp(key: string, value: unknown): void {
-    this.realm.call("setTemp", [key, value ?? null], { timed: false });
+    this.later("setTemp", [key, value ?? null]);
   }
 
   getRequestQuery(): string | undefined {
-    return (this.realm.call("query", [], { timed: this.strict }) as string | null | undefined) ?? undefined;
+    return (this.book("query", []) as string | null | undefined) ?? undefined;
   }
 
   // ---- code ----
   runScript(code: string, opts: { es6: boolean; pos: SourcePos }): void {
     const { id, async } = this.compiled(code, opts.es6 || this.forceEs6, opts.pos);
     if (!async) {
-      this.realm.call("run", [id], { timed: true, pos: opts.pos });
+      this.user("run", [id], opts.pos);
       return;
     }
     // Microtasks drain at the end of the timed call, so a promise settled by sync host calls completes within it.
-    this.realm.call("runAsync", [id], { timed: true, pos: opts.pos });
-    const state = this.realm.call("take", [], { timed: false, pos: opts.pos });
+    this.user("runAsync", [id], opts.pos);
+    // The rejection value is user data (its getters run while it is described).
+    const state = this.user("take", [], opts.pos);
     if (state === "pending") this.services.log("warn", `${opts.pos.file}:${opts.pos.line}: scriptEs6 awaits a promise that did not settle within the turn`);
   }
 
@@ -170,10 +225,13 @@ class RealmScriptHost implements ScriptHost {
     const id = this.nextScriptId++;
     if (async) {
       const outer = this.realm.compileFunction(`return async function () {\n${code}\n};`, pos.file, pos.line - 2, pos);
+      // Calling the compiled wrapper only creates the async function; timed like user code all the same.
       this.realm.call("reg", [id, true], { timed: true, pos, fn: outer });
+      this.pendingRisky = false;
     } else {
       const fn = this.realm.compileFunction(code, pos.file, pos.line - 1, pos);
-      this.realm.call("reg", [id, false], { timed: false, pos, fn });
+      this.realm.call("reg", [id, false], { timed: !this.clean || this.pendingRisky, pos, fn });
+      this.pendingRisky = false;
     }
     const entry = { id, async };
     this.scriptIds.set(key, entry);
@@ -182,34 +240,39 @@ class RealmScriptHost implements ScriptHost {
 
   test(expr: string, pos: SourcePos): boolean {
     this.guardImport(expr, pos);
-    return this.realm.call("test", [expr], { timed: this.strict || !isTrivialExpr(expr), pos }) === true;
+    if (!this.strict && isTurnDataExpr(expr)) return this.book("test", [expr], true, pos) === true;
+    return this.user("test", [expr], pos) === true;
   }
 
   render(template: string, pos: SourcePos): string {
     if (!template.includes("{{")) return template;
     this.guardImport(template, pos);
-    return String(this.realm.call("render", [template], { timed: this.strict || !isTrivialTemplate(template), pos }));
+    if (!this.strict && isTurnDataTemplate(template)) return String(this.book("render", [template], true, pos));
+    return String(this.user("render", [template], pos));
   }
 
   runHandler(id: number): void {
-    this.realm.call("handler", [id], { timed: true });
+    this.user("handler", [id]);
   }
 
   runConverter(converter: string, node: ParseNode): unknown {
     this.guardImport(converter);
-    return this.realm.call("convert", [converter, node], { timed: true });
+    return this.user("convert", [converter, node]);
   }
 
   // ---- replies and transitions ----
   addReply(reply: Reply): void {
-    this.realm.call("addReply", [reply], { timed: false });
+    this.later("addReply", [reply]);
   }
 
   stampReplies(state: string): void {
-    this.realm.call("stamp", [state], { timed: this.strict });
+    this.later("stamp", [state]);
   }
 
   takeTransition(): { value: string; deferred: boolean } | null {
-    return (this.realm.call("takeTransition", [], { timed: false }) as { value: string; deferred: boolean } | null) ?? null;
+    // Reads only the core's private turn record ({value: string, deferred: boolean}) and serialises it
+    // by hand: no user code, even after scripts changed builtins. Queued ops stay queued.
+    if (this.strict) return (this.book("takeTransition", [], false) as { value: string; deferred: boolean } | null) ?? null;
+    return (this.realm.call("takeTransitionRaw", [], { timed: false, flush: false }) as { value: string; deferred: boolean } | null) ?? null;
   }
 }

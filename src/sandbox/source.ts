@@ -11,9 +11,9 @@ export function usesDynamicImport(code: string): boolean {
 }
 
 /**
- * Expressions that cannot loop: no calls, no function bodies, no regex literals or template
- * literals. They run without the vm timeout (see docs/sandbox.md, "CPU limit"). The residual risk
- * is implicit user code (getters, Proxy traps, valueOf) defined by a script earlier.
+ * Expressions that cannot loop by themselves: no calls, no function bodies, no regex literals or
+ * template literals. Implicit user code (getters, Proxy traps, valueOf) can still run, so only the
+ * turn-data ones among them run without the vm timeout (isTurnDataExpr; docs/sandbox.md, "CPU limit").
  */
 const TRIVIAL_EXPR = /^[\s\p{L}\p{N}_$.[\]'"!=<>&|+\-*%?:,;]*$/u;
 
@@ -31,6 +31,50 @@ export function isTrivialTemplate(template: string): boolean {
     const close = template.indexOf("}}", open + 2);
     if (close < 0) return true;
     if (!isTrivialExpr(template.slice(open + 2, close))) return false;
+    i = close + 2;
+  }
+}
+
+/** Names that read only this turn's JSON data (the realm core's own non-configurable accessors). */
+const TURN_ROOTS = new Set(["$session", "$client", "$request", "$temp", "$parseTree", "$response"]);
+/** Keywords and non-writable globals a turn-data expression may use. */
+const SAFE_WORDS = new Set(["true", "false", "null", "undefined", "NaN", "Infinity", "typeof", "void", "in"]);
+/** Property names that lead from JSON data to builtins (assigning through them would change a builtin). */
+const REFLECTIVE = new Set(["__proto__", "constructor", "prototype", "__defineGetter__", "__defineSetter__"]);
+const TOKEN = /(["'])[^"']*?\1|\d[\p{L}\p{N}_$.]*|[\p{L}_$][\p{L}\p{N}_$]*|\S/gu;
+
+/**
+ * A trivial expression whose every free name is turn data (`$session.count > 1`,
+ * `$parseTree._Number`, `$context.currentState`): in a turn where no user code ran and no builtin
+ * was changed it reads JSON data only, so it can run without the vm timeout. Persistent objects
+ * (globals, `$global`, `$injector`, `$context.injector`, `$`) are not turn data: a getter or
+ * `valueOf` defined on them at load time would run.
+ */
+export function isTurnDataExpr(expr: string): boolean {
+  if (!isTrivialExpr(expr)) return false;
+  const tokens = expr.match(TOKEN) ?? [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (!/^[\p{L}_$]/u.test(t)) continue;
+    if (REFLECTIVE.has(t)) return false;
+    if (tokens[i - 1] === ".") continue; // a property name
+    if (TURN_ROOTS.has(t) || SAFE_WORDS.has(t)) continue;
+    if (t === "$context" && tokens[i + 1] === "." && tokens[i + 2] !== undefined && /^[\p{L}_$]/u.test(tokens[i + 2]!) && tokens[i + 2] !== "injector") continue;
+    return false;
+  }
+  return true;
+}
+
+/** Every `{{ … }}` of a template is a turn-data expression (see isTurnDataExpr). */
+export function isTurnDataTemplate(template: string): boolean {
+  if (template.length > 2000) return false;
+  let i = 0;
+  for (;;) {
+    const open = template.indexOf("{{", i);
+    if (open < 0) return true;
+    const close = template.indexOf("}}", open + 2);
+    if (close < 0) return true;
+    if (!isTurnDataExpr(template.slice(open + 2, close))) return false;
     i = close + 2;
   }
 }

@@ -1,7 +1,15 @@
 // parseXml(): XML text → plain JSON object, done on the host side with @xmldom/xmldom.
 // Shape: { rootName: value }; an element with neither attributes nor child elements is its text;
 // otherwise an object with "@attr" keys, child elements by name (an array when repeated) and "#text".
-import { DOMParser } from "@xmldom/xmldom";
+import { createRequire } from "node:module";
+
+// Loaded on first use: building xmldom's grammar costs ~150–200 ms per thread, and most realms never
+// call parseXml (every test worker and turn worker would pay it at start-up).
+let xmldom: typeof import("@xmldom/xmldom") | undefined;
+const requireHere = createRequire(import.meta.url);
+function lib(): typeof import("@xmldom/xmldom") {
+  return (xmldom ??= requireHere("@xmldom/xmldom") as typeof import("@xmldom/xmldom"));
+}
 
 type Json = string | { [k: string]: Json | Json[] };
 
@@ -42,7 +50,7 @@ function convert(el: XmlNode): Json {
 
 export function parseXml(text: string): Json | null {
   const errors: string[] = [];
-  const doc = new DOMParser({
+  const doc = new (lib().DOMParser)({
     onError: (level: string, msg: string) => {
       if (level !== "warning") errors.push(msg);
     },

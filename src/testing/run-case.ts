@@ -4,6 +4,7 @@ import { emptyUserState, type BotRequest, type Engine, type HostServices, type H
 import { checkAssertion, unconsumedTexts, type StepOutcome } from "./assertions.js";
 import { normaliseText } from "./match.js";
 import { MockHttp } from "./mocks.js";
+import { callPaymentSync, isPaymentOp } from "../payments/host-ops.js";
 import { isStep, type CaseItem, type CaseResult, type Failure, type MockDef, type StepItem, type StepRef, type TestCase, type TestFile } from "./model.js";
 
 export interface CaseOptions {
@@ -31,7 +32,9 @@ export class CaseHost implements HostServices {
   http(req: HttpRequest): HttpResponse {
     return this.realHttp ? this.realHttp(req) : this.mock.http(req);
   }
-  call(op: string): unknown {
+  call(op: string, args?: unknown): unknown {
+    // $payment: the SmartPay request the server would send, answered by <mockData> like $http.
+    if (isPaymentOp(op)) return callPaymentSync(op, args, { http: (req) => this.http(req), env: this.envFn, secret: () => this.secret() });
     throw new Error(`host operation ${op} is not available in XML tests`);
   }
   now(): number {
