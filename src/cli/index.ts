@@ -23,6 +23,7 @@ program
   .option("--path <path>", "webhook path", "/webhook")
   .option("--sandbox-port <port>", "port of the local SmartPay sandbox started when SMARTPAY_URL is not set", (v) => Number(v), 8091)
   .option("--no-sandbox", "do not start the local SmartPay sandbox")
+  .option("--turn-cpu-ms <ms>", "CPU time a turn may use, not counting $http/$payment waits", (v) => Number(v), 2000)
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { serve } = await import("./serve.js");

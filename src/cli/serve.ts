@@ -13,6 +13,7 @@ export interface ServeOptions {
   path: string;
   sandbox: boolean;
   sandboxPort: number;
+  turnCpuMs: number;
   modules: string[];
 }
 
@@ -32,6 +33,7 @@ export async function serve(dir: string, opts: ServeOptions): Promise<void> {
     dir,
     modules: opts.modules,
     store: opts.store,
+    turnCpuMs: opts.turnCpuMs,
     payments: sandbox?.payments,
     log,
     onStoreLatency: (ms, op) => metrics.observeStore(ms, op),

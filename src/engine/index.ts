@@ -33,7 +33,7 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   };
   return {
     process(request, state, options) {
-      return runTurn(env, request, state, options?.testContext);
+      return runTurn(env, request, state, options?.testContext, 0, options?.failWith);
     },
   };
 }

@@ -2,7 +2,7 @@
 // execution, postProcess, the error path, context update (§4.7), sessions (§5.13).
 import type { SourcePos } from "../dsl/ast.js";
 import { NewSessionSignal, ScriptError, type TurnSnapshot } from "../sandbox/types.js";
-import type { BotRequest, Reply, TurnErrorKind, TurnResult, UserState } from "./types.js";
+import type { BotRequest, Reply, TurnErrorKind, TurnResult, TurnRunOptions, UserState } from "./types.js";
 import { DialogError } from "./errors.js";
 import { Executor, type Trace } from "./execute.js";
 import { Dispatcher, type DispatchEnv } from "./dispatch.js";
@@ -37,8 +37,9 @@ class Turn {
     this.executor = new Executor(env, this.trace);
   }
 
-  run(): void {
+  run(failWith?: TurnRunOptions["failWith"]): void {
     const dispatcher = new Dispatcher(this.env, this.executor, this.request, this.state, this.context);
+    if (failWith) return this.replayFailure(dispatcher, failWith);
     let target: string | null;
     try {
       target = dispatcher.selectTarget();
@@ -52,6 +53,27 @@ class Turn {
     } catch (e) {
       if (!this.fail(e)) return;
     }
+    this.postProcessSafely();
+  }
+
+  /**
+   * The first run of this turn died with its worker (its effects went with it). Find the state the
+   * request goes to again, so handlers bound to that path apply, and fail there without running it.
+   */
+  private replayFailure(dispatcher: Dispatcher, failWith: NonNullable<TurnRunOptions["failWith"]>): void {
+    try {
+      const target = dispatcher.selectTarget();
+      if (target !== null) {
+        this.trace.current = target;
+        this.env.host.setContext("currentState", target);
+      }
+    } catch {
+      // selection itself failed: report the limit at the dialog context
+    }
+    if (this.fail(new ScriptError(failWith.message, undefined, undefined, failWith.limit))) this.postProcessSafely();
+  }
+
+  private postProcessSafely(): void {
     try {
       this.postProcess();
     } catch (e) {
@@ -171,7 +193,14 @@ class Turn {
 
 const CHANNEL_FIELDS = ["channelType", "channelUserId", "botId", "questionId", "language", "rawRequest", "userFrom"] as const;
 
-export function runTurn(env: EngineEnv, request: BotRequest, state: UserState, testContext: Record<string, unknown> | undefined, depth = 0): TurnResult {
+export function runTurn(
+  env: EngineEnv,
+  request: BotRequest,
+  state: UserState,
+  testContext: Record<string, unknown> | undefined,
+  depth = 0,
+  failWith?: TurnRunOptions["failWith"],
+): TurnResult {
   const { host, project, services } = env;
   const context = normaliseContextPath(state.contextPath ?? (state.session?.contextPath as string | undefined));
   const sessionId = state.sessionId ?? env.newSessionId();
@@ -193,7 +222,7 @@ export function runTurn(env: EngineEnv, request: BotRequest, state: UserState, t
   const turn = new Turn(env, scopeRequest, state, context);
   let signal: NewSessionSignal | undefined;
   try {
-    turn.run();
+    turn.run(failWith);
   } catch (e) {
     if (!(e instanceof NewSessionSignal)) {
       host.endTurn();

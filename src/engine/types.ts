@@ -88,5 +88,15 @@ export interface HostServices {
 
 /** A project ready to serve turns: src/engine/index.ts `createEngine(project, services)`. */
 export interface Engine {
-  process(request: BotRequest, state: UserState, options?: { testContext?: Record<string, unknown> }): TurnResult;
+  process(request: BotRequest, state: UserState, options?: TurnRunOptions): TurnResult;
+}
+
+export interface TurnRunOptions {
+  testContext?: Record<string, unknown>;
+  /**
+   * Replay a turn whose worker was killed for a sandbox limit (a CPU loop the realm could not stop,
+   * a memory bomb): the request goes straight to the error path — onScriptError / onAnyError /
+   * messages.onError — as if the script had thrown this error.
+   */
+  failWith?: { message: string; limit: "cpu" | "memory" };
 }

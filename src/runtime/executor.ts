@@ -30,14 +30,7 @@ export class RuntimeExecutor implements TurnExecutor {
       const turnStart = performance.now();
       let state = current ?? emptyUserState();
       if (options.newSession && current) state = startFresh(state);
-      let result: TurnResult;
-      try {
-        result = await pool.run(request, state);
-      } catch (err) {
-        if (!(err instanceof TurnCrash)) throw err;
-        // The worker is gone: nothing of the turn is committed; the user gets the project's error message.
-        result = crashResult(state, err, this.opts.config, request.language);
-      }
+      const result = await this.runTurn(request, state);
       const body = options.render?.(result);
       const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
       turnMs = performance.now() - turnStart;
@@ -46,6 +39,28 @@ export class RuntimeExecutor implements TurnExecutor {
     // What the store cost this turn: waiting for the user's lock, loading and committing.
     this.opts.onStoreLatency?.(performance.now() - t0 - turnMs, "transact");
     return outcome;
+  }
+
+  /**
+   * A turn whose worker was killed for a limit is replayed once, from the same stored state, straight
+   * into the project's error path (onScriptError / onAnyError / messages.onError). If even that
+   * fails, the user gets messages.onError. Either way nothing of the killed run is committed.
+   */
+  private async runTurn(request: BotRequest, state: UserState): Promise<TurnResult> {
+    const { pool } = this.opts;
+    try {
+      return await pool.run(request, state);
+    } catch (err) {
+      if (!(err instanceof TurnCrash)) throw err;
+      if (err.kind === "cpu" || err.kind === "memory") {
+        try {
+          return await pool.run(request, state, { failWith: { message: err.message, limit: err.kind } });
+        } catch (again) {
+          if (!(again instanceof TurnCrash)) throw again;
+        }
+      }
+      return crashResult(state, err, this.opts.config, request.language);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,12 @@
 // Messages between the main thread and turn workers.
-import type { TurnResult } from "../engine/types.js";
+import type { TurnResult, TurnRunOptions } from "../engine/types.js";
 
 export interface WorkerInit {
   projectDir: string;
   modules: string[];
-  cpuMs?: number;
+  realmCallMs: number; // the realm's per-call vm timeout: only a backstop here, see TurnMeter
   secrets: Record<string, string>;
+  meter: SharedArrayBuffer; // TurnMeter slots, written by the worker, read by the pool's watchdog
 }
 
 export interface TurnMessage {
@@ -13,7 +14,7 @@ export interface TurnMessage {
   id: number;
   request: unknown;
   state: unknown;
-  options?: { testContext?: Record<string, unknown> };
+  options?: TurnRunOptions;
 }
 
 export type WorkerMessage =
@@ -22,3 +23,43 @@ export type WorkerMessage =
   | { type: "result"; id: number; result: TurnResult }
   | { type: "failed"; id: number; error: string }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; message: string };
+
+/**
+ * What the pool's CPU watchdog reads: when the current turn started and how long it has been
+ * blocked in host calls ($http, $payment), in Date.now() milliseconds. Time blocked on I/O is not
+ * CPU time, so a script may wait on a slow endpoint for as long as $http allows.
+ */
+export class TurnMeter {
+  private readonly slots: Float64Array;
+  constructor(buffer: SharedArrayBuffer) {
+    this.slots = new Float64Array(buffer);
+  }
+  static create(): SharedArrayBuffer {
+    return new SharedArrayBuffer(3 * Float64Array.BYTES_PER_ELEMENT);
+  }
+  startTurn(now = Date.now()): void {
+    this.slots[1] = 0;
+    this.slots[2] = 0;
+    this.slots[0] = now;
+  }
+  endTurn(): void {
+    this.slots[0] = 0;
+  }
+  /** Wraps a blocking host call. */
+  waiting<T>(call: () => T): T {
+    this.slots[2] = Date.now();
+    try {
+      return call();
+    } finally {
+      this.slots[1] += Date.now() - this.slots[2];
+      this.slots[2] = 0;
+    }
+  }
+  /** Milliseconds the current turn has spent running (not waiting); 0 when no turn runs. */
+  busyMs(now = Date.now()): number {
+    const start = this.slots[0];
+    if (!start) return 0;
+    const waitingNow = this.slots[2] ? now - this.slots[2] : 0;
+    return now - start - this.slots[1] - waitingNow;
+  }
+}

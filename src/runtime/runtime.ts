@@ -20,7 +20,7 @@ export interface RuntimeOptions {
   minWorkers?: number;
   maxWorkers?: number;
   memoryMb?: number;
-  cpuMs?: number;
+  turnCpuMs?: number;
   payments?: HostCallConfig["payments"];
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
@@ -54,7 +54,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       minWorkers: opts.minWorkers,
       maxWorkers: opts.maxWorkers,
       memoryMb: opts.memoryMb,
-      cpuMs: opts.cpuMs,
+      turnCpuMs: opts.turnCpuMs,
       log: opts.log,
     });
   } catch (err) {

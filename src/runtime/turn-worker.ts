@@ -6,18 +6,19 @@ import { createEngine } from "../engine/index.js";
 import type { BotRequest, HostServices, HttpRequest, HttpResponse, UserState } from "../engine/types.js";
 import { callSync, type BridgeEnds } from "./sync-bridge.js";
 import { projectSecret } from "../util/secrets.js";
-import type { WorkerInit, WorkerMessage, TurnMessage } from "./protocol.js";
+import { TurnMeter, type WorkerInit, type WorkerMessage, type TurnMessage } from "./protocol.js";
 
 const init = workerData as WorkerInit & { bridge: BridgeEnds["worker"] };
 const port = parentPort!;
 const send = (msg: WorkerMessage) => port.postMessage(msg);
+const meter = new TurnMeter(init.meter);
 
 // Host calls may legitimately wait long ($http allows 25 s); the margin covers the main thread's own work.
 const HOST_CALL_TIMEOUT_MS = 30_000;
 
 const services: HostServices = {
-  http: (req: HttpRequest) => callSync(init.bridge, "http", req, req.timeoutMs + 5_000) as HttpResponse,
-  call: (op, args) => callSync(init.bridge, op, args, HOST_CALL_TIMEOUT_MS),
+  http: (req: HttpRequest) => meter.waiting(() => callSync(init.bridge, "http", req, req.timeoutMs + 5_000) as HttpResponse),
+  call: (op, args) => meter.waiting(() => callSync(init.bridge, op, args, HOST_CALL_TIMEOUT_MS)),
   now: () => Date.now(),
   random: (max) => Math.floor(Math.random() * max),
   log: (level, message) => send({ type: "log", level, message }),
@@ -27,13 +28,16 @@ const services: HostServices = {
 
 try {
   const project = loadProject(init.projectDir, { modules: init.modules });
-  const engine = createEngine(project, services, { cpuMs: init.cpuMs });
+  const engine = createEngine(project, services, { cpuMs: init.realmCallMs });
   port.on("message", (msg: TurnMessage) => {
+    meter.startTurn();
     try {
       const result = engine.process(msg.request as BotRequest, msg.state as UserState, msg.options);
       send({ type: "result", id: msg.id, result });
     } catch (err) {
       send({ type: "failed", id: msg.id, error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      meter.endTurn();
     }
   });
   send({ type: "ready" });

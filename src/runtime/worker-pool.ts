@@ -4,7 +4,7 @@ import type { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
 import { createBridge, serveBridge, type HostCallHandler } from "./sync-bridge.js";
-import type { TurnMessage, WorkerInit, WorkerMessage } from "./protocol.js";
+import { TurnMeter, type TurnMessage, type WorkerInit, type WorkerMessage } from "./protocol.js";
 import { siblingModule, spawnWorker } from "./spawn-worker.js";
 
 export interface PoolOptions {
@@ -14,8 +14,8 @@ export interface PoolOptions {
   minWorkers?: number; // started up front (default 2)
   maxWorkers?: number; // grown to when every worker is busy (default max(4, 2 × cores))
   memoryMb?: number; // old-generation heap limit per worker (default 256)
-  cpuMs?: number; // per script call, enforced inside the realm
-  hardTimeoutMs?: number; // a turn still running after this is killed with its worker (default 60 s)
+  turnCpuMs?: number; // CPU time a turn may use, not counting time blocked in $http/$payment (default 2000)
+  hardTimeoutMs?: number; // a turn still running after this, waits included, is killed with its worker (default 60 s)
   secrets?: Record<string, string>;
   log?: (level: string, message: string) => void;
 }
@@ -23,7 +23,7 @@ export interface PoolOptions {
 /** Why a turn did not finish inside its worker. */
 export class TurnCrash extends Error {
   constructor(
-    readonly kind: "memory" | "timeout" | "internal",
+    readonly kind: "cpu" | "memory" | "timeout" | "internal",
     message: string,
   ) {
     super(message);
@@ -42,11 +42,13 @@ interface Job {
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
+  meter: TurnMeter;
   loaded: boolean; // a worker that never loaded the project is not replaced (it would fail again)
   job?: Job & { id: number; timer?: NodeJS.Timeout };
 }
 
 const workerFile = siblingModule(import.meta.url, "turn-worker");
+const WATCHDOG_INTERVAL_MS = 50;
 
 export class WorkerPool {
   private slots: Slot[] = [];
@@ -55,10 +57,19 @@ export class WorkerPool {
   private closed = false;
   private readonly min: number;
   private readonly max: number;
+  private readonly turnCpuMs: number;
+  private readonly hardMs: number;
+  private readonly watchdog: NodeJS.Timeout;
 
   private constructor(private readonly opts: PoolOptions) {
     this.min = Math.max(1, opts.minWorkers ?? 2);
     this.max = Math.max(this.min, opts.maxWorkers ?? Math.max(4, 2 * availableParallelism()));
+    this.turnCpuMs = opts.turnCpuMs ?? 2000;
+    this.hardMs = opts.hardTimeoutMs ?? 60_000;
+    // The realm cannot tell CPU from time blocked on I/O, so the CPU limit of a turn is enforced
+    // here, from the worker's meter; a worker over budget is killed and its turn replayed as an error.
+    this.watchdog = setInterval(() => this.checkCpu(), WATCHDOG_INTERVAL_MS);
+    this.watchdog.unref();
   }
 
   /** Start the pool; rejects with the project's load error if the first worker cannot load it. */
@@ -90,6 +101,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.watchdog);
     for (const job of this.queue.splice(0)) job.reject(new Error("worker pool is closed"));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots = [];
@@ -110,7 +122,7 @@ export class WorkerPool {
   private assign(slot: Slot, job: Job): void {
     const id = this.nextId++;
     slot.job = { ...job, id };
-    const hard = this.opts.hardTimeoutMs ?? 60_000;
+    const hard = this.hardMs;
     slot.job.timer = setTimeout(() => this.fail(slot, new TurnCrash("timeout", `turn exceeded ${hard} ms`)), hard);
     slot.ready.then(
       () => {
@@ -122,13 +134,25 @@ export class WorkerPool {
     );
   }
 
+  private checkCpu(): void {
+    const now = Date.now();
+    for (const slot of [...this.slots]) {
+      if (slot.job && slot.meter.busyMs(now) > this.turnCpuMs) {
+        this.fail(slot, new TurnCrash("cpu", `Script execution timed out after ${this.turnCpuMs} ms`));
+      }
+    }
+  }
+
   private spawn(): Slot {
     const bridge = createBridge();
+    const meter = TurnMeter.create();
     const init: WorkerInit = {
       projectDir: this.opts.projectDir,
       modules: this.opts.modules ?? [],
-      cpuMs: this.opts.cpuMs,
+      // The realm's own per-call timeout would count host waits as CPU: here it is only a backstop.
+      realmCallMs: this.hardMs,
       secrets: this.opts.secrets ?? {},
+      meter,
     };
     const worker = spawnWorker(workerFile, {
       workerData: { ...init, bridge: bridge.worker },
@@ -143,7 +167,7 @@ export class WorkerPool {
       markFailed = rej;
     });
     ready.catch(() => undefined);
-    const slot: Slot = { worker, ready, loaded: false };
+    const slot: Slot = { worker, ready, meter: new TurnMeter(meter), loaded: false };
     this.slots.push(slot);
 
     worker.on("message", (msg: WorkerMessage) => {

@@ -20,7 +20,10 @@ describe("webhook end to end (sqlite store)", () => {
   let slowUrl: string;
 
   beforeAll(async () => {
-    slow = http.createServer((_req, res) => setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":"медленно, но верно"}'), 500));
+    slow = http.createServer((req, res) => {
+      const ms = Number(new URL(req.url ?? "/", "http://x").searchParams.get("ms") ?? 500);
+      setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":"медленно, но верно"}'), ms);
+    });
     await new Promise<void>((r) => slow.listen(0, "127.0.0.1", () => r()));
     slowUrl = `http://127.0.0.1:${(slow.address() as { port: number }).port}/slow`;
     dir = projectCopy();
@@ -112,6 +115,17 @@ describe("webhook end to end (sqlite store)", () => {
     expect(bubbles(a.json)).toEqual(["медленно, но верно"]);
     expect(bubbles(b.json)).toEqual(["медленно, но верно"]);
     expect(elapsed).toBeLessThan(950);
+  });
+
+  it("does not count time blocked in $http against the CPU limit", async () => {
+    const r = await post(server.url, say("очень долго", "very-slow"));
+    expect(bubbles(r.json)).toEqual(["медленно, но верно"]);
+  });
+
+  it("replays a turn killed for CPU into the onScriptError handler bound to its state", async () => {
+    const r = await post(server.url, say("осторожно", "guarded"));
+    expect(bubbles(r.json)).toEqual(["Скрипт упал: Script execution timed out after 2000 ms"]);
+    expect(bubbles((await post(server.url, say("сколько", "guarded"))).json)).toEqual(["Счётчик: 0"]);
   });
 
   it("stops an endless loop and a memory bomb with the error path, then serves the next request", async () => {
