@@ -19,7 +19,7 @@ export class RuntimeExecutor implements TurnExecutor {
   constructor(private readonly opts: ExecutorOptions) {}
 
   async run(userKey: string, request: BotRequest, options: TurnOptions = {}): Promise<TurnOutcome> {
-    const { store, pool } = this.opts;
+    const { store } = this.opts;
     if (options.messageId) {
       const cached = await this.timed(() => store.cachedAnswer(userKey, options.messageId!));
       if (cached !== undefined) return { result: cachedResult(), body: cached, cached: true };
