@@ -283,19 +283,19 @@ whole @salutejs/scenario process and ≈ 0.07 ms for bare node:http.
 
 **Scaling with project size.** Pattern matching itself is flat (the word index works: 10,000 / 10
 patterns ≈ 1.0). The turn was not: \`activeTriggers\` (src/engine/locality.ts) walked every trigger of
-the project on every turn, ≈ 80 % of a 10,000-state turn (10,000 / 10 ≈ 9–28 in the first runs of this
-benchmark). Another engineer's change in the same working tree memoises it per context (the project
-is immutable after load), which brought the ratio to ≈ 2. What still grows with the project, from a
-profile at 10,000 states: \`exampleHypotheses\` (src/engine/selection.ts) scans every trigger for
-training examples on every turn although this project has none, and the garbage of per-turn maps
-sized by the number of active triggers. Skipping the example scan when the project has no example
-triggers, and reusing the memoised tiers instead of copying them, should bring it under 1.5.
-src/engine was outside this change's files.
+the project on every turn (10,000 / 10 ≈ 9–28 in the first runs of this benchmark); it is now memoised
+per context (the project is immutable after load), and example triggers (\`e:\`) are looked up by
+their normalised phrase instead of being scanned on every turn (src/engine/selection.ts). What still
+grows a little with the project is the garbage of per-turn maps sized by the number of active
+triggers.
 
-**Project load at 10,000 states** (src/project, src/dsl, src/patterns; around 1 s, met or just missed
-depending on the machine's load) and **test-runner throughput** (src/testing, src/sandbox; ≈ 230 cases/s
-at the start of this work, ≈ 500 while the sandbox work was landing) were outside this change's files
-and are left to their owners; the benchmarks are there to show the effect of their work.
+**Project load at 10,000 states** is ≈ 0.6–1 s depending on the machine's load. **Test-runner
+throughput** went from ≈ 230 to ≈ 1,000 cases/s: the script host no longer arms a vm watchdog for calls
+that cannot run user code, and the engine caches active triggers. What is left is on the main thread
+(parsing XML with @xmldom/xmldom, ≈ 0.3 ms a case) and worker start-up (≈ 0.5 s each, mostly module
+loading), about half of the CPU of a 3,000-case run on two cores; a lighter XML parser and slimmer
+worker imports are the next steps. Turns that run a \`script:\` and then a template pay one vm
+watchdog (≈ 70 µs idle) per timed call: the price of stopping a planted getter loop in a template.
 
 **Payment turns** take ≈ 10–20 ms, one at a time: the script blocks on the sync bridge while the main
 thread performs the SmartPay call (create, or status check) over HTTP to the sandbox; most of it is

@@ -104,13 +104,32 @@ const normalisePhrase = (s: string) =>
     .trim();
 
 /** No example classifier offline: an `e:` phrase fires when the text equals it up to case and punctuation [I]. */
+// Example triggers by normalised phrase, built once per project: a turn looks its text up instead of
+// scanning every active trigger, so the cost does not grow with the project.
+const examplesByPhrase = new WeakMap<Project, Map<string, number[]>>();
+
+function exampleIndex(project: Project): Map<string, number[]> {
+  let index = examplesByPhrase.get(project);
+  if (!index) {
+    index = new Map();
+    for (const t of project.triggers) {
+      if (t.kind !== "example") continue;
+      const key = normalisePhrase(t.value);
+      index.set(key, [...(index.get(key) ?? []), t.id]);
+    }
+    examplesByPhrase.set(project, index);
+  }
+  return index;
+}
+
 export function exampleHypotheses(project: Project, text: string, tiers: ReadonlyMap<number, number>): Ranked[] {
   const norm = normalisePhrase(text);
   if (!norm) return [];
   const out: Ranked[] = [];
-  for (const [id, tier] of tiers) {
+  for (const id of exampleIndex(project).get(norm) ?? []) {
+    const tier = tiers.get(id);
+    if (tier === undefined) continue;
     const t = project.triggers[id];
-    if (!t || t.kind !== "example" || normalisePhrase(t.value) !== norm) continue;
     out.push({ tier, hyp: { clazz: triggerTarget(t), score: 1, ruleType: "example", debugInfo: { example: t.value } } });
   }
   return out.sort((a, b) => a.tier - b.tier);
