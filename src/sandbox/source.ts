@@ -21,8 +21,8 @@ export function isTrivialExpr(expr: string): boolean {
   return expr.length < 500 && TRIVIAL_EXPR.test(expr);
 }
 
-/** Every `{{ … }}` of a template is trivial (splitting at the first `}}` is conservative here). */
-export function isTrivialTemplate(template: string): boolean {
+/** Every `{{ … }}` of a template satisfies `test` (splitting at the first `}}` is conservative here). */
+function everyTemplateExpr(template: string, test: (expr: string) => boolean): boolean {
   if (template.length > 2000) return false;
   let i = 0;
   for (;;) {
@@ -30,9 +30,14 @@ export function isTrivialTemplate(template: string): boolean {
     if (open < 0) return true;
     const close = template.indexOf("}}", open + 2);
     if (close < 0) return true;
-    if (!isTrivialExpr(template.slice(open + 2, close))) return false;
+    if (!test(template.slice(open + 2, close))) return false;
     i = close + 2;
   }
+}
+
+/** Every `{{ … }}` of a template is trivial. */
+export function isTrivialTemplate(template: string): boolean {
+  return everyTemplateExpr(template, isTrivialExpr);
 }
 
 /** Names that read only this turn's JSON data (the realm core's own non-configurable accessors). */
@@ -67,16 +72,7 @@ export function isTurnDataExpr(expr: string): boolean {
 
 /** Every `{{ … }}` of a template is a turn-data expression (see isTurnDataExpr). */
 export function isTurnDataTemplate(template: string): boolean {
-  if (template.length > 2000) return false;
-  let i = 0;
-  for (;;) {
-    const open = template.indexOf("{{", i);
-    if (open < 0) return true;
-    const close = template.indexOf("}}", open + 2);
-    if (close < 0) return true;
-    if (!isTurnDataExpr(template.slice(open + 2, close))) return false;
-    i = close + 2;
-  }
+  return everyTemplateExpr(template, isTurnDataExpr);
 }
 
 export function usesAwait(code: string): boolean {
