@@ -42,3 +42,4 @@ export type { Engine, HostServices } from "./types.js";
 export { DialogError } from "./errors.js";
 export { resolveStatePath } from "./paths.js";
 export { parseInterval } from "./timeouts.js";
+export { onErrorText } from "./on-error.js";

@@ -4,6 +4,7 @@ import type { SourcePos } from "../dsl/ast.js";
 import { NewSessionSignal, ScriptError, type TurnSnapshot } from "../sandbox/types.js";
 import type { BotRequest, Reply, TurnErrorKind, TurnResult, TurnRunOptions, UserState } from "./types.js";
 import { DialogError } from "./errors.js";
+import { onErrorText } from "./on-error.js";
 import { Executor, type Trace } from "./execute.js";
 import { Dispatcher, type DispatchEnv } from "./dispatch.js";
 import { handlersFor, type HandlerType } from "./handlers.js";
@@ -178,16 +179,9 @@ class Turn {
     }
   }
 
-  /** messages.onError of chatbot.yaml, localised by $request.language [D]; absent → silence. */
   private defaultErrorMessage(): void {
-    const cfg = this.env.project.config.messages?.onError;
-    if (!cfg) return;
-    const lang = this.request.language;
-    let text = lang ? cfg.locales?.[lang] : undefined;
-    const list = cfg.defaultMessages?.filter((m) => typeof m === "string") ?? [];
-    if (text === undefined && list.length > 0) text = list[Math.min(list.length - 1, Math.max(0, this.env.services.random(list.length)))];
-    text ??= cfg.defaultMessage;
-    if (typeof text === "string" && text !== "") this.env.host.addReply({ type: "text", text, state: this.trace.current });
+    const text = onErrorText(this.env.project.config, this.request.language, this.env.services.random);
+    if (text !== undefined) this.env.host.addReply({ type: "text", text, state: this.trace.current });
   }
 }
 

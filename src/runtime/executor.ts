@@ -5,6 +5,7 @@ import type { TurnExecutor, TurnOptions, TurnOutcome } from "../channels/types.j
 import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
 import { emptyUserState } from "../engine/types.js";
 import type { ChatbotConfig } from "../project/model.js";
+import { onErrorText } from "../engine/on-error.js";
 import type { SessionStore } from "../storage/types.js";
 import { TurnCrash, type WorkerPool } from "./worker-pool.js";
 
@@ -89,9 +90,7 @@ function cachedResult(): TurnResult {
 
 /** messages.onError (localised by request language) as the only reply; the state is left as it was. */
 export function crashResult(state: UserState, err: TurnCrash, config: ChatbotConfig, language?: string): TurnResult {
-  const onError = config.messages?.onError;
-  const lang = (language ?? "").slice(0, 2);
-  const text = onError?.locales?.[lang] ?? onError?.defaultMessage ?? onError?.defaultMessages?.[0];
+  const text = onErrorText(config, language, (max) => Math.floor(Math.random() * max));
   const replies = text ? [{ type: "text", text, state: state.contextPath }] : [];
   return {
     replies,
