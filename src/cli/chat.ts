@@ -2,7 +2,8 @@
 // the SmartPay sandbox). Lines are phrases; slash commands inspect and steer the dialog.
 import readline from "node:readline";
 import { startRuntime } from "../runtime/runtime.js";
-import type { BotRequest, Reply, TurnResult } from "../engine/types.js";
+import type { Reply, TurnResult } from "../engine/types.js";
+import { mapIn } from "../channels/smartapp/map-in.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
 
@@ -21,16 +22,18 @@ export async function chat(dir: string, opts: { modules: string[]; input?: NodeJ
   let pendingInvoice: string | undefined;
   let messageId = 1;
 
-  const rawRequest = (messageName: string, payload: Record<string, unknown>) => ({
-    messageName,
-    messageId: messageId++,
-    sessionId: "chat-session",
-    uuid: { userId: USER, sub: USER, userChannel: "B2C" },
-    payload: { app_info: { projectId: "local-project", applicationId: "local-app", frontendType: "DIALOG" }, character: { id: "sber", name: "Сбер", gender: "male", appeal: "official" }, ...payload },
-  });
-
-  async function send(request: BotRequest): Promise<void> {
-    const { result } = await runtime.executor.run(USER, { channelType: "smartapp", channelUserId: USER, language: "ru", data: {}, ...request });
+  // What you type becomes the SmartApp API message the assistant would send, mapped exactly as the
+  // webhook maps it, so scripts see the same $request here as in production.
+  async function send(messageName: string, payload: Record<string, unknown>, serverAction?: { action_id: string; parameters: Record<string, unknown> }): Promise<void> {
+    const raw = {
+      messageName,
+      messageId: messageId++,
+      sessionId: "chat-session",
+      uuid: { userId: USER, sub: USER, userChannel: "B2C" },
+      payload: { app_info: { projectId: "local-project", applicationId: "local-app", frontendType: "DIALOG" }, character: { id: "sber", name: "Сбер", gender: "male", appeal: "official" }, ...payload, ...(serverAction ? { server_action: serverAction } : {}) },
+    };
+    const { request } = mapIn({ ...raw, messageId: String(raw.messageId), serverAction, raw });
+    const { result } = await runtime.executor.run(USER, request);
     show(result);
   }
 
@@ -79,7 +82,7 @@ export async function chat(dir: string, opts: { modules: string[]; input?: NodeJ
     const code = await payDialog({ sandboxUrl: sandbox.url, invoiceId, outcome });
     const parameters = { payment_response: { response_code: code, invoice_id: invoiceId }, app_info: { projectId: "local-project", systemName: "payment_app" } };
     print(`  pay dialog: ${outcome} → response_code ${code}`);
-    await send({ event: "PAY_DIALOG_FINISHED", data: { eventData: { ...parameters, 0: parameters.payment_response } }, rawRequest: rawRequest("RUN_APP", { intent: "run_app", server_action: { action_id: "PAY_DIALOG_FINISHED", parameters } }) });
+    await send("RUN_APP", { intent: "run_app" }, { action_id: "PAY_DIALOG_FINISHED", parameters });
   }
 
   async function handle(line: string): Promise<boolean> {
@@ -105,18 +108,19 @@ export async function chat(dir: string, opts: { modules: string[]; input?: NodeJ
       print("  " + JSON.stringify(value, null, 2).replace(/\n/g, "\n  "));
     } else if (text.startsWith("/event ")) {
       const m = /^\/event\s+(\S+)\s*(.*)$/.exec(text)!;
-      let eventData: unknown = {};
+      let eventData: Record<string, unknown> = {};
       try {
         eventData = m[2] ? JSON.parse(m[2]) : {};
+        if (typeof eventData !== "object" || eventData === null || Array.isArray(eventData)) throw new Error("not an object");
       } catch {
-        print("  event data must be JSON");
+        print("  event data must be a JSON object");
         return true;
       }
-      await send({ event: m[1], data: { eventData }, rawRequest: rawRequest("SERVER_ACTION", { server_action: { action_id: m[1], parameters: eventData } }) });
+      await send("SERVER_ACTION", {}, { action_id: m[1], parameters: eventData });
     } else {
       const n = Number(text);
       const query = Number.isInteger(n) && n >= 1 && n <= buttons.length ? buttons[n - 1] : text;
-      await send({ query, rawRequest: rawRequest("MESSAGE_TO_SKILL", { intent: "scenario", message: { original_text: query } }) });
+      await send("MESSAGE_TO_SKILL", { intent: "scenario", message: { original_text: query } });
     }
     return true;
   }
