@@ -17,7 +17,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.cjs"],
+    // The VS Code extension is CommonJS, as VS Code loads it.
+    files: ["**/*.cjs", "editors/vscode/**/*.js"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", __dirname: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

@@ -1,8 +1,18 @@
-// `smartapp check`: every error of a project, or a one-screen summary.
-import { checkProject } from "../project/check.js";
+// `smartapp check`: every error of a project, or a one-screen summary; `--json` for editors.
+import path from "node:path";
+import { checkProject, type CheckResult } from "../project/check.js";
 
-export function check(dir: string, opts: { modules: string[] }): number {
-  const report = checkProject(dir, opts);
+export interface CheckCliOptions {
+  modules: string[];
+  json?: boolean;
+}
+
+export function check(dir: string, opts: CheckCliOptions): number {
+  const report = checkProject(dir, { modules: opts.modules });
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(checkJson(dir, report), null, 2) + "\n");
+    return report.ok ? 0 : 1;
+  }
   for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
   if (!report.ok) {
     for (const e of report.errors) process.stderr.write(`${e}\n`);
@@ -15,4 +25,23 @@ export function check(dir: string, opts: { modules: string[] }): number {
       `${s.dictionaries} dictionaries, ${s.testFiles} test files\n`,
   );
   return 0;
+}
+
+/** One diagnostic as an editor wants it: a file path relative to `projectDir`, 1-based line and column. */
+export interface JsonDiagnostic {
+  severity: "error" | "warning";
+  message: string;
+  file?: string;
+  line?: number;
+  col?: number;
+}
+
+/** The machine-readable form of a check (docs/editors.md). */
+export function checkJson(dir: string, report: CheckResult): { ok: boolean; projectDir: string; summary: CheckResult["summary"]; diagnostics: JsonDiagnostic[] } {
+  const diagnostics = report.diagnostics.map((d): JsonDiagnostic => ({
+    severity: d.level,
+    message: d.message,
+    ...(d.pos ? { file: d.pos.file, line: d.pos.line, col: d.pos.col } : {}),
+  }));
+  return { ok: report.ok, projectDir: path.resolve(dir), summary: report.summary, diagnostics };
 }

@@ -60,10 +60,11 @@ program
   .command("check")
   .description("load the project and report every error, or a summary")
   .argument("[dir]", "project folder", ".")
+  .option("--json", "print the summary and every diagnostic as JSON (for editors)")
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { check } = await import("./check.js");
-    process.exitCode = check(dir, { modules: [...opts.modules, ...modulesFromEnv()] });
+    process.exitCode = check(dir, { modules: [...opts.modules, ...modulesFromEnv()], json: opts.json === true });
   });
 
 program

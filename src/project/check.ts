@@ -18,12 +18,18 @@ export interface CheckResult {
   summary: CheckSummary;
   errors: string[]; // formatted `file:line:col: message` + source line + caret
   warnings: string[];
+  /** The same errors and warnings with their positions, for editors (`smartapp check --json`). */
+  diagnostics: Diagnostic[];
 }
 
-function formatErrors(e: unknown): string[] {
-  if (e instanceof ProjectErrors) return e.errors.map((x) => x.format());
-  if (e instanceof ProjectError) return [e.format()];
+function projectErrors(e: unknown): ProjectError[] {
+  if (e instanceof ProjectErrors) return e.errors;
+  if (e instanceof ProjectError) return [e];
   throw e;
+}
+
+function asDiagnostic(e: ProjectError): Diagnostic {
+  return { level: "error", message: e.message, ...(e.pos ? { pos: e.pos } : {}) };
 }
 
 function formatDiagnostic(d: Diagnostic): string {
@@ -36,7 +42,8 @@ export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
   try {
     project = loadProject(dir, opts);
   } catch (e) {
-    return { ok: false, summary, errors: formatErrors(e), warnings: [] };
+    const failed = projectErrors(e);
+    return { ok: false, summary, errors: failed.map((x) => x.format()), warnings: [], diagnostics: failed.map(asDiagnostic) };
   }
   Object.assign(summary, {
     files: project.files.length,
@@ -46,13 +53,15 @@ export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
     dictionaries: project.dictionaries.size,
     testFiles: project.testFiles.length,
   });
-  const warnings = project.diagnostics.map(formatDiagnostic);
-  let errors: string[] = [];
+  const found: Diagnostic[] = [...project.diagnostics];
+  let failed: ProjectError[] = [];
   try {
     const set = compileProjectPatterns(project);
-    warnings.push(...(set.diagnostics ?? []).map(formatDiagnostic));
+    found.push(...(set.diagnostics ?? []));
   } catch (e) {
-    errors = formatErrors(e);
+    failed = projectErrors(e);
   }
-  return { ok: errors.length === 0, summary, errors, warnings };
+  const warnings = found.map(formatDiagnostic);
+  const errors = failed.map((x) => x.format());
+  return { ok: errors.length === 0, summary, errors, warnings, diagnostics: [...failed.map(asDiagnostic), ...found] };
 }

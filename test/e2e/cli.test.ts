@@ -22,6 +22,22 @@ describe("smartapp check", () => {
     expect(r.stderr).toMatch(/src\/main\.sc:\d+:\d+: .*duplicate/i);
     expect(r.stderr).toMatch(/1 error\(s\)/);
   });
+
+  it("--json gives editors every diagnostic with its file, line and column", () => {
+    const bad = JSON.parse(smartapp("check", "test/fixtures/projects/duplicate-state", "--json").stdout);
+    expect(bad).toMatchObject({ ok: false, projectDir: path.join(repoRoot, "test/fixtures/projects/duplicate-state") });
+    expect(bad.diagnostics).toEqual([expect.objectContaining({ severity: "error", file: "src/main.sc", line: 3, col: 5 })]);
+    expect(bad.diagnostics[0].message).toMatch(/duplicate state \/Start/);
+    const good = smartapp("check", ".", "--json");
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, summary: { dictionaries: 1 } });
+  });
+
+  it("--json reports warnings with positions", () => {
+    const r = JSON.parse(smartapp("check", "test/fixtures/projects/basic", "--json", "--modules", "test/fixtures/projects/_modules").stdout);
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics).toContainEqual({ severity: "warning", message: 'unknown key "someFutureKey" ignored', file: "chatbot.yaml", line: 7, col: 16 });
+  });
 });
 
 describe("smartapp graph", () => {
