@@ -78,6 +78,17 @@ program
   });
 
 program
+  .command("init")
+  .description("create a new project (chatbot.yaml, a scenario, XML tests, a payment example)")
+  .argument("[dir]", "project folder", ".")
+  .option("--force", "add the project to a folder that already has other files")
+  .addHelpText("after", "\nExamples:\n  smartapp init my-bot && smartapp test my-bot\n")
+  .action(async (dir: string, opts) => {
+    const { init } = await import("./init.js");
+    process.exitCode = init(dir, { force: opts.force === true });
+  });
+
+program
   .command("sandbox")
   .description("run the local SmartPay + pay-dialog sandbox")
   .option("-p, --port <port>", "port", (v) => Number(v), 8091)
