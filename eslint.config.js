@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web console's page runs in a browser.
+    files: ["console/**/*.js"],
+    languageOptions: { globals: { document: "readonly", window: "readonly", fetch: "readonly", crypto: "readonly" } },
+  },
+  {
     // The VS Code extension is CommonJS, as VS Code loads it.
     files: ["**/*.cjs", "editors/vscode/**/*.js"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", __dirname: "readonly" } },

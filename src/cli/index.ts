@@ -24,10 +24,35 @@ program
   .option("--sandbox-port <port>", "port of the local SmartPay sandbox started when SMARTPAY_URL is not set", (v) => Number(v), 8091)
   .option("--no-sandbox", "do not start the local SmartPay sandbox")
   .option("--turn-cpu-ms <ms>", "CPU time a turn may use, not counting $http/$payment waits", (v) => Number(v), 2000)
+  .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
+  .option("--no-console", "never serve the web console")
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { serve } = await import("./serve.js");
     await serve(dir, { ...opts, modules: [...opts.modules, ...modulesFromEnv()] });
+  });
+
+program
+  .command("console")
+  .description("open the project in the web console: chat, state, graph, pay dialog and tests in a browser")
+  .argument("[dir]", "project folder", ".")
+  .option("-p, --port <port>", "port", (v) => Number(v), 8080)
+  .option("--sandbox-port <port>", "port of the local SmartPay sandbox", (v) => Number(v), 8091)
+  .addOption(modulesOption())
+  .addHelpText("after", "\nExamples:\n  smartapp console            # then open http://127.0.0.1:8080/console/\n  smartapp console my-bot -p 3000\n")
+  .action(async (dir: string, opts) => {
+    const { serve } = await import("./serve.js");
+    await serve(dir, {
+      port: opts.port,
+      host: "127.0.0.1",
+      store: "memory",
+      path: "/webhook",
+      sandbox: true,
+      sandboxPort: opts.sandboxPort,
+      turnCpuMs: 2000,
+      console: true,
+      modules: [...opts.modules, ...modulesFromEnv()],
+    });
   });
 
 program

@@ -5,6 +5,7 @@ import { startWebhookServer } from "../channels/smartapp/server.js";
 import { WebhookMetrics } from "../channels/smartapp/metrics.js";
 import { createLogger, REDACTED } from "../channels/smartapp/logging.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
+import { consoleRouter } from "../console/router.js";
 
 export interface ServeOptions {
   port: number;
@@ -15,7 +16,11 @@ export interface ServeOptions {
   sandboxPort: number;
   turnCpuMs: number;
   modules: string[];
+  /** Serve the web console at /console (default: on when listening on a loopback address). */
+  console?: boolean;
 }
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export async function serve(dir: string, opts: ServeOptions): Promise<void> {
   const logger = createLogger();
@@ -38,10 +43,15 @@ export async function serve(dir: string, opts: ServeOptions): Promise<void> {
     log,
     onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
   });
-  const server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path });
+  const withConsole = opts.console ?? LOOPBACK.test(opts.host);
+  const routes = withConsole
+    ? [consoleRouter({ project: runtime.project, store: runtime.store, webhookPath: opts.path, sandboxUrl: sandbox?.url, modules: opts.modules })]
+    : [];
+  const server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path, routes });
   const name = runtime.project.config.name ?? runtime.project.dir;
   process.stdout.write(
     `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${runtime.store.kind}, workers: ${runtime.pool.size})\n` +
+      (withConsole ? `smartapp: console at ${server.url}/console/\n` : "") +
       (sandbox ? `smartapp: SmartPay sandbox at ${sandbox.url}/smartpay/v1 (set SMARTPAY_URL to use a real SmartPay)\n` : ""),
   );
   const stop = async () => {

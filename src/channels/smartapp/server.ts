@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { TurnExecutor, TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
 import { WebhookRequestError } from "./errors.js";
@@ -28,6 +28,8 @@ export interface WebhookOptions extends MapInOptions {
   logger?: Logger;
   /** Pass one in to hand metrics.observeStore to the executor before the app exists. */
   metrics?: WebhookMetrics;
+  /** More routes on the same server (the web console), tried after the webhook's own. */
+  routes?: Router[];
 }
 
 export interface WebhookApp extends Express {
@@ -147,6 +149,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     res.setHeader("Allow", "POST");
     failRequest(res, new WebhookRequestError(405, `method ${req.method} not allowed: the webhook takes POST`, "method_not_allowed"));
   });
+
+  for (const router of opts.routes ?? []) app.use(router);
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

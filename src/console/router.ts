@@ -1,0 +1,108 @@
+// The web console (`/console`): a page that plays the assistant against this very webhook, and a
+// small read-only API beside it. It can read only the dialogs it started itself (user keys with
+// CONSOLE_USER_PREFIX), so turning it on never exposes real users' sessions (docs/console.md).
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import express, { type Router } from "express";
+import { stateGraph } from "../project/graph.js";
+import type { Project } from "../project/model.js";
+import type { SessionStore } from "../storage/types.js";
+import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
+import { runTests } from "../testing/runner.js";
+
+/** Every dialog the console starts has a user key (uuid.sub) that begins with this. */
+export const CONSOLE_USER_PREFIX = "console-";
+
+const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../console");
+
+export interface ConsoleOptions {
+  project: Project;
+  store: SessionStore;
+  /** Path of the webhook on the same server; the page posts SmartApp API messages to it. */
+  webhookPath: string;
+  /** The local SmartPay sandbox, when `serve` started one: the pay dialog's outcomes become buttons. */
+  sandboxUrl?: string;
+  modules: string[];
+}
+
+export function consoleRouter(opts: ConsoleOptions): Router {
+  const router = express.Router();
+  const graph = stateGraph(opts.project);
+  let testsRunning: Promise<unknown> | undefined;
+
+  router.get("/console", (req, res, next) => {
+    // Relative asset URLs need the trailing slash.
+    if (!req.path.endsWith("/")) return res.redirect(301, "/console/");
+    next();
+  });
+  const api = express.Router();
+  api.use(express.json({ limit: "16kb" }));
+
+  api.get("/info", (_req, res) => {
+    res.json({
+      name: opts.project.config.name ?? path.basename(opts.project.dir),
+      webhookPath: opts.webhookPath,
+      userPrefix: CONSOLE_USER_PREFIX,
+      payOutcomes: opts.sandboxUrl ? PAY_OUTCOMES : [],
+    });
+  });
+
+  api.get("/graph", (_req, res) => {
+    res.json(graph);
+  });
+
+  api.get("/users/:key", async (req, res) => {
+    const key = req.params.key;
+    if (!key.startsWith(CONSOLE_USER_PREFIX)) {
+      res.status(403).json({ error: `the console reads only its own dialogs (user keys starting with "${CONSOLE_USER_PREFIX}")` });
+      return;
+    }
+    const state = await opts.store.load(key);
+    res.json(state ? { contextPath: state.contextPath, session: state.session, client: state.client } : { contextPath: "/", session: {}, client: {} });
+  });
+
+  api.post("/pay", async (req, res) => {
+    const { invoiceId, outcome } = (req.body ?? {}) as { invoiceId?: unknown; outcome?: unknown };
+    if (!opts.sandboxUrl) {
+      res.status(409).json({ error: "the pay dialog needs the local SmartPay sandbox (SMARTPAY_URL points elsewhere, or --no-sandbox)" });
+      return;
+    }
+    if (typeof invoiceId !== "string" || invoiceId === "" || !PAY_OUTCOMES.includes(outcome as PayOutcome)) {
+      res.status(400).json({ error: `expected {invoiceId: string, outcome: one of ${PAY_OUTCOMES.join(", ")}}` });
+      return;
+    }
+    try {
+      res.json({ responseCode: await payDialog({ sandboxUrl: opts.sandboxUrl, invoiceId, outcome: outcome as PayOutcome }) });
+    } catch (err) {
+      res.status(502).json({ error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+
+  api.post("/tests", async (_req, res) => {
+    if (testsRunning) {
+      res.status(409).json({ error: "the tests are already running" });
+      return;
+    }
+    const out = new PassThrough();
+    out.resume();
+    const run = runTests(opts.project.dir, { modules: opts.modules, out, color: false, progress: false });
+    testsRunning = run;
+    try {
+      const r = await run;
+      res.json({
+        passed: r.passed,
+        failed: r.failed,
+        skipped: r.skipped,
+        error: r.error,
+        cases: r.files.flatMap((f) => f.cases.map((c) => ({ file: c.file, line: c.line, id: c.id, status: c.status, failure: c.failure?.message }))),
+      });
+    } finally {
+      testsRunning = undefined;
+    }
+  });
+
+  router.use("/console/api", api);
+  router.use("/console", express.static(ASSETS, { index: "index.html" }));
+  return router;
+}
