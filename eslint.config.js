@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   // Scenario scripts (scenarios/, fixtures, jsapi/) run inside the script realm with its own globals.
-  { ignores: ["dist/**", "node_modules/**", "jslib/**", "jsapi/**", "scenarios/**", "coverage/**", "test/fixtures/**/*.js"] },
+  { ignores: ["dist/**", "node_modules/**", "jslib/**", "jsapi/**", "scenarios/**", "templates/**", "coverage/**", "test/fixtures/**/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
