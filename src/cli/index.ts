@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 // The `smartapp` command. Each subcommand lives in its own module and is loaded only when used.
 import { Command, Option } from "commander";
-import { modulesFromEnv } from "./options.js";
+import { readConfig, type SmartappConfig } from "./config.js";
+
+// The environment is read here, once; every subcommand gets this object (docs/configuration.md).
+let config: SmartappConfig;
+try {
+  config = readConfig();
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}
 
 const program = new Command();
 program
@@ -12,22 +21,32 @@ program
 const collect = (value: string, previous: string[]) => [...previous, value];
 const modulesOption = () =>
   new Option("--modules <dir>", "folder with system modules (sys.zb-common…); repeatable; also SMARTAPP_MODULES").argParser(collect).default([]);
+const allowHttpOption = () =>
+  new Option("--allow-http <pattern>", "let scripts' $http reach a private or local destination: host, host:port, IP or CIDR; repeatable; also SMARTAPP_ALLOW_HTTP")
+    .argParser(collect)
+    .default([]);
+const envOption = () =>
+  new Option("--env <NAME[=value]>", "a variable $env.get may answer, besides chatbot.yaml injector.variables; repeatable").argParser(collect).default([]);
+const modules = (opts: { modules: string[] }) => [...opts.modules, ...config.modules];
+const allowHttp = (opts: { allowHttp: string[] }) => [...config.allowHttp, ...opts.allowHttp];
 
 program
   .command("serve")
   .description("serve the project as a SmartApp API webhook")
   .argument("[dir]", "project folder", ".")
-  .option("-p, --port <port>", "port", (v) => Number(v), Number(process.env.PORT ?? 8080))
-  .option("--host <host>", "interface to listen on", process.env.HOST ?? "127.0.0.1")
+  .option("-p, --port <port>", "port (also PORT)", (v) => Number(v), config.port)
+  .option("--host <host>", "interface to listen on (also HOST)", config.host)
   .addOption(new Option("--store <kind>", "session store").choices(["memory", "sqlite", "redis"]))
   .option("--path <path>", "webhook path", "/webhook")
   .option("--sandbox-port <port>", "port of the local SmartPay sandbox started when SMARTPAY_URL is not set", (v) => Number(v), 8091)
   .option("--no-sandbox", "do not start the local SmartPay sandbox")
   .option("--turn-cpu-ms <ms>", "CPU time a turn may use, not counting $http/$payment waits", (v) => Number(v), 2000)
   .addOption(modulesOption())
+  .addOption(allowHttpOption())
+  .addOption(envOption())
   .action(async (dir: string, opts) => {
     const { serve } = await import("./serve.js");
-    await serve(dir, { ...opts, modules: [...opts.modules, ...modulesFromEnv()] });
+    await serve(dir, { ...opts, modules: modules(opts), allowHttp: allowHttp(opts) }, config);
   });
 
 program
@@ -35,9 +54,11 @@ program
   .description("talk to the project in the terminal")
   .argument("[dir]", "project folder", ".")
   .addOption(modulesOption())
+  .addOption(allowHttpOption())
+  .addOption(envOption())
   .action(async (dir: string, opts) => {
     const { chat } = await import("./chat.js");
-    await chat(dir, { modules: [...opts.modules, ...modulesFromEnv()] });
+    await chat(dir, { modules: modules(opts), allowHttp: allowHttp(opts), env: opts.env }, config);
   });
 
 program
@@ -50,9 +71,12 @@ program
   .option("--junit <file>", "write a JUnit XML report")
   .option("--workers <n>", "parallel workers (default: all cores)", (v) => Number(v))
   .addOption(modulesOption())
+  .addOption(allowHttpOption())
+  .addOption(envOption())
   .action(async (dir: string, opts) => {
     const { runTests } = await import("../testing/runner.js");
-    const summary = await runTests(dir, { ...opts, modules: [...opts.modules, ...modulesFromEnv()] });
+    const { env, ...rest } = opts;
+    const summary = await runTests(dir, { ...rest, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets });
     process.exitCode = summary.failed > 0 ? 1 : 0;
   });
 
@@ -63,7 +87,7 @@ program
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { check } = await import("./check.js");
-    process.exitCode = check(dir, { modules: [...opts.modules, ...modulesFromEnv()] });
+    process.exitCode = check(dir, { modules: modules(opts) });
   });
 
 program
@@ -73,7 +97,7 @@ program
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { graph } = await import("./graph.js");
-    process.stdout.write(graph(dir, { modules: [...opts.modules, ...modulesFromEnv()] }));
+    process.stdout.write(graph(dir, { modules: modules(opts) }));
   });
 
 program
@@ -82,9 +106,10 @@ program
   .option("-p, --port <port>", "port", (v) => Number(v), 8091)
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--db <file>", "SQLite file for invoices (default: in memory)")
+  .option("--admin-token <token>", "token the /__sandbox admin routes require (also SMARTAPP_SANDBOX_ADMIN_TOKEN; default: random, printed)")
   .action(async (opts) => {
     const { sandbox } = await import("./sandbox.js");
-    await sandbox(opts);
+    await sandbox({ ...opts, adminToken: opts.adminToken ?? config.sandboxAdminToken });
   });
 
 program.parseAsync().catch((err: unknown) => {

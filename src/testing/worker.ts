@@ -11,6 +11,7 @@ export interface WorkerInit {
   modules: string[];
   lenient: boolean;
   integration: boolean;
+  env: Record<string, string>; // what `$env.get` answers: the project's declared variables (src/runtime/script-env.ts)
   bridge?: BridgeEnds["worker"]; // present when integration cases may make real HTTP calls
 }
 
@@ -45,7 +46,7 @@ port.on("message", (msg: ToWorker) => {
   }
   const results = msg.tasks.map((t) => ({
     key: t.key,
-    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, integration: init.integration, realHttp, env: (n) => process.env[n] }),
+    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, integration: init.integration, realHttp, env: (n) => (Object.hasOwn(init.env, n) ? init.env[n] : undefined) }),
   }));
   port.postMessage({ type: "results", results } satisfies FromWorker);
 });

@@ -1,0 +1,93 @@
+// The runtime's configuration, read from the environment once, here at the edge, and passed down as
+// one typed object. Nothing below src/cli reads process.env: that is how a script came to see all of
+// it. Every variable and its default is listed once in docs/configuration.md.
+import path from "node:path";
+
+export interface SmartPayConfig {
+  /** SMARTPAY_URL: a real SmartPay base. Unset: `serve` and `chat` start the local sandbox. */
+  url?: string;
+  /** SMARTSTORE_URL: default derived from the SmartPay URL. */
+  storeUrl?: string;
+  /** SMARTPAY_TOKEN: the operator's SmartPay token. */
+  token?: string;
+  /** SMARTPAY_TIMEOUT_MS: per SmartPay call (default 8000). */
+  timeoutMs?: number;
+}
+
+export interface SmartappConfig {
+  /** PORT (serve; default 8080). */
+  port: number;
+  /** HOST (serve; default 127.0.0.1). */
+  host: string;
+  /** LOG_LEVEL (default info). */
+  logLevel: string;
+  /** SMARTAPP_MODULES: folders with system modules, path-delimiter separated. */
+  modules: string[];
+  /** REDIS_URL (a redis store; also makes redis the default store) and SMARTAPP_REDIS_PREFIX. */
+  redis: { url?: string; prefix?: string };
+  payments: SmartPayConfig;
+  /** SMARTAPP_SECRET_<name>: project secrets for `$secrets.get(name)` and `"$name"` tokens. */
+  secrets: Record<string, string>;
+  /** SMARTAPP_ALLOW_HTTP (comma-separated), before the --allow-http flags. */
+  allowHttp: string[];
+  /** SMARTAPP_SANDBOX_ADMIN_TOKEN: the local sandbox's admin token (default: a random one per start). */
+  sandboxAdminToken?: string;
+  /**
+   * The environment as read at start. Scripts never see it whole: `$env.get` answers only the names a
+   * project declares (chatbot.yaml `injector.variables`, or `--env`), never a secret (scriptEnvironment).
+   */
+  environment: Readonly<Record<string, string>>;
+}
+
+const SECRET_PREFIX = "SMARTAPP_SECRET_";
+
+const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === "" ? undefined : v);
+
+function positiveNumber(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v}: expected a positive number`);
+  return n;
+}
+
+/** Reads the configuration from `env` (the process environment by default). Throws on a malformed value. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig {
+  const environment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) environment[k] = v;
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(environment)) if (k.startsWith(SECRET_PREFIX) && v !== "") secrets[k.slice(SECRET_PREFIX.length)] = v;
+  return {
+    port: positiveNumber("PORT", env.PORT) ?? 8080,
+    host: nonEmpty(env.HOST) ?? "127.0.0.1",
+    logLevel: nonEmpty(env.LOG_LEVEL) ?? "info",
+    modules: (env.SMARTAPP_MODULES ?? "").split(path.delimiter).filter(Boolean),
+    redis: { url: nonEmpty(env.REDIS_URL), prefix: nonEmpty(env.SMARTAPP_REDIS_PREFIX) },
+    payments: {
+      url: nonEmpty(env.SMARTPAY_URL),
+      storeUrl: nonEmpty(env.SMARTSTORE_URL),
+      token: nonEmpty(env.SMARTPAY_TOKEN),
+      timeoutMs: positiveNumber("SMARTPAY_TIMEOUT_MS", env.SMARTPAY_TIMEOUT_MS),
+    },
+    secrets,
+    allowHttp: (env.SMARTAPP_ALLOW_HTTP ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    sandboxAdminToken: nonEmpty(env.SMARTAPP_SANDBOX_ADMIN_TOKEN),
+    environment,
+  };
+}
+
+/**
+ * Every secret value the configuration holds: what the logs and error texts mask. The password of
+ * a REDIS_URL counts too.
+ */
+export function secretValues(config: SmartappConfig): string[] {
+  const values = [config.payments.token, config.sandboxAdminToken, ...Object.values(config.secrets)];
+  if (config.redis.url) {
+    try {
+      const password = decodeURIComponent(new URL(config.redis.url).password);
+      values.push(password);
+    } catch {
+      // not a URL: nothing to take from it
+    }
+  }
+  return values.filter((v): v is string => typeof v === "string" && v.length > 0);
+}
