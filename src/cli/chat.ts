@@ -7,8 +7,7 @@ import { mapIn } from "../channels/smartapp/map-in.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
 import { secretMasker } from "../util/secrets.js";
-import { secretValues, type SmartappConfig } from "./config.js";
-import { paymentsFrom } from "./serve.js";
+import { paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 
 const USER = "chat-user";
 const HELP = "type a phrase, a button number, or: /event NAME {json}, /state, /session, /client, /reset, /help, /quit";

@@ -75,6 +75,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
   };
 }
 
+/** The operator's SmartPay, as the runtime's host calls take it. */
+export function paymentsFrom(config: SmartappConfig): { baseUrl?: string; storeUrl?: string; token?: string; timeoutMs?: number } {
+  return { baseUrl: config.payments.url, storeUrl: config.payments.storeUrl, token: config.payments.token, timeoutMs: config.payments.timeoutMs };
+}
+
 /**
  * Every secret value the configuration holds: what the logs and error texts mask. The password of
  * a REDIS_URL counts too.

@@ -5,7 +5,7 @@ import { startWebhookServer } from "../channels/smartapp/server.js";
 import { WebhookMetrics } from "../channels/smartapp/metrics.js";
 import { createLogger } from "../channels/smartapp/logging.js";
 import { secretMasker } from "../util/secrets.js";
-import { secretValues, type SmartappConfig } from "./config.js";
+import { paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 
 export interface ServeOptions {
@@ -64,9 +64,4 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
-}
-
-/** The operator's SmartPay from the configuration (SMARTPAY_URL, SMARTSTORE_URL, SMARTPAY_TOKEN, SMARTPAY_TIMEOUT_MS). */
-export function paymentsFrom(config: SmartappConfig): { baseUrl?: string; storeUrl?: string; token?: string; timeoutMs?: number } {
-  return { baseUrl: config.payments.url, storeUrl: config.payments.storeUrl, token: config.payments.token, timeoutMs: config.payments.timeoutMs };
 }

@@ -86,6 +86,7 @@ export class WorkerPool {
     const worker = spawnWorker(siblingModule(import.meta.url, "worker"), {
       workerData: { ...this.opts.init, ...(bridgeEnds ? { bridge: bridgeEnds.worker } : {}) } satisfies WorkerInit,
       transferList: bridgeEnds ? [bridgeEnds.worker.port] : [],
+      env: {}, // scripts get declared variables through init only (src/runtime/script-env.ts)
     });
     const slot: Slot = { worker, ready: false, inFlight: [] };
     this.slots.push(slot);
