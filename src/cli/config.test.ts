@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readConfig, secretValues } from "./config.js";
+import { paymentEnvironment, readConfig, secretValues } from "./config.js";
 
 describe("readConfig", () => {
   it("has a default for everything when the environment is empty", () => {
@@ -38,6 +38,8 @@ describe("readConfig", () => {
       sandboxAdminToken: "admin-9999",
     });
     expect(secretValues(c).sort()).toEqual(["admin-9999", "key-5678", "pw-redis-1", "tok-1234"]);
+    // The XML test runner's $payment reads these by name; nothing else of the environment goes with them.
+    expect(paymentEnvironment(c)).toEqual({ SMARTPAY_URL: "https://pay.example/smartpay/v1", SMARTSTORE_URL: "https://pay.example/api/smart-store", SMARTPAY_TOKEN: "tok-1234", SMARTPAY_TIMEOUT_MS: "300" });
   });
 
   it("refuses a malformed number with the variable's name", () => {

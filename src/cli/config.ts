@@ -80,6 +80,17 @@ export function paymentsFrom(config: SmartappConfig): { baseUrl?: string; storeU
   return { baseUrl: config.payments.url, storeUrl: config.payments.storeUrl, token: config.payments.token, timeoutMs: config.payments.timeoutMs };
 }
 
+/** The same settings by variable name, for the XML test runner's `$payment` (src/payments/host-ops.ts callPaymentSync). */
+export function paymentEnvironment(config: SmartappConfig): Record<string, string> {
+  const p = config.payments;
+  const out: Record<string, string> = {};
+  if (p.url) out.SMARTPAY_URL = p.url;
+  if (p.storeUrl) out.SMARTSTORE_URL = p.storeUrl;
+  if (p.token) out.SMARTPAY_TOKEN = p.token;
+  if (p.timeoutMs) out.SMARTPAY_TIMEOUT_MS = String(p.timeoutMs);
+  return out;
+}
+
 /**
  * Every secret value the configuration holds: what the logs and error texts mask. The password of
  * a REDIS_URL counts too.

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `smartapp` command. Each subcommand lives in its own module and is loaded only when used.
 import { Command, Option } from "commander";
-import { readConfig, type SmartappConfig } from "./config.js";
+import { paymentEnvironment, readConfig, secretValues, type SmartappConfig } from "./config.js";
+import { secretMasker } from "../util/secrets.js";
 
 // The environment is read here, once; every subcommand gets this object (docs/configuration.md).
 let config: SmartappConfig;
@@ -76,7 +77,7 @@ program
   .action(async (dir: string, opts) => {
     const { runTests } = await import("../testing/runner.js");
     const { env, ...rest } = opts;
-    const summary = await runTests(dir, { ...rest, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets });
+    const summary = await runTests(dir, { ...rest, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets, paymentEnv: paymentEnvironment(config) });
     process.exitCode = summary.failed > 0 ? 1 : 0;
   });
 
@@ -113,6 +114,7 @@ program
   });
 
 program.parseAsync().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  const mask = secretMasker(secretValues(config));
+  process.stderr.write(`${mask(err instanceof Error ? err.message : String(err))}\n`);
   process.exitCode = 2;
 });

@@ -23,6 +23,7 @@ export interface RunTestsOptions {
   envDeclared?: string[]; // `--env` entries, beside chatbot.yaml injector.variables
   environment?: Readonly<Record<string, string>>; // where declared variables take their values (the CLI's config)
   secrets?: Readonly<Record<string, string>>; // never given to $env (the CLI's config)
+  paymentEnv?: Record<string, string>; // SMARTPAY_URL, SMARTSTORE_URL, SMARTPAY_TOKEN, SMARTPAY_TIMEOUT_MS for $payment (the CLI's config)
   color?: boolean; // default: out is a TTY
   progress?: boolean; // default: stderr is a TTY
   out?: NodeJS.WritableStream; // default: process.stdout
@@ -114,7 +115,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     meter.tick();
   };
   // Workers start (each loading the project) while this thread parses; cases go out file by file.
-  const pool = workers > 0 ? new WorkerPool({ workers, init: { dir: absDir, modules, env, ...caseOpts }, realHttp: needRealHttp, allowHttp: opts.allowHttp, onResult }) : undefined;
+  const pool = workers > 0 ? new WorkerPool({ workers, init: { dir: absDir, modules, env, paymentEnv: opts.paymentEnv ?? {}, ...caseOpts }, realHttp: needRealHttp, allowHttp: opts.allowHttp, onResult }) : undefined;
 
   // Keep only the cases --grep selects (a file path match selects all). Malformed files always stay:
   // they cannot tell whether they hold a selected case.
@@ -148,7 +149,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   } else if (tasks.length > 0) {
     try {
       const te = createTestEngine(project);
-      for (const t of tasks) onResult(t.key, runCase(te.engine, te.host, parsed[t.fileIndex]!, t.tc, { ...caseOpts, env: (n) => (Object.hasOwn(env, n) ? env[n] : undefined) }));
+      for (const t of tasks) onResult(t.key, runCase(te.engine, te.host, parsed[t.fileIndex]!, t.tc, { ...caseOpts, env: (n) => (Object.hasOwn(env, n) ? env[n] : undefined), paymentEnv: opts.paymentEnv }));
     } catch (e) {
       poolError = describeLoadError(e);
     }
