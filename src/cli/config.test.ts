@@ -45,5 +45,6 @@ describe("readConfig", () => {
   it("refuses a malformed number with the variable's name", () => {
     expect(() => readConfig({ SMARTPAY_TIMEOUT_MS: "soon" })).toThrow("SMARTPAY_TIMEOUT_MS=soon: expected a positive number");
     expect(() => readConfig({ PORT: "-1" })).toThrow(/^PORT=-1/);
+    expect(() => readConfig({ SMARTAPP_ALLOW_HTTP: "127.0.0.1, http://x/" })).toThrow("SMARTAPP_ALLOW_HTTP: --allow-http http://x/: expected a host");
   });
 });

@@ -2,6 +2,7 @@
 // one typed object. Nothing below src/cli reads process.env: that is how a script came to see all of
 // it. Every variable and its default is listed once in docs/configuration.md.
 import path from "node:path";
+import { parseAllowRule } from "../runtime/http-policy.js";
 
 export interface SmartPayConfig {
   /** SMARTPAY_URL: a real SmartPay base. Unset: `serve` and `chat` start the local sandbox. */
@@ -50,6 +51,18 @@ function positiveNumber(name: string, v: string | undefined): number | undefined
   return n;
 }
 
+function allowPatterns(v: string | undefined): string[] {
+  const patterns = (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const p of patterns) {
+    try {
+      parseAllowRule(p);
+    } catch (err) {
+      throw new Error(`SMARTAPP_ALLOW_HTTP: ${(err as Error).message}`);
+    }
+  }
+  return patterns;
+}
+
 /** Reads the configuration from `env` (the process environment by default). Throws on a malformed value. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig {
   const environment: Record<string, string> = {};
@@ -69,7 +82,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
       timeoutMs: positiveNumber("SMARTPAY_TIMEOUT_MS", env.SMARTPAY_TIMEOUT_MS),
     },
     secrets,
-    allowHttp: (env.SMARTAPP_ALLOW_HTTP ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    allowHttp: allowPatterns(env.SMARTAPP_ALLOW_HTTP),
     sandboxAdminToken: nonEmpty(env.SMARTAPP_SANDBOX_ADMIN_TOKEN),
     environment,
   };

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `smartapp` command. Each subcommand lives in its own module and is loaded only when used.
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { paymentEnvironment, readConfig, secretValues, type SmartappConfig } from "./config.js";
 import { secretMasker } from "../util/secrets.js";
+import { parseAllowRule } from "../runtime/http-policy.js";
 
 // The environment is read here, once; every subcommand gets this object (docs/configuration.md).
 let config: SmartappConfig;
@@ -22,9 +23,17 @@ program
 const collect = (value: string, previous: string[]) => [...previous, value];
 const modulesOption = () =>
   new Option("--modules <dir>", "folder with system modules (sys.zb-common…); repeatable; also SMARTAPP_MODULES").argParser(collect).default([]);
+const collectAllowRule = (value: string, previous: string[]) => {
+  try {
+    parseAllowRule(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...previous, value];
+};
 const allowHttpOption = () =>
   new Option("--allow-http <pattern>", "let scripts' $http reach a private or local destination: host, host:port, IP or CIDR; repeatable; also SMARTAPP_ALLOW_HTTP")
-    .argParser(collect)
+    .argParser(collectAllowRule)
     .default([]);
 const envOption = () =>
   new Option("--env <NAME[=value]>", "a variable $env.get may answer, besides chatbot.yaml injector.variables; repeatable").argParser(collect).default([]);

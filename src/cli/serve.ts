@@ -1,6 +1,6 @@
 // `smartapp serve`: the project as a SmartApp API webhook, with the SmartPay sandbox beside it unless
 // a real SmartPay is configured.
-import { startRuntime, type StoreKind } from "../runtime/runtime.js";
+import { startRuntime, type Runtime, type StoreKind } from "../runtime/runtime.js";
 import { startWebhookServer } from "../channels/smartapp/server.js";
 import { WebhookMetrics } from "../channels/smartapp/metrics.js";
 import { createLogger } from "../channels/smartapp/logging.js";
@@ -33,21 +33,27 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
     logger[lvl]({ component: "runtime" }, message);
   };
   const metrics = new WebhookMetrics();
-  const runtime = await startRuntime({
-    dir,
-    modules: opts.modules,
-    store: opts.store,
-    redisUrl: config.redis.url,
-    redisPrefix: config.redis.prefix,
-    turnCpuMs: opts.turnCpuMs,
-    payments: sandbox?.payments ?? paymentsFrom(config),
-    secrets: config.secrets,
-    environment: config.environment,
-    envDeclared: opts.env,
-    allowHttp: opts.allowHttp,
-    log,
-    onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
-  });
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({
+      dir,
+      modules: opts.modules,
+      store: opts.store,
+      redisUrl: config.redis.url,
+      redisPrefix: config.redis.prefix,
+      turnCpuMs: opts.turnCpuMs,
+      payments: sandbox?.payments ?? paymentsFrom(config),
+      secrets: config.secrets,
+      environment: config.environment,
+      envDeclared: opts.env,
+      allowHttp: opts.allowHttp,
+      log,
+      onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
+    });
+  } catch (err) {
+    await sandbox?.close(); // a project that does not load must not leave the sandbox listening
+    throw err;
+  }
   const server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path });
   const name = runtime.project.config.name ?? runtime.project.dir;
   process.stdout.write(
