@@ -39,9 +39,11 @@ async function resolveChecked(policy: HttpPolicy, host: string, port: number): P
     const why = policy.refusal(host, port, address);
     if (why) throw new RefusedDestination(why);
   }
-  const first = addresses[0];
-  if (first === undefined) throw new Error(`getaddrinfo ENOTFOUND ${host}`);
-  return canonicalAddress(first);
+  // One address is connected (the one checked), so there is no fallback between families: prefer
+  // IPv4, which every host that resolves both can reach.
+  const chosen = addresses.find((a) => isIP(a) === 4) ?? addresses[0];
+  if (chosen === undefined) throw new Error(`getaddrinfo ENOTFOUND ${host}`);
+  return canonicalAddress(chosen);
 }
 
 /** `$http` for scripts: `policy` decides which destinations are reachable. */
