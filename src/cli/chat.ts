@@ -6,16 +6,38 @@ import type { Reply, TurnResult } from "../engine/types.js";
 import { mapIn } from "../channels/smartapp/map-in.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
+import { secretMasker } from "../util/secrets.js";
+import { paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 
 const USER = "chat-user";
 const HELP = "type a phrase, a button number, or: /event NAME {json}, /state, /session, /client, /reset, /help, /quit";
 
-export async function chat(dir: string, opts: { modules: string[]; input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream }): Promise<void> {
+export interface ChatOptions {
+  modules: string[];
+  allowHttp?: string[];
+  env?: string[];
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+}
+
+export async function chat(dir: string, opts: ChatOptions, config: SmartappConfig): Promise<void> {
   const out = opts.output ?? process.stdout;
-  const print = (s: string) => out.write(s + "\n");
   let sandbox: LocalSandbox | undefined;
-  if (!process.env.SMARTPAY_URL) sandbox = await startLocalSandbox({ port: 0, host: "127.0.0.1" });
-  const runtime = await startRuntime({ dir, modules: opts.modules, store: "memory", minWorkers: 1, payments: sandbox?.payments });
+  if (!config.payments.url) sandbox = await startLocalSandbox({ port: 0, host: "127.0.0.1" }, config);
+  // Error texts and script logs are shown here; secret values are masked as in the server's logs.
+  const mask = secretMasker([...secretValues(config), ...(sandbox ? [sandbox.adminToken] : [])]);
+  const print = (s: string) => out.write(mask(s) + "\n");
+  const runtime = await startRuntime({
+    dir,
+    modules: opts.modules,
+    store: "memory",
+    minWorkers: 1,
+    payments: sandbox?.payments ?? paymentsFrom(config),
+    secrets: config.secrets,
+    environment: config.environment,
+    envDeclared: opts.env,
+    allowHttp: opts.allowHttp,
+  });
   print(`smartapp chat: "${runtime.project.config.name ?? dir}" — ${HELP}`);
 
   let buttons: string[] = [];
@@ -79,7 +101,7 @@ export async function chat(dir: string, opts: { modules: string[]; input?: NodeJ
       print("  the pay dialog needs the local sandbox (SMARTPAY_URL is set)");
       return;
     }
-    const code = await payDialog({ sandboxUrl: sandbox.url, invoiceId, outcome });
+    const code = await payDialog({ sandboxUrl: sandbox.url, adminToken: sandbox.adminToken, invoiceId, outcome });
     const parameters = { payment_response: { response_code: code, invoice_id: invoiceId }, app_info: { projectId: "local-project", systemName: "payment_app" } };
     print(`  pay dialog: ${outcome} → response_code ${code}`);
     await send("RUN_APP", { intent: "run_app" }, { action_id: "PAY_DIALOG_FINISHED", parameters });

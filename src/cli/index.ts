@@ -1,7 +1,18 @@
 #!/usr/bin/env node
 // The `smartapp` command. Each subcommand lives in its own module and is loaded only when used.
-import { Command, Option } from "commander";
-import { modulesFromEnv } from "./options.js";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { paymentEnvironment, readConfig, secretValues, type SmartappConfig } from "./config.js";
+import { secretMasker } from "../util/secrets.js";
+import { parseAllowRule } from "../runtime/http-policy.js";
+
+// The environment is read here, once; every subcommand gets this object (docs/configuration.md).
+let config: SmartappConfig;
+try {
+  config = readConfig();
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}
 
 const program = new Command();
 program
@@ -12,13 +23,29 @@ program
 const collect = (value: string, previous: string[]) => [...previous, value];
 const modulesOption = () =>
   new Option("--modules <dir>", "folder with system modules (sys.zb-common…); repeatable; also SMARTAPP_MODULES").argParser(collect).default([]);
+const collectAllowRule = (value: string, previous: string[]) => {
+  try {
+    parseAllowRule(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...previous, value];
+};
+const allowHttpOption = () =>
+  new Option("--allow-http <pattern>", "let scripts' $http reach a private or local destination: host, host:port, IP or CIDR; repeatable; also SMARTAPP_ALLOW_HTTP")
+    .argParser(collectAllowRule)
+    .default([]);
+const envOption = () =>
+  new Option("--env <NAME[=value]>", "a variable $env.get may answer, besides chatbot.yaml injector.variables; repeatable").argParser(collect).default([]);
+const modules = (opts: { modules: string[] }) => [...opts.modules, ...config.modules];
+const allowHttp = (opts: { allowHttp: string[] }) => [...config.allowHttp, ...opts.allowHttp];
 
 program
   .command("serve")
   .description("serve the project as a SmartApp API webhook")
   .argument("[dir]", "project folder", ".")
-  .option("-p, --port <port>", "port", (v) => Number(v), Number(process.env.PORT ?? 8080))
-  .option("--host <host>", "interface to listen on", process.env.HOST ?? "127.0.0.1")
+  .option("-p, --port <port>", "port (also PORT)", (v) => Number(v), config.port)
+  .option("--host <host>", "interface to listen on (also HOST)", config.host)
   .addOption(new Option("--store <kind>", "session store").choices(["memory", "sqlite", "redis"]))
   .option("--path <path>", "webhook path", "/webhook")
   .option("--sandbox-port <port>", "port of the local SmartPay sandbox started when SMARTPAY_URL is not set", (v) => Number(v), 8091)
@@ -27,9 +54,11 @@ program
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")
   .addOption(modulesOption())
+  .addOption(allowHttpOption())
+  .addOption(envOption())
   .action(async (dir: string, opts) => {
     const { serve } = await import("./serve.js");
-    await serve(dir, { ...opts, modules: [...opts.modules, ...modulesFromEnv()] });
+    await serve(dir, { ...opts, modules: modules(opts), allowHttp: allowHttp(opts) }, config);
   });
 
 program
@@ -39,6 +68,8 @@ program
   .option("-p, --port <port>", "port", (v) => Number(v), 8080)
   .option("--sandbox-port <port>", "port of the local SmartPay sandbox", (v) => Number(v), 8091)
   .addOption(modulesOption())
+  .addOption(allowHttpOption())
+  .addOption(envOption())
   .addHelpText("after", "\nExamples:\n  smartapp console            # then open http://127.0.0.1:8080/console/\n  smartapp console my-bot -p 3000\n")
   .action(async (dir: string, opts) => {
     const { serve } = await import("./serve.js");
@@ -51,8 +82,10 @@ program
       sandboxPort: opts.sandboxPort,
       turnCpuMs: 2000,
       console: true,
-      modules: [...opts.modules, ...modulesFromEnv()],
-    });
+      modules: modules(opts),
+      allowHttp: allowHttp(opts),
+      env: opts.env,
+    }, config);
   });
 
 program
@@ -60,9 +93,11 @@ program
   .description("talk to the project in the terminal")
   .argument("[dir]", "project folder", ".")
   .addOption(modulesOption())
+  .addOption(allowHttpOption())
+  .addOption(envOption())
   .action(async (dir: string, opts) => {
     const { chat } = await import("./chat.js");
-    await chat(dir, { modules: [...opts.modules, ...modulesFromEnv()] });
+    await chat(dir, { modules: modules(opts), allowHttp: allowHttp(opts), env: opts.env }, config);
   });
 
 program
@@ -75,9 +110,12 @@ program
   .option("--junit <file>", "write a JUnit XML report")
   .option("--workers <n>", "parallel workers (default: all cores)", (v) => Number(v))
   .addOption(modulesOption())
+  .addOption(allowHttpOption())
+  .addOption(envOption())
   .action(async (dir: string, opts) => {
     const { runTests } = await import("../testing/runner.js");
-    const summary = await runTests(dir, { ...opts, modules: [...opts.modules, ...modulesFromEnv()] });
+    const { env, ...rest } = opts;
+    const summary = await runTests(dir, { ...rest, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets, paymentEnv: paymentEnvironment(config) });
     process.exitCode = summary.failed > 0 ? 1 : 0;
   });
 
@@ -89,7 +127,7 @@ program
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { check } = await import("./check.js");
-    process.exitCode = check(dir, { modules: [...opts.modules, ...modulesFromEnv()], json: opts.json === true });
+    process.exitCode = check(dir, { modules: modules(opts), json: opts.json === true });
   });
 
 program
@@ -99,7 +137,7 @@ program
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { graph } = await import("./graph.js");
-    process.stdout.write(graph(dir, { modules: [...opts.modules, ...modulesFromEnv()] }));
+    process.stdout.write(graph(dir, { modules: modules(opts) }));
   });
 
 program
@@ -119,12 +157,14 @@ program
   .option("-p, --port <port>", "port", (v) => Number(v), 8091)
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--db <file>", "SQLite file for invoices (default: in memory)")
+  .option("--admin-token <token>", "token the /__sandbox admin routes require (also SMARTAPP_SANDBOX_ADMIN_TOKEN; default: random, printed)")
   .action(async (opts) => {
     const { sandbox } = await import("./sandbox.js");
-    await sandbox(opts);
+    await sandbox({ ...opts, adminToken: opts.adminToken ?? config.sandboxAdminToken });
   });
 
 program.parseAsync().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  const mask = secretMasker(secretValues(config));
+  process.stderr.write(`${mask(err instanceof Error ? err.message : String(err))}\n`);
   process.exitCode = 2;
 });

@@ -1,18 +1,24 @@
 // The SmartPay sandbox that `serve` and `chat` start when no real SmartPay is configured.
+import { randomBytes } from "node:crypto";
 import { startSandbox } from "../payments/sandbox/server.js";
+import type { SmartappConfig } from "./config.js";
 
 export const SANDBOX_TOKEN = "sandbox-token";
 
 export interface LocalSandbox {
   url: string;
-  payments: { baseUrl: string; token: string };
+  /** What the host's own SmartPay client uses (not scripts' $http). */
+  payments: { baseUrl: string; token: string; timeoutMs?: number };
+  /** The /__sandbox admin routes' token: the pay-dialog emulator and `chat` use it; scripts never see it. */
+  adminToken: string;
   close(): Promise<void>;
 }
 
-export async function startLocalSandbox(opts: { port: number; host: string }): Promise<LocalSandbox> {
-  const token = process.env.SMARTPAY_TOKEN ?? SANDBOX_TOKEN;
+export async function startLocalSandbox(opts: { port: number; host: string }, config: SmartappConfig): Promise<LocalSandbox> {
+  const token = config.payments.token ?? SANDBOX_TOKEN;
   // A script may pass the secret "$pay_api_key" instead of relying on SMARTPAY_TOKEN: accept both.
-  const secret = process.env.SMARTAPP_SECRET_pay_api_key;
-  const sb = await startSandbox({ port: opts.port, host: opts.host, tokens: secret && secret !== token ? [token, secret] : [token] });
-  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token }, close: () => sb.close() };
+  const secret = config.secrets.pay_api_key;
+  const adminToken = config.sandboxAdminToken ?? randomBytes(18).toString("base64url");
+  const sb = await startSandbox({ port: opts.port, host: opts.host, tokens: secret && secret !== token ? [token, secret] : [token], adminToken });
+  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, close: () => sb.close() };
 }

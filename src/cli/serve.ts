@@ -1,9 +1,11 @@
 // `smartapp serve`: the project as a SmartApp API webhook, with the SmartPay sandbox beside it unless
 // a real SmartPay is configured.
-import { startRuntime, type StoreKind } from "../runtime/runtime.js";
+import { startRuntime, type Runtime, type StoreKind } from "../runtime/runtime.js";
 import { startWebhookServer } from "../channels/smartapp/server.js";
 import { WebhookMetrics } from "../channels/smartapp/metrics.js";
-import { createLogger, REDACTED } from "../channels/smartapp/logging.js";
+import { createLogger } from "../channels/smartapp/logging.js";
+import { secretMasker } from "../util/secrets.js";
+import { paymentEnvironment, paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { consoleRouter } from "../console/router.js";
 
@@ -16,43 +18,74 @@ export interface ServeOptions {
   sandboxPort: number;
   turnCpuMs: number;
   modules: string[];
+  allowHttp: string[];
+  env: string[];
   /** Serve the web console at /console (default: on when listening on a loopback address). */
   console?: boolean;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
-export async function serve(dir: string, opts: ServeOptions): Promise<void> {
-  const logger = createLogger();
-  const mask = secretMasker();
-  // Script and runtime messages: structured like the webhook's, with secret values masked even
-  // when a script concatenated them into a message.
+export async function serve(dir: string, opts: ServeOptions, config: SmartappConfig): Promise<void> {
+  let sandbox: LocalSandbox | undefined;
+  if (opts.sandbox && !config.payments.url) sandbox = await startLocalSandbox({ port: opts.sandboxPort, host: opts.host }, config);
+  // One mask for every log line: the configured secrets and the sandbox's admin token.
+  const mask = secretMasker([...secretValues(config), ...(sandbox ? [sandbox.adminToken] : [])]);
+  const logger = createLogger({ level: config.logLevel, mask });
+  // Script and runtime messages: structured like the webhook's, masked by the logger.
   const log = (level: string, message: string) => {
     const lvl = (["debug", "info", "warn", "error"].includes(level) ? level : "info") as "info";
-    logger[lvl]({ component: "runtime" }, mask(message));
+    logger[lvl]({ component: "runtime" }, message);
   };
-  let sandbox: LocalSandbox | undefined;
-  if (opts.sandbox && !process.env.SMARTPAY_URL) sandbox = await startLocalSandbox({ port: opts.sandboxPort, host: opts.host });
   const metrics = new WebhookMetrics();
-  const runtime = await startRuntime({
-    dir,
-    modules: opts.modules,
-    store: opts.store,
-    turnCpuMs: opts.turnCpuMs,
-    payments: sandbox?.payments,
-    log,
-    onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
-  });
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({
+      dir,
+      modules: opts.modules,
+      store: opts.store,
+      redisUrl: config.redis.url,
+      redisPrefix: config.redis.prefix,
+      turnCpuMs: opts.turnCpuMs,
+      payments: sandbox?.payments ?? paymentsFrom(config),
+      secrets: config.secrets,
+      environment: config.environment,
+      envDeclared: opts.env,
+      allowHttp: opts.allowHttp,
+      log,
+      onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
+    });
+  } catch (err) {
+    await sandbox?.close(); // a project that does not load must not leave the sandbox listening
+    throw err;
+  }
   const withConsole = opts.console ?? LOOPBACK.test(opts.host);
   const routes = withConsole
-    ? [consoleRouter({ project: runtime.project, store: runtime.store, webhookPath: opts.path, sandboxUrl: sandbox?.url, modules: opts.modules })]
+    ? [
+        consoleRouter({
+          project: runtime.project,
+          store: runtime.store,
+          webhookPath: opts.path,
+          sandbox,
+          testOptions: {
+            modules: opts.modules,
+            allowHttp: opts.allowHttp,
+            envDeclared: opts.env,
+            environment: config.environment,
+            secrets: config.secrets,
+            paymentEnv: paymentEnvironment(config),
+          },
+        }),
+      ]
     : [];
   const server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path, routes });
   const name = runtime.project.config.name ?? runtime.project.dir;
   process.stdout.write(
     `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${runtime.store.kind}, workers: ${runtime.pool.size})\n` +
       (withConsole ? `smartapp: console at ${server.url}/console/\n` : "") +
-      (sandbox ? `smartapp: SmartPay sandbox at ${sandbox.url}/smartpay/v1 (set SMARTPAY_URL to use a real SmartPay)\n` : ""),
+      (sandbox
+        ? `smartapp: SmartPay sandbox at ${sandbox.url}/smartpay/v1 (set SMARTPAY_URL to use a real SmartPay); /__sandbox admin token: ${sandbox.adminToken}\n`
+        : ""),
   );
   const stop = async () => {
     process.stdout.write("smartapp: shutting down, finishing turns in flight\n");
@@ -62,13 +95,4 @@ export async function serve(dir: string, opts: ServeOptions): Promise<void> {
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
-}
-
-/** Replaces the values of SMARTPAY_TOKEN and SMARTAPP_SECRET_* wherever they appear in a message. */
-export function secretMasker(env: NodeJS.ProcessEnv = process.env): (text: string) => string {
-  const values = Object.entries(env)
-    .filter(([k]) => k === "SMARTPAY_TOKEN" || k.startsWith("SMARTAPP_SECRET_"))
-    .map(([, v]) => v ?? "")
-    .filter((v) => v.length >= 4);
-  return (text) => values.reduce((t, v) => t.split(v).join(REDACTED), text);
 }

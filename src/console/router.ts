@@ -9,7 +9,7 @@ import { stateGraph } from "../project/graph.js";
 import type { Project } from "../project/model.js";
 import type { SessionStore } from "../storage/types.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
-import { runTests } from "../testing/runner.js";
+import { runTests, type RunTestsOptions } from "../testing/runner.js";
 
 /** Every dialog the console starts has a user key (uuid.sub) that begins with this. */
 export const CONSOLE_USER_PREFIX = "console-";
@@ -22,8 +22,9 @@ export interface ConsoleOptions {
   /** Path of the webhook on the same server; the page posts SmartApp API messages to it. */
   webhookPath: string;
   /** The local SmartPay sandbox, when `serve` started one: the pay dialog's outcomes become buttons. */
-  sandboxUrl?: string;
-  modules: string[];
+  sandbox?: { url: string; adminToken: string };
+  /** What "run tests" passes to the runner: the same settings `smartapp test` would get. */
+  testOptions: RunTestsOptions;
 }
 
 export function consoleRouter(opts: ConsoleOptions): Router {
@@ -44,7 +45,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
       name: opts.project.config.name ?? path.basename(opts.project.dir),
       webhookPath: opts.webhookPath,
       userPrefix: CONSOLE_USER_PREFIX,
-      payOutcomes: opts.sandboxUrl ? PAY_OUTCOMES : [],
+      payOutcomes: opts.sandbox ? PAY_OUTCOMES : [],
     });
   });
 
@@ -64,7 +65,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
 
   api.post("/pay", async (req, res) => {
     const { invoiceId, outcome } = (req.body ?? {}) as { invoiceId?: unknown; outcome?: unknown };
-    if (!opts.sandboxUrl) {
+    if (!opts.sandbox) {
       res.status(409).json({ error: "the pay dialog needs the local SmartPay sandbox (SMARTPAY_URL points elsewhere, or --no-sandbox)" });
       return;
     }
@@ -73,7 +74,8 @@ export function consoleRouter(opts: ConsoleOptions): Router {
       return;
     }
     try {
-      res.json({ responseCode: await payDialog({ sandboxUrl: opts.sandboxUrl, invoiceId, outcome: outcome as PayOutcome }) });
+      const { url, adminToken } = opts.sandbox;
+      res.json({ responseCode: await payDialog({ sandboxUrl: url, adminToken, invoiceId, outcome: outcome as PayOutcome }) });
     } catch (err) {
       res.status(502).json({ error: err instanceof Error ? err.message : String(err) });
     }
@@ -86,7 +88,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
     }
     const out = new PassThrough();
     out.resume();
-    const run = runTests(opts.project.dir, { modules: opts.modules, out, color: false, progress: false });
+    const run = runTests(opts.project.dir, { ...opts.testOptions, out, color: false, progress: false });
     testsRunning = run;
     try {
       const r = await run;

@@ -224,7 +224,7 @@ export function paymentNoAnswer(description: string, kind: "timeout" | "network"
 }
 
 export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandler {
-  const env = config.env ?? process.env;
+  const env = config.env ?? {}; // the CLI passes values explicitly (src/cli/config.ts)
   const log: PaymentLogger | undefined =
     config.logger ?? (config.log ? { warn: (m) => config.log!("warn", m), info: (m) => config.log!("info", m), debug: (m) => config.log!("debug", m) } : undefined);
   const clients = new Map<string, SmartPayClient>();

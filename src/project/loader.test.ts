@@ -115,16 +115,9 @@ describe("loadProject: layout and resolution", () => {
     expect(p.testFiles).toEqual([]);
   });
 
-  it("finds sys modules through SMARTAPP_MODULES", () => {
+  it("finds sys modules in the first module folder that has them", () => {
     const dir = tempProject({ "chatbot.yaml": "entryPoint: main.sc\n", "src/main.sc": "require: helpers.sc\n    module = sys.common-mod\n" });
-    const before = process.env.SMARTAPP_MODULES;
-    process.env.SMARTAPP_MODULES = ["/nonexistent", MODULES].join(path.delimiter);
-    try {
-      expect(loadProject(dir).files).toContain("sys.common-mod/helpers.sc");
-    } finally {
-      if (before === undefined) delete process.env.SMARTAPP_MODULES;
-      else process.env.SMARTAPP_MODULES = before;
-    }
+    expect(loadProject(dir, { modules: ["/nonexistent", MODULES] }).files).toContain("sys.common-mod/helpers.sc");
   });
 
   it("resolves leading / to the source root and ../ against the requiring file; loads each file once", () => {

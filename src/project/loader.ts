@@ -34,10 +34,9 @@ interface SourceFile {
 
 const SEP = "/";
 
-/** Module folders from options and SMARTAPP_MODULES (path-delimiter separated). */
+/** Module folders from options (the CLI adds SMARTAPP_MODULES: src/cli/config.ts). */
 export function moduleDirs(opts: LoadOptions): string[] {
-  const env = (process.env.SMARTAPP_MODULES ?? "").split(path.delimiter).filter(Boolean);
-  return [...(opts.modules ?? []), ...env].map((d) => path.resolve(d));
+  return (opts.modules ?? []).map((d) => path.resolve(d));
 }
 
 class Loader {

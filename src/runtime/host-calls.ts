@@ -3,33 +3,39 @@
 import type { Project } from "../project/model.js";
 import type { HttpRequest } from "../engine/types.js";
 import type { HostCallHandler } from "./sync-bridge.js";
-import { performHttp } from "./outbound-http.js";
+import { createOutboundHttp } from "./outbound-http.js";
+import { HttpPolicy } from "./http-policy.js";
 import { createPaymentOps, projectSecret } from "../payments/host-ops.js";
 
 export interface HostCallConfig {
   project: Project;
+  /** The operator's SmartPay (the CLI's config); the host's own client, not subject to the $http policy. */
   payments?: { baseUrl?: string; storeUrl?: string; token?: string; timeoutMs?: number };
   /**
    * Project secrets, the same map the turn workers get (PoolOptions.secrets). A `"$name"` token given
-   * to `$payment` resolves exactly like `$secrets.get(name)` in the script: this map, then env
-   * `SMARTAPP_SECRET_<name>` (projectSecret in src/payments/host-ops.ts).
+   * to `$payment` resolves exactly like `$secrets.get(name)` in the script (projectSecret).
    */
   secrets?: Record<string, string>;
+  /** `--allow-http` patterns: the private and local destinations scripts' `$http` may reach. */
+  allowHttp?: string[];
   log?: (level: string, message: string) => void;
 }
 
 export function createHostCalls(cfg: HostCallConfig): HostCallHandler {
+  const http = createOutboundHttp(new HttpPolicy(cfg.allowHttp));
   const payments = createPaymentOps({
-    baseUrl: cfg.payments?.baseUrl ?? process.env.SMARTPAY_URL,
+    baseUrl: cfg.payments?.baseUrl,
     storeUrl: cfg.payments?.storeUrl,
-    token: cfg.payments?.token ?? process.env.SMARTPAY_TOKEN,
+    token: cfg.payments?.token,
     timeoutMs: cfg.payments?.timeoutMs,
     secrets: (name) => projectSecret(name, cfg.secrets),
     injector: cfg.project.injector,
+    // Everything comes from the CLI's config: no fallback to the process environment.
+    env: {},
     log: cfg.log,
   });
   return async (op, args) => {
-    if (op === "http") return performHttp(args as HttpRequest);
+    if (op === "http") return http(args as HttpRequest);
     if (op.startsWith("payment.")) return payments(op, args);
     throw new Error(`unknown host call: ${op}`);
   };

@@ -6,6 +6,7 @@ export interface WorkerInit {
   modules: string[];
   realmCallMs: number; // the realm's per-call vm timeout: only a backstop here, see TurnMeter
   secrets: Record<string, string>;
+  env: Record<string, string>; // `$env.get`: declared variables only (src/runtime/script-env.ts)
   meter: SharedArrayBuffer; // TurnMeter slots, written by the worker, read by the pool's watchdog
 }
 

@@ -1,5 +1,6 @@
 // Composition root for a running smartapp: the project (validated on the main thread), the session
-// store, the worker pool with its host calls, and the executor channels talk to.
+// store, the worker pool with its host calls, and the executor channels talk to. Everything it needs
+// from the environment arrives in RuntimeOptions (built once by src/cli/config.ts).
 import path from "node:path";
 import { loadProject } from "../project/loader.js";
 import type { Project } from "../project/model.js";
@@ -8,20 +9,27 @@ import type { SessionStore } from "../storage/types.js";
 import { RuntimeExecutor } from "./executor.js";
 import { WorkerPool } from "./worker-pool.js";
 import { createHostCalls, type HostCallConfig } from "./host-calls.js";
+import { declaredVariables, scriptEnvironment } from "./script-env.js";
 
 export type { StoreKind };
 
 export interface RuntimeOptions {
   dir: string;
   modules?: string[];
-  store?: StoreKind; // default sqlite, or redis when REDIS_URL is set
-  storePath?: string;
+  store?: StoreKind; // default sqlite, or redis when redisUrl is set
   redisUrl?: string;
+  redisPrefix?: string;
   minWorkers?: number;
-  maxWorkers?: number;
-  memoryMb?: number;
   turnCpuMs?: number;
   payments?: HostCallConfig["payments"];
+  /** Project secrets (SMARTAPP_SECRET_<name>, read by the CLI): `$secrets.get` and `"$name"` tokens. */
+  secrets?: Record<string, string>;
+  /** Where `$env.get` takes the declared variables' values from (the CLI's snapshot of the environment). */
+  environment?: Readonly<Record<string, string>>;
+  /** Variables the operator declares beside chatbot.yaml `injector.variables` (`--env NAME[=value]`). */
+  envDeclared?: string[];
+  /** `--allow-http` patterns: private and local addresses a script's `$http` may reach. */
+  allowHttp?: string[];
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
 }
@@ -38,13 +46,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const dir = path.resolve(opts.dir);
   const modules = opts.modules ?? [];
   const project = loadProject(dir, { modules });
-  const store = createStore(opts.store ?? defaultStoreKind(), {
-    projectDir: dir,
-    path: opts.storePath,
-    redisUrl: opts.redisUrl,
-    prefix: process.env.SMARTAPP_REDIS_PREFIX,
-  });
-  const hostCall = createHostCalls({ project, payments: opts.payments, log: opts.log });
+  const secrets = opts.secrets ?? {};
+  const env = scriptEnvironment([...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])], opts.environment ?? {}, secrets);
+  for (const w of env.warnings) opts.log?.("warn", w);
+  const store = createStore(opts.store ?? defaultStoreKind(opts.redisUrl), { projectDir: dir, redisUrl: opts.redisUrl, prefix: opts.redisPrefix });
+  const hostCall = createHostCalls({ project, payments: opts.payments, secrets, allowHttp: opts.allowHttp, log: opts.log });
   let pool: WorkerPool;
   try {
     pool = await WorkerPool.start({
@@ -52,9 +58,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       modules,
       hostCall,
       minWorkers: opts.minWorkers,
-      maxWorkers: opts.maxWorkers,
-      memoryMb: opts.memoryMb,
       turnCpuMs: opts.turnCpuMs,
+      secrets,
+      env: env.values,
       log: opts.log,
     });
   } catch (err) {

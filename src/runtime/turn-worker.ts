@@ -22,7 +22,7 @@ const services: HostServices = {
   now: () => Date.now(),
   random: (max) => Math.floor(Math.random() * max),
   log: (level, message) => send({ type: "log", level, message }),
-  env: (name) => process.env[name],
+  env: (name) => (Object.hasOwn(init.env, name) ? init.env[name] : undefined),
   secret: (name) => projectSecret(name, init.secrets),
 };
 

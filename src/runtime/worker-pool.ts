@@ -17,6 +17,7 @@ export interface PoolOptions {
   turnCpuMs?: number; // CPU time a turn may use, not counting time blocked in $http/$payment (default 2000)
   hardTimeoutMs?: number; // a turn still running after this, waits included, is killed with its worker (default 60 s)
   secrets?: Record<string, string>;
+  env?: Record<string, string>; // what `$env.get` answers: the project's declared variables only (script-env.ts)
   log?: (level: string, message: string) => void;
 }
 
@@ -152,12 +153,14 @@ export class WorkerPool {
       // The realm's own per-call timeout would count host waits as CPU: here it is only a backstop.
       realmCallMs: this.hardMs,
       secrets: this.opts.secrets ?? {},
+      env: this.opts.env ?? {},
       meter,
     };
     const worker = spawnWorker(workerFile, {
       workerData: { ...init, bridge: bridge.worker },
       transferList: [bridge.worker.port],
       resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb ?? 256 },
+      env: {}, // the worker's process.env is empty: scripts get declared variables and secrets through init only
     });
     serveBridge(bridge.main, this.opts.hostCall);
     let markReady!: () => void;

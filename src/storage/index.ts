@@ -1,5 +1,5 @@
 // Session storage: pick an adapter by kind. With no configuration the runtime uses sqlite under the
-// project; with REDIS_URL set it uses redis (design decision 3).
+// project; with REDIS_URL set it uses redis (design decision 3; the CLI reads REDIS_URL: src/cli/config.ts).
 import { join } from "node:path";
 import { MemoryStore } from "./memory.js";
 import { RedisStore } from "./redis.js";
@@ -18,7 +18,7 @@ export type StoreKind = SessionStore["kind"];
 export interface CreateStoreOptions extends StoreOptions {
   projectDir?: string; // sqlite: the file defaults to <projectDir>/.smartapp/sessions.sqlite (projectDir: cwd)
   path?: string; // sqlite: explicit database file
-  redisUrl?: string; // redis: defaults to $REDIS_URL, then redis://127.0.0.1:6379
+  redisUrl?: string; // redis: default redis://127.0.0.1:6379
   prefix?: string; // redis: key prefix (default "smartapp:")
 }
 
@@ -28,9 +28,9 @@ export function defaultSqlitePath(projectDir: string): string {
   return join(projectDir, ".smartapp", "sessions.sqlite");
 }
 
-/** The kind to use when the user configured nothing else: redis iff REDIS_URL is set. */
-export function defaultStoreKind(env: NodeJS.ProcessEnv = process.env): StoreKind {
-  return env.REDIS_URL ? "redis" : "sqlite";
+/** The kind to use when the user configured nothing else: redis iff a Redis URL is configured. */
+export function defaultStoreKind(redisUrl: string | undefined): StoreKind {
+  return redisUrl ? "redis" : "sqlite";
 }
 
 export function createStore(kind: StoreKind, opts: CreateStoreOptions = {}): SessionStore {
@@ -41,7 +41,7 @@ export function createStore(kind: StoreKind, opts: CreateStoreOptions = {}): Ses
     case "sqlite":
       return new SqliteStore({ ...common, path: path ?? defaultSqlitePath(projectDir ?? process.cwd()) });
     case "redis":
-      return new RedisStore({ ...common, prefix, url: redisUrl ?? process.env.REDIS_URL ?? LOCAL_REDIS });
+      return new RedisStore({ ...common, prefix, url: redisUrl ?? LOCAL_REDIS });
     default:
       throw new Error(`unknown session store "${String(kind)}": expected memory, sqlite or redis`);
   }

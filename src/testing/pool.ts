@@ -3,7 +3,8 @@
 // the workers start and run, so the main thread parses XML files in parallel with them.
 import type { Worker } from "node:worker_threads";
 import type { HttpRequest } from "../engine/types.js";
-import { performHttp } from "../runtime/outbound-http.js";
+import { createOutboundHttp } from "../runtime/outbound-http.js";
+import { HttpPolicy } from "../runtime/http-policy.js";
 import { siblingModule, spawnWorker } from "../runtime/spawn-worker.js";
 import { createBridge, serveBridge } from "../runtime/sync-bridge.js";
 import type { CaseResult, TestFile } from "./model.js";
@@ -13,6 +14,7 @@ export interface PoolOptions {
   workers: number;
   init: Omit<WorkerInit, "bridge">;
   realHttp: boolean; // give workers a bridge to the main thread for integration cases
+  allowHttp?: string[]; // `--allow-http`: private and local destinations integration cases may reach
   onResult: (key: number, r: CaseResult) => void; // once per task, in completion order
 }
 
@@ -38,7 +40,10 @@ export class WorkerPool {
   /** Resolves when close() was called and every task has a result; rejects if the project does not load. */
   readonly done: Promise<void>;
 
+  private readonly http: (req: HttpRequest) => Promise<unknown>;
+
   constructor(private readonly opts: PoolOptions) {
+    this.http = createOutboundHttp(new HttpPolicy(opts.allowHttp));
     this.done = new Promise((res, rej) => {
       this.resolve = res;
       this.reject = rej;
@@ -74,13 +79,14 @@ export class WorkerPool {
     if (this.opts.realHttp) {
       bridgeEnds = createBridge();
       serveBridge(bridgeEnds.main, async (op, args) => {
-        if (op === "http") return performHttp(args as HttpRequest);
+        if (op === "http") return this.http(args as HttpRequest);
         throw new Error(`host operation ${op} is not available in XML tests`);
       });
     }
     const worker = spawnWorker(siblingModule(import.meta.url, "worker"), {
       workerData: { ...this.opts.init, ...(bridgeEnds ? { bridge: bridgeEnds.worker } : {}) } satisfies WorkerInit,
       transferList: bridgeEnds ? [bridgeEnds.worker.port] : [],
+      env: {}, // scripts get declared variables through init only (src/runtime/script-env.ts)
     });
     const slot: Slot = { worker, ready: false, inFlight: [] };
     this.slots.push(slot);

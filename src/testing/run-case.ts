@@ -11,7 +11,8 @@ export interface CaseOptions {
   lenient?: boolean; // unconsumed text replies are not failures
   integration?: boolean; // run integration="true" cases (needs realHttp)
   realHttp?: (req: HttpRequest) => HttpResponse; // synchronous real HTTP for integration cases
-  env?: (name: string) => string | undefined;
+  env?: (name: string) => string | undefined; // `$env.get`: the project's declared variables
+  paymentEnv?: Readonly<Record<string, string>>; // SMARTPAY_URL, SMARTSTORE_URL, SMARTPAY_TOKEN, SMARTPAY_TIMEOUT_MS for $payment
 }
 
 /** Per-case host state: frozen clock, random queue, mocks, collected logs. */
@@ -25,6 +26,7 @@ export class CaseHost implements HostServices {
     fileMocks: readonly MockDef[],
     private readonly realHttp?: (req: HttpRequest) => HttpResponse,
     private readonly envFn: (name: string) => string | undefined = () => undefined,
+    private readonly paymentEnv: Readonly<Record<string, string>> = {},
   ) {
     this.mock = new MockHttp(fileMocks);
   }
@@ -34,7 +36,7 @@ export class CaseHost implements HostServices {
   }
   call(op: string, args?: unknown): unknown {
     // $payment: the SmartPay request the server would send, answered by <mockData> like $http.
-    if (isPaymentOp(op)) return callPaymentSync(op, args, { http: (req) => this.http(req), env: this.envFn, secret: () => this.secret() });
+    if (isPaymentOp(op)) return callPaymentSync(op, args, { http: (req) => this.http(req), env: (n) => (Object.hasOwn(this.paymentEnv, n) ? this.paymentEnv[n] : undefined), secret: () => this.secret() });
     throw new Error(`host operation ${op} is not available in XML tests`);
   }
   now(): number {
@@ -150,7 +152,7 @@ export function runCase(engine: Engine, services: SwitchingHost, file: TestFile,
     return done({ status: "failed", failure: { file: file.file, line: e.line, message: e.message } });
   }
 
-  const host = new CaseHost(file.mocks, tc.integration ? opts.realHttp : undefined, opts.env);
+  const host = new CaseHost(file.mocks, tc.integration ? opts.realHttp : undefined, opts.env, opts.paymentEnv);
   services.current = host;
   let state = emptyUserState();
   let pendingData: Record<string, unknown> | undefined;

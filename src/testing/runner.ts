@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { createTestEngine, describeLoadError, loadTestProject } from "./engine-host.js";
+import { declaredVariables, scriptEnvironment } from "../runtime/script-env.js";
 import type { CaseResult, FileResult, TestFile } from "./model.js";
 import { WorkerPool } from "./pool.js";
 import { formatReport, junitXml } from "./report.js";
@@ -18,6 +19,11 @@ export interface RunTestsOptions {
   junit?: string; // path of the JUnit XML report
   workers?: number; // worker threads; 0 = run in this thread; default: all cores (in-thread for small suites)
   modules?: string[];
+  allowHttp?: string[]; // `--allow-http` patterns for integration cases' real $http
+  envDeclared?: string[]; // `--env` entries, beside chatbot.yaml injector.variables
+  environment?: Readonly<Record<string, string>>; // where declared variables take their values (the CLI's config)
+  secrets?: Readonly<Record<string, string>>; // never given to $env (the CLI's config)
+  paymentEnv?: Record<string, string>; // SMARTPAY_URL, SMARTSTORE_URL, SMARTPAY_TOKEN, SMARTPAY_TIMEOUT_MS for $payment (the CLI's config)
   color?: boolean; // default: out is a TTY
   progress?: boolean; // default: stderr is a TTY
   out?: NodeJS.WritableStream; // default: process.stdout
@@ -95,6 +101,8 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   });
   const estimate = sources.reduce((n, s) => n + (s.source?.match(/<test-case[\s>/]/g)?.length ?? 0), 0);
   const caseOpts = { lenient: Boolean(opts.lenient), integration: Boolean(opts.integration) };
+  const declared = [...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])];
+  const env = scriptEnvironment(declared, opts.environment ?? {}, opts.secrets).values;
   // Real HTTP must be synchronous for the script, which only a worker (blocking on the bridge) can do.
   const needRealHttp = caseOpts.integration && sources.some((s) => s.source?.includes("integration"));
   const wanted = Math.min(availableParallelism(), Math.ceil(estimate / CASES_PER_WORKER));
@@ -107,7 +115,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     meter.tick();
   };
   // Workers start (each loading the project) while this thread parses; cases go out file by file.
-  const pool = workers > 0 ? new WorkerPool({ workers, init: { dir: absDir, modules, ...caseOpts }, realHttp: needRealHttp, onResult }) : undefined;
+  const pool = workers > 0 ? new WorkerPool({ workers, init: { dir: absDir, modules, env, paymentEnv: opts.paymentEnv ?? {}, ...caseOpts }, realHttp: needRealHttp, allowHttp: opts.allowHttp, onResult }) : undefined;
 
   // Keep only the cases --grep selects (a file path match selects all). Malformed files always stay:
   // they cannot tell whether they hold a selected case.
@@ -141,7 +149,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   } else if (tasks.length > 0) {
     try {
       const te = createTestEngine(project);
-      for (const t of tasks) onResult(t.key, runCase(te.engine, te.host, parsed[t.fileIndex]!, t.tc, { ...caseOpts, env: (n) => process.env[n] }));
+      for (const t of tasks) onResult(t.key, runCase(te.engine, te.host, parsed[t.fileIndex]!, t.tc, { ...caseOpts, env: (n) => (Object.hasOwn(env, n) ? env[n] : undefined), paymentEnv: opts.paymentEnv }));
     } catch (e) {
       poolError = describeLoadError(e);
     }

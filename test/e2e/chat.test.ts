@@ -1,22 +1,14 @@
 // `smartapp chat` on the bundled demo, driven through streams: phrases, button numbers, the slash
 // commands, and a purchase paid through the pay-dialog outcome the chat offers after $reactions.pay.
 import { PassThrough, Writable } from "node:stream";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { chat } from "../../src/cli/chat.js";
+import { readConfig } from "../../src/cli/config.js";
 import { PAY_OUTCOMES } from "../../src/payments/sandbox/pay-dialog.js";
 import { repoRoot } from "./server.js";
 
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  // chat starts its own SmartPay sandbox only when no real SmartPay is configured.
-  for (const k of ["SMARTPAY_URL", "SMARTPAY_TOKEN", "SMARTAPP_SECRET_pay_api_key"]) {
-    saved[k] = process.env[k];
-    delete process.env[k];
-  }
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
-});
+// chat starts its own SmartPay sandbox only when no real SmartPay is configured: an empty environment.
+const config = readConfig({});
 
 async function session(lines: string[]): Promise<string> {
   const input = new PassThrough();
@@ -27,7 +19,7 @@ async function session(lines: string[]): Promise<string> {
       done();
     },
   });
-  const running = chat(repoRoot, { modules: [], input, output });
+  const running = chat(repoRoot, { modules: [], input, output }, config);
   for (const l of lines) input.write(l + "\n");
   input.end();
   await running;

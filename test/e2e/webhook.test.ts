@@ -27,7 +27,8 @@ describe("webhook end to end (sqlite store)", () => {
     await new Promise<void>((r) => slow.listen(0, "127.0.0.1", () => r()));
     slowUrl = `http://127.0.0.1:${(slow.address() as { port: number }).port}/slow`;
     dir = projectCopy();
-    server = await startServe(dir, ["--store", "sqlite"], { SLOW_URL: slowUrl });
+    // The stub listens on loopback, which scripts may reach only when the operator opens it.
+    server = await startServe(dir, ["--store", "sqlite", "--allow-http", "127.0.0.1"], { SLOW_URL: slowUrl });
   });
   afterAll(async () => {
     await server?.stop();

@@ -152,7 +152,7 @@ describe("pay-dialog emulator", () => {
   it("works over HTTP: POST /__sandbox/pay-dialog keeps big messageIds exact", async () => {
     const { invoice } = sandbox.core.create(invoiceRequest());
     const body = stringifyExact({ webhookUrl, ...turn(invoice.id), outcome: "close-after-pay" });
-    const res = await request(`${sandbox.origin}/__sandbox/pay-dialog`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const res = await request(`${sandbox.origin}/__sandbox/pay-dialog`, { method: "POST", headers: { "content-type": "application/json", "x-sandbox-admin-token": sandbox.adminToken }, body });
     const text = await res.body.text();
     expect(res.statusCode).toBe(200);
     const out = parseExact(text) as Record<string, any>;
@@ -165,19 +165,19 @@ describe("pay-dialog emulator", () => {
 
   it("the HTTP hook answers 400 for an unknown outcome", async () => {
     const body = stringifyExact({ webhookUrl, ...turn("1"), outcome: "maybe" });
-    const res = await request(`${sandbox.origin}/__sandbox/pay-dialog`, { method: "POST", body });
+    const res = await request(`${sandbox.origin}/__sandbox/pay-dialog`, { method: "POST", headers: { "x-sandbox-admin-token": sandbox.adminToken }, body });
     expect(res.statusCode).toBe(400);
     expect(((await res.body.json()) as { error: string }).error).toContain("unknown outcome");
   });
 
   it("payDialog moves a sandbox invoice over HTTP and returns the code (the CLI delivers the re-entry)", async () => {
     const { invoice } = sandbox.core.create(invoiceRequest());
-    expect(await payDialog({ sandboxUrl: sandbox.url, invoiceId: invoice.id, outcome: "decline" })).toBe(5);
+    expect(await payDialog({ sandboxUrl: sandbox.url, adminToken: sandbox.adminToken, invoiceId: invoice.id, outcome: "decline" })).toBe(5);
     expect(sandbox.core.get(invoice.id).status).toBe("cancelled");
     const other = sandbox.core.create(invoiceRequest()).invoice;
-    expect(await payDialog({ sandboxUrl: sandbox.smartPayUrl, invoiceId: other.id, outcome: "success", payer: "sub-x" })).toBe(0);
+    expect(await payDialog({ sandboxUrl: sandbox.smartPayUrl, adminToken: sandbox.adminToken, invoiceId: other.id, outcome: "success", payer: "sub-x" })).toBe(0);
     expect(sandbox.core.get(other.id)).toMatchObject({ status: "confirmed", userId: "sub-x" });
-    await expect(payDialog({ sandboxUrl: sandbox.url, invoiceId: "999999", outcome: "success" })).rejects.toThrow("not found");
+    await expect(payDialog({ sandboxUrl: sandbox.url, adminToken: sandbox.adminToken, invoiceId: "999999", outcome: "success" })).rejects.toThrow("not found");
     expect(received).toHaveLength(0);
   });
 });

@@ -141,11 +141,11 @@ export function playPayDialog(core: SandboxCore, invoiceId: string, outcome: Pay
  * Over HTTP, for a sandbox in another process: move the invoice as `outcome` says and return the
  * response_code the dialog would report. `sandboxUrl` is the sandbox origin (or its /smartpay/v1 base).
  */
-export async function payDialog(opts: { sandboxUrl: string; invoiceId: string; outcome: PayOutcome; payer?: string; settleMs?: number }): Promise<number> {
+export async function payDialog(opts: { sandboxUrl: string; adminToken: string; invoiceId: string; outcome: PayOutcome; payer?: string; settleMs?: number }): Promise<number> {
   const origin = opts.sandboxUrl.replace(/\/+$/, "").replace(/\/smartpay\/v\d+$/, "");
   const res = await httpRequest(`${origin}/__sandbox/invoices/${encodeURIComponent(opts.invoiceId)}/pay`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "x-sandbox-admin-token": opts.adminToken },
     body: JSON.stringify({ outcome: opts.outcome, payer: opts.payer, settleMs: opts.settleMs }),
   });
   const body = (await res.body.json()) as { responseCode?: number; error?: string };

@@ -13,10 +13,12 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-async function call(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown, headers: Record<string, string> = { authorization: "Bearer any" }) {
+async function callAs(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown, headers: Record<string, string> = { authorization: "Bearer any" }) {
   const res = await request(url, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
   return { status: res.statusCode, body: (await res.body.json()) as any };
 }
+
+const call = callAs;
 
 describe("sandbox HTTP", () => {
   it("needs a Bearer token (any token unless a list is configured)", async () => {
@@ -50,9 +52,13 @@ describe("sandbox HTTP", () => {
   });
 
   it("admin hooks: list, preset a status, fire an event, force, move the clock, inject a fault", async () => {
+    const admin = `${sandbox.origin}/__sandbox`;
+    const headers = { "x-sandbox-admin-token": sandbox.adminToken };
+    const call = (method: "GET" | "POST" | "DELETE", url: string, body?: unknown) => callAs(method, url, body, url.startsWith(admin) ? headers : undefined);
     const { body } = await call("POST", `${sandbox.smartPayUrl}/invoices`, invoiceRequest());
     const id = body.invoice_id as string;
-    const admin = `${sandbox.origin}/__sandbox`;
+    expect((await callAs("GET", `${admin}/invoices`, undefined, {})).status).toBe(401);
+    expect((await callAs("GET", `${admin}/invoices`, undefined, { authorization: "Bearer any", "x-sandbox-admin-token": "guess" })).status).toBe(401);
 
     expect((await call("POST", `${admin}/invoices/${id}/status`, { event: "PAY_START" })).body).toMatchObject({ invoice_status: "executed", status_id: 2 });
     expect((await call("POST", `${admin}/invoices/${id}/status`, { status: "confirmed" })).body).toMatchObject({ invoice_status: "confirmed", status_id: 0, captured: 79900 });

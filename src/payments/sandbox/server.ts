@@ -1,6 +1,7 @@
 // The SmartPay sandbox over HTTP. SmartPay's own paths live under /smartpay/v1 and SmartStore's under
 // /api/smart-store, like production, so pointing SMARTPAY_URL at `${origin}/smartpay/v1` is the only
 // change a client needs (the SmartStore base is derived from it). Test hooks live under /__sandbox.
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
@@ -37,6 +38,11 @@ export interface SandboxOptions extends Omit<CoreOptions, "clock"> {
   faults?: Fault[];
   /** Upper bound for a long-poll `wait`, seconds. Default 60. */
   maxWaitSeconds?: number;
+  /**
+   * What the /__sandbox admin routes require in the `X-Sandbox-Admin-Token` header: they can mark an
+   * invoice paid, so a SmartPay token is not enough. startSandbox makes a random one when none is given.
+   */
+  adminToken?: string;
 }
 
 export interface Sandbox {
@@ -50,6 +56,8 @@ export interface Sandbox {
   core: SandboxCore;
   clock: Clock;
   quirks: Quirks;
+  /** The X-Sandbox-Admin-Token the /__sandbox routes require. */
+  adminToken: string;
   inject(fault: Fault): void;
   clearFaults(): void;
   close(): Promise<void>;
@@ -242,6 +250,15 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
 
   // ---- admin hooks /__sandbox ----
   const admin = express.Router();
+  const adminToken = Buffer.from(opts.adminToken ?? "");
+  admin.use((req, res, next) => {
+    const given = Buffer.from(req.get("x-sandbox-admin-token") ?? "");
+    if (adminToken.length === 0 || given.length !== adminToken.length || !timingSafeEqual(given, adminToken)) {
+      res.status(401).json({ error: "the /__sandbox admin routes need the header X-Sandbox-Admin-Token (printed when the sandbox starts)" });
+      return;
+    }
+    next();
+  });
   const adminView = (rec: InvoiceRecord) => ({
     ...invoiceView(rec),
     invoice_id: rec.id,
@@ -340,7 +357,8 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const core = new SandboxCore({ ...opts, clock: opts.clock ?? new SandboxClock() });
-  const { app, quirks, faults } = createSandboxApp(core, opts);
+  const adminToken = opts.adminToken ?? randomBytes(18).toString("base64url");
+  const { app, quirks, faults } = createSandboxApp(core, { ...opts, adminToken });
   const host = opts.host ?? "127.0.0.1";
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -355,6 +373,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     core,
     clock: core.clock,
     quirks,
+    adminToken,
     inject: (fault) => void faults.push({ ...fault }),
     clearFaults: () => void (faults.length = 0),
     close: async () => {

@@ -55,8 +55,8 @@ export class SmartPayClient {
 
   constructor(opts: SmartPayClientOptions) {
     this.opts = opts;
-    this.baseUrl = (opts.baseUrl ?? process.env.SMARTPAY_URL ?? DEFAULT_SMARTPAY_URL).replace(/\/+$/, "");
-    this.storeBaseUrl = (opts.storeBaseUrl ?? process.env.SMARTSTORE_URL ?? deriveStoreBaseUrl(this.baseUrl)).replace(/\/+$/, "");
+    this.baseUrl = (opts.baseUrl ?? DEFAULT_SMARTPAY_URL).replace(/\/+$/, "");
+    this.storeBaseUrl = (opts.storeBaseUrl ?? deriveStoreBaseUrl(this.baseUrl)).replace(/\/+$/, "");
   }
 
   /** The same client with another token (scripts may pass their own). */

@@ -1,0 +1,50 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { paymentEnvironment, readConfig, secretValues } from "./config.js";
+
+describe("readConfig", () => {
+  it("has a default for everything when the environment is empty", () => {
+    const c = readConfig({});
+    expect(c).toMatchObject({ port: 8080, host: "127.0.0.1", logLevel: "info", modules: [], redis: {}, payments: {}, secrets: {}, allowHttp: [], environment: {} });
+    expect(c.sandboxAdminToken).toBeUndefined();
+  });
+
+  it("reads every variable once into typed fields", () => {
+    const c = readConfig({
+      PORT: "9000",
+      HOST: "0.0.0.0",
+      LOG_LEVEL: "debug",
+      SMARTAPP_MODULES: ["/a", "/b"].join(path.delimiter),
+      REDIS_URL: "redis://:pw-redis-1@db:6379",
+      SMARTAPP_REDIS_PREFIX: "p:",
+      SMARTPAY_URL: "https://pay.example/smartpay/v1",
+      SMARTSTORE_URL: "https://pay.example/api/smart-store",
+      SMARTPAY_TOKEN: "tok-1234",
+      SMARTPAY_TIMEOUT_MS: "300",
+      SMARTAPP_SECRET_pay_api_key: "key-5678",
+      SMARTAPP_SECRET_empty: "",
+      SMARTAPP_ALLOW_HTTP: "127.0.0.1:8080, 10.0.0.0/8",
+      SMARTAPP_SANDBOX_ADMIN_TOKEN: "admin-9999",
+    });
+    expect(c).toMatchObject({
+      port: 9000,
+      host: "0.0.0.0",
+      logLevel: "debug",
+      modules: ["/a", "/b"],
+      redis: { url: "redis://:pw-redis-1@db:6379", prefix: "p:" },
+      payments: { url: "https://pay.example/smartpay/v1", storeUrl: "https://pay.example/api/smart-store", token: "tok-1234", timeoutMs: 300 },
+      secrets: { pay_api_key: "key-5678" },
+      allowHttp: ["127.0.0.1:8080", "10.0.0.0/8"],
+      sandboxAdminToken: "admin-9999",
+    });
+    expect(secretValues(c).sort()).toEqual(["admin-9999", "key-5678", "pw-redis-1", "tok-1234"]);
+    // The XML test runner's $payment reads these by name; nothing else of the environment goes with them.
+    expect(paymentEnvironment(c)).toEqual({ SMARTPAY_URL: "https://pay.example/smartpay/v1", SMARTSTORE_URL: "https://pay.example/api/smart-store", SMARTPAY_TOKEN: "tok-1234", SMARTPAY_TIMEOUT_MS: "300" });
+  });
+
+  it("refuses a malformed number with the variable's name", () => {
+    expect(() => readConfig({ SMARTPAY_TIMEOUT_MS: "soon" })).toThrow("SMARTPAY_TIMEOUT_MS=soon: expected a positive number");
+    expect(() => readConfig({ PORT: "-1" })).toThrow(/^PORT=-1/);
+    expect(() => readConfig({ SMARTAPP_ALLOW_HTTP: "127.0.0.1, http://x/" })).toThrow("SMARTAPP_ALLOW_HTTP: --allow-http http://x/: expected a host");
+  });
+});

@@ -1,0 +1,122 @@
+// The runtime's configuration, read from the environment once, here at the edge, and passed down as
+// one typed object. Nothing below src/cli reads process.env: that is how a script came to see all of
+// it. Every variable and its default is listed once in docs/configuration.md.
+import path from "node:path";
+import { parseAllowRule } from "../runtime/http-policy.js";
+
+export interface SmartPayConfig {
+  /** SMARTPAY_URL: a real SmartPay base. Unset: `serve` and `chat` start the local sandbox. */
+  url?: string;
+  /** SMARTSTORE_URL: default derived from the SmartPay URL. */
+  storeUrl?: string;
+  /** SMARTPAY_TOKEN: the operator's SmartPay token. */
+  token?: string;
+  /** SMARTPAY_TIMEOUT_MS: per SmartPay call (default 8000). */
+  timeoutMs?: number;
+}
+
+export interface SmartappConfig {
+  /** PORT (serve; default 8080). */
+  port: number;
+  /** HOST (serve; default 127.0.0.1). */
+  host: string;
+  /** LOG_LEVEL (default info). */
+  logLevel: string;
+  /** SMARTAPP_MODULES: folders with system modules, path-delimiter separated. */
+  modules: string[];
+  /** REDIS_URL (a redis store; also makes redis the default store) and SMARTAPP_REDIS_PREFIX. */
+  redis: { url?: string; prefix?: string };
+  payments: SmartPayConfig;
+  /** SMARTAPP_SECRET_<name>: project secrets for `$secrets.get(name)` and `"$name"` tokens. */
+  secrets: Record<string, string>;
+  /** SMARTAPP_ALLOW_HTTP (comma-separated), before the --allow-http flags. */
+  allowHttp: string[];
+  /** SMARTAPP_SANDBOX_ADMIN_TOKEN: the local sandbox's admin token (default: a random one per start). */
+  sandboxAdminToken?: string;
+  /**
+   * The environment as read at start. Scripts never see it whole: `$env.get` answers only the names a
+   * project declares (chatbot.yaml `injector.variables`, or `--env`), never a secret (scriptEnvironment).
+   */
+  environment: Readonly<Record<string, string>>;
+}
+
+const SECRET_PREFIX = "SMARTAPP_SECRET_";
+
+const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === "" ? undefined : v);
+
+function positiveNumber(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v}: expected a positive number`);
+  return n;
+}
+
+function allowPatterns(v: string | undefined): string[] {
+  const patterns = (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const p of patterns) {
+    try {
+      parseAllowRule(p);
+    } catch (err) {
+      throw new Error(`SMARTAPP_ALLOW_HTTP: ${(err as Error).message}`);
+    }
+  }
+  return patterns;
+}
+
+/** Reads the configuration from `env` (the process environment by default). Throws on a malformed value. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig {
+  const environment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) environment[k] = v;
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(environment)) if (k.startsWith(SECRET_PREFIX) && v !== "") secrets[k.slice(SECRET_PREFIX.length)] = v;
+  return {
+    port: positiveNumber("PORT", env.PORT) ?? 8080,
+    host: nonEmpty(env.HOST) ?? "127.0.0.1",
+    logLevel: nonEmpty(env.LOG_LEVEL) ?? "info",
+    modules: (env.SMARTAPP_MODULES ?? "").split(path.delimiter).filter(Boolean),
+    redis: { url: nonEmpty(env.REDIS_URL), prefix: nonEmpty(env.SMARTAPP_REDIS_PREFIX) },
+    payments: {
+      url: nonEmpty(env.SMARTPAY_URL),
+      storeUrl: nonEmpty(env.SMARTSTORE_URL),
+      token: nonEmpty(env.SMARTPAY_TOKEN),
+      timeoutMs: positiveNumber("SMARTPAY_TIMEOUT_MS", env.SMARTPAY_TIMEOUT_MS),
+    },
+    secrets,
+    allowHttp: allowPatterns(env.SMARTAPP_ALLOW_HTTP),
+    sandboxAdminToken: nonEmpty(env.SMARTAPP_SANDBOX_ADMIN_TOKEN),
+    environment,
+  };
+}
+
+/** The operator's SmartPay, as the runtime's host calls take it. */
+export function paymentsFrom(config: SmartappConfig): { baseUrl?: string; storeUrl?: string; token?: string; timeoutMs?: number } {
+  return { baseUrl: config.payments.url, storeUrl: config.payments.storeUrl, token: config.payments.token, timeoutMs: config.payments.timeoutMs };
+}
+
+/** The same settings by variable name, for the XML test runner's `$payment` (src/payments/host-ops.ts callPaymentSync). */
+export function paymentEnvironment(config: SmartappConfig): Record<string, string> {
+  const p = config.payments;
+  const out: Record<string, string> = {};
+  if (p.url) out.SMARTPAY_URL = p.url;
+  if (p.storeUrl) out.SMARTSTORE_URL = p.storeUrl;
+  if (p.token) out.SMARTPAY_TOKEN = p.token;
+  if (p.timeoutMs) out.SMARTPAY_TIMEOUT_MS = String(p.timeoutMs);
+  return out;
+}
+
+/**
+ * Every secret value the configuration holds: what the logs and error texts mask. The password of
+ * a REDIS_URL counts too.
+ */
+export function secretValues(config: SmartappConfig): string[] {
+  const values = [config.payments.token, config.sandboxAdminToken, ...Object.values(config.secrets)];
+  if (config.redis.url) {
+    try {
+      const password = decodeURIComponent(new URL(config.redis.url).password);
+      values.push(password);
+    } catch {
+      // not a URL: nothing to take from it
+    }
+  }
+  return values.filter((v): v is string => typeof v === "string" && v.length > 0);
+}
