@@ -27,17 +27,23 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
   // Error texts and script logs are shown here; secret values are masked as in the server's logs.
   const mask = secretMasker([...secretValues(config), ...(sandbox ? [sandbox.adminToken] : [])]);
   const print = (s: string) => out.write(mask(s) + "\n");
-  const runtime = await startRuntime({
-    dir,
-    modules: opts.modules,
-    store: "memory",
-    minWorkers: 1,
-    payments: sandbox?.payments ?? paymentsFrom(config),
-    secrets: config.secrets,
-    environment: config.environment,
-    envDeclared: opts.env,
-    allowHttp: opts.allowHttp,
-  });
+  let runtime: Awaited<ReturnType<typeof startRuntime>>;
+  try {
+    runtime = await startRuntime({
+      dir,
+      modules: opts.modules,
+      store: "memory",
+      minWorkers: 1,
+      payments: sandbox?.payments ?? paymentsFrom(config),
+      secrets: config.secrets,
+      environment: config.environment,
+      envDeclared: opts.env,
+      allowHttp: opts.allowHttp,
+    });
+  } catch (err) {
+    await sandbox?.close(); // a project that does not load must not leave the sandbox listening
+    throw err;
+  }
   print(`smartapp chat: "${runtime.project.config.name ?? dir}" — ${HELP}`);
 
   let buttons: string[] = [];

@@ -78,10 +78,18 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
         }),
       ]
     : [];
-  const server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path, routes });
+  let server: Awaited<ReturnType<typeof startWebhookServer>>;
+  try {
+    server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path, routes });
+  } catch (err) {
+    // A busy port must not leave the workers and the sandbox running: exit with the reason.
+    await runtime.close();
+    await sandbox?.close();
+    throw listenError(err, opts.host, opts.port);
+  }
   const name = runtime.project.config.name ?? runtime.project.dir;
   process.stdout.write(
-    `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${runtime.store.kind}, workers: ${runtime.pool.size})\n` +
+    `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${storeDescription(runtime.store)}, workers: ${runtime.pool.size})\n` +
       (withConsole ? `smartapp: console at ${server.url}/console/\n` : "") +
       (sandbox
         ? `smartapp: SmartPay sandbox at ${sandbox.url}/smartpay/v1 (set SMARTPAY_URL to use a real SmartPay); /__sandbox admin token: ${sandbox.adminToken}\n`
@@ -95,4 +103,18 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
+}
+
+/** Where the sessions live, so nothing is written into the project without saying so. */
+function storeDescription(store: Runtime["store"]): string {
+  const file = (store as { path?: unknown }).path;
+  return store.kind === "sqlite" && typeof file === "string" ? `sqlite, sessions in ${file}` : store.kind;
+}
+
+function listenError(err: unknown, host: string, port: number): Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === "EADDRINUSE") return new Error(`port ${port} on ${host} is already in use: stop what listens there or choose another with --port`);
+  if (code === "EACCES") return new Error(`not allowed to listen on ${host}:${port}: choose a port above 1023 with --port`);
+  if (code === "EADDRNOTAVAIL") return new Error(`${host} is not an address of this machine: choose another with --host`);
+  return err instanceof Error ? err : new Error(String(err));
 }

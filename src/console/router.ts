@@ -32,6 +32,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   const graph = stateGraph(opts.project);
   let testsRunning: Promise<unknown> | undefined;
 
+  router.get("/", (_req, res) => res.redirect(302, "/console/"));
   router.get("/console", (req, res, next) => {
     // Relative asset URLs need the trailing slash.
     if (!req.path.endsWith("/")) return res.redirect(301, "/console/");

@@ -40,6 +40,39 @@ describe("smartapp check", () => {
   });
 });
 
+describe("startup failures exit at once with the reason", () => {
+  it("serve on a busy port exits 2 instead of hanging, and leaves nothing listening", async () => {
+    const { createServer } = await import("node:net");
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "serve", ".", "--port", String(port), "--sandbox-port", "0", "--store", "memory"], {
+        cwd: repoRoot,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(r.signal).toBeNull(); // not killed by the timeout
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it("chat with a missing project folder exits 2", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "chat", "/nonexistent-project"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 30_000,
+      input: "",
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("chatbot.yaml not found in /nonexistent-project");
+  });
+});
+
 describe("smartapp graph", () => {
   it("prints DOT for a project", () => {
     const r = smartapp("graph", ".");

@@ -75,6 +75,11 @@ describe("the web console", () => {
     expect(await page.locator("#tests tr.passed").count()).toBeGreaterThan(10);
   }, 90_000);
 
+  it("sends a browser that opens the server to the console", async () => {
+    await page.goto(server.url);
+    expect(page.url()).toBe(`${server.url}/console/`);
+  });
+
   it("never reads a dialog it did not start", async () => {
     const res = await fetch(`${server.url}/console/api/users/sub-someone-else`);
     expect(res.status).toBe(403);

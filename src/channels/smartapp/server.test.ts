@@ -241,6 +241,8 @@ describe("webhook over HTTP: operations", () => {
     const h = await fetch(running!.url + "/healthz");
     expect(h.status).toBe(200);
     expect(await h.json()).toEqual({ status: "ok" });
+    const root = await fetch(running!.url + "/");
+    expect(await root.json()).toEqual({ service: "smartapp", webhook: "POST /webhook", health: "GET /healthz", metrics: "GET /metrics" });
     await post(fx.messageToSkill("a"));
     await post("nope");
     app.app.metrics.observeStore(3, "load");

@@ -152,6 +152,11 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
 
   for (const router of opts.routes ?? []) app.use(router);
 
+  // Someone opening the server in a browser learns where things are.
+  app.get("/", (_req, res) => {
+    res.json({ service: "smartapp", webhook: `POST ${path}`, health: "GET /healthz", metrics: "GET /metrics" });
+  });
+
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
   });
