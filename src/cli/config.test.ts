@@ -3,6 +3,16 @@ import { describe, expect, it } from "vitest";
 import { paymentEnvironment, readConfig, secretValues } from "./config.js";
 
 describe("readConfig", () => {
+  it("reads colour and log format the usual ways: NO_COLOR wins, FORCE_COLOR=0 is off", () => {
+    expect(readConfig({}).color).toBeUndefined();
+    expect(readConfig({ NO_COLOR: "1", FORCE_COLOR: "1" }).color).toBe(false);
+    expect(readConfig({ NO_COLOR: "" }).color).toBeUndefined();
+    expect(readConfig({ FORCE_COLOR: "0" }).color).toBe(false);
+    expect(readConfig({ FORCE_COLOR: "1" }).color).toBe(true);
+    expect(readConfig({ LOG_FORMAT: "pretty" }).logFormat).toBe("pretty");
+    expect(() => readConfig({ LOG_FORMAT: "xml" })).toThrow(/LOG_FORMAT=xml: expected json or pretty/);
+  });
+
   it("has a default for everything when the environment is empty", () => {
     const c = readConfig({});
     expect(c).toMatchObject({ port: 8080, host: "127.0.0.1", logLevel: "info", modules: [], redis: {}, payments: {}, secrets: {}, allowHttp: [], environment: {} });

@@ -22,6 +22,10 @@ export interface SmartappConfig {
   host: string;
   /** LOG_LEVEL (default info). */
   logLevel: string;
+  /** LOG_FORMAT: `json` or `pretty`; unset: pretty on a terminal, JSON lines otherwise. */
+  logFormat?: "json" | "pretty";
+  /** NO_COLOR (any non-empty value: false) and FORCE_COLOR (`0`/`false`: false, else true); unset: colour on a terminal. */
+  color?: boolean;
   /** SMARTAPP_MODULES: folders with system modules, path-delimiter separated. */
   modules: string[];
   /** REDIS_URL (a redis store; also makes redis the default store) and SMARTAPP_REDIS_PREFIX. */
@@ -63,6 +67,20 @@ function allowPatterns(v: string | undefined): string[] {
   return patterns;
 }
 
+function logFormat(v: string | undefined): SmartappConfig["logFormat"] {
+  if (v === undefined || v === "") return undefined;
+  if (v === "json" || v === "pretty") return v;
+  throw new Error(`LOG_FORMAT=${v}: expected json or pretty`);
+}
+
+/** The no-color.org and FORCE_COLOR conventions; NO_COLOR wins when both are set. */
+function colorChoice(env: NodeJS.ProcessEnv): boolean | undefined {
+  if (nonEmpty(env.NO_COLOR)) return false;
+  const force = env.FORCE_COLOR;
+  if (force === undefined) return undefined;
+  return !(force === "0" || force.toLowerCase() === "false");
+}
+
 /** Reads the configuration from `env` (the process environment by default). Throws on a malformed value. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig {
   const environment: Record<string, string> = {};
@@ -73,6 +91,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
     port: positiveNumber("PORT", env.PORT) ?? 8080,
     host: nonEmpty(env.HOST) ?? "127.0.0.1",
     logLevel: nonEmpty(env.LOG_LEVEL) ?? "info",
+    logFormat: logFormat(env.LOG_FORMAT),
+    color: colorChoice(env),
     modules: (env.SMARTAPP_MODULES ?? "").split(path.delimiter).filter(Boolean),
     redis: { url: nonEmpty(env.REDIS_URL), prefix: nonEmpty(env.SMARTAPP_REDIS_PREFIX) },
     payments: {

@@ -115,7 +115,7 @@ program
   .action(async (dir: string, opts) => {
     const { runTests } = await import("../testing/runner.js");
     const { env, ...rest } = opts;
-    const summary = await runTests(dir, { ...rest, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets, paymentEnv: paymentEnvironment(config) });
+    const summary = await runTests(dir, { ...rest, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets, paymentEnv: paymentEnvironment(config), color: config.color });
     process.exitCode = summary.failed > 0 ? 1 : 0;
   });
 

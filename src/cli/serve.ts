@@ -4,6 +4,7 @@ import { startRuntime, type Runtime, type StoreKind } from "../runtime/runtime.j
 import { startWebhookServer } from "../channels/smartapp/server.js";
 import { WebhookMetrics } from "../channels/smartapp/metrics.js";
 import { createLogger } from "../channels/smartapp/logging.js";
+import { prettyDestination } from "../channels/smartapp/pretty-log.js";
 import { secretMasker } from "../util/secrets.js";
 import { paymentEnvironment, paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
@@ -31,7 +32,10 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   if (opts.sandbox && !config.payments.url) sandbox = await startLocalSandbox({ port: opts.sandboxPort, host: opts.host }, config);
   // One mask for every log line: the configured secrets and the sandbox's admin token.
   const mask = secretMasker([...secretValues(config), ...(sandbox ? [sandbox.adminToken] : [])]);
-  const logger = createLogger({ level: config.logLevel, mask });
+  // Pretty lines for a person at a terminal, JSON lines for a log collector (LOG_FORMAT decides).
+  const pretty = config.logFormat ? config.logFormat === "pretty" : process.stdout.isTTY === true;
+  const color = config.color ?? process.stdout.isTTY === true;
+  const logger = createLogger({ level: config.logLevel, mask, destination: pretty ? prettyDestination(process.stdout, color) : undefined });
   // Script and runtime messages: structured like the webhook's, masked by the logger.
   const log = (level: string, message: string) => {
     const lvl = (["debug", "info", "warn", "error"].includes(level) ? level : "info") as "info";
