@@ -2,7 +2,7 @@
 // the SmartPay sandbox). Lines are phrases; slash commands inspect and steer the dialog.
 import readline from "node:readline";
 import { startRuntime } from "../runtime/runtime.js";
-import type { Reply, TurnResult } from "../engine/types.js";
+import type { BotRequest, Reply, TurnResult } from "../engine/types.js";
 import { mapIn } from "../channels/smartapp/map-in.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
@@ -10,7 +10,9 @@ import { secretMasker } from "../util/secrets.js";
 import { paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 
 const USER = "chat-user";
-const HELP = "type a phrase, a button number, or: /event NAME {json}, /state, /session, /client, /reset, /help, /quit";
+const HELP =
+  "type a phrase, a button number, or: /event NAME {json}, /timeout (fire the scheduled timeout), /canvas {json} (Canvas app state), " +
+  "/state, /session, /client, /reset, /help, /quit";
 
 export interface ChatOptions {
   modules: string[];
@@ -39,6 +41,8 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
       environment: config.environment,
       envDeclared: opts.env,
       allowHttp: opts.allowHttp,
+      // $jsapi.log and the runtime's own messages, shown in the conversation.
+      log: (level, message) => print(`  [${level}] ${message}`),
     });
   } catch (err) {
     await sandbox?.close(); // a project that does not load must not leave the sandbox listening
@@ -49,28 +53,38 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
   let buttons: string[] = [];
   let pendingInvoice: string | undefined;
   let messageId = 1;
+  let canvasState: unknown; // sent as payload.meta.current_app.state, as the assistant does for a Canvas app
 
   // What you type becomes the SmartApp API message the assistant would send, mapped exactly as the
   // webhook maps it, so scripts see the same $request here as in production.
-  async function send(messageName: string, payload: Record<string, unknown>, serverAction?: { action_id: string; parameters: Record<string, unknown> }): Promise<void> {
+  async function send(
+    messageName: string,
+    payload: Record<string, unknown>,
+    serverAction?: { action_id: string; parameters: Record<string, unknown> },
+    adjust: (request: BotRequest) => BotRequest = (r) => r,
+  ): Promise<void> {
+    const meta = canvasState === undefined ? {} : { meta: { current_app: { app_info: { projectId: "local-project" }, state: canvasState } } };
     const raw = {
       messageName,
       messageId: messageId++,
       sessionId: "chat-session",
       uuid: { userId: USER, sub: USER, userChannel: "B2C" },
-      payload: { app_info: { projectId: "local-project", applicationId: "local-app", frontendType: "DIALOG" }, character: { id: "sber", name: "Сбер", gender: "male", appeal: "official" }, ...payload, ...(serverAction ? { server_action: serverAction } : {}) },
+      payload: { app_info: { projectId: "local-project", applicationId: "local-app", frontendType: "DIALOG" }, character: { id: "sber", name: "Сбер", gender: "male", appeal: "official" }, ...meta, ...payload, ...(serverAction ? { server_action: serverAction } : {}) },
     };
     const { request } = mapIn({ ...raw, messageId: String(raw.messageId), serverAction, raw });
-    const { result } = await runtime.executor.run(USER, request);
+    const { result } = await runtime.executor.run(USER, adjust(request));
     show(result);
   }
 
   function show(result: TurnResult): void {
     buttons = [];
-    for (const r of result.replies) print(describe(r));
-    if (result.error) print(`  ! ${result.error.kind} error: ${result.error.message}`);
+    for (const r of result.replies) if (r.type !== "timeout") print(describe(r)); // the timeout gets its own line below
+    if (result.error) {
+      const at = result.error.pos ? `${result.error.pos.file}:${result.error.pos.line}:${result.error.pos.col}: ` : "";
+      print(`  ! ${result.error.kind} error: ${at}${result.error.message}`);
+    }
     if (result.replies.length === 0) print("  (no reply)");
-    if (buttons.length > 0) print("  buttons: " + buttons.map((b, i) => `${i + 1}) ${b}`).join("  "));
+    if (result.timeout) print(`  (timeout to ${result.timeout.targetState} in ${result.timeout.interval} s: /timeout fires it now)`);
     if (pendingInvoice) print("  pay dialog for invoice " + pendingInvoice + ": " + PAY_OUTCOMES.map((o, i) => `${i + 1}) ${o}`).join("  "));
   }
 
@@ -81,9 +95,11 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
         return `  [text]${at} ${String(r.text)}`;
       case "buttons":
       case "inlineButtons": {
+        // Numbered once, across every button reply of the turn: type the number to press one.
         const list = (r.buttons as { text: string }[]) ?? [];
+        const first = buttons.length;
         buttons.push(...list.map((b) => b.text));
-        return `  [${r.type}]${at} ${list.map((b) => b.text).join(" | ")}`;
+        return `  [${r.type}]${at} ${list.map((b, i) => `${first + i + 1}) ${b.text}`).join("  ")}`;
       }
       case "raw": {
         const body = r.body as { server_action?: { app_info?: { systemName?: string }; parameters?: { invoice_id?: string } } } | undefined;
@@ -134,6 +150,17 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
       const st = await runtime.store.load(USER);
       const value = text === "/state" ? st?.contextPath ?? "/" : text === "/session" ? st?.session ?? {} : st?.client ?? {};
       print("  " + JSON.stringify(value, null, 2).replace(/\n/g, "\n  "));
+    } else if (text === "/timeout") {
+      await send("MESSAGE_TO_SKILL", { intent: "scenario", message: { original_text: "" } }, undefined, (r) => ({ ...r, query: undefined, timeout: true }));
+    } else if (text === "/canvas" || text.startsWith("/canvas ")) {
+      const json = text.slice("/canvas".length).trim();
+      try {
+        canvasState = json ? JSON.parse(json) : undefined;
+      } catch {
+        print("  the Canvas state must be JSON");
+        return true;
+      }
+      print(canvasState === undefined ? "  no Canvas state is sent now" : "  the next messages carry this Canvas state (payload.meta.current_app.state)");
     } else if (text.startsWith("/event ")) {
       const m = /^\/event\s+(\S+)\s*(.*)$/.exec(text)!;
       let eventData: Record<string, unknown> = {};
@@ -153,10 +180,15 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
     return true;
   }
 
-  const rl = readline.createInterface({ input: opts.input ?? process.stdin, output: out, terminal: false, prompt: "> " });
+  const input = opts.input ?? process.stdin;
+  // On a terminal: line editing and history (Up/Down). Piped input is echoed after the prompt, so a
+  // transcript reads like the conversation it was.
+  const terminal = (input as { isTTY?: boolean }).isTTY === true && (out as { isTTY?: boolean }).isTTY === true;
+  const rl = readline.createInterface({ input, output: out, terminal, prompt: "> ", historySize: terminal ? 500 : 0 });
   rl.prompt();
   try {
     for await (const line of rl) {
+      if (!terminal) out.write(line + "\n");
       try {
         if (!(await handle(line))) break;
       } catch (err) {

@@ -43,6 +43,7 @@ const allowHttp = (opts: { allowHttp: string[] }) => [...config.allowHttp, ...op
 program
   .command("serve")
   .description("serve the project as a SmartApp API webhook")
+  .addHelpText("after", "\nExamples:\n  smartapp serve                       # this folder on :8080, sessions in .smartapp/sessions.sqlite\n  smartapp serve my-bot --store redis  # several processes behind one address (REDIS_URL)\n  SMARTPAY_URL=https://… SMARTPAY_TOKEN=… smartapp serve --host 0.0.0.0 --no-console\n")
   .argument("[dir]", "project folder", ".")
   .option("-p, --port <port>", "port (also PORT)", (v) => Number(v), config.port)
   .option("--host <host>", "interface to listen on (also HOST)", config.host)
@@ -91,6 +92,7 @@ program
 program
   .command("chat")
   .description("talk to the project in the terminal")
+  .addHelpText("after", "\nExamples:\n  smartapp chat my-bot\n  echo 'привет' | smartapp chat my-bot   # one phrase, then exit\n")
   .argument("[dir]", "project folder", ".")
   .addOption(modulesOption())
   .addOption(allowHttpOption())
@@ -103,6 +105,7 @@ program
 program
   .command("test")
   .description("run the project's XML dialog tests")
+  .addHelpText("after", "\nExamples:\n  smartapp test                      # every case of chatbot.yaml tests.include\n  smartapp test --grep checkout      # cases whose id or file matches\n  smartapp test --junit report.xml   # for CI\n")
   .argument("[dir]", "project folder", ".")
   .option("--grep <text>", "only cases whose id or file contains this text")
   .option("--integration", "also run cases marked integration=\"true\"")
@@ -122,6 +125,7 @@ program
 program
   .command("check")
   .description("load the project and report every error, or a summary")
+  .addHelpText("after", "\nExamples:\n  smartapp check my-bot\n  smartapp check my-bot --json       # for editors\n")
   .argument("[dir]", "project folder", ".")
   .option("--json", "print the summary and every diagnostic as JSON (for editors)")
   .addOption(modulesOption())
@@ -133,6 +137,7 @@ program
 program
   .command("graph")
   .description("print the state graph in Graphviz DOT")
+  .addHelpText("after", "\nExamples:\n  smartapp graph my-bot | dot -Tsvg > graph.svg\n")
   .argument("[dir]", "project folder", ".")
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
@@ -154,6 +159,7 @@ program
 program
   .command("sandbox")
   .description("run the local SmartPay + pay-dialog sandbox")
+  .addHelpText("after", "\nExamples:\n  smartapp sandbox --port 8091 --db invoices.sqlite\n")
   .option("-p, --port <port>", "port", (v) => Number(v), 8091)
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--db <file>", "SQLite file for invoices (default: in memory)")

@@ -1,5 +1,6 @@
 // `smartapp chat` on the bundled demo, driven through streams: phrases, button numbers, the slash
 // commands, and a purchase paid through the pay-dialog outcome the chat offers after $reactions.pay.
+import path from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { expect, it } from "vitest";
 import { chat } from "../../src/cli/chat.js";
@@ -10,7 +11,7 @@ import { repoRoot } from "./server.js";
 // chat starts its own SmartPay sandbox only when no real SmartPay is configured: an empty environment.
 const config = readConfig({});
 
-async function session(lines: string[]): Promise<string> {
+async function session(lines: string[], project = repoRoot): Promise<string> {
   const input = new PassThrough();
   let text = "";
   const output = new Writable({
@@ -19,16 +20,16 @@ async function session(lines: string[]): Promise<string> {
       done();
     },
   });
-  const running = chat(repoRoot, { modules: [], input, output }, config);
+  const running = chat(project, { modules: [], input, output }, config);
   for (const l of lines) input.write(l + "\n");
   input.end();
   await running;
   return text;
 }
 
-/** The output of each input line: what was printed after it and before the next prompt. */
+/** The output of each input line: what was printed after its echo and before the next prompt. */
 function turns(out: string): string[] {
-  return out.split("> ").slice(1);
+  return out.split("> ").slice(1).map((t) => t.slice(t.indexOf("\n") + 1));
 }
 
 it("plays the demo: phrases, button numbers, /state, /session, /event, /reset and a paid purchase", async () => {
@@ -50,7 +51,8 @@ it("plays the demo: phrases, button numbers, /state, /session, /event, /reset an
   const t = turns(out);
   expect(out).toMatch(/^smartapp chat: "demo-shop"/);
   expect(t[0]).toContain("[text] (/Start) Добро пожаловать в магазин «Слоны и Ко»!");
-  expect(t[0]).toContain("buttons: 1) Каталог  2) Корзина  3) Мои покупки");
+  expect(t[0]).toContain("[buttons] (/Start) 1) Каталог  2) Корзина  3) Мои покупки");
+  expect(out.match(/Каталог/g)).toHaveLength(1 + 1); // the buttons once, and the «Каталог» answer to button 1
   expect(t[1]).toContain("[text] (/Catalog) У нас есть: Слон — 1500 ₽");
   expect(t[2]).toContain("[text] (/AddItem) Добавил: Слон. В корзине: Слон × 1 на 1500 ₽.");
   expect(t[3]!.trim()).toBe('"/AddItem"');
@@ -80,4 +82,17 @@ it("a declined payment offered by the chat ends as rejected, and another line ca
   expect(t[3]).toContain("pay dialog for invoice");
   expect(t[4]).toContain("[text] (/Cart) В корзине: Жираф × 1. Итого 990 ₽.");
   expect(t[4]).not.toContain("pay dialog: ");
+});
+
+it("echoes piped lines, fires a scheduled timeout, sends Canvas state, shows script logs and error positions", async () => {
+  const out = await session(["wait", "/timeout", "/canvas {\"screen\": \"cart\"}", "screen", "log", "broken"], path.join(repoRoot, "test/fixtures/chat"));
+  expect(out).toContain("> wait\n");
+  const t = turns(out);
+  expect(t[0]).toContain("[text] (/Wait) waiting");
+  expect(t[0]).toContain("(timeout to /Wait/Late in 2 s: /timeout fires it now)");
+  expect(t[1]).toContain("[text] (/Wait/Late) too late");
+  expect(t[3]).toContain("[text] (/Canvas) screen is cart");
+  expect(t[4]).toContain("hello from the script");
+  expect(t[4]).toContain("[text] (/Log) logged");
+  expect(t[5]).toMatch(/! script error: src\/main\.sc:25:\d+: .*field/);
 });
