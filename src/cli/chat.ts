@@ -8,6 +8,7 @@ import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
 import { secretMasker } from "../util/secrets.js";
 import { paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
+import { reloadMessage, watchedFolders, watchProject } from "./watch.js";
 
 const USER = "chat-user";
 const HELP =
@@ -20,6 +21,8 @@ export interface ChatOptions {
   env?: string[];
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
+  /** Reload the project when one of its files is saved (default: when talking to a terminal). */
+  watch?: boolean;
 }
 
 export async function chat(dir: string, opts: ChatOptions, config: SmartappConfig): Promise<void> {
@@ -185,6 +188,16 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
   // transcript reads like the conversation it was.
   const terminal = (input as { isTTY?: boolean }).isTTY === true && (out as { isTTY?: boolean }).isTTY === true;
   const rl = readline.createInterface({ input, output: out, terminal, prompt: "> ", historySize: terminal ? 500 : 0 });
+  const watcher =
+    (opts.watch ?? terminal)
+      ? watchProject(
+          () => watchedFolders(runtime.project),
+          async (files) => {
+            out.write("\n" + mask(await reloadMessage(runtime.project.dir, files, () => runtime.reload())));
+            rl.prompt();
+          },
+        )
+      : undefined;
   rl.prompt();
   try {
     for await (const line of rl) {
@@ -197,6 +210,7 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
       rl.prompt();
     }
   } finally {
+    watcher?.close();
     rl.close();
     await runtime.close();
     await sandbox?.close();

@@ -52,6 +52,7 @@ program
   .option("--sandbox-port <port>", "port of the local SmartPay sandbox started when SMARTPAY_URL is not set", (v) => Number(v), 8091)
   .option("--no-sandbox", "do not start the local SmartPay sandbox")
   .option("--turn-cpu-ms <ms>", "CPU time a turn may use, not counting $http/$payment waits", (v) => Number(v), 2000)
+  .option("--watch", "reload the project when one of its files is saved (sessions are kept)")
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")
   .addOption(modulesOption())
@@ -83,6 +84,7 @@ program
       sandboxPort: opts.sandboxPort,
       turnCpuMs: 2000,
       console: true,
+      watch: true,
       modules: modules(opts),
       allowHttp: allowHttp(opts),
       env: opts.env,
@@ -94,32 +96,40 @@ program
   .description("talk to the project in the terminal")
   .addHelpText("after", "\nExamples:\n  smartapp chat my-bot\n  echo 'привет' | smartapp chat my-bot   # one phrase, then exit\n")
   .argument("[dir]", "project folder", ".")
+  .option("--watch", "reload the project when one of its files is saved (default on a terminal)")
+  .option("--no-watch", "never reload")
   .addOption(modulesOption())
   .addOption(allowHttpOption())
   .addOption(envOption())
   .action(async (dir: string, opts) => {
     const { chat } = await import("./chat.js");
-    await chat(dir, { modules: modules(opts), allowHttp: allowHttp(opts), env: opts.env }, config);
+    await chat(dir, { modules: modules(opts), allowHttp: allowHttp(opts), env: opts.env, watch: opts.watch as boolean | undefined }, config);
   });
 
 program
   .command("test")
   .description("run the project's XML dialog tests")
-  .addHelpText("after", "\nExamples:\n  smartapp test                      # every case of chatbot.yaml tests.include\n  smartapp test --grep checkout      # cases whose id or file matches\n  smartapp test --junit report.xml   # for CI\n")
+  .addHelpText("after", "\nExamples:\n  smartapp test                      # every case of chatbot.yaml tests.include\n  smartapp test --watch              # again on every save\n  smartapp test --grep checkout      # cases whose id or file matches\n  smartapp test --junit report.xml   # for CI\n")
   .argument("[dir]", "project folder", ".")
   .option("--grep <text>", "only cases whose id or file contains this text")
   .option("--integration", "also run cases marked integration=\"true\"")
   .option("--lenient", "do not fail a case for text replies no <a> checked")
   .option("--junit <file>", "write a JUnit XML report")
   .option("--workers <n>", "parallel workers (default: all cores)", (v) => Number(v))
+  .option("--watch", "run again whenever a project or test file is saved")
   .addOption(modulesOption())
   .addOption(allowHttpOption())
   .addOption(envOption())
   .action(async (dir: string, opts) => {
     const { runTests } = await import("../testing/runner.js");
-    const { env, ...rest } = opts;
-    const summary = await runTests(dir, { ...rest, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets, paymentEnv: paymentEnvironment(config), color: config.color });
-    process.exitCode = summary.failed > 0 ? 1 : 0;
+    const { env, watch, ...rest } = opts;
+    const run = async () => {
+      const summary = await runTests(dir, { ...rest, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets, paymentEnv: paymentEnvironment(config), color: config.color });
+      process.exitCode = summary.failed > 0 ? 1 : 0;
+    };
+    if (!watch) return run();
+    const { watchTests } = await import("./watch.js");
+    await watchTests(dir, modules(opts), run);
   });
 
 program

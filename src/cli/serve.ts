@@ -9,6 +9,7 @@ import { secretMasker } from "../util/secrets.js";
 import { paymentEnvironment, paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { consoleRouter } from "../console/router.js";
+import { reloadMessage, watchedFolders, watchProject, type ProjectWatcher } from "./watch.js";
 
 export interface ServeOptions {
   port: number;
@@ -23,6 +24,8 @@ export interface ServeOptions {
   env: string[];
   /** Serve the web console at /console (default: on when listening on a loopback address). */
   console?: boolean;
+  /** Reload the project when one of its files is saved (sessions are kept). */
+  watch?: boolean;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -67,7 +70,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   const routes = withConsole
     ? [
         consoleRouter({
-          project: runtime.project,
+          project: () => runtime.project,
           store: runtime.store,
           webhookPath: opts.path,
           sandbox,
@@ -99,8 +102,10 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
         ? `smartapp: SmartPay sandbox at ${sandbox.url}/smartpay/v1 (set SMARTPAY_URL to use a real SmartPay); /__sandbox admin token: ${sandbox.adminToken}\n`
         : ""),
   );
+  const watcher = opts.watch ? watchAndReload(runtime) : undefined;
   const stop = async () => {
     process.stdout.write("smartapp: shutting down, finishing turns in flight\n");
+    watcher?.close();
     await server.close();
     await runtime.close();
     await sandbox?.close();
@@ -121,4 +126,15 @@ function listenError(err: unknown, host: string, port: number): Error {
   if (code === "EACCES") return new Error(`not allowed to listen on ${host}:${port}: choose a port above 1023 with --port`);
   if (code === "EADDRNOTAVAIL") return new Error(`${host} is not an address of this machine: choose another with --host`);
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** `serve --watch`: a saved file reloads the project; a broken one is reported and the old one keeps serving. */
+function watchAndReload(runtime: Runtime): ProjectWatcher {
+  process.stdout.write(`smartapp: watching ${runtime.project.dir} for changes\n`);
+  return watchProject(
+    () => watchedFolders(runtime.project),
+    async (files) => {
+      process.stdout.write(await reloadMessage(runtime.project.dir, files, () => runtime.reload()));
+    },
+  );
 }

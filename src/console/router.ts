@@ -17,7 +17,8 @@ export const CONSOLE_USER_PREFIX = "console-";
 const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../console");
 
 export interface ConsoleOptions {
-  project: Project;
+  /** The project as loaded now (a reload under `serve --watch` changes it). */
+  project: () => Project;
   store: SessionStore;
   /** Path of the webhook on the same server; the page posts SmartApp API messages to it. */
   webhookPath: string;
@@ -29,7 +30,14 @@ export interface ConsoleOptions {
 
 export function consoleRouter(opts: ConsoleOptions): Router {
   const router = express.Router();
-  const graph = stateGraph(opts.project);
+  // The graph is made once per loaded project.
+  const graphs = new WeakMap<Project, ReturnType<typeof stateGraph>>();
+  const graph = () => {
+    const project = opts.project();
+    let g = graphs.get(project);
+    if (!g) graphs.set(project, (g = stateGraph(project)));
+    return g;
+  };
   let testsRunning: Promise<unknown> | undefined;
 
   router.get("/", (_req, res) => res.redirect(302, "/console/"));
@@ -43,7 +51,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
 
   api.get("/info", (_req, res) => {
     res.json({
-      name: opts.project.config.name ?? path.basename(opts.project.dir),
+      name: opts.project().config.name ?? path.basename(opts.project().dir),
       webhookPath: opts.webhookPath,
       userPrefix: CONSOLE_USER_PREFIX,
       payOutcomes: opts.sandbox ? PAY_OUTCOMES : [],
@@ -51,7 +59,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   });
 
   api.get("/graph", (_req, res) => {
-    res.json(graph);
+    res.json(graph());
   });
 
   api.get("/users/:key", async (req, res) => {
@@ -89,7 +97,7 @@ export function consoleRouter(opts: ConsoleOptions): Router {
     }
     const out = new PassThrough();
     out.resume();
-    const run = runTests(opts.project.dir, { ...opts.testOptions, out, color: false, progress: false });
+    const run = runTests(opts.project().dir, { ...opts.testOptions, out, color: false, progress: false });
     testsRunning = run;
     try {
       const r = await run;

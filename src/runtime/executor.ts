@@ -17,7 +17,28 @@ export interface ExecutorOptions {
 }
 
 export class RuntimeExecutor implements TurnExecutor {
-  constructor(private readonly opts: ExecutorOptions) {}
+  private pool: WorkerPool;
+  private config: ChatbotConfig;
+  /** Turns running on each pool: a replaced pool closes once its own turns are done. */
+  private readonly running = new Map<WorkerPool, Set<Promise<unknown>>>();
+
+  constructor(private readonly opts: ExecutorOptions) {
+    this.pool = opts.pool;
+    this.config = opts.config;
+  }
+
+  /**
+   * Turns from now on run on `pool` (a reloaded project, `serve --watch`); the old pool finishes the
+   * turns it has and is closed.
+   */
+  async usePool(pool: WorkerPool, config: ChatbotConfig): Promise<void> {
+    const old = this.pool;
+    this.pool = pool;
+    this.config = config;
+    await Promise.allSettled([...(this.running.get(old) ?? [])]);
+    this.running.delete(old);
+    await old.close();
+  }
 
   async run(userKey: string, request: BotRequest, options: TurnOptions = {}): Promise<TurnOutcome> {
     const { store } = this.opts;
@@ -48,7 +69,19 @@ export class RuntimeExecutor implements TurnExecutor {
    * fails, the user gets messages.onError. Either way nothing of the killed run is committed.
    */
   private async runTurn(request: BotRequest, state: UserState): Promise<TurnResult> {
-    const { pool } = this.opts;
+    const pool = this.pool;
+    let mine = this.running.get(pool);
+    if (!mine) this.running.set(pool, (mine = new Set()));
+    const turn = this.runOn(pool, request, state);
+    mine.add(turn);
+    try {
+      return await turn;
+    } finally {
+      mine.delete(turn);
+    }
+  }
+
+  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState): Promise<TurnResult> {
     try {
       return await pool.run(request, state);
     } catch (err) {
@@ -60,12 +93,12 @@ export class RuntimeExecutor implements TurnExecutor {
           if (!(again instanceof TurnCrash)) throw again;
         }
       }
-      return crashResult(state, err, this.opts.config, request.language);
+      return crashResult(state, err, this.config, request.language);
     }
   }
 
   async close(): Promise<void> {
-    await this.opts.pool.close();
+    await this.pool.close();
     await this.opts.store.close();
   }
 

@@ -35,38 +35,68 @@ export interface RuntimeOptions {
 }
 
 export interface Runtime {
-  project: Project;
+  /** The loaded project; a new object after each successful reload. */
+  readonly project: Project;
   store: SessionStore;
-  pool: WorkerPool;
+  readonly pool: WorkerPool;
   executor: RuntimeExecutor;
+  /**
+   * Load the project folder again and switch new turns to it; turns in flight finish on the old
+   * one. Sessions are kept. Throws the load error (ProjectError/ProjectErrors) and keeps serving the
+   * old project when the new one does not load.
+   */
+  reload(): Promise<Project>;
   close(): Promise<void>;
 }
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const dir = path.resolve(opts.dir);
   const modules = opts.modules ?? [];
-  const project = loadProject(dir, { modules });
-  const secrets = opts.secrets ?? {};
-  const env = scriptEnvironment([...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])], opts.environment ?? {}, secrets);
-  for (const w of env.warnings) opts.log?.("warn", w);
+  let project = loadProject(dir, { modules });
   const store = createStore(opts.store ?? defaultStoreKind(opts.redisUrl), { projectDir: dir, redisUrl: opts.redisUrl, prefix: opts.redisPrefix });
-  const hostCall = createHostCalls({ project, payments: opts.payments, secrets, allowHttp: opts.allowHttp, log: opts.log });
   let pool: WorkerPool;
   try {
-    pool = await WorkerPool.start({
-      projectDir: dir,
-      modules,
-      hostCall,
-      minWorkers: opts.minWorkers,
-      turnCpuMs: opts.turnCpuMs,
-      secrets,
-      env: env.values,
-      log: opts.log,
-    });
+    pool = await startPool(project, opts);
   } catch (err) {
     await store.close();
     throw err;
   }
   const executor = new RuntimeExecutor({ pool, store, config: project.config, onStoreLatency: opts.onStoreLatency });
-  return { project, store, pool, executor, close: () => executor.close() };
+  return {
+    get project() {
+      return project;
+    },
+    get pool() {
+      return pool;
+    },
+    store,
+    executor,
+    async reload() {
+      const next = loadProject(dir, { modules });
+      const nextPool = await startPool(next, opts);
+      project = next;
+      pool = nextPool;
+      await executor.usePool(nextPool, next.config);
+      return next;
+    },
+    close: () => executor.close(),
+  };
+}
+
+/** The worker pool for one loaded project: its declared $env, its host calls, its workers. */
+async function startPool(project: Project, opts: RuntimeOptions): Promise<WorkerPool> {
+  const secrets = opts.secrets ?? {};
+  const env = scriptEnvironment([...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])], opts.environment ?? {}, secrets);
+  for (const w of env.warnings) opts.log?.("warn", w);
+  const hostCall = createHostCalls({ project, payments: opts.payments, secrets, allowHttp: opts.allowHttp, log: opts.log });
+  return WorkerPool.start({
+    projectDir: project.dir,
+    modules: opts.modules ?? [],
+    hostCall,
+    minWorkers: opts.minWorkers,
+    turnCpuMs: opts.turnCpuMs,
+    secrets,
+    env: env.values,
+    log: opts.log,
+  });
 }

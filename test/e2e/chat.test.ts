@@ -1,5 +1,7 @@
 // `smartapp chat` on the bundled demo, driven through streams: phrases, button numbers, the slash
 // commands, and a purchase paid through the pay-dialog outcome the chat offers after $reactions.pay.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { expect, it } from "vitest";
@@ -11,7 +13,7 @@ import { repoRoot } from "./server.js";
 // chat starts its own SmartPay sandbox only when no real SmartPay is configured: an empty environment.
 const config = readConfig({});
 
-async function session(lines: string[], project = repoRoot): Promise<string> {
+async function session(lines: string[], project = repoRoot, watch = false): Promise<string> {
   const input = new PassThrough();
   let text = "";
   const output = new Writable({
@@ -20,7 +22,7 @@ async function session(lines: string[], project = repoRoot): Promise<string> {
       done();
     },
   });
-  const running = chat(project, { modules: [], input, output }, config);
+  const running = chat(project, { modules: [], input, output, watch }, config);
   for (const l of lines) input.write(l + "\n");
   input.end();
   await running;
@@ -95,4 +97,32 @@ it("echoes piped lines, fires a scheduled timeout, sends Canvas state, shows scr
   expect(t[4]).toContain("hello from the script");
   expect(t[4]).toContain("[text] (/Log) logged");
   expect(t[5]).toMatch(/! script error: src\/main\.sc:25:\d+: .*field/);
+});
+
+it("reloads the project when a file is saved, and keeps the conversation", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "smartapp-chat-watch-"));
+  cpSync(path.join(repoRoot, "test/fixtures/chat"), dir, { recursive: true });
+  try {
+    const input = new PassThrough();
+    let text = "";
+    const output = new Writable({
+      write(chunk, _enc, done) {
+        text += String(chunk);
+        done();
+      },
+    });
+    const running = chat(dir, { modules: [], input, output, watch: true }, config);
+    input.write("count\n");
+    await expect.poll(() => text, { timeout: 20_000 }).toContain("[text] (/Count) 1");
+    const main = path.join(dir, "src/main.sc");
+    writeFileSync(main, readFileSync(main, "utf8").replace("a: logged", "a: logged anew"));
+    await expect.poll(() => text, { timeout: 15_000 }).toMatch(/src\/main\.sc changed: reloaded/);
+    input.write("log\ncount\n");
+    input.end();
+    await running;
+    expect(text).toContain("[text] (/Log) logged anew");
+    expect(text).toContain("[text] (/Count) 2");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
