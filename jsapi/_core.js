@@ -54,6 +54,25 @@
     return r.v;
   }
 
+  // ---- libraries on first use: `moment` and `_` are evaluated into this context when first read ----
+  function lazyLibrary(name) {
+    function settle(value) {
+      defineProperty(G, name, { value: value, writable: true, enumerable: false, configurable: true });
+    }
+    defineProperty(G, name, {
+      get: function () {
+        delete G[name]; // the library's own UMD code assigns the global
+        hostCall("lib", name);
+        return G[name];
+      },
+      set: settle,
+      enumerable: false,
+      configurable: true,
+    });
+  }
+  lazyLibrary("moment");
+  lazyLibrary("_");
+
   // ---- time comes from the host so tests can freeze it ----
   function now() {
     return hostCall("now");
@@ -538,6 +557,9 @@
         out.push(h.name === undefined ? { id: h.id, type: h.type, path: h.path } : { id: h.id, type: h.type, path: h.path, name: h.name });
       }
       return out;
+    },
+    library: function (m) {
+      void G[m[1]]; // a lazy library's getter loads it
     },
     loaded: function () {
       loading = false;

@@ -6,7 +6,7 @@ import type { HostServices, HttpRequest, Reply } from "../engine/types.js";
 import type { Project } from "../project/model.js";
 import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
-import { BUILTIN_MODULES, LIBRARY_FILES, OPTIONAL_MODULES } from "./platform.js";
+import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
 import { isTurnDataExpr, isTurnDataTemplate, moduleToFunctionBody, usesAwait } from "./source.js";
 import { parseXml } from "./xml.js";
@@ -130,8 +130,6 @@ class RealmScriptHost implements ScriptHost {
   }
 
   private loadPlatform(realm: Realm): void {
-    for (const lib of LIBRARY_FILES) realm.runScript(this.iso.platform(lib));
-    realm.runScript(this.iso.platform("moment-reset"));
     realm.call("injector", [this.project.injector ?? {}]);
     const modules = [...BUILTIN_MODULES];
     for (const entry of this.project.preload ?? []) {
@@ -141,6 +139,7 @@ class RealmScriptHost implements ScriptHost {
     }
     for (const mod of modules) realm.runScript(this.iso.platform(mod), { file: mod, line: 1, col: 1 });
     realm.runScript(this.iso.platform("seal"));
+    for (const name of this.iso.usedLibraries) realm.call("library", [name]);
   }
 
   private loadProject(realm: Realm): void {

@@ -17,7 +17,15 @@ const LIBRARIES: Record<string, string> = {
 
 /** Built-in $-API modules, always loaded, in order. */
 export const BUILTIN_MODULES = ["jsapi/common.js", "jsapi/reactions.js", "jsapi/http.js", "jsapi/mail.js", "jsapi/services.js"];
-export const LIBRARY_FILES = Object.keys(LIBRARIES);
+
+/**
+ * Library globals evaluated in a context on first use (the realm core's lazy globals): a context
+ * that never touches `moment` or `_` does not pay for them (docs/sandbox.md, "Measured costs").
+ */
+export const LAZY_LIBRARIES: Record<string, readonly string[]> = {
+  moment: ["jslib/moment.js", "jslib/moment-ru.js", "moment-reset"],
+  _: ["jslib/underscore.js"],
+};
 
 /** scriptsPreLoad entries that enable an optional module (others are built in or unknown). */
 export const OPTIONAL_MODULES: Record<string, string> = { "payment.js": "jsapi/payment.js" };

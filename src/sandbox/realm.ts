@@ -6,7 +6,7 @@ import ivm from "isolated-vm";
 import type { SourcePos } from "../dsl/ast.js";
 import { NewSessionSignal, ScriptError } from "./types.js";
 import { cpuError, memoryError, toScriptError, type ThrownDescription } from "./errors.js";
-import { platformSource } from "./platform.js";
+import { LAZY_LIBRARIES, platformSource } from "./platform.js";
 
 /** The single host function a context's core captures: (op, JSON args) → JSON {v} | {e}. Must not throw. */
 export type HostFn = (op: string, json: string) => string;
@@ -29,6 +29,8 @@ const MEMORY_RE = /memory limit|Isolate.* is disposed/;
 export class ScriptIsolate {
   readonly isolate: ivm.Isolate;
   private readonly scripts = new Map<string, ivm.Script>();
+  /** Lazy libraries some context of this isolate used: new contexts load them up front, off the hot path. */
+  readonly usedLibraries = new Set<string>();
 
   constructor(readonly memoryMb: number) {
     this.isolate = new ivm.Isolate({ memoryLimit: memoryMb });
@@ -78,14 +80,29 @@ export class Realm {
     readonly userFiles: ReadonlySet<string>,
   ) {
     this.context = iso.isolate.createContextSync();
+    const channel: HostFn = (op, json) => (op === "lib" ? this.loadLibrary(json) : hostFn(op, json));
     try {
       const start = iso.platform("jsapi/_core.js").runSync(this.context, { reference: true, timeout: cpuMs }) as ivm.Reference;
-      this.dispatch = start.applySync(undefined, [new ivm.Callback(hostFn)], { result: { reference: true }, timeout: cpuMs }) as ivm.Reference<
+      this.dispatch = start.applySync(undefined, [new ivm.Callback(channel)], { result: { reference: true }, timeout: cpuMs }) as ivm.Reference<
         (input: string, fn?: unknown) => string
       >;
       start.release();
     } catch (e) {
       throw failure(e, cpuMs, undefined, userFiles);
+    }
+  }
+
+  /** The core's lazy global `name` was read: evaluate its library files in this context (re-entrant call). */
+  private loadLibrary(json: string): string {
+    const name = JSON.parse(json) as string;
+    const files = LAZY_LIBRARIES[name];
+    if (!files) return JSON.stringify({ e: `unknown library ${json}` });
+    try {
+      for (const file of files) this.iso.platform(file).runSync(this.context, { timeout: this.cpuMs });
+      this.iso.usedLibraries.add(name);
+      return "{}";
+    } catch (e) {
+      return JSON.stringify({ e: e instanceof Error ? e.message : String(e) });
     }
   }
 
