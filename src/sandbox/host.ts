@@ -213,8 +213,25 @@ class RealmScriptHost implements ScriptHost {
     this.prewarm.unref();
   }
 
+  /** The isolate's CPU clock when the last turn ended (pre-warming adds a few ms after it). */
+  private cpuAtEnd = 0n;
+
+  /**
+   * Code that ran in the isolate between turns for longer than one call may (isolated-vm runs no
+   * callbacks outside calls today; this keeps it that way): drop the isolate, which stops it.
+   */
+  private checkIdleCpu(): void {
+    if (!this.iso.alive || this.cpuAtEnd === 0n) return;
+    if (this.iso.isolate.cpuTime - this.cpuAtEnd <= BigInt(this.cpuMs) * 1_000_000n) return;
+    this.services.log("warn", "the script isolate was busy between turns: replaced");
+    this.iso.dispose();
+    this.lost = true;
+    this.used = true;
+  }
+
   // ---- turn scope ----
   beginTurn(scope: TurnScope): void {
+    this.checkIdleCpu();
     if (this.used) {
       // The previous turn ran user code: nothing it left behind may reach this turn.
       this.used = false;
@@ -231,6 +248,7 @@ class RealmScriptHost implements ScriptHost {
   endTurn(): TurnSnapshot {
     const snapshot = this.call("end", []) as TurnSnapshot;
     if (this.used) this.schedulePrewarm();
+    this.cpuAtEnd = this.iso.isolate.cpuTime;
     return snapshot;
   }
 
