@@ -274,6 +274,7 @@ class RealmScriptHost implements ScriptHost {
 
   // ---- code ----
   runScript(code: string, opts: { es6: boolean; pos: SourcePos }): void {
+    this.current(); // after a memory kill earlier in this turn, compile in the new isolate
     const compiled = this.compiled(code, opts.es6 || this.forceEs6, opts.pos);
     if (!compiled.async) {
       this.user("run", [compiled.id], opts.pos, compiled);

@@ -129,3 +129,16 @@ describe("callbacks a script schedules", () => {
     expect(turn(host, "probe", "$session.ok = true;")).toEqual({ ok: true });
   });
 });
+
+describe("a memory kill in the middle of a turn", () => {
+  it("a script compiled before the kill runs again after it (compiled anew in the new isolate)", () => {
+    const host = createScriptHost(makeProject(), fakeServices(), { memoryMb: 64, cpuMs: 20_000 });
+    host.beginTurn(turnOf("attacker"));
+    host.runScript("$session.after = 'ran';", { es6: false, pos: pos(4) });
+    host.endTurn();
+    host.beginTurn(turnOf("attacker"));
+    caught(() => host.runScript("var a = []; while (true) a.push(new Array(1000000).fill(1));", { es6: false, pos: pos(3) }));
+    host.runScript("$session.after = 'ran';", { es6: false, pos: pos(4) });
+    expect(host.endTurn().session).toEqual({ after: "ran" });
+  });
+});

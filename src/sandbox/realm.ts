@@ -147,6 +147,7 @@ export class Realm {
   }
 
   release(): void {
+    if (!this.iso.alive) return; // disposed with its isolate
     this.dispatch.release();
     this.context.release();
   }
