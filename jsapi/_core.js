@@ -1,13 +1,17 @@
-// Realm core: the first code evaluated in every script realm (see docs/sandbox.md).
-// It captures the one host function, builds the request scope ($context & co.), the template and
-// expression engine, and the dispatcher the host drives through the `__sa_in` slot.
-// Nothing from the host realm is ever stored where scripts can reach it: the host function lives
-// only in this closure and exchanges strings.
-(function (G) {
+// Realm core: the first code evaluated in every script context (see docs/sandbox.md).
+// The script's value is a start function: the host calls it once with the one host function and
+// gets back the dispatcher it drives every op through. The core builds the request scope
+// ($context & co.), the template and expression engine and the dispatcher.
+// The context lives in its own V8 isolate: nothing of the host's heap is reachable from here; the
+// host function is an isolated-vm callback that exchanges strings, kept only in this closure.
+(function (hostFn) {
   "use strict";
+  var G = globalThis;
 
-  var hostFn = G.__sa_hostfn;
-  delete G.__sa_hostfn;
+  // Shared memory and Wasm are not needed by scenarios: one less way to block the thread or to
+  // allocate memory outside the isolate's accounting.
+  delete G.SharedArrayBuffer;
+  delete G.WebAssembly;
 
   // Builtins captured before any user code can replace them.
   var JSONparse = JSON.parse;
@@ -26,70 +30,9 @@
   var RealmMap = Map;
   var mapGet = Map.prototype.get;
   var mapSet = Map.prototype.set;
-  var mapHas = Map.prototype.has;
   var mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size").get;
   var mapClear = Map.prototype.clear;
   var OrigDate = Date;
-  var dateNow = Date.now;
-
-  var ownKeys = Reflect.ownKeys;
-  var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-  var hasOwn = Object.prototype.hasOwnProperty;
-
-  // ---- integrity of the builtins (docs/sandbox.md, "CPU limit") ----
-  // Host calls that only touch JSON data of the turn run without the vm timeout as long as nothing
-  // user-written can run implicitly: no builtin prototype, builtin namespace or standard global was
-  // changed (accessors, replaced methods, toJSON/valueOf/Symbol.toPrimitive added, prototypes swapped).
-  // The host asks for this check at the end of every call that ran user code (it is user-code free:
-  // only own-property descriptors of builtin objects are read).
-  var STD_GLOBALS = ["Object", "Function", "Array", "Number", "parseFloat", "parseInt", "Infinity", "NaN", "undefined", "Boolean", "String", "Symbol", "Date", "Promise", "RegExp", "Error", "AggregateError", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError", "globalThis", "JSON", "Math", "Intl", "Map", "BigInt", "Set", "WeakMap", "WeakSet", "Proxy", "Reflect", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "unescape", "eval", "isFinite", "isNaN"];
-  // What the untimed calls can reach: JSON data (Object/Array prototypes), primitives in
-  // expressions (String/Number/Boolean prototypes), the core's own string/regexp/array calls, and
-  // errors (Error.prepareStackTrace runs when a stack is formatted). Other builtins are reached only
-  // by user code, which always runs timed.
-  var watched = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, RegExp.prototype, Function.prototype, Error, Error.prototype, TypeError.prototype, SyntaxError.prototype, ReferenceError.prototype, RangeError.prototype];
-  var baseline = null; // {objs: [{proto, keys, d: [parts]}], globals: [parts], gproto}
-  var VALUE_KEY = ["value"];
-  // A descriptor's identity: [value] for data, [get, set] for accessors, null when absent.
-  function descParts(o, k) {
-    var d = getOwnPropertyDescriptor(o, k);
-    if (d === undefined) return null;
-    return reflectApply(hasOwn, d, VALUE_KEY) ? [d.value] : [d.get, d.set];
-  }
-  function sameDesc(o, k, b) {
-    var d = getOwnPropertyDescriptor(o, k);
-    if (d === undefined || b === null) return d === undefined && b === null;
-    if (reflectApply(hasOwn, d, VALUE_KEY)) return b.length === 1 && (d.value === b[0] || (d.value !== d.value && b[0] !== b[0])); // NaN
-    return b.length === 2 && d.get === b[0] && d.set === b[1];
-  }
-  function takeBaseline() {
-    var objs = [];
-    for (var i = 0; i < watched.length; i++) {
-      var o = watched[i];
-      var keys = ownKeys(o);
-      var d = [];
-      for (var j = 0; j < keys.length; j++) d[j] = descParts(o, keys[j]);
-      objs[i] = { proto: getPrototypeOf(o), keys: keys, d: d };
-    }
-    var globals = [];
-    for (var g = 0; g < STD_GLOBALS.length; g++) globals[g] = descParts(G, STD_GLOBALS[g]);
-    baseline = { objs: objs, globals: globals, gproto: getPrototypeOf(G) };
-  }
-  /** True when a watched builtin changed since the baseline (so implicit user code may run anywhere). */
-  function polluted() {
-    if (baseline === null) return false;
-    if (getPrototypeOf(G) !== baseline.gproto) return true;
-    for (var g = 0; g < STD_GLOBALS.length; g++) if (!sameDesc(G, STD_GLOBALS[g], baseline.globals[g])) return true;
-    for (var i = 0; i < watched.length; i++) {
-      var o = watched[i];
-      var b = baseline.objs[i];
-      if (getPrototypeOf(o) !== b.proto) return true;
-      var keys = ownKeys(o);
-      if (keys.length !== b.keys.length) return true;
-      for (var j = 0; j < keys.length; j++) if (keys[j] !== b.keys[j] || !sameDesc(o, keys[j], b.d[j])) return true;
-    }
-    return false;
-  }
 
   function hidden(name, value, writable, configurable) {
     defineProperty(G, name, { value: value, writable: !!writable, enumerable: false, configurable: !!configurable });
@@ -102,7 +45,7 @@
     try {
       out = hostFn(op, payload === undefined ? "null" : payload);
     } catch (e) {
-      // Never let a host-realm exception object reach script code.
+      // The callback failed inside isolated-vm (e.g. a non-string answer): a plain error of this context.
       throw new RealmError("host call '" + op + "' failed");
     }
     if (typeof out !== "string") throw new RealmError("host call '" + op + "' failed");
@@ -111,37 +54,24 @@
     return r.v;
   }
 
-  // ---- dynamic import() guard (its rejection would carry a host-realm error) ----
-  var IMPORT_RE = /(?<![\w$]|\.\s*)import\s*(?:\/\*[\s\S]*?\*\/\s*|\/\/[^\n]*\n\s*)*\(/;
-  function guardSource(src) {
-    if (IMPORT_RE.test(String(src))) throw new RealmError("import() is not available in scripts");
+  // ---- libraries on first use: `moment` and `_` are evaluated into this context when first read ----
+  function lazyLibrary(name) {
+    function settle(value) {
+      defineProperty(G, name, { value: value, writable: true, enumerable: false, configurable: true });
+    }
+    defineProperty(G, name, {
+      get: function () {
+        delete G[name]; // the library's own UMD code assigns the global
+        hostCall("lib", name);
+        return G[name];
+      },
+      set: settle,
+      enumerable: false,
+      configurable: true,
+    });
   }
-  function SafeFunction() {
-    for (var i = 0; i < arguments.length; i++) guardSource(arguments[i]);
-    return reflectApply(OrigFunction, undefined, arguments);
-  }
-  SafeFunction.prototype = OrigFunction.prototype;
-  defineProperty(OrigFunction.prototype, "constructor", { value: SafeFunction, writable: true, configurable: true });
-  function wrapCtor(proto) {
-    var Orig = proto.constructor;
-    var Safe = function () {
-      for (var i = 0; i < arguments.length; i++) guardSource(arguments[i]);
-      return reflectApply(Orig, undefined, arguments);
-    };
-    Safe.prototype = proto;
-    defineProperty(proto, "constructor", { value: Safe, writable: true, configurable: true });
-  }
-  wrapCtor(getPrototypeOf(async function () {}));
-  wrapCtor(getPrototypeOf(function* () {}));
-  wrapCtor(getPrototypeOf(async function* () {}));
-  hidden("Function", SafeFunction, true, true);
-  // Indirect eval: global scope (local variables of the caller are not visible; documented).
-  function safeEval(src) {
-    if (typeof src !== "string") return src;
-    guardSource(src);
-    return origEval(src);
-  }
-  hidden("eval", safeEval, true, true);
+  lazyLibrary("moment");
+  lazyLibrary("_");
 
   // ---- time comes from the host so tests can freeze it ----
   function now() {
@@ -158,7 +88,6 @@
   });
   defineProperty(OrigDate, "now", { value: now, writable: true, configurable: true });
   hidden("Date", DateProxy, true, true);
-  void dateNow;
 
   // ---- JSON helpers ----
   /** JSON.stringify that drops cycles (or marks them) instead of throwing. */
@@ -296,7 +225,6 @@
   function compileExpr(src) {
     var f = reflectApply(mapGet, exprCache, [src]);
     if (f) return f;
-    guardSource(src);
     try {
       f = new OrigFunction("return (" + src + "\n);");
     } catch (e1) {
@@ -378,7 +306,6 @@
   function scopedExpr(src) {
     var f = reflectApply(mapGet, scopedCache, [src]);
     if (f) return f;
-    guardSource(src);
     f = new OrigFunction("__scope", "with (__scope) { return (" + src + "\n); }");
     reflectApply(mapSet, scopedCache, [src, f]);
     return f;
@@ -521,18 +448,10 @@
       return '{"err":{"message":"uncaught exception (could not be described)"}}';
     }
   }
-  var rawOut = null; // a result an op serialised itself
-  function finish(v, check) {
+  function finish(v) {
     if (turn.newSession) return takeNewSession();
-    if (rawOut !== null) {
-      var raw = rawOut;
-      rawOut = null;
-      return raw;
-    }
-    var p = check && polluted();
     var s = v === undefined ? undefined : stringifySafe(v, undefined);
-    if (s === undefined) return p ? '{"p":1}' : "{}";
-    return p ? '{"v":' + s + ',"p":1}' : '{"v":' + s + "}";
+    return s === undefined ? "{}" : '{"v":' + s + "}";
   }
   function snapshot() {
     var c = turn.ctx;
@@ -576,7 +495,7 @@
       turn.ctx.injector = injector;
     },
     reg: function (m, fn) {
-      scripts[m[1]] = m[2] ? fn() : fn; // m[2]: fn is a wrapper returning the async function
+      scripts[m[1]] = fn;
     },
     run: function (m) {
       scripts[m[1]]();
@@ -631,14 +550,6 @@
       turn.transition = null;
       return t;
     },
-    // The same, serialised by hand: the record ({value: string, deferred: boolean}, written by
-    // $reactions.transition) is private to the core, so this runs no user code even when scripts
-    // changed Object.prototype (JSON.stringify would look up toJSON).
-    takeTransitionRaw: function () {
-      var t = turn.transition;
-      turn.transition = null;
-      rawOut = t === null ? "{}" : '{"v":{"value":' + JSONstringify(typeof t.value === "string" ? t.value : "") + ',"deferred":' + (t.deferred === true ? "true" : "false") + "}}";
-    },
     handlers: function () {
       var out = [];
       for (var i = 0; i < handlers.length; i++) {
@@ -647,17 +558,11 @@
       }
       return out;
     },
+    library: function (m) {
+      void G[m[1]]; // a lazy library's getter loads it
+    },
     loaded: function () {
       loading = false;
-    },
-    baseline: function () {
-      takeBaseline();
-    },
-    integrity: function () {
-      return !polluted();
-    },
-    describe: function (m, fn) {
-      return JSONparse(describe(fn));
     },
     data: function (m) {
       defineProperty(G, m[1], { value: m[2], writable: true, enumerable: true, configurable: true });
@@ -668,36 +573,22 @@
     },
   };
 
-  hidden("__sa_in", "", true, false);
-  hidden("__sa_fn", undefined, true, false);
-  hidden(
-    "__sa_dispatch",
-    function () {
-      var input = G.__sa_in;
-      var fn = G.__sa_fn;
-      G.__sa_in = "";
-      G.__sa_fn = undefined;
-      // Input: [check, [op, ...args], …]: queued ops first, the last one's value is the result;
-      // check = 1 adds "p":1 to the result when a builtin was changed (see polluted()).
-      var check = 0;
-      rawOut = null;
-      try {
-        var batch = JSONparse(input);
-        check = batch[0];
-        var v;
-        for (var i = 1; i < batch.length; i++) {
-          var m = batch[i];
-          var op = OPS[m[0]];
-          if (typeof op !== "function") throw new RealmError("unknown op " + m[0]);
-          v = op(m, i === batch.length - 1 ? fn : undefined);
-        }
-        return finish(v, check);
-      } catch (e) {
-        var d = describe(e);
-        return check && d.charAt(2) === "e" && polluted() ? d.slice(0, -1) + ',"p":1}' : d;
+  // The dispatcher, returned to the host (never stored where scripts can reach it). Input: a JSON
+  // batch [[op, ...args], …]: queued ops first, the last one's value is the result. `fn` is a
+  // compiled function of this context the host hands to that last op (reg, module).
+  return function dispatch(input, fn) {
+    try {
+      var batch = JSONparse(input);
+      var v;
+      for (var i = 0; i < batch.length; i++) {
+        var m = batch[i];
+        var op = OPS[m[0]];
+        if (typeof op !== "function") throw new RealmError("unknown op " + m[0]);
+        v = op(m, i === batch.length - 1 ? fn : undefined);
       }
-    },
-    false,
-    false,
-  );
-})(globalThis);
+      return finish(v);
+    } catch (e) {
+      return describe(e);
+    }
+  };
+});

@@ -4,7 +4,8 @@ import type { TurnResult, TurnRunOptions } from "../engine/types.js";
 export interface WorkerInit {
   projectDir: string;
   modules: string[];
-  realmCallMs: number; // the realm's per-call vm timeout: only a backstop here, see TurnMeter
+  realmCallMs: number; // CPU limit of one call into the script isolate (host-call waits not counted)
+  scriptMemoryMb: number; // memory limit of the script isolate, ArrayBuffers included
   secrets: Record<string, string>;
   env: Record<string, string>; // `$env.get`: declared variables only (src/runtime/script-env.ts)
   meter: SharedArrayBuffer; // TurnMeter slots, written by the worker, read by the pool's watchdog

@@ -28,7 +28,7 @@ const services: HostServices = {
 
 try {
   const project = loadProject(init.projectDir, { modules: init.modules });
-  const engine = createEngine(project, services, { cpuMs: init.realmCallMs });
+  const engine = createEngine(project, services, { cpuMs: init.realmCallMs, memoryMb: init.scriptMemoryMb });
   port.on("message", (msg: TurnMessage) => {
     meter.startTurn();
     try {

@@ -1,6 +1,7 @@
 // A pool of turn workers. Each worker holds its own copy of the loaded project and script realm, so a
 // turn blocked on I/O, a runaway loop or a memory bomb costs one worker, never the server.
 import type { Worker } from "node:worker_threads";
+import type { EventLoopUtilization } from "node:perf_hooks";
 import { availableParallelism } from "node:os";
 import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
 import { createBridge, serveBridge, type HostCallHandler } from "./sync-bridge.js";
@@ -13,7 +14,7 @@ export interface PoolOptions {
   hostCall: HostCallHandler;
   minWorkers?: number; // started up front (default 2)
   maxWorkers?: number; // grown to when every worker is busy (default max(4, 2 × cores))
-  memoryMb?: number; // old-generation heap limit per worker (default 256)
+  memoryMb?: number; // heap limit per worker, and the limit of its script isolate, ArrayBuffers included (default 256)
   turnCpuMs?: number; // CPU time a turn may use, not counting time blocked in $http/$payment (default 2000)
   hardTimeoutMs?: number; // a turn still running after this, waits included, is killed with its worker (default 60 s)
   secrets?: Record<string, string>;
@@ -46,10 +47,14 @@ interface Slot {
   meter: TurnMeter;
   loaded: boolean; // a worker that never loaded the project is not replaced (it would fail again)
   job?: Job & { id: number; timer?: NodeJS.Timeout };
+  elu?: EventLoopUtilization; // the worker's event-loop use at the last watchdog tick
+  spinMs: number; // how long its event loop has been fully busy with no turn
 }
 
 const workerFile = siblingModule(import.meta.url, "turn-worker");
 const WATCHDOG_INTERVAL_MS = 50;
+// Lets the isolate's own limit (same budget, per call) stop a script before the worker is killed.
+const CPU_GRACE_MS = 4 * WATCHDOG_INTERVAL_MS;
 
 export class WorkerPool {
   private slots: Slot[] = [];
@@ -138,10 +143,21 @@ export class WorkerPool {
   private checkCpu(): void {
     const now = Date.now();
     for (const slot of [...this.slots]) {
-      if (slot.job && slot.meter.busyMs(now) > this.turnCpuMs) {
+      if (slot.job && slot.meter.busyMs(now) > this.turnCpuMs + CPU_GRACE_MS) {
         this.fail(slot, new TurnCrash("cpu", `Script execution timed out after ${this.turnCpuMs} ms`));
+      } else if (this.spinsIdle(slot)) {
+        this.fail(slot, new TurnCrash("cpu", `worker busy for ${slot.spinMs} ms with no turn`));
       }
     }
+  }
+
+  /** Code that runs outside every turn (nothing should) and keeps the worker's event loop busy. */
+  private spinsIdle(slot: Slot): boolean {
+    const elu = slot.worker.performance.eventLoopUtilization();
+    const tick = slot.elu ? slot.worker.performance.eventLoopUtilization(elu, slot.elu) : undefined;
+    slot.elu = elu;
+    slot.spinMs = !slot.job && slot.loaded && tick && tick.utilization > 0.9 ? slot.spinMs + tick.active : 0;
+    return slot.spinMs > this.turnCpuMs;
   }
 
   private spawn(): Slot {
@@ -150,8 +166,10 @@ export class WorkerPool {
     const init: WorkerInit = {
       projectDir: this.opts.projectDir,
       modules: this.opts.modules ?? [],
-      // The realm's own per-call timeout would count host waits as CPU: here it is only a backstop.
-      realmCallMs: this.hardMs,
+      // The isolate's per-call limit does not count host-call waits either: a looping script ends
+      // in the project's error path; the watchdog (with a grace) is the backstop.
+      realmCallMs: this.turnCpuMs,
+      scriptMemoryMb: this.opts.memoryMb ?? 256,
       secrets: this.opts.secrets ?? {},
       env: this.opts.env ?? {},
       meter,
@@ -170,7 +188,7 @@ export class WorkerPool {
       markFailed = rej;
     });
     ready.catch(() => undefined);
-    const slot: Slot = { worker, ready, meter: new TurnMeter(meter), loaded: false };
+    const slot: Slot = { worker, ready, meter: new TurnMeter(meter), loaded: false, spinMs: 0 };
     this.slots.push(slot);
 
     worker.on("message", (msg: WorkerMessage) => {

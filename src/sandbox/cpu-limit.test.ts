@@ -1,14 +1,13 @@
-// The CPU limit covers every realm call, also the ones that run without the vm timeout while a turn
-// is clean: user code planted earlier (getters, Proxies, valueOf, toJSON) is stopped with limit "cpu".
+// The CPU limit covers every call into the script isolate, bookkeeping included: user code planted
+// earlier (getters, Proxies, valueOf, toJSON, promise jobs) is stopped with limit "cpu".
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createEngine } from "../engine/index.js";
 import { emptyUserState, type HostServices, type UserState } from "../engine/types.js";
 import { loadProject } from "../project/loader.js";
 import type { LoadItem } from "../project/model.js";
-import { Realm } from "./realm.js";
 import { isTurnDataExpr, isTurnDataTemplate } from "./source.js";
 import { fakeServices, hostWith, pos } from "./testkit.js";
 import { ScriptError, type TurnScope } from "./types.js";
@@ -26,22 +25,6 @@ function cpuLimit(fn: () => unknown): ScriptError {
     return e as ScriptError;
   }
   throw new Error("expected a cpu limit error");
-}
-
-/** Realm calls made while `fn` runs, split by timed/untimed. */
-function countCalls(fn: () => void): { timed: string[]; untimed: string[] } {
-  const seen = { timed: [] as string[], untimed: [] as string[] };
-  const original = Realm.prototype.call;
-  vi.spyOn(Realm.prototype, "call").mockImplementation(function (this: Realm, op, args, opts) {
-    (opts.timed ? seen.timed : seen.untimed).push(op);
-    return original.call(this, op, args, opts);
-  });
-  try {
-    fn();
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return seen;
 }
 
 describe("turn-data expressions", () => {
@@ -69,42 +52,22 @@ describe("turn-data expressions", () => {
   });
 });
 
-describe("the CPU limit in calls that run without the vm timeout", () => {
-  it("a clean turn makes no timed call", () => {
-    const { host } = hostWith([], { host: { cpuMs: CPU } });
-    const seen = countCalls(() => {
-      host.beginTurn(scope({ count: 2 }));
-      host.setContext("currentState", "/A");
-      expect(host.test("$session.count > 1", pos())).toBe(true);
-      expect(host.render("n={{ $session.count }}", pos())).toBe("n=2");
-      host.addReply({ type: "text", text: "hi" });
-      host.stampReplies("/A");
-      expect(host.takeTransition()).toBeNull();
-      expect(host.getTemp("targetState")).toBeUndefined();
-      expect(host.endTurn().response.replies).toEqual([{ type: "text", text: "hi", state: "/A" }]);
-    });
-    expect(seen.timed).toEqual([]);
-    expect(seen.untimed.length).toBeLessThanOrEqual(6); // queued ops ride along with the next call
-  });
-
+describe("the CPU limit covers every call, also bookkeeping over planted code", () => {
   it("a getter loop planted on Object.prototype at load time stops a trivial template", () => {
     const { host } = hostWith([script("Object.defineProperty(Object.prototype, 'missing', { get: function () { for (;;) {} }, configurable: true });")], { host: { cpuMs: CPU } });
     host.beginTurn(scope({ a: 1 }));
     cpuLimit(() => host.render("{{ $session.missing }}", pos()));
-    // the realm is usable afterwards
+    // the context is usable afterwards
     host.beginTurn(scope({ a: 1 }));
     expect(host.render("{{ $session.a }}", pos())).toBe("1");
   });
 
-  it("a toJSON loop planted on Object.prototype by a script stops the next turn's bookkeeping", () => {
+  it("a toJSON loop planted on Object.prototype by a script stops endTurn; the next turn has a fresh context", () => {
     const { host, run } = hostWith([], { host: { cpuMs: CPU } });
     run("Object.prototype.toJSON = function () { for (;;) {} };");
     cpuLimit(() => host.endTurn());
-    host.beginTurn(scope());
-    cpuLimit(() => host.getContext("nluResults"));
-    run("delete Object.prototype.toJSON;");
-    host.endTurn();
     host.beginTurn(scope({ ok: true }));
+    expect(host.getContext("nluResults")).toEqual({});
     expect(host.endTurn().session).toEqual({ ok: true });
   });
 
@@ -133,20 +96,29 @@ describe("the CPU limit in calls that run without the vm timeout", () => {
     cpuLimit(() => host.test("loopy", pos()));
   });
 
-  it("Error.prepareStackTrace planted by a script stops a failing trivial condition", () => {
+  it("Error.prepareStackTrace planted by a script stops a failing trivial condition in the same turn", () => {
     const { host, run } = hostWith([], { host: { cpuMs: CPU } });
     run("Error.prepareStackTrace = function () { for (;;) {} };");
-    host.endTurn();
-    host.beginTurn(scope());
     cpuLimit(() => host.test("$session.a.b", pos()));
   });
 
-  it("replacing a standard global used by the realm core makes later calls timed", () => {
+  it("an endless promise-job chain is stopped inside the call that started it", () => {
     const { host, run } = hostWith([], { host: { cpuMs: CPU } });
-    run("String = function () { for (;;) {} };");
-    host.endTurn();
-    host.beginTurn({ ...scope(), request: { query: "hello", data: {} } });
-    cpuLimit(() => host.getRequestQuery());
+    expect(() => run("(function again() { Promise.resolve().then(again); })();")).toThrow(/timed out/);
+    host.beginTurn(scope({ fine: 1 }));
+    expect(host.endTurn().session).toEqual({ fine: 1 });
+  });
+
+  it("does not count time blocked in a host call ($http) against the limit", () => {
+    const services = fakeServices({
+      respond: () => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3 * CPU);
+        return { status: 200, headers: {}, body: "slow" };
+      },
+    });
+    const { host, run } = hostWith([], { services, host: { cpuMs: CPU } });
+    run("$session.body = $http.get('https://slow.example').data;");
+    expect(host.endTurn().session).toEqual({ body: "slow" });
   });
 });
 
@@ -166,7 +138,7 @@ describe("the engine's error path for a planted loop", () => {
       "        q!: plant",
       "        script:",
       "            Object.defineProperty(Object.prototype, 'trap', { get: function () { for (;;) {} }, configurable: true });",
-      "        a: planted",
+      "        a: value {{ $session.trap }}",
       "",
       "    state: Spring",
       "        q!: spring",
@@ -189,10 +161,11 @@ describe("the engine's error path for a planted loop", () => {
       state = r.state;
       return r;
     };
-    expect(send("plant").replies.map((r) => r.text)).toEqual(["planted"]);
-    const sprung = send("spring");
+    const sprung = send("plant");
     expect(sprung.error?.kind).toBe("limit");
     expect(sprung.replies.map((r) => r.text)).toEqual(["handled: Script execution timed out after 80 ms"]);
     expect(send("hello").replies.map((r) => r.text)).toEqual(["hi"]);
+    // The trap died with the context of the turn that planted it.
+    expect(send("spring").replies.map((r) => r.text)).toEqual(["value "]);
   });
 });

@@ -34,17 +34,24 @@ export function userFrame(stack: string | undefined, userFiles: ReadonlySet<stri
   return undefined;
 }
 
-/** V8 starts the stack of a syntax error with `file:line` and the offending source line. */
-function arrowPos(stack: string | undefined, userFiles: ReadonlySet<string>): SourcePos | undefined {
-  const m = stack ? /^(.*):(\d+)\n/.exec(stack) : null;
-  return m && userFiles.has(m[1]) ? { file: m[1], line: Number(m[2]), col: 1 } : undefined;
-}
+/** isolated-vm ends the message of a compile error with ` [file:line:col]`. */
+const COMPILE_POS_RE = / \[(.*):(\d+):(\d+)\]$/;
 
 export function toScriptError(d: ThrownDescription, fallback: SourcePos | undefined, userFiles: ReadonlySet<string>): ScriptError {
-  const pos = userFrame(d.stack, userFiles) ?? arrowPos(d.stack, userFiles) ?? fallback;
   let message = d.message ?? "uncaught exception";
+  let pos = userFrame(d.stack, userFiles);
+  const at = COMPILE_POS_RE.exec(message);
+  if (at) {
+    message = message.slice(0, at.index);
+    if (!pos && userFiles.has(at[1])) pos = { file: at[1], line: Number(at[2]), col: Number(at[3]) };
+  }
+  pos ??= fallback;
   if (d.thrown === undefined && d.name && d.name !== "Error") message = `${d.name}: ${message}`;
   return new ScriptError(message, pos, d.thrown);
+}
+
+export function memoryError(pos: SourcePos | undefined): ScriptError {
+  return new ScriptError("Script memory limit exceeded", pos, undefined, "memory");
 }
 
 export function cpuError(ms: number, pos: SourcePos | undefined): ScriptError {

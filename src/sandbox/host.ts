@@ -1,24 +1,25 @@
-// createScriptHost: one realm per loaded project with the platform modules and the project's
-// load items evaluated once; then the ScriptHost calls the dialog engine makes every turn.
+// createScriptHost: one isolate per loaded project; a context with the platform modules and the
+// project's load items serves turns until one runs user code, then a fresh one takes over
+// (docs/sandbox.md, "Per-turn state"). The ScriptHost calls the dialog engine makes every turn.
 import type { SourcePos } from "../dsl/ast.js";
 import type { HostServices, HttpRequest, Reply } from "../engine/types.js";
 import type { Project } from "../project/model.js";
 import type { ParseNode } from "../patterns/types.js";
-import { BUILTIN_MODULES, LIBRARY_FILES, OPTIONAL_MODULES, platformScript } from "./platform.js";
-import { Realm, type HostFn } from "./realm.js";
-import { isTurnDataExpr, isTurnDataTemplate, moduleToFunctionBody, usesAwait, usesDynamicImport } from "./source.js";
+import type ivm from "isolated-vm";
+import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
+import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
+import { isTurnDataExpr, isTurnDataTemplate, moduleToFunctionBody, usesAwait } from "./source.js";
 import { parseXml } from "./xml.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
 export interface ScriptHostOptions {
-  /** CPU limit per script call in ms (default 1000). */
+  /** CPU limit per script call in ms, time blocked in host calls not counted (default 1000). */
   cpuMs?: number;
-  /** Run every call under the vm timeout, also trivial conditions/templates and bookkeeping (slower). */
-  strictCpu?: boolean;
+  /** Memory limit of the project's isolate in MB, ArrayBuffers included (default 128). */
+  memoryMb?: number;
 }
 
 const HTTP_TIMEOUT_CAP_MS = 25_000;
-const LOAD_POS = (file: string): SourcePos => ({ file, line: 1, col: 1 });
 
 /** The host side of the realm's host calls. Never throws: errors travel back as {e}. */
 function makeHostFn(services: HostServices): HostFn {
@@ -61,124 +62,194 @@ export function createScriptHost(project: Project, services: HostServices, opts:
   return new RealmScriptHost(project, services, opts);
 }
 
+/** A script of the project compiled in the current isolate; registered lazily in each context. */
+interface CompiledScript {
+  id: number;
+  async: boolean;
+  script: ivm.Script;
+}
+
 class RealmScriptHost implements ScriptHost {
-  handlers: readonly BoundHandler[] = [];
-  private readonly realm: Realm;
-  private readonly strict: boolean;
+  readonly handlers: readonly BoundHandler[];
+  private readonly hostFn: HostFn;
+  private readonly cpuMs: number;
+  private readonly memoryMb: number;
   private readonly forceEs6: boolean;
-  private readonly scriptIds = new Map<string, { id: number; async: boolean }>();
+  private readonly userFiles = new Set<string>();
+  private iso: ScriptIsolate;
+  private realm: Realm;
+  /** A fresh context built off the hot path, waiting for the next turn that needs one. */
+  private spare: Realm | undefined;
+  private prewarm: NodeJS.Immediate | undefined;
+  /** User code ran in the current context: it serves no further turn. */
+  private used = false;
+  /** The isolate was disposed (memory limit) during this turn: the next call rebuilds it. */
+  private lost = false;
+  /** This turn's bookkeeping ops, replayed into a new isolate after a memory kill. */
+  private turnOps: [string, unknown[]][] = [];
+  private readonly compiledScripts = new Map<string, CompiledScript>();
   private nextScriptId = 0;
 
   constructor(
-    project: Project,
+    private readonly project: Project,
     private readonly services: HostServices,
     opts: ScriptHostOptions,
   ) {
-    this.realm = new Realm(makeHostFn(services), opts.cpuMs ?? 1000);
-    this.strict = opts.strictCpu === true;
+    this.hostFn = makeHostFn(services);
+    this.cpuMs = opts.cpuMs ?? 1000;
+    this.memoryMb = opts.memoryMb ?? 128;
     this.forceEs6 = project.config?.scriptRuntime?.forceEs6 === true;
-    this.loadPlatform(project);
-    this.loadProject(project);
-    this.realm.call("loaded", [], { timed: false, check: true });
-    this.handlers = this.realm.call("handlers", [], { timed: false }) as BoundHandler[];
+    this.iso = new ScriptIsolate(this.memoryMb);
+    try {
+      this.realm = this.newRealm();
+      this.handlers = this.realm.call("handlers", []) as BoundHandler[];
+    } catch (e) {
+      this.iso.dispose();
+      throw e;
+    }
   }
 
-  private loadPlatform(project: Project): void {
-    for (const lib of LIBRARY_FILES) this.realm.runScript(platformScript(lib), { timed: false });
-    this.realm.runScript(platformScript("moment-reset"), { timed: false });
-    this.realm.call("injector", [project.injector ?? {}], { timed: false });
+  // ---- contexts ----
+
+  /** A context with the platform and the project's load items evaluated (compiled code is reused). */
+  private newRealm(): Realm {
+    if (!this.iso.alive) {
+      this.iso = new ScriptIsolate(this.memoryMb);
+      this.compiledScripts.clear();
+    }
+    const realm = new Realm(this.iso, this.hostFn, this.cpuMs, this.userFiles);
+    try {
+      this.loadPlatform(realm);
+      this.loadProject(realm);
+      realm.call("loaded", []);
+    } catch (e) {
+      realm.release();
+      throw e;
+    }
+    return realm;
+  }
+
+  private loadPlatform(realm: Realm): void {
+    realm.call("injector", [this.project.injector ?? {}]);
     const modules = [...BUILTIN_MODULES];
-    for (const entry of project.preload ?? []) {
+    for (const entry of this.project.preload ?? []) {
       const base = entry.split("/").pop() ?? "";
       const mod = OPTIONAL_MODULES[base];
       if (mod && !modules.includes(mod)) modules.push(mod);
     }
-    for (const mod of modules) this.realm.runScript(platformScript(mod), { timed: false, pos: LOAD_POS(mod) });
-    this.realm.runScript(platformScript("seal"), { timed: false });
-    this.realm.takeBaseline();
+    for (const mod of modules) realm.runScript(this.iso.platform(mod), { file: mod, line: 1, col: 1 });
+    realm.runScript(this.iso.platform("seal"));
+    for (const name of this.iso.usedLibraries) realm.call("library", [name]);
   }
 
-  private loadProject(project: Project): void {
-    for (const item of project.loadItems) {
-      this.realm.userFiles.add(item.pos.file);
+  private loadProject(realm: Realm): void {
+    this.project.loadItems.forEach((item, i) => {
+      this.userFiles.add(item.pos.file);
       if (item.kind === "data") {
-        this.realm.call("data", [item.varName, item.data], { timed: false, pos: item.pos });
+        realm.call("data", [item.varName, item.data], { pos: item.pos });
       } else if (item.kind === "script") {
-        this.guardImport(item.code, item.pos);
-        const script = this.realm.compileScript(item.code, item.pos.file, item.pos.line - 1, item.pos);
-        this.realm.runScript(script, { timed: true, pos: item.pos });
+        realm.runScript(this.iso.compile(`load:${i}`, item.code, item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
       } else {
-        this.guardImport(item.code, item.pos);
-        const fn = this.realm.compileFunction(moduleToFunctionBody(item.code), item.pos.file, item.pos.line - 2, item.pos);
-        this.realm.call("module", [item.name ?? null], { timed: true, pos: item.pos, fn });
+        // moduleToFunctionBody adds one line in front of the code, the wrapper another.
+        const script = this.iso.compile(`load:${i}`, `(function () {\n${moduleToFunctionBody(item.code)}\n})`, item.pos.file, item.pos.line - 3, item.pos, this.userFiles);
+        realm.call("module", [item.name ?? null], { pos: item.pos, fn: realm.functionOf(script, item.pos) });
       }
+    });
+  }
+
+  /** The context for the next call: after a memory kill, a new isolate with this turn's ops replayed. */
+  private current(): Realm {
+    if (this.lost) {
+      this.lost = false;
+      this.spare = undefined; // it lived in the disposed isolate
+      this.realm = this.newRealm();
+      for (const [op, args] of this.turnOps) this.realm.queue(op, args);
+    }
+    return this.realm;
+  }
+
+  private call(op: string, args: unknown[], pos?: SourcePos, compiled?: CompiledScript): unknown {
+    const realm = this.current();
+    try {
+      if (compiled) this.register(realm, compiled, pos);
+      return realm.call(op, args, pos ? { pos } : {});
+    } catch (e) {
+      if (e instanceof ScriptError && e.limit === "memory") this.lost = true;
+      throw e;
     }
   }
 
-  private guardImport(code: string, pos?: SourcePos): void {
-    if (usesDynamicImport(code)) throw new ScriptError("import() is not available in scripts", pos);
+  /** Register a compiled script in this context (once per context). */
+  private register(realm: Realm, compiled: CompiledScript, pos?: SourcePos): void {
+    if (realm.registered.has(compiled.id)) return;
+    realm.call("reg", [compiled.id], { ...(pos ? { pos } : {}), fn: realm.functionOf(compiled.script, pos) });
+    realm.registered.add(compiled.id);
   }
 
-  // ---- CPU-limit policy (docs/sandbox.md, "CPU limit and its cost") ----
-  // User code always runs under the vm timeout. Everything else touches only the turn's JSON data
-  // and runs untimed while that is provably free of user code: no user code ran in this turn yet
-  // (`dirty`) and no builtin was changed (`realm.polluted`, re-checked once per turn that ran user code).
-  // Otherwise those calls are timed too. Ops nobody waits for are queued and ride along with the
-  // next call (one runInContext instead of several).
-  private dirty = false;
-  private pendingRisky = false; // an op was queued while the turn was not clean
-  private unchecked = false; // user code ran since the builtins were last checked
-
-  private get clean(): boolean {
-    return !this.strict && !this.dirty && !this.realm.polluted;
+  /** A call that runs user code: the context is retired at the end of the turn. */
+  private user(op: string, args: unknown[], pos?: SourcePos, compiled?: CompiledScript): unknown {
+    this.used = true;
+    return this.call(op, args, pos, compiled);
   }
 
-  /** A call that may run user code: timed; the turn is no longer clean and the builtins need a check. */
-  private user(op: string, args: unknown[], pos?: SourcePos, fn?: unknown): unknown {
-    this.dirty = true;
-    this.unchecked = true;
-    this.pendingRisky = false;
-    return this.realm.call(op, args, { timed: true, ...(pos ? { pos } : {}), ...(fn !== undefined ? { fn } : {}) });
+  /** An op without a result: queued for the next call (and kept for a replay). */
+  private later(op: string, args: unknown[]): void {
+    this.turnOps.push([op, args]);
+    this.current().queue(op, args);
   }
+
+  /** Build the next fresh context once the current turn's reply is on its way. */
+  private schedulePrewarm(): void {
+    if (this.prewarm || this.spare) return;
+    this.prewarm = setImmediate(() => {
+      this.prewarm = undefined;
+      if (this.spare || this.lost || !this.iso.alive) return;
+      try {
+        this.spare = this.newRealm();
+      } catch {
+        // The next turn builds its context itself and reports the error there.
+      }
+    });
+    this.prewarm.unref();
+  }
+
+  /** The isolate's CPU clock when the last turn ended (pre-warming adds a few ms after it). */
+  private cpuAtEnd = 0n;
 
   /**
-   * A bookkeeping call that reads or writes turn data; `safe` = it is free of user code in a clean
-   * turn. Timed calls may run user code (getters…) too, so the builtins stay unchecked after them.
+   * Code that ran in the isolate between turns for longer than one call may (isolated-vm runs no
+   * callbacks outside calls today; this keeps it that way): drop the isolate, which stops it.
    */
-  private book(op: string, args: unknown[], safe = true, pos?: SourcePos): unknown {
-    const timed = !(safe && this.clean) || this.pendingRisky;
-    this.pendingRisky = false;
-    if (timed) this.unchecked = true;
-    return this.realm.call(op, args, { timed, ...(pos ? { pos } : {}) });
-  }
-
-  /** A bookkeeping op without a result: queued for the next call. */
-  private later(op: string, args: unknown[]): void {
-    if (!this.clean) this.pendingRisky = true;
-    this.realm.queue(op, args);
+  private checkIdleCpu(): void {
+    if (!this.iso.alive || this.cpuAtEnd === 0n) return;
+    if (this.iso.isolate.cpuTime - this.cpuAtEnd <= BigInt(this.cpuMs) * 1_000_000n) return;
+    this.services.log("warn", "the script isolate was busy between turns: replaced");
+    this.iso.dispose();
+    this.lost = true;
+    this.used = true;
   }
 
   // ---- turn scope ----
   beginTurn(scope: TurnScope): void {
-    this.dirty = false;
-    if (this.unchecked) this.checkBuiltins();
-    // A fresh turn from JSON: user code can run only through changed builtins.
-    if (this.realm.polluted || this.strict) this.book("begin", [scope]);
-    else this.later("begin", [scope]);
+    this.checkIdleCpu();
+    if (this.used) {
+      // The previous turn ran user code: nothing it left behind may reach this turn.
+      this.used = false;
+      if (!this.lost) this.realm.release();
+      const spare = this.spare;
+      this.spare = undefined;
+      this.lost = false;
+      this.realm = spare && this.iso.alive ? spare : this.newRealm();
+    }
+    this.turnOps = [];
+    this.later("begin", [scope]);
   }
 
   endTurn(): TurnSnapshot {
-    if (!this.unchecked) return this.book("end", []) as TurnSnapshot;
-    // The builtins are checked once per turn in which user code ran, inside the last (timed) call.
-    this.unchecked = false;
-    this.pendingRisky = false;
-    return this.realm.call("end", [], { timed: true, check: true }) as TurnSnapshot;
-  }
-
-  /** Whether user code changed a builtin (the check itself runs no user code). */
-  private checkBuiltins(): void {
-    this.unchecked = false;
-    this.realm.polluted = this.realm.call("integrity", [], { timed: false, flush: false }) !== true;
+    const snapshot = this.call("end", []) as TurnSnapshot;
+    if (this.used) this.schedulePrewarm();
+    this.cpuAtEnd = this.iso.isolate.cpuTime;
+    return snapshot;
   }
 
   setContext(field: string, value: unknown): void {
@@ -186,11 +257,11 @@ class RealmScriptHost implements ScriptHost {
   }
 
   getContext(field: string): unknown {
-    return this.book("getCtx", [field], field !== "injector");
+    return this.call("getCtx", [field]);
   }
 
   getTemp(key: string): unknown {
-    return this.book("getTemp", [key]);
+    return this.call("getTemp", [key]);
   }
 
   setTemp(key: string, value: unknown): void {
@@ -198,56 +269,45 @@ class RealmScriptHost implements ScriptHost {
   }
 
   getRequestQuery(): string | undefined {
-    return (this.book("query", []) as string | null | undefined) ?? undefined;
+    return (this.call("query", []) as string | null | undefined) ?? undefined;
   }
 
   // ---- code ----
   runScript(code: string, opts: { es6: boolean; pos: SourcePos }): void {
-    const { id, async } = this.compiled(code, opts.es6 || this.forceEs6, opts.pos);
-    if (!async) {
-      this.user("run", [id], opts.pos);
+    this.current(); // after a memory kill earlier in this turn, compile in the new isolate
+    const compiled = this.compiled(code, opts.es6 || this.forceEs6, opts.pos);
+    if (!compiled.async) {
+      this.user("run", [compiled.id], opts.pos, compiled);
       return;
     }
-    // Microtasks drain at the end of the timed call, so a promise settled by sync host calls completes within it.
-    this.user("runAsync", [id], opts.pos);
-    // The rejection value is user data (its getters run while it is described).
+    // Microtasks drain at the end of the call, so a promise settled by sync host calls completes within it.
+    this.user("runAsync", [compiled.id], opts.pos, compiled);
     const state = this.user("take", [], opts.pos);
     if (state === "pending") this.services.log("warn", `${opts.pos.file}:${opts.pos.line}: scriptEs6 awaits a promise that did not settle within the turn`);
   }
 
-  private compiled(code: string, es6: boolean, pos: SourcePos): { id: number; async: boolean } {
+  private compiled(code: string, es6: boolean, pos: SourcePos): CompiledScript {
     const key = `${pos.file}:${pos.line}:${pos.col}:${es6 ? 1 : 0}\n${code}`;
-    const known = this.scriptIds.get(key);
+    const known = this.compiledScripts.get(key);
     if (known) return known;
-    this.guardImport(code, pos);
-    this.realm.userFiles.add(pos.file);
+    this.userFiles.add(pos.file);
     const async = es6 && usesAwait(code);
-    const id = this.nextScriptId++;
-    if (async) {
-      const outer = this.realm.compileFunction(`return async function () {\n${code}\n};`, pos.file, pos.line - 2, pos);
-      // Calling the compiled wrapper only creates the async function; timed like user code all the same.
-      this.realm.call("reg", [id, true], { timed: true, pos, fn: outer });
-      this.pendingRisky = false;
-    } else {
-      const fn = this.realm.compileFunction(code, pos.file, pos.line - 1, pos);
-      this.realm.call("reg", [id, false], { timed: !this.clean || this.pendingRisky, pos, fn });
-      this.pendingRisky = false;
-    }
-    const entry = { id, async };
-    this.scriptIds.set(key, entry);
+    const wrapped = `(${async ? "async " : ""}function () {\n${code}\n})`;
+    const entry = { id: this.nextScriptId++, async, script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
+    this.compiledScripts.set(key, entry);
     return entry;
   }
 
   test(expr: string, pos: SourcePos): boolean {
-    this.guardImport(expr, pos);
-    if (!this.strict && isTurnDataExpr(expr)) return this.book("test", [expr], true, pos) === true;
+    // A turn-data expression reads and writes only this turn's JSON objects: not user code that
+    // could leave anything behind for the next turn (docs/sandbox.md, "Per-turn state").
+    if (isTurnDataExpr(expr)) return this.call("test", [expr], pos) === true;
     return this.user("test", [expr], pos) === true;
   }
 
   render(template: string, pos: SourcePos): string {
     if (!template.includes("{{")) return template;
-    this.guardImport(template, pos);
-    if (!this.strict && isTurnDataTemplate(template)) return String(this.book("render", [template], true, pos));
+    if (isTurnDataTemplate(template)) return String(this.call("render", [template], pos));
     return String(this.user("render", [template], pos));
   }
 
@@ -256,7 +316,6 @@ class RealmScriptHost implements ScriptHost {
   }
 
   runConverter(converter: string, node: ParseNode): unknown {
-    this.guardImport(converter);
     return this.user("convert", [converter, node]);
   }
 
@@ -270,9 +329,6 @@ class RealmScriptHost implements ScriptHost {
   }
 
   takeTransition(): { value: string; deferred: boolean } | null {
-    // Reads only the core's private turn record ({value: string, deferred: boolean}) and serialises it
-    // by hand: no user code, even after scripts changed builtins. Queued ops stay queued.
-    if (this.strict) return (this.book("takeTransition", [], false) as { value: string; deferred: boolean } | null) ?? null;
-    return (this.realm.call("takeTransitionRaw", [], { timed: false, flush: false }) as { value: string; deferred: boolean } | null) ?? null;
+    return (this.call("takeTransition", []) as { value: string; deferred: boolean } | null) ?? null;
   }
 }

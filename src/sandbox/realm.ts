@@ -1,166 +1,169 @@
-// One node:vm realm and the only ways the host talks to it: strings through the `__sa_in` slot and
-// one pre-compiled `__sa_dispatch()` script, run with or without the vm timeout.
-import vm from "node:vm";
-import { types } from "node:util";
+// The script boundary: one V8 isolate per project (its own heap, memory limit and CPU clock; see
+// docs/sandbox.md) and the contexts created in it. The host talks to a context only through strings:
+// a JSON batch in, a JSON result out, through the dispatcher the realm core returns; the context
+// calls back through ONE host function `(op, json) => json`.
+import ivm from "isolated-vm";
 import type { SourcePos } from "../dsl/ast.js";
 import { NewSessionSignal, ScriptError } from "./types.js";
-import { cpuError, toScriptError, type ThrownDescription } from "./errors.js";
-import { platformScript } from "./platform.js";
+import { cpuError, memoryError, toScriptError, type ThrownDescription } from "./errors.js";
+import { LAZY_LIBRARIES, platformSource } from "./platform.js";
 
-/** The single host function the realm core captures: (op, JSON args) → JSON {v} | {e}. Must not throw. */
+/** The single host function a context's core captures: (op, JSON args) → JSON {v} | {e}. Must not throw. */
 export type HostFn = (op: string, json: string) => string;
-
-interface RealmGlobal {
-  __sa_in: string;
-  __sa_fn: unknown;
-  __sa_hostfn?: HostFn;
-}
 
 interface CallResult {
   v?: unknown;
   err?: ThrownDescription;
   ns?: NewSessionSignal["params"];
-  p?: 1; // a builtin was changed (answer to `check`)
 }
 
-const DISPATCH = new vm.Script("__sa_dispatch()", { filename: "<platform>/dispatch" });
+// isolated-vm's own messages for the two limits.
+const TIMEOUT_MESSAGE = "Script execution timed out.";
+const MEMORY_RE = /memory limit|Isolate.* is disposed/;
 
-// Node ≥ 20.18 can create a realm whose global is an ordinary object (no interceptors to a host object).
-const DONT_CONTEXTIFY = (vm as unknown as { constants?: { DONT_CONTEXTIFY?: symbol } }).constants?.DONT_CONTEXTIFY;
+/**
+ * One isolate: compiled code is cached here (a compiled script runs in any context of its isolate).
+ * When a script exceeds the memory limit, isolated-vm disposes the whole isolate: `alive` turns
+ * false and the owner builds a new one.
+ */
+export class ScriptIsolate {
+  readonly isolate: ivm.Isolate;
+  private readonly scripts = new Map<string, ivm.Script>();
+  /** Lazy libraries some context of this isolate used: new contexts load them up front, off the hot path. */
+  readonly usedLibraries = new Set<string>();
 
-export interface CallOptions {
-  timed: boolean;
-  pos?: SourcePos;
-  fn?: unknown; // a realm value handed to the op through the `__sa_fn` slot
-  /** Re-check the builtins' integrity at the end of the call (after user code); updates `polluted`. */
-  check?: boolean;
-  /** false: leave queued ops queued (the op reads only the realm core's private turn record). */
-  flush?: boolean;
+  constructor(readonly memoryMb: number) {
+    this.isolate = new ivm.Isolate({ memoryLimit: memoryMb });
+  }
+
+  get alive(): boolean {
+    return !this.isolate.isDisposed;
+  }
+
+  /** Compile (once per key) a script of this isolate. Throws ScriptError on a syntax error. */
+  compile(key: string, code: string, filename: string, lineOffset: number, pos?: SourcePos, userFiles?: ReadonlySet<string>): ivm.Script {
+    let script = this.scripts.get(key);
+    if (script) return script;
+    try {
+      script = this.isolate.compileScriptSync(code, { filename, lineOffset });
+    } catch (e) {
+      throw failure(e, 0, pos, userFiles ?? new Set());
+    }
+    this.scripts.set(key, script);
+    return script;
+  }
+
+  platform(name: string): ivm.Script {
+    const src = platformSource(name);
+    return this.compile(`platform:${name}`, src.code, src.filename, src.lineOffset);
+  }
+
+  dispose(): void {
+    if (this.alive) this.isolate.dispose();
+  }
 }
 
+/** One context of a ScriptIsolate with the realm core loaded: the only way in is `call`. */
 export class Realm {
-  readonly context: vm.Context;
-  private readonly global: RealmGlobal;
-  /** Files of the project that scripts were compiled from: stack frames in them become ScriptError.pos. */
-  readonly userFiles = new Set<string>();
-  /**
-   * A builtin prototype, namespace or standard global was changed by user code (last check), so
-   * implicit user code (getters, valueOf, toJSON…) may run in any call. Until the baseline is taken
-   * (after the platform modules) nothing is user code.
-   */
-  polluted = false;
+  private readonly context: ivm.Context;
+  private readonly dispatch: ivm.Reference<(input: string, fn?: unknown) => string>;
+  /** Ids of the host's compiled scripts already registered in this context. */
+  readonly registered = new Set<number>();
   /** Ops queued with `queue()`: JSON entries `,[op,…args]`, sent in front of the next call. */
   private pending = "";
 
   constructor(
+    readonly iso: ScriptIsolate,
     hostFn: HostFn,
     readonly cpuMs: number,
+    /** Files of the project: stack frames in them become ScriptError.pos. */
+    readonly userFiles: ReadonlySet<string>,
   ) {
-    const options: vm.CreateContextOptions = { microtaskMode: "afterEvaluate", codeGeneration: { strings: true, wasm: false } };
-    this.context = DONT_CONTEXTIFY
-      ? vm.createContext(DONT_CONTEXTIFY as unknown as vm.Context, options)
-      : vm.createContext(Object.create(null) as vm.Context, options);
-    this.global = (DONT_CONTEXTIFY ? this.context : vm.runInContext("globalThis", this.context)) as RealmGlobal;
-    this.global.__sa_hostfn = hostFn;
-    this.runScript(platformScript("jsapi/_core.js"), { timed: false });
+    this.context = iso.isolate.createContextSync();
+    const channel: HostFn = (op, json) => (op === "lib" ? this.loadLibrary(json) : hostFn(op, json));
+    try {
+      const start = iso.platform("jsapi/_core.js").runSync(this.context, { reference: true, timeout: cpuMs }) as ivm.Reference;
+      this.dispatch = start.applySync(undefined, [new ivm.Callback(channel)], { result: { reference: true }, timeout: cpuMs }) as ivm.Reference<
+        (input: string, fn?: unknown) => string
+      >;
+      start.release();
+    } catch (e) {
+      throw failure(e, cpuMs, undefined, userFiles);
+    }
   }
 
-  /**
-   * Queue an op whose result nobody waits for (setCtx, addReply…): it runs in front of the next
-   * call, inside that call's runInContext (and its timeout). The args are serialised now.
-   */
+  /** The core's lazy global `name` was read: evaluate its library files in this context (re-entrant call). */
+  private loadLibrary(json: string): string {
+    const name = JSON.parse(json) as string;
+    const files = LAZY_LIBRARIES[name];
+    if (!files) return JSON.stringify({ e: `unknown library ${json}` });
+    try {
+      for (const file of files) this.iso.platform(file).runSync(this.context, { timeout: this.cpuMs });
+      this.iso.usedLibraries.add(name);
+      return "{}";
+    } catch (e) {
+      return JSON.stringify({ e: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** Queue an op whose result nobody waits for (setCtx, addReply…): it runs in front of the next call. */
   queue(op: string, args: unknown[]): void {
     this.pending += "," + JSON.stringify([op, ...args]);
   }
 
-  get hasPending(): boolean {
-    return this.pending !== "";
-  }
-
-  /** Run one dispatcher op (after the queued ones); returns its value. Throws ScriptError or NewSessionSignal. */
-  call(op: string, args: unknown[], opts: CallOptions): unknown {
-    const entry = JSON.stringify([op, ...args]);
-    const flush = opts.flush !== false;
-    this.global.__sa_in = `[${opts.check ? 1 : 0}${flush ? this.pending : ""},${entry}]`;
-    if (flush) this.pending = "";
-    if (opts.fn !== undefined) this.global.__sa_fn = opts.fn;
+  /** Run one dispatcher op (after the queued ones) under the CPU limit; returns its value. Throws ScriptError or NewSessionSignal. */
+  call(op: string, args: unknown[], opts: { pos?: SourcePos; fn?: ivm.Reference } = {}): unknown {
+    const input = `[${this.pending.slice(1)}${this.pending ? "," : ""}${JSON.stringify([op, ...args])}]`;
+    this.pending = "";
     let out: unknown;
     try {
-      out = DISPATCH.runInContext(this.context, opts.timed ? { timeout: this.cpuMs } : undefined);
+      out = this.dispatch.applySync(undefined, opts.fn ? [input, opts.fn.derefInto()] : [input], { timeout: this.cpuMs });
     } catch (e) {
-      throw this.failure(e, opts.pos, opts.check === true);
+      throw failure(e, this.cpuMs, opts.pos, this.userFiles);
     }
-    return this.result(out, opts.pos, opts.check === true);
-  }
-
-  /** Take the builtins' integrity baseline (after the platform modules, before project code). */
-  takeBaseline(): void {
-    this.call("baseline", [], { timed: false });
-  }
-
-  /** Run a compiled script at the realm's global scope (load-time files, init: blocks, platform modules). */
-  runScript(script: vm.Script, opts: { timed: boolean; pos?: SourcePos }): void {
-    try {
-      script.runInContext(this.context, opts.timed ? { timeout: this.cpuMs } : undefined);
-    } catch (e) {
-      throw this.failure(e, opts.pos);
-    }
-  }
-
-  /** Compile a function body in the realm (`return` allowed, `var` local). Throws ScriptError on a syntax error. */
-  compileFunction(code: string, filename: string, lineOffset: number, pos?: SourcePos): unknown {
-    try {
-      return vm.compileFunction(code, [], { parsingContext: this.context, filename, lineOffset });
-    } catch (e) {
-      throw this.failure(e, pos);
-    }
-  }
-
-  compileScript(code: string, filename: string, lineOffset: number, pos?: SourcePos): vm.Script {
-    try {
-      return new vm.Script(code, { filename, lineOffset });
-    } catch (e) {
-      throw this.failure(e, pos);
-    }
-  }
-
-  private result(out: unknown, pos: SourcePos | undefined, check: boolean): unknown {
-    if (typeof out !== "string") throw new ScriptError("internal: the realm returned no result", pos);
+    if (typeof out !== "string") throw new ScriptError("internal: the realm returned no result", opts.pos);
     const msg = JSON.parse(out) as CallResult;
-    if (check) this.polluted = msg.p === 1;
-    if (msg.err) throw toScriptError(msg.err, pos, this.userFiles);
+    if (msg.err) throw toScriptError(msg.err, opts.pos, this.userFiles);
     if (msg.ns) throw new NewSessionSignal(msg.ns);
     return msg.v;
   }
 
-  /**
-   * Something escaped runInContext: the vm timeout, or a value thrown by code that runs outside the
-   * dispatcher (load scripts, syntax errors). The value may be a realm object with user getters, so
-   * it is only handed back to the realm, which describes it under the timeout.
-   */
-  private failure(e: unknown, pos: SourcePos | undefined, check = false): Error {
-    if (isTimeout(e)) {
-      // The check at the end of the call did not run: do it now (it runs no user code).
-      if (check) this.polluted = this.call("integrity", [], { timed: false, flush: false }) !== true;
-      return cpuError(this.cpuMs, pos);
-    }
-    // A host-realm error (a syntax error from compiling on the host side) is safe to read here.
-    if (!types.isProxy(e) && e instanceof Error) {
-      return toScriptError({ name: e.name, message: e.message, stack: e.stack }, pos, this.userFiles);
-    }
+  /** Run a compiled script at the context's global scope (platform modules, load-time files, init: blocks). */
+  runScript(script: ivm.Script, pos?: SourcePos): void {
     try {
-      const described = this.call("describe", [], { timed: true, pos, fn: e, check }) as CallResult;
-      if (described?.ns) return new NewSessionSignal(described.ns);
-      if (described?.err) return toScriptError(described.err, pos, this.userFiles);
-    } catch (inner) {
-      if (inner instanceof ScriptError) return inner;
+      script.runSync(this.context, { timeout: this.cpuMs });
+    } catch (e) {
+      throw failure(e, this.cpuMs, pos, this.userFiles);
     }
-    return new ScriptError("uncaught exception", pos);
+  }
+
+  /** Evaluate a compiled `(function … {})` expression in this context: a reference to the function, for `call(…, {fn})`. */
+  functionOf(script: ivm.Script, pos?: SourcePos): ivm.Reference {
+    try {
+      return script.runSync(this.context, { reference: true, timeout: this.cpuMs }) as ivm.Reference;
+    } catch (e) {
+      throw failure(e, this.cpuMs, pos, this.userFiles);
+    }
+  }
+
+  release(): void {
+    if (!this.iso.alive) return; // disposed with its isolate
+    this.dispatch.release();
+    this.context.release();
   }
 }
 
-function isTimeout(e: unknown): boolean {
-  if (e === null || typeof e !== "object" || types.isProxy(e)) return false;
-  const d = Object.getOwnPropertyDescriptor(e, "code");
-  return d !== undefined && "value" in d && d.value === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+/**
+ * What isolated-vm threw out of a call: its timeout, the isolate's disposal on the memory limit, or
+ * a copy (made by isolated-vm in the host's heap) of an error that escaped the context (syntax
+ * errors, load-time scripts). A thrown primitive arrives as it is.
+ */
+function failure(e: unknown, cpuMs: number, pos: SourcePos | undefined, userFiles: ReadonlySet<string>): ScriptError {
+  if (e instanceof Error) {
+    if (e.message === TIMEOUT_MESSAGE) return cpuError(cpuMs, pos);
+    if (MEMORY_RE.test(e.message)) return memoryError(pos);
+    return toScriptError({ name: e.name, message: e.message, stack: e.stack }, pos, userFiles);
+  }
+  if (typeof e === "string") return toScriptError({ message: e, thrown: e }, pos, userFiles);
+  return toScriptError({ message: "uncaught exception", thrown: e }, pos, userFiles);
 }

@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { isTrivialExpr, isTrivialTemplate, moduleToFunctionBody, usesAwait, usesDynamicImport } from "./source.js";
+import { isTrivialExpr, isTrivialTemplate, moduleToFunctionBody, usesAwait } from "./source.js";
 
 describe("source checks", () => {
-  it("finds dynamic import() but not methods or words named import", () => {
-    expect(usesDynamicImport("import('fs')")).toBe(true);
-    expect(usesDynamicImport("x = import /* c */ ('fs')")).toBe(true);
-    expect(usesDynamicImport("x = import// c\n('fs')")).toBe(true);
-    expect(usesDynamicImport("obj.import('x'); obj. import(1); reimport(2)")).toBe(false);
-  });
-
-  it("runs only loop-free, call-free expressions without the timeout", () => {
+  it("recognises loop-free, call-free expressions", () => {
     expect(isTrivialExpr("$session.a == 1 || $parseTree._Name")).toBe(true);
     expect(isTrivialExpr("$session.zd += 40;")).toBe(true);
     expect(isTrivialExpr("f()")).toBe(false);

@@ -1,19 +1,8 @@
 // Static checks and small rewrites of script source before it is compiled in the realm.
 
 /**
- * `import(…)` must never compile: on Node 20 its rejection is a host-realm error object, whose
- * constructor chain leads to the host's Function. Same pattern as the realm-side guard in jsapi/_core.js.
- */
-const IMPORT_RE = /(?<![\w$]|\.\s*)import\s*(?:\/\*[\s\S]*?\*\/\s*|\/\/[^\n]*\n\s*)*\(/;
-
-export function usesDynamicImport(code: string): boolean {
-  return IMPORT_RE.test(code);
-}
-
-/**
  * Expressions that cannot loop by themselves: no calls, no function bodies, no regex literals or
- * template literals. Implicit user code (getters, Proxy traps, valueOf) can still run, so only the
- * turn-data ones among them run without the vm timeout (isTurnDataExpr; docs/sandbox.md, "CPU limit").
+ * template literals (the base of isTurnDataExpr).
  */
 const TRIVIAL_EXPR = /^[\s\p{L}\p{N}_$.[\]'"!=<>&|+\-*%?:,;]*$/u;
 
@@ -50,10 +39,10 @@ const TOKEN = /(["'])[^"']*?\1|\d[\p{L}\p{N}_$.]*|[\p{L}_$][\p{L}\p{N}_$]*|\S/gu
 
 /**
  * A trivial expression whose every free name is turn data (`$session.count > 1`,
- * `$parseTree._Number`, `$context.currentState`): in a turn where no user code ran and no builtin
- * was changed it reads JSON data only, so it can run without the vm timeout. Persistent objects
- * (globals, `$global`, `$injector`, `$context.injector`, `$`) are not turn data: a getter or
- * `valueOf` defined on them at load time would run.
+ * `$parseTree._Number`, `$context.currentState`): in a context where no user code ran it reads and
+ * writes this turn's JSON data only, so it leaves nothing behind for another turn (docs/sandbox.md,
+ * "Per-turn state"). Persistent objects (globals, `$global`, `$injector`, `$context.injector`, `$`)
+ * are not turn data: a getter or `valueOf` defined on them at load time would run.
  */
 export function isTurnDataExpr(expr: string): boolean {
   if (!isTrivialExpr(expr)) return false;
