@@ -257,9 +257,35 @@ function buildInvoice(invoice) {
   out.order = order;
 
   var body = { ptype: 0, invoice: out };
-  if (isObject(invoice.user_id)) body.user_id = copy(invoice.user_id);
-  else if (sub()) body.user_id = { partner_client_id: sub() }; // SmartStore lists only purchases made with a user_id
+  var user = userId(invoice.user_id);
+  if (user) body.user_id = user;
+  else if (sub()) body.user_id = { encrypted_sub_id: sub() }; // SmartStore lists only purchases made with a user_id
   return body;
+}
+
+// SmartPay's user_id names the buyer one way (docs): partner_client_id is the merchant's own client id,
+// encrypted_sub_id the assistant's uuid.sub. A script may give its own: an object with one of these
+// keys, or a string (the merchant's client id).
+var USER_ID_KEYS = ["partner_client_id", "encrypted_sub_id", "user_uid", "partner_client_sub_id"];
+
+function userId(v) {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string" || (typeof v === "number" && isFinite(v))) {
+    if (String(v) === "") invalid("user_id", "must not be empty");
+    return { partner_client_id: String(v) };
+  }
+  if (!isObject(v)) invalid("user_id", "must be {partner_client_id} or {encrypted_sub_id}, or the merchant's client id as a string");
+  var out = {};
+  var n = 0;
+  for (var k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    if (USER_ID_KEYS.indexOf(k) < 0) invalid("user_id." + k, "is not a SmartPay user_id field (one of " + USER_ID_KEYS.join(", ") + ")");
+    if ((typeof v[k] !== "string" && typeof v[k] !== "number") || String(v[k]) === "") invalid("user_id." + k, "must be a non-empty string");
+    out[k] = String(v[k]);
+    n++;
+  }
+  if (n === 0) invalid("user_id", "must have one of " + USER_ID_KEYS.join(", "));
+  return out;
 }
 
 function purchaser(p) {

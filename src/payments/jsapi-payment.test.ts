@@ -181,7 +181,8 @@ describe("$payment.createPayment", () => {
     expect(op).toBe("payment.createPayment");
     expect(args.token).toBe("$pay_api_key");
     expect(args.body.ptype).toBe(0);
-    expect(args.body.user_id).toEqual({ partner_client_id: "sub-1" });
+    // Sber's docs: uuid.sub goes in encrypted_sub_id; partner_client_id is the merchant's own client id.
+    expect(args.body.user_id).toEqual({ encrypted_sub_id: "sub-1" });
     expect(args.body.invoice.order).toMatchObject({ order_id: "d290f1ee-6c54-4b01-90e6-d701748f0851", service_id: "13", amount: 11836, tax_system: 0 });
     expect(args.body.invoice.order.order_date).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(args.body.invoice.order).not.toHaveProperty("expiration_date"); // SmartPay's 20 minutes apply
@@ -201,6 +202,18 @@ describe("$payment.createPayment", () => {
     expect(inv.purchaser).toEqual({ email: "qq@dd.eof", phone: "9123456789", contact: "email" });
     expect(inv.delivery_info.delivery_type).toBe("courier");
     expect(inv.order).toMatchObject({ service_id: "9", order_number: 145, expiration_date: "2020-04-29T08:17:03+03" });
+  });
+
+  it("takes the script's own user_id (object or the merchant's client id) and rejects unknown keys", () => {
+    const p = load();
+    p.$payment.addItem(goodItem());
+    p.$payment.createPayment({ ...goodInvoice(), user_id: { partner_client_id: "client-77" } });
+    p.$payment.createPayment({ ...goodInvoice(), user_id: "client-78" });
+    expect(p.calls.map((c) => c.args.body.user_id)).toEqual([{ partner_client_id: "client-77" }, { partner_client_id: "client-78" }]);
+    const bad = p.plain(p.$payment.createPayment({ ...goodInvoice(), user_id: { partner_clent_id: "x" } }));
+    expect(bad.code).toBe(400);
+    expect(bad.error.error_description).toMatch(/^user_id\.partner_clent_id: is not a SmartPay user_id field/);
+    expect(p.calls).toHaveLength(2);
   });
 
   it("passes injector.pay_api_key only when no token is given", () => {

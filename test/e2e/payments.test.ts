@@ -80,7 +80,7 @@ describe("payments end to end: smartapp serve + SmartPay sandbox", () => {
     const inv = sandbox.core.get(invoiceId);
     expect(inv.status).toBe("created");
     expect(inv.request.invoice.order).toMatchObject({ amount: 249000, currency: "RUB", service_id: "27" });
-    expect(inv.request.user_id).toEqual({ partner_client_id: `sub-${user}` });
+    expect(inv.request.user_id).toEqual({ encrypted_sub_id: `sub-${user}` });
 
     const done = await pay(server, sandbox, co, "success");
     expect(done.responseCode).toBe(0);
@@ -151,7 +151,7 @@ describe("payments end to end: smartapp serve + SmartPay sandbox", () => {
       const co = await turn(server, "оформить", user);
       expect(co.answer.messageName, JSON.stringify(co.answer) + server.output().slice(-3000)).toBe("POLICY_RUN_APP");
       const invoiceId = co.answer.payload.server_action.parameters.invoice_id;
-      const mine = sandbox.core.list().filter((i) => i.request.user_id?.partner_client_id === `sub-${user}`);
+      const mine = sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${user}`);
       expect(mine).toHaveLength(1);
       expect(mine[0]!.id).toBe(invoiceId);
       expect(sandbox.core.findByOrder("27", mine[0]!.orderId).id).toBe(invoiceId);

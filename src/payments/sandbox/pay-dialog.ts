@@ -132,7 +132,7 @@ function checkOutcome(outcome: unknown): asserts outcome is PayOutcome {
 /** The dialog's effect on the invoice without the re-entry: {responseCode, invoiceStatus}. */
 export function playPayDialog(core: SandboxCore, invoiceId: string, outcome: PayOutcome, opts: { payer?: string; settleMs?: number } = {}): { responseCode: number; invoiceId: string; invoiceStatus?: string } {
   checkOutcome(outcome);
-  const payer = opts.payer ? { partner_client_id: opts.payer } : undefined;
+  const payer = opts.payer ? { encrypted_sub_id: opts.payer } : undefined; // the assistant knows its user by uuid.sub
   const invoiceStatus = playOutcome(core, invoiceId, outcome, payer, opts.settleMs ?? 1000);
   return { responseCode: RESPONSE_CODES[outcome], invoiceId, invoiceStatus };
 }
@@ -159,7 +159,7 @@ export async function runPayDialog(core: SandboxCore, input: PayDialogInput): Pr
   const responseCode = RESPONSE_CODES[input.outcome];
   const sent = buildPayDialogFinished(input.request, input.answer, invoiceId, responseCode, input.messageName);
   const sub = obj(input.request.uuid).sub;
-  const payer = typeof sub === "string" && sub !== "" ? { partner_client_id: sub } : undefined;
+  const payer = typeof sub === "string" && sub !== "" ? { encrypted_sub_id: sub } : undefined;
   const invoiceStatus = playOutcome(core, invoiceId, input.outcome, payer, input.settleMs ?? 1000);
 
   const timeout = input.timeoutMs ?? 7000; // the assistant's own budget (§1)
