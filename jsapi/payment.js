@@ -196,10 +196,13 @@ function injector(key) {
   return typeof $injector === "object" && $injector !== null ? $injector[key] : undefined;
 }
 
-/** What the host needs to find a token: the argument, or (as a last resort) injector.pay_api_key. */
+/**
+ * What the host needs to find a token: the argument, and injector.pay_api_key as the last resort
+ * when there is none or it is "$pay_api_key" (the order is in src/payments/host-ops.ts).
+ */
 function tokenArgs(token, args) {
   if (token !== undefined && token !== null) args.token = String(token);
-  else if (injector("pay_api_key") !== undefined) args.injectorToken = String(injector("pay_api_key"));
+  if ((args.token === undefined || args.token === "$pay_api_key") && injector("pay_api_key") !== undefined) args.injectorToken = String(injector("pay_api_key"));
   return args;
 }
 

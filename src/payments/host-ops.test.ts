@@ -43,9 +43,24 @@ describe("payment host ops", () => {
   it("a missing secret is a 401-shaped answer, without calling SmartPay", async () => {
     const before = sandbox.core.list().length;
     const { handler } = ops({ secrets: {} });
-    const res = (await handler("payment.createPayment", { body: body(), token: "$pay_api_key" })) as Record<string, any>;
-    expect(res).toMatchObject({ code: 401, error: { error_code: "401", error_description: "secret pay_api_key is not set" } });
+    const res = (await handler("payment.createPayment", { body: body(), token: "$shop_token" })) as Record<string, any>;
+    expect(res).toMatchObject({ code: 401, error: { error_code: "401", error_description: "secret shop_token is not set" } });
+    const none = (await handler("payment.createPayment", { body: body(), token: "$pay_api_key" })) as Record<string, any>;
+    expect(none).toMatchObject({ code: 401, error: { error_code: "401" } });
+    expect(none.error.error_description).toMatch(/SMARTPAY_TOKEN.*injector\.pay_api_key/);
     expect(sandbox.core.list()).toHaveLength(before);
+  });
+
+  it('"$pay_api_key" without the secret resolves as the seed\'s project expects: SMARTPAY_TOKEN, then injector.pay_api_key', async () => {
+    const fromInjector = ops({ injector: { pay_api_key: SECRET_TOKEN } });
+    const res = (await fromInjector.handler("payment.getUserItems", { token: "$pay_api_key", userId: "sub-1" })) as Record<string, any>;
+    expect(res.code).toBe(200);
+    const fromScript = ops(); // payment.js forwards $injector.pay_api_key with "$pay_api_key"
+    expect(((await fromScript.handler("payment.createPayment", { body: body(), token: "$pay_api_key", injectorToken: SECRET_TOKEN })) as { code: number }).code).toBe(200);
+    const fromEnv = ops({ env: { SMARTPAY_TOKEN: SECRET_TOKEN }, injector: { pay_api_key: "stale-injector-token" } });
+    expect(((await fromEnv.handler("payment.createPayment", { body: body(), token: "$pay_api_key" })) as { code: number }).code).toBe(200);
+    const secretWins = ops({ secrets: { pay_api_key: SECRET_TOKEN }, env: { SMARTPAY_TOKEN: "other" } });
+    expect(((await secretWins.handler("payment.createPayment", { body: body(), token: "$pay_api_key" })) as { code: number }).code).toBe(200);
   });
 
   it("falls back to SMARTPAY_TOKEN, then injector.pay_api_key (with one warning, never the token)", async () => {

@@ -94,18 +94,29 @@ export interface TokenSources {
 
 export type TokenResolution = { token: string; fromInjector?: boolean } | { missing: string };
 
-/** Token from the argument (a value or "$secretName"), then the operator's token, then injector.pay_api_key. */
+/** The name scripts pass as `$pay_api_key` (seed 003): the project's SmartPay token. */
+export const PAY_API_KEY = "pay_api_key";
+
+/**
+ * The SmartPay token of one call, in this order (docs/payments.md, "Which token"):
+ *  1. a literal token argument;
+ *  2. an argument "$name": the project secret `name` (SMARTAPP_SECRET_name);
+ *  3. no argument, or "$pay_api_key" whose secret is not set: the operator's token (SMARTPAY_TOKEN);
+ *  4. then injector.pay_api_key of chatbot.yaml, where the seed's project keeps it.
+ * Another "$name" whose secret is not set is an error: the script named a secret that does not exist.
+ */
 export function resolvePaymentToken(arg: unknown, sources: TokenSources): TokenResolution {
   if (typeof arg === "string" && arg !== "") {
     if (!arg.startsWith("$")) return { token: arg };
     const name = arg.slice(1);
     const value = sources.secret(name);
-    return value ? { token: value } : { missing: `secret ${name} is not set` };
+    if (value) return { token: value };
+    if (name !== PAY_API_KEY) return { missing: `secret ${name} is not set` };
   }
   if (sources.operatorToken) return { token: sources.operatorToken };
   const injected = sources.injectorToken;
   if (typeof injected === "string" && injected !== "") return { token: injected, fromInjector: true };
-  return { missing: "no SmartPay token: pass one, set SMARTPAY_TOKEN, or use the secret \"$pay_api_key\"" };
+  return { missing: "no SmartPay token: set the secret pay_api_key (SMARTAPP_SECRET_pay_api_key) or SMARTPAY_TOKEN, or injector.pay_api_key in chatbot.yaml" };
 }
 
 /** One SmartPay/SmartStore HTTP call, exactly as it goes on the wire. */

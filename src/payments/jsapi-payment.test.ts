@@ -216,12 +216,13 @@ describe("$payment.createPayment", () => {
     expect(p.calls).toHaveLength(2);
   });
 
-  it("passes injector.pay_api_key only when no token is given", () => {
+  it("passes injector.pay_api_key when no token or \"$pay_api_key\" is given", () => {
     const p = load({ injector: { service_id: "13", pay_api_key: "inj-token" } });
     p.$payment.addItem(goodItem());
     p.$payment.createPayment(goodInvoice());
     p.$payment.createPayment(goodInvoice(), "explicit");
-    expect(p.calls.map((c) => [c.args.token, c.args.injectorToken])).toEqual([[undefined, "inj-token"], ["explicit", undefined]]);
+    p.$payment.getUserItems(p.ctx.$pay_api_key, { page: 1 });
+    expect(p.calls.map((c) => [c.args.token, c.args.injectorToken])).toEqual([[undefined, "inj-token"], ["explicit", undefined], ["$pay_api_key", "inj-token"]]);
   });
 
   it("uses order.order_bundle when the cart is empty", () => {
