@@ -137,3 +137,32 @@ describe("payment host ops", () => {
     await expect(ops().handler("payment.refundEverything", {})).rejects.toThrow("unknown payment op");
   });
 });
+
+describe("a slow SmartPay inside the turn's budget", () => {
+  it("a create that outlasts the budget answers pending at once; the next create of the order finds the invoice", async () => {
+    const { handler } = ops({ token: SECRET_TOKEN, budgetMs: 300 });
+    const req = body();
+    // The invoice is made, but the answer comes after 1 s: longer than the call may take.
+    sandbox.inject({ method: "POST", path: "/invoices", latencyMs: 1000, when: "after", times: 1 });
+    const started = Date.now();
+    const first = (await handler("payment.createPayment", { body: req })) as Record<string, any>;
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(first).toMatchObject({ code: -1, pending: true, order_id: req.invoice.order.order_id, error: { error_code: "timeout" } });
+    expect(first.error.user_message).toContain("оплатить");
+    await new Promise((r) => setTimeout(r, 800)); // the sandbox finishes its slow answer
+    const made = sandbox.core.list().filter((i) => i.orderId === req.invoice.order.order_id);
+    expect(made).toHaveLength(1);
+    const second = (await handler("payment.createPayment", { body: req })) as Record<string, any>;
+    expect(second).toMatchObject({ code: 200, invoice_id: made[0]!.id });
+    expect(sandbox.core.list().filter((i) => i.orderId === req.invoice.order.order_id)).toHaveLength(1);
+  });
+
+  it("a long-poll is shortened to fit the budget", async () => {
+    const { handler } = ops({ token: SECRET_TOKEN, budgetMs: 1500 });
+    const id = sandbox.core.create(body()).invoice.id;
+    const started = Date.now();
+    const res = (await handler("payment.checkPayment", { invoiceId: id, invStatus: "created", wait: 10 })) as Record<string, any>;
+    expect(res).toMatchObject({ code: 200, invoice_status: "created" });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});

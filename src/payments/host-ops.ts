@@ -33,6 +33,11 @@ export interface PaymentOpsConfig {
   token?: string;
   /** Per SmartPay call. Default: env SMARTPAY_TIMEOUT_MS, else 8 s, so a call plus a long-poll stays inside the 30 s bridge limit. */
   timeoutMs?: number;
+  /**
+   * How long one `$payment` call may take in all (retries, lookups and a long-poll's wait included),
+   * so the turn still answers inside the webhook's deadline. Default DEFAULT_CALL_BUDGET_MS.
+   */
+  budgetMs?: number;
   /** Fallback order.service_id when the script gives none. */
   serviceId?: string;
   /** Project secrets, for a token passed as "$name". Default: env SMARTAPP_SECRET_<name> (see projectSecret). */
@@ -52,6 +57,15 @@ export const MAX_WAIT_SECONDS = 15;
 
 /** Default per-call SmartPay timeout of the host ops. */
 export const DEFAULT_PAYMENT_TIMEOUT_MS = 8000;
+
+/**
+ * Default budget of one `$payment` call: the webhook answers ERROR after 6 s (src/channels/smartapp/
+ * server.ts), and the rest of the turn (loading, scripts, saving) gets the other 1.5 s.
+ */
+export const DEFAULT_CALL_BUDGET_MS = 4500;
+
+/** What the user is told when a create ran out of time: the invoice may exist and is found next turn. */
+export const PREPARING_MESSAGE = "Счёт ещё готовится. Скажите «оплатить» ещё раз через несколько секунд";
 
 export const PAYMENT_OPS = ["payment.createPayment", "payment.checkPayment", "payment.getUserItems", "payment.getUserItem"] as const;
 export type PaymentOp = (typeof PAYMENT_OPS)[number];
@@ -143,6 +157,8 @@ export interface PaymentTarget {
   token?: string;
   /** Fallback order.service_id / SmartStore service_id. */
   serviceId?: string;
+  /** The call's budget, ms: a long-poll's `wait` is shortened to fit it. */
+  budgetMs?: number;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" || typeof v === "number" ? String(v) : undefined);
@@ -183,7 +199,9 @@ export function buildPaymentRequest(op: PaymentOp, args: Args, target: PaymentTa
     case "payment.checkPayment": {
       const id = args.invoiceId;
       if ((typeof id !== "string" && typeof id !== "number") || id === "") return { result: failure(400, "400", "Некорректный запрос", "invoice_id is required") };
-      const wait = typeof args.wait === "number" ? Math.min(Math.max(0, args.wait), MAX_WAIT_SECONDS) : undefined;
+      // A long-poll fits the call's budget, a second kept for the answer.
+      const maxWait = target.budgetMs === undefined ? MAX_WAIT_SECONDS : Math.min(MAX_WAIT_SECONDS, Math.max(0, Math.floor((target.budgetMs - 1000) / 1000)));
+      const wait = typeof args.wait === "number" ? Math.min(Math.max(0, args.wait), maxWait) : undefined;
       const invStatus = typeof args.invStatus === "string" ? args.invStatus : undefined;
       const waitMs = invStatus !== undefined && wait ? wait * 1000 : 0;
       return make("GET", invoiceUrl(target.baseUrl, id, { inv_status: invStatus, wait }), `invoice ${id}`, { waitMs });
@@ -242,7 +260,11 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
   const bases = paymentBases((n) => env[n], config.client?.baseUrl ?? config.baseUrl, config.client?.storeBaseUrl ?? config.storeBaseUrl ?? config.storeUrl);
   const envTimeout = Number(env.SMARTPAY_TIMEOUT_MS);
   const timeoutMs = config.timeoutMs ?? (Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : DEFAULT_PAYMENT_TIMEOUT_MS);
+  const budgetMs = config.budgetMs ?? DEFAULT_CALL_BUDGET_MS;
   let warnedInjector = false;
+  // Orders whose create had no answer: the invoice may exist, so the next create looks it up first.
+  // Kept in memory; the payment core (src/payments/core) also finds it after a restart.
+  const unanswered = new Set<string>();
 
   function clientFor(token: string): SmartPayClient {
     let c = clients.get(token);
@@ -268,24 +290,46 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
       warnedInjector = true;
       log?.warn("SmartPay token taken from injector.pay_api_key: it ships with the project files. Use a secret (\"$pay_api_key\") or SMARTPAY_TOKEN instead.");
     }
-    const plan = buildPaymentRequest(op as PaymentOp, args, { ...bases, token: resolved.token, serviceId: config.serviceId ?? str(config.injector?.service_id) });
+    const plan = buildPaymentRequest(op as PaymentOp, args, { ...bases, token: resolved.token, serviceId: config.serviceId ?? str(config.injector?.service_id), budgetMs });
     if ("result" in plan) return plan.result;
     const { request } = plan;
     const client = clientFor(resolved.token);
     const started = Date.now();
+    const deadlineAt = started + budgetMs;
+    const order = request.op === "payment.createPayment" ? (request.json as CreateInvoiceRequest).invoice.order : undefined;
+    const orderKey = order ? `${order.service_id}/${order.order_id}` : "";
     try {
-      const body =
-        request.op === "payment.createPayment"
-          ? await client.createInvoice(request.json as CreateInvoiceRequest) // safe retry: looks the order up before posting again
-          : await client.send({ method: request.method, url: request.url, extraMs: request.waitMs, smartPay: request.smartPay });
+      const body = order
+        ? // safe retry: looks the order up before posting again, and first when an earlier create had no answer
+          await client.createInvoice(request.json as CreateInvoiceRequest, { deadlineAt, lookupFirst: unanswered.has(orderKey) })
+        : await client.send({ method: request.method, url: request.url, extraMs: request.waitMs, smartPay: request.smartPay, deadlineAt });
+      if (order) unanswered.delete(orderKey);
       log?.debug?.(`${op} ${request.what}: 200 in ${Date.now() - started} ms`);
       return { code: 200, ...(body as Args) };
     } catch (err) {
       if (!(err instanceof SmartPayError)) throw err;
       log?.warn(`${op} ${request.what}: ${err.name} ${err.message}`);
+      if (order && err.status === 0 && !neverSent(err)) {
+        unanswered.add(orderKey);
+        return preparing(order.order_id, err);
+      }
       return paymentResultFromError(err);
     }
   };
+}
+
+/**
+ * A create without an answer (timeout, network): SmartPay may have made the invoice. The script gets
+ * `pending: true` and a message to say; the same order_id on the next turn finds the invoice.
+ */
+export function preparing(orderId: unknown, err: SmartPayError): PaymentResult {
+  const res = paymentResultFromError(err);
+  return { ...res, pending: true, order_id: String(orderId), error: { ...(res.error as ErrorBlock), user_message: PREPARING_MESSAGE } };
+}
+
+/** A failure that shows the request never reached SmartPay (so no invoice can exist). */
+function neverSent(err: SmartPayError): boolean {
+  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(`${err.message} ${err.error.error_description ?? ""}`);
 }
 
 export interface SyncPaymentConfig {
@@ -305,12 +349,18 @@ export function callPaymentSync(op: string, rawArgs: unknown, config: SyncPaymen
   const env = config.env ?? (() => undefined);
   const args = parsePaymentArgs(op, rawArgs);
   const resolved = resolvePaymentToken(args.token, { secret: config.secret ?? (() => undefined), operatorToken: env("SMARTPAY_TOKEN"), injectorToken: args.injectorToken });
-  const plan = buildPaymentRequest(op as PaymentOp, args, { ...paymentBases(env), token: "token" in resolved ? resolved.token : undefined });
+  const plan = buildPaymentRequest(op as PaymentOp, args, { ...paymentBases(env), token: "token" in resolved ? resolved.token : undefined, budgetMs: DEFAULT_CALL_BUDGET_MS });
   if ("result" in plan) return plan.result;
   const { request } = plan;
   const envTimeout = Number(env("SMARTPAY_TIMEOUT_MS"));
   const timeoutMs = (Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : DEFAULT_PAYMENT_TIMEOUT_MS) + request.waitMs;
   const res = config.http({ method: request.method, url: request.url, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}), timeoutMs, dataType: "json" });
-  if (res.status < 0 || res.status === 0) return paymentNoAnswer(res.error ?? "no answer", /time/i.test(res.error ?? "") ? "timeout" : "network");
+  if (res.status < 0 || res.status === 0) {
+    const kind = /time/i.test(res.error ?? "") ? "timeout" : "network";
+    const none = paymentNoAnswer(res.error ?? "no answer", kind);
+    if (request.op !== "payment.createPayment" || kind !== "timeout") return none;
+    // As on the server: the invoice may exist, the script is told to try again.
+    return { ...none, pending: true, order_id: String((request.json as CreateInvoiceRequest).invoice.order.order_id), error: { ...(none.error as ErrorBlock), user_message: PREPARING_MESSAGE } };
+  }
   return paymentResultFromResponse(request, res.status, res.body);
 }
