@@ -61,18 +61,41 @@ theme: /
             a: Корзина пуста — сначала выберите товар.
             go!: /Catalog
         script:
-            var res = createInvoice();
-            if (!res.invoice_id) {
-                $temp.reason = (res.error && res.error.user_message) || "сервис оплаты недоступен";
-                $reactions.transition("/Checkout/Failed");
+            // One payable invoice per cart: an open invoice of this cart is shown again, never doubled.
+            var open = openInvoiceAction();
+            if (open === "pending") {
+                $reactions.transition("/Payment/Pending");
                 return;
+            } else if (open === "paid") {
+                $reactions.transition("/Payment/Paid");
+                return;
+            } else if (open === "unknown") {
+                $reactions.transition("/Payment/Unknown");
+                return;
+            } else if (open === "new") {
+                var res = createInvoice();
+                if (res.pending) {
+                    // SmartPay did not answer in time; the invoice may exist and is found by order_id next time.
+                    $reactions.transition("/Checkout/Preparing");
+                    return;
+                }
+                if (!res.invoice_id) {
+                    $temp.reason = (res.error && res.error.user_message) || "сервис оплаты недоступен";
+                    $reactions.transition("/Checkout/Failed");
+                    return;
+                }
+                $session.invoiceId = String(res.invoice_id);
             }
-            $session.invoiceId = res.invoice_id;
             $reactions.pay($session.invoiceId);
         a: Открываю оплату: {{formatRub(cartTotal())}}.
 
         state: Failed
             a: Не получилось выставить счёт: {{$temp.reason}}.
+
+        state: Preparing
+            a: Счёт ещё готовится. Скажите «оплатить» ещё раз через несколько секунд.
+            buttons:
+                "Оплатить" -> /Checkout
 
     state: PayDialogFinished
         event!: PAY_DIALOG_FINISHED
@@ -110,7 +133,8 @@ theme: /
                         $reactions.transition("/Payment/Paid");
                     } else if (s.invoice_status === "executed") {
                         $reactions.transition("/Payment/Pending");
-                    } else if (s.invoice_status === "cancelled" || s.invoice_status === "reversed") {
+                    } else if (s.invoice_status === "cancelled" || s.invoice_status === "reversed" || s.invoice_status === "refunded") {
+                        closeOrder();
                         $reactions.transition("/Payment/Rejected");
                     } else if (!s.invoice_status) {
                         $temp.reason = (s.error && s.error.user_message) || "нет ответа";
@@ -130,6 +154,7 @@ theme: /
                 $session.cart = {};
                 $payment.clearItems();
                 delete $session.invoiceId;
+                delete $session.order;
             a: Оплата прошла, спасибо за покупку!
             buttons:
                 "Мои покупки" -> /Purchases
@@ -138,6 +163,8 @@ theme: /
             a: Сейчас открыта другая оплата. Завершите её и попробуйте снова.
 
         state: Expired
+            script:
+                closeOrder();
             a: Время на оплату истекло. Оформите заказ заново.
             buttons:
                 "Оформить заказ" -> /Checkout

@@ -143,6 +143,24 @@ describe("payments end to end: smartapp serve + SmartPay sandbox", () => {
     expect((await turn(server, "проверить оплату", "unsure")).bubbles).toEqual([PAID]);
   });
 
+  it("checking out again while the invoice is being paid makes no second payable invoice", async () => {
+    const user = "twice";
+    const co = await checkout(server, user);
+    const first = co.answer.payload.server_action.parameters.invoice_id;
+    const r = await runPayDialog(sandbox.core, { webhookUrl: `${server.url}/webhook`, request: co.request, answer: co.answer, outcome: "unknown", settleMs: 60_000 });
+    expect(bubbles(r.answer)).toEqual(["Платёж ещё обрабатывается. Скажите «проверить оплату» через минуту."]);
+    expect((await turn(server, "оформить заказ", user)).bubbles).toEqual(["Платёж ещё обрабатывается. Скажите «проверить оплату» через минуту."]);
+    const mine = () => sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${user}`);
+    expect(mine().map((i) => i.id)).toEqual([first]);
+    // Back to created (the payer left the form): the same invoice is shown again, still only one.
+    sandbox.core.setStatus(first, "cancelled");
+    const user2 = "twice-open";
+    const co2 = await checkout(server, user2);
+    const again = await turn(server, "оформить заказ", user2);
+    expect(again.answer.payload.server_action.parameters.invoice_id).toBe(co2.answer.payload.server_action.parameters.invoice_id);
+    expect(sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${user2}`)).toHaveLength(1);
+  });
+
   it("a create that times out is retried safely: one invoice for the order", async () => {
     const user = "slow-create";
     await turn(server, "хочу слона", user);
@@ -172,6 +190,30 @@ describe("payments end to end: SmartPay failures reach the user as answers", () 
     for (const s of servers) await s.stop();
     await sandbox?.close();
   });
+
+  it("a SmartPay slower than the webhook's deadline: no ERROR 504, the user hears the invoice is being prepared, and 'pay' again opens that invoice", async () => {
+    const server = await startServe(repoRoot, ["--store", "memory"], { SMARTPAY_URL: sandbox.smartPayUrl, SMARTPAY_TOKEN: TOKEN });
+    servers.push(server);
+    const user = "slow-smartpay";
+    await turn(server, "хочу слона", user);
+    // SmartPay makes the invoice but answers after 8 s; the webhook must answer within 6 s.
+    sandbox.inject({ method: "POST", path: "/smartpay/v1/invoices", latencyMs: 8000, when: "after", times: 1 });
+    try {
+      const started = Date.now();
+      const co = await turn(server, "оформить заказ", user);
+      expect(Date.now() - started).toBeLessThan(6000);
+      expect(co.answer.messageName, JSON.stringify(co.answer)).toBe("ANSWER_TO_USER");
+      expect(co.bubbles).toEqual(["Счёт ещё готовится. Скажите «оплатить» ещё раз через несколько секунд."]);
+      const mine = () => sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${user}`);
+      expect(mine()).toHaveLength(1);
+      const again = await turn(server, "оплатить", user);
+      expect(again.answer.messageName).toBe("POLICY_RUN_APP");
+      expect(again.answer.payload.server_action.parameters.invoice_id).toBe(mine()[0]!.id);
+      expect(mine()).toHaveLength(1);
+    } finally {
+      sandbox.clearFaults();
+    }
+  }, 20_000);
 
   it("a wrong token (401) is the scenario's failure answer", async () => {
     const server = await startServe(repoRoot, ["--store", "memory"], { SMARTPAY_URL: sandbox.smartPayUrl, SMARTPAY_TOKEN: "not-the-token" });
