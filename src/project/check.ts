@@ -3,6 +3,7 @@ import { compileProjectPatterns } from "../patterns/index.js";
 import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
 import { loadProject, type LoadOptions } from "./loader.js";
 import type { Project } from "./model.js";
+import { checkScriptSyntax } from "./script-syntax.js";
 
 export interface CheckSummary {
   files: number;
@@ -54,5 +55,6 @@ export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
   } catch (e) {
     errors = formatErrors(e);
   }
+  errors.push(...checkScriptSyntax(project).map((e) => e.format()));
   return { ok: errors.length === 0, summary, errors, warnings };
 }
