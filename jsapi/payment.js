@@ -374,7 +374,9 @@ var payment = {
       if (e instanceof Invalid) return errorShape(e.field, e.message);
       throw e;
     }
-    return host.call("payment.createPayment", tokenArgs(token, { body: body }));
+    // The user whose dialog hears the payment's events (the payment core, docs/payments.md).
+    var user = $request && typeof $request.channelUserId === "string" ? $request.channelUserId : undefined;
+    return host.call("payment.createPayment", tokenArgs(token, user ? { body: body, user: user } : { body: body }));
   },
 
   /** GET /invoices/{id}; returns the whole answer (invoice_status, error, payment_info…). */
