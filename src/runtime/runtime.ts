@@ -55,8 +55,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     redisUrl: opts.redisUrl,
     prefix: process.env.SMARTAPP_REDIS_PREFIX,
   });
-  let executor: RuntimeExecutor | undefined;
-  const payments = startPaymentCore(project, opts, (event) => deliverPaymentEvent(executor, event));
+  // Payment events are delivered through the executor, which exists once the pool has started.
+  const late: { executor?: RuntimeExecutor } = {};
+  const payments = startPaymentCore(project, opts, (event) => deliverPaymentEvent(late.executor, event));
   const hostCall = createHostCalls({ project, payments: opts.payments, paymentCore: payments, log: opts.log });
   let pool: WorkerPool;
   try {
@@ -75,9 +76,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await store.close();
     throw err;
   }
-  executor = new RuntimeExecutor({ pool, store, config: project.config, onStoreLatency: opts.onStoreLatency });
+  const executor = new RuntimeExecutor({ pool, store, config: project.config, onStoreLatency: opts.onStoreLatency });
+  late.executor = executor;
   payments.start({ reconcileMs: opts.paymentsReconcileMs });
-  const running = executor;
   return {
     project,
     store,
@@ -86,7 +87,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     payments,
     close: async () => {
       payments.stop();
-      await running.close();
+      await executor.close();
       payments.close();
     },
   };
