@@ -95,6 +95,11 @@ program
   .option("-p, --port <port>", "port", (v) => Number(v), 8091)
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--db <file>", "SQLite file for invoices (default: in memory)")
+  .addOption(
+    new Option("--duplicate-order <mode>", "a repeated order_id: conflict = the same invoice for the same body, 409 for another; existing = always the same invoice; error = always 409")
+      .choices(["conflict", "existing", "error"])
+      .default("conflict"),
+  )
   .action(async (opts) => {
     const { sandbox } = await import("./sandbox.js");
     await sandbox(opts);
