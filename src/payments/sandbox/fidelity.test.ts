@@ -68,3 +68,19 @@ describe("sandbox fidelity", () => {
     expect(() => core.confirm(id, { invoice: { order: { amount: 99_999_999 } } })).toThrow(`invoice.order.amount 99999999 exceeds the 79900 held on invoice ${id}`);
   });
 });
+
+describe("GET /invoices (the list)", () => {
+  it("the client lists a service's invoices by user and status, a page at a time", async () => {
+    const { SmartPayClient } = await import("../smartpay/client.js");
+    const client = new SmartPayClient({ baseUrl: sandbox.smartPayUrl, token: "t" });
+    const user = `lister-${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await client.createInvoice(invoiceRequest({ serviceId: "list-svc", userId: user }))).invoice_id);
+    sandbox.core.setStatus(ids[0]!, "confirmed");
+    const page1 = await client.listInvoices({ serviceId: "list-svc", userId: user, page: 1, size: 2 });
+    expect(page1).toMatchObject({ page: 1, size: 2, total: 3, error: { error_code: "0" } });
+    expect(page1.invoices).toHaveLength(2);
+    const confirmed = await client.listInvoices({ serviceId: "list-svc", userId: user, status: "confirmed" });
+    expect(confirmed.invoices.map((i) => String(i.invoice_id))).toEqual([ids[0]]);
+  });
+});

@@ -154,6 +154,20 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
     }
   });
 
+  // The list of invoices (SmartPay API 1.02; query names and paging [Inf], as for SmartStore).
+  pay.get("/invoices", async (req, res) => {
+    try {
+      const q = req.query as Record<string, string | undefined>;
+      const page = q.page === undefined ? 1 : Number(q.page);
+      const size = q.size === undefined ? 20 : Number(q.size);
+      if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100) throw new SandboxError(400, "page must be an integer from 1, size 1–100");
+      const all = core.list({ status: q.invoice_status, userId: q.user_id, serviceId: q.service_id });
+      await send(res, 200, { invoices: all.slice((page - 1) * size, page * size).map(invoiceView), page, size, total: all.length, error: ok() });
+    } catch (err) {
+      await fail(res, err);
+    }
+  });
+
   pay.get("/invoices/:id", async (req, res) => {
     try {
       const q = req.query as Record<string, string | undefined>;
