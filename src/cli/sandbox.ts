@@ -1,8 +1,8 @@
 // `smartapp sandbox`: the local SmartPay emulator and pay dialog on their own.
 import { startSandbox } from "../payments/sandbox/server.js";
 
-export async function sandbox(opts: { port: number; host: string; db?: string; duplicateOrder?: "existing" | "conflict" | "error" }): Promise<void> {
-  const sb = await startSandbox({ port: opts.port, host: opts.host, dbPath: opts.db, duplicateOrder: opts.duplicateOrder });
+export async function sandbox(opts: { port: number; host: string; db?: string; duplicateOrder?: "existing" | "conflict" | "error"; scopeByToken?: boolean }): Promise<void> {
+  const sb = await startSandbox({ port: opts.port, host: opts.host, dbPath: opts.db, duplicateOrder: opts.duplicateOrder, scopeByToken: opts.scopeByToken });
   process.stdout.write(`smartapp: SmartPay sandbox at ${sb.url}/smartpay/v1 (pay dialog: POST ${sb.url}/__sandbox/pay-dialog)\n`);
   const stop = () => void sb.close();
   process.once("SIGINT", stop);

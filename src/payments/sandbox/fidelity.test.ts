@@ -84,3 +84,26 @@ describe("GET /invoices (the list)", () => {
     expect(confirmed.invoices.map((i) => String(i.invoice_id))).toEqual([ids[0]]);
   });
 });
+
+describe("a sandbox scoped by token", () => {
+  it("another token's invoice is 404 to read, pay, refund or list, and its order_id cannot be reused", async () => {
+    const scoped = await startSandbox({ scopeByToken: true });
+    try {
+      const { SmartPayClient } = await import("../smartpay/client.js");
+      const { SmartPayNotFoundError } = await import("../smartpay/errors.js");
+      const alice = new SmartPayClient({ baseUrl: scoped.smartPayUrl, token: "alice" });
+      const bob = new SmartPayClient({ baseUrl: scoped.smartPayUrl, token: "bob" });
+      const req = invoiceRequest({ serviceId: "shared" });
+      const { invoice_id } = await alice.createInvoice(req);
+      expect((await alice.getInvoice(invoice_id)).invoice_status).toBe("created");
+      await expect(bob.getInvoice(invoice_id)).rejects.toBeInstanceOf(SmartPayNotFoundError);
+      await expect(bob.findInvoiceByOrder("shared", req.invoice.order.order_id)).rejects.toBeInstanceOf(SmartPayNotFoundError);
+      await expect(bob.startPayment(invoice_id, {})).rejects.toBeInstanceOf(SmartPayNotFoundError);
+      await expect(bob.createInvoice(req)).rejects.toBeInstanceOf(SmartPayNotFoundError);
+      expect((await bob.listInvoices({ serviceId: "shared" })).total).toBe(0);
+      expect((await alice.listInvoices({ serviceId: "shared" })).total).toBe(1);
+    } finally {
+      await scoped.close();
+    }
+  });
+});
