@@ -61,18 +61,41 @@ theme: /
             a: Корзина пуста — сначала выберите товар.
             go!: /Catalog
         script:
-            var res = createInvoice();
-            if (!res.invoice_id) {
-                $temp.reason = (res.error && res.error.user_message) || "сервис оплаты недоступен";
-                $reactions.transition("/Checkout/Failed");
+            // One payable invoice per cart: an open invoice of this cart is shown again, never doubled.
+            var open = openInvoiceAction();
+            if (open === "pending") {
+                $reactions.transition("/Payment/Pending");
                 return;
+            } else if (open === "paid") {
+                $reactions.transition("/Payment/Paid");
+                return;
+            } else if (open === "unknown") {
+                $reactions.transition("/Payment/Unknown");
+                return;
+            } else if (open === "new") {
+                var res = createInvoice();
+                if (res.pending) {
+                    // SmartPay did not answer in time; the invoice may exist and is found by order_id next time.
+                    $reactions.transition("/Checkout/Preparing");
+                    return;
+                }
+                if (!res.invoice_id) {
+                    $temp.reason = (res.error && res.error.user_message) || "сервис оплаты недоступен";
+                    $reactions.transition("/Checkout/Failed");
+                    return;
+                }
+                $session.invoiceId = String(res.invoice_id);
             }
-            $session.invoiceId = res.invoice_id;
             $reactions.pay($session.invoiceId);
         a: Открываю оплату: {{formatRub(cartTotal())}}.
 
         state: Failed
             a: Не получилось выставить счёт: {{$temp.reason}}.
+
+        state: Preparing
+            a: Счёт ещё готовится. Скажите «оплатить» ещё раз через несколько секунд.
+            buttons:
+                "Оплатить" -> /Checkout
 
     state: PayDialogFinished
         event!: PAY_DIALOG_FINISHED
@@ -110,7 +133,8 @@ theme: /
                         $reactions.transition("/Payment/Paid");
                     } else if (s.invoice_status === "executed") {
                         $reactions.transition("/Payment/Pending");
-                    } else if (s.invoice_status === "cancelled" || s.invoice_status === "reversed") {
+                    } else if (s.invoice_status === "cancelled" || s.invoice_status === "reversed" || s.invoice_status === "refunded") {
+                        closeOrder();
                         $reactions.transition("/Payment/Rejected");
                     } else if (!s.invoice_status) {
                         $temp.reason = (s.error && s.error.user_message) || "нет ответа";
@@ -130,6 +154,7 @@ theme: /
                 $session.cart = {};
                 $payment.clearItems();
                 delete $session.invoiceId;
+                delete $session.order;
             a: Оплата прошла, спасибо за покупку!
             buttons:
                 "Мои покупки" -> /Purchases
@@ -138,6 +163,8 @@ theme: /
             a: Сейчас открыта другая оплата. Завершите её и попробуйте снова.
 
         state: Expired
+            script:
+                closeOrder();
             a: Время на оплату истекло. Оформите заказ заново.
             buttons:
                 "Оформить заказ" -> /Checkout
@@ -157,6 +184,28 @@ theme: /
 
         state: NoInvoice
             a: Не нашёл заказа для этой оплаты. Скажите «корзина», чтобы посмотреть заказ.
+
+    # Typed events of the payment core (docs/payments.md): raised by the runtime once per payment and
+    # status, also when the user never came back from the pay dialog; a user cannot send them.
+    # SmartApp has no push, so the replies are for logs and tests; what counts is the state.
+    state: PaymentSucceeded || noContext = true
+        event!: payment.succeeded
+        script:
+            var e = $request.data.eventData || {};
+            if ($session.order && e.orderId === $session.order.id) {
+                $session.cart = {};
+                $payment.clearItems();
+                delete $session.invoiceId;
+                delete $session.order;
+            }
+        a: Оплата заказа прошла, спасибо за покупку!
+
+    state: PaymentCanceled || noContext = true
+        event!: payment.canceled
+        script:
+            var e = $request.data.eventData || {};
+            if ($session.order && e.orderId === $session.order.id) closeOrder();
+        a: Счёт заказа закрыт без оплаты.
 
     state: Purchases
         q!: * (мои покупки|покупки|что я купил*) *

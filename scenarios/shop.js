@@ -41,9 +41,56 @@ function catalogList() {
     }).join("; ");
 }
 
-// Registers the cart as a SmartPay invoice. order_id is derived from the session's order number, so
-// a retried create of the same order never makes a second invoice.
+// The cart as a stable text: two checkouts of the same cart are the same order.
+function cartKey() {
+    return JSON.stringify(_.sortBy(_.pairs(cart()), function (p) { return p[0]; }));
+}
+
+// One order per cart. The same cart keeps its order_id, so SmartPay hands back the same invoice
+// (also after a create that ran out of time); a changed cart, or an order whose invoice ended unpaid,
+// starts the next order.
+function currentOrder() {
+    var o = $session.order;
+    if (!o || o.cartKey !== cartKey() || o.closed) {
+        $session.sessionStarted = $session.sessionStarted || $jsapi.currentTime();
+        $session.orderNo = ($session.orderNo || 0) + 1;
+        o = $session.order = {
+            no: $session.orderNo,
+            id: $request.channelUserId + "-" + $session.sessionStarted + "-" + $session.orderNo,
+            cartKey: cartKey()
+        };
+        delete $session.invoiceId;
+    }
+    return o;
+}
+
+// The invoice of the order ended without a payment: the next checkout makes a new one.
+function closeOrder() {
+    if ($session.order) $session.order.closed = true;
+    delete $session.invoiceId;
+}
+
+// What a checkout does while this cart's invoice exists: "pay" (show it again), "pending" (a payment
+// of it is in progress), "paid", "unknown" (SmartPay did not answer) or "new" (make an invoice).
+function openInvoiceAction() {
+    var o = $session.order;
+    if (!$session.invoiceId || !o || o.closed || o.cartKey !== cartKey()) return "new";
+    var s = $payment.checkPayment($session.invoiceId);
+    $temp.status = s.invoice_status;
+    if (s.invoice_status === "created") return "pay";
+    if (s.invoice_status === "executed") return "pending";
+    if (s.invoice_status === "confirmed" || s.invoice_status === "paid") return "paid";
+    if (!s.invoice_status) {
+        $temp.reason = (s.error && s.error.user_message) || "нет ответа";
+        return "unknown";
+    }
+    closeOrder();
+    return "new";
+}
+
+// Registers the cart as a SmartPay invoice under the cart's order_id (see currentOrder).
 function createInvoice() {
+    var order = currentOrder();
     $payment.clearItems();
     _.each(cart(), function (qty, id) {
         var item = $Catalog[id].value;
@@ -57,17 +104,15 @@ function createInvoice() {
             tax_type: 6
         });
     });
-    $session.sessionStarted = $session.sessionStarted || $jsapi.currentTime();
-    $session.orderNo = ($session.orderNo || 0) + 1;
     return $payment.createPayment({
         order: {
-            order_id: $request.channelUserId + "-" + $session.sessionStarted + "-" + $session.orderNo,
-            order_number: String($session.orderNo),
+            order_id: order.id,
+            order_number: String(order.no),
             service_id: $injector.service_id,
             amount: cartTotal(),
             currency: "RUB",
             purpose: $injector.purpose,
-            description: "Заказ № " + $session.orderNo + ": " + cartSummary(),
+            description: "Заказ № " + order.no + ": " + cartSummary(),
             language: "ru-RU",
             tax_system: 0
         }

@@ -55,6 +55,7 @@ program
   .option("--watch", "reload the project when one of its files is saved (sessions are kept)")
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")
+  .option("--payments-db <file>", "the payment ledger's SQLite file (default <dir>/.smartapp/payments.db; in memory with --store memory)")
   .addOption(modulesOption())
   .addOption(allowHttpOption())
   .addOption(envOption())
@@ -167,6 +168,18 @@ program
   });
 
 program
+  .command("payments")
+  .description("print the payment ledger: payments list, payments show ID")
+  .argument("<action>", "list or show")
+  .argument("[id]", "invoice id, order id or SmartPay invoice_id (show)")
+  .option("--dir <dir>", "project folder", ".")
+  .option("--db <file>", "the ledger's SQLite file (default <dir>/.smartapp/payments.db)")
+  .action(async (action: string, id: string | undefined, opts: { dir: string; db?: string }) => {
+    const { payments } = await import("./payments.js");
+    process.exitCode = payments(action, id, opts);
+  });
+
+program
   .command("sandbox")
   .description("run the local SmartPay + pay-dialog sandbox")
   .addHelpText("after", "\nExamples:\n  smartapp sandbox --port 8091 --db invoices.sqlite\n")
@@ -174,6 +187,12 @@ program
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--db <file>", "SQLite file for invoices (default: in memory)")
   .option("--admin-token <token>", "token the /__sandbox admin routes require (also SMARTAPP_SANDBOX_ADMIN_TOKEN; default: random, printed)")
+  .addOption(
+    new Option("--duplicate-order <mode>", "a repeated order_id: conflict = the same invoice for the same body, 409 for another; existing = always the same invoice; error = always 409")
+      .choices(["conflict", "existing", "error"])
+      .default("conflict"),
+  )
+  .option("--scope-by-token", "invoices belong to the token that made them; other tokens get 404")
   .action(async (opts) => {
     const { sandbox } = await import("./sandbox.js");
     await sandbox({ ...opts, adminToken: opts.adminToken ?? config.sandboxAdminToken });

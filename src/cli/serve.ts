@@ -26,6 +26,8 @@ export interface ServeOptions {
   console?: boolean;
   /** Reload the project when one of its files is saved (sessions are kept). */
   watch?: boolean;
+  /** The payment core's database (a file or ":memory:"). */
+  paymentsDb?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -59,6 +61,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       environment: config.environment,
       envDeclared: opts.env,
       allowHttp: opts.allowHttp,
+      paymentsDb: opts.paymentsDb,
       log,
       onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
     });

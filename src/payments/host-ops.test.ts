@@ -43,9 +43,24 @@ describe("payment host ops", () => {
   it("a missing secret is a 401-shaped answer, without calling SmartPay", async () => {
     const before = sandbox.core.list().length;
     const { handler } = ops({ secrets: {} });
-    const res = (await handler("payment.createPayment", { body: body(), token: "$pay_api_key" })) as Record<string, any>;
-    expect(res).toMatchObject({ code: 401, error: { error_code: "401", error_description: "secret pay_api_key is not set" } });
+    const res = (await handler("payment.createPayment", { body: body(), token: "$shop_token" })) as Record<string, any>;
+    expect(res).toMatchObject({ code: 401, error: { error_code: "401", error_description: "secret shop_token is not set" } });
+    const none = (await handler("payment.createPayment", { body: body(), token: "$pay_api_key" })) as Record<string, any>;
+    expect(none).toMatchObject({ code: 401, error: { error_code: "401" } });
+    expect(none.error.error_description).toMatch(/SMARTPAY_TOKEN.*injector\.pay_api_key/);
     expect(sandbox.core.list()).toHaveLength(before);
+  });
+
+  it('"$pay_api_key" without the secret resolves as the seed\'s project expects: SMARTPAY_TOKEN, then injector.pay_api_key', async () => {
+    const fromInjector = ops({ injector: { pay_api_key: SECRET_TOKEN } });
+    const res = (await fromInjector.handler("payment.getUserItems", { token: "$pay_api_key", userId: "sub-1" })) as Record<string, any>;
+    expect(res.code).toBe(200);
+    const fromScript = ops(); // payment.js forwards $injector.pay_api_key with "$pay_api_key"
+    expect(((await fromScript.handler("payment.createPayment", { body: body(), token: "$pay_api_key", injectorToken: SECRET_TOKEN })) as { code: number }).code).toBe(200);
+    const fromEnv = ops({ env: { SMARTPAY_TOKEN: SECRET_TOKEN }, injector: { pay_api_key: "stale-injector-token" } });
+    expect(((await fromEnv.handler("payment.createPayment", { body: body(), token: "$pay_api_key" })) as { code: number }).code).toBe(200);
+    const secretWins = ops({ secrets: { pay_api_key: SECRET_TOKEN }, env: { SMARTPAY_TOKEN: "other" } });
+    expect(((await secretWins.handler("payment.createPayment", { body: body(), token: "$pay_api_key" })) as { code: number }).code).toBe(200);
   });
 
   it("falls back to SMARTPAY_TOKEN, then injector.pay_api_key (with one warning, never the token)", async () => {
@@ -120,5 +135,34 @@ describe("payment host ops", () => {
 
   it("an unknown op is a programming error", async () => {
     await expect(ops().handler("payment.refundEverything", {})).rejects.toThrow("unknown payment op");
+  });
+});
+
+describe("a slow SmartPay inside the turn's budget", () => {
+  it("a create that outlasts the budget answers pending at once; the next create of the order finds the invoice", async () => {
+    const { handler } = ops({ token: SECRET_TOKEN, budgetMs: 300 });
+    const req = body();
+    // The invoice is made, but the answer comes after 1 s: longer than the call may take.
+    sandbox.inject({ method: "POST", path: "/invoices", latencyMs: 1000, when: "after", times: 1 });
+    const started = Date.now();
+    const first = (await handler("payment.createPayment", { body: req })) as Record<string, any>;
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(first).toMatchObject({ code: -1, pending: true, order_id: req.invoice.order.order_id, error: { error_code: "timeout" } });
+    expect(first.error.user_message).toContain("оплатить");
+    await new Promise((r) => setTimeout(r, 800)); // the sandbox finishes its slow answer
+    const made = sandbox.core.list().filter((i) => i.orderId === req.invoice.order.order_id);
+    expect(made).toHaveLength(1);
+    const second = (await handler("payment.createPayment", { body: req })) as Record<string, any>;
+    expect(second).toMatchObject({ code: 200, invoice_id: made[0]!.id });
+    expect(sandbox.core.list().filter((i) => i.orderId === req.invoice.order.order_id)).toHaveLength(1);
+  });
+
+  it("a long-poll is shortened to fit the budget", async () => {
+    const { handler } = ops({ token: SECRET_TOKEN, budgetMs: 1500 });
+    const id = sandbox.core.create(body()).invoice.id;
+    const started = Date.now();
+    const res = (await handler("payment.checkPayment", { invoiceId: id, invStatus: "created", wait: 10 })) as Record<string, any>;
+    expect(res).toMatchObject({ code: 200, invoice_status: "created" });
+    expect(Date.now() - started).toBeLessThan(1500);
   });
 });

@@ -14,6 +14,9 @@ import { SmartPayError } from "./smartpay/errors.js";
 import type { CreateInvoiceRequest, ErrorBlock } from "./smartpay/types.js";
 import type { HttpRequest, HttpResponse } from "../engine/types.js";
 import { projectSecret, type SecretSource } from "../util/secrets.js";
+import type { PaymentCore } from "./core/core.js";
+import type { PaymentAttempt } from "./core/model.js";
+import { smartPaySnapshot } from "./providers/smartpay.js";
 export { projectSecret, type SecretSource };
 
 export interface PaymentLogger {
@@ -33,10 +36,17 @@ export interface PaymentOpsConfig {
   token?: string;
   /** Per SmartPay call. Default: env SMARTPAY_TIMEOUT_MS, else 8 s, so a call plus a long-poll stays inside the 30 s bridge limit. */
   timeoutMs?: number;
+  /**
+   * How long one `$payment` call may take in all (retries, lookups and a long-poll's wait included),
+   * so the turn still answers inside the webhook's deadline. Default DEFAULT_CALL_BUDGET_MS.
+   */
+  budgetMs?: number;
   /** Fallback order.service_id when the script gives none. */
   serviceId?: string;
   /** Project secrets, for a token passed as "$name". Default: env SMARTAPP_SECRET_<name> (see projectSecret). */
   secrets?: SecretSource;
+  /** The payment core: invoices made here are recorded (write-ahead) and every answer feeds its ledger. */
+  core?: PaymentCore;
   /** chatbot.yaml `injector` (pay_api_key works, with a warning). */
   injector?: Record<string, unknown>;
   env?: Record<string, string | undefined>;
@@ -52,6 +62,15 @@ export const MAX_WAIT_SECONDS = 15;
 
 /** Default per-call SmartPay timeout of the host ops. */
 export const DEFAULT_PAYMENT_TIMEOUT_MS = 8000;
+
+/**
+ * Default budget of one `$payment` call: the webhook answers ERROR after 6 s (src/channels/smartapp/
+ * server.ts), and the rest of the turn (loading, scripts, saving) gets the other 1.5 s.
+ */
+export const DEFAULT_CALL_BUDGET_MS = 4500;
+
+/** What the user is told when a create ran out of time: the invoice may exist and is found next turn. */
+export const PREPARING_MESSAGE = "Счёт ещё готовится. Скажите «оплатить» ещё раз через несколько секунд";
 
 export const PAYMENT_OPS = ["payment.createPayment", "payment.checkPayment", "payment.getUserItems", "payment.getUserItem"] as const;
 export type PaymentOp = (typeof PAYMENT_OPS)[number];
@@ -94,18 +113,29 @@ export interface TokenSources {
 
 export type TokenResolution = { token: string; fromInjector?: boolean } | { missing: string };
 
-/** Token from the argument (a value or "$secretName"), then the operator's token, then injector.pay_api_key. */
+/** The name scripts pass as `$pay_api_key` (seed 003): the project's SmartPay token. */
+export const PAY_API_KEY = "pay_api_key";
+
+/**
+ * The SmartPay token of one call, in this order (docs/payments.md, "Which token"):
+ *  1. a literal token argument;
+ *  2. an argument "$name": the project secret `name` (SMARTAPP_SECRET_name);
+ *  3. no argument, or "$pay_api_key" whose secret is not set: the operator's token (SMARTPAY_TOKEN);
+ *  4. then injector.pay_api_key of chatbot.yaml, where the seed's project keeps it.
+ * Another "$name" whose secret is not set is an error: the script named a secret that does not exist.
+ */
 export function resolvePaymentToken(arg: unknown, sources: TokenSources): TokenResolution {
   if (typeof arg === "string" && arg !== "") {
     if (!arg.startsWith("$")) return { token: arg };
     const name = arg.slice(1);
     const value = sources.secret(name);
-    return value ? { token: value } : { missing: `secret ${name} is not set` };
+    if (value) return { token: value };
+    if (name !== PAY_API_KEY) return { missing: `secret ${name} is not set` };
   }
   if (sources.operatorToken) return { token: sources.operatorToken };
   const injected = sources.injectorToken;
   if (typeof injected === "string" && injected !== "") return { token: injected, fromInjector: true };
-  return { missing: "no SmartPay token: pass one, set SMARTPAY_TOKEN, or use the secret \"$pay_api_key\"" };
+  return { missing: "no SmartPay token: set the secret pay_api_key (SMARTAPP_SECRET_pay_api_key) or SMARTPAY_TOKEN, or injector.pay_api_key in chatbot.yaml" };
 }
 
 /** One SmartPay/SmartStore HTTP call, exactly as it goes on the wire. */
@@ -132,6 +162,8 @@ export interface PaymentTarget {
   token?: string;
   /** Fallback order.service_id / SmartStore service_id. */
   serviceId?: string;
+  /** The call's budget, ms: a long-poll's `wait` is shortened to fit it. */
+  budgetMs?: number;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" || typeof v === "number" ? String(v) : undefined);
@@ -172,7 +204,9 @@ export function buildPaymentRequest(op: PaymentOp, args: Args, target: PaymentTa
     case "payment.checkPayment": {
       const id = args.invoiceId;
       if ((typeof id !== "string" && typeof id !== "number") || id === "") return { result: failure(400, "400", "Некорректный запрос", "invoice_id is required") };
-      const wait = typeof args.wait === "number" ? Math.min(Math.max(0, args.wait), MAX_WAIT_SECONDS) : undefined;
+      // A long-poll fits the call's budget, a second kept for the answer.
+      const maxWait = target.budgetMs === undefined ? MAX_WAIT_SECONDS : Math.min(MAX_WAIT_SECONDS, Math.max(0, Math.floor((target.budgetMs - 1000) / 1000)));
+      const wait = typeof args.wait === "number" ? Math.min(Math.max(0, args.wait), maxWait) : undefined;
       const invStatus = typeof args.invStatus === "string" ? args.invStatus : undefined;
       const waitMs = invStatus !== undefined && wait ? wait * 1000 : 0;
       return make("GET", invoiceUrl(target.baseUrl, id, { inv_status: invStatus, wait }), `invoice ${id}`, { waitMs });
@@ -231,7 +265,11 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
   const bases = paymentBases((n) => env[n], config.client?.baseUrl ?? config.baseUrl, config.client?.storeBaseUrl ?? config.storeBaseUrl ?? config.storeUrl);
   const envTimeout = Number(env.SMARTPAY_TIMEOUT_MS);
   const timeoutMs = config.timeoutMs ?? (Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : DEFAULT_PAYMENT_TIMEOUT_MS);
+  const budgetMs = config.budgetMs ?? DEFAULT_CALL_BUDGET_MS;
   let warnedInjector = false;
+  // Orders whose create had no answer: the invoice may exist, so the next create looks it up first.
+  // Kept in memory; the payment core (src/payments/core) also finds it after a restart.
+  const unanswered = new Set<string>();
 
   function clientFor(token: string): SmartPayClient {
     let c = clients.get(token);
@@ -240,6 +278,17 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
       clients.set(token, c);
     }
     return c;
+  }
+
+  /** The core never breaks a script's payment call: its failures are logged. */
+  function record<T>(fn: () => T): T | undefined {
+    if (!config.core) return undefined;
+    try {
+      return fn();
+    } catch (err) {
+      log?.warn(`payment core: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
   }
 
   return async (op: string, rawArgs: unknown): Promise<unknown> => {
@@ -257,24 +306,69 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
       warnedInjector = true;
       log?.warn("SmartPay token taken from injector.pay_api_key: it ships with the project files. Use a secret (\"$pay_api_key\") or SMARTPAY_TOKEN instead.");
     }
-    const plan = buildPaymentRequest(op as PaymentOp, args, { ...bases, token: resolved.token, serviceId: config.serviceId ?? str(config.injector?.service_id) });
+    const plan = buildPaymentRequest(op as PaymentOp, args, { ...bases, token: resolved.token, serviceId: config.serviceId ?? str(config.injector?.service_id), budgetMs });
     if ("result" in plan) return plan.result;
     const { request } = plan;
     const client = clientFor(resolved.token);
     const started = Date.now();
+    const deadlineAt = started + budgetMs;
+    const order = request.op === "payment.createPayment" ? (request.json as CreateInvoiceRequest).invoice.order : undefined;
+    const orderKey = order ? `${order.service_id}/${order.order_id}` : "";
+    const begun = order ? record(() => beginAttempt(config.core, args.user, request.json as CreateInvoiceRequest)) : undefined;
     try {
-      const body =
-        request.op === "payment.createPayment"
-          ? await client.createInvoice(request.json as CreateInvoiceRequest) // safe retry: looks the order up before posting again
-          : await client.send({ method: request.method, url: request.url, extraMs: request.waitMs, smartPay: request.smartPay });
+      // An order whose earlier create had no answer (this process, or the core's write-ahead row) is looked up first.
+      const lookupFirst = unanswered.has(orderKey) || (begun !== undefined && !begun.created && !begun.attempt.providerPaymentId);
+      const body = order
+        ? // safe retry: looks the order up before posting again
+          await client.createInvoice(request.json as CreateInvoiceRequest, { deadlineAt, lookupFirst })
+        : await client.send({ method: request.method, url: request.url, extraMs: request.waitMs, smartPay: request.smartPay, deadlineAt });
+      if (order) unanswered.delete(orderKey);
+      record(() => observeAnswer(config.core, op, args, begun?.attempt, body));
       log?.debug?.(`${op} ${request.what}: 200 in ${Date.now() - started} ms`);
       return { code: 200, ...(body as Args) };
     } catch (err) {
       if (!(err instanceof SmartPayError)) throw err;
       log?.warn(`${op} ${request.what}: ${err.name} ${err.message}`);
+      if (order && err.status === 0 && !neverSent(err)) {
+        unanswered.add(orderKey);
+        return preparing(order.order_id, err);
+      }
       return paymentResultFromError(err);
     }
   };
+}
+
+/** Write-ahead: the order's invoice and attempt in the core before SmartPay is called. */
+function beginAttempt(core: PaymentCore | undefined, user: unknown, body: CreateInvoiceRequest): { attempt: PaymentAttempt; created: boolean } | undefined {
+  if (!core || typeof user !== "string" || user === "") return undefined;
+  const o = body.invoice.order;
+  return core.begin({ userKey: user, provider: "smartpay", account: String(o.service_id), orderId: String(o.order_id), amount: { minor: o.amount, currency: o.currency }, description: o.description });
+}
+
+/** A SmartPay answer as a core input: the create's invoice_id, or an invoice's status. */
+function observeAnswer(core: PaymentCore | undefined, op: string, args: Args, attempt: PaymentAttempt | undefined, body: unknown): void {
+  if (!core) return;
+  if (op === "payment.createPayment" && attempt) {
+    const snap = smartPaySnapshot(body, "created");
+    if (snap?.providerPaymentId) core.observe("smartpay.create", { attemptId: attempt.id }, snap);
+  } else if (op === "payment.checkPayment") {
+    const snap = smartPaySnapshot({ invoice_id: args.invoiceId, ...(body as Args) });
+    if (snap?.providerPaymentId && core.store.attemptByProviderId("smartpay", snap.providerPaymentId)) core.observe("smartpay.check", { provider: "smartpay", providerPaymentId: snap.providerPaymentId }, snap);
+  }
+}
+
+/**
+ * A create without an answer (timeout, network): SmartPay may have made the invoice. The script gets
+ * `pending: true` and a message to say; the same order_id on the next turn finds the invoice.
+ */
+export function preparing(orderId: unknown, err: SmartPayError): PaymentResult {
+  const res = paymentResultFromError(err);
+  return { ...res, pending: true, order_id: String(orderId), error: { ...(res.error as ErrorBlock), user_message: PREPARING_MESSAGE } };
+}
+
+/** A failure that shows the request never reached SmartPay (so no invoice can exist). */
+function neverSent(err: SmartPayError): boolean {
+  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(`${err.message} ${err.error.error_description ?? ""}`);
 }
 
 export interface SyncPaymentConfig {
@@ -294,12 +388,18 @@ export function callPaymentSync(op: string, rawArgs: unknown, config: SyncPaymen
   const env = config.env ?? (() => undefined);
   const args = parsePaymentArgs(op, rawArgs);
   const resolved = resolvePaymentToken(args.token, { secret: config.secret ?? (() => undefined), operatorToken: env("SMARTPAY_TOKEN"), injectorToken: args.injectorToken });
-  const plan = buildPaymentRequest(op as PaymentOp, args, { ...paymentBases(env), token: "token" in resolved ? resolved.token : undefined });
+  const plan = buildPaymentRequest(op as PaymentOp, args, { ...paymentBases(env), token: "token" in resolved ? resolved.token : undefined, budgetMs: DEFAULT_CALL_BUDGET_MS });
   if ("result" in plan) return plan.result;
   const { request } = plan;
   const envTimeout = Number(env("SMARTPAY_TIMEOUT_MS"));
   const timeoutMs = (Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : DEFAULT_PAYMENT_TIMEOUT_MS) + request.waitMs;
   const res = config.http({ method: request.method, url: request.url, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}), timeoutMs, dataType: "json" });
-  if (res.status < 0 || res.status === 0) return paymentNoAnswer(res.error ?? "no answer", /time/i.test(res.error ?? "") ? "timeout" : "network");
+  if (res.status < 0 || res.status === 0) {
+    const kind = /time/i.test(res.error ?? "") ? "timeout" : "network";
+    const none = paymentNoAnswer(res.error ?? "no answer", kind);
+    if (request.op !== "payment.createPayment" || kind !== "timeout") return none;
+    // As on the server: the invoice may exist, the script is told to try again.
+    return { ...none, pending: true, order_id: String((request.json as CreateInvoiceRequest).invoice.order.order_id), error: { ...(none.error as ErrorBlock), user_message: PREPARING_MESSAGE } };
+  }
   return paymentResultFromResponse(request, res.status, res.body);
 }

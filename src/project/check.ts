@@ -3,6 +3,7 @@ import { compileProjectPatterns } from "../patterns/index.js";
 import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
 import { loadProject, type LoadOptions } from "./loader.js";
 import type { Project } from "./model.js";
+import { checkScriptSyntax } from "./script-syntax.js";
 
 export interface CheckSummary {
   files: number;
@@ -61,6 +62,7 @@ export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
   } catch (e) {
     failed = projectErrors(e);
   }
+  failed.push(...checkScriptSyntax(project));
   const warnings = found.map(formatDiagnostic);
   const errors = failed.map((x) => x.format());
   return { ok: errors.length === 0, summary, errors, warnings, diagnostics: [...failed.map(asDiagnostic), ...found] };

@@ -6,11 +6,14 @@ import type { HostCallHandler } from "./sync-bridge.js";
 import { createOutboundHttp } from "./outbound-http.js";
 import { HttpPolicy } from "./http-policy.js";
 import { createPaymentOps, projectSecret } from "../payments/host-ops.js";
+import type { PaymentCore } from "../payments/core/core.js";
 
 export interface HostCallConfig {
   project: Project;
   /** The operator's SmartPay (the CLI's config); the host's own client, not subject to the $http policy. */
   payments?: { baseUrl?: string; storeUrl?: string; token?: string; timeoutMs?: number };
+  /** The payment core the `$payment` ops record invoices in (src/payments/core). */
+  paymentCore?: PaymentCore;
   /**
    * Project secrets, the same map the turn workers get (PoolOptions.secrets). A `"$name"` token given
    * to `$payment` resolves exactly like `$secrets.get(name)` in the script (projectSecret).
@@ -32,6 +35,7 @@ export function createHostCalls(cfg: HostCallConfig): HostCallHandler {
     injector: cfg.project.injector,
     // Everything comes from the CLI's config: no fallback to the process environment.
     env: {},
+    core: cfg.paymentCore,
     log: cfg.log,
   });
   return async (op, args) => {

@@ -10,6 +10,12 @@ import { RuntimeExecutor } from "./executor.js";
 import { WorkerPool } from "./worker-pool.js";
 import { createHostCalls, type HostCallConfig } from "./host-calls.js";
 import { declaredVariables, scriptEnvironment } from "./script-env.js";
+import { PaymentCore, type Deliver } from "../payments/core/core.js";
+import type { PaymentEvent } from "../payments/core/model.js";
+import { PaymentStore } from "../payments/core/store.js";
+import { smartPayAdapter } from "../payments/providers/smartpay.js";
+import { SmartPayClient } from "../payments/smartpay/client.js";
+import { DEFAULT_PAYMENT_TIMEOUT_MS, PAY_API_KEY, paymentBases, projectSecret, resolvePaymentToken } from "../payments/host-ops.js";
 
 export type { StoreKind };
 
@@ -30,6 +36,10 @@ export interface RuntimeOptions {
   envDeclared?: string[];
   /** `--allow-http` patterns: private and local addresses a script's `$http` may reach. */
   allowHttp?: string[];
+  /** The payment core's database: a file or ":memory:". Default <project>/.smartapp/payments.db, or ":memory:" with the memory session store. */
+  paymentsDb?: string;
+  /** How often the payment core asks the provider about open payments, ms. Default 5000. */
+  paymentsReconcileMs?: number;
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
 }
@@ -46,6 +56,7 @@ export interface Runtime {
    * old project when the new one does not load.
    */
   reload(): Promise<Project>;
+  payments: PaymentCore;
   close(): Promise<void>;
 }
 
@@ -54,14 +65,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const modules = opts.modules ?? [];
   let project = loadProject(dir, { modules });
   const store = createStore(opts.store ?? defaultStoreKind(opts.redisUrl), { projectDir: dir, redisUrl: opts.redisUrl, prefix: opts.redisPrefix });
+  // Payment events are delivered through the executor, which exists once the pool has started.
+  const late: { executor?: RuntimeExecutor } = {};
+  const payments = startPaymentCore(project, opts, (event) => deliverPaymentEvent(late.executor, event));
   let pool: WorkerPool;
   try {
-    pool = await startPool(project, opts);
+    pool = await startPool(project, opts, payments);
   } catch (err) {
+    payments.close();
     await store.close();
     throw err;
   }
   const executor = new RuntimeExecutor({ pool, store, config: project.config, onStoreLatency: opts.onStoreLatency });
+  late.executor = executor;
+  payments.start({ reconcileMs: opts.paymentsReconcileMs });
   return {
     get project() {
       return project;
@@ -71,24 +88,29 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
     store,
     executor,
+    payments,
     async reload() {
       const next = loadProject(dir, { modules });
-      const nextPool = await startPool(next, opts);
+      const nextPool = await startPool(next, opts, payments);
       project = next;
       pool = nextPool;
       await executor.usePool(nextPool, next.config);
       return next;
     },
-    close: () => executor.close(),
+    close: async () => {
+      payments.stop();
+      await executor.close();
+      payments.close();
+    },
   };
 }
 
 /** The worker pool for one loaded project: its declared $env, its host calls, its workers. */
-async function startPool(project: Project, opts: RuntimeOptions): Promise<WorkerPool> {
+async function startPool(project: Project, opts: RuntimeOptions, paymentCore: PaymentCore): Promise<WorkerPool> {
   const secrets = opts.secrets ?? {};
   const env = scriptEnvironment([...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])], opts.environment ?? {}, secrets);
   for (const w of env.warnings) opts.log?.("warn", w);
-  const hostCall = createHostCalls({ project, payments: opts.payments, secrets, allowHttp: opts.allowHttp, log: opts.log });
+  const hostCall = createHostCalls({ project, payments: opts.payments, paymentCore, secrets, allowHttp: opts.allowHttp, log: opts.log });
   return WorkerPool.start({
     projectDir: project.dir,
     modules: opts.modules ?? [],
@@ -99,4 +121,34 @@ async function startPool(project: Project, opts: RuntimeOptions): Promise<Worker
     env: env.values,
     log: opts.log,
   });
+}
+
+/** The payment core of a served project, with SmartPay as the `$payment` ops call it (the CLI's config, no environment). */
+function startPaymentCore(project: Project, opts: RuntimeOptions, deliver: Deliver): PaymentCore {
+  const bases = paymentBases(() => undefined, opts.payments?.baseUrl, opts.payments?.storeUrl);
+  const token = resolvePaymentToken("$" + PAY_API_KEY, {
+    secret: (name) => projectSecret(name, opts.secrets),
+    operatorToken: opts.payments?.token,
+    injectorToken: project.injector.pay_api_key,
+  });
+  const client = "token" in token ? new SmartPayClient({ ...bases, token: token.token, timeoutMs: opts.payments?.timeoutMs ?? DEFAULT_PAYMENT_TIMEOUT_MS }) : undefined;
+  // Beside the session store: an in-memory session store (tests, chat) gets an in-memory ledger.
+  const file = opts.paymentsDb ?? ((opts.store ?? defaultStoreKind(opts.redisUrl)) === "memory" ? ":memory:" : path.join(project.dir, ".smartapp", "payments.db"));
+  return new PaymentCore({
+    store: new PaymentStore(file),
+    adapters: { smartpay: smartPayAdapter(() => client) },
+    deliver,
+    log: opts.log,
+  });
+}
+
+/**
+ * A payment event as a typed event turn in the user's dialog (`event!: payment.succeeded`). The
+ * event's id is the turn's messageId: the store commits the state with that id, so an event whose
+ * delivery was cut short is not run twice when it is retried.
+ */
+async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent): Promise<void> {
+  if (!executor) throw new Error("the runtime is starting");
+  const messageId = `payment-event-${event.id}`;
+  await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, render: () => "delivered" });
 }

@@ -6,6 +6,7 @@ import { normaliseText } from "./match.js";
 import { MockHttp } from "./mocks.js";
 import { callPaymentSync, isPaymentOp } from "../payments/host-ops.js";
 import { isStep, type CaseItem, type CaseResult, type Failure, type MockDef, type StepItem, type StepRef, type TestCase, type TestFile } from "./model.js";
+import { PAY_DIALOG_FINISHED, payDialogEventData } from "../payments/pay-dialog-event.js";
 
 export interface CaseOptions {
   lenient?: boolean; // unconsumed text replies are not failures
@@ -106,6 +107,8 @@ function buildRequest(step: StepItem, index: number, data: Record<string, unknow
   // <requestData> is the base; data the step itself carries wins field by field.
   if (data) req.data = { ...structuredClone(data), ...req.data };
   if (raw !== undefined && req.rawRequest === undefined) req.rawRequest = structuredClone(raw);
+  // The pay dialog's return gets the webhook's eventData mapping (seed form eventData[0] included).
+  if (req.event === PAY_DIALOG_FINISHED && req.data) req.data = { ...req.data, eventData: payDialogEventData(req.data.eventData) };
   req.channelUserId ??= "test-user";
   req.questionId ??= String(index);
   return req;

@@ -5,6 +5,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/payments/sandbox/server.js";
+import type { SandboxClock } from "../../src/payments/sandbox/core.js";
 import { runPayDialog, type PayOutcome } from "../../src/payments/sandbox/pay-dialog.js";
 import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
 
@@ -80,7 +81,7 @@ describe("payments end to end: smartapp serve + SmartPay sandbox", () => {
     const inv = sandbox.core.get(invoiceId);
     expect(inv.status).toBe("created");
     expect(inv.request.invoice.order).toMatchObject({ amount: 249000, currency: "RUB", service_id: "27" });
-    expect(inv.request.user_id).toEqual({ partner_client_id: `sub-${user}` });
+    expect(inv.request.user_id).toEqual({ encrypted_sub_id: `sub-${user}` });
 
     const done = await pay(server, sandbox, co, "success");
     expect(done.responseCode).toBe(0);
@@ -143,6 +144,24 @@ describe("payments end to end: smartapp serve + SmartPay sandbox", () => {
     expect((await turn(server, "проверить оплату", "unsure")).bubbles).toEqual([PAID]);
   });
 
+  it("checking out again while the invoice is being paid makes no second payable invoice", async () => {
+    const user = "twice";
+    const co = await checkout(server, user);
+    const first = co.answer.payload.server_action.parameters.invoice_id;
+    const r = await runPayDialog(sandbox.core, { webhookUrl: `${server.url}/webhook`, request: co.request, answer: co.answer, outcome: "unknown", settleMs: 60_000 });
+    expect(bubbles(r.answer)).toEqual(["Платёж ещё обрабатывается. Скажите «проверить оплату» через минуту."]);
+    expect((await turn(server, "оформить заказ", user)).bubbles).toEqual(["Платёж ещё обрабатывается. Скажите «проверить оплату» через минуту."]);
+    const mine = () => sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${user}`);
+    expect(mine().map((i) => i.id)).toEqual([first]);
+    // Back to created (the payer left the form): the same invoice is shown again, still only one.
+    sandbox.core.setStatus(first, "cancelled");
+    const user2 = "twice-open";
+    const co2 = await checkout(server, user2);
+    const again = await turn(server, "оформить заказ", user2);
+    expect(again.answer.payload.server_action.parameters.invoice_id).toBe(co2.answer.payload.server_action.parameters.invoice_id);
+    expect(sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${user2}`)).toHaveLength(1);
+  });
+
   it("a create that times out is retried safely: one invoice for the order", async () => {
     const user = "slow-create";
     await turn(server, "хочу слона", user);
@@ -151,7 +170,7 @@ describe("payments end to end: smartapp serve + SmartPay sandbox", () => {
       const co = await turn(server, "оформить", user);
       expect(co.answer.messageName, JSON.stringify(co.answer) + server.output().slice(-3000)).toBe("POLICY_RUN_APP");
       const invoiceId = co.answer.payload.server_action.parameters.invoice_id;
-      const mine = sandbox.core.list().filter((i) => i.request.user_id?.partner_client_id === `sub-${user}`);
+      const mine = sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${user}`);
       expect(mine).toHaveLength(1);
       expect(mine[0]!.id).toBe(invoiceId);
       expect(sandbox.core.findByOrder("27", mine[0]!.orderId).id).toBe(invoiceId);
@@ -172,6 +191,30 @@ describe("payments end to end: SmartPay failures reach the user as answers", () 
     for (const s of servers) await s.stop();
     await sandbox?.close();
   });
+
+  it("a SmartPay slower than the webhook's deadline: no ERROR 504, the user hears the invoice is being prepared, and 'pay' again opens that invoice", async () => {
+    const server = await startServe(repoRoot, ["--store", "memory"], { SMARTPAY_URL: sandbox.smartPayUrl, SMARTPAY_TOKEN: TOKEN });
+    servers.push(server);
+    const user = "slow-smartpay";
+    await turn(server, "хочу слона", user);
+    // SmartPay makes the invoice but answers after 8 s; the webhook must answer within 6 s.
+    sandbox.inject({ method: "POST", path: "/smartpay/v1/invoices", latencyMs: 8000, when: "after", times: 1 });
+    try {
+      const started = Date.now();
+      const co = await turn(server, "оформить заказ", user);
+      expect(Date.now() - started).toBeLessThan(6000);
+      expect(co.answer.messageName, JSON.stringify(co.answer)).toBe("ANSWER_TO_USER");
+      expect(co.bubbles).toEqual(["Счёт ещё готовится. Скажите «оплатить» ещё раз через несколько секунд."]);
+      const mine = () => sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${user}`);
+      expect(mine()).toHaveLength(1);
+      const again = await turn(server, "оплатить", user);
+      expect(again.answer.messageName).toBe("POLICY_RUN_APP");
+      expect(again.answer.payload.server_action.parameters.invoice_id).toBe(mine()[0]!.id);
+      expect(mine()).toHaveLength(1);
+    } finally {
+      sandbox.clearFaults();
+    }
+  }, 20_000);
 
   it("a wrong token (401) is the scenario's failure answer", async () => {
     const server = await startServe(repoRoot, ["--store", "memory"], { SMARTPAY_URL: sandbox.smartPayUrl, SMARTPAY_TOKEN: "not-the-token" });
@@ -230,3 +273,97 @@ describe("payments end to end: SmartPay failures reach the user as answers", () 
   });
 });
 
+
+describe("payments end to end: a restart in the middle of a payment loses nothing", () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  const servers: RunningServer[] = [];
+
+  beforeAll(async () => {
+    const { cpSync, mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    sandbox = await startSandbox({ tokens: [TOKEN] });
+    // A copy of the demo shop, so its session store and payment ledger (.smartapp/) are this test's own.
+    dir = mkdtempSync(path.join(tmpdir(), "e2e-pay-restart-"));
+    cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
+    cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+  });
+  afterAll(async () => {
+    const { rmSync } = await import("node:fs");
+    for (const s of servers) await s.stop("SIGKILL");
+    await sandbox?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const server = await startServe(dir, ["--store", "sqlite"], { SMARTPAY_URL: sandbox.smartPayUrl, SMARTPAY_TOKEN: TOKEN });
+    servers.push(server);
+    return server;
+  };
+
+  async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await what();
+      if (ok(v) || Date.now() > end) return v;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  it("paid while the server was down: after the restart the core finds the payment, the dialog hears payment.succeeded once, the ledger has one capture", async () => {
+    const first = await start();
+    const user = "restart";
+    const co = await checkout(first, user, ["хочу слона"]);
+    const invoiceId = co.answer.payload.server_action.parameters.invoice_id;
+    // An orphan too: a second user's create whose answer never came (the server dies while it waits).
+    const orphanUser = "restart-orphan";
+    await turn(first, "хочу жирафа", orphanUser);
+    sandbox.inject({ method: "POST", path: "/smartpay/v1/invoices", latencyMs: 20_000, when: "after", times: 1 });
+    const orphanCall = post(first.url, text("оформить заказ", orphanUser)).catch(() => undefined);
+    await until(async () => sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${orphanUser}`).length, (n) => n === 1, 5_000);
+
+    await first.stop("SIGKILL");
+    await orphanCall;
+    sandbox.clearFaults();
+    // The user pays in the assistant's dialog while our server is down: no PAY_DIALOG_FINISHED reaches us.
+    sandbox.core.setStatus(invoiceId, "confirmed");
+    const orphan = sandbox.core.list().find((i) => i.request.user_id?.encrypted_sub_id === `sub-${orphanUser}`)!;
+
+    const second = await start();
+    // The payment.succeeded event turn empties the cart of the paid order, without the user saying anything.
+    const cart = await until(async () => (await turn(second, "корзина", user)).bubbles, (b) => b[0] === "Корзина пуста.");
+    expect(cart).toEqual(["Корзина пуста."]);
+
+    const { payments } = await import("../../src/cli/payments.js");
+    let shown = "";
+    const path = await import("node:path");
+    const db = path.join(dir, ".smartapp", "payments.db");
+    // The orphan (made, never shown) is adopted by its order, then reconciled when SmartPay expires it.
+    const ledger = () => {
+      let out = "";
+      payments("list", undefined, { dir, db }, (s) => (out += s));
+      return Promise.resolve(out);
+    };
+    expect(await until(ledger, (l) => l.includes(`smartpay ${orphan.id} (created)`))).toContain(`smartpay ${orphan.id} (created)`);
+    (sandbox.core.clock as SandboxClock).advance(21 * 60_000);
+    expect(await until(ledger, (l) => l.includes(`smartpay ${orphan.id} (cancelled)`))).toMatch(new RegExp(`canceled .* smartpay ${orphan.id} \\(cancelled\\)`));
+    expect(payments("show", invoiceId, { dir, db }, (s) => (shown += s))).toBe(0);
+    expect(shown).toMatch(/status paid/);
+    expect(shown.match(/^ledger .* capture /gm)).toHaveLength(1);
+    expect(shown.match(/^event .* payment\.succeeded {2}delivered/gm)).toHaveLength(1);
+    let listed = "";
+    expect(payments("list", undefined, { dir, db }, (s) => (listed += s))).toBe(0);
+    expect(listed).toMatch(new RegExp(`paid .* smartpay ${invoiceId} \\(confirmed\\)`));
+    expect(listed).toContain("2 payment(s)");
+
+    // A third start delivers nothing again.
+    await second.stop("SIGTERM");
+    const third = await start();
+    await new Promise((r) => setTimeout(r, 1500));
+    let again = "";
+    payments("show", invoiceId, { dir, db }, (s) => (again += s));
+    expect(again.match(/^event /gm)).toHaveLength(1);
+    expect((await turn(third, "корзина", user)).bubbles).toEqual(["Корзина пуста."]);
+  }, 90_000);
+});

@@ -2,6 +2,8 @@
 import type { BotRequest } from "../../engine/types.js";
 import { messageIdValue } from "./parse.js";
 import type { SmartAppRequest } from "./types.js";
+import { PAY_DIALOG_FINISHED, payDialogEventData } from "../../payments/pay-dialog-event.js";
+import { isPaymentEventName } from "../../payments/core/model.js";
 
 export interface MapInOptions {
   /** Which uuid field keys the user's state: `sub` (SberID, stable; falls back to userId) or `userId`. */
@@ -25,7 +27,7 @@ export interface MappedRequest {
 
 export const LAUNCH_QUERY = "/start";
 export const LAUNCH_EVENT = "runApp";
-export const PAY_DIALOG_FINISHED = "PAY_DIALOG_FINISHED";
+export { PAY_DIALOG_FINISHED };
 
 // Messages answered by an event of the same name whose eventData is the payload (dsl.md §8.1).
 const PAYLOAD_EVENTS = new Set(["CLOSE_APP", "TAKE_PROFILE_DATA", "RATING_RESULT", "TAKE_RUNTIME_PERMISSIONS"]);
@@ -65,7 +67,10 @@ function dispatch(msg: SmartAppRequest, opts: MapInOptions): Dispatch {
   }
   // RUN_APP and SERVER_ACTION: run_app (or none) is a launch, any other action_id an event.
   if (!sa || sa.action_id === "run_app") return launch(sa?.parameters, opts);
-  return { event: sa.action_id, data: { eventData: sa.parameters ?? {} } };
+  // payment.* / refund.* events come only from the payment core: a client's action_id of that name
+  // is kept apart as "client.<name>", so no request can pose as a payment.
+  const event = isPaymentEventName(sa.action_id) ? `client.${sa.action_id}` : sa.action_id;
+  return { event, data: { eventData: sa.parameters ?? {} } };
 }
 
 function launch(parameters: unknown, opts: MapInOptions): Dispatch {
@@ -75,15 +80,7 @@ function launch(parameters: unknown, opts: MapInOptions): Dispatch {
 }
 
 function payDialogFinished(parameters: unknown, seedCompat: boolean): Dispatch {
-  if (parameters === null || typeof parameters !== "object" || Array.isArray(parameters)) {
-    return { event: PAY_DIALOG_FINISHED, data: { eventData: parameters ?? {} } };
-  }
-  const eventData: Record<string, unknown> = { ...parameters };
-  // Seed 003 reads eventData[0].response_code. A plain "0" key (not a non-enumerable one) survives
-  // structured cloning into the engine's worker and JSON round-trips of $request.
-  const result = (parameters as Record<string, unknown>).payment_response;
-  if (seedCompat && result !== undefined) eventData[0] = result;
-  return { event: PAY_DIALOG_FINISHED, data: { eventData } };
+  return { event: PAY_DIALOG_FINISHED, data: { eventData: payDialogEventData(parameters, seedCompat) } };
 }
 
 function payloadEventData(messageName: string, payload: Record<string, unknown>): Record<string, unknown> {

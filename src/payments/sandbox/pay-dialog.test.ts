@@ -143,10 +143,34 @@ describe("pay-dialog emulator", () => {
     expect(received).toHaveLength(0);
   });
 
-  it("refuses to pay an invoice twice", async () => {
+  it("an invoice paid already: the dialog still returns to the smartapp, with code 1", async () => {
     const { invoice } = sandbox.core.create(invoiceRequest());
     await runPayDialog(sandbox.core, { webhookUrl, ...turn(invoice.id), outcome: "success" });
-    await expect(runPayDialog(sandbox.core, { webhookUrl, ...turn(invoice.id), outcome: "success" })).rejects.toThrow("is confirmed");
+    const again = await runPayDialog(sandbox.core, { webhookUrl, ...turn(invoice.id), outcome: "success" });
+    expect(again).toMatchObject({ responseCode: 1, invoiceStatus: "confirmed", status: 200 });
+    expect(received).toHaveLength(2);
+  });
+
+  it("an expired invoice (the seed's past expiration_date): PAY_DIALOG_FINISHED with code 4, not an HTTP 400", async () => {
+    const { invoice } = sandbox.core.create(invoiceRequest({ expiration: "2020-04-29T08:17:03+03:00" }));
+    const result = await runPayDialog(sandbox.core, { webhookUrl, ...turn(invoice.id), outcome: "success" });
+    expect(result).toMatchObject({ responseCode: 4, invoiceStatus: "cancelled", status: 200, answer: { payload: { pronounceText: "code 4" } } });
+    expect(received).toHaveLength(1);
+    // Over HTTP the same: the hook answers 200 with the code the assistant would send.
+    const body = stringifyExact({ webhookUrl, ...turn(invoice.id), outcome: "decline" });
+    const res = await request(`${sandbox.origin}/__sandbox/pay-dialog`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(res.statusCode).toBe(200);
+    expect(((await res.body.json()) as { responseCode: number }).responseCode).toBe(4);
+  });
+
+  it("a cancelled invoice gives code 1, one being paid elsewhere code 3", async () => {
+    const cancelled = sandbox.core.create(invoiceRequest()).invoice;
+    sandbox.core.apply(cancelled.id, { type: "CANCEL" });
+    expect((await runPayDialog(sandbox.core, { webhookUrl, ...turn(cancelled.id), outcome: "success" })).responseCode).toBe(1);
+    const busy = sandbox.core.create(invoiceRequest()).invoice;
+    sandbox.core.startPayment(busy.id, undefined);
+    expect((await runPayDialog(sandbox.core, { webhookUrl, ...turn(busy.id), outcome: "success" })).responseCode).toBe(3);
+    expect(sandbox.core.get(busy.id).status).toBe("executed");
   });
 
   it("works over HTTP: POST /__sandbox/pay-dialog keeps big messageIds exact", async () => {
@@ -177,7 +201,7 @@ describe("pay-dialog emulator", () => {
     const other = sandbox.core.create(invoiceRequest()).invoice;
     expect(await payDialog({ sandboxUrl: sandbox.smartPayUrl, adminToken: sandbox.adminToken, invoiceId: other.id, outcome: "success", payer: "sub-x" })).toBe(0);
     expect(sandbox.core.get(other.id)).toMatchObject({ status: "confirmed", userId: "sub-x" });
-    await expect(payDialog({ sandboxUrl: sandbox.url, adminToken: sandbox.adminToken, invoiceId: "999999", outcome: "success" })).rejects.toThrow("not found");
+    expect(await payDialog({ sandboxUrl: sandbox.url, adminToken: sandbox.adminToken, invoiceId: "999999", outcome: "success" })).toBe(1); // unknown invoice: unexpectedError
     expect(received).toHaveLength(0);
   });
 });

@@ -97,32 +97,60 @@ export function buildPayDialogFinished(request: Json, answer: Json, invoiceId: s
   };
 }
 
-/** Move the invoice as the outcome says (§8 table). Returns the status afterwards. */
-function playOutcome(core: SandboxCore, invoiceId: string, outcome: PayOutcome, payer: Record<string, string> | undefined, settleMs: number): string | undefined {
-  switch (outcome) {
-    case "success":
-    case "close-after-pay":
-      core.startPayment(invoiceId, { user_id: payer });
-      return core.apply(invoiceId, { type: "SUCCESS" }).status;
-    case "decline":
-      core.startPayment(invoiceId, { user_id: payer });
-      return core.apply(invoiceId, { type: "DECLINE" }).status;
-    case "expired":
-      return core.apply(invoiceId, { type: "EXPIRE" }).status;
-    case "unknown":
-      core.startPayment(invoiceId, { user_id: payer });
-      core.later(settleMs, invoiceId, { type: "SUCCESS" });
-      return "executed";
-    case "close-before-pay":
-    case "busy":
-    case "error":
-    case "unavailable":
-      try {
-        return core.get(invoiceId).status; // the dialog did nothing to the invoice
-      } catch {
-        return undefined;
-      }
+/** Outcomes in which the payer gets as far as paying; the others leave the invoice alone. */
+const PAYING: ReadonlySet<PayOutcome> = new Set(["success", "close-after-pay", "decline", "unknown"]);
+
+/**
+ * The response_code the assistant reports when the invoice cannot be paid at all (it still returns
+ * to the smartapp, spec §4.3): 4 timesUp when it expired, 3 anotherPay while another payment of it is
+ * in progress, 1 unexpectedError otherwise (cancelled, already paid, unknown id).
+ */
+function unpayableCode(core: SandboxCore, invoiceId: string): { responseCode: number; status?: string } | undefined {
+  let rec;
+  try {
+    rec = core.get(invoiceId);
+  } catch {
+    return { responseCode: RESPONSE_CODES.error };
   }
+  if (rec.status === "created") return undefined;
+  if (rec.status === "cancelled" && core.clock.now() >= rec.expiresAt) return { responseCode: RESPONSE_CODES.expired, status: rec.status };
+  if (rec.status === "executed") return { responseCode: RESPONSE_CODES.busy, status: rec.status };
+  return { responseCode: RESPONSE_CODES.error, status: rec.status };
+}
+
+/** Move the invoice as the outcome says (§8 table). Returns the response_code and the status afterwards. */
+function playOutcome(core: SandboxCore, invoiceId: string, outcome: PayOutcome, payer: Record<string, string> | undefined, settleMs: number): { responseCode: number; status?: string } {
+  if (PAYING.has(outcome) || outcome === "expired") {
+    const unpayable = unpayableCode(core, invoiceId);
+    if (unpayable) return unpayable;
+  }
+  const status = ((): string | undefined => {
+    switch (outcome) {
+      case "success":
+      case "close-after-pay":
+        core.startPayment(invoiceId, { user_id: payer });
+        return core.apply(invoiceId, { type: "SUCCESS" }).status;
+      case "decline":
+        core.startPayment(invoiceId, { user_id: payer });
+        return core.apply(invoiceId, { type: "DECLINE" }).status;
+      case "expired":
+        return core.apply(invoiceId, { type: "EXPIRE" }).status;
+      case "unknown":
+        core.startPayment(invoiceId, { user_id: payer });
+        core.later(settleMs, invoiceId, { type: "SUCCESS" });
+        return "executed";
+      case "close-before-pay":
+      case "busy":
+      case "error":
+      case "unavailable":
+        try {
+          return core.get(invoiceId).status; // the dialog did nothing to the invoice
+        } catch {
+          return undefined;
+        }
+    }
+  })();
+  return { responseCode: RESPONSE_CODES[outcome], status };
 }
 
 function checkOutcome(outcome: unknown): asserts outcome is PayOutcome {
@@ -132,9 +160,9 @@ function checkOutcome(outcome: unknown): asserts outcome is PayOutcome {
 /** The dialog's effect on the invoice without the re-entry: {responseCode, invoiceStatus}. */
 export function playPayDialog(core: SandboxCore, invoiceId: string, outcome: PayOutcome, opts: { payer?: string; settleMs?: number } = {}): { responseCode: number; invoiceId: string; invoiceStatus?: string } {
   checkOutcome(outcome);
-  const payer = opts.payer ? { partner_client_id: opts.payer } : undefined;
-  const invoiceStatus = playOutcome(core, invoiceId, outcome, payer, opts.settleMs ?? 1000);
-  return { responseCode: RESPONSE_CODES[outcome], invoiceId, invoiceStatus };
+  const payer = opts.payer ? { encrypted_sub_id: opts.payer } : undefined; // the assistant knows its user by uuid.sub
+  const played = playOutcome(core, invoiceId, outcome, payer, opts.settleMs ?? 1000);
+  return { responseCode: played.responseCode, invoiceId, invoiceStatus: played.status };
 }
 
 /**
@@ -156,11 +184,11 @@ export async function payDialog(opts: { sandboxUrl: string; adminToken: string; 
 export async function runPayDialog(core: SandboxCore, input: PayDialogInput): Promise<PayDialogResult> {
   checkOutcome(input.outcome);
   const invoiceId = invoiceIdOf(input.answer);
-  const responseCode = RESPONSE_CODES[input.outcome];
-  const sent = buildPayDialogFinished(input.request, input.answer, invoiceId, responseCode, input.messageName);
   const sub = obj(input.request.uuid).sub;
-  const payer = typeof sub === "string" && sub !== "" ? { partner_client_id: sub } : undefined;
-  const invoiceStatus = playOutcome(core, invoiceId, input.outcome, payer, input.settleMs ?? 1000);
+  const payer = typeof sub === "string" && sub !== "" ? { encrypted_sub_id: sub } : undefined;
+  const played = playOutcome(core, invoiceId, input.outcome, payer, input.settleMs ?? 1000);
+  const { responseCode, status: invoiceStatus } = played;
+  const sent = buildPayDialogFinished(input.request, input.answer, invoiceId, responseCode, input.messageName);
 
   const timeout = input.timeoutMs ?? 7000; // the assistant's own budget (§1)
   const res = await httpRequest(input.webhookUrl, {

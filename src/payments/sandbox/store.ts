@@ -75,6 +75,9 @@ export class InvoiceStore {
       refunds TEXT NOT NULL DEFAULT '[]',
       UNIQUE (service_id, order_id)
     )`);
+    // Which token made the invoice (a hash, never the token), for a sandbox scoped by token.
+    const columns = this.db.prepare("PRAGMA table_info(invoices)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "owner")) this.db.exec("ALTER TABLE invoices ADD COLUMN owner TEXT");
     // Invoice ids look like SmartPay's (docs examples use 3000-ish numbers).
     const seeded = this.db.prepare("SELECT 1 FROM sqlite_sequence WHERE name = 'invoices'").get();
     if (!seeded) this.db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('invoices', 2999)").run();
@@ -101,6 +104,16 @@ export class InvoiceStore {
     return row && fromRow(row);
   }
 
+  setOwner(id: string, owner: string): void {
+    this.db.prepare("UPDATE invoices SET owner = COALESCE(owner, ?) WHERE id = ?").run(owner, Number(id));
+  }
+
+  ownerOf(id: string): string | undefined {
+    if (!/^\d+$/.test(id)) return undefined;
+    const row = this.db.prepare("SELECT owner FROM invoices WHERE id = ?").get(Number(id)) as { owner: string | null } | undefined;
+    return row?.owner ?? undefined;
+  }
+
   update(rec: InvoiceRecord): void {
     this.db
       .prepare("UPDATE invoices SET status = ?, context = ?, user_id = ?, payment_info = ?, refunds = ? WHERE id = ?")
@@ -117,10 +130,12 @@ export class InvoiceStore {
   }
 
   /** Ids of invoices whose timers may have fired: created past expiry, or holds past autocompletion. */
-  due(now: number): string[] {
+  due(now: number, executedTimeoutMs = Infinity): string[] {
     const rows = this.db
-      .prepare("SELECT id FROM invoices WHERE (status = 'created' AND expires_at <= ?) OR (status = 'paid' AND autocomplete_at IS NOT NULL AND autocomplete_at <= ?)")
-      .all(now, now) as { id: number }[];
+      .prepare(
+        "SELECT id FROM invoices WHERE (status = 'created' AND expires_at <= ?) OR (status = 'paid' AND autocomplete_at IS NOT NULL AND autocomplete_at <= ?) OR (status = 'executed' AND expires_at <= ?)",
+      )
+      .all(now, now, now - (Number.isFinite(executedTimeoutMs) ? executedTimeoutMs : now)) as { id: number }[];
     return rows.map((r) => String(r.id));
   }
 

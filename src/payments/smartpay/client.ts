@@ -10,6 +10,7 @@ import type {
   CreateInvoiceResponse,
   ErrorOnlyResponse,
   InvoiceStatus,
+  InvoiceListResponse,
   InvoiceStatusResponse,
   RefundRequest,
   SmartStoreItemResponse,
@@ -48,6 +49,15 @@ export function deriveStoreBaseUrl(baseUrl: string): string {
 
 export type Query = Record<string, string | number | undefined>;
 
+export interface CreateOptions {
+  /** Epoch ms by which the create (with its retries and lookups) must be over. */
+  deadlineAt?: number;
+  /** Look the order up before posting (an earlier create of it had no answer). */
+  lookupFirst?: boolean;
+}
+
+const timeLeft = (deadlineAt: number | undefined): number => (deadlineAt === undefined ? Infinity : deadlineAt - Date.now());
+
 export class SmartPayClient {
   readonly baseUrl: string;
   readonly storeBaseUrl: string;
@@ -68,15 +78,20 @@ export class SmartPayClient {
    * POST /invoices. After a timeout, network failure or 5xx the invoice may exist anyway, so the
    * order is looked up by order_id before posting again: one order never yields two invoices.
    */
-  async createInvoice(body: CreateInvoiceRequest): Promise<CreateInvoiceResponse> {
+  async createInvoice(body: CreateInvoiceRequest, opts: CreateOptions = {}): Promise<CreateInvoiceResponse> {
     const retries = this.opts.createRetries ?? 2;
     const { service_id, order_id } = body.invoice.order;
+    if (opts.lookupFirst) {
+      // An earlier create of this order had no answer: it may exist, so ask before posting.
+      const existing = await this.lookupAfterFailure(String(service_id), String(order_id), undefined, opts.deadlineAt);
+      if (existing) return existing;
+    }
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await this.call("POST", this.invoiceUrl(), body)) as CreateInvoiceResponse;
+        return (await this.call("POST", this.invoiceUrl(), body, 0, true, opts.deadlineAt)) as CreateInvoiceResponse;
       } catch (err) {
-        if (!isRetryable(err) || attempt >= retries) throw err;
-        const existing = await this.lookupAfterFailure(String(service_id), String(order_id), err as SmartPayError);
+        if (!isRetryable(err) || attempt >= retries || timeLeft(opts.deadlineAt) <= 0) throw err;
+        const existing = await this.lookupAfterFailure(String(service_id), String(order_id), err as SmartPayError, opts.deadlineAt);
         if (existing) return existing;
       }
     }
@@ -92,6 +107,12 @@ export class SmartPayClient {
   /** GET /invoices/0?service_id=&order_id=: the invoice made for an order. */
   async findInvoiceByOrder(serviceId: string | number, orderId: string): Promise<InvoiceStatusResponse> {
     return (await this.call("GET", this.invoiceUrl(0, { service_id: String(serviceId), order_id: orderId }))) as InvoiceStatusResponse;
+  }
+
+  /** GET /invoices: the invoices of a service (optionally of one user or status), a page at a time. */
+  async listInvoices(params: { serviceId?: string | number; userId?: string; status?: InvoiceStatus | string; page?: number; size?: number } = {}): Promise<InvoiceListResponse> {
+    const query: Query = { service_id: params.serviceId === undefined ? undefined : String(params.serviceId), user_id: params.userId, invoice_status: params.status, page: params.page, size: params.size };
+    return (await this.call("GET", this.invoiceUrl(undefined, query))) as InvoiceListResponse;
   }
 
   /** POST /invoices/{id}: start paying with a chosen instrument (what the payment app does). */
@@ -124,12 +145,13 @@ export class SmartPayClient {
     return (await this.call("GET", storeItemsUrl(this.storeBaseUrl, itemCode, params), undefined, 0, false)) as SmartStoreItemResponse;
   }
 
-  private async lookupAfterFailure(serviceId: string, orderId: string, cause: SmartPayError): Promise<InvoiceStatusResponse | undefined> {
+  private async lookupAfterFailure(serviceId: string, orderId: string, cause: SmartPayError | undefined, deadlineAt?: number): Promise<InvoiceStatusResponse | undefined> {
     try {
-      return await this.findInvoiceByOrder(serviceId, orderId);
+      const url = this.invoiceUrl(0, { service_id: serviceId, order_id: orderId });
+      return (await this.call("GET", url, undefined, 0, true, deadlineAt)) as InvoiceStatusResponse;
     } catch (err) {
       if (err instanceof SmartPayNotFoundError) return undefined; // never created: safe to post again
-      throw isRetryable(err) ? cause : err;
+      throw isRetryable(err) && cause ? cause : err;
     }
   }
 
@@ -141,14 +163,16 @@ export class SmartPayClient {
    * One prepared call (see `buildPaymentRequest` in ../host-ops.ts): the same headers, timeout and
    * response reading as every method here. `extraMs` lengthens the timeout (a long-poll's `wait`).
    */
-  async send(req: { method: Dispatcher.HttpMethod; url: string; body?: unknown; extraMs?: number; smartPay?: boolean }): Promise<Record<string, unknown>> {
-    return this.call(req.method, req.url, req.body, req.extraMs ?? 0, req.smartPay ?? true);
+  async send(req: { method: Dispatcher.HttpMethod; url: string; body?: unknown; extraMs?: number; smartPay?: boolean; deadlineAt?: number }): Promise<Record<string, unknown>> {
+    return this.call(req.method, req.url, req.body, req.extraMs ?? 0, req.smartPay ?? true, req.deadlineAt);
   }
 
-  private async call(method: Dispatcher.HttpMethod, url: string, body?: unknown, extraMs = 0, smartPay = true): Promise<Record<string, unknown>> {
-    const timeout = (this.opts.timeoutMs ?? 10_000) + extraMs;
+  /** `deadlineAt` (epoch ms) cuts the timeout short: the call must end by then (a turn's budget). */
+  private async call(method: Dispatcher.HttpMethod, url: string, body?: unknown, extraMs = 0, smartPay = true, deadlineAt?: number): Promise<Record<string, unknown>> {
+    const timeout = Math.min((this.opts.timeoutMs ?? 10_000) + extraMs, timeLeft(deadlineAt));
     const headers = smartPayHeaders(method, this.opts.token, body !== undefined, this.opts.author);
     const where = `${method} ${new URL(url).pathname}`;
+    if (timeout <= 0) throw new SmartPayTimeoutError(`${where}: no time left in the turn`, 0, { error_code: "timeout", error_description: "no time left in the turn's budget" });
 
     let status: number;
     let text: string;

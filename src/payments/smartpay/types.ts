@@ -71,6 +71,16 @@ export interface CreateInvoiceResponse {
   [field: string]: unknown;
 }
 
+/** GET /invoices (the shape is [Inf]: invoices as GET /invoices/{id} gives them, with paging). */
+export interface InvoiceListResponse {
+  invoices: InvoiceStatusResponse[];
+  page: number;
+  size: number;
+  total: number;
+  error: ErrorBlock;
+  [field: string]: unknown;
+}
+
 export interface InvoiceStatusResponse {
   invoice_id: string;
   invoice_date?: string;
@@ -104,7 +114,7 @@ export interface ConfirmRequest {
 
 /** PATCH body (§5.7). */
 export interface RefundRequest {
-  invoice: { order: { current_amount: number; refund_amount: number; currency: string; order_bundle?: Partial<OrderBundleItem>[] } };
+  invoice: { order: { current_amount: number; refund_amount: number; currency: string; order_bundle: Partial<OrderBundleItem>[] } }; // the docs require the bundle
 }
 
 export interface ErrorOnlyResponse {

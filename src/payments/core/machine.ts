@@ -1,0 +1,84 @@
+// Pure: what one provider snapshot does to an attempt and its invoice (docs/payments.md, the state
+// machine). The store applies the plan in one transaction with compare-and-set on both rows.
+import { ATTEMPT_RANK, type AttemptStatus, type CancelCategory, type InvoiceStatus, type LedgerEntry, type Money, type PaymentAttempt, type PaymentEventName, type PaymentInvoice, type ProviderSnapshot } from "./model.js";
+
+export interface PlannedEvent {
+  key: string;
+  name: PaymentEventName;
+  payload: Record<string, unknown>;
+}
+
+export interface Plan {
+  attempt?: { status: AttemptStatus; providerStatus: string; providerPaymentId?: string; cancelCategory?: CancelCategory };
+  invoice?: { status: InvoiceStatus; paidAttemptId?: string; capturedMinor?: number; refundedMinor?: number };
+  ledger: Omit<LedgerEntry, "id" | "at">[];
+  events: PlannedEvent[];
+  /** Why nothing changed, for the inbox record (stale, same, conflicting). */
+  ignored?: string;
+}
+
+const sameMoney = (a: Money | undefined, b: Money): boolean => a === undefined || (a.minor === b.minor && a.currency === b.currency);
+
+export function planSnapshot(invoice: PaymentInvoice, attempt: PaymentAttempt, snap: ProviderSnapshot): Plan {
+  const plan: Plan = { ledger: [], events: [] };
+  const from = attempt.status;
+  const to = snap.status;
+  const base = {
+    invoiceId: invoice.id,
+    orderId: invoice.orderId,
+    provider: invoice.provider,
+    providerPaymentId: snap.providerPaymentId ?? attempt.providerPaymentId,
+    amount: invoice.amount,
+  };
+  const providerObject = `${invoice.provider}:${invoice.account}:${snap.providerPaymentId ?? attempt.providerPaymentId ?? attempt.id}`;
+
+  const up = ATTEMPT_RANK[to] > ATTEMPT_RANK[from];
+  if (!up && to !== from) {
+    // A lower rank is a stale input; the same rank with the other terminal is a conflict the provider's
+    // later reads settle (both are kept in the inbox).
+    plan.ignored = ATTEMPT_RANK[to] < ATTEMPT_RANK[from] ? `stale: ${to} after ${from}` : `conflict: ${to} while ${from}`;
+  }
+  if (up || (to === from && snap.providerPaymentId && !attempt.providerPaymentId)) {
+    plan.attempt = { status: to, providerStatus: snap.providerStatus, providerPaymentId: snap.providerPaymentId, cancelCategory: to === "canceled" ? (snap.cancelCategory ?? "unknown") : undefined };
+  } else if (to === from && snap.providerStatus !== attempt.providerStatus) {
+    plan.attempt = { status: from, providerStatus: snap.providerStatus };
+  }
+
+  if (up && to === "waiting_for_capture" && invoice.status === "open") {
+    plan.invoice = { status: "awaiting_capture" };
+    plan.events.push({ key: `${invoice.id}:payment.authorized`, name: "payment.authorized", payload: { ...base, status: "awaiting_capture" } });
+  }
+  if (up && to === "succeeded") {
+    const captured = snap.capturedMinor ?? invoice.amount.minor;
+    plan.ledger.push({ invoiceId: invoice.id, attemptId: attempt.id, kind: "capture", amount: { minor: captured, currency: invoice.amount.currency }, providerObjectId: providerObject });
+    if (!sameMoney(snap.amount, invoice.amount)) {
+      plan.events.push({ key: `${invoice.id}:payment.amount_mismatch`, name: "payment.amount_mismatch", payload: { ...base, expected: invoice.amount, actual: snap.amount } });
+      plan.invoice = { status: invoice.status, capturedMinor: invoice.capturedMinor + captured };
+    } else if (invoice.paidAttemptId && invoice.paidAttemptId !== attempt.id) {
+      plan.events.push({ key: `${invoice.id}:payment.duplicate:${attempt.id}`, name: "payment.duplicate", payload: { ...base, attemptId: attempt.id } });
+      plan.invoice = { status: "paid", capturedMinor: invoice.capturedMinor + captured };
+    } else {
+      plan.invoice = { status: "paid", paidAttemptId: attempt.id, capturedMinor: invoice.capturedMinor + captured };
+      plan.events.push({ key: `${invoice.id}:payment.succeeded`, name: "payment.succeeded", payload: { ...base, status: "paid", captured: { minor: captured, currency: invoice.amount.currency } } });
+    }
+  }
+  if (up && to === "canceled" && invoice.status !== "paid") {
+    // SmartPay: one provider invoice per order, so its end is the order's end.
+    plan.invoice = { status: "canceled" };
+    plan.events.push({ key: `${invoice.id}:payment.canceled`, name: "payment.canceled", payload: { ...base, status: "canceled", category: snap.cancelCategory ?? "unknown" } });
+  }
+  // Refunds are their own dimension: the status stays paid, the ledger and the event count the money.
+  const refunded = snap.refundedMinor ?? 0;
+  const known = (plan.invoice?.refundedMinor ?? invoice.refundedMinor) || 0;
+  if (refunded > known) {
+    const delta = refunded - known;
+    plan.ledger.push({ invoiceId: invoice.id, attemptId: attempt.id, kind: "refund", amount: { minor: delta, currency: invoice.amount.currency }, providerObjectId: `${providerObject}:refunded:${refunded}` });
+    plan.invoice = { ...(plan.invoice ?? { status: invoice.status }), refundedMinor: refunded };
+    plan.events.push({
+      key: `${invoice.id}:refund.succeeded:${refunded}`,
+      name: "refund.succeeded",
+      payload: { ...base, refunded: { minor: delta, currency: invoice.amount.currency }, refundedTotal: { minor: refunded, currency: invoice.amount.currency }, full: refunded >= invoice.amount.minor },
+    });
+  }
+  return plan;
+}

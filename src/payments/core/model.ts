@@ -1,0 +1,104 @@
+// The provider-neutral payment model (docs/payments.md, "The payment core"): what the scenario wants
+// paid (an invoice, one per order), the provider objects made for it (attempts), money facts (the
+// ledger), provider inputs (the inbox) and events for the user's dialog (the outbox).
+
+/** Neutral attempt statuses, ranked: a provider input only ever moves an attempt up. */
+export type AttemptStatus = "created" | "pending" | "waiting_for_capture" | "succeeded" | "canceled";
+export type InvoiceStatus = "open" | "awaiting_capture" | "paid" | "canceled";
+export type CancelCategory = "declined" | "expired" | "canceled_by_user" | "canceled_by_merchant" | "technical" | "unknown";
+export type ProviderKind = "smartpay";
+
+export const ATTEMPT_RANK: Record<AttemptStatus, number> = { created: 0, pending: 1, waiting_for_capture: 2, succeeded: 3, canceled: 3 };
+export const FINAL_ATTEMPT: ReadonlySet<AttemptStatus> = new Set(["succeeded", "canceled"]);
+
+export interface Money {
+  minor: number; // integer minor units (kopecks)
+  currency: string; // ISO 4217
+}
+
+export interface PaymentInvoice {
+  id: string;
+  userKey: string; // whose dialog gets the events
+  provider: ProviderKind;
+  account: string; // the provider account (SmartPay: service_id)
+  orderId: string; // the scenario's order id, unique per (provider, account)
+  amount: Money;
+  description: string;
+  status: InvoiceStatus;
+  paidAttemptId?: string; // set once, by compare-and-set
+  capturedMinor: number;
+  refundedMinor: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PaymentAttempt {
+  id: string;
+  invoiceId: string;
+  provider: ProviderKind;
+  account: string;
+  providerPaymentId?: string; // SmartPay invoice_id; absent while the create has no answer
+  status: AttemptStatus;
+  providerStatus?: string; // the provider's own word (SmartPay invoice_status)
+  amount: Money;
+  cancelCategory?: CancelCategory;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  syncedAt?: string;
+}
+
+export interface LedgerEntry {
+  id: number;
+  invoiceId: string;
+  attemptId: string;
+  kind: "capture" | "refund";
+  amount: Money;
+  providerObjectId: string; // unique with kind: a capture is counted once however often it is seen
+  at: string;
+}
+
+/** What a provider says about one attempt (an authoritative read, or an input to verify). */
+export interface ProviderSnapshot {
+  providerPaymentId?: string;
+  status: AttemptStatus;
+  providerStatus: string;
+  amount?: Money;
+  capturedMinor?: number;
+  refundedMinor?: number;
+  cancelCategory?: CancelCategory;
+}
+
+/** Events raised into the user's dialog as `event!:` triggers, once per (invoice, name[, refund total]). */
+export type PaymentEventName = "payment.authorized" | "payment.succeeded" | "payment.canceled" | "payment.duplicate" | "payment.amount_mismatch" | "refund.succeeded";
+
+export const PAYMENT_EVENT_NAMES: readonly PaymentEventName[] = ["payment.authorized", "payment.succeeded", "payment.canceled", "payment.duplicate", "payment.amount_mismatch", "refund.succeeded"];
+
+/** Event names a client may not raise: the dialog hears them only from the payment core. */
+export function isPaymentEventName(name: unknown): boolean {
+  return typeof name === "string" && /^(payment|refund|payment_method)\./.test(name);
+}
+
+export interface PaymentEvent {
+  id: number;
+  key: string; // unique: the "once" of once per (payment, status)
+  invoiceId: string;
+  userKey: string;
+  name: PaymentEventName;
+  payload: Record<string, unknown>;
+  createdAt: string;
+  deliveredAt?: string;
+  tries: number;
+  nextAt: number; // epoch ms of the next delivery try
+  lastError?: string;
+}
+
+export interface InboxEntry {
+  id: number;
+  source: string; // "smartpay.poll", "smartpay.create", "smartpay.client_hint"
+  dedupKey: string;
+  body: unknown;
+  receivedAt: string;
+  processedAt?: string;
+}

@@ -1,0 +1,26 @@
+// `smartapp check` parses every script body: the seed's addItem example (a comma missing) is an
+// error at check time with file:line:col, not an ERROR 500 in a live turn.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { checkProject } from "./check.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+describe("script syntax at check time", () => {
+  it("reports each body that does not parse as file:line:col with the line and a caret", () => {
+    const report = checkProject(path.join(root, "test/fixtures/payments/seed-syntax"));
+    expect(report.ok).toBe(false);
+    expect(report.errors.map((e) => e.split("\n")[0])).toEqual([
+      "src/helpers.js:4:15: JavaScript syntax error: Unexpected token ';'",
+      "src/main.sc:11:17: JavaScript syntax error: Unexpected string",
+      "src/main.sc:16:27: JavaScript syntax error: Unexpected token ';'",
+    ]);
+    expect(report.errors[1]).toContain('\n                    "item_price": 11836\n                    ^');
+  });
+
+  it("accepts what the script host accepts: return in script bodies, await in scriptEs6, the demo shop", () => {
+    expect(checkProject(root).errors).toEqual([]);
+    expect(checkProject(path.join(root, "test/fixtures/payments/seed-pay")).errors).toEqual([]);
+  });
+});
