@@ -25,12 +25,16 @@ export interface CompilerOptions {
   warn?: (message: string, def: NamedPatternDef | undefined, offset: number) => void;
 }
 
+/** How many times a named pattern may be re-entered inside itself (docs/patterns.md "Recursion"). */
+export const MAX_RECURSION_DEPTH = 3;
+
 const BUILTINS = new Set(["AnyWord", "AnyText", "Text", "Number", "oneWord", "nonEmptyGarbage"]);
 
 export class Compiler {
   private nextId = 0;
   private readonly namedCache = new Map<string, CNode>(); // name → body
-  private readonly inProgress = new Set<string>();
+  private readonly inProgress = new Map<string, number>(); // name → how deep it is being compiled inside itself
+  private readonly reentered: Set<string>[] = []; // per body being compiled: in-progress names it re-entered
   private readonly dictCache = new Map<string, TrieNode>();
   private readonly reqCache = new Map<number, Requirement>();
   private current: NamedPatternDef | undefined; // the named pattern being compiled (for warnings)
@@ -65,20 +69,30 @@ export class Compiler {
     const cached = this.namedCache.get(name);
     if (cached) return cached;
     const def = this.defOf(name)!;
-    if (this.inProgress.has(name)) throw new PatternSyntaxError(`named pattern $${name} refers to itself`, at);
-    this.inProgress.add(name);
+    // A pattern that refers to itself is a grammar: it is unrolled a bounded number of times and the
+    // innermost reference never matches, so matching always ends.
+    const depth = this.inProgress.get(name) ?? 0;
+    if (depth > 0) for (const set of this.reentered) set.add(name);
+    if (depth > MAX_RECURSION_DEPTH) return this.node({ k: "never" });
+    this.inProgress.set(name, depth + 1);
     const saved = this.current;
     this.current = def;
+    const reentered = new Set<string>();
+    this.reentered.push(reentered);
     try {
       const body = this.build(parsePattern(def.body));
-      this.namedCache.set(name, body);
+      // A body unrolled inside another pattern's recursion is cut short for that context only.
+      reentered.delete(name);
+      if (depth === 0 && reentered.size === 0) this.namedCache.set(name, body);
       return body;
     } catch (e) {
       if (e instanceof PatternSyntaxError) throw new NamedPatternError(def, e);
       throw e;
     } finally {
+      this.reentered.pop();
       this.current = saved;
-      this.inProgress.delete(name);
+      if (depth === 0) this.inProgress.delete(name);
+      else this.inProgress.set(name, depth);
     }
   }
 

@@ -53,9 +53,23 @@ describe("syntax errors", () => {
     expect(e.message).toMatch(/\$Bad.*unclosed/);
     expect(e.pos).toEqual({ file: "patterns.sc", line: 4, col: 12 });
   });
-  it("rejects self-referencing named patterns", () => {
-    const named = new Map<string, NamedPatternDef>([["$A", { name: "$A", body: "x [$A]", pos: { file: "p.sc", line: 1, col: 1 } }]]);
-    expect(addError("$A", named).message).toMatch(/refers to itself/);
+  it("matches self-referencing named patterns as a grammar, to a bounded depth", () => {
+    const named = new Map<string, NamedPatternDef>([
+      ["$A", { name: "$A", body: "(x [$A]|(y|$B))", pos: { file: "p.sc", line: 1, col: 1 } }],
+      ["$B", { name: "$B", body: "z $A", pos: { file: "p.sc", line: 2, col: 1 } }],
+      ["$Left", { name: "$Left", body: "($Left a|a)", pos: { file: "p.sc", line: 3, col: 1 } }],
+    ]);
+    const set = createPatternSet(named, new Map());
+    set.add(1, "$A", POS);
+    set.add(2, "go $Left", POS);
+    const tiers = new Map([[1, 1000], [2, 1000]]);
+    const ids = (text: string) => set.match(text, tiers).map((m) => m.triggerId);
+    expect(ids("x x y")).toEqual([1]);
+    expect(ids("z x z y")).toEqual([1]);
+    expect(ids("go a a a")).toEqual([2]);
+    // deeper than the unrolled depth: no match, and no hang
+    expect(ids("x x x x x x x x x x x y")).toEqual([]);
+    expect(ids("go " + "a ".repeat(30))).toEqual([]);
   });
   it("tolerates @entity and collects a warning for $morph", () => {
     const set = createPatternSet(new Map(), new Map());

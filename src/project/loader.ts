@@ -218,7 +218,13 @@ class Loader {
       case ".yaml":
       case ".yml":
       case ".json": {
-        const data = ext === ".json" ? parseJsonData(text, src.label) : parseYamlData(text, src.label);
+        let data: unknown;
+        if (ext === ".json") data = parseJsonData(text, src.label);
+        else {
+          const read = parseYamlData(text, src.label);
+          this.diagnostics.push(...read.warnings);
+          data = read.data;
+        }
         if (varName) this.loadItems.push({ kind: "data", varName, data, pos });
         else this.warn(`${src.label} is required without var = …; its data is not bound`, req.pos);
         return;

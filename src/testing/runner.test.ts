@@ -78,15 +78,15 @@ describe("runTests on the fixture bot (in this thread)", () => {
     expect(r.output).toMatch(/^FAIL test\/malformed\.xml:4:\d+: malformed XML/m);
   });
 
-  it("skips integration cases unless asked, honouring a case-level override", () => {
-    expect(r.byId.get("integration: real weather")).toMatchObject({ status: "skipped", reason: expect.stringMatching(/--integration/) });
+  it("runs integration cases offline unless asked: an unmocked call fails, naming --integration", () => {
+    expect(r.byId.get("integration: real weather")).toMatchObject({ status: "failed", failure: { message: expect.stringMatching(/--integration/) } });
     expect(r.byId.get("integration: opted out")!.status).toBe("passed");
   });
 
   it("counts and prints the summary line alone at the end", () => {
-    expect(r.result).toMatchObject({ passed: 9, failed: 13, skipped: 1 });
+    expect(r.result).toMatchObject({ passed: 9, failed: 14, skipped: 0 });
     const lines = r.output.trimEnd().split("\n");
-    expect(lines.at(-1)).toBe("9 passed, 13 failed, 1 skipped");
+    expect(lines.at(-1)).toBe("9 passed, 14 failed, 0 skipped");
     expect(r.output).toContain("FAIL test/fail.xml:3 › fail: wrong text\n  test/fail.xml:5: expected text \"Goodbye!\" but got \"Hello!\"\n  step 1: <q>start</q> (line 4)");
     expect(r.output).not.toMatch(/\x1b\[/);
   });
@@ -137,7 +137,7 @@ describe("runTests on worker threads", () => {
     const pooled = await run(BOT, { workers: 2 });
     const shape = (x: RunTestsResult) => x.files.map((f) => [f.file, f.error?.line, f.cases.map((c) => [c.id, c.status, c.failure?.message])]);
     expect(shape(pooled.result)).toEqual(shape(inThread.result));
-    expect(pooled.output.trimEnd().split("\n").at(-1)).toBe("9 passed, 13 failed, 1 skipped");
+    expect(pooled.output.trimEnd().split("\n").at(-1)).toBe("9 passed, 14 failed, 0 skipped");
   });
 
   it("runs integration cases with --integration through the main thread's HTTP", async () => {
