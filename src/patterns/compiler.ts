@@ -65,7 +65,7 @@ export class Compiler {
   }
 
   /** Compiles (and caches) the body of a project-defined named pattern. */
-  namedBody(name: string, at: number): CNode {
+  namedBody(name: string): CNode {
     const cached = this.namedCache.get(name);
     if (cached) return cached;
     const def = this.defOf(name)!;
@@ -158,7 +158,7 @@ export class Compiler {
     const def = this.defOf(name);
     if (def) {
       if (def.converter) info.converter = def.converter;
-      return this.node({ k: "named", info, body: this.namedBody(name, at) });
+      return this.node({ k: "named", info, body: this.namedBody(name) });
     }
     if (!BUILTINS.has(name)) throw new PatternSyntaxError(`unknown named pattern $${name}`, at);
     switch (name) {
