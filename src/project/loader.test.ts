@@ -182,12 +182,32 @@ describe("loadProject: broken projects point at the exact line", () => {
   it.each([
     ["chatbot.yaml missing", {}, /chatbot\.yaml not found/],
     ["entry point missing", { "chatbot.yaml": "entryPoint: nope.sc\n" }, /chatbot\.yaml:1:13: entry point nope\.sc not found in src\/ or scenarios\//],
-    ["duplicate named pattern", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: p.sc\npatterns:\n    $A = a\n", "src/p.sc": "patterns:\n    $A = b\n" }, /src\/m\.sc:3:5: duplicate named pattern \$A \(first declared at src\/p\.sc:2\)/],
     ["bad YAML data file", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.yaml\n    var = d\n", "src/d.yaml": "a: 1\nb: [x\n" }, /src\/d\.yaml:\d+:\d+: invalid YAML/],
     ["bad JSON data file", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.json\n    var = d\n", "src/d.json": '{\n  "a": 1,\n  oops\n}' }, /src\/d\.json:3:\d+: invalid JSON/],
     ["unclosed CSV quote", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.csv\n    name = D\n", "src/d.csv": 'a;x;1\n"b;y;2\n' }, /src\/d\.csv:\d+:1: invalid CSV/],
     ["bad injector literal", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: a.js\n    injector = {a: }\n", "src/a.js": "" }, /src\/m\.sc:1:10: injector = … is not a valid object literal/],
   ])("%s", (_name, files, re) => {
     expect(loadErrors(tempProject(files as Record<string, string>)).join("\n")).toMatch(re);
+  });
+});
+
+describe("loadProject: what the platform accepts loads, with a warning", () => {
+  it("a named pattern declared twice: the later declaration wins", () => {
+    const p = loadProject(tempProject({ "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: p.sc\npatterns:\n    $A = a\n", "src/p.sc": "patterns:\n    $A = b\n" }));
+    expect(p.namedPatterns.get("$A")).toMatchObject({ body: "a", pos: { file: "src/m.sc", line: 3 } });
+    expect(p.diagnostics).toContainEqual(expect.objectContaining({ level: "warning", message: expect.stringMatching(/\$A declared again; .* replaces the one at src\/p\.sc:2/) }));
+  });
+  it("YAML data with repeated keys and unindented quoted lines", () => {
+    const p = loadProject(tempProject({
+      "chatbot.yaml": "entryPoint: m.sc\n",
+      "src/m.sc": "require: d.yaml\n    var = d\nrequire: q.yaml\n    var = q\n",
+      "src/d.yaml": "a: 1\nb: 2\na: 3\n",
+      "src/q.yaml": 'k:\n  t: "one\ntwo"\n',
+    }));
+    expect(p.loadItems.filter((i) => i.kind === "data").map((i) => (i as { data: unknown }).data)).toEqual([{ a: 3, b: 2 }, { k: { t: "one two" } }]);
+    expect(p.diagnostics.map((d) => `${d.pos?.file}:${d.pos?.line} ${d.message}`)).toEqual([
+      'src/d.yaml:3 duplicate key "a": the last one wins',
+      expect.stringMatching(/^src\/q\.yaml:\d+ .*read leniently/),
+    ]);
   });
 });

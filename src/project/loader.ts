@@ -96,8 +96,9 @@ class Loader {
   loadSc(abs: string, root: Root): void {
     const src = this.open(abs, root);
     if (!src) return;
-    const { ast, errors } = parseScCollect(src.lines.join("\n"), src.label, { customTags: this.customTags });
+    const { ast, errors, warnings } = parseScCollect(src.lines.join("\n"), src.label, { customTags: this.customTags });
     this.errors.push(...errors);
+    this.diagnostics.push(...warnings);
     this.addScFile(ast, src);
   }
 
@@ -109,9 +110,11 @@ class Loader {
           break;
         case "patterns":
           for (const def of item.defs) {
+            // Named patterns share one project-wide table on the platform: a later declaration replaces
+            // an earlier one (zb-common itself declares $CarModel twice).
             const prev = this.namedPatterns.get(def.name);
-            if (prev) this.errors.push(this.errorAt(def.pos, `duplicate named pattern ${def.name} (first declared at ${prev.pos.file}:${prev.pos.line})`));
-            else this.namedPatterns.set(def.name, { ...def });
+            if (prev) this.warn(`named pattern ${def.name} declared again; this declaration replaces the one at ${prev.pos.file}:${prev.pos.line}`, def.pos);
+            this.namedPatterns.set(def.name, { ...def });
           }
           break;
         case "init":
