@@ -27,6 +27,9 @@ export interface NlpDeps {
 /** `$nlp.match(text, statePath)`: the state the text would lead to from `statePath`, or null. */
 export function nlpMatch(deps: NlpDeps, text: string, statePath: string): NlpMatch | null {
   const { project } = deps;
+  // A text without a word is never classified (scripts that strip matched words until nothing
+  // matches rely on it).
+  if (!/[\p{L}\p{N}]/u.test(text)) return null;
   let context: string;
   try {
     context = requireState(project, "/", statePath || "/").path;

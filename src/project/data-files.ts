@@ -66,7 +66,10 @@ export function parseCsvDictionary(text: string, file: string): DictionaryEntry[
       throw errorAt(file, text, info.lines, 1, `dictionary line must be "id;synonym1,synonym2;value"`);
     }
     const synonyms = record[1]!.split(",").map((s) => s.trim()).filter(Boolean);
-    entries.push({ id, synonyms, value: csvValue(record.slice(2).join(";")) });
+    // A line may end with ";" (`id;synonyms;{json};`): trailing empty columns are not part of the value.
+    let end = record.length;
+    while (end > 2 && record[end - 1]!.trim() === "") end--;
+    entries.push({ id, synonyms, value: csvValue(record.slice(2, end).join(";")) });
   }
   return entries;
 }

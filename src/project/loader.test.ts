@@ -210,4 +210,8 @@ describe("loadProject: what the platform accepts loads, with a warning", () => {
       expect.stringMatching(/^src\/q\.yaml:\d+ .*read leniently/),
     ]);
   });
+  it("CSV dictionary lines ending with ';' keep their JSON value", () => {
+    const p = loadProject(tempProject({ "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.csv\n    name = D\n", "src/d.csv": '1;Moscow;{"name":"Moscow"};\n2;Rome;plain;\n' }));
+    expect(p.dictionaries.get("D")!.entries.map((e) => e.value)).toEqual([{ name: "Moscow" }, "plain"]);
+  });
 });
