@@ -151,6 +151,14 @@ describe("loadProject: layout and resolution", () => {
     expect(p.states.get("/A")).toMatchObject({ modal: true, children: ["/A/B"], pos: { line: 4 } });
     expect(p.testFiles).toEqual(["test/topics/t.xml"]);
   });
+
+  it("tests.include/exclude are ant globs relative to test/: a trailing '/' means everything below", () => {
+    const files = { "test/a/x.xml": "<test/>", "test/a/b/y.xml": "<test/>", "test/top.xml": "<test/>", "test/a/skip.xml": "<test/>" };
+    const sel = (tests: string) => loadProject(tempProject({ "chatbot.yaml": `entryPoint: main.sc\n${tests}`, "src/main.sc": "theme: /\n", ...files })).testFiles.sort();
+    expect(sel("tests:\n  include: [a/]\n  exclude: ['**/skip.xml']\n")).toEqual(["test/a/b/y.xml", "test/a/x.xml"]);
+    expect(sel("tests:\n  include: ['*.xml']\n")).toEqual(["test/top.xml"]);
+    expect(sel("tests:\n  exclude:\n")).toEqual(["test/a/b/y.xml", "test/a/skip.xml", "test/a/x.xml", "test/top.xml"]);
+  });
 });
 
 describe("loadProject: broken projects point at the exact line", () => {

@@ -271,8 +271,10 @@ function selectTests(dir: string, config: ChatbotConfig): string[] {
   const testDir = path.join(dir, "test");
   if (!isDir(testDir)) return [];
   const nocase = config.tests?.caseSensitive === false;
-  const include = picomatch(config.tests?.include?.length ? config.tests.include : ["**/*.xml"], { nocase });
-  const exclude = config.tests?.exclude?.length ? picomatch(config.tests.exclude, { nocase }) : () => false;
+  // Ant-style globs, as the platform reads them: a pattern ending in "/" means everything below it.
+  const ant = (globs: string[]) => globs.map((g) => g.trim()).map((g) => (g.endsWith("/") ? g + "**" : g));
+  const include = picomatch(config.tests?.include?.length ? ant(config.tests.include) : ["**/*.xml"], { nocase });
+  const exclude = config.tests?.exclude?.length ? picomatch(ant(config.tests.exclude), { nocase }) : () => false;
   // Globs are relative to test/; also accept ones written from the project folder (test/**/*.xml).
   const hit = (m: (s: string) => boolean, rel: string) => m(rel) || m(`test/${rel}`);
   return listFiles(testDir)

@@ -1,5 +1,5 @@
 // End to end: the real loader and engine over the fixture project in test/fixtures/testing/bot.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -144,5 +144,30 @@ describe("runTests on worker threads", () => {
     const { byId } = await run(BOT, { workers: 1, integration: true, grep: "integration:" });
     // No network here: the call fails, the script reports status -1, and the case still passes.
     expect(byId.get("integration: real weather")!.status).toBe("passed");
+  });
+});
+
+describe("runTests: nothing to run is an error", () => {
+  const project = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), "empty-suite-"));
+    const all = { "chatbot.yaml": "entryPoint: main.sc\n", "src/main.sc": "theme: /\n    state: S\n        q!: *\n        a: ok\n", ...files };
+    for (const [rel, text] of Object.entries(all)) {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), text);
+    }
+    return dir;
+  };
+  it("no test files, a --grep that matches nothing, files without cases", async () => {
+    const none = await run(project({}), { workers: 0 });
+    expect(none.result).toMatchObject({ failed: 1, error: expect.stringMatching(/no XML test files under test\//) });
+    const excluded = await run(project({ "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: [nope.xml]\n", "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" }), { workers: 0 });
+    expect(excluded.result.error).toMatch(/matched by tests\.include \["nope\.xml"\]/);
+    const withCase = project({ "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" });
+    expect((await run(withCase, { workers: 0 })).result).toMatchObject({ passed: 1, failed: 0 });
+    const grep = await run(withCase, { workers: 0, grep: "no such case" });
+    expect(grep.result).toMatchObject({ failed: 1, error: '--grep "no such case" matched no test case' });
+    expect(grep.output).toContain("error: --grep");
+    const empty = await run(project({ "test/t.xml": "<test></test>" }), { workers: 0 });
+    expect(empty.result.error).toMatch(/hold no <test-case>: test\/t\.xml/);
   });
 });
