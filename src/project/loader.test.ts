@@ -175,9 +175,22 @@ describe("loadProject: broken projects point at the exact line", () => {
     expect(loadErrors(fixture(name))[0]).toContain(first);
   });
 
+  it("a missing module says where it comes from and how to provide it", () => {
+    const dir = tempProject({
+      "chatbot.yaml": "entryPoint: m.sc\ndependencies:\n  - name: common\n    type: git\n    url: https://example.com/common.git\n    version: heads/master\n",
+      "src/m.sc": "require: x.sc\n    module = common\nrequire: y.sc\n    module = sys.zfl-common\nrequire: z.sc\n    module = sys.zb-common\n",
+    });
+    const errors = loadErrors(dir, { modules: [] }).map((e) => e.split("\n")[0]!);
+    expect(errors).toEqual([
+      expect.stringMatching(/^src\/m\.sc:1:10: dependency "common" from https:\/\/example\.com\/common\.git \(heads\/master\) of chatbot\.yaml not found \(looked in .*\): clone it into a folder named common/),
+      expect.stringMatching(/^src\/m\.sc:3:10: module "sys\.zfl-common" not found: it is a closed module of the Just AI platform, not public/),
+      expect.stringMatching(/^src\/m\.sc:5:10: module "sys\.zb-common" not found \(no module folders given\): put its source in a folder named zb-common inside a folder given with --modules/),
+    ]);
+  });
+
   it("a module not in dependencies is an error at its require line", () => {
     expect(loadErrors(fixture("missing-module"), { modules: [MODULES] })).toEqual([
-      expect.stringContaining('src/main.sc:1:10: module "sys.zb-common" not found: looked in'),
+      expect.stringContaining('src/main.sc:1:10: module "sys.zb-common" not found (looked in'),
       expect.stringContaining('src/main.sc:3:10: module "undeclared" is not declared in chatbot.yaml dependencies'),
     ]);
   });

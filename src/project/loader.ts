@@ -40,6 +40,9 @@ export function moduleDirs(opts: LoadOptions): string[] {
   return [...(opts.modules ?? []), ...env].map((d) => path.resolve(d));
 }
 
+/** Platform modules that are not published: no one outside Just AI can provide them. */
+const CLOSED_MODULES = new Set(["sys.zfl-common"]);
+
 class Loader {
   readonly errors: ProjectError[] = [];
   readonly diagnostics: Diagnostic[] = [];
@@ -191,16 +194,27 @@ class Loader {
       candidates = [path.join(this.dir, name), ...this.modules.map((d) => path.join(d, name))];
     }
     const dir = candidates.find(isDir);
-    if (!dir) {
-      const where = candidates.length ? `looked in ${candidates.map((c) => toPosix(c)).join(", ")}` : "no module folders given (use --modules or SMARTAPP_MODULES)";
-      throw this.errorAt(req.pos, `module "${name}" not found: ${where}`);
-    }
+    if (!dir) throw this.errorAt(req.pos, this.missingModule(name, candidates));
     // A module may be laid out like a project, with its files under src/.
     const srcDir = isDir(path.join(dir, "src")) ? path.join(dir, "src") : dir;
     const inside = !path.relative(this.dir, dir).startsWith("..");
     const root: Root = inside ? { srcDir, labelBase: this.dir, labelPrefix: "" } : { srcDir, labelBase: dir, labelPrefix: `${name}/` };
     this.moduleRoots.set(name, root);
     return root;
+  }
+
+  /** What to say when a module is nowhere: which one, where it comes from, how to provide it. */
+  private missingModule(name: string, candidates: string[]): string {
+    const where = candidates.length ? `looked in ${candidates.map((c) => toPosix(c)).join(", ")}` : "no module folders given";
+    if (CLOSED_MODULES.has(name)) {
+      return `module "${name}" not found: it is a closed module of the Just AI platform, not public, so it cannot be provided offline (${where})`;
+    }
+    if (name.startsWith("sys.")) {
+      return `module "${name}" not found (${where}): put its source in a folder named ${name.slice(4)} inside a folder given with --modules or SMARTAPP_MODULES`;
+    }
+    const dep = (this.config.dependencies ?? []).find((d) => d.name === name);
+    const from = dep?.url ? ` from ${dep.url}${dep.version ? ` (${dep.version})` : ""}` : "";
+    return `dependency "${name}"${from} of chatbot.yaml not found (${where}): clone it into a folder named ${name} in the project or in a folder given with --modules`;
   }
 
   private loadRequired(abs: string, root: Root, req: RequireNode): void {
