@@ -170,4 +170,18 @@ describe("runTests: nothing to run is an error", () => {
     const empty = await run(project({ "test/t.xml": "<test></test>" }), { workers: 0 });
     expect(empty.result.error).toMatch(/hold no <test-case>: test\/t\.xml/);
   });
+
+  it("pinned randomness: random: picks with $reactions.random, so <random> and smartRandom decide it", async () => {
+    const sc = "theme: /\n    state: S\n        q!: *\n        random:\n            a: one\n            a: two\n            a: three\n        script:\n            $reactions.answer('r' + $reactions.random(10));\n";
+    const xml = [
+      "<test>",
+      "<test-case id='default'><q>x</q><a>one</a><a>r0</a></test-case>",
+      "<test-case id='queue'><random>1, 7</random><q>x</q><a>two</a><a>r7</a></test-case>",
+      '<test-case id="smartRandom"><requestData>{"smartRandom": [2, 4]}</requestData><q>x</q><a>three</a><a>r4</a></test-case>',
+      "</test>",
+    ].join("\n");
+    const r = await run(project({ "src/main.sc": sc, "test/t.xml": xml }), { workers: 0 });
+    expect(r.output).not.toContain("FAIL");
+    expect(r.result).toMatchObject({ passed: 3, failed: 0 });
+  });
 });
