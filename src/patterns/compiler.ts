@@ -25,8 +25,8 @@ export interface CompilerOptions {
   warn?: (message: string, def: NamedPatternDef | undefined, offset: number) => void;
 }
 
-/** How many times a named pattern may be re-entered inside itself (docs/patterns.md "Recursion"). */
-export const MAX_RECURSION_DEPTH = 3;
+/** How many re-entries of patterns being compiled one compile path may make (docs/dsl.md "Values and parameters"). */
+export const MAX_RECURSION_DEPTH = 4;
 
 const BUILTINS = new Set(["AnyWord", "AnyText", "Text", "Number", "oneWord", "nonEmptyGarbage"]);
 
@@ -35,6 +35,7 @@ export class Compiler {
   private readonly namedCache = new Map<string, CNode>(); // name → body
   private readonly inProgress = new Map<string, number>(); // name → how deep it is being compiled inside itself
   private readonly reentered: Set<string>[] = []; // per body being compiled: in-progress names it re-entered
+  private reentries = 0; // re-entries of in-progress patterns on the current compile path
   private readonly dictCache = new Map<string, TrieNode>();
   private readonly reqCache = new Map<number, Requirement>();
   private current: NamedPatternDef | undefined; // the named pattern being compiled (for warnings)
@@ -71,9 +72,14 @@ export class Compiler {
     const def = this.defOf(name)!;
     // A pattern that refers to itself is a grammar: it is unrolled a bounded number of times and the
     // innermost reference never matches, so matching always ends.
+    // The bound counts re-entries of any pattern on the way down, so a cycle through several
+    // patterns (zb-common's calculator grammar) stays small too.
     const depth = this.inProgress.get(name) ?? 0;
-    if (depth > 0) for (const set of this.reentered) set.add(name);
-    if (depth > MAX_RECURSION_DEPTH) return this.node({ k: "never" });
+    if (depth > 0) {
+      for (const set of this.reentered) set.add(name);
+      if (this.reentries >= MAX_RECURSION_DEPTH) return this.node({ k: "never" });
+      this.reentries++;
+    }
     this.inProgress.set(name, depth + 1);
     const saved = this.current;
     this.current = def;
@@ -92,7 +98,10 @@ export class Compiler {
       this.reentered.pop();
       this.current = saved;
       if (depth === 0) this.inProgress.delete(name);
-      else this.inProgress.set(name, depth);
+      else {
+        this.inProgress.set(name, depth);
+        this.reentries--;
+      }
     }
   }
 

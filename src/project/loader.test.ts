@@ -218,6 +218,16 @@ describe("loadProject: what the platform accepts loads, with a warning", () => {
     expect(p.namedPatterns.get("$A")).toMatchObject({ body: "a", pos: { file: "src/m.sc", line: 3 } });
     expect(p.diagnostics).toContainEqual(expect.objectContaining({ level: "warning", message: expect.stringMatching(/\$A declared again; .* replaces the one at src\/p\.sc:2/) }));
   });
+  it("a CSV dictionary name loaded twice: the later list wins", () => {
+    const p = loadProject(tempProject({
+      "chatbot.yaml": "entryPoint: m.sc\n",
+      "src/m.sc": "require: a.csv\n    name = C\nrequire: b.csv\n    name = C\n",
+      "src/a.csv": "1;one;1\n",
+      "src/b.csv": "2;two;2\n",
+    }));
+    expect(p.dictionaries.get("C")).toMatchObject({ file: "src/b.csv", entries: [{ id: "2" }] });
+    expect(p.diagnostics).toContainEqual(expect.objectContaining({ message: "dictionary C loaded again from src/b.csv; it replaces the one from src/a.csv" }));
+  });
   it("YAML data with repeated keys and unindented quoted lines", () => {
     const p = loadProject(tempProject({
       "chatbot.yaml": "entryPoint: m.sc\n",

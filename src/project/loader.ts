@@ -257,8 +257,10 @@ class Loader {
     const entries = parseCsvDictionary(text, label);
     const name = req.params.name !== undefined ? String(req.params.name) : undefined;
     if (name) {
+      // Like named patterns, dictionaries form one table: a later one under the same name replaces
+      // the earlier (zb-common loads several city lists as `Cities`).
       const prev = this.dictionaries.get(name);
-      if (prev) throw this.errorAt(req.pos, `duplicate dictionary name ${name} (already loaded from ${prev.file})`);
+      if (prev) this.warn(`dictionary ${name} loaded again from ${label}; it replaces the one from ${prev.file}`, req.pos);
       this.dictionaries.set(name, { name, file: label, entries });
     }
     if (varName) {
