@@ -36,6 +36,7 @@ export class Compiler {
   private readonly inProgress = new Map<string, number>(); // name → how deep it is being compiled inside itself
   private readonly reentered: Set<string>[] = []; // per body being compiled: in-progress names it re-entered
   private reentries = 0; // re-entries of in-progress patterns on the current compile path
+  private readonly siblings: Map<string, CNode>[] = []; // per body being compiled: bodies its references share
   private readonly dictCache = new Map<string, TrieNode>();
   private readonly reqCache = new Map<number, Requirement>();
   private current: NamedPatternDef | undefined; // the named pattern being compiled (for warnings)
@@ -67,7 +68,7 @@ export class Compiler {
 
   /** Compiles (and caches) the body of a project-defined named pattern. */
   namedBody(name: string): CNode {
-    const cached = this.namedCache.get(name);
+    const cached = this.namedCache.get(name) ?? this.siblings.at(-1)?.get(name);
     if (cached) return cached;
     const def = this.defOf(name)!;
     // A pattern that refers to itself is a grammar: it is unrolled a bounded number of times and the
@@ -85,16 +86,20 @@ export class Compiler {
     this.current = def;
     const reentered = new Set<string>();
     this.reentered.push(reentered);
+    this.siblings.push(new Map());
     try {
       const body = this.build(parsePattern(def.body));
-      // A body unrolled inside another pattern's recursion is cut short for that context only.
+      // A body unrolled inside another pattern's recursion is cut short for that context only; its
+      // siblings (same compile path) share it, which keeps a branching cycle linear in size.
       reentered.delete(name);
       if (depth === 0 && reentered.size === 0) this.namedCache.set(name, body);
+      else this.siblings.at(-2)?.set(name, body);
       return body;
     } catch (e) {
       if (e instanceof PatternSyntaxError) throw new NamedPatternError(def, e);
       throw e;
     } finally {
+      this.siblings.pop();
       this.reentered.pop();
       this.current = saved;
       if (depth === 0) this.inProgress.delete(name);

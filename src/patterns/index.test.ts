@@ -76,12 +76,15 @@ describe("syntax errors", () => {
     const named = new Map<string, NamedPatternDef>(
       names.map((n, i) => {
         const next = names[(i + 1) % names.length];
-        return [`$${n}`, { name: `$${n}`, body: `(${n.toLowerCase()} | [$${next}] плюс [$${next}] минус [$${next}] на [$${next}])`, pos: { file: "p.sc", line: i + 1, col: 1 } }];
+        return [`$${n}`, { name: `$${n}`, body: `(${n.toLowerCase()} | $${next} плюс $${next} | $${next} минус $${next})`, pos: { file: "p.sc", line: i + 1, col: 1 } }];
       }),
     );
     const set = createPatternSet(named, new Map());
     set.add(1, "$E", POS);
-    expect(set.match("t плюс f", new Map([[1, 1000]])).map((m) => m.triggerId)).toEqual([1]);
+    const ids = (text: string) => set.match(text, new Map([[1, 1000]])).map((m) => m.triggerId);
+    expect(ids("t плюс t")).toEqual([1]);
+    expect(ids("f плюс f минус f плюс f")).toEqual([1]);
+    expect(ids("t плюс e")).toEqual([]);
   });
   it("tolerates @entity and collects a warning for $morph", () => {
     const set = createPatternSet(new Map(), new Map());
