@@ -35,11 +35,12 @@ const SC = `theme: /
             var p = $nlp.matchPatterns("buy a red car", ["* red *", "buy * car"]);
             var q = $nlp.matchPatterns("nothing here", ["* red *"]);
             $reactions.answer([a.targetState, a.pattern, a.score, b && b.targetState, c && c.targetState, d, p.pattern, p.patternId, q].join("|"));
+            $reactions.answer(["дом", "телефон", "hhvq", "пй3куа2", "вздрвст"].map(function (w) { return $nlp.checkVocabulary(w); }).join(","));
 `;
 
 describe("$nlp.match and $nlp.matchPatterns", () => {
   it("classify a text as if sent in the given context; a text without words is never classified", () => {
     const h = harness(project(SC));
-    expect(h.texts(h.send("ask"))).toEqual(["/Greet|hello *|0.5|/Inner/Deep|||buy * car|1|"]);
+    expect(h.texts(h.send("ask"))).toEqual(["/Greet|hello *|0.5|/Inner/Deep|||buy * car|1|", "true,true,false,false,false"]);
   });
 });
