@@ -241,6 +241,14 @@ describe("loadProject: what the platform accepts loads, with a warning", () => {
       expect.stringMatching(/^src\/q\.yaml:\d+ .*read leniently/),
     ]);
   });
+  it("many repeated keys: the first five warnings, then a count", () => {
+    const yaml = Array.from({ length: 8 }, (_, i) => `k${i}: 1\nk${i}: 2\n`).join("");
+    const p = loadProject(tempProject({ "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.yaml\n    var = d\n", "src/d.yaml": yaml }));
+    expect(p.diagnostics.map((d) => d.message)).toEqual([
+      ...[0, 1, 2, 3, 4].map((i) => `duplicate key "k${i}": the last one wins`),
+      "3 more duplicate keys in this file (the last of each wins)",
+    ]);
+  });
   it("CSV dictionary lines ending with ';' keep their JSON value", () => {
     const p = loadProject(tempProject({ "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.csv\n    name = D\n", "src/d.csv": '1;Moscow;{"name":"Moscow"};\n2;Rome;plain;\n' }));
     expect(p.dictionaries.get("D")!.entries.map((e) => e.value)).toEqual([{ name: "Moscow" }, "plain"]);

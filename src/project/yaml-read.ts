@@ -71,5 +71,13 @@ function duplicateKeys(doc: Document, lineOf: (o: number) => SourcePos): Diagnos
       }
     },
   });
+  // A data file may repeat hundreds of keys: show the first few, then how many more.
+  if (warnings.length > MAX_DUPLICATE_WARNINGS) {
+    const more = warnings.length - MAX_DUPLICATE_WARNINGS;
+    warnings.length = MAX_DUPLICATE_WARNINGS;
+    warnings.push({ level: "warning", message: `${more} more duplicate keys in this file (the last of each wins)`, pos: warnings[0]!.pos });
+  }
   return warnings;
 }
+
+const MAX_DUPLICATE_WARNINGS = 5;
