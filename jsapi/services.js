@@ -79,6 +79,13 @@ host.define("$nlp", {
   checkMyVocabulary: function () {
     return true;
   },
+  // Without the platform's dictionary, a word counts as known when it looks like a Russian word:
+  // Cyrillic letters only (hyphens allowed), with a vowel and no run of five consonants.
+  checkVocabulary: function (word) {
+    var w = String(word === undefined || word === null ? "" : word).toLowerCase();
+    if (!/^[а-яё]+(?:-[а-яё]+)*$/.test(w)) return false;
+    return /[аеёиоуыэюя]/.test(w) && !/[бвгджзйклмнпрстфхцчшщ]{5}/.test(w);
+  },
 });
 
 var STUBS = ["$caila", "$dialer", "$analytics", "$pushgate", "$conversationApi", "$faq", "$integration", "$imputer", "$gpt",

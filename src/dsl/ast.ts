@@ -66,6 +66,7 @@ export interface ThemeNode {
   params: Params;
   states: StateNode[];
   inits: ScriptBlock[];
+  triggers: TriggerNode[]; // written directly in the theme (accepted leniently): owned by the theme's state
   pos: SourcePos;
 }
 

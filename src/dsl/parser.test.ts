@@ -288,7 +288,6 @@ describe("parseSc: require and patterns", () => {
 
 describe("parseSc: errors point at the line", () => {
   const cases: [string, string[], number, number, RegExp][] = [
-    ["tab indentation", ["theme: /", "\tstate: A"], 2, 1, /tab character in indentation/],
     ["child indented less than siblings", ["theme: /", "    state: A", "        a: x", "      a: y"], 4, 7, /bad indentation/],
     ["inconsistent dedent in patterns", ["patterns:", "    $A = a", "  $B = b"], 3, 3, /bad indentation/],
     ["unknown tag where only tags may be", ["theme: /", "    state: A", "        foo: bar"], 3, 9, /unknown tag "foo:"/],
@@ -308,7 +307,6 @@ describe("parseSc: errors point at the line", () => {
     ["bad patterns entry", ["patterns:", "    Name = x"], 2, 5, /expected "\$Name = pattern"/],
     ["bad require param", ["require: a.csv", "    just text"], 2, 5, /expected "key = value"/],
     ["unterminated button text", ["theme: /", "    state: A", "        buttons:", '            "Oops -> /x'], 4, 13, /unterminated quoted button text/],
-    ["random without options", ["theme: /", "    state: A", "        random:"], 3, 16, /random: needs at least one/],
   ];
   it.each(cases)("%s", (_name, lines, line, col, message) => {
     const e = errorOf(sc(lines));
@@ -320,8 +318,8 @@ describe("parseSc: errors point at the line", () => {
     expect(formatted[2]!.indexOf("^")).toBe(4 + col - 1);
   });
 
-  it("an action-like capitalised word is not a tag unless known", () => {
-    expect(errorOf(sc(["theme: /", "    state: A", "        Note: x"])).message).toBe('unknown tag "Note:"');
+  it("a lowercase unknown name stays an error where a tag must be", () => {
+    expect(errorOf(sc(["theme: /", "    state: A", "        note: x"])).message).toBe('unknown tag "note:"');
   });
 
   it("throws ProjectError for one problem and ProjectErrors for several, continuing past each", () => {
@@ -337,5 +335,47 @@ describe("parseSc: errors point at the line", () => {
     // The good parts still parse.
     const { ast } = parseScCollect(text, "t.sc");
     expect(theme(ast).states.map((s) => s.name)).toEqual(["A", "B", "C"]);
+  });
+});
+
+describe("parseSc: what the cloud accepts is accepted with a warning", () => {
+  const lenient = (lines: string[]) => {
+    const r = parseScCollect(sc(lines), "src/main.sc");
+    expect(r.errors).toEqual([]);
+    return { ast: r.ast, warnings: r.warnings.map((w) => `${w.pos?.line}:${w.pos?.col} ${w.message}`) };
+  };
+  it("a trigger directly inside theme: belongs to the theme", () => {
+    const { ast, warnings } = lenient(["theme: /", "    q: new session || toState = /Start", "    state: Start", "        a: hi"]);
+    expect(theme(ast).triggers).toMatchObject([{ kind: "pattern", value: "new session", params: { toState: "/Start" } }]);
+    expect(warnings).toEqual([expect.stringMatching(/^2:5 q: directly inside theme: belongs to the theme's state \//)]);
+  });
+  it("random: with no nested reactions", () => {
+    const { ast, warnings } = lenient(["theme: /", "    state: A", "        random:", "        a: one"]);
+    expect(theme(ast).states[0]!.reactions).toMatchObject([{ tag: "random", options: [] }, { tag: "a", text: "one" }]);
+    expect(warnings).toEqual([expect.stringMatching(/^3:16 random: with no nested reactions/)]);
+  });
+  it("a: with no value", () => {
+    const { ast, warnings } = lenient(["theme: /", "    state: A", "        a:"]);
+    expect(theme(ast).states[0]!.reactions).toMatchObject([{ tag: "a", text: "" }]);
+    expect(warnings).toEqual([expect.stringMatching(/^3:11 a: with no text/)]);
+  });
+  it("a tab in the indentation counts as 4 spaces", () => {
+    const { ast, warnings } = lenient(["theme: /", "\tstate: A", "\t\ta: x"]);
+    expect(theme(ast).states[0]!.reactions).toMatchObject([{ tag: "a", text: "x" }]);
+    expect(warnings).toEqual([expect.stringMatching(/^2:1 tab character in indentation/)]);
+  });
+  it("named patterns whose names start with a digit or hold Cyrillic letters", () => {
+    const { ast } = lenient(["patterns:", "    $1st = первый", "    $Город = (москва|питер)"]);
+    const defs = ast.items.flatMap((i) => (i.kind === "patterns" ? i.defs.map((d) => d.name) : []));
+    expect(defs).toEqual(["$1st", "$Город"]);
+  });
+  it("an unknown capitalised tag is an action of a newer platform version, kept and not run", () => {
+    const { ast, warnings } = lenient(["theme: /", "    state: A", "        StartCallSession:", "        Note: x", "            value = 1", "        a: hi"]);
+    expect(theme(ast).states[0]!.reactions).toMatchObject([
+      { tag: "action", name: "StartCallSession" },
+      { tag: "action", name: "Note", value: "x", params: { value: 1 } },
+      { tag: "a", text: "hi" },
+    ]);
+    expect(warnings).toEqual([expect.stringMatching(/^3:9 unknown action tag "StartCallSession:"/), expect.stringMatching(/^4:9 unknown action tag "Note:"/)]);
   });
 });

@@ -16,7 +16,7 @@ import type {
   TriggerKind,
   TriggerNode,
 } from "./ast.js";
-import { ProjectError, ProjectErrors } from "../util/errors.js";
+import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
 import { parseButton } from "./buttons.js";
 import { colOf, Joined, splitLines, type Line, type Piece } from "./lines.js";
 import { lineValue, parseParamList, splitParams, unquote, ValueError } from "./params.js";
@@ -59,6 +59,8 @@ const stripPatternComment = (s: string): string => s.replace(/\s+#.*$/, "");
 
 class Parser {
   readonly errors: ProjectError[] = [];
+  /** Constructs the cloud accepts though the strict grammar would not (docs/dsl.md "Accepted leniently"). */
+  readonly warnings: Diagnostic[] = [];
   private readonly lines: Line[];
   private readonly tags: TagSet;
 
@@ -69,10 +71,8 @@ class Parser {
   ) {
     this.lines = splitLines(source);
     this.tags = new TagSet(opts.customTags);
-    for (const l of this.lines) {
-      if (l.tabAt && !l.blank)
-        this.errors.push(this.error(l, l.tabAt, "tab character in indentation: .sc files are indented with spaces only"));
-    }
+    const tab = this.lines.find((l) => l.tabAt && !l.blank);
+    if (tab) this.warn(tab, tab.tabAt, "tab character in indentation: counted as 4 spaces (indent with spaces to be sure)");
   }
 
   parse(): ScFile {
@@ -85,6 +85,10 @@ class Parser {
 
   private error(line: Line, col: number, message: string): ProjectError {
     return new ProjectError(message, { file: this.file, line: line.no, col }, line.raw);
+  }
+
+  private warn(line: Line, col: number, message: string): void {
+    this.warnings.push({ level: "warning", message, pos: this.pos(line, col) });
   }
 
   private pos(line: Line, col: number): SourcePos {
@@ -163,9 +167,15 @@ class Parser {
       } else if (annotation) {
         // `@Annotation { json }` blocks from the visual editors carry no behaviour (spec §2.2).
       } else {
-        const t = this.tagOf(line);
+        let t = this.tagOf(line);
+        const m = t ? null : TAG_LINE.exec(line.text);
+        if (!t && m && /^[A-Z]/.test(m[1]!)) {
+          // A capitalised name is an action tag of a newer platform version (StartCallSession:): kept, not run.
+          this.warn(line, line.indent + 1, `unknown action tag "${m[1]}:" is ignored`);
+          const rest = m[2]!;
+          t = { name: m[1]!, value: rest.trim(), valueCol: colOf(line, m[1]!.length + 1 + (rest.length - rest.trimStart().length)) };
+        }
         if (!t) {
-          const m = TAG_LINE.exec(line.text);
           const msg = m
             ? `unknown tag "${m[1]}:"`
             : `expected a tag (like state:, a:, q!:) here, got "${line.text.length > 40 ? line.text.slice(0, 40) + "…" : line.text}"`;
@@ -188,6 +198,10 @@ class Parser {
   }
 
   private requireValue(tag: Tag, value: string): void {
+    if (value === "" && tag.name === "a") {
+      this.warn(tag.line, tag.valueCol, "a: with no text sends an empty reply");
+      return;
+    }
     if (value === "" && VALUE_REQUIRED.has(tag.name)) {
       const what = tag.name.startsWith("go") ? "a target state" : "a value";
       throw this.error(tag.line, tag.valueCol, `${tag.name}: needs ${what}`);
@@ -318,7 +332,8 @@ class Parser {
     }
     for (const pieces of entries) {
       const first = pieces[0]!;
-      const m = /^(\$[A-Za-z_][\w]*)\s*=\s*/.exec(first.text);
+      // Names may start with a digit or hold any letter ($1stChoice, $Город): the cloud accepts them.
+      const m = /^(\$[\p{L}\p{N}_]+)\s*=\s*/u.exec(first.text);
       if (!m) {
         this.errors.push(this.error(first.line, first.col, `expected "$Name = pattern" in patterns:, got "${first.text}"`));
         continue;
@@ -346,11 +361,15 @@ class Parser {
     const path = unquote(head);
     this.requireValue(tag, path);
     if (!path.startsWith("/")) throw this.error(tag.line, tag.valueCol, `theme: path must start with "/", got "${path}"`);
-    const node: ThemeNode = { path, params, states: [], inits: [], pos: this.pos(tag.line, tag.line.indent + 1) };
+    const node: ThemeNode = { path, params, states: [], inits: [], triggers: [], pos: this.pos(tag.line, tag.line.indent + 1) };
     this.eachChild(tag.bodyStart, tag.bodyEnd, (child) => {
       if (child.name === "state") node.states.push(this.state(child));
       else if (child.name === "init") node.inits.push(this.scriptBlock(child));
-      else throw this.misplaced(child, "theme");
+      else if (TRIGGER_TAGS.has(child.name)) {
+        // The cloud accepts a trigger directly in a theme: it belongs to the theme's own state.
+        this.warn(child.line, child.line.indent + 1, `${child.name}: directly inside theme: belongs to the theme's state ${path}`);
+        node.triggers.push(this.trigger(child));
+      } else throw this.misplaced(child, "theme");
     });
     return node;
   }
@@ -422,7 +441,7 @@ class Parser {
 
   private reaction(tag: Tag, where: Where): ReactionNode {
     const pos = this.pos(tag.line, tag.line.indent + 1);
-    if (this.tags.isAction(tag.name)) {
+    if (this.tags.isAction(tag.name) || (/^[A-Z]/.test(tag.name) && !this.tags.isKnown(tag.name))) {
       const { head, params } = this.valueAndParams({ ...tag, bodyEnd: tag.bodyStart }, " ", false);
       const nested = this.keyValues(tag);
       return { tag: "action", name: tag.name, value: unquote(head), params: { ...params, ...nested }, pos };
@@ -451,7 +470,7 @@ class Parser {
         return { tag: "if", branches: [this.branch(tag, tag.value)], pos };
       case "random": {
         const options = this.block(tag);
-        if (!options.length) throw this.error(tag.line, tag.valueCol, "random: needs at least one nested reaction");
+        if (!options.length) this.warn(tag.line, tag.valueCol, "random: with no nested reactions does nothing (indent its reactions under it)");
         return { tag: "random", options, pos };
       }
       case "buttons":
@@ -499,11 +518,11 @@ class Parser {
 }
 
 /** Parses a .sc file and returns the AST plus every error found (parsing continues past errors). */
-export function parseScCollect(text: string, file: string, opts: ParseOptions = {}): { ast: ScFile; errors: ProjectError[] } {
+export function parseScCollect(text: string, file: string, opts: ParseOptions = {}): { ast: ScFile; errors: ProjectError[]; warnings: Diagnostic[] } {
   const p = new Parser(text, file, opts);
   const ast = p.parse();
   const errors = [...p.errors].sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0));
-  return { ast, errors };
+  return { ast, errors, warnings: p.warnings };
 }
 
 /** Parses a .sc file; throws a ProjectError (one problem) or ProjectErrors (several). */

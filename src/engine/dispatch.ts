@@ -74,8 +74,9 @@ export class Dispatcher {
     const cfg = this.env.project.config.nlp?.lengthLimit;
     if (cfg?.enabled === false) return false;
     const symbols = typeof cfg?.symbols === "number" ? cfg.symbols : 400;
-    if (text.length > symbols) return true;
-    return typeof cfg?.words === "number" && text.split(/\s+/).filter((w) => w !== "").length > cfg.words;
+    // A negative limit (`words: -1`, as real projects write it) means no limit.
+    if (symbols >= 0 && text.length > symbols) return true;
+    return typeof cfg?.words === "number" && cfg.words >= 0 && text.split(/\s+/).filter((w) => w !== "").length > cfg.words;
   }
 
   private matchText(text: string): string | null {

@@ -1,6 +1,10 @@
 // End-to-end dispatch tests: locality (§4.3), noContext (§13), modal, fromState/toState, events,
 // intents, buttons — real loader, pattern engine and script host.
 import { describe, expect, it } from "vitest";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { at, harness } from "../../test/fixtures/engine/harness.js";
 
 describe("locality §4.3", () => {
@@ -153,6 +157,15 @@ describe("events", () => {
   it("fires lengthLimit for a text longer than nlp.lengthLimit", () => {
     const h = harness("flow");
     expect(h.texts(h.send("hello ".repeat(20)))).toEqual(["too long"]);
+  });
+
+  it("a negative lengthLimit (words: -1, symbols: -1) means no limit", () => {
+    const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/engine");
+    const dir = mkdtempSync(path.join(tmpdir(), "flow-"));
+    cpSync(path.join(fixtures, "flow"), dir, { recursive: true });
+    writeFileSync(path.join(dir, "chatbot.yaml"), "entryPoint: main.sc\nnlp:\n  lengthLimit:\n    enabled: true\n    symbols: -1\n    words: -1\n");
+    const h = harness(path.relative(fixtures, dir));
+    expect(h.texts(h.send("hello ".repeat(20)))).not.toEqual(["too long"]);
   });
 });
 

@@ -101,7 +101,9 @@ export class Executor {
         return null;
       case "random": {
         if (r.options.length === 0) return null;
-        const i = this.env.services.random(r.options.length);
+        // The platform picks with $reactions.random(n), so $request.data.smartRandom and <random> pin it too.
+        const picked = Number(host.render(`{{ $reactions.random(${r.options.length}) }}`, r.pos));
+        const i = Number.isFinite(picked) ? picked : this.env.services.random(r.options.length);
         const option = r.options[Math.min(Math.max(0, Math.floor(i)), r.options.length - 1)]!;
         return this.runList([option], state);
       }

@@ -7,6 +7,7 @@ import { createScriptHost } from "../sandbox/index.js";
 import { compileProjectPatterns } from "../patterns/index.js";
 import type { Engine, HostServices } from "./types.js";
 import { runTurn, type EngineEnv } from "./turn.js";
+import { withNlpOps } from "./nlp-ops.js";
 
 export interface EngineOptions {
   /** Use this script host instead of creating one (tests, tools). */
@@ -19,8 +20,11 @@ export interface EngineOptions {
 
 export function createEngine(project: Project, services: HostServices, opts: EngineOptions = {}): Engine {
   const { host: givenHost, patterns: givenPatterns, ...hostOptions } = opts;
-  const host = givenHost ?? createScriptHost(project, services, hostOptions as Parameters<typeof createScriptHost>[2]);
-  const patterns = givenPatterns ?? compileProjectPatterns(project);
+  let patterns: PatternSet | undefined = givenPatterns;
+  // Scripts reach $nlp.match / $nlp.matchPatterns through host calls that the engine answers.
+  const scriptServices = withNlpOps(services, { project, patterns: () => (patterns ??= compileProjectPatterns(project)) });
+  const host = givenHost ?? createScriptHost(project, scriptServices, hostOptions as Parameters<typeof createScriptHost>[2]);
+  patterns ??= compileProjectPatterns(project);
   let seq = 0;
   const env: EngineEnv = {
     project,

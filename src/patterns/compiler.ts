@@ -25,12 +25,18 @@ export interface CompilerOptions {
   warn?: (message: string, def: NamedPatternDef | undefined, offset: number) => void;
 }
 
+/** How many re-entries of patterns being compiled one compile path may make (docs/dsl.md "Values and parameters"). */
+export const MAX_RECURSION_DEPTH = 4;
+
 const BUILTINS = new Set(["AnyWord", "AnyText", "Text", "Number", "oneWord", "nonEmptyGarbage"]);
 
 export class Compiler {
   private nextId = 0;
   private readonly namedCache = new Map<string, CNode>(); // name → body
-  private readonly inProgress = new Set<string>();
+  private readonly inProgress = new Map<string, number>(); // name → how deep it is being compiled inside itself
+  private readonly reentered: Set<string>[] = []; // per body being compiled: in-progress names it re-entered
+  private reentries = 0; // re-entries of in-progress patterns on the current compile path
+  private readonly siblings: Map<string, CNode>[] = []; // per body being compiled: bodies its references share
   private readonly dictCache = new Map<string, TrieNode>();
   private readonly reqCache = new Map<number, Requirement>();
   private current: NamedPatternDef | undefined; // the named pattern being compiled (for warnings)
@@ -61,24 +67,46 @@ export class Compiler {
   }
 
   /** Compiles (and caches) the body of a project-defined named pattern. */
-  namedBody(name: string, at: number): CNode {
-    const cached = this.namedCache.get(name);
+  namedBody(name: string): CNode {
+    const cached = this.namedCache.get(name) ?? this.siblings.at(-1)?.get(name);
     if (cached) return cached;
     const def = this.defOf(name)!;
-    if (this.inProgress.has(name)) throw new PatternSyntaxError(`named pattern $${name} refers to itself`, at);
-    this.inProgress.add(name);
+    // A pattern that refers to itself is a grammar: it is unrolled a bounded number of times and the
+    // innermost reference never matches, so matching always ends.
+    // The bound counts re-entries of any pattern on the way down, so a cycle through several
+    // patterns (zb-common's calculator grammar) stays small too.
+    const depth = this.inProgress.get(name) ?? 0;
+    if (depth > 0) {
+      for (const set of this.reentered) set.add(name);
+      if (this.reentries >= MAX_RECURSION_DEPTH) return this.node({ k: "never" });
+      this.reentries++;
+    }
+    this.inProgress.set(name, depth + 1);
     const saved = this.current;
     this.current = def;
+    const reentered = new Set<string>();
+    this.reentered.push(reentered);
+    this.siblings.push(new Map());
     try {
       const body = this.build(parsePattern(def.body));
-      this.namedCache.set(name, body);
+      // A body unrolled inside another pattern's recursion is cut short for that context only; its
+      // siblings (same compile path) share it, which keeps a branching cycle linear in size.
+      reentered.delete(name);
+      if (depth === 0 && reentered.size === 0) this.namedCache.set(name, body);
+      else this.siblings.at(-2)?.set(name, body);
       return body;
     } catch (e) {
       if (e instanceof PatternSyntaxError) throw new NamedPatternError(def, e);
       throw e;
     } finally {
+      this.siblings.pop();
+      this.reentered.pop();
       this.current = saved;
-      this.inProgress.delete(name);
+      if (depth === 0) this.inProgress.delete(name);
+      else {
+        this.inProgress.set(name, depth);
+        this.reentries--;
+      }
     }
   }
 
@@ -144,7 +172,7 @@ export class Compiler {
     const def = this.defOf(name);
     if (def) {
       if (def.converter) info.converter = def.converter;
-      return this.node({ k: "named", info, body: this.namedBody(name, at) });
+      return this.node({ k: "named", info, body: this.namedBody(name) });
     }
     if (!BUILTINS.has(name)) throw new PatternSyntaxError(`unknown named pattern $${name}`, at);
     switch (name) {

@@ -53,9 +53,38 @@ describe("syntax errors", () => {
     expect(e.message).toMatch(/\$Bad.*unclosed/);
     expect(e.pos).toEqual({ file: "patterns.sc", line: 4, col: 12 });
   });
-  it("rejects self-referencing named patterns", () => {
-    const named = new Map<string, NamedPatternDef>([["$A", { name: "$A", body: "x [$A]", pos: { file: "p.sc", line: 1, col: 1 } }]]);
-    expect(addError("$A", named).message).toMatch(/refers to itself/);
+  it("matches self-referencing named patterns as a grammar, to a bounded depth", () => {
+    const named = new Map<string, NamedPatternDef>([
+      ["$A", { name: "$A", body: "(x [$A]|(y|$B))", pos: { file: "p.sc", line: 1, col: 1 } }],
+      ["$B", { name: "$B", body: "z $A", pos: { file: "p.sc", line: 2, col: 1 } }],
+      ["$Left", { name: "$Left", body: "($Left a|a)", pos: { file: "p.sc", line: 3, col: 1 } }],
+    ]);
+    const set = createPatternSet(named, new Map());
+    set.add(1, "$A", POS);
+    set.add(2, "go $Left", POS);
+    const tiers = new Map([[1, 1000], [2, 1000]]);
+    const ids = (text: string) => set.match(text, tiers).map((m) => m.triggerId);
+    expect(ids("x x y")).toEqual([1]);
+    expect(ids("z x z y")).toEqual([1]);
+    expect(ids("go a a a")).toEqual([2]);
+    // deeper than the unrolled depth: no match, and no hang
+    expect(ids("go " + "a ".repeat(30))).toEqual([]);
+  });
+  it("a branching cycle through several named patterns compiles to a bounded size", () => {
+    // Each pattern refers to the next one four times: unrolling per pattern would never finish.
+    const names = ["E", "T", "F", "G", "H"];
+    const named = new Map<string, NamedPatternDef>(
+      names.map((n, i) => {
+        const next = names[(i + 1) % names.length];
+        return [`$${n}`, { name: `$${n}`, body: `(${n.toLowerCase()} | $${next} плюс $${next} | $${next} минус $${next})`, pos: { file: "p.sc", line: i + 1, col: 1 } }];
+      }),
+    );
+    const set = createPatternSet(named, new Map());
+    set.add(1, "$E", POS);
+    const ids = (text: string) => set.match(text, new Map([[1, 1000]])).map((m) => m.triggerId);
+    expect(ids("t плюс t")).toEqual([1]);
+    expect(ids("f плюс f минус f плюс f")).toEqual([1]);
+    expect(ids("t плюс e")).toEqual([]);
   });
   it("tolerates @entity and collects a warning for $morph", () => {
     const set = createPatternSet(new Map(), new Map());

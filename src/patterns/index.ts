@@ -67,7 +67,7 @@ export class CompiledPatternSet implements PatternSet {
     const bare = name.replace(/^\$/, "");
     const def = this.compiler.defOf(bare);
     if (!def) throw new ProjectError(`unknown named pattern $${bare}`);
-    this.compileAt(() => this.compiler.namedBody(bare, 0), def.body, def.pos);
+    this.compileAt(() => this.compiler.namedBody(bare), def.body, def.pos);
   }
 
   private compileAt(fn: () => CNode, source: string, pos: SourcePos): CNode {

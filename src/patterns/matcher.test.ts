@@ -145,6 +145,14 @@ describe("$regexp", () => {
     expect(ok("$regex</start>", "/start")).toBe(true);
     expect(ok("$regexp<\\d+>", "12a")).toBe(false);
   });
+  it("matches emoji as words", () => {
+    expect(ok("(😀|😃)", "😃")).toBe(true);
+    expect(ok("(😀|😃)", "😴")).toBe(false);
+  });
+  it("allows a space before '<', as the platform does", () => {
+    expect(ok("$regexp <[сз]да[её]шь?>", "сдаешь")).toBe(true);
+    expect(ok("(а / $regexp_i <\\d{4}>)", "1234")).toBe(true);
+  });
   it("matches multi-token spans joined by single spaces", () => {
     expect(ok("* $regexp_i<(не\\s+знаю|забыл)> *", "я НЕ   знаю")).toBe(true);
     expect(ok("$regexp<\\d+\\.\\d+>", "3.5")).toBe(true);

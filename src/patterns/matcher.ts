@@ -104,7 +104,9 @@ export class MatchInput {
       case "word":
         return t && !t.punct && t.norm === node.w ? this.one(p, 1) : NONE;
       case "glob":
-        return t && !t.punct && globMatch(t.norm, node.pre, node.suf, node.mids) ? this.one(p, 1) : NONE;
+        // A stem (`пин*`) is less specific than a word: between otherwise equal matches the one with
+        // more exact words wins (GLOB_PENALTY is far below every other tie-breaker).
+        return t && !t.punct && globMatch(t.norm, node.pre, node.suf, node.mids) ? new Map([[p + 1, GLOB_HYP]]) : NONE;
       case "lemma":
         return t && !t.punct && this.stemAt(p) === node.stem ? this.one(p, 1) : NONE;
       case "morph":
@@ -282,6 +284,8 @@ export class MatchInput {
 }
 
 const ONE: Hyp = { m: 1, w: 0, f: null };
+export const GLOB_PENALTY = 1e-6;
+const GLOB_HYP: Hyp = { m: 1, w: -GLOB_PENALTY, f: null };
 
 export function globMatch(word: string, pre: string, suf: string, mids: readonly string[]): boolean {
   if (word.length < pre.length + suf.length) return false;

@@ -33,6 +33,7 @@ export class PatternSyntaxError extends Error {
 
 const IDENT = /[\p{L}\p{N}_]/u;
 const STOP = new Set(["(", ")", "[", "]", "{", "}", "|", ":", "$", "@"]);
+const FUNCTIONS = new Set(["regexp", "regex", "regexp_i", "regex_i", "weight", "entity", "morph", "repeat"]);
 const CLOSER: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
 
 export function parsePattern(src: string): PNode {
@@ -192,8 +193,14 @@ class Parser {
     while (this.i < this.s.length && IDENT.test(this.s[this.i]!)) this.i++;
     const name = this.s.slice(begin, this.i);
     if (!name) throw new PatternSyntaxError("expected a pattern name after '$'", at);
-    if (this.s[this.i] !== "<") return { t: "ref", name, alias: this.parseAlias(), at };
     const fn = name.toLowerCase();
+    // The platform accepts a space before the '<' of a pattern function: `$regexp <\d+>`.
+    if (FUNCTIONS.has(fn)) {
+      let j = this.i;
+      while (this.s[j] === " " || this.s[j] === "\t") j++;
+      if (this.s[j] === "<") this.i = j;
+    }
+    if (this.s[this.i] !== "<") return { t: "ref", name, alias: this.parseAlias(), at };
     const bodyAt = this.i + 1;
     if (fn === "regexp" || fn === "regex" || fn === "regexp_i" || fn === "regex_i") {
       const body = this.readRegexBody(at);

@@ -24,6 +24,10 @@ describe("score", () => {
   it("the better-covering pattern wins in the same tier", () => {
     expect(rank("купить слона", [[1, "* слона", 1], [2, "купить слона", 1]])).toEqual([2, 1]);
   });
+  it("between equal scores an exact word beats a stem, but never outweighs context", () => {
+    expect(rank("забыл пинкод", [[1, "* забыл* * *код *", GLOBAL], [2, "* забыл* * (пинкод|пин*) *", GLOBAL]])).toEqual([2, 1]);
+    expect(rank("забыл пинкод", [[1, "* забыл* * *код *", 0], [2, "* забыл* * пинкод *", GLOBAL]])).toEqual([1, 2]);
+  });
 });
 
 describe("context tiers", () => {

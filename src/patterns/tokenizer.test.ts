@@ -27,6 +27,15 @@ describe("tokenize (§3.1)", () => {
       ["конечно", 4, 11, false],
     ]);
   });
+  it("makes each emoji a word of its own, modifiers included", () => {
+    expect(tokenizeDetailed("ура😀😴 👍🏽 ❤️").map((t) => [t.raw, t.punct])).toEqual([
+      ["ура", false],
+      ["😀", false],
+      ["😴", false],
+      ["👍🏽", false],
+      ["❤️", false],
+    ]);
+  });
   it("returns nothing for blank text", () => {
     expect(tokenize("   ")).toEqual([]);
   });

@@ -12,6 +12,8 @@ export interface Token {
 
 const WORD_CHAR = /[\p{L}\p{N}\p{M}_]/u;
 const SPACE = /\s/u;
+const EMOJI = /\p{Extended_Pictographic}/u;
+const EMOJI_TAIL = /^(?:\u{fe0f}|[\u{1f3fb}-\u{1f3ff}])$/u; // variation selector, skin tones
 
 export function normalizeWord(word: string): string {
   return word.toLowerCase().replace(/ё/g, "е").replace(/[’`]/g, "'");
@@ -52,6 +54,15 @@ export function tokenizeDetailed(text: string): Token[] {
       }
       const raw = text.slice(offsets[begin], offsets[i]);
       tokens.push({ raw, norm: normalizeWord(raw), start: offsets[begin]!, end: offsets[i]!, punct: false });
+      continue;
+    }
+    if (EMOJI.test(ch)) {
+      // An emoji is a word of its own (`$happy = (😀|😃)` must not match 😴), with its modifiers.
+      const begin = i;
+      i++;
+      while (i < chars.length && (EMOJI_TAIL.test(chars[i]!) || (chars[i] === "\u200d" && EMOJI.test(chars[i + 1] ?? "")))) i += chars[i] === "\u200d" ? 2 : 1;
+      const raw = text.slice(offsets[begin], offsets[i]);
+      tokens.push({ raw, norm: raw, start: offsets[begin]!, end: offsets[i]!, punct: false });
       continue;
     }
     tokens.push({ raw: ch, norm: ch, start: offsets[i]!, end: offsets[i + 1]!, punct: true });

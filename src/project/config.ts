@@ -2,11 +2,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, isSeq, type Document } from "yaml";
 import type { SourcePos } from "../dsl/ast.js";
 import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
 import type { ChatbotConfig } from "./model.js";
 import { chatbotSchema, KNOWN_KEYS } from "./config-schema.js";
+import { isYamlFailure, readYaml, type YamlRead } from "./yaml-read.js";
 
 export const CONFIG_FILE = "chatbot.yaml";
 
@@ -39,20 +40,19 @@ function normalise(raw: Record<string, unknown>): ChatbotConfig {
 }
 
 export function parseConfig(text: string, file = CONFIG_FILE): LoadedConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const lineOf = (offset: number): SourcePos => {
-    const p = lineCounter.linePos(offset);
-    return { file, line: p.line, col: p.col };
-  };
   const lines = text.split(/\r?\n/);
   const at = (pos: SourcePos, message: string) => new ProjectError(message, pos, lines[pos.line - 1]);
-
-  if (doc.errors.length) {
-    throw new ProjectErrors(doc.errors.map((e) => at(lineOf(e.pos[0]), `invalid YAML: ${e.message.split("\n")[0]}`)));
+  let read: YamlRead;
+  try {
+    read = readYaml(text, file);
+  } catch (e) {
+    if (!isYamlFailure(e)) throw e;
+    throw new ProjectErrors([at(e.pos, e.message)]);
   }
-  const raw = doc.toJS() as unknown;
-  const posOf = (keyPath: Segment[]): SourcePos => nodePos(doc, keyPath, lineOf);
+  const { doc, lineOf } = read;
+  // An optional key written with no value (`injector:`) means "not set", as on the platform.
+  const raw = dropNulls(read.data);
+  const posOf = (keyPath: Segment[]): SourcePos => (doc ? nodePos(doc, keyPath, lineOf) : lineOf(0));
 
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ProjectErrors([at({ file, line: 1, col: 1 }, "chatbot.yaml must be a mapping of keys (entryPoint: main.sc, …)")]);
@@ -70,7 +70,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): LoadedConfig {
     throw new ProjectErrors(errors);
   }
 
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = [...read.warnings];
   const known = new Set<string>(KNOWN_KEYS);
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) diagnostics.push({ level: "warning", message: `unknown key "${key}" ignored`, pos: posOf([key]) });
@@ -87,6 +87,19 @@ export function loadConfig(dir: string): LoadedConfig {
     throw new ProjectErrors([new ProjectError(`${CONFIG_FILE} not found in ${dir} (a project folder needs one)`)]);
   }
   return parseConfig(text);
+}
+
+/** Mapping keys whose value is null are left out (the platform treats them as absent); entryPoint
+ * stays so that an empty one is still reported as missing. */
+function dropNulls(v: unknown, top = true): unknown {
+  if (Array.isArray(v)) return v.map((x) => dropNulls(x, false));
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null && !(top && k === "entryPoint")) continue;
+    out[k] = dropNulls(x, false);
+  }
+  return out;
 }
 
 /** Drops the per-branch noise of anyOf: keep the anyOf error and nothing at or below its path. */

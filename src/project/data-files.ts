@@ -1,22 +1,22 @@
 // Data files a `require:` can bind: YAML/JSON (with var) and CSV named-entity dictionaries (spec §2.6).
 import { parse as parseCsv } from "csv-parse/sync";
-import { LineCounter, parseDocument } from "yaml";
-import { ProjectError } from "../util/errors.js";
+import { ProjectError, type Diagnostic } from "../util/errors.js";
 import type { DictionaryEntry } from "./model.js";
+import { isYamlFailure, readYaml } from "./yaml-read.js";
 
 function errorAt(file: string, text: string, line: number, col: number, message: string): ProjectError {
   return new ProjectError(message, { file, line, col }, text.split(/\r?\n/)[line - 1]);
 }
 
-export function parseYamlData(text: string, file: string): unknown {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const err = doc.errors[0];
-  if (err) {
-    const p = lineCounter.linePos(err.pos[0]);
-    throw errorAt(file, text, p.line, p.col, `invalid YAML: ${err.message.split("\n")[0]}`);
+/** The file's data and the warnings of reading it leniently (repeated keys, see yaml-read.ts). */
+export function parseYamlData(text: string, file: string): { data: unknown; warnings: Diagnostic[] } {
+  try {
+    const read = readYaml(text, file);
+    return { data: read.data, warnings: read.warnings };
+  } catch (e) {
+    if (!isYamlFailure(e)) throw e;
+    throw errorAt(file, text, e.pos.line, e.pos.col, e.message);
   }
-  return doc.toJS();
 }
 
 export function parseJsonData(text: string, file: string): unknown {
@@ -66,7 +66,10 @@ export function parseCsvDictionary(text: string, file: string): DictionaryEntry[
       throw errorAt(file, text, info.lines, 1, `dictionary line must be "id;synonym1,synonym2;value"`);
     }
     const synonyms = record[1]!.split(",").map((s) => s.trim()).filter(Boolean);
-    entries.push({ id, synonyms, value: csvValue(record.slice(2).join(";")) });
+    // A line may end with ";" (`id;synonyms;{json};`): trailing empty columns are not part of the value.
+    let end = record.length;
+    while (end > 2 && record[end - 1]!.trim() === "") end--;
+    entries.push({ id, synonyms, value: csvValue(record.slice(2, end).join(";")) });
   }
   return entries;
 }

@@ -144,6 +144,14 @@ describe("loadProject: layout and resolution", () => {
     expect(p.states.get("/A")).toMatchObject({ modal: true, children: ["/A/B"], pos: { line: 4 } });
     expect(p.testFiles).toEqual(["test/topics/t.xml"]);
   });
+
+  it("tests.include/exclude are ant globs relative to test/: a trailing '/' means everything below", () => {
+    const files = { "test/a/x.xml": "<test/>", "test/a/b/y.xml": "<test/>", "test/top.xml": "<test/>", "test/a/skip.xml": "<test/>" };
+    const sel = (tests: string) => loadProject(tempProject({ "chatbot.yaml": `entryPoint: main.sc\n${tests}`, "src/main.sc": "theme: /\n", ...files })).testFiles.sort();
+    expect(sel("tests:\n  include: [a/]\n  exclude: ['**/skip.xml']\n")).toEqual(["test/a/b/y.xml", "test/a/x.xml"]);
+    expect(sel("tests:\n  include: ['*.xml']\n")).toEqual(["test/top.xml"]);
+    expect(sel("tests:\n  exclude:\n")).toEqual(["test/a/b/y.xml", "test/a/skip.xml", "test/a/x.xml", "test/top.xml"]);
+  });
 });
 
 describe("loadProject: broken projects point at the exact line", () => {
@@ -160,9 +168,22 @@ describe("loadProject: broken projects point at the exact line", () => {
     expect(loadErrors(fixture(name))[0]).toContain(first);
   });
 
+  it("a missing module says where it comes from and how to provide it", () => {
+    const dir = tempProject({
+      "chatbot.yaml": "entryPoint: m.sc\ndependencies:\n  - name: common\n    type: git\n    url: https://example.com/common.git\n    version: heads/master\n",
+      "src/m.sc": "require: x.sc\n    module = common\nrequire: y.sc\n    module = sys.zfl-common\nrequire: z.sc\n    module = sys.zb-common\n",
+    });
+    const errors = loadErrors(dir, { modules: [] }).map((e) => e.split("\n")[0]!);
+    expect(errors).toEqual([
+      expect.stringMatching(/^src\/m\.sc:1:10: dependency "common" from https:\/\/example\.com\/common\.git \(heads\/master\) of chatbot\.yaml not found \(looked in .*\): clone it into a folder named common/),
+      expect.stringMatching(/^src\/m\.sc:3:10: module "sys\.zfl-common" not found: it is a closed module of the Just AI platform, not public/),
+      expect.stringMatching(/^src\/m\.sc:5:10: module "sys\.zb-common" not found \(no module folders given\): put its source in a folder named zb-common inside a folder given with --modules/),
+    ]);
+  });
+
   it("a module not in dependencies is an error at its require line", () => {
     expect(loadErrors(fixture("missing-module"), { modules: [MODULES] })).toEqual([
-      expect.stringContaining('src/main.sc:1:10: module "sys.zb-common" not found: looked in'),
+      expect.stringContaining('src/main.sc:1:10: module "sys.zb-common" not found (looked in'),
       expect.stringContaining('src/main.sc:3:10: module "undeclared" is not declared in chatbot.yaml dependencies'),
     ]);
   });
@@ -175,12 +196,54 @@ describe("loadProject: broken projects point at the exact line", () => {
   it.each([
     ["chatbot.yaml missing", {}, /chatbot\.yaml not found/],
     ["entry point missing", { "chatbot.yaml": "entryPoint: nope.sc\n" }, /chatbot\.yaml:1:13: entry point nope\.sc not found in src\/ or scenarios\//],
-    ["duplicate named pattern", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: p.sc\npatterns:\n    $A = a\n", "src/p.sc": "patterns:\n    $A = b\n" }, /src\/m\.sc:3:5: duplicate named pattern \$A \(first declared at src\/p\.sc:2\)/],
     ["bad YAML data file", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.yaml\n    var = d\n", "src/d.yaml": "a: 1\nb: [x\n" }, /src\/d\.yaml:\d+:\d+: invalid YAML/],
     ["bad JSON data file", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.json\n    var = d\n", "src/d.json": '{\n  "a": 1,\n  oops\n}' }, /src\/d\.json:3:\d+: invalid JSON/],
     ["unclosed CSV quote", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.csv\n    name = D\n", "src/d.csv": 'a;x;1\n"b;y;2\n' }, /src\/d\.csv:\d+:1: invalid CSV/],
     ["bad injector literal", { "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: a.js\n    injector = {a: }\n", "src/a.js": "" }, /src\/m\.sc:1:10: injector = … is not a valid object literal/],
   ])("%s", (_name, files, re) => {
     expect(loadErrors(tempProject(files as Record<string, string>)).join("\n")).toMatch(re);
+  });
+});
+
+describe("loadProject: what the platform accepts loads, with a warning", () => {
+  it("a named pattern declared twice: the later declaration wins", () => {
+    const p = loadProject(tempProject({ "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: p.sc\npatterns:\n    $A = a\n", "src/p.sc": "patterns:\n    $A = b\n" }));
+    expect(p.namedPatterns.get("$A")).toMatchObject({ body: "a", pos: { file: "src/m.sc", line: 3 } });
+    expect(p.diagnostics).toContainEqual(expect.objectContaining({ level: "warning", message: expect.stringMatching(/\$A declared again; .* replaces the one at src\/p\.sc:2/) }));
+  });
+  it("a CSV dictionary name loaded twice: the later list wins", () => {
+    const p = loadProject(tempProject({
+      "chatbot.yaml": "entryPoint: m.sc\n",
+      "src/m.sc": "require: a.csv\n    name = C\nrequire: b.csv\n    name = C\n",
+      "src/a.csv": "1;one;1\n",
+      "src/b.csv": "2;two;2\n",
+    }));
+    expect(p.dictionaries.get("C")).toMatchObject({ file: "src/b.csv", entries: [{ id: "2" }] });
+    expect(p.diagnostics).toContainEqual(expect.objectContaining({ message: "dictionary C loaded again from src/b.csv; it replaces the one from src/a.csv" }));
+  });
+  it("YAML data with repeated keys and unindented quoted lines", () => {
+    const p = loadProject(tempProject({
+      "chatbot.yaml": "entryPoint: m.sc\n",
+      "src/m.sc": "require: d.yaml\n    var = d\nrequire: q.yaml\n    var = q\n",
+      "src/d.yaml": "a: 1\nb: 2\na: 3\n",
+      "src/q.yaml": 'k:\n  t: "one\ntwo"\n',
+    }));
+    expect(p.loadItems.filter((i) => i.kind === "data").map((i) => (i as { data: unknown }).data)).toEqual([{ a: 3, b: 2 }, { k: { t: "one two" } }]);
+    expect(p.diagnostics.map((d) => `${d.pos?.file}:${d.pos?.line} ${d.message}`)).toEqual([
+      'src/d.yaml:3 duplicate key "a": the last one wins',
+      expect.stringMatching(/^src\/q\.yaml:\d+ .*read leniently/),
+    ]);
+  });
+  it("many repeated keys: the first five warnings, then a count", () => {
+    const yaml = Array.from({ length: 8 }, (_, i) => `k${i}: 1\nk${i}: 2\n`).join("");
+    const p = loadProject(tempProject({ "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.yaml\n    var = d\n", "src/d.yaml": yaml }));
+    expect(p.diagnostics.map((d) => d.message)).toEqual([
+      ...[0, 1, 2, 3, 4].map((i) => `duplicate key "k${i}": the last one wins`),
+      "3 more duplicate keys in this file (the last of each wins)",
+    ]);
+  });
+  it("CSV dictionary lines ending with ';' keep their JSON value", () => {
+    const p = loadProject(tempProject({ "chatbot.yaml": "entryPoint: m.sc\n", "src/m.sc": "require: d.csv\n    name = D\n", "src/d.csv": '1;Moscow;{"name":"Moscow"};\n2;Rome;plain;\n' }));
+    expect(p.dictionaries.get("D")!.entries.map((e) => e.value)).toEqual([{ name: "Moscow" }, "plain"]);
   });
 });

@@ -39,6 +39,9 @@ export function moduleDirs(opts: LoadOptions): string[] {
   return (opts.modules ?? []).map((d) => path.resolve(d));
 }
 
+/** Platform modules that are not published: no one outside Just AI can provide them. */
+const CLOSED_MODULES = new Set(["sys.zfl-common"]);
+
 class Loader {
   readonly errors: ProjectError[] = [];
   readonly diagnostics: Diagnostic[] = [];
@@ -95,8 +98,9 @@ class Loader {
   loadSc(abs: string, root: Root): void {
     const src = this.open(abs, root);
     if (!src) return;
-    const { ast, errors } = parseScCollect(src.lines.join("\n"), src.label, { customTags: this.customTags });
+    const { ast, errors, warnings } = parseScCollect(src.lines.join("\n"), src.label, { customTags: this.customTags });
     this.errors.push(...errors);
+    this.diagnostics.push(...warnings);
     this.addScFile(ast, src);
   }
 
@@ -108,9 +112,11 @@ class Loader {
           break;
         case "patterns":
           for (const def of item.defs) {
+            // Named patterns share one project-wide table on the platform: a later declaration replaces
+            // an earlier one (zb-common itself declares $CarModel twice).
             const prev = this.namedPatterns.get(def.name);
-            if (prev) this.errors.push(this.errorAt(def.pos, `duplicate named pattern ${def.name} (first declared at ${prev.pos.file}:${prev.pos.line})`));
-            else this.namedPatterns.set(def.name, { ...def });
+            if (prev) this.warn(`named pattern ${def.name} declared again; this declaration replaces the one at ${prev.pos.file}:${prev.pos.line}`, def.pos);
+            this.namedPatterns.set(def.name, { ...def });
           }
           break;
         case "init":
@@ -187,16 +193,27 @@ class Loader {
       candidates = [path.join(this.dir, name), ...this.modules.map((d) => path.join(d, name))];
     }
     const dir = candidates.find(isDir);
-    if (!dir) {
-      const where = candidates.length ? `looked in ${candidates.map((c) => toPosix(c)).join(", ")}` : "no module folders given (use --modules or SMARTAPP_MODULES)";
-      throw this.errorAt(req.pos, `module "${name}" not found: ${where}`);
-    }
+    if (!dir) throw this.errorAt(req.pos, this.missingModule(name, candidates));
     // A module may be laid out like a project, with its files under src/.
     const srcDir = isDir(path.join(dir, "src")) ? path.join(dir, "src") : dir;
     const inside = !path.relative(this.dir, dir).startsWith("..");
     const root: Root = inside ? { srcDir, labelBase: this.dir, labelPrefix: "" } : { srcDir, labelBase: dir, labelPrefix: `${name}/` };
     this.moduleRoots.set(name, root);
     return root;
+  }
+
+  /** What to say when a module is nowhere: which one, where it comes from, how to provide it. */
+  private missingModule(name: string, candidates: string[]): string {
+    const where = candidates.length ? `looked in ${candidates.map((c) => toPosix(c)).join(", ")}` : "no module folders given";
+    if (CLOSED_MODULES.has(name)) {
+      return `module "${name}" not found: it is a closed module of the Just AI platform, not public, so it cannot be provided offline (${where})`;
+    }
+    if (name.startsWith("sys.")) {
+      return `module "${name}" not found (${where}): put its source in a folder named ${name.slice(4)} inside a folder given with --modules or SMARTAPP_MODULES`;
+    }
+    const dep = (this.config.dependencies ?? []).find((d) => d.name === name);
+    const from = dep?.url ? ` from ${dep.url}${dep.version ? ` (${dep.version})` : ""}` : "";
+    return `dependency "${name}"${from} of chatbot.yaml not found (${where}): clone it into a folder named ${name} in the project or in a folder given with --modules`;
   }
 
   private loadRequired(abs: string, root: Root, req: RequireNode): void {
@@ -217,7 +234,13 @@ class Loader {
       case ".yaml":
       case ".yml":
       case ".json": {
-        const data = ext === ".json" ? parseJsonData(text, src.label) : parseYamlData(text, src.label);
+        let data: unknown;
+        if (ext === ".json") data = parseJsonData(text, src.label);
+        else {
+          const read = parseYamlData(text, src.label);
+          this.diagnostics.push(...read.warnings);
+          data = read.data;
+        }
         if (varName) this.loadItems.push({ kind: "data", varName, data, pos });
         else this.warn(`${src.label} is required without var = …; its data is not bound`, req.pos);
         return;
@@ -233,8 +256,10 @@ class Loader {
     const entries = parseCsvDictionary(text, label);
     const name = req.params.name !== undefined ? String(req.params.name) : undefined;
     if (name) {
+      // Like named patterns, dictionaries form one table: a later one under the same name replaces
+      // the earlier (zb-common loads several city lists as `Cities`).
       const prev = this.dictionaries.get(name);
-      if (prev) throw this.errorAt(req.pos, `duplicate dictionary name ${name} (already loaded from ${prev.file})`);
+      if (prev) this.warn(`dictionary ${name} loaded again from ${label}; it replaces the one from ${prev.file}`, req.pos);
       this.dictionaries.set(name, { name, file: label, entries });
     }
     if (varName) {
@@ -261,8 +286,10 @@ function selectTests(dir: string, config: ChatbotConfig): string[] {
   const testDir = path.join(dir, "test");
   if (!isDir(testDir)) return [];
   const nocase = config.tests?.caseSensitive === false;
-  const include = picomatch(config.tests?.include?.length ? config.tests.include : ["**/*.xml"], { nocase });
-  const exclude = config.tests?.exclude?.length ? picomatch(config.tests.exclude, { nocase }) : () => false;
+  // Ant-style globs, as the platform reads them: a pattern ending in "/" means everything below it.
+  const ant = (globs: string[]) => globs.map((g) => g.trim()).map((g) => (g.endsWith("/") ? g + "**" : g));
+  const include = picomatch(config.tests?.include?.length ? ant(config.tests.include) : ["**/*.xml"], { nocase });
+  const exclude = config.tests?.exclude?.length ? picomatch(ant(config.tests.exclude), { nocase }) : () => false;
   // Globs are relative to test/; also accept ones written from the project folder (test/**/*.xml).
   const hit = (m: (s: string) => boolean, rel: string) => m(rel) || m(`test/${rel}`);
   return listFiles(testDir)

@@ -25,6 +25,8 @@ export class StateTable {
     const themePath = resolvePath(ROOT_PATH, theme.path);
     this.ensure(themePath, theme.pos);
     const inits = [...theme.inits];
+    const themeState = this.states.get(themePath)!;
+    for (const t of theme.triggers) themeState.triggers.push(this.addTrigger(t, themePath));
     for (const s of theme.states) this.addState(s, themePath, inits);
     return inits.sort((a, b) => a.pos.line - b.pos.line);
   }

@@ -151,8 +151,13 @@ describe("runCase", () => {
     expect(r.status).toBe("passed");
   });
 
-  it("skips integration cases, with a reason", () => {
-    expect(run(`<test-case integration="true"><q>x</q></test-case>`).r).toMatchObject({ status: "skipped", reason: expect.stringMatching(/--integration/) });
+  it("runs integration cases offline against their mocks unless --integration", () => {
+    expect(run(`<test-case integration="true"><q>x</q><a>x</a></test-case>`).r.status).toBe("passed");
+    const mocked = `<mockData><query>http://api.test/v?x=1</query><response type="text">m</response></mockData>`;
+    expect(run(`<test-case integration="true">${mocked}<q>http</q><a>200 m</a></test-case>`).r.status).toBe("passed");
+    const unmocked = run(`<test-case integration="true"><q>http</q><a>200 real</a></test-case>`).r;
+    expect(unmocked.status).toBe("failed");
+    expect(unmocked.failure!.message).toMatch(/No mock for GET http:\/\/api\.test\/v\?x=1 .*live service.*--integration/);
     expect(run(`<test-case integration="true"><q>x</q></test-case>`, { integration: true }).r).toMatchObject({ status: "skipped", reason: expect.stringMatching(/real HTTP/) });
   });
 

@@ -1,5 +1,5 @@
 // End to end: the real loader and engine over the fixture project in test/fixtures/testing/bot.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -78,15 +78,15 @@ describe("runTests on the fixture bot (in this thread)", () => {
     expect(r.output).toMatch(/^FAIL test\/malformed\.xml:4:\d+: malformed XML/m);
   });
 
-  it("skips integration cases unless asked, honouring a case-level override", () => {
-    expect(r.byId.get("integration: real weather")).toMatchObject({ status: "skipped", reason: expect.stringMatching(/--integration/) });
+  it("runs integration cases offline unless asked: an unmocked call fails, naming --integration", () => {
+    expect(r.byId.get("integration: real weather")).toMatchObject({ status: "failed", failure: { message: expect.stringMatching(/--integration/) } });
     expect(r.byId.get("integration: opted out")!.status).toBe("passed");
   });
 
   it("counts and prints the summary line alone at the end", () => {
-    expect(r.result).toMatchObject({ passed: 9, failed: 13, skipped: 1 });
+    expect(r.result).toMatchObject({ passed: 9, failed: 14, skipped: 0 });
     const lines = r.output.trimEnd().split("\n");
-    expect(lines.at(-1)).toBe("9 passed, 13 failed, 1 skipped");
+    expect(lines.at(-1)).toBe("9 passed, 14 failed, 0 skipped");
     expect(r.output).toContain("FAIL test/fail.xml:3 › fail: wrong text\n  test/fail.xml:5: expected text \"Goodbye!\" but got \"Hello!\"\n  step 1: <q>start</q> (line 4)");
     expect(r.output).not.toMatch(/\x1b\[/);
   });
@@ -137,12 +137,51 @@ describe("runTests on worker threads", () => {
     const pooled = await run(BOT, { workers: 2 });
     const shape = (x: RunTestsResult) => x.files.map((f) => [f.file, f.error?.line, f.cases.map((c) => [c.id, c.status, c.failure?.message])]);
     expect(shape(pooled.result)).toEqual(shape(inThread.result));
-    expect(pooled.output.trimEnd().split("\n").at(-1)).toBe("9 passed, 13 failed, 1 skipped");
+    expect(pooled.output.trimEnd().split("\n").at(-1)).toBe("9 passed, 14 failed, 0 skipped");
   });
 
   it("runs integration cases with --integration through the main thread's HTTP", async () => {
     const { byId } = await run(BOT, { workers: 1, integration: true, grep: "integration:" });
     // No network here: the call fails, the script reports status -1, and the case still passes.
     expect(byId.get("integration: real weather")!.status).toBe("passed");
+  });
+});
+
+describe("runTests: nothing to run is an error", () => {
+  const project = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), "empty-suite-"));
+    const all = { "chatbot.yaml": "entryPoint: main.sc\n", "src/main.sc": "theme: /\n    state: S\n        q!: *\n        a: ok\n", ...files };
+    for (const [rel, text] of Object.entries(all)) {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), text);
+    }
+    return dir;
+  };
+  it("no test files, a --grep that matches nothing, files without cases", async () => {
+    const none = await run(project({}), { workers: 0 });
+    expect(none.result).toMatchObject({ failed: 1, error: expect.stringMatching(/no XML test files under test\//) });
+    const excluded = await run(project({ "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: [nope.xml]\n", "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" }), { workers: 0 });
+    expect(excluded.result.error).toMatch(/matched by tests\.include \["nope\.xml"\]/);
+    const withCase = project({ "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" });
+    expect((await run(withCase, { workers: 0 })).result).toMatchObject({ passed: 1, failed: 0 });
+    const grep = await run(withCase, { workers: 0, grep: "no such case" });
+    expect(grep.result).toMatchObject({ failed: 1, error: '--grep "no such case" matched no test case' });
+    expect(grep.output).toContain("error: --grep");
+    const empty = await run(project({ "test/t.xml": "<test></test>" }), { workers: 0 });
+    expect(empty.result.error).toMatch(/hold no <test-case>: test\/t\.xml/);
+  });
+
+  it("pinned randomness: random: picks with $reactions.random, so <random> and smartRandom decide it", async () => {
+    const sc = "theme: /\n    state: S\n        q!: *\n        random:\n            a: one\n            a: two\n            a: three\n        script:\n            $reactions.answer('r' + $reactions.random(10));\n";
+    const xml = [
+      "<test>",
+      "<test-case id='default'><q>x</q><a>one</a><a>r0</a></test-case>",
+      "<test-case id='queue'><random>1, 7</random><q>x</q><a>two</a><a>r7</a></test-case>",
+      '<test-case id="smartRandom"><requestData>{"smartRandom": [2, 4]}</requestData><q>x</q><a>three</a><a>r4</a></test-case>',
+      "</test>",
+    ].join("\n");
+    const r = await run(project({ "src/main.sc": sc, "test/t.xml": xml }), { workers: 0 });
+    expect(r.output).not.toContain("FAIL");
+    expect(r.result).toMatchObject({ passed: 3, failed: 0 });
   });
 });

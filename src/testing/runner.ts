@@ -90,6 +90,16 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     return { passed: 0, failed: 1, skipped: 0, files: [], durationMs: performance.now() - started, error: message };
   }
 
+  // Nothing to run is an error, never "0 passed, 0 failed": a wrong include glob or --grep must not pass CI.
+  const nothing = (message: string): RunTestsResult => {
+    out.write(`error: ${message}\n`);
+    return { passed: 0, failed: 1, skipped: 0, files: [], durationMs: performance.now() - started, error: message };
+  };
+  if (project.testFiles.length === 0) {
+    const globs = project.config.tests?.include?.length ? ` matched by tests.include ${JSON.stringify(project.config.tests.include)}` : "";
+    return nothing(`no XML test files under test/${globs} in ${absDir}`);
+  }
+
   // Read every selected file first: the rough case count decides between threads and workers.
   const sources: { file: string; source?: string; error?: string }[] = project.testFiles.map((rel) => {
     const file = rel.split(path.sep).join("/");
@@ -138,6 +148,11 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     }
   }
   meter.setTotal(tasks.length);
+  if (tasks.length === 0 && !parsed.some((f) => f.error)) {
+    await pool?.close().catch(() => undefined);
+    meter.done();
+    return nothing(opts.grep ? `--grep ${JSON.stringify(opts.grep)} matched no test case` : `the selected test files hold no <test-case>: ${parsed.map((f) => f.file).join(", ")}`);
+  }
 
   let poolError: string | undefined;
   if (pool) {

@@ -4,6 +4,7 @@
 import { DOMParser, XMLSerializer, type Element, type Node } from "@xmldom/xmldom";
 import type { BotRequest } from "../engine/types.js";
 import type { AssertItem, CaseItem, MockDef, Position, Problem, SetupItem, StepItem, TestCase, TestFile } from "./model.js";
+import { parseJsonish } from "../project/jsonish.js";
 
 const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
@@ -101,11 +102,16 @@ function render(el: Element): string {
   return text ? `<${el.tagName}${attrs}>${text}</${el.tagName}>` : `<${el.tagName}${attrs}/>`;
 }
 
+/** JSON, or a JS object literal (`{type:"query", query:'1'}`) as real tests write it. */
 function parseJson(text: string, el: Element, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ElementError(`invalid JSON in ${what}: ${(e as Error).message}`, posOf(el));
+    try {
+      return parseJsonish(text);
+    } catch {
+      throw new ElementError(`invalid JSON in ${what}: ${(e as Error).message}`, posOf(el));
+    }
   }
 }
 
@@ -292,7 +298,7 @@ function parseAssert(el: Element, base: { tag: string; source: string } & Positi
       const text = (el.textContent ?? "").trim();
       let expected: unknown;
       try {
-        expected = JSON.parse(text);
+        expected = parseJsonish(text);
       } catch {
         expected = text; // `<responseData field="replies[0].text">Hello</responseData>`
       }
