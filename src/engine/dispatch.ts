@@ -29,15 +29,19 @@ export class Dispatcher {
     private readonly context: string,
   ) {}
 
-  /** The target state, or null when the request is answered by silence (unhandled event, no pending timeout…). */
-  selectTarget(): string | null {
+  /**
+   * The target state, or null when the request is answered by silence (unhandled event, no pending
+   * timeout…). `costly: false` (the replay after a CPU kill) skips what may have used up the CPU:
+   * preMatch handlers and text matching (patterns, regexps, selectNLUResult); text then gives null.
+   */
+  selectTarget({ costly = true }: { costly?: boolean } = {}): string | null {
     const { host, project } = this.env;
     const ctx = this.context;
     let query = this.request.query;
     host.setContext("currentState", ctx);
 
     let forced: string | null = null;
-    for (const h of handlersFor(host, "preMatch", ctx)) {
+    for (const h of costly ? handlersFor(host, "preMatch", ctx) : []) {
       host.runHandler(h.id);
       host.stampReplies(ctx);
       forced = this.executor.takeTransition(ctx) ?? forced;
@@ -54,11 +58,15 @@ export class Dispatcher {
       return pending ? requireState(project, "/", pending.targetState).path : null;
     }
     if (query !== undefined && this.state.lastButtons) {
-      const clicked = this.state.lastButtons[normaliseButtonText(query)];
-      if (clicked !== undefined) return requireState(project, "/", clicked).path;
+      // Own properties only: the user's text is the key, and "constructor" or "__proto__" must not
+      // find Object.prototype's members.
+      const buttons = this.state.lastButtons;
+      const key = normaliseButtonText(query);
+      const clicked = Object.hasOwn(buttons, key) ? buttons[key] : undefined;
+      if (typeof clicked === "string") return requireState(project, "/", clicked).path;
     }
     if (this.request.event) return this.dispatchEvent(this.request.event, query ?? "");
-    return this.matchText(query ?? "");
+    return costly ? this.matchText(query ?? "") : null;
   }
 
   /** Nearest active event trigger; an unhandled event falls back to noMatch, else silence [I]. */

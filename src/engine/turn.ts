@@ -60,10 +60,12 @@ class Turn {
   /**
    * The first run of this turn died with its worker (its effects went with it). Find the state the
    * request goes to again, so handlers bound to that path apply, and fail there without running it.
+   * After a CPU kill the selection may itself have been the runaway (a catastrophic trigger regexp,
+   * a looping preMatch), so text is not matched again: the failure is reported at the dialog context.
    */
   private replayFailure(dispatcher: Dispatcher, failWith: NonNullable<TurnRunOptions["failWith"]>): void {
     try {
-      const target = dispatcher.selectTarget();
+      const target = dispatcher.selectTarget({ costly: failWith.limit !== "cpu" });
       if (target !== null) {
         this.trace.current = target;
         this.env.host.setContext("currentState", target);

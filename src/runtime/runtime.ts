@@ -7,6 +7,7 @@ import { createStore, defaultStoreKind, type StoreKind } from "../storage/index.
 import type { SessionStore } from "../storage/types.js";
 import { RuntimeExecutor } from "./executor.js";
 import { WorkerPool } from "./worker-pool.js";
+import type { StateLimits } from "./state-limits.js";
 import { createHostCalls, type HostCallConfig } from "./host-calls.js";
 
 export type { StoreKind };
@@ -21,6 +22,11 @@ export interface RuntimeOptions {
   maxWorkers?: number;
   memoryMb?: number;
   turnCpuMs?: number;
+  /** Caps on the state a turn may commit; over one, the turn takes the error path (docs/security.md). */
+  stateLimits?: StateLimits;
+  /** Answers kept for retries: larger ones are not kept (default 1 MB); memory/sqlite keep at most maxCachedAnswers (default 10000). */
+  maxAnswerBytes?: number;
+  maxCachedAnswers?: number;
   payments?: HostCallConfig["payments"];
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
@@ -43,6 +49,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     path: opts.storePath,
     redisUrl: opts.redisUrl,
     prefix: process.env.SMARTAPP_REDIS_PREFIX,
+    maxAnswerBytes: opts.maxAnswerBytes,
+    maxCachedAnswers: opts.maxCachedAnswers,
   });
   const hostCall = createHostCalls({ project, payments: opts.payments, log: opts.log });
   let pool: WorkerPool;
@@ -61,6 +69,6 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await store.close();
     throw err;
   }
-  const executor = new RuntimeExecutor({ pool, store, config: project.config, onStoreLatency: opts.onStoreLatency });
+  const executor = new RuntimeExecutor({ pool, store, config: project.config, stateLimits: opts.stateLimits, onStoreLatency: opts.onStoreLatency });
   return { project, store, pool, executor, close: () => executor.close() };
 }

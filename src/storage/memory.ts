@@ -1,6 +1,6 @@
 // Sessions in a Map: for tests, the REPL and single-process use where losing state on exit is fine.
 // State is kept as JSON text so every adapter round-trips state the same way.
-import { answerTtlMs, BaseStore, decodeState, type CommitRecord, type Versioned } from "./base.js";
+import { answerTtlMs, BaseStore, maxCachedAnswers, decodeState, type CommitRecord, type Versioned } from "./base.js";
 import { SessionConflictError } from "./errors.js";
 import type { StoreOptions } from "./types.js";
 
@@ -15,11 +15,13 @@ export class MemoryStore extends BaseStore {
   /** Insertion order = expiry order (one TTL for all), so expired answers are always at the front. */
   private readonly answers = new Map<string, { body: string; expiresAt: number }>();
   private readonly ttlMs: number;
+  private readonly maxAnswers: number;
   private readonly now: () => number;
 
   constructor(opts: StoreOptions = {}) {
-    super();
+    super(opts);
     this.ttlMs = answerTtlMs(opts);
+    this.maxAnswers = maxCachedAnswers(opts);
     this.now = opts.now ?? Date.now;
   }
 
@@ -54,10 +56,11 @@ export class MemoryStore extends BaseStore {
     this.answers.clear();
   }
 
+  /** Drops expired answers, then the oldest while over the count cap (both at the front). */
   private sweep(): void {
     const now = this.now();
     for (const [key, hit] of this.answers) {
-      if (hit.expiresAt > now) break;
+      if (hit.expiresAt > now && this.answers.size <= this.maxAnswers) break;
       this.answers.delete(key);
     }
   }
