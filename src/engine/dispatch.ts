@@ -31,17 +31,17 @@ export class Dispatcher {
 
   /**
    * The target state, or null when the request is answered by silence (unhandled event, no pending
-   * timeout…). `costly: false` (the replay after a CPU kill) skips what may have used up the CPU:
-   * preMatch handlers and text matching (patterns, regexps, selectNLUResult); text then gives null.
+   * timeout…). `afterCpuKill` (the replay of a turn killed for CPU) matches text without the trigger
+   * regexps flagged catastrophic at load, which may be where the first run spent its CPU.
    */
-  selectTarget({ costly = true }: { costly?: boolean } = {}): string | null {
+  selectTarget({ afterCpuKill = false }: { afterCpuKill?: boolean } = {}): string | null {
     const { host, project } = this.env;
     const ctx = this.context;
     let query = this.request.query;
     host.setContext("currentState", ctx);
 
     let forced: string | null = null;
-    for (const h of costly ? handlersFor(host, "preMatch", ctx) : []) {
+    for (const h of handlersFor(host, "preMatch", ctx)) {
       host.runHandler(h.id);
       host.stampReplies(ctx);
       forced = this.executor.takeTransition(ctx) ?? forced;
@@ -66,7 +66,7 @@ export class Dispatcher {
       if (typeof clicked === "string") return requireState(project, "/", clicked).path;
     }
     if (this.request.event) return this.dispatchEvent(this.request.event, query ?? "");
-    return costly ? this.matchText(query ?? "") : null;
+    return this.matchText(query ?? "", afterCpuKill);
   }
 
   /** Nearest active event trigger; an unhandled event falls back to noMatch, else silence [I]. */
@@ -86,7 +86,7 @@ export class Dispatcher {
     return typeof cfg?.words === "number" && text.split(/\s+/).filter((w) => w !== "").length > cfg.words;
   }
 
-  private matchText(text: string): string | null {
+  private matchText(text: string, afterCpuKill: boolean): string | null {
     const { project, host, patterns } = this.env;
     const ctx = this.context;
     if (this.lengthExceeded(text)) {
@@ -101,6 +101,7 @@ export class Dispatcher {
     const matches = patterns.match(text, patternTiers, {
       converter: (c, n) => host.runConverter(c, n),
       regexCaseInsensitive: project.config.regexCaseInsensitive === true,
+      skipRiskyRegexps: afterCpuKill,
     });
     const th = thresholds(project);
     const { nlu, nBest } = buildNluResults(
