@@ -2,17 +2,10 @@
 // stack, oversized ids, oversized or too-deep sessions, words that name Object.prototype members,
 // long whitespace in answers, catastrophic trigger regexps. The server answers each with a clear 4xx
 // or the project's error path, stays up, and keeps the user's state.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bubbles, post, repoRoot, say, smartappMessage, startServe, type RunningServer } from "../e2e/server.js";
-
-export function fixtureCopy(name: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `security-${name}-`));
-  cpSync(path.join(repoRoot, "test/fixtures/security", name), dir, { recursive: true });
-  return dir;
-}
+import { bubbles, post, say, smartappMessage, startServe, type RunningServer } from "../e2e/server.js";
+import { fixtureCopy } from "./fixtures.js";
 
 const event = (name: string, eventData: unknown, user: string) =>
   smartappMessage("SERVER_ACTION", { server_action: { action_id: name, parameters: eventData } }, user);
