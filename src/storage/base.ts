@@ -21,6 +21,7 @@ export interface CommitRecord {
 const DEFAULT_ANSWER_TTL_SEC = 300;
 export const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_CACHED_ANSWERS = 10_000;
+export const DEFAULT_MAX_CACHED_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /** The answer-count cap of memory and sqlite (redis keys expire on their own and obey maxmemory). */
 export function maxCachedAnswers(opts: StoreOptions): number {

@@ -53,6 +53,9 @@ describe("hostile requests (memory store)", () => {
       expect(r.json.payload.description).toBe(`${field} is longer than 256 characters`);
       expect(JSON.stringify(r.json)).not.toContain(long); // the huge id is not echoed
     }
+    const padded = await post(server.url, { ...say("плюс", "ids"), uuid: { userId: "u", userChannel: "B2C", extra: long.repeat(20) } });
+    expect(padded.status).toBe(400);
+    expect(padded.json.payload.description).toBe("uuid is larger than 4096 characters as JSON");
     const ok = await post(server.url, { ...say("плюс", "ids"), uuid: { userId: "x".repeat(256), userChannel: "B2C" } });
     expect(ok.status).toBe(200);
   });

@@ -89,7 +89,13 @@ export function validateMessage(parsed: ParsedBody): SmartAppRequest {
  */
 export const DEFAULT_MAX_ID_LENGTH = 256;
 
-/** 400 when uuid.userId, uuid.sub, uuid.userChannel or sessionId is longer than `max` characters. */
+/** The whole `uuid` object, echoed in every answer and cached answer: real ones are under 300 bytes. */
+export const MAX_UUID_JSON_LENGTH = 4096;
+
+/**
+ * 400 when uuid.userId, uuid.sub, uuid.userChannel or sessionId is longer than `max` characters, or
+ * the uuid object (extra fields included) serialises to more than MAX_UUID_JSON_LENGTH characters.
+ */
 export function checkIdLengths(msg: SmartAppRequest, max: number = DEFAULT_MAX_ID_LENGTH): void {
   const fields: [string, unknown][] = [
     ["sessionId", msg.sessionId],
@@ -102,6 +108,9 @@ export function checkIdLengths(msg: SmartAppRequest, max: number = DEFAULT_MAX_I
       const ids: EnvelopeIds = { messageId: msg.messageId };
       throw new WebhookRequestError(400, `${name} is longer than ${max} characters`, "id_too_long", ids);
     }
+  }
+  if (JSON.stringify(msg.uuid).length > MAX_UUID_JSON_LENGTH) {
+    throw new WebhookRequestError(400, `uuid is larger than ${MAX_UUID_JSON_LENGTH} characters as JSON`, "id_too_long", { messageId: msg.messageId });
   }
 }
 
