@@ -13,7 +13,7 @@ export interface FuzzOptions {
 export interface FuzzResult {
   ok: boolean;
   requests: number;
-  problems: Record<"crash" | "5xx" | "invalid-json" | "messageId-mismatch" | "hang" | "transport", number>;
+  problems: Record<"crash" | "5xx" | "invalid-json" | "messageId-mismatch" | "duplicate-answer-mismatch" | "hang" | "transport", number>;
   rssMb: { start?: number; peak?: number; idle?: number; idleToStart?: number };
   categories: Record<string, { sent: number; statuses: Record<string, number> }>;
   examples: unknown[];

@@ -1,6 +1,6 @@
 // `npm run fuzz`: the real `smartapp serve` under N mutated webhook requests (docs/security.md).
 // Deterministic by seed. Reports crashes (process exit), 5xx, answers that are not JSON, messageId
-// echo mismatches, hangs, transport errors, and the server's RSS after idle against its RSS at start.
+// echo mismatches, repeated messageIds answered differently from their first delivery, hangs, transport errors, and the server's RSS after idle against its RSS at start.
 // Exit code 1 when any of those is found (RSS: more than 20% above the start).
 //
 //   node scripts/fuzz.mjs [--n 100000] [--seed 1] [--store memory|sqlite] [--dir <project>]
@@ -129,7 +129,7 @@ function generator(seed) {
 
   const make = {
     valid: () => {
-      const req = json(valid());
+      const req = { ...json(valid()), first: {} }; // first.answer: its answer, which every copy must repeat
       recent.push(req);
       if (recent.length > 50) recent.shift();
       return req;
@@ -221,7 +221,11 @@ function generator(seed) {
       return { body: b.body.replace(/"uuid":\{/, `"uuid":{"${key}":{"sub":"x"},`), id: b.id };
     },
     methods: () => ({ body: "", id: undefined, method: r.pick(["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]), path: r.pick(["/webhook", "/webhook", "/other", "/webhook/../webhook"]) }),
-    "duplicate-messageIds": () => (recent.length > 0 ? { ...r.pick(recent) } : make.valid()),
+    "duplicate-messageIds": () => {
+      if (recent.length === 0) return make.valid();
+      const { first, ...copy } = r.pick(recent);
+      return { ...copy, dupOf: first };
+    },
   };
 
   return () => {
@@ -356,9 +360,12 @@ export async function fuzz(opts) {
   await new Promise((r) => setTimeout(r, 1000));
   const rssStart = rssMb(pid);
   let crashed;
-  void server.exited.then((e) => (crashed ??= e));
+  let stopping = false;
+  void server.exited.then((e) => {
+    if (!stopping) crashed ??= e;
+  });
   const stats = Object.fromEntries(CATEGORIES.map((c) => [c, { sent: 0, statuses: {} }]));
-  const problems = { crash: 0, "5xx": 0, "invalid-json": 0, "messageId-mismatch": 0, hang: 0, transport: 0 };
+  const problems = { crash: 0, "5xx": 0, "invalid-json": 0, "messageId-mismatch": 0, "duplicate-answer-mismatch": 0, hang: 0, transport: 0 };
   const examples = [];
   let rssPeak = rssStart ?? 0;
   let sent = 0;
@@ -373,7 +380,13 @@ export async function fuzz(opts) {
       s.sent++;
       const key = res.error ?? String(res.status);
       s.statuses[key] = (s.statuses[key] ?? 0) + 1;
-      for (const p of check(req, res)) {
+      const found = check(req, res);
+      // A repeated messageId must get exactly the answer of its first delivery (not an ERROR: a
+      // deadline answer is never cached, the turn's own answer is).
+      const answered = res.status === 200 && !/"messageName":"ERROR"/.test(res.text ?? "");
+      if (req.first && answered) req.first.answer = res.text;
+      if (req.dupOf?.answer !== undefined && answered && res.text !== req.dupOf.answer) found.push("duplicate-answer-mismatch");
+      for (const p of found) {
         problems[p]++;
         if (examples.length < 20) examples.push({ request: i, category: req.category, problem: p, status: res.status, error: res.error, answer: res.text?.slice(0, 300), body: String(req.body).slice(0, 300) });
       }
@@ -390,6 +403,7 @@ export async function fuzz(opts) {
     idleSeries.push(round(rssMb(pid)));
   }
   const rssIdle = rssMb(pid);
+  stopping = true;
   if (!crashed) server.child.kill("SIGTERM");
   await server.exited;
   server.cleanup();

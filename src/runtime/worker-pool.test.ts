@@ -11,7 +11,7 @@ const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.
 describe("WorkerPool hand-off failures", () => {
   let pool: WorkerPool;
   beforeAll(async () => {
-    pool = await WorkerPool.start({ projectDir: fixture, hostCall: () => undefined, minWorkers: 1, maxWorkers: 1 });
+    pool = await WorkerPool.start({ projectDir: fixture, hostCall: async () => undefined, minWorkers: 1, maxWorkers: 1 });
   }, 30_000);
   afterAll(async () => {
     await pool?.close();

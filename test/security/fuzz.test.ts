@@ -7,7 +7,7 @@ describe("fuzz (2,000 requests)", () => {
   it.each([["memory" as const], ["sqlite" as const]])("%s store: no crash, no 5xx, no malformed answer", async (store) => {
     const r = await fuzz({ n: 2000, seed: 7, store, dir: "test/fixtures/security/limits", concurrency: 16, idleMs: 0, warmup: 100, src: true });
     expect(r.requests).toBe(2000);
-    expect(r.problems).toEqual({ crash: 0, "5xx": 0, "invalid-json": 0, "messageId-mismatch": 0, hang: 0, transport: 0 });
+    expect(r.problems).toEqual({ crash: 0, "5xx": 0, "invalid-json": 0, "messageId-mismatch": 0, "duplicate-answer-mismatch": 0, hang: 0, transport: 0 });
     expect(Object.values(r.categories).every((c) => c.sent > 0)).toBe(true);
   }, 180_000);
 });
