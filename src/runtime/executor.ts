@@ -30,11 +30,11 @@ export class RuntimeExecutor implements TurnExecutor {
     }
     const t0 = performance.now();
     let turnMs = 0;
-    const outcome = await store.transact(userKey, async (current) => {
+    const outcome = await store.transact(userKey, async (current, tx) => {
       // A copy of this messageId may have run while this one waited for the user's queue (or, with
       // redis, another process's lock): answer what it answered and commit nothing.
       if (options.messageId) {
-        const cached = await store.cachedAnswer(userKey, options.messageId);
+        const cached = await tx.cachedAnswer(options.messageId);
         if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached, cached: true } };
       }
       const turnStart = performance.now();

@@ -4,7 +4,7 @@
 import type { UserState } from "../engine/types.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { StoreClosedError } from "./errors.js";
-import type { Commit, SessionStore, StoreOptions } from "./types.js";
+import type { Commit, SessionStore, StoreOptions, TransactContext } from "./types.js";
 
 /** A stored record: the state and a version that grows by one on every commit (0 = no record). */
 export interface Versioned {
@@ -63,11 +63,15 @@ export abstract class BaseStore implements SessionStore {
     this.maxAnswerBytes = opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   }
 
-  transact<T>(userKey: string, turn: (current: UserState | undefined) => Promise<{ commit: Commit | undefined; result: T }>): Promise<T> {
+  transact<T>(
+    userKey: string,
+    turn: (current: UserState | undefined, tx: TransactContext) => Promise<{ commit: Commit | undefined; result: T }>,
+  ): Promise<T> {
     return this.enqueue(userKey, () =>
       this.exclusive(userKey, async (lease) => {
         const current = await this.read(userKey);
-        const { commit, result } = await turn(current?.state);
+        const tx: TransactContext = { cachedAnswer: (messageId) => this.readAnswer(userKey, messageId) };
+        const { commit, result } = await turn(current?.state, tx);
         if (commit !== undefined) await this.write(userKey, current?.version ?? 0, encodeCommit(commit, this.maxAnswerBytes), lease);
         return result;
       }),

@@ -138,6 +138,23 @@ export function describeStoreContract(name: string, factory: Factory, options: C
       expect(await store.load("u9")).toEqual(state({ n: 2 }));
     });
 
+    it("lets a turn read the answer a queued copy committed, also while the store is closing", async () => {
+      const store = open();
+      const first = gate();
+      const one = store.transact("u11", async () => {
+        await first.opened;
+        return { commit: { state: state({ n: 1 }), answer: { messageId: "m", body: "first" } }, result: "ran" };
+      });
+      const two = store.transact("u11", async (_current, tx) => {
+        const cached = await tx.cachedAnswer("m");
+        return cached === undefined ? { commit: { state: state({ n: 2 }) }, result: "ran" } : { commit: undefined, result: cached };
+      });
+      const closed = store.close();
+      first.open();
+      expect(await Promise.all([one, two])).toEqual(["ran", "first"]);
+      await closed;
+    });
+
     it("does not keep an answer larger than maxAnswerBytes, but commits its state", async () => {
       const store = open({ maxAnswerBytes: 10 });
       await store.transact("u10", commitOnly(state({ n: 1 }), { messageId: "m1", body: "x".repeat(11) }));

@@ -7,6 +7,12 @@ export interface Commit {
   answer?: { messageId: string; body: string }; // body = the serialised response
 }
 
+/** What a turn may read inside its transaction, under the user's queue (and, with redis, lock). */
+export interface TransactContext {
+  /** The answer committed for (this user, messageId), read now, even while the store is closing. */
+  cachedAnswer(messageId: string): Promise<string | undefined>;
+}
+
 export interface SessionStore {
   readonly kind: "memory" | "sqlite" | "redis";
   /**
@@ -14,7 +20,10 @@ export interface SessionStore {
    * process and (redis) across processes. The commit is written atomically only when `turn` resolves;
    * if it throws, or resolves with no commit, nothing is written.
    */
-  transact<T>(userKey: string, turn: (current: UserState | undefined) => Promise<{ commit: Commit | undefined; result: T }>): Promise<T>;
+  transact<T>(
+    userKey: string,
+    turn: (current: UserState | undefined, tx: TransactContext) => Promise<{ commit: Commit | undefined; result: T }>,
+  ): Promise<T>;
   load(userKey: string): Promise<UserState | undefined>;
   delete(userKey: string): Promise<void>;
   /** The answer committed for (user, messageId) within the answer TTL, if any. */
