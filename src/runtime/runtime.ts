@@ -24,9 +24,10 @@ export interface RuntimeOptions {
   turnCpuMs?: number;
   /** Caps on the state a turn may commit; over one, the turn takes the error path (docs/security.md). */
   stateLimits?: StateLimits;
-  /** Answers kept for retries: larger ones are not kept (default 1 MB); memory/sqlite keep at most maxCachedAnswers (default 10000). */
+  /** Answers kept for retries: larger ones are not kept (default 1 MB); memory/sqlite keep at most maxCachedAnswers (default 10000), memory at most maxCachedAnswerBytes (64 MB). */
   maxAnswerBytes?: number;
   maxCachedAnswers?: number;
+  maxCachedAnswerBytes?: number;
   payments?: HostCallConfig["payments"];
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
@@ -51,6 +52,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     prefix: process.env.SMARTAPP_REDIS_PREFIX,
     maxAnswerBytes: opts.maxAnswerBytes,
     maxCachedAnswers: opts.maxCachedAnswers,
+    maxCachedAnswerBytes: opts.maxCachedAnswerBytes,
   });
   const hostCall = createHostCalls({ project, payments: opts.payments, log: opts.log });
   let pool: WorkerPool;
