@@ -23,7 +23,9 @@ export function collectButtonTransitions(replies: readonly Reply[]): Record<stri
       const { text, transition } = b as { text?: unknown; transition?: unknown };
       if (typeof text !== "string" || typeof transition !== "string" || !transition) continue;
       // Scripts may push relative transitions; resolve them like the tag does.
-      map[normaliseButtonText(text)] = resolveStatePath(typeof r.state === "string" ? r.state : "/", transition);
+      // defineProperty: a button labelled "__proto__" stays a key and never becomes the prototype
+      const target = resolveStatePath(typeof r.state === "string" ? r.state : "/", transition);
+      Object.defineProperty(map, normaliseButtonText(text), { value: target, enumerable: true, writable: true, configurable: true });
       any = true;
     }
   }

@@ -29,8 +29,12 @@ export class Dispatcher {
     private readonly context: string,
   ) {}
 
-  /** The target state, or null when the request is answered by silence (unhandled event, no pending timeout…). */
-  selectTarget(): string | null {
+  /**
+   * The target state, or null when the request is answered by silence (unhandled event, no pending
+   * timeout…). `afterCpuKill` (the replay of a turn killed for CPU) matches text without the trigger
+   * regexps flagged catastrophic at load, which may be where the first run spent its CPU.
+   */
+  selectTarget({ afterCpuKill = false }: { afterCpuKill?: boolean } = {}): string | null {
     const { host, project } = this.env;
     const ctx = this.context;
     let query = this.request.query;
@@ -54,11 +58,15 @@ export class Dispatcher {
       return pending ? requireState(project, "/", pending.targetState).path : null;
     }
     if (query !== undefined && this.state.lastButtons) {
-      const clicked = this.state.lastButtons[normaliseButtonText(query)];
-      if (clicked !== undefined) return requireState(project, "/", clicked).path;
+      // Own properties only: the user's text is the key, and "constructor" or "__proto__" must not
+      // find Object.prototype's members.
+      const buttons = this.state.lastButtons;
+      const key = normaliseButtonText(query);
+      const clicked = Object.hasOwn(buttons, key) ? buttons[key] : undefined;
+      if (typeof clicked === "string") return requireState(project, "/", clicked).path;
     }
     if (this.request.event) return this.dispatchEvent(this.request.event, query ?? "");
-    return this.matchText(query ?? "");
+    return this.matchText(query ?? "", afterCpuKill);
   }
 
   /** Nearest active event trigger; an unhandled event falls back to noMatch, else silence [I]. */
@@ -79,7 +87,7 @@ export class Dispatcher {
     return typeof cfg?.words === "number" && cfg.words >= 0 && text.split(/\s+/).filter((w) => w !== "").length > cfg.words;
   }
 
-  private matchText(text: string): string | null {
+  private matchText(text: string, afterCpuKill: boolean): string | null {
     const { project, host, patterns } = this.env;
     const ctx = this.context;
     if (this.lengthExceeded(text)) {
@@ -94,6 +102,7 @@ export class Dispatcher {
     const matches = patterns.match(text, patternTiers, {
       converter: (c, n) => host.runConverter(c, n),
       regexCaseInsensitive: project.config.regexCaseInsensitive === true,
+      skipRiskyRegexps: afterCpuKill,
     });
     const th = thresholds(project);
     const { nlu, nBest } = buildNluResults(

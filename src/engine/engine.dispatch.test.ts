@@ -210,6 +210,14 @@ describe("buttons §2.10", () => {
     expect(r.state.lastButtons).toBeUndefined();
   });
 
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty"])("text %s after buttons is plain text, not an inherited button", (text) => {
+    const h = harness("flow");
+    h.send("menu");
+    const r = h.send(text);
+    expect(r.error).toBeUndefined();
+    expect(r.classifiedState).not.toBe(undefined);
+  });
+
   it("button memory lasts one turn", () => {
     const h = harness("flow");
     h.send("menu");

@@ -16,3 +16,21 @@ describe("replaying a killed turn (failWith)", () => {
     expect(h.texts(r)).toEqual(["any error: Memory limit exceeded"]);
   });
 });
+
+describe("replaying a CPU kill without catastrophic trigger regexps", () => {
+  const cpu = { failWith: { message: "Script execution timed out after 2000 ms", limit: "cpu" as const } };
+
+  it("leaves a regexp flagged at load out of the second match, so it cannot burn the CPU again", () => {
+    const h = harness("../security/redos");
+    expect(h.texts(h.engine.process({ query: "aaab" }, h.state))).toEqual(["slow"]);
+    const replay = h.engine.process({ query: "aaab" }, h.state, cpu);
+    expect(h.texts(replay)).toEqual(["error at /NoMatch"]);
+    expect(replay.error).toMatchObject({ kind: "limit" });
+  });
+
+  it("still matches everything else, and a memory kill matches the regexp as before", () => {
+    const h = harness("../security/redos");
+    expect(h.texts(h.engine.process({ query: "ping" }, h.state, cpu))).toEqual(["error at /Ping"]);
+    expect(h.texts(h.engine.process({ query: "aaab" }, h.state, { failWith: { message: "Memory limit exceeded", limit: "memory" } }))).toEqual(["error at /Slow"]);
+  });
+});

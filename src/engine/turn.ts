@@ -60,10 +60,12 @@ class Turn {
   /**
    * The first run of this turn died with its worker (its effects went with it). Find the state the
    * request goes to again, so handlers bound to that path apply, and fail there without running it.
+   * After a CPU kill the matching may itself have been the runaway: trigger regexps flagged
+   * catastrophic at load (src/patterns/regex-safety.ts) are left out of the second match.
    */
   private replayFailure(dispatcher: Dispatcher, failWith: NonNullable<TurnRunOptions["failWith"]>): void {
     try {
-      const target = dispatcher.selectTarget();
+      const target = dispatcher.selectTarget({ afterCpuKill: failWith.limit === "cpu" });
       if (target !== null) {
         this.trace.current = target;
         this.env.host.setContext("currentState", target);

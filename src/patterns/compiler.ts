@@ -6,6 +6,7 @@ import { morphTest, stem } from "./morphology.js";
 import { NUMBER_WORDS } from "./numbers.js";
 import { PatternSyntaxError, parsePattern, type PNode } from "./parser.js";
 import { compileRegex } from "./regex.js";
+import { catastrophicRegexReason, riskyRegexps } from "./regex-safety.js";
 import { tokenizeDetailed } from "./tokenizer.js";
 
 type NodeBody = CNode extends infer T ? (T extends CNode ? Omit<T, "id"> : never) : never;
@@ -144,6 +145,11 @@ export class Compiler {
           re = compileRegex(p.src, p.ci || this.opts.regexCaseInsensitive === true);
         } catch (e) {
           throw new PatternSyntaxError(`invalid regular expression: ${(e as Error).message}`, p.bodyAt);
+        }
+        const slow = catastrophicRegexReason(p.src);
+        if (slow) {
+          riskyRegexps.add(re);
+          this.opts.warn?.(`$regexp<${p.src}>: ${slow}; the turn's CPU limit ends such a turn`, this.current, p.bodyAt);
         }
         return this.node({ k: "regex", re });
       }

@@ -5,6 +5,7 @@ import type { CNode, NodeInfo, TrieNode } from "./compiled.js";
 import { stem } from "./morphology.js";
 import { numberEnds } from "./numbers.js";
 import type { Token } from "./tokenizer.js";
+import { riskyRegexps } from "./regex-safety.js";
 
 /** Parse-tree fragments, concatenated in O(1) and flattened only for reported matches. */
 export type Frag =
@@ -41,6 +42,7 @@ export class MatchInput {
   constructor(
     readonly text: string,
     readonly tokens: readonly Token[],
+    private readonly skipRiskyRegexps = false,
   ) {
     this.n = tokens.length;
     this.skipTo = new Array<number>(this.n + 1);
@@ -244,6 +246,7 @@ export class MatchInput {
   /** `$regexp`: full match of a token span's text, original spacing collapsed or tokens joined by spaces. */
   private regex(re: RegExp, p: number): Ends {
     const ends: Ends = new Map();
+    if (this.skipRiskyRegexps && riskyRegexps.has(re)) return ends;
     for (let e = p + 1; e <= this.n; e++) {
       const [slice, joined] = this.spanTexts(p, e);
       if (re.test(slice) || (joined !== undefined && re.test(joined))) ends.set(e, { m: this.wordsIn(p, e), w: 0, f: null });

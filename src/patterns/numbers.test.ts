@@ -36,3 +36,13 @@ describe("Russian numbers", () => {
     expect(numberEnds(tokenizeDetailed("двадцать ноль"), 0).map((e) => e.end)).toEqual([1]);
   });
 });
+
+describe("number words are looked up as own words only", () => {
+  it.each(["constructor", "__proto__", "toString", "valueOf"])("%s is no number word", (text) => {
+    expect(numberEnds(tokenizeDetailed(text), 0)).toEqual([]);
+  });
+
+  it("a number followed by such a word keeps its value", () => {
+    expect(numberEnds(tokenizeDetailed("двадцать constructor"), 0).map((e) => e.value)).toEqual([20]);
+  });
+});

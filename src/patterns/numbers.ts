@@ -2,11 +2,13 @@
 // миллионы), in the common case forms. Returns every way a number can end from a position.
 import type { Token } from "./tokenizer.js";
 
-const UNITS: Record<string, number> = {};
-const TEENS: Record<string, number> = {};
-const TENS: Record<string, number> = {};
-const HUNDREDS: Record<string, number> = {};
-const SCALES: Record<string, number> = {};
+// No prototype: user words are the keys, and "constructor" must not find Object.prototype's member.
+const table = (): Record<string, number> => Object.create(null) as Record<string, number>;
+const UNITS = table();
+const TEENS = table();
+const TENS = table();
+const HUNDREDS = table();
+const SCALES = table();
 
 function add(table: Record<string, number>, value: number, forms: string): void {
   for (const f of forms.split(" ")) table[f] = value;

@@ -26,6 +26,8 @@ export type ConverterRunner = (converter: string, node: ParseNode) => unknown;
 export interface PatternSetOptions {
   converter?: ConverterRunner;
   regexCaseInsensitive?: boolean; // chatbot.yaml; default false
+  /** Regexps flagged catastrophic at load never match (the replay after a CPU kill, see regex-safety.ts). */
+  skipRiskyRegexps?: boolean;
   /** The text of a source line, so errors can show it (compileProjectPatterns reads project files). */
   sourceLine?: (pos: SourcePos) => string | undefined;
 }

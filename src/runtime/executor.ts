@@ -8,11 +8,14 @@ import type { ChatbotConfig } from "../project/model.js";
 import { onErrorText } from "../engine/on-error.js";
 import type { SessionStore } from "../storage/types.js";
 import { TurnCrash, type WorkerPool } from "./worker-pool.js";
+import { stateLimitViolation, type StateLimits } from "./state-limits.js";
 
 export interface ExecutorOptions {
   pool: WorkerPool;
   store: SessionStore;
   config: ChatbotConfig; // for messages.onError when a turn dies with its worker
+  /** Size and depth caps on the state a turn may commit (defaults in state-limits.ts). */
+  stateLimits?: StateLimits;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
 }
 
@@ -48,7 +51,13 @@ export class RuntimeExecutor implements TurnExecutor {
     }
     const t0 = performance.now();
     let turnMs = 0;
-    const outcome = await store.transact(userKey, async (current) => {
+    const outcome = await store.transact(userKey, async (current, tx) => {
+      // A copy of this messageId may have run while this one waited for the user's queue (or, with
+      // redis, another process's lock): answer what it answered and commit nothing.
+      if (options.messageId) {
+        const cached = await tx.cachedAnswer(options.messageId);
+        if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached, cached: true } };
+      }
       const turnStart = performance.now();
       let state = current ?? emptyUserState();
       if (options.newSession && current) state = startFresh(state);
@@ -82,19 +91,27 @@ export class RuntimeExecutor implements TurnExecutor {
   }
 
   private async runOn(pool: WorkerPool, request: BotRequest, state: UserState): Promise<TurnResult> {
+    let crash: TurnCrash;
     try {
-      return await pool.run(request, state);
+      const result = await pool.run(request, state);
+      const violation = stateLimitViolation(result.state, this.opts.stateLimits);
+      if (violation === undefined) return result;
+      crash = new TurnCrash("memory", violation);
     } catch (err) {
       if (!(err instanceof TurnCrash)) throw err;
-      if (err.kind === "cpu" || err.kind === "memory") {
-        try {
-          return await pool.run(request, state, { failWith: { message: err.message, limit: err.kind } });
-        } catch (again) {
-          if (!(again instanceof TurnCrash)) throw again;
-        }
-      }
-      return crashResult(state, err, this.config, request.language);
+      crash = err;
     }
+    // "result": the worker's answer could not be delivered (a state nested beyond structured clone).
+    if (crash.kind === "cpu" || crash.kind === "memory" || crash.kind === "result") {
+      try {
+        const limit = crash.kind === "cpu" ? "cpu" : "memory";
+        const replay = await pool.run(request, state, { failWith: { message: crash.message, limit } });
+        if (stateLimitViolation(replay.state, this.opts.stateLimits) === undefined) return replay;
+      } catch (again) {
+        if (!(again instanceof TurnCrash)) throw again;
+      }
+    }
+    return crashResult(state, crash, this.config, request.language);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import { createStore, defaultStoreKind, type StoreKind } from "../storage/index.
 import type { SessionStore } from "../storage/types.js";
 import { RuntimeExecutor } from "./executor.js";
 import { WorkerPool } from "./worker-pool.js";
+import type { StateLimits } from "./state-limits.js";
 import { createHostCalls, type HostCallConfig } from "./host-calls.js";
 import { declaredVariables, scriptEnvironment } from "./script-env.js";
 import { PaymentCore, type Deliver } from "../payments/core/core.js";
@@ -27,6 +28,12 @@ export interface RuntimeOptions {
   redisPrefix?: string;
   minWorkers?: number;
   turnCpuMs?: number;
+  /** Caps on the state a turn may commit; over one, the turn takes the error path (docs/security.md). */
+  stateLimits?: StateLimits;
+  /** Answers kept for retries: larger ones are not kept (default 1 MB); memory/sqlite keep at most maxCachedAnswers (default 10000), memory at most maxCachedAnswerBytes (64 MB). */
+  maxAnswerBytes?: number;
+  maxCachedAnswers?: number;
+  maxCachedAnswerBytes?: number;
   payments?: HostCallConfig["payments"];
   /** Project secrets (SMARTAPP_SECRET_<name>, read by the CLI): `$secrets.get` and `"$name"` tokens. */
   secrets?: Record<string, string>;
@@ -64,7 +71,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const dir = path.resolve(opts.dir);
   const modules = opts.modules ?? [];
   let project = loadProject(dir, { modules });
-  const store = createStore(opts.store ?? defaultStoreKind(opts.redisUrl), { projectDir: dir, redisUrl: opts.redisUrl, prefix: opts.redisPrefix });
+  const store = createStore(opts.store ?? defaultStoreKind(opts.redisUrl), {
+    projectDir: dir,
+    redisUrl: opts.redisUrl,
+    prefix: opts.redisPrefix,
+    maxAnswerBytes: opts.maxAnswerBytes,
+    maxCachedAnswers: opts.maxCachedAnswers,
+    maxCachedAnswerBytes: opts.maxCachedAnswerBytes,
+  });
   // Payment events are delivered through the executor, which exists once the pool has started.
   const late: { executor?: RuntimeExecutor } = {};
   const payments = startPaymentCore(project, opts, (event) => deliverPaymentEvent(late.executor, event));
@@ -76,7 +90,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await store.close();
     throw err;
   }
-  const executor = new RuntimeExecutor({ pool, store, config: project.config, onStoreLatency: opts.onStoreLatency });
+  const executor = new RuntimeExecutor({ pool, store, config: project.config, stateLimits: opts.stateLimits, onStoreLatency: opts.onStoreLatency });
   late.executor = executor;
   payments.start({ reconcileMs: opts.paymentsReconcileMs });
   return {

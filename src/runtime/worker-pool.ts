@@ -25,7 +25,7 @@ export interface PoolOptions {
 /** Why a turn did not finish inside its worker. */
 export class TurnCrash extends Error {
   constructor(
-    readonly kind: "cpu" | "memory" | "timeout" | "internal",
+    readonly kind: "cpu" | "memory" | "timeout" | "internal" | "result",
     message: string,
   ) {
     super(message);
@@ -134,7 +134,13 @@ export class WorkerPool {
       () => {
         if (slot.job?.id !== id) return;
         const msg: TurnMessage = { type: "turn", id, request: job.request, state: job.state, options: job.options };
-        slot.worker.postMessage(msg);
+        try {
+          slot.worker.postMessage(msg);
+        } catch (err) {
+          // Structured clone refused the turn (nesting beyond the stack, an uncloneable value):
+          // nothing reached the worker, so it stays; only this turn fails.
+          this.settle(slot, id, new TurnCrash("internal", `the turn could not be handed to a worker: ${(err as Error).message}`));
+        }
       },
       () => undefined, // a failed start is reported through fail()
     );
@@ -205,17 +211,18 @@ export class WorkerPool {
           this.opts.log?.(msg.level, msg.message);
           break;
         case "result":
-        case "failed": {
-          const job = slot.job;
-          if (!job || job.id !== msg.id) return;
-          clearTimeout(job.timer);
-          slot.job = undefined;
-          if (msg.type === "result") job.resolve(msg.result);
-          else job.reject(new TurnCrash("internal", msg.error));
-          this.dispatch();
+          this.settle(slot, msg.id, msg.result);
           break;
-        }
+        case "failed":
+          this.settle(slot, msg.id, new TurnCrash("internal", msg.error));
+          break;
       }
+    });
+    // A result the main thread cannot deserialise (a $session nested thousands deep): the worker's
+    // only message in flight is its turn's result, so that turn fails now instead of at the hard timeout.
+    worker.on("messageerror", (err: Error) => {
+      const id = slot.job?.id;
+      if (id !== undefined) this.settle(slot, id, new TurnCrash("result", `the turn's result could not be delivered: ${err.message}`));
     });
     worker.on("error", (err: Error & { code?: string }) => {
       const kind = err.code === "ERR_WORKER_OUT_OF_MEMORY" ? "memory" : "internal";
@@ -227,6 +234,17 @@ export class WorkerPool {
       this.fail(slot, new TurnCrash("internal", "worker exited"));
     });
     return slot;
+  }
+
+  /** Finish the slot's turn `id` (if it is still the current one) and give the worker the next turn. */
+  private settle(slot: Slot, id: number, outcome: TurnResult | Error): void {
+    const job = slot.job;
+    if (!job || job.id !== id) return;
+    clearTimeout(job.timer);
+    slot.job = undefined;
+    if (outcome instanceof Error) job.reject(outcome);
+    else job.resolve(outcome);
+    this.dispatch();
   }
 
   /** Drop a broken worker, fail its turn, and keep the pool at its minimum size. */

@@ -4,7 +4,7 @@
 import type { UserState } from "../engine/types.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { StoreClosedError } from "./errors.js";
-import type { Commit, SessionStore, StoreOptions } from "./types.js";
+import type { Commit, SessionStore, StoreOptions, TransactContext } from "./types.js";
 
 /** A stored record: the state and a version that grows by one on every commit (0 = no record). */
 export interface Versioned {
@@ -19,13 +19,23 @@ export interface CommitRecord {
 }
 
 const DEFAULT_ANSWER_TTL_SEC = 300;
+export const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_CACHED_ANSWERS = 10_000;
+export const DEFAULT_MAX_CACHED_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** The answer-count cap of memory and sqlite (redis keys expire on their own and obey maxmemory). */
+export function maxCachedAnswers(opts: StoreOptions): number {
+  const n = opts.maxCachedAnswers ?? DEFAULT_MAX_CACHED_ANSWERS;
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : DEFAULT_MAX_CACHED_ANSWERS;
+}
 
 export function answerTtlMs(opts: StoreOptions): number {
   const sec = opts.answerTtlSec ?? DEFAULT_ANSWER_TTL_SEC;
   return Number.isFinite(sec) && sec > 0 ? Math.round(sec * 1000) : 0;
 }
 
-export function encodeCommit(commit: Commit): CommitRecord {
+/** A bad commit throws; an answer over `maxAnswerBytes` is left out (a retry then runs the turn again). */
+export function encodeCommit(commit: Commit, maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES): CommitRecord {
   const state: unknown = commit?.state;
   if (typeof state !== "object" || state === null || Array.isArray(state)) {
     throw new TypeError("a turn must commit a UserState object");
@@ -34,7 +44,8 @@ export function encodeCommit(commit: Commit): CommitRecord {
   if (answer !== undefined && (typeof answer.messageId !== "string" || typeof answer.body !== "string")) {
     throw new TypeError("a committed answer needs a string messageId and a string body");
   }
-  return { stateJson: JSON.stringify(state), answer: answer && { messageId: answer.messageId, body: answer.body } };
+  const keep = answer !== undefined && answer.body.length <= maxAnswerBytes && Buffer.byteLength(answer.body, "utf8") <= maxAnswerBytes;
+  return { stateJson: JSON.stringify(state), answer: keep ? { messageId: answer.messageId, body: answer.body } : undefined };
 }
 
 /** Every read parses afresh, so a turn that mutates `current` and then throws leaves no trace. */
@@ -46,13 +57,22 @@ export abstract class BaseStore implements SessionStore {
   abstract readonly kind: "memory" | "sqlite" | "redis";
   private readonly queue = new KeyedQueue();
   private closing: Promise<void> | undefined;
+  private readonly maxAnswerBytes: number;
 
-  transact<T>(userKey: string, turn: (current: UserState | undefined) => Promise<{ commit: Commit; result: T }>): Promise<T> {
+  constructor(opts: StoreOptions = {}) {
+    this.maxAnswerBytes = opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+  }
+
+  transact<T>(
+    userKey: string,
+    turn: (current: UserState | undefined, tx: TransactContext) => Promise<{ commit: Commit | undefined; result: T }>,
+  ): Promise<T> {
     return this.enqueue(userKey, () =>
       this.exclusive(userKey, async (lease) => {
         const current = await this.read(userKey);
-        const { commit, result } = await turn(current?.state);
-        await this.write(userKey, current?.version ?? 0, encodeCommit(commit), lease);
+        const tx: TransactContext = { cachedAnswer: (messageId) => this.readAnswer(userKey, messageId) };
+        const { commit, result } = await turn(current?.state, tx);
+        if (commit !== undefined) await this.write(userKey, current?.version ?? 0, encodeCommit(commit, this.maxAnswerBytes), lease);
         return result;
       }),
     );

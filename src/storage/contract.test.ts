@@ -128,6 +128,42 @@ export function describeStoreContract(name: string, factory: Factory, options: C
       expect(await store.load("u4")).toEqual(state({ n: 1 })); // state does not expire with the answer
     });
 
+    it("writes nothing when the turn resolves without a commit", async () => {
+      const store = open();
+      await store.transact("u9", commitOnly(state({ n: 1 })));
+      const result = await store.transact("u9", async () => ({ commit: undefined, result: "cached" }));
+      expect(result).toBe("cached");
+      expect(await store.load("u9")).toEqual(state({ n: 1 }));
+      await store.transact("u9", commitOnly(state({ n: 2 }))); // the version did not move: the next commit succeeds
+      expect(await store.load("u9")).toEqual(state({ n: 2 }));
+    });
+
+    it("lets a turn read the answer a queued copy committed, also while the store is closing", async () => {
+      const store = open();
+      const first = gate();
+      const one = store.transact("u11", async () => {
+        await first.opened;
+        return { commit: { state: state({ n: 1 }), answer: { messageId: "m", body: "first" } }, result: "ran" };
+      });
+      const two = store.transact("u11", async (_current, tx) => {
+        const cached = await tx.cachedAnswer("m");
+        return cached === undefined ? { commit: { state: state({ n: 2 }) }, result: "ran" } : { commit: undefined, result: cached };
+      });
+      const closed = store.close();
+      first.open();
+      expect(await Promise.all([one, two])).toEqual(["ran", "first"]);
+      await closed;
+    });
+
+    it("does not keep an answer larger than maxAnswerBytes, but commits its state", async () => {
+      const store = open({ maxAnswerBytes: 10 });
+      await store.transact("u10", commitOnly(state({ n: 1 }), { messageId: "m1", body: "x".repeat(11) }));
+      await store.transact("u10", commitOnly(state({ n: 2 }), { messageId: "m2", body: "я".repeat(5) })); // 10 bytes
+      expect(await store.cachedAnswer("u10", "m1")).toBeUndefined();
+      expect(await store.cachedAnswer("u10", "m2")).toBe("я".repeat(5));
+      expect(await store.load("u10")).toEqual(state({ n: 2 }));
+    });
+
     it("does not cache answers when answerTtlSec is 0", async () => {
       const store = open({ answerTtlSec: 0 });
       await store.transact("u5", commitOnly(state({}), { messageId: "m1", body: "x" }));

@@ -6,7 +6,7 @@ import { RedisStore } from "./redis.js";
 import { SqliteStore } from "./sqlite.js";
 import type { SessionStore, StoreOptions } from "./types.js";
 
-export type { Commit, SessionStore, StoreOptions } from "./types.js";
+export type { Commit, SessionStore, StoreOptions, TransactContext } from "./types.js";
 export { KeyedQueue } from "./keyed-queue.js";
 export { LockTimeoutError, SessionConflictError, StoreClosedError } from "./errors.js";
 export { MemoryStore } from "./memory.js";

@@ -1,6 +1,6 @@
 // Sessions in a Map: for tests, the REPL and single-process use where losing state on exit is fine.
 // State is kept as JSON text so every adapter round-trips state the same way.
-import { answerTtlMs, BaseStore, decodeState, type CommitRecord, type Versioned } from "./base.js";
+import { answerTtlMs, BaseStore, DEFAULT_MAX_CACHED_ANSWER_BYTES, maxCachedAnswers, decodeState, type CommitRecord, type Versioned } from "./base.js";
 import { SessionConflictError } from "./errors.js";
 import type { StoreOptions } from "./types.js";
 
@@ -15,11 +15,16 @@ export class MemoryStore extends BaseStore {
   /** Insertion order = expiry order (one TTL for all), so expired answers are always at the front. */
   private readonly answers = new Map<string, { body: string; expiresAt: number }>();
   private readonly ttlMs: number;
+  private readonly maxAnswers: number;
+  private readonly maxKeptBytes: number;
+  private answerBytes = 0; // UTF-16 length × 2 of the kept bodies: what they cost in memory
   private readonly now: () => number;
 
   constructor(opts: StoreOptions = {}) {
-    super();
+    super(opts);
     this.ttlMs = answerTtlMs(opts);
+    this.maxAnswers = maxCachedAnswers(opts);
+    this.maxKeptBytes = opts.maxCachedAnswerBytes ?? DEFAULT_MAX_CACHED_ANSWER_BYTES;
     this.now = opts.now ?? Date.now;
   }
 
@@ -34,8 +39,9 @@ export class MemoryStore extends BaseStore {
     this.rows.set(userKey, { version: version + 1, json: record.stateJson });
     if (record.answer && this.ttlMs > 0) {
       const key = answerKey(userKey, record.answer.messageId);
-      this.answers.delete(key); // re-insert at the back to keep expiry order
+      this.dropAnswer(key); // re-insert at the back to keep expiry order
       this.answers.set(key, { body: record.answer.body, expiresAt: this.now() + this.ttlMs });
+      this.answerBytes += record.answer.body.length * 2;
     }
     this.sweep();
   }
@@ -52,14 +58,23 @@ export class MemoryStore extends BaseStore {
   protected async dispose(): Promise<void> {
     this.rows.clear();
     this.answers.clear();
+    this.answerBytes = 0;
   }
 
+  /** Drops expired answers, then the oldest while over the count or byte cap (all at the front). */
   private sweep(): void {
     const now = this.now();
     for (const [key, hit] of this.answers) {
-      if (hit.expiresAt > now) break;
-      this.answers.delete(key);
+      if (hit.expiresAt > now && this.answers.size <= this.maxAnswers && this.answerBytes <= this.maxKeptBytes) break;
+      this.dropAnswer(key);
     }
+  }
+
+  private dropAnswer(key: string): void {
+    const hit = this.answers.get(key);
+    if (!hit) return;
+    this.answers.delete(key);
+    this.answerBytes -= hit.body.length * 2;
   }
 }
 

@@ -63,7 +63,7 @@ export class RedisStore extends BaseStore {
   private readonly lockWaitMs: number;
 
   constructor(opts: RedisStoreOptions) {
-    super();
+    super(opts);
     this.prefix = opts.prefix ?? "smartapp:";
     this.ttlMs = answerTtlMs(opts);
     this.lockTtlMs = opts.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;

@@ -95,6 +95,20 @@ describe("SqliteStore", () => {
     expect(inspect(path, (db) => db.prepare("SELECT count(*) AS n FROM answers").get())).toEqual({ n: 0 });
   });
 
+  it("keeps at most maxCachedAnswers answers, dropping the oldest", async () => {
+    const path = newPath();
+    let clock = 1_000_000;
+    const store = new SqliteStore({ path, maxCachedAnswers: 3, now: () => clock });
+    for (let i = 0; i < 300; i++) {
+      clock += 1;
+      await store.transact(`u${i}`, async () => ({ commit: { state: withCounter(i), answer: { messageId: "m", body: `b${i}` } }, result: undefined }));
+    }
+    await store.close();
+    await new SqliteStore({ path, maxCachedAnswers: 3, now: () => clock }).close(); // opening trims too
+    const left = inspect(path, (db) => db.prepare("SELECT body FROM answers ORDER BY expires_at").all());
+    expect(left).toEqual([{ body: "b297" }, { body: "b298" }, { body: "b299" }]);
+  });
+
   it("refuses a file written by a newer schema instead of guessing", async () => {
     const path = newPath();
     await new SqliteStore({ path }).close();

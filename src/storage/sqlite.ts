@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { answerTtlMs, BaseStore, decodeState, type CommitRecord, type Versioned } from "./base.js";
+import { answerTtlMs, BaseStore, maxCachedAnswers, decodeState, type CommitRecord, type Versioned } from "./base.js";
 import { SessionConflictError } from "./errors.js";
 import type { StoreOptions } from "./types.js";
 
@@ -40,15 +40,17 @@ export class SqliteStore extends BaseStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly ttlMs: number;
+  private readonly maxAnswers: number;
   private readonly now: () => number;
   private commitsSinceSweep = 0;
   private readonly sql;
   private readonly commitTx: (userKey: string, expectedVersion: number, record: CommitRecord) => void;
 
   constructor(opts: SqliteStoreOptions) {
-    super();
+    super(opts);
     this.path = opts.path;
     this.ttlMs = answerTtlMs(opts);
+    this.maxAnswers = maxCachedAnswers(opts);
     this.now = opts.now ?? Date.now;
     mkdirSync(dirname(opts.path), { recursive: true });
     this.db = new Database(opts.path);
@@ -71,6 +73,10 @@ export class SqliteStore extends BaseStore {
         "SELECT body FROM answers WHERE user_key = ? AND message_id = ? AND expires_at > ?",
       ),
       sweep: this.db.prepare("DELETE FROM answers WHERE expires_at <= ?"),
+      // Over the cap: the answers that expire soonest (the oldest, one TTL for all) go first.
+      trim: this.db.prepare(
+        "DELETE FROM answers WHERE rowid IN (SELECT rowid FROM answers ORDER BY expires_at DESC LIMIT -1 OFFSET ?)",
+      ),
     };
     this.commitTx = this.db.transaction((userKey: string, expectedVersion: number, record: CommitRecord) => {
       const at = this.now();
@@ -85,6 +91,7 @@ export class SqliteStore extends BaseStore {
       }
     });
     this.sql.sweep.run(this.now());
+    this.sql.trim.run(this.maxAnswers);
   }
 
   protected async read(userKey: string): Promise<Versioned | undefined> {
@@ -97,6 +104,7 @@ export class SqliteStore extends BaseStore {
     if (++this.commitsSinceSweep >= SWEEP_EVERY_COMMITS) {
       this.commitsSinceSweep = 0;
       this.sql.sweep.run(this.now());
+      this.sql.trim.run(this.maxAnswers);
     }
   }
 

@@ -7,14 +7,23 @@ export interface Commit {
   answer?: { messageId: string; body: string }; // body = the serialised response
 }
 
+/** What a turn may read inside its transaction, under the user's queue (and, with redis, lock). */
+export interface TransactContext {
+  /** The answer committed for (this user, messageId), read now, even while the store is closing. */
+  cachedAnswer(messageId: string): Promise<string | undefined>;
+}
+
 export interface SessionStore {
   readonly kind: "memory" | "sqlite" | "redis";
   /**
    * Run `turn` with exclusive access to the user's record: turns of one user never overlap, in this
    * process and (redis) across processes. The commit is written atomically only when `turn` resolves;
-   * if it throws, nothing is written.
+   * if it throws, or resolves with no commit, nothing is written.
    */
-  transact<T>(userKey: string, turn: (current: UserState | undefined) => Promise<{ commit: Commit; result: T }>): Promise<T>;
+  transact<T>(
+    userKey: string,
+    turn: (current: UserState | undefined, tx: TransactContext) => Promise<{ commit: Commit | undefined; result: T }>,
+  ): Promise<T>;
   load(userKey: string): Promise<UserState | undefined>;
   delete(userKey: string): Promise<void>;
   /** The answer committed for (user, messageId) within the answer TTL, if any. */
@@ -24,6 +33,9 @@ export interface SessionStore {
 
 export interface StoreOptions {
   answerTtlSec?: number; // how long a repeated messageId returns the stored answer (default 300)
+  maxAnswerBytes?: number; // an answer body larger than this is not kept for retries (default 1 MB)
+  maxCachedAnswers?: number; // memory, sqlite: at most this many answers kept; the oldest go first (default 10000)
+  maxCachedAnswerBytes?: number; // memory: at most this many bytes of answer bodies kept; the oldest go first (default 64 MB)
   lockTtlMs?: number; // redis: lock lease (default 10000)
   lockWaitMs?: number; // redis: give up waiting for another process's lock after this long (default 30000)
   now?: () => number; // clock (Unix ms) for answer expiry in memory and sqlite; tests inject a fake one

@@ -31,9 +31,7 @@ export function splitBubbleText(text: string, max = MAX_BUBBLE_CHARS): string[] 
 /** Units that fit in a bubble, each keeping its trailing whitespace so joins restore the text. */
 function pieces(text: string, max: number): { piece: string; startsLongSentence: boolean }[] {
   const out: { piece: string; startsLongSentence: boolean }[] = [];
-  // A sentence ends at . ! ? … (maybe with closing quotes/brackets) followed by whitespace, or at a
-  // line break; "3.14" or "example.com" do not end one.
-  for (const sentence of text.split(/(?<=(?:[.!?…]["»)\]]*\s|\n)\s*)(?=\S)/u)) {
+  for (const sentence of splitSentences(text)) {
     if (len(sentence.trim()) <= max) {
       out.push({ piece: sentence, startsLongSentence: false });
       continue;
@@ -49,5 +47,58 @@ function cutWord(word: string, max: number): string[] {
   if (len(word.trim()) <= max) return [word];
   const out: string[] = [];
   for (let i = 0; i < chars.length; i += max) out.push(chars.slice(i, i + max).join(""));
+  return out;
+}
+
+const SENTENCE_ENDS = new Set([".", "!", "?", "…"]);
+const CLOSERS = new Set(['"', "»", ")", "]"]);
+
+/** JavaScript's `\s` (WhiteSpace and LineTerminator), one UTF-16 unit at a time. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+/**
+ * Sentences, each with its trailing whitespace. A sentence ends at . ! ? … (maybe with closing
+ * quotes/brackets) followed by whitespace, or at a line break; "3.14" or "example.com" do not end
+ * one. One pass: every character is looked at a bounded number of times, so a long whitespace run
+ * costs its length (a lookbehind regexp costs its square; answer text runs on the main thread).
+ * `counter.steps` counts character visits, for the test that proves it.
+ */
+export function splitSentences(text: string, counter?: { steps: number }): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let steps = 0;
+  for (let i = 0; i < text.length; ) {
+    steps++;
+    if (!isSpace(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const runStart = i;
+    let lineBreak = false;
+    for (; i < text.length && isSpace(text.charCodeAt(i)); i++) {
+      steps++;
+      if (text.charCodeAt(i) === 0x0a) lineBreak = true;
+    }
+    if (i === text.length) break; // trailing whitespace stays with the last sentence
+    let ends = lineBreak;
+    if (!ends) {
+      let k = runStart - 1;
+      for (; k >= 0 && CLOSERS.has(text[k]!); k--) steps++;
+      ends = k >= 0 && SENTENCE_ENDS.has(text[k]!);
+    }
+    if (ends) {
+      out.push(text.slice(start, i));
+      start = i;
+    }
+  }
+  out.push(text.slice(start));
+  if (counter) counter.steps += steps;
   return out;
 }

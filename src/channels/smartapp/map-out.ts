@@ -202,10 +202,12 @@ export function deepMerge(base: Record<string, unknown>, extra: Record<string, u
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) continue;
-    const cur = out[k];
-    if (Array.isArray(cur) && Array.isArray(v)) out[k] = [...cur, ...v];
-    else if (isObject(cur) && isObject(v)) out[k] = deepMerge(cur, v);
-    else Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    // Own members only, always defined as data: a "__proto__" key never reaches Object.prototype.
+    const cur = Object.hasOwn(out, k) ? out[k] : undefined;
+    let value: unknown = v;
+    if (Array.isArray(cur) && Array.isArray(v)) value = [...cur, ...v];
+    else if (isObject(cur) && isObject(v)) value = deepMerge(cur, v);
+    Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

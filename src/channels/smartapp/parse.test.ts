@@ -49,3 +49,23 @@ describe("parseBody", () => {
     expect(rejects(`  `).message).toMatch(/^empty body/);
   });
 });
+
+describe("parseBody nesting limit", () => {
+  const nested = (depth: number, open = "[", close = "]") => `{"messageId":1,"a":${open.repeat(depth)}${close.repeat(depth)}}`;
+
+  it("refuses bodies nested deeper than the limit with a 400 that says so, before parsing", () => {
+    for (const text of [nested(4000), nested(4000, '{"x":', "}"), nested(100_000)]) {
+      const e = rejects(text);
+      expect(e.status).toBe(400);
+      expect(e.reason).toBe("body nests objects/arrays deeper than 64 levels");
+    }
+  });
+
+  it("accepts nesting up to the limit, counts brackets inside strings as text, and takes a configured limit", () => {
+    expect(parseBody(nested(63)).messageId).toBe("1"); // 63 + the top-level object = 64
+    expect(rejects(nested(64)).status).toBe(400);
+    expect(parseBody(`{"messageId":1,"s":"${"[".repeat(1000)}\\"${"{".repeat(1000)}"}`).messageId).toBe("1");
+    expect(() => parseBody(nested(4), { maxDepth: 4 })).toThrow("deeper than 4 levels");
+    expect(parseBody(nested(3), { maxDepth: 4 }).messageId).toBe("1");
+  });
+});

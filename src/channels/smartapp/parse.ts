@@ -12,9 +12,25 @@ export interface ParsedBody {
 
 const INTEGER_TOKEN = /^-?(0|[1-9][0-9]*)$/;
 
-export function parseBody(text: string): ParsedBody {
+/**
+ * Deepest nesting of objects and arrays a body may have (docs/security.md). Real SmartApp messages
+ * nest under 15 levels; a few thousand levels overflow the stack of the parsers and of the worker
+ * hand-off (structured clone), so the limit is checked on the raw text before anything recurses.
+ */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
+export interface ParseLimits {
+  maxDepth?: number; // default DEFAULT_MAX_JSON_DEPTH
+}
+
+export function parseBody(text: string, limits: ParseLimits = {}): ParsedBody {
   if (text.trim() === "") throw new WebhookRequestError(400, "empty body: expected a SmartApp API message (a JSON object)", "invalid_json");
-  return fastParse(text) ?? losslessParse(text);
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const { colons, depth } = scanText(text, maxDepth);
+  if (depth > maxDepth) {
+    throw new WebhookRequestError(400, `body nests objects/arrays deeper than ${maxDepth} levels`, "too_deep");
+  }
+  return fastParse(text, colons) ?? losslessParse(text);
 }
 
 /**
@@ -24,12 +40,12 @@ export function parseBody(text: string): ParsedBody {
  * canonical token). Anything else (invalid JSON, duplicates, a big or fractional id) returns undefined
  * and takes the lossless path, which also produces the error messages.
  */
-function fastParse(text: string): ParsedBody | undefined {
+function fastParse(text: string, colons: number): ParsedBody | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
     if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-    if (countMembers(value) !== countColons(text)) return undefined; // a key appeared twice somewhere
+    if (countMembers(value) !== colons) return undefined; // a key appeared twice somewhere
   } catch {
     return undefined; // invalid JSON, or nesting deeper than the stack: the lossless path reports it
   }
@@ -53,9 +69,14 @@ function countMembers(value: unknown): number {
   return n;
 }
 
-/** Colons outside strings in valid JSON text: one per object member, duplicates included. */
-function countColons(text: string): number {
-  let n = 0;
+/**
+ * One linear pass over the text, outside strings: colons (one per object member in valid JSON,
+ * duplicates included) and the deepest bracket nesting. Stops as soon as the nesting passes `stopAt`.
+ */
+function scanText(text: string, stopAt: number): { colons: number; depth: number } {
+  let colons = 0;
+  let depth = 0;
+  let deepest = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -63,9 +84,15 @@ function countColons(text: string): number {
       if (c === 0x5c) i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x3a) n++;
+    else if (c === 0x3a) colons++;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > stopAt) break;
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
   }
-  return n;
+  return { colons, depth: deepest };
 }
 
 function losslessParse(text: string): ParsedBody {

@@ -15,7 +15,7 @@ import { WebhookMetrics } from "./metrics.js";
 import { parseBody } from "./parse.js";
 import { serializeAnswer } from "./serialize.js";
 import type { EnvelopeIds } from "./types.js";
-import { validateMessage } from "./validate.js";
+import { checkIdLengths, validateMessage } from "./validate.js";
 
 export interface WebhookOptions extends MapInOptions {
   executor: TurnExecutor;
@@ -25,6 +25,10 @@ export interface WebhookOptions extends MapInOptions {
   deadlineMs?: number;
   /** Largest accepted body in bytes, or a size string such as "1mb". Default 1 MB. */
   bodyLimit?: number | string;
+  /** Deepest object/array nesting a body may have; deeper gets 400. Default 64 (docs/security.md). */
+  maxJsonDepth?: number;
+  /** Longest uuid.userId / uuid.sub / uuid.userChannel / sessionId; longer gets 400. Default 256. */
+  maxIdLength?: number;
   logger?: Logger;
   /** Pass one in to hand metrics.observeStore to the executor before the app exists. */
   metrics?: WebhookMetrics;
@@ -85,7 +89,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   app.post(path, requireJson, express.raw({ type: () => true, limit: opts.bodyLimit ?? 1024 * 1024 }), async (req, res) => {
     const reqLog = res.locals.log as Logger;
     const text = decodeUtf8(req.body);
-    const msg = validateMessage(parseBody(text));
+    const msg = validateMessage(parseBody(text, { maxDepth: opts.maxJsonDepth }));
+    checkIdLengths(msg, opts.maxIdLength);
     const { userKey, request, newSession, messageId } = mapIn(msg, opts);
     const ids: EnvelopeIds = { messageId: msg.messageId, sessionId: msg.sessionId, uuid: msg.uuid };
     res.locals.turn = { messageName: msg.messageName, messageId, sessionId: msg.sessionId, userKey };

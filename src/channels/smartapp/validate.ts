@@ -82,6 +82,38 @@ export function validateMessage(parsed: ParsedBody): SmartAppRequest {
   };
 }
 
+/**
+ * Longest accepted user and session id (docs/security.md). The user id becomes the session store's
+ * key and is echoed in every answer and cached answer, so an unbounded one costs memory and disk
+ * per request. Real ids are under 100 characters.
+ */
+export const DEFAULT_MAX_ID_LENGTH = 256;
+
+/** The whole `uuid` object, echoed in every answer and cached answer: real ones are under 300 bytes. */
+export const MAX_UUID_JSON_LENGTH = 4096;
+
+/**
+ * 400 when uuid.userId, uuid.sub, uuid.userChannel or sessionId is longer than `max` characters, or
+ * the uuid object (extra fields included) serialises to more than MAX_UUID_JSON_LENGTH characters.
+ */
+export function checkIdLengths(msg: SmartAppRequest, max: number = DEFAULT_MAX_ID_LENGTH): void {
+  const fields: [string, unknown][] = [
+    ["sessionId", msg.sessionId],
+    ["uuid.userId", msg.uuid.userId],
+    ["uuid.sub", msg.uuid.sub],
+    ["uuid.userChannel", msg.uuid.userChannel],
+  ];
+  for (const [name, value] of fields) {
+    if (typeof value === "string" && value.length > max) {
+      const ids: EnvelopeIds = { messageId: msg.messageId };
+      throw new WebhookRequestError(400, `${name} is longer than ${max} characters`, "id_too_long", ids);
+    }
+  }
+  if (JSON.stringify(msg.uuid).length > MAX_UUID_JSON_LENGTH) {
+    throw new WebhookRequestError(400, `uuid is larger than ${MAX_UUID_JSON_LENGTH} characters as JSON`, "id_too_long", { messageId: msg.messageId });
+  }
+}
+
 /** {type, payload} → {action_id: type, parameters: payload}, as salutejs does; other keys kept. */
 export function normaliseServerAction(value: unknown): ServerAction | undefined {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;

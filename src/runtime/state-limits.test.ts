@@ -1,0 +1,31 @@
+// What a turn may commit: depth and size caps, measured without recursion.
+import { describe, expect, it } from "vitest";
+import { emptyUserState } from "../engine/types.js";
+import { nestingExceeds, stateLimitViolation } from "./state-limits.js";
+
+const deep = (depth: number): Record<string, unknown> => {
+  let v: Record<string, unknown> = {};
+  for (let i = 0; i < depth; i++) v = { v };
+  return v;
+};
+
+describe("state limits", () => {
+  it("measures nesting iteratively, far beyond the stack", () => {
+    expect(nestingExceeds(deep(200_000), 128)).toBe(true);
+    expect(nestingExceeds(deep(10), 11)).toBe(false);
+    expect(nestingExceeds(deep(11), 11)).toBe(true);
+    expect(nestingExceeds([[[1]]], 3)).toBe(false);
+  });
+
+  it("accepts a normal state and refuses a deep, a large or a cyclic one with a reason", () => {
+    const ok = { ...emptyUserState(), session: { cart: [{ id: 1, n: 2 }], name: "Аня" } };
+    expect(stateLimitViolation(ok)).toBeUndefined();
+    expect(stateLimitViolation({ ...emptyUserState(), session: deep(3000) })).toBe("the session state nests deeper than 128 levels");
+    expect(stateLimitViolation({ ...emptyUserState(), session: { big: "я".repeat(600_000) } })).toBe("the session state is larger than 1048576 bytes");
+    expect(stateLimitViolation({ ...emptyUserState(), session: { big: "a".repeat(600_000) } })).toBeUndefined();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(stateLimitViolation({ ...emptyUserState(), session: cyclic })).toMatch(/^the session state cannot be stored as JSON/);
+    expect(stateLimitViolation(ok, { maxStateBytes: 10 })).toBe("the session state is larger than 10 bytes");
+  });
+});

@@ -1,0 +1,44 @@
+// The pool's hand-off and result paths fail one turn cleanly and keep serving: a turn that cannot be
+// cloned to a worker, and a result the main thread cannot receive (docs/security.md).
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emptyUserState } from "../engine/types.js";
+import { TurnCrash, WorkerPool } from "./worker-pool.js";
+
+const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/security/limits");
+
+describe("WorkerPool hand-off failures", () => {
+  let pool: WorkerPool;
+  beforeAll(async () => {
+    pool = await WorkerPool.start({ projectDir: fixture, hostCall: async () => undefined, minWorkers: 1, maxWorkers: 1 });
+  }, 30_000);
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it("rejects a turn that cannot be cloned to a worker with a TurnCrash, and runs the next turn", async () => {
+    const state = { ...emptyUserState(), session: { f: () => 1 } as unknown as Record<string, unknown> };
+    const failed = await pool.run({ query: "плюс" }, state).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failed).toBeInstanceOf(TurnCrash);
+    expect((failed as TurnCrash).message).toMatch(/^the turn could not be handed to a worker: /);
+    const ok = await pool.run({ query: "плюс" }, emptyUserState());
+    expect(ok.state.session.counter).toBe(1);
+    expect(pool.size).toBe(1);
+  });
+
+  it("fails at once, not at the hard timeout, when a turn's result cannot be delivered", async () => {
+    // A $session nested 3,000 deep: the worker can send it but the main thread cannot deserialise it
+    // ("messageerror"). The old pool ignored that event and the turn hung until the 60 s hard timeout.
+    const outcome = await pool.run({ event: "deep", data: { eventData: { depth: 3000 } } }, emptyUserState()).then(
+      (r) => ({ delivered: r.state.session.deep !== undefined }),
+      (e: unknown) => ({ crash: (e as TurnCrash).kind }),
+    );
+    expect(outcome).toEqual({ crash: "result" });
+    const ok = await pool.run({ query: "сколько" }, emptyUserState());
+    expect(ok.replies.length).toBeGreaterThan(0);
+  }, 30_000);
+});

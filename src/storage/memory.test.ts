@@ -1,0 +1,24 @@
+// Memory store specifics: the answer cache's count and byte caps (docs/security.md).
+import { describe, expect, it } from "vitest";
+import { emptyUserState } from "../engine/types.js";
+import { MemoryStore } from "./memory.js";
+
+const commit = (messageId: string, body: string) => async () => ({ commit: { state: emptyUserState(), answer: { messageId, body } }, result: undefined });
+
+describe("MemoryStore answer cache caps", () => {
+  it("keeps at most maxCachedAnswers answers, dropping the oldest", async () => {
+    const store = new MemoryStore({ maxCachedAnswers: 2 });
+    for (const id of ["a", "b", "c"]) await store.transact("u", commit(id, `body-${id}`));
+    expect(await store.cachedAnswer("u", "a")).toBeUndefined();
+    expect(await store.cachedAnswer("u", "b")).toBe("body-b");
+    expect(await store.cachedAnswer("u", "c")).toBe("body-c");
+  });
+
+  it("keeps at most maxCachedAnswerBytes of bodies, dropping the oldest", async () => {
+    const store = new MemoryStore({ maxCachedAnswerBytes: 2 * 2 * 100 }); // two 100-character bodies
+    for (const id of ["a", "b", "c"]) await store.transact(`u-${id}`, commit(id, id.repeat(100)));
+    expect(await store.cachedAnswer("u-a", "a")).toBeUndefined();
+    expect(await store.cachedAnswer("u-b", "b")).toBe("b".repeat(100));
+    expect(await store.cachedAnswer("u-c", "c")).toBe("c".repeat(100));
+  });
+});

@@ -1,0 +1,115 @@
+// Hostile input over HTTP against the real server (docs/security.md): bodies nested past the parsers'
+// stack, oversized ids, oversized or too-deep sessions, words that name Object.prototype members,
+// long whitespace in answers, catastrophic trigger regexps. The server answers each with a clear 4xx
+// or the project's error path, stays up, and keeps the user's state.
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bubbles, post, say, smartappMessage, startServe, type RunningServer } from "../e2e/server.js";
+import { fixtureCopy } from "./fixtures.js";
+
+const event = (name: string, eventData: unknown, user: string) =>
+  smartappMessage("SERVER_ACTION", { server_action: { action_id: name, parameters: eventData } }, user);
+
+const nestedBody = (depth: number, open: string, close: string) =>
+  `{"messageId":1,"sessionId":"s","messageName":"MESSAGE_TO_SKILL","uuid":{"userId":"u","userChannel":"B2C"},"payload":{"x":${open.repeat(depth)}${close.repeat(depth)}}}`;
+
+describe("hostile requests (memory store)", () => {
+  let dir: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    dir = fixtureCopy("limits");
+    server = await startServe(dir, ["--store", "memory"]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses JSON nested thousands deep with a 400 and stays up (it used to exit the process)", async () => {
+    for (const depth of [3200, 4000, 4400]) {
+      for (const [open, close] of [['{"a":', "}"], ["[", "]"]]) {
+        const r = await post(server.url, nestedBody(depth, open!, close!));
+        expect(r.status).toBe(400);
+        expect(r.json.payload.description).toBe("body nests objects/arrays deeper than 64 levels");
+      }
+    }
+    const inUuid = `{"messageId":1,"sessionId":"s","messageName":"MESSAGE_TO_SKILL","uuid":${'{"a":'.repeat(4000)}1${"}".repeat(4000)},"payload":{}}`;
+    expect((await post(server.url, inUuid)).status).toBe(400);
+    expect(server.child.exitCode).toBeNull();
+    expect(bubbles((await post(server.url, say("плюс", "after-deep"))).json)).toEqual(["1"]);
+  });
+
+  it("refuses user and session ids longer than 256 characters with a 400 that names the field", async () => {
+    const long = "x".repeat(257);
+    const cases: [string, Record<string, unknown>][] = [
+      ["uuid.sub", { uuid: { userId: "u", sub: long, userChannel: "B2C" } }],
+      ["uuid.userId", { uuid: { userId: long, userChannel: "B2C" } }],
+      ["sessionId", { sessionId: long }],
+    ];
+    for (const [field, extra] of cases) {
+      const r = await post(server.url, { ...say("плюс", "ids"), ...extra });
+      expect(r.status).toBe(400);
+      expect(r.json.payload.description).toBe(`${field} is longer than 256 characters`);
+      expect(JSON.stringify(r.json)).not.toContain(long); // the huge id is not echoed
+    }
+    const padded = await post(server.url, { ...say("плюс", "ids"), uuid: { userId: "u", userChannel: "B2C", extra: long.repeat(20) } });
+    expect(padded.status).toBe(400);
+    expect(padded.json.payload.description).toBe("uuid is larger than 4096 characters as JSON");
+    const ok = await post(server.url, { ...say("плюс", "ids"), uuid: { userId: "x".repeat(256), userChannel: "B2C" } });
+    expect(ok.status).toBe(200);
+  });
+
+  it("treats 'constructor' and '__proto__' after buttons as plain text", async () => {
+    for (const word of ["constructor", "__proto__", "toString"]) {
+      await post(server.url, say("меню", "proto"));
+      const r = await post(server.url, say(word, "proto"));
+      expect(bubbles(r.json)).toEqual(["Не понял"]);
+    }
+  });
+
+  it("sends a $session deeper than 128 levels to the error path and keeps the old state", async () => {
+    await post(server.url, say("плюс", "deep"));
+    const r = await post(server.url, event("deep", { depth: 200 }, "deep"));
+    expect(bubbles(r.json)).toEqual(["Ошибка: the session state nests deeper than 128 levels"]);
+    expect(bubbles((await post(server.url, say("сколько", "deep"))).json)).toEqual(["Счётчик: 1"]);
+  });
+
+  it("answers a $session nested 3,000 deep at once instead of locking the user out for 60 s", async () => {
+    await post(server.url, say("плюс", "deeper"));
+    const r = await post(server.url, event("deep", { depth: 3000 }, "deeper"));
+    expect(r.json.messageName).toBe("ANSWER_TO_USER"); // not ERROR (the deadline): the error path answered
+    expect(bubbles(r.json)[0]).toMatch(/^Ошибка: /);
+    expect(bubbles((await post(server.url, say("сколько", "deeper"))).json)).toEqual(["Счётчик: 1"]);
+  });
+
+  it("does not store a $session over 1 MB; the turn takes the error path", async () => {
+    await post(server.url, say("плюс", "big"));
+    const r = await post(server.url, event("grow", { kb: 1100 }, "big"));
+    expect(bubbles(r.json)).toEqual(["Ошибка: the session state is larger than 1048576 bytes"]);
+    expect(bubbles((await post(server.url, say("сколько", "big"))).json)).toEqual(["Счётчик: 1"]);
+    expect(bubbles((await post(server.url, event("grow", { kb: 900 }, "big"))).json)).toEqual(["выросло"]);
+  });
+
+  it("splits an answer with a 64 KB whitespace run (it used to block every user for 20 s)", async () => {
+    const text = "Начало." + " ".repeat(65_536) + "Конец.";
+    const r = await post(server.url, event("say", { text }, "spaces"));
+    expect(bubbles(r.json)).toEqual(["Начало.", "Конец."]);
+  });
+});
+
+describe("catastrophic trigger regexp", () => {
+  it("replays a CPU kill into the error path without matching the regexp again", async () => {
+    const dir = fixtureCopy("redos");
+    const server = await startServe(dir, ["--store", "memory"]);
+    try {
+      const r = await post(server.url, say("a".repeat(28), "redos"));
+      expect(r.json.messageName).toBe("ANSWER_TO_USER");
+      expect(bubbles(r.json)).toEqual(["error at /NoMatch"]);
+      expect(bubbles((await post(server.url, say("ping", "redos"))).json)).toEqual(["pong"]);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
