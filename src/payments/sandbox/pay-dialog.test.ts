@@ -158,7 +158,7 @@ describe("pay-dialog emulator", () => {
     expect(received).toHaveLength(1);
     // Over HTTP the same: the hook answers 200 with the code the assistant would send.
     const body = stringifyExact({ webhookUrl, ...turn(invoice.id), outcome: "decline" });
-    const res = await request(`${sandbox.origin}/__sandbox/pay-dialog`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const res = await request(`${sandbox.origin}/__sandbox/pay-dialog`, { method: "POST", headers: { "content-type": "application/json", "x-sandbox-admin-token": sandbox.adminToken }, body });
     expect(res.statusCode).toBe(200);
     expect(((await res.body.json()) as { responseCode: number }).responseCode).toBe(4);
   });
