@@ -5,7 +5,8 @@ import type { PatternSet } from "../patterns/types.js";
 import type { ScriptHost } from "../sandbox/types.js";
 import { createScriptHost } from "../sandbox/index.js";
 import { compileProjectPatterns } from "../patterns/index.js";
-import type { Engine, HostServices } from "./types.js";
+import type { Engine, HostServices, IntentClassifier } from "./types.js";
+import { loadIntentClassifier } from "../nlu/index.js";
 import { runTurn, type EngineEnv } from "./turn.js";
 
 export interface EngineOptions {
@@ -13,20 +14,24 @@ export interface EngineOptions {
   host?: ScriptHost;
   /** Use these compiled patterns instead of compiling the project's. */
   patterns?: PatternSet;
+  /** Use this intent classifier; null for none. Default: the project's own, trained from its CAILA export (disk-cached). */
+  classifier?: IntentClassifier | null;
   /** Everything else is passed to createScriptHost (e.g. cpuMs). */
   [hostOption: string]: unknown;
 }
 
 export function createEngine(project: Project, services: HostServices, opts: EngineOptions = {}): Engine {
-  const { host: givenHost, patterns: givenPatterns, ...hostOptions } = opts;
+  const { host: givenHost, patterns: givenPatterns, classifier: givenClassifier, ...hostOptions } = opts;
   const host = givenHost ?? createScriptHost(project, services, hostOptions as Parameters<typeof createScriptHost>[2]);
   const patterns = givenPatterns ?? compileProjectPatterns(project);
+  const classifier = givenClassifier === undefined ? loadIntentClassifier(project.dir) : (givenClassifier ?? undefined);
   let seq = 0;
   const env: EngineEnv = {
     project,
     services,
     host,
     patterns,
+    classifier,
     forceEs6: project.config.scriptRuntime?.forceEs6 === true,
     // Unique enough per process; no randomness so that test random queues stay untouched.
     newSessionId: () => `${services.now().toString(36)}-${(++seq).toString(36)}`,
@@ -38,7 +43,7 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   };
 }
 
-export type { Engine, HostServices } from "./types.js";
+export type { Engine, HostServices, IntentClassifier, IntentGuess } from "./types.js";
 export { DialogError } from "./errors.js";
 export { resolveStatePath } from "./paths.js";
 export { parseInterval } from "./timeouts.js";

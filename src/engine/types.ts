@@ -19,6 +19,20 @@ export interface BotRequest {
   userFrom?: Record<string, unknown>;
 }
 
+/** One intent hypothesis of the project's NLU for a phrase (CAILA's inference result). */
+export interface IntentGuess {
+  path: string; // "/Greeting"
+  score: number; // 0..1, compared with nlp.intentNoMatchThresholds.phrases
+  source?: "phrases" | "pattern" | "request"; // classifier, an intent's CAILA pattern, or given by the channel
+  answer?: string;
+  slots?: Record<string, unknown>;
+}
+
+/** The project's intent classifier, trained at load (src/nlu). Synchronous: it runs inside a turn. */
+export interface IntentClassifier {
+  classify(text: string): IntentGuess[]; // best first; empty when nothing is recognised
+}
+
 /** Everything persisted per user between turns. Plain JSON. */
 export interface UserState {
   session: Record<string, unknown>; // $session (the engine keeps contextPath also as $session.contextPath)
