@@ -8,7 +8,7 @@ import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
 
 const USER = "chat-user";
-const HELP = "type a phrase, a button number, or: /event NAME {json}, /state, /session, /client, /reset, /help, /quit";
+const HELP = "type a phrase, a button number, or: /intent /PATH [phrase], /event NAME {json}, /state, /session, /client, /reset, /help, /quit";
 
 export async function chat(dir: string, opts: { modules: string[]; input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream }): Promise<void> {
   const out = opts.output ?? process.stdout;
@@ -41,6 +41,7 @@ export async function chat(dir: string, opts: { modules: string[]; input?: NodeJ
     buttons = [];
     for (const r of result.replies) print(describe(r));
     if (result.error) print(`  ! ${result.error.kind} error: ${result.error.message}`);
+    if (result.nlu) print("  " + describeNlu(result.nlu));
     if (result.replies.length === 0) print("  (no reply)");
     if (buttons.length > 0) print("  buttons: " + buttons.map((b, i) => `${i + 1}) ${b}`).join("  "));
     if (pendingInvoice) print("  pay dialog for invoice " + pendingInvoice + ": " + PAY_OUTCOMES.map((o, i) => `${i + 1}) ${o}`).join("  "));
@@ -70,6 +71,12 @@ export async function chat(dir: string, opts: { modules: string[]; input?: NodeJ
         return `  [${type}]${at} ${JSON.stringify(rest)}`;
       }
     }
+  }
+
+  function describeNlu(nlu: NonNullable<TurnResult["nlu"]>): string {
+    const intent = nlu.intent ? `intent ${nlu.intent.path} ${nlu.intent.score.toFixed(2)}${nlu.intent.source === "request" ? " (given)" : ""}` : "no intent";
+    const sel = nlu.selected ? `; selected ${nlu.selected.ruleType} → ${nlu.selected.clazz} (${nlu.selected.score.toFixed(2)})` : "; nothing selected";
+    return `nlu: ${intent}${sel}`;
   }
 
   async function pay(outcome: PayOutcome): Promise<void> {
@@ -106,6 +113,11 @@ export async function chat(dir: string, opts: { modules: string[]; input?: NodeJ
       const st = await runtime.store.load(USER);
       const value = text === "/state" ? st?.contextPath ?? "/" : text === "/session" ? st?.session ?? {} : st?.client ?? {};
       print("  " + JSON.stringify(value, null, 2).replace(/\n/g, "\n  "));
+    } else if (text.startsWith("/intent ")) {
+      // The assistant's intent field, as a channel that recognised the intent itself would send it.
+      const m = /^\/intent\s+(\S+)\s*(.*)$/.exec(text)!;
+      const path = m[1]!.startsWith("/") ? m[1]! : "/" + m[1]!;
+      await send("MESSAGE_TO_SKILL", { intent: path, message: { original_text: m[2] || path } });
     } else if (text.startsWith("/event ")) {
       const m = /^\/event\s+(\S+)\s*(.*)$/.exec(text)!;
       let eventData: Record<string, unknown> = {};

@@ -1,5 +1,5 @@
 // From a request to the state where execution starts (spec dsl.md §4.2–§4.5, §4.9 up to preProcess).
-import type { BotRequest, IntentClassifier, IntentGuess, UserState } from "./types.js";
+import type { BotRequest, IntentClassifier, IntentGuess, TurnNlu, UserState } from "./types.js";
 import type { ParseNode, PatternSet } from "../patterns/types.js";
 import { DialogError } from "./errors.js";
 import type { Executor, TurnEnv } from "./execute.js";
@@ -22,6 +22,9 @@ const rootTree = (text: string): ParseNode => ({
 });
 
 export class Dispatcher {
+  /** Set by a text request: the recognised intent and the selected hypothesis. */
+  recognised?: TurnNlu;
+
   constructor(
     private readonly env: DispatchEnv,
     private readonly executor: Executor,
@@ -101,6 +104,7 @@ export class Dispatcher {
     const { nlu, nBest } = buildNluResults(patternHypotheses(project, matches, tiers), intentHyps, exampleHypotheses(project, text, tiers), th);
     // $context.intent: the intent the engine would act on (nearest active trigger), else the classifier's best.
     const intent = (intentHyps[0]?.hyp.debugInfo?.intent as IntentGuess | undefined) ?? guesses[0];
+    this.recognised = intent ? { intent: { path: intent.path, score: intent.score, source: intent.source } } : {};
     if (intent) {
       host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer, slots: intent.slots ?? {} });
       host.setContext("entities", Object.entries(intent.slots ?? {}).map(([entity, value]) => ({ entity, value })));
@@ -123,6 +127,7 @@ export class Dispatcher {
     }
 
     if (selected && typeof selected.clazz === "string" && selected.clazz !== "") {
+      this.recognised.selected = { ruleType: String(selected.ruleType), clazz: selected.clazz, score: Number(selected.score) };
       host.setContext("parseTree", this.parseTreeOf(selected, text));
       return requireState(project, ctx, selected.clazz).path;
     }

@@ -66,6 +66,13 @@ export interface TurnResult {
   timeout?: { interval: number; targetState: string }; // scheduled by this turn
   mails: Record<string, unknown>[]; // $mail calls (XML <mail>)
   error?: { kind: TurnErrorKind; message: string; pos?: SourcePos }; // a failure the turn reported (after the error path ran)
+  nlu?: TurnNlu; // what the text request was recognised as (chat shows it)
+}
+
+/** The NLU outcome of a text request: the recognised intent and the hypothesis selection chose. */
+export interface TurnNlu {
+  intent?: { path: string; score: number; source?: IntentGuess["source"] };
+  selected?: { ruleType: string; clazz: string; score: number };
 }
 
 /** Outbound HTTP as the script sees it (spec dsl.md §5.7), after URL templating and defaults. */

@@ -3,6 +3,7 @@ import { compileProjectPatterns } from "../patterns/index.js";
 import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
 import { loadProject, type LoadOptions } from "./loader.js";
 import type { Project } from "./model.js";
+import { checkNlu, type NluSummary } from "../nlu/check.js";
 
 export interface CheckSummary {
   files: number;
@@ -11,6 +12,7 @@ export interface CheckSummary {
   patterns: number; // named patterns
   dictionaries: number;
   testFiles: number;
+  nlu?: NluSummary; // the CAILA export's size, when the project ships one
 }
 
 export interface CheckResult {
@@ -47,6 +49,9 @@ export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
     testFiles: project.testFiles.length,
   });
   const warnings = project.diagnostics.map(formatDiagnostic);
+  const nlu = checkNlu(project);
+  if (nlu.summary.file) summary.nlu = nlu.summary;
+  warnings.push(...nlu.warnings.map(formatDiagnostic));
   let errors: string[] = [];
   try {
     const set = compileProjectPatterns(project);

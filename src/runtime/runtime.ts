@@ -2,6 +2,7 @@
 // store, the worker pool with its host calls, and the executor channels talk to.
 import path from "node:path";
 import { loadProject } from "../project/loader.js";
+import { loadIntentClassifier } from "../nlu/index.js";
 import type { Project } from "../project/model.js";
 import { createStore, defaultStoreKind, type StoreKind } from "../storage/index.js";
 import type { SessionStore } from "../storage/types.js";
@@ -38,6 +39,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const dir = path.resolve(opts.dir);
   const modules = opts.modules ?? [];
   const project = loadProject(dir, { modules });
+  // Train the intent classifier here once: the turn workers then read it from the disk cache.
+  loadIntentClassifier(dir);
   const store = createStore(opts.store ?? defaultStoreKind(), {
     projectDir: dir,
     path: opts.storePath,
