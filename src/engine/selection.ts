@@ -89,7 +89,7 @@ export function intentHypotheses(project: Project, guesses: readonly IntentGuess
         clazz: triggerTarget(t),
         score: g.score,
         ruleType: t.kind,
-        debugInfo: { intent: { path: g.path, score: g.score, slots: g.slots ?? {}, answer: g.answer }, state: t.owner },
+        debugInfo: { intent: { path: g.path, score: g.score, source: g.source, slots: g.slots ?? {}, answer: g.answer }, state: t.owner },
       },
     });
   }
