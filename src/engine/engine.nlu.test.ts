@@ -70,3 +70,17 @@ describe("intents from the project's classifier", () => {
     expect(h.texts(h.send("добрый день"))).toEqual(["nomatch"]);
   });
 });
+
+describe("entities in patterns", () => {
+  it("matches a project entity's synonym in any form and gives its value", () => {
+    const h = bot();
+    expect(h.texts(h.send("цвет красный"))).toEqual(["color red"]);
+    expect(h.texts(h.send("краска голубая"))).toEqual(["color blue"]);
+  });
+
+  it("emulates @duckling.number and @mystem.geo locally", () => {
+    const h = bot();
+    expect(h.texts(h.send("дайте 12 штук"))).toEqual(["count 12"]);
+    expect(h.texts(h.send("я живу в москве"))).toEqual(["city москве"]);
+  });
+});

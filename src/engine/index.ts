@@ -6,7 +6,7 @@ import type { ScriptHost } from "../sandbox/types.js";
 import { createScriptHost } from "../sandbox/index.js";
 import { compileProjectPatterns } from "../patterns/index.js";
 import type { Engine, HostServices, IntentClassifier } from "./types.js";
-import { loadIntentClassifier } from "../nlu/index.js";
+import { classifierFor, patternEntities, readNluData } from "../nlu/index.js";
 import { runTurn, type EngineEnv } from "./turn.js";
 
 export interface EngineOptions {
@@ -23,8 +23,10 @@ export interface EngineOptions {
 export function createEngine(project: Project, services: HostServices, opts: EngineOptions = {}): Engine {
   const { host: givenHost, patterns: givenPatterns, classifier: givenClassifier, ...hostOptions } = opts;
   const host = givenHost ?? createScriptHost(project, services, hostOptions as Parameters<typeof createScriptHost>[2]);
-  const patterns = givenPatterns ?? compileProjectPatterns(project);
-  const classifier = givenClassifier === undefined ? loadIntentClassifier(project.dir) : (givenClassifier ?? undefined);
+  // The project's CAILA export (src/nlu): its entities serve `@Name` in patterns, its intents the classifier.
+  const nlu = givenPatterns && givenClassifier !== undefined ? undefined : readNluData(project.dir);
+  const patterns = givenPatterns ?? compileProjectPatterns(project, nlu ? { entities: patternEntities(nlu.data) } : {});
+  const classifier = givenClassifier === undefined ? (nlu ? classifierFor(nlu.data, nlu.text) : undefined) : (givenClassifier ?? undefined);
   let seq = 0;
   const env: EngineEnv = {
     project,

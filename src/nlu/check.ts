@@ -2,6 +2,8 @@
 import type { Project } from "../project/model.js";
 import type { Diagnostic } from "../util/errors.js";
 import { NLU_FILES, NluDataError, readNluData } from "./data.js";
+import { patternEntities } from "./index.js";
+import type { PatternEntity } from "../patterns/types.js";
 
 export interface NluSummary {
   file?: string; // the CAILA export found, relative to the project
@@ -11,7 +13,7 @@ export interface NluSummary {
   entities: number;
 }
 
-export function checkNlu(project: Project): { summary: NluSummary; warnings: Diagnostic[] } {
+export function checkNlu(project: Project): { summary: NluSummary; warnings: Diagnostic[]; entities?: Map<string, PatternEntity> } {
   const summary: NluSummary = { intents: 0, phrases: 0, patterns: 0, entities: 0 };
   const warnings: Diagnostic[] = [];
   const triggers = project.triggers.filter((t) => t.kind === "intent" || t.kind === "intentGroup");
@@ -50,5 +52,5 @@ export function checkNlu(project: Project): { summary: NluSummary; warnings: Dia
     const what = t.kind === "intent" ? `intent ${t.value}` : `intent group ${t.value}`;
     warnings.push({ level: "warning", message: `${what} has no phrases or patterns in ${data.file}: this trigger never fires`, pos: t.pos });
   }
-  return { summary, warnings };
+  return { summary, warnings, entities: patternEntities(data) };
 }

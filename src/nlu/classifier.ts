@@ -5,6 +5,7 @@ import { createPatternSet } from "../patterns/index.js";
 import type { CompiledPatternSet } from "../patterns/index.js";
 import type { IntentGuess, IntentClassifier } from "../engine/types.js";
 import type { NluData } from "./data.js";
+import type { PatternEntity } from "../patterns/types.js";
 import { featuresOf, type Features } from "./features.js";
 
 interface NeuralNetworkJson {
@@ -57,6 +58,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
   constructor(
     readonly data: NluData,
     model: TrainedModel,
+    private readonly entities: ReadonlyMap<string, PatternEntity> = new Map(),
   ) {
     this.net = new NeuralNetwork();
     this.net.fromJSON(model.network);
@@ -65,7 +67,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
 
   /** CAILA patterns use the q: syntax; one the local engine cannot compile is skipped. */
   private compilePatterns(): CompiledPatternSet | undefined {
-    const set = createPatternSet(new Map(), new Map());
+    const set = createPatternSet(new Map(), new Map(), { entities: this.entities });
     for (const intent of this.data.intents) {
       for (const source of intent.patterns) {
         const id = this.patternIntent.length;

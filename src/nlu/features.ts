@@ -1,11 +1,11 @@
 // Text → sparse features for the intent classifier: dictionary lemmas (src/nlu/morphology.ts),
 // lemma bigrams and character trigrams (for typos and words the dictionary does not know).
-import { lemma } from "./morphology.js";
+import { lemma } from "../morphology/index.js";
 
 export type Features = Record<string, number>;
 
 /** Bump when featuresOf changes: cached models are keyed by it. */
-export const FEATURES_VERSION = 1;
+export const FEATURES_VERSION = 2;
 
 /** Lower-case words, ё as е, punctuation dropped (how CAILA sees a phrase). */
 export function words(text: string): string[] {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { MODEL_VERSION, ProjectIntentClassifier, TRAIN_SETTINGS, trainModel, type TrainedModel } from "./classifier.js";
 import { readNluData, type NluData } from "./data.js";
 import { FEATURES_VERSION } from "./features.js";
+import type { PatternEntity } from "../patterns/types.js";
 
 export { ProjectIntentClassifier } from "./classifier.js";
 export { readNluData, parseNluData, NLU_FILES, type NluData, type IntentDef, type EntityDef } from "./data.js";
@@ -58,9 +59,28 @@ export function modelFor(data: NluData, text: string, opts: ClassifierOptions = 
   return { model, cached: false };
 }
 
+/** The project's entities as `@Name` pattern elements (src/patterns). */
+export function patternEntities(data: NluData): Map<string, PatternEntity> {
+  const out = new Map<string, PatternEntity>();
+  for (const e of data.entities) {
+    out.set(e.name, {
+      name: e.name,
+      morph: !e.noMorph,
+      // A record without a value stands for its first synonym.
+      synonyms: e.records.filter((r) => r.type === "synonyms").map((r) => ({ value: r.value || (r.rule[0] ?? ""), phrases: r.rule })),
+      patterns: e.records.filter((r) => r.type === "pattern").flatMap((r) => r.rule.map((source) => ({ value: r.value, source }))),
+    });
+  }
+  return out;
+}
+
+export function classifierFor(data: NluData, text: string, opts: ClassifierOptions = {}): ProjectIntentClassifier | undefined {
+  if (data.intents.length === 0) return undefined;
+  return new ProjectIntentClassifier(data, modelFor(data, text, opts).model, patternEntities(data));
+}
+
 /** The classifier of the project in `projectDir`, or undefined when it ships no NLU data. */
 export function loadIntentClassifier(projectDir: string, opts: ClassifierOptions = {}): ProjectIntentClassifier | undefined {
   const found = readNluData(projectDir);
-  if (!found || found.data.intents.length === 0) return undefined;
-  return new ProjectIntentClassifier(found.data, modelFor(found.data, found.text, opts).model);
+  return found ? classifierFor(found.data, found.text, opts) : undefined;
 }

@@ -48,6 +48,7 @@ export class CompiledPatternSet implements PatternSet {
   ) {
     this.compiler = new Compiler(named, dictionaries, {
       regexCaseInsensitive: opts.regexCaseInsensitive,
+      entities: opts.entities,
       warn: (message, def) => {
         if (!this.diagnostics.some((d) => d.message === message && d.pos === def?.pos)) {
           this.diagnostics.push({ level: "warning", message, pos: def?.pos });

@@ -217,8 +217,13 @@ describe("$weight, $repeat, $morph, @entity", () => {
     expect(ok("хочу $morph<ИНФИНИТИВ>", "хочу домой")).toBe(false);
     expect(ok("$morph<С им ед>", "слон")).toBe(false);
   });
-  it("@entity is parsed but never matches", () => {
-    expect(ok("* @duckling.number *", "пять")).toBe(false);
-    expect(ok("(@duckling.number::n | пять)", "пять")).toBe(true);
+  it("emulates the system entities the dictionary can answer; others never match", () => {
+    expect(ok("* @duckling.number *", "пять")).toBe(true);
+    expect(ok("* @mystem.geo *", "из казани")).toBe(true);
+    expect(ok("* @mystem.geo *", "из дома")).toBe(false);
+    expect(ok("* @pymorphy.name *", "иван")).toBe(true);
+    expect(ok("* @duckling.date *", "завтра")).toBe(false);
+    expect(ok("(@duckling.date::d | завтра)", "завтра")).toBe(true);
+    expect(ok("* @Unknown *", "что угодно")).toBe(false);
   });
 });

@@ -272,7 +272,7 @@ export class MatchInput {
     for (let i = p; i < this.n && node; i++) {
       const t = this.tokens[i]!;
       if (t.punct) continue; // "Санкт-Петербург." / "Нью, Йорк": punctuation between synonym words is ignored
-      node = node.next.get(t.norm);
+      node = node.next.get(t.norm) ?? node.next.get("~" + this.stemAt(i)); // "~": a morph entity's lemma
       if (node?.id !== undefined) {
         ends.set(i + 1, { m: this.wordsIn(p, i + 1), w: 0, f: { t: 1, info, s: p, e: i + 1, body: null, value: node.id, hasValue: true } });
       }

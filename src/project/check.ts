@@ -54,7 +54,7 @@ export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
   warnings.push(...nlu.warnings.map(formatDiagnostic));
   let errors: string[] = [];
   try {
-    const set = compileProjectPatterns(project);
+    const set = compileProjectPatterns(project, { entities: nlu.entities });
     warnings.push(...(set.diagnostics ?? []).map(formatDiagnostic));
   } catch (e) {
     errors = formatErrors(e);

@@ -1,5 +1,5 @@
-// Russian dictionary morphology: the OpenCorpora dictionaries of pymorphy2 as shipped inside the
-// `az` package (nothing is downloaded). Loaded once per process or worker, synchronously, on first use.
+// Russian dictionary morphology for patterns and the NLU: pymorphy2's OpenCorpora dictionaries as
+// shipped inside the `az` package (nothing is downloaded). Loaded once per process or worker, synchronously, on first use.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -74,7 +74,8 @@ export function parseWord(word: string): WordParse[] {
   let out: WordParse[];
   if (!CYRILLIC.test(key)) out = [{ word: key, lemma: key, pos: undefined, grammemes: [], score: 1 }];
   else {
-    const parses = loadAz().Morph(key);
+    // ignoreCase: user text is lower-case, and proper names (Geox, Name, Surn) are capitalised in the dictionary.
+    const parses = loadAz().Morph(key, { ignoreCase: true });
     out = parses.map((p) => ({
       word: key,
       lemma: p.normalize().word.replace(/ё/g, "е"),
@@ -102,10 +103,15 @@ export function lemmas(word: string): string[] {
 /** The word put into the given grammemes ($caila.inflect), or undefined when the dictionary cannot. */
 export function inflect(word: string, grammemes: string[]): string | undefined {
   if (!CYRILLIC.test(word)) return undefined;
-  const parses = loadAz().Morph(word.toLowerCase());
+  const parses = loadAz().Morph(word.toLowerCase(), { ignoreCase: true });
   for (const p of parses) {
     const r = p.inflect(grammemes);
     if (r) return r.word;
   }
   return undefined;
+}
+
+/** Whether some analysis of the word carries the grammeme (e.g. Geox, Name, Surn, Patr, Obsc). */
+export function hasGrammeme(word: string, grammeme: string): boolean {
+  return parseWord(word).some((p) => p.grammemes.includes(grammeme));
 }
