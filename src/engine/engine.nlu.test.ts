@@ -84,3 +84,13 @@ describe("entities in patterns", () => {
     expect(h.texts(h.send("я живу в москве"))).toEqual(["city москве"]);
   });
 });
+
+describe("script morphology", () => {
+  it("inflects, agrees with numbers and parses with the dictionary", () => {
+    const h = bot();
+    h.send("морфология");
+    expect(h.state.session.c).toEqual(["рубль", "рубля", "рублей", "минуты", "минут"]);
+    expect(h.state.session.i).toEqual(["Москве", "город", "новых домов"]);
+    expect(h.state.session.p).toMatchObject({ word: "стали", normalForm: "стать", pos: "VERB" });
+  });
+});

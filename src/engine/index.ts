@@ -6,6 +6,7 @@ import type { ScriptHost } from "../sandbox/types.js";
 import { createScriptHost } from "../sandbox/index.js";
 import { compileProjectPatterns } from "../patterns/index.js";
 import type { Engine, HostServices, IntentClassifier } from "./types.js";
+import { withMorphologyOps } from "../morphology/ops.js";
 import { classifierFor, patternEntities, readNluData } from "../nlu/index.js";
 import { runTurn, type EngineEnv } from "./turn.js";
 
@@ -22,7 +23,8 @@ export interface EngineOptions {
 
 export function createEngine(project: Project, services: HostServices, opts: EngineOptions = {}): Engine {
   const { host: givenHost, patterns: givenPatterns, classifier: givenClassifier, ...hostOptions } = opts;
-  const host = givenHost ?? createScriptHost(project, services, hostOptions as Parameters<typeof createScriptHost>[2]);
+  // $nlp.inflect / conform / parseMorph are answered from the dictionary morphology (src/morphology).
+  const host = givenHost ?? createScriptHost(project, withMorphologyOps(services), hostOptions as Parameters<typeof createScriptHost>[2]);
   // The project's CAILA export (src/nlu): its entities serve `@Name` in patterns, its intents the classifier.
   const nlu = givenPatterns && givenClassifier !== undefined ? undefined : readNluData(project.dir);
   const patterns = givenPatterns ?? compileProjectPatterns(project, nlu ? { entities: patternEntities(nlu.data) } : {});

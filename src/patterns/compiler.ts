@@ -2,7 +2,7 @@
 // regexps, and works out which literal keys a pattern needs (for the index).
 import type { Dictionary, NamedPatternDef } from "../project/model.js";
 import type { CNode, NodeInfo, Requirement, TrieNode } from "./compiled.js";
-import { morphTest, stem } from "./morphology.js";
+import { morphTest, stem, stems } from "./morphology.js";
 import { NUMBER_WORDS } from "./numbers.js";
 import { PatternSyntaxError, parsePattern, type PNode } from "./parser.js";
 import { compileRegex } from "./regex.js";
@@ -23,6 +23,7 @@ const GRAMMEME_ENTITIES: Record<string, string> = {
   "mystem.obsc": "Infr",
   "pymorphy.infr": "Infr",
 };
+const MAX_SYNONYM_PATHS = 8;
 const NUMBER_ENTITIES = new Set(["duckling.number", "zb.number", "pymorphy.numb"]);
 
 type NodeBody = CNode extends infer T ? (T extends CNode ? Omit<T, "id"> : never) : never;
@@ -149,7 +150,7 @@ export class Compiler {
       case "morph": {
         const test = morphTest(p.tags);
         if (test) return this.node({ k: "morph", test });
-        this.opts.warn?.(`$morph<${p.tags}> is not supported without a morphological dictionary; it never matches`, this.current, p.at);
+        this.opts.warn?.(`$morph<${p.tags}>: unknown AOT tag; it never matches`, this.current, p.at);
         return this.node({ k: "never" });
       }
       case "nlu":
@@ -203,14 +204,21 @@ export class Compiler {
         for (const phrase of s.phrases) {
           const words = tokenizeDetailed(phrase).filter((t) => !t.punct);
           if (words.length === 0) continue;
-          let n = trie;
+          // A morph synonym is filed under every lemma its words may have (a few paths at most).
+          let level: TrieNode[] = [trie];
           for (const w of words) {
-            const k = e.morph ? "~" + stem(w.norm) : w.norm;
-            let child = n.next.get(k);
-            if (!child) n.next.set(k, (child = { next: new Map() }));
-            n = child;
+            const keys = e.morph ? stems(w.norm).map((l) => "~" + l) : [w.norm];
+            const next: TrieNode[] = [];
+            for (const n of level) {
+              for (const k of keys) {
+                let child = n.next.get(k);
+                if (!child) n.next.set(k, (child = { next: new Map() }));
+                if (next.length < MAX_SYNONYM_PATHS) next.push(child);
+              }
+            }
+            level = next;
           }
-          n.id ??= s.value;
+          for (const n of level) n.id ??= s.value;
         }
       }
       this.dictCache.set(key, trie);

@@ -57,10 +57,10 @@ describe("syntax errors", () => {
     const named = new Map<string, NamedPatternDef>([["$A", { name: "$A", body: "x [$A]", pos: { file: "p.sc", line: 1, col: 1 } }]]);
     expect(addError("$A", named).message).toMatch(/refers to itself/);
   });
-  it("tolerates @entity and collects a warning for $morph", () => {
+  it("tolerates @entity and collects a warning for an unknown $morph tag", () => {
     const set = createPatternSet(new Map(), new Map());
-    set.add(1, "* @duckling.number::n * $morph<С им>", POS);
-    expect(set.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/\$morph<С им>/)]);
+    set.add(1, "* @duckling.number::n * $morph<С им> $morph<ЩЩ>", POS);
+    expect(set.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/\$morph<ЩЩ>: unknown AOT tag/)]);
   });
 });
 

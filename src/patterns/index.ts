@@ -8,7 +8,7 @@ import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js"
 import type { CNode, Requirement } from "./compiled.js";
 import { Compiler, NamedPatternError } from "./compiler.js";
 import { MatchInput, type Hyp } from "./matcher.js";
-import { stem } from "./morphology.js";
+import { stems } from "./morphology.js";
 import { PatternSyntaxError } from "./parser.js";
 import { buildParseTree } from "./parseTree.js";
 import { compareMatches, rankWeight, score } from "./ranking.js";
@@ -135,7 +135,7 @@ export class CompiledPatternSet implements PatternSet {
       if (t.punct) continue;
       const w = t.norm;
       keys.add("w:" + w);
-      keys.add("l:" + stem(w));
+      for (const l of stems(w)) keys.add("l:" + l);
       if (DIGITS.test(w)) keys.add("#d");
       // only the prefix/suffix lengths some stem in the set actually uses
       for (const i of this.prefixLengths) if (i <= w.length) keys.add("p:" + w.slice(0, i));
