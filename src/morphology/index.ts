@@ -66,6 +66,29 @@ function grammemesOf(tag: AzTag): string[] {
     .filter((g) => g !== "");
 }
 
+/** The dictionary's analyses; one it cannot normalise (a rare gap in its paradigms) is left out. */
+function analyse(key: string): WordParse[] {
+  let parses: AzParse[];
+  try {
+    // ignoreCase: user text is lower-case, and proper names (Geox, Name, Surn) are capitalised in the dictionary.
+    parses = loadAz().Morph(key, { ignoreCase: true });
+  } catch {
+    return [];
+  }
+  const out: WordParse[] = [];
+  for (const p of parses) {
+    let normal: string | undefined;
+    try {
+      normal = p.normalize()?.word;
+    } catch {
+      normal = undefined;
+    }
+    if (typeof normal !== "string" || normal === "") continue;
+    out.push({ word: key, lemma: normal.replace(/ё/g, "е"), pos: p.tag.POS, grammemes: grammemesOf(p.tag), score: p.score });
+  }
+  return out;
+}
+
 /** Every dictionary analysis of a word, most likely first; a non-Russian word gets itself as lemma. */
 export function parseWord(word: string): WordParse[] {
   const key = word.toLowerCase();
@@ -74,15 +97,7 @@ export function parseWord(word: string): WordParse[] {
   let out: WordParse[];
   if (!CYRILLIC.test(key)) out = [{ word: key, lemma: key, pos: undefined, grammemes: [], score: 1 }];
   else {
-    // ignoreCase: user text is lower-case, and proper names (Geox, Name, Surn) are capitalised in the dictionary.
-    const parses = loadAz().Morph(key, { ignoreCase: true });
-    out = parses.map((p) => ({
-      word: key,
-      lemma: p.normalize().word.replace(/ё/g, "е"),
-      pos: p.tag.POS,
-      grammemes: grammemesOf(p.tag),
-      score: p.score,
-    }));
+    out = analyse(key);
     if (out.length === 0) out = [{ word: key, lemma: key.replace(/ё/g, "е"), pos: undefined, grammemes: [], score: 1 }];
   }
   if (parseCache.size >= MAX_CACHE) parseCache.clear();
@@ -103,10 +118,13 @@ export function lemmas(word: string): string[] {
 /** The word put into the given grammemes ($caila.inflect), or undefined when the dictionary cannot. */
 export function inflect(word: string, grammemes: string[]): string | undefined {
   if (!CYRILLIC.test(word)) return undefined;
-  const parses = loadAz().Morph(word.toLowerCase(), { ignoreCase: true });
-  for (const p of parses) {
-    const r = p.inflect(grammemes);
-    if (r) return r.word;
+  try {
+    for (const p of loadAz().Morph(word.toLowerCase(), { ignoreCase: true })) {
+      const r = p.inflect(grammemes);
+      if (r && typeof r.word === "string") return r.word;
+    }
+  } catch {
+    // a gap in the dictionary's paradigms: the word stays as it is
   }
   return undefined;
 }
