@@ -33,23 +33,30 @@ export function parseMorph(word: string): Record<string, unknown> | null {
 
 const grammemesOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? v.split(/[\s,]+/).filter(Boolean) : []);
 
-/** HostServices that answer the morph.* operations themselves and pass every other one on. */
+/**
+ * HostServices that answer the morph.* operations themselves and pass everything else on to the given
+ * services — methods bound to them, so a class instance (the test runner's switching host) keeps its state.
+ */
 export function withMorphologyOps(services: HostServices): HostServices {
-  return {
-    ...services,
-    call(op, args) {
-      if (!op.startsWith("morph.") || !isObject(args)) return services.call(op, args);
-      const text = String(args.text ?? "");
-      switch (op) {
-        case "morph.inflect":
-          return inflectText(text, grammemesOf(args.grammemes));
-        case "morph.conform":
-          return conformToNumber(text, Number(args.number));
-        case "morph.parse":
-          return parseMorph(text);
-        default:
-          return services.call(op, args);
-      }
-    },
+  const call = (op: string, args: unknown): unknown => {
+    if (!op.startsWith("morph.") || !isObject(args)) return services.call(op, args);
+    const text = String(args.text ?? "");
+    switch (op) {
+      case "morph.inflect":
+        return inflectText(text, grammemesOf(args.grammemes));
+      case "morph.conform":
+        return conformToNumber(text, Number(args.number));
+      case "morph.parse":
+        return parseMorph(text);
+      default:
+        return services.call(op, args);
+    }
   };
+  return new Proxy(services, {
+    get(target, key) {
+      if (key === "call") return call;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
