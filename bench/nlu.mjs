@@ -19,14 +19,19 @@ function rng(seed) {
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
 
-/** `phrases` phrases over `intents` intents: each intent is one (action, object) pair said many ways. */
+const SYLLABLES = ["ба", "ве", "го", "ду", "жи", "за", "ки", "ло", "му", "но", "пе", "ро", "су", "ти", "фа", "хо", "це", "ча", "ши", "ю"];
+/** A made-up noun of its own per intent (the topic word), declined like a feminine noun. */
+const topic = (i) => SYLLABLES[i % 20] + SYLLABLES[Math.floor(i / 20) % 20] + "к";
+const FORMS = ["а", "у", "и", "ой", "е"];
+
+/** `phrases` phrases over `intents` intents: each intent has a topic word, said with common words around it. */
 function dataset(phrases, intents) {
   const r = rng(phrases);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
-  const defs = Array.from({ length: intents }, (_, i) => ({ path: `/I${i}`, action: ACTIONS[i % ACTIONS.length], object: OBJECTS[Math.floor(i / ACTIONS.length) % OBJECTS.length], phrases: [] }));
+  const defs = Array.from({ length: intents }, (_, i) => ({ path: `/I${i}`, action: ACTIONS[i % ACTIONS.length], object: topic(i), phrases: [] }));
   for (let k = 0; k < phrases; k++) {
     const d = defs[k % intents];
-    d.phrases.push({ text: [pick(VERBS), d.action, d.object, pick(TAILS)].join(" ").trim() });
+    d.phrases.push({ text: [pick(VERBS), pick(ACTIONS), d.object + pick(FORMS), pick(OBJECTS), pick(TAILS)].join(" ").trim() });
   }
   return { json: { intents: defs.map((d) => ({ path: d.path, enabled: true, phrases: d.phrases })) }, defs, pick };
 }
@@ -54,7 +59,7 @@ for (const [phrases, intents] of [[100, 10], [10_000, 100]]) {
     const c = new ProjectIntentClassifier(data, cached.model);
     const queries = Array.from({ length: 500 }, (_, i) => {
       const d = defs[i % defs.length];
-      return { text: [pick(VERBS), d.action, d.object].join(" "), path: d.path };
+      return { text: [pick(VERBS), pick(ACTIONS), d.object + pick(FORMS)].join(" "), path: d.path };
     });
     for (const q of queries.slice(0, 50)) c.classify(q.text); // warm-up
     const us = [];
