@@ -101,7 +101,8 @@ export class Dispatcher {
     const th = thresholds(project);
     const guesses = this.intentGuesses(text).filter((g) => g.score >= th.phrases);
     const intentHyps = intentHypotheses(project, guesses, tiers);
-    const { nlu, nBest } = buildNluResults(patternHypotheses(project, matches, tiers), intentHyps, exampleHypotheses(project, text, tiers), th);
+    const contextDepth = project.config.nlp?.considerContextDepthInStateSelectionV2 === true;
+    const { nlu, nBest } = buildNluResults(patternHypotheses(project, matches, tiers), intentHyps, exampleHypotheses(project, text, tiers), th, contextDepth);
     // $context.intent: the intent the engine would act on (nearest active trigger), else the classifier's best.
     const intent = (intentHyps[0]?.hyp.debugInfo?.intent as IntentGuess | undefined) ?? guesses[0];
     this.recognised = intent ? { intent: { path: intent.path, score: intent.score, source: intent.source } } : {};

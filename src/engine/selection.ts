@@ -137,15 +137,23 @@ export function exampleHypotheses(project: Project, text: string, tiers: Readonl
 
 /**
  * Default choice without a selectNLUResult handler [I, spec §4.4]: the best pattern when its score
- * reaches the patterns threshold and it is not in a farther tier than the best intent; else the best
- * intent; else any pattern; else an example.
+ * reaches the patterns threshold (and, when context depth counts, it is not in a farther tier than the
+ * best intent); else the best intent; else any pattern; else an example.
  */
-export function buildNluResults(patterns: Ranked[], intents: Ranked[], examples: Ranked[], th: Thresholds): { nlu: NluResults; nBest: Hypothesis[] } {
+export function buildNluResults(
+  patterns: Ranked[],
+  intents: Ranked[],
+  examples: Ranked[],
+  th: Thresholds,
+  contextDepth = false,
+): { nlu: NluResults; nBest: Hypothesis[] } {
   const p0 = patterns[0];
   const i0 = intents[0];
   const e0 = examples[0];
   const order: Ranked[] = [];
-  if (p0 && p0.hyp.score >= th.patterns && (!i0 || p0.tier <= i0.tier)) order.push(p0);
+  // A pattern above its threshold beats intents; with nlp.considerContextDepthInStateSelectionV2 only
+  // when it is not in a farther context than the best intent [I].
+  if (p0 && p0.hyp.score >= th.patterns && (!i0 || !contextDepth || p0.tier <= i0.tier)) order.push(p0);
   if (i0) order.push(i0);
   if (p0 && !order.includes(p0) && (!e0 || p0.tier <= e0.tier)) order.push(p0);
   if (e0) order.push(e0);

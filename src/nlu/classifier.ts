@@ -6,7 +6,8 @@ import type { CompiledPatternSet } from "../patterns/index.js";
 import type { IntentGuess, IntentClassifier } from "../engine/types.js";
 import type { NluData } from "./data.js";
 import type { PatternEntity } from "../patterns/types.js";
-import { featuresOf, type Features } from "./features.js";
+import { featuresOf, words, type Features } from "./features.js";
+import { lemma } from "../morphology/index.js";
 
 interface NeuralNetworkJson {
   settings: Record<string, unknown>;
@@ -33,12 +34,20 @@ export interface TrainedModel {
 
 export const MODEL_VERSION = 1;
 
-/** The perceptrons' outputs are trained towards 1 for the phrase's intent and 0 for the others. */
-function scoresOf(net: NeuralNetwork, text: string): IntentGuess[] {
+/**
+ * The perceptrons' outputs are trained towards 1 for the phrase's intent and 0 for the others. A
+ * phrase made mostly of words no training phrase used says little about any intent, however high one
+ * output is: the score is scaled by the square root of the share of words the model knows.
+ */
+function scoresOf(net: NeuralNetwork, known: ReadonlySet<string>, text: string): IntentGuess[] {
+  const ws = words(text);
+  if (ws.length === 0) return [];
+  const seen = ws.filter((w) => known.has("w:" + w) || known.has("l:" + lemma(w))).length;
+  const coverage = Math.sqrt(seen / ws.length);
   const out = net.run(featuresOf(text)) ?? {};
   return Object.entries(out)
     .filter(([, s]) => s > 0)
-    .map(([path, s]) => ({ path, score: Math.min(1, s) }))
+    .map(([path, s]) => ({ path, score: Math.min(1, s) * coverage }))
     .sort((a, b) => b.score - a.score);
 }
 
@@ -51,6 +60,7 @@ export function trainModel(data: NluData): TrainedModel {
 
 export class ProjectIntentClassifier implements IntentClassifier {
   private readonly net: NeuralNetwork;
+  private readonly known: ReadonlySet<string>;
   private readonly patterns: CompiledPatternSet | undefined;
   private readonly patternTiers = new Map<number, number>();
   private readonly patternIntent: string[] = [];
@@ -62,6 +72,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
   ) {
     this.net = new NeuralNetwork();
     this.net.fromJSON(model.network);
+    this.known = new Set(model.network.features ?? []);
     if (data.patternsEnabled) this.patterns = this.compilePatterns();
   }
 
@@ -96,7 +107,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
         if (!guesses.has(path)) guesses.set(path, { path, score: 1, source: "pattern" });
       }
     }
-    for (const g of scoresOf(this.net, text)) if (!guesses.has(g.path)) guesses.set(g.path, { ...g, source: "phrases" });
+    for (const g of scoresOf(this.net, this.known, text)) if (!guesses.has(g.path)) guesses.set(g.path, { ...g, source: "phrases" });
     const byPath = new Map(this.data.intents.map((i) => [i.path, i]));
     return [...guesses.values()]
       .sort((a, b) => b.score - a.score)
