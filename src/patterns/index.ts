@@ -39,6 +39,7 @@ export class CompiledPatternSet implements PatternSet {
   private stamp = 0;
   private prefixLengths: number[] = [];
   private suffixLengths: number[] = [];
+  private usesLemmas = false; // some pattern has a ~lemma key: only then are input words analysed
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(
@@ -104,6 +105,7 @@ export class CompiledPatternSet implements PatternSet {
     this.suffixLengths = [];
     const freq = new Map<string, number>();
     for (const e of this.entries) for (const opt of e.req) for (const k of opt) freq.set(k, (freq.get(k) ?? 0) + 1);
+    this.usesLemmas = [...freq.keys()].some((k) => k.startsWith("l:"));
     const cost = (opt: string[]): number => opt.reduce((s, k) => s + freq.get(k)!, 0);
     for (const e of this.entries) {
       if (e.req.length === 0) {
@@ -135,7 +137,7 @@ export class CompiledPatternSet implements PatternSet {
       if (t.punct) continue;
       const w = t.norm;
       keys.add("w:" + w);
-      for (const l of stems(w)) keys.add("l:" + l);
+      if (this.usesLemmas) for (const l of stems(w)) keys.add("l:" + l);
       if (DIGITS.test(w)) keys.add("#d");
       // only the prefix/suffix lengths some stem in the set actually uses
       for (const i of this.prefixLengths) if (i <= w.length) keys.add("p:" + w.slice(0, i));
