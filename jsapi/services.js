@@ -36,25 +36,15 @@ function fixKeyboardLayout(text) {
   }
   return out;
 }
-/** Agree a Russian noun with a number using ending rules (1 рубль, 2 рубля, 5 рублей). */
+// Morphology comes from the host's dictionary (pymorphy2's OpenCorpora data, docs/nlu.md).
 function conform(word, n) {
-  word = String(word);
-  n = Math.abs(Math.floor(Number(n)));
-  var mod10 = n % 10;
-  var mod100 = n % 100;
-  var form = mod10 === 1 && mod100 !== 11 ? 1 : mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14) ? 2 : 5;
-  if (form === 1 || !/[а-яё]$/i.test(word)) return word;
-  var stem = word.slice(0, -1);
-  var last = word.slice(-1).toLowerCase();
-  var hush = /[гкхжчшщ]$/i.test(stem);
-  if (last === "а") return form === 2 ? stem + (hush ? "и" : "ы") : stem;
-  if (last === "я") return form === 2 ? stem + "и" : stem + "ь";
-  if (last === "ь") return form === 2 ? stem + "я" : stem + "ей";
-  if (last === "о") return form === 2 ? stem + "а" : stem;
-  if (last === "е") return form === 2 ? stem + "я" : stem + "ей";
-  if (last === "й") return form === 2 ? stem + "я" : stem + "ев";
-  if (/[жчшщ]$/i.test(word)) return form === 2 ? word + "а" : word + "ей";
-  return form === 2 ? word + "а" : word + "ов";
+  return host.call("morph.conform", { text: String(word), number: Number(n) });
+}
+function inflect(text, grammemes) {
+  return host.call("morph.inflect", { text: String(text), grammemes: grammemes });
+}
+function parseMorph(word) {
+  return host.call("morph.parse", { text: String(word) });
 }
 
 host.define("$nlp", {
@@ -68,12 +58,8 @@ host.define("$nlp", {
     return host.call("nlp.matchExamples", { text: String(text), examples: examples });
   },
   conform: conform,
-  inflect: function (text) {
-    return text; // no morphology dictionary offline
-  },
-  parseMorph: function () {
-    return null;
-  },
+  inflect: inflect,
+  parseMorph: parseMorph,
   tokenize: tokenize,
   fixKeyboardLayout: fixKeyboardLayout,
   checkMyVocabulary: function () {
@@ -88,6 +74,14 @@ host.define("$nlp", {
   },
 });
 
-var STUBS = ["$caila", "$dialer", "$analytics", "$pushgate", "$conversationApi", "$faq", "$integration", "$imputer", "$gpt",
+// $caila: the morphology calls work offline; the rest needs the NLU service.
+var caila = stub("$caila");
+host.define("$caila", new Proxy({ inflect: inflect, conform: conform, parseMorph: parseMorph }, {
+  get: function (target, key) {
+    return Object.prototype.hasOwnProperty.call(target, key) ? target[key] : caila[key];
+  },
+}));
+
+var STUBS = ["$dialer", "$analytics", "$pushgate", "$conversationApi", "$faq", "$integration", "$imputer", "$gpt",
   "$smartPush", "$smartProfile", "$smartRating", "$smartGeo", "$fetch", "$sharedContext"];
 for (var i = 0; i < STUBS.length; i++) host.define(STUBS[i], stub(STUBS[i]));

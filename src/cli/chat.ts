@@ -12,8 +12,8 @@ import { reloadMessage, watchedFolders, watchProject } from "./watch.js";
 
 const USER = "chat-user";
 const HELP =
-  "type a phrase, a button number, or: /event NAME {json}, /timeout (fire the scheduled timeout), /canvas {json} (Canvas app state), " +
-  "/state, /session, /client, /reset, /help, /quit";
+  "type a phrase, a button number, or: /intent /PATH [phrase], /event NAME {json}, /timeout (fire the scheduled timeout), " +
+  "/canvas {json} (Canvas app state), /state, /session, /client, /reset, /help, /quit";
 
 export interface ChatOptions {
   modules: string[];
@@ -86,6 +86,7 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
       const at = result.error.pos ? `${result.error.pos.file}:${result.error.pos.line}:${result.error.pos.col}: ` : "";
       print(`  ! ${result.error.kind} error: ${at}${result.error.message}`);
     }
+    if (result.nlu) print("  " + describeNlu(result.nlu));
     if (result.replies.length === 0) print("  (no reply)");
     if (result.timeout) print(`  (timeout to ${result.timeout.targetState} in ${result.timeout.interval} s: /timeout fires it now)`);
     if (pendingInvoice) print("  pay dialog for invoice " + pendingInvoice + ": " + PAY_OUTCOMES.map((o, i) => `${i + 1}) ${o}`).join("  "));
@@ -117,6 +118,12 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
         return `  [${type}]${at} ${JSON.stringify(rest)}`;
       }
     }
+  }
+
+  function describeNlu(nlu: NonNullable<TurnResult["nlu"]>): string {
+    const intent = nlu.intent ? `intent ${nlu.intent.path} ${nlu.intent.score.toFixed(2)}${nlu.intent.source === "request" ? " (given)" : ""}` : "no intent";
+    const sel = nlu.selected ? `; selected ${nlu.selected.ruleType} → ${nlu.selected.clazz} (${nlu.selected.score.toFixed(2)})` : "; nothing selected";
+    return `nlu: ${intent}${sel}`;
   }
 
   async function pay(outcome: PayOutcome): Promise<void> {
@@ -164,6 +171,11 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
         return true;
       }
       print(canvasState === undefined ? "  no Canvas state is sent now" : "  the next messages carry this Canvas state (payload.meta.current_app.state)");
+    } else if (text.startsWith("/intent ")) {
+      // The assistant's intent field, as a channel that recognised the intent itself would send it.
+      const m = /^\/intent\s+(\S+)\s*(.*)$/.exec(text)!;
+      const path = m[1]!.startsWith("/") ? m[1]! : "/" + m[1]!;
+      await send("MESSAGE_TO_SKILL", { intent: path, message: { original_text: m[2] || path } });
     } else if (text.startsWith("/event ")) {
       const m = /^\/event\s+(\S+)\s*(.*)$/.exec(text)!;
       let eventData: Record<string, unknown> = {};

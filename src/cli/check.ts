@@ -22,7 +22,9 @@ export function check(dir: string, opts: CheckCliOptions): number {
   const s = report.summary;
   process.stdout.write(
     `ok: ${s.files} files, ${s.states} states, ${s.triggers} triggers, ${s.patterns} named patterns, ` +
-      `${s.dictionaries} dictionaries, ${s.testFiles} test files\n`,
+      `${s.dictionaries} dictionaries, ${s.testFiles} test files` +
+      (s.nlu ? `; NLU ${s.nlu.file}: ${s.nlu.intents} intents, ${s.nlu.phrases} phrases, ${s.nlu.patterns} patterns, ${s.nlu.entities} entities` : "") +
+      "\n",
   );
   return 0;
 }

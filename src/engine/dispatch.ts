@@ -1,5 +1,5 @@
 // From a request to the state where execution starts (spec dsl.md §4.2–§4.5, §4.9 up to preProcess).
-import type { BotRequest, UserState } from "./types.js";
+import type { BotRequest, IntentClassifier, IntentGuess, TurnNlu, UserState } from "./types.js";
 import type { ParseNode, PatternSet } from "../patterns/types.js";
 import { DialogError } from "./errors.js";
 import type { Executor, TurnEnv } from "./execute.js";
@@ -11,6 +11,7 @@ import { buildNluResults, exampleHypotheses, intentHypotheses, patternHypotheses
 
 export interface DispatchEnv extends TurnEnv {
   patterns: PatternSet;
+  classifier?: IntentClassifier; // the project's NLU (src/nlu); absent when it ships no intents
 }
 
 const rootTree = (text: string): ParseNode => ({
@@ -21,6 +22,9 @@ const rootTree = (text: string): ParseNode => ({
 });
 
 export class Dispatcher {
+  /** Set by a text request: the recognised intent and the selected hypothesis. */
+  recognised?: TurnNlu;
+
   constructor(
     private readonly env: DispatchEnv,
     private readonly executor: Executor,
@@ -105,15 +109,15 @@ export class Dispatcher {
       skipRiskyRegexps: afterCpuKill,
     });
     const th = thresholds(project);
-    const { nlu, nBest } = buildNluResults(
-      patternHypotheses(project, matches, tiers),
-      intentHypotheses(project, this.request.intent, tiers, th.phrases),
-      exampleHypotheses(project, text, tiers),
-      th,
-    );
-    const intent = this.request.intent;
-    if (intent?.path && (intent.score ?? 1) >= th.phrases) {
-      host.setContext("intent", { path: intent.path, score: intent.score ?? 1, answer: intent.answer, slots: intent.slots ?? {} });
+    const guesses = this.intentGuesses(text).filter((g) => g.score >= th.phrases);
+    const intentHyps = intentHypotheses(project, guesses, tiers);
+    const contextDepth = project.config.nlp?.considerContextDepthInStateSelectionV2 === true;
+    const { nlu, nBest } = buildNluResults(patternHypotheses(project, matches, tiers), intentHyps, exampleHypotheses(project, text, tiers), th, contextDepth);
+    // $context.intent: the intent the engine would act on (nearest active trigger), else the classifier's best.
+    const intent = (intentHyps[0]?.hyp.debugInfo?.intent as IntentGuess | undefined) ?? guesses[0];
+    this.recognised = intent ? { intent: { path: intent.path, score: intent.score, source: intent.source } } : {};
+    if (intent) {
+      host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer, slots: intent.slots ?? {} });
       host.setContext("entities", Object.entries(intent.slots ?? {}).map(([entity, value]) => ({ entity, value })));
     }
     host.setContext("nluResults", nlu);
@@ -134,6 +138,7 @@ export class Dispatcher {
     }
 
     if (selected && typeof selected.clazz === "string" && selected.clazz !== "") {
+      this.recognised.selected = { ruleType: String(selected.ruleType), clazz: selected.clazz, score: Number(selected.score) };
       host.setContext("parseTree", this.parseTreeOf(selected, text));
       return requireState(project, ctx, selected.clazz).path;
     }
@@ -145,12 +150,22 @@ export class Dispatcher {
     throw new DialogError(`No target state was determined for query "${text}"${modal ? ` (modal state ${modal})` : ""}`);
   }
 
+  /** The channel's own intent when it sent one (webhook, XML <request>); else the project's classifier. */
+  private intentGuesses(text: string): IntentGuess[] {
+    // A <request> or a channel may give the intent as a bare path.
+    const raw: unknown = this.request.intent;
+    const given = typeof raw === "string" ? { path: raw } : this.request.intent;
+    if (given?.path) return [{ path: given.path, score: typeof given.score === "number" ? given.score : 1, source: "request", answer: given.answer, slots: given.slots }];
+    return this.env.classifier?.classify(text) ?? [];
+  }
+
   /** $parseTree of the chosen hypothesis: the pattern's tree, or the intent's slots as `_<Slot>` [C][Z]. */
   private parseTreeOf(h: Hypothesis, text: string): ParseNode {
     if (h.parseTree && typeof h.parseTree === "object") return h.parseTree;
     const tree = rootTree(text);
-    const info = (h.debugInfo?.intent ?? {}) as { slots?: Record<string, unknown> };
+    const info = (h.debugInfo?.intent ?? {}) as Partial<IntentGuess>;
     for (const [slot, value] of Object.entries(info.slots ?? {})) tree[`_${slot}`] = value;
+    if (info.path) tree._intent = { path: info.path, score: info.score, answer: info.answer };
     return tree;
   }
 }

@@ -5,7 +5,9 @@ import type { PatternSet } from "../patterns/types.js";
 import type { ScriptHost } from "../sandbox/types.js";
 import { createScriptHost } from "../sandbox/index.js";
 import { compileProjectPatterns } from "../patterns/index.js";
-import type { Engine, HostServices } from "./types.js";
+import type { Engine, HostServices, IntentClassifier } from "./types.js";
+import { withMorphologyOps } from "../morphology/ops.js";
+import { classifierFor, patternEntities, readNluData } from "../nlu/index.js";
 import { runTurn, type EngineEnv } from "./turn.js";
 import { withNlpOps } from "./nlp-ops.js";
 
@@ -14,23 +16,31 @@ export interface EngineOptions {
   host?: ScriptHost;
   /** Use these compiled patterns instead of compiling the project's. */
   patterns?: PatternSet;
+  /** Use this intent classifier; null for none. Default: the project's own, trained from its CAILA export (disk-cached). */
+  classifier?: IntentClassifier | null;
   /** Everything else is passed to createScriptHost (e.g. cpuMs). */
   [hostOption: string]: unknown;
 }
 
 export function createEngine(project: Project, services: HostServices, opts: EngineOptions = {}): Engine {
-  const { host: givenHost, patterns: givenPatterns, ...hostOptions } = opts;
+  const { host: givenHost, patterns: givenPatterns, classifier: givenClassifier, ...hostOptions } = opts;
+  // The project's CAILA export (src/nlu): its entities serve `@Name` in patterns, its intents the classifier.
+  const nlu = givenPatterns && givenClassifier !== undefined ? undefined : readNluData(project.dir);
+  const compile = () => compileProjectPatterns(project, nlu ? { entities: patternEntities(nlu.data) } : {});
   let patterns: PatternSet | undefined = givenPatterns;
-  // Scripts reach $nlp.match / $nlp.matchPatterns through host calls that the engine answers.
-  const scriptServices = withNlpOps(services, { project, patterns: () => (patterns ??= compileProjectPatterns(project)) });
+  // Scripts reach $nlp.match / $nlp.matchPatterns through host calls the engine answers, and
+  // $nlp.inflect / conform / parseMorph through the dictionary morphology (src/morphology).
+  const scriptServices = withNlpOps(withMorphologyOps(services), { project, patterns: () => (patterns ??= compile()) });
   const host = givenHost ?? createScriptHost(project, scriptServices, hostOptions as Parameters<typeof createScriptHost>[2]);
-  patterns ??= compileProjectPatterns(project);
+  patterns ??= compile();
+  const classifier = givenClassifier === undefined ? (nlu ? classifierFor(nlu.data, nlu.text) : undefined) : (givenClassifier ?? undefined);
   let seq = 0;
   const env: EngineEnv = {
     project,
     services,
     host,
     patterns,
+    classifier,
     forceEs6: project.config.scriptRuntime?.forceEs6 === true,
     // Unique enough per process; no randomness so that test random queues stay untouched.
     newSessionId: () => `${services.now().toString(36)}-${(++seq).toString(36)}`,
@@ -42,7 +52,7 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   };
 }
 
-export type { Engine, HostServices } from "./types.js";
+export type { Engine, HostServices, IntentClassifier, IntentGuess } from "./types.js";
 export { DialogError } from "./errors.js";
 export { resolveStatePath } from "./paths.js";
 export { parseInterval } from "./timeouts.js";

@@ -1,6 +1,6 @@
 // Choosing the target of a text request (spec dsl.md §4.4): pattern, intent and example hypotheses,
 // $context.nluResults and the default ranking between them.
-import type { BotRequest } from "./types.js";
+import type { IntentGuess } from "./types.js";
 import type { Project, Trigger } from "../project/model.js";
 import type { ParseNode, PatternMatch } from "../patterns/types.js";
 import { triggerTarget } from "./locality.js";
@@ -8,7 +8,7 @@ import { triggerTarget } from "./locality.js";
 export interface Hypothesis {
   clazz: string; // target state path
   score: number;
-  ruleType: "pattern" | "intent" | "example";
+  ruleType: "pattern" | "intent" | "intentGroup" | "example";
   pattern?: string;
   weight?: number;
   parseTree?: ParseNode;
@@ -69,31 +69,31 @@ function intentFires(t: Trigger, path: string): boolean {
   return path === t.value || path.startsWith(prefix);
 }
 
-export function intentHypotheses(
-  project: Project,
-  intent: BotRequest["intent"],
-  tiers: ReadonlyMap<number, number>,
-  min: number,
-): Ranked[] {
-  if (!intent?.path) return [];
-  const score = typeof intent.score === "number" ? intent.score : 1;
-  if (score < min) return [];
-  const out: Ranked[] = [];
+/**
+ * Intent hypotheses: every active intent / intentGroup trigger that one of the NLU's guesses (already
+ * above the phrases threshold) fires. Nearest context first, then the higher score, then an exact
+ * intent before a group and declaration order (stable sort).
+ */
+export function intentHypotheses(project: Project, guesses: readonly IntentGuess[], tiers: ReadonlyMap<number, number>): Ranked[] {
+  if (guesses.length === 0) return [];
+  const out: (Ranked & { exact: number })[] = [];
   for (const [id, tier] of tiers) {
     const t = project.triggers[id];
-    if (!t || (t.kind !== "intent" && t.kind !== "intentGroup") || !intentFires(t, intent.path)) continue;
+    if (!t || (t.kind !== "intent" && t.kind !== "intentGroup")) continue;
+    const g = guesses.find((x) => intentFires(t, x.path));
+    if (!g) continue;
     out.push({
       tier,
+      exact: t.kind === "intent" ? 0 : 1,
       hyp: {
         clazz: triggerTarget(t),
-        score,
-        ruleType: "intent",
-        debugInfo: { intent: { path: intent.path, slots: intent.slots ?? {}, answer: intent.answer }, state: t.owner },
+        score: g.score,
+        ruleType: t.kind,
+        debugInfo: { intent: { path: g.path, score: g.score, source: g.source, slots: g.slots ?? {}, answer: g.answer }, state: t.owner },
       },
     });
   }
-  // Nearest context first; an exact intent before a group, then declaration order (stable sort).
-  return out.sort((a, b) => a.tier - b.tier);
+  return out.sort((a, b) => a.tier - b.tier || b.hyp.score - a.hyp.score || a.exact - b.exact).map(({ tier, hyp }) => ({ tier, hyp }));
 }
 
 const normalisePhrase = (s: string) =>
@@ -137,15 +137,23 @@ export function exampleHypotheses(project: Project, text: string, tiers: Readonl
 
 /**
  * Default choice without a selectNLUResult handler [I, spec §4.4]: the best pattern when its score
- * reaches the patterns threshold and it is not in a farther tier than the best intent; else the best
- * intent; else any pattern; else an example.
+ * reaches the patterns threshold (and, when context depth counts, it is not in a farther tier than the
+ * best intent); else the best intent; else any pattern; else an example.
  */
-export function buildNluResults(patterns: Ranked[], intents: Ranked[], examples: Ranked[], th: Thresholds): { nlu: NluResults; nBest: Hypothesis[] } {
+export function buildNluResults(
+  patterns: Ranked[],
+  intents: Ranked[],
+  examples: Ranked[],
+  th: Thresholds,
+  contextDepth = false,
+): { nlu: NluResults; nBest: Hypothesis[] } {
   const p0 = patterns[0];
   const i0 = intents[0];
   const e0 = examples[0];
   const order: Ranked[] = [];
-  if (p0 && p0.hyp.score >= th.patterns && (!i0 || p0.tier <= i0.tier)) order.push(p0);
+  // A pattern above its threshold beats intents; with nlp.considerContextDepthInStateSelectionV2 only
+  // when it is not in a farther context than the best intent [I].
+  if (p0 && p0.hyp.score >= th.patterns && (!i0 || !contextDepth || p0.tier <= i0.tier)) order.push(p0);
   if (i0) order.push(i0);
   if (p0 && !order.includes(p0) && (!e0 || p0.tier <= e0.tier)) order.push(p0);
   if (e0) order.push(e0);

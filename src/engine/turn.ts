@@ -27,6 +27,7 @@ class Turn {
   readonly trace: Trace;
   readonly executor: Executor;
   error?: TurnError;
+  nlu?: TurnResult["nlu"];
 
   constructor(
     private readonly env: EngineEnv,
@@ -47,6 +48,8 @@ class Turn {
     } catch (e) {
       this.fail(e);
       return;
+    } finally {
+      this.nlu = dispatcher.recognised;
     }
     if (target === null) return;
     try {
@@ -277,6 +280,7 @@ export function runTurn(
   if (timeout) result.timeout = timeout;
   if (turn.trace.deferredNewSession) result.newSession = turn.trace.deferredNewSession;
   if (turn.error) result.error = turn.error;
+  if (turn.nlu) result.nlu = turn.nlu;
   return result;
 }
 

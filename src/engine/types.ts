@@ -19,6 +19,20 @@ export interface BotRequest {
   userFrom?: Record<string, unknown>;
 }
 
+/** One intent hypothesis of the project's NLU for a phrase (CAILA's inference result). */
+export interface IntentGuess {
+  path: string; // "/Greeting"
+  score: number; // 0..1, compared with nlp.intentNoMatchThresholds.phrases
+  source?: "phrases" | "pattern" | "request"; // classifier, an intent's CAILA pattern, or given by the channel
+  answer?: string;
+  slots?: Record<string, unknown>;
+}
+
+/** The project's intent classifier, trained at load (src/nlu). Synchronous: it runs inside a turn. */
+export interface IntentClassifier {
+  classify(text: string): IntentGuess[]; // best first; empty when nothing is recognised
+}
+
 /** Everything persisted per user between turns. Plain JSON. */
 export interface UserState {
   session: Record<string, unknown>; // $session (the engine keeps contextPath also as $session.contextPath)
@@ -52,6 +66,13 @@ export interface TurnResult {
   timeout?: { interval: number; targetState: string }; // scheduled by this turn
   mails: Record<string, unknown>[]; // $mail calls (XML <mail>)
   error?: { kind: TurnErrorKind; message: string; pos?: SourcePos }; // a failure the turn reported (after the error path ran)
+  nlu?: TurnNlu; // what the text request was recognised as (chat shows it)
+}
+
+/** The NLU outcome of a text request: the recognised intent and the hypothesis selection chose. */
+export interface TurnNlu {
+  intent?: { path: string; score: number; source?: IntentGuess["source"] };
+  selected?: { ruleType: string; clazz: string; score: number };
 }
 
 /** Outbound HTTP as the script sees it (spec dsl.md §5.7), after URL templating and defaults. */

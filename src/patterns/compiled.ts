@@ -22,7 +22,7 @@ export type CNode = { id: number } & (
   | { k: "perm"; items: CNode[] }
   | { k: "named"; info: NodeInfo; body: CNode }
   | { k: "regex"; re: RegExp }
-  | { k: "dict"; info: NodeInfo; trie: TrieNode }
+  | { k: "dict"; info: NodeInfo; trie: TrieNode } // keys: normalised words, or "~" + lemma for morph entities
   | { k: "number"; info: NodeInfo }
   | { k: "map"; item: CNode; value: string }
   | { k: "weight"; w: number }

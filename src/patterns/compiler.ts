@@ -2,12 +2,30 @@
 // regexps, and works out which literal keys a pattern needs (for the index).
 import type { Dictionary, NamedPatternDef } from "../project/model.js";
 import type { CNode, NodeInfo, Requirement, TrieNode } from "./compiled.js";
-import { morphTest, stem } from "./morphology.js";
+import { morphTest, stem, stems } from "./morphology.js";
 import { NUMBER_WORDS } from "./numbers.js";
 import { PatternSyntaxError, parsePattern, type PNode } from "./parser.js";
 import { compileRegex } from "./regex.js";
 import { catastrophicRegexReason, riskyRegexps } from "./regex-safety.js";
 import { tokenizeDetailed } from "./tokenizer.js";
+import type { PatternEntity } from "./types.js";
+import { hasGrammeme } from "../morphology/index.js";
+
+// System entities the dictionary morphology recognises: a word with this OpenCorpora grammeme [I].
+const GRAMMEME_ENTITIES: Record<string, string> = {
+  "mystem.geo": "Geox",
+  "pymorphy.geox": "Geox",
+  "mystem.persn": "Name",
+  "pymorphy.name": "Name",
+  "mystem.famn": "Surn",
+  "pymorphy.surn": "Surn",
+  "mystem.patrn": "Patr",
+  "pymorphy.patr": "Patr",
+  "mystem.obsc": "Infr",
+  "pymorphy.infr": "Infr",
+};
+const MAX_SYNONYM_PATHS = 8;
+const NUMBER_ENTITIES = new Set(["duckling.number", "zb.number", "pymorphy.numb"]);
 
 type NodeBody = CNode extends infer T ? (T extends CNode ? Omit<T, "id"> : never) : never;
 
@@ -23,6 +41,7 @@ export class NamedPatternError extends Error {
 
 export interface CompilerOptions {
   regexCaseInsensitive?: boolean;
+  entities?: ReadonlyMap<string, PatternEntity>;
   warn?: (message: string, def: NamedPatternDef | undefined, offset: number) => void;
 }
 
@@ -165,11 +184,11 @@ export class Compiler {
       case "morph": {
         const test = morphTest(p.tags);
         if (test) return this.node({ k: "morph", test });
-        this.opts.warn?.(`$morph<${p.tags}> is not supported without a morphological dictionary; it never matches`, this.current, p.at);
+        this.opts.warn?.(`$morph<${p.tags}>: unknown AOT tag; it never matches`, this.current, p.at);
         return this.node({ k: "never" });
       }
       case "nlu":
-        return this.node({ k: "never" });
+        return this.entity(p.name, p.alias, p.at);
     }
   }
 
@@ -195,6 +214,61 @@ export class Compiler {
       default:
         return this.node({ k: "number", info });
     }
+  }
+
+  /** `@Name`: a project entity (synonyms and patterns), a system entity emulated locally, or never. */
+  private entity(name: string, alias: string | undefined, at: number): CNode {
+    const info: NodeInfo = { tag: alias ?? name, pattern: "@" + name };
+    const own = this.opts.entities?.get(name);
+    if (own) return this.projectEntity(own, info);
+    if (NUMBER_ENTITIES.has(name)) return this.node({ k: "number", info });
+    const grammeme = GRAMMEME_ENTITIES[name];
+    if (grammeme) return this.node({ k: "named", info, body: this.node({ k: "morph", test: (w) => hasGrammeme(w, grammeme) }) });
+    const why = /^(duckling|mystem|pymorphy|zb)\./.test(name) ? "needs the live NLU service" : "is not an entity of the project's NLU data";
+    this.opts.warn?.(`@${name} ${why}; it never matches offline`, this.current, at);
+    return this.node({ k: "never" });
+  }
+
+  private projectEntity(e: PatternEntity, info: NodeInfo): CNode {
+    const key = "@" + e.name;
+    let trie = this.dictCache.get(key);
+    if (!trie) {
+      trie = { next: new Map() };
+      for (const s of e.synonyms) {
+        for (const phrase of s.phrases) {
+          const words = tokenizeDetailed(phrase).filter((t) => !t.punct);
+          if (words.length === 0) continue;
+          // A morph synonym is filed under every lemma its words may have (a few paths at most).
+          let level: TrieNode[] = [trie];
+          for (const w of words) {
+            const keys = e.morph ? stems(w.norm).map((l) => "~" + l) : [w.norm];
+            const next: TrieNode[] = [];
+            for (const n of level) {
+              for (const k of keys) {
+                let child = n.next.get(k);
+                if (!child) n.next.set(k, (child = { next: new Map() }));
+                if (next.length < MAX_SYNONYM_PATHS) next.push(child);
+              }
+            }
+            level = next;
+          }
+          for (const n of level) n.id ??= s.value;
+        }
+      }
+      this.dictCache.set(key, trie);
+    }
+    const dict = this.node({ k: "dict", info, trie });
+    if (e.patterns.length === 0) return dict;
+    const alts: CNode[] = [dict];
+    for (const p of e.patterns) {
+      try {
+        alts.push(this.node({ k: "named", info, body: this.node({ k: "map", item: this.build(parsePattern(p.source)), value: p.value }) }));
+      } catch (err) {
+        if (!(err instanceof PatternSyntaxError)) throw err;
+        this.opts.warn?.(`@${e.name}: pattern "${p.source}" cannot be compiled: ${err.message}`, this.current, 0);
+      }
+    }
+    return this.node({ k: "alt", items: alts });
   }
 
   private trie(dict: Dictionary): TrieNode {
@@ -258,7 +332,7 @@ export class Compiler {
       case "repeat":
         return this.requirement(n.item);
       case "dict":
-        return [[...n.trie.next.keys()].map((w) => "w:" + w)];
+        return [[...n.trie.next.keys()].map((w) => (w.startsWith("~") ? "l:" + w.slice(1) : "w:" + w))];
       case "number":
         return [["#d", ...NUMBER_WORDS.map((w) => "w:" + w)]];
       default:

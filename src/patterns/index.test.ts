@@ -86,10 +86,10 @@ describe("syntax errors", () => {
     expect(ids("f плюс f минус f плюс f")).toEqual([1]);
     expect(ids("t плюс e")).toEqual([]);
   });
-  it("tolerates @entity and collects a warning for $morph", () => {
+  it("tolerates @entity and collects a warning for an unknown $morph tag", () => {
     const set = createPatternSet(new Map(), new Map());
-    set.add(1, "* @duckling.number::n * $morph<С им>", POS);
-    expect(set.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/\$morph<С им>/)]);
+    set.add(1, "* @duckling.number::n * $morph<С им> $morph<ЩЩ>", POS);
+    expect(set.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/\$morph<ЩЩ>: unknown AOT tag/)]);
   });
 });
 

@@ -8,7 +8,7 @@ import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js"
 import type { CNode, Requirement } from "./compiled.js";
 import { Compiler, NamedPatternError } from "./compiler.js";
 import { MatchInput, type Hyp } from "./matcher.js";
-import { stem } from "./morphology.js";
+import { stems } from "./morphology.js";
 import { PatternSyntaxError } from "./parser.js";
 import { buildParseTree } from "./parseTree.js";
 import { compareMatches, rankWeight, score } from "./ranking.js";
@@ -39,6 +39,7 @@ export class CompiledPatternSet implements PatternSet {
   private stamp = 0;
   private prefixLengths: number[] = [];
   private suffixLengths: number[] = [];
+  private usesLemmas = false; // some pattern has a ~lemma key: only then are input words analysed
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(
@@ -48,6 +49,7 @@ export class CompiledPatternSet implements PatternSet {
   ) {
     this.compiler = new Compiler(named, dictionaries, {
       regexCaseInsensitive: opts.regexCaseInsensitive,
+      entities: opts.entities,
       warn: (message, def) => {
         if (!this.diagnostics.some((d) => d.message === message && d.pos === def?.pos)) {
           this.diagnostics.push({ level: "warning", message, pos: def?.pos });
@@ -103,6 +105,7 @@ export class CompiledPatternSet implements PatternSet {
     this.suffixLengths = [];
     const freq = new Map<string, number>();
     for (const e of this.entries) for (const opt of e.req) for (const k of opt) freq.set(k, (freq.get(k) ?? 0) + 1);
+    this.usesLemmas = [...freq.keys()].some((k) => k.startsWith("l:"));
     const cost = (opt: string[]): number => opt.reduce((s, k) => s + freq.get(k)!, 0);
     for (const e of this.entries) {
       if (e.req.length === 0) {
@@ -134,7 +137,7 @@ export class CompiledPatternSet implements PatternSet {
       if (t.punct) continue;
       const w = t.norm;
       keys.add("w:" + w);
-      keys.add("l:" + stem(w));
+      if (this.usesLemmas) for (const l of stems(w)) keys.add("l:" + l);
       if (DIGITS.test(w)) keys.add("#d");
       // only the prefix/suffix lengths some stem in the set actually uses
       for (const i of this.prefixLengths) if (i <= w.length) keys.add("p:" + w.slice(0, i));

@@ -220,13 +220,30 @@ describe("$weight, $repeat, $morph, @entity", () => {
     expect(m("$repeat<$color>", "красный синий красный", env)!.tree.color).toHaveLength(3);
     expect(ok("$repeat<$color>", "", env)).toBe(false);
   });
-  it("$morph<ИНФИНИТИВ> approximates by ending; unsupported tags never match", () => {
+  it("$morph<…> tests AOT grammemes with the dictionary; unknown tags never match", () => {
     expect(ok("хочу $morph<ИНФИНИТИВ>", "хочу гулять")).toBe(true);
     expect(ok("хочу $morph<ИНФИНИТИВ>", "хочу домой")).toBe(false);
-    expect(ok("$morph<С им ед>", "слон")).toBe(false);
+    expect(ok("$morph<С им ед>", "слон")).toBe(true);
+    expect(ok("$morph<С им ед>", "слонами")).toBe(false);
+    expect(ok("$morph<С тв мн>", "слонами")).toBe(true);
+    expect(ok("$morph<П>", "зелёный")).toBe(true);
+    expect(ok("$morph<ЩЩ>", "слон")).toBe(false);
   });
-  it("@entity is parsed but never matches", () => {
-    expect(ok("* @duckling.number *", "пять")).toBe(false);
-    expect(ok("(@duckling.number::n | пять)", "пять")).toBe(true);
+
+  it("~word matches any form of its lemma, also for an ambiguous form", () => {
+    expect(ok("~мастер", "мастерами")).toBe(true);
+    expect(ok("* ~стать *", "они стали")).toBe(true);
+    expect(ok("* ~сталь *", "листы стали")).toBe(true);
+    expect(ok("* ~прийти *", "пришёл")).toBe(true);
+    expect(ok("* ~прийти *", "ушёл")).toBe(false);
+  });
+  it("emulates the system entities the dictionary can answer; others never match", () => {
+    expect(ok("* @duckling.number *", "пять")).toBe(true);
+    expect(ok("* @mystem.geo *", "из казани")).toBe(true);
+    expect(ok("* @mystem.geo *", "из дома")).toBe(false);
+    expect(ok("* @pymorphy.name *", "иван")).toBe(true);
+    expect(ok("* @duckling.date *", "завтра")).toBe(false);
+    expect(ok("(@duckling.date::d | завтра)", "завтра")).toBe(true);
+    expect(ok("* @Unknown *", "что угодно")).toBe(false);
   });
 });

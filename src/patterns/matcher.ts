@@ -2,7 +2,7 @@
 // with the best hypothesis for it, memoised on (node, position) for the whole input. Exhaustive,
 // so a match is found whenever one exists; the best one maximises matched/total + Σ$weight.
 import type { CNode, NodeInfo, TrieNode } from "./compiled.js";
-import { stem } from "./morphology.js";
+import { stems } from "./morphology.js";
 import { numberEnds } from "./numbers.js";
 import type { Token } from "./tokenizer.js";
 import { riskyRegexps } from "./regex-safety.js";
@@ -35,7 +35,7 @@ export class MatchInput {
   readonly words: number; // non-punctuation tokens: the score's denominator
   private readonly skipTo: number[]; // first non-punctuation position at or after i
   private readonly wc: number[]; // non-punctuation tokens before i
-  private stems?: string[];
+  private stems?: string[][];
   private readonly memo = new Map<number, Ends>();
   private readonly invT: number;
 
@@ -69,8 +69,9 @@ export class MatchInput {
     return this.wc[e]! - this.wc[s]!;
   }
 
-  private stemAt(i: number): string {
-    this.stems ??= this.tokens.map((t) => (t.punct ? "" : stem(t.norm)));
+  /** Every lemma the token at i may have. */
+  private stemsAt(i: number): string[] {
+    this.stems ??= this.tokens.map((t) => (t.punct ? [] : stems(t.norm)));
     return this.stems[i]!;
   }
 
@@ -110,7 +111,7 @@ export class MatchInput {
         // more exact words wins (GLOB_PENALTY is far below every other tie-breaker).
         return t && !t.punct && globMatch(t.norm, node.pre, node.suf, node.mids) ? new Map([[p + 1, GLOB_HYP]]) : NONE;
       case "lemma":
-        return t && !t.punct && this.stemAt(p) === node.stem ? this.one(p, 1) : NONE;
+        return t && !t.punct && this.stemsAt(p).includes(node.stem) ? this.one(p, 1) : NONE;
       case "morph":
         return t && !t.punct && node.test(t.norm) ? this.one(p, 1) : NONE;
       case "star": {
@@ -277,7 +278,9 @@ export class MatchInput {
     for (let i = p; i < this.n && node; i++) {
       const t = this.tokens[i]!;
       if (t.punct) continue; // "Санкт-Петербург." / "Нью, Йорк": punctuation between synonym words is ignored
-      node = node.next.get(t.norm);
+      const from: TrieNode = node;
+      // "~" + lemma: a synonym of a morph entity, in any form
+      node = from.next.get(t.norm) ?? this.stemsAt(i).map((l) => from.next.get("~" + l)).find((n) => n !== undefined);
       if (node?.id !== undefined) {
         ends.set(i + 1, { m: this.wordsIn(p, i + 1), w: 0, f: { t: 1, info, s: p, e: i + 1, body: null, value: node.id, hasValue: true } });
       }

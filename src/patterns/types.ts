@@ -23,7 +23,17 @@ export interface PatternMatch {
 /** Runs a converter (`converter = fn` of a named pattern) in the script host; returns the node's new value. */
 export type ConverterRunner = (converter: string, node: ParseNode) => unknown;
 
+/** A project NLU entity usable as `@Name` in patterns (from the CAILA export, src/nlu). */
+export interface PatternEntity {
+  name: string;
+  synonyms: { value: string; phrases: string[] }[];
+  patterns: { value: string; source: string }[];
+  morph: boolean; // synonyms match other forms of their words (CAILA noMorph = false)
+}
+
 export interface PatternSetOptions {
+  /** `@Name` entities of the project; system entities (@duckling.number, @mystem.geo…) need none. */
+  entities?: ReadonlyMap<string, PatternEntity>;
   converter?: ConverterRunner;
   regexCaseInsensitive?: boolean; // chatbot.yaml; default false
   /** Regexps flagged catastrophic at load never match (the replay after a CPU kill, see regex-safety.ts). */

@@ -4,6 +4,7 @@ import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js"
 import { loadProject, type LoadOptions } from "./loader.js";
 import type { Project } from "./model.js";
 import { checkScriptSyntax } from "./script-syntax.js";
+import { checkNlu, type NluSummary } from "../nlu/check.js";
 
 export interface CheckSummary {
   files: number;
@@ -12,6 +13,7 @@ export interface CheckSummary {
   patterns: number; // named patterns
   dictionaries: number;
   testFiles: number;
+  nlu?: NluSummary; // the CAILA export's size, when the project ships one
 }
 
 export interface CheckResult {
@@ -55,9 +57,12 @@ export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
     testFiles: project.testFiles.length,
   });
   const found: Diagnostic[] = [...project.diagnostics];
+  const nlu = checkNlu(project);
+  if (nlu.summary.file) summary.nlu = nlu.summary;
+  found.push(...nlu.warnings);
   let failed: ProjectError[] = [];
   try {
-    const set = compileProjectPatterns(project);
+    const set = compileProjectPatterns(project, { entities: nlu.entities });
     found.push(...(set.diagnostics ?? []));
   } catch (e) {
     failed = projectErrors(e);

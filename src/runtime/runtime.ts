@@ -3,6 +3,7 @@
 // from the environment arrives in RuntimeOptions (built once by src/cli/config.ts).
 import path from "node:path";
 import { loadProject } from "../project/loader.js";
+import { loadIntentClassifier } from "../nlu/index.js";
 import type { Project } from "../project/model.js";
 import { createStore, defaultStoreKind, type StoreKind } from "../storage/index.js";
 import type { SessionStore } from "../storage/types.js";
@@ -71,6 +72,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const dir = path.resolve(opts.dir);
   const modules = opts.modules ?? [];
   let project = loadProject(dir, { modules });
+  // Train the intent classifier here once: the turn workers then read it from the disk cache.
+  loadIntentClassifier(dir);
   const store = createStore(opts.store ?? defaultStoreKind(opts.redisUrl), {
     projectDir: dir,
     redisUrl: opts.redisUrl,
@@ -105,6 +108,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     payments,
     async reload() {
       const next = loadProject(dir, { modules });
+      loadIntentClassifier(dir); // the NLU data may have changed too (cached by content hash)
       const nextPool = await startPool(next, opts, payments);
       project = next;
       pool = nextPool;

@@ -174,16 +174,15 @@ describe("$jsapi and global functions", () => {
 });
 
 describe("$nlp", () => {
-  it("asks the engine to match and has local morphology helpers", () => {
+  it("asks the engine to match and has local text helpers", () => {
     const { snap, services } = session(
-      "$session.m = $nlp.match('hi', '/Menu'); $session.p = $nlp.matchPatterns('hi', ['hi *']); $session.c = [$nlp.conform('рубль', 1), $nlp.conform('рубль', 3), $nlp.conform('рубль', 11), $nlp.conform('минута', 5), $nlp.conform('минута', 22)]; $session.t = $nlp.tokenize('Привет, мир! 2 раза'); $session.k = $nlp.fixKeyboardLayout('ghbdtn');",
+      "$session.m = $nlp.match('hi', '/Menu'); $session.p = $nlp.matchPatterns('hi', ['hi *']); $session.t = $nlp.tokenize('Привет, мир! 2 раза'); $session.k = $nlp.fixKeyboardLayout('ghbdtn');",
     );
     expect(services.calls).toEqual([
       { op: "nlp.match", args: { text: "hi", statePath: "/Menu" } },
       { op: "nlp.matchPatterns", args: { text: "hi", patterns: ["hi *"] } },
     ]);
     expect(snap.session.m).toEqual({ op: "nlp.match", echo: { text: "hi", statePath: "/Menu" } });
-    expect(snap.session.c).toEqual(["рубль", "рубля", "рублей", "минут", "минуты"]);
     expect(snap.session.t).toEqual(["Привет", "мир", "2", "раза"]);
     expect(snap.session.k).toBe("привет");
   });

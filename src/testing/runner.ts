@@ -7,6 +7,7 @@ import { createTestEngine, describeLoadError, loadTestProject } from "./engine-h
 import { declaredVariables, scriptEnvironment } from "../runtime/script-env.js";
 import type { CaseResult, FileResult, TestFile } from "./model.js";
 import { WorkerPool } from "./pool.js";
+import { loadIntentClassifier } from "../nlu/index.js";
 import { formatReport, junitXml } from "./report.js";
 import { runCase } from "./run-case.js";
 import type { Task } from "./worker.js";
@@ -84,6 +85,8 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   let project;
   try {
     project = await loadTestProject(absDir, modules);
+    // Train the intent classifier once here, so the workers all read it from the disk cache.
+    loadIntentClassifier(absDir);
   } catch (e) {
     const message = describeLoadError(e);
     out.write(`error: cannot load the project in ${absDir}:\n${message}\n`);

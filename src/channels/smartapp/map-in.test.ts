@@ -27,6 +27,13 @@ describe("mapIn: MESSAGE_TO_SKILL", () => {
     expect((raw.payload.meta as typeof fx.meta).time.timestamp).toBe(1613470978200); // other numbers are plain JS numbers
   });
 
+  it("takes an intent written as a path as the recognised project intent; the assistant's own values are not", () => {
+    const msg = fx.messageToSkill("хочу вернуть деньги");
+    expect(mapped({ ...msg, payload: { ...msg.payload, intent: "/Support/Refund" } }).request.intent).toEqual({ path: "/Support/Refund", score: 1 });
+    expect(mapped(msg).request.intent).toBeUndefined(); // "scenario": the engine classifies the text
+    expect(mapped({ ...msg, payload: { ...msg.payload, intent: "/" } }).request.intent).toBeUndefined();
+  });
+
   it("a voice launch without text is a launch: /start by default, runApp as an event when configured", () => {
     const start = mapped(fx.voiceLaunch());
     expect(start.request).toMatchObject({ query: "/start", data: { eventData: {} } });

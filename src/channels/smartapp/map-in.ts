@@ -51,7 +51,7 @@ function userKeyOf(msg: SmartAppRequest, key: "sub" | "userId"): string {
   return String(userId);
 }
 
-type Dispatch = Pick<BotRequest, "query" | "event" | "data">;
+type Dispatch = Pick<BotRequest, "query" | "event" | "data" | "intent">;
 
 function dispatch(msg: SmartAppRequest, opts: MapInOptions): Dispatch {
   const sa = msg.serverAction;
@@ -63,7 +63,8 @@ function dispatch(msg: SmartAppRequest, opts: MapInOptions): Dispatch {
     const text = originalText(payload);
     const voiceLaunch = payload.intent === "run_app" && (text === "" || opts.voiceLaunch === "launch");
     if (voiceLaunch) return launch(undefined, opts);
-    return { query: text, data: {} };
+    const intent = projectIntent(payload.intent);
+    return intent ? { query: text, data: {}, intent } : { query: text, data: {} };
   }
   // RUN_APP and SERVER_ACTION: run_app (or none) is a launch, any other action_id an event.
   if (!sa || sa.action_id === "run_app") return launch(sa?.parameters, opts);
@@ -88,6 +89,15 @@ function payloadEventData(messageName: string, payload: Record<string, unknown>)
   // eventData.status_code: offer both (a copy, so nothing is circular).
   if (messageName === "TAKE_RUNTIME_PERMISSIONS") return { ...payload, payload: { ...payload } };
   return payload;
+}
+
+/**
+ * The assistant's `intent` is usually its own routing value ("scenario", "run_app"); one written as an
+ * intent path ("/Greeting") names a project intent and is taken as recognised. Otherwise the engine
+ * classifies original_text with the project's NLU (docs/nlu.md).
+ */
+function projectIntent(value: unknown): BotRequest["intent"] {
+  return typeof value === "string" && /^\/[^\s]*$/.test(value) && value.length > 1 ? { path: value, score: 1 } : undefined;
 }
 
 function originalText(payload: Record<string, unknown>): string {

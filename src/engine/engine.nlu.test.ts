@@ -1,0 +1,96 @@
+// Intents from the project's own classifier (src/nlu) against patterns and context: thresholds,
+// precedence, locality, intentGroup, $context.intent / $parseTree._intent — real loader and engine.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { harness, type Harness } from "../../test/fixtures/engine/harness.js";
+import { loadIntentClassifier } from "../nlu/index.js";
+
+const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/engine/nlu");
+const cacheDir = mkdtempSync(path.join(tmpdir(), "engine-nlu-"));
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+const classifier = loadIntentClassifier(fixture, { cacheDir });
+const bot = (): Harness => harness("nlu", { classifier });
+
+describe("intents from the project's classifier", () => {
+  it("routes a phrase to its intent! state and fills $context.intent", () => {
+    const h = bot();
+    const r = h.send("добрый день");
+    expect(h.texts(r)).toEqual(["greeting /Greeting"]);
+    expect(r.nlu?.intent).toMatchObject({ path: "/Greeting", source: "phrases" });
+    expect(r.nlu?.selected).toMatchObject({ ruleType: "intent", clazz: "/Greeting" });
+  });
+
+  it("exposes the intent in $parseTree._intent", () => {
+    const h = bot();
+    expect(h.texts(h.send("какая погода"))).toEqual(["weather /Weather"]);
+  });
+
+  it("fires an intentGroup! for an intent under its path", () => {
+    const h = bot();
+    expect(h.texts(h.send("верните деньги"))).toEqual(["support /Support/Refund"]);
+  });
+
+  it("prefers the local intent of the context over the same global intent", () => {
+    const h = bot();
+    h.send("прогноз погоды");
+    expect(h.texts(h.send("конечно"))).toEqual(["weather confirmed"]);
+    expect(h.texts(bot().send("конечно"))).toEqual(["agree globally"]);
+  });
+
+  it("goes to noMatch when no intent reaches the phrases threshold", () => {
+    const h = bot();
+    const r = h.send("абырвалг кукарямба");
+    expect(h.texts(r)).toEqual(["nomatch"]);
+    expect(r.nlu?.selected).toBeUndefined();
+  });
+
+  it("lets a pattern above the patterns threshold win over an intent", () => {
+    const h = bot();
+    expect(h.texts(h.send("хочу пиццу"))).toEqual(["pizza pattern"]);
+  });
+
+  it("takes the intent when the pattern's score stays below the patterns threshold", () => {
+    const h = bot();
+    const r = h.send("скажите пожалуйста можно ли заказать пиццу");
+    expect(r.nlu?.selected?.ruleType).toBe("intent");
+    expect(h.texts(r)).toEqual(["pizza intent"]);
+  });
+
+  it("takes the channel's intent over the classifier, also as a bare path", () => {
+    const h = bot();
+    expect(h.texts(h.send({ query: "привет", intent: { path: "/Weather", score: 0.9 } }))).toEqual(["weather /Weather"]);
+    expect(h.texts(h.send({ query: "привет", intent: "/Support/Operator" as never }))).toEqual(["support /Support/Operator"]);
+  });
+
+  it("classifies nothing without a classifier", () => {
+    const h = harness("nlu", { classifier: null });
+    expect(h.texts(h.send("добрый день"))).toEqual(["nomatch"]);
+  });
+});
+
+describe("entities in patterns", () => {
+  it("matches a project entity's synonym in any form and gives its value", () => {
+    const h = bot();
+    expect(h.texts(h.send("цвет красный"))).toEqual(["color red"]);
+    expect(h.texts(h.send("краска голубая"))).toEqual(["color blue"]);
+  });
+
+  it("emulates @duckling.number and @mystem.geo locally", () => {
+    const h = bot();
+    expect(h.texts(h.send("дайте 12 штук"))).toEqual(["count 12"]);
+    expect(h.texts(h.send("я живу в москве"))).toEqual(["city москве"]);
+  });
+});
+
+describe("script morphology", () => {
+  it("inflects, agrees with numbers and parses with the dictionary", () => {
+    const h = bot();
+    h.send("морфология");
+    expect(h.state.session.c).toEqual(["рубль", "рубля", "рублей", "минуты", "минут"]);
+    expect(h.state.session.i).toEqual(["Москве", "город", "новых домов"]);
+    expect(h.state.session.p).toMatchObject({ word: "стали", normalForm: "стать", pos: "VERB" });
+  });
+});

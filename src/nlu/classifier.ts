@@ -1,0 +1,116 @@
+// The intent classifier trained from a project's phrases: one perceptron per intent over sparse
+// features (@nlpjs/neural), plus the intents' own CAILA patterns, which win with score 1 when they match.
+import { createRequire } from "node:module";
+import { createPatternSet } from "../patterns/index.js";
+import type { CompiledPatternSet } from "../patterns/index.js";
+import type { IntentGuess, IntentClassifier } from "../engine/types.js";
+import type { NluData } from "./data.js";
+import type { PatternEntity } from "../patterns/types.js";
+import { featuresOf, words, type Features } from "./features.js";
+import { lemma } from "../morphology/index.js";
+
+interface NeuralNetworkJson {
+  settings: Record<string, unknown>;
+  features?: string[];
+  intents?: string[];
+  perceptrons?: number[][];
+}
+interface NeuralNetwork {
+  train(corpus: { input: Features; output: Record<string, number> }[]): { iterations: number; error: number };
+  run(input: Features): Record<string, number> | undefined;
+  toJSON(): NeuralNetworkJson;
+  fromJSON(json: NeuralNetworkJson): void;
+}
+const require = createRequire(import.meta.url);
+const { NeuralNetwork } = require("@nlpjs/neural") as { NeuralNetwork: new (settings?: Record<string, unknown>) => NeuralNetwork };
+
+/** Training settings; the iteration cap keeps a 10,000-phrase project within seconds (docs/nlu.md). */
+export const TRAIN_SETTINGS = { iterations: 40, errorThresh: 0.0005, deltaErrorThresh: 0.00001, log: false };
+
+export interface TrainedModel {
+  version: number;
+  network: NeuralNetworkJson;
+}
+
+export const MODEL_VERSION = 1;
+
+/**
+ * The perceptrons' outputs are trained towards 1 for the phrase's intent and 0 for the others. A
+ * phrase made mostly of words no training phrase used says little about any intent, however high one
+ * output is: the score is scaled by the square root of the share of words the model knows.
+ */
+function scoresOf(net: NeuralNetwork, known: ReadonlySet<string>, text: string): IntentGuess[] {
+  const ws = words(text);
+  if (ws.length === 0) return [];
+  const seen = ws.filter((w) => known.has("w:" + w) || known.has("l:" + lemma(w))).length;
+  const coverage = Math.sqrt(seen / ws.length);
+  const out = net.run(featuresOf(text)) ?? {};
+  return Object.entries(out)
+    .filter(([, s]) => s > 0)
+    .map(([path, s]) => ({ path, score: Math.min(1, s) * coverage }))
+    .sort((a, b) => b.score - a.score);
+}
+
+export function trainModel(data: NluData): TrainedModel {
+  const net = new NeuralNetwork({ ...TRAIN_SETTINGS });
+  const corpus = data.intents.flatMap((i) => i.phrases.map((p) => ({ input: featuresOf(p), output: { [i.path]: 1 } })));
+  if (corpus.length > 0) net.train(corpus);
+  return { version: MODEL_VERSION, network: net.toJSON() };
+}
+
+export class ProjectIntentClassifier implements IntentClassifier {
+  private readonly net: NeuralNetwork;
+  private readonly known: ReadonlySet<string>;
+  private readonly patterns: CompiledPatternSet | undefined;
+  private readonly patternTiers = new Map<number, number>();
+  private readonly patternIntent: string[] = [];
+
+  constructor(
+    readonly data: NluData,
+    model: TrainedModel,
+    private readonly entities: ReadonlyMap<string, PatternEntity> = new Map(),
+  ) {
+    this.net = new NeuralNetwork();
+    this.net.fromJSON(model.network);
+    this.known = new Set(model.network.features ?? []);
+    if (data.patternsEnabled) this.patterns = this.compilePatterns();
+  }
+
+  /** CAILA patterns use the q: syntax; one the local engine cannot compile is skipped. */
+  private compilePatterns(): CompiledPatternSet | undefined {
+    const set = createPatternSet(new Map(), new Map(), { entities: this.entities });
+    for (const intent of this.data.intents) {
+      for (const source of intent.patterns) {
+        const id = this.patternIntent.length;
+        try {
+          set.add(id, source, { file: this.data.file, line: 1, col: 1 });
+        } catch {
+          continue;
+        }
+        this.patternIntent.push(intent.path);
+        this.patternTiers.set(id, 0);
+      }
+    }
+    return this.patternIntent.length > 0 ? set : undefined;
+  }
+
+  get intentPaths(): string[] {
+    return this.data.intents.map((i) => i.path);
+  }
+
+  classify(text: string): IntentGuess[] {
+    if (text.trim() === "") return [];
+    const guesses = new Map<string, IntentGuess>();
+    if (this.patterns) {
+      for (const m of this.patterns.match(text, this.patternTiers)) {
+        const path = this.patternIntent[m.triggerId]!;
+        if (!guesses.has(path)) guesses.set(path, { path, score: 1, source: "pattern" });
+      }
+    }
+    for (const g of scoresOf(this.net, this.known, text)) if (!guesses.has(g.path)) guesses.set(g.path, { ...g, source: "phrases" });
+    const byPath = new Map(this.data.intents.map((i) => [i.path, i]));
+    return [...guesses.values()]
+      .sort((a, b) => b.score - a.score)
+      .map((g) => ({ ...g, answer: byPath.get(g.path)?.answer }));
+  }
+}

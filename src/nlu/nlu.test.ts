@@ -1,0 +1,92 @@
+// The intent classifier and its disk cache on a small fixture CAILA export (test/fixtures/engine/nlu).
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadIntentClassifier, modelFor, readNluData } from "./index.js";
+import { checkNlu } from "./check.js";
+import { loadProject } from "../project/loader.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/engine");
+const fixture = path.join(root, "nlu");
+const cacheDir = mkdtempSync(path.join(tmpdir(), "nlu-test-"));
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+
+describe("NLU data", () => {
+  it("reads the CAILA export and leaves disabled intents out", () => {
+    const { data } = readNluData(fixture)!;
+    expect(data.file).toBe("nlu.json");
+    expect(data.intents.map((i) => i.path)).not.toContain("/Disabled");
+    expect(data.intents.find((i) => i.path === "/Greeting")!.phrases).toContain("добрый день");
+    expect(data.entities[0]!.records[0]).toEqual({ type: "synonyms", rule: ["красный", "алый"], value: "red" });
+    expect(data.patternsEnabled).toBe(true);
+  });
+
+  it("finds nothing in a project without one", () => {
+    expect(readNluData(path.join(root, "flow"))).toBeUndefined();
+  });
+});
+
+describe("intent classifier", () => {
+  const c = loadIntentClassifier(fixture, { cacheDir })!;
+
+  it("recognises a training phrase", () => {
+    const [best] = c.classify("здравствуйте");
+    expect(best).toMatchObject({ path: "/Greeting", source: "phrases" });
+    expect(best!.score).toBeGreaterThan(0.5);
+  });
+
+  it("recognises other forms of the trained words through their lemmas", () => {
+    expect(c.classify("погоду на завтра покажи")[0]!.path).toBe("/Weather");
+    expect(c.classify("соедините с оператором")[0]!.path).toBe("/Support/Operator");
+  });
+
+  it("gives an intent's own CAILA pattern score 1", () => {
+    expect(c.classify("давай конечно")[0]).toMatchObject({ path: "/Agree", score: 1, source: "pattern" });
+  });
+
+  it("is not confident about words it never saw", () => {
+    const [best] = c.classify("абырвалг кукарямба");
+    expect(best === undefined || best.score < 0.4).toBe(true);
+  });
+});
+
+describe("model cache", () => {
+  it("trains once, then reads the model from disk by content hash", () => {
+    const dir = mkdtempSync(path.join(cacheDir, "c-"));
+    const { data, text } = readNluData(fixture)!;
+    expect(modelFor(data, text, { cacheDir: dir }).cached).toBe(false);
+    expect(readdirSync(dir)).toHaveLength(1);
+    const second = modelFor(data, text, { cacheDir: dir });
+    expect(second.cached).toBe(true);
+    expect(second.model).toEqual(JSON.parse(readFileSync(path.join(dir, readdirSync(dir)[0]!), "utf8")));
+    // other data, another key: the stale model is never used
+    expect(modelFor(data, text + " ", { cacheDir: dir }).cached).toBe(false);
+    expect(readdirSync(dir)).toHaveLength(2);
+  });
+
+  it("trains again over a corrupt cache file", () => {
+    const dir = mkdtempSync(path.join(cacheDir, "c-"));
+    const { data, text } = readNluData(fixture)!;
+    modelFor(data, text, { cacheDir: dir });
+    const file = path.join(dir, readdirSync(dir)[0]!);
+    rmSync(file);
+    writeFileSync(file, "{half");
+    expect(modelFor(data, text, { cacheDir: dir }).cached).toBe(false);
+  });
+});
+
+describe("check", () => {
+  it("reports the data's size and intent triggers the data cannot fire", () => {
+    const { summary, warnings } = checkNlu(loadProject(fixture));
+    expect(summary).toMatchObject({ file: "nlu.json", intents: 7, entities: 1 });
+    expect(warnings).toEqual([]);
+  });
+
+  it("warns that intent triggers cannot fire without NLU data", () => {
+    const { warnings } = checkNlu(loadProject(path.join(root, "flow")));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toMatch(/2 intent trigger\(s\) cannot fire: the project ships no NLU data/);
+  });
+});

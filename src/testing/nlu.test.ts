@@ -1,0 +1,29 @@
+// XML tests over a project with a CAILA export: <q> is classified like a user's phrase, <request> may
+// carry the intent; in this thread and in workers (each reading the model the runner trained).
+import path from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runTests } from "./runner.js";
+
+const BOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/engine/nlu");
+const sink = () =>
+  new Writable({
+    write(_chunk, _enc, cb) {
+      cb();
+    },
+  });
+
+describe("XML tests with intents", () => {
+  for (const workers of [0, 2]) {
+    it(`classify <q> and take <request> intents (${workers === 0 ? "in this thread" : "in workers"})`, async () => {
+      const r = await runTests(BOT, { color: false, progress: false, workers, out: sink() });
+      const cases = r.files.flatMap((f) => f.cases);
+      expect(cases.map((c) => [c.id, c.status, c.failure?.message])).toEqual([
+        ["a phrase is classified like a user's", "passed", undefined],
+        ["a request can carry the intent", "passed", undefined],
+        ["unknown words end in noMatch", "passed", undefined],
+      ]);
+    });
+  }
+});
