@@ -37,6 +37,8 @@ export interface SandboxOptions extends Omit<CoreOptions, "clock"> {
   faults?: Fault[];
   /** Upper bound for a long-poll `wait`, seconds. Default 60. */
   maxWaitSeconds?: number;
+  /** The YooKassa emulator's router (../yookassa/emulator.ts), served at /yookassa/v3. */
+  yookassa?: express.Router;
 }
 
 export interface Sandbox {
@@ -334,6 +336,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
   });
   app.use("/__sandbox", admin);
 
+  if (opts.yookassa) app.use("/yookassa/v3", opts.yookassa);
   app.use((_req: Request, res: Response) => void res.status(404).json(errorBody(404, "no such path")));
   return { app, quirks, faults };
 }
