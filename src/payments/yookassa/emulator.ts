@@ -9,6 +9,9 @@ import type { Server } from "node:http";
 import { DECLINE_REASONS, DEFAULT_EMULATOR_SECRET_KEY, errorBody, YooKassaEmulatorCore, type EmulatorCoreOptions } from "./emulator-core.js";
 import { EmulatorError, isObject } from "./emulator-validate.js";
 import type { NotificationFault } from "./emulator-notify.js";
+import type { NotificationEvent, Payment } from "./types.js";
+
+const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ["payment.waiting_for_capture", "payment.succeeded", "payment.canceled", "refund.succeeded"];
 
 /** An injected failure of API calls. */
 export interface HttpFault {
@@ -95,6 +98,16 @@ export function createYooKassaEmulator(opts: EmulatorOptions = {}): YooKassaEmul
     return { url };
   }));
   control.get("/notifications", guard(() => ({ deliveries: core.notifications.deliveries.map(({ body: _b, ...d }) => d), log: core.notifications.log })));
+  // A notification whose body says whatever the test wants (a forged "succeeded" for a pending payment).
+  control.post("/notifications/send", async (req, res) => {
+    const { event, object } = body(req);
+    if (typeof event !== "string" || !NOTIFICATION_EVENTS.includes(event as NotificationEvent) || !isObject(object) || typeof object.id !== "string") {
+      return void fail(res, new EmulatorError(400, "invalid_request", `send {event: ${NOTIFICATION_EVENTS.join("|")}, object: {id, …}}`));
+    }
+    core.notifications.enqueue(event as NotificationEvent, object as unknown as Payment);
+    await core.notifications.flush();
+    res.json({ ok: true });
+  });
   control.post("/notifications/flush", async (_req, res) => {
     await core.notifications.flush();
     res.json({ ok: true });

@@ -89,6 +89,9 @@ describe("incoming YooKassa notifications", () => {
     expect(res.status).toBe(200);
     expect(accepted[0]).toMatchObject({ event: "payment.succeeded", payment: { status: "pending" }, snapshot: { status: "pending" } });
     expect((await post({ type: "notification", event: "payment.succeeded", object: { id: randomUUID() } })).status).toBe(400);
+    // The same forgery sent by the emulator's test control.
+    await control("POST", "/notifications/send", { event: "payment.succeeded", object: { id: p.id, status: "succeeded", paid: true } });
+    expect(accepted[1]).toMatchObject({ payment: { id: p.id, status: "pending" }, snapshot: { status: "pending" } });
   });
 
   it("refuses senders outside the allowed ranges, bad bodies and unknown shops", async () => {
