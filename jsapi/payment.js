@@ -5,6 +5,15 @@
 "use strict";
 
 var CART = "smartMarketBucket"; // where SmartApp Code keeps the cart ($session.smartMarketBucket)
+var ADDED = "smartMarketBucketAdded"; // the items as the script added them, for getItems()
+
+function warn(message) {
+  if (typeof host.log === "function") host.log("warn", message);
+}
+
+// Item fields of SmartPay's order_bundle (and the seed's invoice_params); anything else is a typo.
+var ITEM_FIELDS = ["position_id", "name", "quantity", "item_amount", "currency", "item_code", "item_price", "tax_type", "tax_sum",
+  "discount_type", "discount_value", "interest_type", "interest_value", "item_params", "invoice_params", "image"];
 
 function Invalid(field, message) {
   this.field = field;
@@ -87,6 +96,11 @@ function currency(obj, key, path) {
   return v;
 }
 
+/** "+03" → "+03:00", so Date.parse reads the seed's short offsets. */
+function normaliseOffset(v) {
+  return v.replace(/([+-]\d{2})$/, "$1:00").replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
+}
+
 var DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
 
 function date(obj, key, path) {
@@ -112,9 +126,12 @@ function keyValues(v, path) {
   return out;
 }
 
-/** One cart position in SmartPay's order_bundle shape; unknown fields are dropped. */
+/** One cart position in SmartPay's order_bundle shape; unknown fields are dropped with a warning. */
 function normaliseItem(raw, path, codes) {
   if (!isObject(raw)) invalid(path || "item", "must be an object");
+  var unknown = [];
+  for (var f in raw) if (Object.prototype.hasOwnProperty.call(raw, f) && ITEM_FIELDS.indexOf(f) < 0) unknown.push(f);
+  if (unknown.length > 0) warn("$payment: item " + JSON.stringify(raw.item_code) + ": unknown field(s) " + unknown.join(", ") + " not sent to SmartPay (" + ITEM_FIELDS.join(", ") + ")");
   var item = {};
   item.name = text(raw, "name", path);
   if (!isObject(raw.quantity)) invalid(path + "quantity", "is required ({value, measure})");
@@ -246,9 +263,12 @@ function buildInvoice(invoice) {
   order.description = text(src, "description", "order.");
   order.language = text(src, "language", "order.");
   var expiration = date(src, "expiration_date", "order.");
+  // A past expiration_date makes an invoice that is cancelled from birth.
+  if (expiration && Date.parse(normaliseOffset(expiration)) <= Date.now()) invalid("order.expiration_date", "is in the past (" + expiration + "): the invoice could never be paid");
   if (expiration) order.expiration_date = expiration; // absent: SmartPay gives 20 minutes
   var autocompletion = date(src, "autocompletion_date", "order.");
-  if (autocompletion) order.autocompletion_date = autocompletion;
+  // autocompletion_date completes two-stage payments; SmartApp Code makes one-stage ones (ptype 0).
+  if (autocompletion) warn("$payment.createPayment: order.autocompletion_date applies to two-stage payments only; not sent (ptype 0)");
   order.tax_system = intRange(src, "tax_system", "order.", 0, 5, true);
   order.order_bundle = numbered(items, 1);
 
@@ -304,7 +324,10 @@ function purchaser(p) {
   }
   if (p.phone !== undefined && p.phone !== null) {
     var phone = isInt(p.phone) ? String(p.phone) : p.phone;
-    if (typeof phone !== "string" || !/^\+?\d{10,15}$/.test(phone)) invalid("purchaser.phone", "must be a phone number of 10–15 digits, got " + JSON.stringify(p.phone));
+    // The docs: a string of at most 50 characters ("+7 (912) 345-67-89" is fine); it needs digits.
+    if (typeof phone !== "string" || phone.length > 50 || !/\d/.test(phone) || !/^[\d\s()+\-.]+$/.test(phone)) {
+      invalid("purchaser.phone", "must be a phone number of at most 50 characters (digits, spaces, + ( ) - .), got " + JSON.stringify(p.phone));
+    }
     out.phone = phone;
   }
   if (out.email === undefined && out.phone === undefined) invalid("purchaser", "needs email or phone");
@@ -354,15 +377,21 @@ var payment = {
     normal = numbered([normal], items.length + 1)[0];
     items.push(normal);
     $session[CART] = items;
+    var added = isArray($session[ADDED]) && $session[ADDED].length === items.length - 1 ? $session[ADDED] : [];
+    added.push(copy(item));
+    $session[ADDED] = added;
     return copy(normal);
   },
 
+  /** The items as they were added (the cart sent to SmartPay is $session.smartMarketBucket). */
   getItems: function () {
-    return copy(cart());
+    var added = $session[ADDED];
+    return copy(isArray(added) && added.length === cart().length ? added : cart());
   },
 
   clearItems: function () {
     $session[CART] = [];
+    delete $session[ADDED];
   },
 
   /** POST /invoices with the cart as order.order_bundle; returns SmartPay's answer ({invoice_id, error}). */
@@ -374,13 +403,32 @@ var payment = {
       if (e instanceof Invalid) return errorShape(e.field, e.message);
       throw e;
     }
-    return host.call("payment.createPayment", tokenArgs(token, { body: body }));
+    // The user whose dialog hears the payment's events (the payment core, docs/payments.md).
+    var user = $request && typeof $request.channelUserId === "string" ? $request.channelUserId : undefined;
+    return host.call("payment.createPayment", tokenArgs(token, user ? { body: body, user: user } : { body: body }));
   },
 
-  /** GET /invoices/{id}; returns the whole answer (invoice_status, error, payment_info…). */
-  checkPayment: function (invoiceId, token) {
+  /**
+   * GET /invoices/{id}; returns the whole answer (invoice_status, error, payment_info…). A long-poll:
+   * checkPayment(id, token?, {inv_status, wait}) holds the answer while the status is inv_status, up to
+   * `wait` seconds (within the call's budget, docs/payments.md).
+   */
+  checkPayment: function (invoiceId, token, poll) {
+    if (isObject(token) && poll === undefined) {
+      poll = token;
+      token = undefined;
+    }
     if (!validId(invoiceId)) return errorShape("invoice_id", "is required");
-    return host.call("payment.checkPayment", tokenArgs(token, { invoiceId: String(invoiceId) }));
+    var args = { invoiceId: String(invoiceId) };
+    if (poll !== undefined && poll !== null) {
+      if (!isObject(poll)) return errorShape("poll", "must be {inv_status, wait}");
+      var st = poll.inv_status !== undefined ? poll.inv_status : poll.invStatus;
+      if (st !== undefined && typeof st !== "string") return errorShape("inv_status", "must be a status name such as executed");
+      if (poll.wait !== undefined && (typeof poll.wait !== "number" || !isFinite(poll.wait) || poll.wait < 0)) return errorShape("wait", "must be a number of seconds");
+      if (st !== undefined) args.invStatus = st;
+      if (poll.wait !== undefined) args.wait = poll.wait;
+    }
+    return host.call("payment.checkPayment", tokenArgs(token, args));
   },
 
   /** SmartStore GET /items for the user of this request. Token first, then {page, size, sort, sortField}. */
@@ -420,6 +468,7 @@ function pay(invoiceId) {
   var appInfo = raw && raw.payload && raw.payload.app_info;
   var parameters = { invoice_id: String(invoiceId), app_info: {} };
   if (appInfo && appInfo.projectId !== undefined) parameters.app_info.projectId = appInfo.projectId;
+  else warn("$reactions.pay: the request has no payload.app_info.projectId; the pay dialog gets no return address (app_info: {})");
   return host.pushReply({
     type: "raw",
     messageName: "POLICY_RUN_APP",

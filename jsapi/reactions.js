@@ -123,6 +123,9 @@ var $reactions = {
   },
   /** SmartApp Code: hand the invoice to the pay dialog (smartapp-api.md §6.4). jsapi/payment.js may replace it. */
   pay: function (invoiceId) {
+    if ((typeof invoiceId !== "string" || invoiceId === "") && (typeof invoiceId !== "number" || !isFinite(invoiceId))) {
+      throw new Error("$reactions.pay: invoice_id is required");
+    }
     var raw = host.context().request.rawRequest;
     var appInfo = raw && raw.payload && raw.payload.app_info;
     var params = { invoice_id: String(invoiceId) };

@@ -185,6 +185,28 @@ theme: /
         state: NoInvoice
             a: Не нашёл заказа для этой оплаты. Скажите «корзина», чтобы посмотреть заказ.
 
+    # Typed events of the payment core (docs/payments.md): raised by the runtime once per payment and
+    # status, also when the user never came back from the pay dialog; a user cannot send them.
+    # SmartApp has no push, so the replies are for logs and tests; what counts is the state.
+    state: PaymentSucceeded || noContext = true
+        event!: payment.succeeded
+        script:
+            var e = $request.data.eventData || {};
+            if ($session.order && e.orderId === $session.order.id) {
+                $session.cart = {};
+                $payment.clearItems();
+                delete $session.invoiceId;
+                delete $session.order;
+            }
+        a: Оплата заказа прошла, спасибо за покупку!
+
+    state: PaymentCanceled || noContext = true
+        event!: payment.canceled
+        script:
+            var e = $request.data.eventData || {};
+            if ($session.order && e.orderId === $session.order.id) closeOrder();
+        a: Счёт заказа закрыт без оплаты.
+
     state: Purchases
         q!: * (мои покупки|покупки|что я купил*) *
         script:

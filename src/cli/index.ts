@@ -24,6 +24,7 @@ program
   .option("--sandbox-port <port>", "port of the local SmartPay sandbox started when SMARTPAY_URL is not set", (v) => Number(v), 8091)
   .option("--no-sandbox", "do not start the local SmartPay sandbox")
   .option("--turn-cpu-ms <ms>", "CPU time a turn may use, not counting $http/$payment waits", (v) => Number(v), 2000)
+  .option("--payments-db <file>", "the payment ledger's SQLite file (default <dir>/.smartapp/payments.db; in memory with --store memory)")
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { serve } = await import("./serve.js");
@@ -77,11 +78,28 @@ program
   });
 
 program
+  .command("payments")
+  .description("print the payment ledger: payments list, payments show ID")
+  .argument("<action>", "list or show")
+  .argument("[id]", "invoice id, order id or SmartPay invoice_id (show)")
+  .option("--dir <dir>", "project folder", ".")
+  .option("--db <file>", "the ledger's SQLite file (default <dir>/.smartapp/payments.db)")
+  .action(async (action: string, id: string | undefined, opts: { dir: string; db?: string }) => {
+    const { payments } = await import("./payments.js");
+    process.exitCode = payments(action, id, opts);
+  });
+
+program
   .command("sandbox")
   .description("run the local SmartPay + pay-dialog sandbox")
   .option("-p, --port <port>", "port", (v) => Number(v), 8091)
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--db <file>", "SQLite file for invoices (default: in memory)")
+  .addOption(
+    new Option("--duplicate-order <mode>", "a repeated order_id: conflict = the same invoice for the same body, 409 for another; existing = always the same invoice; error = always 409")
+      .choices(["conflict", "existing", "error"])
+      .default("conflict"),
+  )
   .action(async (opts) => {
     const { sandbox } = await import("./sandbox.js");
     await sandbox(opts);

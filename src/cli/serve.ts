@@ -15,6 +15,8 @@ export interface ServeOptions {
   sandboxPort: number;
   turnCpuMs: number;
   modules: string[];
+  /** The payment core's database (a file or ":memory:"). */
+  paymentsDb?: string;
 }
 
 export async function serve(dir: string, opts: ServeOptions): Promise<void> {
@@ -35,6 +37,7 @@ export async function serve(dir: string, opts: ServeOptions): Promise<void> {
     store: opts.store,
     turnCpuMs: opts.turnCpuMs,
     payments: sandbox?.payments,
+    paymentsDb: opts.paymentsDb,
     log,
     onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
   });

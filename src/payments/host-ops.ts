@@ -14,6 +14,9 @@ import { SmartPayError } from "./smartpay/errors.js";
 import type { CreateInvoiceRequest, ErrorBlock } from "./smartpay/types.js";
 import type { HttpRequest, HttpResponse } from "../engine/types.js";
 import { projectSecret, type SecretSource } from "../util/secrets.js";
+import type { PaymentCore } from "./core/core.js";
+import type { PaymentAttempt } from "./core/model.js";
+import { smartPaySnapshot } from "./providers/smartpay.js";
 export { projectSecret, type SecretSource };
 
 export interface PaymentLogger {
@@ -42,6 +45,8 @@ export interface PaymentOpsConfig {
   serviceId?: string;
   /** Project secrets, for a token passed as "$name". Default: env SMARTAPP_SECRET_<name> (see projectSecret). */
   secrets?: SecretSource;
+  /** The payment core: invoices made here are recorded (write-ahead) and every answer feeds its ledger. */
+  core?: PaymentCore;
   /** chatbot.yaml `injector` (pay_api_key works, with a warning). */
   injector?: Record<string, unknown>;
   env?: Record<string, string | undefined>;
@@ -275,6 +280,17 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
     return c;
   }
 
+  /** The core never breaks a script's payment call: its failures are logged. */
+  function record<T>(fn: () => T): T | undefined {
+    if (!config.core) return undefined;
+    try {
+      return fn();
+    } catch (err) {
+      log?.warn(`payment core: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
   return async (op: string, rawArgs: unknown): Promise<unknown> => {
     const args = parsePaymentArgs(op, rawArgs);
     const resolved = resolvePaymentToken(args.token, {
@@ -298,12 +314,16 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
     const deadlineAt = started + budgetMs;
     const order = request.op === "payment.createPayment" ? (request.json as CreateInvoiceRequest).invoice.order : undefined;
     const orderKey = order ? `${order.service_id}/${order.order_id}` : "";
+    const begun = order ? record(() => beginAttempt(config.core, args.user, request.json as CreateInvoiceRequest)) : undefined;
     try {
+      // An order whose earlier create had no answer (this process, or the core's write-ahead row) is looked up first.
+      const lookupFirst = unanswered.has(orderKey) || (begun !== undefined && !begun.created && !begun.attempt.providerPaymentId);
       const body = order
-        ? // safe retry: looks the order up before posting again, and first when an earlier create had no answer
-          await client.createInvoice(request.json as CreateInvoiceRequest, { deadlineAt, lookupFirst: unanswered.has(orderKey) })
+        ? // safe retry: looks the order up before posting again
+          await client.createInvoice(request.json as CreateInvoiceRequest, { deadlineAt, lookupFirst })
         : await client.send({ method: request.method, url: request.url, extraMs: request.waitMs, smartPay: request.smartPay, deadlineAt });
       if (order) unanswered.delete(orderKey);
+      record(() => observeAnswer(config.core, op, args, begun?.attempt, body));
       log?.debug?.(`${op} ${request.what}: 200 in ${Date.now() - started} ms`);
       return { code: 200, ...(body as Args) };
     } catch (err) {
@@ -316,6 +336,25 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
       return paymentResultFromError(err);
     }
   };
+}
+
+/** Write-ahead: the order's invoice and attempt in the core before SmartPay is called. */
+function beginAttempt(core: PaymentCore | undefined, user: unknown, body: CreateInvoiceRequest): { attempt: PaymentAttempt; created: boolean } | undefined {
+  if (!core || typeof user !== "string" || user === "") return undefined;
+  const o = body.invoice.order;
+  return core.begin({ userKey: user, provider: "smartpay", account: String(o.service_id), orderId: String(o.order_id), amount: { minor: o.amount, currency: o.currency }, description: o.description });
+}
+
+/** A SmartPay answer as a core input: the create's invoice_id, or an invoice's status. */
+function observeAnswer(core: PaymentCore | undefined, op: string, args: Args, attempt: PaymentAttempt | undefined, body: unknown): void {
+  if (!core) return;
+  if (op === "payment.createPayment" && attempt) {
+    const snap = smartPaySnapshot(body, "created");
+    if (snap?.providerPaymentId) core.observe("smartpay.create", { attemptId: attempt.id }, snap);
+  } else if (op === "payment.checkPayment") {
+    const snap = smartPaySnapshot({ invoice_id: args.invoiceId, ...(body as Args) });
+    if (snap?.providerPaymentId && core.store.attemptByProviderId("smartpay", snap.providerPaymentId)) core.observe("smartpay.check", { provider: "smartpay", providerPaymentId: snap.providerPaymentId }, snap);
+  }
 }
 
 /**

@@ -19,7 +19,9 @@ function load(opts: { sub?: string | null; projectId?: string; injector?: Record
     $injector: opts.injector ?? { service_id: "13" },
     $reactions: { answer() {} },
   });
+  const warnings: string[] = [];
   const host = {
+    log: (level: string, message: string) => void warnings.push(`${level} ${message}`),
     call: (op: string, args: unknown) => {
       calls.push({ op, args: JSON.parse(JSON.stringify(args)) });
       return opts.hostResult ?? { code: 200, invoice_id: "3000", error: { error_code: "0" } };
@@ -30,7 +32,7 @@ function load(opts: { sub?: string | null; projectId?: string; injector?: Record
   (script.runInContext(ctx) as (h: typeof host) => void)(host);
   const $payment = ctx.$payment;
   const plain = (v: unknown) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
-  return { ctx, calls, replies, $payment, plain, session: () => plain(ctx.$session) };
+  return { ctx, calls, replies, warnings, $payment, plain, session: () => plain(ctx.$session) };
 }
 
 const goodItem = (over: Record<string, unknown> = {}) => ({
@@ -64,8 +66,9 @@ describe("$payment.addItem", () => {
     p.$payment.addItem(goodItem({ item_code: "crystal200" }));
     const bucket = p.session().smartMarketBucket;
     expect(bucket.map((i: Json) => [i.position_id, i.item_code])).toEqual([[1, "crystal100"], [2, "crystal200"]]);
-    expect(bucket[0]).not.toHaveProperty("card_info"); // unknown fields are not sent to SmartPay
-    expect(p.plain(p.$payment.getItems())).toEqual(bucket);
+    expect(bucket[0]).not.toHaveProperty("card_info"); // unknown fields are not sent to SmartPay…
+    expect(p.warnings).toEqual([expect.stringMatching(/^warn \$payment: item "crystal100": unknown field\(s\) card_info not sent/)]); // …and said so
+    expect(p.plain(p.$payment.getItems())).toEqual([goodItem({ position_id: 7, card_info: { unknown: true } }), goodItem({ item_code: "crystal200" })]); // as added
   });
 
   it("accepts the seed's example: fractional quantity and discount, invoice_params as one object", () => {
@@ -195,13 +198,35 @@ describe("$payment.createPayment", () => {
     const res = p.$payment.createPayment({
       purchaser: { email: "qq@dd.eof", phone: 9123456789, contact: "email" },
       delivery_info: { address: { country: "RU", city: "Москва", address: "ул. Вавилова, 19, офис 1" }, delivery_type: "courier", description: "Перезвонить за 1,5 часа" },
-      order: { ...goodInvoice().order, order_number: 145, service_id: "9", expiration_date: "2020-04-29T08:17:03+03", autocompletion_date: "2020-07-31T07:32:56.288Z" },
+      order: { ...goodInvoice().order, order_number: 145, service_id: "9", expiration_date: "2100-04-29T08:17:03+03", autocompletion_date: "2100-07-31T07:32:56.288Z" },
     });
     expect(p.plain(res).invoice_id).toBe("3000");
     const inv = p.calls[0].args.invoice ?? p.calls[0].args.body.invoice;
     expect(inv.purchaser).toEqual({ email: "qq@dd.eof", phone: "9123456789", contact: "email" });
     expect(inv.delivery_info.delivery_type).toBe("courier");
-    expect(inv.order).toMatchObject({ service_id: "9", order_number: 145, expiration_date: "2020-04-29T08:17:03+03" });
+    expect(inv.order).toMatchObject({ service_id: "9", order_number: 145, expiration_date: "2100-04-29T08:17:03+03" });
+    // One-stage payments have no autocompletion: not sent, and the script hears why.
+    expect(inv.order).not.toHaveProperty("autocompletion_date");
+    expect(p.warnings.join("\n")).toContain("autocompletion_date applies to two-stage payments only");
+  });
+
+  it("the seed's past expiration_date (2020) is refused: the invoice would be cancelled from birth", () => {
+    const p = load();
+    p.$payment.addItem(goodItem());
+    const res = p.plain(p.$payment.createPayment({ order: { ...goodInvoice().order, expiration_date: "2020-04-29T08:17:03+03" } }));
+    expect(res.code).toBe(400);
+    expect(res.error.error_description).toMatch(/^order\.expiration_date: is in the past/);
+    expect(p.calls).toHaveLength(0);
+  });
+
+  it("a phone formatted the usual way is accepted (the docs: a string of at most 50 characters)", () => {
+    const p = load();
+    p.$payment.addItem(goodItem());
+    p.$payment.createPayment({ ...goodInvoice(), purchaser: { phone: "+7 (912) 345-67-89" } });
+    expect(p.calls[0].args.body.invoice.purchaser).toEqual({ phone: "+7 (912) 345-67-89" });
+    const long = p.plain(p.$payment.createPayment({ ...goodInvoice(), purchaser: { phone: "1".repeat(51) } }));
+    expect(long.error.error_description).toMatch(/^purchaser\.phone: must be a phone number of at most 50 characters/);
+    expect(p.plain(p.$payment.createPayment({ ...goodInvoice(), purchaser: { phone: "call me" } })).code).toBe(400);
   });
 
   it("takes the script's own user_id (object or the merchant's client id) and rejects unknown keys", () => {
@@ -291,6 +316,22 @@ describe("$payment.createPayment", () => {
 });
 
 describe("$payment.checkPayment, getUserItems, getUserItem", () => {
+  it("checkPayment can long-poll: {inv_status, wait} with or without a token", () => {
+    const p = load();
+    p.$payment.checkPayment("3000", { inv_status: "executed", wait: 5 });
+    p.$payment.checkPayment("3000", "$pay_api_key", { inv_status: "created", wait: 3 });
+    expect(p.calls.map((c) => [c.args.invStatus, c.args.wait, c.args.token])).toEqual([["executed", 5, undefined], ["created", 3, "$pay_api_key"]]);
+    expect(p.plain(p.$payment.checkPayment("3000", { wait: "soon" })).code).toBe(400);
+  });
+
+  it("$reactions.pay without app_info.projectId warns that the pay dialog has no return address", () => {
+    const p = load();
+    p.ctx.$request.rawRequest.payload = {};
+    p.ctx.$reactions.pay("3000");
+    expect(p.replies[0].body.server_action.parameters).toEqual({ invoice_id: "3000", app_info: {} });
+    expect(p.warnings.join("\n")).toContain("no payload.app_info.projectId");
+  });
+
   it("checkPayment sends the id as a string and returns the answer", () => {
     const p = load({ hostResult: { code: 200, invoice_status: "confirmed" } });
     expect(p.plain(p.$payment.checkPayment(3000, "tok"))).toEqual({ code: 200, invoice_status: "confirmed" });

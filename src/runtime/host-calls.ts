@@ -5,10 +5,13 @@ import type { HttpRequest } from "../engine/types.js";
 import type { HostCallHandler } from "./sync-bridge.js";
 import { performHttp } from "./outbound-http.js";
 import { createPaymentOps, projectSecret } from "../payments/host-ops.js";
+import type { PaymentCore } from "../payments/core/core.js";
 
 export interface HostCallConfig {
   project: Project;
   payments?: { baseUrl?: string; storeUrl?: string; token?: string; timeoutMs?: number };
+  /** The payment core the `$payment` ops record invoices in (src/payments/core). */
+  paymentCore?: PaymentCore;
   /**
    * Project secrets, the same map the turn workers get (PoolOptions.secrets). A `"$name"` token given
    * to `$payment` resolves exactly like `$secrets.get(name)` in the script: this map, then env
@@ -26,6 +29,7 @@ export function createHostCalls(cfg: HostCallConfig): HostCallHandler {
     timeoutMs: cfg.payments?.timeoutMs,
     secrets: (name) => projectSecret(name, cfg.secrets),
     injector: cfg.project.injector,
+    core: cfg.paymentCore,
     log: cfg.log,
   });
   return async (op, args) => {

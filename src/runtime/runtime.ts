@@ -8,6 +8,12 @@ import type { SessionStore } from "../storage/types.js";
 import { RuntimeExecutor } from "./executor.js";
 import { WorkerPool } from "./worker-pool.js";
 import { createHostCalls, type HostCallConfig } from "./host-calls.js";
+import { PaymentCore, type Deliver } from "../payments/core/core.js";
+import type { PaymentEvent } from "../payments/core/model.js";
+import { PaymentStore } from "../payments/core/store.js";
+import { smartPayAdapter } from "../payments/providers/smartpay.js";
+import { SmartPayClient } from "../payments/smartpay/client.js";
+import { DEFAULT_PAYMENT_TIMEOUT_MS, PAY_API_KEY, paymentBases, projectSecret, resolvePaymentToken } from "../payments/host-ops.js";
 
 export type { StoreKind };
 
@@ -22,6 +28,10 @@ export interface RuntimeOptions {
   memoryMb?: number;
   turnCpuMs?: number;
   payments?: HostCallConfig["payments"];
+  /** The payment core's database: a file or ":memory:". Default <project>/.smartapp/payments.db, or ":memory:" with the memory session store. */
+  paymentsDb?: string;
+  /** How often the payment core asks the provider about open payments, ms. Default 5000. */
+  paymentsReconcileMs?: number;
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
 }
@@ -31,6 +41,7 @@ export interface Runtime {
   store: SessionStore;
   pool: WorkerPool;
   executor: RuntimeExecutor;
+  payments: PaymentCore;
   close(): Promise<void>;
 }
 
@@ -44,7 +55,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     redisUrl: opts.redisUrl,
     prefix: process.env.SMARTAPP_REDIS_PREFIX,
   });
-  const hostCall = createHostCalls({ project, payments: opts.payments, log: opts.log });
+  // Payment events are delivered through the executor, which exists once the pool has started.
+  const late: { executor?: RuntimeExecutor } = {};
+  const payments = startPaymentCore(project, opts, (event) => deliverPaymentEvent(late.executor, event));
+  const hostCall = createHostCalls({ project, payments: opts.payments, paymentCore: payments, log: opts.log });
   let pool: WorkerPool;
   try {
     pool = await WorkerPool.start({
@@ -58,9 +72,54 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log: opts.log,
     });
   } catch (err) {
+    payments.close();
     await store.close();
     throw err;
   }
   const executor = new RuntimeExecutor({ pool, store, config: project.config, onStoreLatency: opts.onStoreLatency });
-  return { project, store, pool, executor, close: () => executor.close() };
+  late.executor = executor;
+  payments.start({ reconcileMs: opts.paymentsReconcileMs });
+  return {
+    project,
+    store,
+    pool,
+    executor,
+    payments,
+    close: async () => {
+      payments.stop();
+      await executor.close();
+      payments.close();
+    },
+  };
+}
+
+/** The payment core of a served project, with SmartPay read the way the `$payment` ops call it. */
+function startPaymentCore(project: Project, opts: RuntimeOptions, deliver: Deliver): PaymentCore {
+  const env = (name: string) => process.env[name];
+  const bases = paymentBases(env, opts.payments?.baseUrl, opts.payments?.storeUrl);
+  const token = resolvePaymentToken("$" + PAY_API_KEY, {
+    secret: (name) => projectSecret(name, undefined),
+    operatorToken: opts.payments?.token ?? env("SMARTPAY_TOKEN"),
+    injectorToken: project.injector.pay_api_key,
+  });
+  const client = "token" in token ? new SmartPayClient({ ...bases, token: token.token, timeoutMs: opts.payments?.timeoutMs ?? DEFAULT_PAYMENT_TIMEOUT_MS }) : undefined;
+  // Beside the session store: an in-memory session store (tests, chat) gets an in-memory ledger.
+  const file = opts.paymentsDb ?? ((opts.store ?? defaultStoreKind()) === "memory" ? ":memory:" : path.join(project.dir, ".smartapp", "payments.db"));
+  return new PaymentCore({
+    store: new PaymentStore(file),
+    adapters: { smartpay: smartPayAdapter(() => client) },
+    deliver,
+    log: opts.log,
+  });
+}
+
+/**
+ * A payment event as a typed event turn in the user's dialog (`event!: payment.succeeded`). The
+ * event's id is the turn's messageId: the store commits the state with that id, so an event whose
+ * delivery was cut short is not run twice when it is retried.
+ */
+async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent): Promise<void> {
+  if (!executor) throw new Error("the runtime is starting");
+  const messageId = `payment-event-${event.id}`;
+  await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, render: () => "delivered" });
 }

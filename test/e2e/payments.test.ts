@@ -5,6 +5,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/payments/sandbox/server.js";
+import type { SandboxClock } from "../../src/payments/sandbox/core.js";
 import { runPayDialog, type PayOutcome } from "../../src/payments/sandbox/pay-dialog.js";
 import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
 
@@ -272,3 +273,97 @@ describe("payments end to end: SmartPay failures reach the user as answers", () 
   });
 });
 
+
+describe("payments end to end: a restart in the middle of a payment loses nothing", () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  const servers: RunningServer[] = [];
+
+  beforeAll(async () => {
+    const { cpSync, mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    sandbox = await startSandbox({ tokens: [TOKEN] });
+    // A copy of the demo shop, so its session store and payment ledger (.smartapp/) are this test's own.
+    dir = mkdtempSync(path.join(tmpdir(), "e2e-pay-restart-"));
+    cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
+    cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+  });
+  afterAll(async () => {
+    const { rmSync } = await import("node:fs");
+    for (const s of servers) await s.stop("SIGKILL");
+    await sandbox?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const server = await startServe(dir, ["--store", "sqlite"], { SMARTPAY_URL: sandbox.smartPayUrl, SMARTPAY_TOKEN: TOKEN });
+    servers.push(server);
+    return server;
+  };
+
+  async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await what();
+      if (ok(v) || Date.now() > end) return v;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  it("paid while the server was down: after the restart the core finds the payment, the dialog hears payment.succeeded once, the ledger has one capture", async () => {
+    const first = await start();
+    const user = "restart";
+    const co = await checkout(first, user, ["хочу слона"]);
+    const invoiceId = co.answer.payload.server_action.parameters.invoice_id;
+    // An orphan too: a second user's create whose answer never came (the server dies while it waits).
+    const orphanUser = "restart-orphan";
+    await turn(first, "хочу жирафа", orphanUser);
+    sandbox.inject({ method: "POST", path: "/smartpay/v1/invoices", latencyMs: 20_000, when: "after", times: 1 });
+    const orphanCall = post(first.url, text("оформить заказ", orphanUser)).catch(() => undefined);
+    await until(async () => sandbox.core.list().filter((i) => i.request.user_id?.encrypted_sub_id === `sub-${orphanUser}`).length, (n) => n === 1, 5_000);
+
+    await first.stop("SIGKILL");
+    await orphanCall;
+    sandbox.clearFaults();
+    // The user pays in the assistant's dialog while our server is down: no PAY_DIALOG_FINISHED reaches us.
+    sandbox.core.setStatus(invoiceId, "confirmed");
+    const orphan = sandbox.core.list().find((i) => i.request.user_id?.encrypted_sub_id === `sub-${orphanUser}`)!;
+
+    const second = await start();
+    // The payment.succeeded event turn empties the cart of the paid order, without the user saying anything.
+    const cart = await until(async () => (await turn(second, "корзина", user)).bubbles, (b) => b[0] === "Корзина пуста.");
+    expect(cart).toEqual(["Корзина пуста."]);
+
+    const { payments } = await import("../../src/cli/payments.js");
+    let shown = "";
+    const path = await import("node:path");
+    const db = path.join(dir, ".smartapp", "payments.db");
+    // The orphan (made, never shown) is adopted by its order, then reconciled when SmartPay expires it.
+    const ledger = () => {
+      let out = "";
+      payments("list", undefined, { dir, db }, (s) => (out += s));
+      return Promise.resolve(out);
+    };
+    expect(await until(ledger, (l) => l.includes(`smartpay ${orphan.id} (created)`))).toContain(`smartpay ${orphan.id} (created)`);
+    (sandbox.core.clock as SandboxClock).advance(21 * 60_000);
+    expect(await until(ledger, (l) => l.includes(`smartpay ${orphan.id} (cancelled)`))).toMatch(new RegExp(`canceled .* smartpay ${orphan.id} \\(cancelled\\)`));
+    expect(payments("show", invoiceId, { dir, db }, (s) => (shown += s))).toBe(0);
+    expect(shown).toMatch(/status paid/);
+    expect(shown.match(/^ledger .* capture /gm)).toHaveLength(1);
+    expect(shown.match(/^event .* payment\.succeeded {2}delivered/gm)).toHaveLength(1);
+    let listed = "";
+    expect(payments("list", undefined, { dir, db }, (s) => (listed += s))).toBe(0);
+    expect(listed).toMatch(new RegExp(`paid .* smartpay ${invoiceId} \\(confirmed\\)`));
+    expect(listed).toContain("2 payment(s)");
+
+    // A third start delivers nothing again.
+    await second.stop("SIGTERM");
+    const third = await start();
+    await new Promise((r) => setTimeout(r, 1500));
+    let again = "";
+    payments("show", invoiceId, { dir, db }, (s) => (again += s));
+    expect(again.match(/^event /gm)).toHaveLength(1);
+    expect((await turn(third, "корзина", user)).bubbles).toEqual(["Корзина пуста."]);
+  }, 90_000);
+});

@@ -105,6 +105,12 @@ describe("mapIn: SERVER_ACTION", () => {
     expect(raw.payload.server_action).toEqual({ type: "PAY_DIALOG_INIT", payload: { sku: "elephant" } });
   });
 
+  it("a client cannot raise the payment core's events: payment.* and refund.* become client.<name>", () => {
+    expect(mapped(fx.serverAction({ action_id: "payment.succeeded", parameters: { invoiceId: "x" } })).request.event).toBe("client.payment.succeeded");
+    expect(mapped(fx.runApp({ action_id: "refund.succeeded" })).request.event).toBe("client.refund.succeeded");
+    expect(mapped(fx.serverAction({ action_id: "paymentDone" })).request.event).toBe("paymentDone");
+  });
+
   it("without parameters eventData is an empty object", () => {
     expect(mapped(fx.serverAction({ action_id: "refresh" })).request.data).toEqual({ eventData: {} });
   });

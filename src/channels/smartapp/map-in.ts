@@ -3,6 +3,7 @@ import type { BotRequest } from "../../engine/types.js";
 import { messageIdValue } from "./parse.js";
 import type { SmartAppRequest } from "./types.js";
 import { PAY_DIALOG_FINISHED, payDialogEventData } from "../../payments/pay-dialog-event.js";
+import { isPaymentEventName } from "../../payments/core/model.js";
 
 export interface MapInOptions {
   /** Which uuid field keys the user's state: `sub` (SberID, stable; falls back to userId) or `userId`. */
@@ -66,7 +67,10 @@ function dispatch(msg: SmartAppRequest, opts: MapInOptions): Dispatch {
   }
   // RUN_APP and SERVER_ACTION: run_app (or none) is a launch, any other action_id an event.
   if (!sa || sa.action_id === "run_app") return launch(sa?.parameters, opts);
-  return { event: sa.action_id, data: { eventData: sa.parameters ?? {} } };
+  // payment.* / refund.* events come only from the payment core: a client's action_id of that name
+  // is kept apart as "client.<name>", so no request can pose as a payment.
+  const event = isPaymentEventName(sa.action_id) ? `client.${sa.action_id}` : sa.action_id;
+  return { event, data: { eventData: sa.parameters ?? {} } };
 }
 
 function launch(parameters: unknown, opts: MapInOptions): Dispatch {

@@ -66,7 +66,8 @@ describe("payment core", () => {
     expect(delivered.map((e) => [e.userKey, e.name, e.payload.providerPaymentId])).toEqual([["user-1", "payment.succeeded", made.id]]);
 
     // A full refund: a refund fact and a refund.succeeded, the invoice stays paid.
-    sandbox.core.refund(made.id, undefined);
+    const amount = req.invoice.order.amount;
+    sandbox.core.refund(made.id, { invoice: { order: { refund_amount: amount, order_bundle: req.invoice.order.order_bundle } } });
     await core.reconcileOnce(); // succeeded is final: the reconciler no longer asks
     core.observe("smartpay.check", { provider: "smartpay", providerPaymentId: made.id }, smartPaySnapshot(await client.getInvoice(made.id))!);
     await core.dispatchOnce();

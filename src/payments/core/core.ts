@@ -181,8 +181,11 @@ export class PaymentCore {
       t.unref();
       this.timers.push(t);
     };
-    every(opts.reconcileMs ?? 5_000, () => this.reconcileOnce().then(() => this.dispatchOnce()));
+    const round = () => this.reconcileOnce().then(() => this.dispatchOnce());
+    every(opts.reconcileMs ?? 5_000, round);
     every(opts.dispatchMs ?? 500, () => this.dispatchOnce());
+    // At once too: after a restart, what happened while the process was down is found now.
+    void round().catch((err: unknown) => this.opts.log?.("error", `payment core: ${String(err)}`));
   }
 
   stop(): void {

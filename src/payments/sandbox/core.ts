@@ -36,8 +36,13 @@ export class SandboxError extends Error {
 export interface CoreOptions {
   dbPath?: string;
   clock?: Clock;
-  /** A repeated order_id: hand back the existing invoice (default) or answer 400. */
-  duplicateOrder?: "existing" | "error";
+  /**
+   * A repeated order_id: "conflict" (default) hands back the existing invoice for the same order and
+   * answers 409 when the body differs; "existing" always hands it back; "error" always answers 409.
+   */
+  duplicateOrder?: "existing" | "conflict" | "error";
+  /** How long an `executed` invoice (a payment started, never finished) lives past its expiry. Default 15 min. */
+  executedTimeoutMs?: number;
   /** Payment window when the order names no expiration_date. Default 20 min (spec §5.9). */
   expiryMs?: number;
 }
@@ -67,7 +72,11 @@ export class SandboxCore {
 
     const existing = this.store.findByOrder(serviceId, orderId);
     if (existing) {
-      if (this.opts.duplicateOrder === "error") throw new SandboxError(400, `order_id ${orderId} already has invoice ${existing.id} for service_id ${serviceId}`);
+      const mode = this.opts.duplicateOrder ?? "conflict";
+      if (mode === "error") throw new SandboxError(409, `order_id ${orderId} already has invoice ${existing.id} for service_id ${serviceId}`);
+      if (mode === "conflict" && !sameOrder(existing.request, req)) {
+        throw new SandboxError(409, `order_id ${orderId} already has invoice ${existing.id} for service_id ${serviceId} with another amount or bundle; use a new order_id`);
+      }
       return { invoice: this.refresh(existing), created: false };
     }
 
@@ -195,16 +204,23 @@ export class SandboxCore {
     const order = body?.invoice?.order;
     const amount = order?.amount;
     if (amount !== undefined && !isKopecks(amount)) throw new SandboxError(400, "invoice.order.amount must be a positive integer (kopecks)");
+    const held = this.get(id);
+    if (held.status === "paid" && typeof amount === "number" && amount > held.context.amount) {
+      throw new SandboxError(400, `invoice.order.amount ${amount} exceeds the ${held.context.amount} held on invoice ${id}`);
+    }
     if (order?.order_bundle && sumItems(order.order_bundle) !== amount) throw new SandboxError(400, "invoice.order.amount must equal the sum of order_bundle item_amount");
     return this.apply(id, { type: "CONFIRM", amount: amount as number | undefined });
   }
 
-  /** PATCH: refund `refund_amount` (all that is left when no body is given). */
+  /** PATCH: refund `refund_amount` of the items in `order_bundle` (the docs require both). */
   refund(id: string, body: { invoice?: { order?: Record<string, unknown> } } | undefined): InvoiceRecord {
     const rec = this.get(id);
+    if (rec.status !== "confirmed") throw new SandboxError(400, `invoice ${id} is ${rec.status}: a refund (PATCH) needs a confirmed invoice`);
     const remaining = rec.context.captured - rec.context.refunded;
-    const order = body?.invoice?.order ?? {};
-    const amount = order.refund_amount ?? remaining;
+    const order = body?.invoice?.order;
+    if (!order) throw new SandboxError(400, "a refund needs a body: invoice.order with refund_amount and order_bundle");
+    if (!Array.isArray(order.order_bundle)) throw new SandboxError(400, "invoice.order.order_bundle is required: the items refunded");
+    const amount = order.refund_amount;
     if (!isKopecks(amount)) throw new SandboxError(400, "invoice.order.refund_amount must be a positive integer (kopecks)");
     if (order.current_amount !== undefined && order.current_amount !== remaining) {
       throw new SandboxError(400, `invoice.order.current_amount is ${String(order.current_amount)}, the invoice holds ${remaining}`);
@@ -244,9 +260,13 @@ export class SandboxCore {
     return [...byCode.values()].filter((e) => e.quantities.quantity_value > 0);
   }
 
-  /** Apply timers that are due (expiry, autocompletion). */
+  private executedTimeoutMs(): number {
+    return this.opts.executedTimeoutMs ?? 15 * 60 * 1000;
+  }
+
+  /** Apply timers that are due (expiry, autocompletion, an abandoned payment). */
   sweep(): void {
-    for (const id of this.store.due(this.clock.now())) {
+    for (const id of this.store.due(this.clock.now(), this.executedTimeoutMs())) {
       const rec = this.store.get(id);
       if (rec) this.refresh(rec);
     }
@@ -263,8 +283,17 @@ export class SandboxCore {
     const now = this.clock.now();
     if (rec.status === "created" && now >= rec.expiresAt) return this.transit(rec, { type: "EXPIRE" });
     if (rec.status === "paid" && rec.autocompleteAt !== undefined && now >= rec.autocompleteAt) return this.transit(rec, { type: "AUTOCOMPLETE" });
+    // A payment started but never finished ends declined some time after the invoice's expiry.
+    if (rec.status === "executed" && now >= rec.expiresAt + this.executedTimeoutMs()) return this.transit(rec, { type: "DECLINE" });
     return rec;
   }
+}
+
+/** Two creates of one order: the same amount and the same bundle (positions, codes, amounts). */
+function sameOrder(a: CreateInvoiceRequest, b: CreateInvoiceRequest): boolean {
+  const key = (r: CreateInvoiceRequest) =>
+    JSON.stringify([r.invoice.order.amount, r.invoice.order.currency, (r.invoice.order.order_bundle ?? []).map((i) => [i.item_code, i.quantity?.value, i.item_amount])]);
+  return key(a) === key(b);
 }
 
 const isKopecks = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v > 0;

@@ -117,10 +117,12 @@ export class InvoiceStore {
   }
 
   /** Ids of invoices whose timers may have fired: created past expiry, or holds past autocompletion. */
-  due(now: number): string[] {
+  due(now: number, executedTimeoutMs = Infinity): string[] {
     const rows = this.db
-      .prepare("SELECT id FROM invoices WHERE (status = 'created' AND expires_at <= ?) OR (status = 'paid' AND autocomplete_at IS NOT NULL AND autocomplete_at <= ?)")
-      .all(now, now) as { id: number }[];
+      .prepare(
+        "SELECT id FROM invoices WHERE (status = 'created' AND expires_at <= ?) OR (status = 'paid' AND autocomplete_at IS NOT NULL AND autocomplete_at <= ?) OR (status = 'executed' AND expires_at <= ?)",
+      )
+      .all(now, now, now - (Number.isFinite(executedTimeoutMs) ? executedTimeoutMs : now)) as { id: number }[];
     return rows.map((r) => String(r.id));
   }
 

@@ -41,7 +41,7 @@ const itemSchema = {
 
 const createSchema = {
   type: "object",
-  required: ["invoice"],
+  required: ["ptype", "invoice"], // the docs mark ptype required
   properties: {
     ptype: { enum: [0, 1] },
     user_id: { type: "object", minProperties: 1, additionalProperties: { type: "string" } },
@@ -133,6 +133,11 @@ export function validateCreate(body: unknown): SchemaIssue[] {
     positions.add(item.position_id);
     if (codes.has(item.item_code)) issues.push(issue(`.invoice.order.order_bundle[${i}].item_code`, "unique", `duplicate item_code ${item.item_code}`));
     codes.add(item.item_code);
+    const expected = lineAmount(item);
+    // A kopeck either way for rounding a fractional quantity.
+    if (Math.abs(expected - item.item_amount) > 1) {
+      issues.push(issue(`.invoice.order.order_bundle[${i}].item_amount`, "amount", `should be item_price × quantity.value${item.discount_type ? " less the discount" : ""} (${expected}), got ${item.item_amount}`));
+    }
   });
 
   for (const field of ["order_date", "expiration_date", "autocompletion_date"] as const) {
@@ -140,6 +145,14 @@ export function validateCreate(body: unknown): SchemaIssue[] {
     if (v !== undefined && Number.isNaN(parseDate(v))) issues.push(issue(`.invoice.order.${field}`, "format", `should be an ISO 8601 date-time, got ${JSON.stringify(v)}`));
   }
   return issues;
+}
+
+/** item_price × quantity.value, less a discount (spec smartapp-api.md §5.3), in kopecks. */
+function lineAmount(item: { item_price: number; quantity: { value: number }; discount_type?: string; discount_value?: number }): number {
+  const gross = item.item_price * item.quantity.value;
+  if (item.discount_type === "percent") return Math.round(gross * (1 - (item.discount_value ?? 0) / 100));
+  if (item.discount_type === "amount") return Math.round(gross - (item.discount_value ?? 0));
+  return Math.round(gross);
 }
 
 export function describeIssues(issues: SchemaIssue[]): string {

@@ -79,7 +79,9 @@ describe("SmartPay client: verbs", () => {
   it("refunds partially (stays confirmed), then fully (refunded); over-refund is a 400", async () => {
     const { invoice_id } = await client.createInvoice(invoiceRequest());
     sandbox.core.setStatus(invoice_id, "confirmed");
-    const order = (current: number, refund: number) => ({ invoice: { order: { current_amount: current, refund_amount: refund, currency: "RUB" } } });
+    const order = (current: number, refund: number) => ({
+      invoice: { order: { current_amount: current, refund_amount: refund, currency: "RUB", order_bundle: [{ position_id: 1, item_code: "sku-1", item_amount: refund, quantity: { value: 1, measure: "шт." } }] } },
+    });
     await client.refundInvoice(invoice_id, order(79900, 30000));
     expect((await client.getInvoice(invoice_id)).invoice_status).toBe("confirmed");
     await expect(client.refundInvoice(invoice_id, order(49900, 50000))).rejects.toBeInstanceOf(SmartPayBadRequestError);

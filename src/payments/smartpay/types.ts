@@ -104,7 +104,7 @@ export interface ConfirmRequest {
 
 /** PATCH body (§5.7). */
 export interface RefundRequest {
-  invoice: { order: { current_amount: number; refund_amount: number; currency: string; order_bundle?: Partial<OrderBundleItem>[] } };
+  invoice: { order: { current_amount: number; refund_amount: number; currency: string; order_bundle: Partial<OrderBundleItem>[] } }; // the docs require the bundle
 }
 
 export interface ErrorOnlyResponse {
