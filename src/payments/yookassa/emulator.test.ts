@@ -9,6 +9,7 @@ import { YooKassaClient } from "./client.js";
 import { createYooKassaEmulator, startYooKassaEmulator, type RunningYooKassaEmulator } from "./emulator.js";
 import { DEFAULT_EMULATOR_SECRET_KEY, VirtualClock } from "./emulator-core.js";
 import { toAmount } from "./money.js";
+import { YooKassaForbiddenError, YooKassaNotSupportedError } from "./errors.js";
 import { startSandbox } from "../sandbox/server.js";
 import type { Notification } from "./types.js";
 
@@ -147,6 +148,26 @@ describe("notifications", () => {
     await new Promise((r) => setTimeout(r, 5)); // the held one is due 1 ms after the next
     await control("POST", "/notifications/flush");
     expect(eventsOf(p.id)).toEqual(["payment.succeeded", "payment.waiting_for_capture"]);
+  });
+});
+
+describe("shop settings", () => {
+  it("autopayments off: save_payment_method is a typed 403; receipts required: a payment without one is a 400; only redirect links", async () => {
+    const strict = await startYooKassaEmulator({ autopayments: false, receiptsRequired: true });
+    try {
+      const c = new YooKassaClient({ baseUrl: strict.url, shopId: "1", secretKey: DEFAULT_EMULATOR_SECRET_KEY, retries: 0 });
+      const body = { amount: toAmount(100), capture: true, confirmation: { type: "redirect" as const, return_url: "https://x.example/" } };
+      const receipt = { customer: { phone: "79000000000" }, items: [{ description: "Tea", quantity: 1, amount: toAmount(100), vat_code: 1 }] };
+      const forbidden = await c.createPayment({ ...body, receipt, save_payment_method: true }, randomUUID()).catch((e: unknown) => e);
+      expect(forbidden).toBeInstanceOf(YooKassaForbiddenError);
+      expect(forbidden).toMatchObject({ status: 403, code: "forbidden", parameter: "save_payment_method" });
+      await expect(c.createPayment(body, randomUUID())).rejects.toMatchObject({ status: 400, parameter: "receipt" });
+      expect((await c.createPayment({ ...body, receipt }, randomUUID())).status).toBe("pending");
+      const qr = { ...body, receipt, confirmation: { type: "qr" } as unknown as typeof body.confirmation };
+      await expect(c.createPayment(qr, randomUUID())).rejects.toBeInstanceOf(YooKassaNotSupportedError);
+    } finally {
+      await strict.close();
+    }
   });
 });
 
