@@ -100,6 +100,7 @@ program
       .choices(["conflict", "existing", "error"])
       .default("conflict"),
   )
+  .option("--scope-by-token", "invoices belong to the token that made them; other tokens get 404")
   .action(async (opts) => {
     const { sandbox } = await import("./sandbox.js");
     await sandbox(opts);

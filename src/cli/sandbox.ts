@@ -5,10 +5,10 @@ import { SandboxClock } from "../payments/sandbox/core.js";
 import { createYooKassaEmulator } from "../payments/yookassa/emulator.js";
 import { DEFAULT_EMULATOR_SECRET_KEY } from "../payments/yookassa/emulator-core.js";
 
-export async function sandbox(opts: { port: number; host: string; db?: string; duplicateOrder?: "existing" | "conflict" | "error" }): Promise<void> {
+export async function sandbox(opts: { port: number; host: string; db?: string; duplicateOrder?: "existing" | "conflict" | "error"; scopeByToken?: boolean }): Promise<void> {
   const clock = new SandboxClock(); // one virtual clock for SmartPay and YooKassa
   const yookassa = createYooKassaEmulator({ clock, secretKey: process.env.YOOKASSA_SECRET_KEY || undefined });
-  const sb = await startSandbox({ port: opts.port, host: opts.host, dbPath: opts.db, duplicateOrder: opts.duplicateOrder, clock, yookassa: yookassa.router });
+  const sb = await startSandbox({ port: opts.port, host: opts.host, dbPath: opts.db, duplicateOrder: opts.duplicateOrder, scopeByToken: opts.scopeByToken, clock, yookassa: yookassa.router });
   process.stdout.write(`smartapp: SmartPay sandbox at ${sb.url}/smartpay/v1 (pay dialog: POST ${sb.url}/__sandbox/pay-dialog)\n`);
   process.stdout.write(`smartapp: YooKassa emulator at ${sb.url}/yookassa/v3 (any shop id; secret key ${process.env.YOOKASSA_SECRET_KEY ? "from YOOKASSA_SECRET_KEY" : DEFAULT_EMULATOR_SECRET_KEY})\n`);
   const stop = () => {

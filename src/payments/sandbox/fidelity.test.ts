@@ -68,3 +68,42 @@ describe("sandbox fidelity", () => {
     expect(() => core.confirm(id, { invoice: { order: { amount: 99_999_999 } } })).toThrow(`invoice.order.amount 99999999 exceeds the 79900 held on invoice ${id}`);
   });
 });
+
+describe("GET /invoices (the list)", () => {
+  it("the client lists a service's invoices by user and status, a page at a time", async () => {
+    const { SmartPayClient } = await import("../smartpay/client.js");
+    const client = new SmartPayClient({ baseUrl: sandbox.smartPayUrl, token: "t" });
+    const user = `lister-${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await client.createInvoice(invoiceRequest({ serviceId: "list-svc", userId: user }))).invoice_id);
+    sandbox.core.setStatus(ids[0]!, "confirmed");
+    const page1 = await client.listInvoices({ serviceId: "list-svc", userId: user, page: 1, size: 2 });
+    expect(page1).toMatchObject({ page: 1, size: 2, total: 3, error: { error_code: "0" } });
+    expect(page1.invoices).toHaveLength(2);
+    const confirmed = await client.listInvoices({ serviceId: "list-svc", userId: user, status: "confirmed" });
+    expect(confirmed.invoices.map((i) => String(i.invoice_id))).toEqual([ids[0]]);
+  });
+});
+
+describe("a sandbox scoped by token", () => {
+  it("another token's invoice is 404 to read, pay, refund or list, and its order_id cannot be reused", async () => {
+    const scoped = await startSandbox({ scopeByToken: true });
+    try {
+      const { SmartPayClient } = await import("../smartpay/client.js");
+      const { SmartPayNotFoundError } = await import("../smartpay/errors.js");
+      const alice = new SmartPayClient({ baseUrl: scoped.smartPayUrl, token: "alice" });
+      const bob = new SmartPayClient({ baseUrl: scoped.smartPayUrl, token: "bob" });
+      const req = invoiceRequest({ serviceId: "shared" });
+      const { invoice_id } = await alice.createInvoice(req);
+      expect((await alice.getInvoice(invoice_id)).invoice_status).toBe("created");
+      await expect(bob.getInvoice(invoice_id)).rejects.toBeInstanceOf(SmartPayNotFoundError);
+      await expect(bob.findInvoiceByOrder("shared", req.invoice.order.order_id)).rejects.toBeInstanceOf(SmartPayNotFoundError);
+      await expect(bob.startPayment(invoice_id, {})).rejects.toBeInstanceOf(SmartPayNotFoundError);
+      await expect(bob.createInvoice(req)).rejects.toBeInstanceOf(SmartPayNotFoundError);
+      expect((await bob.listInvoices({ serviceId: "shared" })).total).toBe(0);
+      expect((await alice.listInvoices({ serviceId: "shared" })).total).toBe(1);
+    } finally {
+      await scoped.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 // The SmartPay sandbox over HTTP. SmartPay's own paths live under /smartpay/v1 and SmartStore's under
 // /api/smart-store, like production, so pointing SMARTPAY_URL at `${origin}/smartpay/v1` is the only
 // change a client needs (the SmartStore base is derived from it). Test hooks live under /__sandbox.
+import { createHash } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
@@ -35,6 +36,8 @@ export interface SandboxOptions extends Omit<CoreOptions, "clock"> {
   tokens?: string[];
   quirks?: Quirks;
   faults?: Fault[];
+  /** Invoices belong to the token that made them: another token gets 404 for them. Default off. */
+  scopeByToken?: boolean;
   /** Upper bound for a long-poll `wait`, seconds. Default 60. */
   maxWaitSeconds?: number;
   /** The YooKassa emulator's router (../yookassa/emulator.ts), served at /yookassa/v3. */
@@ -134,8 +137,16 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
       res.status(401).json(errorBody(401, m ? "token is not valid" : "Authorization: Bearer <token> is missing"));
       return;
     }
+    res.locals.owner = createHash("sha256").update(m[1]).digest("hex").slice(0, 16);
     next();
   };
+  /** With scopeByToken, an invoice made with another token does not exist for this caller (404). */
+  const own = (res: Response, rec: InvoiceRecord): InvoiceRecord => {
+    const owner = core.store.ownerOf(rec.id);
+    if (opts.scopeByToken && owner !== undefined && owner !== res.locals.owner) throw new SandboxError(404, `invoice ${rec.id} not found`);
+    return rec;
+  };
+  const ownId = (res: Response, invoiceId: string): string => own(res, core.get(invoiceId)).id;
 
   const json = express.json({ limit: "1mb", type: () => true });
   const badJson = (err: unknown, _req: Request, res: Response, next: NextFunction) => {
@@ -149,8 +160,28 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
 
   pay.post("/invoices", async (req, res) => {
     try {
+      if (opts.scopeByToken) {
+        const order = (req.body as { invoice?: { order?: { service_id?: unknown; order_id?: unknown } } } | undefined)?.invoice?.order;
+        const existing = order ? core.store.findByOrder(String(order.service_id), String(order.order_id)) : undefined;
+        if (existing) own(res, existing); // another token's order_id is not this caller's to reuse
+      }
       const { invoice } = core.create(req.body);
+      core.store.setOwner(invoice.id, String(res.locals.owner));
       await send(res, 200, { invoice_id: id(invoice.id), error: ok() });
+    } catch (err) {
+      await fail(res, err);
+    }
+  });
+
+  // The list of invoices (SmartPay API 1.02; query names and paging [Inf], as for SmartStore).
+  pay.get("/invoices", async (req, res) => {
+    try {
+      const q = req.query as Record<string, string | undefined>;
+      const page = q.page === undefined ? 1 : Number(q.page);
+      const size = q.size === undefined ? 20 : Number(q.size);
+      if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100) throw new SandboxError(400, "page must be an integer from 1, size 1–100");
+      const all = core.list({ status: q.invoice_status, userId: q.user_id, serviceId: q.service_id }).filter((r) => !opts.scopeByToken || core.store.ownerOf(r.id) === res.locals.owner);
+      await send(res, 200, { invoices: all.slice((page - 1) * size, page * size).map(invoiceView), page, size, total: all.length, error: ok() });
     } catch (err) {
       await fail(res, err);
     }
@@ -162,9 +193,9 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
       let rec: InvoiceRecord;
       if (req.params.id === "0") {
         if (!q.service_id || !q.order_id) throw new SandboxError(400, "invoice 0 needs service_id and order_id");
-        rec = core.findByOrder(q.service_id, q.order_id);
+        rec = own(res, core.findByOrder(q.service_id, q.order_id));
       } else {
-        rec = core.get(req.params.id);
+        rec = own(res, core.get(req.params.id));
       }
       if (q.inv_status && q.wait) {
         const wait = Number(q.wait);
@@ -181,7 +212,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
 
   pay.post("/invoices/:id", async (req, res) => {
     try {
-      const rec = core.startPayment(req.params.id, req.body);
+      const rec = core.startPayment(ownId(res, req.params.id), req.body);
       await send(res, 200, { invoice_id: id(rec.id), form_url: `${req.protocol}://${req.get("host")}/__sandbox/invoices/${rec.id}`, error: ok() });
     } catch (err) {
       await fail(res, err);
@@ -190,7 +221,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
 
   pay.put("/invoices/:id", async (req, res) => {
     try {
-      core.confirm(req.params.id, req.body);
+      core.confirm(ownId(res, req.params.id), req.body);
       await send(res, 200, { error: ok() });
     } catch (err) {
       await fail(res, err);
@@ -199,7 +230,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
 
   pay.delete("/invoices/:id", async (req, res) => {
     try {
-      core.apply(req.params.id, { type: "REVERSE" });
+      core.apply(ownId(res, req.params.id), { type: "REVERSE" });
       await send(res, 200, { error: ok() });
     } catch (err) {
       await fail(res, err);
@@ -208,7 +239,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
 
   pay.patch("/invoices/:id", async (req, res) => {
     try {
-      core.refund(req.params.id, req.body);
+      core.refund(ownId(res, req.params.id), req.body);
       await send(res, 200, { error: ok() });
     } catch (err) {
       await fail(res, err);

@@ -75,6 +75,9 @@ export class InvoiceStore {
       refunds TEXT NOT NULL DEFAULT '[]',
       UNIQUE (service_id, order_id)
     )`);
+    // Which token made the invoice (a hash, never the token), for a sandbox scoped by token.
+    const columns = this.db.prepare("PRAGMA table_info(invoices)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "owner")) this.db.exec("ALTER TABLE invoices ADD COLUMN owner TEXT");
     // Invoice ids look like SmartPay's (docs examples use 3000-ish numbers).
     const seeded = this.db.prepare("SELECT 1 FROM sqlite_sequence WHERE name = 'invoices'").get();
     if (!seeded) this.db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('invoices', 2999)").run();
@@ -99,6 +102,16 @@ export class InvoiceStore {
   findByOrder(serviceId: string, orderId: string): InvoiceRecord | undefined {
     const row = this.db.prepare("SELECT * FROM invoices WHERE service_id = ? AND order_id = ?").get(serviceId, orderId) as Row | undefined;
     return row && fromRow(row);
+  }
+
+  setOwner(id: string, owner: string): void {
+    this.db.prepare("UPDATE invoices SET owner = COALESCE(owner, ?) WHERE id = ?").run(owner, Number(id));
+  }
+
+  ownerOf(id: string): string | undefined {
+    if (!/^\d+$/.test(id)) return undefined;
+    const row = this.db.prepare("SELECT owner FROM invoices WHERE id = ?").get(Number(id)) as { owner: string | null } | undefined;
+    return row?.owner ?? undefined;
   }
 
   update(rec: InvoiceRecord): void {

@@ -10,6 +10,7 @@ import type {
   CreateInvoiceResponse,
   ErrorOnlyResponse,
   InvoiceStatus,
+  InvoiceListResponse,
   InvoiceStatusResponse,
   RefundRequest,
   SmartStoreItemResponse,
@@ -106,6 +107,12 @@ export class SmartPayClient {
   /** GET /invoices/0?service_id=&order_id=: the invoice made for an order. */
   async findInvoiceByOrder(serviceId: string | number, orderId: string): Promise<InvoiceStatusResponse> {
     return (await this.call("GET", this.invoiceUrl(0, { service_id: String(serviceId), order_id: orderId }))) as InvoiceStatusResponse;
+  }
+
+  /** GET /invoices: the invoices of a service (optionally of one user or status), a page at a time. */
+  async listInvoices(params: { serviceId?: string | number; userId?: string; status?: InvoiceStatus | string; page?: number; size?: number } = {}): Promise<InvoiceListResponse> {
+    const query: Query = { service_id: params.serviceId === undefined ? undefined : String(params.serviceId), user_id: params.userId, invoice_status: params.status, page: params.page, size: params.size };
+    return (await this.call("GET", this.invoiceUrl(undefined, query))) as InvoiceListResponse;
   }
 
   /** POST /invoices/{id}: start paying with a chosen instrument (what the payment app does). */

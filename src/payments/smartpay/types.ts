@@ -71,6 +71,16 @@ export interface CreateInvoiceResponse {
   [field: string]: unknown;
 }
 
+/** GET /invoices (the shape is [Inf]: invoices as GET /invoices/{id} gives them, with paging). */
+export interface InvoiceListResponse {
+  invoices: InvoiceStatusResponse[];
+  page: number;
+  size: number;
+  total: number;
+  error: ErrorBlock;
+  [field: string]: unknown;
+}
+
 export interface InvoiceStatusResponse {
   invoice_id: string;
   invoice_date?: string;
