@@ -37,6 +37,8 @@ export interface SmartappConfig {
   allowHttp: string[];
   /** SMARTAPP_SANDBOX_ADMIN_TOKEN: the local sandbox's admin token (default: a random one per start). */
   sandboxAdminToken?: string;
+  /** YOOKASSA_SECRET_KEY: the secret key the local YooKassa emulator accepts (default: its documented test key). */
+  yookassaSecretKey?: string;
   /**
    * The environment as read at start. Scripts never see it whole: `$env.get` answers only the names a
    * project declares (chatbot.yaml `injector.variables`, or `--env`), never a secret (scriptEnvironment).
@@ -104,6 +106,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
     secrets,
     allowHttp: allowPatterns(env.SMARTAPP_ALLOW_HTTP),
     sandboxAdminToken: nonEmpty(env.SMARTAPP_SANDBOX_ADMIN_TOKEN),
+    yookassaSecretKey: nonEmpty(env.YOOKASSA_SECRET_KEY),
     environment,
   };
 }
@@ -129,7 +132,7 @@ export function paymentEnvironment(config: SmartappConfig): Record<string, strin
  * a REDIS_URL counts too.
  */
 export function secretValues(config: SmartappConfig): string[] {
-  const values = [config.payments.token, config.sandboxAdminToken, ...Object.values(config.secrets)];
+  const values = [config.payments.token, config.sandboxAdminToken, config.yookassaSecretKey, ...Object.values(config.secrets)];
   if (config.redis.url) {
     try {
       const password = decodeURIComponent(new URL(config.redis.url).password);

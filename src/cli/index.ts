@@ -195,7 +195,7 @@ program
   .option("--scope-by-token", "invoices belong to the token that made them; other tokens get 404")
   .action(async (opts) => {
     const { sandbox } = await import("./sandbox.js");
-    await sandbox({ ...opts, adminToken: opts.adminToken ?? config.sandboxAdminToken });
+    await sandbox({ ...opts, adminToken: opts.adminToken ?? config.sandboxAdminToken, yookassaSecretKey: config.yookassaSecretKey });
   });
 
 program.parseAsync().catch((err: unknown) => {

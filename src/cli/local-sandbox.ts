@@ -2,6 +2,8 @@
 import { randomBytes } from "node:crypto";
 import { startSandbox } from "../payments/sandbox/server.js";
 import type { SmartappConfig } from "./config.js";
+import { SandboxClock } from "../payments/sandbox/core.js";
+import { createYooKassaEmulator } from "../payments/yookassa/emulator.js";
 
 export const SANDBOX_TOKEN = "sandbox-token";
 
@@ -19,6 +21,12 @@ export async function startLocalSandbox(opts: { port: number; host: string }, co
   // A script may pass the secret "$pay_api_key" instead of relying on SMARTPAY_TOKEN: accept both.
   const secret = config.secrets.pay_api_key;
   const adminToken = config.sandboxAdminToken ?? randomBytes(18).toString("base64url");
-  const sb = await startSandbox({ port: opts.port, host: opts.host, tokens: secret && secret !== token ? [token, secret] : [token], adminToken });
-  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, close: () => sb.close() };
+  const clock = new SandboxClock(); // one virtual clock for SmartPay and the YooKassa emulator at /yookassa/v3
+  const yookassa = createYooKassaEmulator({ clock, secretKey: config.yookassaSecretKey });
+  const sb = await startSandbox({ port: opts.port, host: opts.host, clock, yookassa: yookassa.router, tokens: secret && secret !== token ? [token, secret] : [token], adminToken });
+  const close = () => {
+    yookassa.core.close();
+    return sb.close();
+  };
+  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, close };
 }

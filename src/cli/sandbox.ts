@@ -1,6 +1,10 @@
-// `smartapp sandbox`: the local SmartPay emulator and pay dialog on their own.
+// `smartapp sandbox`: the local SmartPay emulator and pay dialog on their own, with the YooKassa
+// emulator beside them at /yookassa/v3.
 import { randomBytes } from "node:crypto";
 import { startSandbox } from "../payments/sandbox/server.js";
+import { SandboxClock } from "../payments/sandbox/core.js";
+import { createYooKassaEmulator } from "../payments/yookassa/emulator.js";
+import { DEFAULT_EMULATOR_SECRET_KEY } from "../payments/yookassa/emulator-core.js";
 
 export async function sandbox(opts: {
   port: number;
@@ -9,14 +13,31 @@ export async function sandbox(opts: {
   adminToken?: string;
   duplicateOrder?: "existing" | "conflict" | "error";
   scopeByToken?: boolean;
+  /** YOOKASSA_SECRET_KEY, read by the CLI's config. */
+  yookassaSecretKey?: string;
 }): Promise<void> {
   const adminToken = opts.adminToken ?? randomBytes(18).toString("base64url");
-  const sb = await startSandbox({ port: opts.port, host: opts.host, dbPath: opts.db, adminToken, duplicateOrder: opts.duplicateOrder, scopeByToken: opts.scopeByToken });
+  const clock = new SandboxClock(); // one virtual clock for SmartPay and YooKassa
+  const yookassa = createYooKassaEmulator({ clock, secretKey: opts.yookassaSecretKey });
+  const sb = await startSandbox({
+    port: opts.port,
+    host: opts.host,
+    dbPath: opts.db,
+    adminToken,
+    duplicateOrder: opts.duplicateOrder,
+    scopeByToken: opts.scopeByToken,
+    clock,
+    yookassa: yookassa.router,
+  });
   process.stdout.write(
     `smartapp: SmartPay sandbox at ${sb.url}/smartpay/v1 (pay dialog: POST ${sb.url}/__sandbox/pay-dialog)\n` +
-      `smartapp: /__sandbox admin routes need the header X-Sandbox-Admin-Token: ${adminToken}\n`,
+      `smartapp: /__sandbox admin routes need the header X-Sandbox-Admin-Token: ${adminToken}\n` +
+      `smartapp: YooKassa emulator at ${sb.url}/yookassa/v3 (any shop id; secret key ${opts.yookassaSecretKey ? "from YOOKASSA_SECRET_KEY" : DEFAULT_EMULATOR_SECRET_KEY})\n`,
   );
-  const stop = () => void sb.close();
+  const stop = () => {
+    yookassa.core.close();
+    void sb.close();
+  };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

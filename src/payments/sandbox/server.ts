@@ -45,6 +45,8 @@ export interface SandboxOptions extends Omit<CoreOptions, "clock"> {
    * invoice paid, so a SmartPay token is not enough. startSandbox makes a random one when none is given.
    */
   adminToken?: string;
+  /** The YooKassa emulator's router (../yookassa/emulator.ts), served at /yookassa/v3. */
+  yookassa?: express.Router;
 }
 
 export interface Sandbox {
@@ -381,6 +383,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
   });
   app.use("/__sandbox", admin);
 
+  if (opts.yookassa) app.use("/yookassa/v3", opts.yookassa);
   app.use((_req: Request, res: Response) => void res.status(404).json(errorBody(404, "no such path")));
   return { app, quirks, faults };
 }

@@ -1,0 +1,95 @@
+// The merchant-notification outbox in SQLite: one row per (payment, state), written in the same place
+// the state change is recorded, so a restart loses nothing; the dispatcher works from these rows.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { MerchantState } from "./format.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS merchant_webhooks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, payment_key TEXT NOT NULL, state TEXT NOT NULL,
+  url TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL, next_at INTEGER NOT NULL, tries INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'pending', last_error TEXT, delivered_at INTEGER,
+  UNIQUE (payment_key, state));
+CREATE INDEX IF NOT EXISTS merchant_webhooks_pending ON merchant_webhooks (status, payment_key, id);
+`;
+
+export type DeliveryStatus = "pending" | "delivered" | "failed";
+
+export interface OutboxRow {
+  id: number;
+  eventId: string;
+  paymentKey: string; // deliveries of one payment go out in id order
+  state: MerchantState;
+  url: string;
+  body: string; // the exact bytes that are signed and sent
+  createdAt: number; // clock ms of the state change
+  nextAt: number;
+  tries: number;
+  status: DeliveryStatus;
+  lastError?: string;
+  deliveredAt?: number;
+}
+
+type Row = Record<string, unknown>;
+const toRow = (r: Row): OutboxRow => ({
+  id: Number(r.id),
+  eventId: String(r.event_id),
+  paymentKey: String(r.payment_key),
+  state: r.state as MerchantState,
+  url: String(r.url),
+  body: String(r.body),
+  createdAt: Number(r.created_at),
+  nextAt: Number(r.next_at),
+  tries: Number(r.tries),
+  status: r.status as DeliveryStatus,
+  ...(r.last_error !== null ? { lastError: String(r.last_error) } : {}),
+  ...(r.delivered_at !== null ? { deliveredAt: Number(r.delivered_at) } : {}),
+});
+
+export class MerchantOutbox {
+  private readonly db: Database.Database;
+
+  constructor(file = ":memory:") {
+    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.exec(SCHEMA);
+  }
+
+  /** Once per (payment, state): a repeat returns false and changes nothing. */
+  add(row: { eventId: string; paymentKey: string; state: MerchantState; url: string; body: string; createdAt: number }): boolean {
+    const info = this.db
+      .prepare("INSERT OR IGNORE INTO merchant_webhooks (event_id, payment_key, state, url, body, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(row.eventId, row.paymentKey, row.state, row.url, row.body, row.createdAt, row.createdAt);
+    return info.changes === 1;
+  }
+
+  /** The oldest pending delivery of every payment (the head of its line). */
+  heads(): OutboxRow[] {
+    const rows = this.db.prepare("SELECT * FROM merchant_webhooks WHERE id IN (SELECT MIN(id) FROM merchant_webhooks WHERE status = 'pending' GROUP BY payment_key) ORDER BY id").all() as Row[];
+    return rows.map(toRow);
+  }
+
+  delivered(id: number, at: number): void {
+    this.db.prepare("UPDATE merchant_webhooks SET status = 'delivered', delivered_at = ?, tries = tries + 1, last_error = NULL WHERE id = ? AND status = 'pending'").run(at, id);
+  }
+
+  retryAt(id: number, nextAt: number, error: string): void {
+    this.db.prepare("UPDATE merchant_webhooks SET next_at = ?, tries = tries + 1, last_error = ? WHERE id = ? AND status = 'pending'").run(nextAt, error, id);
+  }
+
+  failed(id: number, error: string): void {
+    this.db.prepare("UPDATE merchant_webhooks SET status = 'failed', tries = tries + 1, last_error = ? WHERE id = ? AND status = 'pending'").run(error, id);
+  }
+
+  all(paymentKey?: string): OutboxRow[] {
+    const rows = (paymentKey === undefined ? this.db.prepare("SELECT * FROM merchant_webhooks ORDER BY id").all() : this.db.prepare("SELECT * FROM merchant_webhooks WHERE payment_key = ? ORDER BY id").all(paymentKey)) as Row[];
+    return rows.map(toRow);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
