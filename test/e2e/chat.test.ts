@@ -13,7 +13,8 @@ import { repoRoot } from "./server.js";
 // chat starts its own SmartPay sandbox only when no real SmartPay is configured: an empty environment.
 const config = readConfig({});
 
-async function session(lines: string[], project = repoRoot, watch = false): Promise<string> {
+/** A chat on streams: what is typed goes to `input`, what it prints collects in `text()`. */
+function terminal(): { input: PassThrough; output: Writable; text: () => string } {
   const input = new PassThrough();
   let text = "";
   const output = new Writable({
@@ -22,11 +23,16 @@ async function session(lines: string[], project = repoRoot, watch = false): Prom
       done();
     },
   });
+  return { input, output, text: () => text };
+}
+
+async function session(lines: string[], project = repoRoot, watch = false): Promise<string> {
+  const { input, output, text } = terminal();
   const running = chat(project, { modules: [], input, output, watch }, config);
   for (const l of lines) input.write(l + "\n");
   input.end();
   await running;
-  return text;
+  return text();
 }
 
 /** The output of each input line: what was printed after its echo and before the next prompt. */
@@ -103,25 +109,18 @@ it("reloads the project when a file is saved, and keeps the conversation", async
   const dir = mkdtempSync(path.join(tmpdir(), "smartapp-chat-watch-"));
   cpSync(path.join(repoRoot, "test/fixtures/chat"), dir, { recursive: true });
   try {
-    const input = new PassThrough();
-    let text = "";
-    const output = new Writable({
-      write(chunk, _enc, done) {
-        text += String(chunk);
-        done();
-      },
-    });
+    const { input, output, text } = terminal();
     const running = chat(dir, { modules: [], input, output, watch: true }, config);
     input.write("count\n");
-    await expect.poll(() => text, { timeout: 20_000 }).toContain("[text] (/Count) 1");
+    await expect.poll(text, { timeout: 20_000 }).toContain("[text] (/Count) 1");
     const main = path.join(dir, "src/main.sc");
     writeFileSync(main, readFileSync(main, "utf8").replace("a: logged", "a: logged anew"));
-    await expect.poll(() => text, { timeout: 15_000 }).toMatch(/src\/main\.sc changed: reloaded/);
+    await expect.poll(text, { timeout: 15_000 }).toMatch(/src\/main\.sc changed: reloaded/);
     input.write("log\ncount\n");
     input.end();
     await running;
-    expect(text).toContain("[text] (/Log) logged anew");
-    expect(text).toContain("[text] (/Count) 2");
+    expect(text()).toContain("[text] (/Log) logged anew");
+    expect(text()).toContain("[text] (/Count) 2");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,6 +19,7 @@ import type {
   StartPaymentResponse,
   UserItemsParams,
 } from "./types.js";
+import { withQuery, type Query } from "../../util/url.js";
 
 export const DEFAULT_SMARTPAY_URL = "https://smartpay.devices.sberbank.ru/smartpay/v1";
 
@@ -47,7 +48,7 @@ export function deriveStoreBaseUrl(baseUrl: string): string {
   return `${m ? m[1] : trimmed}/api/smart-store`;
 }
 
-export type Query = Record<string, string | number | undefined>;
+export type { Query };
 
 export interface CreateOptions {
   /** Epoch ms by which the create (with its retries and lookups) must be over. */
@@ -249,14 +250,6 @@ function transportError(err: unknown, where: string, timeout: number): SmartPayE
     return new SmartPayTimeoutError(`${where}: no answer within ${timeout} ms`, 0, { error_code: "timeout", error_description: message });
   }
   return new SmartPayNetworkError(`${where}: ${message}`, 0, { error_code: "network", error_description: message });
-}
-
-function withQuery(url: string, query?: Query): string {
-  if (!query) return url;
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") qs.set(k, String(v));
-  const s = qs.toString();
-  return s ? `${url}?${s}` : url;
 }
 
 function storeQuery(p: UserItemsParams): Query {

@@ -13,6 +13,7 @@ import {
   YooKassaTimeoutError,
 } from "./errors.js";
 import type { CaptureRequest, CreatePaymentRequest, CreateRefundRequest, ErrorBody, List, Payment, PaymentListFilter, Refund, RefundListFilter } from "./types.js";
+import { withQuery, type Query } from "../../util/url.js";
 
 export const DEFAULT_YOOKASSA_URL = "https://api.yookassa.ru/v3";
 export const MAX_IDEMPOTENCE_KEY_LENGTH = 64;
@@ -34,7 +35,6 @@ export interface YooKassaClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-type Query = Record<string, string | number | undefined>;
 type Json = Record<string, unknown>;
 
 export class YooKassaClient {
@@ -183,12 +183,4 @@ function asList<T>(body: Json, item: (b: Json, where: string) => T, where: strin
   const list: List<T> = { type: "list", items: body.items.filter(isObject).map((b) => item(b, where)) };
   if (typeof body.next_cursor === "string" && body.next_cursor !== "") list.next_cursor = body.next_cursor;
   return list;
-}
-
-function withQuery(url: string, query?: Query): string {
-  if (!query) return url;
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") qs.set(k, String(v));
-  const s = qs.toString();
-  return s ? `${url}?${s}` : url;
 }
