@@ -273,10 +273,12 @@ whole @salutejs/scenario process and ≈ 0.07 ms for bare node:http.
   migration, would cut it), express routing + body-parser/raw-body (≈ 12 %; replacing express on the
   webhook path duplicates body-limit and content-encoding handling, so it was not done blind), writing
   the answer, the pino line.
-- In the turn workers (src/sandbox, another engineer's area, improving while this was written: a
-  "hello" turn in-process went from ≈ 1 ms to ≈ 0.2 ms): most of what is left is \`vm\` \`runInContext\`
-  with a \`timeout\` (Node arms a watchdog per timed call) and the JSON membrane copying \`$session\` /
-  \`$context\` in and out.
+- In the turn workers: scripts now run in a V8 isolate of their own (isolated-vm, the security
+  boundary of docs/sandbox.md). A turn that runs user code leaves its context dirty, and the next
+  turn gets a fresh one (the platform modules and the project's load items evaluated again, ≈ 3 ms of
+  CPU, built off the hot path when the worker is idle); calls into the isolate cost ≈ 15 µs each.
+  This run (0.2.0) shows the price: the in-process turn went from ≈ 0.2 to ≈ 0.33 ms and the webhook
+  ratios fell a little further (a/b 0.29 → 0.24). The speed issue has to design the two together.
 - a/b ≥ 1.0 needs the whole server under ≈ 0.6 ms per request on two cores; a/c ≥ 0.5 (≈ 2,500–3,000
   requests/s here) is not reachable with a worker hop and a durable commit per turn on this machine
   without batching both.
@@ -290,12 +292,13 @@ grows a little with the project is the garbage of per-turn maps sized by the num
 triggers.
 
 **Project load at 10,000 states** is ≈ 0.6–1 s depending on the machine's load. **Test-runner
-throughput** went from ≈ 230 to ≈ 1,000 cases/s: the script host no longer arms a vm watchdog for calls
-that cannot run user code, and the engine caches active triggers. What is left is on the main thread
-(parsing XML with @xmldom/xmldom, ≈ 0.3 ms a case) and worker start-up (≈ 0.5 s each, mostly module
-loading), about half of the CPU of a 3,000-case run on two cores; a lighter XML parser and slimmer
-worker imports are the next steps. Turns that run a \`script:\` and then a template pay one vm
-watchdog (≈ 70 µs idle) per timed call: the price of stopping a planted getter loop in a template.
+throughput** had reached ≈ 1,000 cases/s with the node:vm realm; with the isolate (0.2.0) it is
+≈ 640: a case whose steps run scripts builds a fresh context (≈ 3 ms) on the hot path, because a
+worker runs cases back to back and has no idle moment to build it ahead. Reusing a context across
+cases would be faster but would let a test pass that production (fresh context after a user-code
+turn) fails, so it is not done; building contexts on isolated-vm's own threads, or loading fewer
+platform modules up front, are the next steps (docs/sandbox.md). The rest is on the main thread
+(parsing XML with @xmldom/xmldom, ≈ 0.3 ms a case) and worker start-up.
 
 **Payment turns** take ≈ 10–20 ms, one at a time: the script blocks on the sync bridge while the main
 thread performs the SmartPay call (create, or status check) over HTTP to the sandbox; most of it is
