@@ -2,7 +2,7 @@
 // Invalid input gets a 4xx with a reason and never reaches the executor; nothing here may crash the
 // process (express catches async errors; late turns are always awaited and logged).
 import { randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import { listenHttp } from "../../util/listen.js";
 import type { Server } from "node:http";
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { TurnExecutor, TurnOutcome } from "../types.js";
@@ -258,16 +258,12 @@ export interface RunningWebhook {
 export async function startWebhookServer(opts: StartOptions): Promise<RunningWebhook> {
   const app = createWebhookApp(opts);
   const host = opts.host ?? "127.0.0.1";
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
+  const { server, origin: url } = await listenHttp(app, opts.port ?? 0, host);
   server.on("clientError", (_err, socket) => {
     // Malformed HTTP: answer 400 if the socket can still take it, never throw.
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     else socket.destroy();
   });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {

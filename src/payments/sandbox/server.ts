@@ -3,8 +3,7 @@
 // change a client needs (the SmartStore base is derived from it). Test hooks live under /__sandbox.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { listenHttp } from "../../util/listen.js";
 import { SandboxClock, SandboxCore, SandboxError, type Clock, type CoreOptions } from "./core.js";
 import { EVENT_TYPES, STATUS_IDS, type InvoiceEvent } from "./machine.js";
 import { parseExact, playPayDialog, runPayDialog, stringifyExact, type PayDialogInput, type PayOutcome } from "./pay-dialog.js";
@@ -393,11 +392,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const adminToken = opts.adminToken ?? randomBytes(18).toString("base64url");
   const { app, quirks, faults } = createSandboxApp(core, { ...opts, adminToken });
   const host = opts.host ?? "127.0.0.1";
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const { server, origin } = await listenHttp(app, opts.port ?? 0, host);
   return {
     url: origin,
     origin,

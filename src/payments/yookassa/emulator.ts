@@ -4,8 +4,7 @@
 //   /__sandbox/...     test control: the same actions headlessly, faults, the clock, the delivery log.
 // Auth is Basic with any shop id and the configured secret key (the CLI passes YOOKASSA_SECRET_KEY).
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { listenHttp } from "../../util/listen.js";
 import { DECLINE_REASONS, DEFAULT_EMULATOR_SECRET_KEY, errorBody, YooKassaEmulatorCore, type EmulatorCoreOptions } from "./emulator-core.js";
 import { EmulatorError, isObject } from "./emulator-validate.js";
 import type { NotificationFault } from "./emulator-notify.js";
@@ -215,11 +214,7 @@ export async function startYooKassaEmulator(opts: EmulatorOptions & { port?: num
   app.disable("x-powered-by");
   app.use("/yookassa/v3", emulator.router);
   const host = opts.host ?? "127.0.0.1";
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const { server, origin } = await listenHttp(app, opts.port ?? 0, host);
   return {
     ...emulator,
     origin,
