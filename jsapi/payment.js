@@ -431,6 +431,36 @@ var payment = {
     return host.call("payment.checkPayment", tokenArgs(token, args));
   },
 
+  /**
+   * A refund through the payment core (docs/payments.md, "Refunds"): refundPayment(invoiceId,
+   * {amount, order_bundle, idempotency_key, reason}). `amount` in kopecks, default everything left;
+   * `order_bundle` the items refunded (SmartPay requires it; for a refund of everything left the
+   * invoice's own bundle is used). The key makes a repeat yield the same refund; by default it is the
+   * request's messageId, so a retried request never refunds twice.
+   */
+  refundPayment: function (invoiceId, options) {
+    if (!validId(invoiceId)) return errorShape("invoice_id", "is required");
+    if (options !== undefined && options !== null && !isObject(options)) return errorShape("options", "must be {amount, order_bundle, idempotency_key, reason}");
+    var o = options || {};
+    if (o.amount !== undefined && (typeof o.amount !== "number" || !isFinite(o.amount) || o.amount <= 0 || Math.floor(o.amount) !== o.amount)) {
+      return errorShape("amount", "must be a positive integer (kopecks)");
+    }
+    if (o.order_bundle !== undefined && !Array.isArray(o.order_bundle)) return errorShape("order_bundle", "must be a list of the items refunded");
+    var key = o.idempotency_key !== undefined ? o.idempotency_key : o.idempotencyKey;
+    if (key === undefined) {
+      var mid = $request && $request.rawRequest && $request.rawRequest.messageId;
+      if (mid === undefined || mid === null || mid === "") mid = $request && $request.questionId;
+      if (mid === undefined || mid === null || mid === "") return errorShape("idempotency_key", "is required (the request has no messageId to derive it from)");
+      key = "msg:" + String(mid) + ":" + (o.amount !== undefined ? o.amount : "rest");
+    }
+    if (typeof key !== "string" && typeof key !== "number") return errorShape("idempotency_key", "must be a string");
+    var args = { invoiceId: String(invoiceId), idempotencyKey: String(key) };
+    if (o.amount !== undefined) args.amount = o.amount;
+    if (o.order_bundle !== undefined) args.details = { order_bundle: o.order_bundle };
+    if (o.reason !== undefined) args.reason = String(o.reason);
+    return host.call("payment.refundPayment", args);
+  },
+
   /** SmartStore GET /items for the user of this request. Token first, then {page, size, sort, sortField}. */
   getUserItems: function (token, params) {
     if (isObject(token) && params === undefined) {

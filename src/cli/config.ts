@@ -3,6 +3,8 @@
 // it. Every variable and its default is listed once in docs/configuration.md.
 import path from "node:path";
 import { parseAllowRule } from "../runtime/http-policy.js";
+import type { LedgerStoreConfig } from "../payments/core/open-store.js";
+import type { LedgerStoreKind } from "../payments/core/store-types.js";
 
 export interface SmartPayConfig {
   /** SMARTPAY_URL: a real SmartPay base. Unset: `serve` and `chat` start the local sandbox. */
@@ -31,6 +33,12 @@ export interface SmartappConfig {
   /** REDIS_URL (a redis store; also makes redis the default store) and SMARTAPP_REDIS_PREFIX. */
   redis: { url?: string; prefix?: string };
   payments: SmartPayConfig;
+  /**
+   * The payment ledger's store: PAYMENTS_STORE (sqlite, redis or postgres), PAYMENTS_DATABASE_URL
+   * (postgres://… or redis://…; its scheme also chooses the store when PAYMENTS_STORE is unset) and
+   * PAYMENTS_DATABASE_SCHEMA (PostgreSQL, default smartapp_payments).
+   */
+  paymentsLedger: { store?: LedgerStoreKind; url?: string; schema?: string };
   /** SMARTAPP_SECRET_<name>: project secrets for `$secrets.get(name)` and `"$name"` tokens. */
   secrets: Record<string, string>;
   /** SMARTAPP_ALLOW_HTTP (comma-separated), before the --allow-http flags. */
@@ -69,6 +77,14 @@ function allowPatterns(v: string | undefined): string[] {
   return patterns;
 }
 
+const LEDGER_KINDS: readonly LedgerStoreKind[] = ["sqlite", "redis", "postgres"];
+
+function ledgerKind(name: string, v: string | undefined): LedgerStoreKind | undefined {
+  if (v === undefined || v === "") return undefined;
+  if ((LEDGER_KINDS as readonly string[]).includes(v)) return v as LedgerStoreKind;
+  throw new Error(`${name}=${v}: expected sqlite, redis or postgres`);
+}
+
 function logFormat(v: string | undefined): SmartappConfig["logFormat"] {
   if (v === undefined || v === "") return undefined;
   if (v === "json" || v === "pretty") return v;
@@ -103,6 +119,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
       token: nonEmpty(env.SMARTPAY_TOKEN),
       timeoutMs: positiveNumber("SMARTPAY_TIMEOUT_MS", env.SMARTPAY_TIMEOUT_MS),
     },
+    paymentsLedger: { store: ledgerKind("PAYMENTS_STORE", env.PAYMENTS_STORE), url: nonEmpty(env.PAYMENTS_DATABASE_URL), schema: nonEmpty(env.PAYMENTS_DATABASE_SCHEMA) },
     secrets,
     allowHttp: allowPatterns(env.SMARTAPP_ALLOW_HTTP),
     sandboxAdminToken: nonEmpty(env.SMARTAPP_SANDBOX_ADMIN_TOKEN),
@@ -114,6 +131,29 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
 /** The operator's SmartPay, as the runtime's host calls take it. */
 export function paymentsFrom(config: SmartappConfig): { baseUrl?: string; storeUrl?: string; token?: string; timeoutMs?: number } {
   return { baseUrl: config.payments.url, storeUrl: config.payments.storeUrl, token: config.payments.token, timeoutMs: config.payments.timeoutMs };
+}
+
+/**
+ * The payment ledger's store (docs/payments.md, "Stores"): the `--payments-store` flag, else
+ * PAYMENTS_STORE, else the scheme of PAYMENTS_DATABASE_URL; undefined means the SQLite default (the
+ * `--payments-db` file or <project>/.smartapp/payments.db). Throws when the chosen store has no URL.
+ */
+export function paymentLedgerFrom(config: SmartappConfig, flags: { store?: string; db?: string } = {}): LedgerStoreConfig | undefined {
+  const { url, schema } = config.paymentsLedger;
+  const scheme = url ? /^([a-z]+):/i.exec(url)?.[1]?.toLowerCase() : undefined;
+  const fromUrl: LedgerStoreKind | undefined = scheme === "postgres" || scheme === "postgresql" ? "postgres" : scheme === "redis" || scheme === "rediss" ? "redis" : undefined;
+  const kind = ledgerKind("--payments-store", flags.store) ?? config.paymentsLedger.store ?? fromUrl;
+  if (kind === "postgres") {
+    if (!url || fromUrl !== "postgres") throw new Error("--payments-store postgres needs PAYMENTS_DATABASE_URL=postgres://user@host:port/db");
+    return { kind, url, schema };
+  }
+  if (kind === "redis") {
+    const redisUrl = fromUrl === "redis" ? url : config.redis.url;
+    if (!redisUrl) throw new Error("--payments-store redis needs PAYMENTS_DATABASE_URL=redis://… or REDIS_URL");
+    return { kind, url: redisUrl, prefix: config.redis.prefix };
+  }
+  if (kind === "sqlite" && flags.db) return { kind, file: flags.db };
+  return undefined;
 }
 
 /** The same settings by variable name, for the XML test runner's `$payment` (src/payments/host-ops.ts callPaymentSync). */
@@ -133,6 +173,13 @@ export function paymentEnvironment(config: SmartappConfig): Record<string, strin
  */
 export function secretValues(config: SmartappConfig): string[] {
   const values = [config.payments.token, config.sandboxAdminToken, config.yookassaSecretKey, ...Object.values(config.secrets)];
+  if (config.paymentsLedger.url) {
+    try {
+      values.push(decodeURIComponent(new URL(config.paymentsLedger.url).password));
+    } catch {
+      // not a URL: nothing to take from it
+    }
+  }
   if (config.redis.url) {
     try {
       const password = decodeURIComponent(new URL(config.redis.url).password);

@@ -56,6 +56,7 @@ program
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")
   .option("--payments-db <file>", "the payment ledger's SQLite file (default <dir>/.smartapp/payments.db; in memory with --store memory)")
+  .addOption(new Option("--payments-store <kind>", "the payment ledger's store (default PAYMENTS_STORE, else sqlite); redis and postgres for several processes").choices(["sqlite", "redis", "postgres"]))
   .addOption(modulesOption())
   .addOption(allowHttpOption())
   .addOption(envOption())
@@ -174,9 +175,11 @@ program
   .argument("[id]", "invoice id, order id or SmartPay invoice_id (show)")
   .option("--dir <dir>", "project folder", ".")
   .option("--db <file>", "the ledger's SQLite file (default <dir>/.smartapp/payments.db)")
-  .action(async (action: string, id: string | undefined, opts: { dir: string; db?: string }) => {
+  .addOption(new Option("--store <kind>", "the ledger's store, as serve --payments-store (default PAYMENTS_STORE, else sqlite)").choices(["sqlite", "redis", "postgres"]))
+  .action(async (action: string, id: string | undefined, opts: { dir: string; db?: string; store?: string }) => {
     const { payments } = await import("./payments.js");
-    process.exitCode = payments(action, id, opts);
+    const { paymentLedgerFrom } = await import("./config.js");
+    process.exitCode = await payments(action, id, { dir: opts.dir, db: opts.db, ledger: paymentLedgerFrom(config, { store: opts.store, db: opts.db }) });
   });
 
 program

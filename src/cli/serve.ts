@@ -6,7 +6,7 @@ import { WebhookMetrics } from "../channels/smartapp/metrics.js";
 import { createLogger } from "../channels/smartapp/logging.js";
 import { prettyDestination } from "../channels/smartapp/pretty-log.js";
 import { secretMasker } from "../util/secrets.js";
-import { paymentEnvironment, paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
+import { paymentEnvironment, paymentLedgerFrom, paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { consoleRouter } from "../console/router.js";
 import { reloadMessage, watchedFolders, watchProject, type ProjectWatcher } from "./watch.js";
@@ -26,13 +26,16 @@ export interface ServeOptions {
   console?: boolean;
   /** Reload the project when one of its files is saved (sessions are kept). */
   watch?: boolean;
-  /** The payment core's database (a file or ":memory:"). */
+  /** The payment core's SQLite database (a file or ":memory:"). */
   paymentsDb?: string;
+  /** The payment ledger's store: sqlite, redis or postgres (default: PAYMENTS_STORE, else sqlite). */
+  paymentsStore?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export async function serve(dir: string, opts: ServeOptions, config: SmartappConfig): Promise<void> {
+  const paymentsLedger = paymentLedgerFrom(config, { store: opts.paymentsStore, db: opts.paymentsDb }); // a bad choice fails before anything listens
   let sandbox: LocalSandbox | undefined;
   if (opts.sandbox && !config.payments.url) sandbox = await startLocalSandbox({ port: opts.sandboxPort, host: opts.host }, config);
   // One mask for every log line: the configured secrets and the sandbox's admin token.
@@ -62,6 +65,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       envDeclared: opts.env,
       allowHttp: opts.allowHttp,
       paymentsDb: opts.paymentsDb,
+      paymentsLedger,
       log,
       onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
     });

@@ -14,7 +14,7 @@ import { SmartPayError } from "./smartpay/errors.js";
 import type { CreateInvoiceRequest, ErrorBlock } from "./smartpay/types.js";
 import type { HttpRequest, HttpResponse } from "../engine/types.js";
 import { projectSecret, type SecretSource } from "../util/secrets.js";
-import type { PaymentCore } from "./core/core.js";
+import { RefundRejectedError, type PaymentCore } from "./core/core.js";
 import type { PaymentAttempt } from "./core/model.js";
 import { smartPaySnapshot } from "./providers/smartpay.js";
 export { projectSecret, type SecretSource };
@@ -281,10 +281,10 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
   }
 
   /** The core never breaks a script's payment call: its failures are logged. */
-  function record<T>(fn: () => T): T | undefined {
+  async function record<T>(fn: () => Promise<T>): Promise<T | undefined> {
     if (!config.core) return undefined;
     try {
-      return fn();
+      return await fn();
     } catch (err) {
       log?.warn(`payment core: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
@@ -292,6 +292,7 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
   }
 
   return async (op: string, rawArgs: unknown): Promise<unknown> => {
+    if (op === REFUND_OP) return refundThroughCore(config.core, rawArgs);
     const args = parsePaymentArgs(op, rawArgs);
     const resolved = resolvePaymentToken(args.token, {
       secret: (name) => projectSecret(name, config.secrets, env),
@@ -314,7 +315,7 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
     const deadlineAt = started + budgetMs;
     const order = request.op === "payment.createPayment" ? (request.json as CreateInvoiceRequest).invoice.order : undefined;
     const orderKey = order ? `${order.service_id}/${order.order_id}` : "";
-    const begun = order ? record(() => beginAttempt(config.core, args.user, request.json as CreateInvoiceRequest)) : undefined;
+    const begun = order ? await record(() => beginAttempt(config.core, args.user, request.json as CreateInvoiceRequest)) : undefined;
     try {
       // An order whose earlier create had no answer (this process, or the core's write-ahead row) is looked up first.
       const lookupFirst = unanswered.has(orderKey) || (begun !== undefined && !begun.created && !begun.attempt.providerPaymentId);
@@ -323,7 +324,7 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
           await client.createInvoice(request.json as CreateInvoiceRequest, { deadlineAt, lookupFirst })
         : await client.send({ method: request.method, url: request.url, extraMs: request.waitMs, smartPay: request.smartPay, deadlineAt });
       if (order) unanswered.delete(orderKey);
-      record(() => observeAnswer(config.core, op, args, begun?.attempt, body));
+      await record(() => observeAnswer(config.core, op, args, begun?.attempt, body));
       log?.debug?.(`${op} ${request.what}: 200 in ${Date.now() - started} ms`);
       return { code: 200, ...(body as Args) };
     } catch (err) {
@@ -339,21 +340,50 @@ export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandle
 }
 
 /** Write-ahead: the order's invoice and attempt in the core before SmartPay is called. */
-function beginAttempt(core: PaymentCore | undefined, user: unknown, body: CreateInvoiceRequest): { attempt: PaymentAttempt; created: boolean } | undefined {
+async function beginAttempt(core: PaymentCore | undefined, user: unknown, body: CreateInvoiceRequest): Promise<{ attempt: PaymentAttempt; created: boolean } | undefined> {
   if (!core || typeof user !== "string" || user === "") return undefined;
   const o = body.invoice.order;
   return core.begin({ userKey: user, provider: "smartpay", account: String(o.service_id), orderId: String(o.order_id), amount: { minor: o.amount, currency: o.currency }, description: o.description });
 }
 
 /** A SmartPay answer as a core input: the create's invoice_id, or an invoice's status. */
-function observeAnswer(core: PaymentCore | undefined, op: string, args: Args, attempt: PaymentAttempt | undefined, body: unknown): void {
+async function observeAnswer(core: PaymentCore | undefined, op: string, args: Args, attempt: PaymentAttempt | undefined, body: unknown): Promise<void> {
   if (!core) return;
   if (op === "payment.createPayment" && attempt) {
     const snap = smartPaySnapshot(body, "created");
-    if (snap?.providerPaymentId) core.observe("smartpay.create", { attemptId: attempt.id }, snap);
+    if (snap?.providerPaymentId) await core.observe("smartpay.create", { attemptId: attempt.id }, snap);
   } else if (op === "payment.checkPayment") {
     const snap = smartPaySnapshot({ invoice_id: args.invoiceId, ...(body as Args) });
-    if (snap?.providerPaymentId && core.store.attemptByProviderId("smartpay", snap.providerPaymentId)) core.observe("smartpay.check", { provider: "smartpay", providerPaymentId: snap.providerPaymentId }, snap);
+    if (snap?.providerPaymentId && (await core.store.attemptByProviderId("smartpay", snap.providerPaymentId))) {
+      await core.observe("smartpay.check", { provider: "smartpay", providerPaymentId: snap.providerPaymentId }, snap);
+    }
+  }
+}
+
+/** `$payment.refundPayment`: the script's refund goes through the payment core (written first, once per key). */
+export const REFUND_OP = "payment.refundPayment";
+
+async function refundThroughCore(core: PaymentCore | undefined, rawArgs: unknown): Promise<PaymentResult> {
+  const a = (typeof rawArgs === "string" ? JSON.parse(rawArgs) : rawArgs ?? {}) as Args;
+  if (!core) return failure(400, "400", "Возврат недоступен", "refunds need the payment core (smartapp serve)");
+  const amount = typeof a.amount === "number" ? a.amount : undefined;
+  const details = typeof a.details === "object" && a.details !== null ? (a.details as Record<string, unknown>) : undefined;
+  try {
+    const { refund, created } = await core.refund({ payment: String(a.invoiceId ?? ""), provider: "smartpay", amountMinor: amount, idempotencyKey: String(a.idempotencyKey ?? ""), reason: typeof a.reason === "string" ? a.reason : undefined, details });
+    const out: PaymentResult = {
+      code: refund.status === "failed" ? 400 : 200,
+      refund_id: refund.id,
+      refund_status: refund.status,
+      refund_amount: refund.amount.minor,
+      currency: refund.amount.currency,
+      repeated: !created,
+    };
+    if (refund.status === "requested") out.pending = true;
+    if (refund.status === "failed") out.error = { error_code: "refund_failed", user_message: "Возврат не выполнен", error_description: refund.error ?? "" };
+    return out;
+  } catch (err) {
+    if (err instanceof RefundRejectedError) return failure(err.code === "not_found" ? 404 : err.code === "conflict" || err.code === "busy" ? 409 : 400, err.code, "Возврат не выполнен", err.message);
+    throw err;
   }
 }
 
@@ -386,6 +416,7 @@ export interface SyncPaymentConfig {
  */
 export function callPaymentSync(op: string, rawArgs: unknown, config: SyncPaymentConfig): unknown {
   const env = config.env ?? (() => undefined);
+  if (op === REFUND_OP) return failure(400, "400", "Возврат недоступен", "refunds run through the payment core of smartapp serve; mock them in XML tests with <mockData>");
   const args = parsePaymentArgs(op, rawArgs);
   const resolved = resolvePaymentToken(args.token, { secret: config.secret ?? (() => undefined), operatorToken: env("SMARTPAY_TOKEN"), injectorToken: args.injectorToken });
   const plan = buildPaymentRequest(op as PaymentOp, args, { ...paymentBases(env), token: "token" in resolved ? resolved.token : undefined, budgetMs: DEFAULT_CALL_BUDGET_MS });

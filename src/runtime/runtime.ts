@@ -14,7 +14,7 @@ import { createHostCalls, type HostCallConfig } from "./host-calls.js";
 import { declaredVariables, scriptEnvironment } from "./script-env.js";
 import { PaymentCore, type Deliver } from "../payments/core/core.js";
 import type { PaymentEvent } from "../payments/core/model.js";
-import { PaymentStore } from "../payments/core/store.js";
+import { openLedgerStore, type LedgerStoreConfig } from "../payments/core/open-store.js";
 import { smartPayAdapter } from "../payments/providers/smartpay.js";
 import { SmartPayClient } from "../payments/smartpay/client.js";
 import { DEFAULT_PAYMENT_TIMEOUT_MS, PAY_API_KEY, paymentBases, projectSecret, resolvePaymentToken } from "../payments/host-ops.js";
@@ -44,8 +44,10 @@ export interface RuntimeOptions {
   envDeclared?: string[];
   /** `--allow-http` patterns: private and local addresses a script's `$http` may reach. */
   allowHttp?: string[];
-  /** The payment core's database: a file or ":memory:". Default <project>/.smartapp/payments.db, or ":memory:" with the memory session store. */
+  /** The payment core's SQLite database: a file or ":memory:". Default <project>/.smartapp/payments.db, or ":memory:" with the memory session store. */
   paymentsDb?: string;
+  /** The payment ledger in another store (Redis, PostgreSQL; src/cli/config.ts paymentLedgerFrom). Wins over paymentsDb. */
+  paymentsLedger?: LedgerStoreConfig;
   /** How often the payment core asks the provider about open payments, ms. Default 5000. */
   paymentsReconcileMs?: number;
   log?: (level: string, message: string) => void;
@@ -89,13 +91,19 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   try {
     pool = await startPool(project, opts, payments);
   } catch (err) {
-    payments.close();
+    await payments.close();
     await store.close();
     throw err;
   }
   const executor = new RuntimeExecutor({ pool, store, config: project.config, stateLimits: opts.stateLimits, onStoreLatency: opts.onStoreLatency });
   late.executor = executor;
-  payments.start({ reconcileMs: opts.paymentsReconcileMs });
+  try {
+    await payments.start({ reconcileMs: opts.paymentsReconcileMs });
+  } catch (err) {
+    await executor.close();
+    await payments.close();
+    throw err;
+  }
   return {
     get project() {
       return project;
@@ -118,7 +126,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     close: async () => {
       payments.stop();
       await executor.close();
-      payments.close();
+      await payments.close();
     },
   };
 }
@@ -153,7 +161,7 @@ function startPaymentCore(project: Project, opts: RuntimeOptions, deliver: Deliv
   // Beside the session store: an in-memory session store (tests, chat) gets an in-memory ledger.
   const file = opts.paymentsDb ?? ((opts.store ?? defaultStoreKind(opts.redisUrl)) === "memory" ? ":memory:" : path.join(project.dir, ".smartapp", "payments.db"));
   return new PaymentCore({
-    store: new PaymentStore(file),
+    store: openLedgerStore(opts.paymentsLedger ?? { kind: "sqlite", file }),
     adapters: { smartpay: smartPayAdapter(() => client) },
     deliver,
     log: opts.log,

@@ -340,20 +340,20 @@ describe("payments end to end: a restart in the middle of a payment loses nothin
     const path = await import("node:path");
     const db = path.join(dir, ".smartapp", "payments.db");
     // The orphan (made, never shown) is adopted by its order, then reconciled when SmartPay expires it.
-    const ledger = () => {
+    const ledger = async () => {
       let out = "";
-      payments("list", undefined, { dir, db }, (s) => (out += s));
-      return Promise.resolve(out);
+      await payments("list", undefined, { dir, db }, (s) => (out += s));
+      return out;
     };
     expect(await until(ledger, (l) => l.includes(`smartpay ${orphan.id} (created)`))).toContain(`smartpay ${orphan.id} (created)`);
     (sandbox.core.clock as SandboxClock).advance(21 * 60_000);
     expect(await until(ledger, (l) => l.includes(`smartpay ${orphan.id} (cancelled)`))).toMatch(new RegExp(`canceled .* smartpay ${orphan.id} \\(cancelled\\)`));
-    expect(payments("show", invoiceId, { dir, db }, (s) => (shown += s))).toBe(0);
+    expect(await payments("show", invoiceId, { dir, db }, (s) => (shown += s))).toBe(0);
     expect(shown).toMatch(/status paid/);
     expect(shown.match(/^ledger .* capture /gm)).toHaveLength(1);
     expect(shown.match(/^event .* payment\.succeeded {2}delivered/gm)).toHaveLength(1);
     let listed = "";
-    expect(payments("list", undefined, { dir, db }, (s) => (listed += s))).toBe(0);
+    expect(await payments("list", undefined, { dir, db }, (s) => (listed += s))).toBe(0);
     expect(listed).toMatch(new RegExp(`paid .* smartpay ${invoiceId} \\(confirmed\\)`));
     expect(listed).toContain("2 payment(s)");
 
@@ -362,7 +362,7 @@ describe("payments end to end: a restart in the middle of a payment loses nothin
     const third = await start();
     await new Promise((r) => setTimeout(r, 1500));
     let again = "";
-    payments("show", invoiceId, { dir, db }, (s) => (again += s));
+    await payments("show", invoiceId, { dir, db }, (s) => (again += s));
     expect(again.match(/^event /gm)).toHaveLength(1);
     expect((await turn(third, "корзина", user)).bubbles).toEqual(["Корзина пуста."]);
   }, 90_000);

@@ -38,29 +38,29 @@ function makeCore(file = ":memory:", opts: { orphanCancelAfterMs?: number } = {}
 }
 
 /** A SmartPay invoice made in the sandbox, and its write-ahead rows in the core. */
-function order(core: PaymentCore, user = "user-1") {
+async function order(core: PaymentCore, user = "user-1") {
   const req = invoiceRequest();
   const o = req.invoice.order;
-  const begun = core.begin({ userKey: user, provider: "smartpay", account: String(o.service_id), orderId: String(o.order_id), amount: { minor: o.amount, currency: "RUB" }, description: o.description });
+  const begun = await core.begin({ userKey: user, provider: "smartpay", account: String(o.service_id), orderId: String(o.order_id), amount: { minor: o.amount, currency: "RUB" }, description: o.description });
   return { req, ...begun };
 }
 
 describe("payment core", () => {
   it("one invoice per order; a paid SmartPay invoice is one capture and one payment.succeeded however often it is seen", async () => {
     const { core, delivered } = makeCore();
-    const { req, attempt, invoice } = order(core);
-    expect(core.begin({ userKey: "user-1", provider: "smartpay", account: invoice.account, orderId: invoice.orderId, amount: invoice.amount, description: "" }).attempt.id).toBe(attempt.id);
+    const { req, attempt, invoice } = await order(core);
+    expect((await core.begin({ userKey: "user-1", provider: "smartpay", account: invoice.account, orderId: invoice.orderId, amount: invoice.amount, description: "" })).attempt.id).toBe(attempt.id);
     const made = sandbox.core.create(req).invoice;
-    core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
-    expect(core.store.attempt(attempt.id)).toMatchObject({ status: "pending", providerPaymentId: made.id });
+    await core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
+    expect(await core.store.attempt(attempt.id)).toMatchObject({ status: "pending", providerPaymentId: made.id });
 
     sandbox.core.setStatus(made.id, "confirmed");
     expect(await core.reconcileOnce()).toBe(1);
     // The same truth again, from a script's checkPayment and another poll: nothing new.
-    core.observe("smartpay.check", { provider: "smartpay", providerPaymentId: made.id }, smartPaySnapshot(await client.getInvoice(made.id))!);
+    await core.observe("smartpay.check", { provider: "smartpay", providerPaymentId: made.id }, smartPaySnapshot(await client.getInvoice(made.id))!);
     await core.reconcileOnce();
-    expect(core.store.invoice(invoice.id)).toMatchObject({ status: "paid", paidAttemptId: attempt.id, capturedMinor: req.invoice.order.amount });
-    expect(core.store.ledger(invoice.id).map((l) => [l.kind, l.amount.minor])).toEqual([["capture", req.invoice.order.amount]]);
+    expect(await core.store.invoice(invoice.id)).toMatchObject({ status: "paid", paidAttemptId: attempt.id, capturedMinor: req.invoice.order.amount });
+    expect((await core.store.ledger(invoice.id)).map((l) => [l.kind, l.amount.minor])).toEqual([["capture", req.invoice.order.amount]]);
     expect(await core.dispatchOnce()).toBe(1);
     expect(await core.dispatchOnce()).toBe(0);
     expect(delivered.map((e) => [e.userKey, e.name, e.payload.providerPaymentId])).toEqual([["user-1", "payment.succeeded", made.id]]);
@@ -69,41 +69,41 @@ describe("payment core", () => {
     const amount = req.invoice.order.amount;
     sandbox.core.refund(made.id, { invoice: { order: { refund_amount: amount, order_bundle: req.invoice.order.order_bundle } } });
     await core.reconcileOnce(); // succeeded is final: the reconciler no longer asks
-    core.observe("smartpay.check", { provider: "smartpay", providerPaymentId: made.id }, smartPaySnapshot(await client.getInvoice(made.id))!);
+    await core.observe("smartpay.check", { provider: "smartpay", providerPaymentId: made.id }, smartPaySnapshot(await client.getInvoice(made.id))!);
     await core.dispatchOnce();
-    expect(delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded"]);
-    expect(core.store.invoice(invoice.id)).toMatchObject({ status: "paid", refundedMinor: req.invoice.order.amount });
+    expect(delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded", "payment.refunded"]);
+    expect(await core.store.invoice(invoice.id)).toMatchObject({ status: "paid", refundedMinor: req.invoice.order.amount });
   });
 
-  it("stale and conflicting inputs never move an attempt down", () => {
+  it("stale and conflicting inputs never move an attempt down", async () => {
     const { core } = makeCore();
-    const { attempt, invoice } = order(core);
-    core.observe("t", { attemptId: attempt.id }, { status: "succeeded", providerStatus: "confirmed", providerPaymentId: "9" });
-    const after = core.observe("t", { attemptId: attempt.id }, { status: "pending", providerStatus: "executed" });
+    const { attempt, invoice } = await order(core);
+    await core.observe("t", { attemptId: attempt.id }, { status: "succeeded", providerStatus: "confirmed", providerPaymentId: "9" });
+    const after = await core.observe("t", { attemptId: attempt.id }, { status: "pending", providerStatus: "executed" });
     expect(after).toMatchObject({ applied: false, note: "stale: pending after succeeded" });
-    const conflict = core.observe("t", { attemptId: attempt.id }, { status: "canceled", providerStatus: "cancelled" });
+    const conflict = await core.observe("t", { attemptId: attempt.id }, { status: "canceled", providerStatus: "cancelled" });
     expect(conflict.note).toBe("conflict: canceled while succeeded");
-    expect(core.store.invoice(invoice.id)!.status).toBe("paid");
+    expect((await core.store.invoice(invoice.id))!.status).toBe("paid");
   });
 
-  it("transitions are compare-and-set: a plan made from an old version is refused", () => {
+  it("transitions are compare-and-set: a plan made from an old version is refused", async () => {
     const { core } = makeCore();
-    const { attempt, invoice } = order(core);
-    const old = { invoice: core.store.invoice(invoice.id)!, attempt: core.store.attempt(attempt.id)! };
-    core.observe("t", { attemptId: attempt.id }, { status: "pending", providerStatus: "created", providerPaymentId: "77" });
+    const { attempt, invoice } = await order(core);
+    const old = { invoice: (await core.store.invoice(invoice.id))!, attempt: (await core.store.attempt(attempt.id))! };
+    await core.observe("t", { attemptId: attempt.id }, { status: "pending", providerStatus: "created", providerPaymentId: "77" });
     const plan = planSnapshot(old.invoice, old.attempt, { status: "succeeded", providerStatus: "confirmed" });
-    expect(() => core.store.applyPlan(old.invoice, old.attempt, plan, new Date().toISOString())).toThrow("changed meanwhile");
-    expect(core.store.ledger(invoice.id)).toEqual([]);
+    await expect(core.store.applyPlan(old.invoice, old.attempt, plan, new Date().toISOString())).rejects.toThrow("changed meanwhile");
+    expect(await core.store.ledger(invoice.id)).toEqual([]);
   });
 
   it("an orphan (the create had no answer) is adopted by order, or canceled when SmartPay never made it", async () => {
     const { core, delivered } = makeCore(":memory:", { orphanCancelAfterMs: 0 });
-    const made = order(core);
+    const made = await order(core);
     const inv = sandbox.core.create(made.req).invoice; // SmartPay made it; our create never heard back
-    const never = order(core, "user-2");
+    const never = await order(core, "user-2");
     await core.reconcileOnce();
-    expect(core.store.attempt(made.attempt.id)).toMatchObject({ status: "pending", providerPaymentId: inv.id });
-    expect(core.store.attempt(never.attempt.id)).toMatchObject({ status: "canceled", cancelCategory: "technical" });
+    expect(await core.store.attempt(made.attempt.id)).toMatchObject({ status: "pending", providerPaymentId: inv.id });
+    expect(await core.store.attempt(never.attempt.id)).toMatchObject({ status: "canceled", cancelCategory: "technical" });
     await core.dispatchOnce();
     expect(delivered.map((e) => [e.userKey, e.name])).toEqual([["user-2", "payment.canceled"]]);
   });
@@ -111,21 +111,21 @@ describe("payment core", () => {
   it("after a stop: stored inputs are applied and undelivered events delivered, each once", async () => {
     const file = path.join(dir, "restart.db");
     const first = makeCore(file);
-    const { attempt, invoice } = order(first.core);
-    first.core.observe("t", { attemptId: attempt.id }, { status: "succeeded", providerStatus: "confirmed", providerPaymentId: "555" });
+    const { attempt, invoice } = await order(first.core);
+    await first.core.observe("t", { attemptId: attempt.id }, { status: "succeeded", providerStatus: "confirmed", providerPaymentId: "555" });
     // An input stored but not applied when the process died:
-    first.core.store.inbox("t", "late", { ref: { attemptId: attempt.id }, snapshot: { status: "succeeded", providerStatus: "refunded", refundedMinor: invoice.amount.minor } }, new Date().toISOString());
-    first.core.store.close();
+    await first.core.store.inbox("t", "late", { ref: { attemptId: attempt.id }, snapshot: { status: "succeeded", providerStatus: "refunded", refundedMinor: invoice.amount.minor } }, new Date().toISOString());
+    await first.core.store.close();
 
     const second = makeCore(file);
-    expect(second.core.replayInbox()).toBe(1);
+    expect(await second.core.replayInbox()).toBe(1);
     await second.core.dispatchOnce();
-    expect(second.delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded"]);
-    second.core.close();
+    expect(second.delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded", "payment.refunded"]);
+    await second.core.close();
     const third = makeCore(file);
-    expect(third.core.replayInbox()).toBe(0);
+    expect(await third.core.replayInbox()).toBe(0);
     expect(await third.core.dispatchOnce()).toBe(0);
-    third.core.close();
+    await third.core.close();
   });
 
   it("a failed delivery is retried later, not lost", async () => {
@@ -141,8 +141,8 @@ describe("payment core", () => {
         seen.push(e.name);
       },
     });
-    const { attempt } = order(core);
-    core.observe("t", { attemptId: attempt.id }, { status: "canceled", providerStatus: "cancelled", providerPaymentId: "1" });
+    const { attempt } = await order(core);
+    await core.observe("t", { attemptId: attempt.id }, { status: "canceled", providerStatus: "cancelled", providerPaymentId: "1" });
     expect(await core.dispatchOnce()).toBe(0);
     fail = false;
     expect(await core.dispatchOnce()).toBe(0); // not due yet

@@ -1,18 +1,20 @@
 // The payment core (docs/payments.md, "The payment core"): one place where every provider input is
 // stored (inbox), applied by compare-and-set with its money facts (ledger) and its events (outbox),
 // and where the events are delivered into the user's dialog after commit, once per (payment, status).
-// A reconciler asks the provider about every attempt that is not final, so nothing is lost when a
-// create had no answer, a user never returned from the pay dialog, or the process restarted.
+// A reconciler asks the provider about every attempt that is not final and finishes every refund
+// left requested, so nothing is lost when a create had no answer, a user never returned from the pay
+// dialog, or the process restarted. Refunds are core records too: written before the provider is
+// called, checked against the captured money in the same compare-and-set.
 import { randomUUID } from "node:crypto";
-import { planSnapshot } from "./machine.js";
-import type { Money, PaymentAttempt, PaymentEvent, PaymentInvoice, ProviderKind, ProviderSnapshot } from "./model.js";
-import { PaymentStore, StaleVersionError } from "./store.js";
+import { planRefund, planSnapshot, refundable, type Plan } from "./machine.js";
+import type { Money, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund, ProviderKind, ProviderSnapshot } from "./model.js";
+import { StaleVersionError, type Begun, type LedgerStore } from "./store-types.js";
 import type { PaymentProviderAdapter } from "../providers/types.js";
 
 export type Deliver = (event: PaymentEvent) => Promise<void>;
 
 export interface PaymentCoreOptions {
-  store: PaymentStore;
+  store: LedgerStore;
   adapters: Partial<Record<ProviderKind, PaymentProviderAdapter>>;
   /** Raises one event in the user's dialog; throws to have it retried later. */
   deliver?: Deliver;
@@ -20,6 +22,35 @@ export interface PaymentCoreOptions {
   now?: () => number;
   /** An attempt whose create had no answer and that the provider does not know is canceled after this long. Default 25 min (SmartPay's 20 min expiry + 5). */
   orphanCancelAfterMs?: number;
+  /** A requested refund nobody is sending (its process stopped) is sent by the reconciler after this long. Default 30 s. */
+  refundRetryAfterMs?: number;
+  /** How long a claimed outbox event is reserved for the process delivering it. Default 60 s. */
+  deliveryLeaseMs?: number;
+}
+
+export interface RefundInput {
+  /** Our invoice id, the provider's payment id or the order id. */
+  payment: string;
+  provider?: ProviderKind;
+  /** Minor units; default everything that is left. */
+  amountMinor?: number;
+  currency?: string;
+  /** The caller's key: a repeated request with it yields the same refund. */
+  idempotencyKey: string;
+  reason?: string;
+  /** Provider-specific (SmartPay: order_bundle). */
+  details?: Record<string, unknown>;
+}
+
+/** A refund the core refuses before anything is written (HTTP-400 like): the message says why. */
+export class RefundRejectedError extends Error {
+  constructor(
+    message: string,
+    readonly code: "not_found" | "not_paid" | "amount" | "conflict" | "busy" | "unsupported" | "request",
+  ) {
+    super(message);
+    this.name = "RefundRejectedError";
+  }
 }
 
 export interface BeginInput {
@@ -43,10 +74,11 @@ interface InboxBody {
 const RETRY_MS = [1_000, 5_000, 30_000, 120_000, 600_000, 3_600_000];
 
 export class PaymentCore {
-  readonly store: PaymentStore;
+  readonly store: LedgerStore;
   private readonly now: () => number;
   private timers: NodeJS.Timeout[] = [];
   private busy = { reconcile: false, dispatch: false };
+  private readonly sending = new Set<string>();
 
   constructor(private readonly opts: PaymentCoreOptions) {
     this.store = opts.store;
@@ -58,7 +90,7 @@ export class PaymentCore {
   }
 
   /** Write-ahead: the order's invoice and attempt exist before the provider is called (or are found). */
-  begin(input: BeginInput): { invoice: PaymentInvoice; attempt: PaymentAttempt; created: boolean } {
+  begin(input: BeginInput): Promise<Begun> {
     return this.store.beginInvoice({ ...input, id: randomUUID(), attemptId: randomUUID() }, this.iso());
   }
 
@@ -66,28 +98,28 @@ export class PaymentCore {
    * One provider input: stored in the inbox first, then applied. A repeat of the same input (same
    * source, object, status) is recognised by its dedup key and not applied twice.
    */
-  observe(source: string, ref: AttemptRef, snapshot: ProviderSnapshot, raw?: unknown): { applied: boolean; events: number; note?: string } {
+  async observe(source: string, ref: AttemptRef, snapshot: ProviderSnapshot, raw?: unknown): Promise<{ applied: boolean; events: number; note?: string }> {
     const target = "attemptId" in ref ? ref.attemptId : `${ref.provider}:${ref.providerPaymentId}`;
     const dedup = `${source}:${target}:${snapshot.providerPaymentId ?? ""}:${snapshot.providerStatus}:${snapshot.refundedMinor ?? 0}`;
-    const inboxId = this.store.inbox(source, dedup, { ref, snapshot, raw } satisfies InboxBody, this.iso());
+    const inboxId = await this.store.inbox(source, dedup, { ref, snapshot, raw } satisfies InboxBody, this.iso());
     if (inboxId === undefined) return { applied: false, events: 0, note: "repeat" };
-    const out = this.apply(ref, snapshot);
-    this.store.inboxDone(inboxId, this.iso(), out.note);
+    const out = await this.apply(ref, snapshot);
+    await this.store.inboxDone(inboxId, this.iso(), out.note);
     return out;
   }
 
-  private apply(ref: AttemptRef, snapshot: ProviderSnapshot): { applied: boolean; events: number; note?: string } {
+  private async apply(ref: AttemptRef, snapshot: ProviderSnapshot): Promise<{ applied: boolean; events: number; note?: string }> {
     for (let round = 0; round < 5; round++) {
-      const attempt = "attemptId" in ref ? this.store.attempt(ref.attemptId) : this.store.attemptByProviderId(ref.provider, ref.providerPaymentId);
+      const attempt = "attemptId" in ref ? await this.store.attempt(ref.attemptId) : await this.store.attemptByProviderId(ref.provider, ref.providerPaymentId);
       if (!attempt) return { applied: false, events: 0, note: "unknown attempt" };
-      const invoice = this.store.invoice(attempt.invoiceId)!;
+      const invoice = (await this.store.invoice(attempt.invoiceId))!;
       const plan = planSnapshot(invoice, attempt, snapshot);
       if (!plan.attempt && !plan.invoice && plan.ledger.length === 0 && plan.events.length === 0) {
-        this.store.markSynced(attempt.id, this.iso());
+        await this.store.markSynced(attempt.id, this.iso());
         return { applied: false, events: 0, note: plan.ignored ?? "no change" };
       }
       try {
-        const { events } = this.store.applyPlan(invoice, attempt, plan, this.iso());
+        const { events } = await this.store.applyPlan(invoice, attempt, plan, this.iso());
         if (plan.ignored) this.opts.log?.("warn", `payment ${invoice.id}: ${plan.ignored}`);
         return { applied: true, events, note: plan.ignored };
       } catch (err) {
@@ -99,12 +131,12 @@ export class PaymentCore {
   }
 
   /** Inputs stored before a stop but not applied: applied now (at start). */
-  replayInbox(): number {
+  async replayInbox(): Promise<number> {
     let n = 0;
-    for (const entry of this.store.unprocessedInbox()) {
+    for (const entry of await this.store.unprocessedInbox()) {
       const body = entry.body as InboxBody;
-      const out = this.apply(body.ref, body.snapshot);
-      this.store.inboxDone(entry.id, this.iso(), out.note ?? "replayed");
+      const out = await this.apply(body.ref, body.snapshot);
+      await this.store.inboxDone(entry.id, this.iso(), out.note ?? "replayed");
       n++;
     }
     return n;
@@ -120,27 +152,37 @@ export class PaymentCore {
     this.busy.reconcile = true;
     let changed = 0;
     try {
-      for (const attempt of this.store.openAttempts()) {
+      for (const attempt of await this.store.openAttempts()) {
         const adapter = this.opts.adapters[attempt.provider];
         if (!adapter) continue;
         try {
           if (attempt.providerPaymentId) {
             const found = await adapter.fetch(attempt);
-            if (found !== "not_found") changed += this.observe(`${attempt.provider}.poll`, { attemptId: attempt.id }, found).applied ? 1 : 0;
-            else this.store.markSynced(attempt.id, this.iso());
+            if (found !== "not_found") changed += (await this.observe(`${attempt.provider}.poll`, { attemptId: attempt.id }, found)).applied ? 1 : 0;
+            else await this.store.markSynced(attempt.id, this.iso());
             continue;
           }
-          const invoice = this.store.invoice(attempt.invoiceId)!;
+          const invoice = (await this.store.invoice(attempt.invoiceId))!;
           const found = await adapter.findByOrder(invoice.account, invoice.orderId);
           if (found !== "not_found") {
-            changed += this.observe(`${attempt.provider}.adopt`, { attemptId: attempt.id }, found).applied ? 1 : 0;
+            changed += (await this.observe(`${attempt.provider}.adopt`, { attemptId: attempt.id }, found)).applied ? 1 : 0;
           } else if (this.now() - Date.parse(attempt.createdAt) > (this.opts.orphanCancelAfterMs ?? 25 * 60_000)) {
-            changed += this.observe("core.orphan", { attemptId: attempt.id }, { status: "canceled", providerStatus: "not_found", cancelCategory: "technical" }).applied ? 1 : 0;
+            changed += (await this.observe("core.orphan", { attemptId: attempt.id }, { status: "canceled", providerStatus: "not_found", cancelCategory: "technical" })).applied ? 1 : 0;
           } else {
-            this.store.markSynced(attempt.id, this.iso());
+            await this.store.markSynced(attempt.id, this.iso());
           }
         } catch (err) {
           this.opts.log?.("warn", `payment reconcile ${attempt.id}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      const retryAfter = this.opts.refundRetryAfterMs ?? 30_000;
+      for (const refund of await this.store.openRefunds()) {
+        // One being sent by a live caller is left to it; after a stop, nobody is sending it.
+        if (this.now() - Date.parse(refund.sentAt ?? refund.createdAt) < retryAfter) continue;
+        try {
+          if ((await this.sendRefund(refund.id)).status !== "requested") changed++;
+        } catch (err) {
+          this.opts.log?.("warn", `payment refund ${refund.id}: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
     } finally {
@@ -156,14 +198,15 @@ export class PaymentCore {
     this.busy.dispatch = true;
     let n = 0;
     try {
-      for (const event of this.store.dueEvents(this.now())) {
+      // Claimed: another process dispatching at the same time gets other events, never these.
+      for (const event of await this.store.claimDueEvents(this.now(), this.opts.deliveryLeaseMs ?? 60_000)) {
         try {
           await deliver(event);
-          this.store.delivered(event.id, this.iso());
+          await this.store.delivered(event.id, this.iso());
           n++;
         } catch (err) {
           const wait = RETRY_MS[Math.min(event.tries, RETRY_MS.length - 1)]!;
-          this.store.deliveryFailed(event.id, err instanceof Error ? err.message : String(err), this.now() + wait);
+          await this.store.deliveryFailed(event.id, err instanceof Error ? err.message : String(err), this.now() + wait);
           this.opts.log?.("warn", `payment event ${event.name} for ${event.invoiceId}: delivery failed, next try in ${wait} ms`);
         }
       }
@@ -174,8 +217,8 @@ export class PaymentCore {
   }
 
   /** Replay the inbox, then reconcile and dispatch on timers until stop(). */
-  start(opts: { reconcileMs?: number; dispatchMs?: number } = {}): void {
-    this.replayInbox();
+  async start(opts: { reconcileMs?: number; dispatchMs?: number } = {}): Promise<void> {
+    await this.replayInbox();
     const every = (ms: number, fn: () => Promise<unknown>) => {
       const t = setInterval(() => void fn().catch((err: unknown) => this.opts.log?.("error", `payment core: ${String(err)}`)), ms);
       t.unref();
@@ -193,8 +236,122 @@ export class PaymentCore {
     this.timers = [];
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.stop();
-    this.store.close();
+    await this.store.close();
+  }
+
+  /** An invoice by our id, the provider's payment id or the order id (the CLI and `$payment` take any). */
+  async findPayment(id: string, provider?: ProviderKind): Promise<PaymentInvoice | undefined> {
+    const direct = await this.store.invoice(id);
+    if (direct) return direct;
+    for (const kind of provider ? [provider] : (Object.keys(this.opts.adapters) as ProviderKind[])) {
+      const byProvider = await this.store.attemptByProviderId(kind, id);
+      if (byProvider) return this.store.invoice(byProvider.invoiceId);
+    }
+    return (await this.store.invoices(100_000)).find((i) => i.orderId === id && (!provider || i.provider === provider));
+  }
+
+  /**
+   * A refund, written (requested) before the provider is called, then sent. A repeat with the same
+   * idempotency key yields the same refund, however often and from however many processes it comes.
+   * The amount is checked against what is left (captured less every refund not failed) under the
+   * invoice's compare-and-set, so partial and repeated refunds never exceed the captured money.
+   */
+  async refund(input: RefundInput): Promise<{ refund: PaymentRefund; created: boolean }> {
+    const key = input.idempotencyKey.trim();
+    if (key === "" || key.length > 128) throw new RefundRejectedError("an idempotency key (1-128 characters) is required", "request");
+    for (let round = 0; round < 5; round++) {
+      const invoice = await this.findPayment(input.payment, input.provider);
+      if (!invoice) throw new RefundRejectedError(`no payment ${input.payment}`, "not_found");
+      const existing = await this.store.refundByKey(invoice.id, key);
+      if (existing) {
+        if (input.amountMinor !== undefined && input.amountMinor !== existing.amount.minor) {
+          throw new RefundRejectedError(`idempotency key ${key} was used for a refund of ${existing.amount.minor}, not ${input.amountMinor}`, "conflict");
+        }
+        return { refund: await this.finishIfIdle(existing), created: false };
+      }
+      const adapter = this.opts.adapters[invoice.provider];
+      if (!adapter?.submitRefund || !adapter.prepareRefund) throw new RefundRejectedError(`${invoice.provider} refunds are not supported`, "unsupported");
+      if (invoice.status !== "paid" || !invoice.paidAttemptId) throw new RefundRejectedError(`payment ${invoice.id} is ${invoice.status}: only a paid payment can be refunded`, "not_paid");
+      const attempt = (await this.store.attempt(invoice.paidAttemptId))!;
+      const refunds = await this.store.refundsOf(invoice.id);
+      if (refunds.some((r) => r.status === "requested")) throw new RefundRejectedError(`a refund of payment ${invoice.id} is in progress: try again when it is final`, "busy");
+      const left = refundable(invoice, refunds);
+      const amount = input.amountMinor ?? left;
+      if (!Number.isInteger(amount) || amount <= 0) throw new RefundRejectedError(`the refund amount must be a positive integer in minor units (got ${String(input.amountMinor)}; ${left} left)`, "amount");
+      if (input.currency !== undefined && input.currency !== invoice.amount.currency) throw new RefundRejectedError(`the payment is in ${invoice.amount.currency}, not ${input.currency}`, "amount");
+      if (amount > left) throw new RefundRejectedError(`a refund of ${amount} exceeds the ${left} left of payment ${invoice.id} (captured ${invoice.capturedMinor})`, "amount");
+      const money: Money = { minor: amount, currency: invoice.amount.currency };
+      let request: unknown;
+      try {
+        request = await adapter.prepareRefund(invoice, attempt, { amount: money, currentMinor: invoice.capturedMinor - Math.max(invoice.refundedMinor, 0), details: input.details });
+      } catch (err) {
+        throw new RefundRejectedError(err instanceof Error ? err.message : String(err), "request");
+      }
+      try {
+        const made = await this.store.insertRefund({ id: randomUUID(), invoiceId: invoice.id, attemptId: attempt.id, amount: money, idempotencyKey: key, request, reason: input.reason }, invoice.version, this.iso());
+        if (!made.created) return { refund: await this.finishIfIdle(made.refund), created: false };
+        return { refund: await this.sendQuietly(made.refund), created: true };
+      } catch (err) {
+        if (!(err instanceof StaleVersionError)) throw err;
+        // The invoice moved (another refund, a status read): decide again from the new rows.
+      }
+    }
+    throw new Error("payment core: the payment kept changing; try the refund again");
+  }
+
+  /** A repeat of a request whose refund is still requested and nobody here is sending it: send it now. */
+  private async finishIfIdle(refund: PaymentRefund): Promise<PaymentRefund> {
+    if (refund.status !== "requested" || this.sending.has(refund.id)) return refund;
+    if (refund.sentAt && this.now() - Date.parse(refund.sentAt) < (this.opts.refundRetryAfterMs ?? 30_000)) return refund;
+    return this.sendQuietly(refund);
+  }
+
+  /** Send now; without an answer the refund stays requested (the caller says so) and the reconciler sends it again. */
+  private async sendQuietly(refund: PaymentRefund): Promise<PaymentRefund> {
+    try {
+      return await this.sendRefund(refund.id);
+    } catch (err) {
+      this.opts.log?.("warn", `refund ${refund.id}: no answer yet (${err instanceof Error ? err.message : String(err)}); sent again later`);
+      return (await this.store.refund(refund.id)) ?? refund;
+    }
+  }
+
+  /**
+   * Send a requested refund and record the answer. `sentAt` is set by compare-and-set first, so of
+   * two processes only one sends; without an answer it stays requested and the reconciler sends the
+   * same request again (the provider's own guard, SmartPay's current_amount, refuses a second refund).
+   */
+  async sendRefund(refundId: string): Promise<PaymentRefund> {
+    let refund = await this.store.refund(refundId);
+    if (!refund || refund.status !== "requested" || this.sending.has(refundId)) return refund!;
+    this.sending.add(refundId);
+    try {
+      const invoice = (await this.store.invoice(refund.invoiceId))!;
+      const attempt = (await this.store.attempt(refund.attemptId))!;
+      const adapter = this.opts.adapters[invoice.provider];
+      if (!adapter?.submitRefund) throw new Error(`${invoice.provider} refunds are not supported`);
+      const resend = refund.sentAt !== undefined;
+      if (!(await this.store.markRefundSent(refund.id, refund.version, this.iso()))) return (await this.store.refund(refundId))!;
+      refund = (await this.store.refund(refundId))!;
+      const outcome = await adapter.submitRefund(invoice, attempt, refund, resend);
+      for (let round = 0; round < 5; round++) {
+        const inv = (await this.store.invoice(refund.invoiceId))!;
+        const cur = (await this.store.refund(refundId))!;
+        if (cur.status !== "requested") return cur;
+        const plan: Plan = planRefund(inv, attempt, cur, await this.store.refundsOf(inv.id), outcome);
+        try {
+          await this.store.applyPlan(inv, attempt, plan, this.iso());
+          if (outcome.status === "failed") this.opts.log?.("warn", `refund ${refundId} of payment ${inv.id} failed: ${outcome.error}`);
+          return (await this.store.refund(refundId))!;
+        } catch (err) {
+          if (!(err instanceof StaleVersionError)) throw err;
+        }
+      }
+      throw new Error(`payment core: refund ${refundId} kept changing`);
+    } finally {
+      this.sending.delete(refundId);
+    }
   }
 }

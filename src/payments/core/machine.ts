@@ -1,6 +1,19 @@
 // Pure: what one provider snapshot does to an attempt and its invoice (docs/payments.md, the state
 // machine). The store applies the plan in one transaction with compare-and-set on both rows.
-import { ATTEMPT_RANK, type AttemptStatus, type CancelCategory, type InvoiceStatus, type LedgerEntry, type Money, type PaymentAttempt, type PaymentEventName, type PaymentInvoice, type ProviderSnapshot } from "./model.js";
+import {
+  ATTEMPT_RANK,
+  type AttemptStatus,
+  type CancelCategory,
+  type InvoiceStatus,
+  type LedgerEntry,
+  type Money,
+  type PaymentAttempt,
+  type PaymentEventName,
+  type PaymentInvoice,
+  type PaymentRefund,
+  type ProviderSnapshot,
+  type RefundStatus,
+} from "./model.js";
 
 export interface PlannedEvent {
   key: string;
@@ -13,6 +26,8 @@ export interface Plan {
   invoice?: { status: InvoiceStatus; paidAttemptId?: string; capturedMinor?: number; refundedMinor?: number };
   ledger: Omit<LedgerEntry, "id" | "at">[];
   events: PlannedEvent[];
+  /** A refund's outcome, by compare-and-set on the refund's version. */
+  refund?: { id: string; version: number; status: RefundStatus; providerRefundId?: string; error?: string };
   /** Why nothing changed, for the inbox record (stale, same, conflicting). */
   ignored?: string;
 }
@@ -79,6 +94,60 @@ export function planSnapshot(invoice: PaymentInvoice, attempt: PaymentAttempt, s
       name: "refund.succeeded",
       payload: { ...base, refunded: { minor: delta, currency: invoice.amount.currency }, refundedTotal: { minor: refunded, currency: invoice.amount.currency }, full: refunded >= invoice.amount.minor },
     });
+    if (refunded >= invoice.amount.minor) plan.events.push(refundedEvent(invoice, base, refunded));
   }
+  return plan;
+}
+
+function refundedEvent(invoice: PaymentInvoice, base: Record<string, unknown>, refunded: number): PlannedEvent {
+  return { key: `${invoice.id}:payment.refunded`, name: "payment.refunded", payload: { ...base, status: invoice.status, refundedTotal: { minor: refunded, currency: invoice.amount.currency } } };
+}
+
+/** What is left to refund: the captured money less every refund not failed (requested ones hold theirs). */
+export function refundable(invoice: PaymentInvoice, refunds: readonly PaymentRefund[]): number {
+  const held = refunds.filter((r) => r.status !== "failed").reduce((sum, r) => sum + r.amount.minor, 0);
+  return Math.max(0, invoice.capturedMinor - Math.max(held, invoice.refundedMinor));
+}
+
+/**
+ * Pure: a provider's answer to a refund. Success moves the invoice's refunded total (never past what
+ * the ledger already knows from a status read of the same money: SmartPay's `refunded`), writes the
+ * money fact and the events; failure frees the held amount and tells the dialog.
+ */
+export function planRefund(
+  invoice: PaymentInvoice,
+  attempt: PaymentAttempt,
+  refund: PaymentRefund,
+  refunds: readonly PaymentRefund[],
+  outcome: { status: "succeeded"; providerRefundId?: string } | { status: "failed"; error: string },
+): Plan {
+  const base = { invoiceId: invoice.id, orderId: invoice.orderId, provider: invoice.provider, providerPaymentId: attempt.providerPaymentId, amount: invoice.amount, refundId: refund.id, idempotencyKey: refund.idempotencyKey };
+  const cur = invoice.amount.currency;
+  if (outcome.status === "failed") {
+    return {
+      ledger: [],
+      refund: { id: refund.id, version: refund.version, status: "failed", error: outcome.error },
+      events: [{ key: `${invoice.id}:refund.failed:${refund.id}`, name: "refund.failed", payload: { ...base, refund: refund.amount, error: outcome.error } }],
+    };
+  }
+  const before = refunds.filter((r) => r.id !== refund.id && r.status === "succeeded").reduce((sum, r) => sum + r.amount.minor, 0);
+  const total = Math.max(invoice.refundedMinor, before + refund.amount.minor);
+  const delta = total - invoice.refundedMinor;
+  const plan: Plan = {
+    ledger: [],
+    refund: { id: refund.id, version: refund.version, status: "succeeded", providerRefundId: outcome.providerRefundId },
+    invoice: { status: invoice.status, refundedMinor: total },
+    events: [
+      {
+        key: `${invoice.id}:refund.succeeded:${total}`,
+        name: "refund.succeeded",
+        payload: { ...base, refunded: refund.amount, refundedTotal: { minor: total, currency: cur }, full: total >= invoice.capturedMinor },
+      },
+    ],
+  };
+  if (delta > 0) {
+    plan.ledger.push({ invoiceId: invoice.id, attemptId: attempt.id, kind: "refund", amount: { minor: delta, currency: cur }, providerObjectId: `${invoice.provider}:${invoice.account}:refund:${refund.id}` });
+  }
+  if (total >= invoice.capturedMinor) plan.events.push(refundedEvent(invoice, base, total));
   return plan;
 }

@@ -70,10 +70,50 @@ export interface ProviderSnapshot {
   cancelCategory?: CancelCategory;
 }
 
-/** Events raised into the user's dialog as `event!:` triggers, once per (invoice, name[, refund total]). */
-export type PaymentEventName = "payment.authorized" | "payment.succeeded" | "payment.canceled" | "payment.duplicate" | "payment.amount_mismatch" | "refund.succeeded";
+/** Events raised into the user's dialog as `event!:` triggers, once per (invoice, name[, refund total or refund id]). */
+export type PaymentEventName =
+  | "payment.authorized"
+  | "payment.succeeded"
+  | "payment.canceled"
+  | "payment.duplicate"
+  | "payment.amount_mismatch"
+  | "payment.refunded"
+  | "refund.succeeded"
+  | "refund.failed";
 
-export const PAYMENT_EVENT_NAMES: readonly PaymentEventName[] = ["payment.authorized", "payment.succeeded", "payment.canceled", "payment.duplicate", "payment.amount_mismatch", "refund.succeeded"];
+export const PAYMENT_EVENT_NAMES: readonly PaymentEventName[] = [
+  "payment.authorized",
+  "payment.succeeded",
+  "payment.canceled",
+  "payment.duplicate",
+  "payment.amount_mismatch",
+  "payment.refunded",
+  "refund.succeeded",
+  "refund.failed",
+];
+
+/** A refund asked of the core: written (requested) before the provider is called, final once it answers. */
+export type RefundStatus = "requested" | "succeeded" | "failed";
+
+export interface PaymentRefund {
+  id: string;
+  invoiceId: string;
+  attemptId: string;
+  amount: Money;
+  status: RefundStatus;
+  /** The caller's key: a repeated request with it yields this refund, never a second one. */
+  idempotencyKey: string;
+  /** What the provider is sent (SmartPay: the PATCH body), fixed when the refund is requested. */
+  request: unknown;
+  reason?: string;
+  providerRefundId?: string;
+  /** Set just before the provider is called: unset after a restart means it never was. */
+  sentAt?: string;
+  error?: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
 
 /** Event names a client may not raise: the dialog hears them only from the payment core. */
 export function isPaymentEventName(name: unknown): boolean {

@@ -1,15 +1,16 @@
-// The payment core's own store (docs/payments.md, "The payment core"): invoices, attempts, the
-// ledger, the inbox and the outbox in one SQLite database, apart from the session store. Every
-// change of an invoice or attempt is a compare-and-set on its version; a plan is applied in one
-// transaction together with its ledger rows and outbox events.
+// The payment core's own store in SQLite, the default (docs/payments.md, "Stores"): invoices,
+// attempts, refunds, the ledger, the inbox and the outbox in one database, apart from the session
+// store. Every change of an invoice, attempt or refund is a compare-and-set on its version; a plan is
+// applied in one transaction together with its ledger rows and outbox events. The Redis and
+// PostgreSQL stores (store-redis.ts, store-postgres.ts) keep the same tables and semantics.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { Plan } from "./machine.js";
-import type { AttemptStatus, CancelCategory, InboxEntry, InvoiceStatus, LedgerEntry, Money, PaymentAttempt, PaymentEvent, PaymentEventName, PaymentInvoice, ProviderKind } from "./model.js";
+import type { AttemptStatus, CancelCategory, InboxEntry, InvoiceStatus, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentEventName, PaymentInvoice, PaymentRefund, ProviderKind, RefundStatus } from "./model.js";
+import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
 
-/** Somebody else changed the row first (its version moved): reload and plan again. */
-export class StaleVersionError extends Error {}
+export { StaleVersionError, type NewInvoice } from "./store-types.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS pay_invoices (
@@ -36,12 +37,18 @@ CREATE TABLE IF NOT EXISTS pay_outbox (
   name TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL, delivered_at TEXT, tries INTEGER NOT NULL DEFAULT 0,
   next_at INTEGER NOT NULL, last_error TEXT);
 CREATE INDEX IF NOT EXISTS pay_outbox_due ON pay_outbox (delivered_at, next_at);
+CREATE TABLE IF NOT EXISTS pay_refunds (
+  id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, attempt_id TEXT NOT NULL, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL,
+  status TEXT NOT NULL, idempotency_key TEXT NOT NULL, request TEXT NOT NULL, reason TEXT, provider_refund_id TEXT, sent_at TEXT,
+  error TEXT, version INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  UNIQUE (invoice_id, idempotency_key));
+CREATE INDEX IF NOT EXISTS pay_refunds_open ON pay_refunds (status);
 `;
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 const s = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
-function toInvoice(r: Row): PaymentInvoice {
+export function toInvoice(r: Row): PaymentInvoice {
   return {
     id: String(r.id),
     userKey: String(r.user_key),
@@ -60,7 +67,7 @@ function toInvoice(r: Row): PaymentInvoice {
   };
 }
 
-function toAttempt(r: Row): PaymentAttempt {
+export function toAttempt(r: Row): PaymentAttempt {
   return {
     id: String(r.id),
     invoiceId: String(r.invoice_id),
@@ -78,7 +85,7 @@ function toAttempt(r: Row): PaymentAttempt {
   };
 }
 
-function toEvent(r: Row): PaymentEvent {
+export function toEvent(r: Row): PaymentEvent {
   return {
     id: Number(r.id),
     key: String(r.key),
@@ -94,18 +101,44 @@ function toEvent(r: Row): PaymentEvent {
   };
 }
 
-export interface NewInvoice {
-  id: string;
-  attemptId: string;
-  userKey: string;
-  provider: ProviderKind;
-  account: string;
-  orderId: string;
-  amount: Money;
-  description: string;
+export function toRefund(r: Row): PaymentRefund {
+  return {
+    id: String(r.id),
+    invoiceId: String(r.invoice_id),
+    attemptId: String(r.attempt_id),
+    amount: { minor: Number(r.amount_minor), currency: String(r.currency) },
+    status: r.status as RefundStatus,
+    idempotencyKey: String(r.idempotency_key),
+    request: JSON.parse(String(r.request)) as unknown,
+    reason: s(r.reason),
+    providerRefundId: s(r.provider_refund_id),
+    sentAt: s(r.sent_at),
+    error: s(r.error),
+    version: Number(r.version),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+  };
 }
 
-export class PaymentStore {
+export function toLedger(r: Row): LedgerEntry {
+  return {
+    id: Number(r.id),
+    invoiceId: String(r.invoice_id),
+    attemptId: String(r.attempt_id),
+    kind: r.kind as "capture" | "refund",
+    amount: { minor: Number(r.amount_minor), currency: String(r.currency) },
+    providerObjectId: String(r.provider_object_id),
+    at: String(r.at),
+  };
+}
+
+export function toInbox(r: Row): InboxEntry {
+  return { id: Number(r.id), source: String(r.source), dedupKey: String(r.dedup_key), body: JSON.parse(String(r.body)), receivedAt: String(r.received_at), processedAt: s(r.processed_at) };
+}
+
+/** The ledger in SQLite (better-sqlite3, WAL): synchronous underneath, the async LedgerStore on top. */
+export class PaymentStore implements LedgerStore {
+  readonly kind = "sqlite" as const;
   private readonly db: Database.Database;
 
   /** `file` ":memory:" for tests; a file is created with its folder. */
@@ -117,16 +150,32 @@ export class PaymentStore {
     this.db.exec(SCHEMA);
   }
 
-  transaction<T>(fn: () => T): T {
+  private transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }
 
-  /** The order's invoice and attempt, made now (write-ahead, before the provider is called) or found. */
-  beginInvoice(n: NewInvoice, now: string): { invoice: PaymentInvoice; attempt: PaymentAttempt; created: boolean } {
+  private one<T>(sql: string, map: (r: Row) => T, ...args: unknown[]): T | undefined {
+    const r = this.db.prepare(sql).get(...args) as Row | undefined;
+    return r ? map(r) : undefined;
+  }
+
+  private all<T>(sql: string, map: (r: Row) => T, ...args: unknown[]): T[] {
+    return (this.db.prepare(sql).all(...args) as Row[]).map(map);
+  }
+
+  private invoiceNow(id: string): PaymentInvoice | undefined {
+    return this.one("SELECT * FROM pay_invoices WHERE id = ?", toInvoice, id);
+  }
+
+  private attemptsNow(invoiceId: string): PaymentAttempt[] {
+    return this.all("SELECT * FROM pay_attempts WHERE invoice_id = ? ORDER BY created_at, id", toAttempt, invoiceId);
+  }
+
+  async beginInvoice(n: NewInvoice, now: string): Promise<Begun> {
     return this.transaction(() => {
-      const found = this.findByOrder(n.provider, n.account, n.orderId);
+      const found = this.one("SELECT * FROM pay_invoices WHERE provider = ? AND account = ? AND order_id = ?", toInvoice, n.provider, n.account, n.orderId);
       if (found) {
-        const attempt = this.attemptsOf(found.id)[0];
+        const attempt = this.attemptsNow(found.id)[0];
         if (attempt) return { invoice: found, attempt, created: false };
       }
       if (!found) {
@@ -144,50 +193,43 @@ export class PaymentStore {
            VALUES (?, ?, ?, ?, 'created', ?, ?, 1, ?, ?)`,
         )
         .run(n.attemptId, invoiceId, n.provider, n.account, n.amount.minor, n.amount.currency, now, now);
-      return { invoice: this.invoice(invoiceId)!, attempt: this.attempt(n.attemptId)!, created: true };
+      return { invoice: this.invoiceNow(invoiceId)!, attempt: this.one("SELECT * FROM pay_attempts WHERE id = ?", toAttempt, n.attemptId)!, created: true };
     });
   }
 
-  invoice(id: string): PaymentInvoice | undefined {
-    const r = this.db.prepare("SELECT * FROM pay_invoices WHERE id = ?").get(id) as Row | undefined;
-    return r ? toInvoice(r) : undefined;
+  async invoice(id: string): Promise<PaymentInvoice | undefined> {
+    return this.invoiceNow(id);
   }
 
-  findByOrder(provider: string, account: string, orderId: string): PaymentInvoice | undefined {
-    const r = this.db.prepare("SELECT * FROM pay_invoices WHERE provider = ? AND account = ? AND order_id = ?").get(provider, account, orderId) as Row | undefined;
-    return r ? toInvoice(r) : undefined;
+  async findByOrder(provider: string, account: string, orderId: string): Promise<PaymentInvoice | undefined> {
+    return this.one("SELECT * FROM pay_invoices WHERE provider = ? AND account = ? AND order_id = ?", toInvoice, provider, account, orderId);
   }
 
-  attempt(id: string): PaymentAttempt | undefined {
-    const r = this.db.prepare("SELECT * FROM pay_attempts WHERE id = ?").get(id) as Row | undefined;
-    return r ? toAttempt(r) : undefined;
+  async invoices(limit = 100): Promise<PaymentInvoice[]> {
+    return this.all("SELECT * FROM pay_invoices ORDER BY created_at DESC, id DESC LIMIT ?", toInvoice, limit);
   }
 
-  attemptByProviderId(provider: string, providerPaymentId: string): PaymentAttempt | undefined {
-    const r = this.db.prepare("SELECT * FROM pay_attempts WHERE provider = ? AND provider_payment_id = ?").get(provider, providerPaymentId) as Row | undefined;
-    return r ? toAttempt(r) : undefined;
+  async attempt(id: string): Promise<PaymentAttempt | undefined> {
+    return this.one("SELECT * FROM pay_attempts WHERE id = ?", toAttempt, id);
   }
 
-  attemptsOf(invoiceId: string): PaymentAttempt[] {
-    return (this.db.prepare("SELECT * FROM pay_attempts WHERE invoice_id = ? ORDER BY created_at, id").all(invoiceId) as Row[]).map(toAttempt);
+  async attemptByProviderId(provider: string, providerPaymentId: string): Promise<PaymentAttempt | undefined> {
+    return this.one("SELECT * FROM pay_attempts WHERE provider = ? AND provider_payment_id = ?", toAttempt, provider, providerPaymentId);
   }
 
-  /** Attempts not final yet, the least recently synced first: the reconciler's work list. */
-  openAttempts(limit = 100): PaymentAttempt[] {
-    const rows = this.db.prepare("SELECT * FROM pay_attempts WHERE status IN ('created', 'pending', 'waiting_for_capture') ORDER BY COALESCE(synced_at, created_at) LIMIT ?").all(limit) as Row[];
-    return rows.map(toAttempt);
+  async attemptsOf(invoiceId: string): Promise<PaymentAttempt[]> {
+    return this.attemptsNow(invoiceId);
   }
 
-  markSynced(attemptId: string, at: string): void {
+  async openAttempts(limit = 100): Promise<PaymentAttempt[]> {
+    return this.all("SELECT * FROM pay_attempts WHERE status IN ('created', 'pending', 'waiting_for_capture') ORDER BY COALESCE(synced_at, created_at) LIMIT ?", toAttempt, limit);
+  }
+
+  async markSynced(attemptId: string, at: string): Promise<void> {
     this.db.prepare("UPDATE pay_attempts SET synced_at = ? WHERE id = ?").run(at, attemptId);
   }
 
-  /**
-   * Apply a plan: both rows by compare-and-set on the versions the plan was made from, the ledger rows
-   * (a repeat of the same money fact is ignored by its unique key), the events into the outbox (once
-   * per key). Throws StaleVersionError when a row moved meanwhile; nothing is written then.
-   */
-  applyPlan(invoice: PaymentInvoice, attempt: PaymentAttempt, plan: Plan, now: string): { events: number } {
+  async applyPlan(invoice: PaymentInvoice, attempt: PaymentAttempt, plan: Plan, now: string): Promise<{ events: number }> {
     return this.transaction(() => {
       if (plan.attempt) {
         const a = plan.attempt;
@@ -212,6 +254,16 @@ export class PaymentStore {
           .run(i.status, i.paidAttemptId ?? null, i.capturedMinor ?? null, i.refundedMinor ?? null, now, invoice.id, invoice.version);
         if (r.changes === 0) throw new StaleVersionError(`invoice ${invoice.id} changed meanwhile`);
       }
+      if (plan.refund) {
+        const f = plan.refund;
+        const r = this.db
+          .prepare(
+            `UPDATE pay_refunds SET status = ?, provider_refund_id = COALESCE(?, provider_refund_id), error = ?, version = version + 1, updated_at = ?
+             WHERE id = ? AND version = ?`,
+          )
+          .run(f.status, f.providerRefundId ?? null, f.error ?? null, now, f.id, f.version);
+        if (r.changes === 0) throw new StaleVersionError(`refund ${f.id} changed meanwhile`);
+      }
       const ledger = this.db.prepare(
         `INSERT OR IGNORE INTO pay_ledger (invoice_id, attempt_id, kind, amount_minor, currency, provider_object_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       );
@@ -225,57 +277,81 @@ export class PaymentStore {
     });
   }
 
-  /** Store a provider input before anything acts on it. Returns undefined for a repeat (same dedup key). */
-  inbox(source: string, dedupKey: string, body: unknown, now: string): number | undefined {
+  async inbox(source: string, dedupKey: string, body: unknown, now: string): Promise<number | undefined> {
     const r = this.db.prepare("INSERT OR IGNORE INTO pay_inbox (source, dedup_key, body, received_at) VALUES (?, ?, ?, ?)").run(source, dedupKey, JSON.stringify(body ?? null), now);
     return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
   }
 
-  inboxDone(id: number, now: string, note?: string): void {
+  async inboxDone(id: number, now: string, note?: string): Promise<void> {
     this.db.prepare("UPDATE pay_inbox SET processed_at = ?, note = ? WHERE id = ?").run(now, note ?? null, id);
   }
 
-  /** Inputs stored but not processed (the process stopped in between): replayed at start. */
-  unprocessedInbox(): InboxEntry[] {
-    const rows = this.db.prepare("SELECT * FROM pay_inbox WHERE processed_at IS NULL ORDER BY id").all() as Row[];
-    return rows.map((r) => ({ id: Number(r.id), source: String(r.source), dedupKey: String(r.dedup_key), body: JSON.parse(String(r.body)), receivedAt: String(r.received_at) }));
+  async unprocessedInbox(): Promise<InboxEntry[]> {
+    return this.all("SELECT * FROM pay_inbox WHERE processed_at IS NULL ORDER BY id", toInbox);
   }
 
-  dueEvents(nowMs: number, limit = 50): PaymentEvent[] {
-    return (this.db.prepare("SELECT * FROM pay_outbox WHERE delivered_at IS NULL AND next_at <= ? ORDER BY id LIMIT ?").all(nowMs, limit) as Row[]).map(toEvent);
+  async claimDueEvents(nowMs: number, leaseMs: number, limit = 50): Promise<PaymentEvent[]> {
+    return this.transaction(() => {
+      const due = this.all("SELECT * FROM pay_outbox WHERE delivered_at IS NULL AND next_at <= ? ORDER BY id LIMIT ?", toEvent, nowMs, limit);
+      const lease = this.db.prepare("UPDATE pay_outbox SET next_at = ? WHERE id = ?");
+      for (const e of due) lease.run(nowMs + leaseMs, e.id);
+      return due;
+    });
   }
 
-  delivered(id: number, now: string): void {
+  async delivered(id: number, now: string): Promise<void> {
     this.db.prepare("UPDATE pay_outbox SET delivered_at = ?, tries = tries + 1, last_error = NULL WHERE id = ?").run(now, id);
   }
 
-  deliveryFailed(id: number, error: string, nextAt: number): void {
+  async deliveryFailed(id: number, error: string, nextAt: number): Promise<void> {
     this.db.prepare("UPDATE pay_outbox SET tries = tries + 1, last_error = ?, next_at = ? WHERE id = ?").run(error.slice(0, 500), nextAt, id);
   }
 
-  events(invoiceId?: string): PaymentEvent[] {
-    const rows = invoiceId === undefined ? this.db.prepare("SELECT * FROM pay_outbox ORDER BY id").all() : this.db.prepare("SELECT * FROM pay_outbox WHERE invoice_id = ? ORDER BY id").all(invoiceId);
-    return (rows as Row[]).map(toEvent);
+  async events(invoiceId?: string): Promise<PaymentEvent[]> {
+    return invoiceId === undefined ? this.all("SELECT * FROM pay_outbox ORDER BY id", toEvent) : this.all("SELECT * FROM pay_outbox WHERE invoice_id = ? ORDER BY id", toEvent, invoiceId);
   }
 
-  ledger(invoiceId?: string): LedgerEntry[] {
-    const rows = invoiceId === undefined ? this.db.prepare("SELECT * FROM pay_ledger ORDER BY id").all() : this.db.prepare("SELECT * FROM pay_ledger WHERE invoice_id = ? ORDER BY id").all(invoiceId);
-    return (rows as Row[]).map((r) => ({
-      id: Number(r.id),
-      invoiceId: String(r.invoice_id),
-      attemptId: String(r.attempt_id),
-      kind: r.kind as "capture" | "refund",
-      amount: { minor: Number(r.amount_minor), currency: String(r.currency) },
-      providerObjectId: String(r.provider_object_id),
-      at: String(r.at),
-    }));
+  async ledger(invoiceId?: string): Promise<LedgerEntry[]> {
+    return invoiceId === undefined ? this.all("SELECT * FROM pay_ledger ORDER BY id", toLedger) : this.all("SELECT * FROM pay_ledger WHERE invoice_id = ? ORDER BY id", toLedger, invoiceId);
   }
 
-  invoices(limit = 100): PaymentInvoice[] {
-    return (this.db.prepare("SELECT * FROM pay_invoices ORDER BY created_at DESC, id DESC LIMIT ?").all(limit) as Row[]).map(toInvoice);
+  async insertRefund(r: NewRefund, invoiceVersion: number, now: string): Promise<{ refund: PaymentRefund; created: boolean }> {
+    return this.transaction(() => {
+      const found = this.one("SELECT * FROM pay_refunds WHERE invoice_id = ? AND idempotency_key = ?", toRefund, r.invoiceId, r.idempotencyKey);
+      if (found) return { refund: found, created: false };
+      const moved = this.db.prepare("UPDATE pay_invoices SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?").run(now, r.invoiceId, invoiceVersion);
+      if (moved.changes === 0) throw new StaleVersionError(`invoice ${r.invoiceId} changed meanwhile`);
+      this.db
+        .prepare(
+          `INSERT INTO pay_refunds (id, invoice_id, attempt_id, amount_minor, currency, status, idempotency_key, request, reason, version, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'requested', ?, ?, ?, 1, ?, ?)`,
+        )
+        .run(r.id, r.invoiceId, r.attemptId, r.amount.minor, r.amount.currency, r.idempotencyKey, JSON.stringify(r.request ?? null), r.reason ?? null, now, now);
+      return { refund: this.one("SELECT * FROM pay_refunds WHERE id = ?", toRefund, r.id)!, created: true };
+    });
   }
 
-  close(): void {
-    this.db.close();
+  async refund(id: string): Promise<PaymentRefund | undefined> {
+    return this.one("SELECT * FROM pay_refunds WHERE id = ?", toRefund, id);
+  }
+
+  async refundByKey(invoiceId: string, idempotencyKey: string): Promise<PaymentRefund | undefined> {
+    return this.one("SELECT * FROM pay_refunds WHERE invoice_id = ? AND idempotency_key = ?", toRefund, invoiceId, idempotencyKey);
+  }
+
+  async refundsOf(invoiceId: string): Promise<PaymentRefund[]> {
+    return this.all("SELECT * FROM pay_refunds WHERE invoice_id = ? ORDER BY created_at, id", toRefund, invoiceId);
+  }
+
+  async openRefunds(limit = 100): Promise<PaymentRefund[]> {
+    return this.all("SELECT * FROM pay_refunds WHERE status = 'requested' ORDER BY created_at, id LIMIT ?", toRefund, limit);
+  }
+
+  async markRefundSent(id: string, version: number, now: string): Promise<boolean> {
+    return this.db.prepare("UPDATE pay_refunds SET sent_at = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?").run(now, now, id, version).changes === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
   }
 }
