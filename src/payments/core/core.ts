@@ -7,7 +7,7 @@
 // called, checked against the captured money in the same compare-and-set.
 import { randomUUID } from "node:crypto";
 import { planRefund, planSnapshot, refundable, type Plan } from "./machine.js";
-import type { Money, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund, ProviderKind, ProviderSnapshot } from "./model.js";
+import type { Money, PaymentEvent, PaymentInvoice, PaymentRefund, ProviderKind, ProviderSnapshot } from "./model.js";
 import { StaleVersionError, type Begun, type LedgerStore } from "./store-types.js";
 import type { PaymentProviderAdapter } from "../providers/types.js";
 
