@@ -151,6 +151,7 @@ theme: /
 
         state: Paid
             script:
+                $session.lastPaid = $session.invoiceId;
                 $session.cart = {};
                 $payment.clearItems();
                 delete $session.invoiceId;
@@ -193,6 +194,7 @@ theme: /
         script:
             var e = $request.data.eventData || {};
             if ($session.order && e.orderId === $session.order.id) {
+                $session.lastPaid = e.providerPaymentId;
                 $session.cart = {};
                 $payment.clearItems();
                 delete $session.invoiceId;
@@ -206,6 +208,43 @@ theme: /
             var e = $request.data.eventData || {};
             if ($session.order && e.orderId === $session.order.id) closeOrder();
         a: Счёт заказа закрыт без оплаты.
+
+    state: RefundSucceeded || noContext = true
+        event!: refund.succeeded
+        script:
+            var e = $request.data.eventData || {};
+            $session.refunded = (e.refundedTotal && e.refundedTotal.minor) || 0;
+        a: Деньги возвращены: {{formatRub(($request.data.eventData.refunded || {}).minor || 0)}}.
+
+    # A refund of the last paid order through the payment core (docs/payments.md, "Refunds"): the key
+    # is the request's messageId by default, so a retried request never refunds twice.
+    state: Refund
+        q!: * (верни* деньги|возврат*|отмени* покупку) *
+        script:
+            if (!$session.lastPaid) {
+                $reactions.transition("/Refund/Nothing");
+                return;
+            }
+            var r = $payment.refundPayment($session.lastPaid, {reason: "по просьбе покупателя"});
+            $temp.amount = formatRub(r.refund_amount || 0);
+            if (r.code === 200 && r.refund_status === "succeeded") $reactions.transition("/Refund/Done");
+            else if (r.code === 200) $reactions.transition("/Refund/Pending");
+            else {
+                $temp.reason = (r.error && r.error.error_description) || "неизвестная ошибка";
+                $reactions.transition("/Refund/Failed");
+            }
+
+        state: Done
+            a: Оформил возврат: {{$temp.amount}} вернутся на карту.
+
+        state: Pending
+            a: Возврат {{$temp.amount}} оформляется. Деньги придут, как только банк подтвердит.
+
+        state: Failed
+            a: Не удалось оформить возврат: {{$temp.reason}}.
+
+        state: Nothing
+            a: Не нашёл оплаченного заказа для возврата.
 
     state: Purchases
         q!: * (мои покупки|покупки|что я купил*) *

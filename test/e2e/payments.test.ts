@@ -94,6 +94,26 @@ describe("payments end to end: smartapp serve + SmartPay sandbox", () => {
     expect((await turn(server, "корзина", user)).bubbles).toEqual(["Корзина пуста."]);
   });
 
+  it("a refund through the payment core: «верни деньги» refunds the paid order once; a retried request answers the same; a second ask finds nothing left", async () => {
+    const user = "refunder";
+    const co = await checkout(server, user, ["хочу зебру"]);
+    const invoiceId = co.answer.payload.server_action.parameters.invoice_id;
+    expect((await pay(server, sandbox, co, "success")).bubbles).toEqual([PAID]);
+    const ask = await turn(server, "верни деньги", user);
+    expect(ask.bubbles).toEqual(["Оформил возврат: 450,50 ₽ вернутся на карту."]);
+    const inv = sandbox.core.get(invoiceId);
+    expect(inv.status).toBe("refunded");
+    // The documented body: current_amount, refund_amount and the bundle (the invoice's own, for everything left).
+    expect(inv.refunds).toHaveLength(1);
+    expect(inv.refunds[0]).toMatchObject({ amount: 45050, items: [{ item_code: "zebra", quantity: 1 }] });
+    // The assistant retries the same request: the cached answer, no second refund.
+    const retried = await post(server.url, ask.request);
+    expect(bubbles(retried.json)).toEqual(ask.bubbles);
+    expect(await turn(server, "верни деньги", user).then((t) => t.bubbles[0])).toMatch(/^Не удалось оформить возврат: nothing is left to refund of payment .* \(captured 45050, refunded 45050\)/);
+    expect(sandbox.core.get(invoiceId).refunds).toHaveLength(1);
+    expect((await turn(server, "мои покупки", user)).bubbles).toEqual(["Покупок пока нет."]);
+  });
+
   it("PAY_DIALOG_FINISHED as SERVER_ACTION works the same way", async () => {
     const co = await checkout(server, "server-action", ["зебру"]);
     const done = await pay(server, sandbox, co, "success", "SERVER_ACTION");

@@ -278,6 +278,7 @@ export class PaymentCore {
       const refunds = await this.store.refundsOf(invoice.id);
       if (refunds.some((r) => r.status === "requested")) throw new RefundRejectedError(`a refund of payment ${invoice.id} is in progress: try again when it is final`, "busy");
       const left = refundable(invoice, refunds);
+      if (input.amountMinor === undefined && left === 0) throw new RefundRejectedError(`nothing is left to refund of payment ${invoice.id} (captured ${invoice.capturedMinor}, refunded ${invoice.refundedMinor})`, "amount");
       const amount = input.amountMinor ?? left;
       if (!Number.isInteger(amount) || amount <= 0) throw new RefundRejectedError(`the refund amount must be a positive integer in minor units (got ${String(input.amountMinor)}; ${left} left)`, "amount");
       if (input.currency !== undefined && input.currency !== invoice.amount.currency) throw new RefundRejectedError(`the payment is in ${invoice.amount.currency}, not ${input.currency}`, "amount");
