@@ -8,6 +8,8 @@ import { startSandbox, type Sandbox } from "../../src/payments/sandbox/server.js
 import type { SandboxClock } from "../../src/payments/sandbox/core.js";
 import { runPayDialog, type PayOutcome } from "../../src/payments/sandbox/pay-dialog.js";
 import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
+import { ledgerPlaces, type LedgerPlace } from "../../src/payments/core/testing/ledger-env.js";
+import type { LedgerStoreConfig } from "../../src/payments/core/open-store.js";
 
 const TOKEN = "e2e-smartpay-token";
 const PAID = "Оплата прошла, спасибо за покупку!";
@@ -294,10 +296,15 @@ describe("payments end to end: SmartPay failures reach the user as answers", () 
 });
 
 
-describe("payments end to end: a restart in the middle of a payment loses nothing", () => {
+// The same restart on every ledger store: a SQLite file, Redis (a key prefix) and PostgreSQL (a schema).
+const ledgers = await ledgerPlaces("payments e2e restart");
+for (const { kind, make } of ledgers) describe.skipIf(!make)(`payments end to end: a restart in the middle of a payment loses nothing (${kind} ledger)`, () => {
   let sandbox: Sandbox;
   let dir: string;
   const servers: RunningServer[] = [];
+  let place: LedgerPlace;
+  let ledgerConfig: LedgerStoreConfig;
+  let ledgerEnv: Record<string, string> = {};
 
   beforeAll(async () => {
     const { cpSync, mkdtempSync } = await import("node:fs");
@@ -308,16 +315,22 @@ describe("payments end to end: a restart in the middle of a payment loses nothin
     dir = mkdtempSync(path.join(tmpdir(), "e2e-pay-restart-"));
     cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
     cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+    place = make!();
+    const c = place.config();
+    ledgerConfig = c.kind === "sqlite" ? { kind: "sqlite", file: path.join(dir, ".smartapp", "payments.db") } : c;
+    if (c.kind === "postgres") ledgerEnv = { PAYMENTS_STORE: "postgres", PAYMENTS_DATABASE_URL: c.url, PAYMENTS_DATABASE_SCHEMA: c.schema! };
+    if (c.kind === "redis") ledgerEnv = { PAYMENTS_STORE: "redis", PAYMENTS_DATABASE_URL: c.url, SMARTAPP_REDIS_PREFIX: c.prefix! };
   });
   afterAll(async () => {
     const { rmSync } = await import("node:fs");
     for (const s of servers) await s.stop("SIGKILL");
     await sandbox?.close();
     rmSync(dir, { recursive: true, force: true });
+    await place?.drop();
   });
 
   const start = async () => {
-    const server = await startServe(dir, ["--store", "sqlite"], { SMARTPAY_URL: sandbox.smartPayUrl, SMARTPAY_TOKEN: TOKEN });
+    const server = await startServe(dir, ["--store", "sqlite"], { SMARTPAY_URL: sandbox.smartPayUrl, SMARTPAY_TOKEN: TOKEN, ...ledgerEnv });
     servers.push(server);
     return server;
   };
@@ -357,23 +370,21 @@ describe("payments end to end: a restart in the middle of a payment loses nothin
 
     const { payments } = await import("../../src/cli/payments.js");
     let shown = "";
-    const path = await import("node:path");
-    const db = path.join(dir, ".smartapp", "payments.db");
     // The orphan (made, never shown) is adopted by its order, then reconciled when SmartPay expires it.
     const ledger = async () => {
       let out = "";
-      await payments("list", undefined, { dir, db }, (s) => (out += s));
+      await payments("list", undefined, { dir, ledger: ledgerConfig }, (s) => (out += s));
       return out;
     };
     expect(await until(ledger, (l) => l.includes(`smartpay ${orphan.id} (created)`))).toContain(`smartpay ${orphan.id} (created)`);
     (sandbox.core.clock as SandboxClock).advance(21 * 60_000);
     expect(await until(ledger, (l) => l.includes(`smartpay ${orphan.id} (cancelled)`))).toMatch(new RegExp(`canceled .* smartpay ${orphan.id} \\(cancelled\\)`));
-    expect(await payments("show", invoiceId, { dir, db }, (s) => (shown += s))).toBe(0);
+    expect(await payments("show", invoiceId, { dir, ledger: ledgerConfig }, (s) => (shown += s))).toBe(0);
     expect(shown).toMatch(/status paid/);
     expect(shown.match(/^ledger .* capture /gm)).toHaveLength(1);
     expect(shown.match(/^event .* payment\.succeeded {2}delivered/gm)).toHaveLength(1);
     let listed = "";
-    expect(await payments("list", undefined, { dir, db }, (s) => (listed += s))).toBe(0);
+    expect(await payments("list", undefined, { dir, ledger: ledgerConfig }, (s) => (listed += s))).toBe(0);
     expect(listed).toMatch(new RegExp(`paid .* smartpay ${invoiceId} \\(confirmed\\)`));
     expect(listed).toContain("2 payment(s)");
 
@@ -382,8 +393,8 @@ describe("payments end to end: a restart in the middle of a payment loses nothin
     const third = await start();
     await new Promise((r) => setTimeout(r, 1500));
     let again = "";
-    await payments("show", invoiceId, { dir, db }, (s) => (again += s));
+    await payments("show", invoiceId, { dir, ledger: ledgerConfig }, (s) => (again += s));
     expect(again.match(/^event /gm)).toHaveLength(1);
     expect((await turn(third, "корзина", user)).bubbles).toEqual(["Корзина пуста."]);
-  }, 90_000);
+  }, 150_000);
 });
