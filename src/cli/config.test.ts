@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { paymentEnvironment, readConfig, secretValues } from "./config.js";
+import { paymentEnvironment, paymentLedgerFrom, readConfig, secretValues } from "./config.js";
 
 describe("readConfig", () => {
   it("reads colour and log format the usual ways: NO_COLOR wins, FORCE_COLOR=0 is off", () => {
@@ -56,5 +56,25 @@ describe("readConfig", () => {
     expect(() => readConfig({ SMARTPAY_TIMEOUT_MS: "soon" })).toThrow("SMARTPAY_TIMEOUT_MS=soon: expected a positive number");
     expect(() => readConfig({ PORT: "-1" })).toThrow(/^PORT=-1/);
     expect(() => readConfig({ SMARTAPP_ALLOW_HTTP: "127.0.0.1, http://x/" })).toThrow("SMARTAPP_ALLOW_HTTP: --allow-http http://x/: expected a host");
+  });
+});
+
+describe("paymentLedgerFrom", () => {
+  it("SQLite by default; the flag, then PAYMENTS_STORE, then the URL's scheme choose another store", () => {
+    expect(paymentLedgerFrom(readConfig({}))).toBeUndefined();
+    expect(paymentLedgerFrom(readConfig({}), { store: "sqlite", db: "/tmp/p.db" })).toEqual({ kind: "sqlite", file: "/tmp/p.db" });
+    const pg = "postgres://postgres:pw-pg-1@db:5432/shop";
+    expect(paymentLedgerFrom(readConfig({ PAYMENTS_DATABASE_URL: pg, PAYMENTS_DATABASE_SCHEMA: "pay" }))).toEqual({ kind: "postgres", url: pg, schema: "pay" });
+    expect(paymentLedgerFrom(readConfig({ PAYMENTS_DATABASE_URL: pg }), { store: "sqlite" })).toBeUndefined();
+    expect(paymentLedgerFrom(readConfig({ PAYMENTS_STORE: "redis", REDIS_URL: "redis://r:6379", SMARTAPP_REDIS_PREFIX: "p:" }))).toEqual({ kind: "redis", url: "redis://r:6379", prefix: "p:" });
+    expect(paymentLedgerFrom(readConfig({ PAYMENTS_DATABASE_URL: "redis://l:6379", REDIS_URL: "redis://r:6379" }))).toEqual({ kind: "redis", url: "redis://l:6379", prefix: undefined });
+    expect(secretValues(readConfig({ PAYMENTS_DATABASE_URL: pg }))).toEqual(["pw-pg-1"]);
+  });
+
+  it("says what is missing or misspelled", () => {
+    expect(() => readConfig({ PAYMENTS_STORE: "mysql" })).toThrow("PAYMENTS_STORE=mysql: expected sqlite, redis or postgres");
+    expect(() => paymentLedgerFrom(readConfig({}), { store: "postgres" })).toThrow(/needs PAYMENTS_DATABASE_URL=postgres:/);
+    expect(() => paymentLedgerFrom(readConfig({ PAYMENTS_DATABASE_URL: "redis://l" }), { store: "postgres" })).toThrow(/needs PAYMENTS_DATABASE_URL=postgres:/);
+    expect(() => paymentLedgerFrom(readConfig({ PAYMENTS_STORE: "redis" }))).toThrow(/needs PAYMENTS_DATABASE_URL=redis:.* or REDIS_URL/);
   });
 });

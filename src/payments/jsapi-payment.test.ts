@@ -387,3 +387,33 @@ describe("$reactions.pay and $pay_api_key", () => {
     expect(load().ctx.$pay_api_key).toBe("$pay_api_key");
   });
 });
+
+describe("$payment.refundPayment", () => {
+  it("asks the payment core with the invoice, the amount, the bundle and a key derived from the request's messageId", () => {
+    const p = load({ hostResult: { code: 200, refund_status: "succeeded" } });
+    p.ctx.$request.rawRequest.messageId = 77;
+    expect(p.plain(p.$payment.refundPayment(3000))).toEqual({ code: 200, refund_status: "succeeded" });
+    const bundle = [{ item_code: "sku-1", item_amount: 500 }];
+    p.$payment.refundPayment("3000", { amount: 500, order_bundle: bundle, reason: "брак" });
+    p.$payment.refundPayment("3000", { amount: 500, order_bundle: bundle, idempotency_key: "mine" });
+    expect(p.calls).toEqual([
+      { op: "payment.refundPayment", args: { invoiceId: "3000", idempotencyKey: "msg:77:rest" } },
+      { op: "payment.refundPayment", args: { invoiceId: "3000", idempotencyKey: "msg:77:500", amount: 500, details: { order_bundle: bundle }, reason: "брак" } },
+      { op: "payment.refundPayment", args: { invoiceId: "3000", idempotencyKey: "mine", amount: 500, details: { order_bundle: bundle } } },
+    ]);
+  });
+
+  it("answers bad input with the 400 shape and calls nobody", () => {
+    const p = load();
+    const field = (r: Json) => r.error.error_description;
+    expect(field(p.$payment.refundPayment(undefined))).toMatch(/^invoice_id: /);
+    p.ctx.$request.rawRequest.messageId = 1;
+    expect(field(p.$payment.refundPayment("1", { amount: 1.5 }))).toMatch(/^amount: /);
+    expect(field(p.$payment.refundPayment("1", { amount: -3 }))).toMatch(/^amount: /);
+    expect(field(p.$payment.refundPayment("1", { order_bundle: "all" }))).toMatch(/^order_bundle: /);
+    expect(field(p.$payment.refundPayment("1", "everything"))).toMatch(/^options: /);
+    delete p.ctx.$request.rawRequest.messageId;
+    expect(field(p.$payment.refundPayment("1"))).toMatch(/^idempotency_key: is required/);
+    expect(p.calls).toEqual([]);
+  });
+});
