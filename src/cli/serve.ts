@@ -103,12 +103,16 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   }
   const name = runtime.project.config.name ?? runtime.project.dir;
   process.stdout.write(
-    `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${storeDescription(runtime.store)}, workers: ${runtime.pool.size})\n` +
+    `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${storeDescription(runtime.store)}, payment ledger: ${runtime.payments.store.kind}, workers: ${runtime.pool.size})\n` +
       (withConsole ? `smartapp: console at ${server.url}/console/\n` : "") +
       (sandbox
         ? `smartapp: SmartPay sandbox at ${sandbox.url}/smartpay/v1 (set SMARTPAY_URL to use a real SmartPay); /__sandbox admin token: ${sandbox.adminToken}\n`
         : ""),
   );
+  if (runtime.store.kind === "redis" && runtime.payments.store.kind === "sqlite") {
+    // Sessions shared by several processes, payments in a file of this host: say so before money is involved.
+    log("warn", "sessions are in Redis but the payment ledger is a SQLite file on this host; with several hosts use --payments-store redis or postgres (docs/payments.md, \"Stores\")");
+  }
   const watcher = opts.watch ? watchAndReload(runtime) : undefined;
   const stop = async () => {
     process.stdout.write("smartapp: shutting down, finishing turns in flight\n");

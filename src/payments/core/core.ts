@@ -286,7 +286,7 @@ export class PaymentCore {
       const money: Money = { minor: amount, currency: invoice.amount.currency };
       let request: unknown;
       try {
-        request = await adapter.prepareRefund(invoice, attempt, { amount: money, currentMinor: invoice.capturedMinor - Math.max(invoice.refundedMinor, 0), details: input.details });
+        request = await adapter.prepareRefund(invoice, attempt, { amount: money, currentMinor: invoice.capturedMinor - invoice.refundedMinor, details: input.details });
       } catch (err) {
         throw new RefundRejectedError(err instanceof Error ? err.message : String(err), "request");
       }
