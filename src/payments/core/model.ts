@@ -5,8 +5,9 @@
 /** Neutral attempt statuses, ranked: a provider input only ever moves an attempt up. */
 export type AttemptStatus = "created" | "pending" | "waiting_for_capture" | "succeeded" | "canceled";
 export type InvoiceStatus = "open" | "awaiting_capture" | "paid" | "canceled";
-export type CancelCategory = "declined" | "expired" | "canceled_by_user" | "canceled_by_merchant" | "technical" | "unknown";
-export type ProviderKind = "smartpay";
+/** `permission_revoked`: the payer withdrew a saved method's consent; later charges of it fail the same way. */
+export type CancelCategory = "declined" | "expired" | "canceled_by_user" | "canceled_by_merchant" | "permission_revoked" | "technical" | "unknown";
+export type ProviderKind = "smartpay" | "yookassa";
 
 export const ATTEMPT_RANK: Record<AttemptStatus, number> = { created: 0, pending: 1, waiting_for_capture: 2, succeeded: 3, canceled: 3 };
 export const FINAL_ATTEMPT: ReadonlySet<AttemptStatus> = new Set(["succeeded", "canceled"]);
@@ -43,6 +44,16 @@ export interface PaymentAttempt {
   providerStatus?: string; // the provider's own word (SmartPay invoice_status)
   amount: Money;
   cancelCategory?: CancelCategory;
+  /** YooKassa: the payment link (confirmation_url) the payer opens. */
+  confirmationUrl?: string;
+  /** YooKassa: the payment method charged (a saved one for autopayments, or the one the payer used). */
+  paymentMethodId?: string;
+  /** YooKassa: the payer agreed to keep the method for autopayments (payment_method.saved). */
+  paymentMethodSaved?: boolean;
+  /** The create's Idempotence-Key, kept with the attempt: reused only for a body with the same requestHash. */
+  idempotenceKey?: string;
+  /** sha256 of the create body (canonical JSON) sent under idempotenceKey. */
+  requestHash?: string;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -68,12 +79,32 @@ export interface ProviderSnapshot {
   capturedMinor?: number;
   refundedMinor?: number;
   cancelCategory?: CancelCategory;
+  /** YooKassa: the payment link, when the answer carries one. */
+  confirmationUrl?: string;
+  /** YooKassa: the payment method the provider reports (id; saved when kept for autopayments). */
+  paymentMethod?: { id: string; saved: boolean; title?: string };
 }
 
 /** Events raised into the user's dialog as `event!:` triggers, once per (invoice, name[, refund total]). */
-export type PaymentEventName = "payment.authorized" | "payment.succeeded" | "payment.canceled" | "payment.duplicate" | "payment.amount_mismatch" | "refund.succeeded";
+export type PaymentEventName = "payment.authorized" | "payment.waiting_for_capture" | "payment.succeeded" | "payment.canceled" | "payment.duplicate" | "payment.amount_mismatch" | "refund.succeeded";
 
-export const PAYMENT_EVENT_NAMES: readonly PaymentEventName[] = ["payment.authorized", "payment.succeeded", "payment.canceled", "payment.duplicate", "payment.amount_mismatch", "refund.succeeded"];
+export const PAYMENT_EVENT_NAMES: readonly PaymentEventName[] = ["payment.authorized", "payment.waiting_for_capture", "payment.succeeded", "payment.canceled", "payment.duplicate", "payment.amount_mismatch", "refund.succeeded"];
+
+/** A refund the core asked the provider for: its idempotency key lives with it, so a retry is the same refund. */
+export interface RefundRequest {
+  id: string;
+  invoiceId: string;
+  attemptId: string;
+  /** The caller's key: the same key with the same amount is the same refund. */
+  clientKey: string;
+  amount: Money;
+  idempotenceKey: string;
+  requestHash: string;
+  providerRefundId?: string;
+  status: "created" | "pending" | "succeeded" | "canceled";
+  createdAt: string;
+  updatedAt: string;
+}
 
 /** Event names a client may not raise: the dialog hears them only from the payment core. */
 export function isPaymentEventName(name: unknown): boolean {

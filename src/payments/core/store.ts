@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { Plan } from "./machine.js";
-import type { AttemptStatus, CancelCategory, InboxEntry, InvoiceStatus, LedgerEntry, Money, PaymentAttempt, PaymentEvent, PaymentEventName, PaymentInvoice, ProviderKind } from "./model.js";
+import type { AttemptStatus, CancelCategory, InboxEntry, InvoiceStatus, LedgerEntry, Money, PaymentAttempt, PaymentEvent, PaymentEventName, PaymentInvoice, ProviderKind, RefundRequest } from "./model.js";
 
 /** Somebody else changed the row first (its version moved): reload and plan again. */
 export class StaleVersionError extends Error {}
@@ -36,7 +36,21 @@ CREATE TABLE IF NOT EXISTS pay_outbox (
   name TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL, delivered_at TEXT, tries INTEGER NOT NULL DEFAULT 0,
   next_at INTEGER NOT NULL, last_error TEXT);
 CREATE INDEX IF NOT EXISTS pay_outbox_due ON pay_outbox (delivered_at, next_at);
+CREATE TABLE IF NOT EXISTS pay_refund_requests (
+  id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, attempt_id TEXT NOT NULL, client_key TEXT NOT NULL, amount_minor INTEGER NOT NULL,
+  currency TEXT NOT NULL, idempotence_key TEXT NOT NULL, request_hash TEXT NOT NULL, provider_refund_id TEXT, status TEXT NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  UNIQUE (invoice_id, client_key));
 `;
+
+/** Attempt columns added after the first release (YooKassa): added to an older database at open. */
+const ATTEMPT_COLUMNS: Record<string, string> = {
+  confirmation_url: "TEXT",
+  payment_method_id: "TEXT",
+  payment_method_saved: "INTEGER",
+  idempotence_key: "TEXT",
+  request_hash: "TEXT",
+};
 
 type Row = Record<string, unknown>;
 const s = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
@@ -71,10 +85,29 @@ function toAttempt(r: Row): PaymentAttempt {
     providerStatus: s(r.provider_status),
     amount: { minor: Number(r.amount_minor), currency: String(r.currency) },
     cancelCategory: s(r.cancel_category) as CancelCategory | undefined,
+    ...(r.confirmation_url != null ? { confirmationUrl: String(r.confirmation_url) } : {}),
+    ...(r.payment_method_id != null ? { paymentMethodId: String(r.payment_method_id), paymentMethodSaved: Number(r.payment_method_saved) === 1 } : {}),
+    ...(r.idempotence_key != null ? { idempotenceKey: String(r.idempotence_key), requestHash: s(r.request_hash) } : {}),
     version: Number(r.version),
     createdAt: String(r.created_at),
     updatedAt: String(r.updated_at),
     syncedAt: s(r.synced_at),
+  };
+}
+
+function toRefundRequest(r: Row): RefundRequest {
+  return {
+    id: String(r.id),
+    invoiceId: String(r.invoice_id),
+    attemptId: String(r.attempt_id),
+    clientKey: String(r.client_key),
+    amount: { minor: Number(r.amount_minor), currency: String(r.currency) },
+    idempotenceKey: String(r.idempotence_key),
+    requestHash: String(r.request_hash),
+    providerRefundId: s(r.provider_refund_id),
+    status: r.status as RefundRequest["status"],
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
   };
 }
 
@@ -115,6 +148,8 @@ export class PaymentStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    const have = new Set((this.db.prepare("PRAGMA table_info(pay_attempts)").all() as Row[]).map((c) => String(c.name)));
+    for (const [name, type] of Object.entries(ATTEMPT_COLUMNS)) if (!have.has(name)) this.db.exec(`ALTER TABLE pay_attempts ADD COLUMN ${name} ${type}`);
   }
 
   transaction<T>(fn: () => T): T {
@@ -178,6 +213,48 @@ export class PaymentStore {
     return rows.map(toAttempt);
   }
 
+  /**
+   * Keep the create's Idempotence-Key and body hash with the attempt. The first one sticks: answers
+   * the key and hash the attempt holds now, so a caller can refuse to send another body under it.
+   */
+  keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): { idempotenceKey: string; requestHash: string } {
+    return this.transaction(() => {
+      this.db.prepare("UPDATE pay_attempts SET idempotence_key = ?, request_hash = ? WHERE id = ? AND idempotence_key IS NULL").run(idempotenceKey, requestHash, attemptId);
+      const r = this.db.prepare("SELECT idempotence_key, request_hash FROM pay_attempts WHERE id = ?").get(attemptId) as Row | undefined;
+      if (!r) throw new Error(`no attempt ${attemptId}`);
+      return { idempotenceKey: String(r.idempotence_key), requestHash: String(r.request_hash) };
+    });
+  }
+
+  /** A refund request, made now or found by (invoice, client key): a retry gets the same row and key. */
+  beginRefund(n: Omit<RefundRequest, "status" | "createdAt" | "updatedAt" | "providerRefundId">, now: string): { refund: RefundRequest; created: boolean } {
+    return this.transaction(() => {
+      const found = this.db.prepare("SELECT * FROM pay_refund_requests WHERE invoice_id = ? AND client_key = ?").get(n.invoiceId, n.clientKey) as Row | undefined;
+      if (found) return { refund: toRefundRequest(found), created: false };
+      this.db
+        .prepare(
+          `INSERT INTO pay_refund_requests (id, invoice_id, attempt_id, client_key, amount_minor, currency, idempotence_key, request_hash, status, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'created', ?, ?)`,
+        )
+        .run(n.id, n.invoiceId, n.attemptId, n.clientKey, n.amount.minor, n.amount.currency, n.idempotenceKey, n.requestHash, now, now);
+      return { refund: this.refundRequest(n.id)!, created: true };
+    });
+  }
+
+  refundRequest(id: string): RefundRequest | undefined {
+    const r = this.db.prepare("SELECT * FROM pay_refund_requests WHERE id = ?").get(id) as Row | undefined;
+    return r ? toRefundRequest(r) : undefined;
+  }
+
+  refundRequests(invoiceId: string): RefundRequest[] {
+    return (this.db.prepare("SELECT * FROM pay_refund_requests WHERE invoice_id = ? ORDER BY created_at, id").all(invoiceId) as Row[]).map(toRefundRequest);
+  }
+
+  /** The provider's answer to a refund request (its id and status). */
+  refundAnswered(id: string, providerRefundId: string, status: RefundRequest["status"], now: string): void {
+    this.db.prepare("UPDATE pay_refund_requests SET provider_refund_id = ?, status = ?, updated_at = ? WHERE id = ?").run(providerRefundId, status, now, id);
+  }
+
   markSynced(attemptId: string, at: string): void {
     this.db.prepare("UPDATE pay_attempts SET synced_at = ? WHERE id = ?").run(at, attemptId);
   }
@@ -199,6 +276,11 @@ export class PaymentStore {
           )
           .run(a.status, a.providerStatus, a.providerPaymentId ?? null, a.cancelCategory ?? null, now, now, attempt.id, attempt.version);
         if (r.changes === 0) throw new StaleVersionError(`attempt ${attempt.id} changed meanwhile`);
+        if (a.confirmationUrl !== undefined || a.paymentMethod !== undefined) {
+          this.db
+            .prepare("UPDATE pay_attempts SET confirmation_url = COALESCE(?, confirmation_url), payment_method_id = COALESCE(?, payment_method_id), payment_method_saved = COALESCE(?, payment_method_saved) WHERE id = ?")
+            .run(a.confirmationUrl ?? null, a.paymentMethod?.id ?? null, a.paymentMethod === undefined ? null : a.paymentMethod.saved ? 1 : 0, attempt.id);
+        }
       }
       if (plan.invoice) {
         const i = plan.invoice;
