@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `smartapp` command. Each subcommand lives in its own module and is loaded only when used.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { paymentEnvironment, readConfig, secretValues, type SmartappConfig } from "./config.js";
+import { paymentEnvironment, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
 import { secretMasker } from "../util/secrets.js";
 import { parseAllowRule } from "../runtime/http-policy.js";
 
@@ -56,6 +56,14 @@ program
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")
   .option("--payments-db <file>", "the payment ledger's SQLite file (default <dir>/.smartapp/payments.db; in memory with --store memory)")
+  .option("--yookassa-trusted-ips <ranges>", "where YooKassa notifications may come from: comma-separated CIDR ranges, or any (also YOOKASSA_TRUSTED_IPS; default YooKassa's documented ranges, plus loopback with the local emulator)", (v) => {
+    try {
+      return trustedIps("--yookassa-trusted-ips", v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  })
+  .option("--merchant-notify-url <url>", "the merchant's https URL for payment notifications (also SMARTAPP_MERCHANT_NOTIFY_URL; chatbot.yaml injector.merchantNotifyUrl wins)")
   .addOption(modulesOption())
   .addOption(allowHttpOption())
   .addOption(envOption())

@@ -4,6 +4,7 @@ import { startSandbox } from "../payments/sandbox/server.js";
 import type { SmartappConfig } from "./config.js";
 import { SandboxClock } from "../payments/sandbox/core.js";
 import { createYooKassaEmulator } from "../payments/yookassa/emulator.js";
+import { DEFAULT_EMULATOR_SECRET_KEY } from "../payments/yookassa/emulator-core.js";
 
 export const SANDBOX_TOKEN = "sandbox-token";
 
@@ -13,6 +14,8 @@ export interface LocalSandbox {
   payments: { baseUrl: string; token: string; timeoutMs?: number };
   /** The /__sandbox admin routes' token: the pay-dialog emulator and `chat` use it; scripts never see it. */
   adminToken: string;
+  /** The YooKassa emulator mounted beside SmartPay: its API base and secret key; `notifyTo` points its notifications at the runtime. */
+  yookassa: { url: string; secretKey: string; notifyTo(url: string): void };
   close(): Promise<void>;
 }
 
@@ -28,5 +31,10 @@ export async function startLocalSandbox(opts: { port: number; host: string }, co
     yookassa.core.close();
     return sb.close();
   };
-  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, close };
+  const yk = {
+    url: `${sb.url}/yookassa/v3`,
+    secretKey: config.yookassaSecretKey ?? DEFAULT_EMULATOR_SECRET_KEY,
+    notifyTo: (url: string) => void (yookassa.core.notifications.url = url),
+  };
+  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, yookassa: yk, close };
 }

@@ -22,8 +22,8 @@ export interface YooKassaServiceOptions {
   adapter: YooKassaAdapter;
   /** The shop the project sells through (its account in the core). */
   shopId: string;
-  /** Where the payer returns after the checkout page. */
-  returnUrl: string;
+  /** Where the payer returns after the checkout page (a function when it is known only once the server listens). */
+  returnUrl: string | (() => string);
   /** Called when a payment is created (state pending): the merchant notifications' first state. */
   onCreated?: (invoice: PaymentInvoice, payment: Payment) => void;
   log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
@@ -127,7 +127,7 @@ export class YooKassaService {
     const body: CreatePaymentRequest = {
       ...request,
       metadata: { ...(args.metadata ?? {}), invoice_id: invoice.id, attempt_id: attempt.id, order_id: invoice.orderId },
-      ...(args.paymentMethodId ? {} : { confirmation: { type: "redirect", return_url: this.opts.returnUrl } }),
+      ...(args.paymentMethodId ? {} : { confirmation: { type: "redirect", return_url: typeof this.opts.returnUrl === "string" ? this.opts.returnUrl : this.opts.returnUrl() } }),
     };
     const kept = this.core.store.keepCreateRequest(attempt.id, idempotenceKeys.create(attempt.id), bodyHash(body));
     if (kept.requestHash !== bodyHash(body)) {
