@@ -153,7 +153,7 @@ describe("YooKassa end to end: an external emulator, forged and repeated notific
       paymentId = /__checkout\/([^/?#]+)/.exec(link)![1]!;
 
       // Forged: "succeeded" for a payment that is pending. The runtime asks YooKassa and believes it.
-      const pending: Record<string, unknown> = await (await fetch(`${emu.url}/payments/${paymentId}`, { headers: { authorization: `Basic ${Buffer.from(`shop-e2e:${DEFAULT_EMULATOR_SECRET_KEY}`).toString("base64")}` } })).json();
+      const pending = (await (await fetch(`${emu.url}/payments/${paymentId}`, { headers: { authorization: `Basic ${Buffer.from(`shop-e2e:${DEFAULT_EMULATOR_SECRET_KEY}`).toString("base64")}` } })).json()) as Record<string, unknown>;
       await control("POST", "/notifications/send", { event: "payment.succeeded", object: { ...pending, status: "succeeded", paid: true } });
       await control("POST", "/notifications/flush");
       const forged = await until("the forged notification delivered", async () => {

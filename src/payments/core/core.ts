@@ -115,7 +115,7 @@ export class PaymentCore {
    * looked up by order: adopted when the provider has it, canceled when it still does not after
    * `orphanCancelAfterMs`.
    */
-  async reconcileOnce(): Promise<number> {
+  async reconcileOnce(opts: { all?: boolean } = {}): Promise<number> {
     if (this.busy.reconcile) return 0;
     this.busy.reconcile = true;
     let changed = 0;
@@ -123,6 +123,8 @@ export class PaymentCore {
       for (const attempt of this.store.openAttempts()) {
         const adapter = this.opts.adapters[attempt.provider];
         if (!adapter) continue;
+        const every = adapter.pollIntervalMs;
+        if (!opts.all && every && attempt.syncedAt && this.now() - Date.parse(attempt.syncedAt) < every) continue;
         try {
           if (attempt.providerPaymentId) {
             const found = await adapter.fetch(attempt);
@@ -184,8 +186,10 @@ export class PaymentCore {
     const round = () => this.reconcileOnce().then(() => this.dispatchOnce());
     every(opts.reconcileMs ?? 5_000, round);
     every(opts.dispatchMs ?? 500, () => this.dispatchOnce());
-    // At once too: after a restart, what happened while the process was down is found now.
-    void round().catch((err: unknown) => this.opts.log?.("error", `payment core: ${String(err)}`));
+    // At once too, every open attempt: after a restart, what happened while the process was down is found now.
+    void this.reconcileOnce({ all: true })
+      .then(() => this.dispatchOnce())
+      .catch((err: unknown) => this.opts.log?.("error", `payment core: ${String(err)}`));
   }
 
   stop(): void {

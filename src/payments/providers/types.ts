@@ -10,4 +10,9 @@ export interface PaymentProviderAdapter {
   fetch(attempt: PaymentAttempt): Promise<Lookup>;
   /** The provider object made for an order whose create had no answer (an orphan), if any. */
   findByOrder(account: string, orderId: string): Promise<Lookup>;
+  /**
+   * A provider that notifies (YooKassa) is asked less often: an open attempt synced within this many
+   * ms is skipped by the reconciler's timer rounds (never by the round at start). Default: every round.
+   */
+  pollIntervalMs?: number;
 }

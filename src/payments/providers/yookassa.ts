@@ -82,7 +82,10 @@ export interface YooKassaAdapter extends Omit<PaymentProviderAdapter, "kind" | "
 }
 
 /** `clientFor(account)` gives the client of a shop (its shop id and secret key), or undefined. */
-export function yookassaAdapter(clientFor: (account: string) => YooKassaClient | undefined, opts: { findWithinMs?: number; now?: () => number } = {}): YooKassaAdapter {
+/** YooKassa notifies: the reconciler asks about a pending payment only this often (a notification that never came). */
+export const DEFAULT_YOOKASSA_POLL_MS = 60_000;
+
+export function yookassaAdapter(clientFor: (account: string) => YooKassaClient | undefined, opts: { findWithinMs?: number; now?: () => number; pollIntervalMs?: number } = {}): YooKassaAdapter {
   const client = (account: string): YooKassaClient => {
     const c = clientFor(account);
     if (!c) throw new Error(`no YooKassa credentials for shop ${account}`);
@@ -96,6 +99,7 @@ export function yookassaAdapter(clientFor: (account: string) => YooKassaClient |
   });
   return {
     kind: "yookassa",
+    pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_YOOKASSA_POLL_MS,
 
     async fetch(attempt) {
       try {
