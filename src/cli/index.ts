@@ -177,9 +177,9 @@ program
 
 program
   .command("payments")
-  .description("print the payment ledger: payments list, payments show ID")
-  .argument("<action>", "list or show")
-  .argument("[id]", "invoice id, order id or SmartPay invoice_id (show)")
+  .description("print the payment ledger (list, show ID) and the merchant notifications (notifications [ID], redeliver ID)")
+  .argument("<action>", "list, show, notifications or redeliver")
+  .argument("[id]", "invoice id, order id or provider payment id (show); invoice id (notifications); notification number or event id (redeliver)")
   .option("--dir <dir>", "project folder", ".")
   .option("--db <file>", "the ledger's SQLite file (default <dir>/.smartapp/payments.db)")
   .action(async (action: string, id: string | undefined, opts: { dir: string; db?: string }) => {

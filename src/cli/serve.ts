@@ -99,6 +99,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
         }),
       ]
     : [];
+  runtime.yookassa?.merchant?.registerMetrics(metrics.registry);
   if (runtime.yookassa) {
     // Notifications from the local emulator come over loopback; a real shop's only from YooKassa's ranges.
     const allowed = opts.yookassaTrustedIps ?? config.yookassa.trustedIps ?? (shop?.local ? [...YOOKASSA_NOTIFICATION_RANGES, "127.0.0.0/8", "::1/128"] : YOOKASSA_NOTIFICATION_RANGES);

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PaymentStore } from "../../src/payments/core/store.js";
+import { payments } from "../../src/cli/payments.js";
 import { sign } from "../../src/payments/merchant-webhooks/dispatcher.js";
 import type { MerchantNotification } from "../../src/payments/merchant-webhooks/format.js";
 import { startYooKassaEmulator, type RunningYooKassaEmulator } from "../../src/payments/yookassa/emulator.js";
@@ -110,6 +111,8 @@ describe("YooKassa end to end: the demo shop on the local sandbox's emulator, ou
       expect(n.headers["x-payment-signature"]).toBe(sign(SECRET, n.raw));
     }
     expect(notes[1]!.body.payload).toMatchObject({ type: "notification", event: "payment.succeeded", object: { id: paymentId, status: "succeeded" } });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/smartapp_merchant_notifications\{status="delivered"\} 2/);
   }, 60_000);
 });
 
@@ -200,5 +203,15 @@ describe("YooKassa end to end: an external emulator, forged and repeated notific
     }
     const mine = shop.got.filter((n) => n.body.provider_id === paymentId).map((n) => n.body.state);
     expect(mine).toEqual(["pending", "succeeded"]);
+    // `smartapp payments notifications` lists them from the project's outbox.
+    let printed = "";
+    expect(payments("notifications", undefined, { dir }, (t) => (printed += t))).toBe(0);
+    expect(printed).toMatch(/pending\s+delivered\s+tries 1/);
+    expect(printed).toMatch(/succeeded\s+delivered\s+tries 1/);
+    expect(printed).toContain("2 notification(s)");
+    printed = "";
+    expect(payments("show", paymentId, { dir }, (t) => (printed += t))).toBe(0);
+    expect(printed).toMatch(/attempt .*: succeeded, yookassa /);
+    expect(printed).toContain("Idempotence-Key ");
   }, 120_000);
 });

@@ -1,5 +1,8 @@
 // The merchant side of the core's YooKassa events: which URLs are accepted, the seed-000 shape of each
 // state, and once per (payment, state) however often an event is delivered into the dialog.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import type { PaymentEvent, PaymentInvoice } from "../core/model.js";
 import { MerchantNotifier, merchantNotification, merchantPaymentNumber, merchantUrlProblem } from "./notifier.js";
@@ -59,5 +62,35 @@ describe("merchant notifications of YooKassa payments", () => {
     expect(rows.map((r) => r.state)).toEqual(["pending", "waiting_for_capture", "succeeded"]);
     expect(JSON.parse(rows[2]!.body)).toMatchObject({ payload: { type: "notification", event: "payment.succeeded", object: { id: "yk-1", status: "succeeded", amount: { value: "900.50", currency: "RUB" } } } });
     n.close();
+  });
+
+  it("counts rows for /metrics and sends a delivered one again on manual redelivery", async () => {
+    const got: string[] = [];
+    const server = createServer((req, res) => {
+      let raw = "";
+      req.on("data", (c: Buffer) => (raw += c.toString("utf8")));
+      req.on("end", () => (got.push(raw), res.writeHead(200).end()));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const n = new MerchantNotifier({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, file: ":memory:" });
+    try {
+      const registry = new Registry();
+      n.registerMetrics(registry);
+      n.created(invoice, "yk-1");
+      expect(await registry.metrics()).toContain('smartapp_merchant_notifications{status="pending"} 1');
+      await n.dispatcher.runOnce();
+      expect(await registry.metrics()).toContain('smartapp_merchant_notifications{status="delivered"} 1');
+      const [row] = n.outbox.all();
+      expect(n.outbox.redeliver("nope", Date.now())).toBeUndefined();
+      expect(n.outbox.redeliver(row!.eventId, Date.now())).toMatchObject({ id: row!.id, status: "pending" });
+      await n.dispatcher.runOnce();
+      expect(got).toHaveLength(2);
+      expect(got[1]).toBe(got[0]); // the same bytes, the same event_id: the receiver can tell it is a repeat
+      expect(n.outbox.all()[0]).toMatchObject({ status: "delivered", tries: 2 });
+    } finally {
+      n.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

@@ -7,6 +7,7 @@ import { toAmount } from "../yookassa/money.js";
 import type { MerchantNotification, MerchantState } from "./format.js";
 import { MerchantWebhookDispatcher, type Send } from "./dispatcher.js";
 import { MerchantOutbox } from "./outbox.js";
+import { Gauge, type Registry } from "prom-client";
 
 export interface MerchantNotifierOptions {
   /** The merchant's URL: https, or http to a loopback address (local development). */
@@ -88,6 +89,20 @@ export class MerchantNotifier {
     if (!state || invoice.provider !== "yookassa" || typeof providerId !== "string") return false;
     const object = { id: providerId, status: state, amount: toAmount(invoice.amount.minor, invoice.amount.currency), metadata: { order_id: invoice.orderId } };
     return this.dispatcher.enqueue(this.opts.url, merchantNotification(invoice, state, providerId, { type: "notification", event: event.name, object }));
+  }
+
+  /** `smartapp_merchant_notifications{status}` on the server's /metrics: pending, delivered, failed. */
+  registerMetrics(registry: Registry): void {
+    const outbox = this.outbox;
+    new Gauge({
+      name: "smartapp_merchant_notifications",
+      help: "Merchant payment notifications in the outbox by delivery status",
+      labelNames: ["status"] as const,
+      registers: [registry],
+      collect() {
+        for (const [status, n] of Object.entries(outbox.counts())) this.set({ status }, n);
+      },
+    });
   }
 
   /** Deliver what is due now and every `everyMs` until stop(). */
