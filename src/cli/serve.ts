@@ -40,6 +40,7 @@ export interface ServeOptions {
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export async function serve(dir: string, opts: ServeOptions, config: SmartappConfig): Promise<void> {
+  checkYooKassaConfig(config); // before anything listens: a bad configuration must not leave the sandbox running
   let sandbox: LocalSandbox | undefined;
   if (opts.sandbox && !config.payments.url) sandbox = await startLocalSandbox({ port: opts.sandboxPort, host: opts.host }, config);
   // One mask for every log line: the configured secrets and the sandbox's admin token.
@@ -147,11 +148,18 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
 function yookassaShop(config: SmartappConfig, sandbox: LocalSandbox | undefined): { url: string; shopId: string; secretKey: string; local: boolean } | undefined {
   const y = config.yookassa;
   if (y.url || (!sandbox && y.shopId)) {
-    if (!y.shopId || !config.yookassaSecretKey) throw new Error("YooKassa needs YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY together with YOOKASSA_URL (docs/configuration.md)");
-    return { url: y.url ?? DEFAULT_YOOKASSA_URL, shopId: y.shopId, secretKey: config.yookassaSecretKey, local: false };
+    checkYooKassaConfig(config);
+    return { url: y.url ?? DEFAULT_YOOKASSA_URL, shopId: y.shopId!, secretKey: config.yookassaSecretKey!, local: false };
   }
   if (sandbox) return { url: sandbox.yookassa.url, shopId: y.shopId ?? "sandbox-shop", secretKey: sandbox.yookassa.secretKey, local: true };
   return undefined;
+}
+
+/** A shop outside the local emulator needs its id and secret key. */
+function checkYooKassaConfig(config: SmartappConfig): void {
+  if (config.yookassa.url && (!config.yookassa.shopId || !config.yookassaSecretKey)) {
+    throw new Error("YooKassa needs YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY together with YOOKASSA_URL (docs/configuration.md)");
+  }
 }
 
 /** Where the sessions live, so nothing is written into the project without saying so. */

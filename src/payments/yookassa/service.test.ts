@@ -62,6 +62,8 @@ describe("YooKassa through the payment core", () => {
     const attempt = core.store.attemptByProviderId("yookassa", String(a.paymentId))!;
     expect(attempt).toMatchObject({ provider: "yookassa", idempotenceKey: `${attempt.id}:create`, confirmationUrl: a.confirmationUrl });
     expect(await service.createPayment("user-1", { ...args, amount: 100 })).toMatchObject({ code: 409, ok: false });
+    expect(await service.createPayment("user-1", { ...args, capture: false })).toMatchObject({ code: 409, error: { error_description: expect.stringContaining("other terms") } });
+    expect(posts).toBe(1);
   });
 
   it("after a create with no answer the same body goes again under the kept key; another body is refused", async () => {

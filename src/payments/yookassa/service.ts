@@ -122,17 +122,19 @@ export class YooKassaService {
       }
       if (invoice.userKey !== user) return conflict(`orderId ${args.orderId} belongs to another user`);
       if (invoice.status === "canceled") return { ...view(invoice, attempt), code: 409, ok: false, error: { error_code: "canceled", user_message: "Платёж отменён", error_description: `orderId ${args.orderId} ended canceled (${attempt.cancelCategory ?? "unknown"}); pay again with a new orderId` } };
-      if (attempt.providerPaymentId) return this.refresh(invoice, attempt, "yookassa.create_repeat");
     }
     const body: CreatePaymentRequest = {
       ...request,
       metadata: { ...(args.metadata ?? {}), invoice_id: invoice.id, attempt_id: attempt.id, order_id: invoice.orderId },
       ...(args.paymentMethodId ? {} : { confirmation: { type: "redirect", return_url: typeof this.opts.returnUrl === "string" ? this.opts.returnUrl : this.opts.returnUrl() } }),
     };
+    const otherTerms = () =>
+      conflict(`orderId ${args.orderId} was already sent to YooKassa with other terms (receipt, capture, saved method, metadata or return URL); its Idempotence-Key is reused only for the same body, so use a new orderId`);
+    if (attempt.requestHash !== undefined && attempt.requestHash !== bodyHash(body)) return otherTerms();
+    // Made already (an answer, a notification or the poller saw it): read it, never post again.
+    if (attempt.providerPaymentId) return this.refresh(invoice, attempt, "yookassa.create_repeat");
     const kept = this.core.store.keepCreateRequest(attempt.id, idempotenceKeys.create(attempt.id), bodyHash(body));
-    if (kept.requestHash !== bodyHash(body)) {
-      return conflict(`orderId ${args.orderId} was already sent to YooKassa with other terms (receipt, capture, method or metadata); its Idempotence-Key is reused only for the same body, so use a new orderId`);
-    }
+    if (kept.requestHash !== bodyHash(body)) return otherTerms();
     let sent: { snapshot: ProviderSnapshot; payment: Payment };
     try {
       sent = await this.opts.adapter.send(this.opts.shopId, body, kept.idempotenceKey);
