@@ -25,7 +25,8 @@ export async function startLocalSandbox(opts: { port: number; host: string }, co
   const secret = config.secrets.pay_api_key;
   const adminToken = config.sandboxAdminToken ?? randomBytes(18).toString("base64url");
   const clock = new SandboxClock(); // one virtual clock for SmartPay and the YooKassa emulator at /yookassa/v3
-  const yookassa = createYooKassaEmulator({ clock, secretKey: config.yookassaSecretKey });
+  // Its test-control routes can mark a payment paid: the same admin token as the SmartPay sandbox's.
+  const yookassa = createYooKassaEmulator({ clock, secretKey: config.yookassaSecretKey, adminToken });
   const sb = await startSandbox({ port: opts.port, host: opts.host, clock, yookassa: yookassa.router, tokens: secret && secret !== token ? [token, secret] : [token], adminToken });
   const close = () => {
     yookassa.core.close();
