@@ -72,7 +72,7 @@ describe("YooKassa end to end: the demo shop on the local sandbox's emulator, ou
   beforeAll(async () => {
     const hook = await shop.start();
     server = await startServe(repoRoot, ["--store", "memory"], { SMARTAPP_MERCHANT_NOTIFY_URL: hook, SMARTAPP_MERCHANT_NOTIFY_SECRET: SECRET }, { sandbox: true });
-  });
+  }, 60_000);
   afterAll(async () => {
     await server?.stop();
     await shop.stop();
