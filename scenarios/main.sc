@@ -97,6 +97,27 @@ theme: /
             buttons:
                 "Оплатить" -> /Checkout
 
+    # Paying by card through YooKassa: a payment link as a button; the runtime hears YooKassa's
+    # notification, confirms it and raises payment.succeeded below (docs/yookassa.md).
+    state: YooKassaCheckout
+        q!: * (юкасс*|ю касс*|yookassa) *
+        if: cartIsEmpty()
+            a: Корзина пуста — сначала выберите товар.
+            go!: /Catalog
+        script:
+            var res = createYooKassaPayment();
+            if (res.status === "succeeded") {
+                $reactions.transition("/Payment/Paid");
+                return;
+            }
+            if (!res.confirmationUrl) {
+                $temp.reason = (res.error && res.error.user_message) || ("платёж " + res.status);
+                $reactions.transition("/Checkout/Failed");
+                return;
+            }
+            $reactions.answer("Оплата картой через ЮKassa: " + formatRub(res.amount) + ". Нажмите кнопку, чтобы оплатить.");
+            $yookassa.payButton(res, "Оплатить " + formatRub(res.amount));
+
     state: PayDialogFinished
         event!: PAY_DIALOG_FINISHED
         script:
@@ -193,7 +214,7 @@ theme: /
         event!: payment.succeeded
         script:
             var e = $request.data.eventData || {};
-            if ($session.order && e.orderId === $session.order.id) {
+            if (isCurrentOrder(e.orderId)) {
                 $session.lastPaid = e.providerPaymentId;
                 $session.cart = {};
                 $payment.clearItems();
@@ -206,7 +227,7 @@ theme: /
         event!: payment.canceled
         script:
             var e = $request.data.eventData || {};
-            if ($session.order && e.orderId === $session.order.id) closeOrder();
+            if (isCurrentOrder(e.orderId)) closeOrder();
         a: Счёт заказа закрыт без оплаты.
 
     state: RefundSucceeded || noContext = true

@@ -118,3 +118,31 @@ function createInvoice() {
         }
     });
 }
+
+// The same cart paid by card through a YooKassa link: its own order id beside the SmartPay one, kept
+// while the cart is unchanged, so a repeated «юкасса» shows the same link and never a second payment.
+function yookassaOrderId(order) {
+    return order.id + "-yk";
+}
+
+function isCurrentOrder(orderId) {
+    var o = $session.order;
+    return !!o && (orderId === o.id || orderId === yookassaOrderId(o));
+}
+
+function createYooKassaPayment() {
+    var args = function (order) {
+        return {
+            orderId: yookassaOrderId(order),
+            amount: cartTotal(),
+            description: ("Заказ № " + order.no + ": " + cartSummary()).slice(0, 128)
+        };
+    };
+    var res = $yookassa.createPayment(args(currentOrder()));
+    if (res.code === 409 && res.error && res.error.error_code === "canceled") {
+        // The last link of this cart ended unpaid: the next order gets a new link.
+        closeOrder();
+        res = $yookassa.createPayment(args(currentOrder()));
+    }
+    return res;
+}

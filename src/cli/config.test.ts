@@ -57,6 +57,24 @@ describe("readConfig", () => {
     expect(() => readConfig({ PORT: "-1" })).toThrow(/^PORT=-1/);
     expect(() => readConfig({ SMARTAPP_ALLOW_HTTP: "127.0.0.1, http://x/" })).toThrow("SMARTAPP_ALLOW_HTTP: --allow-http http://x/: expected a host");
   });
+
+  it("reads the YooKassa shop and the merchant's notification URL; trusted ranges are checked", () => {
+    const c = readConfig({
+      YOOKASSA_URL: "https://api.yookassa.ru/v3",
+      YOOKASSA_SHOP_ID: "123456",
+      YOOKASSA_SECRET_KEY: "live_secret-1",
+      YOOKASSA_RETURN_URL: "https://shop.example/thanks",
+      YOOKASSA_TRUSTED_IPS: "185.71.76.0/27, 10.1.2.3, 2a02:5180::/32",
+      SMARTAPP_MERCHANT_NOTIFY_URL: "https://shop.example/hook",
+      SMARTAPP_MERCHANT_NOTIFY_SECRET: "hmac-2",
+    });
+    expect(c.yookassa).toEqual({ url: "https://api.yookassa.ru/v3", shopId: "123456", returnUrl: "https://shop.example/thanks", trustedIps: ["185.71.76.0/27", "10.1.2.3", "2a02:5180::/32"] });
+    expect(c.merchantNotify).toEqual({ url: "https://shop.example/hook", secret: "hmac-2" });
+    expect(secretValues(c)).toEqual(expect.arrayContaining(["live_secret-1", "hmac-2"]));
+    expect(readConfig({ YOOKASSA_TRUSTED_IPS: "any" }).yookassa.trustedIps).toBe("any");
+    expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "185.71.76.0/33" })).toThrow("YOOKASSA_TRUSTED_IPS: 185.71.76.0/33 is not an IP address or CIDR range");
+    expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "yookassa.ru" })).toThrow("YOOKASSA_TRUSTED_IPS: yookassa.ru");
+  });
 });
 
 describe("paymentLedgerFrom", () => {

@@ -1,6 +1,7 @@
 // The runtime's configuration, read from the environment once, here at the edge, and passed down as
 // one typed object. Nothing below src/cli reads process.env: that is how a script came to see all of
 // it. Every variable and its default is listed once in docs/configuration.md.
+import { isIP } from "node:net";
 import path from "node:path";
 import { parseAllowRule } from "../runtime/http-policy.js";
 import type { LedgerStoreConfig } from "../payments/core/open-store.js";
@@ -15,6 +16,24 @@ export interface SmartPayConfig {
   token?: string;
   /** SMARTPAY_TIMEOUT_MS: per SmartPay call (default 8000). */
   timeoutMs?: number;
+}
+
+export interface YooKassaConfig {
+  /** YOOKASSA_URL: a real API base (https://api.yookassa.ru/v3). Unset: the local emulator when the sandbox runs, else the real API once a shop is set. */
+  url?: string;
+  /** YOOKASSA_SHOP_ID: the shop (Basic auth user). Default with the local emulator: "sandbox-shop". */
+  shopId?: string;
+  /** YOOKASSA_RETURN_URL: where the payer returns after paying. Default: the served /payments/yookassa/return page. */
+  returnUrl?: string;
+  /** YOOKASSA_TRUSTED_IPS: CIDR ranges notifications may come from (comma-separated, or "any"). Default YooKassa's documented ranges. */
+  trustedIps?: string[] | "any";
+}
+
+export interface MerchantNotifyConfig {
+  /** SMARTAPP_MERCHANT_NOTIFY_URL: the merchant's https URL for payment notifications (chatbot.yaml injector.merchantNotifyUrl wins). */
+  url?: string;
+  /** SMARTAPP_MERCHANT_NOTIFY_SECRET: the HMAC key of the X-Payment-Signature header. */
+  secret?: string;
 }
 
 export interface SmartappConfig {
@@ -47,6 +66,8 @@ export interface SmartappConfig {
   sandboxAdminToken?: string;
   /** YOOKASSA_SECRET_KEY: the secret key the local YooKassa emulator accepts (default: its documented test key). */
   yookassaSecretKey?: string;
+  yookassa: YooKassaConfig;
+  merchantNotify: MerchantNotifyConfig;
   /**
    * The environment as read at start. Scripts never see it whole: `$env.get` answers only the names a
    * project declares (chatbot.yaml `injector.variables`, or `--env`), never a secret (scriptEnvironment).
@@ -83,6 +104,19 @@ function ledgerKind(name: string, v: string | undefined): LedgerStoreKind | unde
   if (v === undefined || v === "") return undefined;
   if ((LEDGER_KINDS as readonly string[]).includes(v)) return v as LedgerStoreKind;
   throw new Error(`${name}=${v}: expected sqlite, redis or postgres`);
+}
+
+/** "any", or comma-separated CIDR ranges / addresses (a bare address is one host). Throws on a malformed one. */
+export function trustedIps(name: string, v: string | undefined): string[] | "any" | undefined {
+  if (v === undefined || v.trim() === "") return undefined;
+  if (v.trim() === "any") return "any";
+  const ranges = v.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const r of ranges) {
+    const [ip, bits] = r.split("/");
+    const width = isIP(ip ?? "") === 4 ? 32 : isIP(ip ?? "") === 6 ? 128 : 0;
+    if (width === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= width))) throw new Error(`${name}: ${r} is not an IP address or CIDR range`);
+  }
+  return ranges;
 }
 
 function logFormat(v: string | undefined): SmartappConfig["logFormat"] {
@@ -124,6 +158,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
     allowHttp: allowPatterns(env.SMARTAPP_ALLOW_HTTP),
     sandboxAdminToken: nonEmpty(env.SMARTAPP_SANDBOX_ADMIN_TOKEN),
     yookassaSecretKey: nonEmpty(env.YOOKASSA_SECRET_KEY),
+    yookassa: {
+      url: nonEmpty(env.YOOKASSA_URL),
+      shopId: nonEmpty(env.YOOKASSA_SHOP_ID),
+      returnUrl: nonEmpty(env.YOOKASSA_RETURN_URL),
+      trustedIps: trustedIps("YOOKASSA_TRUSTED_IPS", env.YOOKASSA_TRUSTED_IPS),
+    },
+    merchantNotify: { url: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_URL), secret: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_SECRET) },
     environment,
   };
 }
@@ -172,7 +213,7 @@ export function paymentEnvironment(config: SmartappConfig): Record<string, strin
  * a REDIS_URL counts too.
  */
 export function secretValues(config: SmartappConfig): string[] {
-  const values = [config.payments.token, config.sandboxAdminToken, config.yookassaSecretKey, ...Object.values(config.secrets)];
+  const values = [config.payments.token, config.sandboxAdminToken, config.yookassaSecretKey, config.merchantNotify?.secret, ...Object.values(config.secrets)];
   if (config.paymentsLedger.url) {
     try {
       values.push(decodeURIComponent(new URL(config.paymentsLedger.url).password));

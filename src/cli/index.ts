@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `smartapp` command. Each subcommand lives in its own module and is loaded only when used.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { paymentEnvironment, readConfig, secretValues, type SmartappConfig } from "./config.js";
+import { paymentEnvironment, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
 import { secretMasker } from "../util/secrets.js";
 import { parseAllowRule } from "../runtime/http-policy.js";
 
@@ -57,6 +57,14 @@ program
   .option("--no-console", "never serve the web console")
   .option("--payments-db <file>", "the payment ledger's SQLite file (default <dir>/.smartapp/payments.db; in memory with --store memory)")
   .addOption(new Option("--payments-store <kind>", "the payment ledger's store (default PAYMENTS_STORE, else sqlite); redis and postgres for several processes").choices(["sqlite", "redis", "postgres"]))
+  .option("--yookassa-trusted-ips <ranges>", "where YooKassa notifications may come from: comma-separated CIDR ranges, or any (also YOOKASSA_TRUSTED_IPS; default YooKassa's documented ranges, plus loopback with the local emulator)", (v) => {
+    try {
+      return trustedIps("--yookassa-trusted-ips", v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  })
+  .option("--merchant-notify-url <url>", "the merchant's https URL for payment notifications (also SMARTAPP_MERCHANT_NOTIFY_URL; chatbot.yaml injector.merchantNotifyUrl wins)")
   .addOption(modulesOption())
   .addOption(allowHttpOption())
   .addOption(envOption())
@@ -170,9 +178,9 @@ program
 
 program
   .command("payments")
-  .description("print the payment ledger: payments list, payments show ID")
-  .argument("<action>", "list or show")
-  .argument("[id]", "invoice id, order id or SmartPay invoice_id (show)")
+  .description("print the payment ledger (list, show ID) and the merchant notifications (notifications [ID], redeliver ID)")
+  .argument("<action>", "list, show, notifications or redeliver")
+  .argument("[id]", "invoice id, order id or provider payment id (show); invoice id (notifications); notification number or event id (redeliver)")
   .option("--dir <dir>", "project folder", ".")
   .option("--db <file>", "the ledger's SQLite file (default <dir>/.smartapp/payments.db)")
   .addOption(new Option("--store <kind>", "the ledger's store, as serve --payments-store (default PAYMENTS_STORE, else sqlite)").choices(["sqlite", "redis", "postgres"]))

@@ -4,6 +4,7 @@ import { startSandbox } from "../payments/sandbox/server.js";
 import type { SmartappConfig } from "./config.js";
 import { SandboxClock } from "../payments/sandbox/core.js";
 import { createYooKassaEmulator } from "../payments/yookassa/emulator.js";
+import { DEFAULT_EMULATOR_SECRET_KEY } from "../payments/yookassa/emulator-core.js";
 
 export const SANDBOX_TOKEN = "sandbox-token";
 
@@ -13,6 +14,8 @@ export interface LocalSandbox {
   payments: { baseUrl: string; token: string; timeoutMs?: number };
   /** The /__sandbox admin routes' token: the pay-dialog emulator and `chat` use it; scripts never see it. */
   adminToken: string;
+  /** The YooKassa emulator mounted beside SmartPay: its API base and secret key; `notifyTo` points its notifications at the runtime. */
+  yookassa: { url: string; secretKey: string; notifyTo(url: string): void };
   close(): Promise<void>;
 }
 
@@ -22,11 +25,17 @@ export async function startLocalSandbox(opts: { port: number; host: string }, co
   const secret = config.secrets.pay_api_key;
   const adminToken = config.sandboxAdminToken ?? randomBytes(18).toString("base64url");
   const clock = new SandboxClock(); // one virtual clock for SmartPay and the YooKassa emulator at /yookassa/v3
-  const yookassa = createYooKassaEmulator({ clock, secretKey: config.yookassaSecretKey });
+  // Its test-control routes can mark a payment paid: the same admin token as the SmartPay sandbox's.
+  const yookassa = createYooKassaEmulator({ clock, secretKey: config.yookassaSecretKey, adminToken });
   const sb = await startSandbox({ port: opts.port, host: opts.host, clock, yookassa: yookassa.router, tokens: secret && secret !== token ? [token, secret] : [token], adminToken });
   const close = () => {
     yookassa.core.close();
     return sb.close();
   };
-  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, close };
+  const yk = {
+    url: `${sb.url}/yookassa/v3`,
+    secretKey: config.yookassaSecretKey ?? DEFAULT_EMULATOR_SECRET_KEY,
+    notifyTo: (url: string) => void (yookassa.core.notifications.url = url),
+  };
+  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, yookassa: yk, close };
 }

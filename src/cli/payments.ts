@@ -1,8 +1,10 @@
-// `smartapp payments list|show ID`: the payment core's ledger (docs/payments.md, "The payment core"),
-// from whichever store the deployment uses (SQLite file, Redis or PostgreSQL).
+// `smartapp payments list|show ID|notifications [ID]|redeliver ID`: the payment core's ledger
+// (docs/payments.md, "The payment core"), from whichever store the deployment uses (SQLite file,
+// Redis or PostgreSQL), and the merchant notifications' outbox (docs/yookassa.md).
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { openLedgerStore, type LedgerStoreConfig } from "../payments/core/open-store.js";
+import { MerchantOutbox } from "../payments/merchant-webhooks/outbox.js";
 import type { Money, PaymentInvoice } from "../payments/core/model.js";
 import type { LedgerStore } from "../payments/core/store-types.js";
 
@@ -14,9 +16,11 @@ export async function payments(
   opts: { dir: string; db?: string; ledger?: LedgerStoreConfig },
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): Promise<number> {
+  const file = opts.db ?? (opts.ledger?.kind === "sqlite" ? opts.ledger.file : undefined) ?? path.join(opts.dir, ".smartapp", "payments.db");
+  // The merchant notifications' outbox is a file beside the SQLite ledger (or in .smartapp/ with the others).
+  if (action === "notifications" || action === "redeliver") return merchantNotifications(action, id, path.join(path.dirname(file), "merchant-notifications.db"), out);
   let config = opts.ledger;
   if (!config) {
-    const file = opts.db ?? path.join(opts.dir, ".smartapp", "payments.db");
     if (!existsSync(file)) {
       process.stderr.write(`no payment ledger at ${file}\n`);
       return 1;
@@ -45,16 +49,19 @@ export async function payments(
       out(`  order ${inv.orderId} (${inv.provider} account ${inv.account}), user ${inv.userKey}\n  ${inv.description}\n  created ${inv.createdAt}, updated ${inv.updatedAt}\n`);
       for (const a of await store.attemptsOf(inv.id)) {
         out(`attempt ${a.id}: ${a.status}${a.cancelCategory ? ` (${a.cancelCategory})` : ""}, ${a.provider} ${a.providerPaymentId ?? "(no answer yet)"} ${a.providerStatus ?? ""}, synced ${a.syncedAt ?? "never"}\n`);
+        if (a.confirmationUrl) out(`  link ${a.confirmationUrl}\n`);
+        if (a.paymentMethodId) out(`  payment method ${a.paymentMethodId}${a.paymentMethodSaved ? " (saved)" : ""}\n`);
+        if (a.idempotenceKey) out(`  Idempotence-Key ${a.idempotenceKey}\n`);
       }
       for (const r of await store.refundsOf(inv.id)) {
         const state = r.status === "requested" ? `requested${r.sentAt ? `, sent ${r.sentAt}, no answer yet` : ", not sent yet"}` : r.status;
-        out(`refund ${r.id}: ${state}, ${money(r.amount)}, key ${r.idempotencyKey}${r.reason ? `, "${r.reason}"` : ""}${r.error ? `, error: ${r.error}` : ""}, created ${r.createdAt}\n`);
+        out(`refund ${r.id}: ${state}, ${money(r.amount)}, key ${r.idempotencyKey}${r.providerRefundId ? `, ${inv.provider} ${r.providerRefundId}` : ""}${r.reason ? `, "${r.reason}"` : ""}${r.error ? `, error: ${r.error}` : ""}, created ${r.createdAt}\n`);
       }
       for (const l of await store.ledger(inv.id)) out(`ledger ${l.at}  ${l.kind.padEnd(7)} ${money(l.amount)}  ${l.providerObjectId}\n`);
       for (const e of await store.events(inv.id)) out(`event  ${e.createdAt}  ${e.name}  ${e.deliveredAt ? `delivered ${e.deliveredAt}` : `not delivered (${e.tries} tries${e.lastError ? `: ${e.lastError}` : ""})`}\n`);
       return 0;
     }
-    process.stderr.write(`unknown action ${action}: use list or show ID\n`);
+    process.stderr.write(`unknown action ${action}: use list, show ID, notifications [ID] or redeliver ID\n`);
     return 2;
   } finally {
     await store.close();
@@ -67,4 +74,33 @@ async function find(store: LedgerStore, id: string): Promise<PaymentInvoice | un
   const byProvider = (await store.attemptByProviderId("smartpay", id)) ?? (await store.attemptByProviderId("yookassa", id));
   if (byProvider) return store.invoice(byProvider.invoiceId);
   return (await store.invoices(100000)).find((i) => i.orderId === id);
+}
+
+/** The merchant notifications: every row (or one payment's), or one row sent again now. */
+function merchantNotifications(action: string, id: string | undefined, file: string, out: (s: string) => void): number {
+  if (!existsSync(file)) {
+    process.stderr.write(`no merchant notifications at ${file}\n`);
+    return 1;
+  }
+  const outbox = new MerchantOutbox(file);
+  try {
+    if (action === "redeliver") {
+      const row = id ? outbox.redeliver(id, Date.now()) : undefined;
+      if (!row) {
+        process.stderr.write(`no merchant notification ${id ?? "(give its number or event id)"}\n`);
+        return 1;
+      }
+      out(`notification ${row.id} (${row.state} of payment ${row.paymentKey}) goes out again now; a running server sends it within a second\n`);
+      return 0;
+    }
+    const rows = outbox.all(id);
+    for (const r of rows) {
+      const when = r.status === "delivered" ? `delivered ${new Date(r.deliveredAt!).toISOString()}` : r.status === "failed" ? "given up" : `next try ${new Date(r.nextAt).toISOString()}`;
+      out(`${String(r.id).padStart(5)}  ${r.state.padEnd(19)} ${r.status.padEnd(9)} tries ${r.tries}  ${when}  payment ${r.paymentKey}  ${r.url}${r.lastError ? `  (${r.lastError})` : ""}\n`);
+    }
+    out(`${rows.length} notification(s)\n`);
+    return 0;
+  } finally {
+    outbox.close();
+  }
 }

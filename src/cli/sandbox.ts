@@ -18,7 +18,7 @@ export async function sandbox(opts: {
 }): Promise<void> {
   const adminToken = opts.adminToken ?? randomBytes(18).toString("base64url");
   const clock = new SandboxClock(); // one virtual clock for SmartPay and YooKassa
-  const yookassa = createYooKassaEmulator({ clock, secretKey: opts.yookassaSecretKey });
+  const yookassa = createYooKassaEmulator({ clock, secretKey: opts.yookassaSecretKey, adminToken }); // its /__sandbox routes too
   const sb = await startSandbox({
     port: opts.port,
     host: opts.host,

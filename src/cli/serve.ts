@@ -10,6 +10,9 @@ import { paymentEnvironment, paymentLedgerFrom, paymentsFrom, secretValues, type
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { consoleRouter } from "../console/router.js";
 import { reloadMessage, watchedFolders, watchProject, type ProjectWatcher } from "./watch.js";
+import { DEFAULT_YOOKASSA_URL } from "../payments/yookassa/client.js";
+import { YOOKASSA_NOTIFICATION_RANGES } from "../payments/yookassa/ip-ranges.js";
+import { notifyUrl, RETURN_PATH, yookassaRoutes } from "../payments/yookassa/serve-routes.js";
 
 export interface ServeOptions {
   port: number;
@@ -30,12 +33,17 @@ export interface ServeOptions {
   paymentsDb?: string;
   /** The payment ledger's store: sqlite, redis or postgres (default: PAYMENTS_STORE, else sqlite). */
   paymentsStore?: string;
+  /** `--yookassa-trusted-ips`: CIDR ranges (comma-separated) or "any"; wins over YOOKASSA_TRUSTED_IPS. */
+  yookassaTrustedIps?: string[] | "any";
+  /** `--merchant-notify-url`: wins over SMARTAPP_MERCHANT_NOTIFY_URL (chatbot.yaml injector.merchantNotifyUrl wins over both). */
+  merchantNotifyUrl?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export async function serve(dir: string, opts: ServeOptions, config: SmartappConfig): Promise<void> {
   const paymentsLedger = paymentLedgerFrom(config, { store: opts.paymentsStore, db: opts.paymentsDb }); // a bad choice fails before anything listens
+  checkYooKassaConfig(config); // before anything listens: a bad configuration must not leave the sandbox running
   let sandbox: LocalSandbox | undefined;
   if (opts.sandbox && !config.payments.url) sandbox = await startLocalSandbox({ port: opts.sandboxPort, host: opts.host }, config);
   // One mask for every log line: the configured secrets and the sandbox's admin token.
@@ -50,6 +58,8 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
     logger[lvl]({ component: "runtime" }, message);
   };
   const metrics = new WebhookMetrics();
+  const shop = yookassaShop(config, sandbox);
+  const origin = { url: "" }; // known once the server listens
   let runtime: Runtime;
   try {
     runtime = await startRuntime({
@@ -66,6 +76,8 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       allowHttp: opts.allowHttp,
       paymentsDb: opts.paymentsDb,
       paymentsLedger,
+      yookassa: shop ? { url: shop.url, shopId: shop.shopId, secretKey: shop.secretKey, returnUrl: () => config.yookassa.returnUrl ?? `${origin.url}${RETURN_PATH}` } : undefined,
+      merchantNotify: { url: opts.merchantNotifyUrl ?? config.merchantNotify.url, secret: config.merchantNotify.secret },
       log,
       onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
     });
@@ -92,6 +104,12 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
         }),
       ]
     : [];
+  runtime.yookassa?.merchant?.registerMetrics(metrics.registry);
+  if (runtime.yookassa) {
+    // Notifications from the local emulator come over loopback; a real shop's only from YooKassa's ranges.
+    const allowed = opts.yookassaTrustedIps ?? config.yookassa.trustedIps ?? (shop?.local ? [...YOOKASSA_NOTIFICATION_RANGES, "127.0.0.0/8", "::1/128"] : YOOKASSA_NOTIFICATION_RANGES);
+    routes.push(yookassaRoutes({ core: runtime.payments, clientFor: runtime.yookassa.clientFor, allowedRanges: allowed, log }));
+  }
   let server: Awaited<ReturnType<typeof startWebhookServer>>;
   try {
     server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path, routes });
@@ -101,12 +119,18 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
     await sandbox?.close();
     throw listenError(err, opts.host, opts.port);
   }
+  origin.url = server.url;
+  const yookassaNotify = runtime.yookassa ? notifyUrl(server.url, runtime.yookassa.shopId) : undefined;
+  if (shop?.local && yookassaNotify) sandbox?.yookassa.notifyTo(yookassaNotify);
   const name = runtime.project.config.name ?? runtime.project.dir;
   process.stdout.write(
     `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${storeDescription(runtime.store)}, payment ledger: ${runtime.payments.store.kind}, workers: ${runtime.pool.size})\n` +
       (withConsole ? `smartapp: console at ${server.url}/console/\n` : "") +
       (sandbox
         ? `smartapp: SmartPay sandbox at ${sandbox.url}/smartpay/v1 (set SMARTPAY_URL to use a real SmartPay); /__sandbox admin token: ${sandbox.adminToken}\n`
+        : "") +
+      (runtime.yookassa && yookassaNotify
+        ? `smartapp: YooKassa shop ${runtime.yookassa.shopId} at ${shop!.url}; notifications: POST ${yookassaNotify}\n`
         : ""),
   );
   if (runtime.store.kind === "redis" && runtime.payments.store.kind === "sqlite") {
@@ -123,6 +147,27 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
+}
+
+/**
+ * The project's YooKassa shop: YOOKASSA_URL with YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY (a real or
+ * external API), else the local sandbox's emulator (any shop id, its secret key), else none.
+ */
+function yookassaShop(config: SmartappConfig, sandbox: LocalSandbox | undefined): { url: string; shopId: string; secretKey: string; local: boolean } | undefined {
+  const y = config.yookassa;
+  if (y.url || (!sandbox && y.shopId)) {
+    checkYooKassaConfig(config);
+    return { url: y.url ?? DEFAULT_YOOKASSA_URL, shopId: y.shopId!, secretKey: config.yookassaSecretKey!, local: false };
+  }
+  if (sandbox) return { url: sandbox.yookassa.url, shopId: y.shopId ?? "sandbox-shop", secretKey: sandbox.yookassa.secretKey, local: true };
+  return undefined;
+}
+
+/** A shop outside the local emulator needs its id and secret key. */
+function checkYooKassaConfig(config: SmartappConfig): void {
+  if (config.yookassa.url && (!config.yookassa.shopId || !config.yookassaSecretKey)) {
+    throw new Error("YooKassa needs YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY together with YOOKASSA_URL (docs/configuration.md)");
+  }
 }
 
 /** Where the sessions live, so nothing is written into the project without saying so. */

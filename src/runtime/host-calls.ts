@@ -1,5 +1,5 @@
 // What a worker's synchronous host calls do on the main thread: outbound HTTP for `$http`, SmartPay
-// for `$payment`. One table, so adding a host service is one entry.
+// for `$payment`, YooKassa for `$yookassa`. One table, so adding a host service is one entry.
 import type { Project } from "../project/model.js";
 import type { HttpRequest } from "../engine/types.js";
 import type { HostCallHandler } from "./sync-bridge.js";
@@ -7,6 +7,8 @@ import { createOutboundHttp } from "./outbound-http.js";
 import { HttpPolicy } from "./http-policy.js";
 import { createPaymentOps, projectSecret } from "../payments/host-ops.js";
 import type { PaymentCore } from "../payments/core/core.js";
+import type { YooKassaService } from "../payments/yookassa/service.js";
+import { createYooKassaOps } from "../payments/yookassa/host-ops.js";
 
 export interface HostCallConfig {
   project: Project;
@@ -14,6 +16,8 @@ export interface HostCallConfig {
   payments?: { baseUrl?: string; storeUrl?: string; token?: string; timeoutMs?: number };
   /** The payment core the `$payment` ops record invoices in (src/payments/core). */
   paymentCore?: PaymentCore;
+  /** The project's YooKassa path through the core (`$yookassa`); unset: its ops answer not_configured. */
+  yookassa?: YooKassaService;
   /**
    * Project secrets, the same map the turn workers get (PoolOptions.secrets). A `"$name"` token given
    * to `$payment` resolves exactly like `$secrets.get(name)` in the script (projectSecret).
@@ -38,9 +42,11 @@ export function createHostCalls(cfg: HostCallConfig): HostCallHandler {
     core: cfg.paymentCore,
     log: cfg.log,
   });
+  const yookassa = createYooKassaOps(() => cfg.yookassa);
   return async (op, args) => {
     if (op === "http") return http(args as HttpRequest);
     if (op.startsWith("payment.")) return payments(op, args);
+    if (op.startsWith("yookassa.")) return yookassa(op, args);
     throw new Error(`unknown host call: ${op}`);
   };
 }

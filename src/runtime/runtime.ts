@@ -16,8 +16,13 @@ import { PaymentCore, type Deliver } from "../payments/core/core.js";
 import type { PaymentEvent } from "../payments/core/model.js";
 import { openLedgerStore, type LedgerStoreConfig } from "../payments/core/open-store.js";
 import { smartPayAdapter } from "../payments/providers/smartpay.js";
+import type { PaymentProviderAdapter } from "../payments/providers/types.js";
 import { SmartPayClient } from "../payments/smartpay/client.js";
 import { DEFAULT_PAYMENT_TIMEOUT_MS, PAY_API_KEY, paymentBases, projectSecret, resolvePaymentToken } from "../payments/host-ops.js";
+import { yookassaAdapter } from "../payments/providers/yookassa.js";
+import { YooKassaClient } from "../payments/yookassa/client.js";
+import { YooKassaService } from "../payments/yookassa/service.js";
+import { MerchantNotifier } from "../payments/merchant-webhooks/notifier.js";
 
 export type { StoreKind };
 
@@ -50,8 +55,42 @@ export interface RuntimeOptions {
   paymentsLedger?: LedgerStoreConfig;
   /** How often the payment core asks the provider about open payments, ms. Default 5000. */
   paymentsReconcileMs?: number;
+  /** The project's YooKassa shop (the CLI's config: the real API, or the local emulator). Unset: `$yookassa` answers not_configured. */
+  yookassa?: YooKassaRuntimeOptions;
+  /** Where the seed-000 merchant notifications of YooKassa payments go (chatbot.yaml injector.merchantNotifyUrl wins over `url`). */
+  merchantNotify?: MerchantNotifyOptions;
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
+}
+
+export interface YooKassaRuntimeOptions {
+  url: string;
+  shopId: string;
+  secretKey: string;
+  /** Where the payer returns after paying; a function because the server's address is known only once it listens. */
+  returnUrl: () => string;
+  /** Per API call made for a script (default 3000 ms: a turn must answer within the webhook's deadline). */
+  scriptTimeoutMs?: number;
+}
+
+export interface MerchantNotifyOptions {
+  url?: string;
+  secret?: string;
+  /** The outbox's SQLite file. Default: merchant-notifications.db beside the payments database, or in memory with it. */
+  file?: string;
+  /** How often due notifications are sent, ms (default 1000). */
+  dispatchMs?: number;
+  now?: () => number;
+  random?: () => number;
+  schedule?: number[];
+}
+
+/** The served project's YooKassa: the shop, its client (notifications re-fetch with it), the core path. */
+export interface YooKassaRuntime {
+  shopId: string;
+  clientFor(account: string): YooKassaClient | undefined;
+  service: YooKassaService;
+  merchant?: MerchantNotifier;
 }
 
 export interface Runtime {
@@ -67,6 +106,7 @@ export interface Runtime {
    */
   reload(): Promise<Project>;
   payments: PaymentCore;
+  yookassa?: YooKassaRuntime;
   close(): Promise<void>;
 }
 
@@ -85,12 +125,36 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     maxCachedAnswerBytes: opts.maxCachedAnswerBytes,
   });
   // Payment events are delivered through the executor, which exists once the pool has started.
-  const late: { executor?: RuntimeExecutor } = {};
-  const payments = startPaymentCore(project, opts, (event) => deliverPaymentEvent(late.executor, event));
+  const late: { executor?: RuntimeExecutor; merchant?: MerchantNotifier } = {};
+  const paymentsFile = paymentsDbFile(project, opts);
+  const yk = opts.yookassa ? yookassaParts(opts.yookassa) : undefined;
+  const payments = startPaymentCore(project, opts, paymentsFile, yk?.background, async (event) => {
+    // The merchant hears a YooKassa payment's state before the dialog does; enqueueing is once per state.
+    if (late.merchant) {
+      const invoice = await payments.store.invoice(event.invoiceId);
+      if (invoice) late.merchant.fromEvent(event, invoice);
+    }
+    await deliverPaymentEvent(late.executor, event);
+  });
+  let yookassa: YooKassaRuntime | undefined;
   let pool: WorkerPool;
   try {
-    pool = await startPool(project, opts, payments);
+    late.merchant = startMerchantNotifier(project, opts, paymentsFile);
+    if (yk && opts.yookassa) {
+      const merchant = late.merchant;
+      const service = new YooKassaService({
+        core: payments,
+        adapter: yk.forScripts,
+        shopId: opts.yookassa.shopId,
+        returnUrl: opts.yookassa.returnUrl,
+        onCreated: merchant ? (invoice, payment) => void merchant.created(invoice, payment.id) : undefined,
+        log: opts.log,
+      });
+      yookassa = { shopId: opts.yookassa.shopId, clientFor: yk.clientFor, service, merchant };
+    }
+    pool = await startPool(project, opts, payments, yookassa?.service);
   } catch (err) {
+    late.merchant?.close();
     await payments.close();
     await store.close();
     throw err;
@@ -100,10 +164,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   try {
     await payments.start({ reconcileMs: opts.paymentsReconcileMs });
   } catch (err) {
+    late.merchant?.close();
     await executor.close();
     await payments.close();
     throw err;
   }
+  late.merchant?.start(opts.merchantNotify?.dispatchMs);
   return {
     get project() {
       return project;
@@ -114,10 +180,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     store,
     executor,
     payments,
+    yookassa,
     async reload() {
       const next = loadProject(dir, { modules });
       loadIntentClassifier(dir); // the NLU data may have changed too (cached by content hash)
-      const nextPool = await startPool(next, opts, payments);
+      const nextPool = await startPool(next, opts, payments, yookassa?.service);
       project = next;
       pool = nextPool;
       await executor.usePool(nextPool, next.config);
@@ -125,18 +192,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
     close: async () => {
       payments.stop();
+      late.merchant?.stop();
       await executor.close();
       await payments.close();
+      late.merchant?.close();
     },
   };
 }
 
 /** The worker pool for one loaded project: its declared $env, its host calls, its workers. */
-async function startPool(project: Project, opts: RuntimeOptions, paymentCore: PaymentCore): Promise<WorkerPool> {
+async function startPool(project: Project, opts: RuntimeOptions, paymentCore: PaymentCore, yookassa: YooKassaService | undefined): Promise<WorkerPool> {
   const secrets = opts.secrets ?? {};
   const env = scriptEnvironment([...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])], opts.environment ?? {}, secrets);
   for (const w of env.warnings) opts.log?.("warn", w);
-  const hostCall = createHostCalls({ project, payments: opts.payments, paymentCore, secrets, allowHttp: opts.allowHttp, log: opts.log });
+  const hostCall = createHostCalls({ project, payments: opts.payments, paymentCore, yookassa, secrets, allowHttp: opts.allowHttp, log: opts.log });
   return WorkerPool.start({
     projectDir: project.dir,
     modules: opts.modules ?? [],
@@ -150,7 +219,35 @@ async function startPool(project: Project, opts: RuntimeOptions, paymentCore: Pa
 }
 
 /** The payment core of a served project, with SmartPay as the `$payment` ops call it (the CLI's config, no environment). */
-function startPaymentCore(project: Project, opts: RuntimeOptions, deliver: Deliver): PaymentCore {
+/** The payment core's database: beside the session store (an in-memory session store gets an in-memory ledger). */
+function paymentsDbFile(project: Project, opts: RuntimeOptions): string {
+  return opts.paymentsDb ?? ((opts.store ?? defaultStoreKind(opts.redisUrl)) === "memory" ? ":memory:" : path.join(project.dir, ".smartapp", "payments.db"));
+}
+
+/**
+ * Two clients of one shop: scripts' calls must fit in a turn (short timeout, one retry), while the
+ * reconciler and the notification route may wait and retry as the API allows.
+ */
+function yookassaParts(o: YooKassaRuntimeOptions) {
+  const background = new YooKassaClient({ baseUrl: o.url, shopId: o.shopId, secretKey: o.secretKey });
+  const quick = new YooKassaClient({ baseUrl: o.url, shopId: o.shopId, secretKey: o.secretKey, timeoutMs: o.scriptTimeoutMs ?? 3000, retries: 1, retryDelayMs: 200, maxRetryDelayMs: 500 });
+  const clientFor = (account: string) => (account === o.shopId ? background : undefined);
+  return { clientFor, background: yookassaAdapter(clientFor), forScripts: yookassaAdapter((account) => (account === o.shopId ? quick : undefined)) };
+}
+
+/** The merchant's outbox and its dispatcher, when the project (or the operator) names a URL. */
+function startMerchantNotifier(project: Project, opts: RuntimeOptions, paymentsFile: string): MerchantNotifier | undefined {
+  const m = opts.merchantNotify;
+  const fromProject = project.injector.merchantNotifyUrl;
+  const url = typeof fromProject === "string" && fromProject !== "" ? fromProject : m?.url;
+  if (!url) return undefined;
+  const file = m?.file ?? (paymentsFile === ":memory:" ? ":memory:" : path.join(path.dirname(paymentsFile), "merchant-notifications.db"));
+  const secret = m?.secret ?? projectSecret("merchant_notify_secret", opts.secrets);
+  if (!secret) opts.log?.("warn", "merchant notifications are not signed: set SMARTAPP_MERCHANT_NOTIFY_SECRET (docs/yookassa.md)");
+  return new MerchantNotifier({ url, secret, file, now: m?.now, random: m?.random, schedule: m?.schedule, log: opts.log });
+}
+
+function startPaymentCore(project: Project, opts: RuntimeOptions, file: string, yookassa: PaymentProviderAdapter | undefined, deliver: Deliver): PaymentCore {
   const bases = paymentBases(() => undefined, opts.payments?.baseUrl, opts.payments?.storeUrl);
   const token = resolvePaymentToken("$" + PAY_API_KEY, {
     secret: (name) => projectSecret(name, opts.secrets),
@@ -158,11 +255,9 @@ function startPaymentCore(project: Project, opts: RuntimeOptions, deliver: Deliv
     injectorToken: project.injector.pay_api_key,
   });
   const client = "token" in token ? new SmartPayClient({ ...bases, token: token.token, timeoutMs: opts.payments?.timeoutMs ?? DEFAULT_PAYMENT_TIMEOUT_MS }) : undefined;
-  // Beside the session store: an in-memory session store (tests, chat) gets an in-memory ledger.
-  const file = opts.paymentsDb ?? ((opts.store ?? defaultStoreKind(opts.redisUrl)) === "memory" ? ":memory:" : path.join(project.dir, ".smartapp", "payments.db"));
   return new PaymentCore({
     store: openLedgerStore(opts.paymentsLedger ?? { kind: "sqlite", file }),
-    adapters: { smartpay: smartPayAdapter(() => client) },
+    adapters: { smartpay: smartPayAdapter(() => client), ...(yookassa ? { yookassa } : {}) },
     deliver,
     log: opts.log,
   });

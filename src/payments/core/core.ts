@@ -38,8 +38,10 @@ export interface RefundInput {
   /** The caller's key: a repeated request with it yields the same refund. */
   idempotencyKey: string;
   reason?: string;
-  /** Provider-specific (SmartPay: order_bundle). */
+  /** Provider-specific (SmartPay: order_bundle; YooKassa: description). */
   details?: Record<string, unknown>;
+  /** A hash of the caller's terms (YooKassa: amount and description): a repeat under the key with other terms is refused, never a second refund. */
+  requestHash?: string;
 }
 
 /** A refund the core refuses before anything is written (HTTP-400 like): the message says why. */
@@ -147,7 +149,7 @@ export class PaymentCore {
    * looked up by order: adopted when the provider has it, canceled when it still does not after
    * `orphanCancelAfterMs`.
    */
-  async reconcileOnce(): Promise<number> {
+  async reconcileOnce(opts: { all?: boolean } = {}): Promise<number> {
     if (this.busy.reconcile) return 0;
     this.busy.reconcile = true;
     let changed = 0;
@@ -155,6 +157,8 @@ export class PaymentCore {
       for (const attempt of await this.store.openAttempts()) {
         const adapter = this.opts.adapters[attempt.provider];
         if (!adapter) continue;
+        const every = adapter.pollIntervalMs;
+        if (!opts.all && every && attempt.syncedAt && this.now() - Date.parse(attempt.syncedAt) < every) continue;
         try {
           if (attempt.providerPaymentId) {
             const found = await adapter.fetch(attempt);
@@ -227,8 +231,10 @@ export class PaymentCore {
     const round = () => this.reconcileOnce().then(() => this.dispatchOnce());
     every(opts.reconcileMs ?? 5_000, round);
     every(opts.dispatchMs ?? 500, () => this.dispatchOnce());
-    // At once too: after a restart, what happened while the process was down is found now.
-    void round().catch((err: unknown) => this.opts.log?.("error", `payment core: ${String(err)}`));
+    // At once too, every open attempt: after a restart, what happened while the process was down is found now.
+    void this.reconcileOnce({ all: true })
+      .then(() => this.dispatchOnce())
+      .catch((err: unknown) => this.opts.log?.("error", `payment core: ${String(err)}`));
   }
 
   stop(): void {
@@ -269,6 +275,9 @@ export class PaymentCore {
         if (input.amountMinor !== undefined && input.amountMinor !== existing.amount.minor) {
           throw new RefundRejectedError(`idempotency key ${key} was used for a refund of ${existing.amount.minor}, not ${input.amountMinor}`, "conflict");
         }
+        if (input.requestHash !== undefined && existing.requestHash !== undefined && input.requestHash !== existing.requestHash) {
+          throw new RefundRejectedError(`idempotency key ${key} was used for a refund with other terms`, "conflict");
+        }
         return { refund: await this.finishIfIdle(existing), created: false };
       }
       const adapter = this.opts.adapters[invoice.provider];
@@ -291,7 +300,13 @@ export class PaymentCore {
         throw new RefundRejectedError(err instanceof Error ? err.message : String(err), "request");
       }
       try {
-        const made = await this.store.insertRefund({ id: randomUUID(), invoiceId: invoice.id, attemptId: attempt.id, amount: money, idempotencyKey: key, request, reason: input.reason }, invoice.version, this.iso());
+        const id = randomUUID();
+        // The provider's own key is fixed with the row: a resend (this process, another, after a restart) is the same refund.
+        const made = await this.store.insertRefund(
+          { id, invoiceId: invoice.id, attemptId: attempt.id, amount: money, idempotencyKey: key, request, reason: input.reason, requestHash: input.requestHash, providerIdempotenceKey: `rf:${id}` },
+          invoice.version,
+          this.iso(),
+        );
         if (!made.created) return { refund: await this.finishIfIdle(made.refund), created: false };
         return { refund: await this.sendQuietly(made.refund), created: true };
       } catch (err) {

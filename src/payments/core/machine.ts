@@ -22,7 +22,7 @@ export interface PlannedEvent {
 }
 
 export interface Plan {
-  attempt?: { status: AttemptStatus; providerStatus: string; providerPaymentId?: string; cancelCategory?: CancelCategory };
+  attempt?: { status: AttemptStatus; providerStatus: string; providerPaymentId?: string; cancelCategory?: CancelCategory; confirmationUrl?: string; paymentMethod?: { id: string; saved: boolean } };
   invoice?: { status: InvoiceStatus; paidAttemptId?: string; capturedMinor?: number; refundedMinor?: number };
   ledger: Omit<LedgerEntry, "id" | "at">[];
   events: PlannedEvent[];
@@ -53,15 +53,23 @@ export function planSnapshot(invoice: PaymentInvoice, attempt: PaymentAttempt, s
     // later reads settle (both are kept in the inbox).
     plan.ignored = ATTEMPT_RANK[to] < ATTEMPT_RANK[from] ? `stale: ${to} after ${from}` : `conflict: ${to} while ${from}`;
   }
+  // YooKassa: the link and the payment method (saved for autopayments) ride along with the status.
+  const extras = {
+    ...(snap.confirmationUrl && snap.confirmationUrl !== attempt.confirmationUrl ? { confirmationUrl: snap.confirmationUrl } : {}),
+    ...(snap.paymentMethod && (snap.paymentMethod.id !== attempt.paymentMethodId || snap.paymentMethod.saved !== (attempt.paymentMethodSaved ?? false)) ? { paymentMethod: { id: snap.paymentMethod.id, saved: snap.paymentMethod.saved } } : {}),
+  };
   if (up || (to === from && snap.providerPaymentId && !attempt.providerPaymentId)) {
-    plan.attempt = { status: to, providerStatus: snap.providerStatus, providerPaymentId: snap.providerPaymentId, cancelCategory: to === "canceled" ? (snap.cancelCategory ?? "unknown") : undefined };
-  } else if (to === from && snap.providerStatus !== attempt.providerStatus) {
-    plan.attempt = { status: from, providerStatus: snap.providerStatus };
+    plan.attempt = { status: to, providerStatus: snap.providerStatus, providerPaymentId: snap.providerPaymentId, cancelCategory: to === "canceled" ? (snap.cancelCategory ?? "unknown") : undefined, ...extras };
+  } else if ((to === from && snap.providerStatus !== attempt.providerStatus) || (to === from && Object.keys(extras).length > 0)) {
+    plan.attempt = { status: from, providerStatus: snap.providerStatus, ...extras };
   }
+  const method = snap.paymentMethod ? { paymentMethod: snap.paymentMethod } : {};
 
   if (up && to === "waiting_for_capture" && invoice.status === "open") {
     plan.invoice = { status: "awaiting_capture" };
-    plan.events.push({ key: `${invoice.id}:payment.authorized`, name: "payment.authorized", payload: { ...base, status: "awaiting_capture" } });
+    // YooKassa's own name for the hold (its notification's event); SmartPay's stays payment.authorized.
+    const name = invoice.provider === "yookassa" ? "payment.waiting_for_capture" : "payment.authorized";
+    plan.events.push({ key: `${invoice.id}:${name}`, name, payload: { ...base, ...method, status: "awaiting_capture" } });
   }
   if (up && to === "succeeded") {
     const captured = snap.capturedMinor ?? invoice.amount.minor;
@@ -74,11 +82,11 @@ export function planSnapshot(invoice: PaymentInvoice, attempt: PaymentAttempt, s
       plan.invoice = { status: "paid", capturedMinor: invoice.capturedMinor + captured };
     } else {
       plan.invoice = { status: "paid", paidAttemptId: attempt.id, capturedMinor: invoice.capturedMinor + captured };
-      plan.events.push({ key: `${invoice.id}:payment.succeeded`, name: "payment.succeeded", payload: { ...base, status: "paid", captured: { minor: captured, currency: invoice.amount.currency } } });
+      plan.events.push({ key: `${invoice.id}:payment.succeeded`, name: "payment.succeeded", payload: { ...base, ...method, status: "paid", captured: { minor: captured, currency: invoice.amount.currency } } });
     }
   }
   if (up && to === "canceled" && invoice.status !== "paid") {
-    // SmartPay: one provider invoice per order, so its end is the order's end.
+    // One provider object per order (SmartPay, and YooKassa as the core uses it), so its end is the order's end.
     plan.invoice = { status: "canceled" };
     plan.events.push({ key: `${invoice.id}:payment.canceled`, name: "payment.canceled", payload: { ...base, status: "canceled", category: snap.cancelCategory ?? "unknown" } });
   }
@@ -119,14 +127,14 @@ export function planRefund(
   attempt: PaymentAttempt,
   refund: PaymentRefund,
   refunds: readonly PaymentRefund[],
-  outcome: { status: "succeeded"; providerRefundId?: string } | { status: "failed"; error: string },
+  outcome: { status: "succeeded"; providerRefundId?: string } | { status: "failed"; error: string; providerRefundId?: string },
 ): Plan {
   const base = { invoiceId: invoice.id, orderId: invoice.orderId, provider: invoice.provider, providerPaymentId: attempt.providerPaymentId, amount: invoice.amount, refundId: refund.id, idempotencyKey: refund.idempotencyKey };
   const cur = invoice.amount.currency;
   if (outcome.status === "failed") {
     return {
       ledger: [],
-      refund: { id: refund.id, version: refund.version, status: "failed", error: outcome.error },
+      refund: { id: refund.id, version: refund.version, status: "failed", error: outcome.error, providerRefundId: outcome.providerRefundId },
       events: [{ key: `${invoice.id}:refund.failed:${refund.id}`, name: "refund.failed", payload: { ...base, refund: refund.amount, error: outcome.error } }],
     };
   }

@@ -5,8 +5,9 @@
 /** Neutral attempt statuses, ranked: a provider input only ever moves an attempt up. */
 export type AttemptStatus = "created" | "pending" | "waiting_for_capture" | "succeeded" | "canceled";
 export type InvoiceStatus = "open" | "awaiting_capture" | "paid" | "canceled";
-export type CancelCategory = "declined" | "expired" | "canceled_by_user" | "canceled_by_merchant" | "technical" | "unknown";
-export type ProviderKind = "smartpay";
+/** `permission_revoked`: the payer withdrew a saved method's consent; later charges of it fail the same way. */
+export type CancelCategory = "declined" | "expired" | "canceled_by_user" | "canceled_by_merchant" | "permission_revoked" | "technical" | "unknown";
+export type ProviderKind = "smartpay" | "yookassa";
 
 export const ATTEMPT_RANK: Record<AttemptStatus, number> = { created: 0, pending: 1, waiting_for_capture: 2, succeeded: 3, canceled: 3 };
 export const FINAL_ATTEMPT: ReadonlySet<AttemptStatus> = new Set(["succeeded", "canceled"]);
@@ -43,6 +44,16 @@ export interface PaymentAttempt {
   providerStatus?: string; // the provider's own word (SmartPay invoice_status)
   amount: Money;
   cancelCategory?: CancelCategory;
+  /** YooKassa: the payment link (confirmation_url) the payer opens. */
+  confirmationUrl?: string;
+  /** YooKassa: the payment method charged (a saved one for autopayments, or the one the payer used). */
+  paymentMethodId?: string;
+  /** YooKassa: the payer agreed to keep the method for autopayments (payment_method.saved). */
+  paymentMethodSaved?: boolean;
+  /** The create's Idempotence-Key, kept with the attempt: reused only for a body with the same requestHash. */
+  idempotenceKey?: string;
+  /** sha256 of the create body (canonical JSON) sent under idempotenceKey. */
+  requestHash?: string;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -68,11 +79,16 @@ export interface ProviderSnapshot {
   capturedMinor?: number;
   refundedMinor?: number;
   cancelCategory?: CancelCategory;
+  /** YooKassa: the payment link, when the answer carries one. */
+  confirmationUrl?: string;
+  /** YooKassa: the payment method the provider reports (id; saved when kept for autopayments). */
+  paymentMethod?: { id: string; saved: boolean; title?: string };
 }
 
 /** Events raised into the user's dialog as `event!:` triggers, once per (invoice, name[, refund total or refund id]). */
 export type PaymentEventName =
   | "payment.authorized"
+  | "payment.waiting_for_capture"
   | "payment.succeeded"
   | "payment.canceled"
   | "payment.duplicate"
@@ -83,6 +99,7 @@ export type PaymentEventName =
 
 export const PAYMENT_EVENT_NAMES: readonly PaymentEventName[] = [
   "payment.authorized",
+  "payment.waiting_for_capture",
   "payment.succeeded",
   "payment.canceled",
   "payment.duplicate",
@@ -95,16 +112,21 @@ export const PAYMENT_EVENT_NAMES: readonly PaymentEventName[] = [
 /** A refund asked of the core: written (requested) before the provider is called, final once it answers. */
 export type RefundStatus = "requested" | "succeeded" | "failed";
 
+/** One refund model for every provider (SmartPay, YooKassa): the core writes it, the adapter sends it. */
 export interface PaymentRefund {
   id: string;
   invoiceId: string;
   attemptId: string;
   amount: Money;
   status: RefundStatus;
-  /** The caller's key: a repeated request with it yields this refund, never a second one. */
+  /** The caller's key: a repeated request with it yields this refund, never a second one (YooKassa: `id:<refundId>`, or `auto:<refunded>:<amount>`). */
   idempotencyKey: string;
-  /** What the provider is sent (SmartPay: the PATCH body), fixed when the refund is requested. */
+  /** What the provider is sent (SmartPay: the PATCH body; YooKassa: the POST /refunds body), fixed when the refund is requested. */
   request: unknown;
+  /** sha256 of the caller's terms (canonical JSON): the same key with other terms is refused, never another refund. */
+  requestHash?: string;
+  /** The provider's own idempotency key for this refund (YooKassa's Idempotence-Key), fixed with the row, so a resend is the same refund. */
+  providerIdempotenceKey?: string;
   reason?: string;
   providerRefundId?: string;
   /** Set just before the provider is called: unset after a restart means it never was. */

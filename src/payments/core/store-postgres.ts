@@ -7,7 +7,7 @@
 import pg from "pg";
 import type { Plan } from "./machine.js";
 import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund } from "./model.js";
-import { toAttempt, toEvent, toInbox, toInvoice, toLedger, toRefund, type Row } from "./store.js";
+import { ADDED_COLUMNS, toAttempt, toEvent, toInbox, toInvoice, toLedger, toRefund, type Row } from "./store.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
 
 export interface PostgresLedgerOptions {
@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS ${s}.pay_refunds (
   error TEXT, version INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
   UNIQUE (invoice_id, idempotency_key));
 CREATE INDEX IF NOT EXISTS pay_refunds_open ON ${s}.pay_refunds (status);
+${Object.entries(ADDED_COLUMNS)
+  .flatMap(([table, columns]) => Object.entries(columns).map(([name, type]) => `ALTER TABLE ${s}.${table} ADD COLUMN IF NOT EXISTS ${name} ${type};`))
+  .join("\n")}
 `;
 
 type Exec = Pick<pg.PoolClient, "query">;
@@ -162,15 +165,37 @@ export class PostgresLedgerStore implements LedgerStore {
     await this.rows(`UPDATE ${this.t("pay_attempts")} SET synced_at = $1 WHERE id = $2`, [at, attemptId]);
   }
 
+  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }> {
+    return this.tx(async (c) => {
+      // The row lock of the UPDATE makes a second process wait, then find the first key kept.
+      await c.query(`UPDATE ${this.t("pay_attempts")} SET idempotence_key = $1, request_hash = $2, version = version + 1 WHERE id = $3 AND idempotence_key IS NULL`, [idempotenceKey, requestHash, attemptId]);
+      const r = (await this.rows(`SELECT idempotence_key, request_hash FROM ${this.t("pay_attempts")} WHERE id = $1`, [attemptId], c))[0];
+      if (!r) throw new Error(`no attempt ${attemptId}`);
+      return { idempotenceKey: String(r.idempotence_key), requestHash: String(r.request_hash) };
+    });
+  }
+
   async applyPlan(invoice: PaymentInvoice, attempt: PaymentAttempt, plan: Plan, now: string): Promise<{ events: number }> {
     return this.tx(async (c) => {
       if (plan.attempt) {
         const a = plan.attempt;
         const r = await c.query(
           `UPDATE ${this.t("pay_attempts")} SET status = $1, provider_status = $2, provider_payment_id = COALESCE($3, provider_payment_id),
-             cancel_category = COALESCE($4, cancel_category), version = version + 1, updated_at = $5, synced_at = $5
+             cancel_category = COALESCE($4, cancel_category), version = version + 1, updated_at = $5, synced_at = $5,
+             confirmation_url = COALESCE($8, confirmation_url), payment_method_id = COALESCE($9, payment_method_id), payment_method_saved = COALESCE($10, payment_method_saved)
            WHERE id = $6 AND version = $7`,
-          [a.status, a.providerStatus, a.providerPaymentId ?? null, a.cancelCategory ?? null, now, attempt.id, attempt.version],
+          [
+            a.status,
+            a.providerStatus,
+            a.providerPaymentId ?? null,
+            a.cancelCategory ?? null,
+            now,
+            attempt.id,
+            attempt.version,
+            a.confirmationUrl ?? null,
+            a.paymentMethod?.id ?? null,
+            a.paymentMethod === undefined ? null : a.paymentMethod.saved ? 1 : 0,
+          ],
         );
         if (r.rowCount === 0) throw new StaleVersionError(`attempt ${attempt.id} changed meanwhile`);
       }
@@ -266,9 +291,9 @@ export class PostgresLedgerStore implements LedgerStore {
       const moved = await c.query(`UPDATE ${this.t("pay_invoices")} SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3`, [now, r.invoiceId, invoiceVersion]);
       if (moved.rowCount === 0) throw new StaleVersionError(`invoice ${r.invoiceId} changed meanwhile`);
       const row = await this.rows(
-        `INSERT INTO ${this.t("pay_refunds")} (id, invoice_id, attempt_id, amount_minor, currency, status, idempotency_key, request, reason, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'requested', $6, $7, $8, 1, $9, $9) RETURNING *`,
-        [r.id, r.invoiceId, r.attemptId, r.amount.minor, r.amount.currency, r.idempotencyKey, JSON.stringify(r.request ?? null), r.reason ?? null, now],
+        `INSERT INTO ${this.t("pay_refunds")} (id, invoice_id, attempt_id, amount_minor, currency, status, idempotency_key, request, reason, request_hash, provider_idempotence_key, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'requested', $6, $7, $8, $10, $11, 1, $9, $9) RETURNING *`,
+        [r.id, r.invoiceId, r.attemptId, r.amount.minor, r.amount.currency, r.idempotencyKey, JSON.stringify(r.request ?? null), r.reason ?? null, now, r.requestHash ?? null, r.providerIdempotenceKey ?? null],
         c,
       );
       return { refund: toRefund(row[0]!), created: true };

@@ -198,6 +198,17 @@ export class RedisLedgerStore implements LedgerStore {
     await this.redis.payApply(this.p, JSON.stringify({ cas: [[`${this.p}att:${a.id}`, a.version, JSON.stringify({ ...a, syncedAt: at })]], after, ledger: [], events: [] }));
   }
 
+  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }> {
+    for (;;) {
+      const a = await this.attempt(attemptId);
+      if (!a) throw new Error(`no attempt ${attemptId}`);
+      if (a.idempotenceKey !== undefined) return { idempotenceKey: a.idempotenceKey, requestHash: a.requestHash ?? "" };
+      // Compare-and-set: of two processes keeping a key at once, the first one sticks; the other reads it.
+      const next = JSON.stringify({ ...a, idempotenceKey, requestHash, version: a.version + 1 });
+      if ((await this.redis.payApply(this.p, JSON.stringify({ cas: [[`${this.p}att:${a.id}`, a.version, next]], after: [], ledger: [], events: [] }))) >= 0) return { idempotenceKey, requestHash };
+    }
+  }
+
   async applyPlan(invoice: PaymentInvoice, attempt: PaymentAttempt, plan: Plan, now: string): Promise<{ events: number }> {
     const cas: [string, number, string][] = [];
     const after: [string, string, string | number, string?][] = [];
@@ -209,6 +220,8 @@ export class RedisLedgerStore implements LedgerStore {
         providerStatus: a.providerStatus,
         providerPaymentId: a.providerPaymentId ?? attempt.providerPaymentId,
         cancelCategory: a.cancelCategory ?? attempt.cancelCategory,
+        ...(a.confirmationUrl !== undefined ? { confirmationUrl: a.confirmationUrl } : {}),
+        ...(a.paymentMethod !== undefined ? { paymentMethodId: a.paymentMethod.id, paymentMethodSaved: a.paymentMethod.saved } : {}),
         version: attempt.version + 1,
         updatedAt: now,
         syncedAt: now,
@@ -318,7 +331,21 @@ export class RedisLedgerStore implements LedgerStore {
   async insertRefund(r: NewRefund, invoiceVersion: number, now: string): Promise<{ refund: PaymentRefund; created: boolean }> {
     const invoice = await this.invoice(r.invoiceId);
     if (!invoice) throw new Error(`no invoice ${r.invoiceId}`);
-    const refund: PaymentRefund = { id: r.id, invoiceId: r.invoiceId, attemptId: r.attemptId, amount: r.amount, status: "requested", idempotencyKey: r.idempotencyKey, request: r.request ?? null, reason: r.reason, version: 1, createdAt: now, updatedAt: now };
+    const refund: PaymentRefund = {
+      id: r.id,
+      invoiceId: r.invoiceId,
+      attemptId: r.attemptId,
+      amount: r.amount,
+      status: "requested",
+      idempotencyKey: r.idempotencyKey,
+      request: r.request ?? null,
+      ...(r.requestHash !== undefined ? { requestHash: r.requestHash } : {}),
+      ...(r.providerIdempotenceKey !== undefined ? { providerIdempotenceKey: r.providerIdempotenceKey } : {}),
+      reason: r.reason,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
     const moved = JSON.stringify({ ...invoice, version: invoiceVersion + 1, updatedAt: now });
     const [code, id] = await this.redis.payRefund(this.p, r.invoiceId, r.idempotencyKey, invoiceVersion, moved, r.id, JSON.stringify(refund), ms(now));
     if (code === -1) throw new StaleVersionError(`invoice ${r.invoiceId} changed meanwhile`);

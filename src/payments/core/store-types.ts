@@ -28,6 +28,10 @@ export interface NewRefund {
   idempotencyKey: string;
   request: unknown;
   reason?: string;
+  /** sha256 of the caller's terms: a repeat under the same key with another hash is refused. */
+  requestHash?: string;
+  /** The provider's own idempotency key (YooKassa's Idempotence-Key), fixed with the row. */
+  providerIdempotenceKey?: string;
 }
 
 export interface Begun {
@@ -51,6 +55,12 @@ export interface LedgerStore {
   /** Attempts not final yet, the least recently synced first: the reconciler's work list. */
   openAttempts(limit?: number): Promise<PaymentAttempt[]>;
   markSynced(attemptId: string, at: string): Promise<void>;
+  /**
+   * Keep a create's idempotency key and body hash with the attempt (YooKassa's Idempotence-Key). The
+   * first one sticks, also across processes: answers the key and hash the attempt holds now, so a
+   * caller can refuse to send another body under it. Moves the attempt's version.
+   */
+  keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }>;
 
   /**
    * Apply a plan in one transaction: the attempt (when planned), the invoice (when planned) and the

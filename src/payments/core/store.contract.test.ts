@@ -226,5 +226,55 @@ for (const { kind, make } of places) {
       expect((await s.events(inv.id)).map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded", "payment.refunded"]);
       expect(await s.openRefunds()).toEqual([]);
     });
+
+    it("YooKassa's attempt fields: the link and the saved method ride with a transition, and survive a restart", async () => {
+      const s = fresh();
+      const { invoice, attempt } = await s.beginInvoice({ ...newInvoice(), provider: "yookassa", account: "shop" }, at(0));
+      const pending = planSnapshot(invoice, attempt, { providerPaymentId: "yk-1", status: "pending", providerStatus: "pending", confirmationUrl: "https://pay/1" });
+      await s.applyPlan(invoice, attempt, pending, at(1));
+      const a1 = (await s.attempt(attempt.id))!;
+      expect(a1).toMatchObject({ status: "pending", confirmationUrl: "https://pay/1", version: 2 });
+      const inv1 = (await s.invoice(invoice.id))!;
+      const paidPlan = planSnapshot(inv1, a1, { providerPaymentId: "yk-1", status: "succeeded", providerStatus: "succeeded", capturedMinor: 10_000, paymentMethod: { id: "pm-1", saved: true } });
+      await s.applyPlan(inv1, a1, paidPlan, at(2));
+      await s.close();
+      const again = open();
+      expect(await again.attempt(attempt.id)).toMatchObject({ status: "succeeded", confirmationUrl: "https://pay/1", paymentMethodId: "pm-1", paymentMethodSaved: true });
+      expect((await again.attemptByProviderId("yookassa", "yk-1"))?.id).toBe(attempt.id);
+      expect((await again.events(invoice.id))[0]!.payload).toMatchObject({ paymentMethod: { id: "pm-1", saved: true } });
+    });
+
+    it("a create's key is kept with the attempt: the first one sticks, also when two processes keep one at once", async () => {
+      const a = fresh();
+      const b = open();
+      const { attempt } = await a.beginInvoice({ ...newInvoice(), provider: "yookassa", account: "shop" }, at(0));
+      const [x, y] = await Promise.all([a.keepCreateRequest(attempt.id, "k-a", "h-a"), b.keepCreateRequest(attempt.id, "k-b", "h-b")]);
+      expect(x).toEqual(y);
+      expect([["k-a", "h-a"], ["k-b", "h-b"]]).toContainEqual([x.idempotenceKey, x.requestHash]);
+      expect(await a.keepCreateRequest(attempt.id, "k-c", "h-c")).toEqual(x);
+      const now = (await b.attempt(attempt.id))!;
+      expect(now).toMatchObject({ idempotenceKey: x.idempotenceKey, requestHash: x.requestHash, status: "created" });
+      expect(now.version).toBeGreaterThan(attempt.version); // a plan made before the key was kept is stale
+      const inv = (await a.invoice(attempt.invoiceId))!;
+      await expect(a.applyPlan(inv, attempt, planSnapshot(inv, attempt, { providerPaymentId: "yk-2", status: "pending", providerStatus: "pending" }), at(1))).rejects.toBeInstanceOf(StaleVersionError);
+      // Planned from the current row, the transition keeps the key.
+      await a.applyPlan(inv, now, planSnapshot(inv, now, { providerPaymentId: "yk-2", status: "pending", providerStatus: "pending" }), at(1));
+      expect(await b.attempt(attempt.id)).toMatchObject({ status: "pending", idempotenceKey: x.idempotenceKey });
+    });
+
+    it("a refund keeps the caller's terms hash and the provider's own key, and its provider refund id when it fails", async () => {
+      const s = fresh();
+      const inv = await paid(s);
+      const att = (await s.attempt(inv.paidAttemptId!))!;
+      const n = { id: randomUUID(), invoiceId: inv.id, attemptId: att.id, amount: { minor: 4000, currency: "RUB" }, idempotencyKey: "id:r-1", request: { amount: { value: "40.00", currency: "RUB" } }, requestHash: "h1", providerIdempotenceKey: "rf:x" };
+      const { refund } = await s.insertRefund(n, inv.version, at(2));
+      expect(refund).toMatchObject({ requestHash: "h1", providerIdempotenceKey: "rf:x", status: "requested" });
+      const other = open();
+      expect(await other.insertRefund({ ...n, id: randomUUID(), requestHash: "h2", providerIdempotenceKey: "rf:y" }, inv.version + 1, at(3))).toMatchObject({ created: false, refund: { id: refund.id, requestHash: "h1", providerIdempotenceKey: "rf:x" } });
+      const invNow = (await s.invoice(inv.id))!;
+      await s.applyPlan(invNow, att, planRefund(invNow, att, refund, [refund], { status: "failed", error: "canceled: insufficient_funds", providerRefundId: "yk-rf-1" }), at(4));
+      expect(await other.refund(refund.id)).toMatchObject({ status: "failed", providerRefundId: "yk-rf-1", error: "canceled: insufficient_funds", requestHash: "h1" });
+      expect((await other.events(inv.id)).map((e) => e.name)).toEqual(["payment.succeeded", "refund.failed"]);
+    });
   });
 }

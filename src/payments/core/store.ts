@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS pay_refunds (
 CREATE INDEX IF NOT EXISTS pay_refunds_open ON pay_refunds (status);
 `;
 
+/** Columns added after the first release (YooKassa): added to an older database at open. */
+export const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  pay_attempts: { confirmation_url: "TEXT", payment_method_id: "TEXT", payment_method_saved: "INTEGER", idempotence_key: "TEXT", request_hash: "TEXT" },
+  pay_refunds: { request_hash: "TEXT", provider_idempotence_key: "TEXT" },
+};
+
 export type Row = Record<string, unknown>;
 const s = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
@@ -78,6 +84,9 @@ export function toAttempt(r: Row): PaymentAttempt {
     providerStatus: s(r.provider_status),
     amount: { minor: Number(r.amount_minor), currency: String(r.currency) },
     cancelCategory: s(r.cancel_category) as CancelCategory | undefined,
+    ...(r.confirmation_url != null ? { confirmationUrl: String(r.confirmation_url) } : {}),
+    ...(r.payment_method_id != null ? { paymentMethodId: String(r.payment_method_id), paymentMethodSaved: Number(r.payment_method_saved) === 1 } : {}),
+    ...(r.idempotence_key != null ? { idempotenceKey: String(r.idempotence_key), requestHash: s(r.request_hash) } : {}),
     version: Number(r.version),
     createdAt: String(r.created_at),
     updatedAt: String(r.updated_at),
@@ -110,6 +119,8 @@ export function toRefund(r: Row): PaymentRefund {
     status: r.status as RefundStatus,
     idempotencyKey: String(r.idempotency_key),
     request: JSON.parse(String(r.request)) as unknown,
+    ...(r.request_hash != null ? { requestHash: String(r.request_hash) } : {}),
+    ...(r.provider_idempotence_key != null ? { providerIdempotenceKey: String(r.provider_idempotence_key) } : {}),
     reason: s(r.reason),
     providerRefundId: s(r.provider_refund_id),
     sentAt: s(r.sent_at),
@@ -148,6 +159,10 @@ export class PaymentStore implements LedgerStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
+      const have = new Set(this.all(`PRAGMA table_info(${table})`, (c) => String(c.name)));
+      for (const [name, type] of Object.entries(columns)) if (!have.has(name)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+    }
   }
 
   private transaction<T>(fn: () => T): T {
@@ -229,6 +244,15 @@ export class PaymentStore implements LedgerStore {
     this.db.prepare("UPDATE pay_attempts SET synced_at = ? WHERE id = ?").run(at, attemptId);
   }
 
+  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }> {
+    return this.transaction(() => {
+      this.db.prepare("UPDATE pay_attempts SET idempotence_key = ?, request_hash = ?, version = version + 1 WHERE id = ? AND idempotence_key IS NULL").run(idempotenceKey, requestHash, attemptId);
+      const r = this.db.prepare("SELECT idempotence_key, request_hash FROM pay_attempts WHERE id = ?").get(attemptId) as Row | undefined;
+      if (!r) throw new Error(`no attempt ${attemptId}`);
+      return { idempotenceKey: String(r.idempotence_key), requestHash: String(r.request_hash) };
+    });
+  }
+
   async applyPlan(invoice: PaymentInvoice, attempt: PaymentAttempt, plan: Plan, now: string): Promise<{ events: number }> {
     return this.transaction(() => {
       if (plan.attempt) {
@@ -241,6 +265,11 @@ export class PaymentStore implements LedgerStore {
           )
           .run(a.status, a.providerStatus, a.providerPaymentId ?? null, a.cancelCategory ?? null, now, now, attempt.id, attempt.version);
         if (r.changes === 0) throw new StaleVersionError(`attempt ${attempt.id} changed meanwhile`);
+        if (a.confirmationUrl !== undefined || a.paymentMethod !== undefined) {
+          this.db
+            .prepare("UPDATE pay_attempts SET confirmation_url = COALESCE(?, confirmation_url), payment_method_id = COALESCE(?, payment_method_id), payment_method_saved = COALESCE(?, payment_method_saved) WHERE id = ?")
+            .run(a.confirmationUrl ?? null, a.paymentMethod?.id ?? null, a.paymentMethod === undefined ? null : a.paymentMethod.saved ? 1 : 0, attempt.id);
+        }
       }
       if (plan.invoice) {
         const i = plan.invoice;
@@ -323,10 +352,10 @@ export class PaymentStore implements LedgerStore {
       if (moved.changes === 0) throw new StaleVersionError(`invoice ${r.invoiceId} changed meanwhile`);
       this.db
         .prepare(
-          `INSERT INTO pay_refunds (id, invoice_id, attempt_id, amount_minor, currency, status, idempotency_key, request, reason, version, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'requested', ?, ?, ?, 1, ?, ?)`,
+          `INSERT INTO pay_refunds (id, invoice_id, attempt_id, amount_minor, currency, status, idempotency_key, request, reason, request_hash, provider_idempotence_key, version, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?, 1, ?, ?)`,
         )
-        .run(r.id, r.invoiceId, r.attemptId, r.amount.minor, r.amount.currency, r.idempotencyKey, JSON.stringify(r.request ?? null), r.reason ?? null, now, now);
+        .run(r.id, r.invoiceId, r.attemptId, r.amount.minor, r.amount.currency, r.idempotencyKey, JSON.stringify(r.request ?? null), r.reason ?? null, r.requestHash ?? null, r.providerIdempotenceKey ?? null, now, now);
       return { refund: this.one("SELECT * FROM pay_refunds WHERE id = ?", toRefund, r.id)!, created: true };
     });
   }

@@ -84,6 +84,24 @@ export class MerchantOutbox {
     this.db.prepare("UPDATE merchant_webhooks SET status = 'failed', tries = tries + 1, last_error = ? WHERE id = ? AND status = 'pending'").run(error, id);
   }
 
+  /** Rows by delivery status, for /metrics. */
+  counts(): Record<DeliveryStatus, number> {
+    const out: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, failed: 0 };
+    for (const r of this.db.prepare("SELECT status, COUNT(*) AS n FROM merchant_webhooks GROUP BY status").all() as Row[]) out[r.status as DeliveryStatus] = Number(r.n);
+    return out;
+  }
+
+  /**
+   * Manual redelivery (`smartapp payments redeliver`): the row (by id or event id) goes out again now,
+   * with a new 24-hour window, in its place in the payment's line. Answers the row, or undefined.
+   */
+  redeliver(ref: string, now: number): OutboxRow | undefined {
+    const r = this.db.prepare("SELECT * FROM merchant_webhooks WHERE event_id = ? OR CAST(id AS TEXT) = ?").get(ref, ref) as Row | undefined;
+    if (!r) return undefined;
+    this.db.prepare("UPDATE merchant_webhooks SET status = 'pending', next_at = ?, created_at = ?, delivered_at = NULL WHERE id = ?").run(now, now, r.id);
+    return toRow(this.db.prepare("SELECT * FROM merchant_webhooks WHERE id = ?").get(r.id) as Row);
+  }
+
   all(paymentKey?: string): OutboxRow[] {
     const rows = (paymentKey === undefined ? this.db.prepare("SELECT * FROM merchant_webhooks ORDER BY id").all() : this.db.prepare("SELECT * FROM merchant_webhooks WHERE payment_key = ? ORDER BY id").all(paymentKey)) as Row[];
     return rows.map(toRow);

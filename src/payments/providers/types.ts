@@ -5,7 +5,7 @@ import type { Money, PaymentAttempt, PaymentInvoice, PaymentRefund, ProviderKind
 export type Lookup = ProviderSnapshot | "not_found";
 
 /** A provider's final answer to a refund. An unknown outcome (no answer, 5xx) is thrown instead: the refund stays requested and is sent again. */
-export type RefundOutcome = { status: "succeeded"; providerRefundId?: string } | { status: "failed"; error: string };
+export type RefundOutcome = { status: "succeeded"; providerRefundId?: string } | { status: "failed"; error: string; providerRefundId?: string };
 
 export interface RefundAsk {
   amount: Money;
@@ -25,4 +25,9 @@ export interface PaymentProviderAdapter {
   prepareRefund?(invoice: PaymentInvoice, attempt: PaymentAttempt, ask: RefundAsk): Promise<unknown>;
   /** Send a refund's request. `resend`: it was sent before without a known outcome. */
   submitRefund?(invoice: PaymentInvoice, attempt: PaymentAttempt, refund: PaymentRefund, resend: boolean): Promise<RefundOutcome>;
+  /**
+   * A provider that notifies (YooKassa) is asked less often: an open attempt synced within this many
+   * ms is skipped by the reconciler's timer rounds (never by the round at start). Default: every round.
+   */
+  pollIntervalMs?: number;
 }

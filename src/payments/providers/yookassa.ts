@@ -4,13 +4,13 @@
 // create is fixed by its invoice, which never changes).
 import type { CancelCategory, Money, PaymentAttempt, PaymentInvoice, ProviderSnapshot } from "../core/model.js";
 import type { YooKassaClient } from "../yookassa/client.js";
-import { YooKassaNotFoundError } from "../yookassa/errors.js";
+import { YooKassaError, YooKassaNotFoundError } from "../yookassa/errors.js";
 import { parseMinor, toAmount } from "../yookassa/money.js";
 import type { CreatePaymentRequest, Payment, Receipt, Refund } from "../yookassa/types.js";
-import type { Lookup, PaymentProviderAdapter } from "./types.js";
+import type { Lookup, PaymentProviderAdapter, RefundOutcome } from "./types.js";
 
-/** §8.4 categories; `permission_revoked` has no neutral category in the core yet (see docs/yookassa.md). */
-export type YooKassaCancelCategory = CancelCategory | "permission_revoked";
+/** Kept for callers of the first version: the core now has `permission_revoked` itself. */
+export type YooKassaCancelCategory = CancelCategory;
 
 const DECLINED = new Set(["insufficient_funds", "card_expired", "fraud_suspected", "general_decline", "3d_secure_failed", "call_issuer", "invalid_card_number", "invalid_csc", "issuer_unavailable", "payment_method_limit_exceeded", "payment_method_restricted", "country_forbidden", "identification_required", "unsupported_mobile_operator"]);
 const EXPIRED = new Set(["expired_on_confirmation", "expired_on_capture", "deal_expired"]);
@@ -35,21 +35,23 @@ const money = (a: { value: unknown; currency: unknown } | undefined): Money | un
 export function yookassaSnapshot(p: Payment): ProviderSnapshot {
   const snap: ProviderSnapshot = { providerPaymentId: p.id, status: p.status, providerStatus: p.status };
   const amount = money(p.amount);
-  if (amount) snap.amount = amount;
-  if (p.status === "succeeded" && amount) snap.capturedMinor = amount.minor; // after a partial capture `amount` is the captured part
+  // After a partial capture `amount` is the captured part: it is the capture, not a mismatch with the
+  // order (YooKassa takes exactly the amount we create), so a succeeded payment reports only the capture.
+  if (amount && p.status !== "succeeded") snap.amount = amount;
+  if (p.status === "succeeded" && amount) snap.capturedMinor = amount.minor;
   const refunded = money(p.refunded_amount);
   if (refunded && refunded.minor > 0) snap.refundedMinor = refunded.minor;
-  if (p.status === "canceled") {
-    const category = cancelCategory(p.cancellation_details?.reason);
-    snap.cancelCategory = category === "permission_revoked" ? "declined" : category;
-  }
+  if (p.status === "canceled") snap.cancelCategory = cancelCategory(p.cancellation_details?.reason);
+  if (p.confirmation?.confirmation_url) snap.confirmationUrl = p.confirmation.confirmation_url;
+  if (p.payment_method?.id) snap.paymentMethod = { id: p.payment_method.id, saved: p.payment_method.saved === true, ...(p.payment_method.title ? { title: p.payment_method.title } : {}) };
   return snap;
 }
 
 /** Deterministic keys, at most 64 characters: UUID attempt ids give 36 + suffix. */
 export const idempotenceKeys = {
   create: (attemptId: string) => `${attemptId}:create`,
-  capture: (attemptId: string) => `${attemptId}:capture`,
+  /** With the amount: a second capture of another amount is another request (YooKassa then refuses it by status). */
+  capture: (attemptId: string, minor?: number) => `${attemptId}:capture${minor === undefined ? "" : `:${minor}`}`,
   cancel: (attemptId: string) => `${attemptId}:cancel`,
   refund: (refundId: string) => `rf:${refundId}`,
 };
@@ -65,18 +67,27 @@ export interface YooKassaCreateOptions {
 export type InvoiceFields = Pick<PaymentInvoice, "id" | "orderId" | "amount" | "description">;
 export type AttemptFields = Pick<PaymentAttempt, "id" | "account" | "providerPaymentId">;
 
-export interface YooKassaAdapter extends Omit<PaymentProviderAdapter, "kind" | "fetch"> {
+export interface YooKassaAdapter extends Omit<PaymentProviderAdapter, "kind" | "fetch" | "prepareRefund" | "submitRefund"> {
+  prepareRefund: NonNullable<PaymentProviderAdapter["prepareRefund"]>;
+  submitRefund: NonNullable<PaymentProviderAdapter["submitRefund"]>;
   kind: "yookassa";
   fetch(attempt: AttemptFields): Promise<Lookup>;
   create(invoice: InvoiceFields, attempt: AttemptFields, opts: YooKassaCreateOptions): Promise<{ snapshot: ProviderSnapshot; confirmationUrl?: string; payment: Payment }>;
   chargeSaved(invoice: InvoiceFields, attempt: AttemptFields, paymentMethodId: string, opts: { capture: boolean; receipt?: Receipt }): Promise<{ snapshot: ProviderSnapshot; payment: Payment }>;
+  /** A create body made by the caller (the core's create path), under the key kept with the attempt. */
+  send(account: string, body: CreatePaymentRequest, idempotenceKey: string): Promise<{ snapshot: ProviderSnapshot; payment: Payment }>;
+  /** A payment as YooKassa has it now (the authoritative read). */
+  get(account: string, paymentId: string): Promise<Payment>;
   capture(attempt: AttemptFields, amount?: Money): Promise<ProviderSnapshot>;
   cancel(attempt: AttemptFields): Promise<ProviderSnapshot>;
   refund(attempt: AttemptFields, refundId: string, amount: Money, opts?: { description?: string; receipt?: Receipt }): Promise<Refund>;
 }
 
 /** `clientFor(account)` gives the client of a shop (its shop id and secret key), or undefined. */
-export function yookassaAdapter(clientFor: (account: string) => YooKassaClient | undefined, opts: { findWithinMs?: number; now?: () => number } = {}): YooKassaAdapter {
+/** YooKassa notifies: the reconciler asks about a pending payment only this often (a notification that never came). */
+export const DEFAULT_YOOKASSA_POLL_MS = 60_000;
+
+export function yookassaAdapter(clientFor: (account: string) => YooKassaClient | undefined, opts: { findWithinMs?: number; now?: () => number; pollIntervalMs?: number } = {}): YooKassaAdapter {
   const client = (account: string): YooKassaClient => {
     const c = clientFor(account);
     if (!c) throw new Error(`no YooKassa credentials for shop ${account}`);
@@ -90,6 +101,7 @@ export function yookassaAdapter(clientFor: (account: string) => YooKassaClient |
   });
   return {
     kind: "yookassa",
+    pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_YOOKASSA_POLL_MS,
 
     async fetch(attempt) {
       try {
@@ -132,13 +144,46 @@ export function yookassaAdapter(clientFor: (account: string) => YooKassaClient |
       return { snapshot: yookassaSnapshot(payment), payment };
     },
 
+    async send(account, body, key) {
+      const payment = await client(account).createPayment(body, key);
+      return { snapshot: yookassaSnapshot(payment), payment };
+    },
+
+    get: (account, paymentId) => client(account).getPayment(paymentId),
+
     async capture(attempt, amount) {
       const body = amount ? { amount: toAmount(amount.minor, amount.currency) } : {};
-      return yookassaSnapshot(await client(attempt.account).capturePayment(attempt.providerPaymentId!, idempotenceKeys.capture(attempt.id), body));
+      return yookassaSnapshot(await client(attempt.account).capturePayment(attempt.providerPaymentId!, idempotenceKeys.capture(attempt.id, amount?.minor), body));
     },
 
     async cancel(attempt) {
       return yookassaSnapshot(await client(attempt.account).cancelPayment(attempt.providerPaymentId!, idempotenceKeys.cancel(attempt.id)));
+    },
+
+    /** The POST /refunds body, fixed with the core's refund row (a resend is the same body under the same key). */
+    async prepareRefund(_invoice, attempt, ask) {
+      if (!attempt.providerPaymentId) throw new Error("the payment has no YooKassa id yet");
+      const description = ask.details?.description;
+      if (description !== undefined && (typeof description !== "string" || description.length > 250)) throw new Error("description: must be a string of at most 250 characters");
+      return { payment_id: attempt.providerPaymentId, amount: toAmount(ask.amount.minor, ask.amount.currency), ...(description ? { description } : {}) };
+    },
+
+    /**
+     * Send the core's refund under its own key. `succeeded` and `canceled` are final; `pending` (or no
+     * answer) leaves it requested and the core sends the same request again later, which YooKassa
+     * answers with the same refund for the same key.
+     */
+    async submitRefund(_invoice, attempt, refund): Promise<RefundOutcome> {
+      let answer: Refund;
+      try {
+        answer = await client(attempt.account).createRefund(refund.request as Parameters<YooKassaClient["createRefund"]>[0], refund.providerIdempotenceKey ?? idempotenceKeys.refund(refund.id));
+      } catch (err) {
+        if (err instanceof YooKassaError && !err.outcomeUnknown && !err.retryable) return { status: "failed", error: `${err.code}: ${err.description ?? err.message}` };
+        throw err;
+      }
+      if (answer.status === "succeeded") return { status: "succeeded", providerRefundId: answer.id };
+      if (answer.status === "canceled") return { status: "failed", error: `canceled: ${answer.cancellation_details?.reason ?? "unknown"}`, providerRefundId: answer.id };
+      throw new Error(`refund ${answer.id} is ${answer.status}: asked again later`);
     },
 
     async refund(attempt, refundId, amount, o = {}) {

@@ -3,6 +3,7 @@
 //   /__checkout/{id}   the page behind confirmation_url, where a person pays, declines or abandons;
 //   /__sandbox/...     test control: the same actions headlessly, faults, the clock, the delivery log.
 // Auth is Basic with any shop id and the configured secret key (the CLI passes YOOKASSA_SECRET_KEY).
+import { timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { listenHttp } from "../../util/listen.js";
 import { DECLINE_REASONS, DEFAULT_EMULATOR_SECRET_KEY, errorBody, YooKassaEmulatorCore, type EmulatorCoreOptions } from "./emulator-core.js";
@@ -28,6 +29,11 @@ export interface EmulatorOptions extends EmulatorCoreOptions {
   secretKey?: string;
   /** Where confirmation URLs point; default the origin the request came to plus the mount path. */
   publicUrl?: string;
+  /**
+   * When set, the `/__sandbox` test-control routes require it in `X-Sandbox-Admin-Token` (they can mark a
+   * payment paid): the local sandbox of `serve` passes its admin token. Unset: open (a test's own emulator).
+   */
+  adminToken?: string;
 }
 
 export interface YooKassaEmulator {
@@ -70,6 +76,14 @@ export function createYooKassaEmulator(opts: EmulatorOptions = {}): YooKassaEmul
 
   // ---- test control (JSON) ----
   const control = express.Router();
+  if (opts.adminToken !== undefined) {
+    const want = Buffer.from(opts.adminToken);
+    control.use((req, res, next) => {
+      const given = Buffer.from(req.get("x-sandbox-admin-token") ?? "");
+      if (want.length === 0 || given.length !== want.length || !timingSafeEqual(given, want)) return void res.status(401).json({ error: "the /__sandbox routes need the X-Sandbox-Admin-Token header" });
+      next();
+    });
+  }
   control.use(express.json({ type: () => true }));
   const guard = (run: (req: Request) => unknown) => (req: Request, res: Response) => {
     try {

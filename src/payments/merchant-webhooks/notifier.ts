@@ -1,0 +1,125 @@
+// The merchant notifications of a served project (docs/yookassa.md, "Outgoing notifications to the
+// merchant"): each state of a YooKassa payment (pending at create, then the core's typed events)
+// becomes one seed-000 notification in the outbox, delivered by the dispatcher on a timer. Enqueueing
+// is once per (payment, state), so an event delivered again into the dialog adds nothing here.
+import type { PaymentEvent, PaymentInvoice } from "../core/model.js";
+import { toAmount } from "../yookassa/money.js";
+import type { MerchantNotification, MerchantState } from "./format.js";
+import { MerchantWebhookDispatcher, type Send } from "./dispatcher.js";
+import { MerchantOutbox } from "./outbox.js";
+import { Gauge, type Registry } from "prom-client";
+
+export interface MerchantNotifierOptions {
+  /** The merchant's URL: https, or http to a loopback address (local development). */
+  url: string;
+  secret?: string;
+  /** The outbox's SQLite file, or ":memory:". */
+  file: string;
+  now?: () => number;
+  random?: () => number;
+  schedule?: number[];
+  send?: Send;
+  log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
+}
+
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
+
+/** Pure: why a merchant URL cannot be used, or undefined when it can. */
+export function merchantUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `${url} is not a URL`;
+  }
+  if (u.protocol === "https:") return undefined;
+  if (u.protocol === "http:" && LOOPBACK_HOST.test(u.hostname)) return undefined;
+  return `${url}: merchant notifications go to an https URL (plain http only to a loopback address, for development)`;
+}
+
+/** Pure: a stable payment number for the seed's integer `id` (the first 48 bits of the invoice's UUID). */
+export function merchantPaymentNumber(invoiceId: string): number {
+  const hex = invoiceId.replace(/[^0-9a-f]/gi, "").slice(0, 12);
+  return hex.length > 0 ? parseInt(hex, 16) : 0;
+}
+
+const STATE_OF_EVENT: Partial<Record<PaymentEvent["name"], MerchantState>> = {
+  "payment.waiting_for_capture": "waiting_for_capture",
+  "payment.succeeded": "succeeded",
+  "payment.canceled": "canceled",
+};
+
+/** Pure: one state of a payment in the seed-000 format (without the ids the dispatcher adds). */
+export function merchantNotification(invoice: PaymentInvoice, state: MerchantState, providerId: string, payload: unknown): Omit<MerchantNotification, "event_id" | "state_changed_at" | "created_at"> {
+  return {
+    id: merchantPaymentNumber(invoice.id),
+    provider: "yandex_kassa",
+    provider_id: providerId,
+    currency: invoice.amount.currency,
+    amount: invoice.amount.minor,
+    state,
+    payload,
+    order: [{ name: invoice.description, description: invoice.orderId, amount: invoice.amount.minor / 100 }],
+    contact: { id: invoice.userKey },
+    payment_uuid: invoice.id,
+  };
+}
+
+export class MerchantNotifier {
+  readonly outbox: MerchantOutbox;
+  readonly dispatcher: MerchantWebhookDispatcher;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: MerchantNotifierOptions) {
+    const problem = merchantUrlProblem(opts.url);
+    if (problem) throw new Error(problem);
+    this.outbox = new MerchantOutbox(opts.file);
+    this.dispatcher = new MerchantWebhookDispatcher({ outbox: this.outbox, secret: opts.secret, now: opts.now, random: opts.random, schedule: opts.schedule, send: opts.send });
+  }
+
+  /** The payment was made (state pending; YooKassa sends no notification for it, so the payload is null). */
+  created(invoice: PaymentInvoice, providerId: string): boolean {
+    return this.dispatcher.enqueue(this.opts.url, merchantNotification(invoice, "pending", providerId, null));
+  }
+
+  /** A typed event of a YooKassa payment, as the notification YooKassa itself would have sent. */
+  fromEvent(event: PaymentEvent, invoice: PaymentInvoice): boolean {
+    const state = STATE_OF_EVENT[event.name];
+    const providerId = event.payload.providerPaymentId;
+    if (!state || invoice.provider !== "yookassa" || typeof providerId !== "string") return false;
+    const object = { id: providerId, status: state, amount: toAmount(invoice.amount.minor, invoice.amount.currency), metadata: { order_id: invoice.orderId } };
+    return this.dispatcher.enqueue(this.opts.url, merchantNotification(invoice, state, providerId, { type: "notification", event: event.name, object }));
+  }
+
+  /** `smartapp_merchant_notifications{status}` on the server's /metrics: pending, delivered, failed. */
+  registerMetrics(registry: Registry): void {
+    const outbox = this.outbox;
+    new Gauge({
+      name: "smartapp_merchant_notifications",
+      help: "Merchant payment notifications in the outbox by delivery status",
+      labelNames: ["status"] as const,
+      registers: [registry],
+      collect() {
+        for (const [status, n] of Object.entries(outbox.counts())) this.set({ status }, n);
+      },
+    });
+  }
+
+  /** Deliver what is due now and every `everyMs` until stop(). */
+  start(everyMs = 1000): void {
+    const round = () => void this.dispatcher.runOnce().catch((err: unknown) => this.opts.log?.("error", `merchant notifications: ${String(err)}`));
+    this.timer = setInterval(round, everyMs);
+    this.timer.unref();
+    round();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  close(): void {
+    this.stop();
+    this.outbox.close();
+  }
+}
