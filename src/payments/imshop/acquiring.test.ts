@@ -114,7 +114,7 @@ describe("IMSHOP webhook acquiring", () => {
       await cmd.body.dump();
     }
     expect(mounted.store.order(orderId)).toBeUndefined();
-    expect(mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toBeUndefined();
+    expect(await mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toBeUndefined();
   });
 
   it("registers an order once: the same terms again are 200, other terms 409, bad ones 400", async () => {
@@ -138,7 +138,7 @@ describe("IMSHOP webhook acquiring", () => {
     expect(run.capture).toEqual({ success: true, paymentId, paymentCaptured: true });
     // A repeated capture is answered from the ledger: captured once.
     expect((await postCommand(webhook(), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: true });
-    const invoice = mounted.core.store.findByOrder("yookassa", SHOP, orderId)!;
+    const invoice = (await mounted.core.store.findByOrder("yookassa", SHOP, orderId))!;
     expect(invoice).toMatchObject({ status: "paid", capturedMinor: 150000 });
     expect(emulator.core.checkoutView(paymentId)).toMatchObject({ status: "succeeded", paid: true });
     // The same order cannot be paid twice.
@@ -153,8 +153,8 @@ describe("IMSHOP webhook acquiring", () => {
     expect(a.answer).toMatchObject({ success: true });
     expect(b.answer).toEqual(a.answer);
     expect(c.answer).toEqual(a.answer);
-    const invoice = mounted.core.store.findByOrder("yookassa", SHOP, orderId)!;
-    expect(mounted.core.store.attemptsOf(invoice.id)).toHaveLength(1);
+    const invoice = (await mounted.core.store.findByOrder("yookassa", SHOP, orderId))!;
+    expect(await mounted.core.store.attemptsOf(invoice.id)).toHaveLength(1);
   });
 
   it("a declined card matches the failure regex; the app's retry pays the same order anew", async () => {
@@ -175,7 +175,7 @@ describe("IMSHOP webhook acquiring", () => {
     const { status, answer } = await postCommand(webhook(), SECRET, { command: "applepay", paymentMethodId: "yookassa/applepay", orderUuid: "u", orderId, applePayData: "eyJkYXRhIjoiIn0=" });
     expect(status).toBe(200);
     expect(answer).toEqual({ success: false, error: expect.stringContaining("Apple Pay is not available") });
-    expect(mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toBeUndefined();
+    expect(await mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toBeUndefined();
     const bad = await request(webhook(), { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: "{not json" });
     expect(bad.statusCode).toBe(400);
     await bad.body.dump();
@@ -200,6 +200,6 @@ describe("IMSHOP webhook acquiring", () => {
     expect(await dispatcher.runOnce()).toBe(1);
     expect(await dispatcher.runOnce()).toBe(0);
     expect(sync.got).toContainEqual({ orderId, paymentId, success: true, paymentCaptured: true });
-    expect(mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toMatchObject({ status: "paid", capturedMinor: 12000 });
+    expect(await mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toMatchObject({ status: "paid", capturedMinor: 12000 });
   });
 });

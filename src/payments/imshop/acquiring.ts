@@ -72,7 +72,7 @@ export class ImshopAcquiring {
     let order = this.opts.store.order(c.orderId);
     if (!order) return failure(`order ${c.orderId} is not known to the merchant: register it first (POST /payments/imshop/orders)`);
     this.opts.store.keepOrderUuid(order.orderId, c.orderUuid);
-    const current = this.current(order);
+    const current = await this.current(order);
     if (current?.invoice.status === "canceled") order = this.opts.store.nextTry(order.orderId, order.try); // "retry": pay again
     else if (current && (current.invoice.status === "paid" || current.invoice.status === "awaiting_capture")) {
       return failure(`order ${c.orderId} is ${current.invoice.status === "paid" ? "paid already" : "paid and waiting for capture"}`, current.attempt.providerPaymentId);
@@ -103,7 +103,7 @@ export class ImshopAcquiring {
   }
 
   private async capture(c: CaptureCommand): Promise<ImshopAnswer> {
-    const found = this.byPaymentId(c.paymentId);
+    const found = await this.byPaymentId(c.paymentId);
     if (!found) return failure(`payment ${c.paymentId} is not known`, c.paymentId);
     const order = this.opts.store.order(String(found.invoice.orderId).replace(/#\d+$/, ""));
     const answer = await this.settle(c.paymentId);
@@ -133,7 +133,7 @@ export class ImshopAcquiring {
   /** The return page's decision: where the payer goes once YooKassa sends them back. */
   async landing(orderId: string): Promise<{ redirect: string } | { wait: true } | { error: string }> {
     const order = this.opts.store.order(orderId);
-    const current = order && this.current(order);
+    const current = order && (await this.current(order));
     if (!current?.attempt.providerPaymentId) return { error: `order ${orderId} has no payment` };
     const res = await this.service().getPayment({ paymentId: current.attempt.providerPaymentId });
     const paymentId = current.attempt.providerPaymentId;
@@ -154,7 +154,7 @@ export class ImshopAcquiring {
     for (const p of this.opts.store.pending()) {
       const answer = await this.settle(p.paymentId);
       if (answer.success && (answer as ChargeAnswer).pending) continue;
-      const found = this.byPaymentId(p.paymentId);
+      const found = await this.byPaymentId(p.paymentId);
       const retry = !answer.success; // a declined card may pay again: the app restarts from create
       const status: SyncStatus = { orderId: p.orderId, paymentId: p.paymentId, success: true, paymentCaptured: answer.success, ...(retry ? { retry: true } : {}) };
       outbox.add({ eventId: `imshop:${p.paymentId}:${answer.success ? "succeeded" : "canceled"}`, paymentKey: `imshop:${p.paymentId}`, state: answer.success ? "succeeded" : "canceled", url: syncUrl, body: JSON.stringify(status), createdAt: this.now() });
@@ -164,15 +164,16 @@ export class ImshopAcquiring {
     return n;
   }
 
-  private current(order: ImshopOrder): { invoice: PaymentInvoice; attempt: PaymentAttempt } | undefined {
-    const invoice = this.opts.core.store.findByOrder("yookassa", this.opts.shopId, coreOrderId(order));
-    const attempt = invoice && this.opts.core.store.attemptsOf(invoice.id).at(-1);
+  // The ledger's reads are awaited: its stores may answer asynchronously (docs/payments.md, "Stores").
+  private async current(order: ImshopOrder): Promise<{ invoice: PaymentInvoice; attempt: PaymentAttempt } | undefined> {
+    const invoice = await this.opts.core.store.findByOrder("yookassa", this.opts.shopId, coreOrderId(order));
+    const attempt = invoice && (await this.opts.core.store.attemptsOf(invoice.id)).at(-1);
     return invoice && attempt ? { invoice, attempt } : undefined;
   }
 
-  private byPaymentId(paymentId: string): { invoice: PaymentInvoice; attempt: PaymentAttempt } | undefined {
-    const attempt = this.opts.core.store.attemptByProviderId("yookassa", paymentId);
-    const invoice = attempt && this.opts.core.store.invoice(attempt.invoiceId);
+  private async byPaymentId(paymentId: string): Promise<{ invoice: PaymentInvoice; attempt: PaymentAttempt } | undefined> {
+    const attempt = await this.opts.core.store.attemptByProviderId("yookassa", paymentId);
+    const invoice = attempt && (await this.opts.core.store.invoice(attempt.invoiceId));
     return attempt && invoice && invoice.account === this.opts.shopId ? { invoice, attempt } : undefined;
   }
 }
