@@ -1,0 +1,188 @@
+// Webhook acquiring for shop apps (docs/payments.md, "Webhook acquiring for shop apps"): the merchant's
+// side of IMSHOP's protocol on the payment core, with YooKassa as the acquirer. `create` is a
+// two-stage YooKassa payment behind a link whose return page redirects to the URLs the app's
+// regexes match; `capture` verifies and charges; a capture not yet decided is answered `pending` and
+// its status is POSTed to the sync URL through the outbox. Duplicates are answered from the ledger:
+// the protocol has no idempotency key, so `orderId` (create) and `paymentId` (capture) are the keys.
+import type { PaymentCore } from "../core/core.js";
+import type { PaymentAttempt, PaymentInvoice } from "../core/model.js";
+import type { MerchantOutbox } from "../merchant-webhooks/outbox.js";
+import type { YooKassaAdapter } from "../providers/yookassa.js";
+import { YooKassaService, type YooKassaResult } from "../yookassa/service.js";
+import { DONE_PATH, FAILURE_REGEX, failure, SUCCESS_REGEX, type CaptureCommand, type ChargeAnswer, type CreateCommand, type ImshopAnswer, type ImshopCommand, type SyncStatus, type WalletCommand } from "./protocol.js";
+import { coreOrderId, type ImshopOrder, type ImshopStore } from "./store.js";
+
+export interface ImshopAcquiringOptions {
+  core: PaymentCore;
+  adapter: YooKassaAdapter;
+  shopId: string; // the YooKassa shop the payments go to
+  store: ImshopStore;
+  /** The runtime's public origin and mount, e.g. https://bot.example.com: return pages live under it. */
+  publicUrl: string;
+  /** Where the app's platform takes asynchronous statuses (issued by its manager); none: no async mode. */
+  syncUrl?: string;
+  outbox?: MerchantOutbox;
+  now?: () => number;
+  log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
+}
+
+/** The dialog key of an order no dialog owns: its events are kept in the ledger, heard by no one. */
+export const UNOWNED_PREFIX = "imshop-order:";
+
+export class ImshopAcquiring {
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ImshopAcquiringOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  get base(): string {
+    return this.opts.publicUrl.replace(/\/+$/, "");
+  }
+
+  returnUrl(orderId: string): string {
+    return `${this.base}/payments/imshop/return/${encodeURIComponent(orderId)}`;
+  }
+
+  doneUrl(paymentId: string, outcome: "success" | "failed"): string {
+    return `${this.base}${DONE_PATH}/${encodeURIComponent(paymentId)}/${outcome}`;
+  }
+
+  private service(returnUrl = `${this.base}/payments/imshop/return`): YooKassaService {
+    return new YooKassaService({ core: this.opts.core, adapter: this.opts.adapter, shopId: this.opts.shopId, returnUrl, log: this.opts.log });
+  }
+
+  handle(command: ImshopCommand): Promise<ImshopAnswer> {
+    switch (command.command) {
+      case "create":
+        return this.create(command);
+      case "applepay":
+      case "androidpay":
+        return Promise.resolve(this.wallet(command));
+      case "capture":
+        return this.capture(command);
+    }
+  }
+
+  private async create(c: CreateCommand): Promise<ImshopAnswer> {
+    let order = this.opts.store.order(c.orderId);
+    if (!order) return failure(`order ${c.orderId} is not known to the merchant: register it first (POST /payments/imshop/orders)`);
+    this.opts.store.keepOrderUuid(order.orderId, c.orderUuid);
+    const current = await this.current(order);
+    if (current?.invoice.status === "canceled") order = this.opts.store.nextTry(order.orderId, order.try); // "retry": pay again
+    else if (current && (current.invoice.status === "paid" || current.invoice.status === "awaiting_capture")) {
+      return failure(`order ${c.orderId} is ${current.invoice.status === "paid" ? "paid already" : "paid and waiting for capture"}`, current.attempt.providerPaymentId);
+    }
+    const res = await this.service(this.returnUrl(order.orderId)).createPayment(ownerOf(order), {
+      orderId: coreOrderId(order),
+      amount: order.amountMinor,
+      currency: order.currency,
+      description: order.description,
+      capture: false, // "capture" is "verify and charge": hold now, charge when the app asks
+      ...(order.receipt !== undefined ? { receipt: order.receipt } : {}),
+      metadata: { imshop_order_uuid: c.orderUuid, imshop_order_id: order.orderId },
+    });
+    if (!res.ok || typeof res.paymentId !== "string") return failure(reason(res, "the acquirer did not make the payment"));
+    if (typeof res.confirmationUrl !== "string") return failure(`payment ${res.paymentId} is ${String(res.status)}: it has no payment page`, res.paymentId);
+    return { success: true, paymentId: res.paymentId, paymentUrl: res.confirmationUrl, successRegex: SUCCESS_REGEX, failureRegex: FAILURE_REGEX };
+  }
+
+  /**
+   * YooKassa takes wallet payments through its own SDK's one-time token, not a raw Apple Pay / Google
+   * Pay cryptogram, so a wallet command is refused with the reason (and nothing is charged).
+   */
+  private wallet(c: WalletCommand): ImshopAnswer {
+    const order = this.opts.store.order(c.orderId);
+    if (!order) return failure(`order ${c.orderId} is not known to the merchant: register it first (POST /payments/imshop/orders)`);
+    const wallet = c.command === "applepay" ? "Apple Pay" : "Google Pay";
+    return failure(`${wallet} is not available: the acquirer (YooKassa) does not take a raw ${wallet} cryptogram; pay by card (command create)`);
+  }
+
+  private async capture(c: CaptureCommand): Promise<ImshopAnswer> {
+    const found = await this.byPaymentId(c.paymentId);
+    if (!found) return failure(`payment ${c.paymentId} is not known`, c.paymentId);
+    const order = this.opts.store.order(String(found.invoice.orderId).replace(/#\d+$/, ""));
+    const answer = await this.settle(c.paymentId);
+    if ("pending" in answer && answer.pending) {
+      if (this.opts.syncUrl && order) this.opts.store.addPending(c.paymentId, order.orderId, this.iso());
+    }
+    return answer;
+  }
+
+  /** Verify and charge: fetch, capture when held, and say what the money did. */
+  private async settle(paymentId: string): Promise<ImshopAnswer> {
+    const svc = this.service();
+    let res: YooKassaResult = await svc.getPayment({ paymentId });
+    if (res.ok && res.status === "waiting_for_capture") res = await svc.capture({ paymentId });
+    if (res.pending === true || res.code === -1 || res.code >= 500) return pending(paymentId); // no answer: decided later
+    if (!res.ok) return failure(reason(res, "the acquirer refused"), paymentId);
+    switch (res.status) {
+      case "succeeded":
+        return { success: true, paymentId, paymentCaptured: true };
+      case "canceled":
+        return failure(`payment ${paymentId} was declined (${String((res.cancellation as { category?: string } | undefined)?.category ?? "unknown")})`, paymentId);
+      default:
+        return pending(paymentId); // the payer has not finished the page yet
+    }
+  }
+
+  /** The return page's decision: where the payer goes once YooKassa sends them back. */
+  async landing(orderId: string): Promise<{ redirect: string } | { wait: true } | { error: string }> {
+    const order = this.opts.store.order(orderId);
+    const current = order && (await this.current(order));
+    if (!current?.attempt.providerPaymentId) return { error: `order ${orderId} has no payment` };
+    const res = await this.service().getPayment({ paymentId: current.attempt.providerPaymentId });
+    const paymentId = current.attempt.providerPaymentId;
+    if (res.status === "waiting_for_capture" || res.status === "succeeded") return { redirect: this.doneUrl(paymentId, "success") };
+    if (res.status === "canceled") return { redirect: this.doneUrl(paymentId, "failed") };
+    return { wait: true };
+  }
+
+  /**
+   * One round for the captures answered `pending`: each decided one is captured when held, and its
+   * status goes to the outbox (before it is marked settled, so a crash in between sends it once:
+   * the outbox keeps one row per payment and outcome).
+   */
+  async syncOnce(): Promise<number> {
+    const { syncUrl, outbox } = this.opts;
+    if (!syncUrl || !outbox) return 0;
+    let n = 0;
+    for (const p of this.opts.store.pending()) {
+      const answer = await this.settle(p.paymentId);
+      if (answer.success && (answer as ChargeAnswer).pending) continue;
+      const found = await this.byPaymentId(p.paymentId);
+      const retry = !answer.success; // a declined card may pay again: the app restarts from create
+      const status: SyncStatus = { orderId: p.orderId, paymentId: p.paymentId, success: true, paymentCaptured: answer.success, ...(retry ? { retry: true } : {}) };
+      outbox.add({ eventId: `imshop:${p.paymentId}:${answer.success ? "succeeded" : "canceled"}`, paymentKey: `imshop:${p.paymentId}`, state: answer.success ? "succeeded" : "canceled", url: syncUrl, body: JSON.stringify(status), createdAt: this.now() });
+      if (this.opts.store.settle(p.paymentId, this.iso())) n++;
+      this.opts.log?.("info", `imshop: payment ${p.paymentId} of order ${p.orderId} ${answer.success ? "captured" : "declined"}${found ? "" : " (not in the ledger)"}; status queued for the sync URL`);
+    }
+    return n;
+  }
+
+  // The ledger's reads are awaited: its stores may answer asynchronously (docs/payments.md, "Stores").
+  private async current(order: ImshopOrder): Promise<{ invoice: PaymentInvoice; attempt: PaymentAttempt } | undefined> {
+    const invoice = await this.opts.core.store.findByOrder("yookassa", this.opts.shopId, coreOrderId(order));
+    const attempt = invoice && (await this.opts.core.store.attemptsOf(invoice.id)).at(-1);
+    return invoice && attempt ? { invoice, attempt } : undefined;
+  }
+
+  private async byPaymentId(paymentId: string): Promise<{ invoice: PaymentInvoice; attempt: PaymentAttempt } | undefined> {
+    const attempt = await this.opts.core.store.attemptByProviderId("yookassa", paymentId);
+    const invoice = attempt && (await this.opts.core.store.invoice(attempt.invoiceId));
+    return attempt && invoice && invoice.account === this.opts.shopId ? { invoice, attempt } : undefined;
+  }
+}
+
+const pending = (paymentId: string): ChargeAnswer => ({ success: true, paymentId, paymentCaptured: false, pending: true });
+
+const ownerOf = (order: ImshopOrder): string => order.userKey ?? `${UNOWNED_PREFIX}${order.orderId}`;
+
+function reason(res: YooKassaResult, fallback: string): string {
+  const e = res.error as { error_description?: string } | undefined;
+  return e?.error_description ?? fallback;
+}

@@ -1,0 +1,107 @@
+// What webhook acquiring keeps beside the payment core's ledger (docs/payments.md, "Webhook acquiring
+// for shop apps"): the merchant's orders (the protocol's commands carry no amount: it is looked up by
+// orderId), which core order each try of an order is (a declined card may be paid again under the
+// same orderId), and the captures answered `pending` that still owe the app a status on its sync URL.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS imshop_orders (
+  order_id TEXT PRIMARY KEY, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, description TEXT NOT NULL,
+  user_key TEXT, receipt TEXT, try INTEGER NOT NULL DEFAULT 0, order_uuid TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS imshop_pending (
+  payment_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, since TEXT NOT NULL, settled_at TEXT);
+`;
+
+export interface ImshopOrder {
+  orderId: string;
+  amountMinor: number;
+  currency: string;
+  description: string;
+  userKey?: string; // the dialog that hears this order's payment events, when the project links one
+  receipt?: unknown; // 54-FZ receipt, as `$yookassa.createPayment` takes it
+  try: number; // which core order is current: `${orderId}` for 0, `${orderId}#${try}` after
+  orderUuid?: string;
+  createdAt: string;
+}
+
+export type NewOrder = Omit<ImshopOrder, "try" | "orderUuid" | "createdAt">;
+
+type Row = Record<string, unknown>;
+const toOrder = (r: Row): ImshopOrder => ({
+  orderId: String(r.order_id),
+  amountMinor: Number(r.amount_minor),
+  currency: String(r.currency),
+  description: String(r.description),
+  ...(r.user_key !== null ? { userKey: String(r.user_key) } : {}),
+  ...(r.receipt !== null ? { receipt: JSON.parse(String(r.receipt)) as unknown } : {}),
+  try: Number(r.try),
+  ...(r.order_uuid !== null ? { orderUuid: String(r.order_uuid) } : {}),
+  createdAt: String(r.created_at),
+});
+
+/** The core's order id of an order's current try. */
+export const coreOrderId = (o: Pick<ImshopOrder, "orderId" | "try">): string => (o.try === 0 ? o.orderId : `${o.orderId}#${o.try}`);
+
+export class ImshopStore {
+  private readonly db: Database.Database;
+
+  constructor(file = ":memory:") {
+    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.exec(SCHEMA);
+  }
+
+  /** Registers an order once; the same terms again are the same order, other terms are refused. */
+  addOrder(o: NewOrder, now: string): { order: ImshopOrder; created: boolean } | { conflict: ImshopOrder } {
+    return this.db.transaction(() => {
+      const found = this.order(o.orderId);
+      if (found) {
+        const same = found.amountMinor === o.amountMinor && found.currency === o.currency && found.description === o.description && found.userKey === o.userKey && JSON.stringify(found.receipt) === JSON.stringify(o.receipt);
+        return same ? { order: found, created: false } : { conflict: found };
+      }
+      this.db
+        .prepare("INSERT INTO imshop_orders (order_id, amount_minor, currency, description, user_key, receipt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .run(o.orderId, o.amountMinor, o.currency, o.description, o.userKey ?? null, o.receipt === undefined ? null : JSON.stringify(o.receipt), now);
+      return { order: this.order(o.orderId)!, created: true };
+    })();
+  }
+
+  order(orderId: string): ImshopOrder | undefined {
+    const r = this.db.prepare("SELECT * FROM imshop_orders WHERE order_id = ?").get(orderId) as Row | undefined;
+    return r ? toOrder(r) : undefined;
+  }
+
+  /** The app's own id of the order, kept from its first command. */
+  keepOrderUuid(orderId: string, orderUuid: string): void {
+    this.db.prepare("UPDATE imshop_orders SET order_uuid = COALESCE(order_uuid, ?) WHERE order_id = ?").run(orderUuid, orderId);
+  }
+
+  /** After a try ended canceled, the next create pays the order again: compare-and-set on the try. */
+  nextTry(orderId: string, seenTry: number): ImshopOrder {
+    this.db.prepare("UPDATE imshop_orders SET try = try + 1 WHERE order_id = ? AND try = ?").run(orderId, seenTry);
+    return this.order(orderId)!;
+  }
+
+  /** A capture answered `pending`: the app is owed a status on its sync URL (once). */
+  addPending(paymentId: string, orderId: string, now: string): void {
+    this.db.prepare("INSERT OR IGNORE INTO imshop_pending (payment_id, order_id, since) VALUES (?, ?, ?)").run(paymentId, orderId, now);
+  }
+
+  pending(): { paymentId: string; orderId: string; since: string }[] {
+    const rows = this.db.prepare("SELECT payment_id, order_id, since FROM imshop_pending WHERE settled_at IS NULL ORDER BY since").all() as Row[];
+    return rows.map((r) => ({ paymentId: String(r.payment_id), orderId: String(r.order_id), since: String(r.since) }));
+  }
+
+  /** Compare-and-set: true for the one caller that settles it. */
+  settle(paymentId: string, now: string): boolean {
+    return this.db.prepare("UPDATE imshop_pending SET settled_at = ? WHERE payment_id = ? AND settled_at IS NULL").run(now, paymentId).changes === 1;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
