@@ -6,6 +6,7 @@ import path from "node:path";
 import { parseAllowRule } from "../runtime/http-policy.js";
 import type { LedgerStoreConfig } from "../payments/core/open-store.js";
 import type { LedgerStoreKind } from "../payments/core/store-types.js";
+import { merchantUrlProblem } from "../payments/merchant-webhooks/notifier.js";
 
 export interface SmartPayConfig {
   /** SMARTPAY_URL: a real SmartPay base. Unset: `serve` and `chat` start the local sandbox. */
@@ -34,6 +35,13 @@ export interface MerchantNotifyConfig {
   url?: string;
   /** SMARTAPP_MERCHANT_NOTIFY_SECRET: the HMAC key of the X-Payment-Signature header. */
   secret?: string;
+}
+
+export interface ImshopConfig {
+  /** IMSHOP_SECRET: the shared secret of webhook acquiring (`Authorization: Bearer …`); set, `serve` mounts /payments/imshop. */
+  secret?: string;
+  /** IMSHOP_SYNC_URL: where the statuses of captures answered `pending` are POSTed (issued by the app platform's manager). */
+  syncUrl?: string;
 }
 
 export interface SmartappConfig {
@@ -68,6 +76,7 @@ export interface SmartappConfig {
   yookassaSecretKey?: string;
   yookassa: YooKassaConfig;
   merchantNotify: MerchantNotifyConfig;
+  imshop: ImshopConfig;
   /**
    * The environment as read at start. Scripts never see it whole: `$env.get` answers only the names a
    * project declares (chatbot.yaml `injector.variables`, or `--env`), never a secret (scriptEnvironment).
@@ -119,6 +128,15 @@ export function trustedIps(name: string, v: string | undefined): string[] | "any
   return ranges;
 }
 
+/** IMSHOP_SYNC_URL: https, or plain http to a loopback address (development), as merchant notifications. */
+function imshopSyncUrl(v: string | undefined): string | undefined {
+  const url = nonEmpty(v);
+  if (url === undefined) return undefined;
+  const problem = merchantUrlProblem(url);
+  if (problem) throw new Error(`IMSHOP_SYNC_URL: ${problem}`);
+  return url;
+}
+
 function logFormat(v: string | undefined): SmartappConfig["logFormat"] {
   if (v === undefined || v === "") return undefined;
   if (v === "json" || v === "pretty") return v;
@@ -165,6 +183,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
       trustedIps: trustedIps("YOOKASSA_TRUSTED_IPS", env.YOOKASSA_TRUSTED_IPS),
     },
     merchantNotify: { url: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_URL), secret: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_SECRET) },
+    imshop: { secret: nonEmpty(env.IMSHOP_SECRET), syncUrl: imshopSyncUrl(env.IMSHOP_SYNC_URL) },
     environment,
   };
 }
@@ -213,7 +232,7 @@ export function paymentEnvironment(config: SmartappConfig): Record<string, strin
  * a REDIS_URL counts too.
  */
 export function secretValues(config: SmartappConfig): string[] {
-  const values = [config.payments.token, config.sandboxAdminToken, config.yookassaSecretKey, config.merchantNotify?.secret, ...Object.values(config.secrets)];
+  const values = [config.payments.token, config.sandboxAdminToken, config.yookassaSecretKey, config.merchantNotify?.secret, config.imshop?.secret, ...Object.values(config.secrets)];
   if (config.paymentsLedger.url) {
     try {
       values.push(decodeURIComponent(new URL(config.paymentsLedger.url).password));

@@ -13,6 +13,11 @@ import { reloadMessage, watchedFolders, watchProject, type ProjectWatcher } from
 import { DEFAULT_YOOKASSA_URL } from "../payments/yookassa/client.js";
 import { YOOKASSA_NOTIFICATION_RANGES } from "../payments/yookassa/ip-ranges.js";
 import { notifyUrl, RETURN_PATH, yookassaRoutes } from "../payments/yookassa/serve-routes.js";
+import express from "express";
+import { imshopRouter } from "../payments/imshop/router.js";
+
+/** Where webhook acquiring is mounted (docs/payments.md, "Webhook acquiring for shop apps"). */
+export const IMSHOP_PATH = "/payments/imshop";
 
 export interface ServeOptions {
   port: number;
@@ -78,6 +83,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       paymentsLedger,
       yookassa: shop ? { url: shop.url, shopId: shop.shopId, secretKey: shop.secretKey, returnUrl: () => config.yookassa.returnUrl ?? `${origin.url}${RETURN_PATH}` } : undefined,
       merchantNotify: { url: opts.merchantNotifyUrl ?? config.merchantNotify.url, secret: config.merchantNotify.secret },
+      imshop: config.imshop.secret ? { secret: config.imshop.secret, syncUrl: config.imshop.syncUrl, publicUrl: () => origin.url } : undefined,
       log,
       onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
     });
@@ -110,6 +116,9 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
     const allowed = opts.yookassaTrustedIps ?? config.yookassa.trustedIps ?? (shop?.local ? [...YOOKASSA_NOTIFICATION_RANGES, "127.0.0.0/8", "::1/128"] : YOOKASSA_NOTIFICATION_RANGES);
     routes.push(yookassaRoutes({ core: runtime.payments, clientFor: runtime.yookassa.clientFor, allowedRanges: allowed, log }));
   }
+  if (runtime.imshop && config.imshop.secret) {
+    routes.push(express.Router().use(IMSHOP_PATH, imshopRouter({ acquiring: runtime.imshop.acquiring, store: runtime.imshop.store, secret: config.imshop.secret })));
+  }
   let server: Awaited<ReturnType<typeof startWebhookServer>>;
   try {
     server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path, routes });
@@ -131,7 +140,8 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
         : "") +
       (runtime.yookassa && yookassaNotify
         ? `smartapp: YooKassa shop ${runtime.yookassa.shopId} at ${shop!.url}; notifications: POST ${yookassaNotify}\n`
-        : ""),
+        : "") +
+      (runtime.imshop ? `smartapp: webhook acquiring at POST ${server.url}${IMSHOP_PATH}${config.imshop.syncUrl ? ` (statuses to ${config.imshop.syncUrl})` : ""}\n` : ""),
   );
   if (runtime.store.kind === "redis" && runtime.payments.store.kind === "sqlite") {
     // Sessions shared by several processes, payments in a file of this host: say so before money is involved.

@@ -23,6 +23,10 @@ import { yookassaAdapter } from "../payments/providers/yookassa.js";
 import { YooKassaClient } from "../payments/yookassa/client.js";
 import { YooKassaService } from "../payments/yookassa/service.js";
 import { MerchantNotifier } from "../payments/merchant-webhooks/notifier.js";
+import { MerchantOutbox } from "../payments/merchant-webhooks/outbox.js";
+import { MerchantWebhookDispatcher } from "../payments/merchant-webhooks/dispatcher.js";
+import { ImshopAcquiring, UNOWNED_PREFIX } from "../payments/imshop/acquiring.js";
+import { ImshopStore } from "../payments/imshop/store.js";
 
 export type { StoreKind };
 
@@ -59,6 +63,8 @@ export interface RuntimeOptions {
   yookassa?: YooKassaRuntimeOptions;
   /** Where the seed-000 merchant notifications of YooKassa payments go (chatbot.yaml injector.merchantNotifyUrl wins over `url`). */
   merchantNotify?: MerchantNotifyOptions;
+  /** Webhook acquiring for shop apps (IMSHOP_SECRET set): needs `yookassa`. */
+  imshop?: ImshopRuntimeOptions;
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
 }
@@ -85,6 +91,28 @@ export interface MerchantNotifyOptions {
   schedule?: number[];
 }
 
+export interface ImshopRuntimeOptions {
+  /** IMSHOP_SECRET: signs the sync POSTs (X-Payment-Signature); the router checks requests with it. */
+  secret: string;
+  /** IMSHOP_SYNC_URL: where statuses of captures answered `pending` go; unset, a capture is answered only synchronously. */
+  syncUrl?: string;
+  /** The server's public origin (return pages live under it); a function because it is known once the server listens. */
+  publicUrl: () => string;
+  /** The orders' and the sync outbox's SQLite file. Default: imshop.db beside the payments database, or in memory with it. */
+  file?: string;
+  /** How often captures answered `pending` are settled, ms (default 5000; docs/payments.md). */
+  syncMs?: number;
+  /** How often due sync POSTs are sent, ms (default 1000). */
+  dispatchMs?: number;
+}
+
+/** Webhook acquiring of the served project: what `serve` mounts at /payments/imshop. */
+export interface ImshopRuntime {
+  acquiring: ImshopAcquiring;
+  store: ImshopStore;
+  outbox?: MerchantOutbox;
+}
+
 /** The served project's YooKassa: the shop, its client (notifications re-fetch with it), the core path. */
 export interface YooKassaRuntime {
   shopId: string;
@@ -107,6 +135,7 @@ export interface Runtime {
   reload(): Promise<Project>;
   payments: PaymentCore;
   yookassa?: YooKassaRuntime;
+  imshop?: ImshopRuntime;
   close(): Promise<void>;
 }
 
@@ -134,9 +163,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const invoice = await payments.store.invoice(event.invoiceId);
       if (invoice) late.merchant.fromEvent(event, invoice);
     }
+    // An order no dialog owns (webhook acquiring without a linked user): the ledger keeps the event, nobody hears it.
+    if (event.userKey.startsWith(UNOWNED_PREFIX)) return;
     await deliverPaymentEvent(late.executor, event);
   });
   let yookassa: YooKassaRuntime | undefined;
+  let imshop: ReturnType<typeof startImshop> | undefined;
   let pool: WorkerPool;
   try {
     late.merchant = startMerchantNotifier(project, opts, paymentsFile);
@@ -152,9 +184,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       });
       yookassa = { shopId: opts.yookassa.shopId, clientFor: yk.clientFor, service, merchant };
     }
+    if (opts.imshop) {
+      if (!yk || !opts.yookassa) throw new Error("IMSHOP_SECRET: webhook acquiring needs YooKassa as the acquirer: set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY, or serve with the local sandbox (docs/payments.md)");
+      imshop = startImshop(opts.imshop, payments, yk.forScripts, opts.yookassa.shopId, paymentsFile, opts.log);
+    }
     pool = await startPool(project, opts, payments, yookassa?.service);
   } catch (err) {
     late.merchant?.close();
+    imshop?.close();
     await payments.close();
     await store.close();
     throw err;
@@ -165,11 +202,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await payments.start({ reconcileMs: opts.paymentsReconcileMs });
   } catch (err) {
     late.merchant?.close();
+    imshop?.close();
     await executor.close();
     await payments.close();
     throw err;
   }
   late.merchant?.start(opts.merchantNotify?.dispatchMs);
+  imshop?.start();
   return {
     get project() {
       return project;
@@ -181,6 +220,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     executor,
     payments,
     yookassa,
+    imshop,
     async reload() {
       const next = loadProject(dir, { modules });
       loadIntentClassifier(dir); // the NLU data may have changed too (cached by content hash)
@@ -193,9 +233,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     close: async () => {
       payments.stop();
       late.merchant?.stop();
+      imshop?.stop();
       await executor.close();
       await payments.close();
       late.merchant?.close();
+      imshop?.close();
     },
   };
 }
@@ -245,6 +287,58 @@ function startMerchantNotifier(project: Project, opts: RuntimeOptions, paymentsF
   const secret = m?.secret ?? projectSecret("merchant_notify_secret", opts.secrets);
   if (!secret) opts.log?.("warn", "merchant notifications are not signed: set SMARTAPP_MERCHANT_NOTIFY_SECRET (docs/yookassa.md)");
   return new MerchantNotifier({ url, secret, file, now: m?.now, random: m?.random, schedule: m?.schedule, log: opts.log });
+}
+
+/**
+ * Webhook acquiring on the runtime's core and YooKassa: the orders and the sync outbox in one SQLite
+ * file beside the payments database; captures answered `pending` settled every 5 s, their statuses
+ * POSTed to the sync URL on the merchant notifications' schedule.
+ */
+function startImshop(
+  o: ImshopRuntimeOptions,
+  core: PaymentCore,
+  adapter: ReturnType<typeof yookassaAdapter>,
+  shopId: string,
+  paymentsFile: string,
+  log: RuntimeOptions["log"],
+): ImshopRuntime & { start(): void; stop(): void; close(): void } {
+  const file = o.file ?? (paymentsFile === ":memory:" ? ":memory:" : path.join(path.dirname(paymentsFile), "imshop.db"));
+  const store = new ImshopStore(file);
+  const outbox = o.syncUrl ? new MerchantOutbox(file) : undefined;
+  const dispatcher = outbox ? new MerchantWebhookDispatcher({ outbox, secret: o.secret }) : undefined;
+  const acquiring = new ImshopAcquiring({ core, adapter, shopId, store, publicUrl: o.publicUrl, syncUrl: o.syncUrl, outbox, log });
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fn()
+        .catch((err: unknown) => log?.("error", `imshop ${what}: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => (busy = false));
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+  return {
+    acquiring,
+    store,
+    outbox,
+    start() {
+      if (!o.syncUrl) return;
+      every(o.syncMs ?? 5_000, "sync", () => acquiring.syncOnce());
+      if (dispatcher) every(o.dispatchMs ?? 1_000, "sync delivery", () => dispatcher.runOnce());
+    },
+    stop() {
+      for (const t of timers) clearInterval(t);
+      timers.length = 0;
+    },
+    close() {
+      this.stop();
+      store.close();
+      outbox?.close();
+    },
+  };
 }
 
 function startPaymentCore(project: Project, opts: RuntimeOptions, file: string, yookassa: PaymentProviderAdapter | undefined, deliver: Deliver): PaymentCore {

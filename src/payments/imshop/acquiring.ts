@@ -17,8 +17,8 @@ export interface ImshopAcquiringOptions {
   adapter: YooKassaAdapter;
   shopId: string; // the YooKassa shop the payments go to
   store: ImshopStore;
-  /** The runtime's public origin and mount, e.g. https://bot.example.com: return pages live under it. */
-  publicUrl: string;
+  /** The runtime's public origin, e.g. https://bot.example.com: return pages live under it (a function when it is known only once the server listens). */
+  publicUrl: string | (() => string);
   /** Where the app's platform takes asynchronous statuses (issued by its manager); none: no async mode. */
   syncUrl?: string;
   outbox?: MerchantOutbox;
@@ -41,7 +41,8 @@ export class ImshopAcquiring {
   }
 
   get base(): string {
-    return this.opts.publicUrl.replace(/\/+$/, "");
+    const url = typeof this.opts.publicUrl === "string" ? this.opts.publicUrl : this.opts.publicUrl();
+    return url.replace(/\/+$/, "");
   }
 
   returnUrl(orderId: string): string {

@@ -1,0 +1,155 @@
+// Webhook acquiring over HTTP against the real `smartapp serve` (a child process): IMSHOP_SECRET mounts
+// /payments/imshop, the acquirer is the local sandbox's YooKassa emulator, and the sandbox's shop app
+// (runCardPayment) pays an order by card. A wrong secret is refused with 401 and changes nothing; a
+// capture answered `pending` is settled by serve's own 5-second round and its status reaches the
+// sync URL once; the order no dialog owns keeps its events in the ledger and in no dialog.
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import Database from "better-sqlite3";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PaymentStore } from "../../src/payments/core/store.js";
+import { UNOWNED_PREFIX } from "../../src/payments/imshop/acquiring.js";
+import { FAILURE_REGEX, SUCCESS_REGEX } from "../../src/payments/imshop/protocol.js";
+import { postCommand, runCardPayment } from "../../src/payments/imshop/shop-app.js";
+import { sign } from "../../src/payments/merchant-webhooks/dispatcher.js";
+import { repoRoot, startServe, type RunningServer } from "./server.js";
+
+const SECRET = "imshop-e2e-secret";
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The app platform's sync URL: records every status POSTed to it, answers 200. */
+function syncEndpoint() {
+  const got: { body: Record<string, unknown>; signature?: string; raw: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (c: Buffer) => (raw += c.toString("utf8")));
+    req.on("end", () => {
+      got.push({ body: JSON.parse(raw) as Record<string, unknown>, signature: req.headers["x-payment-signature"] as string | undefined, raw });
+      res.writeHead(200).end("ok");
+    });
+  });
+  return {
+    got,
+    start: () => new Promise<string>((r) => server.listen(0, "127.0.0.1", () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/imshop-sync`))),
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the shop app against it", () => {
+  let server: RunningServer;
+  let dir: string;
+  const sync = syncEndpoint();
+  const webhook = () => `${server.url}/payments/imshop`;
+  const register = async (body: Record<string, unknown>, secret = SECRET) => {
+    const res = await request(`${webhook()}/orders`, { method: "POST", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "imshop-e2e-"));
+    cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
+    cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+    const syncUrl = await sync.start();
+    server = await startServe(dir, [], { IMSHOP_SECRET: SECRET, IMSHOP_SYNC_URL: syncUrl }, { sandbox: true });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    await sync.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("says where webhook acquiring listens, and never prints the secret", () => {
+    expect(server.output()).toContain(`webhook acquiring at POST ${server.url}/payments/imshop`);
+    expect(server.output()).not.toContain(SECRET);
+  });
+
+  it("a wrong secret is refused with 401 and changes nothing", async () => {
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    expect(await register({ orderId, amount: 1000, description: "Заказ" }, "wrong")).toMatchObject({ status: 401, body: { success: false } });
+    const cmd = await postCommand(webhook(), "wrong", { command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId });
+    expect(cmd.status).toBe(401);
+    expect(cmd.answer).toMatchObject({ success: false, error: expect.stringContaining("unauthorized") });
+    // Nothing was registered: with the right secret the order is still unknown to `create`.
+    const known = await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId });
+    expect(known).toMatchObject({ status: 200, answer: { success: false, error: expect.stringContaining("not known") } });
+  });
+
+  it("pays by card: create → the emulator's page → the success regex → capture; a repeat changes nothing", async () => {
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    expect(await register({ orderId, amount: 150_000, description: "Заказ в приложении" })).toMatchObject({ status: 201 });
+    const run = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId, orderUuid: randomUUID(), action: "pay" });
+    expect(run.create).toMatchObject({ success: true, successRegex: SUCCESS_REGEX, failureRegex: FAILURE_REGEX });
+    const paymentId = (run.create as { paymentId: string }).paymentId;
+    expect(run.matched).toBe("success");
+    expect(run.redirects.at(-1)).toBe(`${server.url}/payments/imshop/done/${paymentId}/success`);
+    expect(run.capture).toEqual({ success: true, paymentId, paymentCaptured: true });
+    expect((await postCommand(webhook(), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: true });
+    // A declined card: the failure regex matches, nothing is captured.
+    const declined = `o-${randomUUID().slice(0, 8)}`;
+    await register({ orderId: declined, amount: 5_000, description: "Заказ" });
+    const no = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId: declined, orderUuid: randomUUID(), action: "decline" });
+    expect(no.matched).toBe("failure");
+    expect(no.capture).toBeUndefined();
+  });
+
+  it("a capture before the payer finished is pending; serve's own round settles it and the sync URL gets the status once, signed", async () => {
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    await register({ orderId, amount: 70_000, description: "Заказ" });
+    const orderUuid = randomUUID();
+    const created = await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: "yookassa/card", orderUuid, orderId });
+    const paymentId = (created.answer as { paymentId: string }).paymentId;
+    expect((await postCommand(webhook(), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: false, pending: true });
+    // The payer finishes on the page (the same payment: create is idempotent per order), without the app capturing.
+    const page = await request((created.answer as { paymentUrl: string }).paymentUrl);
+    const html = await page.body.text();
+    const action = /<form[^>]*action="([^"]+\/pay)"/.exec(html)?.[1]?.replace(/&amp;/g, "&");
+    expect(action).toBeDefined();
+    const paid = await request(new URL(action!, (created.answer as { paymentUrl: string }).paymentUrl), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "" });
+    await paid.body.dump();
+    const status = await until("the status on the sync URL", () => sync.got.find((g) => g.body.paymentId === paymentId));
+    expect(status.body).toEqual({ orderId, paymentId, success: true, paymentCaptured: true });
+    expect(status.signature).toBe(sign(SECRET, status.raw));
+    await new Promise((r) => setTimeout(r, 6_000)); // another round: nothing is sent twice
+    expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toHaveLength(1);
+  }, 40_000);
+
+  it("the events of an order no dialog owns stay in the ledger, delivered to nobody", async () => {
+    await server.stop();
+    const store = new PaymentStore(path.join(dir, ".smartapp", "payments.db"));
+    try {
+      const invoices = (await store.invoices()).filter((i) => i.provider === "yookassa");
+      expect(invoices.length).toBeGreaterThanOrEqual(3);
+      for (const inv of invoices) expect(inv.userKey.startsWith(UNOWNED_PREFIX)).toBe(true);
+      const succeeded = (await store.events()).filter((e) => e.name === "payment.succeeded");
+      expect(succeeded.length).toBeGreaterThanOrEqual(2);
+      // Settled (no retries pending), without a dialog turn: no session was made for those keys.
+      for (const e of succeeded) expect(e).toMatchObject({ deliveredAt: expect.any(String), lastError: undefined });
+      const sessions = new Database(path.join(dir, ".smartapp", "sessions.sqlite"), { readonly: true });
+      try {
+        const keys = (sessions.prepare("SELECT user_key FROM sessions").all() as { user_key: string }[]).map((r) => r.user_key);
+        expect(keys.filter((k) => k.includes(UNOWNED_PREFIX))).toEqual([]);
+      } finally {
+        sessions.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
