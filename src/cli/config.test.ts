@@ -75,6 +75,16 @@ describe("readConfig", () => {
     expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "185.71.76.0/33" })).toThrow("YOOKASSA_TRUSTED_IPS: 185.71.76.0/33 is not an IP address or CIDR range");
     expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "yookassa.ru" })).toThrow("YOOKASSA_TRUSTED_IPS: yookassa.ru");
   });
+
+  it("reads webhook acquiring's secret (masked) and sync URL; the sync URL is https or loopback http", () => {
+    const c = readConfig({ IMSHOP_SECRET: "imshop-s3cret", IMSHOP_SYNC_URL: "https://platform.example/sync" });
+    expect(c.imshop).toEqual({ secret: "imshop-s3cret", syncUrl: "https://platform.example/sync" });
+    expect(secretValues(c)).toContain("imshop-s3cret");
+    expect(readConfig({}).imshop).toEqual({ secret: undefined, syncUrl: undefined });
+    expect(readConfig({ IMSHOP_SYNC_URL: "http://127.0.0.1:9/sync" }).imshop.syncUrl).toBe("http://127.0.0.1:9/sync");
+    expect(() => readConfig({ IMSHOP_SYNC_URL: "http://platform.example/sync" })).toThrow("IMSHOP_SYNC_URL: http://platform.example/sync: merchant notifications go to an https URL");
+    expect(() => readConfig({ IMSHOP_SYNC_URL: "not a url" })).toThrow("IMSHOP_SYNC_URL");
+  });
 });
 
 describe("paymentLedgerFrom", () => {

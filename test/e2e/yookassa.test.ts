@@ -205,12 +205,12 @@ describe("YooKassa end to end: an external emulator, forged and repeated notific
     expect(mine).toEqual(["pending", "succeeded"]);
     // `smartapp payments notifications` lists them from the project's outbox.
     let printed = "";
-    expect(payments("notifications", undefined, { dir }, (t) => (printed += t))).toBe(0);
+    expect(await payments("notifications", undefined, { dir }, (t) => (printed += t))).toBe(0);
     expect(printed).toMatch(/pending\s+delivered\s+tries 1/);
     expect(printed).toMatch(/succeeded\s+delivered\s+tries 1/);
     expect(printed).toContain("2 notification(s)");
     printed = "";
-    expect(payments("show", paymentId, { dir }, (t) => (printed += t))).toBe(0);
+    expect(await payments("show", paymentId, { dir }, (t) => (printed += t))).toBe(0);
     expect(printed).toMatch(/attempt .*: succeeded, yookassa /);
     expect(printed).toContain("Idempotence-Key ");
   }, 120_000);

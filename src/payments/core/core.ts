@@ -42,6 +42,8 @@ export interface RefundInput {
   details?: Record<string, unknown>;
   /** A hash of the caller's terms (YooKassa: amount and description): a repeat under the key with other terms is refused, never a second refund. */
   requestHash?: string;
+  /** The adapter for this call's own send (a script's, with a turn's short timeouts); the reconciler's resends use the core's. */
+  via?: PaymentProviderAdapter;
 }
 
 /** A refund the core refuses before anything is written (HTTP-400 like): the message says why. */
@@ -278,7 +280,7 @@ export class PaymentCore {
         if (input.requestHash !== undefined && existing.requestHash !== undefined && input.requestHash !== existing.requestHash) {
           throw new RefundRejectedError(`idempotency key ${key} was used for a refund with other terms`, "conflict");
         }
-        return { refund: await this.finishIfIdle(existing), created: false };
+        return { refund: await this.finishIfIdle(existing, input.via), created: false };
       }
       const adapter = this.opts.adapters[invoice.provider];
       if (!adapter?.submitRefund || !adapter.prepareRefund) throw new RefundRejectedError(`${invoice.provider} refunds are not supported`, "unsupported");
@@ -307,8 +309,8 @@ export class PaymentCore {
           invoice.version,
           this.iso(),
         );
-        if (!made.created) return { refund: await this.finishIfIdle(made.refund), created: false };
-        return { refund: await this.sendQuietly(made.refund), created: true };
+        if (!made.created) return { refund: await this.finishIfIdle(made.refund, input.via), created: false };
+        return { refund: await this.sendQuietly(made.refund, input.via), created: true };
       } catch (err) {
         if (!(err instanceof StaleVersionError)) throw err;
         // The invoice moved (another refund, a status read): decide again from the new rows.
@@ -318,16 +320,16 @@ export class PaymentCore {
   }
 
   /** A repeat of a request whose refund is still requested and nobody here is sending it: send it now. */
-  private async finishIfIdle(refund: PaymentRefund): Promise<PaymentRefund> {
+  private async finishIfIdle(refund: PaymentRefund, via?: PaymentProviderAdapter): Promise<PaymentRefund> {
     if (refund.status !== "requested" || this.sending.has(refund.id)) return refund;
     if (refund.sentAt && this.now() - Date.parse(refund.sentAt) < (this.opts.refundRetryAfterMs ?? 30_000)) return refund;
-    return this.sendQuietly(refund);
+    return this.sendQuietly(refund, via);
   }
 
   /** Send now; without an answer the refund stays requested (the caller says so) and the reconciler sends it again. */
-  private async sendQuietly(refund: PaymentRefund): Promise<PaymentRefund> {
+  private async sendQuietly(refund: PaymentRefund, via?: PaymentProviderAdapter): Promise<PaymentRefund> {
     try {
-      return await this.sendRefund(refund.id);
+      return await this.sendRefund(refund.id, via);
     } catch (err) {
       this.opts.log?.("warn", `refund ${refund.id}: no answer yet (${err instanceof Error ? err.message : String(err)}); sent again later`);
       return (await this.store.refund(refund.id)) ?? refund;
@@ -339,14 +341,14 @@ export class PaymentCore {
    * two processes only one sends; without an answer it stays requested and the reconciler sends the
    * same request again (the provider's own guard, SmartPay's current_amount, refuses a second refund).
    */
-  async sendRefund(refundId: string): Promise<PaymentRefund> {
+  async sendRefund(refundId: string, via?: PaymentProviderAdapter): Promise<PaymentRefund> {
     let refund = await this.store.refund(refundId);
     if (!refund || refund.status !== "requested" || this.sending.has(refundId)) return refund!;
     this.sending.add(refundId);
     try {
       const invoice = (await this.store.invoice(refund.invoiceId))!;
       const attempt = (await this.store.attempt(refund.attemptId))!;
-      const adapter = this.opts.adapters[invoice.provider];
+      const adapter = via?.kind === invoice.provider && via.submitRefund ? via : this.opts.adapters[invoice.provider];
       if (!adapter?.submitRefund) throw new Error(`${invoice.provider} refunds are not supported`);
       const resend = refund.sentAt !== undefined;
       if (!(await this.store.markRefundSent(refund.id, refund.version, this.iso()))) return (await this.store.refund(refundId))!;

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { RefundRejectedError, type PaymentCore } from "../core/core.js";
 import type { PaymentAttempt, PaymentInvoice, PaymentRefund, ProviderSnapshot, RefundStatus } from "../core/model.js";
 import { idempotenceKeys, yookassaSnapshot, type YooKassaAdapter } from "../providers/yookassa.js";
+import type { PaymentProviderAdapter } from "../providers/types.js";
 import { YooKassaError } from "./errors.js";
 import { checkPaymentArgs } from "./script-args.js";
 import type { CreatePaymentRequest, Payment } from "./types.js";
@@ -233,6 +234,7 @@ export class YooKassaService {
         amountMinor: minor,
         idempotencyKey: clientKey,
         requestHash: bodyHash({ amount: minor, description }),
+        via: this.opts.adapter as PaymentProviderAdapter, // the script's client: a turn's short timeouts
         ...(description ? { details: { description } } : {}),
       });
     } catch (err) {
