@@ -236,7 +236,7 @@ describe("payments end to end: SmartPay failures reach the user as answers", () 
     } finally {
       sandbox.clearFaults();
     }
-  }, 20_000);
+  }, 45_000); // a server start and an 8 s SmartPay hold: 19 s alone, more under the full suite
 
   it("a wrong token (401) is the scenario's failure answer", async () => {
     const server = await startServe(repoRoot, ["--store", "memory"], { SMARTPAY_URL: sandbox.smartPayUrl, SMARTPAY_TOKEN: "not-the-token" });

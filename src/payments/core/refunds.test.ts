@@ -12,6 +12,9 @@ import { invoiceRequest, item } from "../test-fixtures.js";
 import { PaymentCore, RefundRejectedError } from "./core.js";
 import type { PaymentEvent } from "./model.js";
 import { PaymentStore } from "./store.js";
+import { openLedgerStore } from "./open-store.js";
+import { ledgerPlaces } from "./testing/ledger-env.js";
+import type { LedgerStoreConfig } from "./open-store.js";
 
 let sandbox: Sandbox;
 let client: SmartPayClient;
@@ -29,9 +32,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function makeCore(file = ":memory:") {
+const places = await ledgerPlaces("refunds through the payment core");
+
+function makeCore(file: string | LedgerStoreConfig = ":memory:") {
   const delivered: PaymentEvent[] = [];
-  const core = new PaymentCore({ store: new PaymentStore(file), adapters: { smartpay: smartPayAdapter(() => client) }, deliver: async (e) => void delivered.push(e), refundRetryAfterMs: 0 });
+  const core = new PaymentCore({ store: typeof file === "string" ? new PaymentStore(file) : openLedgerStore(file), adapters: { smartpay: smartPayAdapter(() => client) }, deliver: async (e) => void delivered.push(e), refundRetryAfterMs: 0 });
   return { core, delivered };
 }
 
@@ -114,29 +119,6 @@ describe("refunds through the payment core", () => {
     expect(await core.store.refundsOf(invoiceId)).toEqual([]);
   });
 
-  it("a stop between the record and SmartPay: the reconciler of the next start sends it, once", async () => {
-    const file = path.join(dir, "stop-before-send.db");
-    const first = makeCore(file);
-    const { invoiceId, smartPayId } = await paidOrder(first.core);
-    // Written (requested) as core.refund writes it, then the process stops before calling SmartPay.
-    const inv = (await first.core.store.invoice(invoiceId))!;
-    const request = { invoice: { order: { current_amount: TOTAL, refund_amount: TOTAL, currency: "RUB", order_bundle: [ELEPHANT, GIRAFFE] } } };
-    await first.core.store.insertRefund({ id: "refund-1", invoiceId, attemptId: inv.paidAttemptId!, amount: { minor: TOTAL, currency: "RUB" }, idempotencyKey: "k", request }, inv.version, new Date().toISOString());
-    await first.core.close();
-    expect(sandboxRefunds(smartPayId)).toEqual([]);
-
-    const second = makeCore(file);
-    // The user asks again meanwhile (same key): the same refund, not a second one.
-    expect(await second.core.reconcileOnce()).toBe(1);
-    expect((await second.core.refund({ payment: invoiceId, idempotencyKey: "k" })).refund).toMatchObject({ id: "refund-1", status: "succeeded" });
-    expect(await second.core.reconcileOnce()).toBe(0);
-    expect(sandboxRefunds(smartPayId)).toEqual([TOTAL]);
-    expect(await second.core.store.invoice(invoiceId)).toMatchObject({ refundedMinor: TOTAL });
-    await second.core.dispatchOnce();
-    expect(second.delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded", "payment.refunded"]);
-    await second.core.close();
-  });
-
   it("SmartPay refunded but the answer was lost: the refund stays requested, the resend is refused by current_amount and recognised, no second refund", async () => {
     const { core } = makeCore();
     const { invoiceId, smartPayId } = await paidOrder(core);
@@ -165,4 +147,29 @@ describe("refunds through the payment core", () => {
     await core.dispatchOnce();
     expect(delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.failed", "refund.succeeded", "payment.refunded"]);
   });
+  it.each(places.filter((p) => p.make).map((p) => [p.kind, p.make!] as const))("a stop between the record and SmartPay: the reconciler of the next start sends it, once (%s ledger)", async (kind, make) => {
+    const place = make();
+    const file = kind === "sqlite" ? path.join(dir, "stop-before-send.db") : place.config();
+    const first = makeCore(file);
+    const { invoiceId, smartPayId } = await paidOrder(first.core);
+    // Written (requested) as core.refund writes it, then the process stops before calling SmartPay.
+    const inv = (await first.core.store.invoice(invoiceId))!;
+    const request = { invoice: { order: { current_amount: TOTAL, refund_amount: TOTAL, currency: "RUB", order_bundle: [ELEPHANT, GIRAFFE] } } };
+    await first.core.store.insertRefund({ id: "refund-1", invoiceId, attemptId: inv.paidAttemptId!, amount: { minor: TOTAL, currency: "RUB" }, idempotencyKey: "k", request }, inv.version, new Date().toISOString());
+    await first.core.close();
+    expect(sandboxRefunds(smartPayId)).toEqual([]);
+
+    const second = makeCore(file);
+    // The user asks again meanwhile (same key): the same refund, not a second one.
+    expect(await second.core.reconcileOnce()).toBe(1);
+    expect((await second.core.refund({ payment: invoiceId, idempotencyKey: "k" })).refund).toMatchObject({ id: "refund-1", status: "succeeded" });
+    expect(await second.core.reconcileOnce()).toBe(0);
+    expect(sandboxRefunds(smartPayId)).toEqual([TOTAL]);
+    expect(await second.core.store.invoice(invoiceId)).toMatchObject({ refundedMinor: TOTAL });
+    await second.core.dispatchOnce();
+    expect(second.delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded", "payment.refunded"]);
+    await second.core.close();
+    await place.drop();
+  });
+
 });
