@@ -95,8 +95,10 @@ describe("YooKassa through the payment core", () => {
     expect(await service.refund(args.orderId, { amount: 10000, refundId: "r-1" })).toMatchObject({ refundedAmount: 10000 }); // the same refund
     expect(await service.refund(args.orderId, { amount: 20000, refundId: "r-1" })).toMatchObject({ code: 409 });
     expect(await service.refund(args.orderId, { amount: 90000 })).toMatchObject({ code: 400, error: { field: "amount" } });
+    expect(await service.refund(args.orderId, { amount: 90000, refundId: "r-2" })).toMatchObject({ code: 400, error: { field: "amount" } });
+    expect(await service.refund(args.orderId, { amount: 5000, refundId: "r-2" })).toMatchObject({ code: 200, refundedAmount: 15000 }); // the refused amount did not take r-2
     expect(await service.refund(args.orderId, {})).toMatchObject({ refundedAmount: 90000 }); // the rest
-    expect(await events()).toEqual(["payment.succeeded", "refund.succeeded", "refund.succeeded"]);
+    expect(await events()).toEqual(["payment.succeeded", "refund.succeeded", "refund.succeeded", "refund.succeeded"]);
   });
 
   it("two-stage: waiting_for_capture, then capture (partial) or cancel", async () => {

@@ -219,6 +219,9 @@ export class YooKassaService {
     if (o.refundId !== undefined && (typeof o.refundId !== "string" || o.refundId === "" || o.refundId.length > 64)) return invalid("refundId", "must be a string of 1–64 characters");
     if (o.description !== undefined && (typeof o.description !== "string" || o.description.length > 250)) return invalid("description", "must be a string of at most 250 characters");
     const clientKey = typeof o.refundId === "string" ? `id:${o.refundId}` : `auto:${invoice.refundedMinor}:${minor}`;
+    const known = this.core.store.refundRequests(invoice.id).find((r) => r.clientKey === clientKey);
+    // Checked before the request is recorded, so a refused amount does not take the refundId.
+    if (!known && minor > left) return invalid("amount", `is more than what is left to refund (${left} kopecks)`);
     const id = randomUUID();
     const body = { payment_id: attempt.providerPaymentId, amount: toAmount(minor, invoice.amount.currency), ...(o.description ? { description: o.description } : {}) };
     const { refund, created } = this.core.store.beginRefund(
@@ -227,7 +230,6 @@ export class YooKassaService {
     );
     if (!created && refund.requestHash !== bodyHash(body)) return conflict(`refund ${String(o.refundId ?? clientKey)} was already asked for another amount or description`);
     if (!created && refund.status === "succeeded") return { ...this.afterRefund(attempt.id), refund: { id: refund.providerRefundId, status: refund.status, amount: refund.amount.minor } };
-    if (created && minor > left) return invalid("amount", `is more than what is left to refund (${left} kopecks)`);
     try {
       const answer = await this.opts.adapter.refund(attempt, refund.id, refund.amount, o.description ? { description: o.description as string } : {});
       this.core.store.refundAnswered(refund.id, answer.id, answer.status, new Date().toISOString());
