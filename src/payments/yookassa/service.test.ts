@@ -96,8 +96,10 @@ describe("YooKassa through the payment core", () => {
     expect(await service.refund(args.orderId, { amount: 20000, refundId: "r-1" })).toMatchObject({ code: 409 });
     expect(await service.refund(args.orderId, { amount: 10000, refundId: "r-1", description: "другое" })).toMatchObject({ code: 409 }); // same id, other terms
     expect(await service.refund(args.orderId, { amount: 90000 })).toMatchObject({ code: 400, error: { field: "amount" } });
+    expect(await service.refund(args.orderId, { amount: 90000, refundId: "r-2" })).toMatchObject({ code: 400, error: { field: "amount" } });
+    expect(await service.refund(args.orderId, { amount: 5000, refundId: "r-2" })).toMatchObject({ code: 200, refundedAmount: 15000 }); // the refused amount did not take r-2
     expect(await service.refund(args.orderId, {})).toMatchObject({ refundedAmount: 90000 }); // the rest
-    expect(await events()).toEqual(["payment.succeeded", "refund.succeeded", "refund.succeeded", "payment.refunded"]);
+    expect(await events()).toEqual(["payment.succeeded", "refund.succeeded", "refund.succeeded", "refund.succeeded", "payment.refunded"]);
   });
 
   it("a refund whose answer was lost stays requested and is finished after a restart under the same Idempotence-Key: refunded once", async () => {
