@@ -571,6 +571,10 @@
       var exportsValue = fn();
       if (m[1]) G[m[1]] = exportsValue;
     },
+    // An ES module's namespace (src/sandbox/modules.ts): `name` gets its default export, or the namespace.
+    esm: function (m, ns) {
+      if (m[1]) G[m[1]] = ns["default"] !== undefined ? ns["default"] : ns;
+    },
   };
 
   // The dispatcher, returned to the host (never stored where scripts can reach it). Input: a JSON

@@ -10,6 +10,8 @@ import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
 import { isTurnDataExpr, isTurnDataTemplate, moduleToFunctionBody, usesAwait } from "./source.js";
 import { parseXml } from "./xml.js";
+import { es6Items } from "./modules-plan.js";
+import { loadModules } from "./modules.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
 export interface ScriptHostOptions {
@@ -143,12 +145,16 @@ class RealmScriptHost implements ScriptHost {
   }
 
   private loadProject(realm: Realm): void {
+    // ES modules are evaluated in one step each, in require order among the other load items.
+    const plan = es6Items(this.project);
     this.project.loadItems.forEach((item, i) => {
       this.userFiles.add(item.pos.file);
       if (item.kind === "data") {
         realm.call("data", [item.varName, item.data], { pos: item.pos });
       } else if (item.kind === "script") {
         realm.runScript(this.iso.compile(`load:${i}`, item.code, item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
+      } else if (plan) {
+        loadModules(realm, this.iso, plan.graph, [plan.items[i]!], this.userFiles);
       } else {
         // moduleToFunctionBody adds one line in front of the code, the wrapper another.
         const script = this.iso.compile(`load:${i}`, `(function () {\n${moduleToFunctionBody(item.code)}\n})`, item.pos.file, item.pos.line - 3, item.pos, this.userFiles);

@@ -1,0 +1,167 @@
+// ES6 modules inside the isolate (docs/sandbox.md, "ES6 modules"). The project's ES modules (and
+// npm packages published as ES modules) are compiled with isolated-vm's module API, once per
+// context: a fresh context gets fresh module instances, so no module state outlives the turn that
+// retires its context. CommonJS npm files, JSON files and the Node built-ins this runtime provides
+// are bundled into one script per isolate (compiled once; each context runs it to get its own
+// `require`), and reach ES modules through small generated facade modules.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import ivm from "isolated-vm";
+import type { SourcePos } from "../dsl/ast.js";
+import type { Es6Graph, Es6Module } from "../project/es6.js";
+import { failure, type Realm, type ScriptIsolate } from "./realm.js";
+import { ScriptError } from "./types.js";
+
+const nodeDir = fileURLToPath(new URL("../../jsapi/node/", import.meta.url));
+const hostRequire = createRequire(import.meta.url);
+
+/** The global a facade module reads the bundle's `require` from while a context's modules evaluate. */
+const REQUIRE_GLOBAL = "__sa_require";
+
+/** One entry of the project's load items: an ES module whose default export (or namespace) is bound to `name`. */
+export interface ModuleItem {
+  id: string;
+  name?: string;
+  pos: SourcePos;
+}
+
+const bundles = new WeakMap<Es6Graph, string>();
+
+/** Names a Node built-in exports on the host: the names the unavailable stand-in offers (each throws). */
+function builtinNames(name: string): string[] {
+  try {
+    return Object.keys(hostRequire(`node:${name}`) as object).filter((k) => k !== "default");
+  } catch {
+    return [];
+  }
+}
+
+/** Source of the CommonJS side of the graph: `(function () {… return load;})()`, sloppy as Node runs CommonJS. */
+export function bundleSource(graph: Es6Graph): string {
+  const known = bundles.get(graph);
+  if (known !== undefined) return known;
+  const parts: string[] = [];
+  for (const mod of Object.values(graph.modules)) {
+    const body = factoryBody(mod);
+    if (body === undefined) continue;
+    parts.push(`defs[${JSON.stringify(mod.id)}] = [function (exports, require, module, __filename, __dirname, process) {\n${body}\n}, ${JSON.stringify(mod.deps)}];`);
+  }
+  const runtime = readFileSync(nodeDir + "_runtime.js", "utf8");
+  // The value is also left in a global for the facades; loadModules deletes it once the modules ran.
+  const text = `globalThis.${REQUIRE_GLOBAL} = (function () {\nvar defs = {};\n${parts.join("\n")}\n${runtime}\n})()`;
+  bundles.set(graph, text);
+  return text;
+}
+
+function factoryBody(mod: Es6Module): string | undefined {
+  switch (mod.kind) {
+    case "cjs":
+      return mod.code.replace(/^#!.*/, "");
+    case "json":
+      return `module.exports = ${mod.code.trim() || "null"};`;
+    case "builtin":
+      return readFileSync(nodeDir + mod.id.slice(5).replace(/[^a-z_]/g, "") + ".js", "utf8");
+    case "unavailable":
+      return `module.exports = __unavailable(${JSON.stringify(mod.message)}, ${JSON.stringify(builtinNames(mod.id.slice(5)))});`;
+    case "missing":
+      return `throw new Error(${JSON.stringify(mod.message)});`;
+    case "esm":
+      return `throw new Error(${JSON.stringify(`require() of the ES module ${mod.id} is not supported: import it`)});`;
+  }
+}
+
+const IDENT_OK = /^[\p{L}_$][\p{L}\p{N}_$]*$/u;
+
+/** An ES module that re-exports a bundled (CommonJS, JSON, built-in) module: default = module.exports, named = its own keys. */
+function facadeSource(id: string, keys: string[]): string {
+  const names = keys.filter((k) => k !== "default" && k !== "__esModule" && IDENT_OK.test(k));
+  const locals = names.map((k, i) => `e${i} = m[${JSON.stringify(k)}]`);
+  const exported = names.map((k, i) => `e${i} as ${JSON.stringify(k)}`);
+  return (
+    `const m = globalThis.${REQUIRE_GLOBAL}(${JSON.stringify(id)});\nexport default m;\n` +
+    (names.length ? `const ${locals.join(", ")};\nexport { ${exported.join(", ")} };\n` : "")
+  );
+}
+
+/**
+ * Evaluate the project's ES6 load items in a context, in order, binding each one's default export
+ * (or namespace) to its `name`. A module imported by several entries is one instance.
+ */
+export function loadModules(realm: Realm, iso: ScriptIsolate, graph: Es6Graph, items: readonly ModuleItem[], userFiles: Set<string>): void {
+  const context = realm.context;
+  const compiled = new Map<string, ivm.Module>();
+  const idOf = new Map<ivm.Module, string>();
+  let requireRef: ivm.Reference | undefined;
+
+  const bundled = (): ivm.Reference => {
+    if (requireRef) return requireRef;
+    const script = iso.compile("es6:bundle", bundleSource(graph), "<npm>", 0);
+    try {
+      requireRef = script.runSync(context, { reference: true, timeout: realm.cpuMs }) as ivm.Reference;
+    } catch (e) {
+      throw failure(e, realm.cpuMs, undefined, userFiles);
+    }
+    return requireRef;
+  };
+
+  const compile = (id: string, pos: SourcePos): ivm.Module => {
+    const known = compiled.get(id);
+    if (known) return known;
+    const mod = graph.modules[id];
+    if (!mod) throw new ScriptError(`module ${id} is not part of the project's module graph`, pos);
+    let code: string;
+    if (mod.kind === "esm") code = mod.code;
+    else {
+      // CommonJS and friends run now (at link time) so the facade can name their exports.
+      let keys: string[] = [];
+      if (mod.kind !== "missing") {
+        try {
+          keys = JSON.parse(bundled().applySync(undefined, [id, true], { timeout: realm.cpuMs }) as string) as string[];
+        } catch (e) {
+          throw failure(e, realm.cpuMs, pos, userFiles);
+        }
+      }
+      code = mod.kind === "missing" ? `throw new Error(${JSON.stringify(mod.message)});` : facadeSource(id, keys);
+    }
+    if (!id.startsWith("npm:") && !id.startsWith("node:")) userFiles.add(id);
+    let m: ivm.Module;
+    try {
+      m = iso.isolate.compileModuleSync(code, { filename: id });
+    } catch (e) {
+      throw failure(e, 0, { file: id, line: 1, col: 1 }, userFiles);
+    }
+    compiled.set(id, m);
+    idOf.set(m, id);
+    if (mod.kind === "esm") for (const dep of Object.values(mod.deps)) compile(dep, pos);
+    return m;
+  };
+
+  try {
+    for (const item of items) {
+      const entry = compile(item.id, item.pos);
+      try {
+        entry.instantiateSync(context, (specifier, referrer) => {
+          const from = graph.modules[idOf.get(referrer) ?? ""];
+          const to = from?.deps[specifier];
+          const m = to ? compiled.get(to) : undefined;
+          if (!m) throw new Error(`cannot resolve import "${specifier}" from ${from?.id ?? "?"}`);
+          return m;
+        });
+        entry.evaluateSync({ timeout: realm.cpuMs });
+      } catch (e) {
+        throw failure(e, realm.cpuMs, item.pos, userFiles);
+      }
+      realm.call("esm", [item.name ?? null], { pos: item.pos, fn: entry.namespace });
+    }
+  } finally {
+    if (requireRef) {
+      requireRef.release();
+      try {
+        iso.compile("es6:unbundle", `delete globalThis.${REQUIRE_GLOBAL};`, "<npm>", 0).runSync(context, { timeout: realm.cpuMs });
+      } catch {
+        // the isolate is gone (memory limit): the caller reports that
+      }
+    }
+  }
+}
