@@ -367,6 +367,7 @@
   }
 
   // ---- the API modules get this object (jsapi/*.js), never scripts ----
+  var idle = null;
   var host = {
     call: function (op, args) {
       return hostCall("call", { op: String(op), args: args });
@@ -405,6 +406,10 @@
     bind: bind,
     copy: copy,
     stringify: stringifySafe,
+    // jsapi/es6.js: what to run when an awaited block has nothing else to do (timers); true if it ran something.
+    onIdle: function (fn) {
+      idle = fn;
+    },
     define: function (name, value) {
       defineProperty(G, name, { value: value, writable: true, enumerable: false, configurable: true });
     },
@@ -515,6 +520,8 @@
     },
     take: function () {
       var a = turn.async;
+      // Still pending: give the next timer its turn ("pending": ask again once its jobs ran).
+      if (a && a.state === "pending") return idle && idle() ? "pending" : "stalled";
       turn.async = null;
       if (a && a.state === "err") throw a.error;
       return a ? a.state : "ok";

@@ -57,7 +57,7 @@ function load(id) {
   };
   var file = "/node_modules/" + String(id).replace(/^[a-z]+:/, "");
   try {
-    def[0].call(module.exports, module.exports, require, module, file, file.replace(/\/[^/]*$/, ""), fakeProcess);
+    def[0].call(module.exports, module.exports, require, module, file, file.replace(/\/[^/]*$/, ""), fakeProcess, globalThis, globalThis);
   } catch (err) {
     delete cache[id];
     throw err;

@@ -2,6 +2,7 @@
 // `type = scriptEs6` item. A project built by hand (tests) without a module graph gets one with each
 // item as an ES module of its own, without imports.
 import type { Es6Graph } from "../project/es6.js";
+import type { ReactionNode } from "../dsl/ast.js";
 import type { Project } from "../project/model.js";
 import type { ModuleItem } from "./modules.js";
 
@@ -24,4 +25,16 @@ export function es6Items(project: Project): { graph: Es6Graph; items: Record<num
   const plan = graph ? { graph, items } : null;
   plans.set(project, plan);
   return plan;
+}
+
+/** The platform module with the ES6 runtime's globals (fetch, XMLHttpRequest, timers, atob…). */
+export const ES6_MODULE = "jsapi/es6.js";
+
+/** The project has ES modules or scriptEs6 blocks. */
+export function usesEs6(project: Project): boolean {
+  if (project.loadItems.some((i) => i.kind === "es6module")) return true;
+  const walk = (reactions: readonly ReactionNode[]): boolean =>
+    reactions.some((r) => r.tag === "scriptEs6" || (r.tag === "if" && r.branches.some((b) => walk(b.body))) || (r.tag === "random" && walk(r.options)));
+  for (const state of project.states.values()) if (walk(state.reactions)) return true;
+  return false;
 }

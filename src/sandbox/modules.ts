@@ -45,7 +45,7 @@ export function bundleSource(graph: Es6Graph): string {
   for (const mod of Object.values(graph.modules)) {
     const body = factoryBody(mod);
     if (body === undefined) continue;
-    parts.push(`defs[${JSON.stringify(mod.id)}] = [function (exports, require, module, __filename, __dirname, process) {\n${body}\n}, ${JSON.stringify(mod.deps)}];`);
+    parts.push(`defs[${JSON.stringify(mod.id)}] = [function (exports, require, module, __filename, __dirname, process, window, self) {\n${body}\n}, ${JSON.stringify(mod.deps)}];`);
   }
   const runtime = readFileSync(nodeDir + "_runtime.js", "utf8");
   // The value is also left in a global for the facades; loadModules deletes it once the modules ran.
