@@ -574,10 +574,6 @@
     data: function (m) {
       defineProperty(G, m[1], { value: m[2], writable: true, enumerable: true, configurable: true });
     },
-    module: function (m, fn) {
-      var exportsValue = fn();
-      if (m[1]) G[m[1]] = exportsValue;
-    },
     // An ES module's namespace (src/sandbox/modules.ts): `name` gets its default export, or the namespace.
     esm: function (m, ns) {
       if (m[1]) G[m[1]] = ns["default"] !== undefined ? ns["default"] : ns;
@@ -586,7 +582,7 @@
 
   // The dispatcher, returned to the host (never stored where scripts can reach it). Input: a JSON
   // batch [[op, ...args], …]: queued ops first, the last one's value is the result. `fn` is a
-  // compiled function of this context the host hands to that last op (reg, module).
+  // compiled function of this context the host hands to that last op (reg, esm).
   return function dispatch(input, fn) {
     try {
       var batch = JSONparse(input);

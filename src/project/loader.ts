@@ -278,6 +278,8 @@ class Loader {
       return this.sources.get(file)?.[line - 1] ?? r.graph.modules[file]?.code.split(/\r?\n/)[line - 1];
     };
     this.errors.push(...checkLinks(r.graph, lines));
+    // Imported project files are part of the project (watch mode, the check summary).
+    for (const mod of Object.values(r.graph.modules)) if (!/^(npm|node|empty):/.test(mod.id) && !this.files.includes(mod.id)) this.files.push(mod.id);
     return { ...r.graph, syntaxErrors: r.syntaxErrors };
   }
 

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
 import type { ReactionNode, SourcePos } from "../dsl/ast.js";
-import { moduleToFunctionBody, usesAwait } from "../sandbox/source.js";
+import { usesAwait } from "../sandbox/source.js";
 import { ProjectError } from "../util/errors.js";
 import type { Project } from "./model.js";
 
@@ -23,9 +23,8 @@ export function checkScriptSyntax(project: Project): ProjectError[] {
   };
   for (const item of project.loadItems) {
     if (item.kind === "script") check(item.code, item.pos, "script");
-    // ES modules were parsed when the module graph was built (src/project/es6.ts).
-    else if (item.kind === "es6module" && !project.es6) check(moduleToFunctionBody(item.code), item.pos, "async");
   }
+  // ES modules were parsed when the module graph was built (src/project/es6.ts).
   errors.push(...(project.es6?.syntaxErrors ?? []));
   const walk = (reactions: readonly ReactionNode[]) => {
     for (const r of reactions) {

@@ -8,7 +8,7 @@ import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
-import { isTurnDataExpr, isTurnDataTemplate, moduleToFunctionBody, usesAwait } from "./source.js";
+import { isTurnDataExpr, isTurnDataTemplate, usesAwait } from "./source.js";
 import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
 import { loadModules } from "./modules.js";
@@ -159,12 +159,8 @@ class RealmScriptHost implements ScriptHost {
         realm.call("data", [item.varName, item.data], { pos: item.pos });
       } else if (item.kind === "script") {
         realm.runScript(this.iso.compile(`load:${i}`, item.code, item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
-      } else if (plan) {
-        loadModules(realm, this.iso, plan.graph, [plan.items[i]!], this.userFiles);
       } else {
-        // moduleToFunctionBody adds one line in front of the code, the wrapper another.
-        const script = this.iso.compile(`load:${i}`, `(function () {\n${moduleToFunctionBody(item.code)}\n})`, item.pos.file, item.pos.line - 3, item.pos, this.userFiles);
-        realm.call("module", [item.name ?? null], { pos: item.pos, fn: realm.functionOf(script, item.pos) });
+        loadModules(realm, this.iso, plan!.graph, [plan!.items[i]!], this.userFiles);
       }
     });
   }
