@@ -297,3 +297,184 @@ XMLHttpRequest.prototype.send = function (body) {
   });
 };
 define("XMLHttpRequest", XMLHttpRequest);
+
+// ---- URL and URLSearchParams (the WHATWG API as scripts use it: parse, resolve, query strings) ----
+function formEncode(s) {
+  return encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()~]/g, function (c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function formDecode(s) {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, " "));
+  } catch (e) {
+    return s;
+  }
+}
+function URLSearchParams(init) {
+  this._list = [];
+  this._url = null;
+  if (init === undefined || init === null) return;
+  if (init instanceof URLSearchParams) this._list = init._list.map(function (p) { return [p[0], p[1]]; });
+  else if (typeof init === "object") {
+    if (typeof init[Symbol.iterator] === "function") {
+      var it = Array.from(init);
+      for (var i = 0; i < it.length; i++) this._list.push([String(it[i][0]), String(it[i][1])]);
+    } else for (var k in init) if (Object.prototype.hasOwnProperty.call(init, k)) this._list.push([k, String(init[k])]);
+  } else this._parse(String(init));
+}
+URLSearchParams.prototype._parse = function (s) {
+  this._list = [];
+  s = s.charAt(0) === "?" ? s.slice(1) : s;
+  if (!s) return;
+  var parts = s.split("&");
+  for (var i = 0; i < parts.length; i++) {
+    if (!parts[i]) continue;
+    var eq = parts[i].indexOf("=");
+    this._list.push(eq < 0 ? [formDecode(parts[i]), ""] : [formDecode(parts[i].slice(0, eq)), formDecode(parts[i].slice(eq + 1))]);
+  }
+};
+URLSearchParams.prototype._changed = function () {
+  if (this._url) this._url._search = this._list.length ? "?" + this.toString() : "";
+};
+URLSearchParams.prototype.append = function (k, v) {
+  this._list.push([String(k), String(v)]);
+  this._changed();
+};
+URLSearchParams.prototype["delete"] = function (k) {
+  k = String(k);
+  this._list = this._list.filter(function (p) { return p[0] !== k; });
+  this._changed();
+};
+URLSearchParams.prototype.get = function (k) {
+  for (var i = 0; i < this._list.length; i++) if (this._list[i][0] === String(k)) return this._list[i][1];
+  return null;
+};
+URLSearchParams.prototype.getAll = function (k) {
+  return this._list.filter(function (p) { return p[0] === String(k); }).map(function (p) { return p[1]; });
+};
+URLSearchParams.prototype.has = function (k) {
+  return this.get(k) !== null;
+};
+URLSearchParams.prototype.set = function (k, v) {
+  k = String(k);
+  var i = this._list.findIndex(function (p) { return p[0] === k; });
+  if (i < 0) this._list.push([k, String(v)]);
+  else {
+    this._list[i][1] = String(v);
+    this._list = this._list.filter(function (p, j) { return j <= i || p[0] !== k; });
+  }
+  this._changed();
+};
+URLSearchParams.prototype.sort = function () {
+  this._list.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+  this._changed();
+};
+URLSearchParams.prototype.forEach = function (fn, self) {
+  for (var i = 0; i < this._list.length; i++) fn.call(self, this._list[i][1], this._list[i][0], this);
+};
+URLSearchParams.prototype.entries = function () {
+  return this._list.map(function (p) { return [p[0], p[1]]; })[Symbol.iterator]();
+};
+URLSearchParams.prototype.keys = function () {
+  return this._list.map(function (p) { return p[0]; })[Symbol.iterator]();
+};
+URLSearchParams.prototype.values = function () {
+  return this._list.map(function (p) { return p[1]; })[Symbol.iterator]();
+};
+URLSearchParams.prototype[Symbol.iterator] = URLSearchParams.prototype.entries;
+URLSearchParams.prototype.toString = function () {
+  return this._list.map(function (p) { return formEncode(p[0]) + "=" + formEncode(p[1]); }).join("&");
+};
+Object.defineProperty(URLSearchParams.prototype, "size", { get: function () { return this._list.length; } });
+
+var URL_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):(?:\/\/(?:([^:@/?#]*)(?::([^@/?#]*))?@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d*))?)?([^?#]*)(\?[^#]*)?(#.*)?$/;
+var DEFAULT_PORTS = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443", "ftp:": "21" };
+function removeDots(path) {
+  var out = [];
+  var segs = path.split("/");
+  for (var i = 0; i < segs.length; i++) {
+    var s = segs[i];
+    if (s === ".") {
+      if (i === segs.length - 1) out.push("");
+    } else if (s === "..") {
+      if (out.length > 1) out.pop();
+      if (i === segs.length - 1) out.push("");
+    } else out.push(s);
+  }
+  return out.join("/");
+}
+function encodePath(p) {
+  return p.replace(/[ "<>`{}]/g, function (c) { return encodeURIComponent(c); });
+}
+function URL(input, base) {
+  input = String(input).trim();
+  var m = URL_RE.exec(input);
+  if (!m && base !== undefined) {
+    var b = base instanceof URL ? base : new URL(base);
+    var abs;
+    if (input.slice(0, 2) === "//") abs = b.protocol + input;
+    else if (input.charAt(0) === "/") abs = b.origin + input;
+    else if (input.charAt(0) === "?") abs = b.origin + b.pathname + input;
+    else if (input.charAt(0) === "#") abs = b.origin + b.pathname + b.search + input;
+    else if (input === "") abs = b.origin + b.pathname + b.search;
+    else abs = b.origin + b.pathname.replace(/[^/]*$/, "") + input;
+    m = URL_RE.exec(abs);
+  }
+  if (!m) throw new TypeError("Invalid URL: " + input);
+  this._protocol = m[1].toLowerCase() + ":";
+  this._username = m[2] || "";
+  this._password = m[3] || "";
+  this._hostname = (m[4] || "").toLowerCase();
+  this._port = m[5] && m[5] !== DEFAULT_PORTS[this._protocol] ? m[5] : "";
+  var special = DEFAULT_PORTS[this._protocol] !== undefined || this._protocol === "file:";
+  if (special && !this._hostname && this._protocol !== "file:") throw new TypeError("Invalid URL: " + input);
+  var path = encodePath(m[6] || "");
+  this._pathname = special ? removeDots(path.charAt(0) === "/" ? path : "/" + path) : path;
+  this._search = m[7] && m[7] !== "?" ? encodePath(m[7]) : "";
+  this._hash = m[8] && m[8] !== "#" ? encodePath(m[8]) : "";
+  this._params = new URLSearchParams(this._search);
+  this._params._url = this;
+}
+function urlProp(name, get, set) {
+  Object.defineProperty(URL.prototype, name, { get: get, set: set, enumerable: true, configurable: true });
+}
+urlProp("protocol", function () { return this._protocol; }, function (v) { this._protocol = String(v).replace(/:?$/, ":").toLowerCase(); });
+urlProp("username", function () { return this._username; }, function (v) { this._username = String(v); });
+urlProp("password", function () { return this._password; }, function (v) { this._password = String(v); });
+urlProp("hostname", function () { return this._hostname; }, function (v) { this._hostname = String(v).toLowerCase(); });
+urlProp("port", function () { return this._port; }, function (v) { v = String(v); this._port = v === DEFAULT_PORTS[this._protocol] ? "" : v; });
+urlProp("host", function () { return this._hostname + (this._port ? ":" + this._port : ""); }, function (v) {
+  var parts = String(v).split(":");
+  this._hostname = parts[0].toLowerCase();
+  this._port = parts[1] || "";
+});
+urlProp("origin", function () { return DEFAULT_PORTS[this._protocol] !== undefined ? this._protocol + "//" + this.host : "null"; });
+urlProp("pathname", function () { return this._pathname; }, function (v) { v = encodePath(String(v)); this._pathname = v.charAt(0) === "/" ? v : "/" + v; });
+urlProp("search", function () { return this._search; }, function (v) {
+  v = String(v);
+  this._search = v && v !== "?" ? (v.charAt(0) === "?" ? v : "?" + v) : "";
+  this._params._parse(this._search);
+});
+urlProp("searchParams", function () { return this._params; });
+urlProp("hash", function () { return this._hash; }, function (v) { v = String(v); this._hash = v && v !== "#" ? (v.charAt(0) === "#" ? v : "#" + v) : ""; });
+urlProp("href", function () {
+  var auth = this._username || this._password ? this._username + (this._password ? ":" + this._password : "") + "@" : "";
+  var authority = this._hostname || this._protocol === "file:" || DEFAULT_PORTS[this._protocol] !== undefined ? "//" + auth + this.host : "";
+  return this._protocol + authority + this._pathname + this._search + this._hash;
+}, function (v) {
+  URL.call(this, v);
+});
+URL.prototype.toString = URL.prototype.toJSON = function () {
+  return this.href;
+};
+URL.canParse = function (input, base) {
+  try {
+    new URL(input, base);
+    return true;
+  } catch (e) {
+    return false;
+  }
+};
+define("URL", URL);
+define("URLSearchParams", URLSearchParams);

@@ -121,4 +121,13 @@ describe("ES modules in the isolate", () => {
     expect(s.b64).toEqual(["b2s=", "ok", "ёж"]);
     expect(Date.now() - started).toBeLessThan(3000);
   });
+
+  it("URL and URLSearchParams parse, resolve and serialise as in Node", () => {
+    const { turn } = host(project({ "src/app.js": "export default {};\n" }));
+    const s = turn(
+      'const u = new URL("../c/d?x=1&y=%D0%B0#h", "HTTPS://Ex.com:443/a/b/"); u.searchParams.append("z", "а б");\n' +
+        '$session.r = [u.href, u.origin, u.pathname, u.searchParams.get("y"), String(new URLSearchParams({ a: "1", b: "x y" })), new URL("http://h:8080/p/../q").host, URL.canParse("nope")];',
+    );
+    expect(s.r).toEqual(["https://ex.com/a/c/d?x=1&y=%D0%B0&z=%D0%B0+%D0%B1#h", "https://ex.com", "/a/c/d", "а", "a=1&b=x+y", "h:8080", false]);
+  });
 });
