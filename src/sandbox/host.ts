@@ -11,7 +11,7 @@ import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
 import { isTurnDataExpr, isTurnDataTemplate, usesAwait } from "./source.js";
 import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
-import { loadModules } from "./modules.js";
+import { ContextModules } from "./modules.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
 export interface ScriptHostOptions {
@@ -153,6 +153,7 @@ class RealmScriptHost implements ScriptHost {
   private loadProject(realm: Realm): void {
     // ES modules are evaluated in one step each, in require order among the other load items.
     const plan = es6Items(this.project);
+    const modules = plan ? new ContextModules(realm, this.iso, plan.graph, this.userFiles) : undefined;
     this.project.loadItems.forEach((item, i) => {
       this.userFiles.add(item.pos.file);
       if (item.kind === "data") {
@@ -160,9 +161,10 @@ class RealmScriptHost implements ScriptHost {
       } else if (item.kind === "script") {
         realm.runScript(this.iso.compile(`load:${i}`, item.code, item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
       } else {
-        loadModules(realm, this.iso, plan!.graph, [plan!.items[i]!], this.userFiles);
+        modules!.load(plan!.items[i]!);
       }
     });
+    modules?.done();
   }
 
   /** The context for the next call: after a memory kill, a new isolate with this turn's ops replayed. */

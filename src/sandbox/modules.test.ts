@@ -130,4 +130,20 @@ describe("ES modules in the isolate", () => {
     );
     expect(s.r).toEqual(["https://ex.com/a/c/d?x=1&y=%D0%B0&z=%D0%B0+%D0%B1#h", "https://ex.com", "/a/c/d", "а", "a=1&b=x+y", "h:8080", false]);
   });
+
+  it("shares a module between two entries; an ES-module package imports a CommonJS one; node:events works", () => {
+    const dir = project({
+      "src/main.sc":
+        "require: app.js\n    type = scriptEs6\n    name = app\nrequire: other.js\n    type = scriptEs6\n    name = other\n\ntheme: /\n    state: S\n        q!: *\n        a: hi\n",
+      "src/app.js": 'import { bump } from "./shared.js";\nimport { loud } from "esm-pkg";\nexport default { bump, loud };\n',
+      "src/other.js": 'import { bump } from "./shared.js";\nexport default { bump };\n',
+      "src/shared.js": "let n = 0;\nexport const bump = () => ++n;\n",
+      [`${NPM}/esm-pkg/package.json`]: '{"name": "esm-pkg", "type": "module", "exports": {"import": "./index.js"}}',
+      [`${NPM}/esm-pkg/index.js`]: 'import emitterPkg, { tag } from "cjs-dep";\nexport const loud = (s) => { const e = new emitterPkg.Bus(); let out; e.on("x", (v) => (out = tag + v.toUpperCase())); e.emit("x", s); return out; };\n',
+      [`${NPM}/cjs-dep/package.json`]: '{"name": "cjs-dep"}',
+      [`${NPM}/cjs-dep/index.js`]: 'var EventEmitter = require("events");\nfunction Bus() { EventEmitter.call(this); }\nrequire("util").inherits(Bus, EventEmitter);\nmodule.exports = { Bus: Bus, tag: "> " };\n',
+    });
+    const { turn } = host(dir);
+    expect(turn("$session.r = [app.bump(), other.bump(), app.loud('hey')];").r).toEqual([1, 2, "> HEY"]);
+  });
 });

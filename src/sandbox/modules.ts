@@ -85,83 +85,90 @@ function facadeSource(id: string, keys: string[]): string {
 }
 
 /**
- * Evaluate the project's ES6 load items in a context, in order, binding each one's default export
- * (or namespace) to its `name`. A module imported by several entries is one instance.
+ * The ES modules of one context: `load` evaluates a load item's module (and what it imports) and
+ * binds its default export (or namespace) to the item's `name`; a module imported from several
+ * entries is one instance. `done` removes the bundle's global once every load item ran.
  */
-export function loadModules(realm: Realm, iso: ScriptIsolate, graph: Es6Graph, items: readonly ModuleItem[], userFiles: Set<string>): void {
-  const context = realm.context;
-  const compiled = new Map<string, ivm.Module>();
-  const idOf = new Map<ivm.Module, string>();
-  let requireRef: ivm.Reference | undefined;
+export class ContextModules {
+  private readonly compiled = new Map<string, ivm.Module>();
+  private readonly idOf = new Map<ivm.Module, string>();
+  private requireRef: ivm.Reference | undefined;
 
-  const bundled = (): ivm.Reference => {
-    if (requireRef) return requireRef;
-    const script = iso.compile("es6:bundle", bundleSource(graph), "<npm>", 0);
+  constructor(
+    private readonly realm: Realm,
+    private readonly iso: ScriptIsolate,
+    private readonly graph: Es6Graph,
+    private readonly userFiles: Set<string>,
+  ) {}
+
+  load(item: ModuleItem): void {
+    const entry = this.compile(item.id, item.pos);
     try {
-      requireRef = script.runSync(context, { reference: true, timeout: realm.cpuMs }) as ivm.Reference;
+      entry.instantiateSync(this.realm.context, (specifier, referrer) => {
+        const from = this.graph.modules[this.idOf.get(referrer) ?? ""];
+        const to = from?.deps[specifier];
+        const m = to ? this.compiled.get(to) : undefined;
+        if (!m) throw new Error(`cannot resolve import "${specifier}" from ${from?.id ?? "?"}`);
+        return m;
+      });
+      entry.evaluateSync({ timeout: this.realm.cpuMs });
     } catch (e) {
-      throw failure(e, realm.cpuMs, undefined, userFiles);
+      throw failure(e, this.realm.cpuMs, item.pos, this.userFiles);
     }
-    return requireRef;
-  };
+    this.realm.call("esm", [item.name ?? null], { pos: item.pos, fn: entry.namespace });
+  }
 
-  const compile = (id: string, pos: SourcePos): ivm.Module => {
-    const known = compiled.get(id);
+  done(): void {
+    if (!this.requireRef) return;
+    this.requireRef.release();
+    this.requireRef = undefined;
+    try {
+      this.iso.compile("es6:unbundle", `delete globalThis.${REQUIRE_GLOBAL};`, "<npm>", 0).runSync(this.realm.context, { timeout: this.realm.cpuMs });
+    } catch {
+      // the isolate is gone (memory limit): the caller reports that
+    }
+  }
+
+  /** The bundle's `require` in this context (the bundle runs on first use). */
+  private bundled(): ivm.Reference {
+    if (this.requireRef) return this.requireRef;
+    const script = this.iso.compile("es6:bundle", bundleSource(this.graph), "<npm>", 0);
+    try {
+      this.requireRef = script.runSync(this.realm.context, { reference: true, timeout: this.realm.cpuMs }) as ivm.Reference;
+    } catch (e) {
+      throw failure(e, this.realm.cpuMs, undefined, this.userFiles);
+    }
+    return this.requireRef;
+  }
+
+  private compile(id: string, pos: SourcePos): ivm.Module {
+    const known = this.compiled.get(id);
     if (known) return known;
-    const mod = graph.modules[id];
+    const mod = this.graph.modules[id];
     if (!mod) throw new ScriptError(`module ${id} is not part of the project's module graph`, pos);
     let code: string;
     if (mod.kind === "esm") code = mod.code;
+    else if (mod.kind === "missing") code = `throw new Error(${JSON.stringify(mod.message)});`;
     else {
       // CommonJS and friends run now (at link time) so the facade can name their exports.
-      let keys: string[] = [];
-      if (mod.kind !== "missing") {
-        try {
-          keys = JSON.parse(bundled().applySync(undefined, [id, true], { timeout: realm.cpuMs }) as string) as string[];
-        } catch (e) {
-          throw failure(e, realm.cpuMs, pos, userFiles);
-        }
+      let keys: string[];
+      try {
+        keys = JSON.parse(this.bundled().applySync(undefined, [id, true], { timeout: this.realm.cpuMs }) as string) as string[];
+      } catch (e) {
+        throw failure(e, this.realm.cpuMs, pos, this.userFiles);
       }
-      code = mod.kind === "missing" ? `throw new Error(${JSON.stringify(mod.message)});` : facadeSource(id, keys);
+      code = facadeSource(id, keys);
     }
-    if (!id.startsWith("npm:") && !id.startsWith("node:")) userFiles.add(id);
+    if (!/^(npm|node|empty):/.test(id)) this.userFiles.add(id);
     let m: ivm.Module;
     try {
-      m = iso.isolate.compileModuleSync(code, { filename: id });
+      m = this.iso.isolate.compileModuleSync(code, { filename: id });
     } catch (e) {
-      throw failure(e, 0, { file: id, line: 1, col: 1 }, userFiles);
+      throw failure(e, 0, { file: id, line: 1, col: 1 }, this.userFiles);
     }
-    compiled.set(id, m);
-    idOf.set(m, id);
-    if (mod.kind === "esm") for (const dep of Object.values(mod.deps)) compile(dep, pos);
+    this.compiled.set(id, m);
+    this.idOf.set(m, id);
+    if (mod.kind === "esm") for (const dep of Object.values(mod.deps)) this.compile(dep, pos);
     return m;
-  };
-
-  try {
-    for (const item of items) {
-      const entry = compile(item.id, item.pos);
-      try {
-        entry.instantiateSync(context, (specifier, referrer) => {
-          const from = graph.modules[idOf.get(referrer) ?? ""];
-          const to = from?.deps[specifier];
-          const m = to ? compiled.get(to) : undefined;
-          if (!m) throw new Error(`cannot resolve import "${specifier}" from ${from?.id ?? "?"}`);
-          return m;
-        });
-        entry.evaluateSync({ timeout: realm.cpuMs });
-      } catch (e) {
-        throw failure(e, realm.cpuMs, item.pos, userFiles);
-      }
-      realm.call("esm", [item.name ?? null], { pos: item.pos, fn: entry.namespace });
-    }
-  } finally {
-    if (requireRef) {
-      requireRef.release();
-      try {
-        iso.compile("es6:unbundle", `delete globalThis.${REQUIRE_GLOBAL};`, "<npm>", 0).runSync(context, { timeout: realm.cpuMs });
-      } catch {
-        // the isolate is gone (memory limit): the caller reports that
-      }
-    }
   }
 }
