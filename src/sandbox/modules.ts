@@ -18,6 +18,11 @@ const hostRequire = createRequire(import.meta.url);
 
 /** The global a facade module reads the bundle's `require` from while a context's modules evaluate. */
 const REQUIRE_GLOBAL = "__sa_require";
+/**
+ * CPU budget of evaluating a module at load (a context build), at least this much whatever the
+ * per-call limit: large packages (mathjs) take hundreds of ms to evaluate; a loop still ends.
+ */
+const LOAD_MS = 10_000;
 
 /** One entry of the project's load items: an ES module whose default export (or namespace) is bound to `name`. */
 export interface ModuleItem {
@@ -93,13 +98,16 @@ export class ContextModules {
   private readonly compiled = new Map<string, ivm.Module>();
   private readonly idOf = new Map<ivm.Module, string>();
   private requireRef: ivm.Reference | undefined;
+  private readonly loadMs: number;
 
   constructor(
     private readonly realm: Realm,
     private readonly iso: ScriptIsolate,
     private readonly graph: Es6Graph,
     private readonly userFiles: Set<string>,
-  ) {}
+  ) {
+    this.loadMs = Math.max(realm.cpuMs, LOAD_MS);
+  }
 
   load(item: ModuleItem): void {
     const entry = this.compile(item.id, item.pos);
@@ -111,9 +119,9 @@ export class ContextModules {
         if (!m) throw new Error(`cannot resolve import "${specifier}" from ${from?.id ?? "?"}`);
         return m;
       });
-      entry.evaluateSync({ timeout: this.realm.cpuMs });
+      entry.evaluateSync({ timeout: this.loadMs });
     } catch (e) {
-      throw failure(e, this.realm.cpuMs, item.pos, this.userFiles);
+      throw failure(e, this.loadMs, item.pos, this.userFiles);
     }
     this.realm.call("esm", [item.name ?? null], { pos: item.pos, fn: entry.namespace });
   }
@@ -134,9 +142,9 @@ export class ContextModules {
     if (this.requireRef) return this.requireRef;
     const script = this.iso.compile("es6:bundle", bundleSource(this.graph), "<npm>", 0);
     try {
-      this.requireRef = script.runSync(this.realm.context, { reference: true, timeout: this.realm.cpuMs }) as ivm.Reference;
+      this.requireRef = script.runSync(this.realm.context, { reference: true, timeout: this.loadMs }) as ivm.Reference;
     } catch (e) {
-      throw failure(e, this.realm.cpuMs, undefined, this.userFiles);
+      throw failure(e, this.loadMs, undefined, this.userFiles);
     }
     return this.requireRef;
   }
@@ -153,9 +161,9 @@ export class ContextModules {
       // CommonJS and friends run now (at link time) so the facade can name their exports.
       let keys: string[];
       try {
-        keys = JSON.parse(this.bundled().applySync(undefined, [id, true], { timeout: this.realm.cpuMs }) as string) as string[];
+        keys = JSON.parse(this.bundled().applySync(undefined, [id, true], { timeout: this.loadMs }) as string) as string[];
       } catch (e) {
-        throw failure(e, this.realm.cpuMs, pos, this.userFiles);
+        throw failure(e, this.loadMs, pos, this.userFiles);
       }
       code = facadeSource(id, keys);
     }
