@@ -19,6 +19,8 @@ export interface ScriptHostOptions {
   cpuMs?: number;
   /** Memory limit of the project's isolate in MB, ArrayBuffers included (default 128). */
   memoryMb?: number;
+  /** CPU limit of evaluating the project's ES6 modules when a context is built (default 10 s). */
+  moduleLoadMs?: number;
 }
 
 const HTTP_TIMEOUT_CAP_MS = 25_000;
@@ -78,6 +80,7 @@ class RealmScriptHost implements ScriptHost {
   private readonly hostFn: HostFn;
   private readonly cpuMs: number;
   private readonly memoryMb: number;
+  private readonly moduleLoadMs: number | undefined;
   private readonly forceEs6: boolean;
   /** The project uses the ES6 runtime: its contexts get jsapi/es6.js (fetch, timers, atob…). */
   private readonly es6: boolean;
@@ -104,6 +107,7 @@ class RealmScriptHost implements ScriptHost {
     this.hostFn = makeHostFn(services);
     this.cpuMs = opts.cpuMs ?? 1000;
     this.memoryMb = opts.memoryMb ?? 128;
+    this.moduleLoadMs = opts.moduleLoadMs;
     this.forceEs6 = project.config?.scriptRuntime?.forceEs6 === true;
     this.es6 = this.forceEs6 || usesEs6(project);
     this.iso = new ScriptIsolate(this.memoryMb);
@@ -153,7 +157,7 @@ class RealmScriptHost implements ScriptHost {
   private loadProject(realm: Realm): void {
     // ES modules are evaluated in one step each, in require order among the other load items.
     const plan = es6Items(this.project);
-    const modules = plan ? new ContextModules(realm, this.iso, plan.graph, this.userFiles) : undefined;
+    const modules = plan ? new ContextModules(realm, this.iso, plan.graph, this.userFiles, this.moduleLoadMs) : undefined;
     this.project.loadItems.forEach((item, i) => {
       this.userFiles.add(item.pos.file);
       if (item.kind === "data") {

@@ -146,4 +146,20 @@ describe("ES modules in the isolate", () => {
     const { turn } = host(dir);
     expect(turn("$session.r = [app.bump(), other.bump(), app.loud('hey')];").r).toEqual([1, 2, "> HEY"]);
   });
+
+  it("a package that is declared but not installed, or a module that never ends at load, fails the load with a clear error", () => {
+    const fail = (dir: string, opts = {}) => {
+      try {
+        createScriptHost(loadProject(dir), fakeServices(), opts);
+      } catch (e) {
+        return e as ScriptError;
+      }
+      throw new Error("expected the load to fail");
+    };
+    const missing = fail(project({ "src/app.js": 'import axios from "axios";\nexport default axios;\n', "src/package.json": '{"dependencies": {"axios": "^1"}}' }));
+    expect(missing.message).toMatch(/^npm package "axios" of src\/package\.json is not installed: run `smartapp install`/);
+    expect(missing.pos).toEqual({ file: "src/app.js", line: 1, col: 19 });
+    const looping = fail(project({ "src/app.js": "export const a = 1;\nfor (;;) {}\n" }), { moduleLoadMs: 100 });
+    expect(looping).toMatchObject({ limit: "cpu", pos: { file: "src/app.js" } });
+  });
 });

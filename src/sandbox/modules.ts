@@ -19,10 +19,10 @@ const hostRequire = createRequire(import.meta.url);
 /** The global a facade module reads the bundle's `require` from while a context's modules evaluate. */
 const REQUIRE_GLOBAL = "__sa_require";
 /**
- * CPU budget of evaluating a module at load (a context build), at least this much whatever the
- * per-call limit: large packages (mathjs) take hundreds of ms to evaluate; a loop still ends.
+ * Default CPU budget of evaluating modules at load (a context build), at least the per-call limit:
+ * large packages (mathjs) take hundreds of ms to evaluate; a loop still ends.
  */
-const LOAD_MS = 10_000;
+export const MODULE_LOAD_MS = 10_000;
 
 /** One entry of the project's load items: an ES module whose default export (or namespace) is bound to `name`. */
 export interface ModuleItem {
@@ -105,8 +105,9 @@ export class ContextModules {
     private readonly iso: ScriptIsolate,
     private readonly graph: Es6Graph,
     private readonly userFiles: Set<string>,
+    loadMs = MODULE_LOAD_MS,
   ) {
-    this.loadMs = Math.max(realm.cpuMs, LOAD_MS);
+    this.loadMs = Math.max(realm.cpuMs, loadMs);
   }
 
   load(item: ModuleItem): void {
@@ -149,6 +150,15 @@ export class ContextModules {
     return this.requireRef;
   }
 
+  /** Where a module of the project imports `id` (for errors about it). */
+  private importedAt(id: string): SourcePos | undefined {
+    for (const mod of Object.values(this.graph.modules)) {
+      const imp = mod.imports?.find((i) => mod.deps[i.specifier] === id);
+      if (imp && !/^(npm|node):/.test(mod.id)) return imp.pos;
+    }
+    return undefined;
+  }
+
   private compile(id: string, pos: SourcePos): ivm.Module {
     const known = this.compiled.get(id);
     if (known) return known;
@@ -156,7 +166,7 @@ export class ContextModules {
     if (!mod) throw new ScriptError(`module ${id} is not part of the project's module graph`, pos);
     let code: string;
     if (mod.kind === "esm") code = mod.code;
-    else if (mod.kind === "missing") code = `throw new Error(${JSON.stringify(mod.message)});`;
+    else if (mod.kind === "missing") throw new ScriptError(mod.message ?? `${id} is missing`, this.importedAt(id) ?? pos);
     else {
       // CommonJS and friends run now (at link time) so the facade can name their exports.
       let keys: string[];
