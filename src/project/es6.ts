@@ -245,7 +245,7 @@ export class Es6GraphBuilder {
     if (this.modules[id]) return { id };
     const text = fs.readFileSync(file, "utf8");
     if (file.endsWith(".json")) return { id: this.put({ id, kind: "json", code: text, deps: {} }) };
-    if (isEsmFile(file, this.packageOf(file))) {
+    if (isEsmFile(file, this.packageOf(file)) || looksLikeEsm(text)) {
       const mod: Es6Module = { id, kind: "esm", code: text, deps: {}, imports: [], exports: [] };
       this.modules[id] = mod;
       this.scanEsm(mod, file, text, false);
@@ -445,6 +445,20 @@ function isEsmFile(file: string, pkg: PackageInfo | null): boolean {
   if (file.endsWith(".mjs")) return true;
   if (file.endsWith(".cjs")) return false;
   return pkg?.json.type === "module";
+}
+
+/**
+ * A `.js` file of a CommonJS package written with import/export (builds that bundlers accept under
+ * the `browser` condition): linked as an ES module, as a bundler would, instead of failing.
+ */
+function looksLikeEsm(text: string): boolean {
+  if (!/^[ \t]*(?:import[\s{*"']|export[\s{*])/m.test(text)) return false;
+  try {
+    const ast = acorn.parse(text, { ecmaVersion: "latest", sourceType: "module", allowHashBang: true });
+    return ast.body.some((n) => n.type.startsWith("Import") || n.type.startsWith("Export"));
+  } catch {
+    return false;
+  }
 }
 
 function patternNames(p: acorn.Pattern): string[] {

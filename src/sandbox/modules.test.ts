@@ -162,4 +162,27 @@ describe("ES modules in the isolate", () => {
     const looping = fail(project({ "src/app.js": "export const a = 1;\nfor (;;) {}\n" }), { moduleLoadMs: 100 });
     expect(looping).toMatchObject({ limit: "cpu", pos: { file: "src/app.js" } });
   });
+
+  it("a package file with import/export in a CommonJS package is linked as an ES module; a syntax error in a package names the file", () => {
+    const dir = project({
+      "src/app.js": 'import { hi } from "esm-in-cjs";\nexport default { hi };\n',
+      [`${NPM}/esm-in-cjs/package.json`]: '{"name": "esm-in-cjs", "main": "index.js"}',
+      [`${NPM}/esm-in-cjs/index.js`]: 'export const hi = () => "hi";\n',
+    });
+    expect(host(dir).turn("$session.r = app.hi();").r).toBe("hi");
+    const broken = project({
+      "src/app.js": 'import ok from "ok-pkg";\nimport bad from "bad-pkg";\nexport default { ok, bad };\n',
+      [`${NPM}/ok-pkg/package.json`]: '{"name": "ok-pkg"}',
+      [`${NPM}/ok-pkg/index.js`]: "module.exports = 1;\n",
+      [`${NPM}/bad-pkg/package.json`]: '{"name": "bad-pkg"}',
+      [`${NPM}/bad-pkg/index.js`]: "var a = 1;\nvar b = ;\n",
+    });
+    let err: ScriptError | undefined;
+    try {
+      host(broken);
+    } catch (e) {
+      err = e as ScriptError;
+    }
+    expect(err?.message).toBe("npm packages: SyntaxError: Unexpected token ';' (in npm:bad-pkg/index.js:2:9)");
+  });
 });

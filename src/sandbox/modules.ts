@@ -31,7 +31,12 @@ export interface ModuleItem {
   pos: SourcePos;
 }
 
-const bundles = new WeakMap<Es6Graph, string>();
+/** The bundle's text and, for errors, the first line of each file in it. */
+interface Bundle {
+  text: string;
+  starts: { line: number; id: string }[];
+}
+const bundles = new WeakMap<Es6Graph, Bundle>();
 
 /** Names a Node built-in exports on the host: the names the unavailable stand-in offers (each throws). */
 function builtinNames(name: string): string[] {
@@ -43,20 +48,33 @@ function builtinNames(name: string): string[] {
 }
 
 /** Source of the CommonJS side of the graph: `(function () {… return load;})()`, sloppy as Node runs CommonJS. */
-export function bundleSource(graph: Es6Graph): string {
+export function bundleSource(graph: Es6Graph): Bundle {
   const known = bundles.get(graph);
   if (known !== undefined) return known;
   const parts: string[] = [];
+  const starts: Bundle["starts"] = [];
+  let line = 4; // the file's first line, after the three lines of the header below and its own wrapper line
   for (const mod of Object.values(graph.modules)) {
     const body = factoryBody(mod);
     if (body === undefined) continue;
-    parts.push(`defs[${JSON.stringify(mod.id)}] = [function (exports, require, module, __filename, __dirname, process, window, self) {\n${body}\n}, ${JSON.stringify(mod.deps)}];`);
+    starts.push({ line, id: mod.id });
+    const part = `defs[${JSON.stringify(mod.id)}] = [function (exports, require, module, __filename, __dirname, process, window, self) {\n${body}\n}, ${JSON.stringify(mod.deps)}];`;
+    parts.push(part);
+    line += part.split("\n").length;
   }
   const runtime = readFileSync(nodeDir + "_runtime.js", "utf8");
-  // The value is also left in a global for the facades; loadModules deletes it once the modules ran.
+  // The value is also left in a global for the facades; ContextModules.done deletes it.
   const text = `globalThis.${REQUIRE_GLOBAL} = (function () {\nvar defs = {};\n${parts.join("\n")}\n${runtime}\n})()`;
-  bundles.set(graph, text);
-  return text;
+  const bundle = { text, starts };
+  bundles.set(graph, bundle);
+  return bundle;
+}
+
+/** A line of the bundle → ` (in <package file>:<line>:<col>)`. */
+function bundlePlace(bundle: Bundle, line: number, col: number): string {
+  let at: Bundle["starts"][number] | undefined;
+  for (const s of bundle.starts) if (s.line <= line) at = s;
+  return at ? ` (in ${at.id}:${line - at.line + 1}:${col})` : "";
 }
 
 function factoryBody(mod: Es6Module): string | undefined {
@@ -141,7 +159,17 @@ export class ContextModules {
   /** The bundle's `require` in this context (the bundle runs on first use). */
   private bundled(): ivm.Reference {
     if (this.requireRef) return this.requireRef;
-    const script = this.iso.compile("es6:bundle", bundleSource(this.graph), "<npm>", 0);
+    const bundle = bundleSource(this.graph);
+    let script: ivm.Script;
+    try {
+      script = this.iso.compile("es6:bundle", bundle.text, "<npm>", 0, undefined, new Set(["<npm>"]));
+    } catch (e) {
+      if (e instanceof ScriptError) {
+        const where = e.pos?.file === "<npm>" ? bundlePlace(bundle, e.pos.line, e.pos.col) : "";
+        throw new ScriptError(`npm packages: ${e.message}${where}`, undefined, e.thrown, e.limit);
+      }
+      throw e;
+    }
     try {
       this.requireRef = script.runSync(this.realm.context, { reference: true, timeout: this.loadMs }) as ivm.Reference;
     } catch (e) {
@@ -170,8 +198,9 @@ export class ContextModules {
     else {
       // CommonJS and friends run now (at link time) so the facade can name their exports.
       let keys: string[];
+      const load = this.bundled();
       try {
-        keys = JSON.parse(this.bundled().applySync(undefined, [id, true], { timeout: this.loadMs }) as string) as string[];
+        keys = JSON.parse(load.applySync(undefined, [id, true], { timeout: this.loadMs }) as string) as string[];
       } catch (e) {
         throw failure(e, this.loadMs, pos, this.userFiles);
       }
