@@ -360,9 +360,9 @@ export function explainText(ex: TurnExplainer, s: TextSelection): void {
     const second = s.patterns[1];
     ex.because(
       `${describe(w)} is the best of ${s.patterns.length} matching pattern${s.patterns.length === 1 ? "" : "s"}: weight ${num(p0.hyp.weight)} = score ${num(p0.hyp.score)} + context bonus for tier ${num(w.tier)}` +
-        (second ? `; next: ${describe(candOf.get(second)!)} weight ${num(second.hyp.weight)}, tier ${num(second.tier)}` : ""),
+        (second ? `; next: ${describe(candOf.get(second)!)} weight ${num(second.hyp.weight)}, tier ${num(second.tier)}${second.hyp.weight === p0.hyp.weight ? " (equal weight: the one declared first wins)" : ""}` : ""),
     );
-    if (w.formWords) ex.because(`matched by word form, not literally: ${w.formWords.join(", ")}`);
+    if (w.formWords) ex.because(`words not written literally in the pattern (a stem, lemma, wildcard or named pattern took them): ${w.formWords.join(", ")}`);
     if (p0.hyp.score >= th.patterns) {
       if (i0) ex.because(`pattern score ${num(p0.hyp.score)} ≥ patterns threshold ${num(th.patterns)}: a pattern beats the intent ${(i0.hyp.debugInfo?.intent as IntentGuess).path}`);
     } else {
