@@ -359,7 +359,7 @@ export function explainText(ex: TurnExplainer, s: TextSelection): void {
   if (first === p0) {
     const second = s.patterns[1];
     ex.because(
-      `${describe(w)} is the best of ${s.patterns.length} matching pattern${s.patterns.length === 1 ? "" : "s"}: weight ${num(p0.hyp.weight)} = score ${num(p0.hyp.score)} + context bonus for tier ${num(w.tier)}` +
+      `${describe(w)} is ${s.patterns.length === 1 ? "the only matching pattern" : `the best of ${s.patterns.length} matching patterns`}: weight ${num(p0.hyp.weight)} = score ${num(p0.hyp.score)} + context bonus for tier ${num(w.tier)}` +
         (second ? `; next: ${describe(candOf.get(second)!)} weight ${num(second.hyp.weight)}, tier ${num(second.tier)}${second.hyp.weight === p0.hyp.weight ? " (equal weight: the one declared first wins)" : ""}` : ""),
     );
     if (w.formWords) ex.because(`words not written literally in the pattern (a stem, lemma, wildcard or named pattern took them): ${w.formWords.join(", ")}`);
