@@ -10,6 +10,7 @@ import type { Project } from "../project/model.js";
 import type { SessionStore } from "../storage/types.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
 import { runTests, type RunTestsOptions } from "../testing/runner.js";
+import type { TurnExplanations } from "./explanations.js";
 
 /** Every dialog the console starts has a user key (uuid.sub) that begins with this. */
 export const CONSOLE_USER_PREFIX = "console-";
@@ -26,6 +27,15 @@ export interface ConsoleOptions {
   sandbox?: { url: string; adminToken: string };
   /** What "run tests" passes to the runner: the same settings `smartapp test` would get. */
   testOptions: RunTestsOptions;
+  /** The explained turns of the console's dialogs (the webhook records them: serve.ts). */
+  explanations?: TurnExplanations;
+}
+
+/** Console dialogs only: a key without the console's prefix is refused. */
+function ownDialog(key: string, res: express.Response): boolean {
+  if (key.startsWith(CONSOLE_USER_PREFIX)) return true;
+  res.status(403).json({ error: `the console reads only its own dialogs (user keys starting with "${CONSOLE_USER_PREFIX}")` });
+  return false;
 }
 
 export function consoleRouter(opts: ConsoleOptions): Router {
@@ -64,12 +74,20 @@ export function consoleRouter(opts: ConsoleOptions): Router {
 
   api.get("/users/:key", async (req, res) => {
     const key = req.params.key;
-    if (!key.startsWith(CONSOLE_USER_PREFIX)) {
-      res.status(403).json({ error: `the console reads only its own dialogs (user keys starting with "${CONSOLE_USER_PREFIX}")` });
-      return;
-    }
+    if (!ownDialog(key, res)) return;
     const state = await opts.store.load(key);
     res.json(state ? { contextPath: state.contextPath, session: state.session, client: state.client } : { contextPath: "/", session: {}, client: {} });
+  });
+
+  api.get("/users/:key/turns/:messageId", (req, res) => {
+    const { key, messageId } = req.params;
+    if (!ownDialog(key, res)) return;
+    const explanation = opts.explanations?.get(key, messageId);
+    if (!explanation) {
+      res.status(404).json({ error: `no explained turn ${messageId} for ${key} (only recent turns of this server's console dialogs are kept)` });
+      return;
+    }
+    res.json(explanation);
   });
 
   api.post("/pay", async (req, res) => {
