@@ -113,6 +113,32 @@ describe("the explained turn", () => {
   });
 });
 
+describe("handlers in the explained turn", () => {
+  it("shows the text matching saw after preMatch rewrote it", () => {
+    const h = harness("handlers");
+    const e = explain(h, "rewrite me");
+    expect(e.input).toMatchObject({ query: "rewrite me", matchedQuery: "hello" });
+    expect(e.winner).toMatchObject({ kind: "pattern", target: "/Hello" });
+  });
+
+  it("says when $temp.targetState set in preMatch skipped matching", () => {
+    const h = harness("handlers");
+    const e = explain(h, "force");
+    expect(e.decidedBy).toBe("$temp.targetState");
+    expect(e.candidates).toEqual([]);
+    expect(e.target).toBe("/Forced");
+  });
+
+  it("says when a selectNLUResult handler overrode the default ranking", () => {
+    const h = harness("handlers");
+    const e = explain(h, { query: "both", intent: { path: "/both", score: 0.9 }, data: { preferIntent: true } });
+    expect(e.decidedBy).toBe("selectNLUResult");
+    expect(e.why.at(-1)).toBe("a selectNLUResult handler changed the selection from pattern → /PatternBoth to intent → /IntentBoth");
+    expect(e.winner).toMatchObject({ kind: "intent", target: "/IntentBoth", selected: true });
+    expect(e.candidates.filter((c) => c.selected)).toHaveLength(1);
+  });
+});
+
 describe("jsonDiff", () => {
   it("diffs objects key by key and anything else whole", () => {
     expect(jsonDiff({ a: 1, b: { c: [1] }, "x y": 1 }, { a: 1, b: { c: [1, 2] }, d: null })).toEqual([
