@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { harness, type Harness } from "../../test/fixtures/engine/harness.js";
 import type { BotRequest, TurnResult } from "./types.js";
 import { formWords, jsonDiff, type TurnExplanation } from "./explain.js";
+import { explainMismatch, formatExplanation } from "./explain-text.js";
 
 const explain = (h: Harness, request: BotRequest | string): TurnExplanation => {
   const req = typeof request === "string" ? { query: request } : request;
@@ -136,6 +137,38 @@ describe("handlers in the explained turn", () => {
     expect(e.why.at(-1)).toBe("a selectNLUResult handler changed the selection from pattern → /PatternBoth to intent → /IntentBoth");
     expect(e.winner).toMatchObject({ kind: "intent", target: "/IntentBoth", selected: true });
     expect(e.candidates.filter((c) => c.selected)).toHaveLength(1);
+  });
+});
+
+describe("the explained turn in words", () => {
+  it("a failed step: the state that won, what happened to the expected one, the reasons", () => {
+    const h = inMenu();
+    const e = explain(h, { query: "help", intent: { path: "/Order", score: 0.1 } });
+    const lines = explainMismatch(e, "/Menu/Order");
+    expect(lines[0]).toBe("why: /Help won — q!: help → /Help (src/main.sc:52, global, score 1, weight 1.00)");
+    expect(lines[1]).toBe(
+      "  expected /Menu/Order: intent: /Order → /Menu/Order (src/main.sc:13, under /Menu, the context itself, score 0.10) — skipped: score 0.10 < phrases threshold 0.30",
+    );
+    expect(lines.some((l) => l.startsWith("  runner-up"))).toBe(false);
+  });
+
+  it("the /why block", () => {
+    const h = harness("explain");
+    h.state = { ...h.state, session: { stale: true } };
+    const lines = formatExplanation(explain(h, "купить слонов"));
+    expect(lines).toEqual([
+      'turn: text "купить слонов" in /',
+      "decided by: text (thresholds: patterns 0.60, phrases 0.30)",
+      "candidates:",
+      "  ✓ q!: купить слонов → /Buy (src/main.sc:24, global, score 1, weight 1.00)",
+      "why:",
+      "  - q!: купить слонов (src/main.sc:24) is the only matching pattern: weight 1.00 = score 1 + context bonus for tier 1000",
+      "transition: go! /Buy → /Buy/Done (src/main.sc:31:9)",
+      "executed: /Buy → /Buy/Done; context / → /Buy/Done",
+      "log [info] bought 1 (/Buy)",
+      '$session: -stale; +cart = {"elephant":1}',
+      '$client: +name = "Ann"',
+    ]);
   });
 });
 
