@@ -228,7 +228,7 @@ export class TurnExplainer {
     }
     const c = candidateOf(project, context, t, eventTriggers(project, context, t.value).find((e) => e.trigger.id === t.id)?.tier);
     c.kind = "fallback";
-    this.data.candidates.push(c);
+    this.data.candidates.unshift(c); // the winner first, as everywhere
     this.select((x) => x === c);
     this.because(`nothing was selected: the nearest ${t.value} event trigger takes the text (${c.at})`);
   }
@@ -315,7 +315,8 @@ export function explainText(ex: TurnExplainer, s: TextSelection): void {
   ex.data.candidates.push(...cands);
 
   // Intent guesses under the phrases threshold: the triggers they would have fired, marked skipped.
-  const low = s.guesses.filter((g) => g.score < th.phrases);
+  // (a score of 0 is no guess at all; the best five are enough)
+  const low = s.guesses.filter((g) => g.score > 0 && g.score < th.phrases).slice(0, 5);
   if (low.length > 0) {
     const tiers = activeTiersOf(project, context);
     for (const r of intentHypotheses(project, low, tiers)) {
@@ -346,7 +347,8 @@ export function explainText(ex: TurnExplainer, s: TextSelection): void {
   const first = ordered[0];
   ex.decided("text");
   if (s.modal) ex.because(`the context is inside the modal state ${s.modal}: only its own triggers count`);
-  for (const g of s.guesses.filter((x) => x.score >= th.phrases)) {
+  // The best few recognised intents that no active trigger takes (a classifier may return many).
+  for (const g of s.guesses.filter((x) => x.score >= th.phrases).slice(0, 3)) {
     if (!s.intents.some((r) => (r.hyp.debugInfo?.intent as IntentGuess | undefined)?.path === g.path)) {
       ex.because(`intent ${g.path} (${num(g.score)}) was recognised, but no active intent trigger takes it here`);
     }
