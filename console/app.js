@@ -351,7 +351,7 @@ async function runTests() {
       tr.className = c.status;
       tr.insertCell().textContent = c.status;
       tr.insertCell().textContent = `${c.file}:${c.line}`;
-      tr.insertCell().textContent = c.id + (c.failure ? `\n${c.failure}` : "");
+      tr.insertCell().textContent = c.id + (c.failure ? `\n${c.failure}` : "") + (c.why ? `\n${c.why}` : "");
     }
   } finally {
     $("run-tests").disabled = false;

@@ -11,6 +11,11 @@ import type { SessionStore } from "../storage/types.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
 import { runTests, type RunTestsOptions } from "../testing/runner.js";
 import type { TurnExplanations } from "./explanations.js";
+import type { Failure } from "../testing/model.js";
+import { explainMismatch } from "../engine/explain-text.js";
+
+/** The failed step's explanation, as the test report prints it. */
+const whyOf = (f: Failure): string => explainMismatch(f.explanation!, typeof f.expected?.state === "string" ? f.expected.state : undefined).join("\n");
 
 /** Every dialog the console starts has a user key (uuid.sub) that begins with this. */
 export const CONSOLE_USER_PREFIX = "console-";
@@ -124,7 +129,9 @@ export function consoleRouter(opts: ConsoleOptions): Router {
         failed: r.failed,
         skipped: r.skipped,
         error: r.error,
-        cases: r.files.flatMap((f) => f.cases.map((c) => ({ file: c.file, line: c.line, id: c.id, status: c.status, failure: c.failure?.message }))),
+        cases: r.files.flatMap((f) =>
+          f.cases.map((c) => ({ file: c.file, line: c.line, id: c.id, status: c.status, failure: c.failure?.message, ...(c.failure?.explanation ? { why: whyOf(c.failure) } : {}) })),
+        ),
       });
     } finally {
       testsRunning = undefined;
