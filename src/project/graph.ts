@@ -1,5 +1,7 @@
 // The state graph of a loaded project: states with their nesting, and every transition written
 // literally in the scenario. `smartapp graph` prints it as DOT; the web console draws it.
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { Project } from "./model.js";
 import { writtenTransitions } from "./transitions.js";
 
@@ -43,4 +45,13 @@ export function stateGraph(project: Project): StateGraph {
     if (t.toState) edges.push({ from: t.owner, to: t.toState, label: `${t.kind}: ${t.value}`, kind: "trigger" });
   }
   return { states, edges };
+}
+
+/** Whether a state's file belongs to the project (system modules' files live elsewhere). */
+export function ownFiles(project: Project): (file: string) => boolean {
+  const own = new Map<string, boolean>();
+  return (file) => {
+    if (!own.has(file)) own.set(file, file !== "" && existsSync(path.join(project.dir, file)));
+    return own.get(file)!;
+  };
 }

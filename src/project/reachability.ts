@@ -2,11 +2,10 @@
 // Both are warnings: the platform loads such a project and fails (or never goes there) only when a
 // turn gets that far. docs/dsl.md ("What `smartapp check` reports") explains how conservative the
 // reachability rule is.
-import { existsSync } from "node:fs";
-import path from "node:path";
 import type { ReactionNode } from "../dsl/ast.js";
 import type { Diagnostic } from "../util/errors.js";
 import type { Project } from "./model.js";
+import { ownFiles } from "./graph.js";
 import { resolvePath } from "./paths.js";
 import { scriptStrings, writtenTransitions, type SourceLine } from "./transitions.js";
 
@@ -72,11 +71,7 @@ export function unreachableStates(project: Project): Diagnostic[] {
       if (r.tag === "if") for (const b of r.branches) if (b.cond) scriptStrings(b.cond, "expression").forEach((x) => note(x));
     });
   }
-  const own = new Map<string, boolean>();
-  const inProject = (file: string) => {
-    if (!own.has(file)) own.set(file, file !== "" && existsSync(path.join(project.dir, file)));
-    return own.get(file)!;
-  };
+  const inProject = ownFiles(project);
   const out: Diagnostic[] = [];
   for (const state of project.states.values()) {
     if (reached.has(state.path) || state.reactions.length === 0 || state.triggers.length > 0) continue;
