@@ -70,7 +70,7 @@ export function formatCoverage(r: CoverageReport, paint: { red(s: string): strin
     ["transitions", String(r.transitions.taken), String(r.transitions.total), pct(r.transitions.taken, r.transitions.total)],
   ];
   const width = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(width[i]!) : cell.padStart(width[i]!))).join("  ");
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(width[i]!) : cell.padStart(width[i]!))).join("  ").trimEnd();
   const out = [paint.bold("coverage"), `  ${paint.dim(line(rows[0]!))}`, `  ${line(rows[1]!)}`, `  ${line(rows[2]!)}`];
   if (r.states.uncovered.length > 0) {
     out.push(`  states no case entered (${r.states.uncovered.length}):`);
