@@ -61,12 +61,13 @@ function matcher(grep: string | undefined): (s: string) => boolean {
   }
 }
 
-/** Progress on stderr for long runs, TTY only: `tests 120/3000`. */
-function progressMeter(enabled: boolean, estimate: number): { tick(): void; setTotal(n: number): void; done(): void } {
+/** Progress on stderr for long runs, TTY only: `[########------------]  120/3000 tests  4%`. */
+export function progressMeter(enabled: boolean, estimate: number, err: NodeJS.WritableStream = process.stderr): { tick(): void; setTotal(n: number): void; done(): void } {
   if (!enabled || estimate < 50) return { tick() {}, setTotal() {}, done() {} };
   let n = 0;
   let last = 0;
   let total = estimate; // a first guess until every file is parsed
+  const WIDTH = 24;
   return {
     setTotal(t) {
       total = t;
@@ -76,10 +77,12 @@ function progressMeter(enabled: boolean, estimate: number): { tick(): void; setT
       const now = Date.now();
       if (now - last < 100 && n < total) return;
       last = now;
-      process.stderr.write(`\r  tests ${n}/${total}`);
+      const part = total > 0 ? Math.min(1, n / total) : 1;
+      const filled = Math.round(part * WIDTH);
+      err.write(`\r  [${"#".repeat(filled)}${"-".repeat(WIDTH - filled)}] ${n}/${total} tests ${Math.floor(part * 100)}%`);
     },
     done() {
-      if (last > 0) process.stderr.write("\r\x1b[K");
+      if (last > 0) err.write("\r\x1b[K");
     },
   };
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { diffText, PLAIN_DIFF, renderDiff } from "./diff.js";
-import { runTests, type RunTestsOptions } from "./runner.js";
+import { progressMeter, runTests, type RunTestsOptions } from "./runner.js";
 import { casesAt, parseLocation, relativeToProject } from "./select.js";
 import { failureDiffs } from "./report.js";
 import { parseTestFile } from "./xml.js";
@@ -150,4 +150,38 @@ describe("runTests as a tool", () => {
       expect(result.files.flatMap((f) => f.cases).every((c) => c.coverage === undefined)).toBe(true);
     });
   }
+});
+
+describe("progress on long runs", () => {
+  const sink = () => {
+    let text = "";
+    const w = new Writable({
+      write(chunk, _enc, cb) {
+        text += String(chunk);
+        cb();
+      },
+    });
+    return { w, text: () => text };
+  };
+
+  it("draws a bar on stderr and clears it at the end", () => {
+    const err = sink();
+    const meter = progressMeter(true, 100, err.w);
+    meter.setTotal(60);
+    for (let i = 0; i < 60; i++) meter.tick();
+    meter.done();
+    expect(err.text()).toContain("\r  [#");
+    expect(err.text()).toContain("] 60/60 tests 100%");
+    expect(err.text().endsWith("\r\x1b[K")).toBe(true);
+  });
+
+  it("stays quiet when stderr is not a terminal, and for short runs", () => {
+    for (const [enabled, estimate] of [[false, 1000], [true, 10]] as const) {
+      const err = sink();
+      const meter = progressMeter(enabled, estimate, err.w);
+      for (let i = 0; i < 60; i++) meter.tick();
+      meter.done();
+      expect(err.text()).toBe("");
+    }
+  });
 });
