@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `smartapp` command. Each subcommand lives in its own module and is loaded only when used.
+import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { paymentEnvironment, readConfig, secretValues, type SmartappConfig } from "./config.js";
 import { secretMasker } from "../util/secrets.js";
@@ -130,13 +131,14 @@ program
   .addOption(envOption())
   .action(async (targets: string[], opts) => {
     const { runTests } = await import("../testing/runner.js");
-    const { parseLocation } = await import("../testing/select.js");
+    const { parseLocation, projectOf } = await import("../testing/select.js");
     const dirs = targets.filter((t) => !parseLocation(t));
     if (dirs.length > 1) throw new InvalidArgumentError(`one project folder at a time: ${dirs.join(", ")}`);
-    const dir = dirs[0] ?? ".";
     const only = targets.map(parseLocation).filter((l) => l !== undefined);
+    // `smartapp test my-bot/test/a.xml:12`: the project is the file's, unless a folder was given
+    const dir = dirs[0] ?? (only[0] ? path.relative(".", projectOf(only[0].file) ?? ".") || "." : ".");
     const { env, watch, json, reporter, ...rest } = opts;
-    const rerun = ["smartapp test", ...(dirs.length ? [dir] : [])].join(" ");
+    const rerun = ["smartapp test", ...(dir !== "." ? [dir] : [])].join(" ");
     const run = async () => {
       const summary = await runTests(dir, { ...rest, only, rerun, reporter: json ? "json" : reporter, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets, paymentEnv: paymentEnvironment(config), color: config.color });
       process.exitCode = summary.failed > 0 ? 1 : 0;

@@ -34,3 +34,17 @@ export function casesAt(cases: readonly TestCase[], line: number | undefined): T
   for (const c of cases) if (c.line <= line && (!hit || c.line >= hit.line)) hit = c;
   return hit ? [hit] : [];
 }
+
+/**
+ * The project a test file belongs to: the nearest folder at or above it with a chatbot.yaml, so
+ * `smartapp test my-bot/test/a.xml:12` needs no folder argument. Undefined when there is none.
+ */
+export function projectOf(file: string, cwd = process.cwd()): string | undefined {
+  let dir = path.dirname(path.resolve(cwd, file));
+  for (;;) {
+    if (existsSync(path.join(dir, "chatbot.yaml"))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { diffText, PLAIN_DIFF, renderDiff } from "./diff.js";
 import { progressMeter, runTests, type RunTestsOptions } from "./runner.js";
-import { casesAt, parseLocation, relativeToProject } from "./select.js";
+import { casesAt, parseLocation, projectOf, relativeToProject } from "./select.js";
 import { failureDiffs } from "./report.js";
 import { parseTestFile } from "./xml.js";
 
@@ -49,6 +49,12 @@ describe("case locations", () => {
   it("a path from the current folder into the project is made relative to the project", () => {
     expect(relativeToProject(PROJECT, "test-tools/test/a.xml", path.dirname(PROJECT))).toBe("test/a.xml");
     expect(relativeToProject(PROJECT, "test/a.xml", "/")).toBe("test/a.xml");
+  });
+
+  it("the project of a test file is the nearest folder above it with a chatbot.yaml", () => {
+    expect(projectOf("test/a.xml", PROJECT)).toBe(PROJECT);
+    expect(projectOf(path.join(PROJECT, "test/a.xml"), "/")).toBe(PROJECT);
+    expect(projectOf("/nowhere/test/a.xml")).toBeUndefined();
   });
 
   it("any line of a case picks that case; a line before the first case picks none", () => {

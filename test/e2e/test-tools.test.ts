@@ -40,6 +40,9 @@ describe("smartapp test", () => {
     expect(one.code).toBe(1);
     expect(one.stdout).toMatch(/^0 passed, 1 failed, 0 skipped$/m);
     expect(one.stdout).toContain("FAIL test/a.xml:7 › menu text");
+    // no folder given: the project is the file's; the hint names the folder again
+    const fromAbove = smartapp(["test", "test-tools/test/a.xml:9"], { cwd: path.dirname(PROJECT) });
+    expect(fromAbove.stdout).toContain("rerun it: smartapp test test-tools test/a.xml:7");
     const passing = smartapp(["test", PROJECT, "test/a.xml:2"]);
     expect(passing.code).toBe(0);
     expect(passing.stdout).toMatch(/^1 passed, 0 failed, 0 skipped$/m);
