@@ -163,13 +163,14 @@ program
 program
   .command("graph")
   .description("print the state graph in Graphviz DOT")
-  .addHelpText("after", "\nExamples:\n  smartapp graph my-bot | dot -Tsvg > graph.svg\n  smartapp test my-bot --coverage cov.json; smartapp graph my-bot --coverage cov.json | dot -Tsvg > coverage.svg\n")
+  .addHelpText("after", "\nExamples:\n  smartapp graph my-bot | dot -Tsvg > graph.svg\n  smartapp test my-bot --coverage cov.json; smartapp graph my-bot --coverage cov.json --html > coverage.html\n  smartapp graph my-bot --coverage cov.json | dot -Tsvg > coverage.svg\n")
   .argument("[dir]", "project folder", ".")
   .option("--coverage <file>", "colour states and transitions by a coverage file from smartapp test --coverage <file> (or --json output)")
+  .option("--html", "a page to open in a browser (the state tree with its transitions) instead of DOT")
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { graph } = await import("./graph.js");
-    process.stdout.write(graph(dir, { modules: modules(opts), ...(opts.coverage ? { coverage: opts.coverage as string } : {}) }));
+    process.stdout.write(graph(dir, { modules: modules(opts), html: opts.html === true, ...(opts.coverage ? { coverage: opts.coverage as string } : {}) }));
   });
 
 program

@@ -83,6 +83,12 @@ describe("smartapp test", () => {
     expect(dot.stdout).toContain('"/Never" [style="filled", fillcolor="#f6c6c6"];');
     expect(dot.stdout).toContain('"/Start" -> "/Menu" [label="Menu", color="#1a7f1a", penwidth=2];');
     expect(dot.stdout).toContain("test coverage: 4/6 states entered");
+    const html = smartapp(["graph", PROJECT, "--coverage", file, "--html"]);
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout).toContain("<b>4/6</b> states entered");
+    expect(html.stdout).toContain('<span class="state entered" title="/Start">Start</span> <span class="where">src/main.sc:2</span><ul class="moves"><li class="taken">→ /Menu <span class="label">Menu</span></li></ul>');
+    expect(html.stdout).toContain('<span class="state missed" title="/Never">Never</span>');
+    expect(html.stdout).not.toMatch(/<script|https?:/); // opens offline, runs nothing
     const bad = smartapp(["graph", PROJECT, "--coverage", path.join(tmp, "missing.json")]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("cannot read the coverage file");
