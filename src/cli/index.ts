@@ -113,13 +113,13 @@ program
   .description("run the project's XML dialog tests")
   .addHelpText(
     "after",
-    "\nExamples:\n  smartapp test                      # every case of chatbot.yaml tests.include\n  smartapp test test/menu.xml:12     # just the case the report printed as test/menu.xml:12\n  smartapp test my-bot test/menu.xml # one file of the project in my-bot\n  smartapp test --watch              # again on every save\n  smartapp test --grep checkout      # cases whose id or file matches\n  smartapp test --coverage cov.json && smartapp graph --coverage cov.json | dot -Tsvg > cov.svg\n  smartapp test --json > results.json\n  smartapp test --junit report.xml   # for CI\n",
+    "\nExamples:\n  smartapp test                      # every case of chatbot.yaml tests.include\n  smartapp test test/menu.xml:12     # just the case the report printed as test/menu.xml:12\n  smartapp test my-bot test/menu.xml # one file of the project in my-bot\n  smartapp test --watch              # again on every save\n  smartapp test --grep checkout      # cases whose id or file matches\n  smartapp test --coverage cov.json; smartapp graph --coverage cov.json --html > coverage.html\n  smartapp test --json > results.json\n  smartapp test --junit report.xml   # for CI\n",
   )
   .argument("[targets...]", "the project folder (default .) and/or test files to run, as file.xml or file.xml:line")
-  .option("--grep <text>", "only cases whose id or file contains this text")
+  .option("--grep <re>", "only cases whose id or file matches this regular expression (or contains this text)")
   .option("--integration", "also run cases marked integration=\"true\"")
   .option("--lenient", "do not fail a case for text replies no <a> checked")
-  .option("--strict", "fail a case on any script error, even when its checks passed")
+  .option("--strict", "fail a case on any error a turn reports (a script exception, a missing go! target), even when its checks passed")
   .option("--coverage [file]", "print state and transition coverage; with a file, also write it there as JSON (for smartapp graph --coverage)")
   .addOption(new Option("--reporter <name>", "how to show the run").choices(["default", "dot", "json", "junit"]).default("default"))
   .option("--json", "print the results as JSON on stdout (same as --reporter json)")
@@ -145,7 +145,8 @@ program
     };
     if (!watch) return run();
     const { watchTests } = await import("./watch.js");
-    await watchTests(dir, modules(opts), run);
+    // machine-readable reports keep stdout to themselves; the watcher's notes go to stderr
+    await watchTests(dir, modules(opts), run, json || reporter === "json" || reporter === "junit" ? process.stderr : process.stdout);
   });
 
 program
