@@ -6,6 +6,7 @@ import type { Project } from "./model.js";
 import { checkScriptSyntax } from "./script-syntax.js";
 import { checkNlu, type NluSummary } from "../nlu/check.js";
 import { unknownTargets, unreachableStates } from "./reachability.js";
+import { writtenTransitions } from "./transitions.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -71,7 +72,8 @@ export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
     failed = projectErrors(e);
   }
   failed.push(...checkScriptSyntax(project));
-  found.push(...unknownTargets(project, projectLines(project.dir)), ...unreachableStates(project));
+  const written = writtenTransitions(project, projectLines(project.dir));
+  found.push(...unknownTargets(project, undefined, written), ...unreachableStates(project, written));
   const warnings = found.map(formatDiagnostic);
   const errors = failed.map((x) => x.format());
   return { ok: errors.length === 0, summary, errors, warnings, diagnostics: [...failed.map(asDiagnostic), ...found] };

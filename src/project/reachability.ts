@@ -7,12 +7,12 @@ import type { Diagnostic } from "../util/errors.js";
 import type { Project } from "./model.js";
 import { ownFiles } from "./graph.js";
 import { resolvePath } from "./paths.js";
-import { scriptStrings, writtenTransitions, type SourceLine } from "./transitions.js";
+import { scriptStrings, writtenTransitions, type SourceLine, type WrittenTransition } from "./transitions.js";
 
 /** Transitions (reactions, buttons, script literals, trigger toState/fromState) whose target state does not exist. */
-export function unknownTargets(project: Project, sourceLine?: SourceLine): Diagnostic[] {
+export function unknownTargets(project: Project, sourceLine?: SourceLine, written: WrittenTransition[] = writtenTransitions(project, sourceLine)): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const t of writtenTransitions(project, sourceLine)) {
+  for (const t of written) {
     if (t.to === undefined || project.states.has(t.to)) continue;
     const what = t.kind === "script" ? `$reactions.transition(${JSON.stringify(t.target)})` : t.kind === "button" ? `button ${JSON.stringify(t.label)} -> ${t.target}` : `${t.label}: ${t.target}`;
     const resolved = t.to === t.target.trim() ? "" : ` (${t.to})`;
@@ -33,7 +33,7 @@ export function unknownTargets(project: Project, sourceLine?: SourceLine): Diagn
  * into them, and no string in any script or tag parameter that could name them. States of system
  * modules are left out (the project does not own them).
  */
-export function unreachableStates(project: Project): Diagnostic[] {
+export function unreachableStates(project: Project, written: WrittenTransition[] = writtenTransitions(project)): Diagnostic[] {
   const reached = new Set<string>(["/"]);
   const prefixes: string[] = []; // `/Menu/{{…}}`, "/Menu/" + x: everything below /Menu may be reached
   const names = new Set<string>(); // relative strings: any state of that name may be meant
@@ -49,7 +49,7 @@ export function unreachableStates(project: Project): Diagnostic[] {
     }
     for (const seg of literal.split("/")) if (seg && seg !== "." && seg !== "..") names.add(seg);
   };
-  for (const t of writtenTransitions(project)) {
+  for (const t of written) {
     if (t.to !== undefined) reached.add(t.to);
     note(t.target, true);
   }

@@ -2,7 +2,7 @@
 // `$reactions.transition("…")` calls in scripts (found by parsing the script, never by a textual
 // search, so comments and strings that merely mention it do not count). The graph draws them,
 // `smartapp check` looks their targets up, test coverage counts them.
-import { parse, type Node } from "acorn";
+import { parse, tokenizer, type Node } from "acorn";
 import type { ReactionNode, SourcePos } from "../dsl/ast.js";
 import type { Project, State } from "./model.js";
 import { resolvePath } from "./paths.js";
@@ -66,6 +66,7 @@ export interface ScriptTransition {
  * syntax check reports it).
  */
 export function scriptTransitions(code: string): ScriptTransition[] {
+  if (!code.includes("transition")) return []; // no call to find: skip the parse
   let ast: Node;
   try {
     ast = parse(code, { ecmaVersion: "latest", sourceType: "script", allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true, locations: true });
@@ -134,20 +135,21 @@ function visit(node: unknown, fn: (n: Node) => void): void {
   }
 }
 
-/** Every string (and placeholder-free template) literal in a script; nothing when it does not parse. */
+/**
+ * Every string literal and every literal part of a template in a script, read with the JavaScript
+ * tokenizer (so regular expressions, comments and names are never taken for strings). A body that
+ * does not tokenize yields what came before the error.
+ */
 export function scriptStrings(code: string, how: "script" | "module" | "expression" = "script"): string[] {
-  let ast: Node;
-  try {
-    ast = parse(how === "expression" ? `(${code})` : code, { ecmaVersion: "latest", sourceType: how === "module" ? "module" : "script", allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true, locations: true });
-  } catch {
-    return [];
-  }
   const found: string[] = [];
-  visit(ast, (node) => {
-    const s = node.type === "Literal" || node.type === "TemplateLiteral" ? literalString(node) : undefined;
-    if (s) found.push(s.target);
-    // `"/Menu/" + name`: the literal parts of a template count too
-    if (node.type === "TemplateLiteral") for (const q of (node as unknown as { quasis: { value: { cooked?: string } }[] }).quasis) if (q.value.cooked) found.push(q.value.cooked);
-  });
+  try {
+    for (const token of tokenizer(code, { ecmaVersion: "latest", sourceType: how === "module" ? "module" : "script", allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })) {
+      const label = token.type.label;
+      const value: unknown = (token as { value?: unknown }).value;
+      if ((label === "string" || label === "template") && typeof value === "string" && value) found.push(value);
+    }
+  } catch {
+    // a syntax error: the syntax check reports it
+  }
   return found;
 }
