@@ -22,9 +22,15 @@ describe("scriptTransitions (parsed, not searched)", () => {
     expect(scriptTransitions('$reactions.transition("/Flow/" + step); $reactions.transition(next);').map((t) => t.target)).toEqual(["/Flow/{{…}}", "{{…}}"]);
   });
 
+  it("scriptStrings: string literals and template parts, never comments or regular expressions", () => {
+    expect(scriptStrings('var a = "/A"; // "/B"\nvar r = /"\\/C"/; var t = `x${y}/D`;')).toEqual(["/A", "x", "/D"]);
+    expect(scriptStrings('export const s = "/E";', "module")).toEqual(["/E"]);
+    expect(scriptStrings('{text: "Go", transition: "/F"}', "expression")).toEqual(["Go", "/F"]);
+  });
+
   it("a body that does not parse yields nothing (the syntax check reports it)", () => {
     expect(scriptTransitions('$reactions.transition("/A"')).toEqual([]);
-    expect(scriptStrings("return {")).toEqual([]);
+    expect(scriptStrings('var a = "/A"; var b = "')).toEqual(["/A"]); // what came before the error
   });
 });
 
