@@ -110,10 +110,9 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   }
 
   // Nothing to run is an error, never "0 passed, 0 failed": a wrong include glob or --grep must not pass CI.
-  const nothing = stop;
   if (project.testFiles.length === 0) {
     const globs = project.config.tests?.include?.length ? ` matched by tests.include ${JSON.stringify(project.config.tests.include)}` : "";
-    return nothing(`no XML test files under test/${globs} in ${absDir}`);
+    return stop(`no XML test files under test/${globs} in ${absDir}`);
   }
 
   // `test/a.xml:12` arguments: only those files, and in them only the cases at those lines.
@@ -122,7 +121,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   if (only?.length) {
     const known = new Set(testFiles.map((f) => f.split(path.sep).join("/")));
     const missing = only.filter((l) => !known.has(l.file)).map((l) => l.file);
-    if (missing.length > 0) return nothing(`${[...new Set(missing)].join(", ")}: not among the project's test files (${[...known].join(", ")})`);
+    if (missing.length > 0) return stop(`${[...new Set(missing)].join(", ")}: not among the project's test files (${[...known].join(", ")})`);
     testFiles = testFiles.filter((f) => only.some((l) => l.file === f.split(path.sep).join("/")));
   }
 
@@ -187,7 +186,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     await pool?.close().catch(() => undefined);
     meter.done();
     const where = only?.some((l) => l.line !== undefined) ? `no test case at ${only.map((l) => `${l.file}${l.line !== undefined ? `:${l.line}` : ""}`).join(", ")}` : undefined;
-    return nothing(where ?? (opts.grep ? `--grep ${JSON.stringify(opts.grep)} matched no test case` : `the selected test files hold no <test-case>: ${parsed.map((f) => f.file).join(", ")}`));
+    return stop(where ?? (opts.grep ? `--grep ${JSON.stringify(opts.grep)} matched no test case` : `the selected test files hold no <test-case>: ${parsed.map((f) => f.file).join(", ")}`));
   }
 
   let poolError: string | undefined;
