@@ -67,6 +67,13 @@ describe("check: transition targets and reachability", () => {
     // (/Sibling), a string in a required .js file (/NamedInHelpers), a computed "/Flow/" + x (/Flow/One, /Flow/Two)
   });
 
+  it("a state named by a trigger's fromState or by an $injector value is not reported", () => {
+    const named = loadProject(FIXTURE);
+    named.triggers[0]!.fromState = ["/Orphan"];
+    (named as { injector: Record<string, unknown> }).injector = { screens: { start: "/Holder" } };
+    expect(unreachableStates(named)).toEqual([]);
+  });
+
   it("they are warnings: the project still checks ok, each with file:line:col", () => {
     const r = checkProject(FIXTURE);
     expect(r.ok).toBe(true);

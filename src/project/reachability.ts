@@ -56,7 +56,15 @@ export function unreachableStates(project: Project, written: WrittenTransition[]
   for (const t of project.triggers) {
     reached.add(t.owner);
     if (t.toState) note(t.toState);
+    // `fromState = ../X`: the author expects the dialog to be in X; it is named, so not reported
+    for (const p of t.fromState ?? []) note(p);
   }
+  // `require: … injector = {start: "/Welcome"}` and chatbot.yaml injector values reach scripts as $injector
+  const strings = (v: unknown): void => {
+    if (typeof v === "string") note(v);
+    else if (v && typeof v === "object") for (const x of Object.values(v)) strings(x);
+  };
+  strings(project.injector);
   for (const item of project.loadItems) {
     if (item.kind === "script") scriptStrings(item.code).forEach((x) => note(x));
     else if (item.kind === "es6module") scriptStrings(item.code, "module").forEach((x) => note(x));
