@@ -299,6 +299,7 @@ export function runTurn(
   if (turn.trace.executed.length > 0) {
     result.classifiedState = turn.trace.executed[0];
     result.finalState = last;
+    result.executed = [...turn.trace.executed];
   }
   if (timeout) result.timeout = timeout;
   if (turn.trace.deferredNewSession) result.newSession = turn.trace.deferredNewSession;
@@ -368,6 +369,7 @@ function restartInNewSession(
   };
   const first = turn.trace.executed[0];
   if (first) result.classifiedState = first;
+  result.executed = [...turn.trace.executed, ...(inner.executed ?? [])];
   const error = turn.error ?? inner.error;
   if (error) result.error = error;
   if (turn.explain) {

@@ -62,6 +62,7 @@ export interface TurnResult {
   state: UserState; // the new state to commit
   classifiedState?: string; // where execution started (XML `<a class=…>`)
   finalState?: string; // the last executed state
+  executed?: string[]; // every state entered this turn, in order (test coverage)
   endSession: boolean; // stopSession/startSession/newSession or $response.endSession: the session ended with this turn
   newSession?: { message?: string; data?: unknown }; // $reactions.newSession was called
   timeout?: { interval: number; targetState: string }; // scheduled by this turn

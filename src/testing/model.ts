@@ -98,6 +98,12 @@ export interface Failure {
 
 export type CaseStatus = "passed" | "failed" | "skipped";
 
+/** What a case walked through (`smartapp test --coverage`): states entered and `from -> to` moves. */
+export interface CaseCoverage {
+  states: string[];
+  transitions: [string, string][];
+}
+
 export interface CaseResult {
   file: string;
   id: string;
@@ -106,6 +112,7 @@ export interface CaseResult {
   reason?: string; // why it was skipped
   failure?: Failure;
   durationMs: number;
+  coverage?: CaseCoverage; // only when the run collects coverage
 }
 
 export interface FileResult {
