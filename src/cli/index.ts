@@ -113,6 +113,7 @@ program
   .addHelpText("after", "\nExamples:\n  smartapp test                      # every case of chatbot.yaml tests.include\n  smartapp test --watch              # again on every save\n  smartapp test --grep checkout      # cases whose id or file matches\n  smartapp test --junit report.xml   # for CI\n")
   .argument("[dir]", "project folder", ".")
   .option("--grep <text>", "only cases whose id or file contains this text")
+  .option("--all", "every test/**/*.xml, ignoring tests.include and tests.exclude of chatbot.yaml")
   .option("--integration", "also run cases marked integration=\"true\"")
   .option("--lenient", "do not fail a case for text replies no <a> checked")
   .option("--junit <file>", "write a JUnit XML report")

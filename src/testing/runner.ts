@@ -8,12 +8,14 @@ import { declaredVariables, scriptEnvironment } from "../runtime/script-env.js";
 import type { CaseResult, FileResult, TestFile } from "./model.js";
 import { WorkerPool } from "./pool.js";
 import { loadIntentClassifier } from "../nlu/index.js";
+import { selectTests } from "../project/loader.js";
 import { formatReport, junitXml } from "./report.js";
 import { runCase } from "./run-case.js";
 import type { Task } from "./worker.js";
 import { parseTestFile } from "./xml.js";
 
 export interface RunTestsOptions {
+  all?: boolean; // every test/**/*.xml, whatever tests.include / tests.exclude select
   grep?: string; // regular expression (or plain text if it is not one) matched against case id and file path
   integration?: boolean;
   lenient?: boolean;
@@ -87,6 +89,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     project = await loadTestProject(absDir, modules);
     // Train the intent classifier once here, so the workers all read it from the disk cache.
     loadIntentClassifier(absDir);
+    if (opts.all) project = { ...project, testFiles: selectTests(project.dir, project.config, { all: true }) };
   } catch (e) {
     const message = describeLoadError(e);
     out.write(`error: cannot load the project in ${absDir}:\n${message}\n`);
