@@ -142,9 +142,9 @@ describe("$jsapi and global functions", () => {
     expect(inTest.snap.session.r).toEqual([true, "a"]);
   });
 
-  it("reads $env with a default and $secrets, which throws when missing", () => {
-    const { snap } = session("$session.e = [$env.get('HOME_URL', 'd'), $env.get('NOPE', 'd')]; $session.s = $secrets.get('token'); try { $secrets.get('nope'); } catch (e) { $session.err = e.message; }");
-    expect(snap.session).toEqual({ e: ["https://home", "d"], s: "s3cret", err: "Secret not found: nope" });
+  it("reads $env with a default and $secrets, which throws when missing without a default", () => {
+    const { snap } = session("$session.e = [$env.get('HOME_URL', 'd'), $env.get('NOPE', 'd')]; $session.s = $secrets.get('token'); try { $secrets.get('nope'); } catch (e) { $session.err = e.message; } $session.d = $secrets.get('nope', 'dflt');");
+    expect(snap.session).toEqual({ e: ["https://home", "d"], s: "s3cret", err: "Secret not found: nope", d: "dflt" });
   });
 
   it("records mails", () => {
