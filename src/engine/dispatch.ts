@@ -7,7 +7,7 @@ import { handlersFor } from "./handlers.js";
 import { activePatternTiers, activeTriggers, findEventTrigger, triggerTarget } from "./locality.js";
 import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
-import { buildNluResults, exampleHypotheses, intentHypotheses, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
+import { buildNluResults, exampleHypotheses, intentHypotheses, intentThreshold, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
 
 export interface DispatchEnv extends TurnEnv {
   patterns: PatternSet;
@@ -109,10 +109,10 @@ export class Dispatcher {
       skipRiskyRegexps: afterCpuKill,
     });
     const th = thresholds(project);
-    const guesses = this.intentGuesses(text).filter((g) => g.score >= th.phrases);
+    const guesses = this.intentGuesses(text).filter((g) => g.score >= intentThreshold(th, g.source));
     const intentHyps = intentHypotheses(project, guesses, tiers);
     const contextDepth = project.config.nlp?.considerContextDepthInStateSelectionV2 === true;
-    const { nlu, nBest } = buildNluResults(patternHypotheses(project, matches, tiers), intentHyps, exampleHypotheses(project, text, tiers), th, contextDepth);
+    const { nlu, nBest } = buildNluResults(patternHypotheses(project, matches, tiers), intentHyps, exampleHypotheses(project, text, tiers), contextDepth);
     // $context.intent: the intent the engine would act on (nearest active trigger), else the classifier's best.
     const intent = (intentHyps[0]?.hyp.debugInfo?.intent as IntentGuess | undefined) ?? guesses[0];
     this.recognised = intent ? { intent: { path: intent.path, score: intent.score, source: intent.source } } : {};

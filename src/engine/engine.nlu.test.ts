@@ -47,16 +47,17 @@ describe("intents from the project's classifier", () => {
     expect(r.nlu?.selected).toBeUndefined();
   });
 
-  it("lets a pattern above the patterns threshold win over an intent", () => {
+  it("lets a matching pattern win over an intent", () => {
     const h = bot();
     expect(h.texts(h.send("хочу пиццу"))).toEqual(["pizza pattern"]);
   });
 
-  it("takes the intent when the pattern's score stays below the patterns threshold", () => {
+  it("lets a pattern win even when it covers little of a long phrase the intent knows well (patterns first)", () => {
     const h = bot();
     const r = h.send("скажите пожалуйста можно ли заказать пиццу");
-    expect(r.nlu?.selected?.ruleType).toBe("intent");
-    expect(h.texts(r)).toEqual(["pizza intent"]);
+    expect(r.nlu?.selected?.ruleType).toBe("pattern");
+    expect(h.texts(r)).toEqual(["pizza pattern"]);
+    expect(r.nlu?.intent?.path).toBe("/Pizza");
   });
 
   it("takes the channel's intent over the classifier, also as a bare path", () => {
