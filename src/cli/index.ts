@@ -116,6 +116,7 @@ program
   .option("--all", "every test/**/*.xml, ignoring tests.include and tests.exclude of chatbot.yaml")
   .option("--integration", "also run cases marked integration=\"true\"")
   .option("--lenient", "do not fail a case for text replies no <a> checked")
+  .option("--unmocked-ok", "an HTTP call without a mock answers as a network error instead of failing the step")
   .option("--junit <file>", "write a JUnit XML report")
   .option("--workers <n>", "parallel workers (default: all cores)", (v) => Number(v))
   .option("--watch", "run again whenever a project or test file is saved")

@@ -19,6 +19,7 @@ export interface RunTestsOptions {
   grep?: string; // regular expression (or plain text if it is not one) matched against case id and file path
   integration?: boolean;
   lenient?: boolean;
+  unmockedOk?: boolean; // an HTTP call without a mock answers as a network error and does not fail the step
   junit?: string; // path of the JUnit XML report
   workers?: number; // worker threads; 0 = run in this thread; default: all cores (in-thread for small suites)
   modules?: string[];
@@ -116,7 +117,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     }
   });
   const estimate = sources.reduce((n, s) => n + (s.source?.match(/<test-case[\s>/]/g)?.length ?? 0), 0);
-  const caseOpts = { lenient: Boolean(opts.lenient), integration: Boolean(opts.integration) };
+  const caseOpts = { lenient: Boolean(opts.lenient), unmockedOk: Boolean(opts.unmockedOk), integration: Boolean(opts.integration) };
   const declared = [...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])];
   const env = scriptEnvironment(declared, opts.environment ?? {}, opts.secrets).values;
   // Real HTTP must be synchronous for the script, which only a worker (blocking on the bridge) can do.
