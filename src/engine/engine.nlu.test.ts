@@ -28,6 +28,15 @@ describe("intents from the project's classifier", () => {
     expect(h.texts(h.send("какая погода"))).toEqual(["weather /Weather"]);
   });
 
+  it("fills an intent's optional slots from the entities of the phrase ($parseTree.<Slot>, _<Slot>, $context.intent.slots)", () => {
+    const h = bot();
+    const r = h.send("какая погода в казани");
+    expect(h.texts(r)[0]).toBe("weather /Weather");
+    expect(h.texts(r)[1]).toBe("in казани / казани / казани");
+    // A slot whose entity needs the live service (@duckling.date) stays empty.
+    expect(h.texts(h.send("какая погода завтра"))).toEqual(["weather /Weather"]);
+  });
+
   it("fires an intentGroup! for an intent under its path", () => {
     const h = bot();
     expect(h.texts(h.send("верните деньги"))).toEqual(["support /Support/Refund"]);
