@@ -138,7 +138,7 @@ function hidden(name, fn) {
 
 // `X.length()` after the rewrite: a string's length as Java's length(); anything else makes the call
 // it wrote, with V8's own message when that is not a function.
-hidden("__sa_javaLength", function (target, callee) {
+hidden("__java_length", function (target, callee) {
   if (isString(target)) return String(target).length;
   if (target === null || target === undefined) throw new TypeErr("Cannot read properties of " + target + " (reading 'length')");
   var f = target.length;
@@ -148,7 +148,7 @@ hidden("__sa_javaLength", function (target, callee) {
 
 // `X.replaceAll(a, b)` after the rewrite: on a string with a string pattern, Java's regex
 // replaceAll; a RegExp pattern or another receiver keeps the call it wrote.
-hidden("__sa_javaReplaceAll", function (target, callee, pattern, replacement) {
+hidden("__java_replaceAll", function (target, callee, pattern, replacement) {
   if (isString(target) && isString(pattern) && typeof replacement !== "function") return javaReplace(target, pattern, replacement, true);
   if (target === null || target === undefined) throw new TypeErr("Cannot read properties of " + target + " (reading 'replaceAll')");
   var f = target.replaceAll;

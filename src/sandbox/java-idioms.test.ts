@@ -6,12 +6,12 @@ import { hostWith, pos } from "./testkit.js";
 
 describe("rewriteJavaIdioms", () => {
   it("rewrites X.length() and X.replaceAll(a, b) calls, nested ones too", () => {
-    expect(rewriteJavaIdioms("var n = phone.length() - 11;")).toBe('var n = __sa_javaLength(phone, "phone.length") - 11;');
-    expect(rewriteJavaIdioms("a.b(c).length()")).toBe('__sa_javaLength(a.b(c), "a.b(c).length")');
+    expect(rewriteJavaIdioms("var n = phone.length() - 11;")).toBe('var n = __java_length(phone, "phone.length") - 11;');
+    expect(rewriteJavaIdioms("a.b(c).length()")).toBe('__java_length(a.b(c), "a.b(c).length")');
     expect(rewriteJavaIdioms("s.substring(1).length().toString().length()")).toBe(
-      '__sa_javaLength(__sa_javaLength(s.substring(1), "s.substring(1).length").toString(), "s.substring(1).length().toString().length")',
+      '__java_length(__java_length(s.substring(1), "s.substring(1).length").toString(), "s.substring(1).length().toString().length")',
     );
-    expect(rewriteJavaIdioms('h = h.replaceAll("\\\\s+", x.length());')).toBe('h = __sa_javaReplaceAll(h, "h.replaceAll", "\\\\s+", __sa_javaLength(x, "x.length"));');
+    expect(rewriteJavaIdioms('h = h.replaceAll("\\\\s+", x.length());')).toBe('h = __java_replaceAll(h, "h.replaceAll", "\\\\s+", __java_length(x, "x.length"));');
   });
 
   it("leaves everything else alone: properties, arguments, strings, comments, bad syntax", () => {
@@ -37,10 +37,10 @@ describe("rewriteJavaIdioms", () => {
   });
 
   it("rewrites expressions and the expressions of templates", () => {
-    expect(rewriteJavaExpression("$session.p.length() == 11")).toBe('__sa_javaLength($session.p, "$session.p.length") == 11');
-    expect(rewriteJavaExpression("{a: 'x'}.a.length() > 0")).toBe('{a: \'x\'}.a.length() > 0'.replace("{a: 'x'}.a.length()", '__sa_javaLength({a: \'x\'}.a, "{a: \'x\'}.a.length")'));
-    expect(rewriteJavaTemplate("Len {{ $session.p.length() }} of {{x}}; s.length() stays")).toBe('Len {{ __sa_javaLength($session.p, "$session.p.length") }} of {{x}}; s.length() stays');
-    expect(rewriteJavaTemplate("{{ broken( }} and {{ t.length() }}")).toBe('{{ broken( }} and {{ __sa_javaLength(t, "t.length") }}');
+    expect(rewriteJavaExpression("$session.p.length() == 11")).toBe('__java_length($session.p, "$session.p.length") == 11');
+    expect(rewriteJavaExpression("{a: 'x'}.a.length() > 0")).toBe('{a: \'x\'}.a.length() > 0'.replace("{a: 'x'}.a.length()", '__java_length({a: \'x\'}.a, "{a: \'x\'}.a.length")'));
+    expect(rewriteJavaTemplate("Len {{ $session.p.length() }} of {{x}}; s.length() stays")).toBe('Len {{ __java_length($session.p, "$session.p.length") }} of {{x}}; s.length() stays');
+    expect(rewriteJavaTemplate("{{ broken( }} and {{ t.length() }}")).toBe('{{ broken( }} and {{ __java_length(t, "t.length") }}');
   });
 });
 

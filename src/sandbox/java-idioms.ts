@@ -9,8 +9,8 @@
 import { parse, parseExpressionAt, type Node, type Options } from "acorn";
 
 /** The realm's helpers (jsapi/java.js): `(target, calleeText)` and `(target, calleeText, pattern, replacement)`. */
-export const JAVA_LENGTH = "__sa_javaLength";
-export const JAVA_REPLACE_ALL = "__sa_javaReplaceAll";
+export const JAVA_LENGTH = "__java_length";
+export const JAVA_REPLACE_ALL = "__java_replaceAll";
 
 /** Cheap pre-check: only sources that may hold one of the call shapes are parsed. */
 const MAYBE = /\b(?:length\s*\(\s*\)|replaceAll\s*\()/;
