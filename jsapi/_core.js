@@ -423,6 +423,22 @@
     true,
   );
 
+  // A parse tree node's `_<Tag>` shortcuts stay readable but are not enumerable below the node the
+  // script or converter gets: zb-common's helpers walk every enumerable key other than text/value/
+  // tag/pattern/words as a list of child nodes, and a string shortcut would recurse without end
+  // (docs/patterns.md, "$parseTree").
+  function hideShortcuts(node, self) {
+    if (node === null || typeof node !== "object") return node;
+    var keys = objectKeys(node);
+    for (var i = 0; i < keys.length; i++) {
+      var k = keys[i];
+      var v = node[k];
+      if (isArray(v)) for (var j = 0; j < v.length; j++) hideShortcuts(v[j], true);
+      else if (self && k.charAt(0) === "_") defineProperty(node, k, { value: v, writable: true, enumerable: false, configurable: true });
+    }
+    return node;
+  }
+
   // ---- the dispatcher ----
   var scripts = [];
   function takeNewSession() {
@@ -478,7 +494,7 @@
     },
     end: snapshot,
     setCtx: function (m) {
-      turn.ctx[m[1]] = m[2];
+      turn.ctx[m[1]] = m[1] === "parseTree" ? hideShortcuts(m[2], false) : m[2];
     },
     getCtx: function (m) {
       return turn.ctx[m[1]];
@@ -540,7 +556,7 @@
     convert: function (m) {
       var f = evalExpr(m[1]);
       if (typeof f !== "function") throw new RealmTypeError("converter " + m[1] + " is not a function");
-      return copy(f(m[2], turn.ctx));
+      return copy(f(hideShortcuts(m[2], true), turn.ctx));
     },
     addReply: function (m) {
       pushReply(m[1]);

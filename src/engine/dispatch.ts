@@ -8,7 +8,7 @@ import { activePatternTiers, activeTriggers, findEventTrigger, triggerTarget } f
 import { explainEvent, explainOverride, explainText, type TurnExplainer } from "./explain.js";
 import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
-import { buildNluResults, exampleHypotheses, intentHypotheses, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
+import { buildNluResults, exampleHypotheses, intentHypotheses, intentThreshold, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
 
 export interface DispatchEnv extends TurnEnv {
   patterns: PatternSet;
@@ -143,12 +143,12 @@ export class Dispatcher {
     });
     const th = thresholds(project);
     const allGuesses = this.intentGuesses(text);
-    const guesses = allGuesses.filter((g) => g.score >= th.phrases);
+    const guesses = allGuesses.filter((g) => g.score >= intentThreshold(th, g.source)).map((g) => this.withSlots(g, text));
     const intentHyps = intentHypotheses(project, guesses, tiers);
     const contextDepth = project.config.nlp?.considerContextDepthInStateSelectionV2 === true;
     const patternHyps = patternHypotheses(project, matches, tiers);
     const exampleHyps = exampleHypotheses(project, text, tiers);
-    const { nlu, nBest } = buildNluResults(patternHyps, intentHyps, exampleHyps, th, contextDepth);
+    const { nlu, nBest } = buildNluResults(patternHyps, intentHyps, exampleHyps, contextDepth);
     if (this.explain) {
       const others = (outside: ReadonlyMap<number, number>) => patterns.match(text, outside, { regexCaseInsensitive: project.config.regexCaseInsensitive === true, skipRiskyRegexps: true });
       explainText(this.explain, { project, context: ctx, modal, th, contextDepth, patterns: patternHyps, intents: intentHyps, examples: exampleHyps, nBest, guesses: allGuesses, matchOutsideModal: others });
@@ -206,11 +206,27 @@ export class Dispatcher {
     return this.env.classifier?.classify(text) ?? [];
   }
 
-  /** $parseTree of the chosen hypothesis: the pattern's tree, or the intent's slots as `_<Slot>` [C][Z]. */
+  /** A classified intent with the optional slots the phrase fills (the channel's own slots win). */
+  private withSlots(g: IntentGuess, text: string): IntentGuess {
+    if (g.source === "request" || !this.env.classifier?.fillSlots) return g;
+    const nodes = this.env.classifier.fillSlots(g.path, text);
+    const names = Object.keys(nodes);
+    if (names.length === 0) return g;
+    const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? nodes[n]!.value : nodes[n]!.text]));
+    return { ...g, slots: { ...values, ...g.slots } };
+  }
+
+  /**
+   * $parseTree of the chosen hypothesis: the pattern's tree, or for an intent the slots as `_<Slot>`
+   * values and, for slots filled from the phrase, `<Slot>: [entity node]` [C][Z].
+   */
   private parseTreeOf(h: Hypothesis, text: string): ParseNode {
     if (h.parseTree && typeof h.parseTree === "object") return h.parseTree;
     const tree = rootTree(text);
     const info = (h.debugInfo?.intent ?? {}) as Partial<IntentGuess>;
+    if (info.path && info.source !== "request" && this.env.classifier?.fillSlots) {
+      for (const [slot, node] of Object.entries(this.env.classifier.fillSlots(info.path, text))) tree[slot] = [node];
+    }
     for (const [slot, value] of Object.entries(info.slots ?? {})) tree[`_${slot}`] = value;
     if (info.path) tree._intent = { path: info.path, score: info.score, answer: info.answer };
     return tree;

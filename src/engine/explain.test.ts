@@ -41,17 +41,24 @@ describe("the explained turn", () => {
     expect(e.winner).toMatchObject({ kind: "pattern", tag: "q!", trigger: "купить слонов", state: "/Buy", at: "src/main.sc:24", tier: 1000, locality: "global", score: 1, selected: true });
     expect(e.runnerUp).toMatchObject({ kind: "intent", trigger: "/Order", state: "/Menu/Order", at: "src/main.sc:13", tier: 0, score: 0.9, intent: { path: "/Order", source: "request" } });
     expect(e.candidates.map((c) => `${c.kind} ${c.target}`)).toEqual(["pattern /Buy", "intent /Menu/Order"]);
-    expect(e.why).toContain("pattern score 1 ≥ patterns threshold 0.60: a pattern beats the intent /Order");
+    expect(e.why).toContain("a matching pattern beats the intent /Order");
   });
 
-  it("the local intent wins when the pattern stays below the patterns threshold", () => {
+  it("a matching pattern beats the local intent even with a lower score: the thresholds filter intents only", () => {
     const h = inMenu();
     const e = explain(h, { query: "order pizza", intent: { path: "/Order", score: 0.9 } });
     expect(e.thresholds).toEqual({ patterns: 0.6, phrases: 0.3 });
+    expect(e.winner).toMatchObject({ kind: "pattern", trigger: "order *", score: 0.5, tier: 1000, formWords: ["pizza"] });
+    expect(e.runnerUp).toMatchObject({ kind: "intent", target: "/Menu/Order", tier: 0, locality: "under /Menu, the context itself" });
+    expect(e.why).toContain("a matching pattern beats the intent /Order");
+  });
+
+  it("the local intent wins when no pattern matches", () => {
+    const h = inMenu();
+    const e = explain(h, { query: "something else entirely", intent: { path: "/Order", score: 0.9 } });
     expect(e.winner).toMatchObject({ kind: "intent", target: "/Menu/Order", tier: 0, locality: "under /Menu, the context itself" });
-    expect(e.runnerUp).toMatchObject({ kind: "pattern", trigger: "order *", score: 0.5, tier: 1000, formWords: ["pizza"] });
     expect(e.why.join("\n")).toMatch(/fires for intent \/Order \(score 0\.90 ≥ phrases threshold 0\.30, given by the channel\), tier 0/);
-    expect(e.why).toContain("the best pattern q!: order * (src/main.sc:20) scored 0.50 < patterns threshold 0.60");
+    expect(e.why).toContain("no pattern matched");
     expect(e.target).toBe("/Menu/Order");
     expect(e.context).toEqual({ before: "/Menu", after: "/Menu/Order" });
   });

@@ -8,7 +8,7 @@ import type { TriggerKind } from "../dsl/ast.js";
 import type { PatternMatch } from "../patterns/types.js";
 import type { BotRequest, IntentGuess, Reply, TurnErrorKind } from "./types.js";
 import { activeTriggers, anchorOf, eventTriggers, GLOBAL_TIER, outsideModal, triggerTarget } from "./locality.js";
-import { intentHypotheses, patternHypotheses, type Hypothesis, type Ranked, type Thresholds } from "./selection.js";
+import { intentHypotheses, intentThreshold, patternHypotheses, type Hypothesis, type Ranked, type Thresholds } from "./selection.js";
 
 export type CandidateKind = "pattern" | "intent" | "intentGroup" | "event" | "example" | "fallback";
 
@@ -316,12 +316,13 @@ export function explainText(ex: TurnExplainer, s: TextSelection): void {
 
   // Intent guesses under the phrases threshold: the triggers they would have fired, marked skipped.
   // (a score of 0 is no guess at all; the best five are enough)
-  const low = s.guesses.filter((g) => g.score > 0 && g.score < th.phrases).slice(0, 5);
+  const low = s.guesses.filter((g) => g.score > 0 && g.score < intentThreshold(th, g.source)).slice(0, 5);
   if (low.length > 0) {
     const tiers = activeTiersOf(project, context);
     for (const r of intentHypotheses(project, low, tiers)) {
       const c = rankedCandidate(project, context, r);
-      c.skipped = `score ${num(r.hyp.score)} < phrases threshold ${num(th.phrases)}`;
+      const g = r.hyp.debugInfo?.intent as IntentGuess;
+      c.skipped = `score ${num(r.hyp.score)} < ${thresholdName(g?.source)} threshold ${num(intentThreshold(th, g?.source))}`;
       ex.data.candidates.push(c);
     }
   }
@@ -365,16 +366,14 @@ export function explainText(ex: TurnExplainer, s: TextSelection): void {
         (second ? `; next: ${describe(candOf.get(second)!)} weight ${num(second.hyp.weight)}, tier ${num(second.tier)}${second.hyp.weight === p0.hyp.weight ? " (equal weight: the one declared first wins)" : ""}` : ""),
     );
     if (w.formWords) ex.because(`words not written literally in the pattern (a stem, lemma, wildcard or named pattern took them): ${w.formWords.join(", ")}`);
-    if (p0.hyp.score >= th.patterns) {
-      if (i0) ex.because(`pattern score ${num(p0.hyp.score)} ≥ patterns threshold ${num(th.patterns)}: a pattern beats the intent ${(i0.hyp.debugInfo?.intent as IntentGuess).path}`);
-    } else {
-      ex.because(`pattern score ${num(p0.hyp.score)} < patterns threshold ${num(th.patterns)}, but no intent reached the phrases threshold ${num(th.phrases)}${e0 ? " and the example is farther" : ""}`);
-    }
+    // The platform: a matching pattern wins even over an intent with a higher score; the
+    // intentNoMatchThresholds filter intents only (docs/nlu.md, "Selection").
+    if (i0) ex.because(`a matching pattern beats the intent ${(i0.hyp.debugInfo?.intent as IntentGuess).path}${s.contextDepth ? ` (its context is not farther: tier ${num(p0.tier)} ≤ ${num(i0.tier)})` : ""}`);
+    else if (e0) ex.because("a matching pattern beats an example phrase in the same or a farther context");
   } else if (first === i0) {
     const g = i0.hyp.debugInfo?.intent as IntentGuess;
-    ex.because(`${describe(w)} fires for intent ${g.path} (score ${num(g.score)} ≥ phrases threshold ${num(th.phrases)}${g.source === "request" ? ", given by the channel" : ""}), tier ${num(i0.tier)}: nearest context first, then score, an exact intent before a group`);
+    ex.because(`${describe(w)} fires for intent ${g.path} (score ${num(g.score)} ≥ ${thresholdName(g.source)} threshold ${num(intentThreshold(th, g.source))}${g.source === "request" ? ", given by the channel" : ""}), tier ${num(i0.tier)}: nearest context first, then score, an exact intent before a group`);
     if (!p0) ex.because("no pattern matched");
-    else if (p0.hyp.score < th.patterns) ex.because(`the best pattern ${describe(candOf.get(p0)!)} scored ${num(p0.hyp.score)} < patterns threshold ${num(th.patterns)}`);
     else if (s.contextDepth) ex.because(`nlp.considerContextDepthInStateSelectionV2: the best pattern is in a farther context (tier ${num(p0.tier)}) than the intent (tier ${num(i0.tier)})`);
   } else if (first === e0) {
     ex.because(`${describe(w)}: the text equals the example phrase (ignoring case and punctuation)${p0 ? `, and the example is nearer than the best pattern (tier ${num(e0.tier)} < ${num(p0.tier)})` : ""}`);
@@ -427,3 +426,6 @@ export function explainEvent(ex: TurnExplainer, project: Project, context: strin
   }
   ex.decided("event", `no active trigger for event ${name} and no noMatch: the turn is silent`);
 }
+
+/** Which of nlp.intentNoMatchThresholds applies to an intent guess: `patterns` for one matched by the intent's own CAILA patterns. */
+const thresholdName = (source: string | undefined): string => (source === "pattern" ? "patterns" : "phrases");

@@ -1,3 +1,4 @@
+import type { ParseNode } from "../patterns/types.js";
 // The dialog engine's inputs and outputs. The engine is pure: a turn takes (project, request, stored
 // state) and returns (replies, new state, effects); I/O, time and randomness come through HostServices.
 import type { SourcePos } from "../dsl/ast.js";
@@ -32,6 +33,8 @@ export interface IntentGuess {
 /** The project's intent classifier, trained at load (src/nlu). Synchronous: it runs inside a turn. */
 export interface IntentClassifier {
   classify(text: string): IntentGuess[]; // best first; empty when nothing is recognised
+  /** The intent's slots found in the text: slot name → the entity's parse tree node (docs/nlu.md). */
+  fillSlots?(path: string, text: string): Record<string, ParseNode>;
 }
 
 /** Everything persisted per user between turns. Plain JSON. */

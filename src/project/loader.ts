@@ -313,9 +313,14 @@ function findSrcDir(dir: string, loaded: LoadedConfig): string {
   throw new ProjectErrors([new ProjectError(`entry point ${entry} not found in src/ or scenarios/`, pos)]);
 }
 
-function selectTests(dir: string, config: ChatbotConfig): string[] {
+/**
+ * The project's XML test files, relative to `dir`: those `tests.include` / `tests.exclude` select,
+ * or with `all` every XML file under test/ (`smartapp test --all`).
+ */
+export function selectTests(dir: string, config: ChatbotConfig, opts: { all?: boolean } = {}): string[] {
   const testDir = path.join(dir, "test");
   if (!isDir(testDir)) return [];
+  if (opts.all) config = { ...config, tests: { ...config.tests, include: [], exclude: [] } };
   const nocase = config.tests?.caseSensitive === false;
   // Ant-style globs, as the platform reads them: a pattern ending in "/" means everything below it.
   const ant = (globs: string[]) => globs.map((g) => g.trim()).map((g) => (g.endsWith("/") ? g + "**" : g));

@@ -9,6 +9,7 @@ import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
 import { isTurnDataExpr, isTurnDataTemplate, usesAwait } from "./source.js";
+import { rewriteJavaExpression, rewriteJavaIdioms, rewriteJavaTemplate } from "./java-idioms.js";
 import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
 import { ContextModules } from "./modules.js";
@@ -163,12 +164,36 @@ class RealmScriptHost implements ScriptHost {
       if (item.kind === "data") {
         realm.call("data", [item.varName, item.data], { pos: item.pos });
       } else if (item.kind === "script") {
-        realm.runScript(this.iso.compile(`load:${i}`, item.code, item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
+        realm.runScript(this.iso.compile(`load:${i}`, this.loadCode(i, item), item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
       } else {
         modules!.load(plan!.items[i]!);
       }
     });
     modules?.done();
+  }
+
+  /** Rewritten source of load item `i` (parsed once per host, not once per context). */
+  private readonly loadCodes = new Map<number, string>();
+  private loadCode(i: number, item: { code: string; es6: boolean }): string {
+    let code = this.loadCodes.get(i);
+    if (code === undefined) {
+      code = item.es6 || this.forceEs6 ? item.code : rewriteJavaIdioms(item.code);
+      this.loadCodes.set(i, code);
+    }
+    return code;
+  }
+
+  /** Expressions and templates with their Java-string calls rewritten (docs/dsl.md). */
+  private readonly javaRewrites = new Map<string, string>();
+  private javaRewrite(kind: "expr" | "template", src: string, rewrite: (s: string) => string): string {
+    const key = kind + "\n" + src;
+    let out = this.javaRewrites.get(key);
+    if (out === undefined) {
+      out = rewrite(src);
+      if (this.javaRewrites.size > 5000) this.javaRewrites.clear();
+      this.javaRewrites.set(key, out);
+    }
+    return out;
   }
 
   /** The context for the next call: after a memory kill, a new isolate with this turn's ops replayed. */
@@ -308,13 +333,15 @@ class RealmScriptHost implements ScriptHost {
     if (known) return known;
     this.userFiles.add(pos.file);
     const async = es6 && usesAwait(code);
-    const wrapped = `(${async ? "async " : ""}function () {\n${code}\n})`;
+    const body = es6 ? code : rewriteJavaIdioms(code);
+    const wrapped = `(${async ? "async " : ""}function () {\n${body}\n})`;
     const entry = { id: this.nextScriptId++, async, script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
     this.compiledScripts.set(key, entry);
     return entry;
   }
 
-  test(expr: string, pos: SourcePos): boolean {
+  test(source: string, pos: SourcePos): boolean {
+    const expr = this.javaRewrite("expr", source, rewriteJavaExpression);
     // A turn-data expression reads and writes only this turn's JSON objects: not user code that
     // could leave anything behind for the next turn (docs/sandbox.md, "Per-turn state").
     if (isTurnDataExpr(expr)) return this.call("test", [expr], pos) === true;
@@ -323,6 +350,7 @@ class RealmScriptHost implements ScriptHost {
 
   render(template: string, pos: SourcePos): string {
     if (!template.includes("{{")) return template;
+    template = this.javaRewrite("template", template, rewriteJavaTemplate);
     if (isTurnDataTemplate(template)) return String(this.call("render", [template], pos));
     return String(this.user("render", [template], pos));
   }
@@ -332,7 +360,7 @@ class RealmScriptHost implements ScriptHost {
   }
 
   runConverter(converter: string, node: ParseNode): unknown {
-    return this.user("convert", [converter, node]);
+    return this.user("convert", [this.javaRewrite("expr", converter, rewriteJavaExpression), node]);
   }
 
   // ---- replies and transitions ----

@@ -162,6 +162,9 @@ describe("runTests: nothing to run is an error", () => {
     expect(none.result).toMatchObject({ failed: 1, error: expect.stringMatching(/no XML test files under test\//) });
     const excluded = await run(project({ "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: [nope.xml]\n", "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" }), { workers: 0 });
     expect(excluded.result.error).toMatch(/matched by tests\.include \["nope\.xml"\]/);
+    // --all runs what tests.include leaves out (and what tests.exclude removes).
+    const all = await run(project({ "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: [nope.xml]\n  exclude: [b/*.xml]\n", "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>", "test/b/u.xml": "<test><test-case><q>y</q><a>ok</a></test-case></test>" }), { workers: 0, all: true });
+    expect(all.result.files.map((f) => f.file).sort()).toEqual(["test/b/u.xml", "test/t.xml"]);
     const withCase = project({ "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" });
     expect((await run(withCase, { workers: 0 })).result).toMatchObject({ passed: 1, failed: 0 });
     const grep = await run(withCase, { workers: 0, grep: "no such case" });

@@ -12,14 +12,17 @@ import { junitXml } from "./report.js";
 import { computeCoverage, type CoverageReport } from "./coverage.js";
 import { createReporter, type ReporterName, type TestRun } from "./reporters.js";
 import { casesAt, relativeToProject, type CaseLocation } from "./select.js";
+import { selectTests } from "../project/loader.js";
 import { runCase } from "./run-case.js";
 import type { Task } from "./worker.js";
 import { parseTestFile } from "./xml.js";
 
 export interface RunTestsOptions {
+  all?: boolean; // every test/**/*.xml, whatever tests.include / tests.exclude select
   grep?: string; // regular expression (or plain text if it is not one) matched against case id and file path
   integration?: boolean;
   lenient?: boolean;
+  unmockedOk?: boolean; // an HTTP call without a mock answers as a network error and does not fail the step
   junit?: string; // path of the JUnit XML report
   reporter?: ReporterName; // how the run is shown on `out` (default: "default")
   only?: CaseLocation[]; // run only these files / the cases at these lines (`test/a.xml:12`); files relative to the project or the current folder
@@ -105,6 +108,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     project = await loadTestProject(absDir, modules);
     // Train the intent classifier once here, so the workers all read it from the disk cache.
     loadIntentClassifier(absDir);
+    if (opts.all) project = { ...project, testFiles: selectTests(project.dir, project.config, { all: true }) };
   } catch (e) {
     return stop(`cannot load the project in ${absDir}:\n${describeLoadError(e)}`);
   }
@@ -135,7 +139,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     }
   });
   const estimate = sources.reduce((n, s) => n + (s.source?.match(/<test-case[\s>/]/g)?.length ?? 0), 0);
-  const caseOpts = { lenient: Boolean(opts.lenient), integration: Boolean(opts.integration), strict: Boolean(opts.strict), coverage: Boolean(opts.coverage) };
+  const caseOpts = { lenient: Boolean(opts.lenient), unmockedOk: Boolean(opts.unmockedOk), integration: Boolean(opts.integration), strict: Boolean(opts.strict), coverage: Boolean(opts.coverage) };
   const declared = [...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])];
   const env = scriptEnvironment(declared, opts.environment ?? {}, opts.secrets).values;
   // Real HTTP must be synchronous for the script, which only a worker (blocking on the bridge) can do.
