@@ -8,7 +8,7 @@ import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
-import { isTurnDataExpr, isTurnDataTemplate, moduleToFunctionBody, usesAwait } from "./source.js";
+import { isTurnDataExpr, isTurnDataScript, isTurnDataTemplate, moduleToFunctionBody, usesAwait } from "./source.js";
 import { parseXml } from "./xml.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
@@ -17,6 +17,11 @@ export interface ScriptHostOptions {
   cpuMs?: number;
   /** Memory limit of the project's isolate in MB, ArrayBuffers included (default 128). */
   memoryMb?: number;
+  /**
+   * Called before a call that runs user code (which retires the context); may throw to refuse it.
+   * The main thread's inline engine uses it to hand such turns to a worker (src/runtime/inline.ts).
+   */
+  beforeUserCode?: () => void;
 }
 
 const HTTP_TIMEOUT_CAP_MS = 25_000;
@@ -66,6 +71,8 @@ export function createScriptHost(project: Project, services: HostServices, opts:
 interface CompiledScript {
   id: number;
   async: boolean;
+  /** Only turn-data statements (isTurnDataScript): running it does not retire the context. */
+  turnData: boolean;
   script: ivm.Script;
 }
 
@@ -74,6 +81,7 @@ class RealmScriptHost implements ScriptHost {
   private readonly hostFn: HostFn;
   private readonly cpuMs: number;
   private readonly memoryMb: number;
+  private readonly beforeUserCode: (() => void) | undefined;
   private readonly forceEs6: boolean;
   private readonly userFiles = new Set<string>();
   private iso: ScriptIsolate;
@@ -98,6 +106,7 @@ class RealmScriptHost implements ScriptHost {
     this.hostFn = makeHostFn(services);
     this.cpuMs = opts.cpuMs ?? 1000;
     this.memoryMb = opts.memoryMb ?? 128;
+    this.beforeUserCode = opts.beforeUserCode;
     this.forceEs6 = project.config?.scriptRuntime?.forceEs6 === true;
     this.iso = new ScriptIsolate(this.memoryMb);
     try {
@@ -188,6 +197,7 @@ class RealmScriptHost implements ScriptHost {
 
   /** A call that runs user code: the context is retired at the end of the turn. */
   private user(op: string, args: unknown[], pos?: SourcePos, compiled?: CompiledScript): unknown {
+    this.beforeUserCode?.();
     this.used = true;
     return this.call(op, args, pos, compiled);
   }
@@ -276,6 +286,10 @@ class RealmScriptHost implements ScriptHost {
   runScript(code: string, opts: { es6: boolean; pos: SourcePos }): void {
     this.current(); // after a memory kill earlier in this turn, compile in the new isolate
     const compiled = this.compiled(code, opts.es6 || this.forceEs6, opts.pos);
+    if (compiled.turnData) {
+      this.call("run", [compiled.id], opts.pos, compiled);
+      return;
+    }
     if (!compiled.async) {
       this.user("run", [compiled.id], opts.pos, compiled);
       return;
@@ -293,7 +307,7 @@ class RealmScriptHost implements ScriptHost {
     this.userFiles.add(pos.file);
     const async = es6 && usesAwait(code);
     const wrapped = `(${async ? "async " : ""}function () {\n${code}\n})`;
-    const entry = { id: this.nextScriptId++, async, script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
+    const entry = { id: this.nextScriptId++, async, turnData: !async && isTurnDataScript(code), script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
     this.compiledScripts.set(key, entry);
     return entry;
   }
