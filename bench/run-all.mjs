@@ -99,62 +99,90 @@ const sections = [
     title: "Webhook throughput and latency",
     command: `BENCH_DURATION=${DURATION} BENCH_WARMUP=${WARMUP} BENCH_CONNECTIONS=${CONNECTIONS} BENCH_WEBHOOK_ROUNDS=${WEBHOOK_ROUNDS} node bench/webhook.mjs`,
     script: "bench/webhook.mjs",
-    timeoutMs: (WEBHOOK_ROUNDS * 6 * (DURATION + WARMUP + 20) + 60) * 1000,
-    describe: `POST /webhook with SmartApp API MESSAGE_TO_SKILL messages from ${CONNECTIONS} autocannon connections for ${DURATION} s after a ${WARMUP} s warm-up, 1,000 users round-robin. **a** = this runtime (\`smartapp serve --store sqlite\`: worker pool, SQLite commit of state + answer per turn, pino log line per request), **b** = @salutejs/scenario on express with its memory storage (bench/peers/salutejs-server.cjs), **c** = a bare node:http server sending a fixed answer (the limit). "hello": one global pattern and a reply; "session": three phrases in turn, one of them a script incrementing \`$session.count\`. Each server runs alone as a child process; autocannon runs in the benchmark process on the same machine. Medians over ${WEBHOOK_ROUNDS} round(s).`,
+    timeoutMs: (WEBHOOK_ROUNDS * 9 * (DURATION + WARMUP + 20) + 60) * 1000,
+    describe: `POST /webhook with SmartApp API MESSAGE_TO_SKILL messages from ${CONNECTIONS} autocannon connections for ${DURATION} s after a ${WARMUP} s warm-up, 1,000 users round-robin. **a** = this runtime (\`smartapp serve --store sqlite\`: turns without user code on the main thread, the rest in the worker pool, SQLite group commit of state + answer, pino log line per request), **a′** = the same with \`--store memory\`, **b** = @salutejs/scenario on express with its memory storage (bench/peers/salutejs-server.cjs), **c** = a bare node:http server sending a fixed answer (the limit). "hello": one global pattern and a reply; "session": three phrases in turn, one of them a script incrementing \`$session.count\`. Each server runs alone as a child process with bench/peers/alloc-probe.cjs preloaded; autocannon runs in the benchmark process on the same machine. **CPU ms/req**: the server process's user + system time over all its threads (/proc) during the measured run, per request; **alloc KB/req**: bytes the server's main-thread V8 heap allocated per request (v8.GCProfiler; worker heaps not counted). Medians over ${WEBHOOK_ROUNDS} round(s); ratios are taken per round (the servers of a round share the machine's load) and their median reported.`,
     render(r) {
+      const SERVERS = [
+        ["a", "runtime (sqlite)"],
+        ["a′", "runtime (memory)"],
+        ["b", "@salutejs/scenario (memory)"],
+        ["c", "bare node:http (limit)"],
+      ];
       const rows = [];
       const ratios = [];
-      const ok = { ab: [], ac: [] };
+      const ok = { ab: [], ac: [], amb: [], p99: [] };
+      const web = r.lines.filter((l) => l.bench === "webhook");
       for (const workload of ["hello", "session"]) {
-        const get = (prefix) => r.lines.filter((l) => l.workload === workload && l.name?.startsWith(prefix));
-        const servers = [
-          ["a", "runtime"],
-          ["b", "@salutejs"],
-          ["c", "bare"],
-        ].map(([key, prefix]) => {
-          const ls = get(prefix);
+        const servers = SERVERS.map(([key, name]) => {
+          const ls = web.filter((l) => l.workload === workload && l.name === name);
           const good = ls.filter((l) => !l.failed);
+          const m = (f) => median(good.map(f));
           return {
             key,
-            name: ls[0]?.name ?? prefix,
-            rps: median(good.map((l) => l.rps)),
-            p50: median(good.map((l) => l.p50)),
-            p99: median(good.map((l) => l.p99)),
+            name,
+            rps: m((l) => l.rps),
+            p50: m((l) => l.p50),
+            p99: m((l) => l.p99),
+            cpu: m((l) => l.cpuMsPerReq),
+            alloc: m((l) => l.allocKbPerReq),
             errors: good.reduce((s, l) => s + (l.errors ?? 0), 0),
             failed: ls.find((l) => l.failed)?.failed,
           };
         });
         for (const s of servers) {
-          rows.push([workload, `${s.key}: ${s.name}`, s.failed ? `failed: ${s.failed.slice(0, 120).replace(/\|/g, "\\|")}` : num(s.rps), num(s.p50), num(s.p99), s.failed ? "—" : num(s.errors)]);
+          rows.push([workload, `${s.key}: ${s.name}`, s.failed ? `failed: ${s.failed.slice(0, 120).replace(/\|/g, "\\|")}` : num(s.rps), num(s.p50), num(s.p99), num(s.cpu, 3), num(s.alloc, 1), s.failed ? "—" : num(s.errors)]);
         }
         // Ratios per round (same round = same machine load), then their median.
         const perRound = (x, y) => {
           const rs = [];
           for (let round = 1; round <= WEBHOOK_ROUNDS; round++) {
-            const a = r.lines.find((l) => l.workload === workload && l.round === round && l.name?.startsWith("runtime") && !l.failed);
-            const o = r.lines.find((l) => l.workload === workload && l.round === round && l.name?.startsWith(y) && !l.failed);
+            const a = web.find((l) => l.workload === workload && l.round === round && l.name === x && !l.failed);
+            const o = web.find((l) => l.workload === workload && l.round === round && l.name === y && !l.failed);
             if (a && o && o.rps) rs.push(a.rps / o.rps);
           }
-          void x;
           return median(rs);
         };
-        const ab = perRound("a", "@salutejs");
-        const ac = perRound("a", "bare");
-        ratios.push([workload, num(ab, 2), num(ac, 2), num(ratio(servers[0].p50, servers[1].p50), 2)]);
+        const ab = perRound(SERVERS[0][1], SERVERS[2][1]);
+        const ac = perRound(SERVERS[0][1], SERVERS[3][1]);
+        const amb = perRound(SERVERS[1][1], SERVERS[2][1]);
+        ratios.push([workload, num(ab, 2), num(ac, 2), num(amb, 2), num(ratio(servers[0].cpu, servers[2].cpu), 2), num(ratio(servers[0].p50, servers[2].p50), 2)]);
         ok.ab.push(ab);
         ok.ac.push(ac);
+        ok.amb.push(amb);
+        ok.p99.push(servers[0].p99);
       }
       const worst = (xs) => (xs.some((x) => x === undefined) ? undefined : Math.min(...xs));
+      const highest = (xs) => (xs.some((x) => x === undefined) ? undefined : Math.max(...xs));
       const ab = worst(ok.ab);
       const ac = worst(ok.ac);
-      aims.push({ aim: "webhook throughput vs @salutejs/scenario (a/b, both workloads)", target: "≥ 1.0", measured: num(ab, 2), ok: ab === undefined ? undefined : ab >= 1.0 });
-      aims.push({ aim: "webhook throughput vs bare node:http (a/c, both workloads)", target: "≥ 0.5", measured: num(ac, 2), ok: ac === undefined ? undefined : ac >= 0.5 });
+      const amb = worst(ok.amb);
+      const p99 = highest(ok.p99);
+      aims.push({ aim: "webhook throughput vs @salutejs/scenario, SQLite store (a/b, both workloads)", target: "≥ 1.0", measured: num(ab, 2), ok: ab === undefined ? undefined : ab >= 1.0 });
+      aims.push({ aim: "webhook throughput vs bare node:http, SQLite store (a/c, both workloads)", target: "≥ 0.5", measured: num(ac, 2), ok: ac === undefined ? undefined : ac >= 0.5 });
+      aims.push({ aim: "webhook p99 at 50 connections, SQLite store (a, both workloads)", target: "< 25 ms", measured: p99 === undefined ? "—" : `${num(p99)} ms`, ok: p99 === undefined ? undefined : p99 < 25 });
+      aims.push({ aim: "webhook throughput vs @salutejs/scenario, memory store (a′/b, both workloads)", target: "≥ 1.3", measured: num(amb, 2), ok: amb === undefined ? undefined : amb >= 1.3 });
+
+      const mix = r.lines.filter((l) => l.bench === "webhook-http");
+      const good = mix.filter((l) => !l.failed && l.requests > 0);
+      const m = (f) => median(good.map(f));
+      const helloP99 = m((l) => l.p99);
+      aims.push({ aim: `"hello" p99 while 200 users' turns wait on a 50 ms $http endpoint`, target: "< 50 ms", measured: helloP99 === undefined ? "—" : `${num(helloP99)} ms`, ok: helloP99 === undefined ? undefined : helloP99 < 50 });
+      const mixRows = good.length
+        ? [
+            [`"hello", ${CONNECTIONS} connections, 1,000 users`, num(m((l) => l.rps)), num(m((l) => l.p50)), num(helloP99), num(good.reduce((s, l) => s + (l.errors ?? 0), 0))],
+            ["$http turn (50 ms stub), 200 connections, 200 users", num(m((l) => l.httpRps)), num(m((l) => l.httpP50)), num(m((l) => l.httpP99)), num(good.reduce((s, l) => s + (l.httpErrors ?? 0), 0))],
+          ]
+        : [["failed", mix[0]?.failed?.slice(0, 200).replace(/\|/g, "\\|") ?? "not run", "—", "—", "—"]];
       return [
-        table(["workload", "server", "requests/s", "p50 ms", "p99 ms", "errors"], rows),
+        table(["workload", "server", "requests/s", "p50 ms", "p99 ms", "CPU ms/req", "alloc KB/req", "errors"], rows),
         "",
-        "Ratios of requests/s measured in the same run (p50 a/b: latency ratio, lower is better for a):",
+        "Ratios measured in the same run (requests/s; CPU a/b and p50 a/b: lower is better for a):",
         "",
-        table(["workload", "a/b", "a/c", "p50 a/b"], ratios),
+        table(["workload", "a/b", "a/c", "a′/b", "CPU a/b", "p50 a/b"], ratios),
+        "",
+        `**Slow $http beside "hello"** (server a with \`--allow-http 127.0.0.1\`): ${CONNECTIONS} connections send "hello" while 200 other connections (200 users) send a phrase whose script calls \`$http.get\` on a local endpoint answering after 50 ms; both for ${DURATION} s after a ${WARMUP} s warm-up. CPU ${num(m((l) => l.cpuMsPerReq), 3)} ms and ${num(m((l) => l.allocKbPerReq), 1)} KB allocated per request of either kind.`,
+        "",
+        table(["load", "requests/s", "p50 ms", "p99 ms", "errors"], mixRows),
       ].join("\n");
     },
   },

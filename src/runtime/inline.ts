@@ -25,9 +25,6 @@ export interface InlineOptions {
 
 /** CPU limit of one call into the main thread's isolate: a turn-data expression needs microseconds. */
 const INLINE_CALL_MS = 50;
-/** Re-sampled every WINDOW attempts: when most were refused, only one turn in SPARSE is tried inline. */
-const WINDOW = 64;
-const SPARSE = 16;
 
 /** Thrown into the engine where user code would run; the engine's error path runs, then the result is dropped. */
 class NeedsWorker extends Error {
@@ -40,10 +37,6 @@ export class InlineTurns {
   private readonly engine: Engine;
   private refused = false;
   private logs: [string, string][] = [];
-  private attempts = 0;
-  private refusals = 0;
-  private every = 1;
-  private skipped = 0;
 
   private constructor(project: Project, private readonly opts: InlineOptions) {
     const refuse = (why: string): never => {
@@ -78,9 +71,12 @@ export class InlineTurns {
     return new InlineTurns(project, opts);
   }
 
-  /** The turn's result, or undefined when it must run in a worker (nothing of this run is kept). */
+  /**
+   * The turn's result, or undefined when it must run in a worker (nothing of this run is kept).
+   * Every turn is tried: a refusal costs the matching done up to the first user code, and a turn
+   * answered here never waits behind turns blocked in $http in the pool's queue.
+   */
   run(request: BotRequest, state: UserState): TurnResult | undefined {
-    if (this.every > 1 && ++this.skipped % this.every !== 0) return undefined;
     this.refused = false;
     this.logs = [];
     let result: TurnResult | undefined;
@@ -90,21 +86,9 @@ export class InlineTurns {
       result = undefined;
     }
     // Any reported error goes to a worker too: the error path with the full CPU budget is the one users see.
-    const ok = result !== undefined && !this.refused && result.error === undefined;
-    this.count(ok);
-    if (!ok) return undefined;
+    if (result === undefined || this.refused || result.error !== undefined) return undefined;
     for (const [level, message] of this.logs) this.opts.log?.(level, message);
     return result;
-  }
-
-  /** How often turns are tried inline: a project whose turns mostly run scripts stops paying for failed tries. */
-  private count(ok: boolean): void {
-    this.attempts++;
-    if (!ok) this.refusals++;
-    if (this.attempts < WINDOW) return;
-    this.every = this.refusals * 2 > this.attempts ? SPARSE : 1;
-    this.attempts = 0;
-    this.refusals = 0;
   }
 }
 
