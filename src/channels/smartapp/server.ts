@@ -77,13 +77,16 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   function beginRequest(given: string | undefined, method: string, reqPath: string, res: ServerResponse, locals: Locals): void {
     const reqId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     locals.reqId = reqId;
-    locals.log = log.child({ reqId });
+    // The request's child logger is made only when something logs besides the closing line.
+    let child: Logger | undefined;
+    Object.defineProperty(locals, "log", { get: () => (child ??= log.child({ reqId })), enumerable: true, configurable: true });
     locals.started = performance.now();
     res.setHeader("X-Request-Id", reqId);
     if (shuttingDown) res.setHeader("Connection", "close");
     res.on("finish", () => {
       const ms = Math.round(performance.now() - locals.started);
-      locals.log.info({ method, path: reqPath, status: res.statusCode, ms, ...(locals.turn ?? {}) }, "request");
+      // The same line the child would write: its binding (reqId) comes first.
+      log.info({ reqId, method, path: reqPath, status: res.statusCode, ms, ...(locals.turn ?? {}) }, "request");
     });
   }
 
@@ -102,14 +105,13 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
 
   /** POST <path> with the body read: answers through `respond`; a bad request throws WebhookRequestError. */
   async function webhook(raw: unknown, headers: unknown, locals: Locals, respond: (status: number, body: string) => void): Promise<void> {
-    const reqLog = locals.log;
     const text = decodeUtf8(raw);
     const msg = validateMessage(parseBody(text, { maxDepth: opts.maxJsonDepth }));
     checkIdLengths(msg, opts.maxIdLength);
     const { userKey, request, newSession, messageId } = mapIn(msg, opts);
     const ids: EnvelopeIds = { messageId: msg.messageId, sessionId: msg.sessionId, uuid: msg.uuid };
     locals.turn = { messageName: msg.messageName, messageId, sessionId: msg.sessionId, userKey };
-    reqLog.debug({ headers: redactSecrets(headers), body: redactSecrets(msg.raw) }, "webhook message");
+    if (log.isLevelEnabled("debug")) locals.log.debug({ headers: redactSecrets(headers), body: redactSecrets(msg.raw) }, "webhook message");
 
     let answerName = "";
     const render = (result: TurnResult): string => {
@@ -123,10 +125,10 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     // Promise.resolve().then: a synchronous throw in run() becomes a rejection like any other.
     const turn = Promise.resolve().then(() => opts.executor.run(userKey, request, { deadlineMs, newSession, messageId, render }));
     const tracked = turn.then(
-      (outcome) => noteResult(outcome, reqLog),
+      (outcome) => noteResult(outcome, locals),
       (err: unknown) => {
         metrics.error("executor");
-        reqLog.error({ err: redactSecrets(err) }, "turn failed");
+        locals.log.error({ err: redactSecrets(err) }, "turn failed");
       },
     );
     inFlight.add(tracked);
@@ -149,8 +151,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       // Answer now; the turn goes on, commits, and caches its answer for a retry of this messageId.
       metrics.error("deadline");
       metrics.turn(msg.messageName, "deadline", seconds());
-      reqLog.warn({ deadlineMs }, "deadline reached; answering ERROR while the turn finishes");
-      void tracked.then(() => reqLog.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
+      locals.log.warn({ deadlineMs }, "deadline reached; answering ERROR while the turn finishes");
+      void tracked.then(() => locals.log.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
       respond(200, serializeAnswer(errorAnswer(ids, ERROR_CODES.deadline, `the scenario did not answer within ${deadlineMs} ms`)));
       return;
     }
@@ -239,11 +241,11 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     respond(e.status, serializeAnswer(errorAnswer(e.ids, e.status, e.reason)));
   }
 
-  function noteResult(outcome: TurnOutcome, reqLog: Logger): void {
+  function noteResult(outcome: TurnOutcome, locals: Locals): void {
     const error = outcome.result.error;
     if (error && !outcome.cached) {
       metrics.error(`turn_${error.kind}`);
-      reqLog.warn({ kind: error.kind, message: redactSecrets(error.message), pos: error.pos }, "turn reported an error");
+      locals.log.warn({ kind: error.kind, message: redactSecrets(error.message), pos: error.pos }, "turn reported an error");
     }
   }
 
