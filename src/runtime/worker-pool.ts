@@ -73,7 +73,7 @@ export class WorkerPool {
   private readonly turnCpuMs: number;
   private readonly hardMs: number;
   private readonly watchdog: NodeJS.Timeout;
-  private readonly inline: InlineTurns | undefined;
+  private inline: InlineTurns | undefined;
 
   private constructor(private readonly opts: PoolOptions) {
     this.min = Math.max(1, opts.minWorkers ?? 2);
@@ -127,6 +127,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.inline = undefined; // its isolate goes with it
     clearInterval(this.watchdog);
     for (const job of this.queue.splice(0)) job.reject(new Error("worker pool is closed"));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
