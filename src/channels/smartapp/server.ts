@@ -324,7 +324,20 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (!app.handleFast(req, res)) app(req, res);
   };
-  const listenable = { listen: (port: number, h: string, cb: (err?: Error) => void) => createServer(handler).listen(port, h, () => cb()) };
+  // As express's app.listen: a listen error (a busy port) reaches the callback too.
+  const listenable = {
+    listen: (port: number, h: string, cb: (err?: Error) => void) => {
+      const server = createServer(handler);
+      let done = false;
+      const once = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        cb(err);
+      };
+      server.once("error", once);
+      return server.listen(port, h, () => once());
+    },
+  };
   const { server, origin: url } = await listenHttp(listenable, opts.port ?? 0, host);
   server.on("clientError", (_err, socket) => {
     // Malformed HTTP: answer 400 if the socket can still take it, never throw.
