@@ -84,15 +84,18 @@ export class WorkerPool {
     // here, from the worker's meter; a worker over budget is killed and its turn replayed as an error.
     this.watchdog = setInterval(() => this.checkCpu(), WATCHDOG_INTERVAL_MS);
     this.watchdog.unref();
-    this.inline = opts.inlineProject
-      ? InlineTurns.create(opts.inlineProject, {
-          turnCpuMs: this.turnCpuMs,
-          memoryMb: opts.memoryMb ?? 256,
-          secrets: opts.secrets ?? {},
-          env: opts.env ?? {},
-          log: opts.log,
-        })
-      : undefined;
+    // Built while the first workers load the project (not before them); until then every turn goes to a worker.
+    const project = opts.inlineProject;
+    if (project) {
+      setImmediate(() => {
+        if (this.closed) return;
+        try {
+          this.inline = InlineTurns.create(project, { turnCpuMs: this.turnCpuMs, memoryMb: opts.memoryMb ?? 256, secrets: opts.secrets ?? {}, env: opts.env ?? {}, log: opts.log });
+        } catch (err) {
+          opts.log?.("warn", `turns run in workers only: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+    }
   }
 
   /** Start the pool; rejects with the project's load error if the first worker cannot load it. */
