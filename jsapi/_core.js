@@ -367,6 +367,7 @@
   }
 
   // ---- the API modules get this object (jsapi/*.js), never scripts ----
+  var idle = null;
   var host = {
     call: function (op, args) {
       return hostCall("call", { op: String(op), args: args });
@@ -405,6 +406,10 @@
     bind: bind,
     copy: copy,
     stringify: stringifySafe,
+    // jsapi/es6.js: what to run when an awaited block has nothing else to do (timers); true if it ran something.
+    onIdle: function (fn) {
+      idle = fn;
+    },
     define: function (name, value) {
       defineProperty(G, name, { value: value, writable: true, enumerable: false, configurable: true });
     },
@@ -515,6 +520,8 @@
     },
     take: function () {
       var a = turn.async;
+      // Still pending: give the next timer its turn ("pending": ask again once its jobs ran).
+      if (a && a.state === "pending") return idle && idle() ? "pending" : "stalled";
       turn.async = null;
       if (a && a.state === "err") throw a.error;
       return a ? a.state : "ok";
@@ -567,15 +574,15 @@
     data: function (m) {
       defineProperty(G, m[1], { value: m[2], writable: true, enumerable: true, configurable: true });
     },
-    module: function (m, fn) {
-      var exportsValue = fn();
-      if (m[1]) G[m[1]] = exportsValue;
+    // An ES module's namespace (src/sandbox/modules.ts): `name` gets its default export, or the namespace.
+    esm: function (m, ns) {
+      if (m[1]) G[m[1]] = ns["default"] !== undefined ? ns["default"] : ns;
     },
   };
 
   // The dispatcher, returned to the host (never stored where scripts can reach it). Input: a JSON
   // batch [[op, ...args], …]: queued ops first, the last one's value is the result. `fn` is a
-  // compiled function of this context the host hands to that last op (reg, module).
+  // compiled function of this context the host hands to that last op (reg, esm).
   return function dispatch(input, fn) {
     try {
       var batch = JSONparse(input);

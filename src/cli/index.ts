@@ -38,6 +38,16 @@ const allowHttpOption = () =>
 const envOption = () =>
   new Option("--env <NAME[=value]>", "a variable $env.get may answer, besides chatbot.yaml injector.variables; repeatable").argParser(collect).default([]);
 const modules = (opts: { modules: string[] }) => [...opts.modules, ...config.modules];
+/** npm packages of src/package.json, installed on first run (docs/dsl.md, "ES6 scripts"). */
+const npmPackages = async (dir: string) => {
+  const { ensureNpmPackages } = await import("../project/npm-install.js");
+  try {
+    ensureNpmPackages(dir, (line) => process.stderr.write(`${line}\n`));
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+};
 const allowHttp = (opts: { allowHttp: string[] }) => [...config.allowHttp, ...opts.allowHttp];
 
 program
@@ -60,6 +70,7 @@ program
   .addOption(allowHttpOption())
   .addOption(envOption())
   .action(async (dir: string, opts) => {
+    await npmPackages(dir);
     const { serve } = await import("./serve.js");
     await serve(dir, { ...opts, modules: modules(opts), allowHttp: allowHttp(opts) }, config);
   });
@@ -75,6 +86,7 @@ program
   .addOption(envOption())
   .addHelpText("after", "\nExamples:\n  smartapp console            # then open http://127.0.0.1:8080/console/\n  smartapp console my-bot -p 3000\n")
   .action(async (dir: string, opts) => {
+    await npmPackages(dir);
     const { serve } = await import("./serve.js");
     await serve(dir, {
       port: opts.port,
@@ -103,6 +115,7 @@ program
   .addOption(allowHttpOption())
   .addOption(envOption())
   .action(async (dir: string, opts) => {
+    await npmPackages(dir);
     const { chat } = await import("./chat.js");
     await chat(dir, { modules: modules(opts), allowHttp: allowHttp(opts), env: opts.env, watch: opts.watch as boolean | undefined }, config);
   });
@@ -122,6 +135,7 @@ program
   .addOption(allowHttpOption())
   .addOption(envOption())
   .action(async (dir: string, opts) => {
+    await npmPackages(dir);
     const { runTests } = await import("../testing/runner.js");
     const { env, watch, ...rest } = opts;
     const run = async () => {
@@ -143,6 +157,27 @@ program
   .action(async (dir: string, opts) => {
     const { check } = await import("./check.js");
     process.exitCode = check(dir, { modules: modules(opts), json: opts.json === true });
+  });
+
+program
+  .command("install")
+  .description("install the npm packages of src/package.json for ES6 scripts (into <dir>/.smartapp/npm)")
+  .addHelpText("after", "\nExamples:\n  smartapp install my-bot            # serve and test also do this on first run\n")
+  .argument("[dir]", "project folder", ".")
+  .action(async (dir: string) => {
+    const { npmInstall, npmPlan } = await import("../project/npm-install.js");
+    try {
+      const plan = npmPlan(dir);
+      if (!plan) {
+        process.stdout.write("no npm packages to install: src/package.json declares no dependencies\n");
+        return;
+      }
+      npmInstall(plan, (line) => process.stderr.write(`${line}\n`));
+      process.stdout.write(`installed ${Object.keys(plan.dependencies).length} package(s) into ${plan.cacheDir}\n`);
+    } catch (err) {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
   });
 
 program

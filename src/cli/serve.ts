@@ -8,7 +8,8 @@ import { prettyDestination } from "../channels/smartapp/pretty-log.js";
 import { secretMasker } from "../util/secrets.js";
 import { paymentEnvironment, paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
-import { consoleRouter } from "../console/router.js";
+import { CONSOLE_USER_PREFIX, consoleRouter } from "../console/router.js";
+import { TurnExplanations } from "../console/explanations.js";
 import { reloadMessage, watchedFolders, watchProject, type ProjectWatcher } from "./watch.js";
 
 export interface ServeOptions {
@@ -70,6 +71,8 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
     throw err;
   }
   const withConsole = opts.console ?? LOOPBACK.test(opts.host);
+  // The console shows every answer of its own dialogs explained.
+  const explanations = withConsole ? new TurnExplanations() : undefined;
   const routes = withConsole
     ? [
         consoleRouter({
@@ -77,6 +80,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
           store: runtime.store,
           webhookPath: opts.path,
           sandbox,
+          explanations,
           testOptions: {
             modules: opts.modules,
             allowHttp: opts.allowHttp,
@@ -90,7 +94,16 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
     : [];
   let server: Awaited<ReturnType<typeof startWebhookServer>>;
   try {
-    server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path, routes });
+    server = await startWebhookServer({
+      executor: runtime.executor,
+      metrics,
+      logger,
+      port: opts.port,
+      host: opts.host,
+      path: opts.path,
+      routes,
+      ...(explanations ? { explainUser: (key: string) => key.startsWith(CONSOLE_USER_PREFIX), onExplained: explanations.record.bind(explanations) } : {}),
+    });
   } catch (err) {
     // A busy port must not leave the workers and the sandbox running: exit with the reason.
     await runtime.close();

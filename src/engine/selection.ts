@@ -23,9 +23,10 @@ export interface NluResults {
   selected: Hypothesis | null;
 }
 
-interface Ranked {
+export interface Ranked {
   hyp: Hypothesis;
   tier: number;
+  trigger?: number; // the trigger's id, for the explained turn (not part of $context.nluResults)
 }
 
 export interface Thresholds {
@@ -48,6 +49,7 @@ export function patternHypotheses(project: Project, matches: PatternMatch[], tie
     if (!t) continue;
     out.push({
       tier: tiers.get(m.triggerId) ?? Infinity,
+      trigger: t.id,
       hyp: {
         clazz: triggerTarget(t),
         score: m.score,
@@ -84,6 +86,7 @@ export function intentHypotheses(project: Project, guesses: readonly IntentGuess
     if (!g) continue;
     out.push({
       tier,
+      trigger: t.id,
       exact: t.kind === "intent" ? 0 : 1,
       hyp: {
         clazz: triggerTarget(t),
@@ -93,7 +96,7 @@ export function intentHypotheses(project: Project, guesses: readonly IntentGuess
       },
     });
   }
-  return out.sort((a, b) => a.tier - b.tier || b.hyp.score - a.hyp.score || a.exact - b.exact).map(({ tier, hyp }) => ({ tier, hyp }));
+  return out.sort((a, b) => a.tier - b.tier || b.hyp.score - a.hyp.score || a.exact - b.exact).map(({ tier, hyp, trigger }) => ({ tier, hyp, trigger }));
 }
 
 const normalisePhrase = (s: string) =>
@@ -130,7 +133,7 @@ export function exampleHypotheses(project: Project, text: string, tiers: Readonl
     const tier = tiers.get(id);
     if (tier === undefined) continue;
     const t = project.triggers[id];
-    out.push({ tier, hyp: { clazz: triggerTarget(t), score: 1, ruleType: "example", debugInfo: { example: t.value } } });
+    out.push({ tier, trigger: t.id, hyp: { clazz: triggerTarget(t), score: 1, ruleType: "example", debugInfo: { example: t.value } } });
   }
   return out.sort((a, b) => a.tier - b.tier);
 }

@@ -1,6 +1,7 @@
 // The dialog engine's inputs and outputs. The engine is pure: a turn takes (project, request, stored
 // state) and returns (replies, new state, effects); I/O, time and randomness come through HostServices.
 import type { SourcePos } from "../dsl/ast.js";
+import type { TurnExplanation } from "./explain.js";
 
 /** What a channel (webhook, REPL, XML test) hands to the engine: JAICP's BotRequest. */
 export interface BotRequest {
@@ -67,6 +68,7 @@ export interface TurnResult {
   mails: Record<string, unknown>[]; // $mail calls (XML <mail>)
   error?: { kind: TurnErrorKind; message: string; pos?: SourcePos }; // a failure the turn reported (after the error path ran)
   nlu?: TurnNlu; // what the text request was recognised as (chat shows it)
+  explanation?: TurnExplanation; // only when the turn ran with TurnRunOptions.explain (docs/engine.md)
 }
 
 /** The NLU outcome of a text request: the recognised intent and the hypothesis selection chose. */
@@ -114,6 +116,8 @@ export interface Engine {
 
 export interface TurnRunOptions {
   testContext?: Record<string, unknown>;
+  /** Build TurnResult.explanation: candidates, the winner and why, transitions, logs, errors, session diff. Costs time; off by default. */
+  explain?: boolean;
   /**
    * Replay a turn whose worker was killed for a sandbox limit (a CPU loop the realm could not stop,
    * a memory bomb): the request goes straight to the error path — onScriptError / onAnyError /

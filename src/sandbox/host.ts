@@ -8,8 +8,10 @@ import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
-import { isTurnDataExpr, isTurnDataScript, isTurnDataTemplate, moduleToFunctionBody, usesAwait } from "./source.js";
+import { isTurnDataExpr, isTurnDataScript, isTurnDataTemplate, usesAwait } from "./source.js";
 import { parseXml } from "./xml.js";
+import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
+import { ContextModules } from "./modules.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
 export interface ScriptHostOptions {
@@ -17,6 +19,8 @@ export interface ScriptHostOptions {
   cpuMs?: number;
   /** Memory limit of the project's isolate in MB, ArrayBuffers included (default 128). */
   memoryMb?: number;
+  /** CPU limit of evaluating the project's ES6 modules when a context is built (default 10 s). */
+  moduleLoadMs?: number;
   /**
    * Called before a call that runs user code (which retires the context); may throw to refuse it.
    * The main thread's inline engine uses it to hand such turns to a worker (src/runtime/inline.ts).
@@ -25,6 +29,8 @@ export interface ScriptHostOptions {
 }
 
 const HTTP_TIMEOUT_CAP_MS = 25_000;
+/** Timers an awaited scriptEs6 block may fire before it is given up as never settling. */
+const MAX_TIMER_STEPS = 1000;
 
 /** The host side of the realm's host calls. Never throws: errors travel back as {e}. */
 function makeHostFn(services: HostServices): HostFn {
@@ -81,8 +87,11 @@ class RealmScriptHost implements ScriptHost {
   private readonly hostFn: HostFn;
   private readonly cpuMs: number;
   private readonly memoryMb: number;
+  private readonly moduleLoadMs: number | undefined;
   private readonly beforeUserCode: (() => void) | undefined;
   private readonly forceEs6: boolean;
+  /** The project uses the ES6 runtime: its contexts get jsapi/es6.js (fetch, timers, atob…). */
+  private readonly es6: boolean;
   private readonly userFiles = new Set<string>();
   private iso: ScriptIsolate;
   private realm: Realm;
@@ -112,8 +121,10 @@ class RealmScriptHost implements ScriptHost {
     this.hostFn = makeHostFn(services);
     this.cpuMs = opts.cpuMs ?? 1000;
     this.memoryMb = opts.memoryMb ?? 128;
+    this.moduleLoadMs = opts.moduleLoadMs;
     this.beforeUserCode = opts.beforeUserCode;
     this.forceEs6 = project.config?.scriptRuntime?.forceEs6 === true;
+    this.es6 = this.forceEs6 || usesEs6(project);
     this.iso = new ScriptIsolate(this.memoryMb);
     try {
       this.realm = this.newRealm();
@@ -152,12 +163,16 @@ class RealmScriptHost implements ScriptHost {
       const mod = OPTIONAL_MODULES[base];
       if (mod && !modules.includes(mod)) modules.push(mod);
     }
+    if (this.es6) modules.push(ES6_MODULE);
     for (const mod of modules) realm.runScript(this.iso.platform(mod), { file: mod, line: 1, col: 1 });
     realm.runScript(this.iso.platform("seal"));
     for (const name of this.iso.usedLibraries) realm.call("library", [name]);
   }
 
   private loadProject(realm: Realm): void {
+    // ES modules are evaluated in one step each, in require order among the other load items.
+    const plan = es6Items(this.project);
+    const modules = plan ? new ContextModules(realm, this.iso, plan.graph, this.userFiles, this.moduleLoadMs) : undefined;
     this.project.loadItems.forEach((item, i) => {
       this.userFiles.add(item.pos.file);
       if (item.kind === "data") {
@@ -165,11 +180,10 @@ class RealmScriptHost implements ScriptHost {
       } else if (item.kind === "script") {
         realm.runScript(this.iso.compile(`load:${i}`, item.code, item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
       } else {
-        // moduleToFunctionBody adds one line in front of the code, the wrapper another.
-        const script = this.iso.compile(`load:${i}`, `(function () {\n${moduleToFunctionBody(item.code)}\n})`, item.pos.file, item.pos.line - 3, item.pos, this.userFiles);
-        realm.call("module", [item.name ?? null], { pos: item.pos, fn: realm.functionOf(script, item.pos) });
+        modules!.load(plan!.items[i]!);
       }
     });
+    modules?.done();
   }
 
   /** The context for the next call: after a memory kill, a new isolate with this turn's ops replayed. */
@@ -324,8 +338,10 @@ class RealmScriptHost implements ScriptHost {
     }
     // Microtasks drain at the end of the call, so a promise settled by sync host calls completes within it.
     this.user("runAsync", [compiled.id], opts.pos, compiled);
-    const state = this.user("take", [], opts.pos);
-    if (state === "pending") this.services.log("warn", `${opts.pos.file}:${opts.pos.line}: scriptEs6 awaits a promise that did not settle within the turn`);
+    // Each "pending" ran one due timer (jsapi/es6.js); its promise jobs drain at the end of that call.
+    let state = this.user("take", [], opts.pos);
+    for (let i = 0; state === "pending" && i < MAX_TIMER_STEPS; i++) state = this.user("take", [], opts.pos);
+    if (state === "pending" || state === "stalled") this.services.log("warn", `${opts.pos.file}:${opts.pos.line}: scriptEs6 awaits a promise that did not settle within the turn`);
   }
 
   private compiled(code: string, es6: boolean, pos: SourcePos): CompiledScript {

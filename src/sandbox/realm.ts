@@ -65,7 +65,7 @@ export class ScriptIsolate {
 
 /** One context of a ScriptIsolate with the realm core loaded: the only way in is `call`. */
 export class Realm {
-  private readonly context: ivm.Context;
+  readonly context: ivm.Context;
   private readonly dispatch: ivm.Reference<(input: string, fn?: unknown) => string>;
   /** Ids of the host's compiled scripts already registered in this context. */
   readonly registered = new Set<number>();
@@ -163,7 +163,7 @@ export class Realm {
  * a copy (made by isolated-vm in the host's heap) of an error that escaped the context (syntax
  * errors, load-time scripts). A thrown primitive arrives as it is.
  */
-function failure(e: unknown, cpuMs: number, pos: SourcePos | undefined, userFiles: ReadonlySet<string>): ScriptError {
+export function failure(e: unknown, cpuMs: number, pos: SourcePos | undefined, userFiles: ReadonlySet<string>): ScriptError {
   if (e instanceof Error) {
     if (e.message === TIMEOUT_MESSAGE) return cpuError(cpuMs, pos);
     if (MEMORY_RE.test(e.message)) return memoryError(pos);

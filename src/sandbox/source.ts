@@ -99,33 +99,3 @@ export function isTurnDataTemplate(template: string): boolean {
 export function usesAwait(code: string): boolean {
   return /(?<![\w$.])await\b/.test(code);
 }
-
-/**
- * An ES module (require type = scriptEs6) as a function body that returns its default export, or
- * an object of its named exports when there is no default. `import` declarations are not supported.
- */
-export function moduleToFunctionBody(code: string): string {
-  const named: string[] = [];
-  let body = code.replace(/^([ \t]*)export\s+default\s+/gm, "$1__exports.default = ");
-  body = body.replace(/^([ \t]*)export\s+(?:async\s+)?(function\*?|class)\s+([\w$]+)/gm, (m: string, ind: string, _kind: string, name: string) => {
-    named.push(name);
-    return m.replace(/export\s+/, "");
-  });
-  body = body.replace(/^([ \t]*)export\s+(const|let|var)\s+([^;\n]+)/gm, (m: string, _ind: string, _kw: string, decl: string) => {
-    for (const part of decl.split(",")) {
-      const id = /^\s*([\w$]+)\s*(=|$)/.exec(part);
-      if (id) named.push(id[1]);
-    }
-    return m.replace(/export\s+/, "");
-  });
-  body = body.replace(/^([ \t]*)export\s*\{([^}]*)\}\s*;?/gm, (_m: string, ind: string, list: string) => {
-    const assigns: string[] = [];
-    for (const item of list.split(",")) {
-      const mm = /^\s*([\w$]+)(?:\s+as\s+([\w$]+))?\s*$/.exec(item);
-      if (mm) assigns.push(`__exports[${JSON.stringify(mm[2] ?? mm[1])}] = ${mm[1]};`);
-    }
-    return ind + assigns.join(" ");
-  });
-  const tail = named.map((n) => `__exports[${JSON.stringify(n)}] = ${n};`).join(" ");
-  return `var __exports = {};\n${body}\n${tail}\nreturn __exports.default !== undefined ? __exports.default : __exports;`;
-}

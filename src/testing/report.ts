@@ -1,5 +1,6 @@
 // Human-readable and JUnit reports of a test run (spec dsl.md §7.4).
 import type { Reply } from "../engine/types.js";
+import { explainMismatch } from "../engine/explain-text.js";
 import type { CaseResult, FileResult, Problem } from "./model.js";
 
 export interface Counts {
@@ -55,6 +56,7 @@ export function formatFailure(r: CaseResult, p: Paint = paint(false)): string {
     f.replies.forEach((reply, i) => lines.push(`    ${p.dim(`[${i}]`)} ${formatReply(reply)}`));
   }
   for (const log of f.logs ?? []) lines.push(`  ${p.dim(log)}`);
+  if (f.explanation) for (const line of explainMismatch(f.explanation, typeof f.expected?.state === "string" ? f.expected.state : undefined)) lines.push(`  ${line}`);
   return lines.join("\n");
 }
 

@@ -7,6 +7,7 @@ import { MockHttp } from "./mocks.js";
 import { callPaymentSync, isPaymentOp } from "../payments/host-ops.js";
 import { isStep, type CaseItem, type CaseResult, type Failure, type MockDef, type StepItem, type StepRef, type TestCase, type TestFile } from "./model.js";
 import { PAY_DIALOG_FINISHED, payDialogEventData } from "../payments/pay-dialog-event.js";
+import type { TurnExplanation } from "../engine/explain.js";
 
 export interface CaseOptions {
   lenient?: boolean; // unconsumed text replies are not failures
@@ -141,8 +142,27 @@ function logsOf(host: CaseHost, last: StepOutcome | undefined): { logs?: string[
   return logs.length ? { logs } : {};
 }
 
-/** Runs one case. `services` is the engine's SwitchingHost; the case installs its own CaseHost in it. */
+/**
+ * Runs one case. `services` is the engine's SwitchingHost; the case installs its own CaseHost in it.
+ * A case that fails at a step runs once more, deterministically (its own clock, random queue and
+ * mocks), with that step explained: the failure then says which state won and why. Passing cases
+ * pay nothing for it.
+ */
 export function runCase(engine: Engine, services: SwitchingHost, file: TestFile, tc: TestCase, opts: CaseOptions = {}): CaseResult {
+  const result = runCaseOnce(engine, services, file, tc, opts);
+  const f = result.failure;
+  if (!f?.step || (tc.integration && opts.integration === true)) return result;
+  const capture: { step: number; explanation?: TurnExplanation } = { step: f.step.index };
+  try {
+    const again = runCaseOnce(engine, services, file, tc, opts, capture);
+    if (capture.explanation && again.failure?.line === f.line) f.explanation = capture.explanation;
+  } catch {
+    // only an explanation: the failure stands as it is
+  }
+  return result;
+}
+
+function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc: TestCase, opts: CaseOptions, explain?: { step: number; explanation?: TurnExplanation }): CaseResult {
   const started = performance.now();
   const base = { file: file.file, id: tc.id, line: tc.line };
   const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => ({ ...base, ...r, durationMs: performance.now() - started });
@@ -200,7 +220,9 @@ export function runCase(engine: Engine, services: SwitchingHost, file: TestFile,
       last = undefined;
       host.logs = [];
       try {
-        const result = engine.process(request, state, { testContext: { ...testContext, step: stepIndex } });
+        const explainThis = explain?.step === stepIndex;
+        const result = engine.process(request, state, { testContext: { ...testContext, step: stepIndex }, ...(explainThis ? { explain: true } : {}) });
+        if (explainThis) explain!.explanation = result.explanation;
         last = { result, cursor: 0 };
         state = result.state;
       } catch (e) {

@@ -185,3 +185,31 @@ describe("runTests: nothing to run is an error", () => {
     expect(r.result).toMatchObject({ passed: 3, failed: 0 });
   });
 });
+
+describe("a failing step explains itself", () => {
+  const EXPLAIN = path.resolve(FIXTURES, "../engine/explain");
+
+  it("says which state was expected, which one won and why, and keeps the structure in the result", async () => {
+    const { byId, output } = await run(EXPLAIN, { workers: 0 });
+    const failed = byId.get("expects the local intent")!;
+    expect(failed.status).toBe("failed");
+    const e = failed.failure!.explanation!;
+    expect(e.winner).toMatchObject({ kind: "pattern", trigger: "order *", target: "/GlobalOrder", at: "src/main.sc:20" });
+    expect(e.context.before).toBe("/Menu");
+    expect(byId.get("passes")!.failure).toBeUndefined();
+    const report = output.split("\n");
+    const at = report.indexOf("  why: /GlobalOrder won — q!: order * → /GlobalOrder (src/main.sc:20, global, score 0.50, weight 0.50, not literal: pizza)");
+    expect(at, output).toBeGreaterThan(report.indexOf("  step 2: <q>order pizza</q> (line 6)"));
+    expect(report.slice(at + 1, at + 3)).toEqual([
+      "    expected /Menu/Order: none of its triggers matched from context /Menu",
+      "    - q!: order * (src/main.sc:20) is the only matching pattern: weight 0.50 = score 0.50 + context bonus for tier 1000",
+    ]);
+    expect(output).toContain("    - pattern score 0.50 < patterns threshold 0.60, but no intent reached the phrases threshold 0.30");
+  });
+
+  it("also from worker threads", async () => {
+    const { byId, output } = await run(EXPLAIN, { workers: 1 });
+    expect(byId.get("expects the local intent")!.failure!.explanation!.winner!.target).toBe("/GlobalOrder");
+    expect(output).toContain("  why: /GlobalOrder won");
+  });
+});

@@ -3,6 +3,7 @@
 // token, secret, password or pay_api_key).
 import { destination, pino, type DestinationStream, type Logger } from "pino";
 import { REDACTED } from "../../util/secrets.js";
+import type { TurnExplanation } from "../../engine/explain.js";
 
 export type { Logger };
 
@@ -35,6 +36,21 @@ export function redactSecrets(value: unknown, mask: Mask = keep, depth = 0): unk
     else out[k] = masked;
   }
   return out;
+}
+
+/**
+ * An explained turn for the log: the session/client diff shows values under their path, so a
+ * change whose path ends in a secret-looking name is masked like such a field (values of
+ * configured secrets are masked everywhere by the logger itself).
+ */
+export function redactExplanation(e: TurnExplanation): TurnExplanation {
+  const mask = (changes: TurnExplanation["session"]) =>
+    changes.map((c) => {
+      const last = /([^.[\]"]+)"?\]?$/.exec(c.path)?.[1] ?? c.path;
+      if (!SECRET_KEY.test(last)) return c;
+      return { ...c, ...("before" in c ? { before: REDACTED } : {}), ...("after" in c ? { after: REDACTED } : {}) };
+    });
+  return { ...e, session: mask(e.session), client: mask(e.client), ...(e.newSession ? { newSession: redactExplanation(e.newSession) } : {}) };
 }
 
 export interface LoggerOptions {

@@ -7,8 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { TurnExecutor, TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
+import type { TurnExplanation } from "../../engine/explain.js";
 import { WebhookRequestError } from "./errors.js";
-import { createLogger, redactSecrets, type Logger } from "./logging.js";
+import { createLogger, redactExplanation, redactSecrets, type Logger } from "./logging.js";
 import { mapIn, type MapInOptions } from "./map-in.js";
 import { ERROR_CODES, errorAnswer, mapOut } from "./map-out.js";
 import { WebhookMetrics } from "./metrics.js";
@@ -34,6 +35,13 @@ export interface WebhookOptions extends MapInOptions {
   metrics?: WebhookMetrics;
   /** More routes on the same server (the web console), tried after the webhook's own. */
   routes?: Router[];
+  /**
+   * Turns of these users are explained (docs/engine.md, "The explained turn") and handed to
+   * onExplained before the answer is sent (the web console's own users). With LOG_LEVEL=debug every
+   * turn is explained and logged.
+   */
+  explainUser?: (userKey: string) => boolean;
+  onExplained?: (userKey: string, messageId: string, explanation: TurnExplanation) => void;
 }
 
 /** What one request carries from its start to its log line. */
@@ -122,8 +130,10 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
 
+    // Explaining costs time: only for a debug log or a user who asked (the console's).
+    const explain = reqLog.isLevelEnabled("debug") || opts.explainUser?.(userKey) === true;
     // Promise.resolve().then: a synchronous throw in run() becomes a rejection like any other.
-    const turn = Promise.resolve().then(() => opts.executor.run(userKey, request, { deadlineMs, newSession, messageId, render }));
+    const turn = Promise.resolve().then(() => opts.executor.run(userKey, request, { deadlineMs, newSession, messageId, render, ...(explain ? { explain } : {}) }));
     const tracked = turn.then(
       (outcome) => noteResult(outcome, locals),
       (err: unknown) => {
@@ -161,6 +171,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       respond(200, serializeAnswer(errorAnswer(ids, ERROR_CODES.turnFailed, "internal error while running the scenario")));
       return;
     }
+    const explanation = winner.result.explanation;
+    if (explanation && messageId !== undefined && opts.explainUser?.(userKey)) opts.onExplained?.(userKey, messageId, explanation);
     const body = winner.body ?? render(winner.result);
     metrics.turn(msg.messageName, winner.cached ? "cached" : answerName || "unknown", seconds());
     locals.turn = { ...locals.turn, answer: winner.cached ? "cached" : answerName };
@@ -242,6 +254,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   }
 
   function noteResult(outcome: TurnOutcome, locals: Locals): void {
+    const explanation = outcome.result.explanation;
+    if (explanation && log.isLevelEnabled("debug")) locals.log.debug({ explanation: redactExplanation(explanation) }, "turn explained");
     const error = outcome.result.error;
     if (error && !outcome.cached) {
       metrics.error(`turn_${error.kind}`);
