@@ -131,7 +131,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     const seconds = (): number => (performance.now() - started) / 1000;
 
     // Explaining costs time: only for a debug log or a user who asked (the console's).
-    const explain = reqLog.isLevelEnabled("debug") || opts.explainUser?.(userKey) === true;
+    const explain = log.isLevelEnabled("debug") || opts.explainUser?.(userKey) === true;
     // Promise.resolve().then: a synchronous throw in run() becomes a rejection like any other.
     const turn = Promise.resolve().then(() => opts.executor.run(userKey, request, { deadlineMs, newSession, messageId, render, ...(explain ? { explain } : {}) }));
     const tracked = turn.then(
