@@ -322,6 +322,16 @@ this machine, and SQLite has no cross-process per-user wait (docs/storage.md), s
 p99 < 25 ms at 50 connections follows from throughput: with one busy main thread, a request waits
 for the ≈ 50 in front of it, so p99 stays below 25 ms only above ≈ 2,000 requests/s on this machine.
 
+**Slow \`$http\` beside "hello".** "hello" turns no longer queue behind the \`$http\` turns (before,
+all turns shared the pool's FIFO queue of at most four workers), but their p99 is still above 50 ms:
+the main thread also receives the 200 \`$http\` users' requests, tries each inline until its script
+is refused (the matching done twice), and performs their \`$http\` calls with undici. The \`$http\`
+turns themselves are bounded by the pool: four workers, each turn a fresh context after its script
+(≈ 3 ms and more under load) plus the 50 ms wait, so 200 users wait seconds and some answers pass the
+6 s deadline (answered ERROR, committed, served on retry). Next steps: a pool that grows further
+for workers blocked in host calls (they use no CPU), and a per-state hint so that requests whose
+last run was refused go to a worker without matching twice.
+
 **Scaling with project size.** Pattern matching itself is flat (the word index works: 10,000 / 10
 patterns ≈ 1.0). The turn was not: \`activeTriggers\` (src/engine/locality.ts) walked every trigger of
 the project on every turn (10,000 / 10 ≈ 9–28 in the first runs of this benchmark); it is now memoised
