@@ -45,7 +45,9 @@ export class RuntimeExecutor implements TurnExecutor {
 
   async run(userKey: string, request: BotRequest, options: TurnOptions = {}): Promise<TurnOutcome> {
     const { store } = this.opts;
-    if (options.messageId) {
+    // With redis a retry answered before the lock saves a lock round trip; in-process stores look
+    // once, inside the user's queue (below), which also catches a copy still in flight.
+    if (options.messageId && store.kind === "redis") {
       const cached = await this.timed(() => store.cachedAnswer(userKey, options.messageId!));
       if (cached !== undefined) return { result: cachedResult(), body: cached, cached: true };
     }

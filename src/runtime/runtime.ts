@@ -48,6 +48,8 @@ export interface RuntimeOptions {
   paymentsDb?: string;
   /** How often the payment core asks the provider about open payments, ms. Default 5000. */
   paymentsReconcileMs?: number;
+  /** Run turns that run no user code on the main thread (default on; src/runtime/inline.ts). */
+  inlineTurns?: boolean;
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
 }
@@ -138,6 +140,7 @@ async function startPool(project: Project, opts: RuntimeOptions, paymentCore: Pa
     secrets,
     env: env.values,
     log: opts.log,
+    inlineProject: opts.inlineTurns === false ? undefined : project,
   });
 }
 

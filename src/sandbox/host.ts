@@ -8,7 +8,7 @@ import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
-import { isTurnDataExpr, isTurnDataTemplate, usesAwait } from "./source.js";
+import { isTurnDataExpr, isTurnDataScript, isTurnDataTemplate, usesAwait } from "./source.js";
 import { rewriteJavaExpression, rewriteJavaIdioms, rewriteJavaTemplate } from "./java-idioms.js";
 import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
@@ -22,6 +22,11 @@ export interface ScriptHostOptions {
   memoryMb?: number;
   /** CPU limit of evaluating the project's ES6 modules when a context is built (default 10 s). */
   moduleLoadMs?: number;
+  /**
+   * Called before a call that runs user code (which retires the context); may throw to refuse it.
+   * The main thread's inline engine uses it to hand such turns to a worker (src/runtime/inline.ts).
+   */
+  beforeUserCode?: () => void;
 }
 
 const HTTP_TIMEOUT_CAP_MS = 25_000;
@@ -73,6 +78,8 @@ export function createScriptHost(project: Project, services: HostServices, opts:
 interface CompiledScript {
   id: number;
   async: boolean;
+  /** Only turn-data statements (isTurnDataScript): running it does not retire the context. */
+  turnData: boolean;
   script: ivm.Script;
 }
 
@@ -82,6 +89,7 @@ class RealmScriptHost implements ScriptHost {
   private readonly cpuMs: number;
   private readonly memoryMb: number;
   private readonly moduleLoadMs: number | undefined;
+  private readonly beforeUserCode: (() => void) | undefined;
   private readonly forceEs6: boolean;
   /** The project uses the ES6 runtime: its contexts get jsapi/es6.js (fetch, timers, atob…). */
   private readonly es6: boolean;
@@ -95,8 +103,14 @@ class RealmScriptHost implements ScriptHost {
   private used = false;
   /** The isolate was disposed (memory limit) during this turn: the next call rebuilds it. */
   private lost = false;
-  /** This turn's bookkeeping ops, replayed into a new isolate after a memory kill. */
-  private turnOps: [string, unknown[]][] = [];
+  /** This turn's bookkeeping ops (JSON `["op",…args]`, `begin` serialised when first sent), replayed into a new isolate after a memory kill. */
+  private turnOps: (string | TurnScope)[] = [];
+  /**
+   * The turn's record kept on the host while no call of this turn needed the context: a turn of
+   * patterns and plain `a:` texts never enters the isolate (docs/sandbox.md, "Per-turn state").
+   * The first call that does sends the queued ops in front of it, and the record is dropped.
+   */
+  private record: TurnRecord | undefined;
   private readonly compiledScripts = new Map<string, CompiledScript>();
   private nextScriptId = 0;
 
@@ -109,6 +123,7 @@ class RealmScriptHost implements ScriptHost {
     this.cpuMs = opts.cpuMs ?? 1000;
     this.memoryMb = opts.memoryMb ?? 128;
     this.moduleLoadMs = opts.moduleLoadMs;
+    this.beforeUserCode = opts.beforeUserCode;
     this.forceEs6 = project.config?.scriptRuntime?.forceEs6 === true;
     this.es6 = this.forceEs6 || usesEs6(project);
     this.iso = new ScriptIsolate(this.memoryMb);
@@ -202,7 +217,10 @@ class RealmScriptHost implements ScriptHost {
       this.lost = false;
       this.spare = undefined; // it lived in the disposed isolate
       this.realm = this.newRealm();
-      for (const [op, args] of this.turnOps) this.realm.queue(op, args);
+      this.sendTurnOps();
+    } else if (this.record) {
+      this.record = undefined;
+      this.sendTurnOps();
     }
     return this.realm;
   }
@@ -227,14 +245,25 @@ class RealmScriptHost implements ScriptHost {
 
   /** A call that runs user code: the context is retired at the end of the turn. */
   private user(op: string, args: unknown[], pos?: SourcePos, compiled?: CompiledScript): unknown {
+    this.beforeUserCode?.();
     this.used = true;
     return this.call(op, args, pos, compiled);
   }
 
   /** An op without a result: queued for the next call (and kept for a replay). */
-  private later(op: string, args: unknown[]): void {
-    this.turnOps.push([op, args]);
-    this.current().queue(op, args);
+  private later(op: string, args: unknown[]): string {
+    const entry = JSON.stringify([op, ...args]);
+    this.turnOps.push(entry);
+    if (!this.record) this.current().queueJson(entry);
+    return entry;
+  }
+
+  private sendTurnOps(): void {
+    for (let i = 0; i < this.turnOps.length; i++) {
+      const op = this.turnOps[i]!;
+      if (typeof op !== "string") this.turnOps[i] = JSON.stringify(["begin", op]);
+      this.realm.queueJson(this.turnOps[i] as string);
+    }
   }
 
   /** Build the next fresh context once the current turn's reply is on its way. */
@@ -280,34 +309,43 @@ class RealmScriptHost implements ScriptHost {
       this.lost = false;
       this.realm = spare && this.iso.alive ? spare : this.newRealm();
     }
-    this.turnOps = [];
-    this.later("begin", [scope]);
+    // `begin` is serialised only if the turn enters the isolate (the request is most of its size).
+    this.turnOps = [scope];
+    this.record = new TurnRecord(scope);
   }
 
   endTurn(): TurnSnapshot {
-    const snapshot = this.call("end", []) as TurnSnapshot;
+    const record = this.record;
+    this.record = undefined;
+    const snapshot = record ? record.snapshot() : (this.call("end", []) as TurnSnapshot);
     if (this.used) this.schedulePrewarm();
     this.cpuAtEnd = this.iso.isolate.cpuTime;
     return snapshot;
   }
 
   setContext(field: string, value: unknown): void {
-    this.later("setCtx", [field, value ?? null]);
+    const entry = this.later("setCtx", [field, value ?? null]);
+    this.record?.ctx.set(field, entry);
   }
 
   getContext(field: string): unknown {
+    const known = this.record?.context(field);
+    if (known) return known.value;
     return this.call("getCtx", [field]);
   }
 
   getTemp(key: string): unknown {
+    if (this.record) return this.record.temp(key);
     return this.call("getTemp", [key]);
   }
 
   setTemp(key: string, value: unknown): void {
-    this.later("setTemp", [key, value ?? null]);
+    const entry = this.later("setTemp", [key, value ?? null]);
+    this.record?.temps.set(key, entry);
   }
 
   getRequestQuery(): string | undefined {
+    if (this.record) return this.record.query();
     return (this.call("query", []) as string | null | undefined) ?? undefined;
   }
 
@@ -315,6 +353,10 @@ class RealmScriptHost implements ScriptHost {
   runScript(code: string, opts: { es6: boolean; pos: SourcePos }): void {
     this.current(); // after a memory kill earlier in this turn, compile in the new isolate
     const compiled = this.compiled(code, opts.es6 || this.forceEs6, opts.pos);
+    if (compiled.turnData) {
+      this.call("run", [compiled.id], opts.pos, compiled);
+      return;
+    }
     if (!compiled.async) {
       this.user("run", [compiled.id], opts.pos, compiled);
       return;
@@ -335,7 +377,7 @@ class RealmScriptHost implements ScriptHost {
     const async = es6 && usesAwait(code);
     const body = es6 ? code : rewriteJavaIdioms(code);
     const wrapped = `(${async ? "async " : ""}function () {\n${body}\n})`;
-    const entry = { id: this.nextScriptId++, async, script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
+    const entry = { id: this.nextScriptId++, async, turnData: !async && isTurnDataScript(code), script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
     this.compiledScripts.set(key, entry);
     return entry;
   }
@@ -365,14 +407,71 @@ class RealmScriptHost implements ScriptHost {
 
   // ---- replies and transitions ----
   addReply(reply: Reply): void {
-    this.later("addReply", [reply]);
+    const entry = this.later("addReply", [reply]);
+    this.record?.addReply(entry);
   }
 
   stampReplies(state: string): void {
     this.later("stamp", [state]);
+    this.record?.stamp(state);
   }
 
   takeTransition(): { value: string; deferred: boolean } | null {
+    if (this.record) return null; // only code in the isolate requests transitions
     return (this.call("takeTransition", []) as { value: string; deferred: boolean } | null) ?? null;
+  }
+}
+
+/**
+ * What the realm core (jsapi/_core.js: freshTurn, setCtx, getTemp, pushReply, stamp, snapshot) would
+ * hold for a turn that has not entered the isolate yet, with the same JSON copies: every value is
+ * read back through JSON, as it would come out of the isolate.
+ */
+class TurnRecord {
+  /** setCtx / setTemp entries as queued (`["setCtx",field,value]`). */
+  readonly ctx = new Map<string, string>();
+  readonly temps = new Map<string, string>();
+  private readonly replies: Record<string, unknown>[] = [];
+
+  constructor(private readonly scope: TurnScope) {}
+
+  /** A context field this record knows (set this turn, or the turn's start values), else undefined. */
+  context(field: string): { value: unknown } | undefined {
+    const entry = this.ctx.get(field);
+    if (entry !== undefined) return { value: (JSON.parse(entry) as unknown[])[2] };
+    if (field === "currentState" || field === "contextPath") return { value: this.scope.contextPath || "/" };
+    return undefined;
+  }
+
+  temp(key: string): unknown {
+    const entry = this.temps.get(key);
+    return entry === undefined ? undefined : (JSON.parse(entry) as unknown[])[2];
+  }
+
+  query(): string | undefined {
+    const q = (this.scope.request as { query?: unknown } | undefined)?.query;
+    return q === undefined || q === null ? undefined : String(q);
+  }
+
+  private currentState(): string {
+    return (this.context("currentState")?.value as string) || (this.context("contextPath")?.value as string) || "/";
+  }
+
+  addReply(entry: string): void {
+    const reply = (JSON.parse(entry) as unknown[])[1];
+    if (reply !== null && typeof reply === "object" && !(reply as Record<string, unknown>).state) (reply as Record<string, unknown>).state = this.currentState();
+    this.replies.push(reply as Record<string, unknown>);
+  }
+
+  stamp(state: string): void {
+    for (const r of this.replies) if (r !== null && typeof r === "object" && !r.state) r.state = state;
+  }
+
+  snapshot(): TurnSnapshot {
+    const temp: Record<string, unknown> = {};
+    for (const key of this.temps.keys()) temp[key] = this.temp(key);
+    return JSON.parse(
+      JSON.stringify({ session: this.scope.session ?? {}, client: this.scope.client ?? {}, response: { replies: this.replies }, temp, sessionOps: [], mails: [] }),
+    ) as TurnSnapshot;
   }
 }

@@ -111,6 +111,11 @@ export class Realm {
     this.pending += "," + JSON.stringify([op, ...args]);
   }
 
+  /** `queue` with the entry already serialised (`["op",…args]`). */
+  queueJson(entry: string): void {
+    this.pending += "," + entry;
+  }
+
   /** Run one dispatcher op (after the queued ones) under the CPU limit; returns its value. Throws ScriptError or NewSessionSignal. */
   call(op: string, args: unknown[], opts: { pos?: SourcePos; fn?: ivm.Reference } = {}): unknown {
     const input = `[${this.pending.slice(1)}${this.pending ? "," : ""}${JSON.stringify([op, ...args])}]`;

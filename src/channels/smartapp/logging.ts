@@ -1,7 +1,7 @@
 // Structured logs: pino, with secrets masked wherever they appear: by value (every configured secret,
 // the one rule of src/util/secrets.ts) and by name (Authorization headers, anything named like a
 // token, secret, password or pay_api_key).
-import { pino, type DestinationStream, type Logger } from "pino";
+import { destination, pino, type DestinationStream, type Logger } from "pino";
 import { REDACTED } from "../../util/secrets.js";
 import type { TurnExplanation } from "../../engine/explain.js";
 
@@ -75,6 +75,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
     },
-    options.destination as DestinationStream | undefined,
+    // Lines are written asynchronously, those logged meanwhile in one write (flushed at exit by pino); a given
+    // destination (the pretty printer, tests) is used as it is.
+    (options.destination as DestinationStream | undefined) ?? destination({ dest: 1, sync: false }),
   );
 }
