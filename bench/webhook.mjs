@@ -1,11 +1,15 @@
-// Webhook throughput and latency: our runtime (SQLite store) vs @salutejs/scenario on express vs a
-// bare node:http server, on a one-state "hello" and a three-turn $session workload. Each server is a
-// child process; autocannon runs here with 50 connections for DURATION seconds after a warm-up.
-// Prints one JSON line per (round, workload, server). Env: BENCH_DURATION (s, default 10),
+// Webhook throughput and latency: our runtime (SQLite and memory stores) vs @salutejs/scenario on
+// express vs a bare node:http server, on a one-state "hello" and a three-turn $session workload, and
+// a mixed workload ("hello" while 200 users' turns wait on a slow $http endpoint). Each server is a
+// child process with bench/peers/alloc-probe.cjs preloaded; autocannon runs here with 50 connections
+// for DURATION seconds after a warm-up; CPU per request is the server process's (all threads, from
+// /proc), allocations per request its main thread's V8 heap. Prints one JSON line per (round,
+// workload, server). Env: BENCH_DURATION (s, default 10),
 // BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 50), BENCH_WEBHOOK_ROUNDS (default 1; the
 // three servers are measured back to back within a round so their ratios share the machine's load).
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +20,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 1);
+// BENCH_WEBHOOK_WORKLOADS: a comma-separated subset of hello,session,http (default all three).
+const WORKLOADS = (process.env.BENCH_WEBHOOK_WORKLOADS ?? "hello,session,http").split(",").map((w) => w.trim());
 const START_TIMEOUT_MS = 30_000;
 const USERS = 1000;
 
@@ -52,9 +58,13 @@ function makeProject(sc) {
   return dir;
 }
 
+const PROBE = ["--require", path.join(root, "bench/peers/alloc-probe.cjs")];
+const HTTP_USERS = 200;
+const HTTP_STUB_MS = 50;
+
 function start(cmd, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SMARTPAY_URL: "http://127.0.0.1:9" } });
+    const child = spawn(cmd, [...PROBE, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SMARTPAY_URL: "http://127.0.0.1:9" } });
     let out = "";
     let err = "";
     const fail = (why) => {
@@ -76,8 +86,11 @@ function start(cmd, args) {
       }
     };
     child.stdout.on("data", onData);
+    const allocs = [];
+    child.allocs = allocs;
     child.stderr.on("data", (d) => {
       if (err.length < 100_000) err += d;
+      for (const m of String(d).matchAll(/\{"allocBytes":(\d+)\}/g)) allocs.push(Number(m[1]));
     });
     child.once("exit", onExit);
   });
@@ -93,7 +106,7 @@ async function stop(child) {
   clearTimeout(timer);
 }
 
-const PHRASES = { hello: ["привет"], session: ["привет", "добавь", "сколько"] };
+const PHRASES = { hello: ["привет"], session: ["привет", "добавь", "сколько"], weather: ["погода"] };
 
 function message(id, user, text) {
   return JSON.stringify({
@@ -113,14 +126,14 @@ function message(id, user, text) {
   });
 }
 
-function load(port, workload, seconds) {
+function load(port, workload, seconds, { connections = CONNECTIONS, users = USERS, prefix = "" } = {}) {
   let counter = 0;
   const phrases = PHRASES[workload];
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url: `http://127.0.0.1:${port}/webhook`,
-        connections: CONNECTIONS,
+        connections,
         duration: seconds,
         requests: [
           {
@@ -128,9 +141,9 @@ function load(port, workload, seconds) {
             headers: { "content-type": "application/json" },
             setupRequest: (req) => {
               const n = counter++;
-              const user = n % USERS;
-              const turn = Math.floor(n / USERS) % phrases.length;
-              return { ...req, body: message(n + 1, user, phrases[turn]) };
+              const user = n % users;
+              const turn = Math.floor(n / users) % phrases.length;
+              return { ...req, body: message((prefix ? 1_000_000_000 : 0) + n + 1, `${prefix}${user}`, phrases[turn]) };
             },
           },
         ],
@@ -140,13 +153,92 @@ function load(port, workload, seconds) {
   });
 }
 
+/** CPU time (user + system, all threads) of a process so far, in ms. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+/** Runs `loads` against the server between two CPU readings and two allocation-probe signals. */
+async function metered(server, loads) {
+  const cpu0 = cpuMs(server.child.pid);
+  server.child.kill("SIGUSR2");
+  const results = await Promise.all(loads());
+  server.child.kill("SIGUSR2");
+  const cpu = cpuMs(server.child.pid) - cpu0;
+  const deadline = Date.now() + 2000;
+  while (server.child.allocs.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return { results, cpu, alloc: server.child.allocs.shift() };
+}
+
+const perRequest = (total, requests) => (total === undefined || requests === 0 ? undefined : total / requests);
+
 async function measure(name, workload, round, server) {
   try {
     await load(server.port, workload, WARMUP);
-    const r = await load(server.port, workload, DURATION);
-    return { bench: "webhook", round, name, workload, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.errors + r.non2xx + r.timeouts };
+    const { results: [r], cpu, alloc } = await metered(server, () => [load(server.port, workload, DURATION)]);
+    return {
+      bench: "webhook", round, name, workload, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total,
+      errors: r.errors + r.non2xx + r.timeouts, cpuMsPerReq: perRequest(cpu, r.requests.total), allocKbPerReq: perRequest(alloc && alloc / 1024, r.requests.total),
+    };
   } finally {
     await stop(server.child);
+  }
+}
+
+const HTTP_SC = (port) => `theme: /
+    state: Hello
+        q!: * привет *
+        a: Привет!
+    state: Weather
+        q!: * погода *
+        script:
+            var res = $http.get("http://127.0.0.1:${port}/slow");
+            $session.status = res.status;
+        a: Погода: {{$session.status}}
+    state: NoMatch
+        event!: noMatch
+        a: Не понял
+`;
+
+/** A local endpoint that answers every request after HTTP_STUB_MS. */
+function slowStub() {
+  return new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      setTimeout(() => res.end('{"ok":true}'), HTTP_STUB_MS);
+    });
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+/** "hello" from CONNECTIONS connections while HTTP_USERS connections send turns that wait on the slow stub. */
+async function measureHttpMix(round) {
+  const stub = await slowStub();
+  const dir = makeProject(HTTP_SC(stub.address().port));
+  const name = "runtime (sqlite)";
+  try {
+    const server = await start("node", ["dist/cli/index.js", "serve", dir, "--port", "0", "--store", "sqlite", "--no-sandbox", "--allow-http", "127.0.0.1"]);
+    try {
+      const both = (seconds) => [load(server.port, "hello", seconds), load(server.port, "weather", seconds, { connections: HTTP_USERS, users: HTTP_USERS, prefix: "w" })];
+      await Promise.all(both(WARMUP));
+      const { results: [hello, weather], cpu, alloc } = await metered(server, () => both(DURATION));
+      const requests = hello.requests.total + weather.requests.total;
+      return {
+        bench: "webhook-http", round, name, rps: hello.requests.average, p50: hello.latency.p50, p99: hello.latency.p99, requests: hello.requests.total,
+        errors: hello.errors + hello.non2xx + hello.timeouts, httpRps: weather.requests.average, httpP50: weather.latency.p50, httpP99: weather.latency.p99,
+        httpErrors: weather.errors + weather.non2xx + weather.timeouts, cpuMsPerReq: perRequest(cpu, requests), allocKbPerReq: perRequest(alloc && alloc / 1024, requests),
+      };
+    } finally {
+      await stop(server.child);
+    }
+  } catch (err) {
+    return { bench: "webhook-http", round, name, failed: err instanceof Error ? err.message : String(err) };
+  } finally {
+    stub.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -158,11 +250,12 @@ export async function runWebhookBench(onResult = () => undefined) {
     onResult(r);
   };
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const workload of ["hello", "session"]) {
+    for (const workload of ["hello", "session"].filter((w) => WORKLOADS.includes(w))) {
       const dir = makeProject(workload === "hello" ? HELLO_SC : SESSION_SC);
       try {
         const servers = [
           ["runtime (sqlite)", "node", ["dist/cli/index.js", "serve", dir, "--port", "0", "--store", "sqlite", "--no-sandbox"]],
+          ["runtime (memory)", "node", ["dist/cli/index.js", "serve", dir, "--port", "0", "--store", "memory", "--no-sandbox"]],
           ["@salutejs/scenario (memory)", "node", ["bench/peers/salutejs-server.cjs", "0"]],
           ["bare node:http (limit)", "node", ["bench/peers/bare-server.mjs", "0"]],
         ];
@@ -177,6 +270,7 @@ export async function runWebhookBench(onResult = () => undefined) {
         rmSync(dir, { recursive: true, force: true });
       }
     }
+    if (WORKLOADS.includes("http")) note(await measureHttpMix(round));
   }
   return results;
 }

@@ -52,7 +52,76 @@ async function post(request) {
     return;
   }
   render(answer, request);
-  await refreshState();
+  await Promise.all([showWhy(request.messageId), refreshState()]);
+}
+
+// The explained turn beside each answer: how the engine decided it (docs/console.md).
+async function showWhy(id) {
+  const res = await fetch(`api/users/${encodeURIComponent(user.id)}/turns/${encodeURIComponent(String(id))}`);
+  if (!res.ok) return;
+  const e = await res.json();
+  const li = document.createElement("li");
+  li.className = "why";
+  const d = document.createElement("details");
+  const summary = document.createElement("summary");
+  const w = e.winner;
+  const end = e.executed.at(-1);
+  summary.textContent = `why: ${e.target ?? e.executed[0] ?? "no state"}${end && end !== (e.target ?? e.executed[0]) ? ` → ${end}` : ""}` + (w ? ` ← ${w.tag}: ${w.trigger}${w.at ? ` (${w.at})` : ""}` : ` (${e.decidedBy})`) + (e.errors?.length ? ` · ${e.errors.length} error${e.errors.length > 1 ? "s" : ""}` : "");
+  d.append(summary, explanationView(e));
+  li.append(d);
+  $("log").append(li);
+  li.scrollIntoView({ block: "end" });
+}
+
+function explanationView(e) {
+  const box = document.createElement("div");
+  const add = (tag, text, cls) => {
+    const el = document.createElement(tag);
+    el.textContent = text;
+    if (cls) el.className = cls;
+    box.append(el);
+    return el;
+  };
+  const input = e.input.kind === "text" ? `text ${JSON.stringify(e.input.query ?? "")}` : e.input.kind === "event" ? `event ${e.input.event}` : e.input.kind;
+  add("div", `${input}${e.input.matchedQuery !== undefined ? ` (matched as ${JSON.stringify(e.input.matchedQuery)})` : ""}${e.input.intent ? ` · intent ${e.input.intent.path}` : ""} in ${e.context.before}${e.context.modal ? ` (modal ${e.context.modal})` : ""}`);
+  add("div", `decided by ${e.decidedBy}${e.thresholds ? ` · thresholds: patterns ${e.thresholds.patterns}, phrases ${e.thresholds.phrases}` : ""}`, "muted");
+  if (e.candidates.length) {
+    const table = document.createElement("table");
+    table.className = "candidates";
+    const head = table.createTHead().insertRow();
+    for (const h of ["", "trigger", "→ state", "where", "locality", "score", ""]) head.insertCell().textContent = h;
+    const body = table.createTBody();
+    for (const c of e.candidates) {
+      const tr = body.insertRow();
+      tr.className = c.selected ? "selected" : c.skipped ? "skipped" : "";
+      tr.insertCell().textContent = c.selected ? "✓" : c.skipped ? "✗" : "·";
+      tr.insertCell().textContent = `${c.kind === "fallback" ? "fallback " : ""}${c.tag}: ${c.trigger}`;
+      tr.insertCell().textContent = c.target;
+      tr.insertCell().textContent = c.at ?? c.state;
+      tr.insertCell().textContent = c.locality ?? (c.tier ?? "");
+      tr.insertCell().textContent = c.score === undefined ? "" : Number(c.score).toFixed(2) + (c.weight !== undefined ? ` (w ${Number(c.weight).toFixed(2)})` : "");
+      tr.insertCell().textContent = c.skipped ?? (c.formWords ? `not literal: ${c.formWords.join(", ")}` : "");
+    }
+    box.append(table);
+  }
+  if (e.why.length) {
+    const ul = document.createElement("ul");
+    ul.className = "reasons";
+    for (const w of e.why) ul.append(Object.assign(document.createElement("li"), { textContent: w }));
+    box.append(ul);
+  }
+  for (const t of e.transitions) add("div", `${t.kind}: ${t.from} → ${t.to}${t.at ? ` (${t.at})` : ""}`, "transition");
+  add("div", `executed: ${e.executed.join(" → ") || "(nothing)"} · context ${e.context.before} → ${e.context.after}`);
+  for (const l of e.logs) add("div", `[${l.level}] ${l.message} (${l.state})`, "log-line");
+  for (const x of e.errors) add("div", `${x.kind} error${x.at ? ` at ${x.at}` : ""} in ${x.state}: ${x.message}${x.handledBy ? ` → ${x.handledBy}` : ""}`, "error");
+  const diff = (label, changes) => {
+    if (!changes.length) return;
+    const text = changes.map((c) => (c.op === "added" ? `+${c.path} = ${JSON.stringify(c.after)}` : c.op === "removed" ? `-${c.path}` : `${c.path}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`)).join("\n");
+    add("pre", `${label}\n${text}`, "diff");
+  };
+  diff("$session", e.session);
+  diff("$client", e.client);
+  return box;
 }
 
 function say(text) {
@@ -282,7 +351,7 @@ async function runTests() {
       tr.className = c.status;
       tr.insertCell().textContent = c.status;
       tr.insertCell().textContent = `${c.file}:${c.line}`;
-      tr.insertCell().textContent = c.id + (c.failure ? `\n${c.failure}` : "");
+      tr.insertCell().textContent = c.id + (c.failure ? `\n${c.failure}` : "") + (c.why ? `\n${c.why}` : "");
     }
   } finally {
     $("run-tests").disabled = false;

@@ -367,6 +367,7 @@
   }
 
   // ---- the API modules get this object (jsapi/*.js), never scripts ----
+  var idle = null;
   var host = {
     call: function (op, args) {
       return hostCall("call", { op: String(op), args: args });
@@ -405,6 +406,10 @@
     bind: bind,
     copy: copy,
     stringify: stringifySafe,
+    // jsapi/es6.js: what to run when an awaited block has nothing else to do (timers); true if it ran something.
+    onIdle: function (fn) {
+      idle = fn;
+    },
     define: function (name, value) {
       defineProperty(G, name, { value: value, writable: true, enumerable: false, configurable: true });
     },
@@ -417,6 +422,22 @@
     false,
     true,
   );
+
+  // A parse tree node's `_<Tag>` shortcuts stay readable but are not enumerable below the node the
+  // script or converter gets: zb-common's helpers walk every enumerable key other than text/value/
+  // tag/pattern/words as a list of child nodes, and a string shortcut would recurse without end
+  // (docs/patterns.md, "$parseTree").
+  function hideShortcuts(node, self) {
+    if (node === null || typeof node !== "object") return node;
+    var keys = objectKeys(node);
+    for (var i = 0; i < keys.length; i++) {
+      var k = keys[i];
+      var v = node[k];
+      if (isArray(v)) for (var j = 0; j < v.length; j++) hideShortcuts(v[j], true);
+      else if (self && k.charAt(0) === "_") defineProperty(node, k, { value: v, writable: true, enumerable: false, configurable: true });
+    }
+    return node;
+  }
 
   // ---- the dispatcher ----
   var scripts = [];
@@ -473,7 +494,7 @@
     },
     end: snapshot,
     setCtx: function (m) {
-      turn.ctx[m[1]] = m[2];
+      turn.ctx[m[1]] = m[1] === "parseTree" ? hideShortcuts(m[2], false) : m[2];
     },
     getCtx: function (m) {
       return turn.ctx[m[1]];
@@ -515,6 +536,8 @@
     },
     take: function () {
       var a = turn.async;
+      // Still pending: give the next timer its turn ("pending": ask again once its jobs ran).
+      if (a && a.state === "pending") return idle && idle() ? "pending" : "stalled";
       turn.async = null;
       if (a && a.state === "err") throw a.error;
       return a ? a.state : "ok";
@@ -533,7 +556,7 @@
     convert: function (m) {
       var f = evalExpr(m[1]);
       if (typeof f !== "function") throw new RealmTypeError("converter " + m[1] + " is not a function");
-      return copy(f(m[2], turn.ctx));
+      return copy(f(hideShortcuts(m[2], true), turn.ctx));
     },
     addReply: function (m) {
       pushReply(m[1]);
@@ -567,15 +590,15 @@
     data: function (m) {
       defineProperty(G, m[1], { value: m[2], writable: true, enumerable: true, configurable: true });
     },
-    module: function (m, fn) {
-      var exportsValue = fn();
-      if (m[1]) G[m[1]] = exportsValue;
+    // An ES module's namespace (src/sandbox/modules.ts): `name` gets its default export, or the namespace.
+    esm: function (m, ns) {
+      if (m[1]) G[m[1]] = ns["default"] !== undefined ? ns["default"] : ns;
     },
   };
 
   // The dispatcher, returned to the host (never stored where scripts can reach it). Input: a JSON
   // batch [[op, ...args], …]: queued ops first, the last one's value is the result. `fn` is a
-  // compiled function of this context the host hands to that last op (reg, module).
+  // compiled function of this context the host hands to that last op (reg, esm).
   return function dispatch(input, fn) {
     try {
       var batch = JSONparse(input);

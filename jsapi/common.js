@@ -178,9 +178,11 @@ host.define("$env", {
     return v === undefined || v === null ? def : v;
   },
 });
+// $secrets.get(name, defaultValue): the default when the secret is missing; without one, an error.
 host.define("$secrets", {
-  get: function (name) {
+  get: function (name, defaultValue) {
     var v = host.secret(name);
+    if ((v === undefined || v === null) && arguments.length > 1) return defaultValue;
     if (v === undefined || v === null) throw new Error("Secret not found: " + name);
     return v;
   },

@@ -8,6 +8,8 @@ export interface TurnOptions {
   messageId?: string; // for idempotent retries
   /** Serialise the channel answer inside the transaction so a retried messageId returns it. */
   render?: (result: TurnResult) => string;
+  /** Ask the engine for TurnResult.explanation (docs/engine.md, "The explained turn"); costs time. */
+  explain?: boolean;
 }
 
 export interface TurnOutcome {

@@ -9,11 +9,13 @@ import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pa
 import { secretMasker } from "../util/secrets.js";
 import { paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 import { reloadMessage, watchedFolders, watchProject } from "./watch.js";
+import { formatExplanation } from "../engine/explain-text.js";
+import type { TurnExplanation } from "../engine/explain.js";
 
 const USER = "chat-user";
 const HELP =
   "type a phrase, a button number, or: /intent /PATH [phrase], /event NAME {json}, /timeout (fire the scheduled timeout), " +
-  "/canvas {json} (Canvas app state), /state, /session, /client, /reset, /help, /quit";
+  "/canvas {json} (Canvas app state), /why (how the last turn was decided), /state, /session, /client, /reset, /help, /quit";
 
 export interface ChatOptions {
   modules: string[];
@@ -57,6 +59,7 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
   let pendingInvoice: string | undefined;
   let messageId = 1;
   let canvasState: unknown; // sent as payload.meta.current_app.state, as the assistant does for a Canvas app
+  let lastExplanation: TurnExplanation | undefined; // what /why prints
 
   // What you type becomes the SmartApp API message the assistant would send, mapped exactly as the
   // webhook maps it, so scripts see the same $request here as in production.
@@ -75,7 +78,9 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
       payload: { app_info: { projectId: "local-project", applicationId: "local-app", frontendType: "DIALOG" }, character: { id: "sber", name: "Сбер", gender: "male", appeal: "official" }, ...meta, ...payload, ...(serverAction ? { server_action: serverAction } : {}) },
     };
     const { request } = mapIn({ ...raw, messageId: String(raw.messageId), serverAction, raw });
-    const { result } = await runtime.executor.run(USER, adjust(request));
+    // Every chat turn is explained: /why prints the last one.
+    const { result } = await runtime.executor.run(USER, adjust(request), { explain: true });
+    lastExplanation = result.explanation;
     show(result);
   }
 
@@ -153,6 +158,7 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
     }
     if (text === "/quit" || text === "/exit") return false;
     if (text === "/help") print(HELP);
+    else if (text === "/why") print(lastExplanation ? formatExplanation(lastExplanation).map((l) => "  " + l).join("\n") : "  nothing to explain yet: send a phrase first");
     else if (text === "/reset") {
       await runtime.store.delete(USER);
       print("  session and client cleared");

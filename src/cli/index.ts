@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `smartapp` command. Each subcommand lives in its own module and is loaded only when used.
+import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { paymentEnvironment, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
 import { secretMasker } from "../util/secrets.js";
@@ -38,6 +39,16 @@ const allowHttpOption = () =>
 const envOption = () =>
   new Option("--env <NAME[=value]>", "a variable $env.get may answer, besides chatbot.yaml injector.variables; repeatable").argParser(collect).default([]);
 const modules = (opts: { modules: string[] }) => [...opts.modules, ...config.modules];
+/** npm packages of src/package.json, installed on first run (docs/dsl.md, "ES6 scripts"). */
+const npmPackages = async (dir: string) => {
+  const { ensureNpmPackages } = await import("../project/npm-install.js");
+  try {
+    ensureNpmPackages(dir, (line) => process.stderr.write(`${line}\n`));
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+};
 const allowHttp = (opts: { allowHttp: string[] }) => [...config.allowHttp, ...opts.allowHttp];
 
 program
@@ -69,6 +80,7 @@ program
   .addOption(allowHttpOption())
   .addOption(envOption())
   .action(async (dir: string, opts) => {
+    await npmPackages(dir);
     const { serve } = await import("./serve.js");
     await serve(dir, { ...opts, modules: modules(opts), allowHttp: allowHttp(opts) }, config);
   });
@@ -84,6 +96,7 @@ program
   .addOption(envOption())
   .addHelpText("after", "\nExamples:\n  smartapp console            # then open http://127.0.0.1:8080/console/\n  smartapp console my-bot -p 3000\n")
   .action(async (dir: string, opts) => {
+    await npmPackages(dir);
     const { serve } = await import("./serve.js");
     await serve(dir, {
       port: opts.port,
@@ -112,6 +125,7 @@ program
   .addOption(allowHttpOption())
   .addOption(envOption())
   .action(async (dir: string, opts) => {
+    await npmPackages(dir);
     const { chat } = await import("./chat.js");
     await chat(dir, { modules: modules(opts), allowHttp: allowHttp(opts), env: opts.env, watch: opts.watch as boolean | undefined }, config);
   });
@@ -119,27 +133,45 @@ program
 program
   .command("test")
   .description("run the project's XML dialog tests")
-  .addHelpText("after", "\nExamples:\n  smartapp test                      # every case of chatbot.yaml tests.include\n  smartapp test --watch              # again on every save\n  smartapp test --grep checkout      # cases whose id or file matches\n  smartapp test --junit report.xml   # for CI\n")
-  .argument("[dir]", "project folder", ".")
-  .option("--grep <text>", "only cases whose id or file contains this text")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  smartapp test                      # every case of chatbot.yaml tests.include\n  smartapp test test/menu.xml:12     # just the case the report printed as test/menu.xml:12\n  smartapp test my-bot test/menu.xml # one file of the project in my-bot\n  smartapp test --watch              # again on every save\n  smartapp test --grep checkout      # cases whose id or file matches\n  smartapp test --coverage cov.json; smartapp graph --coverage cov.json --html > coverage.html\n  smartapp test --json > results.json\n  smartapp test --junit report.xml   # for CI\n",
+  )
+  .argument("[targets...]", "the project folder (default .) and/or test files to run, as file.xml or file.xml:line")
+  .option("--grep <re>", "only cases whose id or file matches this regular expression (or contains this text)")
+  .option("--all", "every test/**/*.xml, ignoring tests.include and tests.exclude of chatbot.yaml")
   .option("--integration", "also run cases marked integration=\"true\"")
   .option("--lenient", "do not fail a case for text replies no <a> checked")
+  .option("--strict", "fail a case on any error a turn reports (a script exception, a missing go! target), even when its checks passed")
+  .option("--coverage [file]", "print state and transition coverage; with a file, also write it there as JSON (for smartapp graph --coverage)")
+  .addOption(new Option("--reporter <name>", "how to show the run").choices(["default", "dot", "json", "junit"]).default("default"))
+  .option("--json", "print the results as JSON on stdout (same as --reporter json)")
+  .option("--unmocked-ok", "an HTTP call without a mock answers as a network error instead of failing the step")
   .option("--junit <file>", "write a JUnit XML report")
   .option("--workers <n>", "parallel workers (default: all cores)", (v) => Number(v))
   .option("--watch", "run again whenever a project or test file is saved")
   .addOption(modulesOption())
   .addOption(allowHttpOption())
   .addOption(envOption())
-  .action(async (dir: string, opts) => {
+  .action(async (targets: string[], opts) => {
     const { runTests } = await import("../testing/runner.js");
-    const { env, watch, ...rest } = opts;
+    const { parseLocation, projectOf } = await import("../testing/select.js");
+    const dirs = targets.filter((t) => !parseLocation(t));
+    if (dirs.length > 1) throw new InvalidArgumentError(`one project folder at a time: ${dirs.join(", ")}`);
+    const only = targets.map(parseLocation).filter((l) => l !== undefined);
+    // `smartapp test my-bot/test/a.xml:12`: the project is the file's, unless a folder was given
+    const dir = dirs[0] ?? (only[0] ? path.relative(".", projectOf(only[0].file) ?? ".") || "." : ".");
+    await npmPackages(dir);
+    const { env, watch, json, reporter, ...rest } = opts;
+    const rerun = ["smartapp test", ...(dir !== "." ? [dir] : [])].join(" ");
     const run = async () => {
-      const summary = await runTests(dir, { ...rest, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets, paymentEnv: paymentEnvironment(config), color: config.color });
+      const summary = await runTests(dir, { ...rest, only, rerun, reporter: json ? "json" : reporter, modules: modules(opts), allowHttp: allowHttp(opts), envDeclared: env, environment: config.environment, secrets: config.secrets, paymentEnv: paymentEnvironment(config), color: config.color });
       process.exitCode = summary.failed > 0 ? 1 : 0;
     };
     if (!watch) return run();
     const { watchTests } = await import("./watch.js");
-    await watchTests(dir, modules(opts), run);
+    // machine-readable reports keep stdout to themselves; the watcher's notes go to stderr
+    await watchTests(dir, modules(opts), run, json || reporter === "json" || reporter === "junit" ? process.stderr : process.stdout);
   });
 
 program
@@ -155,14 +187,37 @@ program
   });
 
 program
+  .command("install")
+  .description("install the npm packages of src/package.json for ES6 scripts (into <dir>/.smartapp/npm)")
+  .addHelpText("after", "\nExamples:\n  smartapp install my-bot            # serve and test also do this on first run\n")
+  .argument("[dir]", "project folder", ".")
+  .action(async (dir: string) => {
+    const { npmInstall, npmPlan } = await import("../project/npm-install.js");
+    try {
+      const plan = npmPlan(dir);
+      if (!plan) {
+        process.stdout.write("no npm packages to install: src/package.json declares no dependencies\n");
+        return;
+      }
+      npmInstall(plan, (line) => process.stderr.write(`${line}\n`));
+      process.stdout.write(`installed ${Object.keys(plan.dependencies).length} package(s) into ${plan.cacheDir}\n`);
+    } catch (err) {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
   .command("graph")
   .description("print the state graph in Graphviz DOT")
-  .addHelpText("after", "\nExamples:\n  smartapp graph my-bot | dot -Tsvg > graph.svg\n")
+  .addHelpText("after", "\nExamples:\n  smartapp graph my-bot | dot -Tsvg > graph.svg\n  smartapp test my-bot --coverage cov.json; smartapp graph my-bot --coverage cov.json --html > coverage.html\n  smartapp graph my-bot --coverage cov.json | dot -Tsvg > coverage.svg\n")
   .argument("[dir]", "project folder", ".")
+  .option("--coverage <file>", "colour states and transitions by a coverage file from smartapp test --coverage <file> (or --json output)")
+  .option("--html", "a page to open in a browser (the state tree with its transitions) instead of DOT")
   .addOption(modulesOption())
   .action(async (dir: string, opts) => {
     const { graph } = await import("./graph.js");
-    process.stdout.write(graph(dir, { modules: modules(opts) }));
+    process.stdout.write(graph(dir, { modules: modules(opts), html: opts.html === true, ...(opts.coverage ? { coverage: opts.coverage as string } : {}) }));
   });
 
 program

@@ -8,7 +8,8 @@ import { prettyDestination } from "../channels/smartapp/pretty-log.js";
 import { secretMasker } from "../util/secrets.js";
 import { paymentEnvironment, paymentLedgerFrom, paymentsFrom, secretValues, type SmartappConfig } from "./config.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
-import { consoleRouter } from "../console/router.js";
+import { CONSOLE_USER_PREFIX, consoleRouter } from "../console/router.js";
+import { TurnExplanations } from "../console/explanations.js";
 import { reloadMessage, watchedFolders, watchProject, type ProjectWatcher } from "./watch.js";
 import { DEFAULT_YOOKASSA_URL } from "../payments/yookassa/client.js";
 import { YOOKASSA_NOTIFICATION_RANGES } from "../payments/yookassa/ip-ranges.js";
@@ -92,6 +93,8 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
     throw err;
   }
   const withConsole = opts.console ?? LOOPBACK.test(opts.host);
+  // The console shows every answer of its own dialogs explained.
+  const explanations = withConsole ? new TurnExplanations() : undefined;
   const routes = withConsole
     ? [
         consoleRouter({
@@ -99,6 +102,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
           store: runtime.store,
           webhookPath: opts.path,
           sandbox,
+          explanations,
           testOptions: {
             modules: opts.modules,
             allowHttp: opts.allowHttp,
@@ -121,7 +125,16 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   }
   let server: Awaited<ReturnType<typeof startWebhookServer>>;
   try {
-    server = await startWebhookServer({ executor: runtime.executor, metrics, logger, port: opts.port, host: opts.host, path: opts.path, routes });
+    server = await startWebhookServer({
+      executor: runtime.executor,
+      metrics,
+      logger,
+      port: opts.port,
+      host: opts.host,
+      path: opts.path,
+      routes,
+      ...(explanations ? { explainUser: (key: string) => key.startsWith(CONSOLE_USER_PREFIX), onExplained: explanations.record.bind(explanations) } : {}),
+    });
   } catch (err) {
     // A busy port must not leave the workers and the sandbox running: exit with the reason.
     await runtime.close();

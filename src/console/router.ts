@@ -10,6 +10,12 @@ import type { Project } from "../project/model.js";
 import type { SessionStore } from "../storage/types.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
 import { runTests, type RunTestsOptions } from "../testing/runner.js";
+import type { TurnExplanations } from "./explanations.js";
+import type { Failure } from "../testing/model.js";
+import { explainMismatch } from "../engine/explain-text.js";
+
+/** The failed step's explanation, as the test report prints it. */
+const whyOf = (f: Failure): string => explainMismatch(f.explanation!, typeof f.expected?.state === "string" ? f.expected.state : undefined).join("\n");
 
 /** Every dialog the console starts has a user key (uuid.sub) that begins with this. */
 export const CONSOLE_USER_PREFIX = "console-";
@@ -26,6 +32,15 @@ export interface ConsoleOptions {
   sandbox?: { url: string; adminToken: string };
   /** What "run tests" passes to the runner: the same settings `smartapp test` would get. */
   testOptions: RunTestsOptions;
+  /** The explained turns of the console's dialogs (the webhook records them: serve.ts). */
+  explanations?: TurnExplanations;
+}
+
+/** Console dialogs only: a key without the console's prefix is refused. */
+function ownDialog(key: string, res: express.Response): boolean {
+  if (key.startsWith(CONSOLE_USER_PREFIX)) return true;
+  res.status(403).json({ error: `the console reads only its own dialogs (user keys starting with "${CONSOLE_USER_PREFIX}")` });
+  return false;
 }
 
 export function consoleRouter(opts: ConsoleOptions): Router {
@@ -64,12 +79,20 @@ export function consoleRouter(opts: ConsoleOptions): Router {
 
   api.get("/users/:key", async (req, res) => {
     const key = req.params.key;
-    if (!key.startsWith(CONSOLE_USER_PREFIX)) {
-      res.status(403).json({ error: `the console reads only its own dialogs (user keys starting with "${CONSOLE_USER_PREFIX}")` });
-      return;
-    }
+    if (!ownDialog(key, res)) return;
     const state = await opts.store.load(key);
     res.json(state ? { contextPath: state.contextPath, session: state.session, client: state.client } : { contextPath: "/", session: {}, client: {} });
+  });
+
+  api.get("/users/:key/turns/:messageId", (req, res) => {
+    const { key, messageId } = req.params;
+    if (!ownDialog(key, res)) return;
+    const explanation = opts.explanations?.get(key, messageId);
+    if (!explanation) {
+      res.status(404).json({ error: `no explained turn ${messageId} for ${key} (only recent turns of this server's console dialogs are kept)` });
+      return;
+    }
+    res.json(explanation);
   });
 
   api.post("/pay", async (req, res) => {
@@ -106,7 +129,9 @@ export function consoleRouter(opts: ConsoleOptions): Router {
         failed: r.failed,
         skipped: r.skipped,
         error: r.error,
-        cases: r.files.flatMap((f) => f.cases.map((c) => ({ file: c.file, line: c.line, id: c.id, status: c.status, failure: c.failure?.message }))),
+        cases: r.files.flatMap((f) =>
+          f.cases.map((c) => ({ file: c.file, line: c.line, id: c.id, status: c.status, failure: c.failure?.message, ...(c.failure?.explanation ? { why: whyOf(c.failure) } : {}) })),
+        ),
       });
     } finally {
       testsRunning = undefined;

@@ -5,9 +5,10 @@ import { DialogError } from "./errors.js";
 import type { Executor, TurnEnv } from "./execute.js";
 import { handlersFor } from "./handlers.js";
 import { activePatternTiers, activeTriggers, findEventTrigger, triggerTarget } from "./locality.js";
+import { explainEvent, explainOverride, explainText, type TurnExplainer } from "./explain.js";
 import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
-import { buildNluResults, exampleHypotheses, intentHypotheses, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
+import { buildNluResults, exampleHypotheses, intentHypotheses, intentThreshold, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
 
 export interface DispatchEnv extends TurnEnv {
   patterns: PatternSet;
@@ -31,6 +32,7 @@ export class Dispatcher {
     private readonly request: BotRequest,
     private readonly state: UserState,
     private readonly context: string,
+    private readonly explain?: TurnExplainer,
   ) {}
 
   /**
@@ -46,15 +48,25 @@ export class Dispatcher {
 
     let forced: string | null = null;
     for (const h of handlersFor(host, "preMatch", ctx)) {
+      this.explain?.runs("preMatch");
       host.runHandler(h.id);
       host.stampReplies(ctx);
       forced = this.executor.takeTransition(ctx) ?? forced;
     }
     if (project.config.nlp?.modifyRequestInPreMatch) query = host.getRequestQuery() ?? query;
     const tempTarget = host.getTemp("targetState");
-
     // A transition overrides $temp.targetState; both skip matching.
-    if (forced !== null) return forced;
+    if (forced !== null) {
+      this.explain?.decided("preMatch", `a preMatch handler transitioned to ${forced}`);
+      return forced;
+    }
+    if (this.explain) return this.explainTarget(query, tempTarget, () => this.route(query, tempTarget, afterCpuKill));
+    return this.route(query, tempTarget, afterCpuKill);
+  }
+
+  private route(query: string | undefined, tempTarget: unknown, afterCpuKill: boolean): string | null {
+    const { project } = this.env;
+    const ctx = this.context;
     if (typeof tempTarget === "string" && tempTarget.trim() !== "") return requireState(project, ctx, tempTarget).path;
     if (this.request.targetState) return requireState(project, ctx, this.request.targetState).path;
     if (this.request.timeout) {
@@ -73,10 +85,30 @@ export class Dispatcher {
     return this.matchText(query ?? "", afterCpuKill);
   }
 
+  /** The routes that skip matching, in words, for the explained turn; matching explains itself. */
+  private explainTarget(query: string | undefined, tempTarget: unknown, route: () => string | null): string | null {
+    const ex = this.explain!;
+    if (query !== this.request.query && query !== undefined) ex.data.input.matchedQuery = query;
+    const target = route();
+    if (typeof tempTarget === "string" && tempTarget.trim() !== "") {
+      ex.decided("$temp.targetState", `a preMatch handler set $temp.targetState = "${tempTarget}" → ${target}`);
+    } else if (this.request.targetState) {
+      ex.decided("targetState", `the request names its target state ${target}`);
+    } else if (this.request.timeout) {
+      const pending = this.state.pendingTimeout;
+      ex.decided("timeout", pending ? `the pending timeout (set for ${pending.interval} s) goes to ${target}` : "no timeout is pending: the turn is silent");
+    } else if (ex.data.decidedBy === "none" && target !== null && query !== undefined && this.state.lastButtons && !this.request.event && Object.hasOwn(this.state.lastButtons, normaliseButtonText(query))) {
+      ex.decided("button", `"${query}" is a button of the previous answer → ${target}`);
+      ex.transition("button", this.context, target);
+    }
+    return target;
+  }
+
   /** Nearest active event trigger; an unhandled event falls back to noMatch, else silence [I]. */
   private dispatchEvent(name: string, text: string): string | null {
     const { project, host } = this.env;
     const t = findEventTrigger(project, this.context, name) ?? (name !== "noMatch" ? findEventTrigger(project, this.context, "noMatch") : undefined);
+    if (this.explain) explainEvent(this.explain, project, this.context, name, t);
     if (!t) return null;
     host.setContext("parseTree", rootTree(text));
     return requireState(project, t.owner, triggerTarget(t)).path;
@@ -97,6 +129,7 @@ export class Dispatcher {
     if (this.lengthExceeded(text)) {
       // Without a lengthLimit handler the bot stays silent [D].
       const t = findEventTrigger(project, ctx, "lengthLimit");
+      this.explain?.decided("lengthLimit", `the text is longer than nlp.lengthLimit: ${t ? `the lengthLimit event of ${t.owner}` : "no lengthLimit trigger, the turn is silent"}`);
       return t ? requireState(project, t.owner, triggerTarget(t)).path : null;
     }
 
@@ -109,10 +142,17 @@ export class Dispatcher {
       skipRiskyRegexps: afterCpuKill,
     });
     const th = thresholds(project);
-    const guesses = this.intentGuesses(text).filter((g) => g.score >= th.phrases);
+    const allGuesses = this.intentGuesses(text);
+    const guesses = allGuesses.filter((g) => g.score >= intentThreshold(th, g.source)).map((g) => this.withSlots(g, text));
     const intentHyps = intentHypotheses(project, guesses, tiers);
     const contextDepth = project.config.nlp?.considerContextDepthInStateSelectionV2 === true;
-    const { nlu, nBest } = buildNluResults(patternHypotheses(project, matches, tiers), intentHyps, exampleHypotheses(project, text, tiers), th, contextDepth);
+    const patternHyps = patternHypotheses(project, matches, tiers);
+    const exampleHyps = exampleHypotheses(project, text, tiers);
+    const { nlu, nBest } = buildNluResults(patternHyps, intentHyps, exampleHyps, contextDepth);
+    if (this.explain) {
+      const others = (outside: ReadonlyMap<number, number>) => patterns.match(text, outside, { regexCaseInsensitive: project.config.regexCaseInsensitive === true, skipRiskyRegexps: true });
+      explainText(this.explain, { project, context: ctx, modal, th, contextDepth, patterns: patternHyps, intents: intentHyps, examples: exampleHyps, nBest, guesses: allGuesses, matchOutsideModal: others });
+    }
     // $context.intent: the intent the engine would act on (nearest active trigger), else the classifier's best.
     const intent = (intentHyps[0]?.hyp.debugInfo?.intent as IntentGuess | undefined) ?? guesses[0];
     this.recognised = intent ? { intent: { path: intent.path, score: intent.score, source: intent.source } } : {};
@@ -129,12 +169,18 @@ export class Dispatcher {
     if (selectors.length > 0) {
       let forced: string | null = null;
       for (const h of selectors) {
+        this.explain?.runs("selectNLUResult");
         host.runHandler(h.id);
         host.stampReplies(ctx);
         forced = this.executor.takeTransition(ctx) ?? forced;
       }
-      if (forced !== null) return forced;
+      if (forced !== null) {
+        this.explain?.decided("selectNLUResult", `a selectNLUResult handler transitioned to ${forced}`);
+        return forced;
+      }
+      const before = selected;
       selected = ((host.getContext("nluResults") ?? {}) as Partial<NluResults>).selected ?? null;
+      if (this.explain) explainOverride(this.explain, before, selected);
     }
 
     if (selected && typeof selected.clazz === "string" && selected.clazz !== "") {
@@ -146,6 +192,7 @@ export class Dispatcher {
     host.setContext("parseTree", rootTree(text));
     // A recognised intent without a state of its own goes to the `match` event [C][L].
     const t = (intent?.path ? findEventTrigger(project, ctx, "match") : undefined) ?? findEventTrigger(project, ctx, "noMatch");
+    this.explain?.fallback(project, ctx, t, modal);
     if (t) return requireState(project, t.owner, triggerTarget(t)).path;
     throw new DialogError(`No target state was determined for query "${text}"${modal ? ` (modal state ${modal})` : ""}`);
   }
@@ -159,11 +206,27 @@ export class Dispatcher {
     return this.env.classifier?.classify(text) ?? [];
   }
 
-  /** $parseTree of the chosen hypothesis: the pattern's tree, or the intent's slots as `_<Slot>` [C][Z]. */
+  /** A classified intent with the optional slots the phrase fills (the channel's own slots win). */
+  private withSlots(g: IntentGuess, text: string): IntentGuess {
+    if (g.source === "request" || !this.env.classifier?.fillSlots) return g;
+    const nodes = this.env.classifier.fillSlots(g.path, text);
+    const names = Object.keys(nodes);
+    if (names.length === 0) return g;
+    const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? nodes[n]!.value : nodes[n]!.text]));
+    return { ...g, slots: { ...values, ...g.slots } };
+  }
+
+  /**
+   * $parseTree of the chosen hypothesis: the pattern's tree, or for an intent the slots as `_<Slot>`
+   * values and, for slots filled from the phrase, `<Slot>: [entity node]` [C][Z].
+   */
   private parseTreeOf(h: Hypothesis, text: string): ParseNode {
     if (h.parseTree && typeof h.parseTree === "object") return h.parseTree;
     const tree = rootTree(text);
     const info = (h.debugInfo?.intent ?? {}) as Partial<IntentGuess>;
+    if (info.path && info.source !== "request" && this.env.classifier?.fillSlots) {
+      for (const [slot, node] of Object.entries(this.env.classifier.fillSlots(info.path, text))) tree[slot] = [node];
+    }
     for (const [slot, value] of Object.entries(info.slots ?? {})) tree[`_${slot}`] = value;
     if (info.path) tree._intent = { path: info.path, score: info.score, answer: info.answer };
     return tree;

@@ -28,6 +28,15 @@ describe("intents from the project's classifier", () => {
     expect(h.texts(h.send("какая погода"))).toEqual(["weather /Weather"]);
   });
 
+  it("fills an intent's optional slots from the entities of the phrase ($parseTree.<Slot>, _<Slot>, $context.intent.slots)", () => {
+    const h = bot();
+    const r = h.send("какая погода в казани");
+    expect(h.texts(r)[0]).toBe("weather /Weather");
+    expect(h.texts(r)[1]).toBe("in казани / казани / казани");
+    // A slot whose entity needs the live service (@duckling.date) stays empty.
+    expect(h.texts(h.send("какая погода завтра"))).toEqual(["weather /Weather"]);
+  });
+
   it("fires an intentGroup! for an intent under its path", () => {
     const h = bot();
     expect(h.texts(h.send("верните деньги"))).toEqual(["support /Support/Refund"]);
@@ -47,16 +56,17 @@ describe("intents from the project's classifier", () => {
     expect(r.nlu?.selected).toBeUndefined();
   });
 
-  it("lets a pattern above the patterns threshold win over an intent", () => {
+  it("lets a matching pattern win over an intent", () => {
     const h = bot();
     expect(h.texts(h.send("хочу пиццу"))).toEqual(["pizza pattern"]);
   });
 
-  it("takes the intent when the pattern's score stays below the patterns threshold", () => {
+  it("lets a pattern win even when it covers little of a long phrase the intent knows well (patterns first)", () => {
     const h = bot();
     const r = h.send("скажите пожалуйста можно ли заказать пиццу");
-    expect(r.nlu?.selected?.ruleType).toBe("intent");
-    expect(h.texts(r)).toEqual(["pizza intent"]);
+    expect(r.nlu?.selected?.ruleType).toBe("pattern");
+    expect(h.texts(r)).toEqual(["pizza pattern"]);
+    expect(r.nlu?.intent?.path).toBe("/Pizza");
   });
 
   it("takes the channel's intent over the classifier, also as a bare path", () => {

@@ -10,6 +10,7 @@ import { requireState, resolveStatePath } from "./paths.js";
 import { resolveButtonTransition } from "./buttons.js";
 import { parseInterval } from "./timeouts.js";
 import { evalLooseValue, literalLineBreaks } from "./render.js";
+import type { TurnExplainer } from "./explain.js";
 
 /** Cap on states executed in one request through go!/transition chains [I]. */
 export const MAX_STATES_PER_TURN = 100;
@@ -35,6 +36,7 @@ export class Executor {
   constructor(
     private readonly env: TurnEnv,
     private readonly trace: Trace,
+    private readonly explain?: TurnExplainer,
   ) {}
 
   /** Enter `path` and follow immediate transitions until a state finishes without one. */
@@ -60,6 +62,7 @@ export class Executor {
     const tr = this.env.host.takeTransition();
     if (!tr) return null;
     const path = requireState(this.env.project, base, tr.value).path;
+    this.explain?.scripted(base, path, tr.deferred);
     if (tr.deferred) {
       this.trace.nextContext = path;
       return null;
@@ -70,6 +73,7 @@ export class Executor {
   /** Runs reactions; returns the target of an immediate transition (the rest is skipped). */
   private runList(list: readonly ReactionNode[], state: State): string | null {
     for (const r of list) {
+      this.explain?.runs(r.tag === "action" ? r.name : r.tag, r.pos);
       const jump = this.runOne(r, state);
       this.env.host.stampReplies(state.path);
       const scripted = this.takeTransition(state.path);
@@ -89,10 +93,14 @@ export class Executor {
       case "scriptEs6":
         host.runScript(r.code, { es6: r.tag === "scriptEs6" || this.env.forceEs6, pos: r.pos });
         return null;
-      case "go!":
-        return requireState(this.env.project, state.path, host.render(r.target, r.pos)).path;
+      case "go!": {
+        const to = requireState(this.env.project, state.path, host.render(r.target, r.pos)).path;
+        this.explain?.transition("go!", state.path, to, r.pos);
+        return to;
+      }
       case "go":
         this.trace.nextContext = requireState(this.env.project, state.path, host.render(r.target, r.pos)).path;
+        this.explain?.transition("go", state.path, this.trace.nextContext, r.pos);
         return null;
       case "if":
         for (const b of r.branches) {

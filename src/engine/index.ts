@@ -10,6 +10,7 @@ import { withMorphologyOps } from "../morphology/ops.js";
 import { classifierFor, patternEntities, readNluData } from "../nlu/index.js";
 import { runTurn, type EngineEnv } from "./turn.js";
 import { withNlpOps } from "./nlp-ops.js";
+import { tapLogs, type LogTap } from "./log-tap.js";
 
 export interface EngineOptions {
   /** Use this script host instead of creating one (tests, tools). */
@@ -30,14 +31,17 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   let patterns: PatternSet | undefined = givenPatterns;
   // Scripts reach $nlp.match / $nlp.matchPatterns through host calls the engine answers, and
   // $nlp.inflect / conform / parseMorph through the dictionary morphology (src/morphology).
-  const scriptServices = withNlpOps(withMorphologyOps(services), { project, patterns: () => (patterns ??= compile()) });
+  // Logs of a turn reach its explanation (TurnRunOptions.explain) through this tap.
+  const logTap: LogTap = {};
+  const scriptServices = withNlpOps(withMorphologyOps(tapLogs(services, logTap, "script")), { project, patterns: () => (patterns ??= compile()) });
   const host = givenHost ?? createScriptHost(project, scriptServices, hostOptions as Parameters<typeof createScriptHost>[2]);
   patterns ??= compile();
   const classifier = givenClassifier === undefined ? (nlu ? classifierFor(nlu.data, nlu.text) : undefined) : (givenClassifier ?? undefined);
   let seq = 0;
   const env: EngineEnv = {
     project,
-    services,
+    services: tapLogs(services, logTap, "engine"),
+    logTap,
     host,
     patterns,
     classifier,
@@ -47,12 +51,13 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   };
   return {
     process(request, state, options) {
-      return runTurn(env, request, state, options?.testContext, 0, options?.failWith);
+      return runTurn(env, request, state, options?.testContext, 0, options?.failWith, options?.explain === true);
     },
   };
 }
 
 export type { Engine, HostServices, IntentClassifier, IntentGuess } from "./types.js";
+export type { TurnExplanation, ExplainedCandidate } from "./explain.js";
 export { DialogError } from "./errors.js";
 export { resolveStatePath } from "./paths.js";
 export { parseInterval } from "./timeouts.js";

@@ -15,7 +15,7 @@ export interface ActiveSet {
  * The anchor of an active trigger: the state whose "inside" the context must be in. Returns the tier
  * (distance from the context up to the anchor) or undefined when the trigger is not active.
  */
-function anchorOf(project: Project, t: Trigger, context: string): { anchor: string | null; tier: number } | undefined {
+export function anchorOf(project: Project, t: Trigger, context: string): { anchor: string | null; tier: number } | undefined {
   if (t.fromState && t.fromState.length > 0) {
     // fromState replaces the locality rule, for global and local triggers alike.
     for (const f of t.fromState) {
@@ -115,3 +115,29 @@ export function findEventTrigger(project: Project, context: string, name: string
 }
 
 const EVENT_KIND: ReadonlySet<TriggerKind> = new Set(["event"]);
+
+/** Every active trigger of event `name`, nearest first (the explained turn lists them all). */
+export function eventTriggers(project: Project, context: string, name: string): { trigger: Trigger; tier: number }[] {
+  const out: { trigger: Trigger; tier: number }[] = [];
+  for (const [id, tier] of activeTriggers(project, context, EVENT_KIND).tiers) {
+    const t = project.triggers[id];
+    if (t && t.value === name) out.push({ trigger: t, tier });
+  }
+  return out.sort((a, b) => a.tier - b.tier || a.trigger.id - b.trigger.id);
+}
+
+/**
+ * Triggers of `kinds` that would be active in `context` but for its modal state (with the tier they
+ * would have): the explained turn shows which of them matched and were ignored.
+ */
+export function outsideModal(project: Project, context: string, kinds: ReadonlySet<TriggerKind>): Map<number, number> {
+  const out = new Map<number, number>();
+  const { modal, tiers } = activeTriggers(project, context);
+  if (!modal) return out;
+  for (const t of project.triggers) {
+    if (!kinds.has(t.kind) || tiers.has(t.id)) continue;
+    const a = anchorOf(project, t, context);
+    if (a) out.set(t.id, a.tier);
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import type { ParseNode, PatternSet } from "../patterns/types.js";
 import { matchPatterns } from "../patterns/index.js";
 import type { HostServices } from "./types.js";
 import { activePatternTiers, activeTriggers } from "./locality.js";
-import { buildNluResults, exampleHypotheses, patternHypotheses, thresholds } from "./selection.js";
+import { buildNluResults, exampleHypotheses, patternHypotheses } from "./selection.js";
 import { requireState } from "./paths.js";
 
 export interface NlpMatch {
@@ -40,7 +40,7 @@ export function nlpMatch(deps: NlpDeps, text: string, statePath: string): NlpMat
   const matches = deps.patterns().match(text, activePatternTiers(project, active), {
     regexCaseInsensitive: project.config.regexCaseInsensitive === true,
   });
-  const { nlu } = buildNluResults(patternHypotheses(project, matches, active.tiers), [], exampleHypotheses(project, text, active.tiers), thresholds(project));
+  const { nlu } = buildNluResults(patternHypotheses(project, matches, active.tiers), [], exampleHypotheses(project, text, active.tiers));
   const h = nlu.selected;
   if (!h) return null;
   const info = (h.debugInfo ?? {}) as { file?: string; line?: number };

@@ -23,14 +23,24 @@ export interface NluResults {
   selected: Hypothesis | null;
 }
 
-interface Ranked {
+export interface Ranked {
   hyp: Hypothesis;
   tier: number;
+  trigger?: number; // the trigger's id, for the explained turn (not part of $context.nluResults)
 }
 
 export interface Thresholds {
   patterns: number;
   phrases: number;
+}
+
+/**
+ * The score an intent guess needs (`nlp.intentNoMatchThresholds`): `patterns` for a guess from one of
+ * the intent's own CAILA patterns, `phrases` for one from the training phrases (or the channel's).
+ * The platform's documentation says both set thresholds "for intents"; neither touches `q:` patterns.
+ */
+export function intentThreshold(th: Thresholds, source: string | undefined): number {
+  return source === "pattern" ? th.patterns : th.phrases;
 }
 
 export function thresholds(project: Project): Thresholds {
@@ -48,6 +58,7 @@ export function patternHypotheses(project: Project, matches: PatternMatch[], tie
     if (!t) continue;
     out.push({
       tier: tiers.get(m.triggerId) ?? Infinity,
+      trigger: t.id,
       hyp: {
         clazz: triggerTarget(t),
         score: m.score,
@@ -84,6 +95,7 @@ export function intentHypotheses(project: Project, guesses: readonly IntentGuess
     if (!g) continue;
     out.push({
       tier,
+      trigger: t.id,
       exact: t.kind === "intent" ? 0 : 1,
       hyp: {
         clazz: triggerTarget(t),
@@ -93,7 +105,7 @@ export function intentHypotheses(project: Project, guesses: readonly IntentGuess
       },
     });
   }
-  return out.sort((a, b) => a.tier - b.tier || b.hyp.score - a.hyp.score || a.exact - b.exact).map(({ tier, hyp }) => ({ tier, hyp }));
+  return out.sort((a, b) => a.tier - b.tier || b.hyp.score - a.hyp.score || a.exact - b.exact).map(({ tier, hyp, trigger }) => ({ tier, hyp, trigger }));
 }
 
 const normalisePhrase = (s: string) =>
@@ -130,30 +142,29 @@ export function exampleHypotheses(project: Project, text: string, tiers: Readonl
     const tier = tiers.get(id);
     if (tier === undefined) continue;
     const t = project.triggers[id];
-    out.push({ tier, hyp: { clazz: triggerTarget(t), score: 1, ruleType: "example", debugInfo: { example: t.value } } });
+    out.push({ tier, trigger: t.id, hyp: { clazz: triggerTarget(t), score: 1, ruleType: "example", debugInfo: { example: t.value } } });
   }
   return out.sort((a, b) => a.tier - b.tier);
 }
 
 /**
- * Default choice without a selectNLUResult handler [I, spec §4.4]: the best pattern when its score
- * reaches the patterns threshold (and, when context depth counts, it is not in a farther tier than the
- * best intent); else the best intent; else any pattern; else an example.
+ * Default choice without a selectNLUResult handler (spec §4.4, docs/nlu.md "Selection"): patterns
+ * first, then intents — a matching pattern wins even over an intent with a higher score, as the
+ * platform documents; with nlp.considerContextDepthInStateSelectionV2 a pattern in a farther context
+ * tier than the best intent gives way to it [I]. Then an example.
+ * `intentNoMatchThresholds` does not apply here: it filters the intent guesses (see intentThreshold).
  */
 export function buildNluResults(
   patterns: Ranked[],
   intents: Ranked[],
   examples: Ranked[],
-  th: Thresholds,
   contextDepth = false,
 ): { nlu: NluResults; nBest: Hypothesis[] } {
   const p0 = patterns[0];
   const i0 = intents[0];
   const e0 = examples[0];
   const order: Ranked[] = [];
-  // A pattern above its threshold beats intents; with nlp.considerContextDepthInStateSelectionV2 only
-  // when it is not in a farther context than the best intent [I].
-  if (p0 && p0.hyp.score >= th.patterns && (!i0 || !contextDepth || p0.tier <= i0.tier)) order.push(p0);
+  if (p0 && (!i0 || !contextDepth || p0.tier <= i0.tier)) order.push(p0);
   if (i0) order.push(i0);
   if (p0 && !order.includes(p0) && (!e0 || p0.tier <= e0.tier)) order.push(p0);
   if (e0) order.push(e0);

@@ -11,12 +11,16 @@ import { handlersFor, type HandlerType } from "./handlers.js";
 import { normaliseContextPath, requireState, resolveStatePath } from "./paths.js";
 import { collectButtonTransitions } from "./buttons.js";
 import { normaliseTimeoutReplies } from "./timeouts.js";
+import { TurnExplainer } from "./explain.js";
+import type { LogTap } from "./log-tap.js";
 
 /** The docs stop after more than five postProcess transitions [D]. */
 export const MAX_POST_PROCESS_TRANSITIONS = 5;
 
 export interface EngineEnv extends DispatchEnv {
   newSessionId(): string;
+  /** Where the explained turn collects logs (engine and scripts) while it runs. */
+  logTap?: LogTap;
 }
 
 type TurnError = NonNullable<TurnResult["error"]>;
@@ -28,19 +32,22 @@ class Turn {
   readonly executor: Executor;
   error?: TurnError;
   nlu?: TurnResult["nlu"];
+  readonly explain?: TurnExplainer;
 
   constructor(
     private readonly env: EngineEnv,
     private readonly request: BotRequest,
-    private readonly state: UserState,
+    readonly state: UserState,
     readonly context: string,
+    explain = false,
   ) {
     this.trace = { executed: [], current: context };
-    this.executor = new Executor(env, this.trace);
+    if (explain) this.explain = new TurnExplainer(request, context, () => this.trace.current);
+    this.executor = new Executor(env, this.trace, this.explain);
   }
 
   run(failWith?: TurnRunOptions["failWith"]): void {
-    const dispatcher = new Dispatcher(this.env, this.executor, this.request, this.state, this.context);
+    const dispatcher = new Dispatcher(this.env, this.executor, this.request, this.state, this.context, this.explain);
     if (failWith) return this.replayFailure(dispatcher, failWith);
     let target: string | null;
     try {
@@ -53,7 +60,9 @@ class Turn {
     }
     if (target === null) return;
     try {
-      this.executor.execute(this.preProcess(target));
+      const start = this.preProcess(target);
+      if (this.explain) this.explain.data.target = start;
+      this.executor.execute(start);
     } catch (e) {
       if (!this.fail(e)) return;
     }
@@ -94,6 +103,7 @@ class Turn {
     host.setContext("currentState", target);
     let redirect: string | null = null;
     for (const h of handlersFor(host, "preProcess", target)) {
+      this.explain?.runs("preProcess");
       host.runHandler(h.id);
       host.stampReplies(target);
       redirect = this.executor.takeTransition(target) ?? redirect;
@@ -102,7 +112,11 @@ class Turn {
     const temp = host.getTemp("targetState");
     if (typeof temp === "string" && temp.trim() !== "") {
       const path = resolveStatePath(this.context, temp);
-      if (path !== target) return requireState(project, "/", path).path;
+      if (path !== target) {
+        const to = requireState(project, "/", path).path;
+        this.explain?.transition("preProcess $temp.targetState", target, to);
+        return to;
+      }
     }
     return target;
   }
@@ -114,6 +128,7 @@ class Turn {
       const final = this.trace.current;
       let next: string | null = null;
       for (const h of handlersFor(host, "postProcess", final)) {
+        this.explain?.runs("postProcess");
         host.runHandler(h.id);
         host.stampReplies(final);
         next = this.executor.takeTransition(final) ?? next;
@@ -152,27 +167,31 @@ class Turn {
     this.error ??= { kind, message, ...(pos ? { pos } : {}) };
     this.env.services.log("error", `${pos ? `${pos.file}:${pos.line}: ` : ""}${message}`);
     host.setContext("exception", exception);
+    const explained = this.explain?.error(kind, message, pos, where);
 
     const specific: HandlerType | null = e instanceof ScriptError ? "onScriptError" : e instanceof DialogError ? "onDialogError" : null;
     if (specific) {
       const hs = handlersFor(host, specific, where);
       if (hs.length > 0) {
-        this.runErrorHandlers(hs.map((h) => h.id), where);
+        if (explained) explained.handledBy = specific;
+        this.runErrorHandlers(hs.map((h) => h.id), where, specific);
         return specific === "onScriptError";
       }
     }
     const any = handlersFor(host, "onAnyError", where);
-    if (any.length > 0) this.runErrorHandlers(any.map((h) => h.id), where);
+    if (explained) explained.handledBy = any.length > 0 ? "onAnyError" : this.env.project.config.messages?.onError ? "messages.onError" : "nothing (no handler, no messages.onError)";
+    if (any.length > 0) this.runErrorHandlers(any.map((h) => h.id), where, "onAnyError");
     else this.defaultErrorMessage();
     return false;
   }
 
   /** Error handlers may answer and transition; a failure inside them is logged, not handled again. */
-  private runErrorHandlers(ids: number[], where: string): void {
+  private runErrorHandlers(ids: number[], where: string, type: HandlerType): void {
     const { host, services } = this.env;
     try {
       let next: string | null = null;
       for (const id of ids) {
+        this.explain?.runs(type);
         host.runHandler(id);
         host.stampReplies(where);
         next = this.executor.takeTransition(where) ?? next;
@@ -199,6 +218,7 @@ export function runTurn(
   testContext: Record<string, unknown> | undefined,
   depth = 0,
   failWith?: TurnRunOptions["failWith"],
+  explain = false,
 ): TurnResult {
   const { host, project, services } = env;
   const context = normaliseContextPath(state.contextPath ?? (state.session?.contextPath as string | undefined));
@@ -218,7 +238,8 @@ export function runTurn(
     ...(testContext ? { testContext } : {}),
   });
   host.setContext("contextHistory", state.contextHistory ?? []);
-  const turn = new Turn(env, scopeRequest, state, context);
+  const turn = new Turn(env, scopeRequest, state, context, explain);
+  if (turn.explain && env.logTap) env.logTap.sink = (level, message, source) => turn.explain!.log(level, message, source);
   let signal: NewSessionSignal | undefined;
   try {
     turn.run(failWith);
@@ -228,6 +249,8 @@ export function runTurn(
       throw e;
     }
     signal = e;
+  } finally {
+    if (env.logTap) env.logTap.sink = undefined;
   }
   const snap = host.endTurn();
 
@@ -276,11 +299,21 @@ export function runTurn(
   if (turn.trace.executed.length > 0) {
     result.classifiedState = turn.trace.executed[0];
     result.finalState = last;
+    result.executed = [...turn.trace.executed];
   }
   if (timeout) result.timeout = timeout;
   if (turn.trace.deferredNewSession) result.newSession = turn.trace.deferredNewSession;
   if (turn.error) result.error = turn.error;
   if (turn.nlu) result.nlu = turn.nlu;
+  if (turn.explain) {
+    result.explanation = turn.explain.finish({
+      contextAfter: contextPath,
+      executed: turn.trace.executed,
+      replies,
+      session: [state.session, newState.session],
+      client: [state.client, newState.client],
+    });
+  }
   return result;
 }
 
@@ -324,7 +357,7 @@ function restartInNewSession(
       error: { kind: "dialog", message: "newSession was requested again while starting a new session" },
     };
   }
-  const inner = runTurn(env, next, fresh, testContext, depth + 1);
+  const inner = runTurn(env, next, fresh, testContext, depth + 1, undefined, turn.explain !== undefined);
   const replies = [...before, ...inner.replies];
   const result: TurnResult = {
     ...inner,
@@ -336,7 +369,19 @@ function restartInNewSession(
   };
   const first = turn.trace.executed[0];
   if (first) result.classifiedState = first;
+  result.executed = [...turn.trace.executed, ...(inner.executed ?? [])];
   const error = turn.error ?? inner.error;
   if (error) result.error = error;
+  if (turn.explain) {
+    result.explanation = turn.explain.finish({
+      contextAfter: inner.state.contextPath,
+      executed: turn.trace.executed,
+      replies: before,
+      session: [turn.state.session, snap.session],
+      client: [turn.state.client, snap.client],
+    });
+    turn.explain.because("the turn asked for a new session: see newSession for the turn that ran in it");
+    if (inner.explanation) result.explanation.newSession = inner.explanation;
+  }
   return result;
 }

@@ -1,6 +1,8 @@
+import type { ParseNode } from "../patterns/types.js";
 // The dialog engine's inputs and outputs. The engine is pure: a turn takes (project, request, stored
 // state) and returns (replies, new state, effects); I/O, time and randomness come through HostServices.
 import type { SourcePos } from "../dsl/ast.js";
+import type { TurnExplanation } from "./explain.js";
 
 /** What a channel (webhook, REPL, XML test) hands to the engine: JAICP's BotRequest. */
 export interface BotRequest {
@@ -31,6 +33,8 @@ export interface IntentGuess {
 /** The project's intent classifier, trained at load (src/nlu). Synchronous: it runs inside a turn. */
 export interface IntentClassifier {
   classify(text: string): IntentGuess[]; // best first; empty when nothing is recognised
+  /** The intent's slots found in the text: slot name → the entity's parse tree node (docs/nlu.md). */
+  fillSlots?(path: string, text: string): Record<string, ParseNode>;
 }
 
 /** Everything persisted per user between turns. Plain JSON. */
@@ -61,12 +65,14 @@ export interface TurnResult {
   state: UserState; // the new state to commit
   classifiedState?: string; // where execution started (XML `<a class=…>`)
   finalState?: string; // the last executed state
+  executed?: string[]; // every state entered this turn, in order (test coverage)
   endSession: boolean; // stopSession/startSession/newSession or $response.endSession: the session ended with this turn
   newSession?: { message?: string; data?: unknown }; // $reactions.newSession was called
   timeout?: { interval: number; targetState: string }; // scheduled by this turn
   mails: Record<string, unknown>[]; // $mail calls (XML <mail>)
   error?: { kind: TurnErrorKind; message: string; pos?: SourcePos }; // a failure the turn reported (after the error path ran)
   nlu?: TurnNlu; // what the text request was recognised as (chat shows it)
+  explanation?: TurnExplanation; // only when the turn ran with TurnRunOptions.explain (docs/engine.md)
 }
 
 /** The NLU outcome of a text request: the recognised intent and the hypothesis selection chose. */
@@ -114,6 +120,8 @@ export interface Engine {
 
 export interface TurnRunOptions {
   testContext?: Record<string, unknown>;
+  /** Build TurnResult.explanation: candidates, the winner and why, transitions, logs, errors, session diff. Costs time; off by default. */
+  explain?: boolean;
   /**
    * Replay a turn whose worker was killed for a sandbox limit (a CPU loop the realm could not stop,
    * a memory bomb): the request goes straight to the error path — onScriptError / onAnyError /

@@ -5,7 +5,7 @@ import { createPatternSet } from "../patterns/index.js";
 import type { CompiledPatternSet } from "../patterns/index.js";
 import type { IntentGuess, IntentClassifier } from "../engine/types.js";
 import type { NluData } from "./data.js";
-import type { PatternEntity } from "../patterns/types.js";
+import type { ParseNode, PatternEntity } from "../patterns/types.js";
 import { featuresOf, words, type Features } from "./features.js";
 import { lemma } from "../morphology/index.js";
 
@@ -92,6 +92,48 @@ export class ProjectIntentClassifier implements IntentClassifier {
       }
     }
     return this.patternIntent.length > 0 ? set : undefined;
+  }
+
+  /** Slot sets by intent path: one `* @entity *` pattern per slot whose entity can match offline. */
+  private readonly slotSets = new Map<string, { set: CompiledPatternSet; names: string[] } | null>();
+
+  /**
+   * Optional slots filled from the phrase, as CAILA fills them: for each slot of the intent, the first
+   * occurrence of its entity (the project's own or an emulated system entity). An entity that needs
+   * the live service never matches, so its slot stays empty.
+   */
+  fillSlots(path: string, text: string): Record<string, ParseNode> {
+    let entry = this.slotSets.get(path);
+    if (entry === undefined) {
+      const intent = this.data.intents.find((i) => i.path === path);
+      entry = null;
+      if (intent && intent.slots.length > 0) {
+        const set = createPatternSet(new Map(), new Map(), { entities: this.entities });
+        const names: string[] = [];
+        for (const slot of intent.slots) {
+          try {
+            set.add(names.length, `* @${slot.entity} *`, { file: this.data.file, line: 1, col: 1 });
+          } catch {
+            continue;
+          }
+          names.push(slot.name);
+        }
+        if (names.length > 0) entry = { set, names };
+      }
+      this.slotSets.set(path, entry);
+    }
+    const out: Record<string, ParseNode> = {};
+    if (!entry) return out;
+    const tiers = new Map(entry.names.map((_, i) => [i, 0]));
+    for (const m of entry.set.match(text, tiers)) {
+      const name = entry.names[m.triggerId]!;
+      if (out[name]) continue;
+      // The entity's node: the one child list of the root (`words` is a list of strings).
+      const nodes = Object.entries(m.parseTree).find(([k, v]) => k !== "words" && !k.startsWith("_") && Array.isArray(v) && typeof v[0] === "object")?.[1] as ParseNode[] | undefined;
+      // A slot always has a value: the entity's own, else its text [I].
+      if (nodes?.[0]) out[name] = nodes[0].value !== undefined ? nodes[0] : { ...nodes[0], value: nodes[0].text };
+    }
+    return out;
   }
 
   get intentPaths(): string[] {

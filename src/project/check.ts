@@ -5,6 +5,10 @@ import { loadProject, type LoadOptions } from "./loader.js";
 import type { Project } from "./model.js";
 import { checkScriptSyntax } from "./script-syntax.js";
 import { checkNlu, type NluSummary } from "../nlu/check.js";
+import { unknownTargets, unreachableStates } from "./reachability.js";
+import { writtenTransitions } from "./transitions.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 
 export interface CheckSummary {
   files: number;
@@ -68,7 +72,24 @@ export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
     failed = projectErrors(e);
   }
   failed.push(...checkScriptSyntax(project));
+  const written = writtenTransitions(project, projectLines(project.dir));
+  found.push(...unknownTargets(project, undefined, written), ...unreachableStates(project, written));
   const warnings = found.map(formatDiagnostic);
   const errors = failed.map((x) => x.format());
   return { ok: errors.length === 0, summary, errors, warnings, diagnostics: [...failed.map(asDiagnostic), ...found] };
+}
+
+/** Lines of the project's files, read once each (script columns count from the file's line start). */
+function projectLines(dir: string): (file: string, line: number) => string | undefined {
+  const cache = new Map<string, string[] | undefined>();
+  return (file, line) => {
+    if (!cache.has(file)) {
+      try {
+        cache.set(file, readFileSync(path.join(dir, file), "utf8").split(/\r?\n/));
+      } catch {
+        cache.set(file, undefined); // a module's file outside the project
+      }
+    }
+    return cache.get(file)?.[line - 1];
+  };
 }

@@ -10,6 +10,7 @@ import { loadConfig, type LoadedConfig } from "./config.js";
 import { parseCsvDictionary, parseJsonData, parseYamlData } from "./data-files.js";
 import { expandGlob, isDir, isFile, isGlob, listFiles, toPosix } from "./files.js";
 import { parseJsonish } from "./jsonish.js";
+import { checkLinks, declaredPackages, Es6GraphBuilder } from "./es6.js";
 import type { ChatbotConfig, Dictionary, LoadItem, NamedPatternDef, Project } from "./model.js";
 import { preloadEntries } from "./preload.js";
 import { StateTable } from "./states.js";
@@ -55,6 +56,8 @@ class Loader {
   private readonly sources = new Map<string, string[]>(); // label → lines, for error carets
   private readonly moduleRoots = new Map<string, Root>();
   private readonly customTags: string[];
+  /** The ES6 module graph, built when the first `type = scriptEs6` file is required. */
+  es6Builder: Es6GraphBuilder | undefined;
 
   constructor(
     readonly dir: string,
@@ -228,7 +231,8 @@ class Loader {
       case ".js":
         if (req.params.type === "scriptEs6") {
           const name = req.params.name !== undefined ? String(req.params.name) : undefined;
-          this.loadItems.push(name ? { kind: "es6module", code: text, name, pos } : { kind: "es6module", code: text, pos });
+          const id = this.es6().addProjectModule(abs, text, src.label);
+          this.loadItems.push(name ? { kind: "es6module", code: text, id, name, pos } : { kind: "es6module", code: text, id, pos });
         } else this.loadItems.push({ kind: "script", code: text, es6: false, pos });
         return;
       case ".yaml":
@@ -250,6 +254,33 @@ class Loader {
       default:
         this.warn(`${src.label}: unsupported file type for require:, ignored`, req.pos);
     }
+  }
+
+  private es6(): Es6GraphBuilder {
+    this.es6Builder ??= new Es6GraphBuilder({
+      projectDir: this.dir,
+      srcDir: this.projectRoot.srcDir,
+      declared: declaredPackages(this.projectRoot.srcDir, this.config.scriptRuntime?.requirementsFile),
+      label: (abs) => toPosix(path.relative(this.dir, abs)),
+    });
+    return this.es6Builder;
+  }
+
+  /** The ES6 graph's own errors (unresolved imports, import()) and link errors join the load errors. */
+  finishEs6(): Project["es6"] {
+    const b = this.es6Builder;
+    if (!b) return undefined;
+    const r = b.result();
+    this.errors.push(...r.errors);
+    this.diagnostics.push(...r.warnings);
+    const lines = (at: string) => {
+      const [file, line] = [at.slice(0, at.lastIndexOf(":")), Number(at.slice(at.lastIndexOf(":") + 1))];
+      return this.sources.get(file)?.[line - 1] ?? r.graph.modules[file]?.code.split(/\r?\n/)[line - 1];
+    };
+    this.errors.push(...checkLinks(r.graph, lines));
+    // Imported project files are part of the project (watch mode, the check summary).
+    for (const mod of Object.values(r.graph.modules)) if (!/^(npm|node|empty):/.test(mod.id) && !this.files.includes(mod.id)) this.files.push(mod.id);
+    return { ...r.graph, syntaxErrors: r.syntaxErrors };
   }
 
   private loadCsv(text: string, label: string, req: RequireNode, varName: string | undefined, pos: SourcePos): void {
@@ -282,9 +313,14 @@ function findSrcDir(dir: string, loaded: LoadedConfig): string {
   throw new ProjectErrors([new ProjectError(`entry point ${entry} not found in src/ or scenarios/`, pos)]);
 }
 
-function selectTests(dir: string, config: ChatbotConfig): string[] {
+/**
+ * The project's XML test files, relative to `dir`: those `tests.include` / `tests.exclude` select,
+ * or with `all` every XML file under test/ (`smartapp test --all`).
+ */
+export function selectTests(dir: string, config: ChatbotConfig, opts: { all?: boolean } = {}): string[] {
   const testDir = path.join(dir, "test");
   if (!isDir(testDir)) return [];
+  if (opts.all) config = { ...config, tests: { ...config.tests, include: [], exclude: [] } };
   const nocase = config.tests?.caseSensitive === false;
   // Ant-style globs, as the platform reads them: a pattern ending in "/" means everything below it.
   const ant = (globs: string[]) => globs.map((g) => g.trim()).map((g) => (g.endsWith("/") ? g + "**" : g));
@@ -317,8 +353,10 @@ export function loadProject(dir: string, opts: LoadOptions = {}): Project {
   const preload = preloadEntries(loaded.config, loaded.posOf);
   loader.diagnostics.push(...preload.diagnostics);
 
+  const es6 = loader.finishEs6();
   if (loader.errors.length) throw new ProjectErrors(loader.errors);
   return {
+    ...(es6 ? { es6 } : {}),
     dir: abs,
     srcDir,
     config: loaded.config,

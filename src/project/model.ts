@@ -1,7 +1,8 @@
 // The loaded project: what the engine, the script host and the test runner work from.
 // Built once by the loader (src/project/loader.ts); immutable afterwards.
 import type { Params, ReactionNode, ScriptBlock, SourcePos, TriggerKind } from "../dsl/ast.js";
-import type { Diagnostic } from "../util/errors.js";
+import type { Diagnostic, ProjectError } from "../util/errors.js";
+import type { Es6Graph } from "./es6.js";
 
 export interface ChatbotConfig {
   name?: string;
@@ -66,7 +67,7 @@ export interface Dictionary {
 /** Code and data that run or get bound once at load, in require order. */
 export type LoadItem =
   | { kind: "script"; code: string; es6: boolean; pos: SourcePos } // a required .js file or an init: block
-  | { kind: "es6module"; code: string; name?: string; pos: SourcePos } // require with type = scriptEs6
+  | { kind: "es6module"; code: string; id?: string; name?: string; pos: SourcePos } // require with type = scriptEs6: `id` in Project.es6
   | { kind: "data"; varName: string; data: unknown; pos: SourcePos }; // .yaml/.json/.csv with var = X
 
 export interface Project {
@@ -83,6 +84,8 @@ export interface Project {
   preload: string[]; // enabled platform modules, e.g. "jsapi/payment.js", "jslib/moment.min.js"
   files: string[]; // every loaded file, relative to dir
   testFiles: string[]; // XML tests selected by tests.include/exclude, relative to dir
+  /** The ES6 module graph (src/project/es6.ts), when a file is required with type = scriptEs6. */
+  es6?: Es6Graph & { syntaxErrors: ProjectError[] };
 }
 
 export const ROOT_PATH = "/";

@@ -2,12 +2,12 @@
 // error is reported at check time as file:line:col instead of as an ERROR 500 in a live turn.
 // Bodies are compiled the way the script host compiles them (src/sandbox/host.ts): `script:` blocks
 // as function bodies (`return` allowed), required .js files and `init:` blocks as scripts, ES6
-// modules through the same export rewrite.
+// modules with the module graph's parser (src/project/es6.ts).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
 import type { ReactionNode, SourcePos } from "../dsl/ast.js";
-import { moduleToFunctionBody, usesAwait } from "../sandbox/source.js";
+import { usesAwait } from "../sandbox/source.js";
 import { ProjectError } from "../util/errors.js";
 import type { Project } from "./model.js";
 
@@ -23,8 +23,9 @@ export function checkScriptSyntax(project: Project): ProjectError[] {
   };
   for (const item of project.loadItems) {
     if (item.kind === "script") check(item.code, item.pos, "script");
-    else if (item.kind === "es6module") check(moduleToFunctionBody(item.code), item.pos, "async");
   }
+  // ES modules were parsed when the module graph was built (src/project/es6.ts).
+  errors.push(...(project.es6?.syntaxErrors ?? []));
   const walk = (reactions: readonly ReactionNode[]) => {
     for (const r of reactions) {
       if (r.tag === "script" || r.tag === "scriptEs6") check(r.code, r.pos, r.tag === "scriptEs6" && usesAwait(r.code) ? "async" : "function");

@@ -45,7 +45,9 @@ export class RuntimeExecutor implements TurnExecutor {
 
   async run(userKey: string, request: BotRequest, options: TurnOptions = {}): Promise<TurnOutcome> {
     const { store } = this.opts;
-    if (options.messageId) {
+    // With redis a retry answered before the lock saves a lock round trip; in-process stores look
+    // once, inside the user's queue (below), which also catches a copy still in flight.
+    if (options.messageId && store.kind === "redis") {
       const cached = await this.timed(() => store.cachedAnswer(userKey, options.messageId!));
       if (cached !== undefined) return { result: cachedResult(), body: cached, cached: true };
     }
@@ -61,7 +63,7 @@ export class RuntimeExecutor implements TurnExecutor {
       const turnStart = performance.now();
       let state = current ?? emptyUserState();
       if (options.newSession && current) state = startFresh(state);
-      const result = await this.runTurn(request, state);
+      const result = await this.runTurn(request, state, options.explain === true);
       const body = options.render?.(result);
       const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
       turnMs = performance.now() - turnStart;
@@ -77,11 +79,11 @@ export class RuntimeExecutor implements TurnExecutor {
    * into the project's error path (onScriptError / onAnyError / messages.onError). If even that
    * fails, the user gets messages.onError. Either way nothing of the killed run is committed.
    */
-  private async runTurn(request: BotRequest, state: UserState): Promise<TurnResult> {
+  private async runTurn(request: BotRequest, state: UserState, explain: boolean): Promise<TurnResult> {
     const pool = this.pool;
     let mine = this.running.get(pool);
     if (!mine) this.running.set(pool, (mine = new Set()));
-    const turn = this.runOn(pool, request, state);
+    const turn = this.runOn(pool, request, state, explain);
     mine.add(turn);
     try {
       return await turn;
@@ -90,10 +92,10 @@ export class RuntimeExecutor implements TurnExecutor {
     }
   }
 
-  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState): Promise<TurnResult> {
+  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean): Promise<TurnResult> {
     let crash: TurnCrash;
     try {
-      const result = await pool.run(request, state);
+      const result = await pool.run(request, state, explain ? { explain } : undefined);
       const violation = stateLimitViolation(result.state, this.opts.stateLimits);
       if (violation === undefined) return result;
       crash = new TurnCrash("memory", violation);
@@ -105,7 +107,7 @@ export class RuntimeExecutor implements TurnExecutor {
     if (crash.kind === "cpu" || crash.kind === "memory" || crash.kind === "result") {
       try {
         const limit = crash.kind === "cpu" ? "cpu" : "memory";
-        const replay = await pool.run(request, state, { failWith: { message: crash.message, limit } });
+        const replay = await pool.run(request, state, { failWith: { message: crash.message, limit }, ...(explain ? { explain } : {}) });
         if (stateLimitViolation(replay.state, this.opts.stateLimits) === undefined) return replay;
       } catch (again) {
         if (!(again instanceof TurnCrash)) throw again;

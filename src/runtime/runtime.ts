@@ -65,6 +65,8 @@ export interface RuntimeOptions {
   merchantNotify?: MerchantNotifyOptions;
   /** Webhook acquiring for shop apps (IMSHOP_SECRET set): needs `yookassa`. */
   imshop?: ImshopRuntimeOptions;
+  /** Run turns that run no user code on the main thread (default on; src/runtime/inline.ts). */
+  inlineTurns?: boolean;
   log?: (level: string, message: string) => void;
   onStoreLatency?: (ms: number, op: "cachedAnswer" | "transact") => void;
 }
@@ -257,6 +259,7 @@ async function startPool(project: Project, opts: RuntimeOptions, paymentCore: Pa
     secrets,
     env: env.values,
     log: opts.log,
+    inlineProject: opts.inlineTurns === false ? undefined : project,
   });
 }
 

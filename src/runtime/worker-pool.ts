@@ -7,6 +7,8 @@ import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
 import { createBridge, serveBridge, type HostCallHandler } from "./sync-bridge.js";
 import { TurnMeter, type TurnMessage, type WorkerInit, type WorkerMessage } from "./protocol.js";
 import { siblingModule, spawnWorker } from "./spawn-worker.js";
+import type { Project } from "../project/model.js";
+import { InlineTurns } from "./inline.js";
 
 export interface PoolOptions {
   projectDir: string;
@@ -20,6 +22,11 @@ export interface PoolOptions {
   secrets?: Record<string, string>;
   env?: Record<string, string>; // what `$env.get` answers: the project's declared variables only (script-env.ts)
   log?: (level: string, message: string) => void;
+  /**
+   * The project loaded on the main thread: turns that run no user code run here, without the worker
+   * round trip (src/runtime/inline.ts). Without it every turn goes to a worker.
+   */
+  inlineProject?: Project;
 }
 
 /** Why a turn did not finish inside its worker. */
@@ -66,6 +73,7 @@ export class WorkerPool {
   private readonly turnCpuMs: number;
   private readonly hardMs: number;
   private readonly watchdog: NodeJS.Timeout;
+  private inline: InlineTurns | undefined;
 
   private constructor(private readonly opts: PoolOptions) {
     this.min = Math.max(1, opts.minWorkers ?? 2);
@@ -76,6 +84,18 @@ export class WorkerPool {
     // here, from the worker's meter; a worker over budget is killed and its turn replayed as an error.
     this.watchdog = setInterval(() => this.checkCpu(), WATCHDOG_INTERVAL_MS);
     this.watchdog.unref();
+    // Built while the first workers load the project (not before them); until then every turn goes to a worker.
+    const project = opts.inlineProject;
+    if (project) {
+      setImmediate(() => {
+        if (this.closed) return;
+        try {
+          this.inline = InlineTurns.create(project, { turnCpuMs: this.turnCpuMs, memoryMb: opts.memoryMb ?? 256, secrets: opts.secrets ?? {}, env: opts.env ?? {}, log: opts.log });
+        } catch (err) {
+          opts.log?.("warn", `turns run in workers only: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+    }
   }
 
   /** Start the pool; rejects with the project's load error if the first worker cannot load it. */
@@ -95,6 +115,9 @@ export class WorkerPool {
 
   run(request: BotRequest, state: UserState, options?: TurnMessage["options"]): Promise<TurnResult> {
     if (this.closed) return Promise.reject(new Error("worker pool is closed"));
+    // A replay into the error path always runs in a worker (it follows a worker's crash).
+    const inline = options === undefined ? this.inline?.run(request, state) : undefined;
+    if (inline) return Promise.resolve(inline);
     return new Promise((resolve, reject) => {
       this.queue.push({ request, state, options, resolve, reject });
       this.dispatch();
@@ -107,6 +130,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.inline = undefined; // its isolate goes with it
     clearInterval(this.watchdog);
     for (const job of this.queue.splice(0)) job.reject(new Error("worker pool is closed"));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));

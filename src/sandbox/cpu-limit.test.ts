@@ -48,6 +48,16 @@ describe("turn-data expressions", () => {
     expect(isTurnDataExpr("$session.__proto__.toJSON = 1")).toBe(false);
     expect(isTurnDataExpr("$session.constructor")).toBe(false);
     expect(isTurnDataExpr("f($session)")).toBe(false);
+    expect(isTurnDataExpr("($session.n || 0) + 1")).toBe(true); // grouping
+    expect(isTurnDataExpr("$session['a'] + $parseTree._Number[0]")).toBe(true);
+    expect(isTurnDataExpr("$session.f($session)")).toBe(false);
+    expect(isTurnDataExpr("($session.f)($session)")).toBe(false);
+    expect(isTurnDataExpr("$session['f']($session)")).toBe(false);
+    expect(isTurnDataExpr("$session?.($session)")).toBe(false);
+    expect(isTurnDataExpr('$session["__proto__"].x = 1')).toBe(false);
+    expect(isTurnDataExpr('$session["__pro" + "to__"].x = 1')).toBe(false);
+    expect(isTurnDataExpr("$session[$session.k] = 1")).toBe(false);
+    expect(isTurnDataExpr("$session.f = $session => $session")).toBe(false);
     expect(isTurnDataTemplate("{{ $session.a }} {{ helper.b }}")).toBe(false);
   });
 });

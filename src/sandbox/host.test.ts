@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { Realm } from "./realm.js";
 import { NewSessionSignal, ScriptError } from "./types.js";
 import { createScriptHost } from "./host.js";
 import { fakeServices, hostWith, makeProject, pos } from "./testkit.js";
@@ -11,6 +12,38 @@ function catchErr(fn: () => unknown): unknown {
   }
   throw new Error("expected a throw");
 }
+
+describe("turns that need no call", () => {
+  it("never enter the isolate, and end with the snapshot the isolate would give", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    const scope = () => ({ request: { query: "q", data: {} } as never, session: { n: 1, d: { x: [1, null] } }, client: { c: "k" }, contextPath: "/A" });
+    const steps = (materialize: boolean) => {
+      host.beginTurn(scope());
+      host.setContext("contextHistory", ["/A"]);
+      expect(host.getTemp("targetState")).toBeUndefined();
+      expect(host.getRequestQuery()).toBe("q");
+      host.addReply({ type: "text", text: "before" });
+      host.setContext("currentState", "/B");
+      if (materialize) expect(host.getContext("entities")).toEqual([]); // not kept on the host: enters the isolate
+      host.setTemp("k", { a: 1, u: undefined });
+      expect(host.getTemp("k")).toEqual({ a: 1 });
+      expect(host.getContext("currentState")).toBe("/B");
+      host.addReply({ type: "text", text: "hi", skip: undefined } as never);
+      host.addReply({ type: "text", text: "stamped", state: "/Other" });
+      expect(host.takeTransition()).toBeNull();
+      host.stampReplies("/B");
+      return host.endTurn();
+    };
+    const spy = vi.spyOn(Realm.prototype, "call");
+    const onHost = steps(false);
+    expect(spy).not.toHaveBeenCalled();
+    const inIsolate = steps(true);
+    expect(spy).toHaveBeenCalled();
+    spy.mockRestore();
+    expect(onHost).toEqual(inIsolate);
+    expect(onHost.response.replies.map((r) => [r.text, r.state])).toEqual([["before", "/A"], ["hi", "/B"], ["stamped", "/Other"]]);
+  });
+});
 
 describe("request scope", () => {
   it("rebinds $session/$client/$temp/$response and the engine sees it at endTurn", () => {

@@ -8,8 +8,11 @@ import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
-import { isTurnDataExpr, isTurnDataTemplate, moduleToFunctionBody, usesAwait } from "./source.js";
+import { isTurnDataExpr, isTurnDataScript, isTurnDataTemplate, usesAwait } from "./source.js";
+import { rewriteJavaExpression, rewriteJavaIdioms, rewriteJavaTemplate } from "./java-idioms.js";
 import { parseXml } from "./xml.js";
+import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
+import { ContextModules } from "./modules.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
 export interface ScriptHostOptions {
@@ -17,9 +20,18 @@ export interface ScriptHostOptions {
   cpuMs?: number;
   /** Memory limit of the project's isolate in MB, ArrayBuffers included (default 128). */
   memoryMb?: number;
+  /** CPU limit of evaluating the project's ES6 modules when a context is built (default 10 s). */
+  moduleLoadMs?: number;
+  /**
+   * Called before a call that runs user code (which retires the context); may throw to refuse it.
+   * The main thread's inline engine uses it to hand such turns to a worker (src/runtime/inline.ts).
+   */
+  beforeUserCode?: () => void;
 }
 
 const HTTP_TIMEOUT_CAP_MS = 25_000;
+/** Timers an awaited scriptEs6 block may fire before it is given up as never settling. */
+const MAX_TIMER_STEPS = 1000;
 
 /** The host side of the realm's host calls. Never throws: errors travel back as {e}. */
 function makeHostFn(services: HostServices): HostFn {
@@ -66,6 +78,8 @@ export function createScriptHost(project: Project, services: HostServices, opts:
 interface CompiledScript {
   id: number;
   async: boolean;
+  /** Only turn-data statements (isTurnDataScript): running it does not retire the context. */
+  turnData: boolean;
   script: ivm.Script;
 }
 
@@ -74,7 +88,11 @@ class RealmScriptHost implements ScriptHost {
   private readonly hostFn: HostFn;
   private readonly cpuMs: number;
   private readonly memoryMb: number;
+  private readonly moduleLoadMs: number | undefined;
+  private readonly beforeUserCode: (() => void) | undefined;
   private readonly forceEs6: boolean;
+  /** The project uses the ES6 runtime: its contexts get jsapi/es6.js (fetch, timers, atob…). */
+  private readonly es6: boolean;
   private readonly userFiles = new Set<string>();
   private iso: ScriptIsolate;
   private realm: Realm;
@@ -85,8 +103,14 @@ class RealmScriptHost implements ScriptHost {
   private used = false;
   /** The isolate was disposed (memory limit) during this turn: the next call rebuilds it. */
   private lost = false;
-  /** This turn's bookkeeping ops, replayed into a new isolate after a memory kill. */
-  private turnOps: [string, unknown[]][] = [];
+  /** This turn's bookkeeping ops (JSON `["op",…args]`, `begin` serialised when first sent), replayed into a new isolate after a memory kill. */
+  private turnOps: (string | TurnScope)[] = [];
+  /**
+   * The turn's record kept on the host while no call of this turn needed the context: a turn of
+   * patterns and plain `a:` texts never enters the isolate (docs/sandbox.md, "Per-turn state").
+   * The first call that does sends the queued ops in front of it, and the record is dropped.
+   */
+  private record: TurnRecord | undefined;
   private readonly compiledScripts = new Map<string, CompiledScript>();
   private nextScriptId = 0;
 
@@ -98,7 +122,10 @@ class RealmScriptHost implements ScriptHost {
     this.hostFn = makeHostFn(services);
     this.cpuMs = opts.cpuMs ?? 1000;
     this.memoryMb = opts.memoryMb ?? 128;
+    this.moduleLoadMs = opts.moduleLoadMs;
+    this.beforeUserCode = opts.beforeUserCode;
     this.forceEs6 = project.config?.scriptRuntime?.forceEs6 === true;
+    this.es6 = this.forceEs6 || usesEs6(project);
     this.iso = new ScriptIsolate(this.memoryMb);
     try {
       this.realm = this.newRealm();
@@ -137,24 +164,51 @@ class RealmScriptHost implements ScriptHost {
       const mod = OPTIONAL_MODULES[base];
       if (mod && !modules.includes(mod)) modules.push(mod);
     }
+    if (this.es6) modules.push(ES6_MODULE);
     for (const mod of modules) realm.runScript(this.iso.platform(mod), { file: mod, line: 1, col: 1 });
     realm.runScript(this.iso.platform("seal"));
     for (const name of this.iso.usedLibraries) realm.call("library", [name]);
   }
 
   private loadProject(realm: Realm): void {
+    // ES modules are evaluated in one step each, in require order among the other load items.
+    const plan = es6Items(this.project);
+    const modules = plan ? new ContextModules(realm, this.iso, plan.graph, this.userFiles, this.moduleLoadMs) : undefined;
     this.project.loadItems.forEach((item, i) => {
       this.userFiles.add(item.pos.file);
       if (item.kind === "data") {
         realm.call("data", [item.varName, item.data], { pos: item.pos });
       } else if (item.kind === "script") {
-        realm.runScript(this.iso.compile(`load:${i}`, item.code, item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
+        realm.runScript(this.iso.compile(`load:${i}`, this.loadCode(i, item), item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
       } else {
-        // moduleToFunctionBody adds one line in front of the code, the wrapper another.
-        const script = this.iso.compile(`load:${i}`, `(function () {\n${moduleToFunctionBody(item.code)}\n})`, item.pos.file, item.pos.line - 3, item.pos, this.userFiles);
-        realm.call("module", [item.name ?? null], { pos: item.pos, fn: realm.functionOf(script, item.pos) });
+        modules!.load(plan!.items[i]!);
       }
     });
+    modules?.done();
+  }
+
+  /** Rewritten source of load item `i` (parsed once per host, not once per context). */
+  private readonly loadCodes = new Map<number, string>();
+  private loadCode(i: number, item: { code: string; es6: boolean }): string {
+    let code = this.loadCodes.get(i);
+    if (code === undefined) {
+      code = item.es6 || this.forceEs6 ? item.code : rewriteJavaIdioms(item.code);
+      this.loadCodes.set(i, code);
+    }
+    return code;
+  }
+
+  /** Expressions and templates with their Java-string calls rewritten (docs/dsl.md). */
+  private readonly javaRewrites = new Map<string, string>();
+  private javaRewrite(kind: "expr" | "template", src: string, rewrite: (s: string) => string): string {
+    const key = kind + "\n" + src;
+    let out = this.javaRewrites.get(key);
+    if (out === undefined) {
+      out = rewrite(src);
+      if (this.javaRewrites.size > 5000) this.javaRewrites.clear();
+      this.javaRewrites.set(key, out);
+    }
+    return out;
   }
 
   /** The context for the next call: after a memory kill, a new isolate with this turn's ops replayed. */
@@ -163,7 +217,10 @@ class RealmScriptHost implements ScriptHost {
       this.lost = false;
       this.spare = undefined; // it lived in the disposed isolate
       this.realm = this.newRealm();
-      for (const [op, args] of this.turnOps) this.realm.queue(op, args);
+      this.sendTurnOps();
+    } else if (this.record) {
+      this.record = undefined;
+      this.sendTurnOps();
     }
     return this.realm;
   }
@@ -188,14 +245,25 @@ class RealmScriptHost implements ScriptHost {
 
   /** A call that runs user code: the context is retired at the end of the turn. */
   private user(op: string, args: unknown[], pos?: SourcePos, compiled?: CompiledScript): unknown {
+    this.beforeUserCode?.();
     this.used = true;
     return this.call(op, args, pos, compiled);
   }
 
   /** An op without a result: queued for the next call (and kept for a replay). */
-  private later(op: string, args: unknown[]): void {
-    this.turnOps.push([op, args]);
-    this.current().queue(op, args);
+  private later(op: string, args: unknown[]): string {
+    const entry = JSON.stringify([op, ...args]);
+    this.turnOps.push(entry);
+    if (!this.record) this.current().queueJson(entry);
+    return entry;
+  }
+
+  private sendTurnOps(): void {
+    for (let i = 0; i < this.turnOps.length; i++) {
+      const op = this.turnOps[i]!;
+      if (typeof op !== "string") this.turnOps[i] = JSON.stringify(["begin", op]);
+      this.realm.queueJson(this.turnOps[i] as string);
+    }
   }
 
   /** Build the next fresh context once the current turn's reply is on its way. */
@@ -241,34 +309,43 @@ class RealmScriptHost implements ScriptHost {
       this.lost = false;
       this.realm = spare && this.iso.alive ? spare : this.newRealm();
     }
-    this.turnOps = [];
-    this.later("begin", [scope]);
+    // `begin` is serialised only if the turn enters the isolate (the request is most of its size).
+    this.turnOps = [scope];
+    this.record = new TurnRecord(scope);
   }
 
   endTurn(): TurnSnapshot {
-    const snapshot = this.call("end", []) as TurnSnapshot;
+    const record = this.record;
+    this.record = undefined;
+    const snapshot = record ? record.snapshot() : (this.call("end", []) as TurnSnapshot);
     if (this.used) this.schedulePrewarm();
     this.cpuAtEnd = this.iso.isolate.cpuTime;
     return snapshot;
   }
 
   setContext(field: string, value: unknown): void {
-    this.later("setCtx", [field, value ?? null]);
+    const entry = this.later("setCtx", [field, value ?? null]);
+    this.record?.ctx.set(field, entry);
   }
 
   getContext(field: string): unknown {
+    const known = this.record?.context(field);
+    if (known) return known.value;
     return this.call("getCtx", [field]);
   }
 
   getTemp(key: string): unknown {
+    if (this.record) return this.record.temp(key);
     return this.call("getTemp", [key]);
   }
 
   setTemp(key: string, value: unknown): void {
-    this.later("setTemp", [key, value ?? null]);
+    const entry = this.later("setTemp", [key, value ?? null]);
+    this.record?.temps.set(key, entry);
   }
 
   getRequestQuery(): string | undefined {
+    if (this.record) return this.record.query();
     return (this.call("query", []) as string | null | undefined) ?? undefined;
   }
 
@@ -276,14 +353,20 @@ class RealmScriptHost implements ScriptHost {
   runScript(code: string, opts: { es6: boolean; pos: SourcePos }): void {
     this.current(); // after a memory kill earlier in this turn, compile in the new isolate
     const compiled = this.compiled(code, opts.es6 || this.forceEs6, opts.pos);
+    if (compiled.turnData) {
+      this.call("run", [compiled.id], opts.pos, compiled);
+      return;
+    }
     if (!compiled.async) {
       this.user("run", [compiled.id], opts.pos, compiled);
       return;
     }
     // Microtasks drain at the end of the call, so a promise settled by sync host calls completes within it.
     this.user("runAsync", [compiled.id], opts.pos, compiled);
-    const state = this.user("take", [], opts.pos);
-    if (state === "pending") this.services.log("warn", `${opts.pos.file}:${opts.pos.line}: scriptEs6 awaits a promise that did not settle within the turn`);
+    // Each "pending" ran one due timer (jsapi/es6.js); its promise jobs drain at the end of that call.
+    let state = this.user("take", [], opts.pos);
+    for (let i = 0; state === "pending" && i < MAX_TIMER_STEPS; i++) state = this.user("take", [], opts.pos);
+    if (state === "pending" || state === "stalled") this.services.log("warn", `${opts.pos.file}:${opts.pos.line}: scriptEs6 awaits a promise that did not settle within the turn`);
   }
 
   private compiled(code: string, es6: boolean, pos: SourcePos): CompiledScript {
@@ -292,13 +375,15 @@ class RealmScriptHost implements ScriptHost {
     if (known) return known;
     this.userFiles.add(pos.file);
     const async = es6 && usesAwait(code);
-    const wrapped = `(${async ? "async " : ""}function () {\n${code}\n})`;
-    const entry = { id: this.nextScriptId++, async, script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
+    const body = es6 ? code : rewriteJavaIdioms(code);
+    const wrapped = `(${async ? "async " : ""}function () {\n${body}\n})`;
+    const entry = { id: this.nextScriptId++, async, turnData: !async && isTurnDataScript(code), script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
     this.compiledScripts.set(key, entry);
     return entry;
   }
 
-  test(expr: string, pos: SourcePos): boolean {
+  test(source: string, pos: SourcePos): boolean {
+    const expr = this.javaRewrite("expr", source, rewriteJavaExpression);
     // A turn-data expression reads and writes only this turn's JSON objects: not user code that
     // could leave anything behind for the next turn (docs/sandbox.md, "Per-turn state").
     if (isTurnDataExpr(expr)) return this.call("test", [expr], pos) === true;
@@ -307,6 +392,7 @@ class RealmScriptHost implements ScriptHost {
 
   render(template: string, pos: SourcePos): string {
     if (!template.includes("{{")) return template;
+    template = this.javaRewrite("template", template, rewriteJavaTemplate);
     if (isTurnDataTemplate(template)) return String(this.call("render", [template], pos));
     return String(this.user("render", [template], pos));
   }
@@ -316,19 +402,76 @@ class RealmScriptHost implements ScriptHost {
   }
 
   runConverter(converter: string, node: ParseNode): unknown {
-    return this.user("convert", [converter, node]);
+    return this.user("convert", [this.javaRewrite("expr", converter, rewriteJavaExpression), node]);
   }
 
   // ---- replies and transitions ----
   addReply(reply: Reply): void {
-    this.later("addReply", [reply]);
+    const entry = this.later("addReply", [reply]);
+    this.record?.addReply(entry);
   }
 
   stampReplies(state: string): void {
     this.later("stamp", [state]);
+    this.record?.stamp(state);
   }
 
   takeTransition(): { value: string; deferred: boolean } | null {
+    if (this.record) return null; // only code in the isolate requests transitions
     return (this.call("takeTransition", []) as { value: string; deferred: boolean } | null) ?? null;
+  }
+}
+
+/**
+ * What the realm core (jsapi/_core.js: freshTurn, setCtx, getTemp, pushReply, stamp, snapshot) would
+ * hold for a turn that has not entered the isolate yet, with the same JSON copies: every value is
+ * read back through JSON, as it would come out of the isolate.
+ */
+class TurnRecord {
+  /** setCtx / setTemp entries as queued (`["setCtx",field,value]`). */
+  readonly ctx = new Map<string, string>();
+  readonly temps = new Map<string, string>();
+  private readonly replies: Record<string, unknown>[] = [];
+
+  constructor(private readonly scope: TurnScope) {}
+
+  /** A context field this record knows (set this turn, or the turn's start values), else undefined. */
+  context(field: string): { value: unknown } | undefined {
+    const entry = this.ctx.get(field);
+    if (entry !== undefined) return { value: (JSON.parse(entry) as unknown[])[2] };
+    if (field === "currentState" || field === "contextPath") return { value: this.scope.contextPath || "/" };
+    return undefined;
+  }
+
+  temp(key: string): unknown {
+    const entry = this.temps.get(key);
+    return entry === undefined ? undefined : (JSON.parse(entry) as unknown[])[2];
+  }
+
+  query(): string | undefined {
+    const q = (this.scope.request as { query?: unknown } | undefined)?.query;
+    return q === undefined || q === null ? undefined : String(q);
+  }
+
+  private currentState(): string {
+    return (this.context("currentState")?.value as string) || (this.context("contextPath")?.value as string) || "/";
+  }
+
+  addReply(entry: string): void {
+    const reply = (JSON.parse(entry) as unknown[])[1];
+    if (reply !== null && typeof reply === "object" && !(reply as Record<string, unknown>).state) (reply as Record<string, unknown>).state = this.currentState();
+    this.replies.push(reply as Record<string, unknown>);
+  }
+
+  stamp(state: string): void {
+    for (const r of this.replies) if (r !== null && typeof r === "object" && !r.state) r.state = state;
+  }
+
+  snapshot(): TurnSnapshot {
+    const temp: Record<string, unknown> = {};
+    for (const key of this.temps.keys()) temp[key] = this.temp(key);
+    return JSON.parse(
+      JSON.stringify({ session: this.scope.session ?? {}, client: this.scope.client ?? {}, response: { replies: this.replies }, temp, sessionOps: [], mails: [] }),
+    ) as TurnSnapshot;
   }
 }

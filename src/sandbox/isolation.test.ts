@@ -76,10 +76,27 @@ describe("per-turn state", () => {
       host.endTurn();
     }
     expect(builds()).toBe(1);
-    turn(host, "u9", "$session.x = 1;");
+    // A script of turn-data statements keeps the context too; one call retires it.
+    expect(turn(host, "u8", "$session.x = ($session.x || 0) + 1;\n$temp.y = $session['x'];")).toEqual({ x: 1 });
+    expect(builds()).toBe(1);
+    turn(host, "u9", "$session.x = Math.max(1, 2);");
     host.beginTurn(turnOf("u10"));
     host.endTurn();
     expect(builds()).toBe(2);
+  });
+
+  it("a bracket key to __proto__ in a condition, template or script is user code: the next user gets a fresh context", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    for (const [i, plant] of [
+      (h: ScriptHost) => h.test(`$session["__proto__"].planted1 = 1`, pos()),
+      (h: ScriptHost) => h.render(`{{ $session["__pro" + "to__"].planted2 = 2 }}`, pos()),
+      (h: ScriptHost) => h.runScript(`$session['constructor']['prototype'].planted3 = 3;`, { es6: false, pos: pos(line++) }),
+    ].entries()) {
+      host.beginTurn(turnOf("attacker"));
+      plant(host);
+      host.endTurn();
+      expect(turn(host, "victim", `$session.seen = typeof ({}).planted${i + 1};`)).toEqual({ seen: "undefined" });
+    }
   });
 });
 

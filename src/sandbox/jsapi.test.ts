@@ -142,9 +142,9 @@ describe("$jsapi and global functions", () => {
     expect(inTest.snap.session.r).toEqual([true, "a"]);
   });
 
-  it("reads $env with a default and $secrets, which throws when missing", () => {
-    const { snap } = session("$session.e = [$env.get('HOME_URL', 'd'), $env.get('NOPE', 'd')]; $session.s = $secrets.get('token'); try { $secrets.get('nope'); } catch (e) { $session.err = e.message; }");
-    expect(snap.session).toEqual({ e: ["https://home", "d"], s: "s3cret", err: "Secret not found: nope" });
+  it("reads $env with a default and $secrets, which throws when missing without a default", () => {
+    const { snap } = session("$session.e = [$env.get('HOME_URL', 'd'), $env.get('NOPE', 'd')]; $session.s = $secrets.get('token'); try { $secrets.get('nope'); } catch (e) { $session.err = e.message; } $session.d = $secrets.get('nope', 'dflt');");
+    expect(snap.session).toEqual({ e: ["https://home", "d"], s: "s3cret", err: "Secret not found: nope", d: "dflt" });
   });
 
   it("records mails", () => {
@@ -278,5 +278,19 @@ describe("$http", () => {
     });
     const { run } = hostWith([], { services });
     expect(() => run("$http.get('https://x');")).toThrow(ScriptError);
+  });
+});
+
+describe("parse trees in the realm", () => {
+  // zb-common's collectParseTreeValues: every enumerable key but text/value/tag/pattern/words is a child list.
+  const walker = "function collect(pt) { if (typeof pt.value != 'undefined') return [pt.value]; var out = []; for (var k in pt) { if (!pt.hasOwnProperty(k) || k == 'text' || k == 'value' || k == 'tag' || k == 'pattern' || k == 'words') continue; var l = pt[k]; for (var i = 0; i < l.length; i++) out = out.concat(collect(l[i])); } return out; }";
+  const mod = { tag: "Mod", pattern: "Mod", text: "утра", words: ["утра"], value: "am" };
+  const node = { tag: "Time", pattern: "Time", text: "6 утра", words: ["6", "утра"], Hour: [{ tag: "Hour", pattern: "Hour", text: "6", words: ["6"], value: 6 }], _Hour: 6, Mod: [mod], _Mod: "am" };
+
+  it("keeps `_<Tag>` shortcuts readable but not enumerable, so tree walkers end", () => {
+    const { host } = hostWith([{ kind: "script", es6: false, code: walker + "\nfunction conv(pt) { return {values: collect(pt), mod: pt._Mod, keys: Object.keys(pt)}; }", pos: pos(1, "c.js") }]);
+    expect(host.runConverter("conv", node as never)).toEqual({ values: [6, "am"], mod: "am", keys: ["tag", "pattern", "text", "words", "Hour", "Mod"] });
+    host.setContext("parseTree", { tag: "root", pattern: "root", text: "в 6 утра", words: [], Time: [node], _Time: "6 утра" });
+    expect(host.test("collect($parseTree.Time[0]).join() == '6,am' && $parseTree._Time == '6 утра' && $parseTree.Time[0]._Mod == 'am'", pos(2))).toBe(true);
   });
 });

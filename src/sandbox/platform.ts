@@ -16,7 +16,7 @@ const LIBRARIES: Record<string, string> = {
 };
 
 /** Built-in $-API modules, always loaded, in order. */
-export const BUILTIN_MODULES = ["jsapi/common.js", "jsapi/reactions.js", "jsapi/http.js", "jsapi/mail.js", "jsapi/services.js"];
+export const BUILTIN_MODULES = ["jsapi/common.js", "jsapi/reactions.js", "jsapi/http.js", "jsapi/mail.js", "jsapi/services.js", "jsapi/java.js"];
 
 /**
  * Library globals evaluated in a context on first use (the realm core's lazy globals): a context

@@ -65,7 +65,7 @@ export class ScriptIsolate {
 
 /** One context of a ScriptIsolate with the realm core loaded: the only way in is `call`. */
 export class Realm {
-  private readonly context: ivm.Context;
+  readonly context: ivm.Context;
   private readonly dispatch: ivm.Reference<(input: string, fn?: unknown) => string>;
   /** Ids of the host's compiled scripts already registered in this context. */
   readonly registered = new Set<number>();
@@ -109,6 +109,11 @@ export class Realm {
   /** Queue an op whose result nobody waits for (setCtx, addReply…): it runs in front of the next call. */
   queue(op: string, args: unknown[]): void {
     this.pending += "," + JSON.stringify([op, ...args]);
+  }
+
+  /** `queue` with the entry already serialised (`["op",…args]`). */
+  queueJson(entry: string): void {
+    this.pending += "," + entry;
   }
 
   /** Run one dispatcher op (after the queued ones) under the CPU limit; returns its value. Throws ScriptError or NewSessionSignal. */
@@ -158,7 +163,7 @@ export class Realm {
  * a copy (made by isolated-vm in the host's heap) of an error that escaped the context (syntax
  * errors, load-time scripts). A thrown primitive arrives as it is.
  */
-function failure(e: unknown, cpuMs: number, pos: SourcePos | undefined, userFiles: ReadonlySet<string>): ScriptError {
+export function failure(e: unknown, cpuMs: number, pos: SourcePos | undefined, userFiles: ReadonlySet<string>): ScriptError {
   if (e instanceof Error) {
     if (e.message === TIMEOUT_MESSAGE) return cpuError(cpuMs, pos);
     if (MEMORY_RE.test(e.message)) return memoryError(pos);

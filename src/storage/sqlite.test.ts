@@ -83,6 +83,37 @@ describe("SqliteStore", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("commits the turns that finish together in one transaction; a conflict rolls back only its own turn", async () => {
+    const path = newPath();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    await a.transact("x", async () => ({ commit: { state: withCounter(1) }, result: undefined }));
+    const sizes: number[] = [];
+    const grouped = a as unknown as { groupTx: (batch: unknown[]) => void };
+    const group = grouped.groupTx;
+    grouped.groupTx = (batch) => {
+      sizes.push(batch.length);
+      group(batch);
+    };
+    const turns = Array.from({ length: 20 }, (_, i) =>
+      a.transact(`g${i}`, async () => ({ commit: { state: withCounter(i), answer: { messageId: `m${i}`, body: `b${i}` } }, result: i })),
+    );
+    const conflicting = a.transact("x", async (current) => {
+      await b.transact("x", async () => ({ commit: { state: withCounter(50) }, result: undefined }));
+      return { commit: { state: withCounter(counterOf(current) + 1), answer: { messageId: "lost", body: "x" } }, result: undefined };
+    });
+    expect(await Promise.all(turns)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    await expect(conflicting).rejects.toBeInstanceOf(SessionConflictError);
+    for (let i = 0; i < 20; i++) {
+      expect(counterOf(await a.load(`g${i}`))).toBe(i);
+      expect(await a.cachedAnswer(`g${i}`, `m${i}`)).toBe(`b${i}`);
+    }
+    expect(counterOf(await a.load("x"))).toBe(50);
+    expect(await a.cachedAnswer("x", "lost")).toBeUndefined();
+    expect(Math.max(...sizes)).toBeGreaterThanOrEqual(20); // the 20 new users' turns went in one transaction
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it("purges expired answers from the file", async () => {
     const path = newPath();
     let clock = 1_000_000;

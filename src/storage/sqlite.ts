@@ -45,6 +45,9 @@ export class SqliteStore extends BaseStore {
   private commitsSinceSweep = 0;
   private readonly sql;
   private readonly commitTx: (userKey: string, expectedVersion: number, record: CommitRecord) => void;
+  private readonly groupTx: (batch: PendingWrite[]) => void;
+  /** Commits of turns that finished since the last flush: written in one transaction (group commit). */
+  private batch: PendingWrite[] = [];
 
   constructor(opts: SqliteStoreOptions) {
     super(opts);
@@ -90,6 +93,18 @@ export class SqliteStore extends BaseStore {
         this.sql.putAnswer.run(userKey, record.answer.messageId, record.answer.body, at + this.ttlMs);
       }
     });
+    // Group commit: one write transaction (one WAL append) for every turn that finished in the same
+    // event-loop turn; each turn's commit is a savepoint of it, so a version conflict rolls back only
+    // that turn. No turn's promise settles before the transaction holding it has committed.
+    this.groupTx = this.db.transaction((batch: PendingWrite[]) => {
+      for (const w of batch) {
+        try {
+          this.commitTx(w.userKey, w.expectedVersion, w.record);
+        } catch (err) {
+          w.failed = err as Error;
+        }
+      }
+    });
     this.sql.sweep.run(this.now());
     this.sql.trim.run(this.maxAnswers);
   }
@@ -99,9 +114,29 @@ export class SqliteStore extends BaseStore {
     return row && { state: decodeState(row.state), version: row.version };
   }
 
-  protected async write(userKey: string, expectedVersion: number, record: CommitRecord): Promise<void> {
-    this.commitTx(userKey, expectedVersion, record);
-    if (++this.commitsSinceSweep >= SWEEP_EVERY_COMMITS) {
+  protected write(userKey: string, expectedVersion: number, record: CommitRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.batch.push({ userKey, expectedVersion, record, resolve, reject });
+      if (this.batch.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length === 0) return;
+    try {
+      this.groupTx(batch);
+    } catch (err) {
+      for (const w of batch) w.reject(err as Error);
+      return;
+    }
+    for (const w of batch) {
+      if (w.failed) w.reject(w.failed);
+      else w.resolve();
+    }
+    this.commitsSinceSweep += batch.length;
+    if (this.commitsSinceSweep >= SWEEP_EVERY_COMMITS) {
       this.commitsSinceSweep = 0;
       this.sql.sweep.run(this.now());
       this.sql.trim.run(this.maxAnswers);
@@ -117,8 +152,18 @@ export class SqliteStore extends BaseStore {
   }
 
   protected async dispose(): Promise<void> {
+    this.flush();
     this.db.close();
   }
+}
+
+interface PendingWrite {
+  userKey: string;
+  expectedVersion: number;
+  record: CommitRecord;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  failed?: Error;
 }
 
 /** Creates the tables in a new file; refuses a file written by a newer schema. */

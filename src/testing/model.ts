@@ -1,6 +1,7 @@
 // The typed model of an XML dialog test file (spec dsl.md §7) and of its results.
 // Everything here is plain JSON so it can cross worker_threads boundaries.
 import type { BotRequest, Reply } from "../engine/types.js";
+import type { TurnExplanation } from "../engine/explain.js";
 
 export interface Position {
   line: number; // 1-based
@@ -92,9 +93,16 @@ export interface Failure {
   actual?: Record<string, unknown>;
   replies?: Reply[]; // the full reply list of that step
   logs?: string[]; // warn/error logs of that step
+  explanation?: TurnExplanation; // how the engine decided that step (docs/engine.md, "The explained turn")
 }
 
 export type CaseStatus = "passed" | "failed" | "skipped";
+
+/** What a case walked through (`smartapp test --coverage`): states entered and `from -> to` moves. */
+export interface CaseCoverage {
+  states: string[];
+  transitions: [string, string][];
+}
 
 export interface CaseResult {
   file: string;
@@ -104,6 +112,7 @@ export interface CaseResult {
   reason?: string; // why it was skipped
   failure?: Failure;
   durationMs: number;
+  coverage?: CaseCoverage; // only when the run collects coverage
 }
 
 export interface FileResult {

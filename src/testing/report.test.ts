@@ -1,7 +1,7 @@
 import { DOMParser } from "@xmldom/xmldom";
 import { describe, expect, it } from "vitest";
 import type { CaseResult, FileResult } from "./model.js";
-import { formatFailure, formatReply, formatReport, junitXml, summaryLine } from "./report.js";
+import { formatFailure, formatReply, formatReport, junitXml, paint, summaryLine } from "./report.js";
 
 const failed: CaseResult = {
   file: "test/a.xml",
@@ -42,10 +42,17 @@ describe("console report", () => {
       "  step 1: <q>hi</q> (line 4)",
       '  expected: text="Hi" state="/Hi"',
       '  actual:   text="Hello" state="/Start"',
+      "  diff:     text: [-Hi-]{+Hello+}",
+      "  diff:     state: /[-Hi-]{+Start+}",
       "  replies:",
       '    [0] text "Hello" (/Start)',
       '    [1] buttons ["A","B"] (/Start)',
     ]);
+  });
+
+  it("colours the diff on a terminal and marks it in brackets otherwise", () => {
+    expect(formatFailure(failed, paint(true))).toContain("text: \x1b[31;9mHi\x1b[0m\x1b[32;4mHello\x1b[0m");
+    expect(formatFailure(failed, paint(false))).not.toMatch(/\x1b\[/);
   });
 
   it("ends with the summary line alone, coloured only when asked", () => {

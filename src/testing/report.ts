@@ -1,6 +1,8 @@
 // Human-readable and JUnit reports of a test run (spec dsl.md §7.4).
 import type { Reply } from "../engine/types.js";
+import { explainMismatch } from "../engine/explain-text.js";
 import type { CaseResult, FileResult, Problem } from "./model.js";
+import { COLOR_DIFF, diffText, PLAIN_DIFF, renderDiff, type DiffPart } from "./diff.js";
 
 export interface Counts {
   passed: number;
@@ -8,7 +10,8 @@ export interface Counts {
   skipped: number;
 }
 
-interface Paint {
+export interface Paint {
+  color: boolean;
   red(s: string): string;
   green(s: string): string;
   yellow(s: string): string;
@@ -19,7 +22,7 @@ interface Paint {
 const sgr = (code: string) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
 const plain = (s: string) => s;
 export const paint = (color: boolean): Paint =>
-  color ? { red: sgr("31"), green: sgr("32"), yellow: sgr("33"), dim: sgr("2"), bold: sgr("1") } : { red: plain, green: plain, yellow: plain, dim: plain, bold: plain };
+  color ? { color, red: sgr("31"), green: sgr("32"), yellow: sgr("33"), dim: sgr("2"), bold: sgr("1") } : { color, red: plain, green: plain, yellow: plain, dim: plain, bold: plain };
 
 function clip(s: string, max = 160): string {
   return s.length > max ? s.slice(0, max - 3) + "..." : s;
@@ -41,6 +44,28 @@ function formatValues(values: Record<string, unknown>): string {
     .join(" ");
 }
 
+const DIFF_MAX = 2000; // longer values are shown whole above; a diff of them would not read
+
+/**
+ * Word diffs of the values a failure expected and got, by key: only where both sides have a value
+ * and they differ. Strings are compared as they are; other values as JSON.
+ */
+export function failureDiffs(expected: Record<string, unknown> | undefined, actual: Record<string, unknown> | undefined): Record<string, DiffPart[]> {
+  const out: Record<string, DiffPart[]> = {};
+  if (!expected || !actual) return out;
+  for (const [key, want] of Object.entries(expected)) {
+    const got = actual[key];
+    if (want === undefined || got === undefined || got === null) continue;
+    const a = typeof want === "string" ? want : JSON.stringify(want);
+    const b = typeof got === "string" ? got : JSON.stringify(got);
+    if (a === undefined || b === undefined || a === b || a.length > DIFF_MAX || b.length > DIFF_MAX) continue;
+    // a partial match (<responseData>) expects less than it got: a diff of the whole would mislead
+    if (typeof want === "object" && want !== null) continue;
+    out[key] = diffText(a, b);
+  }
+  return out;
+}
+
 /** The report block of a failed case: where, which step, expected vs actual, the step's replies. */
 export function formatFailure(r: CaseResult, p: Paint = paint(false)): string {
   const f = r.failure;
@@ -50,11 +75,15 @@ export function formatFailure(r: CaseResult, p: Paint = paint(false)): string {
   if (f.step) lines.push(`  step ${f.step.index}: ${f.step.element} ${p.dim(`(line ${f.step.line})`)}`);
   if (f.expected) lines.push(`  ${p.green("expected:")} ${formatValues(f.expected)}`);
   if (f.actual) lines.push(`  ${p.red("actual:  ")} ${formatValues(f.actual)}`);
+  for (const [key, parts] of Object.entries(failureDiffs(f.expected, f.actual))) {
+    lines.push(`  ${p.bold("diff:    ")} ${key}: ${renderDiff(parts, p.color ? COLOR_DIFF : PLAIN_DIFF)}`);
+  }
   if (f.replies) {
     lines.push(f.replies.length ? "  replies:" : "  replies: (none)");
     f.replies.forEach((reply, i) => lines.push(`    ${p.dim(`[${i}]`)} ${formatReply(reply)}`));
   }
   for (const log of f.logs ?? []) lines.push(`  ${p.dim(log)}`);
+  if (f.explanation) for (const line of explainMismatch(f.explanation, typeof f.expected?.state === "string" ? f.expected.state : undefined)) lines.push(`  ${line}`);
   return lines.join("\n");
 }
 

@@ -146,6 +146,11 @@ describe("runCase", () => {
     expect(r.failure!.replies).toEqual([{ type: "text", text: "-1 ", state: "/Echo" }]);
   });
 
+  it("with unmockedOk an unmocked call is a network error the script handles, and the case goes on", () => {
+    const { r } = run(`<test-case><q>http</q><a>-1 </a><q>x</q><a>x</a></test-case>`, { unmockedOk: true });
+    expect(r.status).toBe("passed");
+  });
+
   it("uses file-level mocks", () => {
     const { r } = run(`<mockData><query>http://api.test/v?x=1</query><response type="text">file</response></mockData><test-case><q>http</q><a>200 file</a></test-case>`);
     expect(r.status).toBe("passed");

@@ -1,19 +1,23 @@
 // Runs one <test-case> through engine.process: fresh user state, its own clock, random queue and
 // mocks; checks assertions in document order and stops at the first failure.
-import { emptyUserState, type BotRequest, type Engine, type HostServices, type HttpRequest, type HttpResponse, type UserState } from "../engine/types.js";
+import { emptyUserState, type BotRequest, type Engine, type HostServices, type HttpRequest, type HttpResponse, type TurnResult, type UserState } from "../engine/types.js";
 import { checkAssertion, unconsumedTexts, type StepOutcome } from "./assertions.js";
 import { normaliseText } from "./match.js";
 import { MockHttp } from "./mocks.js";
 import { callPaymentSync, isPaymentOp } from "../payments/host-ops.js";
-import { isStep, type CaseItem, type CaseResult, type Failure, type MockDef, type StepItem, type StepRef, type TestCase, type TestFile } from "./model.js";
+import { isStep, type CaseCoverage, type CaseItem, type CaseResult, type Failure, type MockDef, type StepItem, type StepRef, type TestCase, type TestFile } from "./model.js";
 import { PAY_DIALOG_FINISHED, payDialogEventData } from "../payments/pay-dialog-event.js";
+import type { TurnExplanation } from "../engine/explain.js";
 
 export interface CaseOptions {
   lenient?: boolean; // unconsumed text replies are not failures
+  unmockedOk?: boolean; // an HTTP call without a mock gets a network error and does not fail the step
   integration?: boolean; // run integration="true" cases (needs realHttp)
   realHttp?: (req: HttpRequest) => HttpResponse; // synchronous real HTTP for integration cases
   env?: (name: string) => string | undefined; // `$env.get`: the project's declared variables
   paymentEnv?: Readonly<Record<string, string>>; // SMARTPAY_URL, SMARTSTORE_URL, SMARTPAY_TOKEN, SMARTPAY_TIMEOUT_MS for $payment
+  strict?: boolean; // a script error the turn recovered from fails the case even when the checks passed
+  coverage?: boolean; // record the states and transitions the case walked through
 }
 
 /** Per-case host state: frozen clock, random queue, mocks, collected logs. */
@@ -141,11 +145,31 @@ function logsOf(host: CaseHost, last: StepOutcome | undefined): { logs?: string[
   return logs.length ? { logs } : {};
 }
 
-/** Runs one case. `services` is the engine's SwitchingHost; the case installs its own CaseHost in it. */
+/**
+ * Runs one case. `services` is the engine's SwitchingHost; the case installs its own CaseHost in it.
+ * A case that fails at a step runs once more, deterministically (its own clock, random queue and
+ * mocks), with that step explained: the failure then says which state won and why. Passing cases
+ * pay nothing for it.
+ */
 export function runCase(engine: Engine, services: SwitchingHost, file: TestFile, tc: TestCase, opts: CaseOptions = {}): CaseResult {
+  const result = runCaseOnce(engine, services, file, tc, opts);
+  const f = result.failure;
+  if (!f?.step || (tc.integration && opts.integration === true)) return result;
+  const capture: { step: number; explanation?: TurnExplanation } = { step: f.step.index };
+  try {
+    const again = runCaseOnce(engine, services, file, tc, opts, capture);
+    if (capture.explanation && again.failure?.line === f.line) f.explanation = capture.explanation;
+  } catch {
+    // only an explanation: the failure stands as it is
+  }
+  return result;
+}
+
+function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc: TestCase, opts: CaseOptions, explain?: { step: number; explanation?: TurnExplanation }): CaseResult {
   const started = performance.now();
   const base = { file: file.file, id: tc.id, line: tc.line };
-  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => ({ ...base, ...r, durationMs: performance.now() - started });
+  const walked = opts.coverage ? new Walk() : undefined;
+  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => ({ ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}) });
   // Without --integration an integration case still runs, offline, against its <mockData>: most
   // mock every call. A call it did not mock then fails the step, naming the live service it needs.
   const live = tc.integration && opts.integration === true;
@@ -178,7 +202,16 @@ export function runCase(engine: Engine, services: SwitchingHost, file: TestFile,
         ...extra,
       },
     });
+  // --strict: the step's checks are done (next step or end of case); a script error still fails it.
+  const scriptError = (): CaseResult | undefined => {
+    const error = last?.result.error;
+    if (!opts.strict || !error || !lastRef) return undefined;
+    const where = error.pos ? `${error.pos.file}:${error.pos.line}:${error.pos.col}: ` : "";
+    return fail(lastRef.line, `step ${lastRef.index} had a ${error.kind} error (--strict): ${where}${error.message}`, { actual: { error: error.message } });
+  };
   const leftover = (): CaseResult | undefined => {
+    const failed = scriptError();
+    if (failed) return failed;
     if (opts.lenient || !last || !lastRef) return undefined;
     const rest = unconsumedTexts(last);
     if (rest.length === 0) return undefined;
@@ -200,14 +233,17 @@ export function runCase(engine: Engine, services: SwitchingHost, file: TestFile,
       last = undefined;
       host.logs = [];
       try {
-        const result = engine.process(request, state, { testContext: { ...testContext, step: stepIndex } });
+        const explainThis = explain?.step === stepIndex;
+        const result = engine.process(request, state, { testContext: { ...testContext, step: stepIndex }, ...(explainThis ? { explain: true } : {}) });
+        if (explainThis) explain!.explanation = result.explanation;
+        walked?.turn(state.contextPath ?? "/", result);
         last = { result, cursor: 0 };
         state = result.state;
       } catch (e) {
         return fail(item.line, `the engine failed: ${e instanceof Error ? e.message : String(e)}`);
       }
       const unmocked = host.mock.takeUnmocked();
-      if (unmocked.length > 0 && !live) {
+      if (unmocked.length > 0 && !live && !opts.unmockedOk) {
         const hint = tc.integration ? " (an integration test: it needs the live service; run with --integration)" : "";
         return fail(item.line, unmocked.join("; ") + hint, { actual: { unmockedCalls: unmocked.map((u) => u.replace(/^No mock for /, "")) } });
       }
@@ -224,4 +260,33 @@ export function runCase(engine: Engine, services: SwitchingHost, file: TestFile,
     }
   }
   return leftover() ?? done({ status: "passed" });
+}
+
+/** The states and moves of one case, in first-seen order. */
+class Walk {
+  private readonly states = new Set<string>();
+  private readonly moves = new Map<string, [string, string]>();
+
+  /** One turn from context `from`: each state entered, each move between them, and where the context went. */
+  turn(from: string, result: TurnResult): void {
+    const executed = result.executed ?? [];
+    let at = from;
+    for (const s of executed) {
+      this.states.add(s);
+      this.move(at, s);
+      at = s;
+    }
+    // A deferred transition (`go:`) moves the context without entering the state this turn.
+    const next = result.state.contextPath;
+    if (next && next !== at && next !== from) this.move(at, next);
+  }
+
+  private move(from: string, to: string): void {
+    const key = `${from}\n${to}`;
+    if (!this.moves.has(key)) this.moves.set(key, [from, to]);
+  }
+
+  result(): CaseCoverage {
+    return { states: [...this.states], transitions: [...this.moves.values()] };
+  }
 }

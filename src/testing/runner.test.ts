@@ -162,6 +162,9 @@ describe("runTests: nothing to run is an error", () => {
     expect(none.result).toMatchObject({ failed: 1, error: expect.stringMatching(/no XML test files under test\//) });
     const excluded = await run(project({ "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: [nope.xml]\n", "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" }), { workers: 0 });
     expect(excluded.result.error).toMatch(/matched by tests\.include \["nope\.xml"\]/);
+    // --all runs what tests.include leaves out (and what tests.exclude removes).
+    const all = await run(project({ "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: [nope.xml]\n  exclude: [b/*.xml]\n", "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>", "test/b/u.xml": "<test><test-case><q>y</q><a>ok</a></test-case></test>" }), { workers: 0, all: true });
+    expect(all.result.files.map((f) => f.file).sort()).toEqual(["test/b/u.xml", "test/t.xml"]);
     const withCase = project({ "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" });
     expect((await run(withCase, { workers: 0 })).result).toMatchObject({ passed: 1, failed: 0 });
     const grep = await run(withCase, { workers: 0, grep: "no such case" });
@@ -183,5 +186,33 @@ describe("runTests: nothing to run is an error", () => {
     const r = await run(project({ "src/main.sc": sc, "test/t.xml": xml }), { workers: 0 });
     expect(r.output).not.toContain("FAIL");
     expect(r.result).toMatchObject({ passed: 3, failed: 0 });
+  });
+});
+
+describe("a failing step explains itself", () => {
+  const EXPLAIN = path.resolve(FIXTURES, "../engine/explain");
+
+  it("says which state was expected, which one won and why, and keeps the structure in the result", async () => {
+    const { byId, output } = await run(EXPLAIN, { workers: 0 });
+    const failed = byId.get("expects the local intent")!;
+    expect(failed.status).toBe("failed");
+    const e = failed.failure!.explanation!;
+    expect(e.winner).toMatchObject({ kind: "pattern", trigger: "order *", target: "/GlobalOrder", at: "src/main.sc:20" });
+    expect(e.context.before).toBe("/Menu");
+    expect(byId.get("passes")!.failure).toBeUndefined();
+    const report = output.split("\n");
+    const at = report.indexOf("  why: /GlobalOrder won — q!: order * → /GlobalOrder (src/main.sc:20, global, score 0.50, weight 0.50, not literal: pizza)");
+    expect(at, output).toBeGreaterThan(report.indexOf("  step 2: <q>order pizza</q> (line 6)"));
+    expect(report.slice(at + 1, at + 3)).toEqual([
+      "    expected /Menu/Order: none of its triggers matched from context /Menu",
+      "    - q!: order * (src/main.sc:20) is the only matching pattern: weight 0.50 = score 0.50 + context bonus for tier 1000",
+    ]);
+    expect(output).toContain("    - pattern score 0.50 < patterns threshold 0.60, but no intent reached the phrases threshold 0.30");
+  });
+
+  it("also from worker threads", async () => {
+    const { byId, output } = await run(EXPLAIN, { workers: 1 });
+    expect(byId.get("expects the local intent")!.failure!.explanation!.winner!.target).toBe("/GlobalOrder");
+    expect(output).toContain("  why: /GlobalOrder won");
   });
 });

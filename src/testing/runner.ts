@@ -8,16 +8,27 @@ import { declaredVariables, scriptEnvironment } from "../runtime/script-env.js";
 import type { CaseResult, FileResult, TestFile } from "./model.js";
 import { WorkerPool } from "./pool.js";
 import { loadIntentClassifier } from "../nlu/index.js";
-import { formatReport, junitXml } from "./report.js";
+import { junitXml } from "./report.js";
+import { computeCoverage, type CoverageReport } from "./coverage.js";
+import { createReporter, type ReporterName, type TestRun } from "./reporters.js";
+import { casesAt, relativeToProject, type CaseLocation } from "./select.js";
+import { selectTests } from "../project/loader.js";
 import { runCase } from "./run-case.js";
 import type { Task } from "./worker.js";
 import { parseTestFile } from "./xml.js";
 
 export interface RunTestsOptions {
+  all?: boolean; // every test/**/*.xml, whatever tests.include / tests.exclude select
   grep?: string; // regular expression (or plain text if it is not one) matched against case id and file path
   integration?: boolean;
   lenient?: boolean;
+  unmockedOk?: boolean; // an HTTP call without a mock answers as a network error and does not fail the step
   junit?: string; // path of the JUnit XML report
+  reporter?: ReporterName; // how the run is shown on `out` (default: "default")
+  only?: CaseLocation[]; // run only these files / the cases at these lines (`test/a.xml:12`); files relative to the project or the current folder
+  strict?: boolean; // a script error fails the case even when its checks passed
+  coverage?: boolean | string; // collect state and transition coverage; a string: also write it there as JSON
+  rerun?: string; // the command a failed case is rerun with, for the hint under the report (`smartapp test my-bot`)
   workers?: number; // worker threads; 0 = run in this thread; default: all cores (in-thread for small suites)
   modules?: string[];
   allowHttp?: string[]; // `--allow-http` patterns for integration cases' real $http
@@ -36,7 +47,8 @@ export interface RunTestsResult {
   skipped: number;
   files: FileResult[];
   durationMs: number;
-  error?: string; // the project failed to load
+  coverage?: CoverageReport;
+  error?: string; // the project failed to load, or nothing was selected
 }
 
 // Below this many cases per core a worker's start-up (its own project load) costs more than it saves.
@@ -52,12 +64,13 @@ function matcher(grep: string | undefined): (s: string) => boolean {
   }
 }
 
-/** Progress on stderr for long runs, TTY only: `tests 120/3000`. */
-function progressMeter(enabled: boolean, estimate: number): { tick(): void; setTotal(n: number): void; done(): void } {
+/** Progress on stderr for long runs, TTY only: `[########------------]  120/3000 tests  4%`. */
+export function progressMeter(enabled: boolean, estimate: number, err: NodeJS.WritableStream = process.stderr): { tick(): void; setTotal(n: number): void; done(): void } {
   if (!enabled || estimate < 50) return { tick() {}, setTotal() {}, done() {} };
   let n = 0;
   let last = 0;
   let total = estimate; // a first guess until every file is parsed
+  const WIDTH = 24;
   return {
     setTotal(t) {
       total = t;
@@ -67,10 +80,12 @@ function progressMeter(enabled: boolean, estimate: number): { tick(): void; setT
       const now = Date.now();
       if (now - last < 100 && n < total) return;
       last = now;
-      process.stderr.write(`\r  tests ${n}/${total}`);
+      const part = total > 0 ? Math.min(1, n / total) : 1;
+      const filled = Math.round(part * WIDTH);
+      err.write(`\r  [${"#".repeat(filled)}${"-".repeat(WIDTH - filled)}] ${n}/${total} tests ${Math.floor(part * 100)}%`);
     },
     done() {
-      if (last > 0) process.stderr.write("\r\x1b[K");
+      if (last > 0) err.write("\r\x1b[K");
     },
   };
 }
@@ -81,30 +96,41 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   const color = opts.color ?? Boolean((out as { isTTY?: boolean }).isTTY);
   const absDir = path.resolve(dir);
   const modules = opts.modules ?? [];
+  const reporter = createReporter(opts.reporter ?? "default", { color, out, ...(opts.rerun !== undefined ? { rerun: opts.rerun } : {}) });
+  const stop = (error: string): RunTestsResult => {
+    const run: TestRun = { projectDir: absDir, files: [], counts: { passed: 0, failed: 1, skipped: 0 }, durationMs: performance.now() - started, error };
+    out.write(reporter.fail(run));
+    return { ...run.counts, files: [], durationMs: run.durationMs, error };
+  };
 
   let project;
   try {
     project = await loadTestProject(absDir, modules);
     // Train the intent classifier once here, so the workers all read it from the disk cache.
     loadIntentClassifier(absDir);
+    if (opts.all) project = { ...project, testFiles: selectTests(project.dir, project.config, { all: true }) };
   } catch (e) {
-    const message = describeLoadError(e);
-    out.write(`error: cannot load the project in ${absDir}:\n${message}\n`);
-    return { passed: 0, failed: 1, skipped: 0, files: [], durationMs: performance.now() - started, error: message };
+    return stop(`cannot load the project in ${absDir}:\n${describeLoadError(e)}`);
   }
 
   // Nothing to run is an error, never "0 passed, 0 failed": a wrong include glob or --grep must not pass CI.
-  const nothing = (message: string): RunTestsResult => {
-    out.write(`error: ${message}\n`);
-    return { passed: 0, failed: 1, skipped: 0, files: [], durationMs: performance.now() - started, error: message };
-  };
   if (project.testFiles.length === 0) {
     const globs = project.config.tests?.include?.length ? ` matched by tests.include ${JSON.stringify(project.config.tests.include)}` : "";
-    return nothing(`no XML test files under test/${globs} in ${absDir}`);
+    return stop(`no XML test files under test/${globs} in ${absDir}`);
+  }
+
+  // `test/a.xml:12` arguments: only those files, and in them only the cases at those lines.
+  const only = opts.only?.map((l) => ({ ...l, file: relativeToProject(absDir, l.file) }));
+  let testFiles = project.testFiles;
+  if (only?.length) {
+    const known = new Set(testFiles.map((f) => f.split(path.sep).join("/")));
+    const missing = only.filter((l) => !known.has(l.file)).map((l) => l.file);
+    if (missing.length > 0) return stop(`${[...new Set(missing)].join(", ")}: not among the project's test files (${[...known].join(", ")})`);
+    testFiles = testFiles.filter((f) => only.some((l) => l.file === f.split(path.sep).join("/")));
   }
 
   // Read every selected file first: the rough case count decides between threads and workers.
-  const sources: { file: string; source?: string; error?: string }[] = project.testFiles.map((rel) => {
+  const sources: { file: string; source?: string; error?: string }[] = testFiles.map((rel) => {
     const file = rel.split(path.sep).join("/");
     try {
       return { file, source: readFileSync(path.join(project.dir, rel), "utf8") };
@@ -113,7 +139,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     }
   });
   const estimate = sources.reduce((n, s) => n + (s.source?.match(/<test-case[\s>/]/g)?.length ?? 0), 0);
-  const caseOpts = { lenient: Boolean(opts.lenient), integration: Boolean(opts.integration) };
+  const caseOpts = { lenient: Boolean(opts.lenient), unmockedOk: Boolean(opts.unmockedOk), integration: Boolean(opts.integration), strict: Boolean(opts.strict), coverage: Boolean(opts.coverage) };
   const declared = [...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])];
   const env = scriptEnvironment(declared, opts.environment ?? {}, opts.secrets).values;
   // Real HTTP must be synchronous for the script, which only a worker (blocking on the bridge) can do.
@@ -121,11 +147,13 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   const wanted = Math.min(availableParallelism(), Math.ceil(estimate / CASES_PER_WORKER));
   const workers = estimate === 0 ? 0 : (opts.workers ?? (needRealHttp ? Math.max(1, wanted) : wanted >= 2 ? wanted : 0));
 
-  const meter = progressMeter(opts.progress ?? Boolean(process.stderr.isTTY), estimate);
+  // The dot reporter is its own progress indicator.
+  const meter = progressMeter((opts.progress ?? Boolean(process.stderr.isTTY)) && opts.reporter !== "dot", estimate);
   const results: CaseResult[] = [];
   const onResult = (key: number, r: CaseResult) => {
     results[key] = r;
     meter.tick();
+    reporter.onCase?.(r);
   };
   // Workers start (each loading the project) while this thread parses; cases go out file by file.
   const pool = workers > 0 ? new WorkerPool({ workers, init: { dir: absDir, modules, env, paymentEnv: opts.paymentEnv ?? {}, ...caseOpts }, realHttp: needRealHttp, allowHttp: opts.allowHttp, onResult }) : undefined;
@@ -137,6 +165,13 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   const tasks: Task[] = [];
   for (const s of sources) {
     const tf: TestFile = s.source === undefined ? { file: s.file, integration: false, mocks: [], cases: [], warnings: [], error: { line: 1, col: 1, message: s.error! } } : parseTestFile(s.file, s.source);
+    if (only?.length) {
+      const here = only.filter((l) => l.file === tf.file);
+      if (!here.some((l) => l.line === undefined)) {
+        const picked = new Set(here.flatMap((l) => casesAt(tf.cases, l.line)));
+        tf.cases = tf.cases.filter((c) => picked.has(c));
+      }
+    }
     if (opts.grep && !match(tf.file)) {
       tf.cases = tf.cases.filter((c) => match(c.id));
       if (tf.cases.length === 0 && !tf.error) continue;
@@ -154,7 +189,8 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   if (tasks.length === 0 && !parsed.some((f) => f.error)) {
     await pool?.close().catch(() => undefined);
     meter.done();
-    return nothing(opts.grep ? `--grep ${JSON.stringify(opts.grep)} matched no test case` : `the selected test files hold no <test-case>: ${parsed.map((f) => f.file).join(", ")}`);
+    const where = only?.some((l) => l.line !== undefined) ? `no test case at ${only.map((l) => `${l.file}${l.line !== undefined ? `:${l.line}` : ""}`).join(", ")}` : undefined;
+    return stop(where ?? (opts.grep ? `--grep ${JSON.stringify(opts.grep)} matched no test case` : `the selected test files hold no <test-case>: ${parsed.map((f) => f.file).join(", ")}`));
   }
 
   let poolError: string | undefined;
@@ -173,10 +209,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     }
   }
   meter.done();
-  if (poolError !== undefined) {
-    out.write(`error: cannot start the project in ${absDir}:\n${poolError}\n`);
-    return { passed: 0, failed: 1, skipped: 0, files: [], durationMs: performance.now() - started, error: poolError };
-  }
+  if (poolError !== undefined) return stop(`cannot start the project in ${absDir}:\n${poolError}`);
 
   const files: FileResult[] = parsed.map((f) => ({ file: f.file, warnings: f.warnings, cases: [], ...(f.error ? { error: f.error } : {}) }));
   for (const t of tasks) files[t.fileIndex]!.cases.push(results[t.key]!);
@@ -185,11 +218,16 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     if (f.error) counts.failed++;
     for (const c of f.cases) counts[c.status]++;
   }
+  const coverage = opts.coverage ? computeCoverage(project, files.flatMap((f) => f.cases)) : undefined;
+  if (coverage) for (const f of files) for (const c of f.cases) delete c.coverage; // counted: the report holds it now
   const durationMs = performance.now() - started;
-  out.write(formatReport(files, counts, color));
-  if (opts.junit) {
-    mkdirSync(path.dirname(path.resolve(opts.junit)), { recursive: true });
-    writeFileSync(opts.junit, junitXml(files, durationMs));
-  }
-  return { ...counts, files, durationMs };
+  out.write(reporter.finish({ projectDir: absDir, files, counts, durationMs, ...(coverage ? { coverage } : {}) }));
+  if (opts.junit) writeFile(opts.junit, junitXml(files, durationMs));
+  if (coverage && typeof opts.coverage === "string") writeFile(opts.coverage, JSON.stringify(coverage, null, 2) + "\n");
+  return { ...counts, files, durationMs, ...(coverage ? { coverage } : {}) };
+}
+
+function writeFile(file: string, text: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, text);
 }

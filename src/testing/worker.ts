@@ -10,7 +10,10 @@ export interface WorkerInit {
   dir: string;
   modules: string[];
   lenient: boolean;
+  unmockedOk: boolean;
   integration: boolean;
+  strict?: boolean;
+  coverage?: boolean;
   env: Record<string, string>; // what `$env.get` answers: the project's declared variables (src/runtime/script-env.ts)
   paymentEnv: Record<string, string>; // SmartPay settings for $payment (the CLI's config)
   bridge?: BridgeEnds["worker"]; // present when integration cases may make real HTTP calls
@@ -47,7 +50,7 @@ port.on("message", (msg: ToWorker) => {
   }
   const results = msg.tasks.map((t) => ({
     key: t.key,
-    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, integration: init.integration, realHttp, env: (n) => (Object.hasOwn(init.env, n) ? init.env[n] : undefined), paymentEnv: init.paymentEnv }),
+    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, unmockedOk: init.unmockedOk, integration: init.integration, strict: init.strict, coverage: init.coverage, realHttp, env: (n) => (Object.hasOwn(init.env, n) ? init.env[n] : undefined), paymentEnv: init.paymentEnv }),
   }));
   port.postMessage({ type: "results", results } satisfies FromWorker);
 });

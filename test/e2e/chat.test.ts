@@ -125,3 +125,17 @@ it("reloads the project when a file is saved, and keeps the conversation", async
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it("/why explains the last turn: candidates, the winner and why, logs, errors with file:line:col, the session diff", async () => {
+  const out = await session(["/why", "log", "/why", "broken", "/why", "count", "/why"], path.join(repoRoot, "test/fixtures/chat"));
+  const t = turns(out);
+  expect(t[0]).toContain("nothing to explain yet: send a phrase first");
+  // The one-line nlu summary stays on every turn.
+  expect(t[1]).toContain("nlu: no intent; selected pattern → /Log (1.00)");
+  expect(t[2]).toContain('turn: text "log" in /');
+  expect(t[2]).toContain("✓ q!: log → /Log (src/main.sc:16, global, score 1, weight 1.00)");
+  expect(t[2]).toContain("log [info] hello from the script (/Log)");
+  expect(t[2]).toContain("executed: /Log; context / → /Log");
+  expect(t[4]).toMatch(/error: script at src\/main\.sc:25:\d+ in \/Broken: .*field.* → nothing \(no handler, no messages\.onError\)/);
+  expect(t[6]).toContain("$session: +n = 1");
+});

@@ -51,6 +51,36 @@ describe("the web console", () => {
     expect(await page.locator("#pay").isVisible()).toBe(false);
   });
 
+  it("shows the explained turn beside each answer: the winner, the candidates, why, the session diff", async () => {
+    const why = page.locator("#log li.why");
+    await expect.poll(() => why.count()).toBeGreaterThanOrEqual(3);
+    // The first answer, «хочу слона»: a global pattern of the demo won.
+    const first = why.first();
+    expect(await first.locator("summary").textContent()).toBe("why: /AddItem ← q!: * $Buy * $Item * (scenarios/main.sc:33)");
+    expect(await first.locator("details").getAttribute("open")).toBeNull();
+    await first.locator("summary").click();
+    expect(await first.locator("details").getAttribute("open")).not.toBeNull();
+    expect(await first.textContent()).toContain('text "хочу слона" in /');
+    const selected = first.locator(".candidates tr.selected");
+    expect(await selected.count()).toBe(1);
+    expect(await selected.textContent()).toContain("scenarios/main.sc:33");
+    expect(await first.locator(".candidates tbody tr").count()).toBeGreaterThanOrEqual(2);
+    expect(await first.locator(".reasons li").first().textContent()).toMatch(/is the best of \d+ matching patterns: weight/);
+    expect(await first.locator(".diff").first().textContent()).toContain('+cart = {"elephant":1}');
+    // The last answer came from the pay dialog's PAY_DIALOG_FINISHED event.
+    const last = why.last();
+    expect(await last.locator("summary").textContent()).toMatch(/^why: \/PayDialogFinished → \/Payment\/Paid ← event!: PAY_DIALOG_FINISHED \(scenarios\/[\w.]+:\d+\)$/);
+    await last.locator("summary").click();
+    expect(await last.textContent()).toContain("event PAY_DIALOG_FINISHED");
+    expect(await last.textContent()).toContain("decided by event");
+
+    // The API behind it reads only the console's own dialogs.
+    const userId = await page.locator("#user").textContent();
+    expect((await fetch(`${server.url}/console/api/users/${userId}/turns/1`)).status).toBe(200);
+    expect((await fetch(`${server.url}/console/api/users/${userId}/turns/999`)).status).toBe(404);
+    expect((await fetch(`${server.url}/console/api/users/sub-someone-else/turns/1`)).status).toBe(403);
+  });
+
   it("shows the stored state, lights the current state in the graph and keeps the raw messages", async () => {
     await expect.poll(() => page.locator("#context-path").textContent()).toBe("/Payment/Paid");
     expect(await page.locator("#session").textContent()).toContain("orderNo: 1");

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { secretMasker } from "../../util/secrets.js";
-import { createLogger, redactSecrets } from "./logging.js";
+import { createLogger, redactExplanation, redactSecrets } from "./logging.js";
 
 function capture() {
   let text = "";
@@ -32,5 +32,32 @@ describe("logger masking", () => {
       pay_api_key: "[REDACTED]",
       text: "Bearer [REDACTED]",
     });
+  });
+});
+
+describe("an explained turn in the log", () => {
+  it("masks session and client changes under secret-looking names", () => {
+    const e = redactExplanation({
+      input: { kind: "text", query: "x" },
+      context: { before: "/", after: "/" },
+      decidedBy: "text",
+      candidates: [],
+      why: [],
+      executed: [],
+      transitions: [],
+      replies: [],
+      logs: [],
+      errors: [],
+      session: [
+        { path: "auth.accessToken", op: "changed", before: "a", after: "b" },
+        { path: "cart", op: "added", after: { n: 1 } },
+      ],
+      client: [{ path: '["api-key"]', op: "removed", before: "k" }],
+    });
+    expect(e.session).toEqual([
+      { path: "auth.accessToken", op: "changed", before: "[REDACTED]", after: "[REDACTED]" },
+      { path: "cart", op: "added", after: { n: 1 } },
+    ]);
+    expect(e.client).toEqual([{ path: '["api-key"]', op: "removed", before: "[REDACTED]" }]);
   });
 });

@@ -1,8 +1,9 @@
 // Structured logs: pino, with secrets masked wherever they appear: by value (every configured secret,
 // the one rule of src/util/secrets.ts) and by name (Authorization headers, anything named like a
 // token, secret, password or pay_api_key).
-import { pino, type DestinationStream, type Logger } from "pino";
+import { destination, pino, type DestinationStream, type Logger } from "pino";
 import { REDACTED } from "../../util/secrets.js";
+import type { TurnExplanation } from "../../engine/explain.js";
 
 export type { Logger };
 
@@ -37,6 +38,21 @@ export function redactSecrets(value: unknown, mask: Mask = keep, depth = 0): unk
   return out;
 }
 
+/**
+ * An explained turn for the log: the session/client diff shows values under their path, so a
+ * change whose path ends in a secret-looking name is masked like such a field (values of
+ * configured secrets are masked everywhere by the logger itself).
+ */
+export function redactExplanation(e: TurnExplanation): TurnExplanation {
+  const mask = (changes: TurnExplanation["session"]) =>
+    changes.map((c) => {
+      const last = /([^.[\]"]+)"?\]?$/.exec(c.path)?.[1] ?? c.path;
+      if (!SECRET_KEY.test(last)) return c;
+      return { ...c, ...("before" in c ? { before: REDACTED } : {}), ...("after" in c ? { after: REDACTED } : {}) };
+    });
+  return { ...e, session: mask(e.session), client: mask(e.client), ...(e.newSession ? { newSession: redactExplanation(e.newSession) } : {}) };
+}
+
 export interface LoggerOptions {
   level?: string; // default info (the CLI passes LOG_LEVEL)
   destination?: NodeJS.WritableStream;
@@ -59,6 +75,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
     },
-    options.destination as DestinationStream | undefined,
+    // Lines are written asynchronously, those logged meanwhile in one write (flushed at exit by pino); a given
+    // destination (the pretty printer, tests) is used as it is.
+    (options.destination as DestinationStream | undefined) ?? destination({ dest: 1, sync: false }),
   );
 }

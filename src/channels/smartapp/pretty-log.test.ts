@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "./logging.js";
 import { prettyDestination, prettyLine } from "./pretty-log.js";
+import type { TurnExplanation } from "../../engine/explain.js";
 
 describe("pretty logs", () => {
   it("turns a JSON line into time, level, message and fields, coloured only when asked", () => {
@@ -19,5 +20,36 @@ describe("pretty logs", () => {
     logger.info({ path: "/webhook", status: 200 }, "request with s3cret");
     await new Promise((r) => setImmediate(r));
     expect(text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}request with \[REDACTED\] path=\/webhook status=200\n$/);
+  });
+});
+
+describe("an explained turn (LOG_LEVEL=debug)", () => {
+  it("reads as the /why block under its line", () => {
+    const explanation: TurnExplanation = {
+      input: { kind: "text", query: "hi" },
+      context: { before: "/", after: "/Hello" },
+      decidedBy: "text",
+      candidates: [{ kind: "pattern", tag: "q!", trigger: "hi", state: "/Hello", target: "/Hello", at: "src/main.sc:4", tier: 1000, locality: "global", score: 1, selected: true }],
+      why: ["the only pattern"],
+      executed: ["/Hello"],
+      transitions: [],
+      replies: [],
+      logs: [],
+      errors: [],
+      session: [{ path: "n", op: "added", after: 1 }],
+      client: [],
+    };
+    const line = prettyLine(JSON.stringify({ level: 20, time: 0, msg: "turn explained", reqId: "r1", explanation }), false);
+    expect(line.split("\n")).toEqual([
+      "00:00:00.000 DEBUG turn explained reqId=r1",
+      '    turn: text "hi" in /',
+      "    decided by: text",
+      "    candidates:",
+      "      ✓ q!: hi → /Hello (src/main.sc:4, global, score 1)",
+      "    why:",
+      "      - the only pattern",
+      "    executed: /Hello; context / → /Hello",
+      "    $session: +n = 1",
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 // Logs for a person at a terminal: one short line per entry (time, level, message, then the fields),
 // made from the JSON lines the logger writes anyway, so masking and levels stay in one place.
 import { Writable } from "node:stream";
+import { formatExplanation } from "../../engine/explain-text.js";
+import type { TurnExplanation } from "../../engine/explain.js";
 
 const LEVELS: Record<number, [string, string]> = {
   10: ["TRACE", "2"],
@@ -24,10 +26,20 @@ export function prettyLine(line: string, color: boolean): string {
   const [name, sgr] = LEVELS[Number(entry.level)] ?? ["LOG  ", "0"];
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const time = typeof entry.time === "number" ? new Date(entry.time).toISOString().slice(11, 23) : "";
+  // An explained turn (LOG_LEVEL=debug) reads as the block `chat` prints for /why.
+  const explanation = typeof entry.explanation === "object" && entry.explanation !== null ? (entry.explanation as TurnExplanation) : undefined;
   const fields = Object.entries(entry)
-    .filter(([k, v]) => !HIDDEN.has(k) && v !== undefined)
+    .filter(([k, v]) => !HIDDEN.has(k) && v !== undefined && !(explanation && k === "explanation"))
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
-  return [paint("2", time), paint(sgr, name), String(entry.msg ?? ""), fields.length ? paint("2", fields.join(" ")) : ""].filter(Boolean).join(" ");
+  const head = [paint("2", time), paint(sgr, name), String(entry.msg ?? ""), fields.length ? paint("2", fields.join(" ")) : ""].filter(Boolean).join(" ");
+  if (!explanation) return head;
+  let block: string[];
+  try {
+    block = formatExplanation(explanation);
+  } catch {
+    block = [JSON.stringify(explanation)];
+  }
+  return [head, ...block.map((l) => "    " + l)].join("\n");
 }
 
 /** A destination for createLogger: JSON lines in, pretty lines out to `out`. */

@@ -55,6 +55,35 @@ async function post(body: string | object, headers: Record<string, string> = { "
 const withMessageId = (msg: object, id: string) => JSON.stringify(msg).replace(/"messageId":\d+/, `"messageId":${id}`);
 
 describe("webhook over HTTP: answers", () => {
+  it("answers the same through node:http directly and through express (gzip, chunked, trailing slash)", async () => {
+    const { gzipSync } = await import("node:zlib");
+    await start({ deadlineMs: 3000 });
+    const body = JSON.stringify(fx.messageToSkill("купи слона"));
+    const fast = await post(body);
+    const rawPost = (data: Buffer, headers: Record<string, string>) =>
+      fetch(running!.url + "/webhook", { method: "POST", headers, body: data }).then(async (r) => ({ status: r.status, text: await r.text(), headers: r.headers }));
+    const gzip = await rawPost(gzipSync(body), { "content-type": "application/json", "content-encoding": "gzip" });
+    const chunked = await fetch(running!.url + "/webhook", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(body)), c.close()) }),
+      duplex: "half",
+    } as RequestInit).then(async (r) => ({ status: r.status, text: await r.text(), headers: r.headers }));
+    const slash = await post(body, undefined, "/webhook/");
+    for (const other of [gzip, chunked, slash]) {
+      expect(other.status).toBe(fast.status);
+      expect(other.text).toBe(fast.text);
+      expect(other.headers.get("content-type")).toBe(fast.headers.get("content-type"));
+      expect(other.headers.get("x-request-id")).toMatch(/^[\w-]{36}$/);
+    }
+    expect(fast.status).toBe(200);
+    expect(fast.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    // Bad input is answered alike on both paths.
+    const bad = await post("{", { "content-type": "application/json" });
+    const badGzip = await rawPost(gzipSync("{"), { "content-type": "application/json", "content-encoding": "gzip" });
+    expect([bad.status, bad.text]).toEqual([badGzip.status, badGzip.text]);
+  });
+
   it("runs a turn and answers ANSWER_TO_USER as compact JSON", async () => {
     const executor = new FakeExecutor();
     await start({ executor, deadlineMs: 3000 });

@@ -3,12 +3,13 @@
 // process (express catches async errors; late turns are always awaited and logged).
 import { randomUUID } from "node:crypto";
 import { listenHttp } from "../../util/listen.js";
-import type { Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { TurnExecutor, TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
+import type { TurnExplanation } from "../../engine/explain.js";
 import { WebhookRequestError } from "./errors.js";
-import { createLogger, redactSecrets, type Logger } from "./logging.js";
+import { createLogger, redactExplanation, redactSecrets, type Logger } from "./logging.js";
 import { mapIn, type MapInOptions } from "./map-in.js";
 import { ERROR_CODES, errorAnswer, mapOut } from "./map-out.js";
 import { WebhookMetrics } from "./metrics.js";
@@ -34,10 +35,27 @@ export interface WebhookOptions extends MapInOptions {
   metrics?: WebhookMetrics;
   /** More routes on the same server (the web console), tried after the webhook's own. */
   routes?: Router[];
+  /**
+   * Turns of these users are explained (docs/engine.md, "The explained turn") and handed to
+   * onExplained before the answer is sent (the web console's own users). With LOG_LEVEL=debug every
+   * turn is explained and logged.
+   */
+  explainUser?: (userKey: string) => boolean;
+  onExplained?: (userKey: string, messageId: string, explanation: TurnExplanation) => void;
+}
+
+/** What one request carries from its start to its log line. */
+interface Locals {
+  reqId: string;
+  log: Logger;
+  started: number;
+  turn?: Record<string, unknown>;
 }
 
 export interface WebhookApp extends Express {
   metrics: WebhookMetrics;
+  /** Serves POST <path> straight from node:http when it can (true), else leaves the request to express (false). */
+  handleFast(req: IncomingMessage, res: ServerResponse): boolean;
   /** Resolves when no turn is running (also turns that outlived their deadline). */
   drain(): Promise<void>;
   /** From now on: healthz says 503 and responses close their connection. */
@@ -63,18 +81,25 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   };
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const given = req.get("x-request-id");
+  /** Request id, per-request logger, the closing log line: every request, on either path. */
+  function beginRequest(given: string | undefined, method: string, reqPath: string, res: ServerResponse, locals: Locals): void {
     const reqId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-    res.locals.reqId = reqId;
-    res.locals.log = log.child({ reqId });
-    res.locals.started = performance.now();
+    locals.reqId = reqId;
+    // The request's child logger is made only when something logs besides the closing line.
+    let child: Logger | undefined;
+    Object.defineProperty(locals, "log", { get: () => (child ??= log.child({ reqId })), enumerable: true, configurable: true });
+    locals.started = performance.now();
     res.setHeader("X-Request-Id", reqId);
     if (shuttingDown) res.setHeader("Connection", "close");
     res.on("finish", () => {
-      const ms = Math.round(performance.now() - (res.locals.started as number));
-      (res.locals.log as Logger).info({ method: req.method, path: req.path, status: res.statusCode, ms, ...(res.locals.turn ?? {}) }, "request");
+      const ms = Math.round(performance.now() - locals.started);
+      // The same line the child would write: its binding (reqId) comes first.
+      log.info({ reqId, method, path: reqPath, status: res.statusCode, ms, ...(locals.turn ?? {}) }, "request");
     });
+  }
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    beginRequest(req.get("x-request-id"), req.method, req.path, res, res.locals as Locals);
     next();
   });
 
@@ -86,15 +111,15 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     res.type(metrics.contentType).send(await metrics.text());
   });
 
-  app.post(path, requireJson, express.raw({ type: () => true, limit: opts.bodyLimit ?? 1024 * 1024 }), async (req, res) => {
-    const reqLog = res.locals.log as Logger;
-    const text = decodeUtf8(req.body);
+  /** POST <path> with the body read: answers through `respond`; a bad request throws WebhookRequestError. */
+  async function webhook(raw: unknown, headers: unknown, locals: Locals, respond: (status: number, body: string) => void): Promise<void> {
+    const text = decodeUtf8(raw);
     const msg = validateMessage(parseBody(text, { maxDepth: opts.maxJsonDepth }));
     checkIdLengths(msg, opts.maxIdLength);
     const { userKey, request, newSession, messageId } = mapIn(msg, opts);
     const ids: EnvelopeIds = { messageId: msg.messageId, sessionId: msg.sessionId, uuid: msg.uuid };
-    res.locals.turn = { messageName: msg.messageName, messageId, sessionId: msg.sessionId, userKey };
-    reqLog.debug({ headers: redactSecrets(req.headers), body: redactSecrets(msg.raw) }, "webhook message");
+    locals.turn = { messageName: msg.messageName, messageId, sessionId: msg.sessionId, userKey };
+    if (log.isLevelEnabled("debug")) locals.log.debug({ headers: redactSecrets(headers), body: redactSecrets(msg.raw) }, "webhook message");
 
     let answerName = "";
     const render = (result: TurnResult): string => {
@@ -105,13 +130,15 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
 
+    // Explaining costs time: only for a debug log or a user who asked (the console's).
+    const explain = log.isLevelEnabled("debug") || opts.explainUser?.(userKey) === true;
     // Promise.resolve().then: a synchronous throw in run() becomes a rejection like any other.
-    const turn = Promise.resolve().then(() => opts.executor.run(userKey, request, { deadlineMs, newSession, messageId, render }));
+    const turn = Promise.resolve().then(() => opts.executor.run(userKey, request, { deadlineMs, newSession, messageId, render, ...(explain ? { explain } : {}) }));
     const tracked = turn.then(
-      (outcome) => noteResult(outcome, reqLog),
+      (outcome) => noteResult(outcome, locals),
       (err: unknown) => {
         metrics.error("executor");
-        reqLog.error({ err: redactSecrets(err) }, "turn failed");
+        locals.log.error({ err: redactSecrets(err) }, "turn failed");
       },
     );
     inFlight.add(tracked);
@@ -134,21 +161,64 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       // Answer now; the turn goes on, commits, and caches its answer for a retry of this messageId.
       metrics.error("deadline");
       metrics.turn(msg.messageName, "deadline", seconds());
-      reqLog.warn({ deadlineMs }, "deadline reached; answering ERROR while the turn finishes");
-      void tracked.then(() => reqLog.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
-      sendAnswer(res, 200, serializeAnswer(errorAnswer(ids, ERROR_CODES.deadline, `the scenario did not answer within ${deadlineMs} ms`)));
+      locals.log.warn({ deadlineMs }, "deadline reached; answering ERROR while the turn finishes");
+      void tracked.then(() => locals.log.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
+      respond(200, serializeAnswer(errorAnswer(ids, ERROR_CODES.deadline, `the scenario did not answer within ${deadlineMs} ms`)));
       return;
     }
     if (winner instanceof Error) {
       metrics.turn(msg.messageName, "failed", seconds());
-      sendAnswer(res, 200, serializeAnswer(errorAnswer(ids, ERROR_CODES.turnFailed, "internal error while running the scenario")));
+      respond(200, serializeAnswer(errorAnswer(ids, ERROR_CODES.turnFailed, "internal error while running the scenario")));
       return;
     }
+    const explanation = winner.result.explanation;
+    if (explanation && messageId !== undefined && opts.explainUser?.(userKey)) opts.onExplained?.(userKey, messageId, explanation);
     const body = winner.body ?? render(winner.result);
     metrics.turn(msg.messageName, winner.cached ? "cached" : answerName || "unknown", seconds());
-    res.locals.turn = { ...res.locals.turn, answer: winner.cached ? "cached" : answerName };
-    sendAnswer(res, 200, body);
+    locals.turn = { ...locals.turn, answer: winner.cached ? "cached" : answerName };
+    respond(200, body);
+  }
+
+  app.post(path, requireJson, express.raw({ type: () => true, limit: opts.bodyLimit ?? 1024 * 1024 }), async (req, res) => {
+    await webhook(req.body, req.headers, res.locals as Locals, (status, body) => sendAnswer(res, status, body));
   });
+
+  // The same route without express: node:http hands POST <path> here first (startWebhookServer).
+  // Only the common case is taken (identity encoding, a Content-Length within the limit, a JSON
+  // content type); anything else goes on to express, which answers it as before.
+  const fastLimit = typeof opts.bodyLimit === "string" ? undefined : (opts.bodyLimit ?? 1024 * 1024);
+  app.handleFast = (req, res) => {
+    if (req.method !== "POST" || fastLimit === undefined) return false;
+    const url = req.url ?? "";
+    const q = url.indexOf("?");
+    if ((q < 0 ? url : url.slice(0, q)) !== path) return false;
+    const encoding = req.headers["content-encoding"];
+    if (encoding !== undefined && encoding.toLowerCase() !== "identity") return false;
+    const length = Number(req.headers["content-length"]);
+    if (req.headers["content-length"] === undefined || !Number.isSafeInteger(length) || length > fastLimit) return false;
+    if (contentTypeError(req.headers["content-type"])) return false;
+    const locals = {} as Locals;
+    const given = req.headers["x-request-id"];
+    beginRequest(typeof given === "string" ? given : undefined, "POST", path, res, locals);
+    const respond = (status: number, body: string): void => {
+      res.statusCode = status;
+      res.setHeader("Content-Type", "application/json; charset=utf-8");
+      res.setHeader("Content-Length", Buffer.byteLength(body));
+      res.end(body);
+    };
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("error", () => undefined); // an aborted request: the socket is gone, nothing to answer
+    req.on("end", () => {
+      const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      webhook(raw, req.headers, locals, respond).catch((err: unknown) => {
+        const e = toRequestError(err, opts.bodyLimit);
+        if (e.status >= 500) locals.log.error({ err: redactSecrets(err) }, "unexpected error");
+        if (!res.headersSent) failWith(locals, respond, e);
+      });
+    });
+    return true;
+  };
 
   app.all(path, (req, res) => {
     res.setHeader("Allow", "POST");
@@ -174,16 +244,22 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   });
 
   function failRequest(res: Response, e: WebhookRequestError): void {
-    metrics.error(e.kind);
-    res.locals.turn = { ...res.locals.turn, error: e.reason };
-    sendAnswer(res, e.status, serializeAnswer(errorAnswer(e.ids, e.status, e.reason)));
+    failWith(res.locals as Locals, (status, body) => sendAnswer(res, status, body), e);
   }
 
-  function noteResult(outcome: TurnOutcome, reqLog: Logger): void {
+  function failWith(locals: Locals, respond: (status: number, body: string) => void, e: WebhookRequestError): void {
+    metrics.error(e.kind);
+    locals.turn = { ...locals.turn, error: e.reason };
+    respond(e.status, serializeAnswer(errorAnswer(e.ids, e.status, e.reason)));
+  }
+
+  function noteResult(outcome: TurnOutcome, locals: Locals): void {
+    const explanation = outcome.result.explanation;
+    if (explanation && log.isLevelEnabled("debug")) locals.log.debug({ explanation: redactExplanation(explanation) }, "turn explained");
     const error = outcome.result.error;
     if (error && !outcome.cached) {
       metrics.error(`turn_${error.kind}`);
-      reqLog.warn({ kind: error.kind, message: redactSecrets(error.message), pos: error.pos }, "turn reported an error");
+      locals.log.warn({ kind: error.kind, message: redactSecrets(error.message), pos: error.pos }, "turn reported an error");
     }
   }
 
@@ -196,18 +272,19 @@ function sendAnswer(res: Response, status: number, body: string): void {
 
 /** The assistant sends application/json; anything else is refused before the body is read. */
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  const header = req.get("content-type");
+  next(contentTypeError(req.get("content-type")));
+}
+
+function contentTypeError(header: string | undefined): WebhookRequestError | undefined {
   const [type = "", ...params] = (header ?? "").split(";").map((s) => s.trim().toLowerCase());
   if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {
-    next(new WebhookRequestError(415, `Content-Type must be application/json, got ${header ? `"${header}"` : "none"}`, "unsupported_media_type"));
-    return;
+    return new WebhookRequestError(415, `Content-Type must be application/json, got ${header ? `"${header}"` : "none"}`, "unsupported_media_type");
   }
   const charset = params.find((p) => p.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
   if (charset && charset !== "utf-8" && charset !== "utf8") {
-    next(new WebhookRequestError(415, `charset ${charset} is not supported: send UTF-8`, "unsupported_media_type"));
-    return;
+    return new WebhookRequestError(415, `charset ${charset} is not supported: send UTF-8`, "unsupported_media_type");
   }
-  next();
+  return undefined;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -258,7 +335,24 @@ export interface RunningWebhook {
 export async function startWebhookServer(opts: StartOptions): Promise<RunningWebhook> {
   const app = createWebhookApp(opts);
   const host = opts.host ?? "127.0.0.1";
-  const { server, origin: url } = await listenHttp(app, opts.port ?? 0, host);
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!app.handleFast(req, res)) app(req, res);
+  };
+  // As express's app.listen: a listen error (a busy port) reaches the callback too.
+  const listenable = {
+    listen: (port: number, h: string, cb: (err?: Error) => void) => {
+      const server = createServer(handler);
+      let done = false;
+      const once = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        cb(err);
+      };
+      server.once("error", once);
+      return server.listen(port, h, () => once());
+    },
+  };
+  const { server, origin: url } = await listenHttp(listenable, opts.port ?? 0, host);
   server.on("clientError", (_err, socket) => {
     // Malformed HTTP: answer 400 if the socket can still take it, never throw.
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");

@@ -1,0 +1,70 @@
+// Inline turns on the main thread: only turns that run no user code are answered here; the rest are
+// refused before any user code runs and go to a worker, with nothing of the refused run kept.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadProject } from "../project/loader.js";
+import { emptyUserState } from "../engine/types.js";
+import { InlineTurns } from "./inline.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function project(sc: string) {
+  const dir = mkdtempSync(path.join(tmpdir(), "inline-"));
+  dirs.push(dir);
+  mkdirSync(path.join(dir, "src"));
+  writeFileSync(path.join(dir, "chatbot.yaml"), "name: inline\nentryPoint: main.sc\n");
+  writeFileSync(path.join(dir, "src", "main.sc"), sc);
+  return loadProject(dir);
+}
+
+const SC = `theme: /
+    state: Hello
+        q!: * привет *
+        a: Привет, {{$session.name || "гость"}}!
+    state: Count
+        q!: * добавь *
+        script:
+            $session.count = ($session.count || 0) + 1;
+        a: {{$session.count}}
+    state: Call
+        q!: * погода *
+        script:
+            log("about to call");
+            $session.weather = $http.get("http://example.test/").status;
+        a: ok
+    state: NoMatch
+        event!: noMatch
+        a: Не понял
+`;
+
+const options = (logs: string[] = []) => ({ turnCpuMs: 2000, memoryMb: 64, secrets: {}, env: {}, log: (_l: string, m: string) => logs.push(m) });
+
+describe("inline turns", () => {
+  it("answers turns of patterns, texts, turn-data templates and turn-data scripts", () => {
+    const inline = InlineTurns.create(project(SC), options())!;
+    const hello = inline.run({ query: "привет" }, { ...emptyUserState(), session: { name: "Ann" } });
+    expect(hello?.replies.map((r) => r.text)).toEqual(["Привет, Ann!"]);
+    const count = inline.run({ query: "добавь" }, { ...emptyUserState(), session: { count: 41 } });
+    expect(count?.state.session.count).toBe(42);
+    expect(inline.run({ query: "абракадабра" }, emptyUserState())?.replies.map((r) => r.text)).toEqual(["Не понял"]);
+  });
+
+  it("refuses a turn that would run user code before it runs, and keeps none of its logs", () => {
+    const logs: string[] = [];
+    const inline = InlineTurns.create(project(SC), options(logs))!;
+    expect(inline.run({ query: "погода" }, emptyUserState())).toBeUndefined();
+    expect(logs).toEqual([]);
+    // The main thread's context stays clean: the next inline turn is served as before.
+    expect(inline.run({ query: "привет" }, emptyUserState())?.replies.map((r) => r.text)).toEqual(["Привет, гость!"]);
+  });
+
+  it("is off for a project whose triggers use $regexp (matching may backtrack; only a worker can be stopped)", () => {
+    const sc = `theme: /\n    state: R\n        q!: $regexp<(a+)+b>\n        a: r\n`;
+    expect(InlineTurns.create(project(sc), options())).toBeUndefined();
+  });
+});
