@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20000,
     hookTimeout: 30000,
     pool: "forks",
+    // isolated-vm needs it on Node 20+ (src/cli/node-flags.ts); tests create isolates in-process too.
+    execArgv: ["--no-node-snapshot"],
   },
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `smartapp` command. Each subcommand lives in its own module and is loaded only when used.
+import "./node-flags.js"; // first: re-runs the command with --no-node-snapshot when needed
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { paymentEnvironment, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";

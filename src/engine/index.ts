@@ -53,6 +53,9 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
     process(request, state, options) {
       return runTurn(env, request, state, options?.testContext, 0, options?.failWith, options?.explain === true);
     },
+    dispose() {
+      host.dispose();
+    },
   };
 }
 

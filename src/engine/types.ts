@@ -116,6 +116,8 @@ export interface HostServices {
 /** A project ready to serve turns: src/engine/index.ts `createEngine(project, services)`. */
 export interface Engine {
   process(request: BotRequest, state: UserState, options?: TurnRunOptions): TurnResult;
+  /** Frees the script isolate; the engine is not used afterwards. */
+  dispose(): void;
 }
 
 export interface TurnRunOptions {

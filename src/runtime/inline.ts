@@ -76,6 +76,10 @@ export class InlineTurns {
    * Every turn is tried: a refusal costs the matching done up to the first user code, and a turn
    * answered here never waits behind turns blocked in $http in the pool's queue.
    */
+  dispose(): void {
+    this.engine.dispose();
+  }
+
   run(request: BotRequest, state: UserState): TurnResult | undefined {
     this.refused = false;
     this.logs = [];

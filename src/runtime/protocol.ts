@@ -11,6 +11,11 @@ export interface WorkerInit {
   meter: SharedArrayBuffer; // TurnMeter slots, written by the worker, read by the pool's watchdog
 }
 
+/** The pool is closing: free the isolate and exit (a terminate() with live isolates can abort the process). */
+export interface CloseMessage {
+  type: "close";
+}
+
 export interface TurnMessage {
   type: "turn";
   id: number;

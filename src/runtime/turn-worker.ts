@@ -6,7 +6,7 @@ import { createEngine } from "../engine/index.js";
 import type { BotRequest, HostServices, HttpRequest, HttpResponse, UserState } from "../engine/types.js";
 import { callSync, type BridgeEnds } from "./sync-bridge.js";
 import { projectSecret } from "../util/secrets.js";
-import { TurnMeter, type WorkerInit, type WorkerMessage, type TurnMessage } from "./protocol.js";
+import { TurnMeter, type CloseMessage, type WorkerInit, type WorkerMessage, type TurnMessage } from "./protocol.js";
 
 const init = workerData as WorkerInit & { bridge: BridgeEnds["worker"] };
 const port = parentPort!;
@@ -29,7 +29,12 @@ const services: HostServices = {
 try {
   const project = loadProject(init.projectDir, { modules: init.modules });
   const engine = createEngine(project, services, { cpuMs: init.realmCallMs, memoryMb: init.scriptMemoryMb });
-  port.on("message", (msg: TurnMessage) => {
+  port.on("message", (msg: TurnMessage | CloseMessage) => {
+    if (msg.type === "close") {
+      engine.dispose();
+      port.close(); // nothing else keeps the thread alive: it exits
+      return;
+    }
     meter.startTurn();
     try {
       const result = engine.process(msg.request as BotRequest, msg.state as UserState, msg.options);

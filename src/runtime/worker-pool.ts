@@ -5,7 +5,7 @@ import type { EventLoopUtilization } from "node:perf_hooks";
 import { availableParallelism } from "node:os";
 import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
 import { createBridge, serveBridge, type HostCallHandler } from "./sync-bridge.js";
-import { TurnMeter, type TurnMessage, type WorkerInit, type WorkerMessage } from "./protocol.js";
+import { TurnMeter, type CloseMessage, type TurnMessage, type WorkerInit, type WorkerMessage } from "./protocol.js";
 import { siblingModule, spawnWorker } from "./spawn-worker.js";
 import type { Project } from "../project/model.js";
 import { InlineTurns } from "./inline.js";
@@ -130,10 +130,11 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.inline = undefined; // its isolate goes with it
+    this.inline?.dispose();
+    this.inline = undefined;
     clearInterval(this.watchdog);
     for (const job of this.queue.splice(0)) job.reject(new Error("worker pool is closed"));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => closeWorker(s)));
     this.slots = [];
   }
 
@@ -287,4 +288,21 @@ export class WorkerPool {
     if (slot.loaded && this.slots.length < this.min) this.spawn();
     this.dispatch();
   }
+}
+
+/**
+ * An idle worker frees its isolate and exits by itself; one still busy (or stuck) is terminated
+ * after a moment. terminate() tearing down a thread with live isolated-vm isolates can abort the
+ * whole process (docs/sandbox.md, "Why isolated-vm").
+ */
+async function closeWorker(slot: Slot): Promise<void> {
+  if (slot.job || !slot.loaded) {
+    await slot.worker.terminate();
+    return;
+  }
+  const exited = new Promise<void>((resolve) => slot.worker.once("exit", () => resolve()));
+  slot.worker.postMessage({ type: "close" } satisfies CloseMessage);
+  const timer = setTimeout(() => void slot.worker.terminate(), 1000);
+  await exited;
+  clearTimeout(timer);
 }

@@ -288,6 +288,13 @@ class RealmScriptHost implements ScriptHost {
    * Code that ran in the isolate between turns for longer than one call may (isolated-vm runs no
    * callbacks outside calls today; this keeps it that way): drop the isolate, which stops it.
    */
+  dispose(): void {
+    if (this.prewarm) clearImmediate(this.prewarm);
+    this.prewarm = undefined;
+    this.spare = undefined;
+    this.iso.dispose();
+  }
+
   private checkIdleCpu(): void {
     if (!this.iso.alive || this.cpuAtEnd === 0n) return;
     if (this.iso.isolate.cpuTime - this.cpuAtEnd <= BigInt(this.cpuMs) * 1_000_000n) return;

@@ -54,6 +54,8 @@ export interface TurnSnapshot {
 }
 
 export interface ScriptHost {
+  /** Frees the isolate now (a worker about to exit), rather than at its thread's teardown. */
+  dispose(): void;
   /** Handlers registered by bind() during load, in registration order. */
   readonly handlers: readonly BoundHandler[];
 

@@ -14,6 +14,7 @@ interface Seen {
 /** Echo engine: "hi" → two texts; "http" → calls $http; "rand" → random(3); "now" → the clock. */
 function fakeEngine(services: HostServices, seen: Seen[]): Engine {
   return {
+    dispose() {},
     process(request, state, options) {
       seen.push({ request, state, ...(options?.testContext ? { testContext: options.testContext } : {}) });
       const replies: Reply[] = [];

@@ -207,7 +207,7 @@ describe("a failing step explains itself", () => {
       "    expected /Menu/Order: none of its triggers matched from context /Menu",
       "    - q!: order * (src/main.sc:20) is the only matching pattern: weight 0.50 = score 0.50 + context bonus for tier 1000",
     ]);
-    expect(output).toContain("    - pattern score 0.50 < patterns threshold 0.60, but no intent reached the phrases threshold 0.30");
+    expect(output).toContain("    - words not written literally in the pattern (a stem, lemma, wildcard or named pattern took them): pizza");
   });
 
   it("also from worker threads", async () => {

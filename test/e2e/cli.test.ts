@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { repoRoot } from "./server.js";
 
 function smartapp(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), ...args], { cwd: repoRoot, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), ...args], { cwd: repoRoot, encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -47,7 +47,7 @@ describe("startup failures exit at once with the reason", () => {
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     const port = (busy.address() as { port: number }).port;
     try {
-      const r = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "serve", ".", "--port", String(port), "--sandbox-port", "0", "--store", "memory"], {
+      const r = spawnSync(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "serve", ".", "--port", String(port), "--sandbox-port", "0", "--store", "memory"], {
         cwd: repoRoot,
         encoding: "utf8",
         timeout: 30_000,
@@ -61,7 +61,7 @@ describe("startup failures exit at once with the reason", () => {
   });
 
   it("chat with a missing project folder exits 2", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "chat", "/nonexistent-project"], {
+    const r = spawnSync(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "chat", "/nonexistent-project"], {
       cwd: repoRoot,
       encoding: "utf8",
       timeout: 30_000,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
 
 const run = promisify(execFile);
-const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), ...args], { cwd: repoRoot });
+const cli = (...args: string[]) => run(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), ...args], { cwd: repoRoot });
 
 describe("ES6 project (modules, npm packages, fetch)", () => {
   let dir: string;

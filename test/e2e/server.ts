@@ -15,7 +15,7 @@ export interface RunningServer {
 /** `sandbox: true` also starts the local SmartPay sandbox (on a free port); by default there is none. */
 export function startServe(projectDir: string, args: string[] = [], env: Record<string, string> = {}, opts: { sandbox?: boolean } = {}): Promise<RunningServer> {
   const sandboxArgs = opts.sandbox ? ["--sandbox-port", "0"] : ["--no-sandbox"];
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "serve", projectDir, "--port", "0", ...sandboxArgs, ...args], {
+  const child = spawn(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "serve", projectDir, "--port", "0", ...sandboxArgs, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -15,7 +15,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function smartapp(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
   const { NO_COLOR: _n, FORCE_COLOR: _f, ...inherited } = process.env;
   const env = { ...inherited, ...(opts.env ?? { NO_COLOR: "1" }) };
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), ...args], { cwd: opts.cwd ?? repoRoot, encoding: "utf8", env, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), ...args], { cwd: opts.cwd ?? repoRoot, encoding: "utf8", env, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
