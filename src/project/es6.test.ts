@@ -1,24 +1,10 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ProjectErrors } from "../util/errors.js";
+import { tempProjects } from "../../test/helpers/temp-project.js";
 import { checkProject } from "./check.js";
 import { loadProject } from "./loader.js";
 
-const temps: string[] = [];
-function tempProject(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "es6-graph-"));
-  temps.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
-afterEach(() => {
-  for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempProject = tempProjects("es6-graph-");
 
 const BASE = {
   "chatbot.yaml": "name: t\nentryPoint: main.sc\n",

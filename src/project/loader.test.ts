@@ -1,8 +1,7 @@
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ProjectErrors } from "../util/errors.js";
+import { tempProjects } from "../../test/helpers/temp-project.js";
 import { loadProject } from "./loader.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../../test/fixtures/projects");
@@ -20,19 +19,7 @@ function loadErrors(dir: string, opts = {}): string[] {
   throw new Error("expected the project to fail");
 }
 
-const temps: string[] = [];
-function tempProject(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sc-load-"));
-  temps.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
-afterEach(() => {
-  for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempProject = tempProjects("sc-load-");
 
 describe("loadProject: the basic fixture", () => {
   const p = loadProject(fixture("basic"), { modules: [MODULES] });

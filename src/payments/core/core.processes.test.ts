@@ -85,7 +85,10 @@ for (const { kind, make } of places) {
       expect(sandbox.core.get(made.id).refunds.map((r) => r.amount)).toEqual([o.amount]);
       expect(await a.store.refund(ra.refund.id)).toMatchObject({ status: "succeeded" });
       await Promise.all([a.dispatchOnce(), b.dispatchOnce()]);
-      expect(delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded", "payment.refunded"]);
+      // Once each; two processes may claim the two refund events and finish them in either order
+      // (ordering across processes is a known gap: docs/payments.md, "Known gaps").
+      expect(delivered[0]!.name).toBe("payment.succeeded");
+      expect(delivered.slice(1).map((e) => e.name).sort()).toEqual(["payment.refunded", "refund.succeeded"]);
 
       // A third process starting later: nothing to replay, nothing to deliver again.
       await a.close();

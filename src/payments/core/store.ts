@@ -3,9 +3,8 @@
 // store. Every change of an invoice, attempt or refund is a compare-and-set on its version; a plan is
 // applied in one transaction together with its ledger rows and outbox events. The Redis and
 // PostgreSQL stores (store-redis.ts, store-postgres.ts) keep the same tables and semantics.
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openDurableSqlite } from "../../util/sqlite.js";
 import type { Plan } from "./machine.js";
 import type { AttemptStatus, CancelCategory, InboxEntry, InvoiceStatus, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentEventName, PaymentInvoice, PaymentRefund, ProviderKind, RefundStatus } from "./model.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
@@ -154,11 +153,7 @@ export class PaymentStore implements LedgerStore {
 
   /** `file` ":memory:" for tests; a file is created with its folder. */
   constructor(readonly file: string) {
-    if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    this.db = openDurableSqlite(file, SCHEMA);
     for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
       const have = new Set(this.all(`PRAGMA table_info(${table})`, (c) => String(c.name)));
       for (const [name, type] of Object.entries(columns)) if (!have.has(name)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);

@@ -175,6 +175,8 @@ describe("IMSHOP webhook acquiring", () => {
     const { status, answer } = await postCommand(webhook(), SECRET, { command: "applepay", paymentMethodId: "yookassa/applepay", orderUuid: "u", orderId, applePayData: "eyJkYXRhIjoiIn0=" });
     expect(status).toBe(200);
     expect(answer).toEqual({ success: false, error: expect.stringContaining("Apple Pay is not available") });
+    const google = await postCommand(webhook(), SECRET, { command: "androidpay", paymentMethodId: "yookassa/googlepay", orderUuid: "u", orderId, androidPayData: "eyJkYXRhIjoiIn0=" });
+    expect(google.answer).toEqual({ success: false, error: expect.stringContaining("Google Pay is not available") });
     expect(await mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toBeUndefined();
     const bad = await request(webhook(), { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: "{not json" });
     expect(bad.statusCode).toBe(400);

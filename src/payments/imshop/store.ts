@@ -2,9 +2,8 @@
 // for shop apps"): the merchant's orders (the protocol's commands carry no amount: it is looked up by
 // orderId), which core order each try of an order is (a declined card may be paid again under the
 // same orderId), and the captures answered `pending` that still owe the app a status on its sync URL.
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openDurableSqlite } from "../../util/sqlite.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS imshop_orders (
@@ -48,11 +47,7 @@ export class ImshopStore {
   private readonly db: Database.Database;
 
   constructor(file = ":memory:") {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.exec(SCHEMA);
+    this.db = openDurableSqlite(file, SCHEMA);
   }
 
   /** Registers an order once; the same terms again are the same order, other terms are refused. */

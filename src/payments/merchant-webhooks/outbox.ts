@@ -1,8 +1,7 @@
 // The merchant-notification outbox in SQLite: one row per (payment, state), written in the same place
 // the state change is recorded, so a restart loses nothing; the dispatcher works from these rows.
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openDurableSqlite } from "../../util/sqlite.js";
 import type { MerchantState } from "./format.js";
 
 const SCHEMA = `
@@ -51,11 +50,7 @@ export class MerchantOutbox {
   private readonly db: Database.Database;
 
   constructor(file = ":memory:") {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.exec(SCHEMA);
+    this.db = openDurableSqlite(file, SCHEMA);
   }
 
   /** Once per (payment, state): a repeat returns false and changes nothing. */
