@@ -35,7 +35,13 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   const logTap: LogTap = {};
   const scriptServices = withNlpOps(withMorphologyOps(tapLogs(services, logTap, "script")), { project, patterns: () => (patterns ??= compile()) });
   const host = givenHost ?? createScriptHost(project, scriptServices, hostOptions as Parameters<typeof createScriptHost>[2]);
-  patterns ??= compile();
+  try {
+    patterns ??= compile();
+  } catch (err) {
+    // A project whose patterns do not compile: free the isolate now, not at the thread's teardown.
+    if (!givenHost) host.dispose();
+    throw err;
+  }
   const classifier = givenClassifier === undefined ? (nlu ? classifierFor(nlu.data, nlu.text) : undefined) : (givenClassifier ?? undefined);
   let seq = 0;
   const env: EngineEnv = {

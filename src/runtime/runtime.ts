@@ -3,7 +3,8 @@
 // from the environment arrives in RuntimeOptions (built once by src/cli/config.ts).
 import path from "node:path";
 import { loadProject } from "../project/loader.js";
-import { loadIntentClassifier } from "../nlu/index.js";
+import { loadIntentClassifier, patternEntities, readNluData } from "../nlu/index.js";
+import { compileProjectPatterns } from "../patterns/index.js";
 import type { Project } from "../project/model.js";
 import { createStore, defaultStoreKind, type StoreKind } from "../storage/index.js";
 import type { SessionStore } from "../storage/types.js";
@@ -225,6 +226,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     imshop,
     async reload() {
       const next = loadProject(dir, { modules });
+      // Patterns compile here first: a save that breaks one is reported before any worker or
+      // isolate is started for it (each would only fail the same way).
+      const nlu = readNluData(dir);
+      compileProjectPatterns(next, nlu ? { entities: patternEntities(nlu.data) } : {});
       loadIntentClassifier(dir); // the NLU data may have changed too (cached by content hash)
       const nextPool = await startPool(next, opts, payments, yookassa?.service);
       project = next;

@@ -48,4 +48,5 @@ try {
   send({ type: "ready" });
 } catch (err) {
   send({ type: "loadError", error: err instanceof Error ? err.message : String(err) });
+  port.close(); // nothing left to do: the thread exits by itself (the engine freed its isolate)
 }

@@ -296,13 +296,18 @@ export class WorkerPool {
  * whole process (docs/sandbox.md, "Why isolated-vm").
  */
 async function closeWorker(slot: Slot): Promise<void> {
-  if (slot.job || !slot.loaded) {
+  if (slot.job) {
     await slot.worker.terminate();
     return;
   }
-  const exited = new Promise<void>((resolve) => slot.worker.once("exit", () => resolve()));
-  slot.worker.postMessage({ type: "close" } satisfies CloseMessage);
-  const timer = setTimeout(() => void slot.worker.terminate(), 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<void>((resolve) => {
+    slot.worker.once("exit", () => resolve());
+    // Also when it exited before we listened: terminate() of an ended worker resolves at once.
+    timer = setTimeout(() => void slot.worker.terminate().then(() => resolve(), () => resolve()), 1000);
+  });
+  // One that never loaded closes itself after reporting why; one that did is asked to.
+  if (slot.loaded) slot.worker.postMessage({ type: "close" } satisfies CloseMessage);
   await exited;
   clearTimeout(timer);
 }
