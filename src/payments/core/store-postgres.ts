@@ -87,6 +87,20 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   private async tx<T>(fn: (c: Exec) => Promise<T>, wait = true): Promise<T> {
+    // Two processes writing the same rows at once can deadlock (40P01) or fail to serialise (40001):
+    // PostgreSQL rolls one back, and the whole transaction is run again from its first read.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.txOnce(fn, wait);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (attempt >= 5 || (code !== "40P01" && code !== "40001")) throw err;
+        await new Promise((r) => setTimeout(r, 5 * attempt + Math.floor(Math.random() * 10)));
+      }
+    }
+  }
+
+  private async txOnce<T>(fn: (c: Exec) => Promise<T>, wait: boolean): Promise<T> {
     if (wait) await this.ready;
     const c = await this.pool.connect();
     try {
