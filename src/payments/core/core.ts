@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { planRefund, planSnapshot, refundable, type Plan } from "./machine.js";
 import type { Money, PaymentEvent, PaymentInvoice, PaymentRefund, ProviderKind, ProviderSnapshot } from "./model.js";
-import { StaleVersionError, type Begun, type LedgerStore } from "./store-types.js";
+import { StaleVersionError, type BeginInput, type Begun, type LedgerStore } from "./store-types.js";
 import type { PaymentProviderAdapter } from "../providers/types.js";
 
 export type Deliver = (event: PaymentEvent) => Promise<void>;
@@ -57,14 +57,7 @@ export class RefundRejectedError extends Error {
   }
 }
 
-export interface BeginInput {
-  userKey: string;
-  provider: ProviderKind;
-  account: string;
-  orderId: string;
-  amount: Money;
-  description: string;
-}
+export type { BeginInput } from "./store-types.js";
 
 /** Where an input belongs: our attempt id, or the provider's id of the object. */
 export type AttemptRef = { attemptId: string } | { provider: ProviderKind; providerPaymentId: string };

@@ -9,15 +9,20 @@ export class StaleVersionError extends Error {}
 
 export type LedgerStoreKind = "sqlite" | "redis" | "postgres";
 
-export interface NewInvoice {
-  id: string;
-  attemptId: string;
+/** What a caller asks the core to begin: the order, whose dialog hears it, and its money. */
+export interface BeginInput {
   userKey: string;
   provider: ProviderKind;
   account: string;
   orderId: string;
   amount: Money;
   description: string;
+}
+
+/** A BeginInput with the ids the core chose for its invoice and first attempt. */
+export interface NewInvoice extends BeginInput {
+  id: string;
+  attemptId: string;
 }
 
 export interface NewRefund {
