@@ -4,6 +4,7 @@
 import type { UserState } from "../engine/types.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { StoreClosedError } from "./errors.js";
+import { encodeState } from "./state-format.js";
 import type { Commit, SessionStore, StoreOptions, TransactContext } from "./types.js";
 
 /** A stored record: the state and a version that grows by one on every commit (0 = no record). */
@@ -45,13 +46,11 @@ export function encodeCommit(commit: Commit, maxAnswerBytes = DEFAULT_MAX_ANSWER
     throw new TypeError("a committed answer needs a string messageId and a string body");
   }
   const keep = answer !== undefined && answer.body.length <= maxAnswerBytes && Buffer.byteLength(answer.body, "utf8") <= maxAnswerBytes;
-  return { stateJson: JSON.stringify(state), answer: keep ? { messageId: answer.messageId, body: answer.body } : undefined };
+  return { stateJson: encodeState(state as UserState), answer: keep ? { messageId: answer.messageId, body: answer.body } : undefined };
 }
 
 /** Every read parses afresh, so a turn that mutates `current` and then throws leaves no trace. */
-export function decodeState(json: string): UserState {
-  return JSON.parse(json) as UserState;
-}
+export { decodeState } from "./state-format.js";
 
 export abstract class BaseStore implements SessionStore {
   abstract readonly kind: "memory" | "sqlite" | "redis";
