@@ -8,11 +8,11 @@ import { HttpPolicy } from "../runtime/http-policy.js";
 import { siblingModule, spawnWorker } from "../runtime/spawn-worker.js";
 import { createBridge, serveBridge } from "../runtime/sync-bridge.js";
 import type { CaseResult, TestFile } from "./model.js";
-import type { FromWorker, Task, ToWorker, WorkerInit } from "./worker.js";
+import type { FromWorker, Task, ToWorker, TestWorkerInit } from "./worker.js";
 
 export interface PoolOptions {
   workers: number;
-  init: Omit<WorkerInit, "bridge">;
+  init: Omit<TestWorkerInit, "bridge">;
   realHttp: boolean; // give workers a bridge to the main thread for integration cases
   allowHttp?: string[]; // `--allow-http`: private and local destinations integration cases may reach
   onResult: (key: number, r: CaseResult) => void; // once per task, in completion order
@@ -26,7 +26,7 @@ interface Slot {
   inFlight: Task[][]; // batches in the order they were sent (answers come back in that order)
 }
 
-export class WorkerPool {
+export class TestWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private readonly headers = new Map<number, FileHeader>();
@@ -84,7 +84,7 @@ export class WorkerPool {
       });
     }
     const worker = spawnWorker(siblingModule(import.meta.url, "worker"), {
-      workerData: { ...this.opts.init, ...(bridgeEnds ? { bridge: bridgeEnds.worker } : {}) } satisfies WorkerInit,
+      workerData: { ...this.opts.init, ...(bridgeEnds ? { bridge: bridgeEnds.worker } : {}) } satisfies TestWorkerInit,
       transferList: bridgeEnds ? [bridgeEnds.worker.port] : [],
       env: {}, // scripts get declared variables through init only (src/runtime/script-env.ts)
     });

@@ -6,7 +6,7 @@ import path from "node:path";
 import { createTestEngine, describeLoadError, loadTestProject } from "./engine-host.js";
 import { declaredVariables, scriptEnvironment } from "../runtime/script-env.js";
 import type { CaseResult, FileResult, TestFile } from "./model.js";
-import { WorkerPool } from "./pool.js";
+import { TestWorkerPool } from "./pool.js";
 import { loadIntentClassifier } from "../nlu/index.js";
 import { junitXml } from "./report.js";
 import { computeCoverage, type CoverageReport } from "./coverage.js";
@@ -156,7 +156,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     reporter.onCase?.(r);
   };
   // Workers start (each loading the project) while this thread parses; cases go out file by file.
-  const pool = workers > 0 ? new WorkerPool({ workers, init: { dir: absDir, modules, env, paymentEnv: opts.paymentEnv ?? {}, ...caseOpts }, realHttp: needRealHttp, allowHttp: opts.allowHttp, onResult }) : undefined;
+  const pool = workers > 0 ? new TestWorkerPool({ workers, init: { dir: absDir, modules, env, paymentEnv: opts.paymentEnv ?? {}, ...caseOpts }, realHttp: needRealHttp, allowHttp: opts.allowHttp, onResult }) : undefined;
 
   // Keep only the cases --grep selects (a file path match selects all). Malformed files always stay:
   // they cannot tell whether they hold a selected case.

@@ -6,7 +6,7 @@ import { createTestEngine, describeLoadError, loadTestProject, type TestEngine }
 import { runCase } from "./run-case.js";
 import type { CaseResult, TestCase, TestFile } from "./model.js";
 
-export interface WorkerInit {
+export interface TestWorkerInit {
   dir: string;
   modules: string[];
   lenient: boolean;
@@ -28,7 +28,7 @@ export interface Task {
 export type ToWorker = { type: "files"; files: Record<number, Omit<TestFile, "cases">> } | { type: "run"; tasks: Task[] };
 export type FromWorker = { type: "ready" } | { type: "loadError"; message: string } | { type: "results"; results: { key: number; result: CaseResult }[] };
 
-const init = workerData as WorkerInit;
+const init = workerData as TestWorkerInit;
 const port = parentPort!;
 const files = new Map<number, Omit<TestFile, "cases">>();
 let te: TestEngine | undefined;
