@@ -19,6 +19,8 @@ function logArgs(level, args) {
 // ---- dates: moment of the host clock, Java SimpleDateFormat patterns, IANA zones via Intl ----
 var JAVA_TOKENS = [
   ["yyyy", "YYYY"], ["yyy", "YYYY"], ["yy", "YY"], ["y", "YYYY"],
+  // Java's Y is the week year (ISO weeks, as in the Russian locale): moment's G
+  ["YYYY", "GGGG"], ["YYY", "GGGG"], ["YY", "GG"], ["Y", "GGGG"],
   ["MMMM", "MMMM"], ["MMM", "MMM"], ["MM", "MM"], ["M", "M"],
   ["LLLL", "MMMM"], ["LLL", "MMM"], ["LL", "MM"], ["L", "M"],
   ["dd", "DD"], ["d", "D"], ["DDD", "DDDD"], ["D", "DDD"],

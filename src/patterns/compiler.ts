@@ -332,7 +332,8 @@ export class Compiler {
       case "repeat":
         return this.requirement(n.item);
       case "dict":
-        return [[...n.trie.next.keys()].map((w) => (w.startsWith("~") ? "l:" + w.slice(1) : "w:" + w))];
+        // a dictionary word is also found through the lemma of an input word (matcher.ts, dict)
+        return [[...n.trie.next.keys()].flatMap((w) => (w.startsWith("~") ? ["l:" + w.slice(1)] : ["w:" + w, "l:" + w]))];
       case "number":
         return [["#d", ...NUMBER_WORDS.map((w) => "w:" + w)]];
       default:

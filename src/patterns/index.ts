@@ -12,7 +12,7 @@ import { stems } from "./morphology.js";
 import { PatternSyntaxError } from "./parser.js";
 import { buildParseTree } from "./parseTree.js";
 import { compareMatches, rankWeight, score } from "./ranking.js";
-import { tokenizeDetailed, type Token } from "./tokenizer.js";
+import { normalizeWord, tokenizeDetailed, type Token } from "./tokenizer.js";
 import type { ConverterRunner, ParseNode, PatternMatch, PatternSet, PatternSetOptions } from "./types.js";
 
 export { tokenize, tokenizeDetailed } from "./tokenizer.js";
@@ -137,7 +137,7 @@ export class CompiledPatternSet implements PatternSet {
       if (t.punct) continue;
       const w = t.norm;
       keys.add("w:" + w);
-      if (this.usesLemmas) for (const l of stems(w)) keys.add("l:" + l);
+      if (this.usesLemmas) for (const l of stems(w)) keys.add("l:" + l).add("l:" + normalizeWord(l));
       if (DIGITS.test(w)) keys.add("#d");
       // only the prefix/suffix lengths some stem in the set actually uses
       for (const i of this.prefixLengths) if (i <= w.length) keys.add("p:" + w.slice(0, i));
@@ -178,8 +178,8 @@ export class CompiledPatternSet implements PatternSet {
 
 /** The parse tree is built on first read, so converters run only for hypotheses someone looks at. */
 function makeMatch(triggerId: number, pattern: string, hyp: Hyp, input: MatchInput, tier: number, converter?: ConverterRunner): PatternMatch {
-  const s = score(hyp.m, input.words);
-  const match = { triggerId, score: s, weight: rankWeight(s, hyp.w, tier), pattern } as PatternMatch;
+  const s = score(hyp.m, input.letters);
+  const match = { triggerId, score: s, weight: rankWeight(s, hyp.w + input.tokenTie(hyp), tier), pattern } as PatternMatch;
   let tree: ParseNode | undefined;
   Object.defineProperty(match, "parseTree", {
     enumerable: true,

@@ -163,11 +163,24 @@ describe("$regexp", () => {
     expect(ok("$regexp_i<да>", "Да")).toBe(true);
     expect(ok("$regexp<да>", "Да", { opts: { regexCaseInsensitive: true } })).toBe(true);
   });
-  it("counts its tokens as matched", () => {
-    expect(m("* $regexp<\\d+> *", "номер 5")!.score).toBe(0.5);
+  it("counts its tokens as matched (by their letters)", () => {
+    expect(m("* $regexp<\\d+> *", "номер 5")!.score).toBeCloseTo(1 / 6);
+    expect(m("* $regexp<\\d+> *", "номер 12345")!.score).toBeCloseTo(0.5);
   });
   it("keeps | inside the regexp out of the alternative", () => {
     expect(ok("($regexp<(блин[аy]|оладь)> | торт)", "блина")).toBe(true);
+  });
+});
+
+describe("choosing between alternatives", () => {
+  it("the alternative that matches more letters wins, also inside a named pattern", () => {
+    const named = { Year: "$regexp<\\d{4}> (год|году)", Clock: "в $regexp<\\d{4}>" };
+    // both take two of the three words; "1905 году" has more letters than "в 1905"
+    const tree = m("* ($Year|$Clock) *", "в 1905 году", { named })!.tree;
+    expect(tree.Year).toHaveLength(1);
+    expect(tree.Clock).toBeUndefined();
+    // the same alternatives the other way round: still by letters, not by order
+    expect(m("* ($Clock|$Year) *", "в 1905 году", { named })!.tree.Year).toHaveLength(1);
   });
 });
 
@@ -175,7 +188,7 @@ describe("built-ins", () => {
   it("$oneWord takes exactly one token, unmatched", () => {
     expect(ok("купи $oneWord", "купи слона")).toBe(true);
     expect(ok("купи $oneWord", "купи слона сейчас")).toBe(false);
-    expect(m("купи $oneWord", "купи слона")!.score).toBe(0.5);
+    expect(m("купи $oneWord", "купи слона")!.score).toBeCloseTo(4 / 9);
   });
   it("$nonEmptyGarbage refuses empty and punctuation-only text", () => {
     expect(ok("скажи $nonEmptyGarbage", "скажи что-нибудь умное")).toBe(true);
@@ -205,6 +218,19 @@ describe("$entity<Dict>", () => {
   });
   it("supports an alias", () => {
     expect(m("$entity<Cities>::From", "москва")!.tree._From).toBe("1");
+  });
+  it("finds a synonym in another form of its words (through the input word's lemma)", () => {
+    const r = m("* из $entity<Cities> *", "привет из Нижнего Новгорода!")!;
+    expect(r.tree.Cities).toMatchObject([{ text: "Нижнего Новгорода", value: "2" }]);
+    expect(m("* в $entity<Cities>", "погода в Москве")!.tree._Cities).toBe("1");
+    expect(ok("* в $entity<Cities>", "погода в Москвичах")).toBe(false);
+  });
+  it("uses only the likeliest lemma: the preposition «о» is not the abbreviation of «остров»", () => {
+    const islands: Dictionary = { name: "Places", file: "places.csv", entries: [{ id: "7", synonyms: ["Остров"], value: "island" }] };
+    const set = createPatternSet(new Map(), new Map([["Places", islands]]));
+    set.add(1, "* $entity<Places> *", POS);
+    expect(set.match("расскажи о погоде", new Map([[1, 0]]))).toEqual([]);
+    expect(set.match("мы на острове", new Map([[1, 0]]))[0]!.parseTree._Places).toBe("7");
   });
 });
 

@@ -1,10 +1,11 @@
 // Chart matcher: for a compiled node and a start position it computes every reachable end position
 // with the best hypothesis for it, memoised on (node, position) for the whole input. Exhaustive,
-// so a match is found whenever one exists; the best one maximises matched/total + Σ$weight.
+// so a match is found whenever one exists; the best one maximises matched/total + Σ$weight, where
+// matched and total count the letters of words (docs/patterns.md "Ranking").
 import type { CNode, NodeInfo, TrieNode } from "./compiled.js";
-import { stems } from "./morphology.js";
+import { stem, stems } from "./morphology.js";
 import { numberEnds } from "./numbers.js";
-import type { Token } from "./tokenizer.js";
+import { normalizeWord, type Token } from "./tokenizer.js";
 import { riskyRegexps } from "./regex-safety.js";
 
 /** Parse-tree fragments, concatenated in O(1) and flattened only for reported matches. */
@@ -15,13 +16,14 @@ export type Frag =
   | { t: 2; v: string };
 
 export interface Hyp {
-  m: number; // tokens matched by literal-like elements
+  m: number; // letters of the tokens matched by literal-like elements
+  k: number; // how many tokens those are: decides between equal letter counts
   w: number; // Σ $weight
   f: Frag;
 }
 type Ends = Map<number, Hyp>;
 
-const ZERO: Hyp = { m: 0, w: 0, f: null };
+const ZERO: Hyp = { m: 0, k: 0, w: 0, f: null };
 const NONE: Ends = new Map();
 
 function cat(a: Frag, b: Frag): Frag {
@@ -32,12 +34,15 @@ function cat(a: Frag, b: Frag): Frag {
 
 export class MatchInput {
   readonly n: number;
-  readonly words: number; // non-punctuation tokens: the score's denominator
+  readonly words: number; // non-punctuation tokens
+  readonly letters: number; // letters of the non-punctuation tokens: the score's denominator
   private readonly skipTo: number[]; // first non-punctuation position at or after i
   private readonly wc: number[]; // non-punctuation tokens before i
+  private readonly lc: number[]; // letters of the non-punctuation tokens before i
   private stems?: string[][];
   private readonly memo = new Map<number, Ends>();
   private readonly invT: number;
+  private readonly invW: number;
 
   constructor(
     readonly text: string,
@@ -49,13 +54,25 @@ export class MatchInput {
     this.skipTo[this.n] = this.n;
     for (let i = this.n - 1; i >= 0; i--) this.skipTo[i] = tokens[i]!.punct ? this.skipTo[i + 1]! : i;
     this.wc = [0];
-    for (let i = 0; i < this.n; i++) this.wc.push(this.wc[i]! + (tokens[i]!.punct ? 0 : 1));
+    this.lc = [0];
+    for (let i = 0; i < this.n; i++) {
+      const t = tokens[i]!;
+      this.wc.push(this.wc[i]! + (t.punct ? 0 : 1));
+      this.lc.push(this.lc[i]! + (t.punct ? 0 : [...t.norm].length));
+    }
     this.words = this.wc[this.n]!;
-    this.invT = this.words > 0 ? 1 / this.words : 0;
+    this.letters = this.lc[this.n]!;
+    this.invT = this.letters > 0 ? 1 / this.letters : 0;
+    this.invW = this.words > 0 ? 1 / this.words : 0;
   }
 
   key(h: Hyp): number {
-    return h.m * this.invT + h.w;
+    return h.m * this.invT + h.w + this.tokenTie(h);
+  }
+
+  /** Between equal letter counts, more matched tokens win (below GLOB_PENALTY and every other tie-breaker). */
+  tokenTie(h: Hyp): number {
+    return TOKEN_TIE * h.k * this.invW;
   }
 
   private put(ends: Ends, e: number, h: Hyp): boolean {
@@ -67,6 +84,19 @@ export class MatchInput {
 
   wordsIn(s: number, e: number): number {
     return this.wc[e]! - this.wc[s]!;
+  }
+
+  /** What matching the tokens s…e-1 adds to the score's numerator: their letters. */
+  lettersIn(s: number, e: number): number {
+    return this.lc[e]! - this.lc[s]!;
+  }
+
+  private lemmas?: string[];
+
+  /** The token's likeliest lemma, normalised like a token. */
+  private lemmaAt(i: number): string {
+    this.lemmas ??= this.tokens.map((t) => (t.punct ? "" : normalizeWord(stem(t.norm))));
+    return this.lemmas[i]!;
   }
 
   /** Every lemma the token at i may have. */
@@ -97,23 +127,23 @@ export class MatchInput {
     return r;
   }
 
-  private one(p: number, m: number): Ends {
-    return new Map([[p + 1, m === 1 ? ONE : { m, w: 0, f: null }]]);
+  private one(p: number, w = 0): Ends {
+    return new Map([[p + 1, { m: this.lettersIn(p, p + 1), k: 1, w, f: null }]]);
   }
 
   private compute(node: CNode, p: number): Ends {
     const t = this.tokens[p];
     switch (node.k) {
       case "word":
-        return t && !t.punct && t.norm === node.w ? this.one(p, 1) : NONE;
+        return t && !t.punct && t.norm === node.w ? this.one(p) : NONE;
       case "glob":
         // A stem (`пин*`) is less specific than a word: between otherwise equal matches the one with
         // more exact words wins (GLOB_PENALTY is far below every other tie-breaker).
-        return t && !t.punct && globMatch(t.norm, node.pre, node.suf, node.mids) ? new Map([[p + 1, GLOB_HYP]]) : NONE;
+        return t && !t.punct && globMatch(t.norm, node.pre, node.suf, node.mids) ? this.one(p, -GLOB_PENALTY) : NONE;
       case "lemma":
-        return t && !t.punct && this.stemsAt(p).includes(node.stem) ? this.one(p, 1) : NONE;
+        return t && !t.punct && this.stemsAt(p).includes(node.stem) ? this.one(p) : NONE;
       case "morph":
-        return t && !t.punct && node.test(t.norm) ? this.one(p, 1) : NONE;
+        return t && !t.punct && node.test(t.norm) ? this.one(p) : NONE;
       case "star": {
         const ends: Ends = new Map();
         for (let e = p; e <= this.n; e++) ends.set(e, ZERO);
@@ -134,7 +164,7 @@ export class MatchInput {
       case "never":
         return NONE;
       case "weight":
-        return new Map([[p, { m: 0, w: node.w, f: null }]]);
+        return new Map([[p, { m: 0, k: 0, w: node.w, f: null }]]);
       case "seq":
         return this.seq(node.items, p);
       case "alt": {
@@ -153,14 +183,14 @@ export class MatchInput {
       case "named": {
         const ends: Ends = new Map();
         for (const [e, h] of this.eval(node.body, p)) {
-          ends.set(e, { m: h.m, w: h.w, f: { t: 1, info: node.info, s: p, e, body: h.f, hasValue: false } });
+          ends.set(e, { m: h.m, k: h.k, w: h.w, f: { t: 1, info: node.info, s: p, e, body: h.f, hasValue: false } });
         }
         return ends;
       }
       case "map": {
         const ends: Ends = new Map();
         const v: Frag = { t: 2, v: node.value };
-        for (const [e, h] of this.eval(node.item, p)) ends.set(e, { m: h.m, w: h.w, f: cat(h.f, v) });
+        for (const [e, h] of this.eval(node.item, p)) ends.set(e, { m: h.m, k: h.k, w: h.w, f: cat(h.f, v) });
         return ends;
       }
       case "regex":
@@ -171,7 +201,7 @@ export class MatchInput {
         const ends: Ends = new Map();
         for (const { end, value } of numberEnds(this.tokens, p)) {
           if (ends.has(end)) continue;
-          ends.set(end, { m: this.wordsIn(p, end), w: 0, f: { t: 1, info: node.info, s: p, e: end, body: null, value, hasValue: true } });
+          ends.set(end, { m: this.lettersIn(p, end), k: this.wordsIn(p, end), w: 0, f: { t: 1, info: node.info, s: p, e: end, body: null, value, hasValue: true } });
         }
         return ends;
       }
@@ -187,7 +217,7 @@ export class MatchInput {
       const next: Ends = new Map();
       for (const [q, h] of cur) {
         for (let s = q; s <= this.skipTo[q]!; s++) {
-          for (const [e, h2] of this.eval(item, s)) this.put(next, e, { m: h.m + h2.m, w: h.w + h2.w, f: cat(h.f, h2.f) });
+          for (const [e, h2] of this.eval(item, s)) this.put(next, e, { m: h.m + h2.m, k: h.k + h2.k, w: h.w + h2.w, f: cat(h.f, h2.f) });
         }
       }
       if (next.size === 0) return NONE;
@@ -211,7 +241,7 @@ export class MatchInput {
           for (let s = q; s <= this.skipTo[q]!; s++) {
             for (const [e, h2] of this.eval(items[i]!, s)) {
               const nk = (mask | (1 << i)) * stride + e;
-              const nh: Hyp = { m: h.m + h2.m, w: h.w + h2.w, f: cat(h.f, h2.f) };
+              const nh: Hyp = { m: h.m + h2.m, k: h.k + h2.k, w: h.w + h2.w, f: cat(h.f, h2.f) };
               const old = next.get(nk);
               if (old === undefined || this.key(nh) > this.key(old)) next.set(nk, nh);
             }
@@ -235,7 +265,7 @@ export class MatchInput {
         if (!this.put(ends, q, h)) continue;
         for (let s = q; s <= this.skipTo[q]!; s++) {
           for (const [e, h2] of this.eval(item, s)) {
-            if (e > q) this.put(next, e, { m: h.m + h2.m, w: h.w + h2.w, f: cat(h.f, h2.f) });
+            if (e > q) this.put(next, e, { m: h.m + h2.m, k: h.k + h2.k, w: h.w + h2.w, f: cat(h.f, h2.f) });
           }
         }
       }
@@ -250,7 +280,7 @@ export class MatchInput {
     if (this.skipRiskyRegexps && riskyRegexps.has(re)) return ends;
     for (let e = p + 1; e <= this.n; e++) {
       const [slice, joined] = this.spanTexts(p, e);
-      if (re.test(slice) || (joined !== undefined && re.test(joined))) ends.set(e, { m: this.wordsIn(p, e), w: 0, f: null });
+      if (re.test(slice) || (joined !== undefined && re.test(joined))) ends.set(e, { m: this.lettersIn(p, e), k: this.wordsIn(p, e), w: 0, f: null });
     }
     return ends;
   }
@@ -274,24 +304,41 @@ export class MatchInput {
 
   private dict(info: NodeInfo, trie: TrieNode, p: number): Ends {
     const ends: Ends = new Map();
-    let node: TrieNode | undefined = trie;
-    for (let i = p; i < this.n && node; i++) {
+    // Every trie path the words so far can be on: the exact word; the word's likeliest lemma written
+    // as a synonym word ("в Питере" finds the synonym "Питер": the platform's dictionaries match
+    // synonyms in any form, docs/patterns.md "Elements"; only the likeliest, so the preposition "о"
+    // is not read as the abbreviation of "остров"); or "~" + a lemma (a synonym of a morph entity,
+    // filed by lemma). Exact paths come first, so an exact synonym owns the match.
+    let level: TrieNode[] = [trie];
+    for (let i = p; i < this.n && level.length > 0; i++) {
       const t = this.tokens[i]!;
       if (t.punct) continue; // "Санкт-Петербург." / "Нью, Йорк": punctuation between synonym words is ignored
-      const from: TrieNode = node;
-      // "~" + lemma: a synonym of a morph entity, in any form
-      node = from.next.get(t.norm) ?? this.stemsAt(i).map((l) => from.next.get("~" + l)).find((n) => n !== undefined);
-      if (node?.id !== undefined) {
-        ends.set(i + 1, { m: this.wordsIn(p, i + 1), w: 0, f: { t: 1, info, s: p, e: i + 1, body: null, value: node.id, hasValue: true } });
+      const next: TrieNode[] = [];
+      for (const from of level) {
+        const exact = from.next.get(t.norm);
+        if (exact && !next.includes(exact)) next.push(exact);
+      }
+      for (const from of level) {
+        const written = from.next.get(this.lemmaAt(i));
+        if (written && !next.includes(written)) next.push(written);
+        for (const l of this.stemsAt(i)) {
+          const byLemma = from.next.get("~" + l);
+          if (byLemma && !next.includes(byLemma)) next.push(byLemma);
+        }
+      }
+      level = next;
+      const owner = level.find((n) => n.id !== undefined);
+      if (owner) {
+        ends.set(i + 1, { m: this.lettersIn(p, i + 1), k: this.wordsIn(p, i + 1), w: 0, f: { t: 1, info, s: p, e: i + 1, body: null, value: owner.id, hasValue: true } });
       }
     }
     return ends;
   }
 }
 
-const ONE: Hyp = { m: 1, w: 0, f: null };
 export const GLOB_PENALTY = 1e-6;
-const GLOB_HYP: Hyp = { m: 1, w: -GLOB_PENALTY, f: null };
+/** Weight of the matched-token share, the tie-break between equal letter shares [I]. */
+export const TOKEN_TIE = 1e-7;
 
 export function globMatch(word: string, pre: string, suf: string, mids: readonly string[]): boolean {
   if (word.length < pre.length + suf.length) return false;

@@ -14,12 +14,25 @@ function rank(text: string, patterns: [number, string, number][]): number[] {
 }
 
 describe("score", () => {
-  it("is matched / total tokens; * and $oneWord count as unmatched", () => {
+  it("is matched / total letters of the words; * and $oneWord count as unmatched", () => {
     const set = createPatternSet(new Map(), new Map());
     set.add(1, "* слона *", POS);
     set.add(2, "купить [очень] $oneWord слона", POS);
-    const r = set.match("купить очень большого слона", new Map([[1, 0], [2, 0]]));
-    expect(r.map((x) => [x.triggerId, x.score])).toEqual([[2, 0.75], [1, 0.25]]);
+    const r = set.match("купить очень большого слона!", new Map([[1, 0], [2, 0]]));
+    // 24 letters: купить 6, очень 5, большого 8, слона 5 (punctuation does not count)
+    expect(r.map((x) => [x.triggerId, x.score])).toEqual([[2, 16 / 24], [1, 5 / 24]]);
+  });
+  it("between equal word counts the match with more letters wins, whatever the declaration order", () => {
+    expect(rank("заплатил 500 вчера", [[1, "* $regexp<\\d+> *", 0], [2, "* вчера *", 0]])).toEqual([2, 1]);
+    expect(rank("заплатил 500 вчера", [[1, "* вчера *", 0], [2, "* $regexp<\\d+> *", 0]])).toEqual([1, 2]);
+  });
+  it("one long number beats two short ones", () => {
+    expect(rank("код 123456789 10 11", [[1, "* $regexp<\\d\\d> $regexp<\\d\\d>", 0], [2, "* $regexp<\\d{9}> *", 0]])).toEqual([2, 1]);
+  });
+  it("between equal letters the match with more words wins, whatever the declaration order", () => {
+    // "он шел" and "домой" both have 5 letters
+    expect(rank("он шёл домой", [[1, "* домой", 0], [2, "он шел *", 0]])).toEqual([2, 1]);
+    expect(rank("он шёл домой", [[1, "он шел *", 0], [2, "* домой", 0]])).toEqual([1, 2]);
   });
   it("the better-covering pattern wins in the same tier", () => {
     expect(rank("купить слона", [[1, "* слона", 1], [2, "купить слона", 1]])).toEqual([2, 1]);

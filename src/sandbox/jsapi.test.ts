@@ -97,6 +97,15 @@ describe("$jsapi and global functions", () => {
     expect(snap.session).toMatchObject({ same: true, t: Date.UTC(2024, 0, 15, 9, 30), msk: "15.01.2024 12:30 at Mon", vl: "15 Jan 24, 07 PM", tz: 12, date: true });
   });
 
+  it("reads Java's Y as the week year, not as literal text", () => {
+    // services.now = 2024-01-15, a Monday in week 3 of 2024
+    const { snap } = session(`
+      $session.d = $jsapi.dateForZone('Europe/Moscow', 'YYYY-MM-dd');
+      $session.yy = $jsapi.dateForZone('Europe/Moscow', 'YY');
+      $session.wd = moment($session.d).locale('en').format('dddd');`);
+    expect(snap.session).toMatchObject({ d: "2024-01-15", yy: "24", wd: "Monday" });
+  });
+
   it("resolves paths like the docs", () => {
     const { snap } = session(
       "$session.p = [$jsapi.resolvePath('/state1', 'state2'), $jsapi.resolvePath('/state1', '/root'), $jsapi.resolvePath('/state1', './unused/..'), $jsapi.resolvePath('/a/b', '../c/'), $jsapi.resolvePath('/a/b', '.'), $jsapi.resolvePath('Child')];",
