@@ -191,7 +191,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (!yk || !opts.yookassa) throw new Error("IMSHOP_SECRET: webhook acquiring needs YooKassa as the acquirer: set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY, or serve with the local sandbox (docs/payments.md)");
       imshop = startImshop(opts.imshop, payments, yk.forScripts, opts.yookassa.shopId, paymentsFile, opts.log);
     }
-    pool = await startPool(project, opts, payments, yookassa?.service);
+    pool = await startPool(project, opts, payments, yookassa?.service, imshop?.store);
   } catch (err) {
     late.merchant?.close();
     imshop?.close();
@@ -231,7 +231,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const nlu = readNluData(dir);
       compileProjectPatterns(next, nlu ? { entities: patternEntities(nlu.data) } : {});
       loadIntentClassifier(dir); // the NLU data may have changed too (cached by content hash)
-      const nextPool = await startPool(next, opts, payments, yookassa?.service);
+      const nextPool = await startPool(next, opts, payments, yookassa?.service, imshop?.store);
       project = next;
       pool = nextPool;
       await executor.usePool(nextPool, next.config);
@@ -250,11 +250,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 }
 
 /** The worker pool for one loaded project: its declared $env, its host calls, its workers. */
-async function startPool(project: Project, opts: RuntimeOptions, paymentCore: PaymentCore, yookassa: YooKassaService | undefined): Promise<WorkerPool> {
+async function startPool(project: Project, opts: RuntimeOptions, paymentCore: PaymentCore, yookassa: YooKassaService | undefined, imshop?: ImshopStore): Promise<WorkerPool> {
   const secrets = opts.secrets ?? {};
   const env = scriptEnvironment([...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])], opts.environment ?? {}, secrets);
   for (const w of env.warnings) opts.log?.("warn", w);
-  const hostCall = createHostCalls({ project, payments: opts.payments, paymentCore, yookassa, secrets, allowHttp: opts.allowHttp, log: opts.log });
+  const hostCall = createHostCalls({ project, payments: opts.payments, paymentCore, yookassa, imshop, secrets, allowHttp: opts.allowHttp, log: opts.log });
   return WorkerPool.start({
     projectDir: project.dir,
     modules: opts.modules ?? [],

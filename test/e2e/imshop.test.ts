@@ -2,7 +2,8 @@
 // /payments/imshop, the acquirer is the local sandbox's YooKassa emulator, and the sandbox's shop app
 // (runCardPayment) pays an order by card. A wrong secret is refused with 401 and changes nothing; a
 // capture answered `pending` is settled by serve's own 5-second round and its status reaches the
-// sync URL once; the order no dialog owns keeps its events in the ledger and in no dialog.
+// sync URL once; an order the scenario registered ($imshop.registerOrder) brings payment.succeeded to
+// that user's dialog; the order no dialog owns keeps its events in the ledger and in no dialog.
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,9 +18,15 @@ import { UNOWNED_PREFIX } from "../../src/payments/imshop/acquiring.js";
 import { FAILURE_REGEX, SUCCESS_REGEX } from "../../src/payments/imshop/protocol.js";
 import { postCommand, runCardPayment } from "../../src/payments/imshop/shop-app.js";
 import { sign } from "../../src/payments/merchant-webhooks/dispatcher.js";
-import { repoRoot, startServe, type RunningServer } from "./server.js";
+import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
 
 const SECRET = "imshop-e2e-secret";
+let nextId = 7_000_000;
+const turn = async (server: RunningServer, phrase: string, user: string) => {
+  const r = await post(server.url, { ...say(phrase, user), messageId: (nextId += 10) });
+  expect(r.status).toBe(200);
+  return bubbles(r.json);
+};
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -130,14 +137,35 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
     expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toHaveLength(1);
   }, 40_000);
 
+  it("an order the scenario registered is linked to its user: the shop app pays, payment.succeeded reaches that dialog", async () => {
+    const user = "imshop-buyer";
+    expect((await turn(server, "хочу слона", user))[0]).toMatch(/^Добавил:/);
+    const [registered] = await turn(server, "закажу в приложении", user);
+    const orderId = /^Заказ (app-\S+) на /.exec(registered ?? "")?.[1];
+    expect(registered).toMatch(/ждёт оплаты в приложении магазина\.$/);
+    expect(orderId).toBeDefined();
+    expect((await turn(server, "статус заказа", user))[0]).toBe(`Заказ ${orderId} ещё не оплачен.`);
+    // The merchant side sees it as a registered order, owned by the dialog (uuid.sub of the channel).
+    expect(await register({ orderId, amount: 1, description: "другие условия" })).toMatchObject({ status: 409, body: { order: { orderId, userKey: `sub-${user}` } } });
+    // Another dialog cannot see it as its own: its own status is empty.
+    expect((await turn(server, "статус заказа", "someone-else"))[0]).toBe("Заказов в приложении нет.");
+
+    const run = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId: orderId!, orderUuid: randomUUID(), action: "pay" });
+    expect(run.capture).toMatchObject({ success: true, paymentCaptured: true });
+    // The event turn (delivered by the runtime, not by the user) marks the order paid; the user's next turn says so.
+    await until("payment.succeeded in the dialog", async () => ((await turn(server, "статус заказа", user))[0] === `Заказ ${orderId} оплачен, спасибо!` ? true : undefined));
+    expect((await turn(server, "корзина", user))[0]).toBe("Корзина пуста.");
+  }, 40_000);
+
   it("the events of an order no dialog owns stay in the ledger, delivered to nobody", async () => {
     await server.stop();
     const store = new PaymentStore(path.join(dir, ".smartapp", "payments.db"));
     try {
-      const invoices = (await store.invoices()).filter((i) => i.provider === "yookassa");
+      // The one order a dialog registered is that dialog's; every other has no owner.
+      const invoices = (await store.invoices()).filter((i) => i.provider === "yookassa" && i.userKey !== "sub-imshop-buyer");
       expect(invoices.length).toBeGreaterThanOrEqual(3);
       for (const inv of invoices) expect(inv.userKey.startsWith(UNOWNED_PREFIX)).toBe(true);
-      const succeeded = (await store.events()).filter((e) => e.name === "payment.succeeded");
+      const succeeded = (await store.events()).filter((e) => e.name === "payment.succeeded" && e.userKey.startsWith(UNOWNED_PREFIX));
       expect(succeeded.length).toBeGreaterThanOrEqual(2);
       // Settled (no retries pending), without a dialog turn: no session was made for those keys.
       for (const e of succeeded) expect(e).toMatchObject({ deliveredAt: expect.any(String), lastError: undefined });
