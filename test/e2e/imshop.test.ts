@@ -21,6 +21,7 @@ import { sign } from "../../src/payments/merchant-webhooks/dispatcher.js";
 import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
 
 const SECRET = "imshop-e2e-secret";
+const webhookOf = (server: RunningServer) => `${server.url}/payments/imshop`;
 let nextId = 7_000_000;
 const turn = async (server: RunningServer, phrase: string, user: string) => {
   const r = await post(server.url, { ...say(phrase, user), messageId: (nextId += 10) });
@@ -180,4 +181,87 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
       await store.close();
     }
   });
+});
+
+describe("the sandbox plays the shop app: serve's own sandbox drives the webhook and is its sync URL", () => {
+  let server: RunningServer;
+  let dir: string;
+  let sandboxUrl: string;
+  let token: string;
+  const admin = async (method: string, p: string, body?: unknown) => {
+    const res = await request(`${sandboxUrl}${p}`, { method: method as "POST", headers: { "x-sandbox-admin-token": token, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.statusCode, body: (await res.body.json()) as any };
+  };
+  const received = async () => (await admin("GET", "/imshop-app/__sandbox/sync")).body.received as { at: string; body: Record<string, unknown>; signatureOk?: boolean; answered: number }[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "imshop-app-"));
+    cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
+    cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+    server = await startServe(dir, ["--store", "memory"], { IMSHOP_SECRET: SECRET, IMSHOP_SYNC_URL: "" }, { sandbox: true });
+    const m = /SmartPay sandbox at (http:\/\/[\d.:]+)\/smartpay\/v1 .*admin token: (\S+)/.exec(server.output())!;
+    [sandboxUrl, token] = [m[1]!, m[2]!];
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("says where the shop app is; without IMSHOP_SYNC_URL the statuses go to it", () => {
+    expect(server.output()).toContain(`webhook acquiring at POST ${server.url}/payments/imshop (statuses to ${sandboxUrl}/imshop-app/sync)`);
+    expect(server.output()).toContain(`POST ${sandboxUrl}/imshop-app/__sandbox/pay`);
+  });
+
+  it("`smartapp sandbox imshop-app` registers and pays an order through serve's webhook, printing each step", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "sandbox", "imshop-app", ...args], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, IMSHOP_SECRET: "" } });
+    const paid = run(["--order", orderId, "--amount", "150000", "--action", "pay", "--sandbox", sandboxUrl, "--token", token]);
+    expect(paid.status).toBe(0);
+    const lines = paid.stdout.trim().split("\n");
+    expect(lines[0]).toBe("register 201");
+    expect(lines[1]).toMatch(/^create: payment \S+$/);
+    expect(lines).toContain("payer: pay");
+    expect(lines.at(-2)).toBe("successRegex matched");
+    expect(lines.at(-1)).toBe("capture: captured");
+    const declined = run(["--order", `${orderId}-d`, "--amount", "5000", "--action", "decline", "--decline-reason", "card_expired", "--sandbox", sandboxUrl, "--token", token]);
+    expect(declined.stdout.trim().split("\n").at(-1)).toBe("failureRegex matched");
+    // The admin token is required; a wrong one is refused with the reason.
+    const refused = run(["--order", orderId, "--sandbox", sandboxUrl, "--token", "wrong"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain("401 the /__sandbox routes need the X-Sandbox-Admin-Token header");
+    await until("serve's log shows the run", () => server.output().includes(`shop app: order ${orderId}: register 201 → create: payment`) || undefined);
+  }, 60_000);
+
+  it("an abandoned page, then the virtual clock past the link's life: the pending capture's status reaches the shop app, signed, with retry", async () => {
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const run = await admin("POST", "/imshop-app/__sandbox/pay", { orderId, action: "abandon", register: { amount: 12_000, description: "Заказ" } });
+    expect(run.status).toBe(200);
+    expect(run.body.steps.at(-1)).toBe("no regex matched: the app waits (a capture now is answered pending)");
+    const paymentId = run.body.create.paymentId as string;
+    expect((await postCommand(webhookOf(server), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: false, pending: true });
+    // The YooKassa emulator shares the sandbox's clock: two hours on, the unpaid link has expired.
+    expect((await admin("POST", "/yookassa/v3/__sandbox/clock", { advanceMs: 2 * 3600_000 })).status).toBe(200);
+    const got = await until("the status at the shop app", async () => (await received()).find((r) => r.body.paymentId === paymentId));
+    expect(got).toMatchObject({ body: { orderId, paymentId, success: true, paymentCaptured: false, retry: true }, signatureOk: true, answered: 200 });
+    expect(Date.parse(got.at) - Date.now()).toBeGreaterThan(3600_000); // recorded on the virtual clock
+    // serve's log (JSON lines here) shows what the shop app received.
+    await until("serve's log shows it", () => server.output().split("\n").some((l) => l.includes("shop app: sync status") && l.includes(paymentId) && l.includes("answered 200")) || undefined);
+  }, 40_000);
+
+  it("the sync URL down: the shop app answers 503 and the runtime keeps the status for its next try", async () => {
+    expect((await admin("POST", "/imshop-app/__sandbox/faults", { status: 503 })).body).toEqual({ fault: { status: 503 } });
+    expect((await admin("POST", "/imshop-app/__sandbox/faults", { times: 0 })).status).toBe(400);
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const run = await admin("POST", "/imshop-app/__sandbox/pay", { orderId, action: "abandon", register: { amount: 3_000, description: "Заказ" } });
+    const paymentId = run.body.create.paymentId as string;
+    await postCommand(webhookOf(server), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId });
+    await admin("POST", `/yookassa/v3/__sandbox/payments/${paymentId}/pay`, {}); // the payer came back and paid
+    const down = await until("a try against the sync URL", async () => (await received()).find((r) => r.body.paymentId === paymentId));
+    expect(down).toMatchObject({ body: { orderId, paymentId, paymentCaptured: true }, answered: 503 });
+    await new Promise((r) => setTimeout(r, 3_000)); // the next try waits for the schedule (a minute first), not the next second
+    expect((await received()).filter((r) => r.body.paymentId === paymentId)).toHaveLength(1);
+    expect((await admin("DELETE", "/imshop-app/__sandbox/faults")).body).toEqual({ fault: null });
+  }, 40_000);
 });
