@@ -87,7 +87,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       paymentsLedger,
       yookassa: shop ? { url: shop.url, shopId: shop.shopId, secretKey: shop.secretKey, returnUrl: () => config.yookassa.returnUrl ?? `${origin.url}${RETURN_PATH}` } : undefined,
       merchantNotify: { url: opts.merchantNotifyUrl ?? config.merchantNotify.url, secret: config.merchantNotify.secret },
-      imshop: config.imshop.secret ? { secret: config.imshop.secret, syncUrl: imshopSyncUrl, publicUrl: () => origin.url } : undefined,
+      imshop: config.imshop.secret ? { secret: config.imshop.secret, syncUrl: imshopSyncUrl, publicUrl: () => config.imshop.publicUrl ?? origin.url } : undefined,
       log,
       onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
     });

@@ -9,7 +9,7 @@ import { createPaymentOps, projectSecret } from "../payments/host-ops.js";
 import type { PaymentCore } from "../payments/core/core.js";
 import type { YooKassaService } from "../payments/yookassa/service.js";
 import { createYooKassaOps } from "../payments/yookassa/host-ops.js";
-import type { ImshopStore } from "../payments/imshop/store.js";
+import type { ImshopOrders } from "../payments/imshop/store.js";
 import { createImshopOps } from "../payments/imshop/host-ops.js";
 
 export interface HostCallConfig {
@@ -21,7 +21,7 @@ export interface HostCallConfig {
   /** The project's YooKassa path through the core (`$yookassa`); unset: its ops answer not_configured. */
   yookassa?: YooKassaService;
   /** Webhook acquiring's orders (`$imshop`); unset (no IMSHOP_SECRET): its ops say so. */
-  imshop?: ImshopStore;
+  imshop?: ImshopOrders;
   /**
    * Project secrets, the same map the turn workers get (PoolOptions.secrets). A `"$name"` token given
    * to `$payment` resolves exactly like `$secrets.get(name)` in the script (projectSecret).

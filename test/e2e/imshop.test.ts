@@ -18,6 +18,10 @@ import { UNOWNED_PREFIX } from "../../src/payments/imshop/acquiring.js";
 import { FAILURE_REGEX, SUCCESS_REGEX } from "../../src/payments/imshop/protocol.js";
 import { postCommand, runCardPayment } from "../../src/payments/imshop/shop-app.js";
 import { sign } from "../../src/payments/merchant-webhooks/dispatcher.js";
+import { startYooKassaEmulator, type RunningYooKassaEmulator } from "../../src/payments/yookassa/emulator.js";
+import { DEFAULT_EMULATOR_SECRET_KEY } from "../../src/payments/yookassa/emulator-core.js";
+import { ledgerPlaces } from "../../src/payments/core/testing/ledger-env.js";
+import { PostgresImshopStore } from "../../src/payments/imshop/store-postgres.js";
 import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
 
 const SECRET = "imshop-e2e-secret";
@@ -264,4 +268,74 @@ describe("the sandbox plays the shop app: serve's own sandbox drives the webhook
     expect((await received()).filter((r) => r.body.paymentId === paymentId)).toHaveLength(1);
     expect((await admin("DELETE", "/imshop-app/__sandbox/faults")).body).toEqual({ fault: null });
   }, 40_000);
+});
+
+const pgPlace = (await ledgerPlaces("imshop e2e, two serves")).find((p) => p.kind === "postgres")!;
+
+describe("two `smartapp serve` processes serve one shop: the orders live in the PostgreSQL ledger", () => {
+  let emu: RunningYooKassaEmulator;
+  let place: ReturnType<NonNullable<typeof pgPlace.make>>;
+  const servers: RunningServer[] = [];
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    if (!pgPlace.make) return;
+    place = pgPlace.make();
+    const config = place.config();
+    if (config.kind !== "postgres") throw new Error("expected postgres");
+    emu = await startYooKassaEmulator({});
+    // One public origin for both (as behind a load balancer): A's port, chosen before either starts.
+    const probe = createServer();
+    const port = await new Promise<number>((r) => probe.listen(0, "127.0.0.1", () => r((probe.address() as AddressInfo).port)));
+    await new Promise((r) => probe.close(r));
+    const env = {
+      IMSHOP_SECRET: SECRET,
+      IMSHOP_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      YOOKASSA_URL: emu.url,
+      YOOKASSA_SHOP_ID: "shop-two",
+      YOOKASSA_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
+      PAYMENTS_DATABASE_URL: config.url,
+      PAYMENTS_DATABASE_SCHEMA: config.schema!,
+    };
+    for (const extra of [["--port", String(port)], []]) {
+      const dir = mkdtempSync(path.join(tmpdir(), "imshop-two-"));
+      dirs.push(dir);
+      cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
+      cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+      servers.push(await startServe(dir, ["--store", "memory", "--payments-store", "postgres", ...extra], env));
+    }
+  }, 90_000);
+  afterAll(async () => {
+    for (const s of servers) await s.stop();
+    await emu?.close();
+    await place?.drop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it.skipIf(!pgPlace.make)("registered on one, created on both at once (one payment), paid and captured through the other", async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    expect(a.output()).toContain("payment ledger: postgres");
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const reg = await request(`${webhookOf(b)}/orders`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ orderId, amount: 42_000, description: "Заказ" }) });
+    expect(reg.statusCode).toBe(201);
+    await reg.body.dump();
+    const cmd = { command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId };
+    const [x, y] = await Promise.all([postCommand(webhookOf(a), SECRET, cmd), postCommand(webhookOf(b), SECRET, cmd)]);
+    expect(x.answer).toMatchObject({ success: true });
+    expect(y.answer).toEqual(x.answer);
+    const paymentId = (x.answer as { paymentId: string }).paymentId;
+    expect((x.answer as { paymentUrl: string }).paymentUrl).toContain(`${emu.url}/__checkout/${paymentId}`);
+    const run = await runCardPayment({ webhookUrl: webhookOf(a), secret: SECRET, orderId, orderUuid: cmd.orderUuid, action: "pay" });
+    expect(run.matched).toBe("success");
+    expect(run.redirects.at(-1)).toBe(`${a.url}/payments/imshop/done/${paymentId}/success`);
+    expect((await postCommand(webhookOf(b), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: true });
+    // Nothing of it is in either host's imshop.db: the orders are in the ledger's schema.
+    const config = place.config();
+    const store = new PostgresImshopStore({ url: (config as { url: string }).url, schema: (config as { schema: string }).schema });
+    try {
+      expect(await store.order(orderId)).toMatchObject({ orderId, amountMinor: 42_000, try: 0, orderUuid: cmd.orderUuid });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

@@ -113,7 +113,7 @@ describe("IMSHOP webhook acquiring", () => {
       expect(cmd.statusCode).toBe(401);
       await cmd.body.dump();
     }
-    expect(mounted.store.order(orderId)).toBeUndefined();
+    expect(await mounted.store.order(orderId)).toBeUndefined();
     expect(await mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toBeUndefined();
   });
 
@@ -167,7 +167,7 @@ describe("IMSHOP webhook acquiring", () => {
     const second = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId, orderUuid: "u-2", action: "pay" });
     expect((second.create as { paymentId: string }).paymentId).not.toBe(declined);
     expect(second.capture).toMatchObject({ success: true, paymentCaptured: true });
-    expect(mounted.store.order(orderId)!.try).toBe(1);
+    expect((await mounted.store.order(orderId))!.try).toBe(1);
   });
 
   it("wallet cryptograms get success: false with the reason; nothing is charged", async () => {

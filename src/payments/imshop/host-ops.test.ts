@@ -23,7 +23,7 @@ describe("$imshop host ops", () => {
     expect(await ops("imshop.registerOrder", { order: { orderId: "app-5", amount: 100, description: "d" } })).toEqual({ ok: false, error: expect.stringContaining("no dialog user") });
     expect(await ops("imshop.registerOrder", { user: "sub-u2", order: "app-6" })).toEqual({ ok: false, error: expect.stringContaining("orderId, amount") });
     expect(await ops("imshop.getOrder", { orderId: "nope" })).toEqual({ ok: false, error: expect.stringContaining("not registered") });
-    expect(store.order("app-3")).toBeUndefined();
+    expect(await store.order("app-3")).toBeUndefined();
   });
 
   it("without IMSHOP_SECRET every op says what to set; an unknown op is a host error", async () => {

@@ -2,7 +2,7 @@
 // linked to the dialog's user, so the `payment.*` events of its payments come to that user's dialog
 // (docs/payments.md, "Webhook acquiring for shop apps"). Answered with data, never an exception.
 import { checkOrder } from "./router.js";
-import type { ImshopOrder, ImshopStore } from "./store.js";
+import type { ImshopOrder, ImshopOrders } from "./store.js";
 
 export const IMSHOP_OPS = ["imshop.registerOrder", "imshop.getOrder"] as const;
 
@@ -12,7 +12,7 @@ export const IMSHOP_NOT_CONFIGURED: ImshopOpResult = { ok: false, error: "webhoo
 
 type Args = Record<string, unknown>;
 
-export function createImshopOps(store: () => ImshopStore | undefined, now: () => number = Date.now): (op: string, args: unknown) => Promise<ImshopOpResult> {
+export function createImshopOps(store: () => ImshopOrders | undefined, now: () => number = Date.now): (op: string, args: unknown) => Promise<ImshopOpResult> {
   return async (op, raw) => {
     if (!(IMSHOP_OPS as readonly string[]).includes(op)) throw new Error(`unknown host call: ${op}`);
     const args = (raw ?? {}) as Args;
@@ -20,7 +20,7 @@ export function createImshopOps(store: () => ImshopStore | undefined, now: () =>
     const s = store();
     if (!s) return IMSHOP_NOT_CONFIGURED;
     if (op === "imshop.getOrder") {
-      const order = typeof args.orderId === "string" ? s.order(args.orderId) : undefined;
+      const order = typeof args.orderId === "string" ? await s.order(args.orderId) : undefined;
       return order ? { ok: true, order } : { ok: false, error: `order ${String(args.orderId)} is not registered` };
     }
     // The link is the turn's own user, never one the script names: a scenario cannot hand its
@@ -31,7 +31,7 @@ export function createImshopOps(store: () => ImshopStore | undefined, now: () =>
     if ("user" in order) return { ok: false, error: "$imshop.registerOrder: user is the dialog's own user; leave it out" };
     const checked = checkOrder({ ...order, user: args.user });
     if (!checked.ok) return { ok: false, error: `$imshop.registerOrder: ${checked.error}` };
-    const out = s.addOrder(checked.order, new Date(now()).toISOString());
+    const out = await s.addOrder(checked.order, new Date(now()).toISOString());
     if ("conflict" in out) return { ok: false, error: `order ${checked.order.orderId} is registered with other terms; a changed order needs a new orderId` };
     return { ok: true, created: out.created, order: out.order };
   };
