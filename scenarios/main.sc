@@ -118,6 +118,31 @@ theme: /
             $reactions.answer("Оплата картой через ЮKassa: " + formatRub(res.amount) + ". Нажмите кнопку, чтобы оплатить.");
             $yookassa.payButton(res, "Оплатить " + formatRub(res.amount));
 
+    # Paying in the shop's mobile app (webhook acquiring, docs/payments.md): the cart is registered as
+    # an order linked to this dialog; payment.succeeded of its payment comes back below.
+    state: AppOrder
+        q!: * приложени* *
+        if: cartIsEmpty()
+            a: Корзина пуста — сначала выберите товар.
+            go!: /Catalog
+        script:
+            var res = registerAppOrder();
+            if (!res.ok) {
+                $temp.reason = res.error;
+                $reactions.transition("/Checkout/Failed");
+                return;
+            }
+            $reactions.answer("Заказ " + $session.appOrder.id + " на " + formatRub($session.appOrder.amount) + " ждёт оплаты в приложении магазина.");
+
+    state: AppOrderStatus
+        q!: * статус* * заказ* *
+        if: !$session.appOrder
+            a: Заказов в приложении нет.
+        elseif: $session.appOrder.paid
+            a: Заказ {{$session.appOrder.id}} оплачен, спасибо!
+        else:
+            a: Заказ {{$session.appOrder.id}} ещё не оплачен.
+
     state: PayDialogFinished
         event!: PAY_DIALOG_FINISHED
         script:
@@ -214,6 +239,10 @@ theme: /
         event!: payment.succeeded
         script:
             var e = $request.data.eventData || {};
+            if (isAppOrder(e.orderId)) {
+                $session.appOrder.paid = true;
+                $session.cart = {};
+            }
             if (isCurrentOrder(e.orderId)) {
                 $session.lastPaid = e.providerPaymentId;
                 $session.cart = {};

@@ -146,3 +146,30 @@ function createYooKassaPayment() {
     }
     return res;
 }
+
+// The same cart as an order paid in the shop's mobile app (webhook acquiring, docs/payments.md):
+// registered with $imshop, which links it to this dialog, so its payment.succeeded comes here. Its
+// id is short (the protocol's orderId is at most 64 printable characters) and kept with the cart.
+function registerAppOrder() {
+    var order = currentOrder();
+    var app = $session.appOrder;
+    if (!app || app.cartKey !== order.cartKey || app.orderNo !== order.no) {
+        app = $session.appOrder = {
+            id: "app-" + order.no + "-" + $session.sessionStarted + "-" + Math.floor(Math.random() * 1e6),
+            orderNo: order.no,
+            cartKey: order.cartKey,
+            amount: cartTotal()
+        };
+    }
+    return $imshop.registerOrder({
+        orderId: app.id,
+        amount: app.amount,
+        description: ("Заказ № " + order.no + ": " + cartSummary()).slice(0, 128)
+    });
+}
+
+// The core's order id of an app order's payment: the orderId, or orderId#N for the N-th retry.
+function isAppOrder(orderId) {
+    var app = $session.appOrder;
+    return !!app && typeof orderId === "string" && orderId.replace(/#\d+$/, "") === app.id;
+}

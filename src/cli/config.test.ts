@@ -78,9 +78,12 @@ describe("readConfig", () => {
 
   it("reads webhook acquiring's secret (masked) and sync URL; the sync URL is https or loopback http", () => {
     const c = readConfig({ IMSHOP_SECRET: "imshop-s3cret", IMSHOP_SYNC_URL: "https://platform.example/sync" });
-    expect(c.imshop).toEqual({ secret: "imshop-s3cret", syncUrl: "https://platform.example/sync" });
+    expect(c.imshop).toEqual({ secret: "imshop-s3cret", syncUrl: "https://platform.example/sync", publicUrl: undefined });
     expect(secretValues(c)).toContain("imshop-s3cret");
-    expect(readConfig({}).imshop).toEqual({ secret: undefined, syncUrl: undefined });
+    expect(readConfig({}).imshop).toEqual({ secret: undefined, syncUrl: undefined, publicUrl: undefined });
+    expect(readConfig({ IMSHOP_PUBLIC_URL: "https://shop.example/bot/" }).imshop.publicUrl).toBe("https://shop.example/bot");
+    expect(() => readConfig({ IMSHOP_PUBLIC_URL: "ftp://shop.example" })).toThrow("IMSHOP_PUBLIC_URL: ftp://shop.example: expected http(s)://host");
+    expect(() => readConfig({ IMSHOP_PUBLIC_URL: "nope" })).toThrow("IMSHOP_PUBLIC_URL: nope is not a URL");
     expect(readConfig({ IMSHOP_SYNC_URL: "http://127.0.0.1:9/sync" }).imshop.syncUrl).toBe("http://127.0.0.1:9/sync");
     expect(() => readConfig({ IMSHOP_SYNC_URL: "http://platform.example/sync" })).toThrow("IMSHOP_SYNC_URL: http://platform.example/sync: merchant notifications go to an https URL");
     expect(() => readConfig({ IMSHOP_SYNC_URL: "not a url" })).toThrow("IMSHOP_SYNC_URL");

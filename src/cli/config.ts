@@ -42,6 +42,8 @@ export interface ImshopConfig {
   secret?: string;
   /** IMSHOP_SYNC_URL: where the statuses of captures answered `pending` are POSTed (issued by the app platform's manager). */
   syncUrl?: string;
+  /** IMSHOP_PUBLIC_URL: where the payer's browser reaches serve (the return pages); default the served origin. */
+  publicUrl?: string;
 }
 
 export interface SmartappConfig {
@@ -137,6 +139,23 @@ function imshopSyncUrl(v: string | undefined): string | undefined {
   return url;
 }
 
+/**
+ * IMSHOP_PUBLIC_URL: an http(s) origin, maybe with a path prefix (behind a proxy). It is part of every
+ * payment's terms at the acquirer (the return URL), so processes serving one shop must share it.
+ */
+function imshopPublicUrl(v: string | undefined): string | undefined {
+  const url = nonEmpty(v);
+  if (url === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`IMSHOP_PUBLIC_URL: ${url} is not a URL`);
+  }
+  if ((u.protocol !== "https:" && u.protocol !== "http:") || u.search !== "" || u.hash !== "") throw new Error(`IMSHOP_PUBLIC_URL: ${url}: expected http(s)://host[:port][/prefix], without a query`);
+  return url.replace(/\/+$/, "");
+}
+
 function logFormat(v: string | undefined): SmartappConfig["logFormat"] {
   if (v === undefined || v === "") return undefined;
   if (v === "json" || v === "pretty") return v;
@@ -183,7 +202,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
       trustedIps: trustedIps("YOOKASSA_TRUSTED_IPS", env.YOOKASSA_TRUSTED_IPS),
     },
     merchantNotify: { url: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_URL), secret: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_SECRET) },
-    imshop: { secret: nonEmpty(env.IMSHOP_SECRET), syncUrl: imshopSyncUrl(env.IMSHOP_SYNC_URL) },
+    imshop: { secret: nonEmpty(env.IMSHOP_SECRET), syncUrl: imshopSyncUrl(env.IMSHOP_SYNC_URL), publicUrl: imshopPublicUrl(env.IMSHOP_PUBLIC_URL) },
     environment,
   };
 }

@@ -246,7 +246,7 @@ program
     process.exitCode = await payments(action, id, { dir: opts.dir, db: opts.db, ledger: paymentLedgerFrom(config, { store: opts.store, db: opts.db }) });
   });
 
-program
+const sandboxCommand = program
   .command("sandbox")
   .description("run the local SmartPay + pay-dialog sandbox")
   .addHelpText("after", "\nExamples:\n  smartapp sandbox --port 8091 --db invoices.sqlite\n")
@@ -262,7 +262,25 @@ program
   .option("--scope-by-token", "invoices belong to the token that made them; other tokens get 404")
   .action(async (opts) => {
     const { sandbox } = await import("./sandbox.js");
-    await sandbox({ ...opts, adminToken: opts.adminToken ?? config.sandboxAdminToken, yookassaSecretKey: config.yookassaSecretKey });
+    await sandbox({ ...opts, adminToken: opts.adminToken ?? config.sandboxAdminToken, yookassaSecretKey: config.yookassaSecretKey, imshopSecret: config.imshop.secret });
+  });
+
+sandboxCommand
+  .command("imshop-app")
+  .description("the sandbox's shop app pays an order through the merchant's webhook acquiring (docs/payments.md)")
+  .addHelpText("after", "\nExamples:\n  smartapp sandbox imshop-app --order o-17 --amount 150000 --action pay\n  smartapp sandbox imshop-app --order o-18 --action decline --decline-reason insufficient_funds\n")
+  .requiredOption("--order <orderId>", "the merchant's order number")
+  .addOption(new Option("--action <action>", "what the payer does on the acquirer's page").choices(["pay", "decline", "abandon"]).default("pay"))
+  .option("--amount <kopecks>", "register the order first with this amount (kopecks)", (v) => Number(v))
+  .option("--description <text>", "the registered order's description")
+  .option("--decline-reason <reason>", "the acquirer's decline reason (with --action decline)")
+  .option("--webhook <url>", "the merchant's payment webhook (default: the serve that started the sandbox); IMSHOP_SECRET is sent with it")
+  .option("--sandbox <url>", "the sandbox's origin", "http://127.0.0.1:8091")
+  // Not --admin-token: commander would give that to `sandbox` itself, which has one.
+  .option("--token <token>", "the sandbox's admin token (also SMARTAPP_SANDBOX_ADMIN_TOKEN)")
+  .action(async (opts) => {
+    const { imshopApp } = await import("./imshop-app.js");
+    process.exitCode = await imshopApp({ ...opts, adminToken: opts.token ?? config.sandboxAdminToken, secret: config.imshop.secret });
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -5,6 +5,7 @@ import type { SmartappConfig } from "./config.js";
 import { SandboxClock } from "../payments/sandbox/core.js";
 import { createYooKassaEmulator } from "../payments/yookassa/emulator.js";
 import { DEFAULT_EMULATOR_SECRET_KEY } from "../payments/yookassa/emulator-core.js";
+import { createShopAppSandbox, type ShopAppSandbox } from "../payments/imshop/app-sandbox.js";
 
 export const SANDBOX_TOKEN = "sandbox-token";
 
@@ -16,6 +17,8 @@ export interface LocalSandbox {
   adminToken: string;
   /** The YooKassa emulator mounted beside SmartPay: its API base and secret key; `notifyTo` points its notifications at the runtime. */
   yookassa: { url: string; secretKey: string; notifyTo(url: string): void };
+  /** The shop app of webhook acquiring (docs/payments.md): its sync URL, and what serve tells it once it listens. */
+  imshopApp: ShopAppSandbox & { syncUrl: string };
   close(): Promise<void>;
 }
 
@@ -27,7 +30,9 @@ export async function startLocalSandbox(opts: { port: number; host: string }, co
   const clock = new SandboxClock(); // one virtual clock for SmartPay and the YooKassa emulator at /yookassa/v3
   // Its test-control routes can mark a payment paid: the same admin token as the SmartPay sandbox's.
   const yookassa = createYooKassaEmulator({ clock, secretKey: config.yookassaSecretKey, adminToken });
-  const sb = await startSandbox({ port: opts.port, host: opts.host, clock, yookassa: yookassa.router, tokens: secret && secret !== token ? [token, secret] : [token], adminToken });
+  // It knows serve's IMSHOP_SECRET (the same process) to check the signatures of the statuses it receives.
+  const imshopApp = createShopAppSandbox({ adminToken, now: () => clock.now(), defaults: { secret: config.imshop.secret } });
+  const sb = await startSandbox({ port: opts.port, host: opts.host, clock, yookassa: yookassa.router, imshopApp: imshopApp.router, tokens: secret && secret !== token ? [token, secret] : [token], adminToken });
   const close = () => {
     yookassa.core.close();
     return sb.close();
@@ -37,5 +42,5 @@ export async function startLocalSandbox(opts: { port: number; host: string }, co
     secretKey: config.yookassaSecretKey ?? DEFAULT_EMULATOR_SECRET_KEY,
     notifyTo: (url: string) => void (yookassa.core.notifications.url = url),
   };
-  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, yookassa: yk, close };
+  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, yookassa: yk, imshopApp: Object.assign(imshopApp, { syncUrl: `${sb.url}/imshop-app/sync` }), close };
 }

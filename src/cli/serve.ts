@@ -66,6 +66,9 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   const metrics = new WebhookMetrics();
   const shop = yookassaShop(config, sandbox);
   const origin = { url: "" }; // known once the server listens
+  // Without a platform's sync URL, the local sandbox's shop app takes the statuses and shows them.
+  const imshopSyncUrl = config.imshop.syncUrl ?? sandbox?.imshopApp.syncUrl;
+  if (sandbox) sandbox.imshopApp.show = (line) => log("info", line);
   let runtime: Runtime;
   try {
     runtime = await startRuntime({
@@ -84,7 +87,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       paymentsLedger,
       yookassa: shop ? { url: shop.url, shopId: shop.shopId, secretKey: shop.secretKey, returnUrl: () => config.yookassa.returnUrl ?? `${origin.url}${RETURN_PATH}` } : undefined,
       merchantNotify: { url: opts.merchantNotifyUrl ?? config.merchantNotify.url, secret: config.merchantNotify.secret },
-      imshop: config.imshop.secret ? { secret: config.imshop.secret, syncUrl: config.imshop.syncUrl, publicUrl: () => origin.url } : undefined,
+      imshop: config.imshop.secret ? { secret: config.imshop.secret, syncUrl: imshopSyncUrl, publicUrl: () => config.imshop.publicUrl ?? origin.url } : undefined,
       log,
       onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
     });
@@ -144,6 +147,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   origin.url = server.url;
   const yookassaNotify = runtime.yookassa ? notifyUrl(server.url, runtime.yookassa.shopId) : undefined;
   if (shop?.local && yookassaNotify) sandbox?.yookassa.notifyTo(yookassaNotify);
+  if (sandbox && runtime.imshop) sandbox.imshopApp.defaults.webhookUrl = `${server.url}${IMSHOP_PATH}`;
   const name = runtime.project.config.name ?? runtime.project.dir;
   process.stdout.write(
     `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${storeDescription(runtime.store)}, payment ledger: ${runtime.payments.store.kind}, workers: ${runtime.pool.size})\n` +
@@ -154,7 +158,8 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       (runtime.yookassa && yookassaNotify
         ? `smartapp: YooKassa shop ${runtime.yookassa.shopId} at ${shop!.url}; notifications: POST ${yookassaNotify}\n`
         : "") +
-      (runtime.imshop ? `smartapp: webhook acquiring at POST ${server.url}${IMSHOP_PATH}${config.imshop.syncUrl ? ` (statuses to ${config.imshop.syncUrl})` : ""}\n` : ""),
+      (runtime.imshop ? `smartapp: webhook acquiring at POST ${server.url}${IMSHOP_PATH}${imshopSyncUrl ? ` (statuses to ${imshopSyncUrl})` : ""}\n` : "") +
+      (runtime.imshop && sandbox ? `smartapp: the sandbox's shop app pays an order: POST ${sandbox.url}/imshop-app/__sandbox/pay {orderId, action: pay|decline|abandon} (admin token)\n` : ""),
   );
   if (runtime.store.kind === "redis" && runtime.payments.store.kind === "sqlite") {
     // Sessions shared by several processes, payments in a file of this host: say so before money is involved.

@@ -3,7 +3,7 @@ import type { SourcePos } from "../dsl/ast.js";
 import type { Diagnostic } from "../util/errors.js";
 import type { ChatbotConfig } from "./model.js";
 
-const JSAPI = new Set(["common", "http", "reactions", "mail", "payment", "yookassa", "fetch", "smartPush", "smartProfile", "smartRating", "jivo"]);
+const JSAPI = new Set(["common", "http", "reactions", "mail", "payment", "yookassa", "imshop", "fetch", "smartPush", "smartProfile", "smartRating", "jivo"]);
 const JSLIB = new Set(["moment.min.js", "underscore.js"]);
 
 export function preloadEntries(

@@ -9,6 +9,8 @@ import { createPaymentOps, projectSecret } from "../payments/host-ops.js";
 import type { PaymentCore } from "../payments/core/core.js";
 import type { YooKassaService } from "../payments/yookassa/service.js";
 import { createYooKassaOps } from "../payments/yookassa/host-ops.js";
+import type { ImshopOrders } from "../payments/imshop/store.js";
+import { createImshopOps } from "../payments/imshop/host-ops.js";
 
 export interface HostCallConfig {
   project: Project;
@@ -18,6 +20,8 @@ export interface HostCallConfig {
   paymentCore?: PaymentCore;
   /** The project's YooKassa path through the core (`$yookassa`); unset: its ops answer not_configured. */
   yookassa?: YooKassaService;
+  /** Webhook acquiring's orders (`$imshop`); unset (no IMSHOP_SECRET): its ops say so. */
+  imshop?: ImshopOrders;
   /**
    * Project secrets, the same map the turn workers get (PoolOptions.secrets). A `"$name"` token given
    * to `$payment` resolves exactly like `$secrets.get(name)` in the script (projectSecret).
@@ -43,10 +47,12 @@ export function createHostCalls(cfg: HostCallConfig): HostCallHandler {
     log: cfg.log,
   });
   const yookassa = createYooKassaOps(() => cfg.yookassa);
+  const imshop = createImshopOps(() => cfg.imshop);
   return async (op, args) => {
     if (op === "http") return http(args as HttpRequest);
     if (op.startsWith("payment.")) return payments(op, args);
     if (op.startsWith("yookassa.")) return yookassa(op, args);
+    if (op.startsWith("imshop.")) return imshop(op, args);
     throw new Error(`unknown host call: ${op}`);
   };
 }

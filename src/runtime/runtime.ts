@@ -27,7 +27,8 @@ import { MerchantNotifier } from "../payments/merchant-webhooks/notifier.js";
 import { MerchantOutbox } from "../payments/merchant-webhooks/outbox.js";
 import { MerchantWebhookDispatcher } from "../payments/merchant-webhooks/dispatcher.js";
 import { ImshopAcquiring, UNOWNED_PREFIX } from "../payments/imshop/acquiring.js";
-import { ImshopStore } from "../payments/imshop/store.js";
+import { ImshopStore, type ImshopOrders } from "../payments/imshop/store.js";
+import { PostgresImshopStore } from "../payments/imshop/store-postgres.js";
 
 export type { StoreKind };
 
@@ -112,7 +113,7 @@ export interface ImshopRuntimeOptions {
 /** Webhook acquiring of the served project: what `serve` mounts at /payments/imshop. */
 export interface ImshopRuntime {
   acquiring: ImshopAcquiring;
-  store: ImshopStore;
+  store: ImshopOrders;
   outbox?: MerchantOutbox;
 }
 
@@ -189,12 +190,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     if (opts.imshop) {
       if (!yk || !opts.yookassa) throw new Error("IMSHOP_SECRET: webhook acquiring needs YooKassa as the acquirer: set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY, or serve with the local sandbox (docs/payments.md)");
-      imshop = startImshop(opts.imshop, payments, yk.forScripts, opts.yookassa.shopId, paymentsFile, opts.log);
+      imshop = startImshop(opts.imshop, payments, yk.forScripts, opts.yookassa.shopId, paymentsFile, opts.paymentsLedger, opts.log);
     }
-    pool = await startPool(project, opts, payments, yookassa?.service);
+    pool = await startPool(project, opts, payments, yookassa?.service, imshop?.store);
   } catch (err) {
     late.merchant?.close();
-    imshop?.close();
+    await imshop?.close();
     await payments.close();
     await store.close();
     throw err;
@@ -205,7 +206,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await payments.start({ reconcileMs: opts.paymentsReconcileMs });
   } catch (err) {
     late.merchant?.close();
-    imshop?.close();
+    await imshop?.close();
     await executor.close();
     await payments.close();
     throw err;
@@ -231,7 +232,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const nlu = readNluData(dir);
       compileProjectPatterns(next, nlu ? { entities: patternEntities(nlu.data) } : {});
       loadIntentClassifier(dir); // the NLU data may have changed too (cached by content hash)
-      const nextPool = await startPool(next, opts, payments, yookassa?.service);
+      const nextPool = await startPool(next, opts, payments, yookassa?.service, imshop?.store);
       project = next;
       pool = nextPool;
       await executor.usePool(nextPool, next.config);
@@ -244,17 +245,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await executor.close();
       await payments.close();
       late.merchant?.close();
-      imshop?.close();
+      await imshop?.close();
     },
   };
 }
 
 /** The worker pool for one loaded project: its declared $env, its host calls, its workers. */
-async function startPool(project: Project, opts: RuntimeOptions, paymentCore: PaymentCore, yookassa: YooKassaService | undefined): Promise<WorkerPool> {
+async function startPool(project: Project, opts: RuntimeOptions, paymentCore: PaymentCore, yookassa: YooKassaService | undefined, imshop?: ImshopOrders): Promise<WorkerPool> {
   const secrets = opts.secrets ?? {};
   const env = scriptEnvironment([...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])], opts.environment ?? {}, secrets);
   for (const w of env.warnings) opts.log?.("warn", w);
-  const hostCall = createHostCalls({ project, payments: opts.payments, paymentCore, yookassa, secrets, allowHttp: opts.allowHttp, log: opts.log });
+  const hostCall = createHostCalls({ project, payments: opts.payments, paymentCore, yookassa, imshop, secrets, allowHttp: opts.allowHttp, log: opts.log });
   return WorkerPool.start({
     projectDir: project.dir,
     modules: opts.modules ?? [],
@@ -298,9 +299,11 @@ function startMerchantNotifier(project: Project, opts: RuntimeOptions, paymentsF
 }
 
 /**
- * Webhook acquiring on the runtime's core and YooKassa: the orders and the sync outbox in one SQLite
- * file beside the payments database; captures answered `pending` settled every 5 s, their statuses
- * POSTed to the sync URL on the merchant notifications' schedule.
+ * Webhook acquiring on the runtime's core and YooKassa: the orders and pending captures beside the
+ * ledger (PostgreSQL when the ledger is there, so several processes serve one shop; else a SQLite
+ * file beside the payments database), the sync outbox in that host's file; captures answered
+ * `pending` settled every 5 s, their statuses POSTed to the sync URL on the merchant notifications'
+ * schedule.
  */
 function startImshop(
   o: ImshopRuntimeOptions,
@@ -308,10 +311,17 @@ function startImshop(
   adapter: ReturnType<typeof yookassaAdapter>,
   shopId: string,
   paymentsFile: string,
+  ledger: LedgerStoreConfig | undefined,
   log: RuntimeOptions["log"],
-): ImshopRuntime & { start(): void; stop(): void; close(): void } {
+): ImshopRuntime & { start(): void; stop(): void; close(): Promise<void> } {
   const file = o.file ?? (paymentsFile === ":memory:" ? ":memory:" : path.join(path.dirname(paymentsFile), "imshop.db"));
-  const store = new ImshopStore(file);
+  let store: ImshopOrders;
+  if (ledger?.kind === "postgres") store = new PostgresImshopStore({ url: ledger.url, schema: ledger.schema });
+  else {
+    // No Redis version yet: with a Redis ledger the orders stay on this host (docs/payments.md, "Known gaps").
+    if (ledger?.kind === "redis") log?.("warn", "webhook acquiring keeps its orders in imshop.db on this host: with several processes use --payments-store postgres (docs/payments.md)");
+    store = new ImshopStore(file);
+  }
   const outbox = o.syncUrl ? new MerchantOutbox(file) : undefined;
   const dispatcher = outbox ? new MerchantWebhookDispatcher({ outbox, secret: o.secret }) : undefined;
   const acquiring = new ImshopAcquiring({ core, adapter, shopId, store, publicUrl: o.publicUrl, syncUrl: o.syncUrl, outbox, log });
@@ -341,10 +351,10 @@ function startImshop(
       for (const t of timers) clearInterval(t);
       timers.length = 0;
     },
-    close() {
+    async close() {
       this.stop();
-      store.close();
       outbox?.close();
+      await store.close();
     },
   };
 }

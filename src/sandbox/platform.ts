@@ -28,7 +28,7 @@ export const LAZY_LIBRARIES: Record<string, readonly string[]> = {
 };
 
 /** scriptsPreLoad entries that enable an optional module (others are built in or unknown). */
-export const OPTIONAL_MODULES: Record<string, string> = { "payment.js": "jsapi/payment.js", "yookassa.js": "jsapi/yookassa.js" };
+export const OPTIONAL_MODULES: Record<string, string> = { "payment.js": "jsapi/payment.js", "yookassa.js": "jsapi/yookassa.js", "imshop.js": "jsapi/imshop.js" };
 
 /** Source text of a platform script with the origin its stack frames show. */
 export interface PlatformSource {

@@ -2,7 +2,8 @@
 // /payments/imshop, the acquirer is the local sandbox's YooKassa emulator, and the sandbox's shop app
 // (runCardPayment) pays an order by card. A wrong secret is refused with 401 and changes nothing; a
 // capture answered `pending` is settled by serve's own 5-second round and its status reaches the
-// sync URL once; the order no dialog owns keeps its events in the ledger and in no dialog.
+// sync URL once; an order the scenario registered ($imshop.registerOrder) brings payment.succeeded to
+// that user's dialog; the order no dialog owns keeps its events in the ledger and in no dialog.
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,9 +18,20 @@ import { UNOWNED_PREFIX } from "../../src/payments/imshop/acquiring.js";
 import { FAILURE_REGEX, SUCCESS_REGEX } from "../../src/payments/imshop/protocol.js";
 import { postCommand, runCardPayment } from "../../src/payments/imshop/shop-app.js";
 import { sign } from "../../src/payments/merchant-webhooks/dispatcher.js";
-import { repoRoot, startServe, type RunningServer } from "./server.js";
+import { startYooKassaEmulator, type RunningYooKassaEmulator } from "../../src/payments/yookassa/emulator.js";
+import { DEFAULT_EMULATOR_SECRET_KEY } from "../../src/payments/yookassa/emulator-core.js";
+import { ledgerPlaces } from "../../src/payments/core/testing/ledger-env.js";
+import { PostgresImshopStore } from "../../src/payments/imshop/store-postgres.js";
+import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
 
 const SECRET = "imshop-e2e-secret";
+const webhookOf = (server: RunningServer) => `${server.url}/payments/imshop`;
+let nextId = 7_000_000;
+const turn = async (server: RunningServer, phrase: string, user: string) => {
+  const r = await post(server.url, { ...say(phrase, user), messageId: (nextId += 10) });
+  expect(r.status).toBe(200);
+  return bubbles(r.json);
+};
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -130,14 +142,35 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
     expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toHaveLength(1);
   }, 40_000);
 
+  it("an order the scenario registered is linked to its user: the shop app pays, payment.succeeded reaches that dialog", async () => {
+    const user = "imshop-buyer";
+    expect((await turn(server, "хочу слона", user))[0]).toMatch(/^Добавил:/);
+    const [registered] = await turn(server, "закажу в приложении", user);
+    const orderId = /^Заказ (app-\S+) на /.exec(registered ?? "")?.[1];
+    expect(registered).toMatch(/ждёт оплаты в приложении магазина\.$/);
+    expect(orderId).toBeDefined();
+    expect((await turn(server, "статус заказа", user))[0]).toBe(`Заказ ${orderId} ещё не оплачен.`);
+    // The merchant side sees it as a registered order, owned by the dialog (uuid.sub of the channel).
+    expect(await register({ orderId, amount: 1, description: "другие условия" })).toMatchObject({ status: 409, body: { order: { orderId, userKey: `sub-${user}` } } });
+    // Another dialog cannot see it as its own: its own status is empty.
+    expect((await turn(server, "статус заказа", "someone-else"))[0]).toBe("Заказов в приложении нет.");
+
+    const run = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId: orderId!, orderUuid: randomUUID(), action: "pay" });
+    expect(run.capture).toMatchObject({ success: true, paymentCaptured: true });
+    // The event turn (delivered by the runtime, not by the user) marks the order paid; the user's next turn says so.
+    await until("payment.succeeded in the dialog", async () => ((await turn(server, "статус заказа", user))[0] === `Заказ ${orderId} оплачен, спасибо!` ? true : undefined));
+    expect((await turn(server, "корзина", user))[0]).toBe("Корзина пуста.");
+  }, 40_000);
+
   it("the events of an order no dialog owns stay in the ledger, delivered to nobody", async () => {
     await server.stop();
     const store = new PaymentStore(path.join(dir, ".smartapp", "payments.db"));
     try {
-      const invoices = (await store.invoices()).filter((i) => i.provider === "yookassa");
+      // The one order a dialog registered is that dialog's; every other has no owner.
+      const invoices = (await store.invoices()).filter((i) => i.provider === "yookassa" && i.userKey !== "sub-imshop-buyer");
       expect(invoices.length).toBeGreaterThanOrEqual(3);
       for (const inv of invoices) expect(inv.userKey.startsWith(UNOWNED_PREFIX)).toBe(true);
-      const succeeded = (await store.events()).filter((e) => e.name === "payment.succeeded");
+      const succeeded = (await store.events()).filter((e) => e.name === "payment.succeeded" && e.userKey.startsWith(UNOWNED_PREFIX));
       expect(succeeded.length).toBeGreaterThanOrEqual(2);
       // Settled (no retries pending), without a dialog turn: no session was made for those keys.
       for (const e of succeeded) expect(e).toMatchObject({ deliveredAt: expect.any(String), lastError: undefined });
@@ -152,4 +185,157 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
       await store.close();
     }
   });
+});
+
+describe("the sandbox plays the shop app: serve's own sandbox drives the webhook and is its sync URL", () => {
+  let server: RunningServer;
+  let dir: string;
+  let sandboxUrl: string;
+  let token: string;
+  const admin = async (method: string, p: string, body?: unknown) => {
+    const res = await request(`${sandboxUrl}${p}`, { method: method as "POST", headers: { "x-sandbox-admin-token": token, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.statusCode, body: (await res.body.json()) as any };
+  };
+  const received = async () => (await admin("GET", "/imshop-app/__sandbox/sync")).body.received as { at: string; body: Record<string, unknown>; signatureOk?: boolean; answered: number }[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "imshop-app-"));
+    cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
+    cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+    server = await startServe(dir, ["--store", "memory"], { IMSHOP_SECRET: SECRET, IMSHOP_SYNC_URL: "" }, { sandbox: true });
+    const m = /SmartPay sandbox at (http:\/\/[\d.:]+)\/smartpay\/v1 .*admin token: (\S+)/.exec(server.output())!;
+    [sandboxUrl, token] = [m[1]!, m[2]!];
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("says where the shop app is; without IMSHOP_SYNC_URL the statuses go to it", () => {
+    expect(server.output()).toContain(`webhook acquiring at POST ${server.url}/payments/imshop (statuses to ${sandboxUrl}/imshop-app/sync)`);
+    expect(server.output()).toContain(`POST ${sandboxUrl}/imshop-app/__sandbox/pay`);
+  });
+
+  it("`smartapp sandbox imshop-app` registers and pays an order through serve's webhook, printing each step", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "sandbox", "imshop-app", ...args], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, IMSHOP_SECRET: "" } });
+    const paid = run(["--order", orderId, "--amount", "150000", "--action", "pay", "--sandbox", sandboxUrl, "--token", token]);
+    expect(paid.status).toBe(0);
+    const lines = paid.stdout.trim().split("\n");
+    expect(lines[0]).toBe("register 201");
+    expect(lines[1]).toMatch(/^create: payment \S+$/);
+    expect(lines).toContain("payer: pay");
+    expect(lines.at(-2)).toBe("successRegex matched");
+    expect(lines.at(-1)).toBe("capture: captured");
+    const declined = run(["--order", `${orderId}-d`, "--amount", "5000", "--action", "decline", "--decline-reason", "card_expired", "--sandbox", sandboxUrl, "--token", token]);
+    expect(declined.stdout.trim().split("\n").at(-1)).toBe("failureRegex matched");
+    // The admin token is required; a wrong one is refused with the reason.
+    const refused = run(["--order", orderId, "--sandbox", sandboxUrl, "--token", "wrong"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain("401 the /__sandbox routes need the X-Sandbox-Admin-Token header");
+    await until("serve's log shows the run", () => server.output().includes(`shop app: order ${orderId}: register 201 → create: payment`) || undefined);
+  }, 60_000);
+
+  it("an abandoned page, then the virtual clock past the link's life: the pending capture's status reaches the shop app, signed, with retry", async () => {
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const run = await admin("POST", "/imshop-app/__sandbox/pay", { orderId, action: "abandon", register: { amount: 12_000, description: "Заказ" } });
+    expect(run.status).toBe(200);
+    expect(run.body.steps.at(-1)).toBe("no regex matched: the app waits (a capture now is answered pending)");
+    const paymentId = run.body.create.paymentId as string;
+    expect((await postCommand(webhookOf(server), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: false, pending: true });
+    // The YooKassa emulator shares the sandbox's clock: two hours on, the unpaid link has expired.
+    expect((await admin("POST", "/yookassa/v3/__sandbox/clock", { advanceMs: 2 * 3600_000 })).status).toBe(200);
+    const got = await until("the status at the shop app", async () => (await received()).find((r) => r.body.paymentId === paymentId));
+    expect(got).toMatchObject({ body: { orderId, paymentId, success: true, paymentCaptured: false, retry: true }, signatureOk: true, answered: 200 });
+    expect(Date.parse(got.at) - Date.now()).toBeGreaterThan(3600_000); // recorded on the virtual clock
+    // serve's log (JSON lines here) shows what the shop app received.
+    await until("serve's log shows it", () => server.output().split("\n").some((l) => l.includes("shop app: sync status") && l.includes(paymentId) && l.includes("answered 200")) || undefined);
+  }, 40_000);
+
+  it("the sync URL down: the shop app answers 503 and the runtime keeps the status for its next try", async () => {
+    expect((await admin("POST", "/imshop-app/__sandbox/faults", { status: 503 })).body).toEqual({ fault: { status: 503 } });
+    expect((await admin("POST", "/imshop-app/__sandbox/faults", { times: 0 })).status).toBe(400);
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const run = await admin("POST", "/imshop-app/__sandbox/pay", { orderId, action: "abandon", register: { amount: 3_000, description: "Заказ" } });
+    const paymentId = run.body.create.paymentId as string;
+    await postCommand(webhookOf(server), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId });
+    await admin("POST", `/yookassa/v3/__sandbox/payments/${paymentId}/pay`, {}); // the payer came back and paid
+    const down = await until("a try against the sync URL", async () => (await received()).find((r) => r.body.paymentId === paymentId));
+    expect(down).toMatchObject({ body: { orderId, paymentId, paymentCaptured: true }, answered: 503 });
+    await new Promise((r) => setTimeout(r, 3_000)); // the next try waits for the schedule (a minute first), not the next second
+    expect((await received()).filter((r) => r.body.paymentId === paymentId)).toHaveLength(1);
+    expect((await admin("DELETE", "/imshop-app/__sandbox/faults")).body).toEqual({ fault: null });
+  }, 40_000);
+});
+
+const pgPlace = (await ledgerPlaces("imshop e2e, two serves")).find((p) => p.kind === "postgres")!;
+
+describe("two `smartapp serve` processes serve one shop: the orders live in the PostgreSQL ledger", () => {
+  let emu: RunningYooKassaEmulator;
+  let place: ReturnType<NonNullable<typeof pgPlace.make>>;
+  const servers: RunningServer[] = [];
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    if (!pgPlace.make) return;
+    place = pgPlace.make();
+    const config = place.config();
+    if (config.kind !== "postgres") throw new Error("expected postgres");
+    emu = await startYooKassaEmulator({});
+    // One public origin for both (as behind a load balancer): A's port, chosen before either starts.
+    const probe = createServer();
+    const port = await new Promise<number>((r) => probe.listen(0, "127.0.0.1", () => r((probe.address() as AddressInfo).port)));
+    await new Promise((r) => probe.close(r));
+    const env = {
+      IMSHOP_SECRET: SECRET,
+      IMSHOP_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      YOOKASSA_URL: emu.url,
+      YOOKASSA_SHOP_ID: "shop-two",
+      YOOKASSA_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
+      PAYMENTS_DATABASE_URL: config.url,
+      PAYMENTS_DATABASE_SCHEMA: config.schema!,
+    };
+    for (const extra of [["--port", String(port)], []]) {
+      const dir = mkdtempSync(path.join(tmpdir(), "imshop-two-"));
+      dirs.push(dir);
+      cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
+      cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+      servers.push(await startServe(dir, ["--store", "memory", "--payments-store", "postgres", ...extra], env));
+    }
+  }, 90_000);
+  afterAll(async () => {
+    for (const s of servers) await s.stop();
+    await emu?.close();
+    await place?.drop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it.skipIf(!pgPlace.make)("registered on one, created on both at once (one payment), paid and captured through the other", async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    expect(a.output()).toContain("payment ledger: postgres");
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const reg = await request(`${webhookOf(b)}/orders`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ orderId, amount: 42_000, description: "Заказ" }) });
+    expect(reg.statusCode).toBe(201);
+    await reg.body.dump();
+    const cmd = { command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId };
+    const [x, y] = await Promise.all([postCommand(webhookOf(a), SECRET, cmd), postCommand(webhookOf(b), SECRET, cmd)]);
+    expect(x.answer).toMatchObject({ success: true });
+    expect(y.answer).toEqual(x.answer);
+    const paymentId = (x.answer as { paymentId: string }).paymentId;
+    expect((x.answer as { paymentUrl: string }).paymentUrl).toContain(`${emu.url}/__checkout/${paymentId}`);
+    const run = await runCardPayment({ webhookUrl: webhookOf(a), secret: SECRET, orderId, orderUuid: cmd.orderUuid, action: "pay" });
+    expect(run.matched).toBe("success");
+    expect(run.redirects.at(-1)).toBe(`${a.url}/payments/imshop/done/${paymentId}/success`);
+    expect((await postCommand(webhookOf(b), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: true });
+    // Nothing of it is in either host's imshop.db: the orders are in the ledger's schema.
+    const config = place.config();
+    const store = new PostgresImshopStore({ url: (config as { url: string }).url, schema: (config as { schema: string }).schema });
+    try {
+      expect(await store.order(orderId)).toMatchObject({ orderId, amountMinor: 42_000, try: 0, orderUuid: cmd.orderUuid });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

@@ -113,7 +113,7 @@ describe("IMSHOP webhook acquiring", () => {
       expect(cmd.statusCode).toBe(401);
       await cmd.body.dump();
     }
-    expect(mounted.store.order(orderId)).toBeUndefined();
+    expect(await mounted.store.order(orderId)).toBeUndefined();
     expect(await mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toBeUndefined();
   });
 
@@ -167,7 +167,19 @@ describe("IMSHOP webhook acquiring", () => {
     const second = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId, orderUuid: "u-2", action: "pay" });
     expect((second.create as { paymentId: string }).paymentId).not.toBe(declined);
     expect(second.capture).toMatchObject({ success: true, paymentCaptured: true });
-    expect(mounted.store.order(orderId)!.try).toBe(1);
+    expect((await mounted.store.order(orderId))!.try).toBe(1);
+  });
+
+  it("a SmartPay payment method is refused with the reason, never paid through YooKassa instead", async () => {
+    const orderId = await order(3000);
+    for (const method of ["smartpay/card", "SmartPay"]) {
+      const { status, answer } = await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: method, orderUuid: "u-sp", orderId });
+      expect(status).toBe(200);
+      expect(answer).toEqual({ success: false, error: expect.stringContaining(`paymentMethodId ${method}: SmartPay is not an acquirer of webhook acquiring yet`) });
+    }
+    expect(await mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toBeUndefined();
+    // The same order pays by card afterwards.
+    expect((await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: "yookassa/card", orderUuid: "u-sp", orderId })).answer).toMatchObject({ success: true });
   });
 
   it("wallet cryptograms get success: false with the reason; nothing is charged", async () => {

@@ -10,13 +10,13 @@ import type { MerchantOutbox } from "../merchant-webhooks/outbox.js";
 import type { YooKassaAdapter } from "../providers/yookassa.js";
 import { YooKassaService, type YooKassaResult } from "../yookassa/service.js";
 import { DONE_PATH, FAILURE_REGEX, failure, SUCCESS_REGEX, type CaptureCommand, type ChargeAnswer, type CreateCommand, type ImshopAnswer, type ImshopCommand, type SyncStatus, type WalletCommand } from "./protocol.js";
-import { coreOrderId, type ImshopOrder, type ImshopStore } from "./store.js";
+import { coreOrderId, type ImshopOrder, type ImshopOrders } from "./store.js";
 
 export interface ImshopAcquiringOptions {
   core: PaymentCore;
   adapter: YooKassaAdapter;
   shopId: string; // the YooKassa shop the payments go to
-  store: ImshopStore;
+  store: ImshopOrders;
   /** The runtime's public origin, e.g. https://bot.example.com: return pages live under it (a function when it is known only once the server listens). */
   publicUrl: string | (() => string);
   /** Where the app's platform takes asynchronous statuses (issued by its manager); none: no async mode. */
@@ -63,22 +63,23 @@ export class ImshopAcquiring {
         return this.create(command);
       case "applepay":
       case "androidpay":
-        return Promise.resolve(this.wallet(command));
+        return this.wallet(command);
       case "capture":
         return this.capture(command);
     }
   }
 
   private async create(c: CreateCommand): Promise<ImshopAnswer> {
-    let order = this.opts.store.order(c.orderId);
+    if (isSmartPayMethod(c.paymentMethodId)) return failure(SMARTPAY_NOT_MAPPED(c.paymentMethodId));
+    let order = await this.opts.store.order(c.orderId);
     if (!order) return failure(`order ${c.orderId} is not known to the merchant: register it first (POST /payments/imshop/orders)`);
-    this.opts.store.keepOrderUuid(order.orderId, c.orderUuid);
+    await this.opts.store.keepOrderUuid(order.orderId, c.orderUuid);
     const current = await this.current(order);
-    if (current?.invoice.status === "canceled") order = this.opts.store.nextTry(order.orderId, order.try); // "retry": pay again
+    if (current?.invoice.status === "canceled") order = await this.opts.store.nextTry(order.orderId, order.try); // "retry": pay again
     else if (current && (current.invoice.status === "paid" || current.invoice.status === "awaiting_capture")) {
       return failure(`order ${c.orderId} is ${current.invoice.status === "paid" ? "paid already" : "paid and waiting for capture"}`, current.attempt.providerPaymentId);
     }
-    const res = await this.service(this.returnUrl(order.orderId)).createPayment(ownerOf(order), {
+    const args = {
       orderId: coreOrderId(order),
       amount: order.amountMinor,
       currency: order.currency,
@@ -86,8 +87,16 @@ export class ImshopAcquiring {
       capture: false, // "capture" is "verify and charge": hold now, charge when the app asks
       ...(order.receipt !== undefined ? { receipt: order.receipt } : {}),
       metadata: { imshop_order_uuid: c.orderUuid, imshop_order_id: order.orderId },
-    });
-    if (!res.ok || typeof res.paymentId !== "string") return failure(reason(res, "the acquirer did not make the payment"));
+    };
+    const svc = this.service(this.returnUrl(order.orderId));
+    let res = await svc.createPayment(ownerOf(order), args);
+    // The same create being made by another process right now (its attempt has no payment id yet):
+    // asking again with the same body reads what that one made, under the same Idempotence-Key.
+    for (let wait = 1; res.ok && typeof res.paymentId !== "string" && res.status === "pending" && wait <= 5; wait++) {
+      await new Promise((r) => setTimeout(r, 100 * wait));
+      res = await svc.createPayment(ownerOf(order), args);
+    }
+    if (!res.ok || typeof res.paymentId !== "string") return failure(reason(res, "the acquirer did not make the payment yet; send create again"));
     if (typeof res.confirmationUrl !== "string") return failure(`payment ${res.paymentId} is ${String(res.status)}: it has no payment page`, res.paymentId);
     return { success: true, paymentId: res.paymentId, paymentUrl: res.confirmationUrl, successRegex: SUCCESS_REGEX, failureRegex: FAILURE_REGEX };
   }
@@ -96,8 +105,8 @@ export class ImshopAcquiring {
    * YooKassa takes wallet payments through its own SDK's one-time token, not a raw Apple Pay / Google
    * Pay cryptogram, so a wallet command is refused with the reason (and nothing is charged).
    */
-  private wallet(c: WalletCommand): ImshopAnswer {
-    const order = this.opts.store.order(c.orderId);
+  private async wallet(c: WalletCommand): Promise<ImshopAnswer> {
+    const order = await this.opts.store.order(c.orderId);
     if (!order) return failure(`order ${c.orderId} is not known to the merchant: register it first (POST /payments/imshop/orders)`);
     const wallet = c.command === "applepay" ? "Apple Pay" : "Google Pay";
     return failure(`${wallet} is not available: the acquirer (YooKassa) does not take a raw ${wallet} cryptogram; pay by card (command create)`);
@@ -106,10 +115,10 @@ export class ImshopAcquiring {
   private async capture(c: CaptureCommand): Promise<ImshopAnswer> {
     const found = await this.byPaymentId(c.paymentId);
     if (!found) return failure(`payment ${c.paymentId} is not known`, c.paymentId);
-    const order = this.opts.store.order(String(found.invoice.orderId).replace(/#\d+$/, ""));
+    const order = await this.opts.store.order(String(found.invoice.orderId).replace(/#\d+$/, ""));
     const answer = await this.settle(c.paymentId);
     if ("pending" in answer && answer.pending) {
-      if (this.opts.syncUrl && order) this.opts.store.addPending(c.paymentId, order.orderId, this.iso());
+      if (this.opts.syncUrl && order) await this.opts.store.addPending(c.paymentId, order.orderId, this.iso());
     }
     return answer;
   }
@@ -133,7 +142,7 @@ export class ImshopAcquiring {
 
   /** The return page's decision: where the payer goes once YooKassa sends them back. */
   async landing(orderId: string): Promise<{ redirect: string } | { wait: true } | { error: string }> {
-    const order = this.opts.store.order(orderId);
+    const order = await this.opts.store.order(orderId);
     const current = order && (await this.current(order));
     if (!current?.attempt.providerPaymentId) return { error: `order ${orderId} has no payment` };
     const res = await this.service().getPayment({ paymentId: current.attempt.providerPaymentId });
@@ -152,14 +161,14 @@ export class ImshopAcquiring {
     const { syncUrl, outbox } = this.opts;
     if (!syncUrl || !outbox) return 0;
     let n = 0;
-    for (const p of this.opts.store.pending()) {
+    for (const p of await this.opts.store.pending()) {
       const answer = await this.settle(p.paymentId);
       if (answer.success && (answer as ChargeAnswer).pending) continue;
       const found = await this.byPaymentId(p.paymentId);
       const retry = !answer.success; // a declined card may pay again: the app restarts from create
       const status: SyncStatus = { orderId: p.orderId, paymentId: p.paymentId, success: true, paymentCaptured: answer.success, ...(retry ? { retry: true } : {}) };
       outbox.add({ eventId: `imshop:${p.paymentId}:${answer.success ? "succeeded" : "canceled"}`, paymentKey: `imshop:${p.paymentId}`, state: answer.success ? "succeeded" : "canceled", url: syncUrl, body: JSON.stringify(status), createdAt: this.now() });
-      if (this.opts.store.settle(p.paymentId, this.iso())) n++;
+      if (await this.opts.store.settle(p.paymentId, this.iso())) n++;
       this.opts.log?.("info", `imshop: payment ${p.paymentId} of order ${p.orderId} ${answer.success ? "captured" : "declined"}${found ? "" : " (not in the ledger)"}; status queued for the sync URL`);
     }
     return n;
@@ -178,6 +187,16 @@ export class ImshopAcquiring {
     return attempt && invoice && invoice.account === this.opts.shopId ? { invoice, attempt } : undefined;
   }
 }
+
+/**
+ * A payment method the shop configured for SmartPay ("smartpay/…"). SmartPay would fit the flow (its
+ * start-payment call takes return_url/fail_url and answers a web form_url) but is not mapped yet
+ * (docs/payments.md, "SmartPay as the acquirer"): such a create is refused rather than paid through
+ * YooKassa behind the shop's back.
+ */
+export const isSmartPayMethod = (paymentMethodId: string): boolean => /^smartpay(\/|$)/i.test(paymentMethodId);
+export const SMARTPAY_NOT_MAPPED = (method: string): string =>
+  `paymentMethodId ${method}: SmartPay is not an acquirer of webhook acquiring yet (docs/payments.md, "SmartPay as the acquirer"); pay by card through YooKassa (paymentMethodId yookassa/card)`;
 
 const pending = (paymentId: string): ChargeAnswer => ({ success: true, paymentId, paymentCaptured: false, pending: true });
 

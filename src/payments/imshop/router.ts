@@ -9,11 +9,11 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { ImshopAcquiring } from "./acquiring.js";
 import { checkCommand, failure } from "./protocol.js";
-import type { ImshopStore, NewOrder } from "./store.js";
+import type { ImshopOrders, NewOrder } from "./store.js";
 
 export interface ImshopRouterOptions {
   acquiring: ImshopAcquiring;
-  store: ImshopStore;
+  store: ImshopOrders;
   secret: string;
   now?: () => number;
 }
@@ -59,12 +59,13 @@ export function imshopRouter(opts: ImshopRouterOptions): Router {
     opts.acquiring.handle(checked.command).then((answer) => res.json(answer), next);
   });
 
-  router.post("/orders", authorized, json, (req, res) => {
+  router.post("/orders", authorized, json, (req, res, next) => {
     const checked = checkOrder(req.body);
     if (!checked.ok) return void res.status(400).json({ error: checked.error });
-    const out = opts.store.addOrder(checked.order, new Date(now()).toISOString());
-    if ("conflict" in out) return void res.status(409).json({ error: `order ${checked.order.orderId} is registered with other terms; a changed order needs a new orderId`, order: out.conflict });
-    res.status(out.created ? 201 : 200).json({ order: out.order });
+    opts.store.addOrder(checked.order, new Date(now()).toISOString()).then((out) => {
+      if ("conflict" in out) return void res.status(409).json({ error: `order ${checked.order.orderId} is registered with other terms; a changed order needs a new orderId`, order: out.conflict });
+      res.status(out.created ? 201 : 200).json({ order: out.order });
+    }, next);
   });
 
   router.get("/return/:orderId", (req, res, next) => {

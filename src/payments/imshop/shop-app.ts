@@ -8,6 +8,8 @@ import type { ImshopAnswer } from "./protocol.js";
 export type PayerAction = "pay" | "decline" | "abandon";
 
 export interface ShopAppRun {
+  /** What the app did, one line per step, for a person reading the sandbox's output. */
+  steps: string[];
   create: ImshopAnswer;
   redirects: string[];
   matched?: "success" | "failure";
@@ -22,6 +24,8 @@ export interface ShopAppOptions {
   action: PayerAction;
   declineReason?: string;
   paymentMethodId?: string;
+  /** Register the order first (POST …/orders), as the merchant's order webhook would have. */
+  register?: { amount: number; description: string };
 }
 
 export async function postCommand(webhookUrl: string, secret: string, body: unknown): Promise<{ status: number; answer: ImshopAnswer }> {
@@ -32,9 +36,19 @@ export async function postCommand(webhookUrl: string, secret: string, body: unkn
 /** Drives one card payment to its end; `capture` is sent when a regex matched success (as the app does). */
 export async function runCardPayment(o: ShopAppOptions): Promise<ShopAppRun> {
   const method = o.paymentMethodId ?? "yookassa/card";
-  const { answer: create } = await postCommand(o.webhookUrl, o.secret, { command: "create", paymentMethodId: method, orderUuid: o.orderUuid, orderId: o.orderId, returnUrl: "imshop://payment/failed" });
-  const run: ShopAppRun = { create, redirects: [] };
-  if (!create.success || !("paymentUrl" in create)) return run;
+  const steps: string[] = [];
+  if (o.register) {
+    const res = await request(`${o.webhookUrl.replace(/\/+$/, "")}/orders`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${o.secret}` }, body: JSON.stringify({ orderId: o.orderId, ...o.register }) });
+    const text = await res.body.text();
+    steps.push(`register ${res.statusCode}${res.statusCode >= 400 ? ` ${text}` : ""}`);
+  }
+  const { status, answer: create } = await postCommand(o.webhookUrl, o.secret, { command: "create", paymentMethodId: method, orderUuid: o.orderUuid, orderId: o.orderId, returnUrl: "imshop://payment/failed" });
+  const run: ShopAppRun = { steps, create, redirects: [] };
+  if (!create.success || !("paymentUrl" in create)) {
+    steps.push(`create ${status}: ${create.success ? "no paymentUrl" : create.error}`);
+    return run;
+  }
+  steps.push(`create: payment ${create.paymentId}`, `open ${create.paymentUrl}`, `payer: ${o.action}`);
   const success = new RegExp(create.successRegex);
   const failure = new RegExp(create.failureRegex);
 
@@ -52,13 +66,21 @@ export async function runCardPayment(o: ShopAppOptions): Promise<ShopAppRun> {
     const next = new URL(String(res.headers.location), run.redirects.at(-1) ?? create.paymentUrl).toString();
     await res.body.dump();
     run.redirects.push(next);
+    steps.push(`redirect ${next}`);
     if (success.test(next)) run.matched = "success";
     else if (failure.test(next)) run.matched = "failure";
-    if (run.matched) break;
+    if (run.matched) {
+      steps.push(`${run.matched === "success" ? "successRegex" : "failureRegex"} matched`);
+      break;
+    }
     res = await request(next);
   }
   await res.body.dump().catch(() => undefined);
-  if (run.matched === "success") run.capture = (await postCommand(o.webhookUrl, o.secret, { command: "capture", paymentMethodId: method, paymentId: create.paymentId })).answer;
+  if (!run.matched) steps.push("no regex matched: the app waits (a capture now is answered pending)");
+  if (run.matched === "success") {
+    const capture = (run.capture = (await postCommand(o.webhookUrl, o.secret, { command: "capture", paymentMethodId: method, paymentId: create.paymentId })).answer);
+    steps.push(`capture: ${!capture.success ? `refused (${capture.error})` : "pending" in capture && capture.pending ? "pending" : "paymentCaptured" in capture && capture.paymentCaptured ? "captured" : "not captured"}`);
+  }
   return run;
 }
 

@@ -27,8 +27,9 @@ export interface ImshopOrder {
 
 export type NewOrder = Omit<ImshopOrder, "try" | "orderUuid" | "createdAt">;
 
-type Row = Record<string, unknown>;
-const toOrder = (r: Row): ImshopOrder => ({
+export type Row = Record<string, unknown>;
+export const toPending = (r: Row): PendingCapture => ({ paymentId: String(r.payment_id), orderId: String(r.order_id), since: String(r.since) });
+export const toOrder = (r: Row): ImshopOrder => ({
   orderId: String(r.order_id),
   amountMinor: Number(r.amount_minor),
   currency: String(r.currency),
@@ -43,60 +44,90 @@ const toOrder = (r: Row): ImshopOrder => ({
 /** The core's order id of an order's current try. */
 export const coreOrderId = (o: Pick<ImshopOrder, "orderId" | "try">): string => (o.try === 0 ? o.orderId : `${o.orderId}#${o.try}`);
 
-export class ImshopStore {
+export type AddedOrder = { order: ImshopOrder; created: boolean } | { conflict: ImshopOrder };
+export interface PendingCapture {
+  paymentId: string;
+  orderId: string;
+  since: string;
+}
+
+/**
+ * Where webhook acquiring keeps its orders and pending captures: a SQLite file of one host
+ * (`ImshopStore`), or PostgreSQL beside the ledger, so several processes serve one shop
+ * (`PostgresImshopStore`, ./store-postgres.ts). Asynchronous, as the ledger's stores are.
+ */
+export interface ImshopOrders {
+  readonly kind: "sqlite" | "postgres";
+  /** Registers an order once; the same terms again are the same order, other terms are refused. */
+  addOrder(o: NewOrder, now: string): Promise<AddedOrder>;
+  order(orderId: string): Promise<ImshopOrder | undefined>;
+  /** The app's own id of the order, kept from its first command. */
+  keepOrderUuid(orderId: string, orderUuid: string): Promise<void>;
+  /** After a try ended canceled, the next create pays the order again: compare-and-set on the try. */
+  nextTry(orderId: string, seenTry: number): Promise<ImshopOrder>;
+  /** A capture answered `pending`: the app is owed a status on its sync URL (once). */
+  addPending(paymentId: string, orderId: string, now: string): Promise<void>;
+  pending(): Promise<PendingCapture[]>;
+  /** Compare-and-set: true for the one caller (of any process) that settles it. */
+  settle(paymentId: string, now: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Pure: whether a registration repeats the registered order's terms. */
+export const sameTerms = (found: ImshopOrder, o: NewOrder): boolean =>
+  found.amountMinor === o.amountMinor && found.currency === o.currency && found.description === o.description && found.userKey === o.userKey && JSON.stringify(found.receipt) === JSON.stringify(o.receipt);
+
+export class ImshopStore implements ImshopOrders {
+  readonly kind = "sqlite" as const;
   private readonly db: Database.Database;
 
   constructor(file = ":memory:") {
     this.db = openDurableSqlite(file, SCHEMA);
   }
 
-  /** Registers an order once; the same terms again are the same order, other terms are refused. */
-  addOrder(o: NewOrder, now: string): { order: ImshopOrder; created: boolean } | { conflict: ImshopOrder } {
-    return this.db.transaction(() => {
-      const found = this.order(o.orderId);
-      if (found) {
-        const same = found.amountMinor === o.amountMinor && found.currency === o.currency && found.description === o.description && found.userKey === o.userKey && JSON.stringify(found.receipt) === JSON.stringify(o.receipt);
-        return same ? { order: found, created: false } : { conflict: found };
-      }
+  async addOrder(o: NewOrder, now: string): Promise<AddedOrder> {
+    return this.db.transaction((): AddedOrder => {
+      const found = this.get(o.orderId);
+      if (found) return sameTerms(found, o) ? { order: found, created: false } : { conflict: found };
       this.db
         .prepare("INSERT INTO imshop_orders (order_id, amount_minor, currency, description, user_key, receipt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .run(o.orderId, o.amountMinor, o.currency, o.description, o.userKey ?? null, o.receipt === undefined ? null : JSON.stringify(o.receipt), now);
-      return { order: this.order(o.orderId)!, created: true };
+      return { order: this.get(o.orderId)!, created: true };
     })();
   }
 
-  order(orderId: string): ImshopOrder | undefined {
+  async order(orderId: string): Promise<ImshopOrder | undefined> {
+    return this.get(orderId);
+  }
+
+  private get(orderId: string): ImshopOrder | undefined {
     const r = this.db.prepare("SELECT * FROM imshop_orders WHERE order_id = ?").get(orderId) as Row | undefined;
     return r ? toOrder(r) : undefined;
   }
 
-  /** The app's own id of the order, kept from its first command. */
-  keepOrderUuid(orderId: string, orderUuid: string): void {
+  async keepOrderUuid(orderId: string, orderUuid: string): Promise<void> {
     this.db.prepare("UPDATE imshop_orders SET order_uuid = COALESCE(order_uuid, ?) WHERE order_id = ?").run(orderUuid, orderId);
   }
 
-  /** After a try ended canceled, the next create pays the order again: compare-and-set on the try. */
-  nextTry(orderId: string, seenTry: number): ImshopOrder {
+  async nextTry(orderId: string, seenTry: number): Promise<ImshopOrder> {
     this.db.prepare("UPDATE imshop_orders SET try = try + 1 WHERE order_id = ? AND try = ?").run(orderId, seenTry);
-    return this.order(orderId)!;
+    return this.get(orderId)!;
   }
 
-  /** A capture answered `pending`: the app is owed a status on its sync URL (once). */
-  addPending(paymentId: string, orderId: string, now: string): void {
+  async addPending(paymentId: string, orderId: string, now: string): Promise<void> {
     this.db.prepare("INSERT OR IGNORE INTO imshop_pending (payment_id, order_id, since) VALUES (?, ?, ?)").run(paymentId, orderId, now);
   }
 
-  pending(): { paymentId: string; orderId: string; since: string }[] {
+  async pending(): Promise<PendingCapture[]> {
     const rows = this.db.prepare("SELECT payment_id, order_id, since FROM imshop_pending WHERE settled_at IS NULL ORDER BY since").all() as Row[];
-    return rows.map((r) => ({ paymentId: String(r.payment_id), orderId: String(r.order_id), since: String(r.since) }));
+    return rows.map(toPending);
   }
 
-  /** Compare-and-set: true for the one caller that settles it. */
-  settle(paymentId: string, now: string): boolean {
+  async settle(paymentId: string, now: string): Promise<boolean> {
     return this.db.prepare("UPDATE imshop_pending SET settled_at = ? WHERE payment_id = ? AND settled_at IS NULL").run(now, paymentId).changes === 1;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

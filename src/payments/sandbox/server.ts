@@ -46,6 +46,8 @@ export interface SandboxOptions extends Omit<CoreOptions, "clock"> {
   adminToken?: string;
   /** The YooKassa emulator's router (../yookassa/emulator.ts), served at /yookassa/v3. */
   yookassa?: express.Router;
+  /** The shop app of webhook acquiring (../imshop/app-sandbox.ts), served at /imshop-app. */
+  imshopApp?: express.Router;
 }
 
 export interface Sandbox {
@@ -383,6 +385,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
   app.use("/__sandbox", admin);
 
   if (opts.yookassa) app.use("/yookassa/v3", opts.yookassa);
+  if (opts.imshopApp) app.use("/imshop-app", opts.imshopApp);
   app.use((_req: Request, res: Response) => void res.status(404).json(errorBody(404, "no such path")));
   return { app, quirks, faults };
 }
