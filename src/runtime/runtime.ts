@@ -25,6 +25,7 @@ import { YooKassaClient } from "../payments/yookassa/client.js";
 import { YooKassaService } from "../payments/yookassa/service.js";
 import { MerchantNotifier } from "../payments/merchant-webhooks/notifier.js";
 import { MerchantOutbox } from "../payments/merchant-webhooks/outbox.js";
+import { openMerchantOutbox } from "../payments/merchant-webhooks/open-outbox.js";
 import { MerchantWebhookDispatcher } from "../payments/merchant-webhooks/dispatcher.js";
 import { ImshopAcquiring, UNOWNED_PREFIX } from "../payments/imshop/acquiring.js";
 import { ImshopStore } from "../payments/imshop/store.js";
@@ -164,7 +165,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     // The merchant hears a YooKassa payment's state before the dialog does; enqueueing is once per state.
     if (late.merchant) {
       const invoice = await payments.store.invoice(event.invoiceId);
-      if (invoice) late.merchant.fromEvent(event, invoice);
+      if (invoice) await late.merchant.fromEvent(event, invoice);
     }
     // An order no dialog owns (webhook acquiring without a linked user): the ledger keeps the event, nobody hears it.
     if (event.userKey.startsWith(UNOWNED_PREFIX)) return;
@@ -182,7 +183,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         adapter: yk.forScripts,
         shopId: opts.yookassa.shopId,
         returnUrl: opts.yookassa.returnUrl,
-        onCreated: merchant ? (invoice, payment) => void merchant.created(invoice, payment.id) : undefined,
+        onCreated: merchant ? (invoice, payment) => merchant.created(invoice, payment.id) : undefined,
         log: opts.log,
       });
       yookassa = { shopId: opts.yookassa.shopId, clientFor: yk.clientFor, service, merchant };
@@ -193,7 +194,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     pool = await startPool(project, opts, payments, yookassa?.service);
   } catch (err) {
-    late.merchant?.close();
+    await late.merchant?.close();
     imshop?.close();
     await payments.close();
     await store.close();
@@ -204,7 +205,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   try {
     await payments.start({ reconcileMs: opts.paymentsReconcileMs });
   } catch (err) {
-    late.merchant?.close();
+    await late.merchant?.close();
     imshop?.close();
     await executor.close();
     await payments.close();
@@ -243,7 +244,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       imshop?.stop();
       await executor.close();
       await payments.close();
-      late.merchant?.close();
+      await late.merchant?.close();
       imshop?.close();
     },
   };
@@ -292,9 +293,11 @@ function startMerchantNotifier(project: Project, opts: RuntimeOptions, paymentsF
   const url = typeof fromProject === "string" && fromProject !== "" ? fromProject : m?.url;
   if (!url) return undefined;
   const file = m?.file ?? (paymentsFile === ":memory:" ? ":memory:" : path.join(path.dirname(paymentsFile), "merchant-notifications.db"));
+  // Beside the ledger: with PostgreSQL or Redis every serving process shares it (docs/yookassa.md).
+  const outbox = m?.file ? undefined : openMerchantOutbox(opts.paymentsLedger, file);
   const secret = m?.secret ?? projectSecret("merchant_notify_secret", opts.secrets);
   if (!secret) opts.log?.("warn", "merchant notifications are not signed: set SMARTAPP_MERCHANT_NOTIFY_SECRET (docs/yookassa.md)");
-  return new MerchantNotifier({ url, secret, file, now: m?.now, random: m?.random, schedule: m?.schedule, log: opts.log });
+  return new MerchantNotifier({ url, secret, file, outbox, now: m?.now, random: m?.random, schedule: m?.schedule, log: opts.log });
 }
 
 /**

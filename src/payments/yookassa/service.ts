@@ -25,7 +25,7 @@ export interface YooKassaServiceOptions {
   /** Where the payer returns after the checkout page (a function when it is known only once the server listens). */
   returnUrl: string | (() => string);
   /** Called when a payment is created (state pending): the merchant notifications' first state. */
-  onCreated?: (invoice: PaymentInvoice, payment: Payment) => void;
+  onCreated?: (invoice: PaymentInvoice, payment: Payment) => unknown;
   log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
 }
 
@@ -151,7 +151,12 @@ export class YooKassaService {
     }
     await this.core.observe("yookassa.create", { attemptId: attempt.id }, sent.snapshot, sent.payment);
     ({ invoice, attempt } = await this.rows(attempt.id));
-    this.opts.onCreated?.(invoice, sent.payment);
+    try {
+      await this.opts.onCreated?.(invoice, sent.payment);
+    } catch (err) {
+      // The payment exists at YooKassa either way: the script still gets its link.
+      this.opts.log?.("error", `merchant notification of payment ${invoice.id} (pending) not recorded: ${err instanceof Error ? err.message : String(err)}`);
+    }
     return view(invoice, attempt, sent.payment);
   }
 
