@@ -7,6 +7,7 @@ import { openLedgerStore, type LedgerStoreConfig } from "../payments/core/open-s
 import { openMerchantOutbox } from "../payments/merchant-webhooks/open-outbox.js";
 import type { Money, PaymentInvoice } from "../payments/core/model.js";
 import type { LedgerStore } from "../payments/core/store-types.js";
+import type { Receipt } from "../payments/yookassa/types.js";
 
 const money = (m: Money) => `${(m.minor / 100).toFixed(2)} ${m.currency}`;
 
@@ -52,6 +53,7 @@ export async function payments(
         if (a.confirmationUrl) out(`  link ${a.confirmationUrl}\n`);
         if (a.paymentMethodId) out(`  payment method ${a.paymentMethodId}${a.paymentMethodSaved ? " (saved)" : ""}\n`);
         if (a.idempotenceKey) out(`  Idempotence-Key ${a.idempotenceKey}\n`);
+        if (a.receipt) out(receiptLines(a.receipt));
       }
       for (const r of await store.refundsOf(inv.id)) {
         const state = r.status === "requested" ? `requested${r.sentAt ? `, sent ${r.sentAt}, no answer yet` : ", not sent yet"}` : r.status;
@@ -66,6 +68,18 @@ export async function payments(
   } finally {
     await store.close();
   }
+}
+
+/** The stored 54-FZ receipt (YooKassa's shape): the customer, then one line per item. */
+function receiptLines(r: Record<string, unknown>): string {
+  const receipt = r as Partial<Receipt>;
+  const c = receipt.customer ?? {};
+  const who = [c.full_name, c.email, c.phone, c.inn ? `INN ${c.inn}` : undefined].filter(Boolean).join(", ") || "no customer";
+  let s = `  receipt (54-FZ) for ${who}${receipt.tax_system_code ? `, tax system ${receipt.tax_system_code}` : ""}\n`;
+  for (const i of receipt.items ?? []) {
+    s += `    ${i.description}: ${i.quantity} × ${i.amount?.value} ${i.amount?.currency}, VAT code ${i.vat_code}${i.payment_subject ? `, ${i.payment_subject}` : ""}${i.payment_mode ? `, ${i.payment_mode}` : ""}\n`;
+  }
+  return s;
 }
 
 async function find(store: LedgerStore, id: string): Promise<PaymentInvoice | undefined> {

@@ -179,10 +179,10 @@ export class PostgresLedgerStore implements LedgerStore {
     await this.rows(`UPDATE ${this.t("pay_attempts")} SET synced_at = $1 WHERE id = $2`, [at, attemptId]);
   }
 
-  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }> {
+  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string, receipt?: Record<string, unknown>): Promise<{ idempotenceKey: string; requestHash: string }> {
     return this.tx(async (c) => {
       // The row lock of the UPDATE makes a second process wait, then find the first key kept.
-      await c.query(`UPDATE ${this.t("pay_attempts")} SET idempotence_key = $1, request_hash = $2, version = version + 1 WHERE id = $3 AND idempotence_key IS NULL`, [idempotenceKey, requestHash, attemptId]);
+      await c.query(`UPDATE ${this.t("pay_attempts")} SET idempotence_key = $1, request_hash = $2, receipt = $4, version = version + 1 WHERE id = $3 AND idempotence_key IS NULL`, [idempotenceKey, requestHash, attemptId, receipt ? JSON.stringify(receipt) : null]);
       const r = (await this.rows(`SELECT idempotence_key, request_hash FROM ${this.t("pay_attempts")} WHERE id = $1`, [attemptId], c))[0];
       if (!r) throw new Error(`no attempt ${attemptId}`);
       return { idempotenceKey: String(r.idempotence_key), requestHash: String(r.request_hash) };

@@ -198,13 +198,13 @@ export class RedisLedgerStore implements LedgerStore {
     await this.redis.payApply(this.p, JSON.stringify({ cas: [[`${this.p}att:${a.id}`, a.version, JSON.stringify({ ...a, syncedAt: at })]], after, ledger: [], events: [] }));
   }
 
-  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }> {
+  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string, receipt?: Record<string, unknown>): Promise<{ idempotenceKey: string; requestHash: string }> {
     for (;;) {
       const a = await this.attempt(attemptId);
       if (!a) throw new Error(`no attempt ${attemptId}`);
       if (a.idempotenceKey !== undefined) return { idempotenceKey: a.idempotenceKey, requestHash: a.requestHash ?? "" };
       // Compare-and-set: of two processes keeping a key at once, the first one sticks; the other reads it.
-      const next = JSON.stringify({ ...a, idempotenceKey, requestHash, version: a.version + 1 });
+      const next = JSON.stringify({ ...a, idempotenceKey, requestHash, ...(receipt ? { receipt } : {}), version: a.version + 1 });
       if ((await this.redis.payApply(this.p, JSON.stringify({ cas: [[`${this.p}att:${a.id}`, a.version, next]], after: [], ledger: [], events: [] }))) >= 0) return { idempotenceKey, requestHash };
     }
   }

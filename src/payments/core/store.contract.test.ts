@@ -262,6 +262,22 @@ for (const { kind, make } of places) {
       expect(await b.attempt(attempt.id)).toMatchObject({ status: "pending", idempotenceKey: x.idempotenceKey });
     });
 
+    it("the 54-FZ receipt sent with a create is stored with the attempt once, and survives transitions and a restart", async () => {
+      const s = fresh();
+      const { invoice, attempt } = await s.beginInvoice({ ...newInvoice(), provider: "yookassa", account: "shop" }, at(0));
+      const receipt = { customer: { email: "buyer@example.com" }, items: [{ description: "Слон", quantity: "1.00", amount: { value: "100.00", currency: "RUB" }, vat_code: 1, payment_mode: "full_payment", payment_subject: "commodity" }] };
+      await s.keepCreateRequest(attempt.id, "k-1", "h-1", receipt);
+      await s.keepCreateRequest(attempt.id, "k-2", "h-2", { items: [] }); // the first one sticks
+      const kept = (await s.attempt(attempt.id))!;
+      expect(kept.receipt).toEqual(receipt);
+      await s.applyPlan(invoice, kept, planSnapshot(invoice, kept, { providerPaymentId: "yk-r", status: "succeeded", providerStatus: "succeeded", capturedMinor: 10_000 }), at(1));
+      await s.close();
+      expect(await open().attempt(attempt.id)).toMatchObject({ status: "succeeded", receipt });
+      const plain = await open().beginInvoice({ ...newInvoice(), provider: "yookassa", account: "shop" }, at(2));
+      await open().keepCreateRequest(plain.attempt.id, "k-3", "h-3");
+      expect((await open().attempt(plain.attempt.id))!.receipt).toBeUndefined();
+    });
+
     it("a refund keeps the caller's terms hash and the provider's own key, and its provider refund id when it fails", async () => {
       const s = fresh();
       const inv = await paid(s);

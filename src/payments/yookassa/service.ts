@@ -136,7 +136,8 @@ export class YooKassaService {
     if (attempt.requestHash !== undefined && attempt.requestHash !== bodyHash(body)) return otherTerms();
     // Made already (an answer, a notification or the poller saw it): read it, never post again.
     if (attempt.providerPaymentId) return this.refresh(invoice, attempt, "yookassa.create_repeat");
-    const kept = await this.core.store.keepCreateRequest(attempt.id, idempotenceKeys.create(attempt.id), bodyHash(body));
+    // The 54-FZ receipt is kept with the key, before it is sent: the ledger shows what YooKassa got.
+    const kept = await this.core.store.keepCreateRequest(attempt.id, idempotenceKeys.create(attempt.id), bodyHash(body), body.receipt as Record<string, unknown> | undefined);
     if (kept.requestHash !== bodyHash(body)) return otherTerms();
     let sent: { snapshot: ProviderSnapshot; payment: Payment };
     try {
