@@ -16,6 +16,8 @@ export interface LocalSandbox {
   adminToken: string;
   /** The YooKassa emulator mounted beside SmartPay: its API base and secret key; `notifyTo` points its notifications at the runtime. */
   yookassa: { url: string; secretKey: string; notifyTo(url: string): void };
+  /** The sandbox's virtual clock (moved only by its admin route, `POST …/__sandbox/clock`): the emulators and, with them, the merchant notifications run on it. */
+  clock: { now(): number };
   close(): Promise<void>;
 }
 
@@ -37,5 +39,5 @@ export async function startLocalSandbox(opts: { port: number; host: string }, co
     secretKey: config.yookassaSecretKey ?? DEFAULT_EMULATOR_SECRET_KEY,
     notifyTo: (url: string) => void (yookassa.core.notifications.url = url),
   };
-  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, yookassa: yk, close };
+  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, yookassa: yk, clock: { now: () => clock.now() }, close };
 }
