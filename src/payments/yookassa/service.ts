@@ -50,13 +50,13 @@ const REFUND_STATUS: Record<RefundStatus, string> = { requested: "pending", succ
 
 export const PREPARING_LINK_MESSAGE = "Ссылка на оплату ещё готовится. Попробуйте ещё раз через несколько секунд";
 
-const invalid = (field: string, message: string): YooKassaResult => ({
+export const invalid = (field: string, message: string): YooKassaResult => ({
   code: 400,
   ok: false,
   error: { error_code: "invalid_request", field, user_message: "Некорректные данные платежа", error_description: `${field}: ${message}` },
 });
 
-const conflict = (message: string): YooKassaResult => ({ code: 409, ok: false, error: { error_code: "conflict", user_message: "Платёж не может быть выполнен", error_description: message } });
+export const conflict = (message: string): YooKassaResult => ({ code: 409, ok: false, error: { error_code: "conflict", user_message: "Платёж не может быть выполнен", error_description: message } });
 
 function fromError(err: unknown, what: string): YooKassaResult {
   if (!(err instanceof YooKassaError)) throw err;
@@ -75,7 +75,7 @@ function fromError(err: unknown, what: string): YooKassaResult {
 }
 
 /** A payment as script data: kopecks, the link, the saved method, the cancel category. */
-function view(invoice: PaymentInvoice, attempt: PaymentAttempt, payment?: Payment): YooKassaResult {
+export function view(invoice: PaymentInvoice, attempt: PaymentAttempt, payment?: Payment): YooKassaResult {
   const out: YooKassaResult = {
     code: 200,
     ok: true,
