@@ -15,6 +15,7 @@ import { createHostCalls, type HostCallConfig } from "./host-calls.js";
 import { declaredVariables, scriptEnvironment } from "./script-env.js";
 import { PaymentCore, type Deliver } from "../payments/core/core.js";
 import type { PaymentEvent } from "../payments/core/model.js";
+import type { TurnResult } from "../engine/types.js";
 import { openLedgerStore, type LedgerStoreConfig } from "../payments/core/open-store.js";
 import { smartPayAdapter } from "../payments/providers/smartpay.js";
 import type { PaymentProviderAdapter } from "../payments/providers/types.js";
@@ -34,6 +35,8 @@ export type { StoreKind };
 
 export interface RuntimeOptions {
   dir: string;
+  /** Called with each payment event's turn once it ran (`smartapp chat` shows it in the conversation). */
+  onPaymentEventTurn?: (event: PaymentEvent, result: TurnResult) => void;
   modules?: string[];
   store?: StoreKind; // default sqlite, or redis when redisUrl is set
   redisUrl?: string;
@@ -169,7 +172,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     // An order no dialog owns (webhook acquiring without a linked user): the ledger keeps the event, nobody hears it.
     if (event.userKey.startsWith(UNOWNED_PREFIX)) return;
-    await deliverPaymentEvent(late.executor, event);
+    const result = await deliverPaymentEvent(late.executor, event);
+    if (result) opts.onPaymentEventTurn?.(event, result);
   });
   let yookassa: YooKassaRuntime | undefined;
   let imshop: ReturnType<typeof startImshop> | undefined;
@@ -373,8 +377,9 @@ function startPaymentCore(project: Project, opts: RuntimeOptions, file: string, 
  * event's id is the turn's messageId: the store commits the state with that id, so an event whose
  * delivery was cut short is not run twice when it is retried.
  */
-async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent): Promise<void> {
+async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent): Promise<TurnResult | undefined> {
   if (!executor) throw new Error("the runtime is starting");
   const messageId = `payment-event-${event.id}`;
-  await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, render: () => "delivered" });
+  const outcome = await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, render: () => "delivered" });
+  return outcome.cached ? undefined : outcome.result; // a repeat of a delivered event ran nothing
 }
