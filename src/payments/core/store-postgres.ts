@@ -273,7 +273,9 @@ export class PostgresLedgerStore implements LedgerStore {
   async claimDueEvents(nowMs: number, leaseMs: number, limit = 50): Promise<PaymentEvent[]> {
     const rows = await this.rows(
       `UPDATE ${this.t("pay_outbox")} SET next_at = $1 WHERE id IN (
-         SELECT id FROM ${this.t("pay_outbox")} WHERE delivered_at IS NULL AND next_at <= $2 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+         SELECT o.id FROM ${this.t("pay_outbox")} o WHERE o.delivered_at IS NULL AND o.next_at <= $2
+           AND NOT EXISTS (SELECT 1 FROM ${this.t("pay_outbox")} e WHERE e.invoice_id = o.invoice_id AND e.delivered_at IS NULL AND e.id < o.id)
+         ORDER BY o.id LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
       [nowMs + leaseMs, nowMs, limit],
     );

@@ -317,7 +317,13 @@ export class PaymentStore implements LedgerStore {
 
   async claimDueEvents(nowMs: number, leaseMs: number, limit = 50): Promise<PaymentEvent[]> {
     return this.transaction(() => {
-      const due = this.all("SELECT * FROM pay_outbox WHERE delivered_at IS NULL AND next_at <= ? ORDER BY id LIMIT ?", toEvent, nowMs, limit);
+      // Only the oldest undelivered event of each invoice: its later events wait, so they arrive in order.
+      const due = this.all(
+        "SELECT * FROM pay_outbox o WHERE delivered_at IS NULL AND next_at <= ? AND NOT EXISTS (SELECT 1 FROM pay_outbox e WHERE e.invoice_id = o.invoice_id AND e.delivered_at IS NULL AND e.id < o.id) ORDER BY id LIMIT ?",
+        toEvent,
+        nowMs,
+        limit,
+      );
       const lease = this.db.prepare("UPDATE pay_outbox SET next_at = ? WHERE id = ?");
       for (const e of due) lease.run(nowMs + leaseMs, e.id);
       return due;
