@@ -26,12 +26,14 @@ CREATE INDEX IF NOT EXISTS merchant_webhooks_pending ON ${s}.merchant_webhooks (
 export class PostgresMerchantOutbox implements MerchantOutboxStore {
   private readonly pool: pg.Pool;
   private readonly t: string;
-  private readonly ready: Promise<void>;
+  private ready: Promise<void>;
+  private readonly schema: string;
 
   constructor(opts: PostgresOutboxOptions) {
     const schema = opts.schema ?? "smartapp_payments";
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`payments schema "${schema}": use lower-case letters, digits and _`);
     this.t = `${schema}.merchant_webhooks`;
+    this.schema = schema;
     this.pool = new pg.Pool({ connectionString: opts.url, max: 3 });
     this.pool.on("error", () => undefined); // an idle connection dropped: the next query opens another
     this.ready = this.migrate(schema);
@@ -42,8 +44,9 @@ export class PostgresMerchantOutbox implements MerchantOutboxStore {
     const c = await this.pool.connect();
     try {
       await c.query("BEGIN");
-      // Two processes starting at once must not race on CREATE TABLE.
-      await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`smartapp-merchant-outbox:${schema}`]);
+      // Two processes starting at once must not race on CREATE SCHEMA / TABLE: the ledger's own lock
+      // (store-postgres.ts), since both create the schema.
+      await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`smartapp-payments:${schema}`]);
       await c.query(schemaSql(schema));
       await c.query("COMMIT");
     } catch (err) {
@@ -55,7 +58,8 @@ export class PostgresMerchantOutbox implements MerchantOutboxStore {
   }
 
   private async rows(sql: string, args: unknown[] = []): Promise<Record<string, unknown>[]> {
-    await this.ready;
+    // A start that could not create the table (the database was down) is tried again, not kept failed.
+    await this.ready.catch(() => (this.ready = this.migrate(this.schema)));
     return (await this.pool.query(sql, args)).rows as Record<string, unknown>[];
   }
 
