@@ -130,12 +130,25 @@ function isCurrentOrder(orderId) {
     return !!o && (orderId === o.id || orderId === yookassaOrderId(o));
 }
 
+// The 54-FZ receipt of the cart: one line per item, no VAT (as tax_type 6 above). A real shop asks
+// the buyer for the e-mail or phone it is sent to; the demo sends it to the shop's own address.
+function yookassaReceipt() {
+    return {
+        email: $injector.receiptEmail,
+        items: _.map(cart(), function (qty, id) {
+            var item = $Catalog[id].value;
+            return { name: item.name, price: item.price, quantity: qty, vatCode: 1, paymentSubject: "commodity", paymentMode: "full_payment" };
+        })
+    };
+}
+
 function createYooKassaPayment() {
     var args = function (order) {
         return {
             orderId: yookassaOrderId(order),
             amount: cartTotal(),
-            description: ("Заказ № " + order.no + ": " + cartSummary()).slice(0, 128)
+            description: ("Заказ № " + order.no + ": " + cartSummary()).slice(0, 128),
+            receipt: yookassaReceipt()
         };
     };
     var res = $yookassa.createPayment(args(currentOrder()));

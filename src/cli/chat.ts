@@ -15,7 +15,7 @@ import type { TurnExplanation } from "../engine/explain.js";
 const USER = "chat-user";
 const HELP =
   "type a phrase, a button number, or: /intent /PATH [phrase], /event NAME {json}, /timeout (fire the scheduled timeout), " +
-  "/canvas {json} (Canvas app state), /why (how the last turn was decided), /state, /session, /client, /reset, /help, /quit";
+  "/canvas {json} (Canvas app state), /pay [pay|decline|abandon] (the payer on the last YooKassa link, in the local emulator), /why (how the last turn was decided), /state, /session, /client, /reset, /help, /quit";
 
 export interface ChatOptions {
   modules: string[];
@@ -48,6 +48,13 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
       allowHttp: opts.allowHttp,
       // $jsapi.log and the runtime's own messages, shown in the conversation.
       log: (level, message) => print(`  [${level}] ${message}`),
+      // $yookassa pays on the sandbox's emulator; its links are paid with /pay (no notifications reach a chat).
+      yookassa: sandbox ? { url: sandbox.yookassa.url, shopId: config.yookassa.shopId ?? "sandbox-shop", secretKey: sandbox.yookassa.secretKey, returnUrl: ((home) => () => home)(`${sandbox.url}/`) } : undefined,
+      // A payment event is a turn of its own: shown like the turns you type.
+      onPaymentEventTurn: (event, result) => {
+        print(`  [payment event ${event.name}]`);
+        show(result);
+      },
     });
   } catch (err) {
     await sandbox?.close(); // a project that does not load must not leave the sandbox listening
@@ -57,6 +64,7 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
 
   let buttons: string[] = [];
   let pendingInvoice: string | undefined;
+  let yookassaLink: string | undefined; // the payment id of the last YooKassa link shown
   let messageId = 1;
   let canvasState: unknown; // sent as payload.meta.current_app.state, as the assistant does for a Canvas app
   let lastExplanation: TurnExplanation | undefined; // what /why prints
@@ -94,6 +102,7 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
     if (result.nlu) print("  " + describeNlu(result.nlu));
     if (result.replies.length === 0) print("  (no reply)");
     if (result.timeout) print(`  (timeout to ${result.timeout.targetState} in ${result.timeout.interval} s: /timeout fires it now)`);
+    if (yookassaLink && result.replies.some((r) => JSON.stringify(r).includes(`__checkout/${yookassaLink}`))) print(`  YooKassa link of payment ${yookassaLink}: /pay pays it in the local emulator (/pay decline, /pay abandon)`);
     if (pendingInvoice) print("  pay dialog for invoice " + pendingInvoice + ": " + PAY_OUTCOMES.map((o, i) => `${i + 1}) ${o}`).join("  "));
   }
 
@@ -108,6 +117,8 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
         const list = (r.buttons as { text: string }[]) ?? [];
         const first = buttons.length;
         buttons.push(...list.map((b) => b.text));
+        const link = (list as { url?: string }[]).map((b) => (typeof b.url === "string" ? /__checkout\/([^/?#]+)/.exec(b.url) : null)).find(Boolean);
+        if (link) yookassaLink = link[1];
         return `  [${r.type}]${at} ${list.map((b, i) => `${first + i + 1}) ${b.text}`).join("  ")}`;
       }
       case "raw": {
@@ -144,6 +155,26 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
     await send("RUN_APP", { intent: "run_app" }, { action_id: "PAY_DIALOG_FINISHED", parameters });
   }
 
+  /** The payer on the emulator's checkout page of the last link; the payment's event turn is shown as it runs. */
+  async function payLink(action: string): Promise<void> {
+    if (!["pay", "decline", "abandon"].includes(action)) return void print("  /pay, /pay decline or /pay abandon");
+    if (!sandbox || !runtime.yookassa) return void print("  /pay needs the local sandbox's YooKassa emulator (SMARTPAY_URL is set)");
+    if (!yookassaLink) return void print("  no YooKassa link yet: let the scenario make one ($yookassa.createPayment)");
+    const res = await fetch(`${sandbox.yookassa.url}/__sandbox/payments/${yookassaLink}/${action}`, { method: "POST", headers: { "x-sandbox-admin-token": sandbox.adminToken, "content-type": "application/json" }, body: "{}" });
+    const answer = (await res.json()) as { status?: string; description?: string };
+    if (!res.ok) return void print(`  the emulator refused: ${answer.description ?? res.status}`);
+    print(`  YooKassa payment ${yookassaLink}: ${action} → ${answer.status}`);
+    // What YooKassa's notification would make the server do: read the payment, raise its event, deliver it now.
+    const seen = await runtime.yookassa.service.getPayment({ paymentId: yookassaLink });
+    const invoiceId = typeof seen.invoiceId === "string" ? seen.invoiceId : undefined;
+    // Its turn is printed before the event counts as delivered: wait for that (the core's own timer may be the one delivering).
+    for (let i = 0; i < 100; i++) {
+      await runtime.payments.dispatchOnce();
+      if (!invoiceId || (await runtime.payments.store.events(invoiceId)).every((e) => e.deliveredAt !== undefined)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async function handle(line: string): Promise<boolean> {
     const text = line.trim();
     if (!text) return true;
@@ -158,6 +189,7 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
     }
     if (text === "/quit" || text === "/exit") return false;
     if (text === "/help") print(HELP);
+    else if (text === "/pay" || text.startsWith("/pay ")) await payLink(text.slice("/pay".length).trim() || "pay");
     else if (text === "/why") print(lastExplanation ? formatExplanation(lastExplanation).map((l) => "  " + l).join("\n") : "  nothing to explain yet: send a phrase first");
     else if (text === "/reset") {
       await runtime.store.delete(USER);

@@ -19,6 +19,8 @@ export interface LocalSandbox {
   yookassa: { url: string; secretKey: string; notifyTo(url: string): void };
   /** The shop app of webhook acquiring (docs/payments.md): its sync URL, and what serve tells it once it listens. */
   imshopApp: ShopAppSandbox & { syncUrl: string };
+  /** The sandbox's virtual clock (moved only by its admin route, `POST …/__sandbox/clock`): the emulators and, with them, the merchant notifications run on it. */
+  clock: { now(): number };
   close(): Promise<void>;
 }
 
@@ -42,5 +44,13 @@ export async function startLocalSandbox(opts: { port: number; host: string }, co
     secretKey: config.yookassaSecretKey ?? DEFAULT_EMULATOR_SECRET_KEY,
     notifyTo: (url: string) => void (yookassa.core.notifications.url = url),
   };
-  return { url: sb.url, payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs }, adminToken, yookassa: yk, imshopApp: Object.assign(imshopApp, { syncUrl: `${sb.url}/imshop-app/sync` }), close };
+  return {
+    url: sb.url,
+    payments: { baseUrl: `${sb.url}/smartpay/v1`, token, timeoutMs: config.payments.timeoutMs },
+    adminToken,
+    yookassa: yk,
+    imshopApp: Object.assign(imshopApp, { syncUrl: `${sb.url}/imshop-app/sync` }),
+    clock: { now: () => clock.now() },
+    close,
+  };
 }

@@ -4,9 +4,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { openLedgerStore, type LedgerStoreConfig } from "../payments/core/open-store.js";
-import { MerchantOutbox } from "../payments/merchant-webhooks/outbox.js";
+import { openMerchantOutbox } from "../payments/merchant-webhooks/open-outbox.js";
 import type { Money, PaymentInvoice } from "../payments/core/model.js";
 import type { LedgerStore } from "../payments/core/store-types.js";
+import type { Receipt } from "../payments/yookassa/types.js";
 
 const money = (m: Money) => `${(m.minor / 100).toFixed(2)} ${m.currency}`;
 
@@ -18,7 +19,7 @@ export async function payments(
 ): Promise<number> {
   const file = opts.db ?? (opts.ledger?.kind === "sqlite" ? opts.ledger.file : undefined) ?? path.join(opts.dir, ".smartapp", "payments.db");
   // The merchant notifications' outbox is a file beside the SQLite ledger (or in .smartapp/ with the others).
-  if (action === "notifications" || action === "redeliver") return merchantNotifications(action, id, path.join(path.dirname(file), "merchant-notifications.db"), out);
+  if (action === "notifications" || action === "redeliver") return merchantNotifications(action, id, opts.ledger, path.join(path.dirname(file), "merchant-notifications.db"), out);
   let config = opts.ledger;
   if (!config) {
     if (!existsSync(file)) {
@@ -52,6 +53,7 @@ export async function payments(
         if (a.confirmationUrl) out(`  link ${a.confirmationUrl}\n`);
         if (a.paymentMethodId) out(`  payment method ${a.paymentMethodId}${a.paymentMethodSaved ? " (saved)" : ""}\n`);
         if (a.idempotenceKey) out(`  Idempotence-Key ${a.idempotenceKey}\n`);
+        if (a.receipt) out(receiptLines(a.receipt));
       }
       for (const r of await store.refundsOf(inv.id)) {
         const state = r.status === "requested" ? `requested${r.sentAt ? `, sent ${r.sentAt}, no answer yet` : ", not sent yet"}` : r.status;
@@ -68,6 +70,18 @@ export async function payments(
   }
 }
 
+/** The stored 54-FZ receipt (YooKassa's shape): the customer, then one line per item. */
+function receiptLines(r: Record<string, unknown>): string {
+  const receipt = r as Partial<Receipt>;
+  const c = receipt.customer ?? {};
+  const who = [c.full_name, c.email, c.phone, c.inn ? `INN ${c.inn}` : undefined].filter(Boolean).join(", ") || "no customer";
+  let s = `  receipt (54-FZ) for ${who}${receipt.tax_system_code ? `, tax system ${receipt.tax_system_code}` : ""}\n`;
+  for (const i of receipt.items ?? []) {
+    s += `    ${i.description}: ${i.quantity} × ${i.amount?.value} ${i.amount?.currency}, VAT code ${i.vat_code}${i.payment_subject ? `, ${i.payment_subject}` : ""}${i.payment_mode ? `, ${i.payment_mode}` : ""}\n`;
+  }
+  return s;
+}
+
 async function find(store: LedgerStore, id: string): Promise<PaymentInvoice | undefined> {
   const direct = await store.invoice(id);
   if (direct) return direct;
@@ -77,15 +91,16 @@ async function find(store: LedgerStore, id: string): Promise<PaymentInvoice | un
 }
 
 /** The merchant notifications: every row (or one payment's), or one row sent again now. */
-function merchantNotifications(action: string, id: string | undefined, file: string, out: (s: string) => void): number {
-  if (!existsSync(file)) {
+async function merchantNotifications(action: string, id: string | undefined, ledger: LedgerStoreConfig | undefined, file: string, out: (s: string) => void): Promise<number> {
+  const shared = ledger !== undefined && ledger.kind !== "sqlite";
+  if (!shared && !existsSync(file)) {
     process.stderr.write(`no merchant notifications at ${file}\n`);
     return 1;
   }
-  const outbox = new MerchantOutbox(file);
+  const outbox = openMerchantOutbox(ledger, file);
   try {
     if (action === "redeliver") {
-      const row = id ? outbox.redeliver(id, Date.now()) : undefined;
+      const row = id ? await outbox.redeliver(id, Date.now()) : undefined;
       if (!row) {
         process.stderr.write(`no merchant notification ${id ?? "(give its number or event id)"}\n`);
         return 1;
@@ -93,7 +108,7 @@ function merchantNotifications(action: string, id: string | undefined, file: str
       out(`notification ${row.id} (${row.state} of payment ${row.paymentKey}) goes out again now; a running server sends it within a second\n`);
       return 0;
     }
-    const rows = outbox.all(id);
+    const rows = await outbox.all(id);
     for (const r of rows) {
       const when = r.status === "delivered" ? `delivered ${new Date(r.deliveredAt!).toISOString()}` : r.status === "failed" ? "given up" : `next try ${new Date(r.nextAt).toISOString()}`;
       out(`${String(r.id).padStart(5)}  ${r.state.padEnd(19)} ${r.status.padEnd(9)} tries ${r.tries}  ${when}  payment ${r.paymentKey}  ${r.url}${r.lastError ? `  (${r.lastError})` : ""}\n`);
@@ -101,6 +116,6 @@ function merchantNotifications(action: string, id: string | undefined, file: str
     out(`${rows.length} notification(s)\n`);
     return 0;
   } finally {
-    outbox.close();
+    await outbox.close();
   }
 }

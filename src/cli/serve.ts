@@ -86,7 +86,13 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       paymentsDb: opts.paymentsDb,
       paymentsLedger,
       yookassa: shop ? { url: shop.url, shopId: shop.shopId, secretKey: shop.secretKey, returnUrl: () => config.yookassa.returnUrl ?? `${origin.url}${RETURN_PATH}` } : undefined,
-      merchantNotify: { url: opts.merchantNotifyUrl ?? config.merchantNotify.url, secret: config.merchantNotify.secret },
+      merchantNotify: {
+        url: opts.merchantNotifyUrl ?? config.merchantNotify.url,
+        secret: config.merchantNotify.secret,
+        // Paid on the local emulator, the merchant's retry schedule runs on the sandbox's virtual clock too,
+        // so a test moves a day of retries in seconds; against a real YooKassa it is always the real clock.
+        ...(shop?.local && sandbox ? { now: () => sandbox.clock.now() } : {}),
+      },
       imshop: config.imshop.secret ? { secret: config.imshop.secret, syncUrl: imshopSyncUrl, publicUrl: () => config.imshop.publicUrl ?? origin.url } : undefined,
       log,
       onStoreLatency: (ms, op) => metrics.observeStore(ms, op),

@@ -15,6 +15,7 @@ import { createHostCalls, type HostCallConfig } from "./host-calls.js";
 import { declaredVariables, scriptEnvironment } from "./script-env.js";
 import { PaymentCore, type Deliver } from "../payments/core/core.js";
 import type { PaymentEvent } from "../payments/core/model.js";
+import type { TurnResult } from "../engine/types.js";
 import { openLedgerStore, type LedgerStoreConfig } from "../payments/core/open-store.js";
 import { smartPayAdapter } from "../payments/providers/smartpay.js";
 import type { PaymentProviderAdapter } from "../payments/providers/types.js";
@@ -25,6 +26,7 @@ import { YooKassaClient } from "../payments/yookassa/client.js";
 import { YooKassaService } from "../payments/yookassa/service.js";
 import { MerchantNotifier } from "../payments/merchant-webhooks/notifier.js";
 import { MerchantOutbox } from "../payments/merchant-webhooks/outbox.js";
+import { openMerchantOutbox } from "../payments/merchant-webhooks/open-outbox.js";
 import { MerchantWebhookDispatcher } from "../payments/merchant-webhooks/dispatcher.js";
 import { ImshopAcquiring, UNOWNED_PREFIX } from "../payments/imshop/acquiring.js";
 import { ImshopStore, type ImshopOrders } from "../payments/imshop/store.js";
@@ -34,6 +36,8 @@ export type { StoreKind };
 
 export interface RuntimeOptions {
   dir: string;
+  /** Called with each payment event's turn once it ran (`smartapp chat` shows it in the conversation). */
+  onPaymentEventTurn?: (event: PaymentEvent, result: TurnResult) => void;
   modules?: string[];
   store?: StoreKind; // default sqlite, or redis when redisUrl is set
   redisUrl?: string;
@@ -165,11 +169,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     // The merchant hears a YooKassa payment's state before the dialog does; enqueueing is once per state.
     if (late.merchant) {
       const invoice = await payments.store.invoice(event.invoiceId);
-      if (invoice) late.merchant.fromEvent(event, invoice);
+      if (invoice) await late.merchant.fromEvent(event, invoice);
     }
     // An order no dialog owns (webhook acquiring without a linked user): the ledger keeps the event, nobody hears it.
     if (event.userKey.startsWith(UNOWNED_PREFIX)) return;
-    await deliverPaymentEvent(late.executor, event);
+    const result = await deliverPaymentEvent(late.executor, event);
+    if (result) opts.onPaymentEventTurn?.(event, result);
   });
   let yookassa: YooKassaRuntime | undefined;
   let imshop: ReturnType<typeof startImshop> | undefined;
@@ -183,7 +188,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         adapter: yk.forScripts,
         shopId: opts.yookassa.shopId,
         returnUrl: opts.yookassa.returnUrl,
-        onCreated: merchant ? (invoice, payment) => void merchant.created(invoice, payment.id) : undefined,
+        onCreated: merchant ? (invoice, payment) => merchant.created(invoice, payment.id) : undefined,
         log: opts.log,
       });
       yookassa = { shopId: opts.yookassa.shopId, clientFor: yk.clientFor, service, merchant };
@@ -194,7 +199,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     pool = await startPool(project, opts, payments, yookassa?.service, imshop?.store);
   } catch (err) {
-    late.merchant?.close();
+    await late.merchant?.close();
     await imshop?.close();
     await payments.close();
     await store.close();
@@ -205,7 +210,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   try {
     await payments.start({ reconcileMs: opts.paymentsReconcileMs });
   } catch (err) {
-    late.merchant?.close();
+    await late.merchant?.close();
     await imshop?.close();
     await executor.close();
     await payments.close();
@@ -244,7 +249,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       imshop?.stop();
       await executor.close();
       await payments.close();
-      late.merchant?.close();
+      await late.merchant?.close();
       await imshop?.close();
     },
   };
@@ -293,9 +298,11 @@ function startMerchantNotifier(project: Project, opts: RuntimeOptions, paymentsF
   const url = typeof fromProject === "string" && fromProject !== "" ? fromProject : m?.url;
   if (!url) return undefined;
   const file = m?.file ?? (paymentsFile === ":memory:" ? ":memory:" : path.join(path.dirname(paymentsFile), "merchant-notifications.db"));
+  // Beside the ledger: with PostgreSQL or Redis every serving process shares it (docs/yookassa.md).
+  const outbox = m?.file ? undefined : openMerchantOutbox(opts.paymentsLedger, file);
   const secret = m?.secret ?? projectSecret("merchant_notify_secret", opts.secrets);
   if (!secret) opts.log?.("warn", "merchant notifications are not signed: set SMARTAPP_MERCHANT_NOTIFY_SECRET (docs/yookassa.md)");
-  return new MerchantNotifier({ url, secret, file, now: m?.now, random: m?.random, schedule: m?.schedule, log: opts.log });
+  return new MerchantNotifier({ url, secret, file, outbox, now: m?.now, random: m?.random, schedule: m?.schedule, log: opts.log });
 }
 
 /**
@@ -380,8 +387,9 @@ function startPaymentCore(project: Project, opts: RuntimeOptions, file: string, 
  * event's id is the turn's messageId: the store commits the state with that id, so an event whose
  * delivery was cut short is not run twice when it is retried.
  */
-async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent): Promise<void> {
+async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent): Promise<TurnResult | undefined> {
   if (!executor) throw new Error("the runtime is starting");
   const messageId = `payment-event-${event.id}`;
-  await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, render: () => "delivered" });
+  const outcome = await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, render: () => "delivered" });
+  return outcome.cached ? undefined : outcome.result; // a repeat of a delivered event ran nothing
 }

@@ -27,6 +27,8 @@ export type StepItem = ItemBase &
     | { kind: "event"; name: string; data?: Record<string, unknown> }
     | { kind: "request"; request: BotRequest }
     | { kind: "timeout" }
+    // The payer's action on the checkout page of a `$yookassa` payment link; its typed events are the turns.
+    | { kind: "yookassa"; action: "pay" | "decline" | "abandon"; orderId?: string }
   );
 
 // Set-up: changes what the following steps see.
@@ -53,7 +55,7 @@ export type AssertItem = ItemBase &
 
 export type CaseItem = StepItem | SetupItem | AssertItem;
 
-export const STEP_KINDS = new Set(["q", "event", "request", "timeout"]);
+export const STEP_KINDS = new Set(["q", "event", "request", "timeout", "yookassa"]);
 export const isStep = (item: CaseItem): item is StepItem => STEP_KINDS.has(item.kind);
 
 export interface Problem extends Position {

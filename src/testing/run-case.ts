@@ -8,6 +8,7 @@ import { callPaymentSync, isPaymentOp } from "../payments/host-ops.js";
 import { isStep, type CaseCoverage, type CaseItem, type CaseResult, type Failure, type MockDef, type StepItem, type StepRef, type TestCase, type TestFile } from "./model.js";
 import { PAY_DIALOG_FINISHED, payDialogEventData } from "../payments/pay-dialog-event.js";
 import type { TurnExplanation } from "../engine/explain.js";
+import { CaseYooKassa } from "./yookassa-case.js";
 
 export interface CaseOptions {
   lenient?: boolean; // unconsumed text replies are not failures
@@ -26,6 +27,8 @@ export class CaseHost implements HostServices {
   randomQueue: number[] = [];
   logs: string[] = [];
   readonly mock: MockHttp;
+  /** `$yookassa`: the case's own emulated shop, on the case's clock. */
+  readonly yookassa = new CaseYooKassa(() => this.now());
 
   constructor(
     fileMocks: readonly MockDef[],
@@ -42,6 +45,7 @@ export class CaseHost implements HostServices {
   call(op: string, args?: unknown): unknown {
     // $payment: the SmartPay request the server would send, answered by <mockData> like $http.
     if (isPaymentOp(op)) return callPaymentSync(op, args, { http: (req) => this.http(req), env: (n) => (Object.hasOwn(this.paymentEnv, n) ? this.paymentEnv[n] : undefined), secret: () => this.secret() });
+    if (CaseYooKassa.handles(op)) return this.yookassa.call(op, args);
     throw new Error(`host operation ${op} is not available in XML tests`);
   }
   now(): number {
@@ -107,6 +111,8 @@ function buildRequest(step: StepItem, index: number, data: Record<string, unknow
     case "timeout":
       req = { timeout: true };
       break;
+    case "yookassa":
+      throw new Error("a <yookassa> step is turned into its payment events by the case runner");
   }
   // <requestData> is the base; data the step itself carries wins field by field.
   if (data) req.data = { ...structuredClone(data), ...req.data };
@@ -169,7 +175,8 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
   const started = performance.now();
   const base = { file: file.file, id: tc.id, line: tc.line };
   const walked = opts.coverage ? new Walk() : undefined;
-  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => ({ ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}) });
+  let release = () => {};
+  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => (release(), { ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}) });
   // Without --integration an integration case still runs, offline, against its <mockData>: most
   // mock every call. A call it did not mock then fails the step, naming the live service it needs.
   const live = tc.integration && opts.integration === true;
@@ -180,6 +187,7 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
   }
 
   const host = new CaseHost(file.mocks, live ? opts.realHttp : undefined, opts.env, opts.paymentEnv);
+  release = () => host.yookassa.close();
   services.current = host;
   let state = emptyUserState();
   let pendingData: Record<string, unknown> | undefined;
@@ -226,19 +234,36 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
       const unchecked = leftover();
       if (unchecked) return unchecked;
       stepIndex++;
-      const request = buildRequest(item, stepIndex, pendingData, pendingRaw);
-      pendingData = undefined; // <requestData> and <rawRequest> apply to the next request only
-      pendingRaw = undefined;
       lastRef = { index: stepIndex, element: item.source, line: item.line };
       last = undefined;
       host.logs = [];
+      // A payment event is a turn of its own, as `serve` delivers it after the turn that caused it.
+      const eventTurn = (e: { name: string; payload: Record<string, unknown> }): BotRequest => buildRequest({ ...item, kind: "event", name: e.name, data: { eventData: e.payload } }, stepIndex, undefined, undefined);
+      let requests: BotRequest[];
+      if (item.kind === "yookassa") {
+        try {
+          requests = host.yookassa.act(item.action, item.orderId).map(eventTurn);
+        } catch (e) {
+          return fail(item.line, `${item.source}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      } else {
+        requests = [buildRequest(item, stepIndex, pendingData, pendingRaw)];
+        pendingData = undefined; // <requestData> and <rawRequest> apply to the next request only
+        pendingRaw = undefined;
+      }
       try {
         const explainThis = explain?.step === stepIndex;
-        const result = engine.process(request, state, { testContext: { ...testContext, step: stepIndex }, ...(explainThis ? { explain: true } : {}) });
-        if (explainThis) explain!.explanation = result.explanation;
-        walked?.turn(state.contextPath ?? "/", result);
-        last = { result, cursor: 0 };
-        state = result.state;
+        const replies: TurnResult["replies"] = [];
+        for (let turn = 0; turn < requests.length && turn < 20; turn++) {
+          const result = engine.process(requests[turn]!, state, { testContext: { ...testContext, step: stepIndex }, ...(explainThis && turn === 0 ? { explain: true } : {}) });
+          if (explainThis && turn === 0) explain!.explanation = result.explanation;
+          walked?.turn(state.contextPath ?? "/", result);
+          replies.push(...result.replies);
+          last = { result: { ...result, replies: [...replies] }, cursor: 0 };
+          state = result.state;
+          // Events the turn's own $yookassa calls raised (a charge, a capture, a refund) follow as turns.
+          requests.push(...host.yookassa.takeEvents().map(eventTurn));
+        }
       } catch (e) {
         return fail(item.line, `the engine failed: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -252,7 +277,7 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
     } else if (item.kind === "rawRequest") {
       pendingRaw = item.raw;
     } else if (item.kind === "a" || item.kind === "responseData" || item.kind === "timeoutReply" || item.kind === "newSession" || item.kind === "mail") {
-      if (!last) return fail(item.line, `${item.source} comes before any request step`);
+      if (!last) return fail(item.line, lastRef?.element.startsWith("<yookassa") ? `${item.source}: ${lastRef.element} raised no payment event to answer (an abandoned link changes nothing until it expires)` : `${item.source} comes before any request step`);
       const f = checkAssertion(item, last);
       if (f) return fail(item.line, f.message, { ...(f.expected ? { expected: f.expected } : {}), ...(f.actual ? { actual: f.actual } : {}) });
     } else {

@@ -5,6 +5,7 @@ import { DOMParser, XMLSerializer, type Element, type Node } from "@xmldom/xmldo
 import type { BotRequest } from "../engine/types.js";
 import type { AssertItem, CaseItem, MockDef, Position, Problem, SetupItem, StepItem, TestCase, TestFile } from "./model.js";
 import { parseJsonish } from "../project/jsonish.js";
+import { PAYER_ACTIONS, type PayerAction } from "./yookassa-case.js";
 
 const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
@@ -19,6 +20,7 @@ const KNOWN_ATTRS: Record<string, string[]> = {
   event: [],
   request: [],
   timeout: [],
+  yookassa: ["action", "orderId"],
   state: [],
   context: ["var"],
   dateTime: [],
@@ -209,6 +211,13 @@ function parseStep(el: Element, base: { tag: string; source: string } & Position
       return { ...base, kind: "q", text: (el.textContent ?? "").trim() };
     case "timeout":
       return { ...base, kind: "timeout" };
+    case "yookassa": {
+      // <yookassa action="pay|decline|abandon" orderId="…"/>: the payer on the last (or the order's) link.
+      const action = (attr(el, "action") ?? "pay").trim();
+      if (!(PAYER_ACTIONS as readonly string[]).includes(action)) throw new ElementError(`<yookassa action="${action}">: the action is one of ${PAYER_ACTIONS.join(", ")}`, posOf(el));
+      const orderId = attr(el, "orderId")?.trim();
+      return { ...base, kind: "yookassa", action: action as PayerAction, ...(orderId ? { orderId } : {}) };
+    }
     case "request": {
       const raw = parseJsonObject(el.textContent ?? "", el, "<request>");
       const request: BotRequest = {};

@@ -139,3 +139,18 @@ it("/why explains the last turn: candidates, the winner and why, logs, errors wi
   expect(t[4]).toMatch(/error: script at src\/main\.sc:25:\d+ in \/Broken: .*field.* → nothing \(no handler, no messages\.onError\)/);
   expect(t[6]).toContain("$session: +n = 1");
 });
+
+it("pays a YooKassa link in the local emulator with /pay and shows the payment event's turn", async () => {
+  const out = await session(["/pay", "хочу слона", "юкасса", "/pay", "корзина", "/quit"]);
+  const t = turns(out);
+  expect(t[0]).toContain("no YooKassa link yet");
+  const paymentId = /YooKassa link of payment (\S+): \/pay pays it in the local emulator/.exec(t[2]!)?.[1];
+  expect(paymentId, t[2]).toBeTruthy();
+  expect(t[2]).toContain("[text] (/YooKassaCheckout) Оплата картой через ЮKassa: 1500 ₽.");
+  expect(t[2]).toContain("[inlineButtons] (/YooKassaCheckout) 1) Оплатить 1500 ₽");
+  expect(t[3]).toContain(`YooKassa payment ${paymentId}: pay → succeeded`);
+  expect(t[3]).toContain("[payment event payment.succeeded]");
+  expect(t[3]).toContain("[text] (/PaymentSucceeded) Оплата заказа прошла, спасибо за покупку!");
+  expect(t[4]).toContain("Корзина пуста.");
+}, 60_000);
+

@@ -213,5 +213,8 @@ describe("YooKassa end to end: an external emulator, forged and repeated notific
     expect(await payments("show", paymentId, { dir }, (t) => (printed += t))).toBe(0);
     expect(printed).toMatch(/attempt .*: succeeded, yookassa /);
     expect(printed).toContain("Idempotence-Key ");
+    // The 54-FZ receipt sent with the payment is stored with it.
+    expect(printed).toContain("receipt (54-FZ) for receipts@elephants.example");
+    expect(printed).toMatch(/Жираф: 1 × \d+\.00 RUB, VAT code 1, commodity, full_payment/);
   }, 120_000);
 });

@@ -197,17 +197,24 @@ export class PaymentCore {
     this.busy.dispatch = true;
     let n = 0;
     try {
-      // Claimed: another process dispatching at the same time gets other events, never these.
-      for (const event of await this.store.claimDueEvents(this.now(), this.opts.deliveryLeaseMs ?? 60_000)) {
-        try {
-          await deliver(event);
-          await this.store.delivered(event.id, this.iso());
-          n++;
-        } catch (err) {
-          const wait = RETRY_MS[Math.min(event.tries, RETRY_MS.length - 1)]!;
-          await this.store.deliveryFailed(event.id, err instanceof Error ? err.message : String(err), this.now() + wait);
-          this.opts.log?.("warn", `payment event ${event.name} for ${event.invoiceId}: delivery failed, next try in ${wait} ms`);
+      // Claimed: another process dispatching at the same time gets other events, never these. A claim
+      // holds the oldest undelivered event of each invoice only; once it is delivered, the invoice's
+      // next event is claimable, so a few claims in a row drain a payment's events in order.
+      for (let claim = 0; claim < 10; claim++) {
+        let delivered = 0;
+        for (const event of await this.store.claimDueEvents(this.now(), this.opts.deliveryLeaseMs ?? 60_000)) {
+          try {
+            await deliver(event);
+            await this.store.delivered(event.id, this.iso());
+            delivered++;
+          } catch (err) {
+            const wait = RETRY_MS[Math.min(event.tries, RETRY_MS.length - 1)]!;
+            await this.store.deliveryFailed(event.id, err instanceof Error ? err.message : String(err), this.now() + wait);
+            this.opts.log?.("warn", `payment event ${event.name} for ${event.invoiceId}: delivery failed, next try in ${wait} ms`);
+          }
         }
+        n += delivered;
+        if (delivered === 0) break;
       }
     } finally {
       this.busy.dispatch = false;

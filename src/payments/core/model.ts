@@ -54,6 +54,8 @@ export interface PaymentAttempt {
   idempotenceKey?: string;
   /** sha256 of the create body (canonical JSON) sent under idempotenceKey. */
   requestHash?: string;
+  /** The 54-FZ receipt sent with the create (the provider's JSON, kept with the key: docs/yookassa.md, "Receipts"). */
+  receipt?: Record<string, unknown>;
   version: number;
   createdAt: string;
   updatedAt: string;

@@ -179,10 +179,10 @@ export class PostgresLedgerStore implements LedgerStore {
     await this.rows(`UPDATE ${this.t("pay_attempts")} SET synced_at = $1 WHERE id = $2`, [at, attemptId]);
   }
 
-  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }> {
+  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string, receipt?: Record<string, unknown>): Promise<{ idempotenceKey: string; requestHash: string }> {
     return this.tx(async (c) => {
       // The row lock of the UPDATE makes a second process wait, then find the first key kept.
-      await c.query(`UPDATE ${this.t("pay_attempts")} SET idempotence_key = $1, request_hash = $2, version = version + 1 WHERE id = $3 AND idempotence_key IS NULL`, [idempotenceKey, requestHash, attemptId]);
+      await c.query(`UPDATE ${this.t("pay_attempts")} SET idempotence_key = $1, request_hash = $2, receipt = $4, version = version + 1 WHERE id = $3 AND idempotence_key IS NULL`, [idempotenceKey, requestHash, attemptId, receipt ? JSON.stringify(receipt) : null]);
       const r = (await this.rows(`SELECT idempotence_key, request_hash FROM ${this.t("pay_attempts")} WHERE id = $1`, [attemptId], c))[0];
       if (!r) throw new Error(`no attempt ${attemptId}`);
       return { idempotenceKey: String(r.idempotence_key), requestHash: String(r.request_hash) };
@@ -273,7 +273,9 @@ export class PostgresLedgerStore implements LedgerStore {
   async claimDueEvents(nowMs: number, leaseMs: number, limit = 50): Promise<PaymentEvent[]> {
     const rows = await this.rows(
       `UPDATE ${this.t("pay_outbox")} SET next_at = $1 WHERE id IN (
-         SELECT id FROM ${this.t("pay_outbox")} WHERE delivered_at IS NULL AND next_at <= $2 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+         SELECT o.id FROM ${this.t("pay_outbox")} o WHERE o.delivered_at IS NULL AND o.next_at <= $2
+           AND NOT EXISTS (SELECT 1 FROM ${this.t("pay_outbox")} e WHERE e.invoice_id = o.invoice_id AND e.delivered_at IS NULL AND e.id < o.id)
+         ORDER BY o.id LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
       [nowMs + leaseMs, nowMs, limit],
     );

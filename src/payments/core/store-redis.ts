@@ -88,13 +88,27 @@ redis.call('ZADD', P .. 'inbox-open', id, id)
 return id`;
 
 // ARGV: P, now ms, lease ms, limit. Claims due events by moving them past the lease; returns their ids.
+// Only the oldest undelivered event of each invoice is claimable: its later events wait, so they arrive in order.
 const CLAIM_LUA = `
 local P = ARGV[1]
-local ids = redis.call('ZRANGEBYSCORE', P .. 'outbox-due', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[4]))
+local limit = tonumber(ARGV[4])
+local due = redis.call('ZRANGEBYSCORE', P .. 'outbox-due', '-inf', ARGV[2], 'LIMIT', 0, limit * 4)
 local until_ = tonumber(ARGV[2]) + tonumber(ARGV[3])
-for _, id in ipairs(ids) do
-  redis.call('ZADD', P .. 'outbox-due', until_, id)
-  redis.call('HSET', P .. 'outbox-state:' .. id, 'nextAt', until_)
+local ids = {}
+for _, id in ipairs(due) do
+  if #ids >= limit then break end
+  local inv = cjson.decode(redis.call('GET', P .. 'outbox:' .. id)).invoiceId
+  local head = true
+  for _, other in ipairs(redis.call('LRANGE', P .. 'outbox-inv:' .. inv, 0, -1)) do
+    if other == id then break end
+    local d = redis.call('HGET', P .. 'outbox-state:' .. other, 'deliveredAt')
+    if not d or d == '' then head = false break end
+  end
+  if head then
+    redis.call('ZADD', P .. 'outbox-due', until_, id)
+    redis.call('HSET', P .. 'outbox-state:' .. id, 'nextAt', until_)
+    table.insert(ids, id)
+  end
 end
 return ids`;
 
@@ -198,13 +212,13 @@ export class RedisLedgerStore implements LedgerStore {
     await this.redis.payApply(this.p, JSON.stringify({ cas: [[`${this.p}att:${a.id}`, a.version, JSON.stringify({ ...a, syncedAt: at })]], after, ledger: [], events: [] }));
   }
 
-  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }> {
+  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string, receipt?: Record<string, unknown>): Promise<{ idempotenceKey: string; requestHash: string }> {
     for (;;) {
       const a = await this.attempt(attemptId);
       if (!a) throw new Error(`no attempt ${attemptId}`);
       if (a.idempotenceKey !== undefined) return { idempotenceKey: a.idempotenceKey, requestHash: a.requestHash ?? "" };
       // Compare-and-set: of two processes keeping a key at once, the first one sticks; the other reads it.
-      const next = JSON.stringify({ ...a, idempotenceKey, requestHash, version: a.version + 1 });
+      const next = JSON.stringify({ ...a, idempotenceKey, requestHash, ...(receipt ? { receipt } : {}), version: a.version + 1 });
       if ((await this.redis.payApply(this.p, JSON.stringify({ cas: [[`${this.p}att:${a.id}`, a.version, next]], after: [], ledger: [], events: [] }))) >= 0) return { idempotenceKey, requestHash };
     }
   }

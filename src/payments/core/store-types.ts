@@ -65,7 +65,8 @@ export interface LedgerStore {
    * first one sticks, also across processes: answers the key and hash the attempt holds now, so a
    * caller can refuse to send another body under it. Moves the attempt's version.
    */
-  keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }>;
+  /** Keeps the create's key, body hash and receipt (if any) once: a second call answers what the first kept. */
+  keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string, receipt?: Record<string, unknown>): Promise<{ idempotenceKey: string; requestHash: string }>;
 
   /**
    * Apply a plan in one transaction: the attempt (when planned), the invoice (when planned) and the

@@ -136,10 +136,14 @@ for (const { kind, make } of places) {
       const events = ["payment.authorized", "payment.canceled"].map((name) => ({ key: `${invoice.id}:${name}`, name: name as "payment.canceled", payload: {} }));
       await s.applyPlan(invoice, attempt, { ledger: [], events }, at(0));
       const now = Date.parse(at(0));
-      const claimed = await s.claimDueEvents(now, 60_000);
-      expect(claimed.map((e) => e.name)).toEqual(["payment.authorized", "payment.canceled"]);
+      // One invoice's events go one at a time, in order: the second waits until the first is delivered.
+      const [first, ...none] = await s.claimDueEvents(now, 60_000);
+      expect([first!.name, none]).toEqual(["payment.authorized", []]);
       expect(await s.claimDueEvents(now + 1000, 60_000)).toEqual([]);
-      await s.delivered(claimed[0]!.id, at(1));
+      await s.delivered(first!.id, at(1));
+      const [second] = await s.claimDueEvents(now + 1000, 60_000);
+      expect(second!.name).toBe("payment.canceled");
+      const claimed = [first!, second!];
       await s.deliveryFailed(claimed[1]!.id, "worker busy", now + 5_000);
       expect(await s.claimDueEvents(now + 4_000, 60_000)).toEqual([]);
       const retry = await s.claimDueEvents(now + 5_000, 60_000);
@@ -171,14 +175,36 @@ for (const { kind, make } of places) {
     it("two processes claiming the outbox at once: every event goes to exactly one of them", async () => {
       const a = fresh();
       const b = open();
-      const { invoice, attempt } = await a.beginInvoice(newInvoice(), at(0));
-      const events = Array.from({ length: 20 }, (_, i) => ({ key: `${invoice.id}:e${i}`, name: "payment.succeeded" as const, payload: { i } }));
-      await a.applyPlan(invoice, attempt, { ledger: [], events }, at(0));
+      for (let i = 0; i < 20; i++) {
+        const { invoice, attempt } = await a.beginInvoice(newInvoice(), at(0));
+        await a.applyPlan(invoice, attempt, { ledger: [], events: [{ key: `${invoice.id}:e${i}`, name: "payment.succeeded" as const, payload: { i } }] }, at(0));
+      }
       const now = Date.parse(at(0));
       const rounds = await Promise.all([a.claimDueEvents(now, 60_000, 7), b.claimDueEvents(now, 60_000, 7), a.claimDueEvents(now, 60_000, 7), b.claimDueEvents(now, 60_000, 7)]);
       const ids = rounds.flat().map((e) => e.id);
       expect(ids).toHaveLength(20);
       expect(new Set(ids).size).toBe(20);
+    });
+
+    it("two processes dispatching one invoice's events: each once, in order (its next event waits for the one before)", async () => {
+      const a = fresh();
+      const b = open();
+      const { invoice, attempt } = await a.beginInvoice(newInvoice(), at(0));
+      const events = Array.from({ length: 6 }, (_, i) => ({ key: `${invoice.id}:e${i}`, name: "payment.succeeded" as const, payload: { i } }));
+      await a.applyPlan(invoice, attempt, { ledger: [], events }, at(0));
+      const now = Date.parse(at(0));
+      const order: number[] = [];
+      const worker = async (s: LedgerStore) => {
+        for (let round = 0; round < 40 && order.length < 6; round++) {
+          for (const e of await s.claimDueEvents(now, 60_000, 2)) {
+            await new Promise((r) => setTimeout(r, Math.random() * 5));
+            order.push(e.payload.i as number);
+            await s.delivered(e.id, at(1));
+          }
+        }
+      };
+      await Promise.all([worker(a), worker(b), worker(a)]);
+      expect(order).toEqual([0, 1, 2, 3, 4, 5]);
     });
 
     it("refunds: written once per key, by compare-and-set on the invoice; a second refund decided from the same totals is refused", async () => {
@@ -260,6 +286,22 @@ for (const { kind, make } of places) {
       // Planned from the current row, the transition keeps the key.
       await a.applyPlan(inv, now, planSnapshot(inv, now, { providerPaymentId: "yk-2", status: "pending", providerStatus: "pending" }), at(1));
       expect(await b.attempt(attempt.id)).toMatchObject({ status: "pending", idempotenceKey: x.idempotenceKey });
+    });
+
+    it("the 54-FZ receipt sent with a create is stored with the attempt once, and survives transitions and a restart", async () => {
+      const s = fresh();
+      const { invoice, attempt } = await s.beginInvoice({ ...newInvoice(), provider: "yookassa", account: "shop" }, at(0));
+      const receipt = { customer: { email: "buyer@example.com" }, items: [{ description: "Слон", quantity: "1.00", amount: { value: "100.00", currency: "RUB" }, vat_code: 1, payment_mode: "full_payment", payment_subject: "commodity" }] };
+      await s.keepCreateRequest(attempt.id, "k-1", "h-1", receipt);
+      await s.keepCreateRequest(attempt.id, "k-2", "h-2", { items: [] }); // the first one sticks
+      const kept = (await s.attempt(attempt.id))!;
+      expect(kept.receipt).toEqual(receipt);
+      await s.applyPlan(invoice, kept, planSnapshot(invoice, kept, { providerPaymentId: "yk-r", status: "succeeded", providerStatus: "succeeded", capturedMinor: 10_000 }), at(1));
+      await s.close();
+      expect(await open().attempt(attempt.id)).toMatchObject({ status: "succeeded", receipt });
+      const plain = await open().beginInvoice({ ...newInvoice(), provider: "yookassa", account: "shop" }, at(2));
+      await open().keepCreateRequest(plain.attempt.id, "k-3", "h-3");
+      expect((await open().attempt(plain.attempt.id))!.receipt).toBeUndefined();
     });
 
     it("a refund keeps the caller's terms hash and the provider's own key, and its provider refund id when it fails", async () => {

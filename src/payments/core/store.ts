@@ -46,7 +46,7 @@ CREATE INDEX IF NOT EXISTS pay_refunds_open ON pay_refunds (status);
 
 /** Columns added after the first release (YooKassa): added to an older database at open. */
 export const ADDED_COLUMNS: Record<string, Record<string, string>> = {
-  pay_attempts: { confirmation_url: "TEXT", payment_method_id: "TEXT", payment_method_saved: "INTEGER", idempotence_key: "TEXT", request_hash: "TEXT" },
+  pay_attempts: { confirmation_url: "TEXT", payment_method_id: "TEXT", payment_method_saved: "INTEGER", idempotence_key: "TEXT", request_hash: "TEXT", receipt: "TEXT" },
   pay_refunds: { request_hash: "TEXT", provider_idempotence_key: "TEXT" },
 };
 
@@ -86,6 +86,7 @@ export function toAttempt(r: Row): PaymentAttempt {
     ...(r.confirmation_url != null ? { confirmationUrl: String(r.confirmation_url) } : {}),
     ...(r.payment_method_id != null ? { paymentMethodId: String(r.payment_method_id), paymentMethodSaved: Number(r.payment_method_saved) === 1 } : {}),
     ...(r.idempotence_key != null ? { idempotenceKey: String(r.idempotence_key), requestHash: s(r.request_hash) } : {}),
+    ...(r.receipt != null ? { receipt: JSON.parse(String(r.receipt)) as Record<string, unknown> } : {}),
     version: Number(r.version),
     createdAt: String(r.created_at),
     updatedAt: String(r.updated_at),
@@ -239,9 +240,9 @@ export class PaymentStore implements LedgerStore {
     this.db.prepare("UPDATE pay_attempts SET synced_at = ? WHERE id = ?").run(at, attemptId);
   }
 
-  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string): Promise<{ idempotenceKey: string; requestHash: string }> {
+  async keepCreateRequest(attemptId: string, idempotenceKey: string, requestHash: string, receipt?: Record<string, unknown>): Promise<{ idempotenceKey: string; requestHash: string }> {
     return this.transaction(() => {
-      this.db.prepare("UPDATE pay_attempts SET idempotence_key = ?, request_hash = ?, version = version + 1 WHERE id = ? AND idempotence_key IS NULL").run(idempotenceKey, requestHash, attemptId);
+      this.db.prepare("UPDATE pay_attempts SET idempotence_key = ?, request_hash = ?, receipt = ?, version = version + 1 WHERE id = ? AND idempotence_key IS NULL").run(idempotenceKey, requestHash, receipt ? JSON.stringify(receipt) : null, attemptId);
       const r = this.db.prepare("SELECT idempotence_key, request_hash FROM pay_attempts WHERE id = ?").get(attemptId) as Row | undefined;
       if (!r) throw new Error(`no attempt ${attemptId}`);
       return { idempotenceKey: String(r.idempotence_key), requestHash: String(r.request_hash) };
@@ -316,7 +317,13 @@ export class PaymentStore implements LedgerStore {
 
   async claimDueEvents(nowMs: number, leaseMs: number, limit = 50): Promise<PaymentEvent[]> {
     return this.transaction(() => {
-      const due = this.all("SELECT * FROM pay_outbox WHERE delivered_at IS NULL AND next_at <= ? ORDER BY id LIMIT ?", toEvent, nowMs, limit);
+      // Only the oldest undelivered event of each invoice: its later events wait, so they arrive in order.
+      const due = this.all(
+        "SELECT * FROM pay_outbox o WHERE delivered_at IS NULL AND next_at <= ? AND NOT EXISTS (SELECT 1 FROM pay_outbox e WHERE e.invoice_id = o.invoice_id AND e.delivered_at IS NULL AND e.id < o.id) ORDER BY id LIMIT ?",
+        toEvent,
+        nowMs,
+        limit,
+      );
       const lease = this.db.prepare("UPDATE pay_outbox SET next_at = ? WHERE id = ?");
       for (const e of due) lease.run(nowMs + leaseMs, e.id);
       return due;

@@ -5,7 +5,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { request } from "undici";
 import type { MerchantNotification } from "./format.js";
-import type { MerchantOutbox, OutboxRow } from "./outbox.js";
+import type { MerchantOutboxStore, OutboxRow } from "./outbox-types.js";
 
 export const DELIVERY_WINDOW_MS = 24 * 3600_000;
 /** Pause before try 2, 3, …: 1 min, 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h (last ≈ 23 h 51 min after the event). */
@@ -14,7 +14,8 @@ export const MERCHANT_RETRY_SCHEDULE = [60_000, 5 * 60_000, 15 * 60_000, 30 * 60
 export type Send = (url: string, body: string, headers: Record<string, string>) => Promise<number>;
 
 export interface DispatcherOptions {
-  outbox: MerchantOutbox;
+  /** SQLite (one host), or PostgreSQL / Redis shared by every serving process. */
+  outbox: MerchantOutboxStore;
   /** HMAC key shared with the merchant; without one the X-Payment-Signature header is left out. */
   secret?: string;
   now?: () => number;
@@ -22,6 +23,8 @@ export interface DispatcherOptions {
   schedule?: number[];
   send?: Send;
   timeoutMs?: number; // per try; default 10 s
+  /** How long a claimed row is left to this dispatcher before another may take it; default 6 × the timeout. */
+  leaseMs?: number;
 }
 
 /** Pure: the pause before the next try after `tries` failed tries, with ±10 % jitter. */
@@ -39,6 +42,7 @@ export class MerchantWebhookDispatcher {
   private readonly random: () => number;
   private readonly schedule: number[];
   private readonly send: Send;
+  private readonly leaseMs: number;
   private running: Promise<number> | undefined;
 
   constructor(private readonly opts: DispatcherOptions) {
@@ -46,6 +50,8 @@ export class MerchantWebhookDispatcher {
     this.random = opts.random ?? Math.random;
     this.schedule = opts.schedule ?? MERCHANT_RETRY_SCHEDULE;
     const timeout = opts.timeoutMs ?? 10_000;
+    // Longer than a try can take, so a row is only taken over from a dispatcher that died with it.
+    this.leaseMs = opts.leaseMs ?? 6 * timeout;
     this.send =
       opts.send ??
       (async (url, body, headers) => {
@@ -56,7 +62,7 @@ export class MerchantWebhookDispatcher {
   }
 
   /** Records one state of a payment for delivery (once per payment and state). */
-  enqueue(url: string, n: Omit<MerchantNotification, "event_id" | "state_changed_at" | "created_at">): boolean {
+  enqueue(url: string, n: Omit<MerchantNotification, "event_id" | "state_changed_at" | "created_at">): boolean | Promise<boolean> {
     const at = this.now();
     const body: MerchantNotification = { ...n, created_at: Math.floor(at / 1000), event_id: randomUUID(), state_changed_at: new Date(at).toISOString() };
     return this.opts.outbox.add({ eventId: body.event_id, paymentKey: n.payment_uuid, state: n.state, url, body: JSON.stringify(body), createdAt: at });
@@ -68,12 +74,16 @@ export class MerchantWebhookDispatcher {
     return this.running;
   }
 
+  /** Resolves once the round in flight, if any, has finished. */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => 0);
+  }
+
   private async round(): Promise<number> {
     let delivered = 0;
-    for (const row of this.opts.outbox.heads()) {
-      if (row.nextAt > this.now()) continue;
-      if (await this.deliver(row)) delivered++;
-    }
+    // Claimed rows are heads of different payments: they go out side by side, each payment in order.
+    const rows = await this.opts.outbox.claimDue(this.now(), this.leaseMs);
+    for (const ok of await Promise.all(rows.map((row) => this.deliver(row)))) if (ok) delivered++;
     return delivered;
   }
 
@@ -88,7 +98,7 @@ export class MerchantWebhookDispatcher {
     try {
       const status = await this.send(row.url, row.body, headers);
       if (status === 200) {
-        this.opts.outbox.delivered(row.id, this.now());
+        await this.opts.outbox.delivered(row.id, this.now());
         return true;
       }
       error = `HTTP ${status}`;
@@ -97,8 +107,8 @@ export class MerchantWebhookDispatcher {
     }
     const next = this.now() + retryDelay(row.tries + 1, this.schedule, this.random);
     // Past the day the line moves on: a failed state is surfaced (status failed), not retried forever.
-    if (next > row.createdAt + DELIVERY_WINDOW_MS) this.opts.outbox.failed(row.id, error);
-    else this.opts.outbox.retryAt(row.id, next, error);
+    if (next > row.createdAt + DELIVERY_WINDOW_MS) await this.opts.outbox.failed(row.id, error);
+    else await this.opts.outbox.retryAt(row.id, next, error);
     return false;
   }
 }

@@ -50,18 +50,18 @@ describe("merchant notifications of YooKassa payments", () => {
     expect(merchantPaymentNumber(invoice.id)).toBe(0x0f1e2d3c4b5a);
   });
 
-  it("enqueues pending at create and each state's event once; SmartPay and refunds are not merchant states", () => {
+  it("enqueues pending at create and each state's event once; SmartPay and refunds are not merchant states", async () => {
     const n = new MerchantNotifier({ url: "https://shop.example/hook", file: ":memory:" });
-    expect(n.created(invoice, "yk-1")).toBe(true);
-    expect(n.fromEvent(event("payment.waiting_for_capture"), invoice)).toBe(true);
-    expect(n.fromEvent(event("payment.succeeded"), invoice)).toBe(true);
-    expect(n.fromEvent(event("payment.succeeded"), invoice)).toBe(false); // the event delivered again
-    expect(n.fromEvent(event("refund.succeeded"), invoice)).toBe(false);
-    expect(n.fromEvent(event("payment.succeeded"), { ...invoice, id: "other", provider: "smartpay" })).toBe(false);
-    const rows = n.outbox.all(invoice.id);
+    expect(await n.created(invoice, "yk-1")).toBe(true);
+    expect(await n.fromEvent(event("payment.waiting_for_capture"), invoice)).toBe(true);
+    expect(await n.fromEvent(event("payment.succeeded"), invoice)).toBe(true);
+    expect(await n.fromEvent(event("payment.succeeded"), invoice)).toBe(false); // the event delivered again
+    expect(await n.fromEvent(event("refund.succeeded"), invoice)).toBe(false);
+    expect(await n.fromEvent(event("payment.succeeded"), { ...invoice, id: "other", provider: "smartpay" })).toBe(false);
+    const rows = await n.outbox.all(invoice.id);
     expect(rows.map((r) => r.state)).toEqual(["pending", "waiting_for_capture", "succeeded"]);
     expect(JSON.parse(rows[2]!.body)).toMatchObject({ payload: { type: "notification", event: "payment.succeeded", object: { id: "yk-1", status: "succeeded", amount: { value: "900.50", currency: "RUB" } } } });
-    n.close();
+    await n.close();
   });
 
   it("counts rows for /metrics and sends a delivered one again on manual redelivery", async () => {
@@ -76,19 +76,19 @@ describe("merchant notifications of YooKassa payments", () => {
     try {
       const registry = new Registry();
       n.registerMetrics(registry);
-      n.created(invoice, "yk-1");
+      await n.created(invoice, "yk-1");
       expect(await registry.metrics()).toContain('smartapp_merchant_notifications{status="pending"} 1');
       await n.dispatcher.runOnce();
       expect(await registry.metrics()).toContain('smartapp_merchant_notifications{status="delivered"} 1');
-      const [row] = n.outbox.all();
-      expect(n.outbox.redeliver("nope", Date.now())).toBeUndefined();
-      expect(n.outbox.redeliver(row!.eventId, Date.now())).toMatchObject({ id: row!.id, status: "pending" });
+      const [row] = await n.outbox.all();
+      expect(await n.outbox.redeliver("nope", Date.now())).toBeUndefined();
+      expect(await n.outbox.redeliver(row!.eventId, Date.now())).toMatchObject({ id: row!.id, status: "pending" });
       await n.dispatcher.runOnce();
       expect(got).toHaveLength(2);
       expect(got[1]).toBe(got[0]); // the same bytes, the same event_id: the receiver can tell it is a repeat
-      expect(n.outbox.all()[0]).toMatchObject({ status: "delivered", tries: 2 });
+      expect((await n.outbox.all())[0]).toMatchObject({ status: "delivered", tries: 2 });
     } finally {
-      n.close();
+      await n.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     }

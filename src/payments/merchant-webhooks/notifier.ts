@@ -7,14 +7,17 @@ import { toAmount } from "../yookassa/money.js";
 import type { MerchantNotification, MerchantState } from "./format.js";
 import { MerchantWebhookDispatcher, type Send } from "./dispatcher.js";
 import { MerchantOutbox } from "./outbox.js";
+import type { MerchantOutboxStore } from "./outbox-types.js";
 import { Gauge, type Registry } from "prom-client";
 
 export interface MerchantNotifierOptions {
   /** The merchant's URL: https, or http to a loopback address (local development). */
   url: string;
   secret?: string;
-  /** The outbox's SQLite file, or ":memory:". */
+  /** The outbox's SQLite file, or ":memory:"; used when no `outbox` is given. */
   file: string;
+  /** An outbox shared by several processes (the ledger's PostgreSQL or Redis: open-outbox.ts). */
+  outbox?: MerchantOutboxStore;
   now?: () => number;
   random?: () => number;
   schedule?: number[];
@@ -66,24 +69,24 @@ export function merchantNotification(invoice: PaymentInvoice, state: MerchantSta
 }
 
 export class MerchantNotifier {
-  readonly outbox: MerchantOutbox;
+  readonly outbox: MerchantOutboxStore;
   readonly dispatcher: MerchantWebhookDispatcher;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: MerchantNotifierOptions) {
     const problem = merchantUrlProblem(opts.url);
     if (problem) throw new Error(problem);
-    this.outbox = new MerchantOutbox(opts.file);
+    this.outbox = opts.outbox ?? new MerchantOutbox(opts.file);
     this.dispatcher = new MerchantWebhookDispatcher({ outbox: this.outbox, secret: opts.secret, now: opts.now, random: opts.random, schedule: opts.schedule, send: opts.send });
   }
 
   /** The payment was made (state pending; YooKassa sends no notification for it, so the payload is null). */
-  created(invoice: PaymentInvoice, providerId: string): boolean {
+  async created(invoice: PaymentInvoice, providerId: string): Promise<boolean> {
     return this.dispatcher.enqueue(this.opts.url, merchantNotification(invoice, "pending", providerId, null));
   }
 
   /** A typed event of a YooKassa payment, as the notification YooKassa itself would have sent. */
-  fromEvent(event: PaymentEvent, invoice: PaymentInvoice): boolean {
+  async fromEvent(event: PaymentEvent, invoice: PaymentInvoice): Promise<boolean> {
     const state = STATE_OF_EVENT[event.name];
     const providerId = event.payload.providerPaymentId;
     if (!state || invoice.provider !== "yookassa" || typeof providerId !== "string") return false;
@@ -99,8 +102,8 @@ export class MerchantNotifier {
       help: "Merchant payment notifications in the outbox by delivery status",
       labelNames: ["status"] as const,
       registers: [registry],
-      collect() {
-        for (const [status, n] of Object.entries(outbox.counts())) this.set({ status }, n);
+      async collect() {
+        for (const [status, n] of Object.entries(await outbox.counts())) this.set({ status }, n);
       },
     });
   }
@@ -118,8 +121,9 @@ export class MerchantNotifier {
     this.timer = undefined;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.stop();
-    this.outbox.close();
+    await this.dispatcher.idle(); // a round in flight finishes before its outbox closes
+    await this.outbox.close();
   }
 }

@@ -3,6 +3,7 @@
 import type Database from "better-sqlite3";
 import { openDurableSqlite } from "../../util/sqlite.js";
 import type { MerchantState } from "./format.js";
+import type { DeliveryStatus, MerchantOutboxStore, NewOutboxRow, OutboxRow } from "./outbox-types.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS merchant_webhooks (
@@ -13,25 +14,11 @@ CREATE TABLE IF NOT EXISTS merchant_webhooks (
 CREATE INDEX IF NOT EXISTS merchant_webhooks_pending ON merchant_webhooks (status, payment_key, id);
 `;
 
-export type DeliveryStatus = "pending" | "delivered" | "failed";
-
-export interface OutboxRow {
-  id: number;
-  eventId: string;
-  paymentKey: string; // deliveries of one payment go out in id order
-  state: MerchantState;
-  url: string;
-  body: string; // the exact bytes that are signed and sent
-  createdAt: number; // clock ms of the state change
-  nextAt: number;
-  tries: number;
-  status: DeliveryStatus;
-  lastError?: string;
-  deliveredAt?: number;
-}
+export type { DeliveryStatus, OutboxRow } from "./outbox-types.js";
 
 type Row = Record<string, unknown>;
-const toRow = (r: Row): OutboxRow => ({
+/** One stored row (the same column names in SQLite and PostgreSQL). */
+export const toRow = (r: Row): OutboxRow => ({
   id: Number(r.id),
   eventId: String(r.event_id),
   paymentKey: String(r.payment_key),
@@ -42,11 +29,11 @@ const toRow = (r: Row): OutboxRow => ({
   nextAt: Number(r.next_at),
   tries: Number(r.tries),
   status: r.status as DeliveryStatus,
-  ...(r.last_error !== null ? { lastError: String(r.last_error) } : {}),
-  ...(r.delivered_at !== null ? { deliveredAt: Number(r.delivered_at) } : {}),
+  ...(r.last_error !== null && r.last_error !== undefined ? { lastError: String(r.last_error) } : {}),
+  ...(r.delivered_at !== null && r.delivered_at !== undefined ? { deliveredAt: Number(r.delivered_at) } : {}),
 });
 
-export class MerchantOutbox {
+export class MerchantOutbox implements MerchantOutboxStore {
   private readonly db: Database.Database;
 
   constructor(file = ":memory:") {
@@ -54,7 +41,7 @@ export class MerchantOutbox {
   }
 
   /** Once per (payment, state): a repeat returns false and changes nothing. */
-  add(row: { eventId: string; paymentKey: string; state: MerchantState; url: string; body: string; createdAt: number }): boolean {
+  add(row: NewOutboxRow): boolean {
     const info = this.db
       .prepare("INSERT OR IGNORE INTO merchant_webhooks (event_id, payment_key, state, url, body, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .run(row.eventId, row.paymentKey, row.state, row.url, row.body, row.createdAt, row.createdAt);
@@ -65,6 +52,18 @@ export class MerchantOutbox {
   heads(): OutboxRow[] {
     const rows = this.db.prepare("SELECT * FROM merchant_webhooks WHERE id IN (SELECT MIN(id) FROM merchant_webhooks WHERE status = 'pending' GROUP BY payment_key) ORDER BY id").all() as Row[];
     return rows.map(toRow);
+  }
+
+  /** The due heads, leased in one transaction (a second process on the same file skips them). */
+  claimDue(now: number, leaseMs: number, limit = 50): OutboxRow[] {
+    return this.db.transaction(() => {
+      const due = this.heads()
+        .filter((r) => r.nextAt <= now)
+        .slice(0, limit);
+      const lease = this.db.prepare("UPDATE merchant_webhooks SET next_at = ? WHERE id = ?");
+      for (const r of due) lease.run(now + leaseMs, r.id);
+      return due;
+    }).immediate();
   }
 
   delivered(id: number, at: number): void {

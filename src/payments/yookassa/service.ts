@@ -25,7 +25,7 @@ export interface YooKassaServiceOptions {
   /** Where the payer returns after the checkout page (a function when it is known only once the server listens). */
   returnUrl: string | (() => string);
   /** Called when a payment is created (state pending): the merchant notifications' first state. */
-  onCreated?: (invoice: PaymentInvoice, payment: Payment) => void;
+  onCreated?: (invoice: PaymentInvoice, payment: Payment) => unknown;
   log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
 }
 
@@ -50,13 +50,13 @@ const REFUND_STATUS: Record<RefundStatus, string> = { requested: "pending", succ
 
 export const PREPARING_LINK_MESSAGE = "Ссылка на оплату ещё готовится. Попробуйте ещё раз через несколько секунд";
 
-const invalid = (field: string, message: string): YooKassaResult => ({
+export const invalid = (field: string, message: string): YooKassaResult => ({
   code: 400,
   ok: false,
   error: { error_code: "invalid_request", field, user_message: "Некорректные данные платежа", error_description: `${field}: ${message}` },
 });
 
-const conflict = (message: string): YooKassaResult => ({ code: 409, ok: false, error: { error_code: "conflict", user_message: "Платёж не может быть выполнен", error_description: message } });
+export const conflict = (message: string): YooKassaResult => ({ code: 409, ok: false, error: { error_code: "conflict", user_message: "Платёж не может быть выполнен", error_description: message } });
 
 function fromError(err: unknown, what: string): YooKassaResult {
   if (!(err instanceof YooKassaError)) throw err;
@@ -75,7 +75,7 @@ function fromError(err: unknown, what: string): YooKassaResult {
 }
 
 /** A payment as script data: kopecks, the link, the saved method, the cancel category. */
-function view(invoice: PaymentInvoice, attempt: PaymentAttempt, payment?: Payment): YooKassaResult {
+export function view(invoice: PaymentInvoice, attempt: PaymentAttempt, payment?: Payment): YooKassaResult {
   const out: YooKassaResult = {
     code: 200,
     ok: true,
@@ -136,7 +136,8 @@ export class YooKassaService {
     if (attempt.requestHash !== undefined && attempt.requestHash !== bodyHash(body)) return otherTerms();
     // Made already (an answer, a notification or the poller saw it): read it, never post again.
     if (attempt.providerPaymentId) return this.refresh(invoice, attempt, "yookassa.create_repeat");
-    const kept = await this.core.store.keepCreateRequest(attempt.id, idempotenceKeys.create(attempt.id), bodyHash(body));
+    // The 54-FZ receipt is kept with the key, before it is sent: the ledger shows what YooKassa got.
+    const kept = await this.core.store.keepCreateRequest(attempt.id, idempotenceKeys.create(attempt.id), bodyHash(body), body.receipt as Record<string, unknown> | undefined);
     if (kept.requestHash !== bodyHash(body)) return otherTerms();
     let sent: { snapshot: ProviderSnapshot; payment: Payment };
     try {
@@ -151,7 +152,12 @@ export class YooKassaService {
     }
     await this.core.observe("yookassa.create", { attemptId: attempt.id }, sent.snapshot, sent.payment);
     ({ invoice, attempt } = await this.rows(attempt.id));
-    this.opts.onCreated?.(invoice, sent.payment);
+    try {
+      await this.opts.onCreated?.(invoice, sent.payment);
+    } catch (err) {
+      // The payment exists at YooKassa either way: the script still gets its link.
+      this.opts.log?.("error", `merchant notification of payment ${invoice.id} (pending) not recorded: ${err instanceof Error ? err.message : String(err)}`);
+    }
     return view(invoice, attempt, sent.payment);
   }
 
