@@ -3,9 +3,9 @@
 import type { Worker } from "node:worker_threads";
 import type { EventLoopUtilization } from "node:perf_hooks";
 import { availableParallelism } from "node:os";
-import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
+import type { BotRequest, HttpRequest, HttpResponse, TurnResult, UserState } from "../engine/types.js";
 import { createBridge, serveBridge, type HostCallHandler } from "./sync-bridge.js";
-import { TurnMeter, type CloseMessage, type TurnMessage, type WorkerInit, type WorkerMessage } from "./protocol.js";
+import { TurnMeter, type CloseMessage, type TapedHttp, type TurnMessage, type TurnTape, type WorkerInit, type WorkerMessage } from "./protocol.js";
 import { siblingModule, spawnWorker } from "./spawn-worker.js";
 import type { Project } from "../project/model.js";
 import { InlineTurns } from "./inline.js";
@@ -27,7 +27,22 @@ export interface PoolOptions {
    * round trip (src/runtime/inline.ts). Without it every turn goes to a worker.
    */
   inlineProject?: Project;
+  /**
+   * How many times one turn may suspend at a new `$http` call (the worker is freed while the main
+   * thread waits for the answer; the turn then runs again with it). A call suspends only while other
+   * turns wait for a worker; else, and beyond this count, it blocks the worker on the sync bridge
+   * (a re-run costs a fresh script context). 0: every call blocks. Default 8.
+   */
+  httpSuspends?: number;
+  /**
+   * Added to the worker threads' nice value (Linux: per thread), so that when the CPU is short the
+   * main thread — turns without user code, HTTP, commits — runs first and script turns take what is
+   * left. 0 keeps the process's priority. Default 5.
+   */
+  workerNiceness?: number;
 }
+
+const DEFAULT_WORKER_NICENESS = 5;
 
 /** Why a turn did not finish inside its worker. */
 export class TurnCrash extends Error {
@@ -46,6 +61,9 @@ interface Job {
   options?: TurnMessage["options"];
   resolve: (r: TurnResult) => void;
   reject: (e: Error) => void;
+  /** What the turn's earlier runs saw: they stopped at `$http` calls, answered since. */
+  tape?: TurnTape;
+  suspends?: number;
 }
 
 interface Slot {
@@ -72,6 +90,9 @@ export class WorkerPool {
   private readonly max: number;
   private readonly turnCpuMs: number;
   private readonly hardMs: number;
+  private readonly httpSuspends: number;
+  /** The queue's length, shared with the workers: a turn suspends at `$http` only when others wait for a worker. */
+  private readonly demand = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly watchdog: NodeJS.Timeout;
   private inline: InlineTurns | undefined;
 
@@ -80,6 +101,7 @@ export class WorkerPool {
     this.max = Math.max(this.min, opts.maxWorkers ?? Math.max(4, 2 * availableParallelism()));
     this.turnCpuMs = opts.turnCpuMs ?? 2000;
     this.hardMs = opts.hardTimeoutMs ?? 60_000;
+    this.httpSuspends = opts.httpSuspends ?? 8;
     // The realm cannot tell CPU from time blocked on I/O, so the CPU limit of a turn is enforced
     // here, from the worker's meter; a worker over budget is killed and its turn replayed as an error.
     this.watchdog = setInterval(() => this.checkCpu(), WATCHDOG_INTERVAL_MS);
@@ -142,12 +164,16 @@ export class WorkerPool {
     while (this.queue.length > 0) {
       let slot = this.slots.find((s) => !s.job);
       if (!slot) {
-        if (this.slots.length >= this.max) return;
+        if (this.slots.length >= this.max) {
+        Atomics.store(this.demand, 0, this.queue.length);
+        return;
+      }
         slot = this.spawn();
       }
       const job = this.queue.shift()!;
       this.assign(slot, job);
     }
+    Atomics.store(this.demand, 0, this.queue.length);
   }
 
   private assign(slot: Slot, job: Job): void {
@@ -158,7 +184,8 @@ export class WorkerPool {
     slot.ready.then(
       () => {
         if (slot.job?.id !== id) return;
-        const msg: TurnMessage = { type: "turn", id, request: job.request, state: job.state, options: job.options };
+        const suspendable = (job.suspends ?? 0) < this.httpSuspends;
+        const msg: TurnMessage = { type: "turn", id, request: job.request, state: job.state, options: job.options, tape: job.tape, suspendable };
         try {
           slot.worker.postMessage(msg);
         } catch (err) {
@@ -204,6 +231,8 @@ export class WorkerPool {
       secrets: this.opts.secrets ?? {},
       env: this.opts.env ?? {},
       meter,
+      demand: this.demand.buffer as SharedArrayBuffer,
+      niceness: this.opts.workerNiceness ?? DEFAULT_WORKER_NICENESS,
     };
     const worker = spawnWorker(workerFile, {
       workerData: { ...init, bridge: bridge.worker },
@@ -241,6 +270,9 @@ export class WorkerPool {
         case "failed":
           this.settle(slot, msg.id, new TurnCrash("internal", msg.error));
           break;
+        case "suspended":
+          this.suspend(slot, msg.id, msg.call, msg.key, msg.tape);
+          break;
       }
     });
     // A result the main thread cannot deserialise (a $session nested thousands deep): the worker's
@@ -269,6 +301,29 @@ export class WorkerPool {
     slot.job = undefined;
     if (outcome instanceof Error) job.reject(outcome);
     else job.resolve(outcome);
+    this.dispatch();
+  }
+
+  /**
+   * The slot's turn `id` stopped at a new `$http` call: the worker takes the next turn while the call
+   * runs here, and the turn goes back to the head of the queue with the answer on its tape.
+   */
+  private suspend(slot: Slot, id: number, call: HttpRequest, key: string, tape: TurnTape): void {
+    const job = slot.job;
+    if (!job || job.id !== id) return;
+    clearTimeout(job.timer);
+    slot.job = undefined;
+    const next: Job = { request: job.request, state: job.state, options: job.options, resolve: job.resolve, reject: job.reject, tape, suspends: (job.suspends ?? 0) + 1 };
+    const answered = (reply: TapedHttp["reply"]): void => {
+      tape.http.push({ key, reply });
+      if (this.closed) return next.reject(new Error("worker pool is closed"));
+      this.queue.unshift(next);
+      this.dispatch();
+    };
+    this.opts.hostCall("http", call).then(
+      (value) => answered({ ok: true, value: value as HttpResponse }),
+      (err: unknown) => answered({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
     this.dispatch();
   }
 
