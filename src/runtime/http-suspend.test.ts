@@ -23,7 +23,7 @@ afterEach(async () => {
   pool = undefined;
 });
 
-async function start(httpSuspends?: number): Promise<Harness> {
+async function start(httpSuspends = 8): Promise<Harness> {
   const calls: string[] = [];
   const logs: string[] = [];
   pool = await WorkerPool.start({

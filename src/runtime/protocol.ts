@@ -11,8 +11,6 @@ export interface WorkerInit {
   meter: SharedArrayBuffer; // TurnMeter slots, written by the worker, read by the pool's watchdog
   /** One Int32: how many turns wait in the pool's queue for a worker (written by the pool). */
   demand: SharedArrayBuffer;
-  /** Nice value (added) of the worker thread, so the main thread's short turns and I/O come first; 0: as the process. */
-  niceness: number;
 }
 
 /** The pool is closing: free the isolate and exit (a terminate() with live isolates can abort the process). */

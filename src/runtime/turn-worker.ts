@@ -1,12 +1,12 @@
 // Worker thread entry: loads the project once, then runs turns one at a time. Everything a script
 // does synchronously ($http, $payment) goes through the sync bridge to the main thread.
 import { parentPort, workerData } from "node:worker_threads";
-import { getPriority, setPriority } from "node:os";
 import { loadProject } from "../project/loader.js";
 import { createEngine } from "../engine/index.js";
 import type { BotRequest, HostServices, HttpRequest, HttpResponse, UserState } from "../engine/types.js";
 import { callSync, type BridgeEnds } from "./sync-bridge.js";
 import { projectSecret } from "../util/secrets.js";
+import { TurnAbandoned } from "../engine/errors.js";
 import { TurnMeter, type CloseMessage, type TurnTape, type WorkerInit, type WorkerMessage, type TurnMessage } from "./protocol.js";
 
 const init = workerData as WorkerInit & { bridge: BridgeEnds["worker"] };
@@ -15,14 +15,6 @@ const send = (msg: WorkerMessage) => port.postMessage(msg);
 const meter = new TurnMeter(init.meter);
 const demand = new Int32Array(init.demand);
 
-// Linux keeps the nice value per thread: this lowers the priority of this worker only.
-if (init.niceness > 0) {
-  try {
-    setPriority(0, Math.min(19, getPriority(0) + init.niceness));
-  } catch {
-    // Not allowed or not supported: the worker runs at the process's priority.
-  }
-}
 
 // Host calls may legitimately wait long ($http allows 25 s); the margin covers the main thread's own work.
 const HOST_CALL_TIMEOUT_MS = 30_000;
@@ -49,8 +41,11 @@ function newRun(tape: TurnTape | undefined, suspendable: boolean): Run {
   return { tape: tape ?? { http: [], now: [], random: [] }, httpAt: 0, nowAt: 0, randomAt: 0, suspendable, logs: [] };
 }
 
-/** Thrown into the engine at the call the run stops at; the engine's error path may run, its result is dropped. */
-class Suspended extends Error {
+/**
+ * Thrown at the call the run stops at. A script may catch it inside the isolate and go on, but the
+ * next entry into user code (or host call) unwinds the turn without its error path; the run is dropped.
+ */
+class Suspended extends TurnAbandoned {
   constructor() {
     super("the turn waits for $http and runs again with the answer");
   }
@@ -118,7 +113,13 @@ function flushLogs(): void {
 
 try {
   const project = loadProject(init.projectDir, { modules: init.modules });
-  const engine = createEngine(project, services, { cpuMs: init.realmCallMs, memoryMb: init.scriptMemoryMb });
+  const engine = createEngine(project, services, {
+    cpuMs: init.realmCallMs,
+    memoryMb: init.scriptMemoryMb,
+    beforeUserCode: () => {
+      if (run.suspended) throw new Suspended();
+    },
+  });
   port.on("message", (msg: TurnMessage | CloseMessage) => {
     if (msg.type === "close") {
       engine.dispose();

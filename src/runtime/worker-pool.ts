@@ -30,19 +30,12 @@ export interface PoolOptions {
   /**
    * How many times one turn may suspend at a new `$http` call (the worker is freed while the main
    * thread waits for the answer; the turn then runs again with it). A call suspends only while other
-   * turns wait for a worker; else, and beyond this count, it blocks the worker on the sync bridge
-   * (a re-run costs a fresh script context). 0: every call blocks. Default 8.
+   * turns wait for a worker; else, and beyond this count, it blocks the worker on the sync bridge.
+   * Default 0 (every call blocks): a re-run costs a fresh script context, ≈ 1.5× the CPU of a `$http`
+   * turn, which only pays where the CPU is idle and the workers are not (docs/benchmarks.md).
    */
   httpSuspends?: number;
-  /**
-   * Added to the worker threads' nice value (Linux: per thread), so that when the CPU is short the
-   * main thread — turns without user code, HTTP, commits — runs first and script turns take what is
-   * left. 0 keeps the process's priority. Default 5.
-   */
-  workerNiceness?: number;
 }
-
-const DEFAULT_WORKER_NICENESS = 5;
 
 /** Why a turn did not finish inside its worker. */
 export class TurnCrash extends Error {
@@ -101,7 +94,7 @@ export class WorkerPool {
     this.max = Math.max(this.min, opts.maxWorkers ?? Math.max(4, 2 * availableParallelism()));
     this.turnCpuMs = opts.turnCpuMs ?? 2000;
     this.hardMs = opts.hardTimeoutMs ?? 60_000;
-    this.httpSuspends = opts.httpSuspends ?? 8;
+    this.httpSuspends = opts.httpSuspends ?? 0;
     // The realm cannot tell CPU from time blocked on I/O, so the CPU limit of a turn is enforced
     // here, from the worker's meter; a worker over budget is killed and its turn replayed as an error.
     this.watchdog = setInterval(() => this.checkCpu(), WATCHDOG_INTERVAL_MS);
@@ -232,7 +225,6 @@ export class WorkerPool {
       env: this.opts.env ?? {},
       meter,
       demand: this.demand.buffer as SharedArrayBuffer,
-      niceness: this.opts.workerNiceness ?? DEFAULT_WORKER_NICENESS,
     };
     const worker = spawnWorker(workerFile, {
       workerData: { ...init, bridge: bridge.worker },
