@@ -225,12 +225,12 @@ function slowStub() {
 }
 
 /** "hello" from CONNECTIONS connections while HTTP_USERS connections send turns that wait on the slow stub. */
-async function measureHttpMix(round) {
+async function measureHttpMix(round, extra = []) {
   const stub = await slowStub();
   const dir = makeProject(HTTP_SC(stub.address().port));
-  const name = "runtime (sqlite)";
+  const name = ["runtime (sqlite)", ...extra].join(" ");
   try {
-    const server = await start("node", [...SERVE, dir, "--port", "0", "--store", "sqlite", "--no-sandbox", "--allow-http", "127.0.0.1"]);
+    const server = await start("node", [...SERVE, dir, "--port", "0", "--store", "sqlite", "--no-sandbox", "--allow-http", "127.0.0.1", ...extra]);
     try {
       const both = (seconds) => [load(server.port, "hello", seconds), load(server.port, "weather", seconds, { connections: HTTP_USERS, users: HTTP_USERS, prefix: "w" })];
       await Promise.all(both(WARMUP));
@@ -280,7 +280,11 @@ export async function runWebhookBench(onResult = () => undefined) {
         rmSync(dir, { recursive: true, force: true });
       }
     }
-    if (WORKLOADS.includes("http")) note(await measureHttpMix(round));
+    if (WORKLOADS.includes("http")) {
+      note(await measureHttpMix(round));
+      // The same with turns that free their worker at $http while others wait (off by default).
+      note(await measureHttpMix(round, ["--http-suspends", "8"]));
+    }
   }
   return results;
 }
