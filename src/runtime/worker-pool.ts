@@ -69,6 +69,9 @@ interface Slot {
   spinMs: number; // how long its event loop has been fully busy with no turn
 }
 
+/** Further tries to build the main thread's engine after the first fails (1 + 2 + 4 + 8 + 16 s). */
+const INLINE_RETRIES = 5;
+
 const workerFile = siblingModule(import.meta.url, "turn-worker");
 const WATCHDOG_INTERVAL_MS = 50;
 // Lets the isolate's own limit (same budget, per call) stop a script before the worker is killed.
@@ -88,6 +91,7 @@ export class WorkerPool {
   private readonly demand = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly watchdog: NodeJS.Timeout;
   private inline: InlineTurns | undefined;
+  private inlineRetry: NodeJS.Timeout | undefined;
 
   private constructor(private readonly opts: PoolOptions) {
     this.min = Math.max(1, opts.minWorkers ?? 2);
@@ -101,16 +105,36 @@ export class WorkerPool {
     this.watchdog.unref();
     // Built while the first workers load the project (not before them); until then every turn goes to a worker.
     const project = opts.inlineProject;
-    if (project) {
-      setImmediate(() => {
-        if (this.closed) return;
-        try {
-          this.inline = InlineTurns.create(project, { turnCpuMs: this.turnCpuMs, memoryMb: opts.memoryMb ?? 256, secrets: opts.secrets ?? {}, env: opts.env ?? {}, log: opts.log });
-        } catch (err) {
-          opts.log?.("warn", `turns run in workers only: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      });
+    if (project) setImmediate(() => this.buildInline(project, 0));
+  }
+
+  /**
+   * The main thread's engine. Its isolate calls have a short time limit, so on a busy machine
+   * loading the platform into it can time out: tried again after 1, 2, 4, 8, 16 s rather than
+   * leaving every turn of the server's life to the workers.
+   */
+  private buildInline(project: Project, attempt: number): void {
+    this.inlineRetry = undefined;
+    if (this.closed) return;
+    const { opts } = this;
+    try {
+      this.inline = InlineTurns.create(project, { turnCpuMs: this.turnCpuMs, memoryMb: opts.memoryMb ?? 256, secrets: opts.secrets ?? {}, env: opts.env ?? {}, log: opts.log });
+      if (attempt > 0) opts.log?.("info", "turns without user code run on the main thread again");
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      if (attempt >= INLINE_RETRIES) {
+        opts.log?.("warn", `turns run in workers only: ${why}`);
+        return;
+      }
+      if (attempt === 0) opts.log?.("warn", `turns run in workers until the main thread's engine loads: ${why}`);
+      this.inlineRetry = setTimeout(() => this.buildInline(project, attempt + 1), 1000 * 2 ** attempt);
+      this.inlineRetry.unref();
     }
+  }
+
+  /** Whether turns without user code run on the main thread now (src/runtime/inline.ts). */
+  get inlineTurns(): boolean {
+    return this.inline !== undefined;
   }
 
   /** Start the pool; rejects with the project's load error if the first worker cannot load it. */
@@ -145,6 +169,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.inlineRetry);
     this.inline?.dispose();
     this.inline = undefined;
     clearInterval(this.watchdog);
