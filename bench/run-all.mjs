@@ -359,6 +359,10 @@ then lacks. What changed:
   before it is dropped: 0.28–0.41 → 0.16–0.22 ms per refused try (the \`$http\` turn of the mixed
   load, 5 × 1,000 tries in-process, best of 5, two runs each against the previous build); a
   suspended run stops at its next entry into user code.
+- **The main thread's engine is built again when its first build fails.** Its isolate calls have
+  a 50 ms limit, and under this load loading the platform into it timed out (seen in
+  \`bench/inline-try.mjs\` against the previous build); the pool then ran every turn of the
+  server's life in the workers. It now tries again after 1, 2, 4, 8 and 16 s.
 - **The benchmark measured the wrong process**: since \`smartapp\` restarts itself with
   \`--no-node-snapshot\` (src/cli/node-flags.ts) the CPU and allocation columns were those of the
   launcher (≈ 0.001–0.005 ms and 0.01 KB per request in the first run of this pass); the server is
