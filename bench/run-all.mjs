@@ -338,7 +338,8 @@ the 2 cores, other engineers' test runs):
 
 | thread | where the busy time went |
 |---|---|
-| turn workers | building the fresh context a \`$http\` turn's script needs: \`createContextSync\` + realm core 39 %, platform modules 18 %, isolate calls 17 %; the turn itself (matching, bookkeeping) ≈ 5 % |
+| main thread, "hello" alone (the path this pass did not change) | the webhook layer 32 % (self 19 %: parse 3.1, answer serialisation 3.6, map in/out 3.3, request bookkeeping 1.2), node internals 18 % (\`writev\` of the answer 4.4), the inline turn 17 % (JSON of queued turn ops 4.1, turn record snapshot 1.6, matching ≈ 3), SQLite 12 % (read 3.8, group commit 2.5, answer lookup 1.9), GC 10 %, state limits 1.7 %, pino + prom-client 2 % |
+| turn workers, mixed load | building the fresh context a \`$http\` turn's script needs: \`createContextSync\` + realm core 39 %, platform modules 18 %, isolate calls 17 %; the turn itself (matching, bookkeeping) ≈ 5 % |
 | main thread | \`postMessage\` of the turn to a worker 16 % (self, inflated by contention for the cores), node internals (HTTP, streams) ≈ 40 %, isolate calls of the failed inline try of each \`$http\` turn ≈ 6 %, undici 3.6 %, SQLite ≈ 6 % |
 
 CPU per \`$http\` turn, whole process, 200 users on the 50 ms stub and nothing else (\`/proc\`, two
