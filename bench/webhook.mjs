@@ -59,6 +59,15 @@ function makeProject(sc) {
 }
 
 const PROBE = ["--require", path.join(root, "bench/peers/alloc-probe.cjs")];
+// `smartapp` restarts itself with --no-node-snapshot when started without it (src/cli/node-flags.ts):
+// given here, the measured process is the server itself, not a launcher waiting for it.
+// BENCH_CPU_PROF=<dir>: our servers also write V8 CPU profiles (main thread and workers) there.
+const SERVE = [
+  "--no-node-snapshot",
+  ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : []),
+  "dist/cli/index.js",
+  "serve",
+];
 const HTTP_USERS = 200;
 const HTTP_STUB_MS = 50;
 
@@ -101,7 +110,8 @@ async function stop(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  // A profiled server writes its profiles on exit: give it longer to finish the turns in flight.
+  const timer = setTimeout(() => child.kill("SIGKILL"), process.env.BENCH_CPU_PROF ? 60_000 : 10_000);
   await exited;
   clearTimeout(timer);
 }
@@ -215,12 +225,12 @@ function slowStub() {
 }
 
 /** "hello" from CONNECTIONS connections while HTTP_USERS connections send turns that wait on the slow stub. */
-async function measureHttpMix(round) {
+async function measureHttpMix(round, extra = []) {
   const stub = await slowStub();
   const dir = makeProject(HTTP_SC(stub.address().port));
-  const name = "runtime (sqlite)";
+  const name = ["runtime (sqlite)", ...extra].join(" ");
   try {
-    const server = await start("node", ["dist/cli/index.js", "serve", dir, "--port", "0", "--store", "sqlite", "--no-sandbox", "--allow-http", "127.0.0.1"]);
+    const server = await start("node", [...SERVE, dir, "--port", "0", "--store", "sqlite", "--no-sandbox", "--allow-http", "127.0.0.1", ...extra]);
     try {
       const both = (seconds) => [load(server.port, "hello", seconds), load(server.port, "weather", seconds, { connections: HTTP_USERS, users: HTTP_USERS, prefix: "w" })];
       await Promise.all(both(WARMUP));
@@ -254,8 +264,8 @@ export async function runWebhookBench(onResult = () => undefined) {
       const dir = makeProject(workload === "hello" ? HELLO_SC : SESSION_SC);
       try {
         const servers = [
-          ["runtime (sqlite)", "node", ["dist/cli/index.js", "serve", dir, "--port", "0", "--store", "sqlite", "--no-sandbox"]],
-          ["runtime (memory)", "node", ["dist/cli/index.js", "serve", dir, "--port", "0", "--store", "memory", "--no-sandbox"]],
+          ["runtime (sqlite)", "node", [...SERVE, dir, "--port", "0", "--store", "sqlite", "--no-sandbox"]],
+          ["runtime (memory)", "node", [...SERVE, dir, "--port", "0", "--store", "memory", "--no-sandbox"]],
           ["@salutejs/scenario (memory)", "node", ["bench/peers/salutejs-server.cjs", "0"]],
           ["bare node:http (limit)", "node", ["bench/peers/bare-server.mjs", "0"]],
         ];
@@ -270,7 +280,11 @@ export async function runWebhookBench(onResult = () => undefined) {
         rmSync(dir, { recursive: true, force: true });
       }
     }
-    if (WORKLOADS.includes("http")) note(await measureHttpMix(round));
+    if (WORKLOADS.includes("http")) {
+      note(await measureHttpMix(round));
+      // The same with turns that free their worker at $http while others wait (off by default).
+      note(await measureHttpMix(round, ["--http-suspends", "8"]));
+    }
   }
   return results;
 }

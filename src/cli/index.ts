@@ -64,6 +64,11 @@ program
   .option("--sandbox-port <port>", "port of the local SmartPay sandbox started when SMARTPAY_URL is not set", (v) => Number(v), 8091)
   .option("--no-sandbox", "do not start the local SmartPay sandbox")
   .option("--turn-cpu-ms <ms>", "CPU time a turn may use, not counting $http/$payment waits", (v) => Number(v), 2000)
+  .option("--http-suspends <n>", "times a turn may free its worker at a $http call while other turns wait for one (it runs again with the answer; costs CPU)", (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("a whole number ≥ 0");
+    return n;
+  }, 0)
   .option("--watch", "reload the project when one of its files is saved (sessions are kept)")
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")

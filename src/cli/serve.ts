@@ -28,6 +28,8 @@ export interface ServeOptions {
   sandbox: boolean;
   sandboxPort: number;
   turnCpuMs: number;
+  /** `--http-suspends`: PoolOptions.httpSuspends (default 0). */
+  httpSuspends?: number;
   modules: string[];
   allowHttp: string[];
   env: string[];
@@ -78,6 +80,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       redisUrl: config.redis.url,
       redisPrefix: config.redis.prefix,
       turnCpuMs: opts.turnCpuMs,
+      httpSuspends: opts.httpSuspends,
       payments: sandbox?.payments ?? paymentsFrom(config),
       secrets: config.secrets,
       environment: config.environment,

@@ -3,7 +3,7 @@
 import type { SourcePos } from "../dsl/ast.js";
 import { NewSessionSignal, ScriptError, type TurnSnapshot } from "../sandbox/types.js";
 import type { BotRequest, Reply, TurnErrorKind, TurnResult, TurnRunOptions, UserState } from "./types.js";
-import { DialogError } from "./errors.js";
+import { DialogError, TurnAbandoned } from "./errors.js";
 import { onErrorText } from "./on-error.js";
 import { Executor, type Trace } from "./execute.js";
 import { Dispatcher, type DispatchEnv } from "./dispatch.js";
@@ -146,7 +146,7 @@ class Turn {
    * onScriptError); NewSessionSignal is not an error and passes through.
    */
   private fail(e: unknown): boolean {
-    if (e instanceof NewSessionSignal) throw e;
+    if (e instanceof NewSessionSignal || e instanceof TurnAbandoned) throw e;
     const { host } = this.env;
     host.takeTransition(); // a transition requested by the failed code does not happen
     const where = this.trace.current;
@@ -198,7 +198,7 @@ class Turn {
       }
       if (next !== null) this.executor.execute(next);
     } catch (e) {
-      if (e instanceof NewSessionSignal) throw e;
+      if (e instanceof NewSessionSignal || e instanceof TurnAbandoned) throw e;
       services.log("error", `error handler failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }

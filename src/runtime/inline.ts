@@ -13,6 +13,7 @@ import { createEngine, type Engine } from "../engine/index.js";
 import type { BotRequest, HostServices, TurnResult, UserState } from "../engine/types.js";
 import { readNluData } from "../nlu/data.js";
 import { projectSecret } from "../util/secrets.js";
+import { TurnAbandoned } from "../engine/errors.js";
 
 export interface InlineOptions {
   /** The pool's per-turn CPU budget; the inline limit per isolate call is the smaller of it and INLINE_CALL_MS. */
@@ -26,8 +27,8 @@ export interface InlineOptions {
 /** CPU limit of one call into the main thread's isolate: a turn-data expression needs microseconds. */
 const INLINE_CALL_MS = 50;
 
-/** Thrown into the engine where user code would run; the engine's error path runs, then the result is dropped. */
-class NeedsWorker extends Error {
+/** Thrown into the engine where user code would run: the turn unwinds without its error path and the run is dropped. */
+class NeedsWorker extends TurnAbandoned {
   constructor(why: string) {
     super(`inline turn handed to a worker: ${why}`);
   }

@@ -1,5 +1,5 @@
 // Messages between the main thread and turn workers.
-import type { TurnResult, TurnRunOptions } from "../engine/types.js";
+import type { HttpRequest, HttpResponse, TurnResult, TurnRunOptions } from "../engine/types.js";
 
 export interface WorkerInit {
   projectDir: string;
@@ -9,6 +9,8 @@ export interface WorkerInit {
   secrets: Record<string, string>;
   env: Record<string, string>; // `$env.get`: declared variables only (src/runtime/script-env.ts)
   meter: SharedArrayBuffer; // TurnMeter slots, written by the worker, read by the pool's watchdog
+  /** One Int32: how many turns wait in the pool's queue for a worker (written by the pool). */
+  demand: SharedArrayBuffer;
 }
 
 /** The pool is closing: free the isolate and exit (a terminate() with live isolates can abort the process). */
@@ -22,6 +24,28 @@ export interface TurnMessage {
   request: unknown;
   state: unknown;
   options?: TurnRunOptions;
+  /** What earlier runs of this turn saw (suspended at a `$http` call); replayed in order. */
+  tape?: TurnTape;
+  /** May this run suspend at a new `$http` call instead of blocking the worker on it? */
+  suspendable?: boolean;
+}
+
+/**
+ * A turn that suspends at `$http` runs again from the same stored state once the main thread has
+ * the answer (docs/architecture.md, "Scripts are synchronous"): the new run gets the answers of the
+ * calls made so far, and the clock readings and random numbers the earlier run used, in order, so it
+ * takes the same path up to the next new call.
+ */
+export interface TurnTape {
+  http: TapedHttp[];
+  now: number[];
+  random: number[];
+}
+
+export interface TapedHttp {
+  /** The request as JSON: a run that asks for something else has left the taped path. */
+  key: string;
+  reply: { ok: true; value: HttpResponse } | { ok: false; error: string };
 }
 
 export type WorkerMessage =
@@ -29,6 +53,8 @@ export type WorkerMessage =
   | { type: "loadError"; error: string }
   | { type: "result"; id: number; result: TurnResult }
   | { type: "failed"; id: number; error: string }
+  /** The run stopped at a new `$http` call (nothing of it is kept): make the call, then run the turn again with `tape`. */
+  | { type: "suspended"; id: number; call: HttpRequest; key: string; tape: TurnTape }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; message: string };
 
 /**

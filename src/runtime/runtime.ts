@@ -44,6 +44,8 @@ export interface RuntimeOptions {
   redisPrefix?: string;
   minWorkers?: number;
   turnCpuMs?: number;
+  /** How many times a turn may free its worker at a `$http` call while other turns wait (PoolOptions.httpSuspends; default 0). */
+  httpSuspends?: number;
   /** Caps on the state a turn may commit; over one, the turn takes the error path (docs/security.md). */
   stateLimits?: StateLimits;
   /** Answers kept for retries: larger ones are not kept (default 1 MB); memory/sqlite keep at most maxCachedAnswers (default 10000), memory at most maxCachedAnswerBytes (64 MB). */
@@ -267,6 +269,7 @@ async function startPool(project: Project, opts: RuntimeOptions, paymentCore: Pa
     hostCall,
     minWorkers: opts.minWorkers,
     turnCpuMs: opts.turnCpuMs,
+    httpSuspends: opts.httpSuspends,
     secrets,
     env: env.values,
     log: opts.log,

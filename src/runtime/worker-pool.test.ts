@@ -2,7 +2,7 @@
 // cloned to a worker, and a result the main thread cannot receive (docs/security.md).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { emptyUserState } from "../engine/types.js";
 import { TurnCrash, WorkerPool } from "./worker-pool.js";
 
@@ -40,5 +40,27 @@ describe("WorkerPool hand-off failures", () => {
     expect(outcome).toEqual({ crash: "result" });
     const ok = await pool.run({ query: "сколько" }, emptyUserState());
     expect(ok.replies.length).toBeGreaterThan(0);
+  }, 30_000);
+});
+
+describe("WorkerPool: the main thread's engine", () => {
+  it("is built again when the first build fails (a busy machine can time out its platform load)", async () => {
+    const { InlineTurns } = await import("./inline.js");
+    const { loadProject } = await import("../project/loader.js");
+    const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/runtime/http-suspend");
+    const create = vi.spyOn(InlineTurns, "create").mockImplementationOnce(() => {
+      throw new Error("Script execution timed out after 50 ms");
+    });
+    const logs: string[] = [];
+    const pool = await WorkerPool.start({ projectDir: dir, hostCall: async () => undefined, minWorkers: 1, maxWorkers: 1, inlineProject: loadProject(dir), log: (_l, m) => logs.push(m) });
+    try {
+      await vi.waitFor(() => expect(pool.inlineTurns).toBe(true), { timeout: 10_000 });
+      expect(create).toHaveBeenCalledTimes(2);
+      expect(logs.join("\n")).toMatch(/turns run in workers until the main thread's engine loads: Script execution timed out/);
+      expect(logs).toContain("turns without user code run on the main thread again");
+    } finally {
+      create.mockRestore();
+      await pool.close();
+    }
   }, 30_000);
 });

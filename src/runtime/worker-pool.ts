@@ -3,9 +3,9 @@
 import type { Worker } from "node:worker_threads";
 import type { EventLoopUtilization } from "node:perf_hooks";
 import { availableParallelism } from "node:os";
-import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
+import type { BotRequest, HttpRequest, HttpResponse, TurnResult, UserState } from "../engine/types.js";
 import { createBridge, serveBridge, type HostCallHandler } from "./sync-bridge.js";
-import { TurnMeter, type CloseMessage, type TurnMessage, type WorkerInit, type WorkerMessage } from "./protocol.js";
+import { TurnMeter, type CloseMessage, type TapedHttp, type TurnMessage, type TurnTape, type WorkerInit, type WorkerMessage } from "./protocol.js";
 import { siblingModule, spawnWorker } from "./spawn-worker.js";
 import type { Project } from "../project/model.js";
 import { InlineTurns } from "./inline.js";
@@ -27,6 +27,14 @@ export interface PoolOptions {
    * round trip (src/runtime/inline.ts). Without it every turn goes to a worker.
    */
   inlineProject?: Project;
+  /**
+   * How many times one turn may suspend at a new `$http` call (the worker is freed while the main
+   * thread waits for the answer; the turn then runs again with it). A call suspends only while other
+   * turns wait for a worker; else, and beyond this count, it blocks the worker on the sync bridge.
+   * Default 0 (every call blocks): a re-run costs a fresh script context, ≈ 1.5× the CPU of a `$http`
+   * turn, which only pays where the CPU is idle and the workers are not (docs/benchmarks.md).
+   */
+  httpSuspends?: number;
 }
 
 /** Why a turn did not finish inside its worker. */
@@ -46,6 +54,9 @@ interface Job {
   options?: TurnMessage["options"];
   resolve: (r: TurnResult) => void;
   reject: (e: Error) => void;
+  /** What the turn's earlier runs saw: they stopped at `$http` calls, answered since. */
+  tape?: TurnTape;
+  suspends?: number;
 }
 
 interface Slot {
@@ -57,6 +68,9 @@ interface Slot {
   elu?: EventLoopUtilization; // the worker's event-loop use at the last watchdog tick
   spinMs: number; // how long its event loop has been fully busy with no turn
 }
+
+/** Further tries to build the main thread's engine after the first fails (1 + 2 + 4 + 8 + 16 s). */
+const INLINE_RETRIES = 5;
 
 const workerFile = siblingModule(import.meta.url, "turn-worker");
 const WATCHDOG_INTERVAL_MS = 50;
@@ -72,30 +86,55 @@ export class WorkerPool {
   private readonly max: number;
   private readonly turnCpuMs: number;
   private readonly hardMs: number;
+  private readonly httpSuspends: number;
+  /** The queue's length, shared with the workers: a turn suspends at `$http` only when others wait for a worker. */
+  private readonly demand = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly watchdog: NodeJS.Timeout;
   private inline: InlineTurns | undefined;
+  private inlineRetry: NodeJS.Timeout | undefined;
 
   private constructor(private readonly opts: PoolOptions) {
     this.min = Math.max(1, opts.minWorkers ?? 2);
     this.max = Math.max(this.min, opts.maxWorkers ?? Math.max(4, 2 * availableParallelism()));
     this.turnCpuMs = opts.turnCpuMs ?? 2000;
     this.hardMs = opts.hardTimeoutMs ?? 60_000;
+    this.httpSuspends = opts.httpSuspends ?? 0;
     // The realm cannot tell CPU from time blocked on I/O, so the CPU limit of a turn is enforced
     // here, from the worker's meter; a worker over budget is killed and its turn replayed as an error.
     this.watchdog = setInterval(() => this.checkCpu(), WATCHDOG_INTERVAL_MS);
     this.watchdog.unref();
     // Built while the first workers load the project (not before them); until then every turn goes to a worker.
     const project = opts.inlineProject;
-    if (project) {
-      setImmediate(() => {
-        if (this.closed) return;
-        try {
-          this.inline = InlineTurns.create(project, { turnCpuMs: this.turnCpuMs, memoryMb: opts.memoryMb ?? 256, secrets: opts.secrets ?? {}, env: opts.env ?? {}, log: opts.log });
-        } catch (err) {
-          opts.log?.("warn", `turns run in workers only: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      });
+    if (project) setImmediate(() => this.buildInline(project, 0));
+  }
+
+  /**
+   * The main thread's engine. Its isolate calls have a short time limit, so on a busy machine
+   * loading the platform into it can time out: tried again after 1, 2, 4, 8, 16 s rather than
+   * leaving every turn of the server's life to the workers.
+   */
+  private buildInline(project: Project, attempt: number): void {
+    this.inlineRetry = undefined;
+    if (this.closed) return;
+    const { opts } = this;
+    try {
+      this.inline = InlineTurns.create(project, { turnCpuMs: this.turnCpuMs, memoryMb: opts.memoryMb ?? 256, secrets: opts.secrets ?? {}, env: opts.env ?? {}, log: opts.log });
+      if (attempt > 0) opts.log?.("info", "turns without user code run on the main thread again");
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      if (attempt >= INLINE_RETRIES) {
+        opts.log?.("warn", `turns run in workers only: ${why}`);
+        return;
+      }
+      if (attempt === 0) opts.log?.("warn", `turns run in workers until the main thread's engine loads: ${why}`);
+      this.inlineRetry = setTimeout(() => this.buildInline(project, attempt + 1), 1000 * 2 ** attempt);
+      this.inlineRetry.unref();
     }
+  }
+
+  /** Whether turns without user code run on the main thread now (src/runtime/inline.ts). */
+  get inlineTurns(): boolean {
+    return this.inline !== undefined;
   }
 
   /** Start the pool; rejects with the project's load error if the first worker cannot load it. */
@@ -130,6 +169,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.inlineRetry);
     this.inline?.dispose();
     this.inline = undefined;
     clearInterval(this.watchdog);
@@ -142,12 +182,16 @@ export class WorkerPool {
     while (this.queue.length > 0) {
       let slot = this.slots.find((s) => !s.job);
       if (!slot) {
-        if (this.slots.length >= this.max) return;
+        if (this.slots.length >= this.max) {
+        Atomics.store(this.demand, 0, this.queue.length);
+        return;
+      }
         slot = this.spawn();
       }
       const job = this.queue.shift()!;
       this.assign(slot, job);
     }
+    Atomics.store(this.demand, 0, this.queue.length);
   }
 
   private assign(slot: Slot, job: Job): void {
@@ -158,7 +202,8 @@ export class WorkerPool {
     slot.ready.then(
       () => {
         if (slot.job?.id !== id) return;
-        const msg: TurnMessage = { type: "turn", id, request: job.request, state: job.state, options: job.options };
+        const suspendable = (job.suspends ?? 0) < this.httpSuspends;
+        const msg: TurnMessage = { type: "turn", id, request: job.request, state: job.state, options: job.options, tape: job.tape, suspendable };
         try {
           slot.worker.postMessage(msg);
         } catch (err) {
@@ -204,6 +249,7 @@ export class WorkerPool {
       secrets: this.opts.secrets ?? {},
       env: this.opts.env ?? {},
       meter,
+      demand: this.demand.buffer as SharedArrayBuffer,
     };
     const worker = spawnWorker(workerFile, {
       workerData: { ...init, bridge: bridge.worker },
@@ -241,6 +287,9 @@ export class WorkerPool {
         case "failed":
           this.settle(slot, msg.id, new TurnCrash("internal", msg.error));
           break;
+        case "suspended":
+          this.suspend(slot, msg.id, msg.call, msg.key, msg.tape);
+          break;
       }
     });
     // A result the main thread cannot deserialise (a $session nested thousands deep): the worker's
@@ -269,6 +318,29 @@ export class WorkerPool {
     slot.job = undefined;
     if (outcome instanceof Error) job.reject(outcome);
     else job.resolve(outcome);
+    this.dispatch();
+  }
+
+  /**
+   * The slot's turn `id` stopped at a new `$http` call: the worker takes the next turn while the call
+   * runs here, and the turn goes back to the head of the queue with the answer on its tape.
+   */
+  private suspend(slot: Slot, id: number, call: HttpRequest, key: string, tape: TurnTape): void {
+    const job = slot.job;
+    if (!job || job.id !== id) return;
+    clearTimeout(job.timer);
+    slot.job = undefined;
+    const next: Job = { request: job.request, state: job.state, options: job.options, resolve: job.resolve, reject: job.reject, tape, suspends: (job.suspends ?? 0) + 1 };
+    const answered = (reply: TapedHttp["reply"]): void => {
+      tape.http.push({ key, reply });
+      if (this.closed) return next.reject(new Error("worker pool is closed"));
+      this.queue.unshift(next);
+      this.dispatch();
+    };
+    this.opts.hostCall("http", call).then(
+      (value) => answered({ ok: true, value: value as HttpResponse }),
+      (err: unknown) => answered({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
     this.dispatch();
   }
 

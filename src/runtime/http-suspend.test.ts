@@ -1,0 +1,97 @@
+// A turn waiting on `$http` does not hold a worker while other turns wait for one: it stops at the
+// call, the main thread makes the call, and the turn runs again with the answer (worker-pool.ts,
+// docs/architecture.md). Each request is made once, a run that is thrown away leaves no log, and a
+// turn that made a call with an effect ($yookassa, $payment) is never thrown away.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { emptyUserState, type HttpRequest, type TurnResult } from "../engine/types.js";
+import { WorkerPool } from "./worker-pool.js";
+
+const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/runtime/http-suspend");
+const SLOW_MS = 400;
+
+interface Harness {
+  pool: WorkerPool;
+  calls: string[];
+  logs: string[];
+}
+
+let pool: WorkerPool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+async function start(httpSuspends = 8): Promise<Harness> {
+  const calls: string[] = [];
+  const logs: string[] = [];
+  pool = await WorkerPool.start({
+    projectDir: fixture,
+    minWorkers: 1,
+    maxWorkers: 1,
+    httpSuspends,
+    log: (_level, message) => logs.push(message),
+    hostCall: async (op, args) => {
+      if (op === "http") {
+        calls.push(`http ${(args as HttpRequest).url}`);
+        await new Promise((r) => setTimeout(r, SLOW_MS));
+        return { status: 200, headers: {}, body: "{}" };
+      }
+      calls.push(op);
+      return { id: "p1", status: "pending" };
+    },
+  });
+  return { pool, calls, logs };
+}
+
+/** Runs a turn and notes the order in which turns finish. */
+function turn(h: Harness, text: string, order: string[]): Promise<TurnResult> {
+  return h.pool.run({ query: text }, emptyUserState()).then((r) => {
+    order.push(text);
+    return r;
+  });
+}
+
+const said = (r: TurnResult) => r.replies.map((x) => x.text).join(" ");
+
+describe("WorkerPool: turns waiting on $http", () => {
+  it("frees the worker for a waiting turn, makes each request once and keeps one run's log", async () => {
+    const h = await start();
+    const order: string[] = [];
+    // One worker: "быстро" waits in the queue while "погода" runs.
+    const [weather, fast] = await Promise.all([turn(h, "погода", order), turn(h, "быстро", order)]);
+    expect(order).toEqual(["быстро", "погода"]);
+    expect(said(fast)).toBe("fast 1");
+    expect(said(weather)).toBe("w 200 200 1");
+    expect(h.calls).toEqual(["http http://api.test/weather", "http http://api.test/time"]);
+    expect(h.logs.filter((l) => l.includes("asking for the weather"))).toHaveLength(1);
+    expect(typeof weather.state.session.at).toBe("number");
+  }, 30_000);
+
+  it("blocks the worker instead when no other turn waits for it (a re-run costs a fresh context)", async () => {
+    const h = await start();
+    const weather = await turn(h, "погода", []);
+    expect(said(weather)).toBe("w 200 200 1");
+    expect(h.calls).toEqual(["http http://api.test/weather", "http http://api.test/time"]);
+  }, 30_000);
+
+  it("never throws away a run that made a call with an effect: it waits on $http in the worker", async () => {
+    const h = await start();
+    const order: string[] = [];
+    const [pay, fast] = await Promise.all([turn(h, "оплата", order), turn(h, "быстро", order)]);
+    expect(order).toEqual(["оплата", "быстро"]);
+    expect(pay.error).toBeUndefined();
+    expect(said(pay)).toBe("pay 200");
+    expect(said(fast)).toBe("fast 1");
+    expect(h.calls).toEqual(["yookassa.getPayment", "http http://api.test/after-pay"]);
+  }, 30_000);
+
+  it("with httpSuspends 0 every $http call holds the worker", async () => {
+    const h = await start(0);
+    const order: string[] = [];
+    await Promise.all([turn(h, "погода", order), turn(h, "быстро", order)]);
+    expect(order).toEqual(["погода", "быстро"]);
+    expect(h.calls).toHaveLength(2);
+  }, 30_000);
+});
