@@ -64,3 +64,28 @@ describe("WorkerPool: the main thread's engine", () => {
     }
   }, 30_000);
 });
+
+describe("WorkerPool: closing", () => {
+  it("lets a turn blocked on $http finish before its worker exits (terminating a thread with a live isolate can abort the process)", async () => {
+    const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/runtime/http-suspend");
+    let asked!: () => void;
+    const waiting = new Promise<void>((resolve) => (asked = resolve));
+    const pool = await WorkerPool.start({
+      projectDir: dir,
+      minWorkers: 1,
+      maxWorkers: 1,
+      hostCall: async (op) => {
+        if (op !== "http") return undefined;
+        asked();
+        await new Promise((r) => setTimeout(r, 300));
+        return { status: 200, headers: {}, body: "{}" };
+      },
+    });
+    const turn = pool.run({ query: "погода" }, emptyUserState());
+    await waiting; // the worker is blocked in its first $http call
+    await pool.close();
+    // Terminated at once (as before), the turn would have failed with "worker exited".
+    const result = await turn;
+    expect(result.replies.map((r) => r.text)).toEqual(["w 200 200 1"]);
+  }, 30_000);
+});

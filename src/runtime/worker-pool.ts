@@ -76,6 +76,9 @@ const workerFile = siblingModule(import.meta.url, "turn-worker");
 const WATCHDOG_INTERVAL_MS = 50;
 // Lets the isolate's own limit (same budget, per call) stop a script before the worker is killed.
 const CPU_GRACE_MS = 4 * WATCHDOG_INTERVAL_MS;
+// How long closing waits for a worker to exit by itself before terminating it (see closeWorker).
+const IDLE_CLOSE_GRACE_MS = 1000;
+const BUSY_CLOSE_GRACE_MS = 5000;
 
 export class WorkerPool {
   private slots: Slot[] = [];
@@ -363,20 +366,18 @@ export class WorkerPool {
 }
 
 /**
- * An idle worker frees its isolate and exits by itself; one still busy (or stuck) is terminated
- * after a moment. terminate() tearing down a thread with live isolated-vm isolates can abort the
- * whole process (docs/sandbox.md, "Why isolated-vm").
+ * A worker frees its isolate and exits by itself once asked: an idle one at once, a busy one after
+ * its turn (a turn blocked on a host call ends within that call's timeout). Only one that does not
+ * exit in time is terminated: terminate() tearing down a thread with live isolated-vm isolates can
+ * abort the whole process (docs/sandbox.md, "Why isolated-vm").
  */
 async function closeWorker(slot: Slot): Promise<void> {
-  if (slot.job) {
-    await slot.worker.terminate();
-    return;
-  }
+  const graceMs = slot.job ? BUSY_CLOSE_GRACE_MS : IDLE_CLOSE_GRACE_MS;
   let timer: NodeJS.Timeout | undefined;
   const exited = new Promise<void>((resolve) => {
     slot.worker.once("exit", () => resolve());
     // Also when it exited before we listened: terminate() of an ended worker resolves at once.
-    timer = setTimeout(() => void slot.worker.terminate().then(() => resolve(), () => resolve()), 1000);
+    timer = setTimeout(() => void slot.worker.terminate().then(() => resolve(), () => resolve()), graceMs);
   });
   // One that never loaded closes itself after reporting why; one that did is asked to.
   if (slot.loaded) slot.worker.postMessage({ type: "close" } satisfies CloseMessage);
