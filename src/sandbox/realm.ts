@@ -32,12 +32,27 @@ export class ScriptIsolate {
   /** Lazy libraries some context of this isolate used: new contexts load them up front, off the hot path. */
   readonly usedLibraries = new Set<string>();
 
+  /** Contexts created in this isolate so far. */
+  contexts = 0;
+
   constructor(readonly memoryMb: number) {
     this.isolate = new ivm.Isolate({ memoryLimit: memoryMb });
   }
 
   get alive(): boolean {
     return !this.isolate.isDisposed;
+  }
+
+  /**
+   * The heap holds more than `fraction` of the memory limit. V8 keeps retired contexts alive long
+   * after they are released (measured: a context whose load code did `o.f = function () {}` stays
+   * until the isolate dies, whatever the GC), so a project with large data fills its isolate in a
+   * few dozen fresh contexts; the host then starts a new isolate (docs/sandbox.md, "Memory limit").
+   */
+  heapAbove(fraction: number): boolean {
+    if (!this.alive) return false;
+    const h = this.isolate.getHeapStatisticsSync();
+    return h.used_heap_size + h.externally_allocated_size > fraction * this.memoryMb * 1024 * 1024;
   }
 
   /** Compile (once per key) a script of this isolate. Throws ScriptError on a syntax error. */
@@ -80,6 +95,7 @@ export class Realm {
     readonly userFiles: ReadonlySet<string>,
   ) {
     this.context = iso.isolate.createContextSync();
+    iso.contexts++;
     const channel: HostFn = (op, json) => (op === "lib" ? this.loadLibrary(json) : hostFn(op, json));
     try {
       const start = iso.platform("jsapi/_core.js").runSync(this.context, { reference: true, timeout: cpuMs }) as ivm.Reference;
@@ -151,8 +167,12 @@ export class Realm {
     }
   }
 
+  private released = false;
+
+  /** Drop the host's handles on this context (idempotent; nothing to do once its isolate is gone). */
   release(): void {
-    if (!this.iso.alive) return; // disposed with its isolate
+    if (this.released || !this.iso.alive) return; // disposed with its isolate
+    this.released = true;
     this.dispatch.release();
     this.context.release();
   }
