@@ -590,6 +590,24 @@
     data: function (m) {
       defineProperty(G, m[1], { value: m[2], writable: true, enumerable: true, configurable: true });
     },
+    // A data load item as JSON text held once per isolate (a string: immutable, so sharing it lets no
+    // context change what another sees). This context parses its own copy the first time a script
+    // reads the global; a context that never reads it pays nothing (docs/sandbox.md, "Per-turn state").
+    lazyData: function (m, text) {
+      var name = m[1];
+      var settle = function (v) {
+        defineProperty(G, name, { value: v, writable: true, enumerable: true, configurable: true });
+        return v;
+      };
+      defineProperty(G, name, {
+        get: function () {
+          return settle(JSONparse(text));
+        },
+        set: settle,
+        enumerable: true,
+        configurable: true,
+      });
+    },
     // An ES module's namespace (src/sandbox/modules.ts): `name` gets its default export, or the namespace.
     esm: function (m, ns) {
       if (m[1]) G[m[1]] = ns["default"] !== undefined ? ns["default"] : ns;

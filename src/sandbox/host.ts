@@ -197,7 +197,8 @@ class RealmScriptHost implements ScriptHost {
     this.project.loadItems.forEach((item, i) => {
       this.userFiles.add(item.pos.file);
       if (item.kind === "data") {
-        realm.call("data", [item.varName, item.data], { pos: item.pos });
+        const text = this.iso.sharedText(i, () => this.dataJson(i, item.data));
+        realm.call("lazyData", [item.varName], { pos: item.pos, fn: text });
       } else if (item.kind === "script") {
         realm.runScript(this.iso.compile(`load:${i}`, this.loadCode(i, item), item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
       } else {
@@ -205,6 +206,17 @@ class RealmScriptHost implements ScriptHost {
       }
     });
     modules?.done();
+  }
+
+  /** JSON of data load item `i`, serialised once per host (a new isolate copies it in again). */
+  private readonly dataJsons = new Map<number, string>();
+  private dataJson(i: number, data: unknown): string {
+    let json = this.dataJsons.get(i);
+    if (json === undefined) {
+      json = JSON.stringify(data ?? null);
+      this.dataJsons.set(i, json);
+    }
+    return json;
   }
 
   /** Rewritten source of load item `i` (parsed once per host, not once per context). */

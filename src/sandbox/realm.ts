@@ -68,6 +68,29 @@ export class ScriptIsolate {
     return script;
   }
 
+  /** Data load items as strings in this isolate's heap, by load item index (see `sharedText`). */
+  private readonly texts = new Map<number, ivm.Reference<string>>();
+  private textHolder: ivm.Context | undefined;
+
+  /**
+   * The string `text()` returns, copied into this isolate once and handed to every context by
+   * reference: a context gets the same immutable string, never a copy. The strings are made in a
+   * context of their own, so a reference keeps no project context alive.
+   */
+  sharedText(key: number, text: () => string): ivm.Reference<string> {
+    let ref = this.texts.get(key);
+    if (ref) return ref;
+    this.textHolder ??= this.isolate.createContextSync();
+    const identity = this.compile("text:identity", "(function (s) { return s; })", "<data>", 0).runSync(this.textHolder, { reference: true }) as ivm.Reference;
+    try {
+      ref = identity.applySync(undefined, [text()], { result: { reference: true } }) as ivm.Reference<string>;
+    } finally {
+      identity.release();
+    }
+    this.texts.set(key, ref);
+    return ref;
+  }
+
   platform(name: string): ivm.Script {
     const src = platformSource(name);
     return this.compile(`platform:${name}`, src.code, src.filename, src.lineOffset);
