@@ -15,6 +15,7 @@
 
   // Builtins captured before any user code can replace them.
   var JSONparse = JSON.parse;
+  var dataRead = ""; // see the dataRead op
   var JSONstringify = JSON.stringify;
   var defineProperty = Object.defineProperty;
   var objectKeys = Object.keys;
@@ -587,6 +588,14 @@
     loaded: function () {
       loading = false;
     },
+    // Names of lazy data this context parsed: the host parses them up front in the next contexts it
+    // pre-builds (off the hot path), as it does for lazy libraries. A string: nothing a script can patch.
+    dataRead: function () {
+      return dataRead;
+    },
+    readData: function (m) {
+      for (var i = 0; i < m[1].length; i++) void G[m[1][i]];
+    },
     data: function (m) {
       defineProperty(G, m[1], { value: m[2], writable: true, enumerable: true, configurable: true });
     },
@@ -601,6 +610,7 @@
       };
       defineProperty(G, name, {
         get: function () {
+          dataRead += "\n" + name;
           return settle(JSONparse(text));
         },
         set: settle,

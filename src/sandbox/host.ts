@@ -159,15 +159,17 @@ class RealmScriptHost implements ScriptHost {
 
   private buildRealm(): Realm {
     if (!this.iso.alive) {
-      const used = this.iso.usedLibraries;
+      const { usedLibraries, readData } = this.iso;
       this.iso = new ScriptIsolate(this.memoryMb);
-      for (const name of used) this.iso.usedLibraries.add(name);
+      for (const name of usedLibraries) this.iso.usedLibraries.add(name);
+      for (const name of readData) this.iso.readData.add(name);
       this.compiledScripts.clear();
     }
     const realm = new Realm(this.iso, this.hostFn, this.cpuMs, this.userFiles);
     try {
       this.loadPlatform(realm);
       this.loadProject(realm);
+      if (this.iso.readData.size) realm.call("readData", [[...this.iso.readData]]);
       realm.call("loaded", []);
     } catch (e) {
       realm.release();
@@ -217,6 +219,21 @@ class RealmScriptHost implements ScriptHost {
       this.dataJsons.set(i, json);
     }
     return json;
+  }
+
+  private hasData: boolean | undefined;
+
+  /** Before a context is retired: the data globals its turns parsed are parsed up front from now on. */
+  private noteDataRead(): void {
+    this.hasData ??= this.project.loadItems.some((item) => item.kind === "data");
+    if (!this.hasData || this.lost || !this.iso.alive || this.realm.iso !== this.iso) return;
+    let names: unknown;
+    try {
+      names = this.realm.call("dataRead", []);
+    } catch {
+      return; // a context a turn broke (a CPU or memory limit): nothing to learn from it
+    }
+    if (typeof names === "string") for (const name of names.split("\n")) if (name) this.iso.readData.add(name);
   }
 
   /** Rewritten source of load item `i` (parsed once per host, not once per context). */
@@ -350,6 +367,7 @@ class RealmScriptHost implements ScriptHost {
     this.checkIdleCpu();
     if (this.used) {
       // The previous turn ran user code: nothing it left behind may reach this turn.
+      this.noteDataRead();
       this.realm.release();
       const spare = this.spare;
       this.spare = undefined;

@@ -31,6 +31,8 @@ export class ScriptIsolate {
   private readonly scripts = new Map<string, ivm.Script>();
   /** Lazy libraries some context of this isolate used: new contexts load them up front, off the hot path. */
   readonly usedLibraries = new Set<string>();
+  /** Data globals (lazy, see `sharedText`) some context parsed: new contexts parse them at build time. */
+  readonly readData = new Set<string>();
 
   /** Contexts created in this isolate so far. */
   contexts = 0;
