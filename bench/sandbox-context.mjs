@@ -32,6 +32,32 @@ function generateData() {
   return dir;
 }
 
+/** The same package published as ES modules (lodash-es' shape): every file is an ES module the context compiles. */
+function generateEsm() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-esm-"));
+  const pkg = path.join(dir, "src/node_modules/heavy-esm");
+  mkdirSync(path.join(pkg, "lib"), { recursive: true });
+  writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "heavy-esm", version: "1.0.0", type: "module", main: "index.js" }));
+  const index = [];
+  for (let i = 0; i < FILES; i++) {
+    const dep = i > 0 ? `import { create as prevCreate } from "./f${i - 1}.js";\n` : "const prevCreate = () => ({ value: () => 0 });\n";
+    writeFileSync(
+      path.join(pkg, "lib", `f${i}.js`),
+      `${dep}const TABLE = [${Array.from({ length: 20 }, (_, k) => k * i).join(", ")}];\n` +
+        `export function create(config) {\n  const base = prevCreate(config);\n  return { name: "f${i}", value(x) { return base.value(x) + TABLE[x % TABLE.length]; }, describe() { return "f${i}(" + JSON.stringify(config) + ")"; } };\n}\n` +
+        `export class Op { constructor(a) { this.a = a; } apply(b) { return this.a * ${i} + b; } }\n` +
+        `export const meta = { id: ${i}, doc: "factory number ${i}" };\n`,
+    );
+    index.push(`export * as f${i} from "./lib/f${i}.js";`);
+  }
+  writeFileSync(path.join(pkg, "index.js"), `${index.join("\n")}\nimport { create } from "./lib/f${FILES - 1}.js";\nexport function evaluate(n) { return create({ n }).value(n); }\n`);
+  writeFileSync(path.join(dir, "src/package.json"), JSON.stringify({ name: "bench", private: true, dependencies: { "heavy-esm": "1.0.0" } }));
+  writeFileSync(path.join(dir, "src/app.js"), `import { evaluate } from "heavy-esm";\nexport function compute(n) { return evaluate(n); }\n`);
+  writeFileSync(path.join(dir, "src/main.sc"), "require: app.js\n    type = scriptEs6\n    name = app\n\ntheme: /\n\n    state: Start\n        q!: *\n        a: hi\n");
+  writeFileSync(path.join(dir, "chatbot.yaml"), "name: bench-esm\nentryPoint: main.sc\n");
+  return dir;
+}
+
 function generate() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-es6-"));
   const pkg = path.join(dir, "src/node_modules/heavy");
@@ -99,6 +125,7 @@ if (own) {
 } else {
   for (const [name, make, code, es6] of [
     [`es6: ${FILES} CommonJS files in one package`, generate, "$session.v = app.compute($session.n || 3);", true],
+    [`es6: ${FILES} ES module files in one package`, generateEsm, "$session.v = app.compute($session.n || 3);", true],
     ["data: 60,000-row CSV, the turn reads it", generateData, "$session.c = helpers.city(String($session.n % 60000 + 1));", false],
     ["data: 60,000-row CSV, the turn does not read it", generateData, "$session.c = Math.max($session.n, 1);", false],
   ]) {
