@@ -292,8 +292,8 @@ class RealmScriptHost implements ScriptHost {
     try {
       realm.call("reg", [compiled.id], { ...(pos ? { pos } : {}), fn });
     } finally {
-      // A live reference keeps its function, and so the whole context (all its data), from being
-      // collected after the context is retired: every turn that ran a script leaked a context.
+      // The context holds the function now; a live host reference would keep it, and so the whole
+      // context, from being collected once the context is retired.
       if (this.iso.alive) fn.release();
     }
     realm.registered.add(compiled.id);
