@@ -15,6 +15,7 @@
 
   // Builtins captured before any user code can replace them.
   var JSONparse = JSON.parse;
+  var dataRead = ""; // see the dataRead op
   var JSONstringify = JSON.stringify;
   var defineProperty = Object.defineProperty;
   var objectKeys = Object.keys;
@@ -587,8 +588,35 @@
     loaded: function () {
       loading = false;
     },
+    // Names of lazy data this context parsed: the host parses them up front in the next contexts it
+    // pre-builds (off the hot path), as it does for lazy libraries. A string: nothing a script can patch.
+    dataRead: function () {
+      return dataRead;
+    },
+    readData: function (m) {
+      for (var i = 0; i < m[1].length; i++) void G[m[1][i]];
+    },
     data: function (m) {
       defineProperty(G, m[1], { value: m[2], writable: true, enumerable: true, configurable: true });
+    },
+    // A data load item as JSON text held once per isolate (a string: immutable, so sharing it lets no
+    // context change what another sees). This context parses its own copy the first time a script
+    // reads the global; a context that never reads it pays nothing (docs/sandbox.md, "Per-turn state").
+    lazyData: function (m, text) {
+      var name = m[1];
+      var settle = function (v) {
+        defineProperty(G, name, { value: v, writable: true, enumerable: true, configurable: true });
+        return v;
+      };
+      defineProperty(G, name, {
+        get: function () {
+          dataRead += "\n" + name;
+          return settle(JSONparse(text));
+        },
+        set: settle,
+        enumerable: true,
+        configurable: true,
+      });
     },
     // An ES module's namespace (src/sandbox/modules.ts): `name` gets its default export, or the namespace.
     esm: function (m, ns) {

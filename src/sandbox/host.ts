@@ -30,6 +30,8 @@ export interface ScriptHostOptions {
 }
 
 const HTTP_TIMEOUT_CAP_MS = 25_000;
+/** A context build starts a new isolate when the heap of the current one is over this part of the limit. */
+const RECYCLE_HEAP_FRACTION = 0.5;
 /** Timers an awaited scriptEs6 block may fire before it is given up as never settling. */
 const MAX_TIMER_STEPS = 1000;
 
@@ -138,16 +140,36 @@ class RealmScriptHost implements ScriptHost {
 
   // ---- contexts ----
 
-  /** A context with the platform and the project's load items evaluated (compiled code is reused). */
+  /**
+   * A context with the platform and the project's load items evaluated (compiled code is reused).
+   * A build in an isolate that already served contexts starts a new isolate first when the heap is
+   * over half the limit (retired contexts V8 has not freed), and once more when the build itself hit
+   * the limit; a build that fails leaves the host's state as it was, so the next turn tries again.
+   */
   private newRealm(): Realm {
+    if (this.iso.contexts > 0 && this.iso.heapAbove(RECYCLE_HEAP_FRACTION)) this.iso.dispose();
+    try {
+      return this.buildRealm();
+    } catch (e) {
+      if (!(e instanceof ScriptError && e.limit === "memory") || this.iso.contexts <= 1) throw e;
+      this.iso.dispose();
+      return this.buildRealm();
+    }
+  }
+
+  private buildRealm(): Realm {
     if (!this.iso.alive) {
+      const { usedLibraries, readData } = this.iso;
       this.iso = new ScriptIsolate(this.memoryMb);
+      for (const name of usedLibraries) this.iso.usedLibraries.add(name);
+      for (const name of readData) this.iso.readData.add(name);
       this.compiledScripts.clear();
     }
     const realm = new Realm(this.iso, this.hostFn, this.cpuMs, this.userFiles);
     try {
       this.loadPlatform(realm);
       this.loadProject(realm);
+      if (this.iso.readData.size) realm.call("readData", [[...this.iso.readData]]);
       realm.call("loaded", []);
     } catch (e) {
       realm.release();
@@ -177,7 +199,8 @@ class RealmScriptHost implements ScriptHost {
     this.project.loadItems.forEach((item, i) => {
       this.userFiles.add(item.pos.file);
       if (item.kind === "data") {
-        realm.call("data", [item.varName, item.data], { pos: item.pos });
+        const text = this.iso.sharedText(i, () => this.dataJson(i, item.data));
+        realm.call("lazyData", [item.varName], { pos: item.pos, fn: text });
       } else if (item.kind === "script") {
         realm.runScript(this.iso.compile(`load:${i}`, this.loadCode(i, item), item.pos.file, item.pos.line - 1, item.pos, this.userFiles), item.pos);
       } else {
@@ -185,6 +208,32 @@ class RealmScriptHost implements ScriptHost {
       }
     });
     modules?.done();
+  }
+
+  /** JSON of data load item `i`, serialised once per host (a new isolate copies it in again). */
+  private readonly dataJsons = new Map<number, string>();
+  private dataJson(i: number, data: unknown): string {
+    let json = this.dataJsons.get(i);
+    if (json === undefined) {
+      json = JSON.stringify(data ?? null);
+      this.dataJsons.set(i, json);
+    }
+    return json;
+  }
+
+  private hasData: boolean | undefined;
+
+  /** Before a context is retired: the data globals its turns parsed are parsed up front from now on. */
+  private noteDataRead(): void {
+    this.hasData ??= this.project.loadItems.some((item) => item.kind === "data");
+    if (!this.hasData || this.lost || !this.iso.alive || this.realm.iso !== this.iso) return;
+    let names: unknown;
+    try {
+      names = this.realm.call("dataRead", []);
+    } catch {
+      return; // a context a turn broke (a CPU or memory limit): nothing to learn from it
+    }
+    if (typeof names === "string") for (const name of names.split("\n")) if (name) this.iso.readData.add(name);
   }
 
   /** Rewritten source of load item `i` (parsed once per host, not once per context). */
@@ -214,9 +263,9 @@ class RealmScriptHost implements ScriptHost {
   /** The context for the next call: after a memory kill, a new isolate with this turn's ops replayed. */
   private current(): Realm {
     if (this.lost) {
-      this.lost = false;
       this.spare = undefined; // it lived in the disposed isolate
-      this.realm = this.newRealm();
+      this.realm = this.newRealm(); // throws with `lost` still set: the next call tries again
+      this.lost = false;
       this.sendTurnOps();
     } else if (this.record) {
       this.record = undefined;
@@ -239,7 +288,14 @@ class RealmScriptHost implements ScriptHost {
   /** Register a compiled script in this context (once per context). */
   private register(realm: Realm, compiled: CompiledScript, pos?: SourcePos): void {
     if (realm.registered.has(compiled.id)) return;
-    realm.call("reg", [compiled.id], { ...(pos ? { pos } : {}), fn: realm.functionOf(compiled.script, pos) });
+    const fn = realm.functionOf(compiled.script, pos);
+    try {
+      realm.call("reg", [compiled.id], { ...(pos ? { pos } : {}), fn });
+    } finally {
+      // The context holds the function now; a live host reference would keep it, and so the whole
+      // context, from being collected once the context is retired.
+      if (this.iso.alive) fn.release();
+    }
     realm.registered.add(compiled.id);
   }
 
@@ -253,8 +309,10 @@ class RealmScriptHost implements ScriptHost {
   /** An op without a result: queued for the next call (and kept for a replay). */
   private later(op: string, args: unknown[]): string {
     const entry = JSON.stringify([op, ...args]);
+    // After a memory kill, current() replays turnOps into the new context: this entry goes after.
+    const realm = this.record ? undefined : this.current();
     this.turnOps.push(entry);
-    if (!this.record) this.current().queueJson(entry);
+    realm?.queueJson(entry);
     return entry;
   }
 
@@ -309,12 +367,15 @@ class RealmScriptHost implements ScriptHost {
     this.checkIdleCpu();
     if (this.used) {
       // The previous turn ran user code: nothing it left behind may reach this turn.
-      this.used = false;
-      if (!this.lost) this.realm.release();
+      this.noteDataRead();
+      this.realm.release();
       const spare = this.spare;
       this.spare = undefined;
+      // If the build throws (the project's load hit a limit), `used` stays set and the next turn
+      // builds again: the released context is never called ("Reference has been released").
+      this.realm = spare && spare.iso === this.iso && this.iso.alive ? spare : this.newRealm();
+      this.used = false;
       this.lost = false;
-      this.realm = spare && this.iso.alive ? spare : this.newRealm();
     }
     // `begin` is serialised only if the turn enters the isolate (the request is most of its size).
     this.turnOps = [scope];

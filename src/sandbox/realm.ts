@@ -31,6 +31,11 @@ export class ScriptIsolate {
   private readonly scripts = new Map<string, ivm.Script>();
   /** Lazy libraries some context of this isolate used: new contexts load them up front, off the hot path. */
   readonly usedLibraries = new Set<string>();
+  /** Data globals (lazy, see `sharedText`) some context parsed: new contexts parse them at build time. */
+  readonly readData = new Set<string>();
+
+  /** Contexts created in this isolate so far. */
+  contexts = 0;
 
   constructor(readonly memoryMb: number) {
     this.isolate = new ivm.Isolate({ memoryLimit: memoryMb });
@@ -38,6 +43,18 @@ export class ScriptIsolate {
 
   get alive(): boolean {
     return !this.isolate.isDisposed;
+  }
+
+  /**
+   * The heap holds more than `fraction` of the memory limit. V8 keeps retired contexts alive long
+   * after they are released (measured: a context whose load code did `o.f = function () {}` stays
+   * until the isolate dies, whatever the GC), so a project with large data fills its isolate in a
+   * few dozen fresh contexts; the host then starts a new isolate (docs/sandbox.md, "Memory limit").
+   */
+  heapAbove(fraction: number): boolean {
+    if (!this.alive) return false;
+    const h = this.isolate.getHeapStatisticsSync();
+    return h.used_heap_size + h.externally_allocated_size > fraction * this.memoryMb * 1024 * 1024;
   }
 
   /** Compile (once per key) a script of this isolate. Throws ScriptError on a syntax error. */
@@ -51,6 +68,29 @@ export class ScriptIsolate {
     }
     this.scripts.set(key, script);
     return script;
+  }
+
+  /** Data load items as strings in this isolate's heap, by load item index (see `sharedText`). */
+  private readonly texts = new Map<number, ivm.Reference<string>>();
+  private textHolder: ivm.Context | undefined;
+
+  /**
+   * The string `text()` returns, copied into this isolate once and handed to every context by
+   * reference: a context gets the same immutable string, never a copy. The strings are made in a
+   * context of their own, so a reference keeps no project context alive.
+   */
+  sharedText(key: number, text: () => string): ivm.Reference<string> {
+    let ref = this.texts.get(key);
+    if (ref) return ref;
+    this.textHolder ??= this.isolate.createContextSync();
+    const identity = this.compile("text:identity", "(function (s) { return s; })", "<data>", 0).runSync(this.textHolder, { reference: true }) as ivm.Reference;
+    try {
+      ref = identity.applySync(undefined, [text()], { result: { reference: true } }) as ivm.Reference<string>;
+    } finally {
+      identity.release();
+    }
+    this.texts.set(key, ref);
+    return ref;
   }
 
   platform(name: string): ivm.Script {
@@ -80,6 +120,7 @@ export class Realm {
     readonly userFiles: ReadonlySet<string>,
   ) {
     this.context = iso.isolate.createContextSync();
+    iso.contexts++;
     const channel: HostFn = (op, json) => (op === "lib" ? this.loadLibrary(json) : hostFn(op, json));
     try {
       const start = iso.platform("jsapi/_core.js").runSync(this.context, { reference: true, timeout: cpuMs }) as ivm.Reference;
@@ -151,8 +192,12 @@ export class Realm {
     }
   }
 
+  private released = false;
+
+  /** Drop the host's handles on this context (idempotent; nothing to do once its isolate is gone). */
   release(): void {
-    if (!this.iso.alive) return; // disposed with its isolate
+    if (this.released || !this.iso.alive) return; // disposed with its isolate
+    this.released = true;
     this.dispatch.release();
     this.context.release();
   }

@@ -95,4 +95,13 @@ describe("resource limits", () => {
     expect(procStat(server.child.pid!).rssMb - rssBefore).toBeLessThan(300);
     expect(await probe()).toBe(CLEAN_PROBE);
   }, 30_000);
+
+  it("a heap bomb kills the isolate: that request gets the project's error answer, the next requests of that user and of others are served", async () => {
+    expect(await answer(action("memheap", "attacker-heap"))).toBe("ONERROR");
+    expect(await answer(say("ping", "attacker-heap"))).toMatch(/^pong /);
+    expect(await probe()).toBe(CLEAN_PROBE);
+    expect(await answer(action("memheap", "attacker-heap"))).toBe("ONERROR");
+    expect(await probe()).toBe(CLEAN_PROBE);
+    expect(await probe()).toBe(CLEAN_PROBE);
+  }, 60_000);
 });
