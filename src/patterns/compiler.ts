@@ -10,6 +10,7 @@ import { catastrophicRegexReason, riskyRegexps } from "./regex-safety.js";
 import { tokenizeDetailed } from "./tokenizer.js";
 import type { PatternEntity } from "./types.js";
 import { hasGrammeme } from "../morphology/index.js";
+import { systemEntityFinder } from "../nlu/system-entities/index.js";
 
 // System entities the dictionary morphology recognises: a word with this OpenCorpora grammeme [I].
 const GRAMMEME_ENTITIES: Record<string, string> = {
@@ -222,6 +223,8 @@ export class Compiler {
     const own = this.opts.entities?.get(name);
     if (own) return this.projectEntity(own, info);
     if (NUMBER_ENTITIES.has(name)) return this.node({ k: "number", info });
+    const find = systemEntityFinder(name);
+    if (find) return this.node({ k: "system", info, find });
     const grammeme = GRAMMEME_ENTITIES[name];
     if (grammeme) return this.node({ k: "named", info, body: this.node({ k: "morph", test: (w) => hasGrammeme(w, grammeme) }) });
     const why = /^(duckling|mystem|pymorphy|zb)\./.test(name) ? "needs the live NLU service" : "is not an entity of the project's NLU data";
