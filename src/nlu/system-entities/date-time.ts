@@ -1,18 +1,20 @@
 // `@duckling.date` / `@duckling.time` emulated offline for Russian: a date or a time said the common
 // ways ("9 мая", "1 января 2025 года", "01.05", "завтра", "через 2 дня", "в пятницу", "в 6 утра",
-// "завтра в 18:30", "через полчаса") resolved against the turn's clock, into the value shape real
-// projects read (docs/nlu.md, "Entities"). Without a year a date is the nearest one not in the past,
+// "завтра в 18:30", "через полчаса") resolved against the turn's clock, into the value shape of the
+// platform's Duckling dates (year, month, day, hour, minute, second, timestamp, iso, dayOfWeek; docs/nlu.md). Without a year a date is the nearest one not in the past,
 // as Duckling resolves it. Wall time is the clock's UTC time, as `<dateTime>` in XML tests sets it.
 import { numberEnds } from "../../patterns/numbers.js";
 import type { Token } from "../../patterns/tokenizer.js";
 
 export interface DuckTime {
+  iso: string; // "2019-12-20T00:45:00"
   year: number;
   month: number; // 1–12
   day: number;
   hour: number;
   minute: number;
   second: number;
+  dayOfWeek: number; // 1 = Sunday … 7 = Saturday
   timestamp: number; // Unix ms of that wall time read as UTC
 }
 
@@ -104,12 +106,14 @@ function make(day: Day, clock: Clock | undefined, second = 0): DuckTime {
   const timestamp = Date.UTC(day.y, day.m - 1, day.d, h, min, second);
   const t = new Date(timestamp); // normalised (a shift may roll over a month)
   return {
+    iso: t.toISOString().slice(0, 19),
     year: t.getUTCFullYear(),
     month: t.getUTCMonth() + 1,
     day: t.getUTCDate(),
     hour: t.getUTCHours(),
     minute: t.getUTCMinutes(),
     second: t.getUTCSeconds(),
+    dayOfWeek: t.getUTCDay() + 1,
     timestamp,
   };
 }

@@ -104,15 +104,31 @@ describe("@duckling.phone-number", () => {
   });
 });
 
+describe("@mystem.geo / @pymorphy.name", () => {
+  it("gives the normal form, capitalised as written", () => {
+    const set = createPatternSet(new Map(), new Map());
+    set.add(1, "* @mystem.geo *", { file: "main.sc", line: 1, col: 1 });
+    set.add(2, "* @pymorphy.name * @pymorphy.surn *", { file: "main.sc", line: 2, col: 1 });
+    expect(set.match("живу в москве", new Map([[1, 0]]))[0]?.parseTree["_mystem.geo"]).toBe("москва");
+    expect(set.match("еду в Казань", new Map([[1, 0]]))[0]?.parseTree["_mystem.geo"]).toBe("Казань");
+    const name = set.match("позовите Ивана Петрова", new Map([[2, 0]]))[0]?.parseTree;
+    expect([name?.["_pymorphy.name"], name?.["_pymorphy.surn"]]).toEqual(["Иван", "Петров"]);
+    expect(name?.value).toBeUndefined(); // two entities: the root has no value of its own
+    expect(set.match("из дома", new Map([[1, 0]]))).toEqual([]);
+  });
+});
+
 describe("in patterns", () => {
   it("gives the value as the entity's parse-tree value, resolved against the match's clock", () => {
     const set = createPatternSet(new Map(), new Map());
     set.add(1, "* на @duckling.date::Date *", { file: "main.sc", line: 1, col: 1 });
     set.add(2, "* @duckling.phone-number *", { file: "main.sc", line: 2, col: 1 });
     const [m] = set.match("запиши на завтра", new Map([[1, 0]]), { now: NOW });
-    expect(m?.parseTree._Date).toMatchObject({ year: 2022, month: 11, day: 23, hour: 0 });
+    expect(m?.parseTree._Date).toMatchObject({ year: 2022, month: 11, day: 23, hour: 0, iso: "2022-11-23T00:00:00", dayOfWeek: 4 });
+    expect(m?.parseTree.value).toEqual(m?.parseTree._Date);
     const [p] = set.match("мой номер 8 911 344 55 93", new Map([[2, 0]]));
     expect(p?.parseTree["_duckling.phone-number"]).toBe("89113445593");
+    expect(p?.parseTree.value).toBe("89113445593"); // the root carries its one entity's value
     // the number's five groups count as matched words, the two words under `*` do not
     expect(p?.score).toBeCloseTo(5 / 7);
   });
