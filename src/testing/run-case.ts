@@ -3,7 +3,9 @@
 import { emptyUserState, type BotRequest, type Engine, type HostServices, type HttpRequest, type HttpResponse, type TurnResult, type UserState } from "../engine/types.js";
 import { checkAssertion, unconsumedTexts, type StepOutcome } from "./assertions.js";
 import { normaliseText } from "./match.js";
+import { expectedIntentState, intentIndex } from "./intent-cases.js";
 import { MockHttp } from "./mocks.js";
+import type { Project } from "../project/model.js";
 import { callPaymentSync, isPaymentOp } from "../payments/host-ops.js";
 import { isStep, type CaseCoverage, type CaseItem, type CaseResult, type Failure, type MockDef, type StepItem, type StepRef, type TestCase, type TestFile } from "./model.js";
 import { PAY_DIALOG_FINISHED, payDialogEventData } from "../payments/pay-dialog-event.js";
@@ -18,6 +20,7 @@ export interface CaseOptions {
   paymentEnv?: Readonly<Record<string, string>>; // SMARTPAY_URL, SMARTSTORE_URL, SMARTPAY_TOKEN, SMARTPAY_TIMEOUT_MS for $payment
   strict?: boolean; // a script error the turn recovered from fails the case even when the checks passed
   coverage?: boolean; // record the states and transitions the case walked through
+  project?: Project; // to tell whether a case needs intent classification (intent-cases.ts)
 }
 
 /** Per-case host state: frozen clock, random queue, mocks, collected logs. */
@@ -169,7 +172,11 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
   const started = performance.now();
   const base = { file: file.file, id: tc.id, line: tc.line };
   const walked = opts.coverage ? new Walk() : undefined;
-  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => ({ ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}) });
+  let liveCalls = 0; // HTTP calls without a mock, answered as network errors under --unmocked-ok
+  let intentTurns = 0; // turns an intent trigger decided
+  let intentExpected: string | undefined; // the intent state a failed <a> expected
+  const intentOf = (): Pick<CaseResult, "intent"> => (intentTurns > 0 || intentExpected ? { intent: { turns: intentTurns, ...(intentExpected ? { expected: intentExpected } : {}) } } : {});
+  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => ({ ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}), ...intentOf(), ...(liveCalls > 0 ? { unmockedCalls: liveCalls } : {}) });
   // Without --integration an integration case still runs, offline, against its <mockData>: most
   // mock every call. A call it did not mock then fails the step, naming the live service it needs.
   const live = tc.integration && opts.integration === true;
@@ -237,12 +244,15 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
         const result = engine.process(request, state, { testContext: { ...testContext, step: stepIndex }, ...(explainThis ? { explain: true } : {}) });
         if (explainThis) explain!.explanation = result.explanation;
         walked?.turn(state.contextPath ?? "/", result);
+        const rule = result.nlu?.selected?.ruleType;
+        if (rule === "intent" || rule === "intentGroup") intentTurns++;
         last = { result, cursor: 0 };
         state = result.state;
       } catch (e) {
         return fail(item.line, `the engine failed: ${e instanceof Error ? e.message : String(e)}`);
       }
       const unmocked = host.mock.takeUnmocked();
+      liveCalls += unmocked.length;
       if (unmocked.length > 0 && !live && !opts.unmockedOk) {
         const hint = tc.integration ? " (an integration test: it needs the live service; run with --integration)" : "";
         return fail(item.line, unmocked.join("; ") + hint, { actual: { unmockedCalls: unmocked.map((u) => u.replace(/^No mock for /, "")) } });
@@ -254,6 +264,7 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
     } else if (item.kind === "a" || item.kind === "responseData" || item.kind === "timeoutReply" || item.kind === "newSession" || item.kind === "mail") {
       if (!last) return fail(item.line, `${item.source} comes before any request step`);
       const f = checkAssertion(item, last);
+      if (f && item.kind === "a" && opts.project) intentExpected = expectedIntentState(intentIndex(opts.project), item);
       if (f) return fail(item.line, f.message, { ...(f.expected ? { expected: f.expected } : {}), ...(f.actual ? { actual: f.actual } : {}) });
     } else {
       state = applySetup(item, state, host);
