@@ -1,11 +1,12 @@
 // Which XML cases need intent classification (docs/nlu.md, "Measuring intent cases"): a case whose
 // dialog goes through an intent trigger. Seen in the run (a turn decided by an `intent` /
-// `intentGroup` trigger), or, for a case that failed before getting there, read from what the
-// failing step expected: a state (`<a state=…>`, or the state whose `a:` says the expected text)
-// that only intent triggers lead to.
+// `intentGroup` trigger), or read from what the case expects, so that a case that fails before
+// getting there (on a live back-end, say) still counts: an `<a>` whose state (`state=…`, or the
+// state whose `a:` says the expected text) only intent triggers lead to.
 import type { ReactionNode } from "../dsl/ast.js";
 import type { Project } from "../project/model.js";
 import { normaliseText } from "./match.js";
+import type { CaseItem } from "./model.js";
 
 export interface IntentIndex {
   /** States an `intent` / `intentGroup` trigger enters and no pattern does. */
@@ -51,7 +52,17 @@ export function intentIndex(project: Project): IntentIndex {
   return index;
 }
 
-/** The intent state a failed `<a>` expected, if it expected one. */
+/** The first intent-only state an `<a>` of the case expects, if any. */
+export function expectedIntentOf(index: IntentIndex, steps: readonly CaseItem[]): string | undefined {
+  for (const item of steps) {
+    if (item.kind !== "a") continue;
+    const s = expectedIntentState(index, item);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/** The intent state an `<a>` expects, if it expects one. */
 export function expectedIntentState(index: IntentIndex, expected: { state?: string; text?: string }): string | undefined {
   if (expected.state !== undefined && index.intentStates.has(expected.state)) return expected.state;
   if (expected.text === undefined) return undefined;

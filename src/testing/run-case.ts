@@ -3,7 +3,7 @@
 import { emptyUserState, type BotRequest, type Engine, type HostServices, type HttpRequest, type HttpResponse, type TurnResult, type UserState } from "../engine/types.js";
 import { checkAssertion, unconsumedTexts, type StepOutcome } from "./assertions.js";
 import { normaliseText } from "./match.js";
-import { expectedIntentState, intentIndex } from "./intent-cases.js";
+import { expectedIntentOf, intentIndex } from "./intent-cases.js";
 import { MockHttp } from "./mocks.js";
 import type { Project } from "../project/model.js";
 import { callPaymentSync, isPaymentOp } from "../payments/host-ops.js";
@@ -174,7 +174,8 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
   const walked = opts.coverage ? new Walk() : undefined;
   let liveCalls = 0; // HTTP calls without a mock, answered as network errors under --unmocked-ok
   let intentTurns = 0; // turns an intent trigger decided
-  let intentExpected: string | undefined; // the intent state a failed <a> expected
+  // the first intent-only state an <a> of the case expects, reached or not (intent-cases.ts)
+  const intentExpected = opts.project ? expectedIntentOf(intentIndex(opts.project), tc.steps) : undefined;
   const intentOf = (): Pick<CaseResult, "intent"> => (intentTurns > 0 || intentExpected ? { intent: { turns: intentTurns, ...(intentExpected ? { expected: intentExpected } : {}) } } : {});
   const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => ({ ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}), ...intentOf(), ...(liveCalls > 0 ? { unmockedCalls: liveCalls } : {}) });
   // Without --integration an integration case still runs, offline, against its <mockData>: most
@@ -264,7 +265,6 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
     } else if (item.kind === "a" || item.kind === "responseData" || item.kind === "timeoutReply" || item.kind === "newSession" || item.kind === "mail") {
       if (!last) return fail(item.line, `${item.source} comes before any request step`);
       const f = checkAssertion(item, last);
-      if (f && item.kind === "a" && opts.project) intentExpected = expectedIntentState(intentIndex(opts.project), item);
       if (f) return fail(item.line, f.message, { ...(f.expected ? { expected: f.expected } : {}), ...(f.actual ? { actual: f.actual } : {}) });
     } else {
       state = applySetup(item, state, host);
