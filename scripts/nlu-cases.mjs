@@ -3,9 +3,10 @@
 // --unmocked-ok --json`; a case needs intent classification when the runner reports `intent` (a turn
 // an intent trigger decided, or a failed step that expected an intent state), and needs a live
 // service when it is integration="true" or made an HTTP call without a mock.
-// Usage: npm run build && node scripts/nlu-cases.mjs [--modules DIR] PROJECT_DIR...
+// Usage: npm run build && node scripts/nlu-cases.mjs [--modules DIR] [--failures FILE] PROJECT_DIR...
+// --failures FILE: also write the failed intent cases that need no live service, one JSON line each.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,10 +15,13 @@ const cli = path.join(root, "dist/cli/index.js");
 const args = process.argv.slice(2);
 const modules = [];
 const dirs = [];
+let failures;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--modules") modules.push("--modules", args[++i]);
+  else if (args[i] === "--failures") failures = args[++i];
   else dirs.push(args[i]);
 }
+if (failures) writeFileSync(failures, "");
 if (dirs.length === 0) {
   console.error("usage: node scripts/nlu-cases.mjs [--modules DIR] PROJECT_DIR...");
   process.exit(2);
@@ -64,6 +68,7 @@ for (const dir of dirs) {
     else {
       row.offline++;
       if (c.status === "passed") row.offlinePassed++;
+      else if (failures) appendFileSync(failures, JSON.stringify({ project: row.project, location: c.location, id: c.id, intent: c.intent, failure: c.failure?.message, step: c.failure?.step?.element, explanation: c.failure?.explanation?.decided ?? c.failure?.explanation?.winner }) + "\n");
     }
   }
   rows.push(row);
