@@ -12,7 +12,8 @@ export function grammemeEnds(grammeme: string): (tokens: readonly Token[], pos: 
   return (tokens, pos) => {
     const t = tokens[pos];
     if (!t || t.punct || !CYRILLIC.test(t.norm)) return [];
-    const a = parseWord(t.norm).find((p) => p.grammemes.includes(grammeme));
+    // An initial ("а" read as the letter А.) is no name: the conjunction is what the user said.
+    const a = parseWord(t.norm).find((p) => p.grammemes.includes(grammeme) && !p.grammemes.includes("Init"));
     if (!a) return [];
     const first = t.raw[0]!;
     const value = first !== first.toLowerCase() ? a.lemma.charAt(0).toUpperCase() + a.lemma.slice(1) : a.lemma;

@@ -115,6 +115,9 @@ describe("@mystem.geo / @pymorphy.name", () => {
     expect([name?.["_pymorphy.name"], name?.["_pymorphy.surn"]]).toEqual(["Иван", "Петров"]);
     expect(name?.value).toBeUndefined(); // two entities: the root has no value of its own
     expect(set.match("из дома", new Map([[1, 0]]))).toEqual([]);
+    const one = createPatternSet(new Map(), new Map());
+    one.add(1, "* @pymorphy.name *", { file: "main.sc", line: 1, col: 1 });
+    expect(one.match("а вот всё тебе скажи", new Map([[1, 0]]))).toEqual([]); // "а" is no initial here
   });
 });
 
