@@ -124,7 +124,7 @@ export class Dispatcher {
   }
 
   private matchText(text: string, afterCpuKill: boolean): string | null {
-    const { project, host, patterns } = this.env;
+    const { project, host, patterns, services } = this.env;
     const ctx = this.context;
     if (this.lengthExceeded(text)) {
       // Without a lengthLimit handler the bot stays silent [D].
@@ -140,6 +140,7 @@ export class Dispatcher {
       converter: (c, n) => host.runConverter(c, n),
       regexCaseInsensitive: project.config.regexCaseInsensitive === true,
       skipRiskyRegexps: afterCpuKill,
+      now: services.now(),
     });
     const th = thresholds(project);
     const allGuesses = this.intentGuesses(text);
@@ -150,7 +151,7 @@ export class Dispatcher {
     const exampleHyps = exampleHypotheses(project, text, tiers);
     const { nlu, nBest } = buildNluResults(patternHyps, intentHyps, exampleHyps, contextDepth);
     if (this.explain) {
-      const others = (outside: ReadonlyMap<number, number>) => patterns.match(text, outside, { regexCaseInsensitive: project.config.regexCaseInsensitive === true, skipRiskyRegexps: true });
+      const others = (outside: ReadonlyMap<number, number>) => patterns.match(text, outside, { regexCaseInsensitive: project.config.regexCaseInsensitive === true, skipRiskyRegexps: true, now: services.now() });
       explainText(this.explain, { project, context: ctx, modal, th, contextDepth, patterns: patternHyps, intents: intentHyps, examples: exampleHyps, nBest, guesses: allGuesses, matchOutsideModal: others });
     }
     // $context.intent: the intent the engine would act on (nearest active trigger), else the classifier's best.
@@ -209,7 +210,7 @@ export class Dispatcher {
   /** A classified intent with the optional slots the phrase fills (the channel's own slots win). */
   private withSlots(g: IntentGuess, text: string): IntentGuess {
     if (g.source === "request" || !this.env.classifier?.fillSlots) return g;
-    const nodes = this.env.classifier.fillSlots(g.path, text);
+    const nodes = this.env.classifier.fillSlots(g.path, text, this.env.services.now());
     const names = Object.keys(nodes);
     if (names.length === 0) return g;
     const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? nodes[n]!.value : nodes[n]!.text]));
@@ -225,7 +226,7 @@ export class Dispatcher {
     const tree = rootTree(text);
     const info = (h.debugInfo?.intent ?? {}) as Partial<IntentGuess>;
     if (info.path && info.source !== "request" && this.env.classifier?.fillSlots) {
-      for (const [slot, node] of Object.entries(this.env.classifier.fillSlots(info.path, text))) tree[slot] = [node];
+      for (const [slot, node] of Object.entries(this.env.classifier.fillSlots(info.path, text, this.env.services.now()))) tree[slot] = [node];
     }
     for (const [slot, value] of Object.entries(info.slots ?? {})) tree[`_${slot}`] = value;
     if (info.path) tree._intent = { path: info.path, score: info.score, answer: info.answer };

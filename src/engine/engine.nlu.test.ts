@@ -32,9 +32,10 @@ describe("intents from the project's classifier", () => {
     const h = bot();
     const r = h.send("какая погода в казани");
     expect(h.texts(r)[0]).toBe("weather /Weather");
-    expect(h.texts(r)[1]).toBe("in казани / казани / казани");
-    // A slot whose entity needs the live service (@duckling.date) stays empty.
-    expect(h.texts(h.send("какая погода завтра"))).toEqual(["weather /Weather"]);
+    // the geo entity's value is the word's normal form
+    expect(h.texts(r)[1]).toBe("in казань / казань / казань");
+    // @duckling.date is emulated: "завтра" against the turn's clock (2023-11-14T22:13Z).
+    expect(h.texts(h.send("какая погода завтра"))).toEqual(["weather /Weather", "on 15.11.2023"]);
   });
 
   it("fires an intentGroup! for an intent under its path", () => {
@@ -91,7 +92,17 @@ describe("entities in patterns", () => {
   it("emulates @duckling.number and @mystem.geo locally", () => {
     const h = bot();
     expect(h.texts(h.send("дайте 12 штук"))).toEqual(["count 12"]);
-    expect(h.texts(h.send("я живу в москве"))).toEqual(["city москве"]);
+    expect(h.texts(h.send("я живу в москве"))).toEqual(["city москва"]);
+    expect(h.texts(h.send("я живу в Москве"))).toEqual(["city Москва"]);
+  });
+
+  it("emulates @duckling.time against the turn's clock, @duckling.phone-number and @pymorphy.name", () => {
+    const h = bot();
+    expect(h.texts(h.send("запишите меня на завтра в 6 вечера"))).toEqual(["booked 2023-11-15 18:0"]);
+    expect(h.texts(h.send("запишите через 2 дня"))).toEqual(["booked 2023-11-16 0:0"]);
+    expect(h.texts(h.send("мой телефон +7 (911) 344-55-93"))).toEqual(["phone 79113445593"]);
+    expect(h.texts(h.send("меня зовут Иван"))).toEqual(["name Иван"]);
+    expect(h.texts(h.send("моё имя Ивана"))).toEqual(["name Иван"]);
   });
 });
 

@@ -22,6 +22,8 @@ export interface NlpMatch {
 export interface NlpDeps {
   project: Project;
   patterns: () => PatternSet;
+  /** The turn's clock, for entities relative to now (`@duckling.date`). */
+  now?: () => number;
 }
 
 /** `$nlp.match(text, statePath)`: the state the text would lead to from `statePath`, or null. */
@@ -39,6 +41,7 @@ export function nlpMatch(deps: NlpDeps, text: string, statePath: string): NlpMat
   const active = activeTriggers(project, context);
   const matches = deps.patterns().match(text, activePatternTiers(project, active), {
     regexCaseInsensitive: project.config.regexCaseInsensitive === true,
+    now: deps.now?.(),
   });
   const { nlu } = buildNluResults(patternHypotheses(project, matches, active.tiers), [], exampleHypotheses(project, text, active.tiers));
   const h = nlu.selected;
@@ -61,7 +64,7 @@ export function withNlpOps(services: HostServices, deps: NlpDeps): HostServices 
     http: (req) => services.http(req),
     call: (op, args) => {
       const a = (args ?? {}) as { text?: unknown; statePath?: unknown; patterns?: unknown };
-      if (op === "nlp.match") return nlpMatch(deps, String(a.text ?? ""), String(a.statePath ?? "/"));
+      if (op === "nlp.match") return nlpMatch({ ...deps, now: deps.now ?? (() => services.now()) }, String(a.text ?? ""), String(a.statePath ?? "/"));
       if (op === "nlp.matchPatterns") {
         const list = Array.isArray(a.patterns) ? a.patterns.map(String) : typeof a.patterns === "string" ? [a.patterns] : [];
         if (list.length === 0) return null;

@@ -34,7 +34,7 @@ export interface IntentGuess {
 export interface IntentClassifier {
   classify(text: string): IntentGuess[]; // best first; empty when nothing is recognised
   /** The intent's slots found in the text: slot name → the entity's parse tree node (docs/nlu.md). */
-  fillSlots?(path: string, text: string): Record<string, ParseNode>;
+  fillSlots?(path: string, text: string, now?: number): Record<string, ParseNode>;
 }
 
 /** Everything persisted per user between turns. Plain JSON. */

@@ -99,10 +99,10 @@ export class ProjectIntentClassifier implements IntentClassifier {
 
   /**
    * Optional slots filled from the phrase, as CAILA fills them: for each slot of the intent, the first
-   * occurrence of its entity (the project's own or an emulated system entity). An entity that needs
-   * the live service never matches, so its slot stays empty.
+   * occurrence of its entity (the project's own or an emulated system entity; dates resolved against
+   * `now`, the turn's clock). An entity that needs the live service never matches, so its slot stays empty.
    */
-  fillSlots(path: string, text: string): Record<string, ParseNode> {
+  fillSlots(path: string, text: string, now = Date.now()): Record<string, ParseNode> {
     let entry = this.slotSets.get(path);
     if (entry === undefined) {
       const intent = this.data.intents.find((i) => i.path === path);
@@ -125,7 +125,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
     const out: Record<string, ParseNode> = {};
     if (!entry) return out;
     const tiers = new Map(entry.names.map((_, i) => [i, 0]));
-    for (const m of entry.set.match(text, tiers)) {
+    for (const m of entry.set.match(text, tiers, { now })) {
       const name = entry.names[m.triggerId]!;
       if (out[name]) continue;
       // The entity's node: the one child list of the root (`words` is a list of strings).

@@ -1,3 +1,5 @@
+import type { EntityFinder } from "../nlu/system-entities/index.js";
+
 // The compiled pattern graph the matcher walks. Named-pattern bodies are shared between every
 // pattern that uses them, so their (node, position) results are memoised once per input.
 
@@ -24,6 +26,7 @@ export type CNode = { id: number } & (
   | { k: "regex"; re: RegExp }
   | { k: "dict"; info: NodeInfo; trie: TrieNode } // keys: normalised words, or "~" + lemma for morph entities
   | { k: "number"; info: NodeInfo }
+  | { k: "system"; info: NodeInfo; find: EntityFinder } // @duckling.date, @duckling.phone-number… (src/nlu/system-entities)
   | { k: "map"; item: CNode; value: string }
   | { k: "weight"; w: number }
   | { k: "repeat"; item: CNode }

@@ -9,21 +9,8 @@ import { compileRegex } from "./regex.js";
 import { catastrophicRegexReason, riskyRegexps } from "./regex-safety.js";
 import { tokenizeDetailed } from "./tokenizer.js";
 import type { PatternEntity } from "./types.js";
-import { hasGrammeme } from "../morphology/index.js";
+import { systemEntityFinder } from "../nlu/system-entities/index.js";
 
-// System entities the dictionary morphology recognises: a word with this OpenCorpora grammeme [I].
-const GRAMMEME_ENTITIES: Record<string, string> = {
-  "mystem.geo": "Geox",
-  "pymorphy.geox": "Geox",
-  "mystem.persn": "Name",
-  "pymorphy.name": "Name",
-  "mystem.famn": "Surn",
-  "pymorphy.surn": "Surn",
-  "mystem.patrn": "Patr",
-  "pymorphy.patr": "Patr",
-  "mystem.obsc": "Infr",
-  "pymorphy.infr": "Infr",
-};
 const MAX_SYNONYM_PATHS = 8;
 const NUMBER_ENTITIES = new Set(["duckling.number", "zb.number", "pymorphy.numb"]);
 
@@ -222,8 +209,8 @@ export class Compiler {
     const own = this.opts.entities?.get(name);
     if (own) return this.projectEntity(own, info);
     if (NUMBER_ENTITIES.has(name)) return this.node({ k: "number", info });
-    const grammeme = GRAMMEME_ENTITIES[name];
-    if (grammeme) return this.node({ k: "named", info, body: this.node({ k: "morph", test: (w) => hasGrammeme(w, grammeme) }) });
+    const find = systemEntityFinder(name);
+    if (find) return this.node({ k: "system", info, find });
     const why = /^(duckling|mystem|pymorphy|zb)\./.test(name) ? "needs the live NLU service" : "is not an entity of the project's NLU data";
     this.opts.warn?.(`@${name} ${why}; it never matches offline`, this.current, at);
     return this.node({ k: "never" });

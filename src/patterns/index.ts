@@ -165,7 +165,7 @@ export class CompiledPatternSet implements PatternSet {
     }
     for (const e of this.always) consider(e);
 
-    const input = new MatchInput(text, tokens, options?.skipRiskyRegexps === true);
+    const input = new MatchInput(text, tokens, options?.skipRiskyRegexps === true, options?.now ?? Date.now());
     const converter = options?.converter ?? this.opts.converter;
     const out: PatternMatch[] = [];
     for (const e of candidates) {

@@ -268,8 +268,10 @@ describe("$weight, $repeat, $morph, @entity", () => {
     expect(ok("* @mystem.geo *", "из казани")).toBe(true);
     expect(ok("* @mystem.geo *", "из дома")).toBe(false);
     expect(ok("* @pymorphy.name *", "иван")).toBe(true);
-    expect(ok("* @duckling.date *", "завтра")).toBe(false);
-    expect(ok("(@duckling.date::d | завтра)", "завтра")).toBe(true);
+    expect(ok("* @duckling.date *", "завтра")).toBe(true);
+    expect(ok("* @duckling.phone-number *", "позвоните 8 911 344 55 93")).toBe(true);
+    expect(ok("* @duckling.amount-of-money *", "сто рублей")).toBe(false);
+    expect(ok("(@duckling.amount-of-money::d | сто рублей)", "сто рублей")).toBe(true);
     expect(ok("* @Unknown *", "что угодно")).toBe(false);
   });
 });

@@ -48,6 +48,8 @@ export class MatchInput {
     readonly text: string,
     readonly tokens: readonly Token[],
     private readonly skipRiskyRegexps = false,
+    /** The turn's clock (Unix ms) for entities relative to now ("завтра"). */
+    private readonly now: number = Date.now(),
   ) {
     this.n = tokens.length;
     this.skipTo = new Array<number>(this.n + 1);
@@ -201,6 +203,15 @@ export class MatchInput {
         const ends: Ends = new Map();
         for (const { end, value } of numberEnds(this.tokens, p)) {
           if (ends.has(end)) continue;
+          ends.set(end, { m: this.lettersIn(p, end), k: this.wordsIn(p, end), w: 0, f: { t: 1, info: node.info, s: p, e: end, body: null, value, hasValue: true } });
+        }
+        return ends;
+      }
+      case "system": {
+        const ends: Ends = new Map();
+        for (const { end, value } of node.find(this.tokens, p, this.now)) {
+          const old = ends.get(end);
+          if (old !== undefined) continue; // the first reading of a span wins
           ends.set(end, { m: this.lettersIn(p, end), k: this.wordsIn(p, end), w: 0, f: { t: 1, info: node.info, s: p, e: end, body: null, value, hasValue: true } });
         }
         return ends;

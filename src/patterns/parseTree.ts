@@ -28,6 +28,11 @@ export function buildParseTree(frag: Frag, text: string, tokens: readonly Token[
   const scope: Scope = { node: root, value: undefined, hasValue: false };
   walk(frag, scope, text, tokens, converter);
   if (scope.hasValue) root._Root = scope.value;
+  // The platform's root carries the value of a named entity it recognised ("value — present when
+  // using mappings, converters, and named entities"): `q: * @duckling.date *` then reads
+  // `$parseTree.value` [I]. Only when exactly one entity node with a value is at the top.
+  const entities = Object.entries(root).flatMap(([k, v]) => (k.startsWith("_") || !Array.isArray(v) ? [] : (v as ParseNode[]))).filter((n) => typeof n === "object" && n !== null && String(n.pattern).startsWith("@") && n.value !== undefined);
+  if (entities.length === 1) root.value = entities[0]!.value;
   return root;
 }
 

@@ -38,6 +38,8 @@ export interface PatternSetOptions {
   regexCaseInsensitive?: boolean; // chatbot.yaml; default false
   /** Regexps flagged catastrophic at load never match (the replay after a CPU kill, see regex-safety.ts). */
   skipRiskyRegexps?: boolean;
+  /** The turn's clock (Unix ms) that `@duckling.date` resolves "завтра" against; default the real time. */
+  now?: number;
   /** The text of a source line, so errors can show it (compileProjectPatterns reads project files). */
   sourceLine?: (pos: SourcePos) => string | undefined;
 }

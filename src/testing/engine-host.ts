@@ -9,6 +9,7 @@ import { SwitchingHost } from "./run-case.js";
 export interface TestEngine {
   engine: Engine;
   host: SwitchingHost;
+  project: Project;
 }
 
 /** A load failure as one readable message (file:line:col plus the offending line when known). */
@@ -24,5 +25,5 @@ export async function loadTestProject(dir: string, modules: string[] = []): Prom
 
 export function createTestEngine(project: Project): TestEngine {
   const host = new SwitchingHost();
-  return { engine: createEngine(project, host), host };
+  return { engine: createEngine(project, host), host, project };
 }

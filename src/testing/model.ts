@@ -115,6 +115,10 @@ export interface CaseResult {
   failure?: Failure;
   durationMs: number;
   coverage?: CaseCoverage; // only when the run collects coverage
+  /** When the case needs intent classification (src/testing/intent-cases.ts): turns an intent decided, the intent state a failed step expected. */
+  intent?: { turns: number; expected?: string };
+  /** HTTP calls the case made without a mock (answered as network errors under --unmocked-ok): it needs a live service. */
+  unmockedCalls?: number;
 }
 
 export interface FileResult {

@@ -27,3 +27,18 @@ describe("XML tests with intents", () => {
     });
   }
 });
+
+describe("cases that need intent classification (smartapp test --json: intent)", () => {
+  it("are the cases an intent decided, or that expect an intent-only state (reached or not)", async () => {
+    const r = await runTests(BOT, { color: false, progress: false, workers: 0, out: sink(), all: true, only: [{ file: "test/measure/intent-cases.xml" }] });
+    const cases = r.files.flatMap((f) => f.cases);
+    expect(cases.map((c) => [c.id, c.status, c.intent])).toEqual([
+      ["decided by an intent", "passed", { turns: 1, expected: "/Greeting" }],
+      ["decided by a pattern", "passed", undefined],
+      ["expects an intent state it does not reach", "failed", { turns: 0, expected: "/Greeting" }],
+      ["expects an intent state's templated text", "failed", { turns: 0, expected: "/Support" }],
+      ["expects a pattern state it does not reach", "failed", undefined],
+      ["fails early, expects an intent state later", "failed", { turns: 0, expected: "/Greeting" }],
+    ]);
+  });
+});

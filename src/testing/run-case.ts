@@ -3,7 +3,9 @@
 import { emptyUserState, type BotRequest, type Engine, type HostServices, type HttpRequest, type HttpResponse, type TurnResult, type UserState } from "../engine/types.js";
 import { checkAssertion, unconsumedTexts, type StepOutcome } from "./assertions.js";
 import { normaliseText } from "./match.js";
+import { expectedIntentOf, intentIndex } from "./intent-cases.js";
 import { MockHttp } from "./mocks.js";
+import type { Project } from "../project/model.js";
 import { callPaymentSync, isPaymentOp } from "../payments/host-ops.js";
 import { isStep, type CaseCoverage, type CaseItem, type CaseResult, type Failure, type MockDef, type StepItem, type StepRef, type TestCase, type TestFile } from "./model.js";
 import { PAY_DIALOG_FINISHED, payDialogEventData } from "../payments/pay-dialog-event.js";
@@ -19,6 +21,7 @@ export interface CaseOptions {
   paymentEnv?: Readonly<Record<string, string>>; // SMARTPAY_URL, SMARTSTORE_URL, SMARTPAY_TOKEN, SMARTPAY_TIMEOUT_MS for $payment
   strict?: boolean; // a script error the turn recovered from fails the case even when the checks passed
   coverage?: boolean; // record the states and transitions the case walked through
+  project?: Project; // to tell whether a case needs intent classification (intent-cases.ts)
 }
 
 /** Per-case host state: frozen clock, random queue, mocks, collected logs. */
@@ -176,7 +179,12 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
   const base = { file: file.file, id: tc.id, line: tc.line };
   const walked = opts.coverage ? new Walk() : undefined;
   let release = () => {};
-  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => (release(), { ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}) });
+  let liveCalls = 0; // HTTP calls without a mock, answered as network errors under --unmocked-ok
+  let intentTurns = 0; // turns an intent trigger decided
+  // the first intent-only state an <a> of the case expects, reached or not (intent-cases.ts)
+  const intentExpected = opts.project ? expectedIntentOf(intentIndex(opts.project), tc.steps) : undefined;
+  const intentOf = (): Pick<CaseResult, "intent"> => (intentTurns > 0 || intentExpected ? { intent: { turns: intentTurns, ...(intentExpected ? { expected: intentExpected } : {}) } } : {});
+  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => (release(), { ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}), ...intentOf(), ...(liveCalls > 0 ? { unmockedCalls: liveCalls } : {}) });
   // Without --integration an integration case still runs, offline, against its <mockData>: most
   // mock every call. A call it did not mock then fails the step, naming the live service it needs.
   const live = tc.integration && opts.integration === true;
@@ -258,6 +266,8 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
           const result = engine.process(requests[turn]!, state, { testContext: { ...testContext, step: stepIndex }, ...(explainThis && turn === 0 ? { explain: true } : {}) });
           if (explainThis && turn === 0) explain!.explanation = result.explanation;
           walked?.turn(state.contextPath ?? "/", result);
+          const rule = result.nlu?.selected?.ruleType;
+          if (rule === "intent" || rule === "intentGroup") intentTurns++;
           replies.push(...result.replies);
           last = { result: { ...result, replies: [...replies] }, cursor: 0 };
           state = result.state;
@@ -268,6 +278,7 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
         return fail(item.line, `the engine failed: ${e instanceof Error ? e.message : String(e)}`);
       }
       const unmocked = host.mock.takeUnmocked();
+      liveCalls += unmocked.length;
       if (unmocked.length > 0 && !live && !opts.unmockedOk) {
         const hint = tc.integration ? " (an integration test: it needs the live service; run with --integration)" : "";
         return fail(item.line, unmocked.join("; ") + hint, { actual: { unmockedCalls: unmocked.map((u) => u.replace(/^No mock for /, "")) } });

@@ -203,7 +203,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   } else if (tasks.length > 0) {
     try {
       const te = createTestEngine(project);
-      for (const t of tasks) onResult(t.key, runCase(te.engine, te.host, parsed[t.fileIndex]!, t.tc, { ...caseOpts, env: (n) => (Object.hasOwn(env, n) ? env[n] : undefined), paymentEnv: opts.paymentEnv }));
+      for (const t of tasks) onResult(t.key, runCase(te.engine, te.host, parsed[t.fileIndex]!, t.tc, { ...caseOpts, project: te.project, env: (n) => (Object.hasOwn(env, n) ? env[n] : undefined), paymentEnv: opts.paymentEnv }));
     } catch (e) {
       poolError = describeLoadError(e);
     }

@@ -50,7 +50,7 @@ port.on("message", (msg: ToWorker) => {
   }
   const results = msg.tasks.map((t) => ({
     key: t.key,
-    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, unmockedOk: init.unmockedOk, integration: init.integration, strict: init.strict, coverage: init.coverage, realHttp, env: (n) => (Object.hasOwn(init.env, n) ? init.env[n] : undefined), paymentEnv: init.paymentEnv }),
+    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, unmockedOk: init.unmockedOk, integration: init.integration, strict: init.strict, coverage: init.coverage, project: te!.project, realHttp, env: (n) => (Object.hasOwn(init.env, n) ? init.env[n] : undefined), paymentEnv: init.paymentEnv }),
   }));
   port.postMessage({ type: "results", results } satisfies FromWorker);
 });

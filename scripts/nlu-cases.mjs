@@ -1,0 +1,86 @@
+// Counts the XML cases that need intent classification and how many pass offline
+// (docs/nlu.md, "Measuring intent cases"). For each project folder given: `smartapp test --all
+// --unmocked-ok --json`; a case needs intent classification when the runner reports `intent` (a turn
+// an intent trigger decided, or a failed step that expected an intent state), and needs a live
+// service when it is integration="true" or made an HTTP call without a mock.
+// Usage: npm run build && node scripts/nlu-cases.mjs [--modules DIR] [--failures FILE] PROJECT_DIR...
+// --failures FILE: also write the failed intent cases that need no live service, one JSON line each.
+import { spawnSync } from "node:child_process";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const cli = path.join(root, "dist/cli/index.js");
+const args = process.argv.slice(2);
+const modules = [];
+const dirs = [];
+let failures;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--modules") modules.push("--modules", args[++i]);
+  else if (args[i] === "--failures") failures = args[++i];
+  else dirs.push(args[i]);
+}
+if (failures) writeFileSync(failures, "");
+if (dirs.length === 0) {
+  console.error("usage: node scripts/nlu-cases.mjs [--modules DIR] PROJECT_DIR...");
+  process.exit(2);
+}
+
+const integrationIds = (dir, file) => {
+  // integration="true" cases, by file and line, read from the XML (the runner reports them as run)
+  const lines = new Set();
+  const text = readFileSync(path.join(dir, file), "utf8");
+  let line = 1;
+  for (const m of text.matchAll(/<test-case\b[^>]*>|\n/g)) {
+    if (m[0] === "\n") line++;
+    else if (/integration\s*=\s*"true"/.test(m[0])) lines.add(line);
+  }
+  return lines;
+};
+
+const rows = [];
+const total = { cases: 0, intent: 0, offline: 0, offlinePassed: 0, live: 0, otherCases: 0, otherPassed: 0 };
+for (const dir of dirs) {
+  const r = spawnSync(process.execPath, ["--no-node-snapshot", cli, "test", dir, "--all", "--unmocked-ok", "--json", ...modules], { encoding: "utf8", maxBuffer: 1 << 30 });
+  let report;
+  try {
+    report = JSON.parse(r.stdout);
+  } catch {
+    rows.push({ project: path.basename(dir), error: (r.stderr || r.stdout).split("\n").find((l) => l.trim()) ?? "no report" });
+    continue;
+  }
+  const integration = new Map();
+  const row = { project: path.basename(dir), cases: 0, intent: 0, offline: 0, offlinePassed: 0, live: 0, otherCases: 0, otherPassed: 0 };
+  for (const c of report.cases) {
+    if (!integration.has(c.file)) integration.set(c.file, integrationIds(dir, c.file));
+    row.cases++;
+    const live = integration.get(c.file).has(c.line) || (c.unmockedCalls ?? 0) > 0;
+    if (!c.intent) {
+      if (!live) {
+        row.otherCases++;
+        if (c.status === "passed") row.otherPassed++;
+      }
+      continue;
+    }
+    row.intent++;
+    if (live) row.live++;
+    else {
+      row.offline++;
+      if (c.status === "passed") row.offlinePassed++;
+      else if (failures) appendFileSync(failures, JSON.stringify({ project: row.project, location: c.location, id: c.id, intent: c.intent, failure: c.failure?.message, step: c.failure?.step?.element, explanation: c.failure?.explanation?.decided ?? c.failure?.explanation?.winner }) + "\n");
+    }
+  }
+  rows.push(row);
+  for (const k of Object.keys(total)) total[k] += row[k];
+}
+
+const pct = (a, b) => (b === 0 ? "–" : `${((100 * a) / b).toFixed(1)} %`);
+console.log("| project | cases | intent cases | need a live service | decidable offline | pass offline | pass / all intent cases |");
+console.log("|---|---:|---:|---:|---:|---:|---:|");
+for (const r of rows) {
+  if (r.error) console.log(`| ${r.project} | error: ${r.error} ||||||`);
+  else if (r.intent > 0) console.log(`| ${r.project} | ${r.cases} | ${r.intent} | ${r.live} | ${r.offline} | ${r.offlinePassed} (${pct(r.offlinePassed, r.offline)}) | ${pct(r.offlinePassed, r.intent)} |`);
+}
+console.log(`| **all** | ${total.cases} | ${total.intent} | ${total.live} | ${total.offline} | ${total.offlinePassed} (${pct(total.offlinePassed, total.offline)}) | ${pct(total.offlinePassed, total.intent)} |`);
+console.log(`\nother cases (no intent, no live service): ${total.otherPassed}/${total.otherCases} pass`);

@@ -1,0 +1,65 @@
+// Intents and system entities through the real entry points: `smartapp serve` over HTTP (the text
+// classified, the assistant's own intent field taken) and `smartapp chat` (/intent, the nlu line).
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PassThrough, Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chat } from "../../src/cli/chat.js";
+import { readConfig } from "../../src/cli/config.js";
+import { bubbles, post, repoRoot, say, smartappMessage, startServe, type RunningServer } from "./server.js";
+
+const fixture = path.join(repoRoot, "test/fixtures/engine/nlu");
+
+describe("webhook with the project's NLU data", () => {
+  let dir: string;
+  let server: RunningServer;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "e2e-nlu-"));
+    cpSync(fixture, dir, { recursive: true });
+    server = await startServe(dir, ["--store", "memory"]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("classifies original_text into the project's intent", async () => {
+    const r = await post(server.url, say("добрый день", "nlu-1"));
+    expect(r.status).toBe(200);
+    expect(bubbles(r.json)).toEqual(["greeting /Greeting"]);
+  });
+
+  it("takes the assistant's intent field when it names a project intent", async () => {
+    const msg = smartappMessage("MESSAGE_TO_SKILL", { intent: "/Support/Operator", message: { original_text: "что-то совсем другое" } }, "nlu-2");
+    expect(bubbles((await post(server.url, msg)).json)).toEqual(["support /Support/Operator"]);
+  });
+
+  it("fills entities offline: a date and time, a phone number, a geo slot", async () => {
+    expect(bubbles((await post(server.url, say("запишите меня на завтра в 6 вечера", "nlu-3"))).json)[0]).toMatch(/^booked \d{4}-\d{1,2}-\d{1,2} 18:0$/);
+    expect(bubbles((await post(server.url, say("мой телефон +7 (911) 344-55-93", "nlu-4"))).json)).toEqual(["phone 79113445593"]);
+    expect(bubbles((await post(server.url, say("какая погода в казани", "nlu-5"))).json)).toEqual(["weather /Weather", "in казань / казань / казань"]);
+  });
+});
+
+describe("chat with the project's NLU data", () => {
+  it("prints the recognised intent and forces one with /intent", async () => {
+    const input = new PassThrough();
+    let text = "";
+    const output = new Writable({
+      write(chunk, _enc, done) {
+        text += String(chunk);
+        done();
+      },
+    });
+    const running = chat(fixture, { modules: [], input, output, watch: false }, readConfig({}));
+    input.write("добрый день\n/intent /Support/Refund что-нибудь\n");
+    input.end();
+    await running;
+    const turns = text.split("> ").slice(1);
+    expect(turns[0]).toContain("greeting /Greeting");
+    expect(turns[0]).toMatch(/nlu: intent \/Greeting \d\.\d\d; selected intent → \/Greeting/);
+    expect(turns[1]).toContain("support /Support/Refund");
+    expect(turns[1]).toContain("nlu: intent /Support/Refund 1.00 (given)");
+  });
+});
