@@ -8,6 +8,10 @@ import type { PaymentCore } from "../core/core.js";
 import type { PaymentAttempt, PaymentInvoice } from "../core/model.js";
 import type { MerchantOutbox } from "../merchant-webhooks/outbox.js";
 import type { YooKassaAdapter } from "../providers/yookassa.js";
+import { smartPaySnapshot } from "../providers/smartpay.js";
+import type { SmartPayClient } from "../smartpay/client.js";
+import { isRetryable, SmartPayError } from "../smartpay/errors.js";
+import { bundleFromReceipt } from "./smartpay-bundle.js";
 import { YooKassaService, type YooKassaResult } from "../yookassa/service.js";
 import { DONE_PATH, FAILURE_REGEX, failure, SUCCESS_REGEX, type CaptureCommand, type ChargeAnswer, type CreateCommand, type ImshopAnswer, type ImshopCommand, type SyncStatus, type WalletCommand } from "./protocol.js";
 import { coreOrderId, type ImshopOrder, type ImshopOrders } from "./store.js";
@@ -22,6 +26,8 @@ export interface ImshopAcquiringOptions {
   /** Where the app's platform takes asynchronous statuses (issued by its manager); none: no async mode. */
   syncUrl?: string;
   outbox?: MerchantOutbox;
+  /** SmartPay as the acquirer of `smartpay/…` payment methods (docs/payments.md, "SmartPay as the acquirer"); none: such a create is refused. */
+  smartpay?: { client: SmartPayClient; serviceId: string };
   now?: () => number;
   log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
 }
@@ -70,7 +76,7 @@ export class ImshopAcquiring {
   }
 
   private async create(c: CreateCommand): Promise<ImshopAnswer> {
-    if (isSmartPayMethod(c.paymentMethodId)) return failure(SMARTPAY_NOT_MAPPED(c.paymentMethodId));
+    if (isSmartPayMethod(c.paymentMethodId)) return this.opts.smartpay ? this.createSmartPay(c, this.opts.smartpay) : failure(SMARTPAY_NOT_MAPPED(c.paymentMethodId));
     let order = await this.opts.store.order(c.orderId);
     if (!order) return failure(`order ${c.orderId} is not known to the merchant: register it first (POST /payments/imshop/orders)`);
     await this.opts.store.keepOrderUuid(order.orderId, c.orderUuid);
@@ -113,7 +119,7 @@ export class ImshopAcquiring {
   }
 
   private async capture(c: CaptureCommand): Promise<ImshopAnswer> {
-    const found = await this.byPaymentId(c.paymentId);
+    const found = (await this.bySmartPayId(c.paymentId)) ?? (await this.byPaymentId(c.paymentId));
     if (!found) return failure(`payment ${c.paymentId} is not known`, c.paymentId);
     const order = await this.opts.store.order(String(found.invoice.orderId).replace(/#\d+$/, ""));
     const answer = await this.settle(c.paymentId);
@@ -125,6 +131,7 @@ export class ImshopAcquiring {
 
   /** Verify and charge: fetch, capture when held, and say what the money did. */
   private async settle(paymentId: string): Promise<ImshopAnswer> {
+    if (this.opts.smartpay && (await this.bySmartPayId(paymentId))) return this.settleSmartPay(paymentId, this.opts.smartpay.client);
     const svc = this.service();
     let res: YooKassaResult = await svc.getPayment({ paymentId });
     if (res.ok && res.status === "waiting_for_capture") res = await svc.capture({ paymentId });
@@ -164,7 +171,7 @@ export class ImshopAcquiring {
     for (const p of await this.opts.store.pending()) {
       const answer = await this.settle(p.paymentId);
       if (answer.success && (answer as ChargeAnswer).pending) continue;
-      const found = await this.byPaymentId(p.paymentId);
+      const found = (await this.bySmartPayId(p.paymentId)) ?? (await this.byPaymentId(p.paymentId));
       const retry = !answer.success; // a declined card may pay again: the app restarts from create
       const status: SyncStatus = { orderId: p.orderId, paymentId: p.paymentId, success: true, paymentCaptured: answer.success, ...(retry ? { retry: true } : {}) };
       outbox.add({ eventId: `imshop:${p.paymentId}:${answer.success ? "succeeded" : "canceled"}`, paymentKey: `imshop:${p.paymentId}`, state: answer.success ? "succeeded" : "canceled", url: syncUrl, body: JSON.stringify(status), createdAt: this.now() });
@@ -179,6 +186,96 @@ export class ImshopAcquiring {
     const invoice = await this.opts.core.store.findByOrder("yookassa", this.opts.shopId, coreOrderId(order));
     const attempt = invoice && (await this.opts.core.store.attemptsOf(invoice.id)).at(-1);
     return invoice && attempt ? { invoice, attempt } : undefined;
+  }
+
+  /**
+   * SmartPay's side of `create`: a two-stage invoice (ptype 1, the payment is a hold) written ahead in
+   * the core, then the start-payment call whose form_url is the payer's page; its return_url and
+   * fail_url are the done pages the regexes match, so no deciding return page is needed.
+   */
+  private async createSmartPay(c: CreateCommand, sp: { client: SmartPayClient; serviceId: string }): Promise<ImshopAnswer> {
+    let order = await this.opts.store.order(c.orderId);
+    if (!order) return failure(`order ${c.orderId} is not known to the merchant: register it first (POST /payments/imshop/orders)`);
+    const bundle = bundleFromReceipt(order.receipt, order.amountMinor, order.currency);
+    if (!bundle.ok) return failure(`paymentMethodId ${c.paymentMethodId}: ${bundle.error}`);
+    await this.opts.store.keepOrderUuid(order.orderId, c.orderUuid);
+    const current = await this.currentSmartPay(order, sp.serviceId);
+    if (current?.invoice.status === "canceled") order = await this.opts.store.nextTry(order.orderId, order.try);
+    else if (current && (current.invoice.status === "paid" || current.invoice.status === "awaiting_capture")) {
+      return failure(`order ${c.orderId} is ${current.invoice.status === "paid" ? "paid already" : "paid and waiting for capture"}`, current.attempt.providerPaymentId);
+    }
+    const orderId = coreOrderId(order);
+    const begun = await this.opts.core.begin({ userKey: ownerOf(order), provider: "smartpay", account: sp.serviceId, orderId, amount: { minor: order.amountMinor, currency: order.currency }, description: order.description });
+    let invoiceId = begun.attempt.providerPaymentId;
+    try {
+      if (!invoiceId) {
+        const made = await sp.client.createInvoice(
+          { ptype: 1, invoice: { order: { order_id: orderId, service_id: sp.serviceId, amount: order.amountMinor, currency: order.currency, purpose: order.description, description: order.description, language: "ru-RU", tax_system: bundle.taxSystem, order_bundle: bundle.bundle } } },
+          { lookupFirst: !begun.created }, // an earlier create of this order may have made it (its answer lost)
+        );
+        const snap = smartPaySnapshot(made, "created");
+        if (!snap?.providerPaymentId) return failure("SmartPay answered without an invoice_id; send create again");
+        await this.opts.core.observe("smartpay.create", { attemptId: begun.attempt.id }, snap);
+        invoiceId = snap.providerPaymentId;
+      }
+      const started = await sp.client.startPayment(invoiceId, {
+        user_id: { partner_client_id: ownerOf(order) },
+        operations: [{ operation: "payment", code: "card" }],
+        return_url: this.doneUrl(invoiceId, "success"),
+        fail_url: this.doneUrl(invoiceId, "failed"),
+      });
+      if (typeof started.form_url !== "string") return failure(`SmartPay answered invoice ${invoiceId} without a form_url`, invoiceId);
+      return { success: true, paymentId: invoiceId, paymentUrl: started.form_url, successRegex: SUCCESS_REGEX, failureRegex: FAILURE_REGEX };
+    } catch (err) {
+      if (!(err instanceof SmartPayError)) throw err;
+      // A started invoice cannot be started again: its payer page is open already (docs/payments.md).
+      const why = err.error.error_description ?? err.message;
+      return failure(`SmartPay: ${typeof why === "string" ? why : JSON.stringify(why)}${isRetryable(err) ? "; send create again" : ""}`, invoiceId);
+    }
+  }
+
+  /** SmartPay's completion: `paid` (a hold) → PUT → `confirmed`; each answer goes into the core. */
+  private async settleSmartPay(paymentId: string, client: SmartPayClient): Promise<ImshopAnswer> {
+    const observe = async (body: unknown) => {
+      const snap = smartPaySnapshot({ invoice_id: paymentId, ...(body as object) });
+      if (snap) await this.opts.core.observe("smartpay.imshop", { provider: "smartpay", providerPaymentId: paymentId }, snap);
+      return snap;
+    };
+    try {
+      let snap = await observe(await client.getInvoice(paymentId));
+      if (snap?.providerStatus === "paid") {
+        await client.confirmInvoice(paymentId);
+        snap = await observe(await client.getInvoice(paymentId));
+      }
+      switch (snap?.providerStatus) {
+        case "confirmed":
+        case "refunded":
+          return { success: true, paymentId, paymentCaptured: true };
+        case "cancelled":
+        case "reversed":
+          return failure(`payment ${paymentId} was declined (SmartPay: ${snap.providerStatus})`, paymentId);
+        default:
+          return pending(paymentId); // created/executed: the payer has not finished the page yet
+      }
+    } catch (err) {
+      if (err instanceof SmartPayError && !isRetryable(err)) return failure(`SmartPay: ${err.message}`, paymentId);
+      if (err instanceof SmartPayError) return pending(paymentId); // no answer: decided later
+      throw err;
+    }
+  }
+
+  private async currentSmartPay(order: ImshopOrder, serviceId: string): Promise<{ invoice: PaymentInvoice; attempt: PaymentAttempt } | undefined> {
+    const invoice = await this.opts.core.store.findByOrder("smartpay", serviceId, coreOrderId(order));
+    const attempt = invoice && (await this.opts.core.store.attemptsOf(invoice.id)).at(-1);
+    return invoice && attempt ? { invoice, attempt } : undefined;
+  }
+
+  private async bySmartPayId(paymentId: string): Promise<{ invoice: PaymentInvoice; attempt: PaymentAttempt } | undefined> {
+    const sp = this.opts.smartpay;
+    if (!sp) return undefined;
+    const attempt = await this.opts.core.store.attemptByProviderId("smartpay", paymentId);
+    const invoice = attempt && (await this.opts.core.store.invoice(attempt.invoiceId));
+    return attempt && invoice && invoice.account === sp.serviceId ? { invoice, attempt } : undefined;
   }
 
   private async byPaymentId(paymentId: string): Promise<{ invoice: PaymentInvoice; attempt: PaymentAttempt } | undefined> {
