@@ -1,7 +1,7 @@
 // Webhook acquiring for shop apps (docs/payments.md, "Webhook acquiring for shop apps"): the merchant's
-// side of IMSHOP's protocol on the payment core, with YooKassa as the acquirer. `create` is a
-// two-stage YooKassa payment behind a link whose return page redirects to the URLs the app's
-// regexes match; `capture` verifies and charges; a capture not yet decided is answered `pending` and
+// side of IMSHOP's protocol on the payment core, with YooKassa as the acquirer (and SmartPay for
+// `smartpay/…` payment methods when configured). `create` is a two-stage payment behind a link whose
+// return URLs are the ones the app's regexes match; `capture` verifies and charges; a capture not yet decided is answered `pending` and
 // its status is POSTed to the sync URL through the outbox. Duplicates are answered from the ledger:
 // the protocol has no idempotency key, so `orderId` (create) and `paymentId` (capture) are the keys.
 import type { PaymentCore } from "../core/core.js";
@@ -217,21 +217,48 @@ export class ImshopAcquiring {
         if (!snap?.providerPaymentId) return failure("SmartPay answered without an invoice_id; send create again");
         await this.opts.core.observe("smartpay.create", { attemptId: begun.attempt.id }, snap);
         invoiceId = snap.providerPaymentId;
+      } else {
+        // A repeated create: SmartPay starts an invoice's payment once, so the page it gave is the
+        // answer (kept in the ledger as the attempt's link).
+        const snap = smartPaySnapshot(await sp.client.getInvoice(invoiceId));
+        if (snap) await this.opts.core.observe("smartpay.imshop", { provider: "smartpay", providerPaymentId: invoiceId }, { ...snap, providerPaymentId: invoiceId });
+        if (snap?.providerStatus !== "created") return this.startedSmartPay(c.orderId, invoiceId, String(snap?.providerStatus));
       }
-      const started = await sp.client.startPayment(invoiceId, {
-        user_id: { partner_client_id: ownerOf(order) },
-        operations: [{ operation: "payment", code: "card" }],
-        return_url: this.doneUrl(invoiceId, "success"),
-        fail_url: this.doneUrl(invoiceId, "failed"),
-      });
-      if (typeof started.form_url !== "string") return failure(`SmartPay answered invoice ${invoiceId} without a form_url`, invoiceId);
-      return { success: true, paymentId: invoiceId, paymentUrl: started.form_url, successRegex: SUCCESS_REGEX, failureRegex: FAILURE_REGEX };
+      const paymentId = invoiceId;
+      let started;
+      try {
+        started = await sp.client.startPayment(paymentId, {
+          user_id: { partner_client_id: ownerOf(order) },
+          operations: [{ operation: "payment", code: "card" }],
+          return_url: this.doneUrl(paymentId, "success"),
+          fail_url: this.doneUrl(paymentId, "failed"),
+        });
+      } catch (err) {
+        // The same create made by another request right now started it first: its link is the answer.
+        if (err instanceof SmartPayError && !isRetryable(err)) return this.startedSmartPay(c.orderId, paymentId, "started", 5);
+        throw err;
+      }
+      if (typeof started.form_url !== "string") return failure(`SmartPay answered invoice ${paymentId} without a form_url`, paymentId);
+      await this.opts.core.observe("smartpay.start", { provider: "smartpay", providerPaymentId: paymentId }, { status: "pending", providerStatus: "executed", providerPaymentId: paymentId, confirmationUrl: started.form_url });
+      return { success: true, paymentId, paymentUrl: started.form_url, successRegex: SUCCESS_REGEX, failureRegex: FAILURE_REGEX };
     } catch (err) {
       if (!(err instanceof SmartPayError)) throw err;
-      // A started invoice cannot be started again: its payer page is open already (docs/payments.md).
       const why = err.error.error_description ?? err.message;
       return failure(`SmartPay: ${typeof why === "string" ? why : JSON.stringify(why)}${isRetryable(err) ? "; send create again" : ""}`, invoiceId);
     }
+  }
+
+  /** The answer to a create of an order whose SmartPay payment was started: the same link while it is open. */
+  private async startedSmartPay(orderId: string, paymentId: string, status: string, waits = 0): Promise<ImshopAnswer> {
+    for (let wait = 0; ; wait++) {
+      const attempt = await this.opts.core.store.attemptByProviderId("smartpay", paymentId);
+      if (attempt?.confirmationUrl && attempt.providerStatus === "executed") {
+        return { success: true, paymentId, paymentUrl: attempt.confirmationUrl, successRegex: SUCCESS_REGEX, failureRegex: FAILURE_REGEX };
+      }
+      if (wait >= waits) break;
+      await new Promise((r) => setTimeout(r, 100 * (wait + 1)));
+    }
+    return failure(`order ${orderId}: its SmartPay payment ${paymentId} is ${status}: it cannot be started again; capture it to learn its outcome`, paymentId);
   }
 
   /** SmartPay's completion: `paid` (a hold) → PUT → `confirmed`; each answer goes into the core. */
@@ -286,14 +313,13 @@ export class ImshopAcquiring {
 }
 
 /**
- * A payment method the shop configured for SmartPay ("smartpay/…"). SmartPay would fit the flow (its
- * start-payment call takes return_url/fail_url and answers a web form_url) but is not mapped yet
- * (docs/payments.md, "SmartPay as the acquirer"): such a create is refused rather than paid through
- * YooKassa behind the shop's back.
+ * A payment method the shop configured for SmartPay ("smartpay/…"): paid through SmartPay when it is
+ * configured, else refused with what is missing, never paid through YooKassa behind the shop's back
+ * (docs/payments.md, "SmartPay as the acquirer").
  */
 export const isSmartPayMethod = (paymentMethodId: string): boolean => /^smartpay(\/|$)/i.test(paymentMethodId);
 export const SMARTPAY_NOT_MAPPED = (method: string): string =>
-  `paymentMethodId ${method}: SmartPay is not an acquirer of webhook acquiring yet (docs/payments.md, "SmartPay as the acquirer"); pay by card through YooKassa (paymentMethodId yookassa/card)`;
+  `paymentMethodId ${method}: SmartPay is not configured as the acquirer: it needs the operator's SmartPay token (SMARTPAY_TOKEN or the project's pay_api_key secret) and the project's injector.service_id (docs/payments.md, "SmartPay as the acquirer"); or pay by card through YooKassa (paymentMethodId yookassa/card)`;
 
 const pending = (paymentId: string): ChargeAnswer => ({ success: true, paymentId, paymentCaptured: false, pending: true });
 

@@ -3,7 +3,7 @@
 // payment core on a SQLite file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
@@ -11,6 +11,8 @@ import express from "express";
 import { request } from "undici";
 import { PaymentCore } from "../core/core.js";
 import { PaymentStore } from "../core/store.js";
+import { MerchantWebhookDispatcher } from "../merchant-webhooks/dispatcher.js";
+import { MerchantOutbox } from "../merchant-webhooks/outbox.js";
 import { smartPayAdapter } from "../providers/smartpay.js";
 import { yookassaAdapter } from "../providers/yookassa.js";
 import { startSandbox, type Sandbox } from "../sandbox/server.js";
@@ -32,27 +34,42 @@ let origin: string;
 let sandbox: Sandbox;
 let core: PaymentCore;
 let store: ImshopStore;
+let outbox: MerchantOutbox;
+let sync: { server: Server; url: string; got: unknown[] };
+const mounted: { acquiring?: ImshopAcquiring } = {};
 
 const receipt = (price = "500.00", quantity = 3, vat_code = 4) => ({ customer: { email: "a@example.com" }, tax_system_code: 1, items: [{ description: "Кофе", quantity, amount: { value: price, currency: "RUB" }, vat_code }] });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "imshop-sp-"));
+  const got: unknown[] = [];
+  const s = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      got.push(JSON.parse(body));
+      res.writeHead(200).end("ok");
+    });
+  });
+  sync = { server: s, url: (await listenHttp(s, 0, "127.0.0.1")).origin + "/sync", got };
   sandbox = await startSandbox({ tokens: ["sp-token"] });
   const client = new SmartPayClient({ baseUrl: sandbox.smartPayUrl, token: "sp-token" });
   const yk = yookassaAdapter(() => new YooKassaClient({ baseUrl: "http://127.0.0.1:9/unused", shopId: "unused", secretKey: "x" }));
   core = new PaymentCore({ store: new PaymentStore(path.join(dir, "payments.sqlite")), adapters: { smartpay: smartPayAdapter(() => client), yookassa: yk } });
   store = new ImshopStore(path.join(dir, "imshop.sqlite"));
   const app = express();
+  outbox = new MerchantOutbox(path.join(dir, "imshop.sqlite"));
   // The acquiring needs the server's origin (its done pages), so it is made once the server listens.
-  const mounted: { acquiring?: ImshopAcquiring } = {};
   app.use("/payments/imshop", (req, res, next) => imshopRouter({ acquiring: mounted.acquiring!, store, secret: SECRET })(req, res, next));
   ({ server, origin } = await listenHttp(app, 0, "127.0.0.1"));
-  mounted.acquiring = new ImshopAcquiring({ core, adapter: yk, shopId: "unused", store, publicUrl: origin, smartpay: { client, serviceId: SERVICE } });
+  mounted.acquiring = new ImshopAcquiring({ core, adapter: yk, shopId: "unused", store, publicUrl: origin, syncUrl: sync.url, outbox, smartpay: { client, serviceId: SERVICE } });
 });
 
 afterAll(async () => {
   core.close();
   store.close();
+  outbox.close();
+  sync.server.close();
   server.closeAllConnections();
   server.close();
   await sandbox.close();
@@ -121,17 +138,43 @@ describe("IMSHOP webhook acquiring through SmartPay", () => {
     expect(second.capture).toEqual({ success: true, paymentId: (second.create as { paymentId: string }).paymentId, paymentCaptured: true });
   });
 
-  it("a capture before the payer finished is pending; the payer page refuses a forged link", async () => {
+  it("a duplicate create is the same invoice and the same page, also when two arrive at once", async () => {
+    const orderId = await order(50000, { receipt: receipt("500.00", 1, 1) });
+    const cmd = { command: "create", paymentMethodId: "smartpay/card", orderUuid: "u-dup", orderId };
+    const [a, b] = await Promise.all([postCommand(webhook(), SECRET, cmd), postCommand(webhook(), SECRET, cmd)]);
+    const c = await postCommand(webhook(), SECRET, cmd);
+    expect(a.answer).toMatchObject({ success: true });
+    expect(b.answer).toEqual(a.answer);
+    expect(c.answer).toEqual(a.answer);
+    const invoice = (await core.store.findByOrder("smartpay", SERVICE, orderId))!;
+    expect(await core.store.attemptsOf(invoice.id)).toHaveLength(1);
+    expect(sandbox.core.list({ serviceId: SERVICE }).filter((r) => r.orderId === orderId)).toHaveLength(1);
+  });
+
+  it("a capture before the payer finished is pending; once paid, the status reaches the sync URL once through the outbox", async () => {
     const orderId = await order(50000, { receipt: receipt("500.00", 1, 1) });
     const { answer } = await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: "smartpay/card", orderUuid: "u-p", orderId });
     const { paymentId, paymentUrl } = answer as { paymentId: string; paymentUrl: string };
     expect((await postCommand(webhook(), SECRET, { command: "capture", paymentMethodId: "smartpay/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: false, pending: true });
+    expect(await mounted.acquiring!.syncOnce()).toBe(0); // still undecided
+    // The payer page: a forged link is no page; the real one shows the invoice waiting for the payer.
     const forged = await request(`${sandbox.url}/pay/${paymentId}/not-the-key/pay`, { method: "POST" });
     expect(forged.statusCode).toBe(404);
     await forged.body.dump();
     const page = await request(paymentUrl);
     expect(page.statusCode).toBe(200);
     expect(await page.body.text()).toContain('id="status">executed');
-    expect(sandbox.core.get(paymentId).status).toBe("executed");
+    // The payer pays later (the app's browser was gone: nobody follows the redirect).
+    const paid = await request(`${paymentUrl}/pay`, { method: "POST" });
+    expect(paid.statusCode).toBe(303);
+    await paid.body.dump();
+    expect(await mounted.acquiring!.syncOnce()).toBe(1);
+    expect(await mounted.acquiring!.syncOnce()).toBe(0);
+    const dispatcher = new MerchantWebhookDispatcher({ outbox, secret: SECRET });
+    expect(await dispatcher.runOnce()).toBe(1);
+    expect(await dispatcher.runOnce()).toBe(0);
+    expect(sync.got).toContainEqual({ orderId, paymentId, success: true, paymentCaptured: true });
+    expect(sandbox.core.get(paymentId)).toMatchObject({ status: "confirmed", context: { captured: 50000 } });
+    expect(await core.store.findByOrder("smartpay", SERVICE, orderId)).toMatchObject({ status: "paid", capturedMinor: 50000 });
   });
 });
