@@ -121,6 +121,26 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
     expect(no.capture).toBeUndefined();
   });
 
+  it("a smartpay/… method pays through the local SmartPay sandbox: its payer page, return_url → the success regex, capture completes the hold", async () => {
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const receipt = { tax_system_code: 1, items: [{ description: "Слон", quantity: 2, amount: { value: "250.00", currency: "RUB" }, vat_code: 4 }] };
+    // Without a receipt SmartPay cannot be asked (its order_bundle carries the taxes): refused, with the reason.
+    expect(await register({ orderId: `${orderId}-bare`, amount: 50_000, description: "Заказ" })).toMatchObject({ status: 201 });
+    expect((await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: "smartpay/card", orderUuid: randomUUID(), orderId: `${orderId}-bare` })).answer).toMatchObject({ success: false, error: expect.stringContaining("receipt") });
+    expect(await register({ orderId, amount: 50_000, description: "Заказ", receipt })).toMatchObject({ status: 201 });
+    const run = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId, orderUuid: randomUUID(), action: "pay", paymentMethodId: "smartpay/card" });
+    const paymentId = (run.create as { paymentId: string }).paymentId;
+    expect((run.create as { paymentUrl: string }).paymentUrl).toMatch(/\/pay\/\d+\/[\w-]+$/);
+    expect(run.redirects).toEqual([`${server.url}/payments/imshop/done/${paymentId}/success`]);
+    expect(run.capture).toEqual({ success: true, paymentId, paymentCaptured: true });
+    const store = new PaymentStore(path.join(dir, ".smartapp", "payments.db"));
+    try {
+      expect(await store.findByOrder("smartpay", "27", orderId)).toMatchObject({ status: "paid", capturedMinor: 50_000 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it("a capture before the payer finished is pending; serve's own round settles it and the sync URL gets the status once, signed", async () => {
     const orderId = `o-${randomUUID().slice(0, 8)}`;
     await register({ orderId, amount: 70_000, description: "Заказ" });
