@@ -274,6 +274,17 @@ describe("the sandbox plays the shop app: serve's own sandbox drives the webhook
     await until("serve's log shows it", () => server.output().split("\n").some((l) => l.includes("shop app: sync status") && l.includes(paymentId) && l.includes("answered 200")) || undefined);
   }, 40_000);
 
+  it("the shop app pays a smartpay/… order through serve's webhook and the SmartPay sandbox's payer page", async () => {
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const receipt = { tax_system_code: 2, items: [{ description: "Заказ", quantity: 1, amount: { value: "90.00" }, vat_code: 1 }] };
+    const run = await admin("POST", "/imshop-app/__sandbox/pay", { orderId, action: "pay", paymentMethodId: "smartpay/card", register: { amount: 9_000, description: "Заказ", receipt } });
+    expect(run.status).toBe(200);
+    expect(run.body.create.paymentUrl).toMatch(new RegExp(`^${sandboxUrl}/pay/`));
+    expect(run.body.matched).toBe("success");
+    expect(run.body.capture).toEqual({ success: true, paymentId: run.body.create.paymentId, paymentCaptured: true });
+    expect((await admin("GET", `/__sandbox/invoices/${run.body.create.paymentId as string}`)).body).toMatchObject({ invoice_status: "confirmed", captured: 9_000 });
+  }, 40_000);
+
   it("the sync URL down: the shop app answers 503 and the runtime keeps the status for its next try", async () => {
     expect((await admin("POST", "/imshop-app/__sandbox/faults", { status: 503 })).body).toEqual({ fault: { status: 503 } });
     expect((await admin("POST", "/imshop-app/__sandbox/faults", { times: 0 })).status).toBe(400);
