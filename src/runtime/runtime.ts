@@ -167,7 +167,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const late: { executor?: RuntimeExecutor; merchant?: MerchantNotifier } = {};
   const paymentsFile = paymentsDbFile(project, opts);
   const yk = opts.yookassa ? yookassaParts(opts.yookassa) : undefined;
-  const payments = startPaymentCore(project, opts, paymentsFile, yk?.background, async (event) => {
+  const smartPay = operatorSmartPay(project, opts);
+  const payments = startPaymentCore(opts, paymentsFile, smartPay, yk?.background, async (event) => {
     // The merchant hears a YooKassa payment's state before the dialog does; enqueueing is once per state.
     if (late.merchant) {
       const invoice = await payments.store.invoice(event.invoiceId);
@@ -197,7 +198,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     if (opts.imshop) {
       if (!yk || !opts.yookassa) throw new Error("IMSHOP_SECRET: webhook acquiring needs YooKassa as the acquirer: set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY, or serve with the local sandbox (docs/payments.md)");
-      imshop = startImshop(opts.imshop, payments, yk.forScripts, opts.yookassa.shopId, paymentsFile, opts.paymentsLedger, opts.log);
+      // SmartPay is the acquirer of `smartpay/…` methods when the operator's token and the project's service id are known.
+      const serviceId = project.injector.service_id;
+      const smartpay = smartPay && (typeof serviceId === "string" || typeof serviceId === "number") && String(serviceId) !== "" ? { client: smartPay, serviceId: String(serviceId) } : undefined;
+      imshop = startImshop(opts.imshop, payments, yk.forScripts, opts.yookassa.shopId, paymentsFile, opts.paymentsLedger, opts.log, smartpay);
     }
     pool = await startPool(project, opts, payments, yookassa?.service, imshop?.store);
   } catch (err) {
@@ -309,7 +313,8 @@ function startMerchantNotifier(project: Project, opts: RuntimeOptions, paymentsF
 }
 
 /**
- * Webhook acquiring on the runtime's core and YooKassa: the orders and pending captures beside the
+ * Webhook acquiring on the runtime's core and YooKassa (SmartPay for `smartpay/…` methods when the
+ * operator's SmartPay token and the project's service id are known): the orders and pending captures beside the
  * ledger (PostgreSQL when the ledger is there, so several processes serve one shop; else a SQLite
  * file beside the payments database), the sync outbox in that host's file; captures answered
  * `pending` settled every 5 s, their statuses POSTed to the sync URL on the merchant notifications'
@@ -323,6 +328,7 @@ function startImshop(
   paymentsFile: string,
   ledger: LedgerStoreConfig | undefined,
   log: RuntimeOptions["log"],
+  smartpay?: { client: SmartPayClient; serviceId: string },
 ): ImshopRuntime & { start(): void; stop(): void; close(): Promise<void> } {
   const file = o.file ?? (paymentsFile === ":memory:" ? ":memory:" : path.join(path.dirname(paymentsFile), "imshop.db"));
   let store: ImshopOrders;
@@ -334,7 +340,7 @@ function startImshop(
   }
   const outbox = o.syncUrl ? new MerchantOutbox(file) : undefined;
   const dispatcher = outbox ? new MerchantWebhookDispatcher({ outbox, secret: o.secret }) : undefined;
-  const acquiring = new ImshopAcquiring({ core, adapter, shopId, store, publicUrl: o.publicUrl, syncUrl: o.syncUrl, outbox, log });
+  const acquiring = new ImshopAcquiring({ core, adapter, shopId, store, publicUrl: o.publicUrl, syncUrl: o.syncUrl, outbox, log, smartpay });
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
     let busy = false;
@@ -369,14 +375,18 @@ function startImshop(
   };
 }
 
-function startPaymentCore(project: Project, opts: RuntimeOptions, file: string, yookassa: PaymentProviderAdapter | undefined, deliver: Deliver): PaymentCore {
+/** The operator's SmartPay client (the project's pay_api_key secret or SMARTPAY_TOKEN), if a token resolves. */
+function operatorSmartPay(project: Project, opts: RuntimeOptions): SmartPayClient | undefined {
   const bases = paymentBases(() => undefined, opts.payments?.baseUrl, opts.payments?.storeUrl);
   const token = resolvePaymentToken("$" + PAY_API_KEY, {
     secret: (name) => projectSecret(name, opts.secrets),
     operatorToken: opts.payments?.token,
     injectorToken: project.injector.pay_api_key,
   });
-  const client = "token" in token ? new SmartPayClient({ ...bases, token: token.token, timeoutMs: opts.payments?.timeoutMs ?? DEFAULT_PAYMENT_TIMEOUT_MS }) : undefined;
+  return "token" in token ? new SmartPayClient({ ...bases, token: token.token, timeoutMs: opts.payments?.timeoutMs ?? DEFAULT_PAYMENT_TIMEOUT_MS }) : undefined;
+}
+
+function startPaymentCore(opts: RuntimeOptions, file: string, client: SmartPayClient | undefined, yookassa: PaymentProviderAdapter | undefined, deliver: Deliver): PaymentCore {
   return new PaymentCore({
     store: openLedgerStore(opts.paymentsLedger ?? { kind: "sqlite", file }),
     adapters: { smartpay: smartPayAdapter(() => client), ...(yookassa ? { yookassa } : {}) },

@@ -121,6 +121,26 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
     expect(no.capture).toBeUndefined();
   });
 
+  it("a smartpay/… method pays through the local SmartPay sandbox: its payer page, return_url → the success regex, capture completes the hold", async () => {
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const receipt = { tax_system_code: 1, items: [{ description: "Слон", quantity: 2, amount: { value: "250.00", currency: "RUB" }, vat_code: 4 }] };
+    // Without a receipt SmartPay cannot be asked (its order_bundle carries the taxes): refused, with the reason.
+    expect(await register({ orderId: `${orderId}-bare`, amount: 50_000, description: "Заказ" })).toMatchObject({ status: 201 });
+    expect((await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: "smartpay/card", orderUuid: randomUUID(), orderId: `${orderId}-bare` })).answer).toMatchObject({ success: false, error: expect.stringContaining("receipt") });
+    expect(await register({ orderId, amount: 50_000, description: "Заказ", receipt })).toMatchObject({ status: 201 });
+    const run = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId, orderUuid: randomUUID(), action: "pay", paymentMethodId: "smartpay/card" });
+    const paymentId = (run.create as { paymentId: string }).paymentId;
+    expect((run.create as { paymentUrl: string }).paymentUrl).toMatch(/\/pay\/\d+\/[\w-]+$/);
+    expect(run.redirects).toEqual([`${server.url}/payments/imshop/done/${paymentId}/success`]);
+    expect(run.capture).toEqual({ success: true, paymentId, paymentCaptured: true });
+    const store = new PaymentStore(path.join(dir, ".smartapp", "payments.db"));
+    try {
+      expect(await store.findByOrder("smartpay", "27", orderId)).toMatchObject({ status: "paid", capturedMinor: 50_000 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it("a capture before the payer finished is pending; serve's own round settles it and the sync URL gets the status once, signed", async () => {
     const orderId = `o-${randomUUID().slice(0, 8)}`;
     await register({ orderId, amount: 70_000, description: "Заказ" });
@@ -252,6 +272,17 @@ describe("the sandbox plays the shop app: serve's own sandbox drives the webhook
     expect(Date.parse(got.at) - Date.now()).toBeGreaterThan(3600_000); // recorded on the virtual clock
     // serve's log (JSON lines here) shows what the shop app received.
     await until("serve's log shows it", () => server.output().split("\n").some((l) => l.includes("shop app: sync status") && l.includes(paymentId) && l.includes("answered 200")) || undefined);
+  }, 40_000);
+
+  it("the shop app pays a smartpay/… order through serve's webhook and the SmartPay sandbox's payer page", async () => {
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const receipt = { tax_system_code: 2, items: [{ description: "Заказ", quantity: 1, amount: { value: "90.00" }, vat_code: 1 }] };
+    const run = await admin("POST", "/imshop-app/__sandbox/pay", { orderId, action: "pay", paymentMethodId: "smartpay/card", register: { amount: 9_000, description: "Заказ", receipt } });
+    expect(run.status).toBe(200);
+    expect(run.body.create.paymentUrl).toMatch(new RegExp(`^${sandboxUrl}/pay/`));
+    expect(run.body.matched).toBe("success");
+    expect(run.body.capture).toEqual({ success: true, paymentId: run.body.create.paymentId, paymentCaptured: true });
+    expect((await admin("GET", `/__sandbox/invoices/${run.body.create.paymentId as string}`)).body).toMatchObject({ invoice_status: "confirmed", captured: 9_000 });
   }, 40_000);
 
   it("the sync URL down: the shop app answers 503 and the runtime keeps the status for its next try", async () => {

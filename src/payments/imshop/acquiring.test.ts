@@ -170,12 +170,12 @@ describe("IMSHOP webhook acquiring", () => {
     expect((await mounted.store.order(orderId))!.try).toBe(1);
   });
 
-  it("a SmartPay payment method is refused with the reason, never paid through YooKassa instead", async () => {
+  it("a SmartPay payment method without SmartPay configured is refused with the reason, never paid through YooKassa instead", async () => {
     const orderId = await order(3000);
     for (const method of ["smartpay/card", "SmartPay"]) {
       const { status, answer } = await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: method, orderUuid: "u-sp", orderId });
       expect(status).toBe(200);
-      expect(answer).toEqual({ success: false, error: expect.stringContaining(`paymentMethodId ${method}: SmartPay is not an acquirer of webhook acquiring yet`) });
+      expect(answer).toEqual({ success: false, error: expect.stringContaining(`paymentMethodId ${method}: SmartPay is not configured as the acquirer`) });
     }
     expect(await mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toBeUndefined();
     // The same order pays by card afterwards.

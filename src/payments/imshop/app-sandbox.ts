@@ -119,7 +119,7 @@ type PayArgs = Parameters<typeof runCardPayment>[0];
 
 /** Pure: a `/__sandbox/pay` body with the defaults filled in, or the reason it is not one. */
 export function checkPay(body: unknown, defaults: { webhookUrl?: string; secret?: string }): { ok: true; args: PayArgs } | { ok: false; error: string } {
-  if (!isObject(body)) return { ok: false, error: "send {orderId, action: pay|decline|abandon, webhookUrl?, secret?, orderUuid?, declineReason?, paymentMethodId?, register?: {amount, description}}" };
+  if (!isObject(body)) return { ok: false, error: "send {orderId, action: pay|decline|abandon, webhookUrl?, secret?, orderUuid?, declineReason?, paymentMethodId?, register?: {amount, description, receipt?}}" };
   const { orderId, action = "pay", orderUuid, declineReason, paymentMethodId, register } = body;
   const webhookUrl = body.webhookUrl ?? defaults.webhookUrl;
   const secret = body.secret ?? defaults.secret;
@@ -128,7 +128,9 @@ export function checkPay(body: unknown, defaults: { webhookUrl?: string; secret?
   if (typeof webhookUrl !== "string" || !/^https?:\/\//.test(webhookUrl)) return { ok: false, error: "webhookUrl: the merchant's payment webhook (http(s)); serve's sandbox knows its own" };
   if (typeof secret !== "string" || secret === "") return { ok: false, error: "secret: the webhook's shared secret (IMSHOP_SECRET); serve's sandbox knows its own" };
   for (const [k, v] of Object.entries({ orderUuid, declineReason, paymentMethodId })) if (v !== undefined && typeof v !== "string") return { ok: false, error: `${k}: expected a string` };
-  if (register !== undefined && (!isObject(register) || typeof register.amount !== "number" || typeof register.description !== "string")) return { ok: false, error: "register: {amount (kopecks), description}" };
+  if (register !== undefined && (!isObject(register) || typeof register.amount !== "number" || typeof register.description !== "string" || (register.receipt !== undefined && !isObject(register.receipt)))) {
+    return { ok: false, error: "register: {amount (kopecks), description, receipt? (an object, needed by smartpay/… methods)}" };
+  }
   return {
     ok: true,
     args: {
@@ -139,7 +141,7 @@ export function checkPay(body: unknown, defaults: { webhookUrl?: string; secret?
       action: action as PayerAction,
       ...(declineReason !== undefined ? { declineReason: declineReason as string } : {}),
       ...(paymentMethodId !== undefined ? { paymentMethodId: paymentMethodId as string } : {}),
-      ...(register !== undefined ? { register: register as { amount: number; description: string } } : {}),
+      ...(register !== undefined ? { register: register as { amount: number; description: string; receipt?: Record<string, unknown> } } : {}),
     },
   };
 }

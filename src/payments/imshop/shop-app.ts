@@ -25,7 +25,7 @@ export interface ShopAppOptions {
   declineReason?: string;
   paymentMethodId?: string;
   /** Register the order first (POST …/orders), as the merchant's order webhook would have. */
-  register?: { amount: number; description: string };
+  register?: { amount: number; description: string; receipt?: Record<string, unknown> };
 }
 
 export async function postCommand(webhookUrl: string, secret: string, body: unknown): Promise<{ status: number; answer: ImshopAnswer }> {

@@ -7,6 +7,7 @@ import { listenHttp } from "../../util/listen.js";
 import { SandboxClock, SandboxCore, SandboxError, type Clock, type CoreOptions } from "./core.js";
 import { EVENT_TYPES, STATUS_IDS, type InvoiceEvent } from "./machine.js";
 import { parseExact, playPayDialog, runPayDialog, stringifyExact, type PayDialogInput, type PayOutcome } from "./pay-dialog.js";
+import { PAYER_PAGE_PATH, payerPages } from "./payer-page.js";
 import type { InvoiceRecord } from "./store.js";
 import type { SchemaIssue } from "./validate.js";
 
@@ -82,6 +83,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
   const maxWait = opts.maxWaitSeconds ?? 60;
   const app = express();
   app.disable("x-powered-by");
+  const payer = payerPages(core, opts.adminToken);
 
   const code = (c: string): string | number => (quirks.errorCodeNumber ? Number(c) : c);
   const ok = () => ({ user_message: "Успешно", error_description: "Успешно", error_code: code("0") });
@@ -221,7 +223,10 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
   pay.post("/invoices/:id", async (req, res) => {
     try {
       const rec = core.startPayment(ownId(res, req.params.id), req.body);
-      await send(res, 200, { invoice_id: id(rec.id), form_url: `${req.protocol}://${req.get("host")}/__sandbox/invoices/${rec.id}`, error: ok() });
+      const b = (req.body ?? {}) as { return_url?: unknown; fail_url?: unknown };
+      payer.remember(rec.id, { returnUrl: httpUrl(b.return_url), failUrl: httpUrl(b.fail_url) });
+      // form_url is the payer's page, which sends the browser to return_url / fail_url.
+      await send(res, 200, { invoice_id: id(rec.id), form_url: `${req.protocol}://${req.get("host")}${payer.pathOf(rec.id)}`, error: ok() });
     } catch (err) {
       await fail(res, err);
     }
@@ -383,6 +388,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
     res.json({ ok: true });
   });
   app.use("/__sandbox", admin);
+  app.use(PAYER_PAGE_PATH, express.urlencoded({ extended: false }), payer.router);
 
   if (opts.yookassa) app.use("/yookassa/v3", opts.yookassa);
   if (opts.imshopApp) app.use("/imshop-app", opts.imshopApp);
@@ -413,6 +419,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       core.close();
     },
   };
+}
+
+/** A return URL the payer page may redirect to: http(s) only (never javascript: and the like). */
+function httpUrl(v: unknown): string | undefined {
+  if (typeof v !== "string") return undefined;
+  try {
+    const u = new URL(v);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.toString() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
