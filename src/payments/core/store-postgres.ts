@@ -6,6 +6,7 @@
 // never claim the same event.
 import pg from "pg";
 import type { Plan } from "./machine.js";
+import { createInSchema, paymentsPool, paymentsSchema } from "./postgres-schema.js";
 import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund } from "./model.js";
 import { ADDED_COLUMNS, toAttempt, toEvent, toInbox, toInvoice, toLedger, toRefund, type Row } from "./store.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
@@ -65,21 +66,14 @@ export class PostgresLedgerStore implements LedgerStore {
   private ready: Promise<void>;
 
   constructor(opts: PostgresLedgerOptions) {
-    const schema = opts.schema ?? "smartapp_payments";
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`payments schema "${schema}": use lower-case letters, digits and _`);
-    this.s = schema;
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 5 });
-    this.pool.on("error", () => undefined); // an idle connection dropped: the next query opens another
+    this.s = paymentsSchema(opts.schema);
+    this.pool = paymentsPool(opts.url, opts.poolSize ?? 5);
     this.ready = this.migrate();
     this.ready.catch(() => undefined);
   }
 
   private async migrate(): Promise<void> {
-    await this.tx(async (c) => {
-      // Two processes starting at once must not race on CREATE TABLE.
-      await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`smartapp-payments:${this.s}`]);
-      await c.query(schemaSql(this.s));
-    }, false);
+    await this.tx((c) => createInSchema(c, this.s, schemaSql(this.s)), false);
   }
 
   private t(table: string): string {
