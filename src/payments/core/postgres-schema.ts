@@ -6,6 +6,16 @@ import pg from "pg";
 
 export const DEFAULT_PAYMENTS_SCHEMA = "smartapp_payments";
 
+/** Where a payments store lives in PostgreSQL: the same for the ledger and every store beside it. */
+export interface PaymentsPostgresOptions {
+  /** postgres://user@host:port/db — the ledger's database. */
+  url: string;
+  /** The schema holding the tables (PAYMENTS_DATABASE_SCHEMA), default "smartapp_payments"; created when missing. */
+  schema?: string;
+  /** Connections in the pool; each store has its own default. */
+  poolSize?: number;
+}
+
 /** The schema name, checked: it is spliced into SQL, so only a plain lower-case identifier passes. */
 export function paymentsSchema(schema: string = DEFAULT_PAYMENTS_SCHEMA): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`payments schema "${schema}": use lower-case letters, digits and _`);
@@ -20,13 +30,14 @@ export function paymentsPool(url: string, max: number): pg.Pool {
 }
 
 /**
- * Runs `ddl` (idempotent CREATE … IF NOT EXISTS) inside the caller's transaction `c`, holding the
- * schema's advisory lock: two processes starting at once must not race on CREATE SCHEMA / TABLE,
- * and every store of the schema takes the same lock, since each of them creates the schema.
+ * Creates the schema when missing, then runs `ddl` (idempotent CREATE … IF NOT EXISTS) inside the
+ * caller's transaction `c`, holding the schema's advisory lock: two processes starting at once must
+ * not race on CREATE SCHEMA / TABLE, and every store of the schema takes the same lock, since each
+ * of them may be the first to create it.
  */
 export async function createInSchema(c: Pick<pg.PoolClient, "query">, schema: string, ddl: string): Promise<void> {
   await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`smartapp-payments:${schema}`]);
-  await c.query(ddl);
+  await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema};\n${ddl}`);
 }
 
 /** `createInSchema` in a transaction of its own, for the stores that have no transaction helper. */

@@ -6,22 +6,12 @@
 // never claim the same event.
 import pg from "pg";
 import type { Plan } from "./machine.js";
-import { createInSchema, paymentsPool, paymentsSchema } from "./postgres-schema.js";
+import { createInSchema, paymentsPool, paymentsSchema, type PaymentsPostgresOptions } from "./postgres-schema.js";
 import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund } from "./model.js";
 import { ADDED_COLUMNS, toAttempt, toEvent, toInbox, toInvoice, toLedger, toRefund, type Row } from "./store.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
 
-export interface PostgresLedgerOptions {
-  /** postgres://user@host:port/db */
-  url: string;
-  /** The schema holding the tables, default "smartapp_payments"; created when missing. */
-  schema?: string;
-  /** Connections in the pool, default 5. */
-  poolSize?: number;
-}
-
 const schemaSql = (s: string) => `
-CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.pay_invoices (
   id TEXT PRIMARY KEY, user_key TEXT NOT NULL, provider TEXT NOT NULL, account TEXT NOT NULL, order_id TEXT NOT NULL,
   amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, description TEXT NOT NULL, status TEXT NOT NULL,
@@ -65,7 +55,7 @@ export class PostgresLedgerStore implements LedgerStore {
   private readonly s: string;
   private ready: Promise<void>;
 
-  constructor(opts: PostgresLedgerOptions) {
+  constructor(opts: PaymentsPostgresOptions) {
     this.s = paymentsSchema(opts.schema);
     this.pool = paymentsPool(opts.url, opts.poolSize ?? 5);
     this.ready = this.migrate();

@@ -4,19 +4,10 @@
 // NOTHING` then a read, a retry and settling a pending capture are compare-and-set `UPDATE`s, so two
 // processes never both start a try or both send one status.
 import type pg from "pg";
-import { migrateSchema, paymentsPool, paymentsSchema } from "../core/postgres-schema.js";
+import { migrateSchema, paymentsPool, paymentsSchema, type PaymentsPostgresOptions } from "../core/postgres-schema.js";
 import { sameTerms, toOrder, toPending, type AddedOrder, type ImshopOrder, type ImshopOrders, type NewOrder, type PendingCapture, type Row } from "./store.js";
 
-export interface PostgresImshopOptions {
-  /** postgres://user@host:port/db — the ledger's database. */
-  url: string;
-  /** The ledger's schema (PAYMENTS_DATABASE_SCHEMA), default "smartapp_payments"; created when missing. */
-  schema?: string;
-  poolSize?: number;
-}
-
 const schemaSql = (s: string) => `
-CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.imshop_orders (
   order_id TEXT PRIMARY KEY, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, description TEXT NOT NULL,
   user_key TEXT, receipt TEXT, try INTEGER NOT NULL DEFAULT 0, order_uuid TEXT, created_at TEXT NOT NULL);
@@ -30,7 +21,7 @@ export class PostgresImshopStore implements ImshopOrders {
   private readonly s: string;
   private readonly ready: Promise<void>;
 
-  constructor(opts: PostgresImshopOptions) {
+  constructor(opts: PaymentsPostgresOptions) {
     this.s = paymentsSchema(opts.schema);
     this.pool = paymentsPool(opts.url, opts.poolSize ?? 3);
     this.ready = migrateSchema(this.pool, this.s, schemaSql(this.s));

@@ -4,18 +4,11 @@
 // and leases it in one statement, so two dispatchers never send the same row, and a payment's next
 // row cannot be claimed while an earlier one is still pending, so the order per payment holds.
 import type pg from "pg";
-import { migrateSchema, paymentsPool, paymentsSchema } from "../core/postgres-schema.js";
+import { migrateSchema, paymentsPool, paymentsSchema, type PaymentsPostgresOptions } from "../core/postgres-schema.js";
 import { toRow } from "./outbox.js";
 import type { DeliveryStatus, MerchantOutboxStore, NewOutboxRow, OutboxRow } from "./outbox-types.js";
 
-export interface PostgresOutboxOptions {
-  url: string;
-  /** The ledger's schema (default "smartapp_payments"); created when missing. */
-  schema?: string;
-}
-
 const schemaSql = (s: string) => `
-CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.merchant_webhooks (
   id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, payment_key TEXT NOT NULL, state TEXT NOT NULL,
   url TEXT NOT NULL, body TEXT NOT NULL, created_at BIGINT NOT NULL, next_at BIGINT NOT NULL, tries INTEGER NOT NULL DEFAULT 0,
@@ -30,7 +23,7 @@ export class PostgresMerchantOutbox implements MerchantOutboxStore {
   private ready: Promise<void>;
   private readonly schema: string;
 
-  constructor(opts: PostgresOutboxOptions) {
+  constructor(opts: Pick<PaymentsPostgresOptions, "url" | "schema">) {
     this.schema = paymentsSchema(opts.schema);
     this.t = `${this.schema}.merchant_webhooks`;
     this.pool = paymentsPool(opts.url, 3);
