@@ -2,10 +2,10 @@
 // and per try of a turn that is refused because its script needs a worker (the $http turn of the
 // webhook benchmark's mixed load). Needs `npm run build`; run with --no-node-snapshot (isolated-vm).
 // Usage: node --no-node-snapshot bench/inline-try.mjs [rounds=5] [turns=1000]
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { HTTP_SC, makeProject } from "./lib/projects.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { loadProject } = await import(path.join(root, "dist/project/loader.js"));
@@ -14,23 +14,8 @@ const { emptyUserState } = await import(path.join(root, "dist/engine/types.js"))
 const ROUNDS = Number(process.argv[2] ?? 5);
 const TURNS = Number(process.argv[3] ?? 1000);
 
-const dir = mkdtempSync(path.join(tmpdir(), "bench-inline-"));
-mkdirSync(path.join(dir, "src"));
-writeFileSync(path.join(dir, "chatbot.yaml"), "name: bench\nentryPoint: main.sc\n");
-writeFileSync(
-  path.join(dir, "src", "main.sc"),
-  `theme: /
-    state: Hello
-        q!: * привет *
-        a: Привет!
-    state: Weather
-        q!: * погода *
-        script:
-            var res = $http.get("http://127.0.0.1:9/slow");
-            $session.status = res.status;
-        a: Погода: {{$session.status}}
-`,
-);
+// Port 9 (discard): the turn is refused before its script runs, so nothing is ever fetched.
+const dir = makeProject(HTTP_SC(9), "bench-inline-");
 try {
   const inline = InlineTurns.create(loadProject(dir, {}), { turnCpuMs: 2000, memoryMb: 128, secrets: {}, env: {} });
   const state = emptyUserState();

@@ -8,12 +8,12 @@
 // BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 50), BENCH_WEBHOOK_ROUNDS (default 1; the
 // three servers are measured back to back within a round so their ratios share the machine's load).
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { HTTP_SC, makeProject } from "./lib/projects.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -49,14 +49,6 @@ const SESSION_SC = `theme: /
         event!: noMatch
         a: Не понял
 `;
-
-function makeProject(sc) {
-  const dir = mkdtempSync(path.join(tmpdir(), "bench-webhook-"));
-  mkdirSync(path.join(dir, "src"));
-  writeFileSync(path.join(dir, "chatbot.yaml"), "name: bench\nentryPoint: main.sc\n");
-  writeFileSync(path.join(dir, "src", "main.sc"), sc);
-  return dir;
-}
 
 const PROBE = ["--require", path.join(root, "bench/peers/alloc-probe.cjs")];
 // `smartapp` restarts itself with --no-node-snapshot when started without it (src/cli/node-flags.ts):
@@ -197,21 +189,6 @@ async function measure(name, workload, round, server) {
     await stop(server.child);
   }
 }
-
-const HTTP_SC = (port) => `theme: /
-    state: Hello
-        q!: * привет *
-        a: Привет!
-    state: Weather
-        q!: * погода *
-        script:
-            var res = $http.get("http://127.0.0.1:${port}/slow");
-            $session.status = res.status;
-        a: Погода: {{$session.status}}
-    state: NoMatch
-        event!: noMatch
-        a: Не понял
-`;
 
 /** A local endpoint that answers every request after HTTP_STUB_MS. */
 function slowStub() {

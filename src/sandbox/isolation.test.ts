@@ -3,65 +3,43 @@
 import { describe, expect, it } from "vitest";
 import type { LoadItem } from "../project/model.js";
 import { createScriptHost } from "./host.js";
-import { fakeServices, makeProject, pos } from "./testkit.js";
-import { ScriptError, type ScriptHost, type TurnScope } from "./types.js";
+import { fakeServices, makeProject, nextPos, pos, scriptErrorOf, scriptTurn, userScope } from "./testkit.js";
+import type { ScriptHost } from "./types.js";
 
 const script = (code: string): LoadItem => ({ kind: "script", code, pos: pos(1, "src/init.js") }) as LoadItem;
 
-function turnOf(user: string, session: Record<string, unknown> = {}): TurnScope {
-  return { request: { query: "q", channelUserId: user, data: {} }, session, client: { secret: `secret-of-${user}` }, contextPath: "/" } as TurnScope;
-}
-
-let line = 1;
-/** One turn of `user` that runs `code` and returns the session it ends with. */
-function turn(host: ScriptHost, user: string, code: string): Record<string, unknown> {
-  host.beginTurn(turnOf(user));
-  host.setContext("currentState", "/Start");
-  host.runScript(code, { es6: false, pos: pos(line++) });
-  return host.endTurn().session;
-}
-
-function caught(fn: () => unknown): ScriptError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScriptError);
-    return e as ScriptError;
-  }
-  throw new Error("expected a ScriptError");
-}
 
 describe("per-turn state", () => {
   it("Object.prototype pollution by one user is not seen in the next user's turn", () => {
     const host = createScriptHost(makeProject(), fakeServices());
-    turn(host, "attacker", "Object.prototype.pwned = 'by attacker'; ({}).__proto__.isAdmin = true;");
-    expect(turn(host, "victim", "$session.seen = [({}).pwned, $session.isAdmin];")).toEqual({ seen: [null, null] });
+    scriptTurn(host, "attacker", "Object.prototype.pwned = 'by attacker'; ({}).__proto__.isAdmin = true;");
+    expect(scriptTurn(host, "victim", "$session.seen = [({}).pwned, $session.isAdmin];")).toEqual({ seen: [null, null] });
   });
 
   it("a wrapped Array.prototype.push does not spy on the next users", () => {
     const host = createScriptHost(makeProject(), fakeServices());
-    turn(
+    scriptTurn(
       host,
       "attacker",
       "globalThis.__spy = []; var push = Array.prototype.push; Array.prototype.push = function () { push.call(__spy, JSON.stringify($client)); return push.apply(this, arguments); };",
     );
-    host.beginTurn(turnOf("victim"));
+    host.beginTurn(userScope("victim"));
     host.addReply({ type: "text", text: "hello" });
-    host.runScript("$reactions.answer('more');", { es6: false, pos: pos(line++) });
+    host.runScript("$reactions.answer('more');", { es6: false, pos: nextPos() });
     expect(host.endTurn().response.replies.map((r) => r.text)).toEqual(["hello", "more"]);
-    expect(turn(host, "attacker", "$session.spy = typeof __spy === 'undefined' ? 'gone' : __spy;")).toEqual({ spy: "gone" });
+    expect(scriptTurn(host, "attacker", "$session.spy = typeof __spy === 'undefined' ? 'gone' : __spy;")).toEqual({ spy: "gone" });
   });
 
   it("a global variable written in one turn (lastContext = $context) is gone in the next", () => {
     const host = createScriptHost(makeProject(), fakeServices());
-    turn(host, "victim", "$session.card = '4111'; lastContext = $context;");
-    expect(turn(host, "attacker", "$session.read = typeof lastContext === 'undefined' ? 'none' : JSON.stringify(lastContext.session);")).toEqual({ read: "none" });
+    scriptTurn(host, "victim", "$session.card = '4111'; lastContext = $context;");
+    expect(scriptTurn(host, "attacker", "$session.read = typeof lastContext === 'undefined' ? 'none' : JSON.stringify(lastContext.session);")).toEqual({ read: "none" });
   });
 
   it("every turn starts from the project's state after load, whatever the last turn changed", () => {
     const host = createScriptHost(makeProject([script("var counter = 0; var config = { mode: 'a' }; function bump() { return ++counter; }")]), fakeServices());
-    expect(turn(host, "u1", "config.mode = 'b'; $session.n = bump();")).toEqual({ n: 1 });
-    expect(turn(host, "u2", "$session.n = bump(); $session.mode = config.mode;")).toEqual({ n: 1, mode: "a" });
+    expect(scriptTurn(host, "u1", "config.mode = 'b'; $session.n = bump();")).toEqual({ n: 1 });
+    expect(scriptTurn(host, "u2", "$session.n = bump(); $session.mode = config.mode;")).toEqual({ n: 1, mode: "a" });
   });
 
   it("keeps the context across turns that ran no user code, and builds one per turn that did", () => {
@@ -70,17 +48,17 @@ describe("per-turn state", () => {
     const builds = () => services.logs.filter((l) => l.message === "context built").length;
     expect(builds()).toBe(1);
     for (let i = 0; i < 3; i++) {
-      host.beginTurn(turnOf(`u${i}`, { name: `n${i}` }));
+      host.beginTurn(userScope(`u${i}`, { name: `n${i}` }));
       expect(host.test("$session.name == 'n" + i + "'", pos())).toBe(true);
       expect(host.render("hi {{ $session.name }}", pos())).toBe(`hi n${i}`);
       host.endTurn();
     }
     expect(builds()).toBe(1);
     // A script of turn-data statements keeps the context too; one call retires it.
-    expect(turn(host, "u8", "$session.x = ($session.x || 0) + 1;\n$temp.y = $session['x'];")).toEqual({ x: 1 });
+    expect(scriptTurn(host, "u8", "$session.x = ($session.x || 0) + 1;\n$temp.y = $session['x'];")).toEqual({ x: 1 });
     expect(builds()).toBe(1);
-    turn(host, "u9", "$session.x = Math.max(1, 2);");
-    host.beginTurn(turnOf("u10"));
+    scriptTurn(host, "u9", "$session.x = Math.max(1, 2);");
+    host.beginTurn(userScope("u10"));
     host.endTurn();
     expect(builds()).toBe(2);
   });
@@ -90,12 +68,12 @@ describe("per-turn state", () => {
     for (const [i, plant] of [
       (h: ScriptHost) => h.test(`$session["__proto__"].planted1 = 1`, pos()),
       (h: ScriptHost) => h.render(`{{ $session["__pro" + "to__"].planted2 = 2 }}`, pos()),
-      (h: ScriptHost) => h.runScript(`$session['constructor']['prototype'].planted3 = 3;`, { es6: false, pos: pos(line++) }),
+      (h: ScriptHost) => h.runScript(`$session['constructor']['prototype'].planted3 = 3;`, { es6: false, pos: nextPos() }),
     ].entries()) {
-      host.beginTurn(turnOf("attacker"));
+      host.beginTurn(userScope("attacker"));
       plant(host);
       host.endTurn();
-      expect(turn(host, "victim", `$session.seen = typeof ({}).planted${i + 1};`)).toEqual({ seen: "undefined" });
+      expect(scriptTurn(host, "victim", `$session.seen = typeof ({}).planted${i + 1};`)).toEqual({ seen: "undefined" });
     }
   });
 });
@@ -104,22 +82,22 @@ describe("memory limit", () => {
   it("ArrayBuffers count against it: 2 × 700 MB fails the call cleanly, the memory is not held, the next turn is served", () => {
     const host = createScriptHost(makeProject(), fakeServices(), { memoryMb: 128 });
     const before = process.memoryUsage().rss;
-    host.beginTurn(turnOf("attacker"));
-    const err = caught(() =>
+    host.beginTurn(userScope("attacker"));
+    const err = scriptErrorOf(() =>
       host.runScript("globalThis.keep = []; for (var i = 0; i < 2; i++) { var u = new Uint8Array(700 * 1024 * 1024); u.fill(1); keep.push(u); }", { es6: false, pos: pos(7) }),
     );
     expect(err.message).toMatch(/Array buffer allocation failed|memory limit/);
     expect(err.pos).toMatchObject({ file: "main.sc", line: 7 });
     host.endTurn();
     expect(process.memoryUsage().rss - before).toBeLessThan(300 * 1024 * 1024);
-    expect(turn(host, "probe", "$session.ok = typeof keep;")).toEqual({ ok: "undefined" });
+    expect(scriptTurn(host, "probe", "$session.ok = typeof keep;")).toEqual({ ok: "undefined" });
   });
 
   it("a heap bomb ends with limit memory; the turn goes on in a new isolate and later turns are served", () => {
     const host = createScriptHost(makeProject(), fakeServices(), { memoryMb: 64, cpuMs: 20_000 });
-    host.beginTurn(turnOf("attacker", { kept: true }));
+    host.beginTurn(userScope("attacker", { kept: true }));
     host.setContext("currentState", "/Mem");
-    const err = caught(() => host.runScript("var a = []; while (true) a.push(new Array(1000000).fill(1));", { es6: false, pos: pos(3) }));
+    const err = scriptErrorOf(() => host.runScript("var a = []; while (true) a.push(new Array(1000000).fill(1));", { es6: false, pos: pos(3) }));
     expect(err.limit).toBe("memory");
     // The engine's error path continues the same turn: its state is replayed into the new isolate.
     expect(host.getContext("currentState")).toBe("/Mem");
@@ -127,14 +105,14 @@ describe("memory limit", () => {
     const snap = host.endTurn();
     expect(snap.session).toEqual({ kept: true });
     expect(snap.response.replies.map((r) => r.text)).toEqual(["sorry"]);
-    expect(turn(host, "probe", "$session.ok = [1, 2].map(function (x) { return x * 2; });")).toEqual({ ok: [2, 4] });
+    expect(scriptTurn(host, "probe", "$session.ok = [1, 2].map(function (x) { return x * 2; });")).toEqual({ ok: [2, 4] });
   });
 });
 
 describe("callbacks a script schedules", () => {
   it("a looping FinalizationRegistry callback does not run outside a call (no CPU burnt after the turn)", async () => {
     const host = createScriptHost(makeProject(), fakeServices());
-    turn(
+    scriptTurn(
       host,
       "attacker",
       "var fr = new FinalizationRegistry(function () { while (true) {} }); for (var i = 0; i < 1000; i++) fr.register({ i: i }, i); globalThis.__fr = fr; var junk = []; for (var k = 0; k < 100; k++) junk.push(new Array(100000).fill(k));",
@@ -146,18 +124,18 @@ describe("callbacks a script schedules", () => {
     await new Promise((r) => setTimeout(r, 500));
     const used = process.cpuUsage(cpu);
     expect((used.user + used.system) / 1000).toBeLessThan(250);
-    expect(turn(host, "probe", "$session.ok = true;")).toEqual({ ok: true });
+    expect(scriptTurn(host, "probe", "$session.ok = true;")).toEqual({ ok: true });
   });
 });
 
 describe("a memory kill in the middle of a turn", () => {
   it("a script compiled before the kill runs again after it (compiled anew in the new isolate)", () => {
     const host = createScriptHost(makeProject(), fakeServices(), { memoryMb: 64, cpuMs: 20_000 });
-    host.beginTurn(turnOf("attacker"));
+    host.beginTurn(userScope("attacker"));
     host.runScript("$session.after = 'ran';", { es6: false, pos: pos(4) });
     host.endTurn();
-    host.beginTurn(turnOf("attacker"));
-    caught(() => host.runScript("var a = []; while (true) a.push(new Array(1000000).fill(1));", { es6: false, pos: pos(3) }));
+    host.beginTurn(userScope("attacker"));
+    scriptErrorOf(() => host.runScript("var a = []; while (true) a.push(new Array(1000000).fill(1));", { es6: false, pos: pos(3) }));
     host.runScript("$session.after = 'ran';", { es6: false, pos: pos(4) });
     expect(host.endTurn().session).toEqual({ after: "ran" });
   });

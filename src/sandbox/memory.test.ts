@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProject } from "../project/loader.js";
 import type { LoadItem, Project } from "../project/model.js";
 import { createScriptHost } from "./host.js";
-import { fakeServices, makeProject, pos } from "./testkit.js";
-import { ScriptError, type ScriptHost, type TurnScope } from "./types.js";
+import { fakeServices, makeProject, pos, scriptErrorOf, scriptTurn, userScope } from "./testkit.js";
 
 /** A city table of `n` rows, as a CSV dictionary with `var =` becomes (~60 bytes of heap a row). */
 function cities(n: number): LoadItem {
@@ -22,34 +21,13 @@ const script = (code: string, file = "src/init.js"): LoadItem => ({ kind: "scrip
 /** What V8 keeps a released context alive for: a function stored into an object at load (zb-common's `cnv.f = function…`). */
 const HELPERS = script("var helpers = {}; helpers.cityName = function (id) { return $Cities[id].value.name; };");
 
-function scope(user: string): TurnScope {
-  return { request: { query: "q", channelUserId: user, data: {} }, session: {}, client: {}, contextPath: "/" } as TurnScope;
-}
-
-let line = 1;
-function turn(host: ScriptHost, user: string, code: string): Record<string, unknown> {
-  host.beginTurn(scope(user));
-  host.setContext("currentState", "/Start");
-  host.runScript(code, { es6: false, pos: pos(line++) });
-  return host.endTurn().session;
-}
-
-function caught(fn: () => unknown): ScriptError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScriptError);
-    return e as ScriptError;
-  }
-  throw new Error("expected a ScriptError");
-}
 
 describe("a project with a big data table under the memory limit", () => {
   it("serves many turns that run user code: retired contexts are given back by starting a new isolate", () => {
     // ~4 MB of heap per context that reads the table, 48 MB limit: without a new isolate, the ~9th fresh context hit the limit.
     const host = createScriptHost(makeProject([cities(40_000), HELPERS]), fakeServices(), { memoryMb: 48, cpuMs: 20_000 });
     for (let i = 0; i < 20; i++) {
-      expect(turn(host, `u${i}`, `$session.city = helpers.cityName("c${i}");`)).toEqual({ city: `City ${i}` });
+      expect(scriptTurn(host, `u${i}`, `$session.city = helpers.cityName("c${i}");`)).toEqual({ city: `City ${i}` });
     }
     host.dispose();
   }, 120_000);
@@ -65,40 +43,40 @@ describe("a context build that hits the memory limit", () => {
     let bomb = false;
     const services = fakeServices({ env: (name) => (name === "BOMB" ? (bomb ? "1" : "0") : undefined) });
     const host = createScriptHost(makeProject([bombAtLoad]), services, { memoryMb: 32, cpuMs: 20_000 });
-    expect(turn(host, "a", "$session.n = Math.max(1);")).toEqual({ n: 1 });
+    expect(scriptTurn(host, "a", "$session.n = Math.max(1);")).toEqual({ n: 1 });
     bomb = true;
-    const err = caught(() => host.beginTurn(scope("b")));
+    const err = scriptErrorOf(() => host.beginTurn(userScope("b")));
     expect(err.limit).toBe("memory");
     bomb = false;
-    expect(turn(host, "c", "$session.n = Math.max(3);")).toEqual({ n: 3 });
-    expect(turn(host, "d", "$session.n = Math.max(4);")).toEqual({ n: 4 });
+    expect(scriptTurn(host, "c", "$session.n = Math.max(3);")).toEqual({ n: 3 });
+    expect(scriptTurn(host, "d", "$session.n = Math.max(4);")).toEqual({ n: 4 });
   }, 60_000);
 
   it("a build that fails on the CPU limit (a big load under GC pressure) leaves no released context behind", () => {
     let spin = false;
     const services = fakeServices({ env: (name) => (name === "SPIN" ? (spin ? "1" : "0") : undefined) });
     const host = createScriptHost(makeProject([script('if ($env.get("SPIN") === "1") { while (true) {} }')]), services, { cpuMs: 100 });
-    expect(turn(host, "a", "$session.n = Math.max(1);")).toEqual({ n: 1 });
+    expect(scriptTurn(host, "a", "$session.n = Math.max(1);")).toEqual({ n: 1 });
     spin = true;
-    expect(caught(() => host.beginTurn(scope("b"))).limit).toBe("cpu");
+    expect(scriptErrorOf(() => host.beginTurn(userScope("b"))).limit).toBe("cpu");
     spin = false;
     // This turn used to call the context released above: "Reference has been released".
-    expect(turn(host, "c", "$session.n = Math.max(3);")).toEqual({ n: 3 });
+    expect(scriptTurn(host, "c", "$session.n = Math.max(3);")).toEqual({ n: 3 });
   }, 60_000);
 
   it("a heap bomb in a turn, then a turn whose context build fails, then normal turns of other users", () => {
     let bomb = false;
     const services = fakeServices({ env: (name) => (name === "BOMB" ? (bomb ? "1" : "0") : undefined) });
     const host = createScriptHost(makeProject([bombAtLoad]), services, { memoryMb: 32, cpuMs: 20_000 });
-    host.beginTurn(scope("attacker"));
-    expect(caught(() => host.runScript("var a = []; while (true) a.push(new Array(1000000).fill(1));", { es6: false, pos: pos(3) })).limit).toBe("memory");
+    host.beginTurn(userScope("attacker"));
+    expect(scriptErrorOf(() => host.runScript("var a = []; while (true) a.push(new Array(1000000).fill(1));", { es6: false, pos: pos(3) })).limit).toBe("memory");
     bomb = true;
     // The engine's error path goes on in the same turn: its context cannot be built either.
-    expect(caught(() => host.getContext("currentState")).limit).toBe("memory");
+    expect(scriptErrorOf(() => host.getContext("currentState")).limit).toBe("memory");
     bomb = false;
     host.addReply({ type: "text", text: "sorry" });
     expect(host.endTurn().response.replies.map((r) => r.text)).toEqual(["sorry"]);
-    expect(turn(host, "probe", "$session.ok = [1, 2].length;")).toEqual({ ok: 2 });
+    expect(scriptTurn(host, "probe", "$session.ok = [1, 2].length;")).toEqual({ ok: 2 });
   }, 60_000);
 });
 
@@ -124,29 +102,29 @@ describe("big read-only project data (a CSV dictionary bound with var =), held o
 
   it("one user's changes to the data (entries, nested values, the global itself) never reach the next user", () => {
     const host = createScriptHost(project, fakeServices(), { memoryMb: 64, cpuMs: 20_000 });
-    expect(turn(host, "attacker", '$Cities["1"].value.name = "pwned"; $Cities["x"] = 1; delete $Cities["2"]; $session.saw = helpers.cityName("1");')).toEqual({ saw: "pwned" });
-    expect(turn(host, "attacker", 'Object.defineProperty($Cities["3"], "value", { value: { name: "pwned" } }); $Cities = {}; $session.n = Object.keys($Cities).length;')).toEqual({ n: 0 });
+    expect(scriptTurn(host, "attacker", '$Cities["1"].value.name = "pwned"; $Cities["x"] = 1; delete $Cities["2"]; $session.saw = helpers.cityName("1");')).toEqual({ saw: "pwned" });
+    expect(scriptTurn(host, "attacker", 'Object.defineProperty($Cities["3"], "value", { value: { name: "pwned" } }); $Cities = {}; $session.n = Object.keys($Cities).length;')).toEqual({ n: 0 });
     expect(
-      turn(host, "probe", '$session.one = helpers.cityName("1"); $session.two = helpers.cityName("2"); $session.three = helpers.cityName("3"); $session.x = typeof $Cities["x"]; $session.rows = Object.keys($global.$Cities).length;'),
+      scriptTurn(host, "probe", '$session.one = helpers.cityName("1"); $session.two = helpers.cityName("2"); $session.three = helpers.cityName("3"); $session.x = typeof $Cities["x"]; $session.rows = Object.keys($global.$Cities).length;'),
     ).toEqual({ one: "Город 1", two: "Город 2", three: "Город 3", x: "undefined", rows: ROWS });
     host.dispose();
   }, 60_000);
 
   it("a turn that replaces the global before reading it, and `typeof`, `in`, and enumeration of the global object, behave as for a plain global", () => {
     const host = createScriptHost(project, fakeServices(), { memoryMb: 64, cpuMs: 20_000 });
-    expect(turn(host, "a", '$session.t = typeof $Cities; $session.in = "$Cities" in globalThis; $session.listed = Object.keys(globalThis).indexOf("$Cities") >= 0;')).toEqual({
+    expect(scriptTurn(host, "a", '$session.t = typeof $Cities; $session.in = "$Cities" in globalThis; $session.listed = Object.keys(globalThis).indexOf("$Cities") >= 0;')).toEqual({
       t: "object",
       in: true,
       listed: true,
     });
-    expect(turn(host, "b", '$Cities = "mine"; $session.v = $Cities;')).toEqual({ v: "mine" });
-    expect(turn(host, "c", '$session.v = $Cities["7"].value.population;')).toEqual({ v: 77 });
+    expect(scriptTurn(host, "b", '$Cities = "mine"; $session.v = $Cities;')).toEqual({ v: "mine" });
+    expect(scriptTurn(host, "c", '$session.v = $Cities["7"].value.population;')).toEqual({ v: 77 });
     host.dispose();
   }, 60_000);
 
   it("many turns that read the data fit a limit a few copies of it would fill", () => {
     const host = createScriptHost(project, fakeServices(), { memoryMb: 48, cpuMs: 20_000 });
-    for (let i = 1; i <= 15; i++) expect(turn(host, `u${i}`, `$session.c = helpers.cityName("${i}");`)).toEqual({ c: `Город ${i}` });
+    for (let i = 1; i <= 15; i++) expect(scriptTurn(host, `u${i}`, `$session.c = helpers.cityName("${i}");`)).toEqual({ c: `Город ${i}` });
     host.dispose();
   }, 120_000);
 });

@@ -3,7 +3,7 @@ import type { HostServices, HttpRequest, HttpResponse } from "../engine/types.js
 import type { LoadItem, Project } from "../project/model.js";
 import type { SourcePos } from "../dsl/ast.js";
 import { createScriptHost, type ScriptHostOptions } from "./host.js";
-import type { ScriptHost, TurnScope } from "./types.js";
+import { ScriptError, type ScriptHost, type TurnScope } from "./types.js";
 
 export const pos = (line = 1, file = "main.sc"): SourcePos => ({ file, line, col: 1 });
 
@@ -75,4 +75,32 @@ export function hostWith(
   let line = 100;
   const run = (code: string, es6 = false) => host.runScript(code, { es6, pos: pos(line++) });
   return { host, services, run };
+}
+
+/** The scope of a turn by `user`: a client secret of their own, so a leak into another user's turn shows. */
+export function userScope(user: string, session: Record<string, unknown> = {}): TurnScope {
+  return { request: { query: "q", channelUserId: user, data: {} }, session, client: { secret: `secret-of-${user}` }, contextPath: "/" } as TurnScope;
+}
+
+let scriptLine = 1;
+/** A position on a line no script of this test file used before: each script is compiled as its own. */
+export const nextPos = (): SourcePos => pos(scriptLine++);
+
+/** One turn of `user` at state `/Start` that runs `code` and returns the session it ends with. */
+export function scriptTurn(host: ScriptHost, user: string, code: string): Record<string, unknown> {
+  host.beginTurn(userScope(user));
+  host.setContext("currentState", "/Start");
+  host.runScript(code, { es6: false, pos: nextPos() });
+  return host.endTurn().session;
+}
+
+/** The ScriptError `fn` throws; when it throws something else that is rethrown, and returning fails. */
+export function scriptErrorOf(fn: () => unknown): ScriptError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ScriptError) return e;
+    throw e;
+  }
+  throw new Error("expected a ScriptError");
 }

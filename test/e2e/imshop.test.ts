@@ -4,10 +4,9 @@
 // capture answered `pending` is settled by serve's own 5-second round and its status reaches the
 // sync URL once; an order the scenario registered ($imshop.registerOrder) brings payment.succeeded to
 // that user's dialog; the order no dialog owns keeps its events in the ledger and in no dialog.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { rmSync } from "node:fs";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
@@ -22,47 +21,18 @@ import { startYooKassaEmulator, type RunningYooKassaEmulator } from "../../src/p
 import { DEFAULT_EMULATOR_SECRET_KEY } from "../../src/payments/yookassa/emulator-core.js";
 import { ledgerPlaces } from "../../src/payments/core/testing/ledger-env.js";
 import { PostgresImshopStore } from "../../src/payments/imshop/store-postgres.js";
-import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
+import { demoCopy, dialogTurns, poller } from "../helpers/demo-serve.js";
+import { httpReceiver } from "../helpers/http-receiver.js";
+import { repoRoot, startServe, type RunningServer } from "./server.js";
 
 const SECRET = "imshop-e2e-secret";
 const webhookOf = (server: RunningServer) => `${server.url}/payments/imshop`;
-let nextId = 7_000_000;
-const turn = async (server: RunningServer, phrase: string, user: string) => {
-  const r = await post(server.url, { ...say(phrase, user), messageId: (nextId += 10) });
-  expect(r.status).toBe(200);
-  return bubbles(r.json);
-};
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const dialogTurn = dialogTurns(7_000_000);
+const turn = async (server: RunningServer, phrase: string, user: string) => (await dialogTurn(server, phrase, user)).bubbles;
+const until = poller(20_000, 200);
 
 /** The app platform's sync URL: records every status POSTed to it, answers 200. */
-function syncEndpoint() {
-  const got: { body: Record<string, unknown>; signature?: string; raw: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c: Buffer) => (raw += c.toString("utf8")));
-    req.on("end", () => {
-      got.push({ body: JSON.parse(raw) as Record<string, unknown>, signature: req.headers["x-payment-signature"] as string | undefined, raw });
-      res.writeHead(200).end("ok");
-    });
-  });
-  return {
-    got,
-    start: () => new Promise<string>((r) => server.listen(0, "127.0.0.1", () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/imshop-sync`))),
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
+const syncEndpoint = () => httpReceiver<Record<string, unknown>>({ path: "/imshop-sync", text: "ok" });
 
 describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the shop app against it", () => {
   let server: RunningServer;
@@ -75,9 +45,7 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "imshop-e2e-"));
-    cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
-    cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+    dir = demoCopy("imshop-e2e-");
     const syncUrl = await sync.start();
     server = await startServe(dir, [], { IMSHOP_SECRET: SECRET, IMSHOP_SYNC_URL: syncUrl }, { sandbox: true });
   }, 60_000);
@@ -157,7 +125,7 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
     await paid.body.dump();
     const status = await until("the status on the sync URL", () => sync.got.find((g) => g.body.paymentId === paymentId));
     expect(status.body).toEqual({ orderId, paymentId, success: true, paymentCaptured: true });
-    expect(status.signature).toBe(sign(SECRET, status.raw));
+    expect(status.headers["x-payment-signature"]).toBe(sign(SECRET, status.raw));
     await new Promise((r) => setTimeout(r, 6_000)); // another round: nothing is sent twice
     expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toHaveLength(1);
   }, 40_000);
@@ -219,9 +187,7 @@ describe("the sandbox plays the shop app: serve's own sandbox drives the webhook
   const received = async () => (await admin("GET", "/imshop-app/__sandbox/sync")).body.received as { at: string; body: Record<string, unknown>; signatureOk?: boolean; answered: number }[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "imshop-app-"));
-    cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
-    cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+    dir = demoCopy("imshop-app-");
     server = await startServe(dir, ["--store", "memory"], { IMSHOP_SECRET: SECRET, IMSHOP_SYNC_URL: "" }, { sandbox: true });
     const m = /SmartPay sandbox at (http:\/\/[\d.:]+)\/smartpay\/v1 .*admin token: (\S+)/.exec(server.output())!;
     [sandboxUrl, token] = [m[1]!, m[2]!];
@@ -329,10 +295,8 @@ describe("two `smartapp serve` processes serve one shop: the orders live in the 
       PAYMENTS_DATABASE_SCHEMA: config.schema!,
     };
     for (const extra of [["--port", String(port)], []]) {
-      const dir = mkdtempSync(path.join(tmpdir(), "imshop-two-"));
+      const dir = demoCopy("imshop-two-");
       dirs.push(dir);
-      cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
-      cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
       servers.push(await startServe(dir, ["--store", "memory", "--payments-store", "postgres", ...extra], env));
     }
   }, 90_000);

@@ -2,16 +2,15 @@
 // buyers pay the demo shop by YooKassa link, the merchant answers 503 until six virtual hours have
 // passed on the sandbox's clock (moved by its admin route), then 200. Every notification arrives
 // exactly once, in order per payment, each failed try after the documented pause (±10 % jitter).
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MERCHANT_RETRY_SCHEDULE, sign } from "../../src/payments/merchant-webhooks/dispatcher.js";
 import type { MerchantNotification } from "../../src/payments/merchant-webhooks/format.js";
 import { MerchantOutbox } from "../../src/payments/merchant-webhooks/outbox.js";
-import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
+import { demoCopy, dialogTurns, poller } from "../helpers/demo-serve.js";
+import { httpReceiver } from "../helpers/http-receiver.js";
+import { startServe, type RunningServer } from "./server.js";
 
 const SECRET = "merchant-outage-secret";
 const ADMIN = "outage-admin-token";
@@ -29,52 +28,32 @@ interface Try {
 const tries: Try[] = [];
 let outageEnds = Infinity;
 
-let nextId = 7_000_000;
-async function turn(server: RunningServer, phrase: string, user: string): Promise<{ bubbles: string[]; text: string }> {
-  const r = await post(server.url, { ...say(phrase, user), messageId: (nextId += 10) });
-  expect(r.status).toBe(200);
-  return { bubbles: bubbles(r.json), text: r.text };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const turn = dialogTurns(7_000_000);
+const until = poller(20_000, 100);
 
 describe("YooKassa merchant notifications through serve: a 6-hour outage of the merchant's URL", () => {
   let server: RunningServer;
-  let merchant: Server;
   let dir: string;
+  // The merchant: 503 until the outage ends on the sandbox's clock; every try is recorded in `tries`.
+  const merchant = httpReceiver<MerchantNotification>({
+    answer: ({ body, headers, raw }) => {
+      const at = vnow();
+      const status = at < outageEnds ? 503 : 200;
+      tries.push({ at, status, attempt: Number(headers["x-delivery-attempt"]), body, signed: headers["x-payment-signature"] === sign(SECRET, raw) });
+      return status;
+    },
+  });
   let yookassaUrl = "";
 
   beforeAll(async () => {
-    merchant = createServer((req, res) => {
-      let raw = "";
-      req.on("data", (c: Buffer) => (raw += c.toString("utf8")));
-      req.on("end", () => {
-        const at = vnow();
-        const status = at < outageEnds ? 503 : 200;
-        tries.push({ at, status, attempt: Number(req.headers["x-delivery-attempt"]), body: JSON.parse(raw) as MerchantNotification, signed: req.headers["x-payment-signature"] === sign(SECRET, raw) });
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((r) => merchant.listen(0, "127.0.0.1", r));
-    const hook = `http://127.0.0.1:${(merchant.address() as AddressInfo).port}/hook`;
-    dir = mkdtempSync(path.join(tmpdir(), "yk-outage-"));
-    cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
-    cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+    const hook = await merchant.start();
+    dir = demoCopy("yk-outage-");
     server = await startServe(dir, ["--store", "sqlite"], { SMARTAPP_MERCHANT_NOTIFY_URL: hook, SMARTAPP_MERCHANT_NOTIFY_SECRET: SECRET, SMARTAPP_SANDBOX_ADMIN_TOKEN: ADMIN }, { sandbox: true });
     yookassaUrl = /YooKassa shop sandbox-shop at (http:\/\/[\d.:]+\/yookassa\/v3)/.exec(server.output())![1]!;
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
-    merchant.closeAllConnections();
-    await new Promise<void>((r) => merchant.close(() => r()));
+    await merchant.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,11 +1,7 @@
 // Two `smartapp serve` processes on one project, the payment ledger (and so the merchant outbox) in
 // PostgreSQL or Redis, sessions in Redis: buyers pay by YooKassa link across both processes, both
 // dispatch, and the merchant receives every state of every payment exactly once, in order.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { payments } from "../../src/cli/payments.js";
 import type { LedgerStoreConfig } from "../../src/payments/core/open-store.js";
@@ -14,52 +10,33 @@ import type { MerchantNotification } from "../../src/payments/merchant-webhooks/
 import { DEFAULT_EMULATOR_SECRET_KEY } from "../../src/payments/yookassa/emulator-core.js";
 import { startYooKassaEmulator, type RunningYooKassaEmulator } from "../../src/payments/yookassa/emulator.js";
 import { deleteKeys, requireRedis, uniquePrefix } from "../../src/storage/testing/redis-env.js";
-import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
+import { demoCopy, dialogTurns, poller } from "../helpers/demo-serve.js";
+import { httpReceiver } from "../helpers/http-receiver.js";
+import { startServe, type RunningServer } from "./server.js";
 
 const places = (await ledgerPlaces("yookassa two processes")).filter((p) => p.kind !== "sqlite");
 const redisUrl = await requireRedis("yookassa two processes (sessions)");
 const BUYERS = 4;
 
-let nextId = 8_000_000;
-async function turn(server: RunningServer, phrase: string, user: string): Promise<{ bubbles: string[]; text: string }> {
-  const r = await post(server.url, { ...say(phrase, user), messageId: (nextId += 10) });
-  expect(r.status).toBe(200);
-  return { bubbles: bubbles(r.json), text: r.text };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const turn = dialogTurns(8_000_000);
+const until = poller(30_000);
 
 for (const { kind, make } of places) {
   describe.skipIf(!make || !redisUrl)(`YooKassa merchant notifications from two serve processes (${kind} ledger)`, () => {
     let emu: RunningYooKassaEmulator;
-    let merchant: Server;
     let dir: string;
     let place: LedgerPlace;
     let ledger: LedgerStoreConfig;
     let sessionsPrefix = "";
-    const got: MerchantNotification[] = [];
+    // A slow receiver: deliveries of both processes overlap.
+    const merchant = httpReceiver<MerchantNotification>({ answer: () => new Promise((r) => setTimeout(() => r(200), 50)) });
+    const got = merchant.got;
     const servers: RunningServer[] = [];
 
     beforeAll(async () => {
       emu = await startYooKassaEmulator({});
-      merchant = createServer((req, res) => {
-        let raw = "";
-        req.on("data", (c: Buffer) => (raw += c.toString("utf8")));
-        // A slow receiver: deliveries of both processes overlap.
-        req.on("end", () => setTimeout(() => (got.push(JSON.parse(raw) as MerchantNotification), res.writeHead(200).end()), 50));
-      });
-      await new Promise<void>((r) => merchant.listen(0, "127.0.0.1", r));
-      dir = mkdtempSync(path.join(tmpdir(), "yk-two-"));
-      cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
-      cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
+      const hook = await merchant.start();
+      dir = demoCopy("yk-two-");
       place = make!();
       ledger = place.config();
       sessionsPrefix = ledger.kind === "redis" ? ledger.prefix! : uniquePrefix("yk-two-sessions");
@@ -69,7 +46,7 @@ for (const { kind, make } of places) {
         YOOKASSA_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY,
         YOOKASSA_TRUSTED_IPS: "127.0.0.1/32,::1",
         YOOKASSA_RETURN_URL: "http://127.0.0.1:1/return",
-        SMARTAPP_MERCHANT_NOTIFY_URL: `http://127.0.0.1:${(merchant.address() as AddressInfo).port}/hook`,
+        SMARTAPP_MERCHANT_NOTIFY_URL: hook,
         SMARTAPP_MERCHANT_NOTIFY_SECRET: "two-processes",
         REDIS_URL: redisUrl!,
         SMARTAPP_REDIS_PREFIX: sessionsPrefix,
@@ -83,8 +60,7 @@ for (const { kind, make } of places) {
     afterAll(async () => {
       for (const s of servers) await s.stop();
       await emu?.close();
-      merchant?.closeAllConnections();
-      await new Promise<void>((r) => merchant.close(() => r()));
+      await merchant.stop();
       rmSync(dir, { recursive: true, force: true });
       await place?.drop();
       if (ledger?.kind !== "redis" && redisUrl) await deleteKeys(redisUrl, sessionsPrefix);
@@ -112,8 +88,8 @@ for (const { kind, make } of places) {
       await new Promise((r) => setTimeout(r, 2_500)); // two more dispatch rounds of each process: nothing is sent twice
 
       expect(got).toHaveLength(2 * BUYERS);
-      expect(new Set(got.map((g) => g.event_id)).size).toBe(2 * BUYERS);
-      for (const id of paymentIds) expect(got.filter((g) => g.provider_id === id).map((g) => g.state)).toEqual(["pending", "succeeded"]);
+      expect(new Set(got.map((g) => g.body.event_id)).size).toBe(2 * BUYERS);
+      for (const id of paymentIds) expect(got.filter((g) => g.body.provider_id === id).map((g) => g.body.state)).toEqual(["pending", "succeeded"]);
       let printed = "";
       expect(await payments("notifications", undefined, { dir, ledger }, (t) => (printed += t))).toBe(0);
       expect(printed).toContain(`${2 * BUYERS} notification(s)`);

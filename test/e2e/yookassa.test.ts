@@ -3,10 +3,7 @@
 // notification is confirmed by a GET before anything changes, the typed event reaches the dialog
 // (the cart is emptied), and the merchant's URL receives the seed-000 notifications, signed. Then
 // what must change nothing: a forged notification, five copies of a real one, a restart in between.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PaymentStore } from "../../src/payments/core/store.js";
@@ -15,55 +12,18 @@ import { sign } from "../../src/payments/merchant-webhooks/dispatcher.js";
 import type { MerchantNotification } from "../../src/payments/merchant-webhooks/format.js";
 import { startYooKassaEmulator, type RunningYooKassaEmulator } from "../../src/payments/yookassa/emulator.js";
 import { DEFAULT_EMULATOR_SECRET_KEY } from "../../src/payments/yookassa/emulator-core.js";
-import { bubbles, post, repoRoot, say, startServe, type RunningServer } from "./server.js";
+import { demoCopy, dialogTurns, poller } from "../helpers/demo-serve.js";
+import { httpReceiver } from "../helpers/http-receiver.js";
+import { repoRoot, startServe, type RunningServer } from "./server.js";
 
 const SECRET = "merchant-e2e-secret";
-let nextId = 9_000_000;
-const turn = async (server: RunningServer, phrase: string, user: string) => {
-  const r = await post(server.url, { ...say(phrase, user), messageId: (nextId += 10) });
-  expect(r.status).toBe(200);
-  return { answer: r.json, bubbles: bubbles(r.json), text: r.text };
-};
+const turn = dialogTurns(9_000_000);
 const linkOf = (text: string) => /"deep_link":"([^"]+__checkout\/[^"]+)"/.exec(text)?.[1];
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const until = poller(15_000);
 
 /** The merchant: accepts everything with 200 and records the exact bytes. */
-function merchant() {
-  const got: { body: MerchantNotification; headers: IncomingHttpHeaders; raw: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c: Buffer) => (raw += c.toString("utf8")));
-    req.on("end", () => {
-      got.push({ body: JSON.parse(raw) as MerchantNotification, headers: req.headers, raw });
-      res.writeHead(200).end();
-    });
-  });
-  return {
-    got,
-    start: () => new Promise<string>((r) => server.listen(0, "127.0.0.1", () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`))),
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
-/** The demo project copied into a temp folder, so sessions and the ledger survive a restart there. */
-function demoCopy(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "yk-demo-"));
-  cpSync(path.join(repoRoot, "chatbot.yaml"), path.join(dir, "chatbot.yaml"));
-  cpSync(path.join(repoRoot, "scenarios"), path.join(dir, "scenarios"), { recursive: true });
-  return dir;
-}
+const merchant = () => httpReceiver<MerchantNotification>();
 
 describe("YooKassa end to end: the demo shop on the local sandbox's emulator, out of the box", () => {
   let server: RunningServer;
@@ -137,7 +97,7 @@ describe("YooKassa end to end: an external emulator, forged and repeated notific
   beforeAll(async () => {
     emu = await startYooKassaEmulator({});
     hook = await shop.start();
-    dir = demoCopy();
+    dir = demoCopy("yk-demo-"); // sessions and the ledger survive a restart there
   });
   afterAll(async () => {
     await emu?.close();

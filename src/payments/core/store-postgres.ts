@@ -6,21 +6,12 @@
 // never claim the same event.
 import pg from "pg";
 import type { Plan } from "./machine.js";
+import { createInSchema, paymentsPool, paymentsSchema, type PaymentsPostgresOptions } from "./postgres-schema.js";
 import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund } from "./model.js";
 import { ADDED_COLUMNS, toAttempt, toEvent, toInbox, toInvoice, toLedger, toRefund, type Row } from "./store.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
 
-export interface PostgresLedgerOptions {
-  /** postgres://user@host:port/db */
-  url: string;
-  /** The schema holding the tables, default "smartapp_payments"; created when missing. */
-  schema?: string;
-  /** Connections in the pool, default 5. */
-  poolSize?: number;
-}
-
 const schemaSql = (s: string) => `
-CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.pay_invoices (
   id TEXT PRIMARY KEY, user_key TEXT NOT NULL, provider TEXT NOT NULL, account TEXT NOT NULL, order_id TEXT NOT NULL,
   amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, description TEXT NOT NULL, status TEXT NOT NULL,
@@ -64,22 +55,15 @@ export class PostgresLedgerStore implements LedgerStore {
   private readonly s: string;
   private ready: Promise<void>;
 
-  constructor(opts: PostgresLedgerOptions) {
-    const schema = opts.schema ?? "smartapp_payments";
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`payments schema "${schema}": use lower-case letters, digits and _`);
-    this.s = schema;
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 5 });
-    this.pool.on("error", () => undefined); // an idle connection dropped: the next query opens another
+  constructor(opts: PaymentsPostgresOptions) {
+    this.s = paymentsSchema(opts.schema);
+    this.pool = paymentsPool(opts.url, opts.poolSize ?? 5);
     this.ready = this.migrate();
     this.ready.catch(() => undefined);
   }
 
   private async migrate(): Promise<void> {
-    await this.tx(async (c) => {
-      // Two processes starting at once must not race on CREATE TABLE.
-      await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`smartapp-payments:${this.s}`]);
-      await c.query(schemaSql(this.s));
-    }, false);
+    await this.tx((c) => createInSchema(c, this.s, schemaSql(this.s)), false);
   }
 
   private t(table: string): string {

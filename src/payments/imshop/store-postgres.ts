@@ -3,19 +3,11 @@
 // SQLite store (./store.ts) in the ledger's schema; registering an order is `INSERT … ON CONFLICT DO
 // NOTHING` then a read, a retry and settling a pending capture are compare-and-set `UPDATE`s, so two
 // processes never both start a try or both send one status.
-import pg from "pg";
+import type pg from "pg";
+import { migrateSchema, paymentsPool, paymentsSchema, type PaymentsPostgresOptions } from "../core/postgres-schema.js";
 import { sameTerms, toOrder, toPending, type AddedOrder, type ImshopOrder, type ImshopOrders, type NewOrder, type PendingCapture, type Row } from "./store.js";
 
-export interface PostgresImshopOptions {
-  /** postgres://user@host:port/db — the ledger's database. */
-  url: string;
-  /** The ledger's schema (PAYMENTS_DATABASE_SCHEMA), default "smartapp_payments"; created when missing. */
-  schema?: string;
-  poolSize?: number;
-}
-
 const schemaSql = (s: string) => `
-CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.imshop_orders (
   order_id TEXT PRIMARY KEY, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, description TEXT NOT NULL,
   user_key TEXT, receipt TEXT, try INTEGER NOT NULL DEFAULT 0, order_uuid TEXT, created_at TEXT NOT NULL);
@@ -29,30 +21,11 @@ export class PostgresImshopStore implements ImshopOrders {
   private readonly s: string;
   private readonly ready: Promise<void>;
 
-  constructor(opts: PostgresImshopOptions) {
-    const schema = opts.schema ?? "smartapp_payments";
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`payments schema "${schema}": use lower-case letters, digits and _`);
-    this.s = schema;
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 3 });
-    this.pool.on("error", () => undefined); // an idle connection dropped: the next query opens another
-    this.ready = this.migrate();
+  constructor(opts: PaymentsPostgresOptions) {
+    this.s = paymentsSchema(opts.schema);
+    this.pool = paymentsPool(opts.url, opts.poolSize ?? 3);
+    this.ready = migrateSchema(this.pool, this.s, schemaSql(this.s));
     this.ready.catch(() => undefined);
-  }
-
-  private async migrate(): Promise<void> {
-    const c = await this.pool.connect();
-    try {
-      await c.query("BEGIN");
-      // Two processes starting at once must not race on CREATE TABLE (the ledger's lock name, its schema).
-      await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`smartapp-payments:${this.s}`]);
-      await c.query(schemaSql(this.s));
-      await c.query("COMMIT");
-    } catch (err) {
-      await c.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
   }
 
   private async q(sql: string, args: unknown[] = []): Promise<pg.QueryResult<Row>> {

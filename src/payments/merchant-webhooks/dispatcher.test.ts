@@ -2,8 +2,6 @@
 // gets every notification exactly once and in order per payment; a restart loses nothing; after a
 // day a state is given up and the payment's line moves on.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { MerchantOutbox } from "./outbox.js";
 import { DELIVERY_WINDOW_MS, MerchantWebhookDispatcher, retryDelay, sign, MERCHANT_RETRY_SCHEDULE } from "./dispatcher.js";
 import type { MerchantNotification, MerchantState } from "./format.js";
+import { httpReceiver } from "../../../test/helpers/http-receiver.js";
 
 const SECRET = "merchant-hmac-secret";
 const HOUR = 3600_000;
@@ -18,27 +17,14 @@ let t = Date.UTC(2026, 0, 1); // the virtual clock
 const now = () => t;
 
 /** The merchant: records what it accepted; `up` says whether it answers 200 now. */
-const got: { body: MerchantNotification; headers: IncomingHttpHeaders; raw: string }[] = [];
 let up: () => boolean = () => true;
-let server: Server;
+const merchant = httpReceiver<MerchantNotification>({ answer: () => (up() ? 200 : 503) });
+const got = merchant.got;
 let url = "";
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c: Buffer) => (raw += c.toString("utf8")));
-    req.on("end", () => {
-      if (!up()) return void res.writeHead(503).end();
-      got.push({ body: JSON.parse(raw) as MerchantNotification, headers: req.headers, raw });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  url = await merchant.start();
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => merchant.stop());
 afterEach(() => {
   got.length = 0;
   up = () => true;

@@ -3,18 +3,12 @@
 // ledger's schema. Claiming takes the due head of each payment's line with `FOR UPDATE SKIP LOCKED`
 // and leases it in one statement, so two dispatchers never send the same row, and a payment's next
 // row cannot be claimed while an earlier one is still pending, so the order per payment holds.
-import pg from "pg";
+import type pg from "pg";
+import { migrateSchema, paymentsPool, paymentsSchema, type PaymentsPostgresOptions } from "../core/postgres-schema.js";
 import { toRow } from "./outbox.js";
 import type { DeliveryStatus, MerchantOutboxStore, NewOutboxRow, OutboxRow } from "./outbox-types.js";
 
-export interface PostgresOutboxOptions {
-  url: string;
-  /** The ledger's schema (default "smartapp_payments"); created when missing. */
-  schema?: string;
-}
-
 const schemaSql = (s: string) => `
-CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.merchant_webhooks (
   id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, payment_key TEXT NOT NULL, state TEXT NOT NULL,
   url TEXT NOT NULL, body TEXT NOT NULL, created_at BIGINT NOT NULL, next_at BIGINT NOT NULL, tries INTEGER NOT NULL DEFAULT 0,
@@ -29,37 +23,21 @@ export class PostgresMerchantOutbox implements MerchantOutboxStore {
   private ready: Promise<void>;
   private readonly schema: string;
 
-  constructor(opts: PostgresOutboxOptions) {
-    const schema = opts.schema ?? "smartapp_payments";
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`payments schema "${schema}": use lower-case letters, digits and _`);
-    this.t = `${schema}.merchant_webhooks`;
-    this.schema = schema;
-    this.pool = new pg.Pool({ connectionString: opts.url, max: 3 });
-    this.pool.on("error", () => undefined); // an idle connection dropped: the next query opens another
-    this.ready = this.migrate(schema);
+  constructor(opts: Pick<PaymentsPostgresOptions, "url" | "schema">) {
+    this.schema = paymentsSchema(opts.schema);
+    this.t = `${this.schema}.merchant_webhooks`;
+    this.pool = paymentsPool(opts.url, 3);
+    this.ready = this.migrate();
     this.ready.catch(() => undefined);
   }
 
-  private async migrate(schema: string): Promise<void> {
-    const c = await this.pool.connect();
-    try {
-      await c.query("BEGIN");
-      // Two processes starting at once must not race on CREATE SCHEMA / TABLE: the ledger's own lock
-      // (store-postgres.ts), since both create the schema.
-      await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`smartapp-payments:${schema}`]);
-      await c.query(schemaSql(schema));
-      await c.query("COMMIT");
-    } catch (err) {
-      await c.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+  private migrate(): Promise<void> {
+    return migrateSchema(this.pool, this.schema, schemaSql(this.schema));
   }
 
   private async rows(sql: string, args: unknown[] = []): Promise<Record<string, unknown>[]> {
     // A start that could not create the table (the database was down) is tried again, not kept failed.
-    await this.ready.catch(() => (this.ready = this.migrate(this.schema)));
+    await this.ready.catch(() => (this.ready = this.migrate()));
     return (await this.pool.query(sql, args)).rows as Record<string, unknown>[];
   }
 

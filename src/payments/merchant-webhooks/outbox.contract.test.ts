@@ -3,8 +3,6 @@
 // second process" is a second outbox on the same place, with its own connection; two dispatchers
 // racing over one place deliver each notification once, in order per payment, over real HTTP.
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ledgerPlaces, type LedgerPlace } from "../core/testing/ledger-env.js";
@@ -12,6 +10,7 @@ import { MerchantWebhookDispatcher } from "./dispatcher.js";
 import type { MerchantNotification, MerchantState } from "./format.js";
 import { openMerchantOutbox } from "./open-outbox.js";
 import type { MerchantOutboxStore, NewOutboxRow } from "./outbox-types.js";
+import { httpReceiver } from "../../../test/helpers/http-receiver.js";
 
 const places = await ledgerPlaces("merchant outbox contract");
 const T0 = Date.UTC(2026, 0, 1);
@@ -27,29 +26,16 @@ const row = (paymentKey: string, state: MerchantState, createdAt = T0): NewOutbo
 });
 
 /** The merchant: answers 200 after a short random pause (so racing deliveries interleave), 503 for a share of tries. */
-let got: MerchantNotification[] = [];
 let failShare = 0;
-let server: Server;
+const merchant = httpReceiver<MerchantNotification>({
+  answer: () => new Promise((r) => setTimeout(() => r(Math.random() < failShare ? 503 : 200), Math.floor(Math.random() * 8))),
+});
+const accepted = () => merchant.got.map((g) => g.body);
 let url = "";
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c: Buffer) => (raw += c.toString("utf8")));
-    req.on("end", () => {
-      setTimeout(() => {
-        if (Math.random() < failShare) return void res.writeHead(503).end();
-        got.push(JSON.parse(raw) as MerchantNotification);
-        res.writeHead(200).end();
-      }, Math.floor(Math.random() * 8));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  url = await merchant.start();
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => merchant.stop());
 
 for (const { kind, make } of places) {
   describe.skipIf(!make)(`merchant outbox contract: ${kind}`, () => {
@@ -71,7 +57,7 @@ for (const { kind, make } of places) {
       for (const o of opened) await o.close();
       opened = [];
       await place?.drop();
-      got = [];
+      merchant.got.length = 0;
       failShare = 0;
     });
 
@@ -153,10 +139,11 @@ for (const { kind, make } of places) {
       const note = (p: string, state: MerchantState) => ({ id: 1, provider: "yandex_kassa", provider_id: p, currency: "RUB", amount: 100, state, payload: null, order: [], contact: { id: 1 }, payment_uuid: p });
       for (const state of STATES) for (const [i, p] of payments.entries()) expect(await (i % 2 ? d1 : d2).enqueue(url, note(p, state))).toBe(true);
       failShare = 0.3;
-      for (let round = 0; round < 200 && got.length < payments.length * STATES.length; round++) {
+      for (let round = 0; round < 200 && merchant.got.length < payments.length * STATES.length; round++) {
         await Promise.all([d1.runOnce(), d2.runOnce(), d1.runOnce()]);
         t += 1100; // past every retry pause, never past a lease held by a live round
       }
+      const got = accepted();
       expect(got).toHaveLength(payments.length * STATES.length);
       expect(new Set(got.map((g) => g.event_id)).size).toBe(got.length); // each once
       for (const p of payments) expect(got.filter((g) => g.payment_uuid === p).map((g) => g.state)).toEqual(STATES);

@@ -1,0 +1,31 @@
+// Throwaway projects the benchmarks run: one .sc file in a temp folder. The $http scenario is shared
+// so the in-process inline benchmark (inline-try.mjs) measures the very turn that the webhook
+// benchmark's mixed load sends (webhook.mjs), and the two cannot drift apart.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+/** A project folder (`prefix` names it in /tmp) whose entry point is `sc`; the caller removes it. */
+export function makeProject(sc, prefix = "bench-webhook-") {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  mkdirSync(path.join(dir, "src"));
+  writeFileSync(path.join(dir, "chatbot.yaml"), "name: bench\nentryPoint: main.sc\n");
+  writeFileSync(path.join(dir, "src", "main.sc"), sc);
+  return dir;
+}
+
+/** "hello" answered at once, and a "weather" turn whose script waits on $http to 127.0.0.1:`port`. */
+export const HTTP_SC = (port) => `theme: /
+    state: Hello
+        q!: * привет *
+        a: Привет!
+    state: Weather
+        q!: * погода *
+        script:
+            var res = $http.get("http://127.0.0.1:${port}/slow");
+            $session.status = res.status;
+        a: Погода: {{$session.status}}
+    state: NoMatch
+        event!: noMatch
+        a: Не понял
+`;
