@@ -3,7 +3,7 @@
 // restart is a new set of objects on the same files.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
@@ -18,6 +18,7 @@ import { YooKassaClient } from "../yookassa/client.js";
 import { createYooKassaEmulator, type YooKassaEmulator } from "../yookassa/emulator.js";
 import { DEFAULT_EMULATOR_SECRET_KEY } from "../yookassa/emulator-core.js";
 import { listenHttp } from "../../util/listen.js";
+import { httpReceiver, type Receiver } from "../../../test/helpers/http-receiver.js";
 import { ImshopAcquiring } from "./acquiring.js";
 import { checkCommand, FAILURE_REGEX, SUCCESS_REGEX } from "./protocol.js";
 import { imshopRouter } from "./router.js";
@@ -30,7 +31,8 @@ let dir: string;
 let server: Server;
 let origin: string;
 let emulator: YooKassaEmulator;
-let sync: { server: Server; url: string; got: unknown[] };
+let sync: Receiver<unknown>;
+let syncUrl: string;
 let mounted: { acquiring: ImshopAcquiring; store: ImshopStore; core: PaymentCore; outbox: MerchantOutbox };
 
 /** Everything the merchant side keeps, opened on the files in `dir` (a restart opens them again). */
@@ -40,7 +42,7 @@ function open(): typeof mounted {
   const core = new PaymentCore({ store: new PaymentStore(path.join(dir, "payments.sqlite")), adapters: { yookassa: adapter } });
   const store = new ImshopStore(path.join(dir, "imshop.sqlite"));
   const outbox = new MerchantOutbox(path.join(dir, "imshop.sqlite"));
-  const acquiring = new ImshopAcquiring({ core, adapter, shopId: SHOP, store, publicUrl: origin, syncUrl: sync.url, outbox });
+  const acquiring = new ImshopAcquiring({ core, adapter, shopId: SHOP, store, publicUrl: origin, syncUrl, outbox });
   return { acquiring, store, core, outbox };
 }
 
@@ -52,16 +54,8 @@ function close(m: typeof mounted): void {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "imshop-"));
-  const got: unknown[] = [];
-  const s = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      got.push(JSON.parse(body));
-      res.writeHead(200).end("ok");
-    });
-  });
-  sync = { server: s, url: (await listenHttp(s, 0, "127.0.0.1")).origin + "/sync", got };
+  sync = httpReceiver({ path: "/sync", text: "ok" });
+  syncUrl = await sync.start();
   emulator = createYooKassaEmulator({});
   const app = express();
   app.use("/yookassa/v3", emulator.router);
@@ -76,7 +70,7 @@ afterAll(async () => {
   emulator.core.close();
   server.closeAllConnections();
   server.close();
-  sync.server.close();
+  await sync.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -213,7 +207,7 @@ describe("IMSHOP webhook acquiring", () => {
     const dispatcher = new MerchantWebhookDispatcher({ outbox: mounted.outbox, secret: SECRET });
     expect(await dispatcher.runOnce()).toBe(1);
     expect(await dispatcher.runOnce()).toBe(0);
-    expect(sync.got).toContainEqual({ orderId, paymentId, success: true, paymentCaptured: true });
+    expect(sync.got.map((r) => r.body)).toContainEqual({ orderId, paymentId, success: true, paymentCaptured: true });
     expect(await mounted.core.store.findByOrder("yookassa", SHOP, orderId)).toMatchObject({ status: "paid", capturedMinor: 12000 });
   });
 });

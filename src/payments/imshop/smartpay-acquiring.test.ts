@@ -3,7 +3,7 @@
 // payment core on a SQLite file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
@@ -19,6 +19,7 @@ import { startSandbox, type Sandbox } from "../sandbox/server.js";
 import { SmartPayClient } from "../smartpay/client.js";
 import { YooKassaClient } from "../yookassa/client.js";
 import { listenHttp } from "../../util/listen.js";
+import { httpReceiver, type Receiver } from "../../../test/helpers/http-receiver.js";
 import { ImshopAcquiring } from "./acquiring.js";
 import { FAILURE_REGEX, SUCCESS_REGEX } from "./protocol.js";
 import { imshopRouter } from "./router.js";
@@ -35,23 +36,16 @@ let sandbox: Sandbox;
 let core: PaymentCore;
 let store: ImshopStore;
 let outbox: MerchantOutbox;
-let sync: { server: Server; url: string; got: unknown[] };
+let sync: Receiver<unknown>;
+let syncUrl: string;
 const mounted: { acquiring?: ImshopAcquiring } = {};
 
 const receipt = (price = "500.00", quantity = 3, vat_code = 4) => ({ customer: { email: "a@example.com" }, tax_system_code: 1, items: [{ description: "Кофе", quantity, amount: { value: price, currency: "RUB" }, vat_code }] });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "imshop-sp-"));
-  const got: unknown[] = [];
-  const s = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      got.push(JSON.parse(body));
-      res.writeHead(200).end("ok");
-    });
-  });
-  sync = { server: s, url: (await listenHttp(s, 0, "127.0.0.1")).origin + "/sync", got };
+  sync = httpReceiver({ path: "/sync", text: "ok" });
+  syncUrl = await sync.start();
   sandbox = await startSandbox({ tokens: ["sp-token"] });
   const client = new SmartPayClient({ baseUrl: sandbox.smartPayUrl, token: "sp-token" });
   const yk = yookassaAdapter(() => new YooKassaClient({ baseUrl: "http://127.0.0.1:9/unused", shopId: "unused", secretKey: "x" }));
@@ -62,14 +56,14 @@ beforeAll(async () => {
   // The acquiring needs the server's origin (its done pages), so it is made once the server listens.
   app.use("/payments/imshop", (req, res, next) => imshopRouter({ acquiring: mounted.acquiring!, store, secret: SECRET })(req, res, next));
   ({ server, origin } = await listenHttp(app, 0, "127.0.0.1"));
-  mounted.acquiring = new ImshopAcquiring({ core, adapter: yk, shopId: "unused", store, publicUrl: origin, syncUrl: sync.url, outbox, smartpay: { client, serviceId: SERVICE } });
+  mounted.acquiring = new ImshopAcquiring({ core, adapter: yk, shopId: "unused", store, publicUrl: origin, syncUrl, outbox, smartpay: { client, serviceId: SERVICE } });
 });
 
 afterAll(async () => {
   core.close();
   store.close();
   outbox.close();
-  sync.server.close();
+  await sync.stop();
   server.closeAllConnections();
   server.close();
   await sandbox.close();
@@ -173,7 +167,7 @@ describe("IMSHOP webhook acquiring through SmartPay", () => {
     const dispatcher = new MerchantWebhookDispatcher({ outbox, secret: SECRET });
     expect(await dispatcher.runOnce()).toBe(1);
     expect(await dispatcher.runOnce()).toBe(0);
-    expect(sync.got).toContainEqual({ orderId, paymentId, success: true, paymentCaptured: true });
+    expect(sync.got.map((r) => r.body)).toContainEqual({ orderId, paymentId, success: true, paymentCaptured: true });
     expect(sandbox.core.get(paymentId)).toMatchObject({ status: "confirmed", context: { captured: 50000 } });
     expect(await core.store.findByOrder("smartpay", SERVICE, orderId)).toMatchObject({ status: "paid", capturedMinor: 50000 });
   });
