@@ -3,28 +3,15 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough, Writable } from "node:stream";
 import { expect, it } from "vitest";
 import { chat } from "../../src/cli/chat.js";
 import { readConfig } from "../../src/cli/config.js";
 import { PAY_OUTCOMES } from "../../src/payments/sandbox/pay-dialog.js";
+import { terminal } from "../helpers/terminal.js";
 import { repoRoot } from "./server.js";
 
 // chat starts its own SmartPay sandbox only when no real SmartPay is configured: an empty environment.
 const config = readConfig({});
-
-/** A chat on streams: what is typed goes to `input`, what it prints collects in `text()`. */
-function terminal(): { input: PassThrough; output: Writable; text: () => string } {
-  const input = new PassThrough();
-  let text = "";
-  const output = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { input, output, text: () => text };
-}
 
 async function session(lines: string[], project = repoRoot, watch = false): Promise<string> {
   const { input, output, text } = terminal();

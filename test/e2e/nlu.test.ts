@@ -3,10 +3,10 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough, Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chat } from "../../src/cli/chat.js";
 import { readConfig } from "../../src/cli/config.js";
+import { terminal } from "../helpers/terminal.js";
 import { bubbles, post, repoRoot, say, smartappMessage, startServe, type RunningServer } from "./server.js";
 
 const fixture = path.join(repoRoot, "test/fixtures/engine/nlu");
@@ -44,19 +44,12 @@ describe("webhook with the project's NLU data", () => {
 
 describe("chat with the project's NLU data", () => {
   it("prints the recognised intent and forces one with /intent", async () => {
-    const input = new PassThrough();
-    let text = "";
-    const output = new Writable({
-      write(chunk, _enc, done) {
-        text += String(chunk);
-        done();
-      },
-    });
+    const { input, output, text: printed } = terminal();
     const running = chat(fixture, { modules: [], input, output, watch: false }, readConfig({}));
     input.write("добрый день\n/intent /Support/Refund что-нибудь\n");
     input.end();
     await running;
-    const turns = text.split("> ").slice(1);
+    const turns = printed().split("> ").slice(1);
     expect(turns[0]).toContain("greeting /Greeting");
     expect(turns[0]).toMatch(/nlu: intent \/Greeting \d\.\d\d; selected intent → \/Greeting/);
     expect(turns[1]).toContain("support /Support/Refund");
