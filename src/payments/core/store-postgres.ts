@@ -66,6 +66,11 @@ export class PostgresLedgerStore implements LedgerStore {
     await this.tx((c) => createInSchema(c, this.s, schemaSql(this.s)), false);
   }
 
+  /** A start that could not create the schema (the database was down or missing) is tried again, not kept failed. */
+  private whenReady(): Promise<void> {
+    return this.ready.catch(() => (this.ready = this.migrate()));
+  }
+
   private t(table: string): string {
     return `${this.s}.${table}`;
   }
@@ -85,7 +90,7 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   private async txOnce<T>(fn: (c: Exec) => Promise<T>, wait: boolean): Promise<T> {
-    if (wait) await this.ready;
+    if (wait) await this.whenReady();
     const c = await this.pool.connect();
     try {
       await c.query("BEGIN");
@@ -101,7 +106,7 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   private async rows(sql: string, args: unknown[] = [], c?: Exec): Promise<Row[]> {
-    if (!c) await this.ready;
+    if (!c) await this.whenReady();
     return (await (c ?? this.pool).query(sql, args)).rows as Row[];
   }
 
