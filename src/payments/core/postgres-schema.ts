@@ -54,3 +54,27 @@ export async function migrateSchema(pool: pg.Pool, schema: string, ddl: string):
     c.release();
   }
 }
+
+/**
+ * A store's schema creation: started with the store, awaited by every query. One that failed (the
+ * database was down or missing at start) is run again by the next query, never kept failed for the
+ * life of the process.
+ */
+export class SchemaSetup {
+  private done: Promise<void>;
+
+  constructor(private readonly run: () => Promise<void>) {
+    this.done = run();
+    this.done.catch(() => undefined); // awaited by the first query; not an unhandled rejection meanwhile
+  }
+
+  /** Resolves once the schema exists, trying again after a failed run. */
+  ready(): Promise<void> {
+    return this.done.catch(() => (this.done = this.run()));
+  }
+
+  /** Waits out a run in flight (closing must not end the pool under it); its failure is not closing's. */
+  settled(): Promise<void> {
+    return this.done.catch(() => undefined);
+  }
+}

@@ -6,7 +6,7 @@
 // never claim the same event.
 import pg from "pg";
 import type { Plan } from "./machine.js";
-import { createInSchema, paymentsPool, paymentsSchema, type PaymentsPostgresOptions } from "./postgres-schema.js";
+import { createInSchema, paymentsPool, paymentsSchema, SchemaSetup, type PaymentsPostgresOptions } from "./postgres-schema.js";
 import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund } from "./model.js";
 import { ADDED_COLUMNS, toAttempt, toEvent, toInbox, toInvoice, toLedger, toRefund, type Row } from "./store.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
@@ -53,22 +53,12 @@ export class PostgresLedgerStore implements LedgerStore {
   readonly kind = "postgres" as const;
   private readonly pool: pg.Pool;
   private readonly s: string;
-  private ready: Promise<void>;
+  private readonly setup: SchemaSetup;
 
   constructor(opts: PaymentsPostgresOptions) {
     this.s = paymentsSchema(opts.schema);
     this.pool = paymentsPool(opts.url, opts.poolSize ?? 5);
-    this.ready = this.migrate();
-    this.ready.catch(() => undefined);
-  }
-
-  private async migrate(): Promise<void> {
-    await this.tx((c) => createInSchema(c, this.s, schemaSql(this.s)), false);
-  }
-
-  /** A start that could not create the schema (the database was down or missing) is tried again, not kept failed. */
-  private whenReady(): Promise<void> {
-    return this.ready.catch(() => (this.ready = this.migrate()));
+    this.setup = new SchemaSetup(() => this.tx((c) => createInSchema(c, this.s, schemaSql(this.s)), false));
   }
 
   private t(table: string): string {
@@ -90,7 +80,7 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   private async txOnce<T>(fn: (c: Exec) => Promise<T>, wait: boolean): Promise<T> {
-    if (wait) await this.whenReady();
+    if (wait) await this.setup.ready();
     const c = await this.pool.connect();
     try {
       await c.query("BEGIN");
@@ -106,7 +96,7 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   private async rows(sql: string, args: unknown[] = [], c?: Exec): Promise<Row[]> {
-    if (!c) await this.whenReady();
+    if (!c) await this.setup.ready();
     return (await (c ?? this.pool).query(sql, args)).rows as Row[];
   }
 
@@ -329,7 +319,7 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   async close(): Promise<void> {
-    await this.ready.catch(() => undefined);
+    await this.setup.settled();
     await this.pool.end();
   }
 }

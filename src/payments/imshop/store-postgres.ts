@@ -4,7 +4,7 @@
 // NOTHING` then a read, a retry and settling a pending capture are compare-and-set `UPDATE`s, so two
 // processes never both start a try or both send one status.
 import type pg from "pg";
-import { migrateSchema, paymentsPool, paymentsSchema, type PaymentsPostgresOptions } from "../core/postgres-schema.js";
+import { migrateSchema, paymentsPool, paymentsSchema, SchemaSetup, type PaymentsPostgresOptions } from "../core/postgres-schema.js";
 import { sameTerms, toOrder, toPending, type AddedOrder, type ImshopOrder, type ImshopOrders, type NewOrder, type PendingCapture, type Row } from "./store.js";
 
 const schemaSql = (s: string) => `
@@ -19,17 +19,16 @@ export class PostgresImshopStore implements ImshopOrders {
   readonly kind = "postgres" as const;
   private readonly pool: pg.Pool;
   private readonly s: string;
-  private readonly ready: Promise<void>;
+  private readonly setup: SchemaSetup;
 
   constructor(opts: PaymentsPostgresOptions) {
     this.s = paymentsSchema(opts.schema);
     this.pool = paymentsPool(opts.url, opts.poolSize ?? 3);
-    this.ready = migrateSchema(this.pool, this.s, schemaSql(this.s));
-    this.ready.catch(() => undefined);
+    this.setup = new SchemaSetup(() => migrateSchema(this.pool, this.s, schemaSql(this.s)));
   }
 
   private async q(sql: string, args: unknown[] = []): Promise<pg.QueryResult<Row>> {
-    await this.ready;
+    await this.setup.ready();
     return this.pool.query<Row>(sql, args);
   }
 
@@ -71,7 +70,7 @@ export class PostgresImshopStore implements ImshopOrders {
   }
 
   async close(): Promise<void> {
-    await this.ready.catch(() => undefined);
+    await this.setup.settled();
     await this.pool.end();
   }
 }

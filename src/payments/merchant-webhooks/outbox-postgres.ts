@@ -4,7 +4,7 @@
 // and leases it in one statement, so two dispatchers never send the same row, and a payment's next
 // row cannot be claimed while an earlier one is still pending, so the order per payment holds.
 import type pg from "pg";
-import { migrateSchema, paymentsPool, paymentsSchema, type PaymentsPostgresOptions } from "../core/postgres-schema.js";
+import { migrateSchema, paymentsPool, paymentsSchema, SchemaSetup, type PaymentsPostgresOptions } from "../core/postgres-schema.js";
 import { toRow } from "./outbox.js";
 import type { DeliveryStatus, MerchantOutboxStore, NewOutboxRow, OutboxRow } from "./outbox-types.js";
 
@@ -20,24 +20,18 @@ CREATE INDEX IF NOT EXISTS merchant_webhooks_pending ON ${s}.merchant_webhooks (
 export class PostgresMerchantOutbox implements MerchantOutboxStore {
   private readonly pool: pg.Pool;
   private readonly t: string;
-  private ready: Promise<void>;
+  private readonly setup: SchemaSetup;
   private readonly schema: string;
 
   constructor(opts: Pick<PaymentsPostgresOptions, "url" | "schema">) {
     this.schema = paymentsSchema(opts.schema);
     this.t = `${this.schema}.merchant_webhooks`;
     this.pool = paymentsPool(opts.url, 3);
-    this.ready = this.migrate();
-    this.ready.catch(() => undefined);
-  }
-
-  private migrate(): Promise<void> {
-    return migrateSchema(this.pool, this.schema, schemaSql(this.schema));
+    this.setup = new SchemaSetup(() => migrateSchema(this.pool, this.schema, schemaSql(this.schema)));
   }
 
   private async rows(sql: string, args: unknown[] = []): Promise<Record<string, unknown>[]> {
-    // A start that could not create the table (the database was down) is tried again, not kept failed.
-    await this.ready.catch(() => (this.ready = this.migrate()));
+    await this.setup.ready();
     return (await this.pool.query(sql, args)).rows as Record<string, unknown>[];
   }
 
@@ -94,7 +88,7 @@ export class PostgresMerchantOutbox implements MerchantOutboxStore {
   }
 
   async close(): Promise<void> {
-    await this.ready.catch(() => undefined);
+    await this.setup.settled();
     await this.pool.end();
   }
 }
