@@ -31,6 +31,7 @@ import { MerchantWebhookDispatcher } from "../payments/merchant-webhooks/dispatc
 import { ImshopAcquiring, UNOWNED_PREFIX } from "../payments/imshop/acquiring.js";
 import { ImshopStore, type ImshopOrders } from "../payments/imshop/store.js";
 import { PostgresImshopStore } from "../payments/imshop/store-postgres.js";
+import { every } from "../util/periodic.js";
 
 export type { StoreKind };
 
@@ -342,26 +343,15 @@ function startImshop(
   const dispatcher = outbox ? new MerchantWebhookDispatcher({ outbox, secret: o.secret }) : undefined;
   const acquiring = new ImshopAcquiring({ core, adapter, shopId, store, publicUrl: o.publicUrl, syncUrl: o.syncUrl, outbox, log, smartpay });
   const timers: NodeJS.Timeout[] = [];
-  const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
-    let busy = false;
-    const t = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      fn()
-        .catch((err: unknown) => log?.("error", `imshop ${what}: ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => (busy = false));
-    }, ms);
-    t.unref();
-    timers.push(t);
-  };
+  const logFailed = (what: string) => (err: unknown) => log?.("error", `imshop ${what}: ${err instanceof Error ? err.message : String(err)}`);
   return {
     acquiring,
     store,
     outbox,
     start() {
       if (!o.syncUrl) return;
-      every(o.syncMs ?? 5_000, "sync", () => acquiring.syncOnce());
-      if (dispatcher) every(o.dispatchMs ?? 1_000, "sync delivery", () => dispatcher.runOnce());
+      timers.push(every(o.syncMs ?? 5_000, () => acquiring.syncOnce(), logFailed("sync")));
+      if (dispatcher) timers.push(every(o.dispatchMs ?? 1_000, () => dispatcher.runOnce(), logFailed("sync delivery")));
     },
     stop() {
       for (const t of timers) clearInterval(t);

@@ -10,6 +10,7 @@ import { planRefund, planSnapshot, refundable, type Plan } from "./machine.js";
 import type { Money, PaymentEvent, PaymentInvoice, PaymentRefund, ProviderKind, ProviderSnapshot } from "./model.js";
 import { StaleVersionError, type BeginInput, type Begun, type LedgerStore } from "./store-types.js";
 import type { PaymentProviderAdapter } from "../providers/types.js";
+import { every } from "../../util/periodic.js";
 
 export type Deliver = (event: PaymentEvent) => Promise<void>;
 
@@ -225,14 +226,9 @@ export class PaymentCore {
   /** Replay the inbox, then reconcile and dispatch on timers until stop(). */
   async start(opts: { reconcileMs?: number; dispatchMs?: number } = {}): Promise<void> {
     await this.replayInbox();
-    const every = (ms: number, fn: () => Promise<unknown>) => {
-      const t = setInterval(() => void fn().catch((err: unknown) => this.opts.log?.("error", `payment core: ${String(err)}`)), ms);
-      t.unref();
-      this.timers.push(t);
-    };
+    const failed = (err: unknown) => this.opts.log?.("error", `payment core: ${String(err)}`);
     const round = () => this.reconcileOnce().then(() => this.dispatchOnce());
-    every(opts.reconcileMs ?? 5_000, round);
-    every(opts.dispatchMs ?? 500, () => this.dispatchOnce());
+    this.timers.push(every(opts.reconcileMs ?? 5_000, round, failed), every(opts.dispatchMs ?? 500, () => this.dispatchOnce(), failed));
     // At once too, every open attempt: after a restart, what happened while the process was down is found now.
     void this.reconcileOnce({ all: true })
       .then(() => this.dispatchOnce())

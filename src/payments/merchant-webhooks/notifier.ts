@@ -9,6 +9,7 @@ import { MerchantWebhookDispatcher, type Send } from "./dispatcher.js";
 import { MerchantOutbox } from "./outbox.js";
 import type { MerchantOutboxStore } from "./outbox-types.js";
 import { Gauge, type Registry } from "prom-client";
+import { every } from "../../util/periodic.js";
 
 export interface MerchantNotifierOptions {
   /** The merchant's URL: https, or http to a loopback address (local development). */
@@ -110,10 +111,9 @@ export class MerchantNotifier {
 
   /** Deliver what is due now and every `everyMs` until stop(). */
   start(everyMs = 1000): void {
-    const round = () => void this.dispatcher.runOnce().catch((err: unknown) => this.opts.log?.("error", `merchant notifications: ${String(err)}`));
-    this.timer = setInterval(round, everyMs);
-    this.timer.unref();
-    round();
+    const failed = (err: unknown) => this.opts.log?.("error", `merchant notifications: ${String(err)}`);
+    this.timer = every(everyMs, () => this.dispatcher.runOnce(), failed);
+    void this.dispatcher.runOnce().catch(failed);
   }
 
   stop(): void {
