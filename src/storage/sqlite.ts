@@ -4,9 +4,8 @@
 // the file with write(2), i.e. they are in the OS page cache; the kernel persists them even if the
 // process is SIGKILLed a microsecond later. NORMAL skips the fsync per commit, so only an OS crash or
 // power loss can lose the last commits; choose FULL (an fsync per turn) when that matters too.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openSqlite } from "../util/sqlite.js";
 import { answerTtlMs, BaseStore, maxCachedAnswers, decodeState, type CommitRecord, type Versioned } from "./base.js";
 import { SessionConflictError } from "./errors.js";
 import type { StoreOptions } from "./types.js";
@@ -55,17 +54,8 @@ export class SqliteStore extends BaseStore {
     this.ttlMs = answerTtlMs(opts);
     this.maxAnswers = maxCachedAnswers(opts);
     this.now = opts.now ?? Date.now;
-    mkdirSync(dirname(opts.path), { recursive: true });
-    this.db = new Database(opts.path);
-    try {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma(`synchronous = ${opts.sqliteSynchronous === "FULL" ? "FULL" : "NORMAL"}`);
-      this.db.pragma("busy_timeout = 5000"); // another process on the same file: wait, don't fail
-      migrate(this.db);
-    } catch (err) {
-      this.db.close();
-      throw err;
-    }
+    // Another process on the same file waits for it, never fails (src/util/sqlite.ts).
+    this.db = openSqlite(opts.path, { synchronous: opts.sqliteSynchronous === "FULL" ? "FULL" : "NORMAL", setup: migrate });
     this.sql = {
       read: this.db.prepare<[string], { version: number; state: string }>("SELECT version, state FROM sessions WHERE user_key = ?"),
       insert: this.db.prepare("INSERT INTO sessions (user_key, version, state, updated_at) VALUES (?, 1, ?, ?) ON CONFLICT (user_key) DO NOTHING"),
@@ -166,16 +156,14 @@ interface PendingWrite {
   failed?: Error;
 }
 
-/** Creates the tables in a new file; refuses a file written by a newer schema. */
+/** Creates the tables in a new file; refuses a file written by a newer schema. Runs in an IMMEDIATE transaction. */
 function migrate(db: Database.Database): void {
   const found = db.pragma("user_version", { simple: true }) as number;
   if (found > SCHEMA_VERSION) {
     throw new Error(`${db.name}: session schema version ${found} is newer than this runtime supports (${SCHEMA_VERSION})`);
   }
   if (found < SCHEMA_VERSION) {
-    db.transaction(() => {
-      db.exec(SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 }

@@ -4,7 +4,7 @@
 // applied in one transaction together with its ledger rows and outbox events. The Redis and
 // PostgreSQL stores (store-redis.ts, store-postgres.ts) keep the same tables and semantics.
 import type Database from "better-sqlite3";
-import { openDurableSqlite } from "../../util/sqlite.js";
+import { addMissingColumns, openDurableSqlite } from "../../util/sqlite.js";
 import type { Plan } from "./machine.js";
 import type { AttemptStatus, CancelCategory, InboxEntry, InvoiceStatus, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentEventName, PaymentInvoice, PaymentRefund, ProviderKind, RefundStatus } from "./model.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
@@ -154,11 +154,9 @@ export class PaymentStore implements LedgerStore {
 
   /** `file` ":memory:" for tests; a file is created with its folder. */
   constructor(readonly file: string) {
-    this.db = openDurableSqlite(file, SCHEMA);
-    for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
-      const have = new Set(this.all(`PRAGMA table_info(${table})`, (c) => String(c.name)));
-      for (const [name, type] of Object.entries(columns)) if (!have.has(name)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
-    }
+    this.db = openDurableSqlite(file, SCHEMA, (db) => {
+      for (const [table, columns] of Object.entries(ADDED_COLUMNS)) addMissingColumns(db, table, columns);
+    });
   }
 
   private transaction<T>(fn: () => T): T {

@@ -1,5 +1,6 @@
 // SQLite persistence for sandbox invoices (a file survives restarts; ":memory:" for tests).
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { addMissingColumns, openSqlite } from "../../util/sqlite.js";
 import type { CreateInvoiceRequest, InvoiceStatus } from "../smartpay/types.js";
 import type { InvoiceContext } from "./machine.js";
 
@@ -58,29 +59,8 @@ export class InvoiceStore {
   private readonly db: Database.Database;
 
   constructor(path = ":memory:") {
-    this.db = new Database(path);
-    if (path !== ":memory:") this.db.pragma("journal_mode = WAL");
-    this.db.exec(`CREATE TABLE IF NOT EXISTS invoices (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      service_id TEXT NOT NULL,
-      order_id TEXT NOT NULL,
-      status TEXT NOT NULL,
-      context TEXT NOT NULL,
-      invoice_date TEXT NOT NULL,
-      expires_at INTEGER NOT NULL,
-      autocomplete_at INTEGER,
-      user_id TEXT,
-      request TEXT NOT NULL,
-      payment_info TEXT,
-      refunds TEXT NOT NULL DEFAULT '[]',
-      UNIQUE (service_id, order_id)
-    )`);
-    // Which token made the invoice (a hash, never the token), for a sandbox scoped by token.
-    const columns = this.db.prepare("PRAGMA table_info(invoices)").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "owner")) this.db.exec("ALTER TABLE invoices ADD COLUMN owner TEXT");
-    // Invoice ids look like SmartPay's (docs examples use 3000-ish numbers).
-    const seeded = this.db.prepare("SELECT 1 FROM sqlite_sequence WHERE name = 'invoices'").get();
-    if (!seeded) this.db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('invoices', 2999)").run();
+    // A sandbox's records are test data: NORMAL is durable enough, and a second process may race the setup.
+    this.db = openSqlite(path, { synchronous: "NORMAL", setup: createTables });
   }
 
   insert(rec: Omit<InvoiceRecord, "id" | "refunds">): InvoiceRecord {
@@ -146,4 +126,28 @@ export class InvoiceStore {
   close(): void {
     this.db.close();
   }
+}
+
+/** The invoices table, and the changes made to it after the first release. */
+function createTables(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS invoices (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    context TEXT NOT NULL,
+    invoice_date TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    autocomplete_at INTEGER,
+    user_id TEXT,
+    request TEXT NOT NULL,
+    payment_info TEXT,
+    refunds TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (service_id, order_id)
+  )`);
+  // Which token made the invoice (a hash, never the token), for a sandbox scoped by token.
+  addMissingColumns(db, "invoices", { owner: "TEXT" });
+  // Invoice ids look like SmartPay's (docs examples use 3000-ish numbers).
+  const seeded = db.prepare("SELECT 1 FROM sqlite_sequence WHERE name = 'invoices'").get();
+  if (!seeded) db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('invoices', 2999)").run();
 }

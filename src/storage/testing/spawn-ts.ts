@@ -1,12 +1,12 @@
-// Runs a TypeScript script of this folder in a child Node process through tsx, for cross-process tests.
+// Runs a TypeScript script (of this folder, or any URL) in a child Node process through tsx, for cross-process tests.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
-export function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
-  const file = fileURLToPath(new URL(script, import.meta.url));
+export function spawnTs(script: string | URL, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
+  const file = fileURLToPath(typeof script === "string" ? new URL(script, import.meta.url) : script);
   return spawn(process.execPath, ["--import", tsxLoader, file, ...args], { env: { ...process.env, ...env }, stdio: "pipe" });
 }
 
