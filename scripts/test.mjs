@@ -11,7 +11,10 @@ let passed = 0, failed = 0, skipped = 0;
 try {
   const r = JSON.parse(readFileSync(report, "utf8"));
   passed += r.numPassedTests;
-  failed += r.numFailedTests + (r.numFailedTestSuites ?? 0);
+  // A file that failed without a failed test (it did not load, a hook threw) counts once; a file
+  // whose tests failed is already counted by them.
+  const brokenFiles = (r.testResults ?? []).filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some((t) => t.status === "failed"));
+  failed += r.numFailedTests + brokenFiles.length;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   rmSync(report, { force: true });
 } catch {
