@@ -100,7 +100,7 @@ const sections = [
     command: `BENCH_DURATION=${DURATION} BENCH_WARMUP=${WARMUP} BENCH_CONNECTIONS=${CONNECTIONS} BENCH_WEBHOOK_ROUNDS=${WEBHOOK_ROUNDS} node bench/webhook.mjs`,
     script: "bench/webhook.mjs",
     timeoutMs: (WEBHOOK_ROUNDS * 9 * (DURATION + WARMUP + 20) + 60) * 1000,
-    describe: `POST /webhook with SmartApp API MESSAGE_TO_SKILL messages from ${CONNECTIONS} autocannon connections for ${DURATION} s after a ${WARMUP} s warm-up, 1,000 users round-robin. **a** = this runtime (\`smartapp serve --store sqlite\`: turns without user code on the main thread, the rest in the worker pool, SQLite group commit of state + answer, pino log line per request), **a′** = the same with \`--store memory\`, **b** = @salutejs/scenario on express with its memory storage (bench/peers/salutejs-server.cjs), **c** = a bare node:http server sending a fixed answer (the limit). "hello": one global pattern and a reply; "session": three phrases in turn, one of them a script incrementing \`$session.count\`. Each server runs alone as a child process with bench/peers/alloc-probe.cjs preloaded; autocannon runs in the benchmark process on the same machine. **CPU ms/req**: the server process's user + system time over all its threads (/proc) during the measured run, per request; **alloc KB/req**: bytes the server's main-thread V8 heap allocated per request (v8.GCProfiler; worker heaps not counted). Medians over ${WEBHOOK_ROUNDS} round(s); ratios are taken per round (the servers of a round share the machine's load) and their median reported.`,
+    describe: `POST /webhook with SmartApp API MESSAGE_TO_SKILL messages from ${CONNECTIONS} autocannon connections for ${DURATION} s after a ${WARMUP} s warm-up, 1,000 users round-robin. **a** = this runtime (\`smartapp serve --store sqlite\`: turns without user code on the main thread, the rest in the worker pool, SQLite group commit of state + answer, pino log line per request, written to stdout in 8 KB batches), **a′** = the same with \`--store memory\`, **b** = @salutejs/scenario on express with its memory storage (bench/peers/salutejs-server.cjs), **c** = a bare node:http server sending a fixed answer (the limit). "hello": one global pattern and a reply; "session": three phrases in turn, one of them a script incrementing \`$session.count\`. Each server runs alone as a child process with bench/peers/alloc-probe.cjs preloaded; autocannon runs in the benchmark process on the same machine. **CPU ms/req**: the server process's user + system time over all its threads (/proc) during the measured run, per request; **alloc KB/req**: bytes the server's main-thread V8 heap allocated per request (v8.GCProfiler; worker heaps not counted). Medians over ${WEBHOOK_ROUNDS} round(s); ratios are taken per round (the servers of a round share the machine's load) and their median reported.`,
     render(r) {
       const SERVERS = [
         ["a", "runtime (sqlite)"],
@@ -381,6 +381,36 @@ modules evaluated up front) is the lever for them, and with it the suspension ab
 \`node:cluster\`/\`SO_REUSEPORT\` was not tried: the measurement shows no idle core to give it.
 Next steps in this layer: a per-state hint so a request whose state needs a worker is not tried
 inline first, and a pool that grows for workers blocked in host calls (memory instead of CPU).
+
+**Webhook, third pass (where "hello" and "session" still spend).** Profiles of \`smartapp serve\`
+under the section-1 load (main thread, self time in % of busy, load average 15 on the 2 cores, so
+the split matters, not the times). "hello", SQLite: GC 13 %, the log line's \`write\` 5.9 %, the
+answer's \`writev\` 5.4 %, SQLite ≈ 14 % (read 4.3, group commit 3.3 + 2.4, answer lookup 1.7), JSON
+of the turn's queued ops 4.1 %, parse 3.5 %, map in/out + serialise ≈ 6 %. "session" adds the
+isolate: its calls are 15 % of the main thread. Measured in-process (\`InlineTurns.run\` on the
+"session" project, CPU time, best of 7 × 3,000 turns): a turn that never enters the isolate costs
+27–31 µs, one that does (the turn-data script, or a \`{{$session…}}\` template) 99–114 µs. Of the
+difference, the first call carries the turn's queued ops (≈ 24 µs: \`begin\` with the request
+≈ 10, \`nluResults\` ≈ 6, \`nBest\` ≈ 2.5; \`$request.rawRequest\` alone is 10–18 µs of a turn), an
+empty call costs 4–5 µs, \`end\` ≈ 10 µs, and the host serialises every op whether or not it is
+sent. Those are the levers for "session": a lazy \`rawRequest\` and lazy NLU results in the realm,
+and ops kept as values until they are sent. What changed:
+
+- **Log lines leave in batches** (\`batchedDestination\`, src/channels/smartapp/logging.ts): 8 KB per
+  write, or what gathered after 100 ms, the rest at exit; one write per request was the largest
+  system cost after the answer itself. 60 lines logged one per event-loop turn now take at most 3
+  writes instead of 60 (src/channels/smartapp/logging.test.ts).
+
+Why the memory store is not faster than SQLite: in the "session" profile with \`--store memory\`
+the answer's \`writev\` is 13 % of the main thread against 5–6 % with SQLite, and the store itself
+under 2.5 %. SQLite's group commit answers all the turns that finished in one event-loop turn
+together; the memory store answers each at once, so each answer is its own wake-up of the client.
+That is a reading of the profile, not a measurement: on this machine (load average 15) the
+throughput of one round swung by 2× between runs, so no gain of a few per cent could be shown
+(\`BENCH_DURATION=5 BENCH_WEBHOOK_ROUNDS=3 BENCH_WEBHOOK_WORKLOADS=hello,session node
+bench/webhook.mjs\`, twice: hello a/b 1.70 then 0.53 for builds that differ only in the log
+destination). Answering in batches per event-loop turn on every store is the experiment to run on
+a quiet machine.
 
 **Scaling with project size.** Pattern matching itself is flat (the word index works: 10,000 / 10
 patterns ≈ 1.0). The turn was not: \`activeTriggers\` (src/engine/locality.ts) walked every trigger of

@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { secretMasker } from "../../util/secrets.js";
-import { createLogger, redactExplanation, redactSecrets } from "./logging.js";
+import { batchedDestination, createLogger, LOG_FLUSH_MS, redactExplanation, redactSecrets } from "./logging.js";
 
 function capture() {
   let text = "";
@@ -59,5 +63,41 @@ describe("an explained turn in the log", () => {
       { path: "cart", op: "added", after: { n: 1 } },
     ]);
     expect(e.client).toEqual([{ path: '["api-key"]', op: "removed", before: "[REDACTED]" }]);
+  });
+});
+
+describe("the default log destination", () => {
+  // sonic-boom calls fs.write through the CommonJS module object: counting its calls counts write(2)s.
+  const fs = createRequire(import.meta.url)("node:fs") as typeof import("node:fs");
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("writes the lines of many requests in a few writes, and a lone line within the flush period", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "log-batch-"));
+    dirs.push(dir);
+    const file = path.join(dir, "log.jsonl");
+    const write = vi.spyOn(fs, "write");
+    try {
+      const dest = batchedDestination(file);
+      const log = createLogger({ destination: dest as unknown as NodeJS.WritableStream });
+      await new Promise((r) => setTimeout(r, 50)); // the file opens asynchronously
+      // One line per event-loop turn, as requests finish: each turn used to cost a write of its own.
+      for (let i = 0; i < 60; i++) {
+        log.info({ reqId: `r-${i}`, method: "POST", path: "/webhook", status: 200, ms: 3 }, "request");
+        await new Promise((r) => setImmediate(r));
+      }
+      const batchedWrites = write.mock.calls.length;
+      expect(batchedWrites).toBeLessThanOrEqual(3); // ≈ 60 × 130 bytes in 8 KB writes
+      log.info({ reqId: "last" }, "request");
+      await new Promise((r) => setTimeout(r, 3 * LOG_FLUSH_MS));
+      const lines = readFileSync(file, "utf8").trim().split("\n");
+      expect(lines).toHaveLength(61);
+      expect(JSON.parse(lines[60]!).reqId).toBe("last");
+      (dest as unknown as { destroy(): void }).destroy();
+    } finally {
+      write.mockRestore();
+    }
   });
 });

@@ -75,8 +75,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
     },
-    // Lines are written asynchronously, those logged meanwhile in one write (flushed at exit by pino); a given
-    // destination (the pretty printer, tests) is used as it is.
-    (options.destination as DestinationStream | undefined) ?? destination({ dest: 1, sync: false }),
+    // A given destination (the pretty printer, tests) is used as it is.
+    (options.destination as DestinationStream | undefined) ?? batchedDestination(1),
   );
+}
+
+/** Bytes of log lines gathered before one write(2); lines wait at most LOG_FLUSH_MS for it. */
+export const LOG_BATCH_BYTES = 8 * 1024;
+export const LOG_FLUSH_MS = 100;
+
+/**
+ * Where JSON lines go by default (`dest`: a file descriptor or path): asynchronous writes of at least
+ * LOG_BATCH_BYTES, or whatever is there every LOG_FLUSH_MS, and everything at exit (pino's exit hook).
+ * A write per line was the webhook's largest system cost after the answer itself (docs/benchmarks.md).
+ */
+export function batchedDestination(dest: number | string): DestinationStream {
+  return destination({ dest, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
 }
