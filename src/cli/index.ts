@@ -69,6 +69,11 @@ program
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("a whole number ≥ 0");
     return n;
   }, 0)
+  .option("--deadline-ms <ms>", "how long the webhook waits for a turn before answering ERROR 504 (the turn still finishes and is stored; the assistant waits 7 s)", (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number of milliseconds ≥ 1");
+    return n;
+  }, 6000)
   .option("--watch", "reload the project when one of its files is saved (sessions are kept)")
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")

@@ -30,6 +30,8 @@ export interface ServeOptions {
   turnCpuMs: number;
   /** `--http-suspends`: PoolOptions.httpSuspends (default 0). */
   httpSuspends?: number;
+  /** `--deadline-ms`: the webhook's StartOptions.deadlineMs (default 6000). */
+  deadlineMs?: number;
   modules: string[];
   allowHttp: string[];
   env: string[];
@@ -144,6 +146,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       port: opts.port,
       host: opts.host,
       path: opts.path,
+      ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
       routes,
       ...(explanations ? { explainUser: (key: string) => key.startsWith(CONSOLE_USER_PREFIX), onExplained: explanations.record.bind(explanations) } : {}),
     });

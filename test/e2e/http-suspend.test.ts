@@ -33,7 +33,9 @@ describe("serve --http-suspends", () => {
     dir = mkdtempSync(path.join(tmpdir(), "e2e-suspend-"));
     cpSync(path.join(repoRoot, "test/fixtures/e2e/counter"), dir, { recursive: true });
     const url = `http://127.0.0.1:${(stub.address() as { port: number }).port}/slow`;
-    server = await startServe(dir, ["--store", "memory", "--allow-http", "127.0.0.1", "--http-suspends", "8"], { SLOW_URL: url });
+    // A loaded machine can take longer than the assistant's 6 s for a turn re-run after a suspend;
+    // this test is about each call made once and every user answered, not about the deadline.
+    server = await startServe(dir, ["--store", "memory", "--allow-http", "127.0.0.1", "--http-suspends", "8", "--deadline-ms", "30000"], { SLOW_URL: url });
   });
   afterAll(async () => {
     await server?.stop();
@@ -49,6 +51,22 @@ describe("serve --http-suspends", () => {
     expect(maxInFlight).toBeGreaterThan(WORKERS);
     // The state of a user whose turn was run again is the state of one run.
     expect(bubbles((await post(server.url, say("плюс", users[0]))).json)).toEqual(["1"]);
+  }, 60_000);
+
+  it("--deadline-ms: a turn slower than the deadline gets ERROR 504 before the turn ends", async () => {
+    const quick = await startServe(dir, ["--store", "memory", "--allow-http", "127.0.0.1", "--deadline-ms", "300"], {
+      SLOW_URL: `http://127.0.0.1:${(stub.address() as { port: number }).port}/slow`,
+    });
+    try {
+      const started = Date.now();
+      const late = await post(quick.url, say("медленно", "deadline-user"));
+      expect(Date.now() - started).toBeLessThan(1500); // the stub answers after 1.5 s
+      expect(late.json.messageName).toBe("ERROR");
+      expect(late.json.payload.code).toBe(504);
+    } finally {
+      await quick.stop();
+    }
+    await expect(startServe(dir, ["--deadline-ms", "0"])).rejects.toThrow(/milliseconds/);
   }, 60_000);
 
   it("refuses a --http-suspends that is not a whole number", async () => {
