@@ -11,8 +11,8 @@ import type { MerchantOutboxStore } from "./outbox-types.js";
 /**
  * The streams that share the outbox's code, each kept apart in its own table (PostgreSQL), key
  * namespace (Redis) or file (SQLite): they have their own dispatcher, URL and secret, so a stream
- * can never claim, count or redeliver the other's rows (docs/payments.md, "Where the sync
- * statuses wait").
+ * can never claim, count or redeliver the other's rows (docs/payments.md, "Where the orders and
+ * sync statuses live").
  */
 export const OUTBOX_STREAMS = {
   /** YooKassa payments' states to the merchant's URL (docs/yookassa.md). */
