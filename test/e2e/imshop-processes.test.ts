@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { payments } from "../../src/cli/payments.js";
 import type { LedgerStoreConfig } from "../../src/payments/core/open-store.js";
 import { ledgerPlaces, type LedgerPlace } from "../../src/payments/core/testing/ledger-env.js";
 import { postCommand } from "../../src/payments/imshop/shop-app.js";
@@ -49,11 +50,15 @@ function syncUrlEndpoint() {
       res.writeHead(200).end("ok");
     });
   });
+  let url = "";
   return {
     tries,
+    get url() {
+      return url;
+    },
     setHold: (on: boolean) => void (hold = on),
     of: (paymentId: string) => tries.filter((t) => t.body.paymentId === paymentId),
-    start: () => new Promise<string>((r) => server.listen(0, "127.0.0.1", () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/sync`))),
+    start: () => new Promise<string>((r) => server.listen(0, "127.0.0.1", () => r((url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sync`)))),
     stop: () => {
       for (const release of held.splice(0)) release();
       server.closeAllConnections();
@@ -139,7 +144,7 @@ for (const { kind, make } of places) {
       }
     };
 
-    it("both settle rounds and both dispatchers running: the status reaches the sync URL once, signed", async () => {
+    it("both settle rounds and both dispatchers running: the status reaches the sync URL once, signed; `payments notifications --sync` shows it and `redeliver --sync` sends it again", async () => {
       const [a, b] = servers as [RunningServer, RunningServer];
       expect(a.output()).toContain(`payment ledger: ${kind}`);
       const { orderId, paymentId } = await pendingCapture(b, a, b);
@@ -151,7 +156,20 @@ for (const { kind, make } of places) {
       expect(got.headers["x-payment-signature"]).toBe(sign(SECRET, got.raw));
       await new Promise((r) => setTimeout(r, 6_500)); // another settle round and several dispatch rounds of each process
       expect(sync.of(paymentId).map((t) => t.answered)).toEqual([200]);
-      expect((await outboxRow(paymentId)).map((r) => [r.status, r.tries])).toEqual([["delivered", 1]]);
+      const [row] = await outboxRow(paymentId);
+      expect(row).toMatchObject({ status: "delivered", tries: 1 });
+      // The operator sees it with `smartapp payments notifications --sync` (never among the merchant
+      // notifications) and can send it again; a running process does so within a second.
+      let printed = "";
+      const print = (t: string) => void (printed += t);
+      expect(await payments("notifications", `imshop:${paymentId}`, { dir: dirs[0]!, ledger, sync: true }, print)).toBe(0);
+      expect(printed).toMatch(new RegExp(`^ *${row!.id}  succeeded +delivered tries 1 .* payment imshop:${paymentId}  ${sync.url}\n1 sync status\\(es\\)\n$`));
+      printed = "";
+      expect(await payments("notifications", `imshop:${paymentId}`, { dir: dirs[0]!, ledger }, print)).toBe(0);
+      expect(printed).toBe("0 notification(s)\n");
+      expect(await payments("redeliver", row!.eventId, { dir: dirs[0]!, ledger, sync: true }, print)).toBe(0);
+      await until("the status sent again", () => (sync.of(paymentId).length === 2 ? true : undefined));
+      expect(sync.of(paymentId).map((t) => t.raw)).toEqual([got.raw, got.raw]);
     }, 60_000);
 
     it("the process that settled it is killed (SIGKILL) holding its POST: the other delivers the status, once", async () => {
