@@ -244,16 +244,17 @@ program
 
 program
   .command("payments")
-  .description("print the payment ledger (list, show ID) and the merchant notifications (notifications [ID], redeliver ID)")
+  .description("print the payment ledger (list, show ID) and the merchant notifications (notifications [ID], redeliver ID; with --sync webhook acquiring's statuses to the sync URL)")
   .argument("<action>", "list, show, notifications or redeliver")
   .argument("[id]", "invoice id, order id or provider payment id (show); invoice id (notifications); notification number or event id (redeliver)")
   .option("--dir <dir>", "project folder", ".")
   .option("--db <file>", "the ledger's SQLite file (default <dir>/.smartapp/payments.db)")
   .addOption(new Option("--store <kind>", "the ledger's store, as serve --payments-store (default PAYMENTS_STORE, else sqlite)").choices(["sqlite", "redis", "postgres"]))
-  .action(async (action: string, id: string | undefined, opts: { dir: string; db?: string; store?: string }) => {
+  .option("--sync", "notifications and redeliver: webhook acquiring's statuses to the IMSHOP sync URL instead of the merchant notifications")
+  .action(async (action: string, id: string | undefined, opts: { dir: string; db?: string; store?: string; sync?: boolean }) => {
     const { payments } = await import("./payments.js");
     const { paymentLedgerFrom } = await import("./config.js");
-    process.exitCode = await payments(action, id, { dir: opts.dir, db: opts.db, ledger: paymentLedgerFrom(config, { store: opts.store, db: opts.db }) });
+    process.exitCode = await payments(action, id, { dir: opts.dir, db: opts.db, ledger: paymentLedgerFrom(config, { store: opts.store, db: opts.db }), sync: opts.sync === true });
   });
 
 const sandboxCommand = program

@@ -1,10 +1,11 @@
 // `smartapp payments list|show ID|notifications [ID]|redeliver ID`: the payment core's ledger
 // (docs/payments.md, "The payment core"), from whichever store the deployment uses (SQLite file,
-// Redis or PostgreSQL), and the merchant notifications' outbox (docs/yookassa.md).
+// Redis or PostgreSQL), and the merchant notifications' outbox (docs/yookassa.md), or with `--sync`
+// webhook acquiring's statuses to the sync URL (docs/payments.md, "Where the orders and sync statuses live").
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { openLedgerStore, type LedgerStoreConfig } from "../payments/core/open-store.js";
-import { openMerchantOutbox } from "../payments/merchant-webhooks/open-outbox.js";
+import { openMerchantOutbox, type OutboxStream } from "../payments/merchant-webhooks/open-outbox.js";
 import type { Money, PaymentInvoice } from "../payments/core/model.js";
 import type { LedgerStore } from "../payments/core/store-types.js";
 import type { Receipt } from "../payments/yookassa/types.js";
@@ -14,12 +15,21 @@ const money = (m: Money) => `${(m.minor / 100).toFixed(2)} ${m.currency}`;
 export async function payments(
   action: string,
   id: string | undefined,
-  opts: { dir: string; db?: string; ledger?: LedgerStoreConfig },
+  opts: {
+    dir: string;
+    db?: string;
+    ledger?: LedgerStoreConfig;
+    /** notifications/redeliver: webhook acquiring's sync statuses instead of the merchant notifications */
+    sync?: boolean;
+  },
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): Promise<number> {
   const file = opts.db ?? (opts.ledger?.kind === "sqlite" ? opts.ledger.file : undefined) ?? path.join(opts.dir, ".smartapp", "payments.db");
-  // The merchant notifications' outbox is a file beside the SQLite ledger (or in .smartapp/ with the others).
-  if (action === "notifications" || action === "redeliver") return merchantNotifications(action, id, opts.ledger, path.join(path.dirname(file), "merchant-notifications.db"), out);
+  // Each outbox is a file beside the SQLite ledger (or in .smartapp/ with the others).
+  if (action === "notifications" || action === "redeliver") {
+    const stream: OutboxStream = opts.sync ? "imshopSync" : "merchant";
+    return outboxRows(action, id, opts.ledger, stream, path.join(path.dirname(file), opts.sync ? "imshop.db" : "merchant-notifications.db"), out);
+  }
   let config = opts.ledger;
   if (!config) {
     if (!existsSync(file)) {
@@ -90,22 +100,23 @@ async function find(store: LedgerStore, id: string): Promise<PaymentInvoice | un
   return (await store.invoices(100000)).find((i) => i.orderId === id);
 }
 
-/** The merchant notifications: every row (or one payment's), or one row sent again now. */
-async function merchantNotifications(action: string, id: string | undefined, ledger: LedgerStoreConfig | undefined, file: string, out: (s: string) => void): Promise<number> {
+/** The merchant notifications (or the sync statuses): every row (or one payment's), or one row sent again now. */
+async function outboxRows(action: string, id: string | undefined, ledger: LedgerStoreConfig | undefined, stream: OutboxStream, file: string, out: (s: string) => void): Promise<number> {
+  const what = stream === "merchant" ? "merchant notification" : "sync status";
   const shared = ledger !== undefined && ledger.kind !== "sqlite";
   if (!shared && !existsSync(file)) {
-    process.stderr.write(`no merchant notifications at ${file}\n`);
+    process.stderr.write(`no ${what}s at ${file}\n`);
     return 1;
   }
-  const outbox = openMerchantOutbox(ledger, file);
+  const outbox = openMerchantOutbox(ledger, file, stream);
   try {
     if (action === "redeliver") {
       const row = id ? await outbox.redeliver(id, Date.now()) : undefined;
       if (!row) {
-        process.stderr.write(`no merchant notification ${id ?? "(give its number or event id)"}\n`);
+        process.stderr.write(`no ${what} ${id ?? "(give its number or event id)"}\n`);
         return 1;
       }
-      out(`notification ${row.id} (${row.state} of payment ${row.paymentKey}) goes out again now; a running server sends it within a second\n`);
+      out(`${stream === "merchant" ? "notification" : "sync status"} ${row.id} (${row.state} of payment ${row.paymentKey}) goes out again now; a running server sends it within a second\n`);
       return 0;
     }
     const rows = await outbox.all(id);
@@ -113,7 +124,7 @@ async function merchantNotifications(action: string, id: string | undefined, led
       const when = r.status === "delivered" ? `delivered ${new Date(r.deliveredAt!).toISOString()}` : r.status === "failed" ? "given up" : `next try ${new Date(r.nextAt).toISOString()}`;
       out(`${String(r.id).padStart(5)}  ${r.state.padEnd(19)} ${r.status.padEnd(9)} tries ${r.tries}  ${when}  payment ${r.paymentKey}  ${r.url}${r.lastError ? `  (${r.lastError})` : ""}\n`);
     }
-    out(`${rows.length} notification(s)\n`);
+    out(`${rows.length} ${stream === "merchant" ? "notification(s)" : "sync status(es)"}\n`);
     return 0;
   } finally {
     await outbox.close();

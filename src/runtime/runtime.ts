@@ -25,12 +25,12 @@ import { yookassaAdapter } from "../payments/providers/yookassa.js";
 import { YooKassaClient } from "../payments/yookassa/client.js";
 import { YooKassaService } from "../payments/yookassa/service.js";
 import { MerchantNotifier } from "../payments/merchant-webhooks/notifier.js";
-import { MerchantOutbox } from "../payments/merchant-webhooks/outbox.js";
+import type { MerchantOutboxStore } from "../payments/merchant-webhooks/outbox-types.js";
 import { openMerchantOutbox } from "../payments/merchant-webhooks/open-outbox.js";
 import { MerchantWebhookDispatcher } from "../payments/merchant-webhooks/dispatcher.js";
 import { ImshopAcquiring, UNOWNED_PREFIX } from "../payments/imshop/acquiring.js";
-import { ImshopStore, type ImshopOrders } from "../payments/imshop/store.js";
-import { PostgresImshopStore } from "../payments/imshop/store-postgres.js";
+import type { ImshopOrders } from "../payments/imshop/store.js";
+import { openImshopOrders } from "../payments/imshop/open-store.js";
 import { every } from "../util/periodic.js";
 
 export type { StoreKind };
@@ -109,7 +109,7 @@ export interface ImshopRuntimeOptions {
   syncUrl?: string;
   /** The server's public origin (return pages live under it); a function because it is known once the server listens. */
   publicUrl: () => string;
-  /** The orders' and the sync outbox's SQLite file. Default: imshop.db beside the payments database, or in memory with it. */
+  /** The orders' and the sync outbox's SQLite file, with a SQLite ledger. Default: imshop.db beside the payments database, or in memory with it. */
   file?: string;
   /** How often captures answered `pending` are settled, ms (default 5000; docs/payments.md). */
   syncMs?: number;
@@ -121,7 +121,7 @@ export interface ImshopRuntimeOptions {
 export interface ImshopRuntime {
   acquiring: ImshopAcquiring;
   store: ImshopOrders;
-  outbox?: MerchantOutbox;
+  outbox?: MerchantOutboxStore;
 }
 
 /** The served project's YooKassa: the shop, its client (notifications re-fetch with it), the core path. */
@@ -315,11 +315,11 @@ function startMerchantNotifier(project: Project, opts: RuntimeOptions, paymentsF
 
 /**
  * Webhook acquiring on the runtime's core and YooKassa (SmartPay for `smartpay/…` methods when the
- * operator's SmartPay token and the project's service id are known): the orders and pending captures beside the
- * ledger (PostgreSQL when the ledger is there, so several processes serve one shop; else a SQLite
- * file beside the payments database), the sync outbox in that host's file; captures answered
- * `pending` settled every 5 s, their statuses POSTed to the sync URL on the merchant notifications'
- * schedule.
+ * operator's SmartPay token and the project's service id are known): the orders, pending captures
+ * and the sync outbox beside the ledger (in its PostgreSQL or Redis, so several processes serve one
+ * shop and any of them delivers a status another queued; else a SQLite file beside the payments
+ * database); captures answered `pending` settled every 5 s, their statuses POSTed to the sync URL on
+ * the merchant notifications' schedule.
  */
 function startImshop(
   o: ImshopRuntimeOptions,
@@ -332,14 +332,9 @@ function startImshop(
   smartpay?: { client: SmartPayClient; serviceId: string },
 ): ImshopRuntime & { start(): void; stop(): void; close(): Promise<void> } {
   const file = o.file ?? (paymentsFile === ":memory:" ? ":memory:" : path.join(path.dirname(paymentsFile), "imshop.db"));
-  let store: ImshopOrders;
-  if (ledger?.kind === "postgres") store = new PostgresImshopStore({ url: ledger.url, schema: ledger.schema });
-  else {
-    // No Redis version yet: with a Redis ledger the orders stay on this host (docs/payments.md, "Known gaps").
-    if (ledger?.kind === "redis") log?.("warn", "webhook acquiring keeps its orders in imshop.db on this host: with several processes use --payments-store postgres (docs/payments.md)");
-    store = new ImshopStore(file);
-  }
-  const outbox = o.syncUrl ? new MerchantOutbox(file) : undefined;
+  const store = openImshopOrders(ledger, file);
+  // Its own stream beside the merchant notifications': another URL, secret and dispatcher.
+  const outbox = o.syncUrl ? openMerchantOutbox(ledger, file, "imshopSync") : undefined;
   const dispatcher = outbox ? new MerchantWebhookDispatcher({ outbox, secret: o.secret }) : undefined;
   const acquiring = new ImshopAcquiring({ core, adapter, shopId, store, publicUrl: o.publicUrl, syncUrl: o.syncUrl, outbox, log, smartpay });
   const timers: NodeJS.Timeout[] = [];
@@ -359,7 +354,8 @@ function startImshop(
     },
     async close() {
       this.stop();
-      outbox?.close();
+      await dispatcher?.idle();
+      await outbox?.close();
       await store.close();
     },
   };

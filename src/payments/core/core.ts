@@ -94,13 +94,20 @@ export class PaymentCore {
 
   /**
    * One provider input: stored in the inbox first, then applied. A repeat of the same input (same
-   * source, object, status) is recognised by its dedup key and not applied twice.
+   * source, object, status) is recognised by its dedup key and stored once; applying it again
+   * changes nothing that was applied already.
    */
   async observe(source: string, ref: AttemptRef, snapshot: ProviderSnapshot, raw?: unknown): Promise<{ applied: boolean; events: number; note?: string }> {
     const target = "attemptId" in ref ? ref.attemptId : `${ref.provider}:${ref.providerPaymentId}`;
     const dedup = `${source}:${target}:${snapshot.providerPaymentId ?? ""}:${snapshot.providerStatus}:${snapshot.refundedMinor ?? 0}`;
     const inboxId = await this.store.inbox(source, dedup, { ref, snapshot, raw } satisfies InboxBody, this.iso());
-    if (inboxId === undefined) return { applied: false, events: 0, note: "repeat" };
+    // A repeat may be the very input another caller (another process) stored a moment ago and is
+    // still applying, as when two creates of one order race: applied here too, so whoever returns
+    // reads rows that already show it. Applying is idempotent (compare-and-set, ranks, unique keys).
+    if (inboxId === undefined) {
+      const out = await this.apply(ref, snapshot);
+      return { ...out, note: out.note ?? "repeat" };
+    }
     const out = await this.apply(ref, snapshot);
     await this.store.inboxDone(inboxId, this.iso(), out.note);
     return out;

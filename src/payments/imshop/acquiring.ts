@@ -6,7 +6,7 @@
 // the protocol has no idempotency key, so `orderId` (create) and `paymentId` (capture) are the keys.
 import type { PaymentCore } from "../core/core.js";
 import type { PaymentAttempt, PaymentInvoice } from "../core/model.js";
-import type { MerchantOutbox } from "../merchant-webhooks/outbox.js";
+import type { MerchantOutboxStore } from "../merchant-webhooks/outbox-types.js";
 import type { YooKassaAdapter } from "../providers/yookassa.js";
 import { smartPaySnapshot } from "../providers/smartpay.js";
 import type { SmartPayClient } from "../smartpay/client.js";
@@ -25,7 +25,8 @@ export interface ImshopAcquiringOptions {
   publicUrl: string | (() => string);
   /** Where the app's platform takes asynchronous statuses (issued by its manager); none: no async mode. */
   syncUrl?: string;
-  outbox?: MerchantOutbox;
+  /** The sync statuses' outbox, beside the ledger (merchant-webhooks/open-outbox.ts, stream imshopSync). */
+  outbox?: MerchantOutboxStore;
   /** SmartPay as the acquirer of `smartpay/…` payment methods (docs/payments.md, "SmartPay as the acquirer"); none: such a create is refused. */
   smartpay?: { client: SmartPayClient; serviceId: string };
   now?: () => number;
@@ -162,7 +163,8 @@ export class ImshopAcquiring {
   /**
    * One round for the captures answered `pending`: each decided one is captured when held, and its
    * status goes to the outbox (before it is marked settled, so a crash in between sends it once:
-   * the outbox keeps one row per payment and outcome).
+   * the outbox keeps one row per payment and outcome, whichever process queues it; with a
+   * PostgreSQL or Redis ledger the outbox is shared, so any process delivers it).
    */
   async syncOnce(): Promise<number> {
     const { syncUrl, outbox } = this.opts;
@@ -174,7 +176,7 @@ export class ImshopAcquiring {
       const found = (await this.bySmartPayId(p.paymentId)) ?? (await this.byPaymentId(p.paymentId));
       const retry = !answer.success; // a declined card may pay again: the app restarts from create
       const status: SyncStatus = { orderId: p.orderId, paymentId: p.paymentId, success: true, paymentCaptured: answer.success, ...(retry ? { retry: true } : {}) };
-      outbox.add({ eventId: `imshop:${p.paymentId}:${answer.success ? "succeeded" : "canceled"}`, paymentKey: `imshop:${p.paymentId}`, state: answer.success ? "succeeded" : "canceled", url: syncUrl, body: JSON.stringify(status), createdAt: this.now() });
+      await outbox.add({ eventId: `imshop:${p.paymentId}:${answer.success ? "succeeded" : "canceled"}`, paymentKey: `imshop:${p.paymentId}`, state: answer.success ? "succeeded" : "canceled", url: syncUrl, body: JSON.stringify(status), createdAt: this.now() });
       if (await this.opts.store.settle(p.paymentId, this.iso())) n++;
       this.opts.log?.("info", `imshop: payment ${p.paymentId} of order ${p.orderId} ${answer.success ? "captured" : "declined"}${found ? "" : " (not in the ledger)"}; status queued for the sync URL`);
     }

@@ -1,19 +1,18 @@
-// Two processes serve one shop when the ledger is in PostgreSQL: two sets of objects (core, order store,
-// acquiring, router), each with its own connections, on one database and one YooKassa emulator. The
-// app's commands may reach either: the order one registered is known to the other, a double `create`
-// split across them is one payment, and a `pending` capture is settled and reported once.
+// Two processes serve one shop when the ledger is in PostgreSQL or Redis: two sets of objects (core,
+// order store, sync outbox, acquiring, router), each with its own connections, on one database and one
+// YooKassa emulator. The app's commands may reach either: the order one registered is known to the
+// other, a double `create` split across them is one payment, and a `pending` capture is settled and
+// queued once in the one outbox both share.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import express from "express";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PaymentCore } from "../core/core.js";
 import { openLedgerStore } from "../core/open-store.js";
 import { ledgerPlaces, type LedgerPlace } from "../core/testing/ledger-env.js";
-import { MerchantOutbox } from "../merchant-webhooks/outbox.js";
+import { openMerchantOutbox } from "../merchant-webhooks/open-outbox.js";
+import type { MerchantOutboxStore } from "../merchant-webhooks/outbox-types.js";
 import { yookassaAdapter } from "../providers/yookassa.js";
 import { YooKassaClient } from "../yookassa/client.js";
 import { createYooKassaEmulator, type YooKassaEmulator } from "../yookassa/emulator.js";
@@ -22,23 +21,22 @@ import { listenHttp } from "../../util/listen.js";
 import { ImshopAcquiring } from "./acquiring.js";
 import { imshopRouter } from "./router.js";
 import { postCommand, runCardPayment } from "./shop-app.js";
-import { PostgresImshopStore } from "./store-postgres.js";
+import { openImshopOrders } from "./open-store.js";
+import type { ImshopOrders } from "./store.js";
 
 const SECRET = "imshop-processes-secret";
 const SHOP = "shop-processes";
-const pgPlace = (await ledgerPlaces("imshop, two processes")).find((p) => p.kind === "postgres")!;
+const shared = (await ledgerPlaces("imshop, two processes")).filter((p) => p.kind !== "sqlite");
 
-describe.skipIf(!pgPlace.make)("webhook acquiring, two processes on a PostgreSQL ledger", () => {
+for (const { kind, make } of shared) describe.skipIf(!make)(`webhook acquiring, two processes on a ${kind} ledger`, () => {
   let place: LedgerPlace;
-  let dir: string;
   let server: Server;
   let origin: string;
   let emulator: YooKassaEmulator;
-  const procs: { core: PaymentCore; store: PostgresImshopStore; outbox: MerchantOutbox; acquiring: ImshopAcquiring }[] = [];
+  const procs: { core: PaymentCore; store: ImshopOrders; outbox: MerchantOutboxStore; acquiring: ImshopAcquiring }[] = [];
 
   beforeAll(async () => {
-    place = pgPlace.make!();
-    dir = mkdtempSync(path.join(tmpdir(), "imshop-procs-"));
+    place = make!();
     emulator = createYooKassaEmulator({});
     const app = express();
     app.use("/yookassa/v3", emulator.router);
@@ -47,10 +45,10 @@ describe.skipIf(!pgPlace.make)("webhook acquiring, two processes on a PostgreSQL
       const client = new YooKassaClient({ baseUrl: `${origin}/yookassa/v3`, shopId: SHOP, secretKey: DEFAULT_EMULATOR_SECRET_KEY, retryDelayMs: 5 });
       const adapter = yookassaAdapter(() => client);
       const config = place.config();
-      if (config.kind !== "postgres") throw new Error("expected postgres");
       const core = new PaymentCore({ store: openLedgerStore(config), adapters: { yookassa: adapter } });
-      const store = new PostgresImshopStore({ url: config.url, schema: config.schema });
-      const outbox = new MerchantOutbox(path.join(dir, `${name}.sqlite`)); // each host's own sync outbox
+      const store = openImshopOrders(config, "");
+      const outbox = openMerchantOutbox(config, "", "imshopSync"); // the one both share, beside the ledger
+      expect([store.kind, config.kind]).toEqual([kind, kind]);
       // One public origin for both, as behind a load balancer: the return URL is part of the payment's
       // terms at YooKassa, so processes with different origins could not answer for each other.
       const acquiring = new ImshopAcquiring({ core, adapter, shopId: SHOP, store, publicUrl: `${origin}/a`, syncUrl: "http://127.0.0.1:9/sync", outbox });
@@ -62,13 +60,12 @@ describe.skipIf(!pgPlace.make)("webhook acquiring, two processes on a PostgreSQL
     for (const p of procs) {
       await p.core.close();
       await p.store.close();
-      p.outbox.close();
+      await p.outbox.close();
     }
     emulator.core.close();
     server.closeAllConnections();
     server.close();
     await place.drop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const hook = (name: "a" | "b") => `${origin}/${name}/payments/imshop`;
@@ -105,11 +102,15 @@ describe.skipIf(!pgPlace.make)("webhook acquiring, two processes on a PostgreSQL
     // Known to the other process's round, too.
     expect((await procs[0]!.store.pending()).map((p) => p.paymentId)).toContain(paymentId);
     await request(`${origin}/yookassa/v3/__sandbox/payments/${paymentId}/pay`, { method: "POST", body: "{}" }).then((r) => r.body.dump());
-    const settled = await Promise.all(procs.map((p) => p.acquiring.syncOnce()));
+    // Both rounds at once, twice: both may decide it before either marks it settled; one row is queued.
+    const settled = [...(await Promise.all(procs.map((p) => p.acquiring.syncOnce()))), ...(await Promise.all(procs.map((p) => p.acquiring.syncOnce())))];
     expect(settled.reduce((a, b) => a + b, 0)).toBe(1);
-    const queued = procs.flatMap((p) => p.outbox.heads()).filter((r) => r.paymentKey === `imshop:${paymentId}`);
+    const queued = await procs[1]!.outbox.all(`imshop:${paymentId}`);
     expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ status: "pending", url: "http://127.0.0.1:9/sync" });
     expect(JSON.parse(queued[0]!.body)).toEqual({ orderId, paymentId, success: true, paymentCaptured: true });
+    // Either process's dispatcher sees it: the outbox is not a file of the host that queued it.
+    expect((await procs[0]!.outbox.claimDue(Date.now() + 1, 60_000)).map((r) => r.paymentKey)).toEqual([`imshop:${paymentId}`]);
     expect(await procs[0]!.core.store.findByOrder("yookassa", SHOP, orderId)).toMatchObject({ status: "paid", capturedMinor: 12_000 });
   });
 });

@@ -1,13 +1,13 @@
-// One contract for webhook acquiring's order stores: the SQLite file of one host and PostgreSQL beside
-// the ledger must behave the same; "a second process" is a second store on the same place.
+// One contract for webhook acquiring's order stores: the SQLite file of one host, and PostgreSQL and
+// Redis beside the ledger must behave the same; "a second process" is a second store on the same place.
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { ledgerPlaces, type LedgerPlace } from "../core/testing/ledger-env.js";
-import { ImshopStore, type ImshopOrders, type NewOrder } from "./store.js";
-import { PostgresImshopStore } from "./store-postgres.js";
+import { openImshopOrders } from "./open-store.js";
+import type { ImshopOrders, NewOrder } from "./store.js";
 import path from "node:path";
 
-const places = (await ledgerPlaces("imshop store contract")).filter((p) => p.kind !== "redis");
+const places = await ledgerPlaces("imshop store contract");
 const T0 = "2026-12-01T10:00:00.000Z";
 const order = (extra: Partial<NewOrder> = {}): NewOrder => ({ orderId: `o-${randomUUID().slice(0, 8)}`, amountMinor: 150_000, currency: "RUB", description: "Слон", ...extra });
 
@@ -18,8 +18,8 @@ for (const { kind, make } of places) {
     const open = (): ImshopOrders => {
       place ??= make!();
       const c = place.config();
-      const s = c.kind === "postgres" ? new PostgresImshopStore({ url: c.url, schema: c.schema }) : c.kind === "sqlite" ? new ImshopStore(path.join(path.dirname(c.file), "imshop.db")) : undefined;
-      if (!s) throw new Error(`no imshop store on ${c.kind}`);
+      const s = openImshopOrders(c, c.kind === "sqlite" ? path.join(path.dirname(c.file), "imshop.db") : "");
+      expect(s.kind).toBe(kind);
       opened.push(s);
       return s;
     };
@@ -41,6 +41,8 @@ for (const { kind, make } of places) {
       const p = order();
       const both = await Promise.all([a.addOrder(p, T0), b.addOrder(p, T0)]);
       expect(both.map((r) => ("created" in r ? r.created : "conflict")).sort()).toEqual([false, true]);
+      // Read back whole: no owner and no receipt stay absent (not null, not "").
+      expect(await b.order(p.orderId)).toEqual({ ...p, try: 0, createdAt: T0 });
     });
 
     it("the app's order uuid is kept from the first command; a retry's try moves once for one seen try", async () => {
@@ -50,6 +52,8 @@ for (const { kind, make } of places) {
       await a.keepOrderUuid(o.orderId, "uuid-1");
       await b.keepOrderUuid(o.orderId, "uuid-2");
       expect((await b.order(o.orderId))!.orderUuid).toBe("uuid-1");
+      await b.keepOrderUuid("nope", "uuid-3"); // an unknown order is not made by it
+      expect(await a.order("nope")).toBeUndefined();
       const tries = await Promise.all([a.nextTry(o.orderId, 0), b.nextTry(o.orderId, 0)]);
       expect(tries.map((t) => t.try)).toEqual([1, 1]);
       expect((await a.nextTry(o.orderId, 1)).try).toBe(2);

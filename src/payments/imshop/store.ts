@@ -53,11 +53,12 @@ export interface PendingCapture {
 
 /**
  * Where webhook acquiring keeps its orders and pending captures: a SQLite file of one host
- * (`ImshopStore`), or PostgreSQL beside the ledger, so several processes serve one shop
- * (`PostgresImshopStore`, ./store-postgres.ts). Asynchronous, as the ledger's stores are.
+ * (`ImshopStore`), or PostgreSQL or Redis beside the ledger, so several processes serve one shop
+ * (`PostgresImshopStore`, ./store-postgres.ts; `RedisImshopStore`, ./store-redis.ts; chosen by
+ * ./open-store.ts). Asynchronous, as the ledger's stores are.
  */
 export interface ImshopOrders {
-  readonly kind: "sqlite" | "postgres";
+  readonly kind: "sqlite" | "postgres" | "redis";
   /** Registers an order once; the same terms again are the same order, other terms are refused. */
   addOrder(o: NewOrder, now: string): Promise<AddedOrder>;
   order(orderId: string): Promise<ImshopOrder | undefined>;

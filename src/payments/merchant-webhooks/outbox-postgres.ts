@@ -1,6 +1,6 @@
 // The merchant-notification outbox in the ledger's PostgreSQL (docs/yookassa.md, "Where the outbox
 // lives"), for several processes serving one project: the same rows as the SQLite outbox, in the
-// ledger's schema. Claiming takes the due head of each payment's line with `FOR UPDATE SKIP LOCKED`
+// ledger's schema (one table per stream: webhook acquiring's sync statuses have their own). Claiming takes the due head of each payment's line with `FOR UPDATE SKIP LOCKED`
 // and leases it in one statement, so two dispatchers never send the same row, and a payment's next
 // row cannot be claimed while an earlier one is still pending, so the order per payment holds.
 import type pg from "pg";
@@ -8,14 +8,19 @@ import { migrateSchema, paymentsPool, paymentsSchema, SchemaSetup, type Payments
 import { toRow } from "./outbox.js";
 import type { DeliveryStatus, MerchantOutboxStore, NewOutboxRow, OutboxRow } from "./outbox-types.js";
 
-const schemaSql = (s: string) => `
-CREATE TABLE IF NOT EXISTS ${s}.merchant_webhooks (
+const schemaSql = (s: string, table: string) => `
+CREATE TABLE IF NOT EXISTS ${s}.${table} (
   id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, payment_key TEXT NOT NULL, state TEXT NOT NULL,
   url TEXT NOT NULL, body TEXT NOT NULL, created_at BIGINT NOT NULL, next_at BIGINT NOT NULL, tries INTEGER NOT NULL DEFAULT 0,
   status TEXT NOT NULL DEFAULT 'pending', last_error TEXT, delivered_at BIGINT,
   UNIQUE (payment_key, state));
-CREATE INDEX IF NOT EXISTS merchant_webhooks_pending ON ${s}.merchant_webhooks (payment_key, id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS ${table}_pending ON ${s}.${table} (payment_key, id) WHERE status = 'pending';
 `;
+
+export interface PostgresOutboxOptions extends Pick<PaymentsPostgresOptions, "url" | "schema"> {
+  /** The stream's table in the ledger's schema (open-outbox.ts OUTBOX_STREAMS); default the merchant notifications'. */
+  table?: string;
+}
 
 export class PostgresMerchantOutbox implements MerchantOutboxStore {
   private readonly pool: pg.Pool;
@@ -23,11 +28,13 @@ export class PostgresMerchantOutbox implements MerchantOutboxStore {
   private readonly setup: SchemaSetup;
   private readonly schema: string;
 
-  constructor(opts: Pick<PaymentsPostgresOptions, "url" | "schema">) {
+  constructor(opts: PostgresOutboxOptions) {
     this.schema = paymentsSchema(opts.schema);
-    this.t = `${this.schema}.merchant_webhooks`;
+    const table = opts.table ?? "merchant_webhooks";
+    if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`outbox table ${JSON.stringify(table)}: expected a lower-case SQL name`);
+    this.t = `${this.schema}.${table}`;
     this.pool = paymentsPool(opts.url, 3);
-    this.setup = new SchemaSetup(() => migrateSchema(this.pool, this.schema, schemaSql(this.schema)));
+    this.setup = new SchemaSetup(() => migrateSchema(this.pool, this.schema, schemaSql(this.schema, table)));
   }
 
   private async rows(sql: string, args: unknown[] = []): Promise<Record<string, unknown>[]> {

@@ -4,7 +4,8 @@
 // list (its line); only the head of each line sits in the `due` sorted set, scored by its next try,
 // so claiming (which moves the score past a lease) can never hand out a payment's later row while an
 // earlier one is pending, and two dispatchers never claim the same row.
-// Keys: <prefix>merchant:row:<id> (hash), :line:<payment>, :pay:<payment>, :all (lists),
+// Keys (`merchant:` is the stream's namespace; webhook acquiring's sync statuses have their own):
+// <prefix>merchant:row:<id> (hash), :line:<payment>, :pay:<payment>, :all (lists),
 // :due (sorted set), :key:<payment>:<state> and :event:<event id> (unique lookups), :count, :seq.
 import { Redis } from "ioredis";
 import type { MerchantState } from "./format.js";
@@ -12,8 +13,10 @@ import type { DeliveryStatus, MerchantOutboxStore, NewOutboxRow, OutboxRow } fro
 
 export interface RedisOutboxOptions {
   url: string;
-  /** Key prefix, default "smartapp:" (the ledger's); the outbox's keys follow it as `merchant:…`. */
+  /** Key prefix, default "smartapp:" (the ledger's); the outbox's keys follow it as `<namespace>…`. */
   prefix?: string;
+  /** The stream's keys after the prefix (open-outbox.ts OUTBOX_STREAMS); default the merchant notifications' `merchant:`. */
+  namespace?: string;
 }
 
 // ARGV: P, event id, payment key, state, url, body, created at. Returns the new id, or 0 for a repeat.
@@ -130,7 +133,7 @@ export class RedisMerchantOutbox implements MerchantOutboxStore {
   private readonly p: string;
 
   constructor(opts: RedisOutboxOptions) {
-    this.p = `${opts.prefix ?? "smartapp:"}merchant:`;
+    this.p = `${opts.prefix ?? "smartapp:"}${opts.namespace ?? "merchant:"}`;
     this.redis = new Redis(opts.url, { lazyConnect: false, maxRetriesPerRequest: 3 }) as ScriptedRedis;
     this.redis.defineCommand("outboxAdd", { numberOfKeys: 0, lua: ADD_LUA });
     this.redis.defineCommand("outboxClaim", { numberOfKeys: 0, lua: CLAIM_LUA });

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ledgerPlaces, type LedgerPlace } from "../core/testing/ledger-env.js";
 import { MerchantWebhookDispatcher } from "./dispatcher.js";
 import type { MerchantNotification, MerchantState } from "./format.js";
-import { openMerchantOutbox } from "./open-outbox.js";
+import { openMerchantOutbox, type OutboxStream } from "./open-outbox.js";
 import type { MerchantOutboxStore, NewOutboxRow } from "./outbox-types.js";
 import { httpReceiver } from "../../../test/helpers/http-receiver.js";
 
@@ -41,11 +41,11 @@ for (const { kind, make } of places) {
   describe.skipIf(!make)(`merchant outbox contract: ${kind}`, () => {
     let place: LedgerPlace;
     let opened: MerchantOutboxStore[] = [];
-    const open = (): MerchantOutboxStore => {
+    const open = (stream: OutboxStream = "merchant"): MerchantOutboxStore => {
       place ??= make!();
       const config = place.config();
-      const file = config.kind === "sqlite" ? path.join(path.dirname(config.file), "merchant-notifications.db") : "";
-      const o = openMerchantOutbox(config, file);
+      const file = config.kind === "sqlite" ? path.join(path.dirname(config.file), stream === "merchant" ? "merchant-notifications.db" : "imshop.db") : "";
+      const o = openMerchantOutbox(config, file, stream);
       opened.push(o);
       return o;
     };
@@ -126,6 +126,24 @@ for (const { kind, make } of places) {
       await o.delivered(head!.id, T0 + 3);
       expect(await o.redeliver(String(head!.id), T0 + 4)).toMatchObject({ id: head!.id, status: "pending" });
       expect(await o.counts()).toEqual({ pending: 2, delivered: 0, failed: 0 });
+    });
+
+    it("the two streams are kept apart: webhook acquiring's sync statuses are never claimed, counted or redelivered as merchant notifications", async () => {
+      const merchantRows = fresh();
+      const syncRows = open("imshopSync");
+      const p = randomUUID();
+      expect(await syncRows.add(row(p, "succeeded"))).toBe(true);
+      expect(await merchantRows.add(row(p, "succeeded"))).toBe(true); // the same payment and state: another stream
+      const sync = await open("imshopSync").all(); // a second process on the sync stream
+      expect(sync).toHaveLength(1);
+      expect(await merchantRows.claimDue(T0, 1000)).toMatchObject([{ paymentKey: p }]);
+      expect(await merchantRows.counts()).toEqual({ pending: 1, delivered: 0, failed: 0 });
+      expect(await merchantRows.redeliver(sync[0]!.eventId, T0)).toBeUndefined();
+      const [claimed] = await syncRows.claimDue(T0, 1000); // not leased by the merchant stream's claim
+      expect(claimed).toMatchObject({ eventId: sync[0]!.eventId });
+      await syncRows.delivered(claimed!.id, T0 + 1);
+      expect(await syncRows.counts()).toEqual({ pending: 0, delivered: 1, failed: 0 });
+      expect((await merchantRows.all()).map((r) => r.status)).toEqual(["pending"]);
     });
 
     it("two dispatchers racing deliver every notification once, in order per payment, through failing tries", async () => {

@@ -7,6 +7,8 @@ import { request } from "undici";
 import { PaymentCore } from "../core/core.js";
 import type { PaymentEvent } from "../core/model.js";
 import { PaymentStore } from "../core/store.js";
+import { openLedgerStore } from "../core/open-store.js";
+import { ledgerPlaces, type LedgerPlace } from "../core/testing/ledger-env.js";
 import { yookassaAdapter } from "../providers/yookassa.js";
 import { YooKassaClient } from "./client.js";
 import { startYooKassaEmulator, type RunningYooKassaEmulator } from "./emulator.js";
@@ -65,6 +67,7 @@ describe("YooKassa through the payment core", () => {
     expect(await service.createPayment("user-1", { ...args, capture: false })).toMatchObject({ code: 409, error: { error_description: expect.stringContaining("other terms") } });
     expect(posts).toBe(1);
   });
+
 
   it("after a create with no answer the same body goes again under the kept key; another body is refused", async () => {
     const { service, core } = setup();
@@ -181,4 +184,49 @@ describe("YooKassa through the payment core", () => {
 
 function fail(message: string): never {
   throw new Error(message);
+}
+
+// Two processes (two cores, each with its own connection) on one ledger, as `serve` behind a load
+// balancer: creates of one order racing across them all answer the payment and link YooKassa made.
+for (const { kind, make } of await ledgerPlaces("yookassa service, racing creates")) {
+  describe.skipIf(!make)(`racing creates of one order (${kind} ledger)`, () => {
+    let place: LedgerPlace | undefined;
+    const cores: PaymentCore[] = [];
+    afterAll(async () => {
+      for (const c of cores) await c.close();
+      await place?.drop();
+    });
+
+    it("every caller gets the same payment and link, made once under one Idempotence-Key", async () => {
+      place = make!();
+      const shopId = `shop-${randomUUID().slice(0, 8)}`;
+      const client = new YooKassaClient({ baseUrl: emu.url, shopId, secretKey: DEFAULT_EMULATOR_SECRET_KEY, retryDelayMs: 5 });
+      const keys: string[] = [];
+      const counting = Object.assign(Object.create(client) as YooKassaClient, {
+        createPayment: (...a: Parameters<YooKassaClient["createPayment"]>) => {
+          keys.push(a[1]);
+          return client.createPayment(...a);
+        },
+      });
+      const adapter = yookassaAdapter(() => counting);
+      const created: string[] = [];
+      const services = ["a", "b"].map(() => {
+        const core = new PaymentCore({ store: openLedgerStore(place!.config()), adapters: { yookassa: adapter } });
+        cores.push(core);
+        return new YooKassaService({ core, adapter, shopId, returnUrl: "https://shop.example/back", onCreated: (i) => created.push(i.id) });
+      });
+      for (let round = 0; round < 3; round++) {
+        const args = order();
+        const answers = await Promise.all([0, 1, 0, 1].map((i) => services[i]!.createPayment("user-1", args)));
+        const first = answers[0]!;
+        expect(first).toMatchObject({ code: 200, ok: true, status: "pending", paymentId: expect.any(String), confirmationUrl: expect.stringContaining("/__checkout/") });
+        for (const a of answers) expect({ paymentId: a.paymentId, confirmationUrl: a.confirmationUrl, status: a.status }).toEqual({ paymentId: first.paymentId, confirmationUrl: first.confirmationUrl, status: "pending" });
+        const inv = (await cores[1]!.store.findByOrder("yookassa", shopId, args.orderId))!;
+        const attempts = await cores[0]!.store.attemptsOf(inv.id);
+        expect(attempts).toHaveLength(1);
+        expect(new Set(keys)).toEqual(new Set([attempts[0]!.idempotenceKey]));
+        keys.length = 0;
+      }
+    });
+  });
 }
