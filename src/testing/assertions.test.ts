@@ -109,6 +109,19 @@ describe("other assertions", () => {
     expect(checkAssertion(rd(1, "replies[5]"), outcome(replies))?.message).toMatch(/no field replies\[5\]/);
   });
 
+  it("responseData sees answer, the texts of the text replies joined by a blank line, unless a script set one", () => {
+    const texts: Reply[] = [
+      { type: "text", text: "Your cart:", state: "/Cart" },
+      { type: "buttons", buttons: [{ text: "Remove" }], state: "/Cart" },
+      { type: "text", text: "1. Tea\nPrice: 2", state: "/Cart" },
+    ];
+    expect(checkAssertion(rd("Your cart:\n\n1. Tea\nPrice: 2", "answer"), outcome(texts))).toBeUndefined();
+    expect(checkAssertion(rd("Your cart:", "answer"), outcome(texts))?.message).toBe("$response data differs at answer");
+    expect(checkAssertion(rd("", "answer"), outcome([]))).toBeUndefined();
+    const own = outcome(texts, { response: { replies: texts, answer: "set by a script" } });
+    expect(checkAssertion(rd("set by a script", "answer"), own)).toBeUndefined();
+  });
+
   it("timeoutReply checks interval and target when given", () => {
     const o = outcome([{ type: "timeout", interval: 2, targetState: "/X" }], { timeout: { interval: 2, targetState: "/X" } });
     expect(checkAssertion({ ...base, kind: "timeoutReply", interval: 2, targetState: "X" }, o)).toBeUndefined();

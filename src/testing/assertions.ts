@@ -63,8 +63,20 @@ function checkA(item: Extract<AssertItem, { kind: "a" }>, outcome: StepOutcome):
   return undefined;
 }
 
+/**
+ * The response as the platform's test runner shows it to `<responseData>`: `$response` plus `answer`,
+ * the texts of the text replies joined by a blank line, unless a script set `$response.answer` itself
+ * (docs/testing.md, "<responseData>").
+ */
+function responseView(result: TurnResult): Record<string, unknown> {
+  const replies = result.response.replies ?? result.replies;
+  const view: Record<string, unknown> = { ...result.response, replies };
+  if (view.answer === undefined && Array.isArray(replies)) view.answer = (replies as Reply[]).filter(isText).map(textOf).join("\n\n");
+  return view;
+}
+
 function checkResponseData(item: Extract<AssertItem, { kind: "responseData" }>, outcome: StepOutcome): AssertFailure | undefined {
-  const response = { ...outcome.result.response, replies: outcome.result.response.replies ?? outcome.result.replies };
+  const response = responseView(outcome.result);
   let actual: unknown = response;
   if (item.field) {
     const path = parsePath(item.field);
