@@ -108,6 +108,15 @@ describe("runTests options", () => {
     expect(byFile.result).toMatchObject({ passed: 9, failed: 1 });
   });
 
+  it("a file named on the command line runs even when tests.exclude leaves it out", async () => {
+    const named = await run(BOT, { workers: 0, only: [{ file: "test/extra/ignored-1.xml" }] });
+    expect(named.result.error).toBeUndefined();
+    expect(named.result.files.map((f) => f.file)).toEqual(["test/extra/ignored-1.xml"]);
+    expect([...named.byId.keys()]).toEqual(["excluded"]);
+    const missing = await run(BOT, { workers: 0, only: [{ file: "test/extra/nope.xml" }] });
+    expect(missing.result.error).toMatch(/^test\/extra\/nope\.xml: not among the project's test files/);
+  });
+
   it("writes JUnit XML", async () => {
     const junit = path.join(mkdtempSync(path.join(tmpdir(), "junit-")), "reports", "junit.xml");
     await run(BOT, { workers: 0, junit, grep: "fail.xml|malformed" });
