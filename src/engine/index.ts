@@ -9,7 +9,7 @@ import type { Engine, HostServices, IntentClassifier } from "./types.js";
 import { withMorphologyOps } from "../morphology/ops.js";
 import { classifierFor, patternEntities, readNluData } from "../nlu/index.js";
 import { runTurn, type EngineEnv } from "./turn.js";
-import { withNlpOps } from "./nlp-ops.js";
+import { withNlpOps, type NlpDeps } from "./nlp-ops.js";
 import { tapLogs, type LogTap } from "./log-tap.js";
 
 export interface EngineOptions {
@@ -33,8 +33,10 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   // $nlp.inflect / conform / parseMorph through the dictionary morphology (src/morphology).
   // Logs of a turn reach its explanation (TurnRunOptions.explain) through this tap.
   const logTap: LogTap = {};
-  const scriptServices = withNlpOps(withMorphologyOps(tapLogs(services, logTap, "script")), { project, patterns: () => (patterns ??= compile()) });
+  const nlpDeps: NlpDeps = { project, patterns: () => (patterns ??= compile()) };
+  const scriptServices = withNlpOps(withMorphologyOps(tapLogs(services, logTap, "script")), nlpDeps);
   const host = givenHost ?? createScriptHost(project, scriptServices, hostOptions as Parameters<typeof createScriptHost>[2]);
+  nlpDeps.converter = (c, n) => host.runConverter(c, n);
   try {
     patterns ??= compile();
   } catch (err) {

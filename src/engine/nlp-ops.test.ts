@@ -44,3 +44,25 @@ describe("$nlp.match and $nlp.matchPatterns", () => {
     expect(h.texts(h.send("ask"))).toEqual(["/Greet|hello *|0.5|/Inner/Deep|||buy * car|1|", "true,true,false,false,false"]);
   });
 });
+
+describe("converters in $nlp results", () => {
+  const CONVERTED = `patterns:
+    $Colour = (red:1|blue:2) || converter = function (pt) { return {code: pt.value, upper: pt.text.toUpperCase()}; }
+theme: /
+    state: Pick
+        q!: * $Colour *
+        a: {{$parseTree._Colour.upper}}
+    state: Ask
+        q!: ask
+        script:
+            var p = $nlp.matchPatterns("a blue one", ["* $Colour *"]);
+            var m = $nlp.match("a red one", "/");
+            $reactions.answer(JSON.stringify([p.parseTree._Colour, m.targetState, m.parseTree._Colour]));
+`;
+
+  it("$nlp.matchPatterns and $nlp.match run named patterns' converters, as the turn's own $parseTree does", () => {
+    const h = harness(project(CONVERTED));
+    expect(h.texts(h.send("red"))).toEqual(["RED"]);
+    expect(h.texts(h.send("ask"))).toEqual(['[{"code":"2","upper":"BLUE"},"/Pick",{"code":"1","upper":"RED"}]']);
+  });
+});

@@ -2,7 +2,7 @@
 // text as if it were sent in some context. They reach the engine as host calls ("nlp.match"), so
 // this wraps the HostServices the script host gets and answers those two operations itself.
 import type { Project } from "../project/model.js";
-import type { ParseNode, PatternSet } from "../patterns/types.js";
+import type { ConverterRunner, ParseNode, PatternSet } from "../patterns/types.js";
 import { matchPatterns } from "../patterns/index.js";
 import type { HostServices } from "./types.js";
 import { activePatternTiers, activeTriggers } from "./locality.js";
@@ -24,6 +24,12 @@ export interface NlpDeps {
   patterns: () => PatternSet;
   /** The turn's clock, for entities relative to now (`@duckling.date`). */
   now?: () => number;
+  /**
+   * Runs named patterns' converters in the script's realm, as for the turn's own `$parseTree`
+   * (`$nlp.matchPatterns(t, ["$Currency"]).parseTree._Currency` is the converter's value). Set once
+   * the script host exists.
+   */
+  converter?: ConverterRunner;
 }
 
 /** `$nlp.match(text, statePath)`: the state the text would lead to from `statePath`, or null. */
@@ -42,6 +48,7 @@ export function nlpMatch(deps: NlpDeps, text: string, statePath: string): NlpMat
   const matches = deps.patterns().match(text, activePatternTiers(project, active), {
     regexCaseInsensitive: project.config.regexCaseInsensitive === true,
     now: deps.now?.(),
+    ...(deps.converter ? { converter: deps.converter } : {}),
   });
   const { nlu } = buildNluResults(patternHypotheses(project, matches, active.tiers), [], exampleHypotheses(project, text, active.tiers));
   const h = nlu.selected;
@@ -64,13 +71,14 @@ export function withNlpOps(services: HostServices, deps: NlpDeps): HostServices 
     http: (req) => services.http(req),
     call: (op, args) => {
       const a = (args ?? {}) as { text?: unknown; statePath?: unknown; patterns?: unknown };
-      if (op === "nlp.match") return nlpMatch({ ...deps, now: deps.now ?? (() => services.now()) }, String(a.text ?? ""), String(a.statePath ?? "/"));
+      if (op === "nlp.match") return nlpMatch({ ...deps, now: deps.now ?? (() => services.now()), converter: deps.converter }, String(a.text ?? ""), String(a.statePath ?? "/"));
       if (op === "nlp.matchPatterns") {
         const list = Array.isArray(a.patterns) ? a.patterns.map(String) : typeof a.patterns === "string" ? [a.patterns] : [];
         if (list.length === 0) return null;
         const { project } = deps;
         return matchPatterns(String(a.text ?? ""), list, project.namedPatterns, project.dictionaries, {
           regexCaseInsensitive: project.config.regexCaseInsensitive === true,
+          ...(deps.converter ? { converter: deps.converter } : {}),
         });
       }
       return services.call(op, args);

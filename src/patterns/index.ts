@@ -276,7 +276,8 @@ export function matchPatterns(
   const cacheKey = JSON.stringify([sources, opts?.regexCaseInsensitive === true]);
   let set = byKey.get(cacheKey);
   if (!set) {
-    set = createPatternSet(named, dictionaries, opts);
+    // The set is cached across engines: the converter (one engine's scripts) is given per match.
+    set = createPatternSet(named, dictionaries, { regexCaseInsensitive: opts?.regexCaseInsensitive === true });
     sources.forEach((src, i) => set!.add(i, src, { file: "<matchPatterns>", line: 1, col: 1 }));
     if (byKey.size > 200) byKey.clear();
     byKey.set(cacheKey, set);

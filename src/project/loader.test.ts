@@ -120,6 +120,22 @@ describe("loadProject: layout and resolution", () => {
     expect(p.loadItems.map((i) => i.kind)).toEqual(["script", "data"]);
   });
 
+  it("customTags entries that are paths to the tag's JSON file declare its tagName; a missing or bad file is a warning", () => {
+    const dir = tempProject({
+      "chatbot.yaml": "entryPoint: main.sc\ncustomTags:\n  - src/blocks/sum/block.json\n  - src/blocks/gone.json\n  - src/blocks/bad.json\n",
+      "src/blocks/sum/block.json": '{"tagName": "sumTwo", "startState": "/Blocks/Sum", "parameters": [{"name": "a"}]}',
+      "src/blocks/bad.json": '{"caption": "no name"}',
+      "src/main.sc": "theme: /\n    state: S\n        q!: hi\n        sumTwo:\n            a = 1\n",
+    });
+    const p = loadProject(dir);
+    expect(p.states.get("/S")?.reactions.map((r) => r.tag)).toEqual(["action"]);
+    const warnings = p.diagnostics.filter((d) => d.message.startsWith("customTags:")).map((d) => `${d.pos?.line}: ${d.message}`);
+    expect(warnings).toEqual([
+      "4: customTags: src/blocks/gone.json not found; the tag it describes is not declared",
+      '5: customTags: src/blocks/bad.json has no "tagName"; the tag it describes is not declared',
+    ]);
+  });
+
   it("an explicit state may fill a theme's implicit placeholder; TESTS honour include/exclude", () => {
     const dir = tempProject({
       "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: ['topics/*.xml']\n",

@@ -7,6 +7,7 @@ import type { RequireNode, ScFile, SourcePos } from "../dsl/ast.js";
 import { parseScCollect } from "../dsl/parser.js";
 import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
 import { loadConfig, type LoadedConfig } from "./config.js";
+import { customTagNames } from "./custom-tags.js";
 import { parseCsvDictionary, parseJsonData, parseYamlData } from "./data-files.js";
 import { expandGlob, isDir, isFile, isGlob, listFiles, toPosix } from "./files.js";
 import { parseJsonish } from "./jsonish.js";
@@ -64,10 +65,9 @@ class Loader {
     readonly config: ChatbotConfig,
     readonly projectRoot: Root,
     private readonly modules: string[],
+    customTags: string[] = [],
   ) {
-    this.customTags = (config.customTags as unknown[] | undefined ?? [])
-      .map((t) => (typeof t === "string" ? t : ((t as { name?: string; tagName?: string }).name ?? (t as { tagName?: string }).tagName)))
-      .filter((t): t is string => typeof t === "string");
+    this.customTags = customTags;
     this.table = new StateTable(
       (e) => this.errors.push(e),
       (pos) => this.sources.get(pos.file)?.[pos.line - 1],
@@ -338,8 +338,9 @@ export function loadProject(dir: string, opts: LoadOptions = {}): Project {
   const abs = path.resolve(dir);
   const loaded = loadConfig(abs);
   const srcDir = findSrcDir(abs, loaded);
-  const loader = new Loader(abs, loaded.config, { srcDir, labelBase: abs, labelPrefix: "" }, moduleDirs(opts));
-  loader.diagnostics.push(...loaded.diagnostics);
+  const tags = customTagNames(loaded.config.customTags, abs, loaded.posOf);
+  const loader = new Loader(abs, loaded.config, { srcDir, labelBase: abs, labelPrefix: "" }, moduleDirs(opts), tags.names);
+  loader.diagnostics.push(...loaded.diagnostics, ...tags.diagnostics);
 
   for (const entry of loaded.config.entryPoint) {
     const file = path.join(srcDir, entry);

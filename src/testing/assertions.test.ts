@@ -48,7 +48,28 @@ describe("<a>", () => {
     expect(unconsumedTexts(o)).toHaveLength(1);
     expect(checkAssertion(a({ text: "Second", state: "/Next" }), o)).toBeUndefined();
     expect(unconsumedTexts(o)).toEqual([]);
-    expect(checkAssertion(a({}), o)?.message).toMatch(/no more text replies/);
+    expect(checkAssertion(a({}), o)?.message).toMatch(/no more replies/);
+  });
+
+  it("a text-less <a> is met by a buttons reply when no text reply is left (a state that only shows buttons)", () => {
+    const o = outcome([
+      { type: "text", text: "Hi", state: "/Start" },
+      { type: "buttons", buttons: [{ text: "Menu" }], state: "/Home" },
+    ]);
+    expect(checkAssertion(a({ state: "/Start" }), o)).toBeUndefined();
+    expect(checkAssertion(a({ state: "/Home" }), o)).toBeUndefined();
+    expect(o.cursor).toBe(2);
+    expect(checkAssertion(a({}), o)?.message).toBe("expected a reply, but there are no more replies");
+    // the state is still checked against the reply it meets
+    const wrong = outcome([{ type: "buttons", buttons: [{ text: "Menu" }], state: "/Home" }]);
+    expect(checkAssertion(a({ state: "/Other" }), wrong)).toMatchObject({ expected: { state: "/Other" }, actual: { type: "buttons", state: "/Home" } });
+  });
+
+  it("an <a> with text or contains= never takes a non-text reply, and a timeout is no reply", () => {
+    const buttons: Reply[] = [{ type: "buttons", buttons: [{ text: "Menu" }], state: "/Home" }];
+    expect(checkAssertion(a({ text: "Menu" }), outcome(buttons))?.message).toMatch(/no more text replies/);
+    expect(checkAssertion(a({ contains: "Menu" }), outcome(buttons))?.message).toMatch(/no more text replies/);
+    expect(checkAssertion(a({ state: "/X" }), outcome([{ type: "timeout", interval: 2, targetState: "/X", state: "/X" }]))?.message).toMatch(/no more replies/);
   });
 
   it("fails on a wrong text with expected and actual", () => {
@@ -86,6 +107,19 @@ describe("other assertions", () => {
     const f = checkAssertion(rd([{ text: "A" }, { text: "C" }], "replies[1].buttons"), outcome(replies));
     expect(f?.message).toBe("$response data differs at replies[1].buttons[1].text");
     expect(checkAssertion(rd(1, "replies[5]"), outcome(replies))?.message).toMatch(/no field replies\[5\]/);
+  });
+
+  it("responseData sees answer, the texts of the text replies joined by a blank line, unless a script set one", () => {
+    const texts: Reply[] = [
+      { type: "text", text: "Your cart:", state: "/Cart" },
+      { type: "buttons", buttons: [{ text: "Remove" }], state: "/Cart" },
+      { type: "text", text: "1. Tea\nPrice: 2", state: "/Cart" },
+    ];
+    expect(checkAssertion(rd("Your cart:\n\n1. Tea\nPrice: 2", "answer"), outcome(texts))).toBeUndefined();
+    expect(checkAssertion(rd("Your cart:", "answer"), outcome(texts))?.message).toBe("$response data differs at answer");
+    expect(checkAssertion(rd("", "answer"), outcome([]))).toBeUndefined();
+    const own = outcome(texts, { response: { replies: texts, answer: "set by a script" } });
+    expect(checkAssertion(rd("set by a script", "answer"), own)).toBeUndefined();
   });
 
   it("timeoutReply checks interval and target when given", () => {

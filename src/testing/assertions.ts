@@ -17,6 +17,8 @@ export interface AssertFailure {
 }
 
 const isText = (r: Reply): boolean => r.type === "text";
+// Replies a text-less `<a>` may stand for; a timeout is a scheduled event, not a reply.
+const isAssertable = (r: Reply): boolean => r.type !== "timeout";
 const textOf = (r: Reply): string => (typeof r.text === "string" ? r.text : String(r.text ?? ""));
 const quote = (s: string): string => JSON.stringify(s);
 
@@ -34,13 +36,24 @@ function checkA(item: Extract<AssertItem, { kind: "a" }>, outcome: StepOutcome):
   const replies = outcome.result.replies;
   let i = outcome.cursor;
   while (i < replies.length && !isText(replies[i]!)) i++;
+  // An `<a>` with no text to compare ("a reply exists", maybe from a state) is also met by a
+  // buttons / image / audio reply when no text reply is left: a state that only shows buttons is
+  // asserted this way (docs/testing.md, "<a> without text").
+  if (i >= replies.length && item.text === undefined && item.contains === undefined) {
+    i = outcome.cursor;
+    while (i < replies.length && !isAssertable(replies[i]!)) i++;
+  }
   if (i >= replies.length) {
-    return { message: item.text !== undefined ? `expected the text reply ${quote(normaliseText(item.text))}, but there are no more text replies` : "expected a text reply, but there are no more text replies", expected, actual: { text: null } };
+    const message =
+      item.text !== undefined ? `expected the text reply ${quote(normaliseText(item.text))}, but there are no more text replies`
+      : item.contains !== undefined ? `expected a text reply containing ${quote(item.contains)}, but there are no more text replies`
+      : "expected a reply, but there are no more replies";
+    return { message, expected, actual: { text: null } };
   }
   const reply = replies[i]!;
   outcome.cursor = i + 1;
   const text = normaliseText(textOf(reply));
-  const actual: Record<string, unknown> = { text };
+  const actual: Record<string, unknown> = isText(reply) ? { text } : { type: reply.type };
   if (item.state) actual.state = reply.state ?? null;
   if (item.cls) actual.class = outcome.result.classifiedState ?? null;
   if (item.text !== undefined && text !== expected.text) return { message: `expected text ${quote(expected.text as string)} but got ${quote(text)}`, expected, actual };
@@ -50,8 +63,20 @@ function checkA(item: Extract<AssertItem, { kind: "a" }>, outcome: StepOutcome):
   return undefined;
 }
 
+/**
+ * The response as the platform's test runner shows it to `<responseData>`: `$response` plus `answer`,
+ * the texts of the text replies joined by a blank line, unless a script set `$response.answer` itself
+ * (docs/testing.md, "<responseData>").
+ */
+function responseView(result: TurnResult): Record<string, unknown> {
+  const replies = result.response.replies ?? result.replies;
+  const view: Record<string, unknown> = { ...result.response, replies };
+  if (view.answer === undefined && Array.isArray(replies)) view.answer = (replies as Reply[]).filter(isText).map(textOf).join("\n\n");
+  return view;
+}
+
 function checkResponseData(item: Extract<AssertItem, { kind: "responseData" }>, outcome: StepOutcome): AssertFailure | undefined {
-  const response = { ...outcome.result.response, replies: outcome.result.response.replies ?? outcome.result.replies };
+  const response = responseView(outcome.result);
   let actual: unknown = response;
   if (item.field) {
     const path = parsePath(item.field);

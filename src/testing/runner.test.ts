@@ -40,7 +40,7 @@ describe("runTests on the fixture bot (in this thread)", () => {
 
   it("passes every passing variant", () => {
     const passing = [...r.byId.values()].filter((c) => c.id.startsWith("pass:"));
-    expect(passing).toHaveLength(8);
+    expect(passing).toHaveLength(9);
     for (const c of passing) expect({ id: c.id, status: c.status, failure: c.failure?.message }).toEqual({ id: c.id, status: "passed", failure: undefined });
   });
 
@@ -84,9 +84,9 @@ describe("runTests on the fixture bot (in this thread)", () => {
   });
 
   it("counts and prints the summary line alone at the end", () => {
-    expect(r.result).toMatchObject({ passed: 9, failed: 14, skipped: 0 });
+    expect(r.result).toMatchObject({ passed: 10, failed: 14, skipped: 0 });
     const lines = r.output.trimEnd().split("\n");
-    expect(lines.at(-1)).toBe("9 passed, 14 failed, 0 skipped");
+    expect(lines.at(-1)).toBe("10 passed, 14 failed, 0 skipped");
     expect(r.output).toContain("FAIL test/fail.xml:3 › fail: wrong text\n  test/fail.xml:5: expected text \"Goodbye!\" but got \"Hello!\"\n  step 1: <q>start</q> (line 4)");
     expect(r.output).not.toMatch(/\x1b\[/);
   });
@@ -102,10 +102,19 @@ describe("runTests options", () => {
   it("--grep matches case ids and file paths", async () => {
     expect([...(await run(BOT, { workers: 0, grep: "wrong (text|state)" })).byId.keys()]).toEqual(["fail: wrong text", "fail: wrong state"]);
     const byFile = await run(BOT, { workers: 0, grep: "pass.xml" });
-    expect(byFile.byId.size).toBe(8);
+    expect(byFile.byId.size).toBe(9);
     // A malformed file cannot say which cases it holds, so --grep never hides it.
     expect(byFile.result.files.map((f) => f.file)).toEqual(["test/malformed.xml", "test/pass.xml"]);
-    expect(byFile.result).toMatchObject({ passed: 8, failed: 1 });
+    expect(byFile.result).toMatchObject({ passed: 9, failed: 1 });
+  });
+
+  it("a file named on the command line runs even when tests.exclude leaves it out", async () => {
+    const named = await run(BOT, { workers: 0, only: [{ file: "test/extra/ignored-1.xml" }] });
+    expect(named.result.error).toBeUndefined();
+    expect(named.result.files.map((f) => f.file)).toEqual(["test/extra/ignored-1.xml"]);
+    expect([...named.byId.keys()]).toEqual(["excluded"]);
+    const missing = await run(BOT, { workers: 0, only: [{ file: "test/extra/nope.xml" }] });
+    expect(missing.result.error).toMatch(/^test\/extra\/nope\.xml: not among the project's test files/);
   });
 
   it("writes JUnit XML", async () => {
@@ -137,7 +146,7 @@ describe("runTests on worker threads", () => {
     const pooled = await run(BOT, { workers: 2 });
     const shape = (x: RunTestsResult) => x.files.map((f) => [f.file, f.error?.line, f.cases.map((c) => [c.id, c.status, c.failure?.message])]);
     expect(shape(pooled.result)).toEqual(shape(inThread.result));
-    expect(pooled.output.trimEnd().split("\n").at(-1)).toBe("9 passed, 14 failed, 0 skipped");
+    expect(pooled.output.trimEnd().split("\n").at(-1)).toBe("10 passed, 14 failed, 0 skipped");
   });
 
   it("runs integration cases with --integration through the main thread's HTTP", async () => {

@@ -113,15 +113,17 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     return stop(`cannot load the project in ${absDir}:\n${describeLoadError(e)}`);
   }
 
+  // `test/a.xml:12` arguments: only those files, and in them only the cases at those lines. A file
+  // named on the command line runs even when tests.include / exclude leave it out: it was asked for.
+  const only = opts.only?.map((l) => ({ ...l, file: relativeToProject(absDir, l.file) }));
+  let testFiles = only?.length ? selectTests(project.dir, project.config, { all: true }) : project.testFiles;
+
   // Nothing to run is an error, never "0 passed, 0 failed": a wrong include glob or --grep must not pass CI.
-  if (project.testFiles.length === 0) {
-    const globs = project.config.tests?.include?.length ? ` matched by tests.include ${JSON.stringify(project.config.tests.include)}` : "";
+  if (testFiles.length === 0) {
+    const globs = project.config.tests?.include?.length && !only?.length ? ` matched by tests.include ${JSON.stringify(project.config.tests.include)}` : "";
     return stop(`no XML test files under test/${globs} in ${absDir}`);
   }
 
-  // `test/a.xml:12` arguments: only those files, and in them only the cases at those lines.
-  const only = opts.only?.map((l) => ({ ...l, file: relativeToProject(absDir, l.file) }));
-  let testFiles = project.testFiles;
   if (only?.length) {
     const known = new Set(testFiles.map((f) => f.split(path.sep).join("/")));
     const missing = only.filter((l) => !known.has(l.file)).map((l) => l.file);
