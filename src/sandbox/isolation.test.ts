@@ -76,6 +76,24 @@ describe("per-turn state", () => {
       expect(scriptTurn(host, "victim", `$session.seen = typeof ({}).planted${i + 1};`)).toEqual({ seen: "undefined" });
     }
   });
+  it("a member chain on a literal (1..constructor, [0].map, 'x'.big) or to an inherited builtin ($session.toString) in a condition, template or script is user code: nothing it plants reaches the next user", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    const plants: [(h: ScriptHost) => unknown, string][] = [
+      [(h) => h.test("1..constructor.prototype.__proto__.planted1 = 1", pos()), "({}).planted1"],
+      [(h) => h.render("{{ 1.5.constructor.prototype.planted2 = $client.secret }}", pos()), "(1).planted2"],
+      [(h) => h.runScript("0xff.constructor.constructor.prototype.planted3 = $client.secret;", { es6: false, pos: nextPos() }), "Function.prototype.planted3"],
+      [(h) => h.runScript("$session.m = [0].map;\n[0].map.planted4 = $client.secret;", { es6: false, pos: nextPos() }), "[].map.planted4"],
+      [(h) => h.test("'x'.big.planted5 = $client.secret", pos()), "''.big.planted5"],
+      [(h) => h.runScript("1e3.toFixed.planted6 = $client.secret;", { es6: false, pos: nextPos() }), "(1).toFixed.planted6"],
+      [(h) => h.runScript("$session.toString.planted7 = $client.secret;", { es6: false, pos: nextPos() }), "({}).toString.planted7"],
+    ];
+    for (const [plant, read] of plants) {
+      host.beginTurn(userScope("victim"));
+      plant(host);
+      host.endTurn();
+      expect(scriptTurn(host, "attacker", `$session.seen = String(${read});`), read).toEqual({ seen: "undefined" });
+    }
+  });
 });
 
 describe("memory limit", () => {

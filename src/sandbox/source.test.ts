@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isTrivialExpr, isTrivialTemplate, usesAwait } from "./source.js";
+import { isTrivialExpr, isTrivialTemplate, isTurnDataExpr, isTurnDataScript, JAVA_STRING_METHODS, usesAwait } from "./source.js";
 
 describe("source checks", () => {
   it("recognises loop-free, call-free expressions", () => {
@@ -15,5 +16,39 @@ describe("source checks", () => {
   it("detects await", () => {
     expect(usesAwait("const a = await f();")).toBe(true);
     expect(usesAwait("x.await; awaiting()")).toBe(false);
+  });
+
+  it("turn data never starts a property chain at a literal, nor reads a name that leads to a shared builtin", () => {
+    for (const code of [
+      "1..constructor.prototype.__proto__.isAdmin = true",
+      "1.5.constructor.prototype.x = 1",
+      "0xff.constructor.constructor.prototype.x = 1",
+      "1e3.toFixed.x = $client.secret",
+      "[0].map.x = $client.secret",
+      "'x'.big.x = 1",
+      "(1 || 0).toFixed.x = 1",
+      "$session.toString.x = $client.secret",
+      "$session.a = $session.hasOwnProperty",
+      "$session.list.push.x = 1",
+      "$session.name.equals.x = 1",
+      "$session?.['a']",
+      "$context.injector.url",
+      "$session.x = 1 <!-- $session.toString.y = 2",
+      "[$session.a] = $session.b",
+      "foo = 1",
+    ]) {
+      expect(isTurnDataExpr(code), code).toBe(false);
+    }
+    for (const code of ["$session.items.length > 0", "$session.a = [1, $client.b]", "delete $session.a", "$session.n++", "$session?.a.b", "$context.currentState", "$session.a-- > 0"]) {
+      expect(isTurnDataExpr(code), code).toBe(true);
+    }
+    expect(isTurnDataScript("$session.count = ($session.count || 0) + 1;\n$temp.seen = true;")).toBe(true);
+    expect(isTurnDataScript("$session.count = 1;\nreturn;")).toBe(false);
+  });
+
+  it("knows every String method jsapi/java.js adds", () => {
+    const source = readFileSync(new URL("../../jsapi/java.js", import.meta.url), "utf8");
+    const methods = /var METHODS = \{([\s\S]*?)\n\};/.exec(source)![1]!;
+    expect([...methods.matchAll(/^ {2}(\w+): function/gm)].map((m) => m[1])).toEqual(JAVA_STRING_METHODS);
   });
 });

@@ -65,6 +65,14 @@ describe("one user's turn never reaches the next user's", () => {
     expect(await probe("victim-proto")).toBe(CLEAN_PROBE);
   });
 
+  it("Object.prototype pollution by a script that looks like turn data (a member chain on a number literal)", async () => {
+    for (let i = 0; i < 3; i++) {
+      expect(await answer(action("literalchain", `attacker-literal-${i}`))).toBe("LITERALCHAIN done");
+      expect(await answer(action("whoami", `victim-literal-${i}`))).toBe("WHOAMI admin=");
+      expect(await probe(`victim-literal-${i}`)).toBe(CLEAN_PROBE);
+    }
+  });
+
   it("a spy on Array.prototype.push", async () => {
     expect(await answer(action("spyinstall", "attacker-spy"))).toBe("SPY installed");
     expect(await probe("victim-spy")).toBe(CLEAN_PROBE);
