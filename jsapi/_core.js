@@ -4,7 +4,7 @@
 // ($context & co.), the template and expression engine and the dispatcher.
 // The context lives in its own V8 isolate: nothing of the host's heap is reachable from here; the
 // host function is an isolated-vm callback that exchanges strings, kept only in this closure.
-(function (hostFn) {
+(function (hostFn, maxOutChars) {
   "use strict";
   var G = globalThis;
 
@@ -40,8 +40,15 @@
   }
 
   // ---- host channel: strings in, strings out ----
+  // Every string that leaves the isolate is at most maxOutChars long: it is copied into the host's
+  // heap, parsed there and passed on (to the main thread, the store, the answer), so its size is
+  // paid several times outside this isolate's memory limit.
+  function tooLarge(what) {
+    return new RealmError(what + " is larger than " + maxOutChars + " characters as JSON (the limit of a value leaving the script isolate)");
+  }
   function hostCall(op, args) {
     var payload = args === undefined ? "null" : JSONstringify(args);
+    if (payload !== undefined && payload.length > maxOutChars) throw tooLarge("the argument of host call '" + op + "'");
     var out;
     try {
       out = hostFn(op, payload === undefined ? "null" : payload);
@@ -465,7 +472,9 @@
         else if (e && typeof e.message === "string") d.message = e.message;
         else d.message = stringifySafe(e, null) || String(e);
       }
-      return JSONstringify({ err: d });
+      var described = JSONstringify({ err: d });
+      if (described.length > maxOutChars) return JSONstringify({ err: { name: d.name, message: String(d.message).slice(0, 1000) + "… (the error was larger than " + maxOutChars + " characters as JSON)" } });
+      return described;
     } catch (e2) {
       return '{"err":{"message":"uncaught exception (could not be described)"}}';
     }
@@ -473,6 +482,7 @@
   function finish(v) {
     if (turn.newSession) return takeNewSession();
     var s = v === undefined ? undefined : stringifySafe(v, undefined);
+    if (s !== undefined && s.length > maxOutChars) return describe(tooLarge("a result (a turn's replies, $session, $client or $temp)"));
     return s === undefined ? "{}" : '{"v":' + s + "}";
   }
   function snapshot() {

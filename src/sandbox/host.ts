@@ -20,6 +20,8 @@ export interface ScriptHostOptions {
   cpuMs?: number;
   /** Memory limit of the project's isolate in MB, ArrayBuffers included (default 128). */
   memoryMb?: number;
+  /** Longest JSON string a context hands out, in characters (default DEFAULT_MAX_OUT_CHARS, src/sandbox/realm.ts). */
+  maxOutChars?: number;
   /** CPU limit of evaluating the project's ES6 modules when a context is built (default 10 s). */
   moduleLoadMs?: number;
   /**
@@ -90,6 +92,7 @@ class RealmScriptHost implements ScriptHost {
   private readonly hostFn: HostFn;
   private readonly cpuMs: number;
   private readonly memoryMb: number;
+  private readonly maxOutChars: number | undefined;
   private readonly moduleLoadMs: number | undefined;
   private readonly beforeUserCode: (() => void) | undefined;
   private readonly forceEs6: boolean;
@@ -124,6 +127,7 @@ class RealmScriptHost implements ScriptHost {
     this.hostFn = makeHostFn(services);
     this.cpuMs = opts.cpuMs ?? 1000;
     this.memoryMb = opts.memoryMb ?? 128;
+    this.maxOutChars = opts.maxOutChars;
     this.moduleLoadMs = opts.moduleLoadMs;
     this.beforeUserCode = opts.beforeUserCode;
     this.forceEs6 = project.config?.scriptRuntime?.forceEs6 === true;
@@ -165,7 +169,7 @@ class RealmScriptHost implements ScriptHost {
       for (const name of readData) this.iso.readData.add(name);
       this.compiledScripts.clear();
     }
-    const realm = new Realm(this.iso, this.hostFn, this.cpuMs, this.userFiles);
+    const realm = new Realm(this.iso, this.hostFn, this.cpuMs, this.userFiles, this.maxOutChars);
     try {
       this.loadPlatform(realm);
       this.loadProject(realm);

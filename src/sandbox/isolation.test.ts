@@ -97,6 +97,18 @@ describe("per-turn state", () => {
 });
 
 describe("memory limit", () => {
+  it("a value leaving the isolate is bounded: a huge answer, $session or host-call argument fails inside the isolate, before it is copied out", () => {
+    const host = createScriptHost(makeProject(), fakeServices(), { maxOutChars: 100_000 });
+    host.beginTurn(userScope("attacker"));
+    host.runScript("$reactions.answer(new Array(20).join('y'.repeat(10000)));", { es6: false, pos: nextPos() });
+    expect(scriptErrorOf(() => host.endTurn()).message).toMatch(/^a result \(a turn's replies, \$session, \$client or \$temp\) is larger than 100000 characters as JSON/);
+    host.beginTurn(userScope("attacker"));
+    expect(scriptErrorOf(() => host.runScript("log('z'.repeat(200000));", { es6: false, pos: pos(9) }))).toMatchObject({ message: expect.stringMatching(/^the argument of host call 'log' is larger than 100000 characters/), pos: { line: 9 } });
+    expect(scriptErrorOf(() => host.runScript("throw new Error('e'.repeat(200000));", { es6: false, pos: nextPos() })).message).toMatch(/the error was larger than 100000 characters/);
+    host.endTurn();
+    expect(scriptTurn(host, "probe", "$session.ok = 'x'.repeat(1000).length;")).toEqual({ ok: 1000 });
+  });
+
   it("ArrayBuffers count against it: 2 × 700 MB fails the call cleanly, the memory is not held, the next turn is served", () => {
     const host = createScriptHost(makeProject(), fakeServices(), { memoryMb: 128 });
     const before = process.memoryUsage().rss;

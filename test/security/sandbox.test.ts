@@ -104,6 +104,13 @@ describe("resource limits", () => {
     expect(await probe()).toBe(CLEAN_PROBE);
   }, 30_000);
 
+  it("a 100 MB answer fails that turn into the project's error path before it leaves the isolate; memory stays bounded, others are served", async () => {
+    const rssBefore = procStat(server.child.pid!).rssMb;
+    expect(await answer(action("bigreply", "attacker-bigreply"))).toBe("ONERROR");
+    expect(procStat(server.child.pid!).rssMb - rssBefore).toBeLessThan(400);
+    expect(await probe()).toBe(CLEAN_PROBE);
+  }, 60_000);
+
   it("a heap bomb kills the isolate: that request gets the project's error answer, the next requests of that user and of others are served", async () => {
     expect(await answer(action("memheap", "attacker-heap"))).toBe("ONERROR");
     expect(await answer(say("ping", "attacker-heap"))).toMatch(/^pong /);
