@@ -19,6 +19,8 @@
   var JSONstringify = JSON.stringify;
   var defineProperty = Object.defineProperty;
   var objectKeys = Object.keys;
+  var getOwnPropertyNames = Object.getOwnPropertyNames;
+  var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
   var getPrototypeOf = Object.getPrototypeOf;
   var RealmError = Error;
   var RealmTypeError = TypeError;
@@ -597,6 +599,21 @@
     },
     loaded: function () {
       loading = false;
+    },
+    // Names that JSON data (and errors) inherit as an object, a function or an accessor in this
+    // context, the platform's and the project's own additions included: code that reads one of them
+    // is not turn data (src/sandbox/source.ts). Asked once, of the first context, after load.
+    sharedNames: function () {
+      var out = [];
+      var protos = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Function.prototype, Error.prototype];
+      for (var i = 0; i < protos.length; i++) {
+        var names = getOwnPropertyNames(protos[i]);
+        for (var j = 0; j < names.length; j++) {
+          var d = getOwnPropertyDescriptor(protos[i], names[j]);
+          if (d.get || d.set || (d.value !== null && (typeof d.value === "object" || typeof d.value === "function"))) out.push(names[j]);
+        }
+      }
+      return out;
     },
     // Names of lazy data this context parsed: the host parses them up front in the next contexts it
     // pre-builds (off the hot path), as it does for lazy libraries. A string: nothing a script can patch.

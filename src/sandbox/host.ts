@@ -8,7 +8,7 @@ import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
-import { isTurnDataExpr, isTurnDataScript, isTurnDataTemplate, usesAwait } from "./source.js";
+import { TurnDataRules, usesAwait } from "./source.js";
 import { rewriteJavaExpression, rewriteJavaIdioms, rewriteJavaTemplate } from "./java-idioms.js";
 import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
@@ -118,6 +118,8 @@ class RealmScriptHost implements ScriptHost {
   private record: TurnRecord | undefined;
   private readonly compiledScripts = new Map<string, CompiledScript>();
   private nextScriptId = 0;
+  /** Which code is turn data, with the names this project's contexts inherit (read once, after load). */
+  private readonly turnData: TurnDataRules;
 
   constructor(
     private readonly project: Project,
@@ -136,6 +138,7 @@ class RealmScriptHost implements ScriptHost {
     try {
       this.realm = this.newRealm();
       this.handlers = this.realm.call("handlers", []) as BoundHandler[];
+      this.turnData = new TurnDataRules(this.realm.call("sharedNames", []) as string[]);
     } catch (e) {
       this.iso.dispose();
       throw e;
@@ -449,7 +452,7 @@ class RealmScriptHost implements ScriptHost {
     const async = es6 && usesAwait(code);
     const body = es6 ? code : rewriteJavaIdioms(code);
     const wrapped = `(${async ? "async " : ""}function () {\n${body}\n})`;
-    const entry = { id: this.nextScriptId++, async, turnData: !async && isTurnDataScript(code), script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
+    const entry = { id: this.nextScriptId++, async, turnData: !async && this.turnData.script(code), script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
     this.compiledScripts.set(key, entry);
     return entry;
   }
@@ -458,14 +461,14 @@ class RealmScriptHost implements ScriptHost {
     const expr = this.javaRewrite("expr", source, rewriteJavaExpression);
     // A turn-data expression reads and writes only this turn's JSON objects: not user code that
     // could leave anything behind for the next turn (docs/sandbox.md, "Per-turn state").
-    if (isTurnDataExpr(expr)) return this.call("test", [expr], pos) === true;
+    if (this.turnData.expr(expr)) return this.call("test", [expr], pos) === true;
     return this.user("test", [expr], pos) === true;
   }
 
   render(template: string, pos: SourcePos): string {
     if (!template.includes("{{")) return template;
     template = this.javaRewrite("template", template, rewriteJavaTemplate);
-    if (isTurnDataTemplate(template)) return String(this.call("render", [template], pos));
+    if (this.turnData.template(template)) return String(this.call("render", [template], pos));
     return String(this.user("render", [template], pos));
   }
 

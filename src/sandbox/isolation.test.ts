@@ -86,6 +86,7 @@ describe("per-turn state", () => {
       [(h) => h.test("'x'.big.planted5 = $client.secret", pos()), "''.big.planted5"],
       [(h) => h.runScript("1e3.toFixed.planted6 = $client.secret;", { es6: false, pos: nextPos() }), "(1).toFixed.planted6"],
       [(h) => h.runScript("$session.toString.planted7 = $client.secret;", { es6: false, pos: nextPos() }), "({}).toString.planted7"],
+      [(h) => h.runScript("$session.name = 'a';\n$session.name.equals.planted8 = $client.secret;", { es6: false, pos: nextPos() }), "''.equals.planted8"],
     ];
     for (const [plant, read] of plants) {
       host.beginTurn(userScope("victim"));
@@ -93,6 +94,14 @@ describe("per-turn state", () => {
       host.endTurn();
       expect(scriptTurn(host, "attacker", `$session.seen = String(${read});`), read).toEqual({ seen: "undefined" });
     }
+  });
+
+  it("a method the project's load code adds to a builtin prototype is not turn data either", () => {
+    const host = createScriptHost(makeProject([script("Array.prototype.last = function () { return this[this.length - 1]; };")]), fakeServices());
+    host.beginTurn(userScope("victim"));
+    host.runScript("$session.list = [1];\n$session.list.last.planted = $client.secret;", { es6: false, pos: nextPos() });
+    host.endTurn();
+    expect(scriptTurn(host, "attacker", "$session.seen = String([].last.planted);")).toEqual({ seen: "undefined" });
   });
 });
 

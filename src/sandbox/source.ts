@@ -36,17 +36,15 @@ const TURN_ROOTS = new Set(["$session", "$client", "$request", "$temp", "$parseT
 const SAFE_GLOBALS = new Set(["undefined", "NaN", "Infinity"]);
 /** Property names that lead from JSON data to builtins (assigning through them would change a builtin). */
 const REFLECTIVE = ["__proto__", "constructor", "prototype", "__defineGetter__", "__defineSetter__"];
-/** The String methods jsapi/java.js adds in every context (kept equal to its METHODS by source.test.ts). */
-export const JAVA_STRING_METHODS = ["equals", "equalsIgnoreCase", "isEmpty", "contains", "matches", "replaceFirst", "compareTo", "compareToIgnoreCase", "hashCode"];
 
 /**
  * Names that a value of JSON data (an object, array, string, number, boolean) or an error inherits
  * and that lead to an object or function shared by the whole context: `$session.toString`,
- * `$session.list.map`, `$session.name.big`. Read from this realm's prototypes: the isolate runs the
- * same V8, so it has the same builtins.
+ * `$session.list.map`, `$session.name.big`. Read from this realm's prototypes (the isolate runs the
+ * same V8); the script host adds what its contexts add (TurnDataRules).
  */
 const SHARED_NAMES: ReadonlySet<string> = (() => {
-  const names = new Set<string>([...REFLECTIVE, ...JAVA_STRING_METHODS]);
+  const names = new Set<string>(REFLECTIVE);
   for (const proto of [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Function.prototype, Error.prototype, Symbol.prototype, BigInt.prototype]) {
     for (const key of Object.getOwnPropertyNames(proto)) {
       const d = Object.getOwnPropertyDescriptor(proto, key)!;
@@ -72,23 +70,50 @@ const TRIVIAL_WITH_GROUPING = /^[\s\p{L}\p{N}_$.[\]()'"!=<>&|+\-*%?:,;]*$/u;
  * would run.
  */
 export function isTurnDataExpr(expr: string): boolean {
-  return expr.length < 500 && turnDataOnly(expr);
+  return BASE_RULES.expr(expr);
 }
 
-const verdicts = new Map<string, boolean>();
+/**
+ * The turn-data check for one project: `shared` adds the names its contexts inherit beyond this
+ * realm's builtins (jsapi/java.js, a project's `Array.prototype.last = …`), read from the isolate
+ * after load. Verdicts are kept per source text: sources come from the project, so they are few.
+ */
+export class TurnDataRules {
+  private readonly shared: ReadonlySet<string>;
+  private readonly verdicts = new Map<string, boolean>();
 
-function turnDataOnly(code: string): boolean {
-  const known = verdicts.get(code);
-  if (known !== undefined) return known;
-  const verdict = decideTurnData(code);
-  if (verdicts.size >= 10_000) verdicts.clear(); // sources come from the project: a bound, not a cache policy
-  verdicts.set(code, verdict);
-  return verdict;
+  constructor(shared: Iterable<string> = []) {
+    this.shared = new Set([...SHARED_NAMES, ...shared]);
+  }
+
+  expr(expr: string): boolean {
+    return expr.length < 500 && this.decide(expr);
+  }
+
+  script(code: string): boolean {
+    return code.length < 2000 && this.decide(code);
+  }
+
+  template(template: string): boolean {
+    return everyTemplateExpr(template, (e) => this.expr(e));
+  }
+
+  private decide(code: string): boolean {
+    const known = this.verdicts.get(code);
+    if (known !== undefined) return known;
+    const verdict = decideTurnData(code, this.shared);
+    if (this.verdicts.size >= 10_000) this.verdicts.clear(); // a bound, not a cache policy
+    this.verdicts.set(code, verdict);
+    return verdict;
+  }
 }
+
+/** The rules with this realm's builtins only (the host adds its project's names: TurnDataRules). */
+const BASE_RULES = new TurnDataRules();
 
 type AnyNode = Node & Record<string, unknown>;
 
-function decideTurnData(code: string): boolean {
+function decideTurnData(code: string, shared: ReadonlySet<string>): boolean {
   // The character check keeps out braces, comments, templates and escapes before anything is parsed;
   // HTML-like comments (`<!--`, `-->`) would hide text from the tree but not from every evaluator.
   if (!TRIVIAL_WITH_GROUPING.test(code) || code.includes("<!--") || code.includes("-->")) return false;
@@ -98,61 +123,61 @@ function decideTurnData(code: string): boolean {
   } catch {
     return false;
   }
-  return (program.body as AnyNode[]).every((s) => s.type === "EmptyStatement" || (s.type === "ExpressionStatement" && isTurnValue(s.expression as AnyNode)));
+  return (program.body as AnyNode[]).every((s) => s.type === "EmptyStatement" || (s.type === "ExpressionStatement" && isTurnValue(s.expression as AnyNode, shared)));
 }
 
-function isTurnValue(n: AnyNode): boolean {
+function isTurnValue(n: AnyNode, shared: ReadonlySet<string>): boolean {
   switch (n.type) {
     case "Literal":
       return n.regex === undefined;
     case "Identifier":
       return TURN_ROOTS.has(n.name as string) || SAFE_GLOBALS.has(n.name as string);
     case "MemberExpression":
-      return isTurnMember(n);
+      return isTurnMember(n, shared);
     case "ChainExpression":
-      return (n.expression as AnyNode).type === "MemberExpression" && isTurnMember(n.expression as AnyNode);
+      return (n.expression as AnyNode).type === "MemberExpression" && isTurnMember(n.expression as AnyNode, shared);
     case "ArrayExpression":
-      return (n.elements as (AnyNode | null)[]).every((e) => e !== null && e.type !== "SpreadElement" && isTurnValue(e));
+      return (n.elements as (AnyNode | null)[]).every((e) => e !== null && e.type !== "SpreadElement" && isTurnValue(e, shared));
     case "UnaryExpression":
-      return isTurnValue(n.argument as AnyNode);
+      return isTurnValue(n.argument as AnyNode, shared);
     case "UpdateExpression":
-      return isTurnTarget(n.argument as AnyNode);
+      return isTurnTarget(n.argument as AnyNode, shared);
     case "BinaryExpression":
-      return n.operator !== "instanceof" && isTurnValue(n.left as AnyNode) && isTurnValue(n.right as AnyNode);
+      return n.operator !== "instanceof" && isTurnValue(n.left as AnyNode, shared) && isTurnValue(n.right as AnyNode, shared);
     case "LogicalExpression":
-      return isTurnValue(n.left as AnyNode) && isTurnValue(n.right as AnyNode);
+      return isTurnValue(n.left as AnyNode, shared) && isTurnValue(n.right as AnyNode, shared);
     case "ConditionalExpression":
-      return isTurnValue(n.test as AnyNode) && isTurnValue(n.consequent as AnyNode) && isTurnValue(n.alternate as AnyNode);
+      return isTurnValue(n.test as AnyNode, shared) && isTurnValue(n.consequent as AnyNode, shared) && isTurnValue(n.alternate as AnyNode, shared);
     case "AssignmentExpression":
-      return isTurnTarget(n.left as AnyNode) && isTurnValue(n.right as AnyNode);
+      return isTurnTarget(n.left as AnyNode, shared) && isTurnValue(n.right as AnyNode, shared);
     case "SequenceExpression":
-      return (n.expressions as AnyNode[]).every(isTurnValue);
+      return (n.expressions as AnyNode[]).every((e) => isTurnValue(e, shared));
     default:
       return false; // calls, new, functions, this, templates, patterns, spread, yield, await…
   }
 }
 
 /** What an assignment, `++` or `--` may change: a root's setter (this turn's field) or a property of turn data. */
-function isTurnTarget(n: AnyNode): boolean {
+function isTurnTarget(n: AnyNode, shared: ReadonlySet<string>): boolean {
   if (n.type === "Identifier") return TURN_ROOTS.has(n.name as string);
-  return n.type === "MemberExpression" && isTurnMember(n);
+  return n.type === "MemberExpression" && isTurnMember(n, shared);
 }
 
 /** `root.a["b"][0]…`: a chain from a turn-data root by literal names that lead to no shared object. */
-function isTurnMember(n: AnyNode): boolean {
+function isTurnMember(n: AnyNode, shared: ReadonlySet<string>): boolean {
   if (n.optional === true && n.computed === true) return false;
   const property = n.property as AnyNode;
   let name: string;
   if (!n.computed) name = property.name as string;
   else if (property.type === "Literal" && (typeof property.value === "string" || typeof property.value === "number")) name = String(property.value);
   else return false;
-  if (SHARED_NAMES.has(name)) return false;
+  if (shared.has(name)) return false;
   const object = n.object as AnyNode;
   if (object.type === "Identifier") {
     if (TURN_ROOTS.has(object.name as string)) return true;
     return object.name === "$context" && !n.computed && name !== "injector";
   }
-  return object.type === "MemberExpression" && isTurnMember(object);
+  return object.type === "MemberExpression" && isTurnMember(object, shared);
 }
 
 /**
@@ -160,12 +185,12 @@ function isTurnMember(n: AnyNode): boolean {
  * like a turn-data condition it cannot leave anything behind, so it does not retire the context.
  */
 export function isTurnDataScript(code: string): boolean {
-  return code.length < 2000 && turnDataOnly(code);
+  return BASE_RULES.script(code);
 }
 
 /** Every `{{ … }}` of a template is a turn-data expression (see isTurnDataExpr). */
 export function isTurnDataTemplate(template: string): boolean {
-  return everyTemplateExpr(template, isTurnDataExpr);
+  return BASE_RULES.template(template);
 }
 
 export function usesAwait(code: string): boolean {
