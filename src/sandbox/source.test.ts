@@ -28,6 +28,12 @@ describe("source checks", () => {
       "(1 || 0).toFixed.x = 1",
       "$session.toString.x = $client.secret",
       "$session.a = $session.hasOwnProperty",
+      "$session.a = $session.b || $session.hasOwnProperty",
+      "$session.a = ($session.b, $session.toString)",
+      "$session.a = [$session.filter]",
+      "$session.a = $session.b ? $session.c : $session.valueOf",
+      "$session.filter.x = 1",
+      "$session.constructor == 1",
       "$session.list.push.x = 1",
       "$session?.['a']",
       "$context.injector.url",
@@ -37,7 +43,7 @@ describe("source checks", () => {
     ]) {
       expect(isTurnDataExpr(code), code).toBe(false);
     }
-    for (const code of ["$session.items.length > 0", "$session.a = [1, $client.b]", "delete $session.a", "$session.n++", "$session?.a.b", "$context.currentState", "$session.a-- > 0"]) {
+    for (const code of ["$session.filter == 'price'", "typeof $session.keys", "$session.sort = 'asc'", "$session.search++", "$session.a = $session.b || $client.c", "$session.a = [1, $client.b]", "delete $session.a", "$session.n++", "$session?.a.b", "$context.currentState", "$session.a-- > 0"]) {
       expect(isTurnDataExpr(code), code).toBe(true);
     }
     expect(isTurnDataScript("$session.count = ($session.count || 0) + 1;\n$temp.seen = true;")).toBe(true);

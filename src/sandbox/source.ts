@@ -36,6 +36,7 @@ const TURN_ROOTS = new Set(["$session", "$client", "$request", "$temp", "$parseT
 const SAFE_GLOBALS = new Set(["undefined", "NaN", "Infinity"]);
 /** Property names that lead from JSON data to builtins (assigning through them would change a builtin). */
 const REFLECTIVE = ["__proto__", "constructor", "prototype", "__defineGetter__", "__defineSetter__"];
+const REFLECTIVE_NAMES: ReadonlySet<string> = new Set(REFLECTIVE);
 
 /**
  * Names that a value of JSON data (an object, array, string, number, boolean) or an error inherits
@@ -126,32 +127,40 @@ function decideTurnData(code: string, shared: ReadonlySet<string>): boolean {
   return (program.body as AnyNode[]).every((s) => s.type === "EmptyStatement" || (s.type === "ExpressionStatement" && isTurnValue(s.expression as AnyNode, shared)));
 }
 
-function isTurnValue(n: AnyNode, shared: ReadonlySet<string>): boolean {
+/**
+ * `kept`: the value may be kept where a later access can reach into it (an assignment's right side,
+ * an array element). Only there must the last name of a member read lead to no shared object:
+ * `$session.filter == "price"` only compares, `$session.f = $session.filter` keeps a shared function.
+ */
+function isTurnValue(n: AnyNode, shared: ReadonlySet<string>, kept = false): boolean {
+  const value = (e: unknown, keep = false): boolean => isTurnValue(e as AnyNode, shared, keep);
   switch (n.type) {
     case "Literal":
       return n.regex === undefined;
     case "Identifier":
       return TURN_ROOTS.has(n.name as string) || SAFE_GLOBALS.has(n.name as string);
     case "MemberExpression":
-      return isTurnMember(n, shared);
+      return isTurnMember(n, shared, kept);
     case "ChainExpression":
-      return (n.expression as AnyNode).type === "MemberExpression" && isTurnMember(n.expression as AnyNode, shared);
+      return (n.expression as AnyNode).type === "MemberExpression" && isTurnMember(n.expression as AnyNode, shared, kept);
     case "ArrayExpression":
-      return (n.elements as (AnyNode | null)[]).every((e) => e !== null && e.type !== "SpreadElement" && isTurnValue(e, shared));
-    case "UnaryExpression":
-      return isTurnValue(n.argument as AnyNode, shared);
+      return (n.elements as (AnyNode | null)[]).every((e) => e !== null && e.type !== "SpreadElement" && value(e, true));
+    case "UnaryExpression": // typeof, void, !, -, +, ~, delete: a primitive
+      return value(n.argument);
     case "UpdateExpression":
       return isTurnTarget(n.argument as AnyNode, shared);
-    case "BinaryExpression":
-      return n.operator !== "instanceof" && isTurnValue(n.left as AnyNode, shared) && isTurnValue(n.right as AnyNode, shared);
+    case "BinaryExpression": // a primitive
+      return n.operator !== "instanceof" && value(n.left) && value(n.right);
     case "LogicalExpression":
-      return isTurnValue(n.left as AnyNode, shared) && isTurnValue(n.right as AnyNode, shared);
+      return value(n.left, kept) && value(n.right, kept);
     case "ConditionalExpression":
-      return isTurnValue(n.test as AnyNode, shared) && isTurnValue(n.consequent as AnyNode, shared) && isTurnValue(n.alternate as AnyNode, shared);
+      return value(n.test) && value(n.consequent, kept) && value(n.alternate, kept);
     case "AssignmentExpression":
-      return isTurnTarget(n.left as AnyNode, shared) && isTurnValue(n.right as AnyNode, shared);
-    case "SequenceExpression":
-      return (n.expressions as AnyNode[]).every((e) => isTurnValue(e, shared));
+      return isTurnTarget(n.left as AnyNode, shared) && value(n.right, true);
+    case "SequenceExpression": {
+      const all = n.expressions as AnyNode[];
+      return all.every((e, i) => value(e, kept && i === all.length - 1));
+    }
     default:
       return false; // calls, new, functions, this, templates, patterns, spread, yield, await…
   }
@@ -160,24 +169,28 @@ function isTurnValue(n: AnyNode, shared: ReadonlySet<string>): boolean {
 /** What an assignment, `++` or `--` may change: a root's setter (this turn's field) or a property of turn data. */
 function isTurnTarget(n: AnyNode, shared: ReadonlySet<string>): boolean {
   if (n.type === "Identifier") return TURN_ROOTS.has(n.name as string);
-  return n.type === "MemberExpression" && isTurnMember(n, shared);
+  // The last name is set on the object itself (an own property of turn data): any non-reflective name.
+  return n.type === "MemberExpression" && isTurnMember(n, shared, false);
 }
 
-/** `root.a["b"][0]…`: a chain from a turn-data root by literal names that lead to no shared object. */
-function isTurnMember(n: AnyNode, shared: ReadonlySet<string>): boolean {
+/**
+ * `root.a["b"][0]…`: a chain from a turn-data root by literal, non-reflective names; every name an
+ * access goes on from (and the last one too when the value is `kept`) leads to no shared object.
+ */
+function isTurnMember(n: AnyNode, shared: ReadonlySet<string>, kept: boolean): boolean {
   if (n.optional === true && n.computed === true) return false;
   const property = n.property as AnyNode;
   let name: string;
   if (!n.computed) name = property.name as string;
   else if (property.type === "Literal" && (typeof property.value === "string" || typeof property.value === "number")) name = String(property.value);
   else return false;
-  if (shared.has(name)) return false;
+  if (REFLECTIVE_NAMES.has(name) || (kept && shared.has(name))) return false;
   const object = n.object as AnyNode;
   if (object.type === "Identifier") {
     if (TURN_ROOTS.has(object.name as string)) return true;
     return object.name === "$context" && !n.computed && name !== "injector";
   }
-  return object.type === "MemberExpression" && isTurnMember(object, shared);
+  return object.type === "MemberExpression" && isTurnMember(object, shared, true);
 }
 
 /**
