@@ -4,7 +4,7 @@
 // ($context & co.), the template and expression engine and the dispatcher.
 // The context lives in its own V8 isolate: nothing of the host's heap is reachable from here; the
 // host function is an isolated-vm callback that exchanges strings, kept only in this closure.
-(function (hostFn) {
+(function (hostFn, maxOutChars) {
   "use strict";
   var G = globalThis;
 
@@ -19,6 +19,8 @@
   var JSONstringify = JSON.stringify;
   var defineProperty = Object.defineProperty;
   var objectKeys = Object.keys;
+  var getOwnPropertyNames = Object.getOwnPropertyNames;
+  var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
   var getPrototypeOf = Object.getPrototypeOf;
   var RealmError = Error;
   var RealmTypeError = TypeError;
@@ -40,8 +42,15 @@
   }
 
   // ---- host channel: strings in, strings out ----
+  // Every string that leaves the isolate is at most maxOutChars long: it is copied into the host's
+  // heap, parsed there and passed on (to the main thread, the store, the answer), so its size is
+  // paid several times outside this isolate's memory limit.
+  function tooLarge(what) {
+    return new RealmError(what + " is larger than " + maxOutChars + " characters as JSON (the limit of a value leaving the script isolate)");
+  }
   function hostCall(op, args) {
     var payload = args === undefined ? "null" : JSONstringify(args);
+    if (payload !== undefined && payload.length > maxOutChars) throw tooLarge("the argument of host call '" + op + "'");
     var out;
     try {
       out = hostFn(op, payload === undefined ? "null" : payload);
@@ -465,7 +474,9 @@
         else if (e && typeof e.message === "string") d.message = e.message;
         else d.message = stringifySafe(e, null) || String(e);
       }
-      return JSONstringify({ err: d });
+      var described = JSONstringify({ err: d });
+      if (described.length > maxOutChars) return JSONstringify({ err: { name: d.name, message: String(d.message).slice(0, 1000) + "… (the error was larger than " + maxOutChars + " characters as JSON)" } });
+      return described;
     } catch (e2) {
       return '{"err":{"message":"uncaught exception (could not be described)"}}';
     }
@@ -473,6 +484,7 @@
   function finish(v) {
     if (turn.newSession) return takeNewSession();
     var s = v === undefined ? undefined : stringifySafe(v, undefined);
+    if (s !== undefined && s.length > maxOutChars) return describe(tooLarge("a result (a turn's replies, $session, $client or $temp)"));
     return s === undefined ? "{}" : '{"v":' + s + "}";
   }
   function snapshot() {
@@ -587,6 +599,21 @@
     },
     loaded: function () {
       loading = false;
+    },
+    // Names that JSON data (and errors) inherit as an object, a function or an accessor in this
+    // context, the platform's and the project's own additions included: code that reads one of them
+    // is not turn data (src/sandbox/source.ts). Asked once, of the first context, after load.
+    sharedNames: function () {
+      var out = [];
+      var protos = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Function.prototype, Error.prototype];
+      for (var i = 0; i < protos.length; i++) {
+        var names = getOwnPropertyNames(protos[i]);
+        for (var j = 0; j < names.length; j++) {
+          var d = getOwnPropertyDescriptor(protos[i], names[j]);
+          if (d.get || d.set || (d.value !== null && (typeof d.value === "object" || typeof d.value === "function"))) out.push(names[j]);
+        }
+      }
+      return out;
     },
     // Names of lazy data this context parsed: the host parses them up front in the next contexts it
     // pre-builds (off the hot path), as it does for lazy libraries. A string: nothing a script can patch.

@@ -71,12 +71,29 @@ describe("HttpPolicy", () => {
   });
 });
 
+/** Bytes each endless response had written when its connection closed. */
+const endlessSent: number[] = [];
+
+/** A response that never ends (until the client goes away), with or without a declared length. */
+function endless(res: http.ServerResponse, chunked: boolean): void {
+  res.writeHead(200, chunked ? { "content-type": "text/plain" } : { "content-type": "text/plain", "content-length": String(2 ** 40) });
+  const chunk = Buffer.alloc(64 * 1024, 120);
+  let sent = 0;
+  const pump = (): void => {
+    while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+  };
+  res.on("drain", pump);
+  res.on("close", () => endlessSent.push(sent));
+  pump();
+}
+
 describe("outbound $http through the policy", () => {
   let server: http.Server;
   let port: number;
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       if (req.url === "/hop") res.writeHead(302, { location: `http://127.0.0.1:${port}/secret` }).end();
+      else if (req.url?.startsWith("/endless")) endless(res, req.url.endsWith("chunked"));
       else res.end("internal " + req.url);
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -114,6 +131,19 @@ describe("outbound $http through the policy", () => {
     expect((await get(`http://2130706433:${port}/metrics`, ["127.0.0.0/8"])).status).toBe(200);
     expect((await get(`http://localhost:${port}/x`, ["localhost"])).status).toBe(200);
     expect((await get(`http://127.0.0.1:${port}/metrics`, [`127.0.0.1:${port + 1}`])).status).toBe(-1);
+  });
+
+  it("refuses a response body over the limit without holding it (declared or streamed), and keeps serving", async () => {
+    const limit = 64 * 1024;
+    const fetchWith = (url: string) => createOutboundHttp(new HttpPolicy([`127.0.0.1:${port}`]), { maxResponseBytes: limit })({ method: "GET", url, headers: {}, timeoutMs: 3000 });
+    for (const kind of ["declared", "chunked"]) {
+      const res = await fetchWith(`http://127.0.0.1:${port}/endless-${kind}`);
+      expect(res, kind).toMatchObject({ status: -1, body: "", error: `$http response body is larger than ${limit} bytes` });
+    }
+    const small = await fetchWith(`http://127.0.0.1:${port}/small`);
+    expect(small).toMatchObject({ status: 200, body: "internal /small" });
+    // The server saw the endless responses cut short: it did not stream them for the full timeout.
+    expect(endlessSent.every((bytes) => bytes < 64 * 1024 * 1024)).toBe(true);
   });
 
   it("does not follow a redirect: the script's next request is checked again", async () => {

@@ -8,7 +8,7 @@ import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
-import { isTurnDataExpr, isTurnDataScript, isTurnDataTemplate, usesAwait } from "./source.js";
+import { TurnDataRules, usesAwait } from "./source.js";
 import { rewriteJavaExpression, rewriteJavaIdioms, rewriteJavaTemplate } from "./java-idioms.js";
 import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
@@ -20,6 +20,8 @@ export interface ScriptHostOptions {
   cpuMs?: number;
   /** Memory limit of the project's isolate in MB, ArrayBuffers included (default 128). */
   memoryMb?: number;
+  /** Longest JSON string a context hands out, in characters (default DEFAULT_MAX_OUT_CHARS, src/sandbox/realm.ts). */
+  maxOutChars?: number;
   /** CPU limit of evaluating the project's ES6 modules when a context is built (default 10 s). */
   moduleLoadMs?: number;
   /**
@@ -90,6 +92,7 @@ class RealmScriptHost implements ScriptHost {
   private readonly hostFn: HostFn;
   private readonly cpuMs: number;
   private readonly memoryMb: number;
+  private readonly maxOutChars: number | undefined;
   private readonly moduleLoadMs: number | undefined;
   private readonly beforeUserCode: (() => void) | undefined;
   private readonly forceEs6: boolean;
@@ -115,6 +118,8 @@ class RealmScriptHost implements ScriptHost {
   private record: TurnRecord | undefined;
   private readonly compiledScripts = new Map<string, CompiledScript>();
   private nextScriptId = 0;
+  /** Which code is turn data, with the names this project's contexts inherit (read once, after load). */
+  private readonly turnData: TurnDataRules;
 
   constructor(
     private readonly project: Project,
@@ -124,6 +129,7 @@ class RealmScriptHost implements ScriptHost {
     this.hostFn = makeHostFn(services);
     this.cpuMs = opts.cpuMs ?? 1000;
     this.memoryMb = opts.memoryMb ?? 128;
+    this.maxOutChars = opts.maxOutChars;
     this.moduleLoadMs = opts.moduleLoadMs;
     this.beforeUserCode = opts.beforeUserCode;
     this.forceEs6 = project.config?.scriptRuntime?.forceEs6 === true;
@@ -132,6 +138,7 @@ class RealmScriptHost implements ScriptHost {
     try {
       this.realm = this.newRealm();
       this.handlers = this.realm.call("handlers", []) as BoundHandler[];
+      this.turnData = new TurnDataRules(this.realm.call("sharedNames", []) as string[]);
     } catch (e) {
       this.iso.dispose();
       throw e;
@@ -165,7 +172,7 @@ class RealmScriptHost implements ScriptHost {
       for (const name of readData) this.iso.readData.add(name);
       this.compiledScripts.clear();
     }
-    const realm = new Realm(this.iso, this.hostFn, this.cpuMs, this.userFiles);
+    const realm = new Realm(this.iso, this.hostFn, this.cpuMs, this.userFiles, this.maxOutChars);
     try {
       this.loadPlatform(realm);
       this.loadProject(realm);
@@ -445,7 +452,7 @@ class RealmScriptHost implements ScriptHost {
     const async = es6 && usesAwait(code);
     const body = es6 ? code : rewriteJavaIdioms(code);
     const wrapped = `(${async ? "async " : ""}function () {\n${body}\n})`;
-    const entry = { id: this.nextScriptId++, async, turnData: !async && isTurnDataScript(code), script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
+    const entry = { id: this.nextScriptId++, async, turnData: !async && this.turnData.script(code), script: this.iso.compile(key, wrapped, pos.file, pos.line - 2, pos, this.userFiles) };
     this.compiledScripts.set(key, entry);
     return entry;
   }
@@ -454,14 +461,14 @@ class RealmScriptHost implements ScriptHost {
     const expr = this.javaRewrite("expr", source, rewriteJavaExpression);
     // A turn-data expression reads and writes only this turn's JSON objects: not user code that
     // could leave anything behind for the next turn (docs/sandbox.md, "Per-turn state").
-    if (isTurnDataExpr(expr)) return this.call("test", [expr], pos) === true;
+    if (this.turnData.expr(expr)) return this.call("test", [expr], pos) === true;
     return this.user("test", [expr], pos) === true;
   }
 
   render(template: string, pos: SourcePos): string {
     if (!template.includes("{{")) return template;
     template = this.javaRewrite("template", template, rewriteJavaTemplate);
-    if (isTurnDataTemplate(template)) return String(this.call("render", [template], pos));
+    if (this.turnData.template(template)) return String(this.call("render", [template], pos));
     return String(this.user("render", [template], pos));
   }
 

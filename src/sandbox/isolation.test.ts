@@ -76,9 +76,48 @@ describe("per-turn state", () => {
       expect(scriptTurn(host, "victim", `$session.seen = typeof ({}).planted${i + 1};`)).toEqual({ seen: "undefined" });
     }
   });
+  it("a member chain on a literal (1..constructor, [0].map, 'x'.big) or to an inherited builtin ($session.toString) in a condition, template or script is user code: nothing it plants reaches the next user", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    const plants: [(h: ScriptHost) => unknown, string][] = [
+      [(h) => h.test("1..constructor.prototype.__proto__.planted1 = 1", pos()), "({}).planted1"],
+      [(h) => h.render("{{ 1.5.constructor.prototype.planted2 = $client.secret }}", pos()), "(1).planted2"],
+      [(h) => h.runScript("0xff.constructor.constructor.prototype.planted3 = $client.secret;", { es6: false, pos: nextPos() }), "Function.prototype.planted3"],
+      [(h) => h.runScript("$session.m = [0].map;\n[0].map.planted4 = $client.secret;", { es6: false, pos: nextPos() }), "[].map.planted4"],
+      [(h) => h.test("'x'.big.planted5 = $client.secret", pos()), "''.big.planted5"],
+      [(h) => h.runScript("1e3.toFixed.planted6 = $client.secret;", { es6: false, pos: nextPos() }), "(1).toFixed.planted6"],
+      [(h) => h.runScript("$session.toString.planted7 = $client.secret;", { es6: false, pos: nextPos() }), "({}).toString.planted7"],
+      [(h) => h.runScript("$session.name = 'a';\n$session.name.equals.planted8 = $client.secret;", { es6: false, pos: nextPos() }), "''.equals.planted8"],
+    ];
+    for (const [plant, read] of plants) {
+      host.beginTurn(userScope("victim"));
+      plant(host);
+      host.endTurn();
+      expect(scriptTurn(host, "attacker", `$session.seen = String(${read});`), read).toEqual({ seen: "undefined" });
+    }
+  });
+
+  it("a method the project's load code adds to a builtin prototype is not turn data either", () => {
+    const host = createScriptHost(makeProject([script("Array.prototype.last = function () { return this[this.length - 1]; };")]), fakeServices());
+    host.beginTurn(userScope("victim"));
+    host.runScript("$session.list = [1];\n$session.list.last.planted = $client.secret;", { es6: false, pos: nextPos() });
+    host.endTurn();
+    expect(scriptTurn(host, "attacker", "$session.seen = String([].last.planted);")).toEqual({ seen: "undefined" });
+  });
 });
 
 describe("memory limit", () => {
+  it("a value leaving the isolate is bounded: a huge answer, $session or host-call argument fails inside the isolate, before it is copied out", () => {
+    const host = createScriptHost(makeProject(), fakeServices(), { maxOutChars: 100_000 });
+    host.beginTurn(userScope("attacker"));
+    host.runScript("$reactions.answer(new Array(20).join('y'.repeat(10000)));", { es6: false, pos: nextPos() });
+    expect(scriptErrorOf(() => host.endTurn()).message).toMatch(/^a result \(a turn's replies, \$session, \$client or \$temp\) is larger than 100000 characters as JSON/);
+    host.beginTurn(userScope("attacker"));
+    expect(scriptErrorOf(() => host.runScript("log('z'.repeat(200000));", { es6: false, pos: pos(9) }))).toMatchObject({ message: expect.stringMatching(/^the argument of host call 'log' is larger than 100000 characters/), pos: { line: 9 } });
+    expect(scriptErrorOf(() => host.runScript("throw new Error('e'.repeat(200000));", { es6: false, pos: nextPos() })).message).toMatch(/the error was larger than 100000 characters/);
+    host.endTurn();
+    expect(scriptTurn(host, "probe", "$session.ok = 'x'.repeat(1000).length;")).toEqual({ ok: 1000 });
+  });
+
   it("ArrayBuffers count against it: 2 × 700 MB fails the call cleanly, the memory is not held, the next turn is served", () => {
     const host = createScriptHost(makeProject(), fakeServices(), { memoryMb: 128 });
     const before = process.memoryUsage().rss;

@@ -103,6 +103,14 @@ export class ScriptIsolate {
   }
 }
 
+/**
+ * Longest JSON string a context hands out (a call's result, a host call's argument), in characters
+ * (docs/security.md, "Limits"). Such a string is copied into the worker's heap, parsed, cloned to the
+ * main thread and written out, all outside the isolate's memory limit: one 100 MB answer took the
+ * server to 2.5 GB. The core (jsapi/_core.js) checks it before the string leaves the isolate.
+ */
+export const DEFAULT_MAX_OUT_CHARS = 8 * 1024 * 1024;
+
 /** One context of a ScriptIsolate with the realm core loaded: the only way in is `call`. */
 export class Realm {
   readonly context: ivm.Context;
@@ -118,13 +126,14 @@ export class Realm {
     readonly cpuMs: number,
     /** Files of the project: stack frames in them become ScriptError.pos. */
     readonly userFiles: ReadonlySet<string>,
+    maxOutChars = DEFAULT_MAX_OUT_CHARS,
   ) {
     this.context = iso.isolate.createContextSync();
     iso.contexts++;
     const channel: HostFn = (op, json) => (op === "lib" ? this.loadLibrary(json) : hostFn(op, json));
     try {
       const start = iso.platform("jsapi/_core.js").runSync(this.context, { reference: true, timeout: cpuMs }) as ivm.Reference;
-      this.dispatch = start.applySync(undefined, [new ivm.Callback(channel)], { result: { reference: true }, timeout: cpuMs }) as ivm.Reference<
+      this.dispatch = start.applySync(undefined, [new ivm.Callback(channel), maxOutChars], { result: { reference: true }, timeout: cpuMs }) as ivm.Reference<
         (input: string, fn?: unknown) => string
       >;
       start.release();

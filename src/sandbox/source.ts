@@ -1,4 +1,5 @@
 // Static checks and small rewrites of script source before it is compiled in the realm.
+import { parse, type Node } from "acorn";
 
 /**
  * Expressions that cannot loop by themselves: no calls, no function bodies, no regex literals or
@@ -31,56 +32,165 @@ export function isTrivialTemplate(template: string): boolean {
 
 /** Names that read only this turn's JSON data (the realm core's own non-configurable accessors). */
 const TURN_ROOTS = new Set(["$session", "$client", "$request", "$temp", "$parseTree", "$response"]);
-/** Keywords and non-writable globals a turn-data expression may use. */
-const SAFE_WORDS = new Set(["true", "false", "null", "undefined", "NaN", "Infinity", "typeof", "void", "in"]);
+/** Non-writable globals a turn-data expression may name. */
+const SAFE_GLOBALS = new Set(["undefined", "NaN", "Infinity"]);
 /** Property names that lead from JSON data to builtins (assigning through them would change a builtin). */
-const REFLECTIVE = new Set(["__proto__", "constructor", "prototype", "__defineGetter__", "__defineSetter__"]);
-const TOKEN = /(["'])[^"']*?\1|\d[\p{L}\p{N}_$.]*|[\p{L}_$][\p{L}\p{N}_$]*|\S/gu;
+const REFLECTIVE = ["__proto__", "constructor", "prototype", "__defineGetter__", "__defineSetter__"];
+const REFLECTIVE_NAMES: ReadonlySet<string> = new Set(REFLECTIVE);
 
-/** Grouping parentheses may follow these tokens; after anything else a `(` would be a call. */
-const GROUPING_AFTER = new Set(["=", "(", ",", ";", "!", "&", "|", "+", "-", "*", "%", "?", ":", "<", ">", "[", "typeof", "void", "in"]);
+/**
+ * Names that a value of JSON data (an object, array, string, number, boolean) or an error inherits
+ * and that lead to an object or function shared by the whole context: `$session.toString`,
+ * `$session.list.map`, `$session.name.big`. Read from this realm's prototypes (the isolate runs the
+ * same V8); the script host adds what its contexts add (TurnDataRules).
+ */
+const SHARED_NAMES: ReadonlySet<string> = (() => {
+  const names = new Set<string>(REFLECTIVE);
+  for (const proto of [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Function.prototype, Error.prototype, Symbol.prototype, BigInt.prototype]) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      const d = Object.getOwnPropertyDescriptor(proto, key)!;
+      if (d.get || d.set || (d.value !== null && (typeof d.value === "object" || typeof d.value === "function"))) names.add(key);
+    }
+  }
+  return names;
+})();
+
 const TRIVIAL_WITH_GROUPING = /^[\s\p{L}\p{N}_$.[\]()'"!=<>&|+\-*%?:,;]*$/u;
 
 /**
- * A trivial expression whose every free name is turn data (`$session.count > 1`,
- * `$parseTree._Number`, `$context.currentState`, `($session.n || 0) + 1`): in a context where no
- * user code ran it reads and writes this turn's JSON data only, so it leaves nothing behind for
- * another turn (docs/sandbox.md, "Per-turn state"). Persistent objects (globals, `$global`,
- * `$injector`, `$context.injector`, `$`) are not turn data: a getter or `valueOf` defined on them at
- * load time would run. Parentheses are allowed only for grouping (never after a name, a literal,
- * `)` or `]`), brackets only around one literal key that is not reflective (`$session["__proto__"]`
- * and computed keys would reach Object.prototype), and no arrow functions.
+ * A trivial expression whose every value is turn data (`$session.count > 1`, `$parseTree._Number`,
+ * `$context.currentState`, `($session.n || 0) + 1`): in a context where no user code ran it reads and
+ * writes this turn's JSON data only, so it leaves nothing behind for another turn (docs/sandbox.md,
+ * "Per-turn state"). Decided on the parsed syntax tree, by what the code can reach: its names are
+ * turn-data roots or literals; every property access starts from a root (never from a literal:
+ * `1..constructor`, `[0].map`), by a literal name that is neither reflective nor inherited from a
+ * builtin prototype (`$session.toString.x = 1` would change a shared function); there are no calls,
+ * `new`, functions, templates, patterns or `instanceof`. So no object outside this turn's data is
+ * ever in hand to be changed. Persistent objects (globals, `$global`, `$injector`,
+ * `$context.injector`, `$`) are not turn data: a getter or `valueOf` defined on them at load time
+ * would run.
  */
 export function isTurnDataExpr(expr: string): boolean {
-  return expr.length < 500 && turnDataOnly(expr);
+  return BASE_RULES.expr(expr);
 }
 
-function turnDataOnly(expr: string): boolean {
-  if (!TRIVIAL_WITH_GROUPING.test(expr) || expr.includes("=>")) return false;
-  const tokens = expr.match(TOKEN) ?? [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    const prev = tokens[i - 1];
-    if (t === "(") {
-      if (prev !== undefined && !GROUPING_AFTER.has(prev)) return false;
-      continue;
-    }
-    if (t === "[") {
-      // a member key or a one-element array literal: a single non-reflective literal, then "]"
-      const key = tokens[i + 1];
-      if (key === undefined || tokens[i + 2] !== "]" || !/^(["'\d])/.test(key)) return false;
-      if (REFLECTIVE.has(key.replace(/^["']|["']$/g, ""))) return false;
-      i += 2;
-      continue;
-    }
-    if (!/^[\p{L}_$]/u.test(t)) continue;
-    if (REFLECTIVE.has(t)) return false;
-    if (prev === ".") continue; // a property name
-    if (TURN_ROOTS.has(t) || SAFE_WORDS.has(t)) continue;
-    if (t === "$context" && tokens[i + 1] === "." && tokens[i + 2] !== undefined && /^[\p{L}_$]/u.test(tokens[i + 2]!) && tokens[i + 2] !== "injector") continue;
+/**
+ * The turn-data check for one project: `shared` adds the names its contexts inherit beyond this
+ * realm's builtins (jsapi/java.js, a project's `Array.prototype.last = …`), read from the isolate
+ * after load. Verdicts are kept per source text: sources come from the project, so they are few.
+ */
+export class TurnDataRules {
+  private readonly shared: ReadonlySet<string>;
+  private readonly verdicts = new Map<string, boolean>();
+
+  constructor(shared: Iterable<string> = []) {
+    this.shared = new Set([...SHARED_NAMES, ...shared]);
+  }
+
+  expr(expr: string): boolean {
+    return expr.length < 500 && this.decide(expr);
+  }
+
+  script(code: string): boolean {
+    return code.length < 2000 && this.decide(code);
+  }
+
+  template(template: string): boolean {
+    return everyTemplateExpr(template, (e) => this.expr(e));
+  }
+
+  private decide(code: string): boolean {
+    const known = this.verdicts.get(code);
+    if (known !== undefined) return known;
+    const verdict = decideTurnData(code, this.shared);
+    if (this.verdicts.size >= 10_000) this.verdicts.clear(); // a bound, not a cache policy
+    this.verdicts.set(code, verdict);
+    return verdict;
+  }
+}
+
+/** The rules with this realm's builtins only (the host adds its project's names: TurnDataRules). */
+const BASE_RULES = new TurnDataRules();
+
+type AnyNode = Node & Record<string, unknown>;
+
+function decideTurnData(code: string, shared: ReadonlySet<string>): boolean {
+  // The character check keeps out braces, comments, templates and escapes before anything is parsed;
+  // HTML-like comments (`<!--`, `-->`) would hide text from the tree but not from every evaluator.
+  if (!TRIVIAL_WITH_GROUPING.test(code) || code.includes("<!--") || code.includes("-->")) return false;
+  let program: AnyNode;
+  try {
+    program = parse(code, { ecmaVersion: "latest", sourceType: "script" }) as unknown as AnyNode;
+  } catch {
     return false;
   }
-  return true;
+  return (program.body as AnyNode[]).every((s) => s.type === "EmptyStatement" || (s.type === "ExpressionStatement" && isTurnValue(s.expression as AnyNode, shared)));
+}
+
+/**
+ * `kept`: the value may be kept where a later access can reach into it (an assignment's right side,
+ * an array element). Only there must the last name of a member read lead to no shared object:
+ * `$session.filter == "price"` only compares, `$session.f = $session.filter` keeps a shared function.
+ */
+function isTurnValue(n: AnyNode, shared: ReadonlySet<string>, kept = false): boolean {
+  const value = (e: unknown, keep = false): boolean => isTurnValue(e as AnyNode, shared, keep);
+  switch (n.type) {
+    case "Literal":
+      return n.regex === undefined;
+    case "Identifier":
+      return TURN_ROOTS.has(n.name as string) || SAFE_GLOBALS.has(n.name as string);
+    case "MemberExpression":
+      return isTurnMember(n, shared, kept);
+    case "ChainExpression":
+      return (n.expression as AnyNode).type === "MemberExpression" && isTurnMember(n.expression as AnyNode, shared, kept);
+    case "ArrayExpression":
+      return (n.elements as (AnyNode | null)[]).every((e) => e !== null && e.type !== "SpreadElement" && value(e, true));
+    case "UnaryExpression": // typeof, void, !, -, +, ~, delete: a primitive
+      return value(n.argument);
+    case "UpdateExpression":
+      return isTurnTarget(n.argument as AnyNode, shared);
+    case "BinaryExpression": // a primitive
+      return n.operator !== "instanceof" && value(n.left) && value(n.right);
+    case "LogicalExpression":
+      return value(n.left, kept) && value(n.right, kept);
+    case "ConditionalExpression":
+      return value(n.test) && value(n.consequent, kept) && value(n.alternate, kept);
+    case "AssignmentExpression":
+      return isTurnTarget(n.left as AnyNode, shared) && value(n.right, true);
+    case "SequenceExpression": {
+      const all = n.expressions as AnyNode[];
+      return all.every((e, i) => value(e, kept && i === all.length - 1));
+    }
+    default:
+      return false; // calls, new, functions, this, templates, patterns, spread, yield, await…
+  }
+}
+
+/** What an assignment, `++` or `--` may change: a root's setter (this turn's field) or a property of turn data. */
+function isTurnTarget(n: AnyNode, shared: ReadonlySet<string>): boolean {
+  if (n.type === "Identifier") return TURN_ROOTS.has(n.name as string);
+  // The last name is set on the object itself (an own property of turn data): any non-reflective name.
+  return n.type === "MemberExpression" && isTurnMember(n, shared, false);
+}
+
+/**
+ * `root.a["b"][0]…`: a chain from a turn-data root by literal, non-reflective names; every name an
+ * access goes on from (and the last one too when the value is `kept`) leads to no shared object.
+ */
+function isTurnMember(n: AnyNode, shared: ReadonlySet<string>, kept: boolean): boolean {
+  if (n.optional === true && n.computed === true) return false;
+  const property = n.property as AnyNode;
+  let name: string;
+  if (!n.computed) name = property.name as string;
+  else if (property.type === "Literal" && (typeof property.value === "string" || typeof property.value === "number")) name = String(property.value);
+  else return false;
+  if (REFLECTIVE_NAMES.has(name) || (kept && shared.has(name))) return false;
+  const object = n.object as AnyNode;
+  if (object.type === "Identifier") {
+    if (TURN_ROOTS.has(object.name as string)) return true;
+    return object.name === "$context" && !n.computed && name !== "injector";
+  }
+  return object.type === "MemberExpression" && isTurnMember(object, shared, true);
 }
 
 /**
@@ -88,12 +198,12 @@ function turnDataOnly(expr: string): boolean {
  * like a turn-data condition it cannot leave anything behind, so it does not retire the context.
  */
 export function isTurnDataScript(code: string): boolean {
-  return code.length < 2000 && turnDataOnly(code);
+  return BASE_RULES.script(code);
 }
 
 /** Every `{{ … }}` of a template is a turn-data expression (see isTurnDataExpr). */
 export function isTurnDataTemplate(template: string): boolean {
-  return everyTemplateExpr(template, isTurnDataExpr);
+  return BASE_RULES.template(template);
 }
 
 export function usesAwait(code: string): boolean {

@@ -65,6 +65,14 @@ describe("one user's turn never reaches the next user's", () => {
     expect(await probe("victim-proto")).toBe(CLEAN_PROBE);
   });
 
+  it("Object.prototype pollution by a script that looks like turn data (a member chain on a number literal)", async () => {
+    for (let i = 0; i < 3; i++) {
+      expect(await answer(action("literalchain", `attacker-literal-${i}`))).toBe("LITERALCHAIN done");
+      expect(await answer(action("whoami", `victim-literal-${i}`))).toBe("WHOAMI admin=");
+      expect(await probe(`victim-literal-${i}`)).toBe(CLEAN_PROBE);
+    }
+  });
+
   it("a spy on Array.prototype.push", async () => {
     expect(await answer(action("spyinstall", "attacker-spy"))).toBe("SPY installed");
     expect(await probe("victim-spy")).toBe(CLEAN_PROBE);
@@ -95,6 +103,13 @@ describe("resource limits", () => {
     expect(procStat(server.child.pid!).rssMb - rssBefore).toBeLessThan(300);
     expect(await probe()).toBe(CLEAN_PROBE);
   }, 30_000);
+
+  it("a 100 MB answer fails that turn into the project's error path before it leaves the isolate; memory stays bounded, others are served", async () => {
+    const rssBefore = procStat(server.child.pid!).rssMb;
+    expect(await answer(action("bigreply", "attacker-bigreply"))).toBe("ONERROR");
+    expect(procStat(server.child.pid!).rssMb - rssBefore).toBeLessThan(400);
+    expect(await probe()).toBe(CLEAN_PROBE);
+  }, 60_000);
 
   it("a heap bomb kills the isolate: that request gets the project's error answer, the next requests of that user and of others are served", async () => {
     expect(await answer(action("memheap", "attacker-heap"))).toBe("ONERROR");

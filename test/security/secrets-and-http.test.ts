@@ -1,6 +1,8 @@
 // A hostile project against the real server: it asks $env for the runtime's secrets, throws and logs
 // a secret, and points $http at the server's own /metrics and at the SmartPay sandbox's admin routes
 // (findings 5, 10 and 11 of the security review; docs/security-config.md).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/payments/sandbox/server.js";
@@ -106,5 +108,28 @@ describe("--allow-http 127.0.0.1", () => {
     const force = await event(server, "fetch", { url: `${sandbox.url}/__sandbox/invoices/${invoice.id}/status`, method: "POST", body: { status: "confirmed", force: true } });
     expect(force).toMatch(/^status=401 error=HTTP 401 body=.*X-Sandbox-Admin-Token/);
     expect(sandbox.core.get(invoice.id).status).toBe("created");
+  });
+
+  it("an endless response is cut at the $http body limit: the script gets a failed result, the server's memory is not filled", async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 120);
+    let sent = 0;
+    const endless = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+      };
+      res.on("drain", pump);
+      pump();
+    });
+    await new Promise<void>((r) => endless.listen(0, "127.0.0.1", () => r()));
+    try {
+      const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}/feed`;
+      expect(await event(server, "fetch", { url })).toBe("status=-1 error=$http response body is larger than 10485760 bytes body=");
+      // The download stopped at the limit instead of running until the 3 s timeout.
+      expect(sent).toBeLessThan(100 * 1024 * 1024);
+    } finally {
+      endless.closeAllConnections();
+      endless.close();
+    }
   });
 });

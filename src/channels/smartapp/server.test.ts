@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotRequest, Reply, TurnResult } from "../../engine/types.js";
@@ -336,4 +337,42 @@ describe("webhook over HTTP: operations", () => {
     expect(debug.headers.authorization).toBe("[REDACTED]");
     expect(parsed.find((l) => l.msg === "request")).toMatchObject({ reqId: "req-42", status: 200, messageName: "SERVER_ACTION" });
   });
+});
+
+describe("webhook over HTTP: slow clients", () => {
+  /** Opens a connection, sends `head` and then one byte every 100 ms; resolves with what the server sent when it closed. */
+  async function trickle(head: string, guardMs = 10_000): Promise<string> {
+    const socket = connect(Number(new URL(running!.url).port), "127.0.0.1");
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString()));
+    socket.on("error", () => undefined);
+    socket.write(head);
+    const drip = setInterval(() => socket.write(" "), 100);
+    let guard: NodeJS.Timeout | undefined;
+    try {
+      const outcome = await Promise.race([
+        new Promise<"closed">((r) => socket.on("close", () => r("closed"))),
+        new Promise<"open">((r) => (guard = setTimeout(() => r("open"), guardMs))),
+      ]);
+      expect(outcome, "the server still held the trickling connection").toBe("closed");
+      return received;
+    } finally {
+      clearInterval(drip);
+      clearTimeout(guard);
+      socket.destroy();
+    }
+  }
+
+  it("a body that trickles in is cut off with 408 at the request timeout; other clients are served meanwhile", async () => {
+    await start({ requestTimeoutMs: 1000 });
+    const slow = trickle('POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"messageId":');
+    const served = await post(fx.messageToSkill("hi"));
+    expect(served.status).toBe(200);
+    expect(await slow).toMatch(/^HTTP\/1\.1 408 /);
+  }, 15_000);
+
+  it("headers that trickle in are cut off too", async () => {
+    await start({ requestTimeoutMs: 1000 });
+    expect(await trickle("POST /webhook HTTP/1.1\r\nHost: x\r\nX-Slow: a")).toMatch(/^HTTP\/1\.1 408 /);
+  }, 15_000);
 });

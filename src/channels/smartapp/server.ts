@@ -322,7 +322,21 @@ export interface StartOptions extends WebhookOptions {
   host?: string; // default 127.0.0.1
   /** After close() stops accepting, give in-flight turns this long before cutting connections. Default 30 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * A request's headers and body must arrive within this long, else 408 and the connection is
+   * closed (docs/security.md, "Limits"). Default DEFAULT_REQUEST_TIMEOUT_MS. Running the turn is not
+   * counted: the clock stops once the body is in.
+   */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * The platform sends a whole message at once and waits 7 s for the answer, so 10 s to receive one
+ * is generous. Node's own defaults (60 s for headers, 300 s for the request, checked every 30 s)
+ * let a client that trickles a byte at a time hold a connection, its socket and its buffers for
+ * five minutes.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface RunningWebhook {
   url: string; // base URL, e.g. http://127.0.0.1:34567 (the webhook is at url + path)
@@ -341,7 +355,8 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
   // As express's app.listen: a listen error (a busy port) reaches the callback too.
   const listenable = {
     listen: (port: number, h: string, cb: (err?: Error) => void) => {
-      const server = createServer(handler);
+      const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      const server = createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, Math.max(100, requestTimeout / 4)) }, handler);
       let done = false;
       const once = (err?: Error): void => {
         if (done) return;
@@ -353,9 +368,10 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
     },
   };
   const { server, origin: url } = await listenHttp(listenable, opts.port ?? 0, host);
-  server.on("clientError", (_err, socket) => {
-    // Malformed HTTP: answer 400 if the socket can still take it, never throw.
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP: answer 400 (408 for a request not received in time) if the socket can still take it, never throw.
+    const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   let closing: Promise<void> | undefined;

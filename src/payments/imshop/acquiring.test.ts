@@ -33,6 +33,7 @@ let origin: string;
 let emulator: YooKassaEmulator;
 let sync: Receiver<unknown>;
 let syncUrl: string;
+let paymentReads = 0; // GET /payments/{id} at the acquirer
 let mounted: { acquiring: ImshopAcquiring; store: ImshopStore; core: PaymentCore; outbox: MerchantOutbox };
 
 /** Everything the merchant side keeps, opened on the files in `dir` (a restart opens them again). */
@@ -42,7 +43,8 @@ function open(): typeof mounted {
   const core = new PaymentCore({ store: new PaymentStore(path.join(dir, "payments.sqlite")), adapters: { yookassa: adapter } });
   const store = new ImshopStore(path.join(dir, "imshop.sqlite"));
   const outbox = new MerchantOutbox(path.join(dir, "imshop.sqlite"));
-  const acquiring = new ImshopAcquiring({ core, adapter, shopId: SHOP, store, publicUrl: origin, syncUrl, outbox });
+  // A long reuse of the return page's answer: the test counts acquirer reads, whatever the machine's speed.
+  const acquiring = new ImshopAcquiring({ core, adapter, shopId: SHOP, store, publicUrl: origin, syncUrl, outbox, landingCacheMs: 60_000 });
   return { acquiring, store, core, outbox };
 }
 
@@ -58,6 +60,10 @@ beforeAll(async () => {
   syncUrl = await sync.start();
   emulator = createYooKassaEmulator({});
   const app = express();
+  app.use("/yookassa/v3/payments/:id", (req, _res, next) => {
+    if (req.method === "GET") paymentReads++;
+    next();
+  });
   app.use("/yookassa/v3", emulator.router);
   // The router reads the current objects, so a test can "restart" them under the same server.
   app.use("/payments/imshop", (req, res, next) => imshopRouter({ acquiring: mounted.acquiring, store: mounted.store, secret: SECRET })(req, res, next));
@@ -137,6 +143,16 @@ describe("IMSHOP webhook acquiring", () => {
     expect(emulator.core.checkoutView(paymentId)).toMatchObject({ status: "succeeded", paid: true });
     // The same order cannot be paid twice.
     expect((await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: "yookassa/card", orderUuid: "u", orderId })).answer).toMatchObject({ success: false, paymentId, error: expect.stringContaining("paid already") });
+  });
+
+  it("the public return page asks the acquirer at most once per payment however often it is opened", async () => {
+    const orderId = await order(9000);
+    expect((await postCommand(webhook(), SECRET, { command: "create", paymentMethodId: "yookassa/card", orderUuid: "u-r", orderId })).answer).toMatchObject({ success: true });
+    const open = () => request(`${webhook()}/return/${orderId}`).then(async (r) => (await r.body.dump(), r.statusCode));
+    const before = paymentReads;
+    expect(await Promise.all(Array.from({ length: 30 }, open))).toEqual(Array(30).fill(200));
+    for (let i = 0; i < 10; i++) expect(await open()).toBe(200);
+    expect(paymentReads - before).toBe(1);
   });
 
   it("a duplicate create before paying is the same payment (one at the acquirer)", async () => {

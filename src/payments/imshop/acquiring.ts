@@ -31,13 +31,23 @@ export interface ImshopAcquiringOptions {
   smartpay?: { client: SmartPayClient; serviceId: string };
   now?: () => number;
   log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
+  /**
+   * How long the public return page reuses one acquirer answer for a payment (default 2000 ms, the
+   * page's own refresh): the page needs no credentials, so without it every request that knows an
+   * order id made a YooKassa API call with the shop's credentials (docs/security.md).
+   */
+  landingCacheMs?: number;
 }
+
+type Landing = { redirect: string } | { wait: true } | { error: string };
 
 /** The dialog key of an order no dialog owns: its events are kept in the ledger, heard by no one. */
 export const UNOWNED_PREFIX = "imshop-order:";
 
 export class ImshopAcquiring {
   private readonly now: () => number;
+  /** The return page's acquirer answers by payment id, shared by concurrent requests and kept briefly. */
+  private readonly landings = new Map<string, { until: number; answer: Promise<Landing> }>();
 
   constructor(private readonly opts: ImshopAcquiringOptions) {
     this.now = opts.now ?? Date.now;
@@ -149,12 +159,27 @@ export class ImshopAcquiring {
   }
 
   /** The return page's decision: where the payer goes once YooKassa sends them back. */
-  async landing(orderId: string): Promise<{ redirect: string } | { wait: true } | { error: string }> {
+  async landing(orderId: string): Promise<Landing> {
     const order = await this.opts.store.order(orderId);
     const current = order && (await this.current(order));
     if (!current?.attempt.providerPaymentId) return { error: `order ${orderId} has no payment` };
-    const res = await this.service().getPayment({ paymentId: current.attempt.providerPaymentId });
     const paymentId = current.attempt.providerPaymentId;
+    const now = this.now();
+    const known = this.landings.get(paymentId);
+    if (known && known.until > now) return known.answer;
+    if (this.landings.size >= 10_000) {
+      for (const [id, e] of this.landings) if (e.until <= now) this.landings.delete(id);
+      if (this.landings.size >= 10_000) this.landings.clear();
+    }
+    const entry = { until: now + (this.opts.landingCacheMs ?? 2000), answer: this.askLanding(paymentId) };
+    this.landings.set(paymentId, entry);
+    // A failed ask is not kept: the next request asks again.
+    entry.answer.catch(() => this.landings.get(paymentId) === entry && this.landings.delete(paymentId));
+    return entry.answer;
+  }
+
+  private async askLanding(paymentId: string): Promise<Landing> {
+    const res = await this.service().getPayment({ paymentId });
     if (res.status === "waiting_for_capture" || res.status === "succeeded") return { redirect: this.doneUrl(paymentId, "success") };
     if (res.status === "canceled") return { redirect: this.doneUrl(paymentId, "failed") };
     return { wait: true };

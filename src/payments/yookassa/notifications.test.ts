@@ -105,6 +105,13 @@ describe("incoming YooKassa notifications", () => {
     expect(accepted).toHaveLength(0);
   });
 
+  it("refuses a sender outside the allowed ranges before its body is read: no parse, no size error, the same 403", async () => {
+    routeOpts.allowedRanges = YOOKASSA_NOTIFICATION_RANGES;
+    const outsider = await post("{nope");
+    expect(outsider.status).toBe(403);
+    expect((await post(`{"type":"notification","pad":"${"x".repeat(300 * 1024)}"}`)).status).toBe(403);
+  });
+
   it("answers 500 when the input could not be stored, so the emulator delivers it again", async () => {
     failStore = true;
     const p = await link();

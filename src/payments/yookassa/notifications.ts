@@ -36,16 +36,11 @@ export interface NotificationRouteOptions {
 }
 
 /** POST handler for `/payments/yookassa/:account/notify` (one URL per shop, set in its dashboard). */
-export function yookassaNotificationRoute(opts: NotificationRouteOptions): [RequestHandler, ErrorRequestHandler, RequestHandler] {
+export function yookassaNotificationRoute(opts: NotificationRouteOptions): [RequestHandler, RequestHandler, ErrorRequestHandler, RequestHandler] {
   const answer = (res: Response, status: number, reason: string) => void res.status(status).json({ ok: status === 200, reason });
   const handle = async (req: Request, res: Response) => {
-    const sourceIp = req.ip ?? req.socket.remoteAddress ?? "";
+    const sourceIp = senderOf(req);
     const account = String(req.params.account ?? "");
-    const ranges = opts.allowedRanges ?? YOOKASSA_NOTIFICATION_RANGES; // read per request: operators may change it
-    if (ranges !== "any" && !inRanges(sourceIp, ranges)) {
-      opts.log?.("warn", `yookassa notification from ${sourceIp} refused: outside the allowed ranges`);
-      return answer(res, 403, "sender address not allowed");
-    }
     const body = req.body as { type?: unknown; event?: unknown; object?: { id?: unknown } } | undefined;
     if (!body || body.type !== "notification" || typeof body.event !== "string" || !EVENTS.has(body.event) || typeof body.object?.id !== "string") {
       return answer(res, 400, "not a YooKassa notification of a known event");
@@ -82,9 +77,20 @@ export function yookassaNotificationRoute(opts: NotificationRouteOptions): [Requ
     }
     answer(res, 200, "ok");
   };
+  const senderOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? "";
+  // The sender is checked before the body is read: a stranger's body is never parsed.
+  const allowedSender: RequestHandler = (req, res, next) => {
+    const sourceIp = senderOf(req);
+    const ranges = opts.allowedRanges ?? YOOKASSA_NOTIFICATION_RANGES; // read per request: operators may change it
+    if (ranges !== "any" && !inRanges(sourceIp, ranges)) {
+      opts.log?.("warn", `yookassa notification from ${sourceIp} refused: outside the allowed ranges`);
+      return answer(res, 403, "sender address not allowed");
+    }
+    next();
+  };
   const badJson: ErrorRequestHandler = (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if ((err as { type?: string }).type === "entity.parse.failed") return answer(res, 400, "the body is not valid JSON");
     next(err);
   };
-  return [express.json({ limit: "256kb", type: () => true }), badJson, (req, res) => void handle(req, res)];
+  return [allowedSender, express.json({ limit: "256kb", type: () => true }), badJson, (req, res) => void handle(req, res)];
 }
