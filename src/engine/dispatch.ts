@@ -166,8 +166,12 @@ export class Dispatcher {
     host.setContext("nBest", typeof nbest === "number" && nbest > 0 ? nBest.slice(0, nbest) : nBest);
 
     let selected = nlu.selected;
+    // The handlers choose among the hypotheses, so they run only when there is one: with nothing
+    // recognised the turn goes to noMatch as the platform's rule table says, and real handlers read
+    // `nluResults.selected.clazz` unguarded (docs/nlu.md, "Selection") [I].
     const selectors = handlersFor(host, "selectNLUResult", ctx);
-    if (selectors.length > 0) {
+    if (!selected && selectors.length > 0) this.explain?.because("nothing was recognised: the selectNLUResult handlers do not run");
+    if (selected && selectors.length > 0) {
       let forced: string | null = null;
       for (const h of selectors) {
         this.explain?.runs("selectNLUResult");
