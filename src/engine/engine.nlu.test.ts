@@ -38,6 +38,13 @@ describe("intents from the project's classifier", () => {
     expect(h.texts(h.send("какая погода завтра"))).toEqual(["weather /Weather", "on 15.11.2023"]);
   });
 
+  it("resolves dates in the user's time zone when the channel gives its offset", () => {
+    // 22:13 UTC is already 01:13 of the 15th in Moscow (+3 h): tomorrow there is the 16th.
+    const h = bot();
+    expect(h.texts(h.send({ query: "какая погода завтра", timezoneOffsetSec: 3 * 3600 }))).toEqual(["weather /Weather", "on 16.11.2023"]);
+    expect(h.texts(h.send({ query: "какая погода завтра", timezoneOffsetSec: -5 * 3600 }))).toEqual(["weather /Weather", "on 15.11.2023"]);
+  });
+
   it("fires an intentGroup! for an intent under its path", () => {
     const h = bot();
     expect(h.texts(h.send("верните деньги"))).toEqual(["support /Support/Refund"]);
