@@ -196,7 +196,14 @@ export class Dispatcher {
 
     host.setContext("parseTree", rootTree(text));
     // A recognised intent without a state of its own goes to the `match` event [C][L].
-    const t = (intent?.path ? findEventTrigger(project, ctx, "match") : undefined) ?? findEventTrigger(project, ctx, "noMatch");
+    const matchEvent = intent?.path ? findEventTrigger(project, ctx, "match") : undefined;
+    const t = matchEvent ?? findEventTrigger(project, ctx, "noMatch");
+    // A noMatch turn has no intent: the platform's own slot filling (sys.zb-common) reads
+    // `nluResults.selected.debugInfo` whenever `$context.intent` has slots (docs/nlu.md) [I].
+    if (intent && !matchEvent) {
+      host.setContext("intent", null);
+      host.setContext("entities", []);
+    }
     this.explain?.fallback(project, ctx, t, modal);
     if (t) return requireState(project, t.owner, triggerTarget(t)).path;
     throw new DialogError(`No target state was determined for query "${text}"${modal ? ` (modal state ${modal})` : ""}`);

@@ -83,6 +83,13 @@ describe("intents from the project's classifier", () => {
     expect(h.texts(h.send({ query: "привет", intent: "/Support/Operator" as never }))).toEqual(["support /Support/Operator"]);
   });
 
+  it("a recognised intent that no active trigger takes leaves no $context.intent in noMatch", () => {
+    const h = bot();
+    const r = h.send({ query: "что-нибудь", intent: { path: "/Nowhere", score: 0.9 } });
+    expect(h.texts(r)).toEqual(["nomatch"]);
+    expect(r.nlu?.intent?.path).toBe("/Nowhere"); // still reported as recognised (smartapp chat)
+  });
+
   it("classifies nothing without a classifier", () => {
     const h = harness("nlu", { classifier: null });
     expect(h.texts(h.send("добрый день"))).toEqual(["nomatch"]);
