@@ -248,6 +248,30 @@ const sections = [
     },
   },
   {
+    id: "nlu",
+    title: "Intent classifier: training and classification",
+    command: "node bench/nlu.mjs",
+    script: "bench/nlu.mjs",
+    timeoutMs: 600_000,
+    describe:
+      "The project intent classifier (`src/nlu`, docs/nlu.md) on synthetic CAILA exports of 100 phrases / 10 intents and 10,000 phrases / 100 intents (a made-up topic word per intent among common words, seeded). **training**: `modelFor` with an empty disk cache (features, then the perceptrons); **from cache**: the same call once the model is on disk (what the second `smartapp test` or `serve` start does); **classify**: one `classify` call on a phrase of the intent's words, median and p95 over 500 calls after a warm-up; **RSS growth**: the process's resident memory after training and classifying, against before. The dictionary morphology is loaded once before the sizes are measured (its load time is given). Synthetic accuracy only checks the pipeline; accuracy on a real project's held-out phrases is in docs/nlu.md.",
+    render(r) {
+      const ls = r.lines.filter((l) => l.bench === "nlu");
+      const big = ls.find((l) => l.phrases === 10000);
+      aims.push({ aim: "intent classifier training, 10,000 phrases", target: "in seconds (< 10 s)", measured: big ? `${num(big.trainMs / 1000, 1)} s` : "—", ok: big ? big.trainMs < 10_000 : undefined });
+      aims.push({ aim: "intent classifier start from the disk cache, 10,000 phrases", target: "< 1 s", measured: big ? `${num(big.cacheLoadMs)} ms` : "—", ok: big ? big.cacheLoadMs < 1000 : undefined });
+      const morph = ls.find((l) => l.morphologyLoadMs !== undefined)?.morphologyLoadMs;
+      return [
+        table(
+          ["phrases / intents", "training ms", "from cache ms", "classify median µs", "classify p95 µs", "RSS growth MB", "synthetic accuracy"],
+          ls.map((l) => [`${num(l.phrases)} / ${num(l.intents)}`, num(l.trainMs), num(l.cacheLoadMs), num(l.classifyMedianUs), num(l.classifyP95Us), num(l.rssGrowthMb), num(l.accuracySynthetic, 3)]),
+        ),
+        "",
+        `Dictionary morphology load: ${num(morph)} ms (once per process or worker).`,
+      ].join("\n");
+    },
+  },
+  {
     id: "payment",
     title: "Payment turn end to end",
     command: "node bench/payment-turn.mjs",
@@ -498,7 +522,7 @@ async function main() {
     "",
     "How fast this runtime serves SmartApp API webhook turns compared with @salutejs/scenario and with a",
     "bare node:http server, how a turn scales with project size, and how fast tests run, projects load,",
-    "payments go through and sessions are stored. Every number below comes from one run of `npm run bench`",
+    "intents are trained and classified, payments go through and sessions are stored. Every number below comes from one run of `npm run bench`",
     `on the machine described here, started ${started.toISOString()} and finished in ${Math.round(totalSeconds)} s.`,
     "The machine may be shared and noisy: compare ratios measured in the same run, not absolute numbers",
     "across runs. Times are medians unless said otherwise.",

@@ -124,7 +124,7 @@ export class Dispatcher {
   }
 
   private matchText(text: string, afterCpuKill: boolean): string | null {
-    const { project, host, patterns, services } = this.env;
+    const { project, host, patterns } = this.env;
     const ctx = this.context;
     if (this.lengthExceeded(text)) {
       // Without a lengthLimit handler the bot stays silent [D].
@@ -140,7 +140,7 @@ export class Dispatcher {
       converter: (c, n) => host.runConverter(c, n),
       regexCaseInsensitive: project.config.regexCaseInsensitive === true,
       skipRiskyRegexps: afterCpuKill,
-      now: services.now(),
+      now: this.userClock(),
     });
     const th = thresholds(project);
     const allGuesses = this.intentGuesses(text);
@@ -151,7 +151,7 @@ export class Dispatcher {
     const exampleHyps = exampleHypotheses(project, text, tiers);
     const { nlu, nBest } = buildNluResults(patternHyps, intentHyps, exampleHyps, contextDepth);
     if (this.explain) {
-      const others = (outside: ReadonlyMap<number, number>) => patterns.match(text, outside, { regexCaseInsensitive: project.config.regexCaseInsensitive === true, skipRiskyRegexps: true, now: services.now() });
+      const others = (outside: ReadonlyMap<number, number>) => patterns.match(text, outside, { regexCaseInsensitive: project.config.regexCaseInsensitive === true, skipRiskyRegexps: true, now: this.userClock() });
       explainText(this.explain, { project, context: ctx, modal, th, contextDepth, patterns: patternHyps, intents: intentHyps, examples: exampleHyps, nBest, guesses: allGuesses, matchOutsideModal: others });
     }
     // $context.intent: the intent the engine would act on (nearest active trigger), else the classifier's best.
@@ -166,8 +166,12 @@ export class Dispatcher {
     host.setContext("nBest", typeof nbest === "number" && nbest > 0 ? nBest.slice(0, nbest) : nBest);
 
     let selected = nlu.selected;
+    // The handlers choose among the hypotheses, so they run only when there is one: with nothing
+    // recognised the turn goes to noMatch as the platform's rule table says, and real handlers read
+    // `nluResults.selected.clazz` unguarded (docs/nlu.md, "Selection") [I].
     const selectors = handlersFor(host, "selectNLUResult", ctx);
-    if (selectors.length > 0) {
+    if (!selected && selectors.length > 0) this.explain?.because("nothing was recognised: the selectNLUResult handlers do not run");
+    if (selected && selectors.length > 0) {
       let forced: string | null = null;
       for (const h of selectors) {
         this.explain?.runs("selectNLUResult");
@@ -192,10 +196,26 @@ export class Dispatcher {
 
     host.setContext("parseTree", rootTree(text));
     // A recognised intent without a state of its own goes to the `match` event [C][L].
-    const t = (intent?.path ? findEventTrigger(project, ctx, "match") : undefined) ?? findEventTrigger(project, ctx, "noMatch");
+    const matchEvent = intent?.path ? findEventTrigger(project, ctx, "match") : undefined;
+    const t = matchEvent ?? findEventTrigger(project, ctx, "noMatch");
+    // A noMatch turn has no intent: the platform's own slot filling (sys.zb-common) reads
+    // `nluResults.selected.debugInfo` whenever `$context.intent` has slots (docs/nlu.md) [I].
+    if (intent && !matchEvent) {
+      host.setContext("intent", null);
+      host.setContext("entities", []);
+    }
     this.explain?.fallback(project, ctx, t, modal);
     if (t) return requireState(project, t.owner, triggerTarget(t)).path;
     throw new DialogError(`No target state was determined for query "${text}"${modal ? ` (modal state ${modal})` : ""}`);
+  }
+
+  /**
+   * The clock that dates in the text ("завтра", "в 6 утра") resolve against: the user's wall time, the
+   * turn's clock shifted by the channel's timezone offset, read as UTC (docs/nlu.md, "Entities") [I].
+   */
+  private userClock(): number {
+    const offset = this.request.timezoneOffsetSec;
+    return this.env.services.now() + (typeof offset === "number" && Number.isFinite(offset) ? offset * 1000 : 0);
   }
 
   /** The channel's own intent when it sent one (webhook, XML <request>); else the project's classifier. */
@@ -210,7 +230,7 @@ export class Dispatcher {
   /** A classified intent with the optional slots the phrase fills (the channel's own slots win). */
   private withSlots(g: IntentGuess, text: string): IntentGuess {
     if (g.source === "request" || !this.env.classifier?.fillSlots) return g;
-    const nodes = this.env.classifier.fillSlots(g.path, text, this.env.services.now());
+    const nodes = this.env.classifier.fillSlots(g.path, text, this.userClock());
     const names = Object.keys(nodes);
     if (names.length === 0) return g;
     const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? nodes[n]!.value : nodes[n]!.text]));
@@ -226,7 +246,7 @@ export class Dispatcher {
     const tree = rootTree(text);
     const info = (h.debugInfo?.intent ?? {}) as Partial<IntentGuess>;
     if (info.path && info.source !== "request" && this.env.classifier?.fillSlots) {
-      for (const [slot, node] of Object.entries(this.env.classifier.fillSlots(info.path, text, this.env.services.now()))) tree[slot] = [node];
+      for (const [slot, node] of Object.entries(this.env.classifier.fillSlots(info.path, text, this.userClock()))) tree[slot] = [node];
     }
     for (const [slot, value] of Object.entries(info.slots ?? {})) tree[`_${slot}`] = value;
     if (info.path) tree._intent = { path: info.path, score: info.score, answer: info.answer };

@@ -27,6 +27,20 @@ describe("selectNLUResult", () => {
     const r = h.send({ query: "both", intent: { path: "/both", score: 0.9 }, data: { preferIntent: true } });
     expect(r.classifiedState).toBe("/IntentBoth");
   });
+
+  it("runs when something was recognised", () => {
+    const h = harness("handlers");
+    h.send("picky");
+    expect(h.texts(h.send("yes"))).toEqual(["picked /Picky/Yes"]);
+  });
+
+  it("does not run when nothing was recognised: the text goes to noMatch", () => {
+    const h = harness("handlers");
+    h.send("picky");
+    const r = h.send("абырвалг");
+    expect(h.texts(r)).toEqual(["not understood"]);
+    expect(r.classifiedState).toBe("/Picky/CatchAll");
+  });
 });
 
 describe("preProcess", () => {

@@ -38,6 +38,13 @@ describe("intents from the project's classifier", () => {
     expect(h.texts(h.send("какая погода завтра"))).toEqual(["weather /Weather", "on 15.11.2023"]);
   });
 
+  it("resolves dates in the user's time zone when the channel gives its offset", () => {
+    // 22:13 UTC is already 01:13 of the 15th in Moscow (+3 h): tomorrow there is the 16th.
+    const h = bot();
+    expect(h.texts(h.send({ query: "какая погода завтра", timezoneOffsetSec: 3 * 3600 }))).toEqual(["weather /Weather", "on 16.11.2023"]);
+    expect(h.texts(h.send({ query: "какая погода завтра", timezoneOffsetSec: -5 * 3600 }))).toEqual(["weather /Weather", "on 15.11.2023"]);
+  });
+
   it("fires an intentGroup! for an intent under its path", () => {
     const h = bot();
     expect(h.texts(h.send("верните деньги"))).toEqual(["support /Support/Refund"]);
@@ -74,6 +81,13 @@ describe("intents from the project's classifier", () => {
     const h = bot();
     expect(h.texts(h.send({ query: "привет", intent: { path: "/Weather", score: 0.9 } }))).toEqual(["weather /Weather"]);
     expect(h.texts(h.send({ query: "привет", intent: "/Support/Operator" as never }))).toEqual(["support /Support/Operator"]);
+  });
+
+  it("a recognised intent that no active trigger takes leaves no $context.intent in noMatch", () => {
+    const h = bot();
+    const r = h.send({ query: "что-нибудь", intent: { path: "/Nowhere", score: 0.9 } });
+    expect(h.texts(r)).toEqual(["nomatch"]);
+    expect(r.nlu?.intent?.path).toBe("/Nowhere"); // still reported as recognised (smartapp chat)
   });
 
   it("classifies nothing without a classifier", () => {

@@ -17,6 +17,8 @@ export interface BotRequest {
   botId?: string;
   questionId?: string; // per request id (the SmartApp messageId as a string)
   language?: string;
+  /** The user's offset from UTC in seconds (SmartApp meta.time.timezone_offset_sec): dates said in the text resolve in the user's wall time. */
+  timezoneOffsetSec?: number;
   rawRequest?: unknown; // the whole channel payload
   userFrom?: Record<string, unknown>;
 }

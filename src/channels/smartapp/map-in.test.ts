@@ -53,6 +53,15 @@ describe("mapIn: MESSAGE_TO_SKILL", () => {
     (msg.payload.meta as Record<string, unknown>) = { ...fx.meta, language: "en" };
     expect(mapped(msg).request.language).toBe("en");
   });
+
+  it("reads the user's UTC offset from meta.time; a value no time zone has is left out", () => {
+    expect(mapped(fx.messageToSkill("завтра")).request.timezoneOffsetSec).toBe(10800);
+    for (const bad of [15 * 3600, 3.5, "10800", null]) {
+      const msg = fx.messageToSkill("завтра");
+      (msg.payload.meta as Record<string, unknown>) = { ...fx.meta, time: { ...fx.meta.time, timezone_offset_sec: bad } };
+      expect(mapped(msg).request).not.toHaveProperty("timezoneOffsetSec");
+    }
+  });
 });
 
 describe("mapIn: RUN_APP", () => {

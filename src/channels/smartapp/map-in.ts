@@ -40,6 +40,7 @@ export function mapIn(msg: SmartAppRequest, opts: MapInOptions = {}): MappedRequ
     channelUserId: userKey,
     questionId: msg.messageId,
     language: languageOf(msg.payload),
+    ...timezoneOf(msg.payload),
     rawRequest: { ...msg.raw, messageId: messageIdValue(msg.messageId) },
   };
   return { userKey, request, newSession: msg.payload.new_session === true, messageId: msg.messageId };
@@ -110,6 +111,12 @@ function languageOf(payload: Record<string, unknown>): string {
   const candidates = [payload.language, field(payload.meta, "language"), field(payload.character, "language"), field(payload.character, "lang")];
   for (const c of candidates) if (typeof c === "string" && c !== "") return c;
   return "ru";
+}
+
+/** The user's UTC offset (meta.time.timezone_offset_sec); a value no time zone has is ignored. */
+function timezoneOf(payload: Record<string, unknown>): Pick<BotRequest, "timezoneOffsetSec"> {
+  const offset = field(field(payload.meta, "time"), "timezone_offset_sec");
+  return Number.isInteger(offset) && Math.abs(offset as number) <= 14 * 3600 ? { timezoneOffsetSec: offset as number } : {};
 }
 
 function field(obj: unknown, key: string): unknown {

@@ -100,6 +100,8 @@ describe("webhook over HTTP: answers", () => {
     expect(call.userKey).toBe(fx.uuid.sub);
     expect(call.options).toMatchObject({ deadlineMs: 3000, newSession: true, messageId: "1613470978201" });
     expect(typeof call.options?.render).toBe("function");
+    // the user's time zone reaches the turn: dates in the text resolve in it (docs/nlu.md)
+    expect(call.request.timezoneOffsetSec).toBe(fx.meta.time.timezone_offset_sec);
   });
 
   for (const id of ["1605196199186625000", "1605196199186625001", "18446744073709551615"]) {
