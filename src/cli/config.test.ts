@@ -72,6 +72,9 @@ describe("readConfig", () => {
     expect(c.merchantNotify).toEqual({ url: "https://shop.example/hook", secret: "hmac-2" });
     expect(secretValues(c)).toEqual(expect.arrayContaining(["live_secret-1", "hmac-2"]));
     expect(readConfig({ YOOKASSA_TRUSTED_IPS: "any" }).yookassa.trustedIps).toBe("any");
+    expect(readConfig({ SMARTAPP_TRUST_PROXY: "10.0.0.0/8, ::1" }).trustProxy).toEqual(["10.0.0.0/8", "::1"]);
+    expect(readConfig({}).trustProxy).toBeUndefined();
+    expect(() => readConfig({ SMARTAPP_TRUST_PROXY: "any" })).toThrow(/SMARTAPP_TRUST_PROXY: "any" would trust every client/);
     expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "185.71.76.0/33" })).toThrow("YOOKASSA_TRUSTED_IPS: 185.71.76.0/33 is not an IP address or CIDR range");
     expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "yookassa.ru" })).toThrow("YOOKASSA_TRUSTED_IPS: yookassa.ru");
   });

@@ -57,6 +57,12 @@ export interface SmartappConfig {
   logFormat?: "json" | "pretty";
   /** NO_COLOR (any non-empty value: false) and FORCE_COLOR (`0`/`false`: false, else true); unset: colour on a terminal. */
   color?: boolean;
+  /**
+   * SMARTAPP_TRUST_PROXY: addresses / CIDR ranges of the reverse proxies in front of `serve`; a
+   * request from one of them is taken to come from the address its X-Forwarded-For names (the
+   * YooKassa sender check). Unset: the connection's own address, always.
+   */
+  trustProxy?: string[];
   /** SMARTAPP_MODULES: folders with system modules, path-delimiter separated. */
   modules: string[];
   /** REDIS_URL (a redis store; also makes redis the default store) and SMARTAPP_REDIS_PREFIX. */
@@ -130,6 +136,16 @@ export function trustedIps(name: string, v: string | undefined): string[] | "any
   return ranges;
 }
 
+/**
+ * Comma-separated addresses / CIDR ranges of trusted proxies. "any" is refused: trusting every peer
+ * would let any client name its own address in X-Forwarded-For.
+ */
+export function proxyRanges(name: string, v: string | undefined): string[] | undefined {
+  const ranges = trustedIps(name, v);
+  if (ranges === "any") throw new Error(`${name}: "any" would trust every client's X-Forwarded-For; name the proxies' addresses or ranges`);
+  return ranges;
+}
+
 /** IMSHOP_SYNC_URL: https, or plain http to a loopback address (development), as merchant notifications. */
 function imshopSyncUrl(v: string | undefined): string | undefined {
   const url = nonEmpty(v);
@@ -182,6 +198,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
     logLevel: nonEmpty(env.LOG_LEVEL) ?? "info",
     logFormat: logFormat(env.LOG_FORMAT),
     color: colorChoice(env),
+    trustProxy: proxyRanges("SMARTAPP_TRUST_PROXY", env.SMARTAPP_TRUST_PROXY),
     modules: (env.SMARTAPP_MODULES ?? "").split(path.delimiter).filter(Boolean),
     redis: { url: nonEmpty(env.REDIS_URL), prefix: nonEmpty(env.SMARTAPP_REDIS_PREFIX) },
     payments: {

@@ -3,7 +3,7 @@
 import "./node-flags.js"; // first: re-runs the command with --no-node-snapshot when needed
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { paymentEnvironment, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
+import { paymentEnvironment, proxyRanges, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
 import { secretMasker } from "../util/secrets.js";
 import { parseAllowRule } from "../runtime/http-policy.js";
 
@@ -74,6 +74,13 @@ program
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number of milliseconds ≥ 1");
     return n;
   }, 6000)
+  .option("--trust-proxy <ranges>", "addresses or CIDR ranges of reverse proxies in front of serve, comma-separated: a request from one of them comes from the address its X-Forwarded-For names (also SMARTAPP_TRUST_PROXY)", (v) => {
+    try {
+      return proxyRanges("--trust-proxy", v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  })
   .option("--watch", "reload the project when one of its files is saved (sessions are kept)")
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")

@@ -32,6 +32,8 @@ export interface ServeOptions {
   httpSuspends?: number;
   /** `--deadline-ms`: the webhook's StartOptions.deadlineMs (default 6000). */
   deadlineMs?: number;
+  /** `--trust-proxy`: wins over SMARTAPP_TRUST_PROXY (the webhook's StartOptions.trustProxy). */
+  trustProxy?: string[];
   modules: string[];
   allowHttp: string[];
   env: string[];
@@ -147,6 +149,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       host: opts.host,
       path: opts.path,
       ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+      trustProxy: opts.trustProxy ?? config.trustProxy,
       routes,
       ...(explanations ? { explainUser: (key: string) => key.startsWith(CONSOLE_USER_PREFIX), onExplained: explanations.record.bind(explanations) } : {}),
     });

@@ -24,6 +24,11 @@ export interface WebhookOptions extends MapInOptions {
   path?: string;
   /** Answer ERROR after this long; the turn still finishes and is committed. Default 6000 (budget: 7 s). */
   deadlineMs?: number;
+  /**
+   * Addresses / CIDR ranges of reverse proxies in front of the server: a request from one of them has
+   * `req.ip` from its X-Forwarded-For (express's "trust proxy"). Default none: `req.ip` is the peer.
+   */
+  trustProxy?: readonly string[];
   /** Largest accepted body in bytes, or a size string such as "1mb". Default 1 MB. */
   bodyLimit?: number | string;
   /** Deepest object/array nesting a body may have; deeper gets 400. Default 64 (docs/security.md). */
@@ -73,6 +78,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   const app = express() as WebhookApp;
   app.disable("x-powered-by");
   app.set("etag", false);
+  if (opts.trustProxy?.length) app.set("trust proxy", [...opts.trustProxy]);
   app.metrics = metrics;
   app.beginShutdown = () => {
     shuttingDown = true;
