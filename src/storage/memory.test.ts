@@ -1,4 +1,5 @@
-// Memory store specifics: the answer cache's count and byte caps (docs/security.md).
+// Memory store specifics: the answer cache's count and byte caps (docs/security.md), and commits
+// applied once per event-loop turn (docs/storage.md, "Memory store").
 import { describe, expect, it } from "vitest";
 import { emptyUserState } from "../engine/types.js";
 import { MemoryStore } from "./memory.js";
@@ -20,5 +21,22 @@ describe("MemoryStore answer cache caps", () => {
     expect(await store.cachedAnswer("u-a", "a")).toBeUndefined();
     expect(await store.cachedAnswer("u-b", "b")).toBe("b".repeat(100));
     expect(await store.cachedAnswer("u-c", "c")).toBe("c".repeat(100));
+  });
+});
+
+describe("MemoryStore commits", () => {
+  it("applies the turns that finish together in one flush after I/O; each still settles only once stored", async () => {
+    const store = new MemoryStore();
+    const settled: number[] = [];
+    const turns = Array.from({ length: 20 }, (_, i) =>
+      store.transact(`g${i}`, commit(`m${i}`, `b${i}`)).then(() => settled.push(i)),
+    );
+    for (let i = 0; i < 50; i++) await Promise.resolve(); // microtasks alone never commit
+    expect(settled).toEqual([]);
+    expect(await store.cachedAnswer("g0", "m0")).toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    await Promise.all(turns);
+    expect(settled).toHaveLength(20);
+    for (let i = 0; i < 20; i++) expect(await store.cachedAnswer(`g${i}`, `m${i}`)).toBe(`b${i}`);
   });
 });

@@ -18,6 +18,7 @@ export class MemoryStore extends BaseStore {
   private readonly maxAnswers: number;
   private readonly maxKeptBytes: number;
   private answerBytes = 0; // UTF-16 length × 2 of the kept bodies: what they cost in memory
+  private pending: (() => void)[] = []; // commits waiting for this event-loop turn's flush
   private readonly now: () => number;
 
   constructor(opts: StoreOptions = {}) {
@@ -33,7 +34,33 @@ export class MemoryStore extends BaseStore {
     return row && { state: decodeState(row.json), version: row.version };
   }
 
-  protected async write(userKey: string, expectedVersion: number, record: CommitRecord): Promise<void> {
+  /**
+   * Commits are applied together once per event-loop turn, after I/O (setImmediate), as the SQLite
+   * store's group commit does: the answers of the turns that finished together then leave together,
+   * and the server reads the next requests in between. Answering each commit at once cost ~20 % more
+   * CPU per request (docs/storage.md, "Memory store").
+   */
+  protected write(userKey: string, expectedVersion: number, record: CommitRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const apply = () => {
+        try {
+          this.apply(userKey, expectedVersion, record);
+          resolve();
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      if (this.pending.push(apply) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (const apply of batch) apply();
+  }
+
+  private apply(userKey: string, expectedVersion: number, record: CommitRecord): void {
     const version = this.rows.get(userKey)?.version ?? 0;
     if (version !== expectedVersion) throw new SessionConflictError(userKey, `version ${version}, expected ${expectedVersion}`);
     this.rows.set(userKey, { version: version + 1, json: record.stateJson });
