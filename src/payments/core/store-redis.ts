@@ -4,7 +4,8 @@
 // outbox events, a unique insert) is one Lua script: Redis runs a script alone, so two processes
 // can never interleave inside it. Rows are built in TypeScript and only compared (by version) and
 // stored in Lua, so no JSON is re-encoded by Redis.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { scriptedRedis } from "./redis-scripted.js";
 import type { Plan } from "./machine.js";
 import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund } from "./model.js";
 import { FINAL_ATTEMPT } from "./model.js";
@@ -145,12 +146,7 @@ export class RedisLedgerStore implements LedgerStore {
 
   constructor(opts: RedisLedgerOptions) {
     this.p = `${opts.prefix ?? "smartapp:"}pay:`;
-    this.redis = new Redis(opts.url, { lazyConnect: false, maxRetriesPerRequest: 3 }) as ScriptedRedis;
-    this.redis.defineCommand("payBegin", { numberOfKeys: 0, lua: BEGIN_LUA });
-    this.redis.defineCommand("payApply", { numberOfKeys: 0, lua: APPLY_LUA });
-    this.redis.defineCommand("payInbox", { numberOfKeys: 0, lua: INBOX_LUA });
-    this.redis.defineCommand("payClaim", { numberOfKeys: 0, lua: CLAIM_LUA });
-    this.redis.defineCommand("payRefund", { numberOfKeys: 0, lua: REFUND_LUA });
+    this.redis = scriptedRedis<ScriptedRedis>(opts.url, { payBegin: BEGIN_LUA, payApply: APPLY_LUA, payInbox: INBOX_LUA, payClaim: CLAIM_LUA, payRefund: REFUND_LUA });
   }
 
   private async getJson<T>(key: string): Promise<T | undefined> {

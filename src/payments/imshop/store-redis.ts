@@ -5,7 +5,8 @@
 // settle a pending capture.
 // Keys, after the ledger's prefix: imshop:order:<orderId> (hash, the order), imshop:pending:<paymentId>
 // (hash, a capture answered `pending`), imshop:pending (sorted set of the unsettled ones, by `since`).
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { scriptedRedis } from "../core/redis-scripted.js";
 import { sameTerms, type AddedOrder, type ImshopOrder, type ImshopOrders, type NewOrder, type PendingCapture } from "./store.js";
 
 export interface RedisImshopOptions {
@@ -68,11 +69,7 @@ export class RedisImshopStore implements ImshopOrders {
 
   constructor(opts: RedisImshopOptions) {
     this.p = `${opts.prefix ?? "smartapp:"}imshop:`;
-    this.redis = new Redis(opts.url, { lazyConnect: false, maxRetriesPerRequest: 3 }) as ScriptedRedis;
-    this.redis.defineCommand("imshopAddOrder", { numberOfKeys: 0, lua: ADD_ORDER_LUA });
-    this.redis.defineCommand("imshopNextTry", { numberOfKeys: 0, lua: NEXT_TRY_LUA });
-    this.redis.defineCommand("imshopAddPending", { numberOfKeys: 0, lua: ADD_PENDING_LUA });
-    this.redis.defineCommand("imshopSettle", { numberOfKeys: 0, lua: SETTLE_LUA });
+    this.redis = scriptedRedis<ScriptedRedis>(opts.url, { imshopAddOrder: ADD_ORDER_LUA, imshopNextTry: NEXT_TRY_LUA, imshopAddPending: ADD_PENDING_LUA, imshopSettle: SETTLE_LUA });
   }
 
   async addOrder(o: NewOrder, now: string): Promise<AddedOrder> {

@@ -7,7 +7,8 @@
 // Keys (`merchant:` is the stream's namespace; webhook acquiring's sync statuses have their own):
 // <prefix>merchant:row:<id> (hash), :line:<payment>, :pay:<payment>, :all (lists),
 // :due (sorted set), :key:<payment>:<state> and :event:<event id> (unique lookups), :count, :seq.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { scriptedRedis } from "../core/redis-scripted.js";
 import type { MerchantState } from "./format.js";
 import type { DeliveryStatus, MerchantOutboxStore, NewOutboxRow, OutboxRow } from "./outbox-types.js";
 
@@ -134,12 +135,7 @@ export class RedisMerchantOutbox implements MerchantOutboxStore {
 
   constructor(opts: RedisOutboxOptions) {
     this.p = `${opts.prefix ?? "smartapp:"}${opts.namespace ?? "merchant:"}`;
-    this.redis = new Redis(opts.url, { lazyConnect: false, maxRetriesPerRequest: 3 }) as ScriptedRedis;
-    this.redis.defineCommand("outboxAdd", { numberOfKeys: 0, lua: ADD_LUA });
-    this.redis.defineCommand("outboxClaim", { numberOfKeys: 0, lua: CLAIM_LUA });
-    this.redis.defineCommand("outboxFinish", { numberOfKeys: 0, lua: FINISH_LUA });
-    this.redis.defineCommand("outboxRetry", { numberOfKeys: 0, lua: RETRY_LUA });
-    this.redis.defineCommand("outboxRedeliver", { numberOfKeys: 0, lua: REDELIVER_LUA });
+    this.redis = scriptedRedis<ScriptedRedis>(opts.url, { outboxAdd: ADD_LUA, outboxClaim: CLAIM_LUA, outboxFinish: FINISH_LUA, outboxRetry: RETRY_LUA, outboxRedeliver: REDELIVER_LUA });
   }
 
   private async rows(ids: (string | number)[]): Promise<OutboxRow[]> {
