@@ -46,7 +46,7 @@ export function openDurableSqlite(file: string, schema: string, migrate?: (db: D
   });
 }
 
-/** Columns that `have` lacks, added (for tables created by an older release). */
+/** Adds to `table` the `columns` it lacks (a table created by an older release). */
 export function addMissingColumns(db: Database.Database, table: string, columns: Record<string, string>): void {
   const have = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
   for (const [name, type] of Object.entries(columns)) if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
