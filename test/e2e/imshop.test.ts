@@ -128,6 +128,10 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
     expect(status.headers["x-payment-signature"]).toBe(sign(SECRET, status.raw));
     await new Promise((r) => setTimeout(r, 6_000)); // another round: nothing is sent twice
     expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toHaveLength(1);
+    // /metrics counts the sync statuses apart from the merchant notifications.
+    const metrics = await (await request(`${server.url}/metrics`)).body.text();
+    expect(metrics).toMatch(/^smartapp_imshop_sync_statuses\{status="delivered"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^smartapp_imshop_sync_statuses\{status="pending"\} 0$/m);
   }, 40_000);
 
   it("an order the scenario registered is linked to its user: the shop app pays, payment.succeeded reaches that dialog", async () => {
@@ -184,6 +188,7 @@ describe("the sandbox plays the shop app: serve's own sandbox drives the webhook
     const res = await request(`${sandboxUrl}${p}`, { method: method as "POST", headers: { "x-sandbox-admin-token": token, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.statusCode, body: (await res.body.json()) as any };
   };
+  const metric = async (status: string) => Number(new RegExp(`^smartapp_imshop_sync_statuses\\{status="${status}"\\} (\\d+)$`, "m").exec(await (await request(`${server.url}/metrics`)).body.text())?.[1]);
   const received = async () => (await admin("GET", "/imshop-app/__sandbox/sync")).body.received as { at: string; body: Record<string, unknown>; signatureOk?: boolean; answered: number }[];
 
   beforeAll(async () => {
@@ -263,7 +268,16 @@ describe("the sandbox plays the shop app: serve's own sandbox drives the webhook
     expect(down).toMatchObject({ body: { orderId, paymentId, paymentCaptured: true }, answered: 503 });
     await new Promise((r) => setTimeout(r, 3_000)); // the next try waits for the schedule (a minute first), not the next second
     expect((await received()).filter((r) => r.body.paymentId === paymentId)).toHaveLength(1);
+    expect(await metric("pending")).toBeGreaterThanOrEqual(1);
     expect((await admin("DELETE", "/imshop-app/__sandbox/faults")).body).toEqual({ fault: null });
+    // The retries run on the sandbox's virtual clock: past the schedule's first pause (a minute, ±10 %),
+    // the next try goes out and is answered 200; nothing is sent after it.
+    expect((await admin("POST", "/yookassa/v3/__sandbox/clock", { advanceMs: 70_000 })).status).toBe(200);
+    const up = await until("the retry on the virtual clock", async () => (await received()).find((r) => r.body.paymentId === paymentId && r.answered === 200));
+    expect(up).toMatchObject({ body: { orderId, paymentId, paymentCaptured: true }, signatureOk: true });
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect((await received()).filter((r) => r.body.paymentId === paymentId).map((r) => r.answered)).toEqual([503, 200]);
+    expect(await metric("pending")).toBe(0);
   }, 40_000);
 });
 
