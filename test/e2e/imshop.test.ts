@@ -89,6 +89,43 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
     expect(no.capture).toBeUndefined();
   });
 
+  it("every command's failures over HTTP: a paid order's create, an unknown or declined payment's capture, wallets, malformed commands; a duplicate create is one payment", async () => {
+    const cmd = (body: Record<string, unknown>) => postCommand(webhook(), SECRET, body);
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    await register({ orderId, amount: 20_000, description: "Заказ" });
+    const create = { command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId };
+    // A double tap: the same payment and link, made once at YooKassa.
+    const [a, b] = await Promise.all([cmd(create), cmd(create)]);
+    expect(a.answer).toMatchObject({ success: true });
+    expect(b.answer).toEqual(a.answer);
+    const paymentId = (a.answer as { paymentId: string }).paymentId;
+    const run = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId, orderUuid: create.orderUuid, action: "pay" });
+    expect(run.capture).toEqual({ success: true, paymentId, paymentCaptured: true });
+    // create of a paid order: refused, naming its payment; never a second payment.
+    expect((await cmd(create)).answer).toEqual({ success: false, paymentId, paymentCaptured: true, error: `order ${orderId} is paid already` });
+    // capture of a payment nobody made.
+    expect((await cmd({ command: "capture", paymentMethodId: "yookassa/card", paymentId: "no-such-payment" })).answer).toMatchObject({ success: false, error: expect.stringContaining("not known") });
+    // capture of a declined payment.
+    const declinedOrder = `o-${randomUUID().slice(0, 8)}`;
+    await register({ orderId: declinedOrder, amount: 4_000, description: "Заказ" });
+    const declined = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId: declinedOrder, orderUuid: randomUUID(), action: "decline" });
+    const declinedId = (declined.create as { paymentId: string }).paymentId;
+    expect((await cmd({ command: "capture", paymentMethodId: "yookassa/card", paymentId: declinedId })).answer).toMatchObject({ success: false, paymentId: declinedId, error: expect.stringContaining("declined") });
+    // Wallet cryptograms: YooKassa takes none, so both are refused with the reason and nothing is made.
+    const walletOrder = `o-${randomUUID().slice(0, 8)}`;
+    await register({ orderId: walletOrder, amount: 1_000, description: "Заказ" });
+    const apple = await cmd({ command: "applepay", paymentMethodId: "yookassa/applepay", orderUuid: randomUUID(), orderId: walletOrder, applePayData: "eyJkYXRhIjoiIn0=" });
+    expect(apple).toEqual({ status: 200, answer: { success: false, error: expect.stringContaining("Apple Pay is not available") } });
+    const google = await cmd({ command: "androidpay", paymentMethodId: "yookassa/googlepay", orderUuid: randomUUID(), orderId: walletOrder, androidPayData: "eyJkYXRhIjoiIn0=" });
+    expect(google).toEqual({ status: 200, answer: { success: false, error: expect.stringContaining("Google Pay is not available") } });
+    // Malformed commands: 400 naming what is wrong.
+    expect(await cmd({ command: "refund", paymentId })).toMatchObject({ status: 400, answer: { success: false } });
+    expect(await cmd({ command: "applepay", paymentMethodId: "x", orderUuid: "u", orderId: walletOrder, androidPayData: "eyJ9" })).toMatchObject({ status: 400, answer: { success: false, error: expect.stringContaining("applePayData") } });
+    expect(await cmd({ command: "create", paymentMethodId: "yookassa/card", orderUuid: "u" })).toMatchObject({ status: 400, answer: { success: false, error: expect.stringContaining("orderId") } });
+    // The wallet order is still payable by card: the refused commands made nothing.
+    expect((await cmd({ command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId: walletOrder })).answer).toMatchObject({ success: true });
+  }, 40_000);
+
   it("a smartpay/… method pays through the local SmartPay sandbox: its payer page, return_url → the success regex, capture completes the hold", async () => {
     const orderId = `o-${randomUUID().slice(0, 8)}`;
     const receipt = { tax_system_code: 1, items: [{ description: "Слон", quantity: 2, amount: { value: "250.00", currency: "RUB" }, vat_code: 4 }] };
