@@ -385,3 +385,59 @@ describe("two `smartapp serve` processes serve one shop: the orders live in the 
     }
   }, 60_000);
 });
+
+describe("a `pending` capture finished by the asynchronous POST after `smartapp serve` restarts", () => {
+  let emu: RunningYooKassaEmulator;
+  let dir: string;
+  let server: RunningServer | undefined;
+  const sync = syncEndpoint();
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    emu = await startYooKassaEmulator({}); // outside serve: the payment outlives serve's restart
+    dir = demoCopy("imshop-restart-");
+    env = { IMSHOP_SECRET: SECRET, IMSHOP_SYNC_URL: await sync.start(), YOOKASSA_URL: emu.url, YOOKASSA_SHOP_ID: "shop-restart", YOOKASSA_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY };
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await emu?.close();
+    await sync.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("captured while serve was down: the restarted serve settles it and the sync URL gets the status once, signed", async () => {
+    server = await startServe(dir, ["--store", "sqlite"], env);
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const reg = await request(`${webhookOf(server)}/orders`, { method: "POST", headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json" }, body: JSON.stringify({ orderId, amount: 8_000, description: "Заказ" }) });
+    expect(reg.statusCode).toBe(201);
+    await reg.body.dump();
+    const created = await postCommand(webhookOf(server), SECRET, { command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId });
+    const paymentId = (created.answer as { paymentId: string }).paymentId;
+    expect((await postCommand(webhookOf(server), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: false, pending: true });
+    await server.stop();
+    server = undefined;
+
+    // The payer pays while serve is down.
+    const paid = await request(`${emu.url}/__sandbox/payments/${paymentId}/pay`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(paid.statusCode).toBe(200);
+    await paid.body.dump();
+    expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toEqual([]);
+
+    server = await startServe(dir, ["--store", "sqlite"], env);
+    const status = await until("the status on the sync URL after the restart", () => sync.got.find((g) => g.body.paymentId === paymentId));
+    expect(status.body).toEqual({ orderId, paymentId, success: true, paymentCaptured: true });
+    expect(status.headers["x-payment-signature"]).toBe(sign(SECRET, status.raw));
+    // Captured once at YooKassa; the app's own capture now is answered from the ledger.
+    expect((await postCommand(webhookOf(server), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: true });
+    await new Promise((r) => setTimeout(r, 6_000)); // another settle round: nothing is sent twice
+    expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toHaveLength(1);
+    const ledger = new PaymentStore(path.join(dir, ".smartapp", "payments.db"));
+    try {
+      const invoice = (await ledger.invoices()).find((i) => i.orderId === orderId);
+      expect(invoice).toMatchObject({ status: "paid", capturedMinor: 8_000 });
+      expect((await ledger.ledger(invoice!.id)).map((l) => l.kind)).toEqual(["capture"]);
+    } finally {
+      await ledger.close();
+    }
+  }, 90_000);
+});
