@@ -197,7 +197,10 @@ theme: /
 
         state: Paid
             script:
-                $session.lastPaid = $session.invoiceId;
+                if ($session.invoiceId) {
+                    $session.lastPaid = $session.invoiceId;
+                    delete $session.lastPaidVia;
+                }
                 $session.cart = {};
                 $payment.clearItems();
                 delete $session.invoiceId;
@@ -245,6 +248,9 @@ theme: /
             }
             if (isCurrentOrder(e.orderId)) {
                 $session.lastPaid = e.providerPaymentId;
+                // «верни деньги» refunds it through the provider it was paid with.
+                $session.lastPaidVia = e.provider;
+                $session.lastPaidOrder = e.orderId;
                 $session.cart = {};
                 $payment.clearItems();
                 delete $session.invoiceId;
@@ -266,13 +272,31 @@ theme: /
             $session.refunded = (e.refundedTotal && e.refundedTotal.minor) || 0;
         a: Деньги возвращены: {{formatRub(($request.data.eventData.refunded || {}).minor || 0)}}.
 
+    # Everything paid is back (it follows refund.succeeded, which has said so): nothing more to say.
+    state: PaymentRefunded || noContext = true
+        event!: payment.refunded
+        script:
+            $session.refundedAll = true;
+
     # A refund of the last paid order through the payment core (docs/payments.md, "Refunds"): the key
-    # is the request's messageId by default, so a retried request never refunds twice.
+    # is the request's messageId by default, so a retried request never refunds twice. A YooKassa
+    # payment is refunded with $yookassa.refund (everything left; docs/yookassa.md).
     state: Refund
         q!: * (верни* деньги|возврат*|отмени* покупку) *
         script:
             if (!$session.lastPaid) {
                 $reactions.transition("/Refund/Nothing");
+                return;
+            }
+            if ($session.lastPaidVia === "yookassa") {
+                var y = $yookassa.refund($session.lastPaidOrder, {description: "по просьбе покупателя"});
+                $temp.amount = formatRub((y.refund && y.refund.amount) || 0);
+                if (y.ok && y.refund.status === "succeeded") $reactions.transition("/Refund/Done");
+                else if (y.ok) $reactions.transition("/Refund/Pending");
+                else {
+                    $temp.reason = (y.error && y.error.error_description) || "неизвестная ошибка";
+                    $reactions.transition("/Refund/Failed");
+                }
                 return;
             }
             var r = $payment.refundPayment($session.lastPaid, {reason: "по просьбе покупателя"});

@@ -52,6 +52,15 @@ describe("readConfig", () => {
     expect(paymentEnvironment(c)).toEqual({ SMARTPAY_URL: "https://pay.example/smartpay/v1", SMARTSTORE_URL: "https://pay.example/api/smart-store", SMARTPAY_TOKEN: "tok-1234", SMARTPAY_TIMEOUT_MS: "300" });
   });
 
+  it("reads the outboxes' try timeout and lease, and refuses a lease a try can outlast", () => {
+    expect(readConfig({}).notifyDelivery).toEqual({ timeoutMs: undefined, leaseMs: undefined });
+    expect(readConfig({ SMARTAPP_NOTIFY_TIMEOUT_MS: "2000", SMARTAPP_NOTIFY_LEASE_MS: "5000" }).notifyDelivery).toEqual({ timeoutMs: 2000, leaseMs: 5000 });
+    expect(readConfig({ SMARTAPP_NOTIFY_LEASE_MS: "15000" }).notifyDelivery).toEqual({ timeoutMs: undefined, leaseMs: 15000 });
+    expect(() => readConfig({ SMARTAPP_NOTIFY_LEASE_MS: "5000" })).toThrow("SMARTAPP_NOTIFY_LEASE_MS=5000: must be longer than one try (10000 ms, SMARTAPP_NOTIFY_TIMEOUT_MS)");
+    expect(() => readConfig({ SMARTAPP_NOTIFY_TIMEOUT_MS: "3000", SMARTAPP_NOTIFY_LEASE_MS: "3000" })).toThrow(/^SMARTAPP_NOTIFY_LEASE_MS=3000: must be longer than one try \(3000 ms/);
+    expect(() => readConfig({ SMARTAPP_NOTIFY_LEASE_MS: "soon" })).toThrow("SMARTAPP_NOTIFY_LEASE_MS=soon: expected a positive number");
+  });
+
   it("refuses a malformed number with the variable's name", () => {
     expect(() => readConfig({ SMARTPAY_TIMEOUT_MS: "soon" })).toThrow("SMARTPAY_TIMEOUT_MS=soon: expected a positive number");
     expect(() => readConfig({ PORT: "-1" })).toThrow(/^PORT=-1/);

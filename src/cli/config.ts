@@ -6,6 +6,7 @@ import path from "node:path";
 import { parseAllowRule } from "../runtime/http-policy.js";
 import type { LedgerStoreConfig } from "../payments/core/open-store.js";
 import type { LedgerStoreKind } from "../payments/core/store-types.js";
+import { DEFAULT_NOTIFY_TIMEOUT_MS } from "../payments/merchant-webhooks/dispatcher.js";
 import { merchantUrlProblem } from "../payments/merchant-webhooks/notifier.js";
 
 export interface SmartPayConfig {
@@ -35,6 +36,18 @@ export interface MerchantNotifyConfig {
   url?: string;
   /** SMARTAPP_MERCHANT_NOTIFY_SECRET: the HMAC key of the X-Payment-Signature header. */
   secret?: string;
+}
+
+/**
+ * How the outboxes' dispatchers (merchant notifications, webhook acquiring's sync statuses) send one
+ * try and how long a claimed row stays with the process that claimed it (docs/yookassa.md, "Where the
+ * outbox lives"): the lease must outlast a try, or a slow try would be taken over and sent twice.
+ */
+export interface NotifyDeliveryConfig {
+  /** SMARTAPP_NOTIFY_TIMEOUT_MS: one try's timeout (default 10 000). */
+  timeoutMs?: number;
+  /** SMARTAPP_NOTIFY_LEASE_MS: how long a claimed row is left to its process (default 6 × the timeout). */
+  leaseMs?: number;
 }
 
 export interface ImshopConfig {
@@ -84,6 +97,7 @@ export interface SmartappConfig {
   yookassaSecretKey?: string;
   yookassa: YooKassaConfig;
   merchantNotify: MerchantNotifyConfig;
+  notifyDelivery: NotifyDeliveryConfig;
   imshop: ImshopConfig;
   /**
    * The environment as read at start. Scripts never see it whole: `$env.get` answers only the names a
@@ -144,6 +158,17 @@ export function proxyRanges(name: string, v: string | undefined): string[] | und
   const ranges = trustedIps(name, v);
   if (ranges === "any") throw new Error(`${name}: "any" would trust every client's X-Forwarded-For; name the proxies' addresses or ranges`);
   return ranges;
+}
+
+/** SMARTAPP_NOTIFY_TIMEOUT_MS / SMARTAPP_NOTIFY_LEASE_MS; a lease no longer than a try is refused. */
+function notifyDelivery(env: NodeJS.ProcessEnv): NotifyDeliveryConfig {
+  const timeoutMs = positiveNumber("SMARTAPP_NOTIFY_TIMEOUT_MS", env.SMARTAPP_NOTIFY_TIMEOUT_MS);
+  const leaseMs = positiveNumber("SMARTAPP_NOTIFY_LEASE_MS", env.SMARTAPP_NOTIFY_LEASE_MS);
+  const tryMs = timeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS;
+  if (leaseMs !== undefined && leaseMs <= tryMs) {
+    throw new Error(`SMARTAPP_NOTIFY_LEASE_MS=${leaseMs}: must be longer than one try (${tryMs} ms, SMARTAPP_NOTIFY_TIMEOUT_MS), or another process would send a slow try again`);
+  }
+  return { timeoutMs, leaseMs };
 }
 
 /** IMSHOP_SYNC_URL: https, or plain http to a loopback address (development), as merchant notifications. */
@@ -219,6 +244,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
       trustedIps: trustedIps("YOOKASSA_TRUSTED_IPS", env.YOOKASSA_TRUSTED_IPS),
     },
     merchantNotify: { url: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_URL), secret: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_SECRET) },
+    notifyDelivery: notifyDelivery(env),
     imshop: { secret: nonEmpty(env.IMSHOP_SECRET), syncUrl: imshopSyncUrl(env.IMSHOP_SYNC_URL), publicUrl: imshopPublicUrl(env.IMSHOP_PUBLIC_URL) },
     environment,
   };

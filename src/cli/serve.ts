@@ -16,6 +16,7 @@ import { YOOKASSA_NOTIFICATION_RANGES } from "../payments/yookassa/ip-ranges.js"
 import { notifyUrl, RETURN_PATH, yookassaRoutes } from "../payments/yookassa/serve-routes.js";
 import express from "express";
 import { imshopRouter } from "../payments/imshop/router.js";
+import { registerOutboxGauge } from "../payments/merchant-webhooks/metrics.js";
 
 /** Where webhook acquiring is mounted (docs/payments.md, "Webhook acquiring for shop apps"). */
 export const IMSHOP_PATH = "/payments/imshop";
@@ -99,8 +100,18 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
         // Paid on the local emulator, the merchant's retry schedule runs on the sandbox's virtual clock too,
         // so a test moves a day of retries in seconds; against a real YooKassa it is always the real clock.
         ...(shop?.local && sandbox ? { now: () => sandbox.clock.now() } : {}),
+        ...config.notifyDelivery,
       },
-      imshop: config.imshop.secret ? { secret: config.imshop.secret, syncUrl: imshopSyncUrl, publicUrl: () => config.imshop.publicUrl ?? origin.url } : undefined,
+      imshop: config.imshop.secret
+        ? {
+            secret: config.imshop.secret,
+            syncUrl: imshopSyncUrl,
+            publicUrl: () => config.imshop.publicUrl ?? origin.url,
+            // The sync statuses' retries run on the sandbox's virtual clock too when its emulator is the acquirer.
+            ...(shop?.local && sandbox ? { now: () => sandbox.clock.now() } : {}),
+            ...config.notifyDelivery,
+          }
+        : undefined,
       log,
       onStoreLatency: (ms, op) => metrics.observeStore(ms, op),
     });
@@ -131,6 +142,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       ]
     : [];
   runtime.yookassa?.merchant?.registerMetrics(metrics.registry);
+  if (runtime.imshop?.outbox) registerOutboxGauge(metrics.registry, "smartapp_imshop_sync_statuses", "Webhook acquiring's statuses owed to the IMSHOP sync URL by delivery status", runtime.imshop.outbox);
   if (runtime.yookassa) {
     // Notifications from the local emulator come over loopback; a real shop's only from YooKassa's ranges.
     const allowed = opts.yookassaTrustedIps ?? config.yookassa.trustedIps ?? (shop?.local ? [...YOOKASSA_NOTIFICATION_RANGES, "127.0.0.0/8", "::1/128"] : YOOKASSA_NOTIFICATION_RANGES);

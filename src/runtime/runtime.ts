@@ -100,6 +100,9 @@ export interface MerchantNotifyOptions {
   now?: () => number;
   random?: () => number;
   schedule?: number[];
+  /** One try's timeout and how long a claimed row stays with this process (SMARTAPP_NOTIFY_TIMEOUT_MS / _LEASE_MS). */
+  timeoutMs?: number;
+  leaseMs?: number;
 }
 
 export interface ImshopRuntimeOptions {
@@ -115,6 +118,11 @@ export interface ImshopRuntimeOptions {
   syncMs?: number;
   /** How often due sync POSTs are sent, ms (default 1000). */
   dispatchMs?: number;
+  /** The sync statuses' clock: the local sandbox's virtual one when its emulator is the acquirer, as the merchant notifications'. */
+  now?: () => number;
+  /** One sync POST's timeout and a claimed row's lease (SMARTAPP_NOTIFY_TIMEOUT_MS / _LEASE_MS). */
+  timeoutMs?: number;
+  leaseMs?: number;
 }
 
 /** Webhook acquiring of the served project: what `serve` mounts at /payments/imshop. */
@@ -310,7 +318,7 @@ function startMerchantNotifier(project: Project, opts: RuntimeOptions, paymentsF
   const outbox = m?.file ? undefined : openMerchantOutbox(opts.paymentsLedger, file);
   const secret = m?.secret ?? projectSecret("merchant_notify_secret", opts.secrets);
   if (!secret) opts.log?.("warn", "merchant notifications are not signed: set SMARTAPP_MERCHANT_NOTIFY_SECRET (docs/yookassa.md)");
-  return new MerchantNotifier({ url, secret, file, outbox, now: m?.now, random: m?.random, schedule: m?.schedule, log: opts.log });
+  return new MerchantNotifier({ url, secret, file, outbox, now: m?.now, random: m?.random, schedule: m?.schedule, timeoutMs: m?.timeoutMs, leaseMs: m?.leaseMs, log: opts.log });
 }
 
 /**
@@ -335,8 +343,8 @@ function startImshop(
   const store = openImshopOrders(ledger, file);
   // Its own stream beside the merchant notifications': another URL, secret and dispatcher.
   const outbox = o.syncUrl ? openMerchantOutbox(ledger, file, "imshopSync") : undefined;
-  const dispatcher = outbox ? new MerchantWebhookDispatcher({ outbox, secret: o.secret }) : undefined;
-  const acquiring = new ImshopAcquiring({ core, adapter, shopId, store, publicUrl: o.publicUrl, syncUrl: o.syncUrl, outbox, log, smartpay });
+  const dispatcher = outbox ? new MerchantWebhookDispatcher({ outbox, secret: o.secret, now: o.now, timeoutMs: o.timeoutMs, leaseMs: o.leaseMs }) : undefined;
+  const acquiring = new ImshopAcquiring({ core, adapter, shopId, store, publicUrl: o.publicUrl, syncUrl: o.syncUrl, outbox, log, smartpay, now: o.now });
   const timers: NodeJS.Timeout[] = [];
   const logFailed = (what: string) => (err: unknown) => log?.("error", `imshop ${what}: ${err instanceof Error ? err.message : String(err)}`);
   return {

@@ -13,7 +13,7 @@ import { EmulatorError } from "../payments/yookassa/emulator-validate.js";
 import { YOOKASSA_OPS } from "../payments/yookassa/host-ops.js";
 import { toAmount } from "../payments/yookassa/money.js";
 import { checkPaymentArgs } from "../payments/yookassa/script-args.js";
-import { conflict, invalid, view, type YooKassaResult } from "../payments/yookassa/service.js";
+import { conflict, invalid, nothingLeft, view, type YooKassaResult } from "../payments/yookassa/service.js";
 import type { Payment } from "../payments/yookassa/types.js";
 
 export type PayerAction = "pay" | "decline" | "abandon";
@@ -125,10 +125,12 @@ export class CaseYooKassa {
   private refund(order: Order, o: Json): YooKassaResult {
     const { invoice, attempt } = order;
     if (invoice.status !== "paid") return conflict(`orderId ${invoice.orderId} is ${invoice.status}: only a paid payment can be refunded`);
+    if (o.amount === undefined && invoice.capturedMinor - invoice.refundedMinor <= 0) return conflict(nothingLeft(invoice));
     const minor = o.amount ?? invoice.capturedMinor - invoice.refundedMinor;
     if (typeof minor !== "number" || !Number.isSafeInteger(minor) || minor <= 0) return invalid("amount", "must be a positive integer number of kopecks");
-    this.emu.createRefund(SHOP, { payment_id: attempt.providerPaymentId, amount: toAmount(minor, invoice.amount.currency), ...(typeof o.description === "string" ? { description: o.description } : {}) });
-    return this.observe(order, this.emu.getPayment(SHOP, attempt.providerPaymentId!));
+    const made = this.emu.createRefund(SHOP, { payment_id: attempt.providerPaymentId, amount: toAmount(minor, invoice.amount.currency), ...(typeof o.description === "string" ? { description: o.description } : {}) });
+    // The refund itself, as the server's answer has it (service.ts refund): scripts read its status.
+    return { ...this.observe(order, this.emu.getPayment(SHOP, attempt.providerPaymentId!)), refund: { id: made.id, status: made.status, amount: minor } };
   }
 
   private withOrder(ref: unknown, fn: (o: Order) => YooKassaResult): YooKassaResult {

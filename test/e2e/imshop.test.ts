@@ -89,6 +89,43 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
     expect(no.capture).toBeUndefined();
   });
 
+  it("every command's failures over HTTP: a paid order's create, an unknown or declined payment's capture, wallets, malformed commands; a duplicate create is one payment", async () => {
+    const cmd = (body: Record<string, unknown>) => postCommand(webhook(), SECRET, body);
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    await register({ orderId, amount: 20_000, description: "Заказ" });
+    const create = { command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId };
+    // A double tap: the same payment and link, made once at YooKassa.
+    const [a, b] = await Promise.all([cmd(create), cmd(create)]);
+    expect(a.answer).toMatchObject({ success: true });
+    expect(b.answer).toEqual(a.answer);
+    const paymentId = (a.answer as { paymentId: string }).paymentId;
+    const run = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId, orderUuid: create.orderUuid, action: "pay" });
+    expect(run.capture).toEqual({ success: true, paymentId, paymentCaptured: true });
+    // create of a paid order: refused, naming its payment; never a second payment.
+    expect((await cmd(create)).answer).toEqual({ success: false, paymentId, paymentCaptured: true, error: `order ${orderId} is paid already` });
+    // capture of a payment nobody made.
+    expect((await cmd({ command: "capture", paymentMethodId: "yookassa/card", paymentId: "no-such-payment" })).answer).toMatchObject({ success: false, error: expect.stringContaining("not known") });
+    // capture of a declined payment.
+    const declinedOrder = `o-${randomUUID().slice(0, 8)}`;
+    await register({ orderId: declinedOrder, amount: 4_000, description: "Заказ" });
+    const declined = await runCardPayment({ webhookUrl: webhook(), secret: SECRET, orderId: declinedOrder, orderUuid: randomUUID(), action: "decline" });
+    const declinedId = (declined.create as { paymentId: string }).paymentId;
+    expect((await cmd({ command: "capture", paymentMethodId: "yookassa/card", paymentId: declinedId })).answer).toMatchObject({ success: false, paymentId: declinedId, error: expect.stringContaining("declined") });
+    // Wallet cryptograms: YooKassa takes none, so both are refused with the reason and nothing is made.
+    const walletOrder = `o-${randomUUID().slice(0, 8)}`;
+    await register({ orderId: walletOrder, amount: 1_000, description: "Заказ" });
+    const apple = await cmd({ command: "applepay", paymentMethodId: "yookassa/applepay", orderUuid: randomUUID(), orderId: walletOrder, applePayData: "eyJkYXRhIjoiIn0=" });
+    expect(apple).toEqual({ status: 200, answer: { success: false, error: expect.stringContaining("Apple Pay is not available") } });
+    const google = await cmd({ command: "androidpay", paymentMethodId: "yookassa/googlepay", orderUuid: randomUUID(), orderId: walletOrder, androidPayData: "eyJkYXRhIjoiIn0=" });
+    expect(google).toEqual({ status: 200, answer: { success: false, error: expect.stringContaining("Google Pay is not available") } });
+    // Malformed commands: 400 naming what is wrong.
+    expect(await cmd({ command: "refund", paymentId })).toMatchObject({ status: 400, answer: { success: false } });
+    expect(await cmd({ command: "applepay", paymentMethodId: "x", orderUuid: "u", orderId: walletOrder, androidPayData: "eyJ9" })).toMatchObject({ status: 400, answer: { success: false, error: expect.stringContaining("applePayData") } });
+    expect(await cmd({ command: "create", paymentMethodId: "yookassa/card", orderUuid: "u" })).toMatchObject({ status: 400, answer: { success: false, error: expect.stringContaining("orderId") } });
+    // The wallet order is still payable by card: the refused commands made nothing.
+    expect((await cmd({ command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId: walletOrder })).answer).toMatchObject({ success: true });
+  }, 40_000);
+
   it("a smartpay/… method pays through the local SmartPay sandbox: its payer page, return_url → the success regex, capture completes the hold", async () => {
     const orderId = `o-${randomUUID().slice(0, 8)}`;
     const receipt = { tax_system_code: 1, items: [{ description: "Слон", quantity: 2, amount: { value: "250.00", currency: "RUB" }, vat_code: 4 }] };
@@ -128,6 +165,10 @@ describe("webhook acquiring end to end: smartapp serve with IMSHOP_SECRET, the s
     expect(status.headers["x-payment-signature"]).toBe(sign(SECRET, status.raw));
     await new Promise((r) => setTimeout(r, 6_000)); // another round: nothing is sent twice
     expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toHaveLength(1);
+    // /metrics counts the sync statuses apart from the merchant notifications.
+    const metrics = await (await request(`${server.url}/metrics`)).body.text();
+    expect(metrics).toMatch(/^smartapp_imshop_sync_statuses\{status="delivered"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^smartapp_imshop_sync_statuses\{status="pending"\} 0$/m);
   }, 40_000);
 
   it("an order the scenario registered is linked to its user: the shop app pays, payment.succeeded reaches that dialog", async () => {
@@ -184,6 +225,7 @@ describe("the sandbox plays the shop app: serve's own sandbox drives the webhook
     const res = await request(`${sandboxUrl}${p}`, { method: method as "POST", headers: { "x-sandbox-admin-token": token, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.statusCode, body: (await res.body.json()) as any };
   };
+  const metric = async (status: string) => Number(new RegExp(`^smartapp_imshop_sync_statuses\\{status="${status}"\\} (\\d+)$`, "m").exec(await (await request(`${server.url}/metrics`)).body.text())?.[1]);
   const received = async () => (await admin("GET", "/imshop-app/__sandbox/sync")).body.received as { at: string; body: Record<string, unknown>; signatureOk?: boolean; answered: number }[];
 
   beforeAll(async () => {
@@ -263,7 +305,16 @@ describe("the sandbox plays the shop app: serve's own sandbox drives the webhook
     expect(down).toMatchObject({ body: { orderId, paymentId, paymentCaptured: true }, answered: 503 });
     await new Promise((r) => setTimeout(r, 3_000)); // the next try waits for the schedule (a minute first), not the next second
     expect((await received()).filter((r) => r.body.paymentId === paymentId)).toHaveLength(1);
+    expect(await metric("pending")).toBeGreaterThanOrEqual(1);
     expect((await admin("DELETE", "/imshop-app/__sandbox/faults")).body).toEqual({ fault: null });
+    // The retries run on the sandbox's virtual clock: past the schedule's first pause (a minute, ±10 %),
+    // the next try goes out and is answered 200; nothing is sent after it.
+    expect((await admin("POST", "/yookassa/v3/__sandbox/clock", { advanceMs: 70_000 })).status).toBe(200);
+    const up = await until("the retry on the virtual clock", async () => (await received()).find((r) => r.body.paymentId === paymentId && r.answered === 200));
+    expect(up).toMatchObject({ body: { orderId, paymentId, paymentCaptured: true }, signatureOk: true });
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect((await received()).filter((r) => r.body.paymentId === paymentId).map((r) => r.answered)).toEqual([503, 200]);
+    expect(await metric("pending")).toBe(0);
   }, 40_000);
 });
 
@@ -333,4 +384,60 @@ describe("two `smartapp serve` processes serve one shop: the orders live in the 
       await store.close();
     }
   }, 60_000);
+});
+
+describe("a `pending` capture finished by the asynchronous POST after `smartapp serve` restarts", () => {
+  let emu: RunningYooKassaEmulator;
+  let dir: string;
+  let server: RunningServer | undefined;
+  const sync = syncEndpoint();
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    emu = await startYooKassaEmulator({}); // outside serve: the payment outlives serve's restart
+    dir = demoCopy("imshop-restart-");
+    env = { IMSHOP_SECRET: SECRET, IMSHOP_SYNC_URL: await sync.start(), YOOKASSA_URL: emu.url, YOOKASSA_SHOP_ID: "shop-restart", YOOKASSA_SECRET_KEY: DEFAULT_EMULATOR_SECRET_KEY };
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await emu?.close();
+    await sync.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("captured while serve was down: the restarted serve settles it and the sync URL gets the status once, signed", async () => {
+    server = await startServe(dir, ["--store", "sqlite"], env);
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const reg = await request(`${webhookOf(server)}/orders`, { method: "POST", headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json" }, body: JSON.stringify({ orderId, amount: 8_000, description: "Заказ" }) });
+    expect(reg.statusCode).toBe(201);
+    await reg.body.dump();
+    const created = await postCommand(webhookOf(server), SECRET, { command: "create", paymentMethodId: "yookassa/card", orderUuid: randomUUID(), orderId });
+    const paymentId = (created.answer as { paymentId: string }).paymentId;
+    expect((await postCommand(webhookOf(server), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: false, pending: true });
+    await server.stop();
+    server = undefined;
+
+    // The payer pays while serve is down.
+    const paid = await request(`${emu.url}/__sandbox/payments/${paymentId}/pay`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(paid.statusCode).toBe(200);
+    await paid.body.dump();
+    expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toEqual([]);
+
+    server = await startServe(dir, ["--store", "sqlite"], env);
+    const status = await until("the status on the sync URL after the restart", () => sync.got.find((g) => g.body.paymentId === paymentId));
+    expect(status.body).toEqual({ orderId, paymentId, success: true, paymentCaptured: true });
+    expect(status.headers["x-payment-signature"]).toBe(sign(SECRET, status.raw));
+    // Captured once at YooKassa; the app's own capture now is answered from the ledger.
+    expect((await postCommand(webhookOf(server), SECRET, { command: "capture", paymentMethodId: "yookassa/card", paymentId })).answer).toEqual({ success: true, paymentId, paymentCaptured: true });
+    await new Promise((r) => setTimeout(r, 6_000)); // another settle round: nothing is sent twice
+    expect(sync.got.filter((g) => g.body.paymentId === paymentId)).toHaveLength(1);
+    const ledger = new PaymentStore(path.join(dir, ".smartapp", "payments.db"));
+    try {
+      const invoice = (await ledger.invoices()).find((i) => i.orderId === orderId);
+      expect(invoice).toMatchObject({ status: "paid", capturedMinor: 8_000 });
+      expect((await ledger.ledger(invoice!.id)).map((l) => l.kind)).toEqual(["capture"]);
+    } finally {
+      await ledger.close();
+    }
+  }, 90_000);
 });

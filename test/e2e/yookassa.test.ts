@@ -105,7 +105,7 @@ describe("YooKassa end to end: an external emulator, forged and repeated notific
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("a forged notification changes nothing; a restart before the real one loses nothing; five copies change state once", async () => {
+  it("a forged notification changes nothing; a restart before the real one loses nothing; five copies change state once; the receipt is stored; «верни деньги» refunds once", async () => {
     const user = "yk-restart";
     let server = await startServe(dir, ["--store", "sqlite"], env());
     let paymentId: string;
@@ -146,6 +146,20 @@ describe("YooKassa end to end: an external emulator, forged and repeated notific
       // forged + the retry after the restart + five copies, all answered 200 (the try while down failed)
       await until("the copies delivered", async () => ((await control("GET", "/notifications")).log as { status: number }[]).filter((l) => l.status === 200).length >= 7 || undefined);
       await until("two merchant notifications", () => (shop.got.filter((n) => n.body.provider_id === paymentId).length >= 2 ? true : undefined));
+      // The buyer changes their mind: «верни деньги» refunds the YooKassa payment through the core, once.
+      expect((await turn(server, "верни деньги", user)).bubbles).toEqual(["Оформил возврат: 990 ₽ вернутся на карту."]);
+      expect((await turn(server, "верни деньги", user)).bubbles[0]).toMatch(/^Не удалось оформить возврат: nothing is left to refund of orderId \S+-yk \(captured 99000, refunded 99000\)\.$/);
+      // refund.succeeded and payment.refunded run in the dialog before the server stops.
+      await until("the refund's events delivered", async () => {
+        const live = new PaymentStore(path.join(dir, ".smartapp", "payments.db"));
+        try {
+          const [inv] = await live.invoices();
+          const events = await live.events(inv!.id);
+          return events.length === 3 && events.every((e) => e.deliveredAt !== undefined) ? true : undefined;
+        } finally {
+          await live.close();
+        }
+      });
     } finally {
       await server.stop();
     }
@@ -154,8 +168,10 @@ describe("YooKassa end to end: an external emulator, forged and repeated notific
     try {
       const [invoice] = await store.invoices();
       expect(invoice).toMatchObject({ provider: "yookassa", status: "paid", capturedMinor: 99000 });
-      expect((await store.ledger(invoice!.id)).map((l) => l.kind)).toEqual(["capture"]);
-      expect((await store.events(invoice!.id)).map((e) => [e.name, e.deliveredAt !== undefined])).toEqual([["payment.succeeded", true]]);
+      expect(invoice).toMatchObject({ refundedMinor: 99000 });
+      expect((await store.ledger(invoice!.id)).map((l) => l.kind)).toEqual(["capture", "refund"]);
+      expect((await store.events(invoice!.id)).map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded", "payment.refunded"]);
+      expect((await store.events(invoice!.id)).every((e) => e.deliveredAt !== undefined)).toBe(true);
       const notes = await store.unprocessedInbox();
       expect(notes).toEqual([]);
     } finally {
@@ -176,5 +192,7 @@ describe("YooKassa end to end: an external emulator, forged and repeated notific
     // The 54-FZ receipt sent with the payment is stored with it.
     expect(printed).toContain("receipt (54-FZ) for receipts@elephants.example");
     expect(printed).toMatch(/Жираф: 1 × \d+\.00 RUB, VAT code 1, commodity, full_payment/);
+    expect(printed).toMatch(/^refund \S+: succeeded, 990\.00 RUB, key \S+, yookassa \S+/m);
+    expect(printed).toMatch(/^ledger .* refund +990\.00 RUB/m);
   }, 120_000);
 });

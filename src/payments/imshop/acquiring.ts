@@ -94,7 +94,7 @@ export class ImshopAcquiring {
     const current = await this.current(order);
     if (current?.invoice.status === "canceled") order = await this.opts.store.nextTry(order.orderId, order.try); // "retry": pay again
     else if (current && (current.invoice.status === "paid" || current.invoice.status === "awaiting_capture")) {
-      return failure(`order ${c.orderId} is ${current.invoice.status === "paid" ? "paid already" : "paid and waiting for capture"}`, current.attempt.providerPaymentId);
+      return failure(`order ${c.orderId} is ${current.invoice.status === "paid" ? "paid already" : "paid and waiting for capture"}`, current.attempt.providerPaymentId, current.invoice.status === "paid");
     }
     const args = {
       orderId: coreOrderId(order),
@@ -229,7 +229,7 @@ export class ImshopAcquiring {
     const current = await this.currentSmartPay(order, sp.serviceId);
     if (current?.invoice.status === "canceled") order = await this.opts.store.nextTry(order.orderId, order.try);
     else if (current && (current.invoice.status === "paid" || current.invoice.status === "awaiting_capture")) {
-      return failure(`order ${c.orderId} is ${current.invoice.status === "paid" ? "paid already" : "paid and waiting for capture"}`, current.attempt.providerPaymentId);
+      return failure(`order ${c.orderId} is ${current.invoice.status === "paid" ? "paid already" : "paid and waiting for capture"}`, current.attempt.providerPaymentId, current.invoice.status === "paid");
     }
     const orderId = coreOrderId(order);
     const begun = await this.opts.core.begin({ userKey: ownerOf(order), provider: "smartpay", account: sp.serviceId, orderId, amount: { minor: order.amountMinor, currency: order.currency }, description: order.description });

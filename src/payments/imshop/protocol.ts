@@ -46,7 +46,8 @@ export interface ChargeAnswer {
 export interface FailureAnswer {
   success: false;
   paymentId?: string;
-  paymentCaptured?: false;
+  /** true only for a `create` of an order paid already: the app learns its money was taken. */
+  paymentCaptured?: boolean;
   error: string;
 }
 
@@ -118,7 +119,7 @@ export function checkCommand(body: unknown): Checked {
   }
 }
 
-export const failure = (error: string, paymentId?: string): FailureAnswer => ({ success: false, ...(paymentId ? { paymentId, paymentCaptured: false as const } : {}), error });
+export const failure = (error: string, paymentId?: string, captured = false): FailureAnswer => ({ success: false, ...(paymentId ? { paymentId, paymentCaptured: captured } : {}), error });
 
 /**
  * The redirect URLs the app watches after the acquirer's page (`successRegex`/`failureRegex`). The

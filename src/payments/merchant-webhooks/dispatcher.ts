@@ -8,6 +8,8 @@ import type { MerchantNotification } from "./format.js";
 import type { MerchantOutboxStore, OutboxRow } from "./outbox-types.js";
 
 export const DELIVERY_WINDOW_MS = 24 * 3600_000;
+/** One try's timeout unless configured (SMARTAPP_NOTIFY_TIMEOUT_MS). */
+export const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000;
 /** Pause before try 2, 3, …: 1 min, 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h (last ≈ 23 h 51 min after the event). */
 export const MERCHANT_RETRY_SCHEDULE = [60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 3600_000, 2 * 3600_000, 4 * 3600_000, 8 * 3600_000, 8 * 3600_000];
 
@@ -49,7 +51,7 @@ export class MerchantWebhookDispatcher {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.schedule = opts.schedule ?? MERCHANT_RETRY_SCHEDULE;
-    const timeout = opts.timeoutMs ?? 10_000;
+    const timeout = opts.timeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS;
     // Longer than a try can take, so a row is only taken over from a dispatcher that died with it.
     this.leaseMs = opts.leaseMs ?? 6 * timeout;
     this.send =

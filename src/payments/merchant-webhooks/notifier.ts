@@ -8,7 +8,8 @@ import type { MerchantNotification, MerchantState } from "./format.js";
 import { MerchantWebhookDispatcher, type Send } from "./dispatcher.js";
 import { MerchantOutbox } from "./outbox.js";
 import type { MerchantOutboxStore } from "./outbox-types.js";
-import { Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { registerOutboxGauge } from "./metrics.js";
 import { every } from "../../util/periodic.js";
 
 export interface MerchantNotifierOptions {
@@ -23,6 +24,9 @@ export interface MerchantNotifierOptions {
   random?: () => number;
   schedule?: number[];
   send?: Send;
+  /** One try's timeout and a claim's lease (src/cli/config.ts NotifyDeliveryConfig); the dispatcher's defaults when unset. */
+  timeoutMs?: number;
+  leaseMs?: number;
   log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
 }
 
@@ -78,7 +82,7 @@ export class MerchantNotifier {
     const problem = merchantUrlProblem(opts.url);
     if (problem) throw new Error(problem);
     this.outbox = opts.outbox ?? new MerchantOutbox(opts.file);
-    this.dispatcher = new MerchantWebhookDispatcher({ outbox: this.outbox, secret: opts.secret, now: opts.now, random: opts.random, schedule: opts.schedule, send: opts.send });
+    this.dispatcher = new MerchantWebhookDispatcher({ outbox: this.outbox, secret: opts.secret, now: opts.now, random: opts.random, schedule: opts.schedule, send: opts.send, timeoutMs: opts.timeoutMs, leaseMs: opts.leaseMs });
   }
 
   /** The payment was made (state pending; YooKassa sends no notification for it, so the payload is null). */
@@ -97,16 +101,7 @@ export class MerchantNotifier {
 
   /** `smartapp_merchant_notifications{status}` on the server's /metrics: pending, delivered, failed. */
   registerMetrics(registry: Registry): void {
-    const outbox = this.outbox;
-    new Gauge({
-      name: "smartapp_merchant_notifications",
-      help: "Merchant payment notifications in the outbox by delivery status",
-      labelNames: ["status"] as const,
-      registers: [registry],
-      async collect() {
-        for (const [status, n] of Object.entries(await outbox.counts())) this.set({ status }, n);
-      },
-    });
+    registerOutboxGauge(registry, "smartapp_merchant_notifications", "Merchant payment notifications in the outbox by delivery status", this.outbox);
   }
 
   /** Deliver what is due now and every `everyMs` until stop(). */

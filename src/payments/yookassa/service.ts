@@ -75,6 +75,11 @@ function fromError(err: unknown, what: string): YooKassaResult {
 }
 
 /** A payment as script data: kopecks, the link, the saved method, the cancel category. */
+/** The refund of "the rest" of a payment refunded in full (the SmartPay path's wording, core.ts). */
+export function nothingLeft(invoice: PaymentInvoice): string {
+  return `nothing is left to refund of orderId ${invoice.orderId} (captured ${invoice.capturedMinor}, refunded ${invoice.refundedMinor})`;
+}
+
 export function view(invoice: PaymentInvoice, attempt: PaymentAttempt, payment?: Payment): YooKassaResult {
   const out: YooKassaResult = {
     code: 200,
@@ -226,6 +231,8 @@ export class YooKassaService {
     if (typeof o !== "object" || Array.isArray(o)) return invalid("options", "must be {amount?, refundId?, description?}");
     if (invoice.status !== "paid" || !attempt.providerPaymentId) return conflict(`orderId ${invoice.orderId} is ${invoice.status}: only a paid payment can be refunded`);
     const left = invoice.capturedMinor - invoice.refundedMinor;
+    // "The rest" of a payment refunded in full is nothing: say so, rather than blame the amount.
+    if (o.amount === undefined && left <= 0) return conflict(nothingLeft(invoice));
     const minor = o.amount ?? left;
     if (typeof minor !== "number" || !Number.isSafeInteger(minor) || minor <= 0) return invalid("amount", "must be a positive integer number of kopecks");
     if (o.refundId !== undefined && (typeof o.refundId !== "string" || o.refundId === "" || o.refundId.length > 64)) return invalid("refundId", "must be a string of 1–64 characters");
