@@ -38,7 +38,7 @@ export type ReactionNode =
   | { tag: "timeout"; target: string; params: Params; pos: SourcePos }
   | { tag: "newSession"; params: Params; pos: SourcePos }
   // Capitalised action tags from the visual editors (InputText, HttpRequest, …) and customTags.
-  | { tag: "action"; name: string; value: string; params: Params; pos: SourcePos };
+  | { tag: "action"; name: string; value: string; params: Params; pos: SourcePos; paramPos?: Record<string, SourcePos> };
 
 export interface IfBranch {
   cond: string | null; // null for else:

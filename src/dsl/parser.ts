@@ -246,7 +246,8 @@ class Parser {
   }
 
   /** `key = value` lines under require:/newSession:/action tags; deeper lines continue a value. */
-  private keyValues(tag: Tag): Params {
+  /** `key = value` lines under a tag; `at` (when given) gets where each value starts. */
+  private keyValues(tag: Tag, at?: Record<string, SourcePos>): Params {
     const params: Params = {};
     const raw: Record<string, string> = {};
     let keyIndent = -1;
@@ -259,6 +260,7 @@ class Parser {
       if (m && l.indent === keyIndent) {
         last = m[1]!;
         raw[last] = m[2]!;
+        if (at) at[last] = this.pos(l, l.indent + l.text.length - m[2]!.length + 1);
         continue;
       }
       const t = this.tagOf(l);
@@ -443,8 +445,9 @@ class Parser {
     const pos = this.pos(tag.line, tag.line.indent + 1);
     if (this.tags.isAction(tag.name) || (/^[A-Z]/.test(tag.name) && !this.tags.isKnown(tag.name))) {
       const { head, params } = this.valueAndParams({ ...tag, bodyEnd: tag.bodyStart }, " ", false);
-      const nested = this.keyValues(tag);
-      return { tag: "action", name: tag.name, value: unquote(head), params: { ...params, ...nested }, pos };
+      const paramPos: Record<string, SourcePos> = {};
+      const nested = this.keyValues(tag, paramPos);
+      return { tag: "action", name: tag.name, value: unquote(head), params: { ...params, ...nested }, pos, paramPos };
     }
     if (!REACTION_TAGS.has(tag.name)) throw this.misplaced(tag, where);
     switch (tag.name) {

@@ -186,3 +186,19 @@ describe("sessions §5.13", () => {
     expect(r.state.contextPath).toBe("/Hello");
   });
 });
+
+describe("custom tags (chatbot.yaml customTags)", () => {
+  it("a use of the tag goes to its startState with the parameters in $request.data.args, as strings", () => {
+    const h = harness("customtags");
+    const r = h.send("plain");
+    expect(h.texts(r)).toEqual(["before the tag", "hello world x2 (string) none loud="]);
+    expect(r.finalState).toBe("/Tags/Greet");
+  });
+
+  it("renders {{ }}, parses JSON-typed values and resolves state parameters against the state the tag is in", () => {
+    const h = harness("customtags");
+    const r = h.send("full");
+    expect(h.texts(r)).toEqual(["hello Ann x3 (string) a+b loud=true", "done in /Full/Done"]);
+    expect(r.finalState).toBe("/Full/Done");
+  });
+});

@@ -32,6 +32,20 @@ export interface Trace {
 
 const RENDERED_TEXT_PARAMS = new Set(["tts", "markdown", "html"]);
 
+// A custom tag's arguments reach the script realm through $temp (one host call, any JSON) and one
+// fixed script that moves them to $request.data.args, so the script compiles once per context.
+const TAG_ARGS_TEMP = "__smartappCustomTagArgs";
+const SET_TAG_ARGS = `$request.data = $request.data || {}; $request.data.args = $temp.${TAG_ARGS_TEMP}; delete $temp.${TAG_ARGS_TEMP};`;
+const JSON_PARAM_TYPES = new Set(["stringArray", "nameValueList", "json"]);
+
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export class Executor {
   constructor(
     private readonly env: TurnEnv,
@@ -138,7 +152,7 @@ export class Executor {
       case "newSession":
         return this.newSession(r.params, r.pos);
       case "action":
-        return this.action(r);
+        return this.env.project.customTags?.get(r.name)?.startState ? this.customTag(r, state) : this.action(r);
     }
   }
 
@@ -176,6 +190,30 @@ export class Executor {
       return null;
     }
     throw new NewSessionSignal({ message, data });
+  }
+
+  /**
+   * A use of a custom tag (docs/dsl.md, "Custom tags") goes to the tag's `startState` with its
+   * parameters in `$request.data.args`, as the platform documents: values are strings (`{{ }}`
+   * rendered), `state` values absolute paths resolved against the state the tag is in, and the
+   * JSON-typed ones (`stringArray`, `nameValueList`, `json`) parsed when they are JSON.
+   */
+  private customTag(r: Extract<ReactionNode, { tag: "action" }>, state: State): string {
+    const { host, project } = this.env;
+    const def = project.customTags!.get(r.name)!;
+    const types = new Map(def.parameters.map((p) => [p.name, p.type]));
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(r.params)) {
+      let text = typeof value === "string" ? host.render(value, r.paramPos?.[key] ?? r.pos) : String(value);
+      const type = types.get(key);
+      if (type === "state" && text.trim()) text = resolveStatePath(state.path, text.trim());
+      args[key] = type !== undefined && JSON_PARAM_TYPES.has(type) ? parseJsonOr(text) : text;
+    }
+    host.setTemp(TAG_ARGS_TEMP, args);
+    host.runScript(SET_TAG_ARGS, { es6: false, pos: r.pos });
+    const to = requireState(project, "/", def.startState!).path;
+    this.explain?.transition(r.name, state.path, to, r.pos);
+    return to;
   }
 
   /** Visual-editor action tags are not implemented: InputText/InputNumber show their prompt, the rest is skipped. */

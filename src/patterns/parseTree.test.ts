@@ -40,7 +40,34 @@ describe("$parseTree", () => {
         },
       ],
       _Order: "купи двух слонов",
+      _Count: "двух", // lifted to the root (below)
     });
+  });
+
+  it("the root has _X for a named pattern X at any depth: the shallowest first, a direct child never replaced", () => {
+    const named = { GetName: "* $ClientName *", ClientName: "($First|{$First $Last})", First: "(анна|иван)", Last: "(петрова|иванов)" };
+    const t = tree("$GetName", "меня зовут анна петрова", named);
+    expect(t._GetName).toBe("меня зовут анна петрова");
+    expect(t._First).toBe("анна");
+    expect(t._Last).toBe("петрова");
+    // below the root nothing is lifted: a converter sees the children of its own node
+    const getName = (t.GetName as ParseNode[])[0]!;
+    expect(getName._ClientName).toBe("анна петрова");
+    expect(getName._First).toBeUndefined();
+    // a direct child keeps its own shortcut; of two nested ones the shallower wins
+    const both = tree("$Word $Pair", "иван анна петрова", { Word: "$First", Pair: "{$First $Last}", First: "(анна|иван)", Last: "(петрова|иванов)" });
+    expect(both._First).toBe("иван");
+    const direct = tree("$First $Pair", "иван анна петрова", { Pair: "{$First $Last}", First: "(анна|иван)", Last: "(петрова|иванов)" });
+    expect(direct._First).toBe("иван");
+  });
+
+  it("a named pattern whose whole match is one node with a value takes that value", () => {
+    // $Phone = @entity: _Phone is the entity's value, not the typed text
+    const t = tree("* $Amount *", "дай 5", { Amount: "$Number" });
+    expect(t._Amount).toBe(5);
+    // not when it matches more than that node, or has a mapping or converter of its own
+    expect(tree("$Amount", "ровно 5", { Amount: "ровно $Number" })._Amount).toBe("ровно 5");
+    expect(tree("$Amount", "5", { Amount: "$Number:пять" })._Amount).toBe("пять");
   });
 
   it("aliases rename the tag but keep the pattern name", () => {

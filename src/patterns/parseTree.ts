@@ -28,6 +28,7 @@ export function buildParseTree(frag: Frag, text: string, tokens: readonly Token[
   const scope: Scope = { node: root, value: undefined, hasValue: false };
   walk(frag, scope, text, tokens, converter);
   if (scope.hasValue) root._Root = scope.value;
+  liftNested(root);
   // The platform's root carries the value of a named entity it recognised ("value — present when
   // using mappings, converters, and named entities"): `q: * @duckling.date *` then reads
   // `$parseTree.value` [I]. Only when exactly one entity node with a value is at the top.
@@ -53,6 +54,7 @@ function walk(f: Frag, scope: Scope, text: string, tokens: readonly Token[], con
   const inner: Scope = { node, value: f.value, hasValue: f.hasValue };
   walk(f.body, inner, text, tokens, converter);
   if (inner.hasValue) node.value = inner.value;
+  else if (!f.info.converter) inheritValue(node);
   if (f.info.converter && converter) {
     const v = converter(f.info.converter, node);
     if (v === undefined) delete node.value;
@@ -68,5 +70,45 @@ function attach(parent: ParseNode, child: ParseNode): void {
   else {
     parent[child.tag] = [child];
     parent["_" + child.tag] = child.value !== undefined ? child.value : child.text;
+  }
+}
+
+/**
+ * A named pattern whose whole match is one sub-pattern or entity with a value, and that has no
+ * mapping or converter of its own, takes that value: `$Phone = @duckling.phone-number` gives
+ * `_Phone` the number, not the text the user typed [I] (docs/patterns.md, "`_<Tag>` shortcuts").
+ */
+function inheritValue(node: ParseNode): void {
+  let only: ParseNode | undefined;
+  for (const [k, v] of Object.entries(node)) {
+    if (k.startsWith("_") || RESERVED.has(k) || !Array.isArray(v)) continue;
+    if (v.length !== 1 || only) return;
+    only = v[0] as ParseNode;
+  }
+  if (only && only.value !== undefined && only.text === node.text) node.value = only.value;
+}
+
+/**
+ * `$parseTree._X` at the root for a named pattern X found at any depth, as scripts on the platform
+ * read it (`q: $GetName` with `$GetName = * $ClientName *` and `$ClientName = ($Name|…)`, then
+ * `$parseTree._Name`) [I]: the shallowest occurrence, then the earliest; a direct child's own
+ * shortcut is never replaced. Only the root: converters see the children of their own node.
+ */
+function liftNested(root: ParseNode): void {
+  let level: ParseNode[] = [root];
+  while (level.length) {
+    const next: ParseNode[] = [];
+    for (const node of level) {
+      for (const [k, v] of Object.entries(node)) {
+        if (k.startsWith("_") || RESERVED.has(k) || !Array.isArray(v)) continue;
+        for (const child of v as ParseNode[]) {
+          if (!child || typeof child !== "object" || RESERVED.has(child.tag)) continue;
+          const key = "_" + child.tag;
+          if (node !== root && !(key in root)) root[key] = child.value !== undefined ? child.value : child.text;
+          next.push(child);
+        }
+      }
+    }
+    level = next;
   }
 }

@@ -125,7 +125,7 @@ describe("loadProject: layout and resolution", () => {
       "chatbot.yaml": "entryPoint: main.sc\ncustomTags:\n  - src/blocks/sum/block.json\n  - src/blocks/gone.json\n  - src/blocks/bad.json\n",
       "src/blocks/sum/block.json": '{"tagName": "sumTwo", "startState": "/Blocks/Sum", "parameters": [{"name": "a"}]}',
       "src/blocks/bad.json": '{"caption": "no name"}',
-      "src/main.sc": "theme: /\n    state: S\n        q!: hi\n        sumTwo:\n            a = 1\n",
+      "src/main.sc": "theme: /\n    state: S\n        q!: hi\n        sumTwo:\n            a = 1\ntheme: /Blocks\n    state: Sum\n        a: sum\n",
     });
     const p = loadProject(dir);
     expect(p.states.get("/S")?.reactions.map((r) => r.tag)).toEqual(["action"]);
@@ -133,6 +133,51 @@ describe("loadProject: layout and resolution", () => {
     expect(warnings).toEqual([
       "4: customTags: src/blocks/gone.json not found; the tag it describes is not declared",
       '5: customTags: src/blocks/bad.json has no "tagName"; the tag it describes is not declared',
+    ]);
+  });
+
+  it("a use of a custom tag is checked against its JSON: required and typed parameters, startState, state targets", () => {
+    const json = {
+      tagName: "Book",
+      startState: "/Tags/Book",
+      parameters: [
+        { name: "room", type: "string", required: true },
+        { name: "nights", type: "integer", required: true },
+        { name: "late", type: "bool" },
+        { name: "ok", type: "state" },
+      ],
+    };
+    const files = {
+      "chatbot.yaml": "entryPoint: main.sc\ncustomTags:\n  - src/book.json\n",
+      "src/book.json": JSON.stringify(json),
+      "src/tags.sc": "theme: /Tags\n    state: Book\n        a: booked\n",
+    };
+    const good = "require: tags.sc\ntheme: /\n    state: S\n        q!: hi\n        Book:\n            room = {{$session.room}}\n            nights = 2\n            late = false\n            ok = Next\n        state: Next\n            a: next\n";
+    expect(loadProject(tempProject({ ...files, "src/main.sc": good })).diagnostics.filter((d) => d.message.startsWith("Book"))).toEqual([]);
+    const bad = [
+      "require: tags.sc",
+      "theme: /",
+      "    state: S",
+      "        q!: hi",
+      "        Book:",
+      "            nights = two",
+      "            late = maybe",
+      "            ok = /Nowhere",
+      "            colour = red",
+      "",
+    ].join("\n");
+    const dir = tempProject({ ...files, "src/main.sc": bad });
+    expect(loadErrors(dir).map((e) => e.split("\n")[0])).toEqual([
+      'src/main.sc:5:9: Book: required parameter "room" missing (src/book.json)',
+      'src/main.sc:6:22: Book: parameter "nights" must be an integer, got "two" (src/book.json)',
+      'src/main.sc:7:20: Book: parameter "late" must be true or false, got "maybe" (src/book.json)',
+    ]);
+    const noStart = tempProject({ ...files, "src/tags.sc": "theme: /Tags\n    state: Other\n        a: x\n", "src/main.sc": good });
+    expect(loadErrors(noStart).map((e) => e.split("\n")[0])).toEqual(["src/main.sc:5:9: Book: its startState /Tags/Book (src/book.json) is not a state of the project"]);
+    const warned = tempProject({ ...files, "src/main.sc": bad.replace("            nights = two\n            late = maybe\n", "            room = 1\n            nights = 3\n") });
+    expect(loadProject(warned).diagnostics.filter((d) => d.message.startsWith("Book")).map((d) => `${d.pos?.line}:${d.pos?.col}: ${d.message}`)).toEqual([
+      '9:22: Book: unknown parameter "colour" (the tag declares "room", "nights", "late", "ok") (src/book.json); it is passed as written',
+      '8:18: Book: parameter ok = /Nowhere in /S: no state /Nowhere; the turn that goes there fails with "State not found"',
     ]);
   });
 

@@ -3,11 +3,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
-import type { RequireNode, ScFile, SourcePos } from "../dsl/ast.js";
+import type { ReactionNode, RequireNode, ScFile, SourcePos } from "../dsl/ast.js";
 import { parseScCollect } from "../dsl/parser.js";
 import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
 import { loadConfig, type LoadedConfig } from "./config.js";
-import { customTagNames } from "./custom-tags.js";
+import { checkCustomTagUse, customTagDefs, type CustomTagDef } from "./custom-tags.js";
+import { resolvePath } from "./paths.js";
 import { parseCsvDictionary, parseJsonData, parseYamlData } from "./data-files.js";
 import { expandGlob, isDir, isFile, isGlob, listFiles, toPosix } from "./files.js";
 import { parseJsonish } from "./jsonish.js";
@@ -84,6 +85,42 @@ class Loader {
 
   private warn(message: string, pos?: SourcePos): void {
     this.diagnostics.push({ level: "warning", message, pos });
+  }
+
+  /**
+   * Custom tags (docs/dsl.md, "Custom tags"): each tag's `scenarioFile` is loaded like a `require:`
+   * (once, so a project that requires it too is not changed), then every use of a tag is checked
+   * against its JSON: required and typed parameters, its `startState` and `state` parameters.
+   */
+  loadCustomTags(tags: Map<string, CustomTagDef>): void {
+    for (const def of tags.values()) {
+      if (!def.scenarioFile?.toLowerCase().endsWith(".sc")) continue;
+      const file = path.join(this.projectRoot.srcDir, def.scenarioFile.replace(/^\/+/, ""));
+      if (isFile(file)) this.loadSc(file, this.projectRoot);
+      else this.warn(`customTags: scenarioFile ${def.scenarioFile} of ${def.file ?? def.name} not found in ${toPosix(path.relative(this.dir, this.projectRoot.srcDir)) || "."}/`, def.pos);
+    }
+    const visit = (reactions: readonly ReactionNode[], owner: string) => {
+      for (const r of reactions) {
+        if (r.tag === "if") for (const b of r.branches) visit(b.body, owner);
+        else if (r.tag === "random") visit(r.options, owner);
+        if (r.tag !== "action") continue;
+        const def = tags.get(r.name);
+        if (!def) continue;
+        const { errors, warnings } = checkCustomTagUse(r, def);
+        for (const e of errors) this.errors.push(this.errorAt(e.pos!, e.message));
+        this.diagnostics.push(...warnings);
+        if (def.startState && !this.table.states.has(resolvePath("/", def.startState))) {
+          this.errors.push(this.errorAt(r.pos, `${def.name}: its startState ${def.startState}${def.file ? ` (${def.file})` : ""} is not a state of the project`));
+        }
+        for (const p of def.parameters) {
+          const v = r.params[p.name];
+          if (p.type !== "state" || typeof v !== "string" || !v.trim() || v.includes("{{")) continue;
+          const to = resolvePath(owner, v.trim());
+          if (!this.table.states.has(to)) this.warn(`${def.name}: parameter ${p.name} = ${v.trim()} in ${owner}: no state ${to}; the turn that goes there fails with "State not found"`, r.paramPos?.[p.name] ?? r.pos);
+        }
+      }
+    };
+    if (tags.size) for (const state of this.table.states.values()) visit(state.reactions, state.path);
   }
 
   /** Reads a file once; returns null when it was already loaded. */
@@ -338,8 +375,9 @@ export function loadProject(dir: string, opts: LoadOptions = {}): Project {
   const abs = path.resolve(dir);
   const loaded = loadConfig(abs);
   const srcDir = findSrcDir(abs, loaded);
-  const tags = customTagNames(loaded.config.customTags, abs, loaded.posOf);
-  const loader = new Loader(abs, loaded.config, { srcDir, labelBase: abs, labelPrefix: "" }, moduleDirs(opts), tags.names);
+  const tags = customTagDefs(loaded.config.customTags, abs, loaded.posOf);
+  const customTags = new Map(tags.defs.map((d) => [d.name, d]));
+  const loader = new Loader(abs, loaded.config, { srcDir, labelBase: abs, labelPrefix: "" }, moduleDirs(opts), [...customTags.keys()]);
   loader.diagnostics.push(...loaded.diagnostics, ...tags.diagnostics);
 
   for (const entry of loaded.config.entryPoint) {
@@ -350,6 +388,8 @@ export function loadProject(dir: string, opts: LoadOptions = {}): Project {
     }
     loader.loadSc(file, { srcDir, labelBase: abs, labelPrefix: "" });
   }
+
+  loader.loadCustomTags(customTags);
 
   const preload = preloadEntries(loaded.config, loaded.posOf);
   loader.diagnostics.push(...preload.diagnostics);
@@ -372,5 +412,6 @@ export function loadProject(dir: string, opts: LoadOptions = {}): Project {
     preload: preload.entries,
     files: loader.files,
     testFiles: selectTests(abs, loaded.config),
+    customTags,
   };
 }

@@ -2,6 +2,7 @@
 // Built once by the loader (src/project/loader.ts); immutable afterwards.
 import type { Params, ReactionNode, ScriptBlock, SourcePos, TriggerKind } from "../dsl/ast.js";
 import type { Diagnostic, ProjectError } from "../util/errors.js";
+import type { CustomTagDef } from "./custom-tags.js";
 import type { Es6Graph } from "./es6.js";
 
 export interface ChatbotConfig {
@@ -84,6 +85,8 @@ export interface Project {
   preload: string[]; // enabled platform modules, e.g. "jsapi/payment.js", "jslib/moment.min.js"
   files: string[]; // every loaded file, relative to dir
   testFiles: string[]; // XML tests selected by tests.include/exclude, relative to dir
+  /** Custom tags of chatbot.yaml `customTags`, by tag name (src/project/custom-tags.ts). */
+  customTags?: Map<string, CustomTagDef>;
   /** The ES6 module graph (src/project/es6.ts), when a file is required with type = scriptEs6. */
   es6?: Es6Graph & { syntaxErrors: ProjectError[] };
 }

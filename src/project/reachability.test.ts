@@ -83,3 +83,11 @@ describe("check: transition targets and reachability", () => {
     expect(r.warnings.some((w) => /^src\/main\.sc:56:\d+: 1 intent trigger\(s\) cannot fire/.test(w))).toBe(true);
   });
 });
+
+describe("custom tags and reachability", () => {
+  it("a custom tag's startState is entered by every use of the tag: not reported as never entered", () => {
+    const project = loadProject(path.resolve(import.meta.dirname, "../../test/fixtures/engine/customtags"));
+    expect(unreachableStates(project)).toEqual([]);
+    expect(unknownTargets(project)).toEqual([]);
+  });
+});

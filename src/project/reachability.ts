@@ -74,7 +74,11 @@ export function unreachableStates(project: Project, written: WrittenTransition[]
     walkReactions(state.reactions, (r) => {
       if (r.tag === "script" || r.tag === "scriptEs6") scriptStrings(r.code, r.tag === "scriptEs6" ? "module" : "script").forEach((x) => note(x));
       if ("params" in r) for (const v of Object.values(r.params)) if (typeof v === "string") note(v);
-      if (r.tag === "action") note(r.value);
+      if (r.tag === "action") {
+        note(r.value);
+        const start = project.customTags?.get(r.name)?.startState; // a use of a custom tag goes there
+        if (start) reached.add(resolvePath("/", start));
+      }
       if (r.tag === "buttons" || r.tag === "inlineButtons") for (const b of r.items) if (b.json) scriptStrings(b.json, "expression").forEach((x) => note(x));
       if (r.tag === "if") for (const b of r.branches) if (b.cond) scriptStrings(b.cond, "expression").forEach((x) => note(x));
     });

@@ -4,6 +4,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { checkProject } from "./check.js";
+import { loadProject } from "./loader.js";
+import { assertScriptsCompile } from "./script-syntax.js";
+import { ProjectErrors } from "../util/errors.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -22,5 +25,18 @@ describe("script syntax at check time", () => {
   it("accepts what the script host accepts: return in script bodies, await in scriptEs6, the demo shop", () => {
     expect(checkProject(root).errors).toEqual([]);
     expect(checkProject(path.join(root, "test/fixtures/payments/seed-pay")).errors).toEqual([]);
+  });
+
+  it("test and serve refuse the same project with the same errors (assertScriptsCompile)", () => {
+    const project = loadProject(path.join(root, "test/fixtures/payments/seed-syntax"));
+    let thrown: unknown;
+    try {
+      assertScriptsCompile(project);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ProjectErrors);
+    expect((thrown as ProjectErrors).errors.map((e) => e.format().split("\n")[0])).toEqual(checkProject(path.join(root, "test/fixtures/payments/seed-syntax")).errors.map((e) => e.split("\n")[0]));
+    expect(() => assertScriptsCompile(loadProject(path.join(root, "test/fixtures/payments/seed-pay")))).not.toThrow();
   });
 });

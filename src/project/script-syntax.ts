@@ -8,7 +8,7 @@ import path from "node:path";
 import vm from "node:vm";
 import type { ReactionNode, SourcePos } from "../dsl/ast.js";
 import { usesAwait } from "../sandbox/source.js";
-import { ProjectError } from "../util/errors.js";
+import { ProjectError, ProjectErrors } from "../util/errors.js";
 import type { Project } from "./model.js";
 
 type Compile = "function" | "async" | "script";
@@ -75,4 +75,15 @@ function fileLines(dir: string, file: string, cache: Map<string, string[] | null
     }
   }
   return cache.get(file) ?? null;
+}
+
+/**
+ * `test` and `serve` refuse a project whose scripts do not compile, as the cloud refuses to deploy
+ * it ("the system builds the bot, checks the script syntax", docs/dsl.md "What `smartapp check`
+ * reports"): the same errors `smartapp check` gives, instead of an ERROR 500 in the turn that
+ * reaches the broken script.
+ */
+export function assertScriptsCompile(project: Project): void {
+  const errors = checkScriptSyntax(project);
+  if (errors.length) throw new ProjectErrors(errors);
 }

@@ -3,6 +3,7 @@
 // from the environment arrives in RuntimeOptions (built once by src/cli/config.ts).
 import path from "node:path";
 import { loadProject } from "../project/loader.js";
+import { assertScriptsCompile } from "../project/script-syntax.js";
 import { loadIntentClassifier, patternEntities, readNluData } from "../nlu/index.js";
 import { compileProjectPatterns } from "../patterns/index.js";
 import type { Project } from "../project/model.js";
@@ -162,6 +163,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const dir = path.resolve(opts.dir);
   const modules = opts.modules ?? [];
   let project = loadProject(dir, { modules });
+  assertScriptsCompile(project);
   // Train the intent classifier here once: the turn workers then read it from the disk cache.
   loadIntentClassifier(dir);
   const store = createStore(opts.store ?? defaultStoreKind(opts.redisUrl), {
@@ -247,6 +249,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     imshop,
     async reload() {
       const next = loadProject(dir, { modules });
+      assertScriptsCompile(next);
       // Patterns compile here first: a save that breaks one is reported before any worker or
       // isolate is started for it (each would only fail the same way).
       const nlu = readNluData(dir);

@@ -95,7 +95,7 @@ describe("runCase", () => {
     expect(seen[0]!.testContext).toMatchObject({ testId: "one", file: "test/t.xml" });
   });
 
-  it("applies <state>, <context> (shallow merge), <requestData> and <rawRequest> to the next request only", () => {
+  it("applies <state>, <context> (shallow merge) and <requestData> to the next request only; <rawRequest> stays until replaced", () => {
     const { seen } = run(`<test-case>
 <state>Menu/Sub</state>
 <context var="session">{"a": {"x": 1}, "b": 1}</context>
@@ -109,7 +109,18 @@ describe("runCase", () => {
     expect(seen[0]!.state).toMatchObject({ contextPath: "/Menu/Sub", session: { a: { y: 2 }, b: 1, contextPath: "/Menu/Sub" }, client: { name: "Ann" } });
     expect(seen[0]!.request).toMatchObject({ query: "silent", data: { k: 1, m: 2 }, rawRequest: { payload: 1 } });
     expect(seen[1]!.request.data).toBeUndefined();
-    expect(seen[1]!.request.rawRequest).toBeUndefined();
+    // The channel's raw request stays for the following steps (a test sets it once before /start and
+    // the scenario reads $request.rawRequest.message.from later), until another <rawRequest>.
+    expect(seen[1]!.request.rawRequest).toEqual({ payload: 1 });
+    const again = run(`<test-case>
+<rawRequest>{"payload": 1}</rawRequest>
+<q>silent</q>
+<q>silent</q>
+<rawRequest>{"payload": 2}</rawRequest>
+<q>silent</q>
+<request>{"query": "silent", "rawRequest": {"own": true}}</request>
+</test-case>`).seen.map((x) => x.request.rawRequest);
+    expect(again).toEqual([{ payload: 1 }, { payload: 1 }, { payload: 2 }, { own: true }]);
   });
 
   it("sends events with data and timeouts", () => {

@@ -256,8 +256,9 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
         }
       } else {
         requests = [buildRequest(item, stepIndex, pendingData, pendingRaw)];
-        pendingData = undefined; // <requestData> and <rawRequest> apply to the next request only
-        pendingRaw = undefined;
+        // <requestData> applies to the next request only; <rawRequest> is the channel's raw request
+        // and stays for the rest of the case until the next <rawRequest> (docs/testing.md).
+        pendingData = undefined;
       }
       try {
         const explainThis = explain?.step === stepIndex;

@@ -183,6 +183,17 @@ describe("runTests: nothing to run is an error", () => {
     expect(empty.result.error).toMatch(/hold no <test-case>: test\/t\.xml/);
   });
 
+  it("a script that does not compile stops the run as `smartapp check` does, at file:line:col", async () => {
+    // The cloud builds the bot and checks the script syntax before its tests run (docs/dsl.md).
+    const broken = project({
+      "src/main.sc": "theme: /\n    state: S\n        q!: *\n        script:\n            var x = %y;\n        a: ok\n    state: Other\n        q!: other\n        a: fine\n",
+      "test/t.xml": "<test><test-case><q>other</q><a>fine</a></test-case></test>",
+    });
+    const r = await run(broken, { workers: 0 });
+    expect(r.result).toMatchObject({ failed: 1, files: [] });
+    expect(r.result.error).toMatch(/cannot load the project in .*\nsrc\/main\.sc:5:21: JavaScript syntax error: Unexpected token '%'/);
+  });
+
   it("pinned randomness: random: picks with $reactions.random, so <random> and smartRandom decide it", async () => {
     const sc = "theme: /\n    state: S\n        q!: *\n        random:\n            a: one\n            a: two\n            a: three\n        script:\n            $reactions.answer('r' + $reactions.random(10));\n";
     const xml = [

@@ -13,6 +13,7 @@ import { computeCoverage, type CoverageReport } from "./coverage.js";
 import { createReporter, type ReporterName, type TestRun } from "./reporters.js";
 import { casesAt, relativeToProject, type CaseLocation } from "./select.js";
 import { selectTests } from "../project/loader.js";
+import { assertScriptsCompile } from "../project/script-syntax.js";
 import { runCase } from "./run-case.js";
 import type { Task } from "./worker.js";
 import { parseTestFile } from "./xml.js";
@@ -106,6 +107,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   let project;
   try {
     project = await loadTestProject(absDir, modules);
+    assertScriptsCompile(project);
     // Train the intent classifier once here, so the workers all read it from the disk cache.
     loadIntentClassifier(absDir);
     if (opts.all) project = { ...project, testFiles: selectTests(project.dir, project.config, { all: true }) };
