@@ -3,7 +3,7 @@
 // process (express catches async errors; late turns are always awaited and logged).
 import { randomUUID } from "node:crypto";
 import { listenHttp } from "../../util/listen.js";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { TurnExecutor, TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
@@ -352,6 +352,17 @@ export interface RunningWebhook {
   close(): Promise<void>;
 }
 
+/**
+ * Status line and reason for a request node:http could not parse: 408 for one not received in time,
+ * 431 for a request line and headers over node's size limit (a 100 KB URL or 3,000 headers; RFC 6585
+ * names that status, as node does when no clientError handler is set), 400 for the rest.
+ */
+function clientErrorAnswer(err: NodeJS.ErrnoException, headerLimit: number): [string, string] {
+  if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") return ["408 Request Timeout", "the request was not received in time"];
+  if (err.code === "HPE_HEADER_OVERFLOW") return ["431 Request Header Fields Too Large", `the request line and headers are larger than ${headerLimit} bytes`];
+  return ["400 Bad Request", `malformed HTTP request (${err.code ?? "parse error"})`];
+}
+
 export async function startWebhookServer(opts: StartOptions): Promise<RunningWebhook> {
   const app = createWebhookApp(opts);
   const host = opts.host ?? "127.0.0.1";
@@ -375,9 +386,10 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
   };
   const { server, origin: url } = await listenHttp(listenable, opts.port ?? 0, host);
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
-    // Malformed HTTP: answer 400 (408 for a request not received in time) if the socket can still take it, never throw.
-    const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // Malformed HTTP: answer if the socket can still take it, never throw.
+    const [status, reason] = clientErrorAnswer(err, maxHeaderSize);
+    const body = JSON.stringify({ error: reason });
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     else socket.destroy();
   });
   let closing: Promise<void> | undefined;
