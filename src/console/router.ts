@@ -34,6 +34,34 @@ export interface ConsoleOptions {
   testOptions: RunTestsOptions;
   /** The explained turns of the console's dialogs (the webhook records them: serve.ts). */
   explanations?: TurnExplanations;
+  /**
+   * The server listens on a loopback address: the console answers only requests whose Host is an IP
+   * address or localhost, so a web page whose name an attacker re-points at 127.0.0.1 (DNS
+   * rebinding) cannot read it. Off when the operator serves the console on another address.
+   */
+  loopback?: boolean;
+}
+
+/** An IP address (v4, or v6 in brackets) or localhost, with an optional port. */
+const LOCAL_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|localhost|[\w-]+\.localhost)(?::\d{1,5})?$/i;
+
+/**
+ * Why a request may not reach the console, or undefined. A browser names the page that sent a
+ * request in Origin (also on a cross-site form post or a no-cors fetch): one from another origin may
+ * not make the console act (run tests, move a payment); under `loopback`, the Host must name this
+ * machine directly.
+ */
+export function consoleRefusal(method: string, host: string | undefined, origin: string | undefined, loopback: boolean): string | undefined {
+  if (loopback && !LOCAL_HOST.test(host ?? "")) return `the console answers only requests to this machine by IP address or localhost (Host: ${JSON.stringify(host ?? "")})`;
+  if (method === "GET" || method === "HEAD" || origin === undefined) return undefined;
+  let from: string;
+  try {
+    from = new URL(origin).host;
+  } catch {
+    from = origin;
+  }
+  if (from.toLowerCase() !== (host ?? "").toLowerCase()) return `the console takes ${method} requests only from its own page (Origin ${JSON.stringify(origin)})`;
+  return undefined;
 }
 
 /** Console dialogs only: a key without the console's prefix is refused. */
@@ -55,6 +83,11 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   };
   let testsRunning: Promise<unknown> | undefined;
 
+  router.use("/console", (req, res, next) => {
+    const why = consoleRefusal(req.method, req.headers.host, req.headers.origin, opts.loopback === true);
+    if (why) res.status(403).json({ error: why });
+    else next();
+  });
   router.get("/", (_req, res) => res.redirect(302, "/console/"));
   router.get("/console", (req, res, next) => {
     // Relative asset URLs need the trailing slash.
