@@ -15,13 +15,24 @@ const LEVELS: Record<number, [string, string]> = {
 // Fields every line has, or that the line's head already shows.
 const HIDDEN = new Set(["level", "time", "msg", "pid", "hostname", "component"]);
 
-/** Formats one pino JSON line; anything that is not one is passed through as it is. */
+/**
+ * Control characters (C0, DEL, C1) and bidi overrides in logged text, shown escaped. Logged strings
+ * carry user input (ids, texts a script logs, error messages): raw, a newline forged whole log lines
+ * and escape sequences drove the operator's terminal (clear the screen, set its title, OSC 52 writes
+ * the clipboard). The JSON format escapes them already; this is the same for the terminal.
+ */
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+export const escapeControls = (s: string): string =>
+  s.replace(UNSAFE, (c) => ESCAPES[c] ?? (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`));
+
+/** Formats one pino JSON line; anything that is not one is passed through (control characters escaped). */
 export function prettyLine(line: string, color: boolean): string {
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    return line;
+    return escapeControls(line);
   }
   const [name, sgr] = LEVELS[Number(entry.level)] ?? ["LOG  ", "0"];
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -30,8 +41,8 @@ export function prettyLine(line: string, color: boolean): string {
   const explanation = typeof entry.explanation === "object" && entry.explanation !== null ? (entry.explanation as TurnExplanation) : undefined;
   const fields = Object.entries(entry)
     .filter(([k, v]) => !HIDDEN.has(k) && v !== undefined && !(explanation && k === "explanation"))
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
-  const head = [paint("2", time), paint(sgr, name), String(entry.msg ?? ""), fields.length ? paint("2", fields.join(" ")) : ""].filter(Boolean).join(" ");
+    .map(([k, v]) => escapeControls(`${k}=${typeof v === "string" ? v : JSON.stringify(v)}`));
+  const head = [paint("2", time), paint(sgr, name), escapeControls(String(entry.msg ?? "")), fields.length ? paint("2", fields.join(" ")) : ""].filter(Boolean).join(" ");
   if (!explanation) return head;
   let block: string[];
   try {
@@ -39,7 +50,7 @@ export function prettyLine(line: string, color: boolean): string {
   } catch {
     block = [JSON.stringify(explanation)];
   }
-  return [head, ...block.map((l) => "    " + l)].join("\n");
+  return [head, ...block.map((l) => "    " + escapeControls(l))].join("\n");
 }
 
 /** A destination for createLogger: JSON lines in, pretty lines out to `out`. */
