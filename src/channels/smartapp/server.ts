@@ -120,7 +120,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   /** POST <path> with the body read: answers through `respond`; a bad request throws WebhookRequestError. */
   async function webhook(raw: unknown, headers: unknown, locals: Locals, respond: (status: number, body: string) => void): Promise<void> {
     const text = decodeUtf8(raw);
-    const msg = validateMessage(parseBody(text, { maxDepth: opts.maxJsonDepth }));
+    const msg = validateMessage(parseBody(text, { maxDepth: opts.maxJsonDepth }), opts.maxIdLength);
     checkIdLengths(msg, opts.maxIdLength);
     const { userKey, request, newSession, messageId } = mapIn(msg, opts);
     const ids: EnvelopeIds = { messageId: msg.messageId, sessionId: msg.sessionId, uuid: msg.uuid };
