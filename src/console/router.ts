@@ -146,11 +146,16 @@ export function consoleRouter(opts: ConsoleOptions): Router {
     }
   });
 
-  api.post("/tests", async (_req, res) => {
+  api.post("/tests", async (req, res) => {
     if (testsRunning) {
       res.status(409).json({ error: "the tests are already running" });
       return;
     }
+    // A test run may take minutes with nothing on the wire: the server's idle timeout (a minute,
+    // src/channels/smartapp/server.ts) is lifted for this one request.
+    const idle = req.socket.timeout ?? 0;
+    req.socket.setTimeout(0);
+    res.on("finish", () => req.socket.setTimeout(idle));
     const out = new PassThrough();
     out.resume();
     const run = runTests(opts.project().dir, { ...opts.testOptions, out, color: false, progress: false });

@@ -417,3 +417,34 @@ describe("webhook over HTTP: malformed requests", () => {
     expect(body?.error).toMatch(/^malformed HTTP request/);
   });
 });
+
+describe("webhook over HTTP: a client that does not read", () => {
+  it("a connection whose answers are not read is closed after the idle timeout", async () => {
+    // Answers larger than the socket buffers: unread, they stay queued on the server.
+    const big = "x".repeat(4 * 1024 * 1024);
+    await start({ executor: new FakeExecutor(() => [{ type: "text", text: big }]), idleTimeoutMs: 1000, deadlineMs: 200 });
+    // The server's end of the connection: the client below never reads, so it would not see a close.
+    const serverSide = new Promise<"closed">((r) => running!.server.once("connection", (c) => c.on("close", () => r("closed"))));
+    const socket = connect(Number(new URL(running!.url).port), "127.0.0.1");
+    socket.pause(); // never reads
+    socket.on("error", () => undefined);
+    const body = JSON.stringify(fx.messageToSkill("hi"));
+    socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    let guard: NodeJS.Timeout | undefined;
+    try {
+      const outcome = await Promise.race([
+        serverSide,
+        new Promise<"open">((r) => (guard = setTimeout(() => r("open"), 8000))),
+      ]);
+      expect(outcome, "the server still held the connection of a client that never reads").toBe("closed");
+    } finally {
+      clearTimeout(guard);
+      socket.destroy();
+    }
+  }, 15_000);
+
+  it("the idle timeout is never shorter than a turn may take to answer", async () => {
+    await start({ executor: new FakeExecutor(undefined, 300), idleTimeoutMs: 100, deadlineMs: 1000 });
+    expect((await post(fx.messageToSkill("hi"))).status).toBe(200);
+  });
+});

@@ -334,7 +334,20 @@ export interface StartOptions extends WebhookOptions {
    * counted: the clock stops once the body is in.
    */
   requestTimeoutMs?: number;
+  /**
+   * A connection on which nothing moves for this long (the client neither sends nor reads) is
+   * closed (docs/security.md, "Limits"). Default DEFAULT_IDLE_TIMEOUT_MS; never shorter than the
+   * deadline plus a second, so a turn always gets its answer out.
+   */
+  idleTimeoutMs?: number;
 }
+
+/**
+ * Node times out no connection once its request is in: a client that pipelines requests and never
+ * reads their answers held its connection, the queued answers and a socket forever. A minute is far
+ * beyond the platform's 7 s budget.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * The platform sends a whole message at once and waits 7 s for the answer, so 10 s to receive one
@@ -374,6 +387,8 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
     listen: (port: number, h: string, cb: (err?: Error) => void) => {
       const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
       const server = createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, Math.max(100, requestTimeout / 4)) }, handler);
+      // With no 'timeout' listener, node destroys a socket that stayed idle this long.
+      server.setTimeout(Math.max(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (opts.deadlineMs ?? 6000) + 1000));
       let done = false;
       const once = (err?: Error): void => {
         if (done) return;
