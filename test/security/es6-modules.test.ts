@@ -105,6 +105,7 @@ describe("npm packages cannot read host files outside node_modules", () => {
   const layout: Record<string, string> = {
     "outside/secret.json": '{"token": "host-secret"}',
     "outside/secret.js": 'module.exports = "host-js";',
+    "proj/creds.json": '{"token": "host-secret"}', // a project file no package was given
     "proj/chatbot.yaml": "name: t\nentryPoint: main.sc\n",
     "proj/src/main.sc": "require: app.js\n    type = scriptEs6\n    name = app\n\ntheme: /\n    state: S\n        q!: *\n        a: hi\n",
     "proj/src/package.json": '{"dependencies": {"thief": "1.0.0"}}',
@@ -120,6 +121,7 @@ describe("npm packages cannot read host files outside node_modules", () => {
       "  main: take(function () { return require('mainout'); }),",
       "  exported: take(function () { return require('expout/secret'); }),",
       "  linked: take(function () { return require('./link.json'); }),",
+      "  project: take(function () { return require('/../creds.json'); }),",
       "};",
     ].join("\n"),
     [`proj/${NPM}/mainout/package.json`]: `{"name": "mainout", "main": "${up}"}`,
@@ -136,6 +138,6 @@ describe("npm packages cannot read host files outside node_modules", () => {
     const read = Object.values(project.es6!.modules).filter((m) => m.code.includes("host-secret") || m.code.includes("host-js"));
     expect(read.map((m) => m.id)).toEqual([]);
     const s = hostOf(project)("$session.r = app.thief;", "mallory");
-    expect(s.r).toEqual({ relative: "refused", relativeJs: "refused", scoped: "refused", subpath: "refused", main: "refused", exported: "refused", linked: "refused" });
+    expect(s.r).toEqual({ relative: "refused", relativeJs: "refused", scoped: "refused", subpath: "refused", main: "refused", exported: "refused", linked: "refused", project: "refused" });
   });
 });
