@@ -3,6 +3,7 @@
 import { Writable } from "node:stream";
 import { formatExplanation } from "../../engine/explain-text.js";
 import type { TurnExplanation } from "../../engine/explain.js";
+import { escapeControls } from "../../util/terminal.js";
 
 const LEVELS: Record<number, [string, string]> = {
   10: ["TRACE", "2"],
@@ -16,17 +17,9 @@ const LEVELS: Record<number, [string, string]> = {
 const HIDDEN = new Set(["level", "time", "msg", "pid", "hostname", "component"]);
 
 /**
- * Control characters (C0, DEL, C1) and bidi overrides in logged text, shown escaped. Logged strings
- * carry user input (ids, texts a script logs, error messages): raw, a newline forged whole log lines
- * and escape sequences drove the operator's terminal (clear the screen, set its title, OSC 52 writes
- * the clipboard). The JSON format escapes them already; this is the same for the terminal.
+ * Formats one pino JSON line; anything that is not one is passed through. Control characters in
+ * logged text are shown escaped, as the JSON format does (src/util/terminal.ts).
  */
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
-const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-export const escapeControls = (s: string): string =>
-  s.replace(UNSAFE, (c) => ESCAPES[c] ?? (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`));
-
-/** Formats one pino JSON line; anything that is not one is passed through (control characters escaped). */
 export function prettyLine(line: string, color: boolean): string {
   let entry: Record<string, unknown>;
   try {
