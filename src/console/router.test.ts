@@ -63,5 +63,8 @@ describe("web console: requests from other pages", () => {
     // Served on another address by choice: any Host, but still no cross-site actions.
     expect(consoleRefusal("GET", "bot.internal:8080", undefined, false)).toBeUndefined();
     expect(consoleRefusal("POST", "bot.internal:8080", "https://attacker.example", false)).toMatch(/only from its own page/);
+    // Behind a reverse proxy that names the upstream in Host and the page's host in X-Forwarded-Host.
+    expect(consoleRefusal("POST", "127.0.0.1:8080", "https://bot.example", true, "bot.example")).toBeUndefined();
+    expect(consoleRefusal("POST", "127.0.0.1:8080", "https://attacker.example", true, "bot.example, other")).toMatch(/only from its own page/);
   });
 });

@@ -51,7 +51,7 @@ const LOCAL_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|localhost|[\w-]+
  * not make the console act (run tests, move a payment); under `loopback`, the Host must name this
  * machine directly.
  */
-export function consoleRefusal(method: string, host: string | undefined, origin: string | undefined, loopback: boolean): string | undefined {
+export function consoleRefusal(method: string, host: string | undefined, origin: string | undefined, loopback: boolean, forwardedHost?: string): string | undefined {
   if (loopback && !LOCAL_HOST.test(host ?? "")) return `the console answers only requests to this machine by IP address or localhost (Host: ${JSON.stringify(host ?? "")})`;
   if (method === "GET" || method === "HEAD" || origin === undefined) return undefined;
   let from: string;
@@ -60,7 +60,10 @@ export function consoleRefusal(method: string, host: string | undefined, origin:
   } catch {
     from = origin;
   }
-  if (from.toLowerCase() !== (host ?? "").toLowerCase()) return `the console takes ${method} requests only from its own page (Origin ${JSON.stringify(origin)})`;
+  // Behind a reverse proxy the page's host arrives as X-Forwarded-Host; a cross-site page cannot set
+  // that header without a CORS preflight, which the console never grants.
+  const own = [host, forwardedHost?.split(",")[0]?.trim()].filter((h): h is string => !!h).map((h) => h.toLowerCase());
+  if (!own.includes(from.toLowerCase())) return `the console takes ${method} requests only from its own page (Origin ${JSON.stringify(origin)})`;
   return undefined;
 }
 
@@ -84,7 +87,8 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   let testsRunning: Promise<unknown> | undefined;
 
   router.use("/console", (req, res, next) => {
-    const why = consoleRefusal(req.method, req.headers.host, req.headers.origin, opts.loopback === true);
+    const forwarded = req.headers["x-forwarded-host"];
+    const why = consoleRefusal(req.method, req.headers.host, req.headers.origin, opts.loopback === true, Array.isArray(forwarded) ? forwarded[0] : forwarded);
     if (why) res.status(403).json({ error: why });
     else next();
   });
