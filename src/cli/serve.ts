@@ -128,6 +128,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
           project: () => runtime.project,
           store: runtime.store,
           webhookPath: opts.path,
+          loopback: LOOPBACK.test(opts.host),
           sandbox,
           explanations,
           testOptions: {

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -24,9 +24,34 @@ describe("watch mode", () => {
   it("watches the scenario folder with its subfolders and the project folder itself, nothing else", () => {
     const project = loadProject(copy());
     expect(watchedFolders(project)).toEqual([
-      [path.join(dir, "src"), true],
+      [path.join(dir, "src"), false],
       [dir, false],
     ]);
+  });
+
+  it("never watches node_modules or dot-folders, and picks up a folder made while watching", async () => {
+    const project = loadProject(copy());
+    for (let i = 0; i < 200; i++) mkdirSync(path.join(dir, `src/node_modules/p${i}/lib`), { recursive: true });
+    mkdirSync(path.join(dir, "src/.cache"));
+    mkdirSync(path.join(dir, "src/lib"));
+    expect(watchedFolders(project)).toEqual([
+      [path.join(dir, "src"), false],
+      [path.join(dir, "src/lib"), false],
+      [dir, false],
+    ]);
+    const calls: string[][] = [];
+    let seen: () => void = () => undefined;
+    watcher = watchProject(() => watchedFolders(project), (files) => {
+      calls.push(files);
+      seen();
+    }, 50);
+    writeFileSync(path.join(dir, "src/node_modules/p1/lib/index.js"), "1");
+    mkdirSync(path.join(dir, "src/lib/deep"));
+    await new Promise((r) => setTimeout(r, 300)); // the new folder is watched once it settles
+    const changed = new Promise<void>((r) => (seen = r));
+    writeFileSync(path.join(dir, "src/lib/deep/util.js"), "1");
+    await changed;
+    expect(calls).toEqual([[path.join(dir, "src/lib/deep/util.js")]]);
   });
 
   it("reports a burst of saves once, with the files that changed", async () => {

@@ -34,6 +34,37 @@ export interface ConsoleOptions {
   testOptions: RunTestsOptions;
   /** The explained turns of the console's dialogs (the webhook records them: serve.ts). */
   explanations?: TurnExplanations;
+  /**
+   * The server listens on a loopback address: the console answers only requests whose Host is an IP
+   * address or localhost, so a web page whose name an attacker re-points at 127.0.0.1 (DNS
+   * rebinding) cannot read it. Off when the operator serves the console on another address.
+   */
+  loopback?: boolean;
+}
+
+/** An IP address (v4, or v6 in brackets) or localhost, with an optional port. */
+const LOCAL_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|localhost|[\w-]+\.localhost)(?::\d{1,5})?$/i;
+
+/**
+ * Why a request may not reach the console, or undefined. A browser names the page that sent a
+ * request in Origin (also on a cross-site form post or a no-cors fetch): one from another origin may
+ * not make the console act (run tests, move a payment); under `loopback`, the Host must name this
+ * machine directly.
+ */
+export function consoleRefusal(method: string, host: string | undefined, origin: string | undefined, loopback: boolean, forwardedHost?: string): string | undefined {
+  if (loopback && !LOCAL_HOST.test(host ?? "")) return `the console answers only requests to this machine by IP address or localhost (Host: ${JSON.stringify(host ?? "")})`;
+  if (method === "GET" || method === "HEAD" || origin === undefined) return undefined;
+  let from: string;
+  try {
+    from = new URL(origin).host;
+  } catch {
+    from = origin;
+  }
+  // Behind a reverse proxy the page's host arrives as X-Forwarded-Host; a cross-site page cannot set
+  // that header without a CORS preflight, which the console never grants.
+  const own = [host, forwardedHost?.split(",")[0]?.trim()].filter((h): h is string => !!h).map((h) => h.toLowerCase());
+  if (!own.includes(from.toLowerCase())) return `the console takes ${method} requests only from its own page (Origin ${JSON.stringify(origin)})`;
+  return undefined;
 }
 
 /** Console dialogs only: a key without the console's prefix is refused. */
@@ -55,6 +86,12 @@ export function consoleRouter(opts: ConsoleOptions): Router {
   };
   let testsRunning: Promise<unknown> | undefined;
 
+  router.use("/console", (req, res, next) => {
+    const forwarded = req.headers["x-forwarded-host"];
+    const why = consoleRefusal(req.method, req.headers.host, req.headers.origin, opts.loopback === true, Array.isArray(forwarded) ? forwarded[0] : forwarded);
+    if (why) res.status(403).json({ error: why });
+    else next();
+  });
   router.get("/", (_req, res) => res.redirect(302, "/console/"));
   router.get("/console", (req, res, next) => {
     // Relative asset URLs need the trailing slash.
@@ -113,11 +150,16 @@ export function consoleRouter(opts: ConsoleOptions): Router {
     }
   });
 
-  api.post("/tests", async (_req, res) => {
+  api.post("/tests", async (req, res) => {
     if (testsRunning) {
       res.status(409).json({ error: "the tests are already running" });
       return;
     }
+    // A test run may take minutes with nothing on the wire: the server's idle timeout (a minute,
+    // src/channels/smartapp/server.ts) is lifted for this one request.
+    const idle = req.socket.timeout ?? 0;
+    req.socket.setTimeout(0);
+    res.on("finish", () => req.socket.setTimeout(idle));
     const out = new PassThrough();
     out.resume();
     const run = runTests(opts.project().dir, { ...opts.testOptions, out, color: false, progress: false });

@@ -89,11 +89,38 @@ export class Es6GraphBuilder {
   readonly npmDirs: string[];
   private readonly packages = new Map<string, PackageInfo | null>();
   private readonly warned = new Set<string>();
+  /**
+   * Real paths of the folders a package's files may come from: the node_modules folders of
+   * npmDirs and the real folder of every package found (a linked package lives elsewhere). A
+   * package is third-party code: what it requires, its package.json fields and its links must not
+   * make the graph read a host file into the isolate (docs/security.md).
+   */
+  private readonly packageRoots = new Set<string>();
 
   constructor(private readonly opts: Es6Options) {
     this.npmDirs = [path.join(npmCacheDir(opts.projectDir), "node_modules"), path.join(opts.srcDir, "node_modules"), path.join(opts.projectDir, "node_modules")].filter(
       (d, i, all) => all.indexOf(d) === i,
     );
+    for (const d of this.npmDirs) {
+      const real = realDir(d);
+      if (real) this.packageRoots.add(real);
+    }
+  }
+
+  /** Is `file` (followed through links) inside a folder packages may be read from? */
+  private inPackageRoots(file: string): boolean {
+    let real: string;
+    try {
+      real = fs.realpathSync(file);
+    } catch {
+      return false;
+    }
+    for (const root of this.packageRoots) if (real.startsWith(root + path.sep)) return true;
+    return false;
+  }
+
+  private outsidePackages(specifier: string, file: string): { error: string } {
+    return { error: `cannot resolve import "${specifier}": ${toPosix(path.relative(this.opts.projectDir, file))} is outside the installed packages (a package may read only files under node_modules)` };
   }
 
   result(): Es6Result {
@@ -182,7 +209,7 @@ export class Es6GraphBuilder {
 
   /** Resolve an import of a file at `abs`; records an error or warning and returns undefined when it cannot. */
   private resolveImport(specifier: string, abs: string, pos: SourcePos, line: string | undefined, own: boolean): string | undefined {
-    const target = this.resolve(specifier, path.dirname(abs));
+    const target = this.resolve(specifier, path.dirname(abs), undefined, !own);
     if (target.id) {
       const mod = this.modules[target.id];
       if (own && mod?.kind === "unavailable") this.warnOnce(`unavailable:${pos.file}:${specifier}`, `${mod.message}`, pos);
@@ -201,21 +228,28 @@ export class Es6GraphBuilder {
 
   // ---- resolution ----
 
-  private resolve(specifier: string, fromDir: string, browserMap?: { pkg: PackageInfo }): { id?: string; error?: string } {
+  /** `fromPackage`: the importer is a package file, so a relative import must stay among the packages. */
+  private resolve(specifier: string, fromDir: string, browserMap?: { pkg: PackageInfo }, fromPackage = false): { id?: string; error?: string } {
     if (specifier.startsWith("node:")) return { id: this.builtin(specifier.slice(5)) };
     if (specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("/") || specifier === "." || specifier === "..") {
       const base = specifier.startsWith("/") ? path.join(this.opts.srcDir, specifier) : path.resolve(fromDir, specifier);
       const file = resolveFile(base);
       if (!file) return { error: `cannot resolve import "${specifier}": no file ${toPosix(path.relative(this.opts.projectDir, base))}(.js|.mjs|.cjs|.json|/index.js)` };
+      let target = file;
       if (browserMap) {
         const mapped = browserField(browserMap.pkg, file);
         if (mapped === false) return { id: this.emptyModule() };
-        if (mapped) return this.fileModule(mapped);
+        if (mapped) target = mapped;
       }
-      return this.fileModule(file);
+      if (fromPackage && !this.inPackageRoots(target)) return this.outsidePackages(specifier, target);
+      return this.fileModule(target);
     }
     // A bare name: an npm package (Node's resolution: node_modules folders up from the importer).
     const [name, sub] = splitPackage(specifier);
+    // "@x/..", "a/../../b": a name that walks out of node_modules is no package.
+    if (name.split("/").some((part) => part === "" || part === "." || part === ".." || part.includes("\\"))) {
+      return { error: `cannot resolve import "${specifier}": not a package name` };
+    }
     const pkg = this.findPackage(name, fromDir);
     if (!pkg) {
       if (BUILTINS.has(specifier) || BUILTINS.has(name)) return { id: this.builtin(specifier) };
@@ -235,12 +269,14 @@ export class Es6GraphBuilder {
     }
     const entry = packageEntry(pkg, sub);
     if (!entry) return { error: `cannot resolve import "${specifier}": package ${name} has no entry for ${sub}` };
+    const pkgReal = realDir(pkg.dir);
+    if (pkgReal) this.packageRoots.add(pkgReal);
+    if (!this.inPackageRoots(entry)) return this.outsidePackages(specifier, entry);
     return this.fileModule(entry);
   }
 
   private fileModule(file: string): { id: string } {
-    const inside = file.split(path.sep).includes("node_modules");
-    if (!inside) return { id: this.addProjectModule(file) };
+    if (!isPackageFile(file)) return { id: this.addProjectModule(file) };
     const id = "npm:" + toPosix(file.slice(file.lastIndexOf(`node_modules${path.sep}`) + "node_modules/".length));
     if (this.modules[id]) return { id };
     const text = fs.readFileSync(file, "utf8");
@@ -268,7 +304,7 @@ export class Es6GraphBuilder {
         continue;
       }
       try {
-        const target = this.resolve(mapped ?? spec, path.dirname(file), pkg ? { pkg } : undefined);
+        const target = this.resolve(mapped ?? spec, path.dirname(file), pkg ? { pkg } : undefined, isPackageFile(file));
         if (target.id) mod.deps[spec] = target.id;
       } catch {
         // unreadable: require() throws "Cannot find module" at run time
@@ -320,6 +356,19 @@ export class Es6GraphBuilder {
       if (path.basename(d) === "node_modules") break;
     }
     return null;
+  }
+}
+
+/** Files under a node_modules folder are npm packages' (third-party code). */
+function isPackageFile(file: string): boolean {
+  return file.split(path.sep).includes("node_modules");
+}
+
+function realDir(dir: string): string | undefined {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return undefined;
   }
 }
 

@@ -32,11 +32,23 @@ describe("closedRange", () => {
     ["224.0.0.1", "multicast"],
     ["ff02::1", "multicast"],
     ["255.255.255.255", "reserved"],
+    // IPv4-translated (SIIT, ::ffff:0:a.b.c.d): a translator delivers it to the IPv4 address inside.
+    ["::ffff:0:7f00:1", "loopback"],
+    ["::ffff:0:10.0.0.1", "private"],
+    // Local-use translation prefix: where the IPv4 address sits depends on the operator's prefix length.
+    ["64:ff9b:1::a00:1", "reserved"],
+    ["64:ff9b:1:7f00:1::", "reserved"],
+    ["100::1", "reserved"], // discard-only
+    ["2001:db8::1", "documentation"],
+    ["3fff::1", "documentation"],
+    ["192.0.2.1", "documentation"],
+    ["198.51.100.7", "documentation"],
+    ["203.0.113.9", "documentation"],
   ])("%s is closed (%s)", (address, why) => {
     expect(closedRange(address)).toBe(why);
   });
 
-  it.each(["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2a00:1450:4010:c05::64", "::ffff:8.8.8.8", "93.184.216.34"])("%s is public", (address) => {
+  it.each(["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2a00:1450:4010:c05::64", "::ffff:8.8.8.8", "::ffff:0:8.8.8.8", "64:ff9b::808:808", "93.184.216.34"])("%s is public", (address) => {
     expect(closedRange(address)).toBeUndefined();
   });
 

@@ -15,7 +15,10 @@ const CLOSED_V4: [string, number, string][] = [
   ["172.16.0.0", 12, "private"],
   ["192.0.0.0", 24, "reserved"],
   ["192.168.0.0", 16, "private"],
+  ["192.0.2.0", 24, "documentation"],
   ["198.18.0.0", 15, "reserved"],
+  ["198.51.100.0", 24, "documentation"],
+  ["203.0.113.0", 24, "documentation"],
   ["224.0.0.0", 4, "multicast"],
   ["240.0.0.0", 4, "reserved"],
 ];
@@ -23,6 +26,12 @@ const CLOSED_V6: [string, number, string][] = [
   ["::", 128, "unspecified"],
   ["::1", 128, "loopback"],
   ["::", 96, "reserved"], // IPv4-compatible (deprecated)
+  // Local-use IPv4/IPv6 translation (RFC 8215): the IPv4 address inside sits where the operator's
+  // prefix length puts it, so it cannot be unwrapped and checked; --allow-http opens it.
+  ["64:ff9b:1::", 48, "reserved"],
+  ["100::", 64, "reserved"], // discard-only
+  ["2001:db8::", 32, "documentation"],
+  ["3fff::", 20, "documentation"],
   ["fe80::", 10, "link-local"],
   ["fec0::", 10, "link-local"], // site-local (deprecated)
   ["fc00::", 7, "private"],
@@ -54,7 +63,7 @@ const v4FromGroups = (hi: number, lo: number): string => [hi >> 8, hi & 255, lo 
 
 /**
  * The address in its canonical form for checks and messages: brackets and zone dropped, and an IPv4
- * address carried inside IPv6 (::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16) unwrapped, so
+ * address carried inside IPv6 (::ffff:a.b.c.d, SIIT ::ffff:0:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16) unwrapped, so
  * every spelling of 127.0.0.1 is checked as 127.0.0.1.
  */
 export function canonicalAddress(address: string): string {
@@ -65,6 +74,7 @@ export function canonicalAddress(address: string): string {
   const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [number, number, number, number, number, number, number, number];
   const zeros = (xs: number[]) => xs.every((x) => x === 0);
   if (zeros([g0, g1, g2, g3, g4]) && g5 === 0xffff) return v4FromGroups(g6, g7); // ::ffff:a.b.c.d
+  if (zeros([g0, g1, g2, g3, g5]) && g4 === 0xffff) return v4FromGroups(g6, g7); // IPv4-translated (SIIT) ::ffff:0:a.b.c.d
   if (g0 === 0x64 && g1 === 0xff9b && zeros([g2, g3, g4, g5])) return v4FromGroups(g6, g7); // 64:ff9b::a.b.c.d
   if (g0 === 0x2002) return v4FromGroups(g1, g2); // 6to4 2002:aabb:ccdd::
   return g.map((x) => x.toString(16)).join(":");

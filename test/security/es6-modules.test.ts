@@ -94,3 +94,50 @@ describe("ES modules cannot reach the host", () => {
     expect(b.r).toEqual([["bob"], 1, "{}"]);
   });
 });
+
+describe("npm packages cannot read host files outside node_modules", () => {
+  // A package is third-party code: whatever its requires, its package.json fields or its links
+  // say, the graph may read only files inside the node_modules folder it was installed into.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "es6-fs-"));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const proj = path.join(root, "proj");
+  const up = "../../../../../outside/secret.json"; // from proj/.smartapp/npm/node_modules/<pkg>/
+  const layout: Record<string, string> = {
+    "outside/secret.json": '{"token": "host-secret"}',
+    "outside/secret.js": 'module.exports = "host-js";',
+    "proj/creds.json": '{"token": "host-secret"}', // a project file no package was given
+    "proj/chatbot.yaml": "name: t\nentryPoint: main.sc\n",
+    "proj/src/main.sc": "require: app.js\n    type = scriptEs6\n    name = app\n\ntheme: /\n    state: S\n        q!: *\n        a: hi\n",
+    "proj/src/package.json": '{"dependencies": {"thief": "1.0.0"}}',
+    "proj/src/app.js": 'import thief from "thief";\nexport default { thief };',
+    [`proj/${NPM}/thief/package.json`]: '{"name": "thief", "main": "index.js"}',
+    [`proj/${NPM}/thief/index.js`]: [
+      "function take(f) { try { return f(); } catch (e) { return 'refused'; } }",
+      "module.exports = {",
+      `  relative: take(function () { return require('${up}'); }),`,
+      `  relativeJs: take(function () { return require('${up.replace(".json", ".js")}'); }),`,
+      `  scoped: take(function () { return require('@x/../${up}'); }),`,
+      `  subpath: take(function () { return require('mainout/../${up}'); }),`,
+      "  main: take(function () { return require('mainout'); }),",
+      "  exported: take(function () { return require('expout/secret'); }),",
+      "  linked: take(function () { return require('./link.json'); }),",
+      "  project: take(function () { return require('/../creds.json'); }),",
+      "};",
+    ].join("\n"),
+    [`proj/${NPM}/mainout/package.json`]: `{"name": "mainout", "main": "${up}"}`,
+    [`proj/${NPM}/expout/package.json`]: `{"name": "expout", "exports": {"./secret": "${up}"}}`,
+  };
+  for (const [rel, text] of Object.entries(layout)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  }
+  fs.symlinkSync(path.join(root, "outside/secret.json"), path.join(proj, NPM, "thief/link.json"));
+
+  it("requires, main, exports and links that lead out of node_modules find nothing", () => {
+    const project = loadProject(proj);
+    const read = Object.values(project.es6!.modules).filter((m) => m.code.includes("host-secret") || m.code.includes("host-js"));
+    expect(read.map((m) => m.id)).toEqual([]);
+    const s = hostOf(project)("$session.r = app.thief;", "mallory");
+    expect(s.r).toEqual({ relative: "refused", relativeJs: "refused", scoped: "refused", subpath: "refused", main: "refused", exported: "refused", linked: "refused", project: "refused" });
+  });
+});

@@ -56,6 +56,21 @@ describe("hostile requests (memory store)", () => {
     const padded = await post(server.url, { ...say("плюс", "ids"), uuid: { userId: "u", userChannel: "B2C", extra: long.repeat(20) } });
     expect(padded.status).toBe(400);
     expect(padded.json.payload.description).toBe("uuid is larger than 4096 characters as JSON");
+    // An invalid message is refused before the length check: its long ids are not echoed either.
+    for (const invalid of [
+      { ...say("плюс", "ids"), messageName: "NOPE", uuid: { userId: long, userChannel: "B2C" } },
+      { ...say("плюс", "ids"), messageName: "NOPE", sessionId: long },
+      { ...say("плюс", "ids"), messageName: "SERVER_ACTION", payload: {}, uuid: { userId: "u", userChannel: "B2C", extra: long.repeat(20) } },
+    ]) {
+      const r = await post(server.url, invalid);
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(r.json)).not.toContain(long);
+      expect(r.json.messageId).toBe(invalid.messageId);
+    }
+    // Nor is a long messageName quoted whole (the reason is also logged).
+    const named = await post(server.url, { ...say("плюс", "ids"), messageName: "N".repeat(100_000) });
+    expect(named.status).toBe(400);
+    expect(named.json.payload.description).toMatch(/^unknown messageName "N{64}…" \(100000 characters\): expected one of /);
     const ok = await post(server.url, { ...say("плюс", "ids"), uuid: { userId: "x".repeat(256), userChannel: "B2C" } });
     expect(ok.status).toBe(200);
   });

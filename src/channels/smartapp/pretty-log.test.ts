@@ -23,6 +23,23 @@ describe("pretty logs", () => {
   });
 });
 
+describe("pretty logs: user text cannot forge lines or drive the terminal", () => {
+  it("control characters in the message, fields and the explained turn are shown escaped", () => {
+    // A user id and a script log carrying a newline, a fake log line and terminal escapes (clear the
+    // screen, set the window title, write the clipboard: OSC 52), and a bidi override.
+    const forged = "x\n03:04:05.678 INFO  request status=200\x1b[2J\x1b]0;pwned\x07\x1b]52;c;cm0gLXJmIH4=\x07\u202e\x9b";
+    const line = JSON.stringify({ level: 30, time: 0, msg: `script log: ${forged}`, userKey: forged, turn: { q: forged } });
+    const out = prettyLine(line, true);
+    expect(out.split("\n")).toHaveLength(1);
+    expect(out.replace(/\x1b\[\d+m/g, "")).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    expect(out).toContain("script log: x\\n03:04:05.678 INFO  request status=200\\x1b[2J\\x1b]0;pwned\\x07");
+    const explained = prettyLine(JSON.stringify({ level: 20, time: 0, msg: "turn explained", explanation: { input: { kind: "text", query: forged }, context: { before: "/", after: "/" }, decidedBy: "text", candidates: [], why: [forged], executed: [], transitions: [], replies: [], logs: [], errors: [], session: [], client: [] } }), false);
+    expect(explained).toContain('turn: text "x\\n03:04:05.678');
+    expect(explained).not.toMatch(/\x1b|\x07|\u202e|\x9b/);
+    expect(explained).toContain("- x\\n03:04:05.678 INFO  request status=200\\x1b[2J");
+  });
+});
+
 describe("an explained turn (LOG_LEVEL=debug)", () => {
   it("reads as the /why block under its line", () => {
     const explanation: TurnExplanation = {

@@ -3,6 +3,7 @@
 import { Writable } from "node:stream";
 import { formatExplanation } from "../../engine/explain-text.js";
 import type { TurnExplanation } from "../../engine/explain.js";
+import { escapeControls } from "../../util/terminal.js";
 
 const LEVELS: Record<number, [string, string]> = {
   10: ["TRACE", "2"],
@@ -15,13 +16,16 @@ const LEVELS: Record<number, [string, string]> = {
 // Fields every line has, or that the line's head already shows.
 const HIDDEN = new Set(["level", "time", "msg", "pid", "hostname", "component"]);
 
-/** Formats one pino JSON line; anything that is not one is passed through as it is. */
+/**
+ * Formats one pino JSON line; anything that is not one is passed through. Control characters in
+ * logged text are shown escaped, as the JSON format does (src/util/terminal.ts).
+ */
 export function prettyLine(line: string, color: boolean): string {
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    return line;
+    return escapeControls(line);
   }
   const [name, sgr] = LEVELS[Number(entry.level)] ?? ["LOG  ", "0"];
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -30,8 +34,8 @@ export function prettyLine(line: string, color: boolean): string {
   const explanation = typeof entry.explanation === "object" && entry.explanation !== null ? (entry.explanation as TurnExplanation) : undefined;
   const fields = Object.entries(entry)
     .filter(([k, v]) => !HIDDEN.has(k) && v !== undefined && !(explanation && k === "explanation"))
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
-  const head = [paint("2", time), paint(sgr, name), String(entry.msg ?? ""), fields.length ? paint("2", fields.join(" ")) : ""].filter(Boolean).join(" ");
+    .map(([k, v]) => escapeControls(`${k}=${typeof v === "string" ? v : JSON.stringify(v)}`));
+  const head = [paint("2", time), paint(sgr, name), escapeControls(String(entry.msg ?? "")), fields.length ? paint("2", fields.join(" ")) : ""].filter(Boolean).join(" ");
   if (!explanation) return head;
   let block: string[];
   try {
@@ -39,7 +43,7 @@ export function prettyLine(line: string, color: boolean): string {
   } catch {
     block = [JSON.stringify(explanation)];
   }
-  return [head, ...block.map((l) => "    " + l)].join("\n");
+  return [head, ...block.map((l) => "    " + escapeControls(l))].join("\n");
 }
 
 /** A destination for createLogger: JSON lines in, pretty lines out to `out`. */

@@ -378,3 +378,73 @@ describe("webhook over HTTP: slow clients", () => {
     expect(await trickle("POST /webhook HTTP/1.1\r\nHost: x\r\nX-Slow: a")).toMatch(/^HTTP\/1\.1 408 /);
   }, 15_000);
 });
+
+describe("webhook over HTTP: malformed requests", () => {
+  /** Sends `raw` on a fresh connection; resolves with everything the server sent before it closed. */
+  async function rawExchange(raw: string): Promise<string> {
+    const socket = connect(Number(new URL(running!.url).port), "127.0.0.1");
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString()));
+    socket.on("error", () => undefined);
+    socket.write(raw);
+    await new Promise((r) => socket.on("close", r));
+    return received;
+  }
+  const split = (answer: string) => {
+    const [head = "", body = ""] = answer.split("\r\n\r\n");
+    return { status: head.split("\r\n")[0], body: body ? (JSON.parse(body) as { error: string }) : undefined };
+  };
+
+  it("3,000 headers get 431 Request Header Fields Too Large with a reason, not 400", async () => {
+    await start();
+    const headers = Array.from({ length: 3000 }, (_, i) => `X-H${i}: v\r\n`).join("");
+    const { status, body } = split(await rawExchange(`POST /webhook HTTP/1.1\r\nHost: x\r\n${headers}Content-Length: 0\r\n\r\n`));
+    expect(status).toBe("HTTP/1.1 431 Request Header Fields Too Large");
+    expect(body?.error).toMatch(/request line and headers are larger than \d+ bytes/);
+  });
+
+  it("a huge URL gets 431 too, and the server goes on serving", async () => {
+    await start();
+    const { status } = split(await rawExchange(`GET /webhook?${"a".repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    expect(status).toBe("HTTP/1.1 431 Request Header Fields Too Large");
+    expect((await post(fx.messageToSkill("hi"))).status).toBe(200);
+  });
+
+  it("malformed HTTP gets 400 with what was wrong", async () => {
+    await start();
+    const { status, body } = split(await rawExchange("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+    expect(status).toBe("HTTP/1.1 400 Bad Request");
+    expect(body?.error).toMatch(/^malformed HTTP request/);
+  });
+});
+
+describe("webhook over HTTP: a client that does not read", () => {
+  it("a connection whose answers are not read is closed after the idle timeout", async () => {
+    // Answers larger than the socket buffers: unread, they stay queued on the server.
+    const big = "x".repeat(4 * 1024 * 1024);
+    await start({ executor: new FakeExecutor(() => [{ type: "text", text: big }]), idleTimeoutMs: 1000, deadlineMs: 200 });
+    // The server's end of the connection: the client below never reads, so it would not see a close.
+    const serverSide = new Promise<"closed">((r) => running!.server.once("connection", (c) => c.on("close", () => r("closed"))));
+    const socket = connect(Number(new URL(running!.url).port), "127.0.0.1");
+    socket.pause(); // never reads
+    socket.on("error", () => undefined);
+    const body = JSON.stringify(fx.messageToSkill("hi"));
+    socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    let guard: NodeJS.Timeout | undefined;
+    try {
+      const outcome = await Promise.race([
+        serverSide,
+        new Promise<"open">((r) => (guard = setTimeout(() => r("open"), 8000))),
+      ]);
+      expect(outcome, "the server still held the connection of a client that never reads").toBe("closed");
+    } finally {
+      clearTimeout(guard);
+      socket.destroy();
+    }
+  }, 15_000);
+
+  it("the idle timeout is never shorter than a turn may take to answer", async () => {
+    await start({ executor: new FakeExecutor(undefined, 300), idleTimeoutMs: 100, deadlineMs: 1000 });
+    expect((await post(fx.messageToSkill("hi"))).status).toBe(200);
+  });
+});

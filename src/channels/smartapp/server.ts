@@ -3,7 +3,7 @@
 // process (express catches async errors; late turns are always awaited and logged).
 import { randomUUID } from "node:crypto";
 import { listenHttp } from "../../util/listen.js";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { TurnExecutor, TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
@@ -120,7 +120,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   /** POST <path> with the body read: answers through `respond`; a bad request throws WebhookRequestError. */
   async function webhook(raw: unknown, headers: unknown, locals: Locals, respond: (status: number, body: string) => void): Promise<void> {
     const text = decodeUtf8(raw);
-    const msg = validateMessage(parseBody(text, { maxDepth: opts.maxJsonDepth }));
+    const msg = validateMessage(parseBody(text, { maxDepth: opts.maxJsonDepth }), opts.maxIdLength);
     checkIdLengths(msg, opts.maxIdLength);
     const { userKey, request, newSession, messageId } = mapIn(msg, opts);
     const ids: EnvelopeIds = { messageId: msg.messageId, sessionId: msg.sessionId, uuid: msg.uuid };
@@ -334,7 +334,20 @@ export interface StartOptions extends WebhookOptions {
    * counted: the clock stops once the body is in.
    */
   requestTimeoutMs?: number;
+  /**
+   * A connection on which nothing moves for this long (the client neither sends nor reads) is
+   * closed (docs/security.md, "Limits"). Default DEFAULT_IDLE_TIMEOUT_MS; never shorter than the
+   * deadline plus a second, so a turn always gets its answer out.
+   */
+  idleTimeoutMs?: number;
 }
+
+/**
+ * Node times out no connection once its request is in: a client that pipelines requests and never
+ * reads their answers held its connection, the queued answers and a socket forever. A minute is far
+ * beyond the platform's 7 s budget.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * The platform sends a whole message at once and waits 7 s for the answer, so 10 s to receive one
@@ -352,6 +365,17 @@ export interface RunningWebhook {
   close(): Promise<void>;
 }
 
+/**
+ * Status line and reason for a request node:http could not parse: 408 for one not received in time,
+ * 431 for a request line and headers over node's size limit (a 100 KB URL or 3,000 headers; RFC 6585
+ * names that status, as node does when no clientError handler is set), 400 for the rest.
+ */
+function clientErrorAnswer(err: NodeJS.ErrnoException, headerLimit: number): [string, string] {
+  if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") return ["408 Request Timeout", "the request was not received in time"];
+  if (err.code === "HPE_HEADER_OVERFLOW") return ["431 Request Header Fields Too Large", `the request line and headers are larger than ${headerLimit} bytes`];
+  return ["400 Bad Request", `malformed HTTP request (${err.code ?? "parse error"})`];
+}
+
 export async function startWebhookServer(opts: StartOptions): Promise<RunningWebhook> {
   const app = createWebhookApp(opts);
   const host = opts.host ?? "127.0.0.1";
@@ -363,6 +387,8 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
     listen: (port: number, h: string, cb: (err?: Error) => void) => {
       const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
       const server = createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, Math.max(100, requestTimeout / 4)) }, handler);
+      // With no 'timeout' listener, node destroys a socket that stayed idle this long.
+      server.setTimeout(Math.max(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (opts.deadlineMs ?? 6000) + 1000));
       let done = false;
       const once = (err?: Error): void => {
         if (done) return;
@@ -375,9 +401,10 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
   };
   const { server, origin: url } = await listenHttp(listenable, opts.port ?? 0, host);
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
-    // Malformed HTTP: answer 400 (408 for a request not received in time) if the socket can still take it, never throw.
-    const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // Malformed HTTP: answer if the socket can still take it, never throw.
+    const [status, reason] = clientErrorAnswer(err, maxHeaderSize);
+    const body = JSON.stringify({ error: reason });
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     else socket.destroy();
   });
   let closing: Promise<void> | undefined;

@@ -54,16 +54,18 @@ const payloadValidators = new Map<string, ValidateFunction>(
   Object.entries(payloadSchemas).map(([name, schema]) => [name, ajv.compile(schema)]),
 );
 
-export function validateMessage(parsed: ParsedBody): SmartAppRequest {
+export function validateMessage(parsed: ParsedBody, maxIdLength: number = DEFAULT_MAX_ID_LENGTH): SmartAppRequest {
   const { body } = parsed;
-  const ids = readableIds(parsed);
+  const ids = readableIds(parsed, maxIdLength);
   if (!validateEnvelope(body)) {
     throw new WebhookRequestError(400, `invalid SmartApp API message: ${describe(validateEnvelope.errors, "")}`, "invalid_message", ids);
   }
   const messageName = body.messageName as string;
   if (!(INBOUND_MESSAGE_NAMES as readonly string[]).includes(messageName)) {
     const known = INBOUND_MESSAGE_NAMES.join(", ");
-    throw new WebhookRequestError(400, `unknown messageName "${messageName}": expected one of ${known}`, "unknown_message_name", ids);
+    // Quoted short: the reason is sent back and logged, and a name can be as long as the body.
+    const shown = messageName.length > 64 ? `"${messageName.slice(0, 64)}…" (${messageName.length} characters)` : `"${messageName}"`;
+    throw new WebhookRequestError(400, `unknown messageName ${shown}: expected one of ${known}`, "unknown_message_name", ids);
   }
   const payload = body.payload as Record<string, unknown>;
   const validatePayload = payloadValidators.get(messageName);
@@ -124,12 +126,21 @@ export function normaliseServerAction(value: unknown): ServerAction | undefined 
   return { ...rest, action_id: type, ...(payload === undefined ? {} : { parameters: payload as Record<string, unknown> }) };
 }
 
-function readableIds(parsed: ParsedBody): EnvelopeIds {
+/**
+ * The ids an error answer to an invalid message echoes: only those within the limits checkIdLengths
+ * applies to a valid one, so a refused message cannot have a huge id sent back (or cached) either.
+ */
+function readableIds(parsed: ParsedBody, max: number): EnvelopeIds {
   const { body } = parsed;
   const ids: EnvelopeIds = {};
   if (parsed.messageId !== undefined) ids.messageId = parsed.messageId;
-  if (typeof body.sessionId === "string") ids.sessionId = body.sessionId;
-  if (body.uuid !== null && typeof body.uuid === "object" && !Array.isArray(body.uuid)) ids.uuid = body.uuid;
+  if (typeof body.sessionId === "string" && body.sessionId.length <= max) ids.sessionId = body.sessionId;
+  const uuid = body.uuid;
+  if (uuid !== null && typeof uuid === "object" && !Array.isArray(uuid)) {
+    const u = uuid as Record<string, unknown>;
+    const short = ["userId", "sub", "userChannel"].every((k) => typeof u[k] !== "string" || (u[k] as string).length <= max);
+    if (short && JSON.stringify(uuid).length <= MAX_UUID_JSON_LENGTH) ids.uuid = uuid as SmartAppUuid;
+  }
   return ids;
 }
 

@@ -7,7 +7,7 @@ import { request } from "undici";
 import { listenHttp } from "../../util/listen.js";
 import { MerchantOutbox } from "../merchant-webhooks/outbox.js";
 import { MerchantWebhookDispatcher, sign } from "../merchant-webhooks/dispatcher.js";
-import { checkPay, createShopAppSandbox, type ShopAppSandbox } from "./app-sandbox.js";
+import { checkPay, createShopAppSandbox, MAX_RECEIVED, type ShopAppSandbox } from "./app-sandbox.js";
 
 const SECRET = "imshop-sandbox-secret";
 const TOKEN = "admin-token";
@@ -85,6 +85,18 @@ describe("the sandbox's shop app as the sync URL", () => {
     expect(await admin("POST", "/pay", { orderId: "o-1" })).toEqual({ status: 400, body: { error: expect.stringContaining("webhookUrl") } });
     // A webhook that does not answer is the merchant's failure, answered 502, not a sandbox crash.
     expect(await admin("POST", "/pay", { orderId: "o-1", webhookUrl: "http://127.0.0.1:9/payments/imshop" })).toMatchObject({ status: 502 });
+  });
+
+  it("what anyone posts to /sync is shown with its control characters escaped, and only the latest statuses are kept", async () => {
+    const post = (body: string) => request(`${origin}/imshop-app/sync`, { method: "POST", headers: { "content-type": "text/plain" }, body }).then((r) => r.body.text());
+    shown.length = 0;
+    await post('{"x":1}\nsmartapp: order 7 paid\x1b]52;c;cm0gLXJmIH4=\x07');
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).not.toMatch(/[\n\x1b\x07]/);
+    expect(shown[0]).toContain('{"x":1}\\nsmartapp: order 7 paid\\x1b]52;c;');
+    for (let i = 0; i < MAX_RECEIVED + 50; i++) await post(`{"n":${i}}`);
+    expect(app.received).toHaveLength(MAX_RECEIVED);
+    expect(app.received.at(-1)!.body).toEqual({ n: MAX_RECEIVED + 49 });
   });
 
   it("checkPay fills the defaults and checks the fields (pure)", () => {

@@ -12,6 +12,7 @@ import { timingSafeEqual } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
 import { sign } from "../merchant-webhooks/dispatcher.js";
 import { runCardPayment, type PayerAction } from "./shop-app.js";
+import { escapeControls } from "../../util/terminal.js";
 
 export interface SyncFault {
   /** Answer this status instead of 200 (e.g. 503: the sync URL is down). */
@@ -49,6 +50,8 @@ export interface ShopAppSandbox {
 }
 
 const ACTIONS: readonly PayerAction[] = ["pay", "decline", "abandon"];
+/** Statuses kept for GET /__sandbox/sync: the latest ones (a test reads a handful). */
+export const MAX_RECEIVED = 1000;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +78,9 @@ export function createShopAppSandbox(opts: ShopAppSandboxOptions): ShopAppSandbo
     const given = req.get("x-payment-signature");
     const signatureOk = defaults.secret ? given !== undefined && safeEqual(given, sign(defaults.secret, raw)) : undefined;
     received.push({ at: new Date(now()).toISOString(), body, ...(signatureOk !== undefined ? { signatureOk } : {}), answered });
-    out.show?.(`shop app: sync status ${raw}${signatureOk === false ? " (bad signature)" : ""}; answered ${answered}`);
+    // Anyone who reaches the port may post here (a web page too: a text/plain POST needs no preflight).
+    if (received.length > MAX_RECEIVED) received.splice(0, received.length - MAX_RECEIVED);
+    out.show?.(`shop app: sync status ${escapeControls(raw)}${signatureOk === false ? " (bad signature)" : ""}; answered ${answered}`);
     res.status(answered).type("text").send(answered === 200 ? "ok" : "sandbox fault");
   });
 
