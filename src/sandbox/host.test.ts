@@ -43,6 +43,28 @@ describe("turns that need no call", () => {
     expect(onHost).toEqual(inIsolate);
     expect(onHost.response.replies.map((r) => [r.text, r.state])).toEqual([["before", "/A"], ["hi", "/B"], ["stamped", "/Other"]]);
   });
+
+  it("serialise nothing the turn hands over, and answer exactly what the isolate would (key order too)", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    let serialised = 0;
+    const counted = { toJSON: () => (serialised++, { big: "nlu" }) };
+    const steps = (materialize: boolean) => {
+      host.beginTurn({ request: { query: "q", data: {}, rawRequest: counted } as never, session: {}, client: {}, contextPath: "/A" });
+      host.setContext("nluResults", counted);
+      host.addReply({ type: "text", state: undefined, text: "u" } as never);
+      host.addReply({ type: "text", state: "", text: "e" } as never);
+      host.addReply({ type: "text", text: "n", state: null } as never);
+      if (materialize) host.getContext("entities");
+      host.setTemp("t", { n: 1 });
+      host.stampReplies("/B");
+      return host.endTurn();
+    };
+    const onHost = steps(false);
+    expect(serialised).toBe(0);
+    const inIsolate = steps(true);
+    expect(serialised).toBe(2); // begin's rawRequest and the nluResults op, once each
+    expect(JSON.stringify(onHost)).toBe(JSON.stringify(inIsolate));
+  });
 });
 
 describe("request scope", () => {
