@@ -102,6 +102,15 @@
   // ---- JSON helpers ----
   /** JSON.stringify that drops cycles (or marks them) instead of throwing. */
   function stringifySafe(value, cycleMark, space, dropNulls) {
+    // Natively first: a replacer function takes V8 off its fast path (it was a fifth of a turn that
+    // entered the isolate); only a value it refuses (a cycle) is walked with the ancestors below.
+    if (!dropNulls) {
+      try {
+        return JSONstringify(value, undefined, space);
+      } catch (e) {
+        // a cycle, or a getter/toJSON that threw: the walk below marks the one and rethrows the other
+      }
+    }
     var ancestors = [];
     return JSONstringify(
       value,
