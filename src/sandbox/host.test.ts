@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { Realm } from "./realm.js";
 import { NewSessionSignal, ScriptError } from "./types.js";
 import { createScriptHost } from "./host.js";
-import { fakeServices, hostWith, makeProject, pos } from "./testkit.js";
+import { fakeServices, hostWith, makeProject, pos, scriptTurn } from "./testkit.js";
 
 function catchErr(fn: () => unknown): unknown {
   try {
@@ -64,6 +64,14 @@ describe("turns that need no call", () => {
     const inIsolate = steps(true);
     expect(serialised).toBe(2); // begin's rawRequest and the nluResults op, once each
     expect(JSON.stringify(onHost)).toBe(JSON.stringify(inIsolate));
+  });
+});
+
+describe("values leaving the isolate", () => {
+  it("keep dropping cycles (only the cyclic member goes) and shared objects stay whole", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    const session = scriptTurn(host, "u", "var s = { n: 1 }; s.self = s; $session.cyc = s; $session.a = { k: 1 }; $session.b = $session.a; $session.ok = [1, 'б'];");
+    expect(session).toEqual({ cyc: { n: 1 }, a: { k: 1 }, b: { k: 1 }, ok: [1, "б"] });
   });
 });
 
