@@ -161,6 +161,30 @@
   }
   turn = freshTurn({});
 
+  /**
+   * `obj[name]` read from the host on first use (a JSON copy, like everything else that comes in),
+   * then an ordinary data member; only while `t` is the current turn. Redefining the member the
+   * `begin` JSON carried as a placeholder keeps its place among the keys.
+   */
+  function lazyMember(obj, name, t) {
+    var settle = function (v) {
+      try {
+        defineProperty(obj, name, { value: v, writable: true, enumerable: true, configurable: true });
+      } catch (e) {
+        // the object was frozen by a script: each read fetches a fresh copy
+      }
+      return v;
+    };
+    defineProperty(obj, name, {
+      get: function () {
+        return settle(turn === t ? hostCall("turnValue", name) : undefined);
+      },
+      set: settle,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+
   function scopeVar(name, field, writable) {
     defineProperty(G, name, {
       get: function () {
@@ -494,7 +518,9 @@
     if (turn.newSession) return takeNewSession();
     var s = v === undefined ? undefined : stringifySafe(v, undefined);
     if (s !== undefined && s.length > maxOutChars) return describe(tooLarge("a result (a turn's replies, $session, $client or $temp)"));
-    return s === undefined ? "{}" : '{"v":' + s + "}";
+    // "t": a transition is waiting, so the host asks for it (takeTransition) only when there is one.
+    var t = turn.transition !== null ? '"t":1' : "";
+    return s === undefined ? "{" + t + "}" : '{"v":' + s + (t ? "," + t : "") + "}";
   }
   function snapshot() {
     var c = turn.ctx;
@@ -511,8 +537,12 @@
   }
 
   var OPS = {
+    // m[2]: members of the request the host holds back (rawRequest, the whole channel message):
+    // fetched as JSON the first time this turn's code reads them (docs/sandbox.md, "Per-turn state").
     begin: function (m) {
       turn = freshTurn(m[1]);
+      var lazy = m[2] || [];
+      for (var i = 0; i < lazy.length; i++) lazyMember(turn.ctx.request, lazy[i], turn);
     },
     end: snapshot,
     setCtx: function (m) {

@@ -130,7 +130,8 @@ class RealmScriptHost implements ScriptHost {
     private readonly services: HostServices,
     opts: ScriptHostOptions,
   ) {
-    this.hostFn = makeHostFn(services);
+    const hostFn = makeHostFn(services);
+    this.hostFn = (op, json) => (op === "turnValue" ? this.turnValue(json) : hostFn(op, json));
     this.cpuMs = opts.cpuMs ?? 1000;
     this.memoryMb = opts.memoryMb ?? 128;
     this.maxOutChars = opts.maxOutChars;
@@ -381,6 +382,16 @@ class RealmScriptHost implements ScriptHost {
     this.used = true;
   }
 
+  /** This turn's `$request.rawRequest`, sent into the isolate only when read (jsapi/_core.js lazyMember). */
+  private rawRequest: unknown;
+
+  /** The core asks for a member of the request it was not sent: JSON `{v}`, as every host call answers. */
+  private turnValue(json: string): string {
+    const name = JSON.parse(json) as unknown;
+    if (name !== "rawRequest") return JSON.stringify({ e: `unknown turn value ${String(name)}` });
+    return JSON.stringify({ v: this.rawRequest }) ?? "{}";
+  }
+
   // ---- turn scope ----
   beginTurn(scope: TurnScope): void {
     this.checkIdleCpu();
@@ -396,8 +407,11 @@ class RealmScriptHost implements ScriptHost {
       this.used = false;
       this.lost = false;
     }
-    // `begin` is serialised only if the turn enters the isolate (the request is most of its size).
-    this.turnOps = [["begin", scope]];
+    // `begin` is serialised only if the turn enters the isolate, and without the channel's whole
+    // message ($request.rawRequest, most of its size): the core fetches that when code reads it.
+    const raw = scope.request?.rawRequest;
+    this.rawRequest = raw;
+    this.turnOps = [raw === undefined || raw === null ? ["begin", scope] : ["begin", { ...scope, request: { ...scope.request, rawRequest: 0 } }, ["rawRequest"]]];
     this.record = new TurnRecord(scope);
   }
 
@@ -505,6 +519,8 @@ class RealmScriptHost implements ScriptHost {
 
   takeTransition(): { value: string; deferred: boolean } | null {
     if (this.record) return null; // only code in the isolate requests transitions
+    // The last call's result says whether one waits (after a memory kill, the new context is asked).
+    if (!this.lost && !this.realm.transitionPending) return null;
     return (this.call("takeTransition", []) as { value: string; deferred: boolean } | null) ?? null;
   }
 }
