@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { Realm } from "./realm.js";
 import { NewSessionSignal, ScriptError } from "./types.js";
 import { createScriptHost } from "./host.js";
-import { fakeServices, hostWith, makeProject, pos } from "./testkit.js";
+import { fakeServices, hostWith, makeProject, pos, scriptTurn } from "./testkit.js";
 
 function catchErr(fn: () => unknown): unknown {
   try {
@@ -42,6 +42,75 @@ describe("turns that need no call", () => {
     spy.mockRestore();
     expect(onHost).toEqual(inIsolate);
     expect(onHost.response.replies.map((r) => [r.text, r.state])).toEqual([["before", "/A"], ["hi", "/B"], ["stamped", "/Other"]]);
+  });
+
+  it("serialise nothing the turn hands over, and answer exactly what the isolate would (key order too)", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    let serialised = 0;
+    const counted = { toJSON: () => (serialised++, { big: "nlu" }) };
+    const steps = (materialize: boolean) => {
+      host.beginTurn({ request: { query: "q", data: {}, rawRequest: counted } as never, session: {}, client: {}, contextPath: "/A" });
+      host.setContext("nluResults", counted);
+      host.addReply({ type: "text", state: undefined, text: "u" } as never);
+      host.addReply({ type: "text", state: "", text: "e" } as never);
+      host.addReply({ type: "text", text: "n", state: null } as never);
+      if (materialize) host.getContext("entities");
+      host.setTemp("t", { n: 1 });
+      host.stampReplies("/B");
+      return host.endTurn();
+    };
+    const onHost = steps(false);
+    expect(serialised).toBe(0);
+    const inIsolate = steps(true);
+    expect(serialised).toBe(1); // the nluResults op once; rawRequest waits for a read
+    expect(JSON.stringify(onHost)).toBe(JSON.stringify(inIsolate));
+  });
+});
+
+describe("values leaving the isolate", () => {
+  it("keep dropping cycles (only the cyclic member goes) and shared objects stay whole", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    const session = scriptTurn(host, "u", "var s = { n: 1 }; s.self = s; $session.cyc = s; $session.a = { k: 1 }; $session.b = $session.a; $session.ok = [1, 'б'];");
+    expect(session).toEqual({ cyc: { n: 1 }, a: { k: 1 }, b: { k: 1 }, ok: [1, "б"] });
+  });
+});
+
+describe("$request.rawRequest", () => {
+  const raw = () => ({ messageId: 7, uuid: { sub: "s-1" }, payload: { message: { original_text: "привет" } } });
+  const begin = (host: ReturnType<typeof createScriptHost>, rawRequest: unknown) =>
+    host.beginTurn({ request: { query: "q", data: {}, rawRequest, language: "ru" } as never, session: {}, client: {}, contextPath: "/" });
+
+  it("enters the isolate only when code reads it, as a JSON copy in its place among the keys", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    let serialised = 0;
+    begin(host, { toJSON: () => (serialised++, raw()) });
+    host.runScript("$session.n = 1;", { es6: false, pos: pos(1) });
+    expect(host.endTurn().session).toEqual({ n: 1 });
+    expect(serialised).toBe(0);
+    begin(host, { toJSON: () => (serialised++, raw()) });
+    host.runScript("$session.keys = Object.keys($request); $session.sub = $request.rawRequest.uuid.sub; $request.rawRequest.uuid.sub = 'x'; $session.again = $request.rawRequest.uuid.sub; $session.text = JSON.stringify($request.rawRequest.payload);", { es6: false, pos: pos(2) });
+    expect(host.endTurn().session).toEqual({ keys: ["query", "data", "rawRequest", "language"], sub: "s-1", again: "x", text: '{"message":{"original_text":"привет"}}' });
+    expect(serialised).toBe(1);
+  });
+
+  it("can be replaced before it is read, and is whole in a copy of $request", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    begin(host, raw());
+    host.runScript("$request.rawRequest = { mine: true }; $session.r = $request.rawRequest;", { es6: false, pos: pos(3) });
+    expect(host.endTurn().session).toEqual({ r: { mine: true } });
+    begin(host, raw());
+    host.runScript("$session.req = $request;", { es6: false, pos: pos(4) });
+    expect((host.endTurn().session.req as Record<string, unknown>).rawRequest).toEqual(raw());
+  });
+
+  it("of one turn is never what another turn reads", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    begin(host, { uuid: { sub: "first" } });
+    host.runScript("globalThis.kept = $request;", { es6: false, pos: pos(5) });
+    host.endTurn();
+    begin(host, { uuid: { sub: "second" } });
+    host.runScript("$session.old = typeof kept === 'undefined' ? 'gone' : JSON.stringify(kept.rawRequest); $session.now = $request.rawRequest.uuid.sub;", { es6: false, pos: pos(6) });
+    expect(host.endTurn().session).toEqual({ old: "gone", now: "second" });
   });
 });
 
@@ -261,6 +330,22 @@ describe("handlers, converters, transitions, new session", () => {
     expect(host.runConverter("$converters.up", node)).toEqual({ v: "21", s: "/Start" });
     expect(host.runConverter("function ($pt) { return {n: $pt.words.length, d: new Date(0)}; }", node)).toEqual({ n: 1, d: "1970-01-01T00:00:00.000Z" });
     expect(catchErr(() => host.runConverter("notThere", node))).toBeInstanceOf(ScriptError);
+  });
+
+  it("asks the isolate for a transition only when the last call said one waits", () => {
+    const { host, run } = hostWith();
+    const spy = vi.spyOn(Realm.prototype, "call");
+    run("$session.n = 1;");
+    expect(host.takeTransition()).toBeNull();
+    run("$reactions.transition('Next');");
+    expect(host.takeTransition()).toEqual({ value: "/Start/Next", deferred: false });
+    expect(host.takeTransition()).toBeNull();
+    expect(() => run("$reactions.transition('/Err'); throw new Error('x');")).toThrow("x");
+    expect(host.takeTransition()).toEqual({ value: "/Err", deferred: false }); // after an error: asked
+    const asked = spy.mock.calls.filter(([op]) => op === "takeTransition").length;
+    spy.mockRestore();
+    expect(asked).toBe(2);
+    host.endTurn();
   });
 
   it("records $reactions.transition: relative paths resolved, the last call wins, taken once", () => {

@@ -108,8 +108,12 @@ class RealmScriptHost implements ScriptHost {
   private used = false;
   /** The isolate was disposed (memory limit) during this turn: the next call rebuilds it. */
   private lost = false;
-  /** This turn's bookkeeping ops (JSON `["op",…args]`, `begin` serialised when first sent), replayed into a new isolate after a memory kill. */
-  private turnOps: (string | TurnScope)[] = [];
+  /**
+   * This turn's bookkeeping ops, replayed into a new isolate after a memory kill: JSON `["op",…args]`
+   * once sent, else the `[op,…args]` values (serialised only if the turn enters the isolate: a turn
+   * that never does pays no JSON for its request, NLU results and replies).
+   */
+  private turnOps: (string | unknown[])[] = [];
   /**
    * The turn's record kept on the host while no call of this turn needed the context: a turn of
    * patterns and plain `a:` texts never enters the isolate (docs/sandbox.md, "Per-turn state").
@@ -126,7 +130,8 @@ class RealmScriptHost implements ScriptHost {
     private readonly services: HostServices,
     opts: ScriptHostOptions,
   ) {
-    this.hostFn = makeHostFn(services);
+    const hostFn = makeHostFn(services);
+    this.hostFn = (op, json) => (op === "turnValue" ? this.turnValue(json) : hostFn(op, json));
     this.cpuMs = opts.cpuMs ?? 1000;
     this.memoryMb = opts.memoryMb ?? 128;
     this.maxOutChars = opts.maxOutChars;
@@ -313,21 +318,29 @@ class RealmScriptHost implements ScriptHost {
     return this.call(op, args, pos, compiled);
   }
 
-  /** An op without a result: queued for the next call (and kept for a replay). */
-  private later(op: string, args: unknown[]): string {
+  /**
+   * An op without a result: queued for the next call (and kept for a replay). While the turn has
+   * not entered the isolate it is kept as values: the engine hands over values it no longer
+   * changes (ScriptHost), and they cross into the isolate only as JSON, when and if it is sent.
+   */
+  private later(op: string, args: unknown[]): void {
+    if (this.record) {
+      this.turnOps.push([op, ...args]);
+      return;
+    }
     const entry = JSON.stringify([op, ...args]);
     // After a memory kill, current() replays turnOps into the new context: this entry goes after.
-    const realm = this.record ? undefined : this.current();
+    const realm = this.current();
     this.turnOps.push(entry);
-    realm?.queueJson(entry);
-    return entry;
+    realm.queueJson(entry);
   }
 
   private sendTurnOps(): void {
     for (let i = 0; i < this.turnOps.length; i++) {
       const op = this.turnOps[i]!;
-      if (typeof op !== "string") this.turnOps[i] = JSON.stringify(["begin", op]);
-      this.realm.queueJson(this.turnOps[i] as string);
+      const entry = typeof op === "string" ? op : JSON.stringify(op);
+      this.turnOps[i] = entry;
+      this.realm.queueJson(entry);
     }
   }
 
@@ -369,6 +382,16 @@ class RealmScriptHost implements ScriptHost {
     this.used = true;
   }
 
+  /** This turn's `$request.rawRequest`, sent into the isolate only when read (jsapi/_core.js lazyMember). */
+  private rawRequest: unknown;
+
+  /** The core asks for a member of the request it was not sent: JSON `{v}`, as every host call answers. */
+  private turnValue(json: string): string {
+    const name = JSON.parse(json) as unknown;
+    if (name !== "rawRequest") return JSON.stringify({ e: `unknown turn value ${String(name)}` });
+    return JSON.stringify({ v: this.rawRequest }) ?? "{}";
+  }
+
   // ---- turn scope ----
   beginTurn(scope: TurnScope): void {
     this.checkIdleCpu();
@@ -384,8 +407,11 @@ class RealmScriptHost implements ScriptHost {
       this.used = false;
       this.lost = false;
     }
-    // `begin` is serialised only if the turn enters the isolate (the request is most of its size).
-    this.turnOps = [scope];
+    // `begin` is serialised only if the turn enters the isolate, and without the channel's whole
+    // message ($request.rawRequest, most of its size): the core fetches that when code reads it.
+    const raw = scope.request?.rawRequest;
+    this.rawRequest = raw;
+    this.turnOps = [raw === undefined || raw === null ? ["begin", scope] : ["begin", { ...scope, request: { ...scope.request, rawRequest: 0 } }, ["rawRequest"]]];
     this.record = new TurnRecord(scope);
   }
 
@@ -399,8 +425,8 @@ class RealmScriptHost implements ScriptHost {
   }
 
   setContext(field: string, value: unknown): void {
-    const entry = this.later("setCtx", [field, value ?? null]);
-    this.record?.ctx.set(field, entry);
+    this.later("setCtx", [field, value ?? null]);
+    this.record?.ctx.set(field, value ?? null);
   }
 
   getContext(field: string): unknown {
@@ -415,8 +441,8 @@ class RealmScriptHost implements ScriptHost {
   }
 
   setTemp(key: string, value: unknown): void {
-    const entry = this.later("setTemp", [key, value ?? null]);
-    this.record?.temps.set(key, entry);
+    this.later("setTemp", [key, value ?? null]);
+    this.record?.temps.set(key, value ?? null);
   }
 
   getRequestQuery(): string | undefined {
@@ -482,8 +508,8 @@ class RealmScriptHost implements ScriptHost {
 
   // ---- replies and transitions ----
   addReply(reply: Reply): void {
-    const entry = this.later("addReply", [reply]);
-    this.record?.addReply(entry);
+    this.later("addReply", [reply]);
+    this.record?.addReply(reply);
   }
 
   stampReplies(state: string): void {
@@ -493,34 +519,36 @@ class RealmScriptHost implements ScriptHost {
 
   takeTransition(): { value: string; deferred: boolean } | null {
     if (this.record) return null; // only code in the isolate requests transitions
+    // The last call's result says whether one waits (after a memory kill, the new context is asked).
+    if (!this.lost && !this.realm.transitionPending) return null;
     return (this.call("takeTransition", []) as { value: string; deferred: boolean } | null) ?? null;
   }
 }
 
 /**
  * What the realm core (jsapi/_core.js: freshTurn, setCtx, getTemp, pushReply, stamp, snapshot) would
- * hold for a turn that has not entered the isolate yet, with the same JSON copies: every value is
- * read back through JSON, as it would come out of the isolate.
+ * hold for a turn that has not entered the isolate yet. Values are kept as the engine gave them and
+ * read back as JSON copies, as they would come out of the isolate (the snapshot is one JSON copy of
+ * the whole record).
  */
 class TurnRecord {
-  /** setCtx / setTemp entries as queued (`["setCtx",field,value]`). */
-  readonly ctx = new Map<string, string>();
-  readonly temps = new Map<string, string>();
+  /** setCtx / setTemp values, as given. */
+  readonly ctx = new Map<string, unknown>();
+  readonly temps = new Map<string, unknown>();
+  /** Shallow copies of the replies (the record stamps their `state`, never the engine's objects). */
   private readonly replies: Record<string, unknown>[] = [];
 
   constructor(private readonly scope: TurnScope) {}
 
   /** A context field this record knows (set this turn, or the turn's start values), else undefined. */
   context(field: string): { value: unknown } | undefined {
-    const entry = this.ctx.get(field);
-    if (entry !== undefined) return { value: (JSON.parse(entry) as unknown[])[2] };
+    if (this.ctx.has(field)) return { value: jsonCopy(this.ctx.get(field)) };
     if (field === "currentState" || field === "contextPath") return { value: this.scope.contextPath || "/" };
     return undefined;
   }
 
   temp(key: string): unknown {
-    const entry = this.temps.get(key);
-    return entry === undefined ? undefined : (JSON.parse(entry) as unknown[])[2];
+    return this.temps.has(key) ? jsonCopy(this.temps.get(key)) : undefined;
   }
 
   query(): string | undefined {
@@ -532,10 +560,16 @@ class TurnRecord {
     return (this.context("currentState")?.value as string) || (this.context("contextPath")?.value as string) || "/";
   }
 
-  addReply(entry: string): void {
-    const reply = (JSON.parse(entry) as unknown[])[1];
-    if (reply !== null && typeof reply === "object" && !(reply as Record<string, unknown>).state) (reply as Record<string, unknown>).state = this.currentState();
-    this.replies.push(reply as Record<string, unknown>);
+  addReply(given: Reply): void {
+    if (given === null || typeof given !== "object" || Array.isArray(given)) {
+      this.replies.push(jsonCopy(given) as Record<string, unknown>);
+      return;
+    }
+    const reply: Record<string, unknown> = { ...given };
+    // As the JSON copy would: a `state: undefined` member is no member, so a stamp goes last.
+    if (reply.state === undefined) delete reply.state;
+    if (!reply.state) reply.state = this.currentState();
+    this.replies.push(reply);
   }
 
   stamp(state: string): void {
@@ -544,9 +578,13 @@ class TurnRecord {
 
   snapshot(): TurnSnapshot {
     const temp: Record<string, unknown> = {};
-    for (const key of this.temps.keys()) temp[key] = this.temp(key);
-    return JSON.parse(
-      JSON.stringify({ session: this.scope.session ?? {}, client: this.scope.client ?? {}, response: { replies: this.replies }, temp, sessionOps: [], mails: [] }),
-    ) as TurnSnapshot;
+    for (const [key, value] of this.temps) temp[key] = value;
+    return jsonCopy({ session: this.scope.session ?? {}, client: this.scope.client ?? {}, response: { replies: this.replies }, temp, sessionOps: [], mails: [] }) as TurnSnapshot;
   }
+}
+
+/** A value as it comes out of JSON (undefined stays undefined). */
+function jsonCopy(value: unknown): unknown {
+  const json = JSON.stringify(value);
+  return json === undefined ? undefined : JSON.parse(json);
 }

@@ -13,6 +13,8 @@ export type HostFn = (op: string, json: string) => string;
 
 interface CallResult {
   v?: unknown;
+  /** A transition is waiting in the turn after this call. */
+  t?: 1;
   err?: ThrownDescription;
   ns?: NewSessionSignal["params"];
 }
@@ -119,6 +121,11 @@ export class Realm {
   readonly registered = new Set<number>();
   /** Ops queued with `queue()`: JSON entries `,[op,…args]`, sent in front of the next call. */
   private pending = "";
+  /**
+   * After the last call, the turn may hold a transition ($reactions.transition): false only when
+   * the core said it holds none, so the host skips a call that would answer null.
+   */
+  transitionPending = false;
 
   constructor(
     readonly iso: ScriptIsolate,
@@ -170,6 +177,7 @@ export class Realm {
   call(op: string, args: unknown[], opts: { pos?: SourcePos; fn?: ivm.Reference } = {}): unknown {
     const input = `[${this.pending.slice(1)}${this.pending ? "," : ""}${JSON.stringify([op, ...args])}]`;
     this.pending = "";
+    this.transitionPending = true; // unknown until a result says otherwise
     let out: unknown;
     try {
       out = this.dispatch.applySync(undefined, opts.fn ? [input, opts.fn.derefInto()] : [input], { timeout: this.cpuMs });
@@ -178,6 +186,7 @@ export class Realm {
     }
     if (typeof out !== "string") throw new ScriptError("internal: the realm returned no result", opts.pos);
     const msg = JSON.parse(out) as CallResult;
+    if (!msg.err && !msg.ns) this.transitionPending = msg.t === 1;
     if (msg.err) throw toScriptError(msg.err, opts.pos, this.userFiles);
     if (msg.ns) throw new NewSessionSignal(msg.ns);
     return msg.v;
