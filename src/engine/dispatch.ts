@@ -206,6 +206,11 @@ export class Dispatcher {
     if (intent && !matchEvent) {
       host.setContext("intent", null);
       host.setContext("entities", []);
+    } else if (intent) {
+      // A `match` turn keeps the intent (its handlers answer `$context.intent.answer`) but no
+      // `slots`: nothing was selected, and slot filling keyed on `$context.intent.slots` reads
+      // `nluResults.selected` (docs/nlu.md, "Selection") [I].
+      host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer });
     }
     this.explain?.fallback(project, ctx, t, modal);
     if (t) return requireState(project, t.owner, triggerTarget(t)).path;
