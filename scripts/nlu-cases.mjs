@@ -31,15 +31,17 @@ const integrationIds = (dir, file) => {
   // integration="true" cases, by file and line, read from the XML (the runner reports them as run)
   const lines = new Set();
   const text = readFileSync(path.join(dir, file), "utf8");
+  const wholeFile = /<test\b[^>]*\bintegration\s*=\s*"true"/.test(text); // <test integration="true">: every case
   let line = 1;
   for (const m of text.matchAll(/<test-case\b[^>]*>|\n/g)) {
     if (m[0] === "\n") line++;
-    else if (/integration\s*=\s*"true"/.test(m[0])) lines.add(line);
+    else if (wholeFile ? !/integration\s*=\s*"false"/.test(m[0]) : /integration\s*=\s*"true"/.test(m[0])) lines.add(line);
   }
   return lines;
 };
 
 const rows = [];
+const liveBy = new Map(); // intent cases that need a live service, by the service
 const total = { cases: 0, intent: 0, offline: 0, offlinePassed: 0, live: 0, otherCases: 0, otherPassed: 0 };
 for (const dir of dirs) {
   const r = spawnSync(process.execPath, ["--no-node-snapshot", cli, "test", dir, "--all", "--unmocked-ok", "--json", ...modules], { encoding: "utf8", maxBuffer: 1 << 30 });
@@ -64,7 +66,13 @@ for (const dir of dirs) {
       continue;
     }
     row.intent++;
-    if (live) row.live++;
+    if (live) {
+      row.live++;
+      // which service: the host of the first call no mock answered, else the integration attribute
+      const first = c.unmockedUrls?.[0];
+      const why = first ? new URL(first.split(" ").pop()).host : "integration=\"true\", every call mocked";
+      liveBy.set(why, (liveBy.get(why) ?? 0) + 1);
+    }
     else {
       row.offline++;
       if (c.status === "passed") row.offlinePassed++;
@@ -84,3 +92,7 @@ for (const r of rows) {
 }
 console.log(`| **all** | ${total.cases} | ${total.intent} | ${total.live} | ${total.offline} | ${total.offlinePassed} (${pct(total.offlinePassed, total.offline)}) | ${pct(total.offlinePassed, total.intent)} |`);
 console.log(`\nother cases (no intent, no live service): ${total.otherPassed}/${total.otherCases} pass`);
+if (liveBy.size > 0) {
+  console.log("\nintent cases that need a live service, by the first unmocked host:");
+  for (const [host, n] of [...liveBy].sort((a, b) => b[1] - a[1])) console.log(`  ${n}  ${host}`);
+}
