@@ -5,6 +5,7 @@
 // service when it is integration="true" or made an HTTP call without a mock.
 // Usage: npm run build && node scripts/nlu-cases.mjs [--modules DIR] [--failures FILE] PROJECT_DIR...
 // --failures FILE: also write the failed intent cases that need no live service, one JSON line each.
+// --report FILE (once per PROJECT_DIR, in order): tally a saved `--json` run instead of running again.
 import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -16,9 +17,11 @@ const args = process.argv.slice(2);
 const modules = [];
 const dirs = [];
 let failures;
+const reports = []; // saved `smartapp test --all --unmocked-ok --json` outputs, one per PROJECT_DIR in order
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--modules") modules.push("--modules", args[++i]);
   else if (args[i] === "--failures") failures = args[++i];
+  else if (args[i] === "--report") reports.push(args[++i]);
   else dirs.push(args[i]);
 }
 if (failures) writeFileSync(failures, "");
@@ -43,8 +46,8 @@ const integrationIds = (dir, file) => {
 const rows = [];
 const liveBy = new Map(); // intent cases that need a live service, by the service
 const total = { cases: 0, intent: 0, offline: 0, offlinePassed: 0, live: 0, otherCases: 0, otherPassed: 0 };
-for (const dir of dirs) {
-  const r = spawnSync(process.execPath, ["--no-node-snapshot", cli, "test", dir, "--all", "--unmocked-ok", "--json", ...modules], { encoding: "utf8", maxBuffer: 1 << 30 });
+for (const [index, dir] of dirs.entries()) {
+  const r = reports[index] ? { stdout: readFileSync(reports[index], "utf8"), stderr: "" } : spawnSync(process.execPath, ["--no-node-snapshot", cli, "test", dir, "--all", "--unmocked-ok", "--json", ...modules], { encoding: "utf8", maxBuffer: 1 << 30 });
   let report;
   try {
     report = JSON.parse(r.stdout);
