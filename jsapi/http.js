@@ -150,7 +150,9 @@ function query(url, settings) {
     status: res.status,
     data: res.status > 0 ? parseBody(res, req.dataType) : undefined,
     response: res.status > 0 ? { status: res.status, headers: res.headers || {}, body: res.body } : {},
-    error: res.error !== undefined ? res.error : ok ? undefined : "HTTP " + res.status,
+    // A 4xx/5xx answer's body comes as the error text, as scripts on the platform read it
+    // (JSON.parse(response.error) for the service's error details, docs/sandbox.md) [I].
+    error: res.error !== undefined ? res.error : ok ? undefined : res.body !== undefined && res.body !== null && String(res.body) !== "" ? String(res.body) : "HTTP " + res.status,
   };
   if (cacheKey !== null && ok) {
     if (cache.size > 1000) cache.clear();

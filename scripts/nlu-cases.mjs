@@ -5,6 +5,7 @@
 // service when it is integration="true" or made an HTTP call without a mock.
 // Usage: npm run build && node scripts/nlu-cases.mjs [--modules DIR] [--failures FILE] PROJECT_DIR...
 // --failures FILE: also write the failed intent cases that need no live service, one JSON line each.
+// --report FILE (once per PROJECT_DIR, in order): tally a saved `--json` run instead of running again.
 import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -16,9 +17,11 @@ const args = process.argv.slice(2);
 const modules = [];
 const dirs = [];
 let failures;
+const reports = []; // saved `smartapp test --all --unmocked-ok --json` outputs, one per PROJECT_DIR in order
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--modules") modules.push("--modules", args[++i]);
   else if (args[i] === "--failures") failures = args[++i];
+  else if (args[i] === "--report") reports.push(args[++i]);
   else dirs.push(args[i]);
 }
 if (failures) writeFileSync(failures, "");
@@ -40,9 +43,10 @@ const integrationIds = (dir, file) => {
 };
 
 const rows = [];
-const total = { cases: 0, intent: 0, offline: 0, offlinePassed: 0, live: 0, otherCases: 0, otherPassed: 0 };
-for (const dir of dirs) {
-  const r = spawnSync(process.execPath, ["--no-node-snapshot", cli, "test", dir, "--all", "--unmocked-ok", "--json", ...modules], { encoding: "utf8", maxBuffer: 1 << 30 });
+const liveBy = new Map(); // intent cases that need a live service, by the service
+const total = { cases: 0, intent: 0, passed: 0, offline: 0, offlinePassed: 0, live: 0, otherCases: 0, otherPassed: 0 };
+for (const [index, dir] of dirs.entries()) {
+  const r = reports[index] ? { stdout: readFileSync(reports[index], "utf8"), stderr: "" } : spawnSync(process.execPath, ["--no-node-snapshot", cli, "test", dir, "--all", "--unmocked-ok", "--json", ...modules], { encoding: "utf8", maxBuffer: 1 << 30 });
   let report;
   try {
     report = JSON.parse(r.stdout);
@@ -51,7 +55,7 @@ for (const dir of dirs) {
     continue;
   }
   const integration = new Map();
-  const row = { project: path.basename(dir), cases: 0, intent: 0, offline: 0, offlinePassed: 0, live: 0, otherCases: 0, otherPassed: 0 };
+  const row = { project: path.basename(dir), cases: 0, intent: 0, passed: 0, offline: 0, offlinePassed: 0, live: 0, otherCases: 0, otherPassed: 0 };
   for (const c of report.cases) {
     if (!integration.has(c.file)) integration.set(c.file, integrationIds(dir, c.file));
     row.cases++;
@@ -64,7 +68,14 @@ for (const dir of dirs) {
       continue;
     }
     row.intent++;
-    if (live) row.live++;
+    if (c.status === "passed") row.passed++;
+    if (live) {
+      row.live++;
+      // which service: the host of the first call no mock answered, else the integration attribute
+      const first = c.unmockedUrls?.[0];
+      const why = first ? new URL(first.split(" ").pop()).host : "integration=\"true\", every call mocked";
+      liveBy.set(why, (liveBy.get(why) ?? 0) + 1);
+    }
     else {
       row.offline++;
       if (c.status === "passed") row.offlinePassed++;
@@ -76,11 +87,17 @@ for (const dir of dirs) {
 }
 
 const pct = (a, b) => (b === 0 ? "–" : `${((100 * a) / b).toFixed(1)} %`);
-console.log("| project | cases | intent cases | need a live service | decidable offline | pass offline | pass / all intent cases |");
-console.log("|---|---:|---:|---:|---:|---:|---:|");
+// "pass, all intent cases" counts every passing intent case, also one whose unmocked calls (answered
+// as network errors) did not change its outcome; "pass offline / all" only the decidable ones.
+console.log("| project | cases | intent cases | need a live service | decidable offline | pass offline | pass offline / all intent cases | pass, all intent cases |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
   if (r.error) console.log(`| ${r.project} | error: ${r.error} ||||||`);
-  else if (r.intent > 0) console.log(`| ${r.project} | ${r.cases} | ${r.intent} | ${r.live} | ${r.offline} | ${r.offlinePassed} (${pct(r.offlinePassed, r.offline)}) | ${pct(r.offlinePassed, r.intent)} |`);
+  else if (r.intent > 0) console.log(`| ${r.project} | ${r.cases} | ${r.intent} | ${r.live} | ${r.offline} | ${r.offlinePassed} (${pct(r.offlinePassed, r.offline)}) | ${pct(r.offlinePassed, r.intent)} | ${r.passed} (${pct(r.passed, r.intent)}) |`);
 }
-console.log(`| **all** | ${total.cases} | ${total.intent} | ${total.live} | ${total.offline} | ${total.offlinePassed} (${pct(total.offlinePassed, total.offline)}) | ${pct(total.offlinePassed, total.intent)} |`);
+console.log(`| **all** | ${total.cases} | ${total.intent} | ${total.live} | ${total.offline} | ${total.offlinePassed} (${pct(total.offlinePassed, total.offline)}) | ${pct(total.offlinePassed, total.intent)} | ${total.passed} (${pct(total.passed, total.intent)}) |`);
 console.log(`\nother cases (no intent, no live service): ${total.otherPassed}/${total.otherCases} pass`);
+if (liveBy.size > 0) {
+  console.log("\nintent cases that need a live service, by the first unmocked host:");
+  for (const [host, n] of [...liveBy].sort((a, b) => b[1] - a[1])) console.log(`  ${n}  ${host}`);
+}

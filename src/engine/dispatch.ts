@@ -8,11 +8,14 @@ import { activePatternTiers, activeTriggers, findEventTrigger, triggerTarget } f
 import { explainEvent, explainOverride, explainText, type TurnExplainer } from "./explain.js";
 import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
+import { userWallClock } from "../nlu/clock.js";
 import { buildNluResults, exampleHypotheses, intentHypotheses, intentThreshold, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
 
 export interface DispatchEnv extends TurnEnv {
   patterns: PatternSet;
   classifier?: IntentClassifier; // the project's NLU (src/nlu); absent when it ships no intents
+  /** The CAILA project's default time zone (`settings.timezone`), for a request without an offset of its own. */
+  timezone?: string;
 }
 
 const rootTree = (text: string): ParseNode => ({
@@ -203,6 +206,11 @@ export class Dispatcher {
     if (intent && !matchEvent) {
       host.setContext("intent", null);
       host.setContext("entities", []);
+    } else if (intent) {
+      // A `match` turn keeps the intent (its handlers answer `$context.intent.answer`) but no
+      // `slots`: nothing was selected, and slot filling keyed on `$context.intent.slots` reads
+      // `nluResults.selected` (docs/nlu.md, "Selection") [I].
+      host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer });
     }
     this.explain?.fallback(project, ctx, t, modal);
     if (t) return requireState(project, t.owner, triggerTarget(t)).path;
@@ -211,11 +219,11 @@ export class Dispatcher {
 
   /**
    * The clock that dates in the text ("завтра", "в 6 утра") resolve against: the user's wall time, the
-   * turn's clock shifted by the channel's timezone offset, read as UTC (docs/nlu.md, "Entities") [I].
+   * turn's clock shifted by the channel's timezone offset, else by the NLU project's default time
+   * zone, read as UTC (docs/nlu.md, "Entities") [I].
    */
   private userClock(): number {
-    const offset = this.request.timezoneOffsetSec;
-    return this.env.services.now() + (typeof offset === "number" && Number.isFinite(offset) ? offset * 1000 : 0);
+    return userWallClock(this.env.services.now(), this.request.timezoneOffsetSec, this.env.timezone);
   }
 
   /** The channel's own intent when it sent one (webhook, XML <request>); else the project's classifier. */

@@ -45,6 +45,16 @@ describe("intents from the project's classifier", () => {
     expect(h.texts(h.send({ query: "какая погода завтра", timezoneOffsetSec: -5 * 3600 }))).toEqual(["weather /Weather", "on 15.11.2023"]);
   });
 
+  it("resolves dates in the NLU project's default time zone (settings.timezone) when the channel gives none, $nlp.match and $nlp.matchPatterns too", () => {
+    // The harness clock is 2023-11-14T22:13Z, 01:13 of the 15th in Moscow: tomorrow there is the 16th.
+    const h = harness("nlu-more", { classifier: null });
+    expect(h.texts(h.send("бронь на завтра"))).toEqual(["booked 16.11"]);
+    expect(h.texts(h.send("проверь"))).toEqual(["match 16, patterns 16"]);
+    // the channel's own offset wins over the project's default, in scripts as in the turn
+    expect(h.texts(h.send({ query: "бронь на завтра", timezoneOffsetSec: 0 }))).toEqual(["booked 15.11"]);
+    expect(h.texts(h.send({ query: "проверь", timezoneOffsetSec: 0 }))).toEqual(["match 15, patterns 15"]);
+  });
+
   it("fires an intentGroup! for an intent under its path", () => {
     const h = bot();
     expect(h.texts(h.send("верните деньги"))).toEqual(["support /Support/Refund"]);
@@ -88,6 +98,12 @@ describe("intents from the project's classifier", () => {
     const r = h.send({ query: "что-нибудь", intent: { path: "/Nowhere", score: 0.9 } });
     expect(h.texts(r)).toEqual(["nomatch"]);
     expect(r.nlu?.intent?.path).toBe("/Nowhere"); // still reported as recognised (smartapp chat)
+  });
+
+  it("a recognised intent that only a match event takes keeps $context.intent (its answer) but no slots, as nothing was selected", () => {
+    const h = harness("nlu-more", { classifier: null });
+    const r = h.send({ query: "что-нибудь", intent: { path: "/Faq/Hours", score: 0.9, answer: "с 9 до 18" } });
+    expect(h.texts(r)).toEqual(["match /Faq/Hours с 9 до 18; slots undefined; selected null"]);
   });
 
   it("classifies nothing without a classifier", () => {

@@ -11,6 +11,7 @@ import { classifierFor, patternEntities, readNluData } from "../nlu/index.js";
 import { runTurn, type EngineEnv } from "./turn.js";
 import { withNlpOps, type NlpDeps } from "./nlp-ops.js";
 import { tapLogs, type LogTap } from "./log-tap.js";
+import { isKnownTimeZone, userWallClock } from "../nlu/clock.js";
 
 export interface EngineOptions {
   /** Use this script host instead of creating one (tests, tools). */
@@ -33,7 +34,10 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   // $nlp.inflect / conform / parseMorph through the dictionary morphology (src/morphology).
   // Logs of a turn reach its explanation (TurnRunOptions.explain) through this tap.
   const logTap: LogTap = {};
-  const nlpDeps: NlpDeps = { project, patterns: () => (patterns ??= compile()) };
+  // Dates in phrases resolve in the user's time zone: the request's offset, else the NLU project's default.
+  const timezone = nlu?.data.timezone !== undefined && isKnownTimeZone(nlu.data.timezone) ? nlu.data.timezone : undefined;
+  let turnOffsetSec: number | undefined; // the current request's, for $nlp.match / $nlp.matchPatterns
+  const nlpDeps: NlpDeps = { project, patterns: () => (patterns ??= compile()), now: () => userWallClock(services.now(), turnOffsetSec, timezone) };
   const scriptServices = withNlpOps(withMorphologyOps(tapLogs(services, logTap, "script")), nlpDeps);
   const host = givenHost ?? createScriptHost(project, scriptServices, hostOptions as Parameters<typeof createScriptHost>[2]);
   nlpDeps.converter = (c, n) => host.runConverter(c, n);
@@ -53,12 +57,14 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
     host,
     patterns,
     classifier,
+    ...(timezone !== undefined ? { timezone } : {}),
     forceEs6: project.config.scriptRuntime?.forceEs6 === true,
     // Unique enough per process; no randomness so that test random queues stay untouched.
     newSessionId: () => `${services.now().toString(36)}-${(++seq).toString(36)}`,
   };
   return {
     process(request, state, options) {
+      turnOffsetSec = request.timezoneOffsetSec;
       return runTurn(env, request, state, options?.testContext, 0, options?.failWith, options?.explain === true);
     },
     dispose() {

@@ -78,6 +78,7 @@ export function withNlpOps(services: HostServices, deps: NlpDeps): HostServices 
         const { project } = deps;
         return matchPatterns(String(a.text ?? ""), list, project.namedPatterns, project.dictionaries, {
           regexCaseInsensitive: project.config.regexCaseInsensitive === true,
+          now: (deps.now ?? (() => services.now()))(),
           ...(deps.converter ? { converter: deps.converter } : {}),
         });
       }

@@ -38,6 +38,8 @@ export interface NluData {
   systemEntities: string[]; // enabledSystemEntities: "duckling.number", "mystem.geo", …
   patternsEnabled: boolean; // settings.extendedSettings.patternsEnabled (default true)
   language: string;
+  /** settings.timezone: the project's default time zone for dates in phrases when the channel sends none (src/nlu/clock.ts). */
+  timezone?: string;
 }
 
 /** Where the platform's CAILA export lives, by the names real projects use. */
@@ -91,6 +93,7 @@ export function parseNluData(json: unknown, file: string): NluData {
     systemEntities: strings(json.enabledSystemEntities),
     patternsEnabled: ext.patternsEnabled !== false,
     language: typeof settings.language === "string" ? settings.language : "ru",
+    ...(typeof settings.timezone === "string" && settings.timezone.trim() !== "" ? { timezone: settings.timezone.trim() } : {}),
   };
 }
 

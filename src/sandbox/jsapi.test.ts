@@ -244,9 +244,22 @@ describe("$http", () => {
        $http.get('https://x/c').then(function (r) { $session.then = r.status; }).catch(function () {});`,
       { services: Object.assign(services, { respond: services.respond }) },
     );
-    expect(snap.session.a).toEqual([false, 404, 1, "HTTP 404"]);
+    expect(snap.session.a).toEqual([false, 404, 1, '{"e":1}']); // the error answer's body, as text
     expect(snap.session.b).toEqual([false, -1, "Read timed out", "{}"]);
     expect(snap.session.then).toBeUndefined(); // the third call failed too (status -1), so then() was skipped
+  });
+
+  it("gives a 5xx answer's body as the error text scripts parse, and 'HTTP <status>' for an empty body", () => {
+    let n = 0;
+    const services = fakeServices({ respond: () => (n++ === 0 ? json({ details: [{ code: 9 }] }, 500) : { status: 503, headers: {}, body: "" }) });
+    const { snap } = session(
+      `var a = $http.post('https://x/token', {body: {}}); var b = $http.get('https://x/b');
+       $session.code = JSON.parse(a.error).details[0].code; $session.a = [a.isOk, a.status, a.data.details[0].code]; $session.b = [b.isOk, b.status, b.error];`,
+      { services },
+    );
+    expect(snap.session.code).toBe(9);
+    expect(snap.session.a).toEqual([false, 500, 9]);
+    expect(snap.session.b).toEqual([false, 503, "HTTP 503"]);
   });
 
   it("allows at most 15 calls per request", () => {

@@ -119,6 +119,8 @@ export interface CaseResult {
   intent?: { turns: number; expected?: string };
   /** HTTP calls the case made without a mock (answered as network errors under --unmocked-ok): it needs a live service. */
   unmockedCalls?: number;
+  /** Those calls' distinct "METHOD url" without the query string, in the order first made. */
+  unmockedUrls?: string[];
 }
 
 export interface FileResult {

@@ -159,8 +159,10 @@ describe("runCase", () => {
   });
 
   it("with unmockedOk an unmocked call is a network error the script handles, and the case goes on", () => {
-    const { r } = run(`<test-case><q>http</q><a>-1 </a><q>x</q><a>x</a></test-case>`, { unmockedOk: true });
+    const { r } = run(`<test-case><q>http</q><a>-1 </a><q>http</q><a>-1 </a></test-case>`, { unmockedOk: true });
     expect(r.status).toBe("passed");
+    // counted, and named once without the query: which live service the case needs (scripts/nlu-cases.mjs)
+    expect(r).toMatchObject({ unmockedCalls: 2, unmockedUrls: ["GET http://api.test/v"] });
   });
 
   it("uses file-level mocks", () => {

@@ -180,11 +180,12 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
   const walked = opts.coverage ? new Walk() : undefined;
   let release = () => {};
   let liveCalls = 0; // HTTP calls without a mock, answered as network errors under --unmocked-ok
+  const liveUrls = new Set<string>(); // "METHOD host/path" of those calls, without the query: which service the case needs
   let intentTurns = 0; // turns an intent trigger decided
   // the first intent-only state an <a> of the case expects, reached or not (intent-cases.ts)
   const intentExpected = opts.project ? expectedIntentOf(intentIndex(opts.project), tc.steps) : undefined;
   const intentOf = (): Pick<CaseResult, "intent"> => (intentTurns > 0 || intentExpected ? { intent: { turns: intentTurns, ...(intentExpected ? { expected: intentExpected } : {}) } } : {});
-  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => (release(), { ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}), ...intentOf(), ...(liveCalls > 0 ? { unmockedCalls: liveCalls } : {}) });
+  const done = (r: Pick<CaseResult, "status" | "reason" | "failure">): CaseResult => (release(), { ...base, ...r, durationMs: performance.now() - started, ...(walked ? { coverage: walked.result() } : {}), ...intentOf(), ...(liveCalls > 0 ? { unmockedCalls: liveCalls, unmockedUrls: [...liveUrls] } : {}) });
   // Without --integration an integration case still runs, offline, against its <mockData>: most
   // mock every call. A call it did not mock then fails the step, naming the live service it needs.
   const live = tc.integration && opts.integration === true;
@@ -280,6 +281,7 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
       }
       const unmocked = host.mock.takeUnmocked();
       liveCalls += unmocked.length;
+      for (const u of unmocked) liveUrls.add(u.replace(/^No mock for /, "").replace(/[?#].*$/, ""));
       if (unmocked.length > 0 && !live && !opts.unmockedOk) {
         const hint = tc.integration ? " (an integration test: it needs the live service; run with --integration)" : "";
         return fail(item.line, unmocked.join("; ") + hint, { actual: { unmockedCalls: unmocked.map((u) => u.replace(/^No mock for /, "")) } });
