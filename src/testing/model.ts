@@ -117,7 +117,7 @@ export interface CaseResult {
   coverage?: CaseCoverage; // only when the run collects coverage
   /** When the case needs intent classification (src/testing/intent-cases.ts): turns an intent decided, the intent state a failed step expected. */
   intent?: { turns: number; expected?: string };
-  /** HTTP calls the case made without a mock (answered as network errors under --unmocked-ok): it needs a live service. */
+  /** HTTP calls the case made without a mock (answered as failed requests): what it checked did not come from a live service. */
   unmockedCalls?: number;
   /** Those calls' distinct "METHOD url" without the query string, in the order first made. */
   unmockedUrls?: string[];

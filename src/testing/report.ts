@@ -107,9 +107,29 @@ export function formatReport(files: FileResult[], counts: Counts, color: boolean
       else if (c.status === "skipped") out.push(`${p.yellow("skip")} ${c.file}:${c.line} › ${c.id}${c.reason ? p.dim(` (${c.reason})`) : ""}`);
     }
   }
+  const unmocked = unmockedNote(files);
+  if (unmocked) out.push(`${p.yellow("note:")} ${unmocked}`);
   const summary = summaryLine(counts);
   out.push(counts.failed > 0 ? p.red(summary) : p.green(summary));
   return out.join("\n") + "\n";
+}
+
+/**
+ * Cases whose HTTP calls had no `<mockData>` got failed requests, as on the platform, and may have
+ * passed along the bot's error path: said once, so the author can add mocks (docs/testing.md).
+ */
+export function unmockedNote(files: FileResult[]): string | undefined {
+  const urls = new Set<string>();
+  let cases = 0;
+  for (const f of files)
+    for (const c of f.cases)
+      if (c.unmockedUrls?.length) {
+        cases++;
+        for (const u of c.unmockedUrls) urls.add(u);
+      }
+  if (cases === 0) return undefined;
+  const shown = [...urls].slice(0, 3).join(", ") + (urls.size > 3 ? `, and ${urls.size - 3} more` : "");
+  return `${cases} case${cases === 1 ? "" : "s"} called HTTP without a <mockData> (${shown}); each call was answered as a failed request, as the platform does (--unmocked-fail fails such a step)`;
 }
 
 const xmlEscape = (s: string): string =>

@@ -147,19 +147,30 @@ describe("runCase", () => {
     expect(ok.r.status).toBe("passed");
   });
 
-  it("fails the step on an unmocked call and the script sees status -1", () => {
+  it("answers an unmocked call as a failed request and goes on, as the platform does", () => {
     const { r } = run(`<test-case>
 <mockData><query>http://api.test/other</query><response>{}</response></mockData>
 <q>http</q>
 <a>-1 </a>
 </test-case>`);
+    expect(r.status).toBe("passed");
+    expect(r).toMatchObject({ unmockedCalls: 1, unmockedUrls: ["GET http://api.test/v"] });
+  });
+
+  it("with unmockedFail an unmocked call fails the step, and the script saw status -1", () => {
+    const { r } = run(`<test-case>
+<mockData><query>http://api.test/other</query><response>{}</response></mockData>
+<q>http</q>
+<a>-1 </a>
+</test-case>`, { unmockedFail: true });
     expect(r.status).toBe("failed");
     expect(r.failure).toMatchObject({ line: 3, message: "No mock for GET http://api.test/v?x=1", step: { index: 1 } });
     expect(r.failure!.replies).toEqual([{ type: "text", text: "-1 ", state: "/Echo" }]);
   });
 
-  it("with unmockedOk an unmocked call is a network error the script handles, and the case goes on", () => {
-    const { r } = run(`<test-case><q>http</q><a>-1 </a><q>http</q><a>-1 </a></test-case>`, { unmockedOk: true });
+  it("with unmockedOk an integration case run offline goes on past an unmocked call too", () => {
+    expect(run(`<test-case integration="true"><q>http</q><a>-1 </a></test-case>`).r.status).toBe("failed");
+    const { r } = run(`<test-case integration="true"><q>http</q><a>-1 </a><q>http</q><a>-1 </a></test-case>`, { unmockedOk: true });
     expect(r.status).toBe("passed");
     // counted, and named once without the query: which live service the case needs (scripts/nlu-cases.mjs)
     expect(r).toMatchObject({ unmockedCalls: 2, unmockedUrls: ["GET http://api.test/v"] });

@@ -14,7 +14,10 @@ import { CaseYooKassa } from "./yookassa-case.js";
 
 export interface CaseOptions {
   lenient?: boolean; // unconsumed text replies are not failures
-  unmockedOk?: boolean; // an HTTP call without a mock gets a network error and does not fail the step
+  // An HTTP call without a mock answers as a failed request and the case goes on, as on the platform
+  // (docs/testing.md, "HTTP mocks"); an integration case run offline fails on it unless unmockedOk.
+  unmockedOk?: boolean; // integration cases run offline go on too
+  unmockedFail?: boolean; // any call without a mock fails the step (stricter than the platform)
   integration?: boolean; // run integration="true" cases (needs realHttp)
   realHttp?: (req: HttpRequest) => HttpResponse; // synchronous real HTTP for integration cases
   env?: (name: string) => string | undefined; // `$env.get`: the project's declared variables
@@ -179,7 +182,7 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
   const base = { file: file.file, id: tc.id, line: tc.line };
   const walked = opts.coverage ? new Walk() : undefined;
   let release = () => {};
-  let liveCalls = 0; // HTTP calls without a mock, answered as network errors under --unmocked-ok
+  let liveCalls = 0; // HTTP calls without a mock, answered as failed requests
   const liveUrls = new Set<string>(); // "METHOD host/path" of those calls, without the query: which service the case needs
   let intentTurns = 0; // turns an intent trigger decided
   // the first intent-only state an <a> of the case expects, reached or not (intent-cases.ts)
@@ -282,7 +285,8 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
       const unmocked = host.mock.takeUnmocked();
       liveCalls += unmocked.length;
       for (const u of unmocked) liveUrls.add(u.replace(/^No mock for /, "").replace(/[?#].*$/, ""));
-      if (unmocked.length > 0 && !live && !opts.unmockedOk) {
+      const unmockedFails = opts.unmockedFail || (tc.integration && !opts.unmockedOk);
+      if (unmocked.length > 0 && !live && unmockedFails) {
         const hint = tc.integration ? " (an integration test: it needs the live service; run with --integration)" : "";
         return fail(item.line, unmocked.join("; ") + hint, { actual: { unmockedCalls: unmocked.map((u) => u.replace(/^No mock for /, "")) } });
       }

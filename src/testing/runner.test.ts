@@ -50,8 +50,6 @@ describe("runTests on the fixture bot (in this thread)", () => {
       "fail: wrong text": 'failed 5: expected text "Goodbye!" but got "Hello!"',
       "fail: wrong state": "failed 10: expected the reply from state /Menu but it came from /Start",
       "fail: unchecked reply": 'failed 14: step 1 has 1 unchecked text reply: "How can I help?" (add <a> for each, or run with --lenient)',
-      "fail: mock does not match": "failed 24: No mock for POST http://api.test/orders",
-      "fail: unmocked call": expect.stringMatching(/^failed 29: No mock for GET http:\/\/api\.test\/weather\?city=/),
       "fail: responseData": "failed 37: $response data differs at replies[2].buttons[1].text",
       "fail: timeoutReply": "failed 43: expected a timeout of 5 s but got 2 s",
       "fail: newSession": 'failed 49: expected the new session message "stop" but got "start"',
@@ -60,6 +58,19 @@ describe("runTests on the fixture bot (in this thread)", () => {
       "fail: dateTime": 'failed 67: expected text "2024-01-02 03:04" but got "2030-12-31 23:59"',
       "fail: context": 'failed 73: expected text "Name , client c1, level" but got "Name , client c2, level"',
     });
+  });
+
+  it("answers an HTTP call without a mock as a failed request and goes on, as the platform does, and says so once", () => {
+    // both cases expect the bot's own answer to a failed request: `r.isOk` false, status -1
+    expect(r.byId.get("unmocked: mock does not match")).toMatchObject({ status: "passed", unmockedUrls: ["POST http://api.test/orders"] });
+    expect(r.byId.get("unmocked: no mock")).toMatchObject({ status: "passed", unmockedUrls: ["GET http://api.test/weather"] });
+    expect(r.output).toMatch(/^note: \d+ cases called HTTP without a <mockData> \(.*POST http:\/\/api\.test\/orders.*\); each call was answered as a failed request/m);
+  });
+
+  it("--unmocked-fail fails the step of an HTTP call without a mock, naming it", async () => {
+    const strict = await run(BOT, { workers: 0, unmockedFail: true, grep: "^unmocked:" });
+    expect(strict.byId.get("unmocked: mock does not match")).toMatchObject({ status: "failed", failure: { line: 24, message: "No mock for POST http://api.test/orders" } });
+    expect(strict.byId.get("unmocked: no mock")).toMatchObject({ status: "failed", failure: { line: 29, message: expect.stringMatching(/^No mock for GET http:\/\/api\.test\/weather\?city=/) } });
   });
 
   it("records the step and its replies on a failure", () => {
@@ -84,9 +95,9 @@ describe("runTests on the fixture bot (in this thread)", () => {
   });
 
   it("counts and prints the summary line alone at the end", () => {
-    expect(r.result).toMatchObject({ passed: 10, failed: 14, skipped: 0 });
+    expect(r.result).toMatchObject({ passed: 12, failed: 12, skipped: 0 });
     const lines = r.output.trimEnd().split("\n");
-    expect(lines.at(-1)).toBe("10 passed, 14 failed, 0 skipped");
+    expect(lines.at(-1)).toBe("12 passed, 12 failed, 0 skipped");
     expect(r.output).toContain("FAIL test/fail.xml:3 › fail: wrong text\n  test/fail.xml:5: expected text \"Goodbye!\" but got \"Hello!\"\n  step 1: <q>start</q> (line 4)");
     expect(r.output).not.toMatch(/\x1b\[/);
   });
@@ -122,7 +133,7 @@ describe("runTests options", () => {
     await run(BOT, { workers: 0, junit, grep: "fail.xml|malformed" });
     const doc = new DOMParser().parseFromString(readFileSync(junit, "utf8"), "text/xml");
     const root = doc.documentElement!;
-    expect([root.tagName, root.getAttribute("tests"), root.getAttribute("failures")]).toEqual(["testsuites", "13", "13"]);
+    expect([root.tagName, root.getAttribute("tests"), root.getAttribute("failures")]).toEqual(["testsuites", "13", "11"]); // fail.xml's two unmocked cases pass, as on the platform
     const names = Array.from(root.getElementsByTagName("testsuite")).map((s) => s.getAttribute("name"));
     expect(names).toEqual(["test/fail.xml", "test/malformed.xml"]);
   });
@@ -146,7 +157,7 @@ describe("runTests on worker threads", () => {
     const pooled = await run(BOT, { workers: 2 });
     const shape = (x: RunTestsResult) => x.files.map((f) => [f.file, f.error?.line, f.cases.map((c) => [c.id, c.status, c.failure?.message])]);
     expect(shape(pooled.result)).toEqual(shape(inThread.result));
-    expect(pooled.output.trimEnd().split("\n").at(-1)).toBe("10 passed, 14 failed, 0 skipped");
+    expect(pooled.output.trimEnd().split("\n").at(-1)).toBe("12 passed, 12 failed, 0 skipped");
   });
 
   it("runs integration cases with --integration through the main thread's HTTP", async () => {

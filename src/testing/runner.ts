@@ -23,7 +23,8 @@ export interface RunTestsOptions {
   grep?: string; // regular expression (or plain text if it is not one) matched against case id and file path
   integration?: boolean;
   lenient?: boolean;
-  unmockedOk?: boolean; // an HTTP call without a mock answers as a network error and does not fail the step
+  unmockedOk?: boolean; // integration cases run offline also go on past an HTTP call without a mock
+  unmockedFail?: boolean; // any HTTP call without a mock fails the step (the platform answers it as a failed request)
   junit?: string; // path of the JUnit XML report
   reporter?: ReporterName; // how the run is shown on `out` (default: "default")
   only?: CaseLocation[]; // run only these files / the cases at these lines (`test/a.xml:12`); files relative to the project or the current folder
@@ -143,7 +144,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     }
   });
   const estimate = sources.reduce((n, s) => n + (s.source?.match(/<test-case[\s>/]/g)?.length ?? 0), 0);
-  const caseOpts = { lenient: Boolean(opts.lenient), unmockedOk: Boolean(opts.unmockedOk), integration: Boolean(opts.integration), strict: Boolean(opts.strict), coverage: Boolean(opts.coverage) };
+  const caseOpts = { lenient: Boolean(opts.lenient), unmockedOk: Boolean(opts.unmockedOk), unmockedFail: Boolean(opts.unmockedFail), integration: Boolean(opts.integration), strict: Boolean(opts.strict), coverage: Boolean(opts.coverage) };
   const declared = [...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])];
   const env = scriptEnvironment(declared, opts.environment ?? {}, opts.secrets).values;
   // Real HTTP must be synchronous for the script, which only a worker (blocking on the bridge) can do.

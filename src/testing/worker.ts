@@ -11,6 +11,7 @@ export interface TestWorkerInit {
   modules: string[];
   lenient: boolean;
   unmockedOk: boolean;
+  unmockedFail: boolean;
   integration: boolean;
   strict?: boolean;
   coverage?: boolean;
@@ -50,7 +51,7 @@ port.on("message", (msg: ToWorker) => {
   }
   const results = msg.tasks.map((t) => ({
     key: t.key,
-    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, unmockedOk: init.unmockedOk, integration: init.integration, strict: init.strict, coverage: init.coverage, project: te!.project, realHttp, env: (n) => (Object.hasOwn(init.env, n) ? init.env[n] : undefined), paymentEnv: init.paymentEnv }),
+    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, unmockedOk: init.unmockedOk, unmockedFail: init.unmockedFail, integration: init.integration, strict: init.strict, coverage: init.coverage, project: te!.project, realHttp, env: (n) => (Object.hasOwn(init.env, n) ? init.env[n] : undefined), paymentEnv: init.paymentEnv }),
   }));
   port.postMessage({ type: "results", results } satisfies FromWorker);
 });
