@@ -2,7 +2,8 @@
 // (docs/nlu.md, "Measuring intent cases"). For each project folder given: `smartapp test --all
 // --unmocked-ok --json`; a case needs intent classification when the runner reports `intent` (a turn
 // an intent trigger decided, or a failed step that expected an intent state), and needs a live
-// service when it is integration="true" or made an HTTP call without a mock.
+// service when it is an integration case (the platform runs those against the real services; other
+// cases' calls without a mock are failed requests there too, docs/testing.md "HTTP mocks").
 // Usage: npm run build && node scripts/nlu-cases.mjs [--modules DIR] [--failures FILE] PROJECT_DIR...
 // --failures FILE: also write the failed intent cases that need no live service, one JSON line each.
 // --report FILE (once per PROJECT_DIR, in order): tally a saved `--json` run instead of running again.
@@ -31,13 +32,18 @@ if (dirs.length === 0) {
 }
 
 const integrationIds = (dir, file) => {
-  // integration="true" cases, by file and line, read from the XML (the runner reports them as run)
+  // integration cases, by file and line, read from the XML as the runner reads it: `<test integration="true">`
+  // makes every case one unless a case says integration="false" (the runner reports them as run)
   const lines = new Set();
   const text = readFileSync(path.join(dir, file), "utf8");
+  const fileLevel = /<test(?=[\s>])[^>]*\bintegration\s*=\s*"true"/.test(text);
   let line = 1;
   for (const m of text.matchAll(/<test-case\b[^>]*>|\n/g)) {
     if (m[0] === "\n") line++;
-    else if (/integration\s*=\s*"true"/.test(m[0])) lines.add(line);
+    else {
+      const own = /\bintegration\s*=\s*"(\w+)"/.exec(m[0])?.[1];
+      if (own === undefined ? fileLevel : own === "true") lines.add(line);
+    }
   }
   return lines;
 };
@@ -59,7 +65,10 @@ for (const [index, dir] of dirs.entries()) {
   for (const c of report.cases) {
     if (!integration.has(c.file)) integration.set(c.file, integrationIds(dir, c.file));
     row.cases++;
-    const live = integration.get(c.file).has(c.line) || (c.unmockedCalls ?? 0) > 0;
+    // A case needs a live service when it is an integration case: the platform runs those against
+    // the real services. Other cases' calls without a mock are failed requests on the platform too
+    // (docs/testing.md, "HTTP mocks"), so they are decided offline.
+    const live = integration.get(c.file).has(c.line);
     if (!c.intent) {
       if (!live) {
         row.otherCases++;
@@ -71,9 +80,9 @@ for (const [index, dir] of dirs.entries()) {
     if (c.status === "passed") row.passed++;
     if (live) {
       row.live++;
-      // which service: the host of the first call no mock answered, else the integration attribute
+      // which service: the host of the first call no mock answered, else every call was mocked
       const first = c.unmockedUrls?.[0];
-      const why = first ? new URL(first.split(" ").pop()).host : "integration=\"true\", every call mocked";
+      const why = first ? new URL(first.split(" ").pop()).host : "every call mocked";
       liveBy.set(why, (liveBy.get(why) ?? 0) + 1);
     }
     else {
@@ -87,8 +96,8 @@ for (const [index, dir] of dirs.entries()) {
 }
 
 const pct = (a, b) => (b === 0 ? "–" : `${((100 * a) / b).toFixed(1)} %`);
-// "pass, all intent cases" counts every passing intent case, also one whose unmocked calls (answered
-// as network errors) did not change its outcome; "pass offline / all" only the decidable ones.
+// "pass, all intent cases" counts every passing intent case, also an integration case whose calls
+// without a mock (answered as failed requests under --unmocked-ok) did not change its outcome.
 console.log("| project | cases | intent cases | need a live service | decidable offline | pass offline | pass offline / all intent cases | pass, all intent cases |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
@@ -98,6 +107,6 @@ for (const r of rows) {
 console.log(`| **all** | ${total.cases} | ${total.intent} | ${total.live} | ${total.offline} | ${total.offlinePassed} (${pct(total.offlinePassed, total.offline)}) | ${pct(total.offlinePassed, total.intent)} | ${total.passed} (${pct(total.passed, total.intent)}) |`);
 console.log(`\nother cases (no intent, no live service): ${total.otherPassed}/${total.otherCases} pass`);
 if (liveBy.size > 0) {
-  console.log("\nintent cases that need a live service, by the first unmocked host:");
+  console.log("\nintegration intent cases (they need a live service), by the first host no mock answered:");
   for (const [host, n] of [...liveBy].sort((a, b) => b[1] - a[1])) console.log(`  ${n}  ${host}`);
 }
