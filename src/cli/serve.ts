@@ -76,6 +76,10 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   // Without a platform's sync URL, the local sandbox's shop app takes the statuses and shows them.
   const imshopSyncUrl = config.imshop.syncUrl ?? sandbox?.imshopApp.syncUrl;
   if (sandbox) sandbox.imshopApp.show = (line) => log("info", line);
+  // How outbox rows (merchant notifications, IMSHOP sync statuses) are delivered: paid on the local
+  // emulator, their retry schedule runs on the sandbox's virtual clock, so a test moves a day of
+  // retries in seconds; against a real YooKassa it is always the real clock.
+  const delivery = { ...(shop?.local && sandbox ? { now: () => sandbox.clock.now() } : {}), ...config.notifyDelivery };
   let runtime: Runtime;
   try {
     runtime = await startRuntime({
@@ -97,19 +101,14 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       merchantNotify: {
         url: opts.merchantNotifyUrl ?? config.merchantNotify.url,
         secret: config.merchantNotify.secret,
-        // Paid on the local emulator, the merchant's retry schedule runs on the sandbox's virtual clock too,
-        // so a test moves a day of retries in seconds; against a real YooKassa it is always the real clock.
-        ...(shop?.local && sandbox ? { now: () => sandbox.clock.now() } : {}),
-        ...config.notifyDelivery,
+        ...delivery,
       },
       imshop: config.imshop.secret
         ? {
             secret: config.imshop.secret,
             syncUrl: imshopSyncUrl,
             publicUrl: () => config.imshop.publicUrl ?? origin.url,
-            // The sync statuses' retries run on the sandbox's virtual clock too when its emulator is the acquirer.
-            ...(shop?.local && sandbox ? { now: () => sandbox.clock.now() } : {}),
-            ...config.notifyDelivery,
+            ...delivery,
           }
         : undefined,
       log,
