@@ -1,6 +1,6 @@
 // Globals of the platform's ES6 runtime (Node 20) that scripts and npm packages use, in pure JS
 // over the host channel (docs/sandbox.md, "ES6 modules"): atob/btoa, TextEncoder/TextDecoder,
-// queueMicrotask, timers on a virtual clock, and fetch / XMLHttpRequest through host.http — the
+// queueMicrotask, Buffer, timers on a virtual clock, and fetch / XMLHttpRequest through host.http — the
 // same destination policy as $http; no socket is ever opened here.
 "use strict";
 var G = globalThis;
@@ -478,3 +478,245 @@ URL.canParse = function (input, base) {
 };
 define("URL", URL);
 define("URLSearchParams", URLSearchParams);
+
+// ---- Buffer: Node's byte array (a Uint8Array) for the packages that encode with it (base64, hex,
+// utf8 conversions); the encodings Node names, no pooling, no streams. ----
+var HEX = "0123456789abcdef";
+function normEncoding(enc) {
+  var e = enc === undefined || enc === null ? "utf8" : String(enc).toLowerCase();
+  switch (e) {
+    case "utf8":
+    case "utf-8":
+      return "utf8";
+    case "base64":
+    case "base64url":
+    case "hex":
+    case "ascii":
+      return e;
+    case "latin1":
+    case "binary":
+      return "latin1";
+    case "ucs2":
+    case "ucs-2":
+    case "utf16le":
+    case "utf-16le":
+      return "utf16le";
+  }
+  return undefined;
+}
+function needEncoding(enc) {
+  var e = normEncoding(enc);
+  if (!e) {
+    var err = new TypeError("Unknown encoding: " + enc);
+    err.code = "ERR_UNKNOWN_ENCODING";
+    throw err;
+  }
+  return e;
+}
+function utf8Bytes(s) {
+  var out = [];
+  for (var i = 0; i < s.length; i++) {
+    var c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      var d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // a lone surrogate, as Node writes it
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return out;
+}
+function utf8Text(bytes, start, end) {
+  var out = "";
+  var i = start;
+  while (i < end) {
+    var b = bytes[i];
+    var need = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
+    var cp = need === 0 ? b : need === 1 ? b & 31 : need === 2 ? b & 15 : b & 7;
+    var ok = need >= 0 && i + need < end;
+    for (var k = 1; ok && k <= need; k++) {
+      var cb = bytes[i + k];
+      if ((cb & 0xc0) !== 0x80) ok = false;
+      else cp = (cp << 6) | (cb & 63);
+    }
+    if (ok && ((need === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need === 3 && (cp < 0x10000 || cp > 0x10ffff)))) ok = false;
+    if (!ok) {
+      out += "\ufffd";
+      i++;
+      continue;
+    }
+    out += String.fromCodePoint(cp);
+    i += need + 1;
+  }
+  return out;
+}
+function base64Bytes(s) {
+  s = String(s).replace(/[^A-Za-z0-9+/\-_]/g, "");
+  var out = [];
+  var bits = 0, acc = 0;
+  for (var i = 0; i < s.length; i++) {
+    var ch = s[i] === "-" ? "+" : s[i] === "_" ? "/" : s[i];
+    acc = ((acc << 6) | B64.indexOf(ch)) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((acc >> bits) & 255);
+    }
+  }
+  return out;
+}
+function bytesFromString(s, enc) {
+  var e = needEncoding(enc);
+  var i, out;
+  if (e === "utf8") return utf8Bytes(s);
+  if (e === "base64" || e === "base64url") return base64Bytes(s);
+  if (e === "hex") {
+    out = [];
+    for (i = 0; i + 1 < s.length; i += 2) {
+      var v = parseInt(s.substr(i, 2), 16);
+      if (isNaN(v)) break;
+      out.push(v);
+    }
+    return out;
+  }
+  out = [];
+  for (i = 0; i < s.length; i++) {
+    var c = s.charCodeAt(i);
+    if (e === "utf16le") out.push(c & 255, c >> 8);
+    else out.push(c & 255);
+  }
+  return out;
+}
+// A class, so that Uint8Array methods that build a new array (subarray, map, filter) build a Buffer.
+class Buffer extends Uint8Array {
+  constructor(value, encodingOrOffset, length) {
+    if (typeof value === "string") super(bytesFromString(value, encodingOrOffset));
+    else if (value instanceof ArrayBuffer) super(value, encodingOrOffset || 0, length === undefined ? value.byteLength - (encodingOrOffset || 0) : length);
+    else super(value);
+  }
+}
+function makeBuffer(bufferOrLength, offset, length) {
+  return typeof bufferOrLength === "number" ? new Buffer(bufferOrLength) : new Buffer(bufferOrLength, offset, length);
+}
+function fromBytes(bytes) {
+  var buf = makeBuffer(bytes.length);
+  for (var i = 0; i < bytes.length; i++) buf[i] = bytes[i];
+  return buf;
+}
+Buffer.from = function from(value, encodingOrOffset, length) {
+  if (typeof value === "string") return fromBytes(bytesFromString(value, encodingOrOffset));
+  if (value instanceof ArrayBuffer) return makeBuffer(value, encodingOrOffset || 0, length === undefined ? value.byteLength - (encodingOrOffset || 0) : length);
+  if (ArrayBuffer.isView(value) || Array.isArray(value)) return fromBytes(value);
+  if (value && value.type === "Buffer" && Array.isArray(value.data)) return fromBytes(value.data);
+  if (value && typeof value === "object" && typeof value.length === "number") return fromBytes(value);
+  throw new TypeError("The first argument must be of type string, Buffer, ArrayBuffer, Array, or Array-like Object. Received " + typeof value);
+};
+Buffer.alloc = function alloc(size, fill, encoding) {
+  var buf = makeBuffer(size);
+  if (fill !== undefined && fill !== 0) buf.fill(fill, 0, size, encoding);
+  return buf;
+};
+Buffer.allocUnsafe = Buffer.allocUnsafeSlow = function allocUnsafe(size) {
+  return makeBuffer(size);
+};
+Buffer.isBuffer = function isBuffer(x) {
+  return x instanceof Buffer;
+};
+Buffer.isEncoding = function isEncoding(enc) {
+  return typeof enc === "string" && normEncoding(enc) !== undefined;
+};
+Buffer.byteLength = function byteLength(value, enc) {
+  if (typeof value !== "string") return value.byteLength;
+  return bytesFromString(value, enc).length;
+};
+Buffer.concat = function concat(list, totalLength) {
+  var total = 0, i;
+  for (i = 0; i < list.length; i++) total += list[i].length;
+  var buf = makeBuffer(totalLength === undefined ? total : totalLength);
+  var at = 0;
+  for (i = 0; i < list.length && at < buf.length; i++) {
+    var part = list[i].length > buf.length - at ? list[i].subarray(0, buf.length - at) : list[i];
+    buf.set(part, at);
+    at += part.length;
+  }
+  return buf;
+};
+Buffer.compare = function compare(a, b) {
+  return a.compare(b);
+};
+Buffer.prototype.toString = function toString(enc, start, end) {
+  var e = needEncoding(enc);
+  start = Math.max(0, start | 0);
+  end = end === undefined ? this.length : Math.min(this.length, end | 0);
+  var out = "", i;
+  if (e === "utf8") return utf8Text(this, start, end);
+  if (e === "hex") {
+    for (i = start; i < end; i++) out += HEX[this[i] >> 4] + HEX[this[i] & 15];
+    return out;
+  }
+  if (e === "base64" || e === "base64url") {
+    for (i = start; i < end; i += 3) out += String.fromCharCode(this[i], i + 1 < end ? this[i + 1] : 0, i + 2 < end ? this[i + 2] : 0);
+    var b64 = btoa(out);
+    var pad = (3 - ((end - start) % 3)) % 3;
+    if (pad) b64 = b64.slice(0, b64.length - pad) + (e === "base64" ? "==".slice(0, pad) : "");
+    return e === "base64url" ? b64.replace(/\+/g, "-").replace(/\//g, "_") : b64;
+  }
+  if (e === "utf16le") {
+    for (i = start; i + 1 < end; i += 2) out += String.fromCharCode(this[i] | (this[i + 1] << 8));
+    return out;
+  }
+  for (i = start; i < end; i++) out += String.fromCharCode(e === "ascii" ? this[i] & 127 : this[i]);
+  return out;
+};
+Buffer.prototype.toJSON = function toJSON() {
+  return { type: "Buffer", data: Array.prototype.slice.call(this) };
+};
+Buffer.prototype.equals = function equals(other) {
+  return this.compare(other) === 0;
+};
+Buffer.prototype.compare = function compare(other) {
+  var n = Math.min(this.length, other.length);
+  for (var i = 0; i < n; i++) if (this[i] !== other[i]) return this[i] < other[i] ? -1 : 1;
+  return this.length === other.length ? 0 : this.length < other.length ? -1 : 1;
+};
+// Node's slice shares memory with the buffer, as subarray does.
+Buffer.prototype.slice = function slice(start, end) {
+  return this.subarray(start, end);
+};
+Buffer.prototype.write = function write(s, offset, length, enc) {
+  if (typeof offset === "string") {
+    enc = offset;
+    offset = 0;
+  } else if (typeof length === "string") {
+    enc = length;
+    length = undefined;
+  }
+  offset = offset | 0;
+  var bytes = bytesFromString(String(s), enc);
+  var n = Math.min(bytes.length, this.length - offset, length === undefined ? Infinity : length);
+  for (var i = 0; i < n; i++) this[offset + i] = bytes[i];
+  return n;
+};
+Buffer.prototype.fill = function fill(value, start, end, enc) {
+  if (typeof start === "string") {
+    enc = start;
+    start = 0;
+    end = this.length;
+  }
+  start = start === undefined ? 0 : start | 0;
+  end = end === undefined ? this.length : Math.min(this.length, end | 0);
+  var bytes = typeof value === "string" ? bytesFromString(value, enc) : ArrayBuffer.isView(value) ? value : [value & 255];
+  if (!bytes.length) bytes = [0];
+  for (var i = start, k = 0; i < end; i++, k = (k + 1) % bytes.length) this[i] = bytes[k];
+  return this;
+};
+Buffer.prototype.readUInt8 = function readUInt8(offset) {
+  return this[offset | 0];
+};
+define("Buffer", Buffer);

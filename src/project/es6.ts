@@ -49,7 +49,7 @@ export function npmCacheDir(projectDir: string): string {
 }
 
 /** Node built-ins this runtime implements as pure JS inside the isolate (jsapi/node/<name>.js). */
-export const BUILTIN_SHIMS = new Set(["path", "events", "util"]);
+export const BUILTIN_SHIMS = new Set(["path", "events", "util", "buffer"]);
 const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith("_")));
 
 const EXTENSIONS = ["", ".js", ".mjs", ".cjs", ".json"];

@@ -131,6 +131,41 @@ describe("ES modules in the isolate", () => {
     expect(s.r).toEqual(["https://ex.com/a/c/d?x=1&y=%D0%B0&z=%D0%B0+%D0%B1#h", "https://ex.com", "/a/c/d", "а", "a=1&b=x+y", "h:8080", false]);
   });
 
+  it("Buffer is a global and node:buffer, as in the platform's Node runtime: the encodings packages convert with", () => {
+    const dir = project({
+      "src/app.js": 'import { b64 } from "b64";\nimport { Buffer as B } from "node:buffer";\nexport default { b64, same: B === Buffer };\n',
+      [`${NPM}/b64/package.json`]: '{"name": "b64", "main": "index.js"}',
+      [`${NPM}/b64/index.js`]: "var Buf = require('buffer').Buffer;\nexports.b64 = function (s) { return Buf.from(s, 'utf8').toString('base64'); };\n",
+    });
+    const { turn } = host(dir);
+    const s = turn(
+      "const round = (s, e) => Buffer.from(Buffer.from(s).toString(e), e).toString('utf8');\n" +
+        "const joined = Buffer.concat([Buffer.from('ё'), Buffer.from([0x21])]);\n" +
+        "$session.r = [app.b64('hello world!'), app.same, Buffer.from('aGVsbG8gd29ybGQh', 'base64').toString(), Buffer.from('ёж').toString('hex'),\n" +
+        "  Buffer.from('d191', 'hex').toString(), Buffer.from('a?b').toString('base64url'), round('Привет, 🌍', 'base64'), round('x', 'latin1'),\n" +
+        "  joined.toString(), joined.length, Buffer.isBuffer(joined.subarray(1)), Buffer.byteLength('ёж'), Buffer.from([0xff, 0x41]).toString(),\n" +
+        "  JSON.stringify(Buffer.from('hi')), Buffer.alloc(3, 'ab').toString(), joined instanceof Uint8Array];",
+    );
+    expect(s.r).toEqual([
+      "aGVsbG8gd29ybGQh",
+      true,
+      "hello world!",
+      "d191d0b6",
+      "ё",
+      "YT9i",
+      "Привет, 🌍",
+      "x",
+      "ё!",
+      3,
+      true,
+      4,
+      "\ufffdA",
+      '{"type":"Buffer","data":[104,105]}',
+      "aba",
+      true,
+    ]);
+  });
+
   it("shares a module between two entries; an ES-module package imports a CommonJS one; node:events works", () => {
     const dir = project({
       "src/main.sc":
