@@ -181,7 +181,10 @@ describe("runTests: nothing to run is an error", () => {
     const none = await run(project({}), { workers: 0 });
     expect(none.result).toMatchObject({ failed: 1, error: expect.stringMatching(/no XML test files under test\//) });
     const excluded = await run(project({ "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: [nope.xml]\n", "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" }), { workers: 0 });
-    expect(excluded.result.error).toMatch(/matched by tests\.include \["nope\.xml"\]/);
+    expect(excluded.result.error).toMatch(/selected by tests\.include \["nope\.xml"\] in .*; left out: test\/t\.xml \(run them with --all, or name one: smartapp test .* test\/t\.xml\)/);
+    // A project whose tests.exclude removes its only file is told so, not "no XML test files under test/".
+    const onlyExcluded = await run(project({ "chatbot.yaml": "entryPoint: main.sc\ntests:\n  exclude: [t.xml]\n", "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>" }), { workers: 0 });
+    expect(onlyExcluded.result.error).toMatch(/no XML test files selected by tests\.exclude \["t\.xml"\] in .*; left out: test\/t\.xml/);
     // --all runs what tests.include leaves out (and what tests.exclude removes).
     const all = await run(project({ "chatbot.yaml": "entryPoint: main.sc\ntests:\n  include: [nope.xml]\n  exclude: [b/*.xml]\n", "test/t.xml": "<test><test-case><q>x</q><a>ok</a></test-case></test>", "test/b/u.xml": "<test><test-case><q>y</q><a>ok</a></test-case></test>" }), { workers: 0, all: true });
     expect(all.result.files.map((f) => f.file).sort()).toEqual(["test/b/u.xml", "test/t.xml"]);

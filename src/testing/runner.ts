@@ -123,8 +123,21 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
 
   // Nothing to run is an error, never "0 passed, 0 failed": a wrong include glob or --grep must not pass CI.
   if (testFiles.length === 0) {
-    const globs = project.config.tests?.include?.length && !only?.length ? ` matched by tests.include ${JSON.stringify(project.config.tests.include)}` : "";
-    return stop(`no XML test files under test/${globs} in ${absDir}`);
+    const tests = project.config.tests;
+    const globs = [
+      tests?.include?.length ? `tests.include ${JSON.stringify(tests.include)}` : "",
+      tests?.exclude?.length ? `tests.exclude ${JSON.stringify(tests.exclude)}` : "",
+    ].filter(Boolean);
+    // Files the globs left out are named, so "no files" is not mistaken for an empty test/ folder.
+    const leftOut = only?.length ? [] : selectTests(project.dir, project.config, { all: true });
+    if (leftOut.length > 0) {
+      const names = leftOut.map((f) => f.split(path.sep).join("/"));
+      return stop(
+        `no XML test files selected by ${globs.join(" and ")} in ${absDir}; left out: ${names.join(", ")} (run them with --all, or name one: smartapp test ${dir} ${names[0]})`,
+      );
+    }
+    const matched = globs.length && !only?.length ? ` matched by ${globs.join(" and ")}` : "";
+    return stop(`no XML test files under test/${matched} in ${absDir}`);
   }
 
   if (only?.length) {
