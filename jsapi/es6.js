@@ -1,7 +1,8 @@
 // Globals of the platform's ES6 runtime (Node 20) that scripts and npm packages use, in pure JS
 // over the host channel (docs/sandbox.md, "ES6 modules"): atob/btoa, TextEncoder/TextDecoder,
-// queueMicrotask, Buffer, timers on a virtual clock, and fetch / XMLHttpRequest through host.http — the
-// same destination policy as $http; no socket is ever opened here.
+// queueMicrotask, Buffer, timers on a virtual clock, and fetch (with Request, Response, Headers) /
+// XMLHttpRequest through host.http — the same destination policy as $http; no socket is ever
+// opened here.
 "use strict";
 var G = globalThis;
 var CALL_LIMIT = 15;
@@ -191,8 +192,31 @@ Response.prototype.arrayBuffer = function () {
 Response.prototype.clone = function () {
   return new Response(this._body, { status: this.status, statusText: this.statusText, headers: this.headers, url: this.url });
 };
+// Request: what fetch takes besides a URL; SDKs (openai) check that the global exists at load.
+function Request(input, init) {
+  init = init || {};
+  var from = input instanceof Request ? input : null;
+  this.url = from ? from.url : String(input);
+  this.method = String(init.method || (from ? from.method : "GET")).toUpperCase();
+  this.headers = new Headers(init.headers || (from ? from.headers : undefined));
+  var body = init.body !== undefined ? init.body : from ? from._body : undefined;
+  this._body = bodyText(body);
+  this.signal = init.signal || (from ? from.signal : undefined);
+  this.bodyUsed = false;
+}
+Request.prototype.text = function () {
+  this.bodyUsed = true;
+  return Promise.resolve(this._body === undefined ? "" : this._body);
+};
+Request.prototype.json = function () {
+  return this.text().then(JSON.parse);
+};
+Request.prototype.clone = function () {
+  return new Request(this);
+};
 define("Headers", Headers);
 define("Response", Response);
+define("Request", Request);
 
 function send(method, url, headers, body, timeoutMs) {
   if (!countCall()) return { status: -1, headers: {}, body: "", error: "Callback limit reached" };
@@ -205,12 +229,13 @@ function send(method, url, headers, body, timeoutMs) {
 define("fetch", function fetch(input, init) {
   init = init || {};
   try {
-    var url = typeof input === "string" ? input : input && input.url ? input.url : String(input);
+    var req = input instanceof Request ? new Request(input, init) : null;
+    var url = req ? req.url : typeof input === "string" ? input : input && input.url ? input.url : String(input);
     var headers = {};
-    new Headers(init.headers).forEach(function (v, k) {
+    (req ? req.headers : new Headers(init.headers)).forEach(function (v, k) {
       headers[k] = v;
     });
-    var res = send(init.method, url, headers, init.body);
+    var res = send(req ? req.method : init.method, url, headers, req ? req._body : init.body);
     if (res.status <= 0) return Promise.reject(new TypeError("fetch failed: " + (res.error || "network error")));
     return Promise.resolve(new Response(res.body, { status: res.status, headers: res.headers, url: url }));
   } catch (e) {

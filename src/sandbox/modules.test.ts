@@ -109,6 +109,19 @@ describe("ES modules in the isolate", () => {
     expect(s.why).toBe("fetch failed: Callback limit reached");
   });
 
+  it("fetch takes a Request (method, headers and body from it; init overrides), as SDKs that need the global do", () => {
+    const services = fakeServices({ respond: (req) => ({ status: 200, headers: {}, body: `${req.method} ${req.url} ${req.body ?? ""}` }) });
+    const { turn } = host(project({ "src/app.js": "export default {};\n" }), services);
+    const s = turn(
+      "const req = new Request('https://api.example/r', { method: 'put', headers: { 'X-B': '2' }, body: 'hi' });\n" +
+        "const a = await (await fetch(req)).text();\n" +
+        "const b = await (await fetch(req.clone(), { method: 'DELETE' })).text();\n" +
+        "$session.r = [a, b, req.method, req.headers.get('x-b'), await req.text()];",
+    );
+    expect(s.r).toEqual(["PUT https://api.example/r hi", "DELETE https://api.example/r hi", "PUT", "2", "hi"]);
+    expect(services.requests[0]).toMatchObject({ method: "PUT", headers: { "x-b": "2" } });
+  });
+
   it("timers of an awaited block fire in order on a virtual clock, without waiting", () => {
     const { turn } = host(project({ "src/app.js": "export default {};\n" }));
     const started = Date.now();
