@@ -203,9 +203,11 @@ host.define("bind", $jsapi.bind);
 host.define("log", function () {
   logArgs("info", arguments);
 });
+// The platform's capitalize lowercases the rest of the string: a real project's test expects
+// capitalize("botOne") to be "Botone" (docs/compatibility.md, "Beyond the sample, second batch").
 host.define("capitalize", function (s) {
   s = s === undefined || s === null ? "" : String(s);
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
 });
 host.define("currentDate", function () {
   var data = host.context().request.data || {};

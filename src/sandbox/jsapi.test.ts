@@ -132,12 +132,12 @@ describe("$jsapi and global functions", () => {
   it("provides capitalize, currentDate, toPrettyString, parseXml, testMode, selectRandomArg, moment and _", () => {
     const { snap } = session(
       `var o = {a: 1, n: null, list: [1, null]}; o.self = o;
-       $session.r = [capitalize('привет'), currentDate().format('YYYY-MM-DD HH:mm'), toPrettyString(o), hasOperatorsOnline(), testMode(), selectRandomArg('a', 'b', 'c'),
+       $session.r = [[capitalize('привет'), capitalize('botOne'), capitalize('ПРИВЕТ'), capitalize(''), capitalize(null)], currentDate().format('YYYY-MM-DD HH:mm'), toPrettyString(o), hasOperatorsOnline(), testMode(), selectRandomArg('a', 'b', 'c'),
          _.pluck([{x: 1}, {x: 2}], 'x'), moment.utc(0).add(1, 'day').format('DD.MM'), parseXml('<r a="1"><i>x</i><i>y</i><e/></r>')];`,
       { scope: { request: { data: { offset: 180 } } } },
     );
     expect(snap.session.r).toEqual([
-      "Привет",
+      ["Привет", "Botone", "Привет", "", ""], // the rest lowercased, as the platform's (a real test expects "Botone")
       "2024-01-15 12:30",
       '{\n  "a": 1,\n  "list": [\n    1,\n    null\n  ],\n  "self": "cycle"\n}', // null fields dropped; arrays keep their slots
       false,
