@@ -167,6 +167,34 @@ describe("runTests on worker threads", () => {
   });
 });
 
+describe("runTests: states a test names that the project does not have", () => {
+  it("are warnings at their first use (<state>, <a state>, <timeoutReply targetState>), once per state and file", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "unknown-states-"));
+    const files: Record<string, string> = {
+      "chatbot.yaml": "entryPoint: main.sc\n",
+      "src/main.sc": "theme: /\n    state: S\n        q!: *\n        a: ok\n\n        state: Child\n            a: c\n",
+      "test/t.xml": [
+        "<test>",
+        "  <test-case><state>Gone/Away</state><q>x</q><a state=\"/S\">ok</a></test-case>",
+        '  <test-case><state>S/Child/</state><q>y</q><a state="Later"/><a state="/Later"/></test-case>',
+        '  <test-case><q>z</q><a>ok</a><timeoutReply targetState="/Nowhere"/></test-case>',
+        "</test>",
+      ].join("\n"),
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), text);
+    }
+    const { result, output } = await run(dir, { workers: 0 });
+    expect(result.files[0]!.warnings.map((w) => [w.line, w.message])).toEqual([
+      [2, "<state> names /Gone/Away, which the loaded project does not have (its file is not required from the entry point, or the test is for another version)"],
+      [3, "<a state> names /Later, which the loaded project does not have (its file is not required from the entry point, or the test is for another version)"],
+      [4, "<timeoutReply targetState> names /Nowhere, which the loaded project does not have (its file is not required from the entry point, or the test is for another version)"],
+    ]);
+    expect(output).toMatch(/warning: test\/t\.xml:2:\d+: <state> names \/Gone\/Away/);
+  });
+});
+
 describe("runTests: nothing to run is an error", () => {
   const project = (files: Record<string, string>): string => {
     const dir = mkdtempSync(path.join(tmpdir(), "empty-suite-"));

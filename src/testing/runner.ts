@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { createTestEngine, describeLoadError, loadTestProject } from "./engine-host.js";
 import { declaredVariables, scriptEnvironment } from "../runtime/script-env.js";
-import type { CaseResult, FileResult, TestFile } from "./model.js";
+import type { CaseResult, FileResult, Problem, TestFile } from "./model.js";
 import { TestWorkerPool } from "./pool.js";
 import { loadIntentClassifier } from "../nlu/index.js";
 import { junitXml } from "./report.js";
@@ -183,6 +183,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   const tasks: Task[] = [];
   for (const s of sources) {
     const tf: TestFile = s.source === undefined ? { file: s.file, integration: false, mocks: [], cases: [], warnings: [], error: { line: 1, col: 1, message: s.error! } } : parseTestFile(s.file, s.source);
+    tf.warnings.push(...unknownStateWarnings(tf, project.states));
     if (only?.length) {
       const here = only.filter((l) => l.file === tf.file);
       if (!here.some((l) => l.line === undefined)) {
@@ -243,6 +244,32 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
   if (opts.junit) writeFile(opts.junit, junitXml(files, durationMs));
   if (coverage && typeof opts.coverage === "string") writeFile(opts.coverage, JSON.stringify(coverage, null, 2) + "\n");
   return { ...counts, files, durationMs, ...(coverage ? { coverage } : {}) };
+}
+
+/**
+ * A state a test names (`<state>`, `<a state>`, `<timeoutReply targetState>`) that the project does
+ * not have: the case will fail there, and the usual cause is a test written for another version of
+ * the scenario, so it is said once per state and file, at its first use.
+ */
+function unknownStateWarnings(tf: TestFile, states: ReadonlyMap<string, unknown>): Problem[] {
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  const check = (written: string | undefined, where: string, at: { line: number; col: number }) => {
+    if (written === undefined || !written.trim()) return;
+    const name = written.trim();
+    const statePath = (name.startsWith("/") ? name : "/" + name).replace(/(.)\/+$/, "$1");
+    if (states.has(statePath) || seen.has(statePath)) return;
+    seen.add(statePath);
+    out.push({ line: at.line, col: at.col, message: `${where} names ${statePath}, which the loaded project does not have (its file is not required from the entry point, or the test is for another version)` });
+  };
+  for (const tc of tf.cases) {
+    for (const item of tc.steps) {
+      if (item.kind === "state") check(item.path, "<state>", item);
+      else if (item.kind === "a") check(item.state, "<a state>", item);
+      else if (item.kind === "timeoutReply") check(item.targetState, "<timeoutReply targetState>", item);
+    }
+  }
+  return out;
 }
 
 function writeFile(file: string, text: string): void {
