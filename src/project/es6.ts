@@ -229,7 +229,7 @@ export class Es6GraphBuilder {
   // ---- resolution ----
 
   /** `fromPackage`: the importer is a package file, so a relative import must stay among the packages. */
-  private resolve(specifier: string, fromDir: string, browserMap?: { pkg: PackageInfo }, fromPackage = false): { id?: string; error?: string } {
+  private resolve(specifier: string, fromDir: string, browserMap?: { pkg: PackageInfo }, fromPackage = false, fromRequire = false): { id?: string; error?: string } {
     if (specifier.startsWith("node:")) return { id: this.builtin(specifier.slice(5)) };
     if (specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("/") || specifier === "." || specifier === "..") {
       const base = specifier.startsWith("/") ? path.join(this.opts.srcDir, specifier) : path.resolve(fromDir, specifier);
@@ -267,12 +267,23 @@ export class Es6GraphBuilder {
       const hint = this.opts.declared ? `add it to src/package.json and run \`smartapp install\`` : `declare it in src/package.json and run \`smartapp install\``;
       return { error: `cannot resolve import "${specifier}": no such npm package (${hint})` };
     }
-    const entry = packageEntry(pkg, sub);
+    // require() cannot load an ES module: a CommonJS file gets the package's CommonJS build when its
+    // exports offer one (the `require` condition), as Node would give it.
+    const entry = packageEntry(pkg, sub, fromRequire ? (file) => this.isEsm(file) : undefined);
     if (!entry) return { error: `cannot resolve import "${specifier}": package ${name} has no entry for ${sub}` };
     const pkgReal = realDir(pkg.dir);
     if (pkgReal) this.packageRoots.add(pkgReal);
     if (!this.inPackageRoots(entry)) return this.outsidePackages(specifier, entry);
     return this.fileModule(entry);
+  }
+
+  private isEsm(file: string): boolean {
+    if (isEsmFile(file, this.packageOf(file))) return true;
+    try {
+      return looksLikeEsm(fs.readFileSync(file, "utf8"));
+    } catch {
+      return false;
+    }
   }
 
   private fileModule(file: string): { id: string } {
@@ -304,7 +315,7 @@ export class Es6GraphBuilder {
         continue;
       }
       try {
-        const target = this.resolve(mapped ?? spec, path.dirname(file), pkg ? { pkg } : undefined, isPackageFile(file));
+        const target = this.resolve(mapped ?? spec, path.dirname(file), pkg ? { pkg } : undefined, isPackageFile(file), true);
         if (target.id) mod.deps[spec] = target.id;
       } catch {
         // unreadable: require() throws "Cannot find module" at run time
@@ -403,6 +414,8 @@ function resolveFile(base: string): string | undefined {
 
 /** Conditions of package.json `exports`, tried as Node does (object order): pure-JS builds first. */
 const CONDITION_SETS = [new Set(["browser", "require", "default"]), new Set(["browser", "import", "default"])];
+/** For a require() whose first pick is an ES module: Node's CommonJS condition. */
+const REQUIRE_CONDITIONS = new Set(["require", "default"]);
 
 function pickExport(value: unknown, conds: Set<string>): string | undefined {
   if (typeof value === "string") return value;
@@ -423,7 +436,8 @@ function pickExport(value: unknown, conds: Set<string>): string | undefined {
   return undefined;
 }
 
-function packageEntry(pkg: PackageInfo, sub: string): string | undefined {
+/** `isEsm` is given for a require(): an ES-module pick then gives way to the `require` condition's file. */
+function packageEntry(pkg: PackageInfo, sub: string, isEsm?: (file: string) => boolean): string | undefined {
   const exp = pkg.json.exports;
   if (exp !== undefined && exp !== null) {
     const isSubpathMap = typeof exp === "object" && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith("."));
@@ -450,6 +464,11 @@ function packageEntry(pkg: PackageInfo, sub: string): string | undefined {
       const rel = pickExport(target, conds);
       if (rel) {
         const file = resolveFile(path.join(pkg.dir, rel));
+        if (file && isEsm?.(file)) {
+          const cjs = pickExport(target, REQUIRE_CONDITIONS);
+          const cjsFile = cjs ? resolveFile(path.join(pkg.dir, cjs)) : undefined;
+          if (cjsFile && !isEsm(cjsFile)) return cjsFile;
+        }
         if (file) return file;
       }
     }

@@ -179,6 +179,19 @@ describe("ES modules in the isolate", () => {
     ]);
   });
 
+  it("a CommonJS require() of a package whose browser build is an ES module gets its `require` build, as Node would", () => {
+    const dir = project({
+      "src/app.js": 'import user from "user";\nexport default { user };\n',
+      [`${NPM}/user/package.json`]: '{"name": "user", "main": "index.js"}',
+      [`${NPM}/user/index.js`]: "module.exports = require('dual').kind;\n",
+      [`${NPM}/dual/package.json`]: '{"name": "dual", "exports": {".": {"browser": "./esm.js", "require": "./cjs.js"}}}',
+      [`${NPM}/dual/esm.js`]: 'export const kind = "esm";\n',
+      [`${NPM}/dual/cjs.js`]: 'exports.kind = "cjs";\n',
+    });
+    const { turn } = host(dir);
+    expect(turn("$session.r = app.user;").r).toBe("cjs");
+  });
+
   it("shares a module between two entries; an ES-module package imports a CommonJS one; node:events works", () => {
     const dir = project({
       "src/main.sc":
