@@ -67,9 +67,12 @@ const ACTIONS = ["run_app", "PAY_DIALOG_FINISHED", "say", "done", "noMatch", "co
 export const CATEGORIES = [
   "valid", "wrong-types", "missing-fields", "envelope", "huge-strings", "deep-nesting", "unicode", "big-messageIds",
   "duplicate-keys", "invalid-utf8", "content-types", "empty", "junk", "proto-keys", "methods", "duplicate-messageIds",
+  "arrays-for-objects", "huge-numbers", "escaped-keys", "nested-messageIds",
 ];
 // Relative weights: mostly well-formed traffic, every hostile kind every few hundred requests.
-const WEIGHTS = { valid: 20, "wrong-types": 8, "missing-fields": 8, envelope: 6, "huge-strings": 1, "deep-nesting": 6, unicode: 8, "big-messageIds": 6, "duplicate-keys": 5, "invalid-utf8": 4, "content-types": 5, empty: 3, junk: 6, "proto-keys": 6, methods: 3, "duplicate-messageIds": 6 };
+const WEIGHTS = { valid: 20, "wrong-types": 8, "missing-fields": 8, envelope: 6, "huge-strings": 1, "deep-nesting": 6, unicode: 8, "big-messageIds": 6, "duplicate-keys": 5, "invalid-utf8": 4, "content-types": 5, empty: 3, junk: 6, "proto-keys": 6, methods: 3, "duplicate-messageIds": 6, "arrays-for-objects": 6, "huge-numbers": 6, "escaped-keys": 5, "nested-messageIds": 4 };
+// Number tokens no double holds exactly, or at all, spliced raw into fields the server reads as numbers.
+const HUGE_NUMBERS = ["1e400", "-1e400", "1e-400", "123456789012345678901234567890", "-0", "0.1e1", "1E+308", "9007199254740993", "4.9e-324", "-9223372036854775809", "1" + "0".repeat(400)];
 
 function generator(seed) {
   const r = rng(seed);
@@ -221,6 +224,48 @@ function generator(seed) {
       return { body: b.body.replace(/"uuid":\{/, `"uuid":{"${key}":{"sub":"x"},`), id: b.id };
     },
     methods: () => ({ body: "", id: undefined, method: r.pick(["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]), path: r.pick(["/webhook", "/webhook", "/other", "/webhook/../webhook"]) }),
+    // An array (empty, of the object's values, or holding the object) where the schema expects an object.
+    "arrays-for-objects": () => {
+      const b = valid();
+      const objects = paths(b).filter((p) => {
+        let o = b;
+        for (const k of p) o = o[k];
+        return o !== null && typeof o === "object" && !Array.isArray(o);
+      });
+      const p = r.pick([["payload"], ["uuid"], ...objects]);
+      let o = b;
+      for (const k of p) o = o[k];
+      setAt(b, p, r.pick([[], Object.values(o), [o]]));
+      return { body: JSON.stringify(b), id: String(b.messageId) };
+    },
+    // Out-of-range and over-precise numbers where the server and the scenario read numbers.
+    "huge-numbers": () => {
+      const b = valid();
+      const PLACE = "@@num@@";
+      const where = r.int(5);
+      if (where === 0) b.payload.meta.time.timezone_offset_sec = PLACE;
+      else if (where === 1) b.payload.meta.time.timestamp = PLACE;
+      else if (where === 2) b.payload.server_action = { action_id: r.pick(ACTIONS), parameters: { n: PLACE, amount: PLACE } };
+      else if (where === 3) b.payload.rating = { estimation: PLACE };
+      else b.payload.new_session = PLACE;
+      return { body: JSON.stringify(b).split(`"${PLACE}"`).join(r.pick(HUGE_NUMBERS)), id: String(b.messageId) };
+    },
+    // Keys spelled with \u escapes: JSON names the same member, a textual match on the body does not.
+    "escaped-keys": () => {
+      const b = json(valid());
+      const kind = r.int(4);
+      if (kind === 0) return { body: b.body.replace(/^\{"messageId":/, '{"message\\u0049d":'), id: b.id };
+      if (kind === 1) return { body: b.body.replace(/"uuid":\{/, '"uuid":{"\\u005f_proto__":{"sub":"x"},'), id: b.id };
+      if (kind === 2) return { body: b.body.replace(/"payload":\{/, '"p\\u0061yload":{},"payload":{'), id: undefined };
+      return { body: spliceRaw(b.body, '{"\\u0063onstructor":{"prototype":{"polluted":true}}}'), id: b.id };
+    },
+    // A messageId inside the payload (or a string id beside the real one) must not be the one echoed.
+    "nested-messageIds": () => {
+      const b = json(valid());
+      const inner = r.pick(["99999999999999999999", "-5", '"77"', "1.5", "{}"]);
+      if (r.chance(0.5)) return { body: spliceRaw(b.body, `{"messageId":${inner}}`), id: b.id };
+      return { body: b.body.replace(/"uuid":\{/, `"uuid":{"messageId":${inner},`), id: b.id };
+    },
     "duplicate-messageIds": () => {
       if (recent.length === 0) return make.valid();
       const { first, ...copy } = r.pick(recent);

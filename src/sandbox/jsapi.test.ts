@@ -151,6 +151,19 @@ describe("$jsapi and global functions", () => {
     expect(inTest.snap.session.r).toEqual([true, "a"]);
   });
 
+  it("parseXml takes element names such as constructor and __proto__ as plain names, and refuses deep nesting with a clear error", () => {
+    // The text may be anyone's (a remote service's $http answer): an element named toString became
+    // [null, text], and one named __proto__ vanished while its children showed through as siblings'.
+    const { snap } = session(
+      `var x = parseXml('<r><constructor>c</constructor><toString>t</toString><__proto__><b>1</b></__proto__><b>2</b><valueOf a="1"/></r>');
+       $session.keys = Object.keys(x.r); $session.x = x;
+       try { parseXml(new Array(2001).join('<a>') + new Array(2001).join('</a>')); } catch (e) { $session.err = e.message; }`,
+    );
+    expect(snap.session.keys).toEqual(["constructor", "toString", "__proto__", "b", "valueOf"]);
+    expect(JSON.stringify(snap.session.x)).toBe('{"r":{"constructor":"c","toString":"t","__proto__":{"b":"1"},"b":"2","valueOf":{"@a":"1"}}}');
+    expect(snap.session.err).toBe("parseXml: elements nest deeper than 256 levels");
+  });
+
   it("reads $env with a default and $secrets, which throws when missing without a default", () => {
     const { snap } = session("$session.e = [$env.get('HOME_URL', 'd'), $env.get('NOPE', 'd')]; $session.s = $secrets.get('token'); try { $secrets.get('nope'); } catch (e) { $session.err = e.message; } $session.d = $secrets.get('nope', 'dflt');");
     expect(snap.session).toEqual({ e: ["https://home", "d"], s: "s3cret", err: "Secret not found: nope", d: "dflt" });

@@ -25,9 +25,19 @@ const ELEMENT = 1;
 const TEXT = 3;
 const CDATA = 4;
 
-function convert(el: XmlNode): Json {
+/**
+ * Deepest element nesting parseXml converts: real documents nest a few dozen levels, and the text may
+ * come from anyone (a remote service's `$http` answer, a user's message); deeper is a clear error.
+ */
+export const MAX_XML_DEPTH = 256;
+
+function convert(el: XmlNode, depth: number): Json {
+  if (depth > MAX_XML_DEPTH) throw new Error(`parseXml: elements nest deeper than ${MAX_XML_DEPTH} levels`);
   const attrs = el.attributes ?? { length: 0 };
-  const out: Record<string, Json | Json[]> = {};
+  // No prototype: element names such as "constructor" or "__proto__" are plain members, never
+  // inherited values (an element named toString became [null, text]; one named __proto__ vanished
+  // and its children showed through as its siblings'). JSON carries the result into the isolate.
+  const out = Object.create(null) as Record<string, Json | Json[]>;
   let text = "";
   let hasChildren = false;
   for (let i = 0; i < attrs.length; i++) out[`@${attrs[i].name}`] = attrs[i].value;
@@ -36,7 +46,7 @@ function convert(el: XmlNode): Json {
     if (c.nodeType === TEXT || c.nodeType === CDATA) text += c.nodeValue ?? "";
     else if (c.nodeType === ELEMENT) {
       hasChildren = true;
-      const v = convert(c);
+      const v = convert(c, depth + 1);
       const prev = out[c.nodeName];
       if (prev === undefined) out[c.nodeName] = v;
       else if (Array.isArray(prev)) prev.push(v);
@@ -58,5 +68,7 @@ export function parseXml(text: string): Json | null {
   if (errors.length) throw new Error(`parseXml: ${errors[0]}`);
   const root = doc.documentElement;
   if (!root) return null;
-  return { [root.nodeName]: convert(root) };
+  const top = Object.create(null) as Record<string, Json>;
+  top[root.nodeName] = convert(root, 1);
+  return top;
 }

@@ -1,6 +1,6 @@
 // Starting an HTTP app on a host and port: the webhook, the SmartPay sandbox and the YooKassa
 // emulator all listen the same way and report the same kind of origin.
-import type { Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 interface Listenable {
@@ -14,4 +14,34 @@ export async function listenHttp(app: Listenable, port: number, host: string): P
   });
   const actual = (server.address() as AddressInfo).port;
   return { server, origin: `http://${host.includes(":") ? `[${host}]` : host}:${actual}` };
+}
+
+/**
+ * How long the sandbox's and the emulator's servers wait for a request's headers and body. They
+ * run in the `serve` process, on its host: with node's defaults (300 s per request, checked every
+ * 30 s) a client trickling bytes held each connection and its socket for five minutes, so a few
+ * thousand of them used up the file descriptors the webhook needs (docs/security.md, "Limits").
+ * A long-poll's wait comes after the request is in and is not counted.
+ */
+export const DEFAULT_APP_REQUEST_TIMEOUT_MS = 10_000;
+
+/** listenHttp for a request handler (an express app), its server bounded by `requestTimeoutMs`. */
+export function listenApp(handler: RequestListener, port: number, host: string, requestTimeoutMs = DEFAULT_APP_REQUEST_TIMEOUT_MS): Promise<{ server: Server; origin: string }> {
+  return listenHttp(
+    {
+      listen: (p, h, cb) => {
+        const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(100, requestTimeoutMs / 4)) }, handler);
+        let done = false;
+        const once = (err?: Error): void => {
+          if (done) return;
+          done = true;
+          cb(err);
+        };
+        server.once("error", once); // a busy port reaches the callback, as with express's app.listen
+        return server.listen(p, h, () => once());
+      },
+    },
+    port,
+    host,
+  );
 }

@@ -100,6 +100,14 @@ describe("splitBubbleText", () => {
 });
 
 describe("mapOut: buttons, images, cards", () => {
+  it("a reply with 500,000 buttons (a script listing a remote service's results) becomes as many suggestions, not a stack overflow", () => {
+    const many = Array.from({ length: 500_000 }, (_, i) => `b${i}`);
+    const a = answer([{ type: "buttons", buttons: many }, { type: "cardList", cells: [], buttons: many.slice(0, 3) }]);
+    const buttons = (a.payload as { suggestions: { buttons: { title: string }[] } }).suggestions.buttons;
+    expect(buttons).toHaveLength(500_003);
+    expect(buttons[499_999]!.title).toBe("b499999");
+  });
+
   it("buttons become suggestions: text actions sent to the backend, deep links for url", () => {
     const p = wire([{ type: "text", text: "Выберите" }, { type: "buttons", buttons: [{ text: "Да", transition: "/Yes" }, { text: "Сайт", url: "https://example.com" }, "Нет"] }]).payload;
     expect(p.suggestions).toEqual({

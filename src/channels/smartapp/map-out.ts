@@ -42,12 +42,12 @@ export function mapOut(result: TurnResult, ctx: AnswerContext): SmartAppAnswer {
     if (typeof reply.auto_listening === "boolean") autoListening = (autoListening ?? false) || reply.auto_listening;
     switch (reply.type) {
       case "text":
-        items.push(...textBubbles(reply));
+        append(items, textBubbles(reply));
         addSpeech(speech, reply);
         break;
       case "buttons":
       case "inlineButtons":
-        buttons.push(...suggestionButtons(reply.buttons));
+        append(buttons, suggestionButtons(reply.buttons));
         break;
       case "image":
         if (typeof reply.imageUrl === "string") items.push({ card: listCard([imageCell(reply.imageUrl, reply.hash)]) });
@@ -57,7 +57,7 @@ export function mapOut(result: TurnResult, ctx: AnswerContext): SmartAppAnswer {
         break;
       case "cardList":
         items.push({ card: cardListFromReply(reply) });
-        buttons.push(...suggestionButtons(reply.buttons));
+        append(buttons, suggestionButtons(reply.buttons));
         break;
       case "raw":
         if (isObject(reply.body)) rawBodies.push(reply.body);
@@ -87,6 +87,15 @@ export function mapOut(result: TurnResult, ctx: AnswerContext): SmartAppAnswer {
   };
   for (const body of rawBodies) payload = deepMerge(payload, body);
   return { ...ids, messageName, payload };
+}
+
+/**
+ * Appends one by one: `push(...list)` passes every element as an argument on the stack, and a
+ * script's reply with a few hundred thousand buttons overflowed it, so the turn's committed answer
+ * became a 500 "internal error" (docs/security.md, "Third red-team round").
+ */
+function append(to: unknown[], list: readonly unknown[]): void {
+  for (const x of list) to.push(x);
 }
 
 function copiedFields(requestPayload: Record<string, unknown> | undefined): Record<string, unknown> {

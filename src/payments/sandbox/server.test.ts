@@ -95,3 +95,29 @@ describe("sandbox HTTP", () => {
     }
   });
 });
+
+describe("sandbox connections", () => {
+  it("closes a connection whose request does not arrive in time (a trickling client held it for node's 300 s)", async () => {
+    const { connect } = await import("node:net");
+    const slow = await startSandbox({ requestTimeoutMs: 300 });
+    try {
+      const url = new URL(slow.url);
+      const socket = connect(Number(url.port), url.hostname);
+      let answer = "";
+      socket.on("data", (d: Buffer) => (answer += d.toString()));
+      const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(Date.now())));
+      const started = Date.now();
+      // Headers complete, body never finished; a byte every 100 ms keeps the socket from going idle.
+      socket.write("POST /smartpay/v1/invoices HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+      const trickle = setInterval(() => socket.writable && socket.write(" "), 100);
+      const at = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 4000))]);
+      clearInterval(trickle);
+      socket.destroy();
+      expect(at).toBeGreaterThan(0);
+      expect(at - started).toBeLessThan(3000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await slow.close();
+    }
+  });
+});

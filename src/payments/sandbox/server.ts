@@ -3,7 +3,7 @@
 // change a client needs (the SmartStore base is derived from it). Test hooks live under /__sandbox.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { listenHttp } from "../../util/listen.js";
+import { listenApp } from "../../util/listen.js";
 import { SandboxClock, SandboxCore, SandboxError, type Clock, type CoreOptions } from "./core.js";
 import { EVENT_TYPES, STATUS_IDS, type InvoiceEvent } from "./machine.js";
 import { parseExact, playPayDialog, runPayDialog, stringifyExact, type PayDialogInput, type PayOutcome } from "./pay-dialog.js";
@@ -49,6 +49,8 @@ export interface SandboxOptions extends Omit<CoreOptions, "clock"> {
   yookassa?: express.Router;
   /** The shop app of webhook acquiring (../imshop/app-sandbox.ts), served at /imshop-app. */
   imshopApp?: express.Router;
+  /** A request's headers and body must arrive within this long (default DEFAULT_APP_REQUEST_TIMEOUT_MS, src/util/listen.ts). */
+  requestTimeoutMs?: number;
 }
 
 export interface Sandbox {
@@ -401,7 +403,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const adminToken = opts.adminToken ?? randomBytes(18).toString("base64url");
   const { app, quirks, faults } = createSandboxApp(core, { ...opts, adminToken });
   const host = opts.host ?? "127.0.0.1";
-  const { server, origin } = await listenHttp(app, opts.port ?? 0, host);
+  const { server, origin } = await listenApp(app, opts.port ?? 0, host, opts.requestTimeoutMs);
   return {
     url: origin,
     origin,

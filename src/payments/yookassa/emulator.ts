@@ -5,7 +5,7 @@
 // Auth is Basic with any shop id and the configured secret key (the CLI passes YOOKASSA_SECRET_KEY).
 import { timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
-import { listenHttp } from "../../util/listen.js";
+import { listenApp } from "../../util/listen.js";
 import { DECLINE_REASONS, DEFAULT_EMULATOR_SECRET_KEY, errorBody, YooKassaEmulatorCore, type EmulatorCoreOptions } from "./emulator-core.js";
 import { EmulatorError, isObject } from "./emulator-validate.js";
 import type { NotificationFault } from "./emulator-notify.js";
@@ -228,7 +228,7 @@ export async function startYooKassaEmulator(opts: EmulatorOptions & { port?: num
   app.disable("x-powered-by");
   app.use("/yookassa/v3", emulator.router);
   const host = opts.host ?? "127.0.0.1";
-  const { server, origin } = await listenHttp(app, opts.port ?? 0, host);
+  const { server, origin } = await listenApp(app, opts.port ?? 0, host);
   return {
     ...emulator,
     origin,
