@@ -82,6 +82,28 @@ host.define("$caila", new Proxy({ inflect: inflect, conform: conform, parseMorph
   },
 }));
 
-var STUBS = ["$dialer", "$analytics", "$pushgate", "$conversationApi", "$faq", "$integration", "$imputer", "$gpt",
+// $pushgate: scheduling needs the platform's event service, but createEvent's documented return value
+// ({id}, which scripts keep to cancel the event later) must exist, or `createEvent(…).id` throws.
+// Offline the event is logged and never fires; an `<event>` in an XML test plays its arrival.
+var pushgateStub = stub("$pushgate");
+var pushgateEvents = 0;
+host.define("$pushgate", new Proxy({
+  createEvent: function (dateTime, event, eventData) {
+    if (typeof dateTime !== "string" || dateTime === "") {
+      throw new TypeError("$pushgate.createEvent: dateTime must be a string like 2024-06-13T18:00:00, got " + host.stringify(dateTime));
+    }
+    pushgateEvents += 1;
+    var id = "local-event-" + pushgateEvents;
+    host.log("debug", "$pushgate.createEvent(" + dateTime + ", " + (event === undefined ? "timerEvent" : String(event)) +
+      ") is not delivered offline; id " + id + (eventData === undefined ? "" : ", eventData " + host.stringify(eventData)));
+    return { id: id };
+  },
+}, {
+  get: function (target, key) {
+    return Object.prototype.hasOwnProperty.call(target, key) ? target[key] : pushgateStub[key];
+  },
+}));
+
+var STUBS = ["$dialer", "$analytics", "$conversationApi", "$faq", "$integration", "$imputer", "$gpt",
   "$smartPush", "$smartProfile", "$smartRating", "$smartGeo", "$fetch", "$sharedContext"];
 for (var i = 0; i < STUBS.length; i++) host.define(STUBS[i], stub(STUBS[i]));

@@ -132,7 +132,7 @@ describe("entities in patterns", () => {
     expect(h.texts(h.send("запишите через 2 дня"))).toEqual(["booked 2023-11-16 0:0"]);
     expect(h.texts(h.send("мой телефон +7 (911) 344-55-93"))).toEqual(["phone 79113445593"]);
     expect(h.texts(h.send("меня зовут Иван"))).toEqual(["name Иван"]);
-    expect(h.texts(h.send("моё имя Ивана"))).toEqual(["name Иван"]);
+    expect(h.texts(h.send("моё имя Ивана"))).toEqual(["name Ивана"]); // @pymorphy.* values are the words as written
   });
 });
 

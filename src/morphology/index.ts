@@ -18,7 +18,8 @@ interface AzTag {
   toString(): string;
 }
 interface AzParse {
-  word: string;
+  word: string; // the dictionary part only: without a prefix a predictor split off, see fullWord
+  toString(): string; // the whole word
   tag: AzTag;
   score: number;
   normalize(): AzParse;
@@ -66,6 +67,14 @@ function grammemesOf(tag: AzTag): string[] {
     .filter((g) => g !== "");
 }
 
+/** The whole word of a parse. For a word the dictionary lacks, az's predictors parse its end and keep
+ * the rest apart ("юротдел" = "юр" + "отдел", "кто-то" = "кто" + "-то"): `word` is the dictionary
+ * part, the string is the whole word. pymorphy2 keeps the prefix in the normal form too
+ * ("юротдела" → "юротдел"), so the lemma of an unknown word never becomes an unrelated dictionary word. */
+function fullWord(p: AzParse): string {
+  return String(p);
+}
+
 /** The dictionary's analyses; one it cannot normalise (a rare gap in its paradigms) is left out. */
 function analyse(key: string): WordParse[] {
   let parses: AzParse[];
@@ -79,7 +88,8 @@ function analyse(key: string): WordParse[] {
   for (const p of parses) {
     let normal: string | undefined;
     try {
-      normal = p.normalize()?.word;
+      const n = p.normalize();
+      normal = n ? fullWord(n) : undefined;
     } catch {
       normal = undefined;
     }
@@ -121,7 +131,7 @@ export function inflect(word: string, grammemes: string[]): string | undefined {
   try {
     for (const p of loadAz().Morph(word.toLowerCase(), { ignoreCase: true })) {
       const r = p.inflect(grammemes);
-      if (r && typeof r.word === "string") return r.word;
+      if (r && typeof r.word === "string") return fullWord(r);
     }
   } catch {
     // a gap in the dictionary's paradigms: the word stays as it is

@@ -12,6 +12,15 @@ describe("dictionary morphology", () => {
     expect(lemma("hello")).toBe("hello");
   });
 
+  it("keeps the part a predictor split off an unknown word in its lemma, as pymorphy2 does", () => {
+    // "юротдел" is not in the dictionary: its end is parsed as "отдел" / "дел", the prefix stays
+    expect(lemma("юротдела")).toBe("юротдел");
+    expect(lemmas("юротдела")).not.toEqual(expect.arrayContaining(["отдел"]));
+    expect(lemmas("юротдел")).not.toEqual(expect.arrayContaining(["деть"])); // "день" has the lemma "деть" too
+    expect(lemma("кого-то")).toBe("кто-то");
+    expect(inflect("юротдел", ["plur", "gent"])).toBe("юротделов");
+  });
+
   it("knows proper names in lower case", () => {
     expect(hasGrammeme("казани", "Geox")).toBe(true);
     expect(hasGrammeme("иван", "Name")).toBe(true);

@@ -189,9 +189,24 @@ describe("$jsapi and global functions", () => {
   });
 
   it("keeps the other services as logging no-ops", () => {
-    const { snap, services } = session("$analytics.setMessageLabel('x'); $dialer.hangUp(); $gpt.createChatCompletion([]); $session.ok = $pushgate.createEvent() === undefined;");
+    const { snap, services } = session("$analytics.setMessageLabel('x'); $dialer.hangUp(); $gpt.createChatCompletion([]); $session.ok = $gpt.anything() === undefined;");
     expect(snap.session.ok).toBe(true);
     expect(services.logs.some((l) => l.message.includes("$analytics.setMessageLabel"))).toBe(true);
+  });
+});
+
+describe("$pushgate", () => {
+  it("createEvent returns the documented {id}, a new one each call, and the rest stays a no-op", () => {
+    const { snap, services } = session(
+      "var a = $pushgate.createEvent('2024-06-13T18:00:00', 'reminderEvent', {text: 'hi'}); var b = $pushgate.createEvent('2024-06-14T18:00:00');" +
+        "$session.ids = [typeof a.id, a.id !== b.id]; $pushgate.cancelEvent(a.id); $session.cancelled = true;",
+    );
+    expect(snap.session).toMatchObject({ ids: ["string", true], cancelled: true });
+    expect(services.logs.some((l) => l.message.includes("reminderEvent") && l.message.includes("not delivered offline"))).toBe(true);
+  });
+
+  it("createEvent without a date and time is a clear error", () => {
+    expect(() => session("$pushgate.createEvent();")).toThrow(/dateTime must be a string/);
   });
 });
 

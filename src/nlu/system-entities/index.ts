@@ -28,7 +28,7 @@ const FINDERS: Record<string, EntityFinder> = {
   "duckling.date": dateTimeEnds,
   "duckling.time": dateTimeEnds,
   "duckling.phone-number": (tokens, pos) => phoneEnds(tokens, pos),
-  ...Object.fromEntries(Object.entries(GRAMMEMES).map(([name, g]) => [name, grammemeEnds(g)])),
+  ...Object.fromEntries(Object.entries(GRAMMEMES).map(([name, g]) => [name, grammemeEnds(g, name.startsWith("pymorphy.") ? "asWritten" : "normalForm")])),
 };
 
 export function systemEntityFinder(name: string): EntityFinder | undefined {

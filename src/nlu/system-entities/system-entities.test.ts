@@ -105,14 +105,21 @@ describe("@duckling.phone-number", () => {
 });
 
 describe("@mystem.geo / @pymorphy.name", () => {
-  it("gives the normal form, capitalised as written", () => {
+  it("@mystem.* gives the normal form, capitalised as written; @pymorphy.* the word as written", () => {
     const set = createPatternSet(new Map(), new Map());
     set.add(1, "* @mystem.geo *", { file: "main.sc", line: 1, col: 1 });
     set.add(2, "* @pymorphy.name * @pymorphy.surn *", { file: "main.sc", line: 2, col: 1 });
     expect(set.match("живу в москве", new Map([[1, 0]]))[0]?.parseTree["_mystem.geo"]).toBe("москва");
     expect(set.match("еду в Казань", new Map([[1, 0]]))[0]?.parseTree["_mystem.geo"]).toBe("Казань");
     const name = set.match("позовите Ивана Петрова", new Map([[2, 0]]))[0]?.parseTree;
-    expect([name?.["_pymorphy.name"], name?.["_pymorphy.surn"]]).toEqual(["Иван", "Петров"]);
+    expect([name?.["_pymorphy.name"], name?.["_pymorphy.surn"]]).toEqual(["Ивана", "Петрова"]);
+    const persn = createPatternSet(new Map(), new Map());
+    persn.add(1, "* @mystem.persn *", { file: "main.sc", line: 1, col: 1 });
+    expect(persn.match("позовите Ивана", new Map([[1, 0]]))[0]?.parseTree["_mystem.persn"]).toBe("Иван");
+    // The dictionary's only person reading of "Росси" is the name "Росся": the value stays as written.
+    const foreign = createPatternSet(new Map(), new Map());
+    foreign.add(1, "* @pymorphy.name *", { file: "main.sc", line: 1, col: 1 });
+    expect(foreign.match("зови меня Росси", new Map([[1, 0]]))[0]?.parseTree["_pymorphy.name"]).toBe("Росси");
     expect(name?.value).toBeUndefined(); // two entities: the root has no value of its own
     expect(set.match("из дома", new Map([[1, 0]]))).toEqual([]);
     const one = createPatternSet(new Map(), new Map());
