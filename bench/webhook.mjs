@@ -91,7 +91,7 @@ function start(cmd, args) {
     child.allocs = allocs;
     child.stderr.on("data", (d) => {
       if (err.length < 100_000) err += d;
-      for (const m of String(d).matchAll(/\{"allocBytes":(\d+)\}/g)) allocs.push(Number(m[1]));
+      for (const m of String(d).matchAll(/\{"allocBytes":(\d+)/g)) allocs.push(Number(m[1]));
     });
     child.once("exit", onExit);
   });

@@ -9,7 +9,7 @@ import type { TurnExecutor, TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
 import type { TurnExplanation } from "../../engine/explain.js";
 import { WebhookRequestError } from "./errors.js";
-import { createLogger, redactExplanation, redactSecrets, type Logger } from "./logging.js";
+import { createLogger, logFlat, redactExplanation, redactSecrets, type Logger } from "./logging.js";
 import { mapIn, type MapInOptions } from "./map-in.js";
 import { ERROR_CODES, errorAnswer, mapOut } from "./map-out.js";
 import { WebhookMetrics } from "./metrics.js";
@@ -54,7 +54,7 @@ interface Locals {
   reqId: string;
   log: Logger;
   started: number;
-  turn?: Record<string, unknown>;
+  turn?: Record<string, string | number | undefined>;
 }
 
 export interface WebhookApp extends Express {
@@ -100,7 +100,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     res.on("finish", () => {
       const ms = Math.round(performance.now() - locals.started);
       // The same line the child would write: its binding (reqId) comes first.
-      log.info({ reqId, method, path: reqPath, status: res.statusCode, ms, ...(locals.turn ?? {}) }, "request");
+      logFlat(log, "request", { reqId, method, path: reqPath, status: res.statusCode, ms }, locals.turn);
     });
   }
 
