@@ -51,11 +51,20 @@ function message(id, user, text) {
   });
 }
 
-function start(spec, dir) {
+/** The flags `smartapp` restarts itself with in that tree (src/cli/launch-flags.ts; older trees: the snapshot flag). */
+async function launchFlagsOf(root) {
+  try {
+    return (await import(path.join(root, "dist/cli/launch-flags.js"))).launchFlags([]);
+  } catch {
+    return ["--no-node-snapshot"];
+  }
+}
+
+async function start(spec, dir) {
   const [rootArg, ...flags] = spec.split(",");
   const root = path.resolve(rootArg);
-  const args = ["--require", path.join(here, "bench/peers/alloc-probe.cjs"), "--no-node-snapshot", ...NODE_FLAGS, ...flags, path.join(root, "dist/cli/index.js"), "serve", dir, "--port", "0", "--store", STORE, "--no-sandbox"];
-  return new Promise((resolve, reject) => {
+  const args = ["--require", path.join(here, "bench/peers/alloc-probe.cjs"), ...(await launchFlagsOf(root)), ...NODE_FLAGS, ...flags, path.join(root, "dist/cli/index.js"), "serve", dir, "--port", "0", "--store", STORE, "--no-sandbox"];
+  return await new Promise((resolve, reject) => {
     const child = spawn("node", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SMARTPAY_URL: "http://127.0.0.1:9" } });
     let out = "";
     const probes = [];
