@@ -317,6 +317,10 @@ describe("webhook over HTTP: operations", () => {
     const res = await pending;
     expect(res.status).toBe(200);
     expect(res.json.payload.items[0].bubble.text).toBe("echo: медленно");
+    // Begun before the shutdown, answered during it: the answer still closes its connection.
+    expect(res.headers.get("connection")).toBe("close");
+    expect(res.headers.get("x-request-id")).toMatch(/^[\w-]{36}$/);
+    expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
     await closing;
     expect(closed).toBe(true);
     expect(executor.finished).toBe(1);

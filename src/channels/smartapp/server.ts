@@ -107,11 +107,13 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   };
 
   /** Request id, per-request logger, the closing log line: every request, on either path. */
-  function beginRequest(given: string | undefined, method: string, reqPath: string, res: ServerResponse): Locals {
+  function beginRequest(given: string | undefined, method: string, reqPath: string, res: ServerResponse, headersLater = false): Locals {
     const reqId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     const locals = new RequestLocals(log, reqId);
-    res.setHeader("X-Request-Id", reqId);
-    if (shuttingDown) res.setHeader("Connection", "close");
+    if (!headersLater) {
+      res.setHeader("X-Request-Id", reqId);
+      if (shuttingDown) res.setHeader("Connection", "close");
+    }
     res.on("finish", () => {
       const ms = Math.round(performance.now() - locals.started);
       // The same line the child would write: its binding (reqId) comes first.
@@ -227,11 +229,12 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     if (req.headers["content-length"] === undefined || !Number.isSafeInteger(length) || length > fastLimit) return false;
     if (contentTypeError(req.headers["content-type"])) return false;
     const given = req.headers["x-request-id"];
-    const locals = beginRequest(typeof given === "string" ? given : undefined, "POST", path, res);
+    // The headers go out in one writeHead with a flat list: no header map is built per response.
+    const locals = beginRequest(typeof given === "string" ? given : undefined, "POST", path, res, true);
     const respond = (status: number, body: string): void => {
-      res.statusCode = status;
-      res.setHeader("Content-Type", "application/json; charset=utf-8");
-      res.setHeader("Content-Length", Buffer.byteLength(body));
+      const headers = ["X-Request-Id", locals.reqId, "Content-Type", "application/json; charset=utf-8", "Content-Length", String(Buffer.byteLength(body))];
+      if (shuttingDown) headers.push("Connection", "close");
+      res.writeHead(status, headers);
       res.end(body);
     };
     const chunks: Buffer[] = [];
