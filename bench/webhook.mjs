@@ -51,11 +51,13 @@ const SESSION_SC = `theme: /
 `;
 
 const PROBE = ["--require", path.join(root, "bench/peers/alloc-probe.cjs")];
-// `smartapp` restarts itself with --no-node-snapshot when started without it (src/cli/node-flags.ts):
-// given here, the measured process is the server itself, not a launcher waiting for it.
+// `smartapp` restarts itself with --no-node-snapshot and its young-generation size when started
+// without them (src/cli/node-flags.ts, launch-flags.ts): given here, the measured process is the
+// server itself, not a launcher waiting for it.
 // BENCH_CPU_PROF=<dir>: our servers also write V8 CPU profiles (main thread and workers) there.
+const { launchFlags } = await import(path.join(root, "dist/cli/launch-flags.js"));
 const SERVE = [
-  "--no-node-snapshot",
+  ...launchFlags([]),
   ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : []),
   "dist/cli/index.js",
   "serve",
@@ -91,7 +93,7 @@ function start(cmd, args) {
     child.allocs = allocs;
     child.stderr.on("data", (d) => {
       if (err.length < 100_000) err += d;
-      for (const m of String(d).matchAll(/\{"allocBytes":(\d+)\}/g)) allocs.push(Number(m[1]));
+      for (const m of String(d).matchAll(/\{"allocBytes":(\d+)/g)) allocs.push(Number(m[1]));
     });
     child.once("exit", onExit);
   });

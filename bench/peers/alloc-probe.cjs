@@ -24,5 +24,12 @@ process.on("SIGUSR2", () => {
     last = gc.afterGC.heapStatistics.usedHeapSize;
   }
   allocated += Math.max(0, v8.getHeapStatistics().used_heap_size - last);
-  process.stderr.write(`${JSON.stringify({ allocBytes: allocated })}\n`);
+  // GC pauses by kind (scavenges of the young generation vs mark-compact), for the p99 story.
+  const gc = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 };
+  for (const s of stats) {
+    const major = !/Scavenge|Minor/i.test(s.gcType);
+    gc[major ? "markCompacts" : "scavenges"]++;
+    gc[major ? "markCompactMs" : "scavengeMs"] += s.cost / 1000;
+  }
+  process.stderr.write(`${JSON.stringify({ allocBytes: allocated, gc })}\n`);
 });

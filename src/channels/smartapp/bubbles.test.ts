@@ -1,7 +1,7 @@
 // Sentence splitting for bubbles: the one-pass splitter gives what the old lookbehind regexp gave, in
 // linear work.
 import { describe, expect, it } from "vitest";
-import { splitBubbleText, splitSentences } from "./bubbles.js";
+import { charLength, splitBubbleText, splitSentences } from "./bubbles.js";
 
 // The previous implementation: correct, but quadratic on long whitespace runs. Kept as the reference.
 const reference = (text: string): string[] => text.split(/(?<=(?:[.!?…]["»)\]]*\s|\n)\s*)(?=\S)/u);
@@ -18,6 +18,13 @@ function* texts(count: number): Generator<string> {
     yield s;
   }
 }
+
+describe("charLength", () => {
+  it("counts code points as Array.from does, lone surrogates as one each", () => {
+    const samples = ["", "a", "привет", "😀", "a😀b😀", "\ud83d", "\ude00", "x\ud83d", "\ud83d\ud83d\ude00", "\ude00\ud83d", ...texts(2000)];
+    for (const s of samples) expect(charLength(s)).toBe(Array.from(s).length);
+  });
+});
 
 describe("splitSentences", () => {
   it("matches the lookbehind regexp on 20,000 generated texts and on typical answers", () => {

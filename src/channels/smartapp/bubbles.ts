@@ -2,12 +2,28 @@
 // preferring paragraph, then sentence, then word boundaries; only a single over-long word is cut.
 export const MAX_BUBBLE_CHARS = 250;
 
-/** Length in characters as a person counts them (code points, so emoji are not cut in half). */
-const len = (s: string): number => Array.from(s).length;
+/**
+ * Length in characters as a person counts them (code points, so emoji are not cut in half), as
+ * Array.from(s).length counts them, without the array: every answer's text is measured.
+ */
+export function charLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        n--; // a surrogate pair is one code point
+        i++;
+      }
+    }
+  }
+  return n;
+}
 
 export function splitBubbleText(text: string, max = MAX_BUBBLE_CHARS): string[] {
   const trimmed = text.trim();
-  if (len(trimmed) <= max) return trimmed === "" ? [] : [trimmed];
+  if (charLength(trimmed) <= max) return trimmed === "" ? [] : [trimmed];
   const chunks: string[] = [];
   let current = "";
   const flush = (): void => {
@@ -18,7 +34,7 @@ export function splitBubbleText(text: string, max = MAX_BUBBLE_CHARS): string[] 
     // A sentence too long for one bubble starts a fresh one rather than filling up the last.
     if (startsLongSentence) flush();
     const candidate = current === "" ? piece : current + piece;
-    if (len(candidate.trim()) <= max) current = candidate;
+    if (charLength(candidate.trim()) <= max) current = candidate;
     else {
       flush();
       current = piece.trimStart();
@@ -32,7 +48,7 @@ export function splitBubbleText(text: string, max = MAX_BUBBLE_CHARS): string[] 
 function pieces(text: string, max: number): { piece: string; startsLongSentence: boolean }[] {
   const out: { piece: string; startsLongSentence: boolean }[] = [];
   for (const sentence of splitSentences(text)) {
-    if (len(sentence.trim()) <= max) {
+    if (charLength(sentence.trim()) <= max) {
       out.push({ piece: sentence, startsLongSentence: false });
       continue;
     }
@@ -44,7 +60,7 @@ function pieces(text: string, max: number): { piece: string; startsLongSentence:
 
 function cutWord(word: string, max: number): string[] {
   const chars = Array.from(word);
-  if (len(word.trim()) <= max) return [word];
+  if (charLength(word.trim()) <= max) return [word];
   const out: string[] = [];
   for (let i = 0; i < chars.length; i += max) out.push(chars.slice(i, i + max).join(""));
   return out;

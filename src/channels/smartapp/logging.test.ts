@@ -5,7 +5,8 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { secretMasker } from "../../util/secrets.js";
-import { batchedDestination, createLogger, LOG_FLUSH_MS, redactExplanation, redactSecrets } from "./logging.js";
+import { pino } from "pino";
+import { batchedDestination, createLogger, LOG_FLUSH_MS, logFlat, redactExplanation, redactSecrets } from "./logging.js";
 
 function capture() {
   let text = "";
@@ -36,6 +37,52 @@ describe("logger masking", () => {
       pay_api_key: "[REDACTED]",
       text: "Bearer [REDACTED]",
     });
+  });
+});
+
+describe("the flat line every request writes", () => {
+  const mask = secretMasker(["tok-SECRET-1"]);
+  const withoutTime = (line: string) => line.replace(/"time":\d+/, '"time":0');
+  const head = { reqId: "r-1", method: "POST", path: "/webhook", status: 200, ms: 3 };
+
+  it("is the line log.info writes for the same fields, masked the same way, without going through it", () => {
+    const tails = [
+      { messageName: "MESSAGE_TO_SKILL", messageId: "12345678901234567890", sessionId: 's "x" \u2028 tok-SECRET-1', userKey: "Bearer abc.def", answer: "ANSWER_TO_USER" },
+      { error: "body is not valid JSON", api_key: "k-1", token: 7, secret: "", skipped: undefined },
+      undefined,
+    ];
+    for (const tail of tails) {
+      const viaInfo = capture();
+      createLogger({ destination: viaInfo.destination, mask }).info({ ...head, ...tail }, "request tok-SECRET-1");
+      const flat = capture();
+      const log = createLogger({ destination: flat.destination, mask });
+      const info = vi.spyOn(log, "info");
+      logFlat(log, "request tok-SECRET-1", head, tail);
+      expect(info).not.toHaveBeenCalled(); // built directly: no merged object, no masked deep copy
+      expect(withoutTime(flat.text())).toBe(withoutTime(viaInfo.text()));
+      expect(flat.text()).not.toMatch(/tok-SECRET-1|abc\.def|k-1/);
+    }
+  });
+
+  it("leaves to pino what it cannot write flat: other loggers, other values, a key given twice", () => {
+    const out = capture();
+    const log = createLogger({ destination: out.destination });
+    const info = vi.spyOn(log, "info");
+    logFlat(log, "request", head, { ms: 4 });
+    logFlat(log, "request", head, { ratio: Number.NaN });
+    logFlat(log, "request", head, { nested: { a: 1 } as unknown as string });
+    expect(info).toHaveBeenCalledTimes(3);
+    expect(JSON.parse(out.text().split("\n")[0]!)).toMatchObject({ ms: 4 });
+    const other = pino({ base: undefined }, capture().destination);
+    const otherInfo = vi.spyOn(other, "info");
+    logFlat(other, "request", head);
+    expect(otherInfo).toHaveBeenCalledOnce();
+  });
+
+  it("writes nothing below the logger's level", () => {
+    const out = capture();
+    logFlat(createLogger({ destination: out.destination, level: "warn" }), "request", head);
+    expect(out.text()).toBe("");
   });
 });
 

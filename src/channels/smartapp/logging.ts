@@ -1,7 +1,7 @@
 // Structured logs: pino, with secrets masked wherever they appear: by value (every configured secret,
 // the one rule of src/util/secrets.ts) and by name (Authorization headers, anything named like a
 // token, secret, password or pay_api_key).
-import { destination, pino, type DestinationStream, type Logger } from "pino";
+import { destination, pino, symbols, type DestinationStream, type Logger } from "pino";
 import { REDACTED } from "../../util/secrets.js";
 import type { TurnExplanation } from "../../engine/explain.js";
 
@@ -60,13 +60,33 @@ export interface LoggerOptions {
   mask?: Mask;
 }
 
+const BASE = { component: "smartapp-webhook" };
+
+/** A flat log line's fields: strings and numbers only (what every request's closing line holds). */
+export type FlatFields = Readonly<Record<string, string | number | undefined>>;
+
+/** Writes one info line of flat fields straight to a logger's stream; false when it cannot. */
+type FlatWriter = (msg: string, head: FlatFields, tail: FlatFields | undefined) => boolean;
+const flatWriters = new WeakMap<Logger, FlatWriter>();
+
+/**
+ * An info line of flat fields, as `log.info({...head, ...tail}, msg)` writes it, masked the same way.
+ * A logger made by createLogger builds the JSON text directly: no merged object, no masked deep copy
+ * and no second serialisation for the line every request writes (docs/benchmarks.md). Any other
+ * logger, or a field that is not a string or a finite number, takes pino's own path.
+ */
+export function logFlat(log: Logger, msg: string, head: FlatFields, tail?: FlatFields): void {
+  if (flatWriters.get(log)?.(msg, head, tail) === true) return;
+  log.info({ ...head, ...tail }, msg);
+}
+
 /** The channel's default logger: JSON lines, every logged object and message passed through redactSecrets. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const mask = options.mask ?? keep;
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? "info",
-      base: { component: "smartapp-webhook" },
+      base: BASE,
       formatters: { log: (obj) => redactSecrets(obj, mask) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
@@ -78,6 +98,45 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // A given destination (the pretty printer, tests) is used as it is.
     (options.destination as DestinationStream | undefined) ?? batchedDestination(1),
   );
+  flatWriters.set(logger, flatWriter(logger, mask));
+  return logger;
+}
+
+/**
+ * pino's line for `info(fields, msg)` with this logger's options: level, epoch time, the base
+ * bindings, the fields in order, msg. Streams that want pino's per-line metadata (multistream) are
+ * left to pino.
+ */
+function flatWriter(logger: Logger, mask: Mask): FlatWriter {
+  const stream = (logger as unknown as Record<symbol, DestinationStream & Record<symbol, unknown>>)[symbols.streamSym];
+  if (stream === undefined || stream[symbols.needsMetadataGsym] === true) return () => false;
+  const start = `{"level":${logger.levels.values.info},"time":`;
+  const base = Object.entries(BASE).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join("");
+  // The same rules as redactSecrets on an object of these fields: a non-empty value under a
+  // secret-looking name is masked whole, other strings by value and Bearer/Basic credentials.
+  const append = (line: string, fields: FlatFields | undefined, before: FlatFields | undefined): string | undefined => {
+    for (const key in fields) {
+      const value = fields[key];
+      if (value === undefined) continue;
+      if (before !== undefined && key in before) return undefined; // pino keeps the first key's place
+      let text: string;
+      if (value !== "" && SECRET_KEY.test(key)) text = `"${REDACTED}"`;
+      else if (typeof value === "string") text = JSON.stringify(redactSecrets(value, mask));
+      else if (typeof value === "number" && Number.isFinite(value)) text = String(value);
+      else return undefined;
+      line += `,${JSON.stringify(key)}:${text}`;
+    }
+    return line;
+  };
+  return (msg, head, tail) => {
+    if (!logger.isLevelEnabled("info")) return true;
+    let line = append(`${start}${Date.now()}${base}`, head, undefined);
+    if (line !== undefined) line = append(line, tail, head);
+    if (line === undefined) return false;
+    // The message is masked by value only, as the logMethod hook does.
+    stream.write(`${line},"msg":${JSON.stringify(mask(msg))}}\n`);
+    return true;
+  };
 }
 
 /** Bytes of log lines gathered before one write(2); lines wait at most LOG_FLUSH_MS for it. */

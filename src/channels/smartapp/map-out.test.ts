@@ -227,6 +227,21 @@ describe("serialisation", () => {
     expect(a.payload.items).toEqual([{ bubble: { text: "a\nb" } }, { bubble: { text: "c\u2028" } }]);
   });
 
+  it("writes a payload without nulls as it is, and any other exactly as its stripped copy", () => {
+    const proto = JSON.parse('{"__proto__": {"x": 1}, "y": 2}') as Record<string, unknown>;
+    const payloads: Record<string, unknown>[] = [
+      { items: [{ bubble: { text: "a", markdown: undefined } }], pronounceText: "a", device: { surface: "SBERBOX" }, finished: true, n: 0 },
+      { items: [1, "a", true, { f: () => 1, s: Symbol("s"), u: undefined }], nested: { deep: [[{ ok: -0 }]] } },
+      { items: [undefined, () => 1, Symbol("s"), null, 1], e: NaN, i: -Infinity },
+      { at: new Date(0), boxed: Object(1) as object, map: new Map([[1, 2]]), bare: Object.assign(Object.create(null) as object, { z: null, k: 1 }) },
+      { proto, sparse: [1, , 3] }, // eslint-disable-line no-sparse-arrays
+    ];
+    for (const payload of payloads) {
+      const text = serializeAnswer({ messageName: "ANSWER_TO_USER", sessionId: "s", payload });
+      expect(text).toBe(`{"messageName":"ANSWER_TO_USER","sessionId":"s","payload":${JSON.stringify(stripNulls(payload))}}`);
+    }
+  });
+
   it("splices the messageId token unchanged, even above 2^53", () => {
     const text = serializeAnswer({ ...answer([{ type: "text", text: "a" }]), messageId: "18446744073709551615" });
     expect(text).toContain('"messageId":18446744073709551615,');

@@ -77,16 +77,18 @@ export function mapOut(result: TurnResult, ctx: AnswerContext): SmartAppAnswer {
     const withIds = messageName === "NOTHING_FOUND" || messageName === "ERROR" ? payload : { ...copied, ...payload };
     return { ...ids, messageName, payload: withIds };
   }
-  let payload: Record<string, unknown> = {
-    ...copied,
-    ...spoken,
-    items,
-    ...(buttons.length > 0 ? { suggestions: { buttons } } : {}),
-    ...(autoListening !== undefined ? { auto_listening: autoListening } : {}),
-    ...(result.endSession ? { finished: true } : {}),
-  };
+  // Built field by field: a literal mixing spreads and fields cost several µs per answer.
+  let payload: Record<string, unknown> = copied;
+  if (spoken) {
+    payload.pronounceText = spoken.pronounceText;
+    if (spoken.pronounceTextType !== undefined) payload.pronounceTextType = spoken.pronounceTextType;
+  }
+  payload.items = items;
+  if (buttons.length > 0) payload.suggestions = { buttons };
+  if (autoListening !== undefined) payload.auto_listening = autoListening;
+  if (result.endSession) payload.finished = true;
   for (const body of rawBodies) payload = deepMerge(payload, body);
-  return { ...ids, messageName, payload };
+  return { messageId: ids.messageId, sessionId: ids.sessionId, uuid: ids.uuid, messageName, payload };
 }
 
 /**

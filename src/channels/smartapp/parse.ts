@@ -65,7 +65,9 @@ function countMembers(value: unknown): number {
     for (const v of value) n += countMembers(v);
     return n;
   }
-  for (const k of Object.keys(value)) n += 1 + countMembers((value as Record<string, unknown>)[k]);
+  // for-in allocates no key array; an inherited enumerable key (a polluted prototype) only makes
+  // the count differ, which sends the body down the lossless path.
+  for (const k in value) n += 1 + countMembers((value as Record<string, unknown>)[k]);
   return n;
 }
 

@@ -164,6 +164,22 @@ describe("webhook over HTTP: answers", () => {
     const ok = await post(withMessageId(fx.messageToSkill("b"), "2"));
     expect(ok.json.messageName).toBe("ANSWER_TO_USER");
   });
+
+  it("an executor that throws before returning its promise is a failed turn too, and close() does not wait for it", async () => {
+    const executor: TurnExecutor = {
+      run: () => {
+        throw new Error("synchronous failure");
+      },
+      close: async () => undefined,
+    };
+    await start({ executor, deadlineMs: 5000 });
+    const res = await post(fx.messageToSkill("a"));
+    expect(res.json).toMatchObject({ messageName: "ERROR", payload: { code: 500 } });
+    const t0 = performance.now();
+    await running!.close();
+    running = undefined;
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
 });
 
 describe("webhook over HTTP: bad requests get a 4xx with a reason", () => {
@@ -301,6 +317,10 @@ describe("webhook over HTTP: operations", () => {
     const res = await pending;
     expect(res.status).toBe(200);
     expect(res.json.payload.items[0].bubble.text).toBe("echo: медленно");
+    // Begun before the shutdown, answered during it: the answer still closes its connection.
+    expect(res.headers.get("connection")).toBe("close");
+    expect(res.headers.get("x-request-id")).toMatch(/^[\w-]{36}$/);
+    expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
     await closing;
     expect(closed).toBe(true);
     expect(executor.finished).toBe(1);

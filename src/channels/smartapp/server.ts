@@ -5,11 +5,11 @@ import { randomUUID } from "node:crypto";
 import { listenHttp } from "../../util/listen.js";
 import { createServer, maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
-import type { TurnExecutor, TurnOutcome } from "../types.js";
+import type { TurnExecutor, TurnOptions, TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
 import type { TurnExplanation } from "../../engine/explain.js";
 import { WebhookRequestError } from "./errors.js";
-import { createLogger, redactExplanation, redactSecrets, type Logger } from "./logging.js";
+import { createLogger, logFlat, redactExplanation, redactSecrets, type Logger } from "./logging.js";
 import { mapIn, type MapInOptions } from "./map-in.js";
 import { ERROR_CODES, errorAnswer, mapOut } from "./map-out.js";
 import { WebhookMetrics } from "./metrics.js";
@@ -54,7 +54,26 @@ interface Locals {
   reqId: string;
   log: Logger;
   started: number;
-  turn?: Record<string, unknown>;
+  turn?: Record<string, string | number | undefined>;
+}
+
+/**
+ * A request's Locals (also express's res.locals): the request's child logger is made only when
+ * something logs besides the closing line, by a getter every request shares.
+ */
+class RequestLocals implements Locals {
+  readonly started = performance.now();
+  turn?: Record<string, string | number | undefined>;
+  private child: Logger | undefined;
+
+  constructor(
+    private readonly root: Logger,
+    readonly reqId: string,
+  ) {}
+
+  get log(): Logger {
+    return (this.child ??= this.root.child({ reqId: this.reqId }));
+  }
 }
 
 export interface WebhookApp extends Express {
@@ -88,24 +107,23 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   };
 
   /** Request id, per-request logger, the closing log line: every request, on either path. */
-  function beginRequest(given: string | undefined, method: string, reqPath: string, res: ServerResponse, locals: Locals): void {
+  function beginRequest(given: string | undefined, method: string, reqPath: string, res: ServerResponse, headersLater = false): Locals {
     const reqId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-    locals.reqId = reqId;
-    // The request's child logger is made only when something logs besides the closing line.
-    let child: Logger | undefined;
-    Object.defineProperty(locals, "log", { get: () => (child ??= log.child({ reqId })), enumerable: true, configurable: true });
-    locals.started = performance.now();
-    res.setHeader("X-Request-Id", reqId);
-    if (shuttingDown) res.setHeader("Connection", "close");
+    const locals = new RequestLocals(log, reqId);
+    if (!headersLater) {
+      res.setHeader("X-Request-Id", reqId);
+      if (shuttingDown) res.setHeader("Connection", "close");
+    }
     res.on("finish", () => {
       const ms = Math.round(performance.now() - locals.started);
       // The same line the child would write: its binding (reqId) comes first.
-      log.info({ reqId, method, path: reqPath, status: res.statusCode, ms, ...(locals.turn ?? {}) }, "request");
+      logFlat(log, "request", { reqId, method, path: reqPath, status: res.statusCode, ms }, locals.turn);
     });
+    return locals;
   }
 
   app.use((req: Request, res: Response, next: NextFunction) => {
-    beginRequest(req.get("x-request-id"), req.method, req.path, res, res.locals as Locals);
+    res.locals = beginRequest(req.get("x-request-id"), req.method, req.path, res) as unknown as Response["locals"];
     next();
   });
 
@@ -138,37 +156,44 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
 
     // Explaining costs time: only for a debug log or a user who asked (the console's).
     const explain = log.isLevelEnabled("debug") || opts.explainUser?.(userKey) === true;
-    // Promise.resolve().then: a synchronous throw in run() becomes a rejection like any other.
-    const turn = Promise.resolve().then(() => opts.executor.run(userKey, request, { deadlineMs, newSession, messageId, render, ...(explain ? { explain } : {}) }));
-    const tracked = turn.then(
-      (outcome) => noteResult(outcome, locals),
-      (err: unknown) => {
-        metrics.error("executor");
-        locals.log.error({ err: redactSecrets(err) }, "turn failed");
-      },
-    );
-    inFlight.add(tracked);
-    void tracked.finally(() => inFlight.delete(tracked));
-
+    const options: TurnOptions = { deadlineMs, newSession, messageId, render };
+    if (explain) options.explain = true;
+    // One promise settles with whichever comes first, the turn or the deadline (no race of two
+    // promises per request); the turn is tracked until it ends either way.
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<"deadline">((resolve) => {
-      timer = setTimeout(() => resolve("deadline"), deadlineMs);
+    let running: Promise<void> | undefined;
+    const winner = await new Promise<TurnOutcome | "deadline" | Error>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs, "deadline");
+      let turn: Promise<TurnOutcome>;
+      try {
+        turn = opts.executor.run(userKey, request, options);
+      } catch (err) {
+        turn = Promise.reject(err); // a synchronous throw in run() is a failed turn like any other
+      }
+      const tracked = turn.then(
+        (outcome) => {
+          resolve(outcome);
+          noteResult(outcome, locals);
+        },
+        (err: unknown) => {
+          resolve(err instanceof Error ? err : new Error(String(err)));
+          metrics.error("executor");
+          locals.log.error({ err: redactSecrets(err) }, "turn failed");
+        },
+      );
+      inFlight.add(tracked);
+      const untrack = (): void => void inFlight.delete(tracked);
+      tracked.then(untrack, untrack);
+      running = tracked;
     });
-    let winner: TurnOutcome | "deadline" | Error;
-    try {
-      winner = await Promise.race([turn, deadline]);
-    } catch (err) {
-      winner = err instanceof Error ? err : new Error(String(err));
-    } finally {
-      clearTimeout(timer);
-    }
+    clearTimeout(timer);
 
     if (winner === "deadline") {
       // Answer now; the turn goes on, commits, and caches its answer for a retry of this messageId.
       metrics.error("deadline");
       metrics.turn(msg.messageName, "deadline", seconds());
       locals.log.warn({ deadlineMs }, "deadline reached; answering ERROR while the turn finishes");
-      void tracked.then(() => locals.log.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
+      void running?.then(() => locals.log.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
       respond(200, serializeAnswer(errorAnswer(ids, ERROR_CODES.deadline, `the scenario did not answer within ${deadlineMs} ms`)));
       return;
     }
@@ -181,7 +206,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     if (explanation && messageId !== undefined && opts.explainUser?.(userKey)) opts.onExplained?.(userKey, messageId, explanation);
     const body = winner.body ?? render(winner.result);
     metrics.turn(msg.messageName, winner.cached ? "cached" : answerName || "unknown", seconds());
-    locals.turn = { ...locals.turn, answer: winner.cached ? "cached" : answerName };
+    locals.turn.answer = winner.cached ? "cached" : answerName;
     respond(200, body);
   }
 
@@ -203,13 +228,13 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     const length = Number(req.headers["content-length"]);
     if (req.headers["content-length"] === undefined || !Number.isSafeInteger(length) || length > fastLimit) return false;
     if (contentTypeError(req.headers["content-type"])) return false;
-    const locals = {} as Locals;
     const given = req.headers["x-request-id"];
-    beginRequest(typeof given === "string" ? given : undefined, "POST", path, res, locals);
+    // The headers go out in one writeHead with a flat list: no header map is built per response.
+    const locals = beginRequest(typeof given === "string" ? given : undefined, "POST", path, res, true);
     const respond = (status: number, body: string): void => {
-      res.statusCode = status;
-      res.setHeader("Content-Type", "application/json; charset=utf-8");
-      res.setHeader("Content-Length", Buffer.byteLength(body));
+      const headers = ["X-Request-Id", locals.reqId, "Content-Type", "application/json; charset=utf-8", "Content-Length", String(Buffer.byteLength(body))];
+      if (shuttingDown) headers.push("Connection", "close");
+      res.writeHead(status, headers);
       res.end(body);
     };
     const chunks: Buffer[] = [];
