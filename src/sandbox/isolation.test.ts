@@ -63,6 +63,25 @@ describe("per-turn state", () => {
     expect(builds()).toBe(2);
   });
 
+  it("a script's locals, branches and object literals of turn data keep the context, and nothing they held reaches the next turn", () => {
+    const services = fakeServices();
+    const host = createScriptHost(makeProject([script("log('context built');")]), services);
+    const builds = () => services.logs.filter((l) => l.message === "context built").length;
+    const code = "var card = $session.card;\nif (card) {\n    var order = {card: card, items: []};\n    $temp.order = order;\n    $session.paid = true;\n} else return;\n$session.card = null;";
+    host.beginTurn(userScope("victim", { card: "4111" }));
+    host.runScript(code, { es6: false, pos: nextPos() });
+    expect(host.endTurn()).toMatchObject({ session: { card: null, paid: true }, temp: { order: { card: "4111", items: [] } } });
+    host.beginTurn(userScope("next"));
+    host.endTurn();
+    expect(builds()).toBe(1);
+    // The locals were the script function's own: the context's globals never had them.
+    expect(scriptTurn(host, "attacker", "$session.seen = [typeof card, typeof order, typeof globalThis.card];")).toEqual({ seen: ["undefined", "undefined", "undefined"] });
+    // A name the script assigns without declaring it would be a global: such a script is user code.
+    scriptTurn(host, "victim", "if ($session.x) { let y = 1; }\ncard = $session.card;");
+    expect(scriptTurn(host, "attacker", "$session.seen = typeof card;")).toEqual({ seen: "undefined" });
+    expect(builds()).toBe(3);
+  });
+
   it("a bracket key to __proto__ in a condition, template or script is user code: the next user gets a fresh context", () => {
     const host = createScriptHost(makeProject(), fakeServices());
     for (const [i, plant] of [

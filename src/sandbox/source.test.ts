@@ -47,7 +47,49 @@ describe("source checks", () => {
       expect(isTurnDataExpr(code), code).toBe(true);
     }
     expect(isTurnDataScript("$session.count = ($session.count || 0) + 1;\n$temp.seen = true;")).toBe(true);
-    expect(isTurnDataScript("$session.count = 1;\nreturn;")).toBe(false);
+    expect(isTurnDataScript("$session.count = 1;\nreturn;")).toBe(true);
+  });
+
+  it("a script may keep locals, branches and object literals of turn data to itself (a function body of its own)", () => {
+    for (const code of [
+      "var c = $session.count || 0;\n$session.count = c + 1;",
+      "let total = $session.total || 0;\nconst add = $parseTree._Number;\ntotal += add;\n$session.total = total / 100;",
+      "if ($session.step == 'ask') {\n    $session.step = 'done';\n} else if (!$session.step) {\n    var first = true;\n    $session.first = first;\n} else $session.step = null;",
+      "// start over\n$session.cart = {items: [], total: 0, 'last item': $parseTree._Item};\n/* and remember it */ $temp.started = true;",
+      "if (!$session.name) return;\n$session.greeted = true;",
+      "var o = {a: 1}; o.b = $session.x; $session.o = o; var a = [o]; a.length = 0;",
+      "'use strict'; var n = $session.n; n++; $session.n = n;",
+    ]) {
+      expect(isTurnDataScript(code), code).toBe(true);
+    }
+    for (const code of [
+      "c = 1;", // no declaration: a global of the context
+      "if ($session.a) { let c = 1; } c = 2;", // `c` outside the block is a global
+      "if ($session.a) { const c = 1; }",
+      "var f = $session.list.push;\nf.planted = 1;",
+      "var s = $session.name;\ns.big.planted = 1;",
+      "var o = {__proto__: $session};",
+      "var o = {'__proto__': $session};",
+      "var o = {['a']: 1};",
+      "var o = {get a() { return 1; }};",
+      "var o = {m() {}};",
+      "var o = {...$session};",
+      "var o = {f: $session.toString};",
+      "var arguments; arguments.callee.planted = 1;",
+      "var {a} = $session;",
+      "this.planted = 1;",
+      "var i = 0; while (i < 10) i++;",
+      "for (var i = 0; i < 3; i++) $session.i = i;",
+      "label: $session.a = 1;",
+      "var $session = 1;",
+      "$session.re = /a+/;",
+      "$session.a = 1; <!-- $session.toString.x = 2",
+    ]) {
+      expect(isTurnDataScript(code), code).toBe(false);
+    }
+    // A condition is a statement list evaluated as such: a declaration there would be a global.
+    expect(isTurnDataExpr("var c = 1")).toBe(false);
+    expect(isTurnDataExpr("$session.a = {}")).toBe(false);
   });
 
   it("takes the names a project's contexts add to builtin prototypes (jsapi/java.js, the project's own)", () => {
