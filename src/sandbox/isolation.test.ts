@@ -124,6 +124,32 @@ describe("per-turn state", () => {
   });
 });
 
+describe("code the project's load code hangs on builtin prototypes", () => {
+  // Load code is the project's: it may keep what it sees (a memo, a log), so a turn that reaches it
+  // runs user code and the next user must get a fresh context.
+  const spy = "var seen = [];\n";
+  it("an accessor it defines on a builtin prototype is user code wherever a member read or write reaches it", () => {
+    const load = spy + "Object.defineProperty(Array.prototype, 'top', { get: function () { seen.push(this[0]); return this[0]; } });\nObject.defineProperty(Object.prototype, 'card', { set: function (v) { seen.push(v); }, get: function () { return undefined; } });";
+    const host = createScriptHost(makeProject([script(load)]), fakeServices());
+    host.beginTurn(userScope("victim", { cards: ["4111"] }));
+    expect(host.test("$session.cards.top == '4111'", pos())).toBe(true);
+    host.runScript("$temp.card = $client.secret;", { es6: false, pos: nextPos() });
+    host.endTurn();
+    expect(scriptTurn(host, "attacker", "$session.seen = seen.slice();")).toEqual({ seen: [] });
+  });
+
+  it("a conversion method it replaces (toString, valueOf, join, Symbol.toPrimitive) is user code wherever turn data is converted", () => {
+    const load = spy + "var toString = Array.prototype.toString;\nArray.prototype.toString = function () { seen.push(this[0]); return toString.call(this); };";
+    const host = createScriptHost(makeProject([script(load)]), fakeServices());
+    host.beginTurn(userScope("victim", { cards: ["4111"] }));
+    expect(host.test("$session.cards == '4111'", pos())).toBe(true);
+    expect(host.render("card {{ $session.cards }}", pos())).toBe("card 4111");
+    host.runScript("$temp.n = -$session.cards;", { es6: false, pos: nextPos() });
+    host.endTurn();
+    expect(scriptTurn(host, "attacker", "$session.seen = seen.slice();")).toEqual({ seen: [] });
+  });
+});
+
 describe("memory limit", () => {
   it("a value leaving the isolate is bounded: a huge answer, $session or host-call argument fails inside the isolate, before it is copied out", () => {
     const host = createScriptHost(makeProject(), fakeServices(), { maxOutChars: 100_000 });

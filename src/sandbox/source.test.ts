@@ -93,10 +93,25 @@ describe("source checks", () => {
   });
 
   it("takes the names a project's contexts add to builtin prototypes (jsapi/java.js, the project's own)", () => {
-    const rules = new TurnDataRules(["equals", "last"]);
+    const rules = new TurnDataRules({ shared: ["equals", "last"] });
     expect(isTurnDataExpr("$session.name.equals.x = 1")).toBe(true); // this realm has no String#equals
     expect(rules.expr("$session.name.equals.x = 1")).toBe(false);
     expect(rules.script("$session.list.last.x = $client.secret;")).toBe(false);
     expect(rules.template("{{ $session.list.length }}")).toBe(true);
+  });
+
+  it("a name load code put on a builtin prototype is refused wherever it is read or set; a changed conversion refuses everything", () => {
+    // An accessor (or an object load code made) runs load code when merely read, compared or set.
+    const rules = new TurnDataRules({ loaded: ["top", "card"] });
+    expect(isTurnDataExpr("$session.list.top == 1")).toBe(true);
+    expect(rules.expr("$session.list.top == 1")).toBe(false);
+    expect(rules.script("$session.card = $client.secret;")).toBe(false);
+    expect(rules.template("{{ $session['top'] }}")).toBe(false);
+    expect(rules.script("$session.cards = [$session.list];")).toBe(true);
+    // A replaced Array.prototype.toString runs wherever an array is converted: nothing is turn data.
+    const converting = new TurnDataRules({ conversions: "load code changed a conversion" });
+    expect(converting.expr("$session.list == 'a'")).toBe(false);
+    expect(converting.script("$session.n = 1;")).toBe(false);
+    expect(converting.template("{{ $session.n }}")).toBe(false);
   });
 });

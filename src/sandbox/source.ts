@@ -74,18 +74,31 @@ export function isTurnDataExpr(expr: string): boolean {
   return BASE_RULES.expr(expr);
 }
 
+/** What the project's contexts have on the builtin prototypes after load (the realm core's `turnDataNames` op). */
+export interface ContextNames {
+  /** Names inherited as an object, a function or an accessor beyond this realm's (jsapi/java.js, a project's `Array.prototype.last = …`). */
+  shared?: Iterable<string>;
+  /** Of those, the ones load code added or replaced: reading or setting one runs load code (a getter, a setter, a conversion). */
+  loaded?: Iterable<string>;
+  /** Non-empty when load code would run wherever turn data is converted (a replaced `toString`…): then no code is turn data. */
+  conversions?: string;
+}
+
 /**
- * The turn-data check for one project: `shared` adds the names its contexts inherit beyond this
- * realm's builtins (jsapi/java.js, a project's `Array.prototype.last = …`), read from the isolate
- * after load. Verdicts are kept per source text: sources come from the project, so they are few.
+ * The turn-data check for one project, with what its contexts have on the builtin prototypes after
+ * load (ContextNames). Load code is the project's: code that reaches it, even by reading an inherited
+ * getter or converting an array, runs user code. Verdicts are kept per source text: sources come from
+ * the project, so they are few.
  */
 export class TurnDataRules {
-  private readonly shared: ReadonlySet<string>;
+  private readonly names: Names;
+  private readonly conversions: boolean;
   /** Verdicts per kind ("e" expression, "s" script) and source text: a script may declare locals, an expression may not. */
   private readonly verdicts = new Map<string, boolean>();
 
-  constructor(shared: Iterable<string> = []) {
-    this.shared = new Set([...SHARED_NAMES, ...shared]);
+  constructor(context: ContextNames = {}) {
+    this.names = { shared: new Set([...SHARED_NAMES, ...(context.shared ?? [])]), loaded: new Set(context.loaded ?? []) };
+    this.conversions = (context.conversions ?? "") !== "";
   }
 
   expr(expr: string): boolean {
@@ -101,10 +114,11 @@ export class TurnDataRules {
   }
 
   private decide(kind: "e" | "s", code: string): boolean {
+    if (this.conversions) return false;
     const key = kind + code;
     const known = this.verdicts.get(key);
     if (known !== undefined) return known;
-    const verdict = kind === "e" ? decideTurnExpr(code, this.shared) : decideTurnScript(code, this.shared);
+    const verdict = kind === "e" ? decideTurnExpr(code, this.names) : decideTurnScript(code, this.names);
     if (this.verdicts.size >= 10_000) this.verdicts.clear(); // a bound, not a cache policy
     this.verdicts.set(key, verdict);
     return verdict;
@@ -116,23 +130,28 @@ const BASE_RULES = new TurnDataRules();
 
 type AnyNode = Node & Record<string, unknown>;
 
-/** What a turn-data check knows besides the tree: the shared names, and the script's own locals. */
-interface Scope {
+/** Names of the builtin prototypes the check must know (ContextNames). */
+interface Names {
   shared: ReadonlySet<string>;
+  loaded: ReadonlySet<string>;
+}
+
+/** What a turn-data check knows besides the tree: the prototypes' names, and the script's own locals. */
+interface Scope extends Names {
   /** Names the script declares (`var` anywhere, `let`/`const` at its top level): locals of its function. */
   locals: ReadonlySet<string>;
 }
 
 const NO_LOCALS: ReadonlySet<string> = new Set();
 
-function decideTurnExpr(code: string, shared: ReadonlySet<string>): boolean {
+function decideTurnExpr(code: string, names: Names): boolean {
   // The character check keeps out braces, comments, templates and escapes before anything is parsed;
   // HTML-like comments (`<!--`, `-->`) would hide text from the tree but not from every evaluator.
   if (!TRIVIAL_WITH_GROUPING.test(code) || code.includes("<!--") || code.includes("-->")) return false;
   const program = parseScript(code, false);
   if (!program) return false;
   // A condition runs as a statement list through indirect eval: a declaration there would be a global.
-  const scope: Scope = { shared, locals: NO_LOCALS };
+  const scope: Scope = { ...names, locals: NO_LOCALS };
   return (program.body as AnyNode[]).every((s) => s.type === "EmptyStatement" || (s.type === "ExpressionStatement" && isTurnValue(s.expression as AnyNode, scope)));
 }
 
@@ -144,14 +163,14 @@ function decideTurnExpr(code: string, shared: ReadonlySet<string>): boolean {
  */
 const SCRIPT_CHARS = /^[\s\p{L}\p{N}_$.[\]()'"!=<>&|+\-*%?:,;{}/]*$/u;
 
-function decideTurnScript(code: string, shared: ReadonlySet<string>): boolean {
+function decideTurnScript(code: string, names: Names): boolean {
   if (!SCRIPT_CHARS.test(code) || code.includes("<!--") || code.includes("-->")) return false;
   const program = parseScript(code, true);
   if (!program) return false;
   const body = program.body as AnyNode[];
   const locals = new Set<string>();
   if (!body.every((s) => declares(s, locals, true))) return false;
-  const scope: Scope = { shared, locals };
+  const scope: Scope = { ...names, locals };
   return body.every((s) => isTurnStatement(s, scope));
 }
 
@@ -272,14 +291,15 @@ function isRoot(name: string, scope: Scope): boolean {
 /** What an assignment, `++` or `--` may change: a root's setter (this turn's field), a local, or a property of turn data. */
 function isTurnTarget(n: AnyNode, scope: Scope): boolean {
   if (n.type === "Identifier") return isRoot(n.name as string, scope);
-  // The last name is set on the object itself (an own property of turn data): any non-reflective name.
+  // The last name is set on the object itself (an own property of turn data) unless an inherited setter
+  // takes it: any name neither reflective nor put on a prototype by load code (isTurnMember).
   return n.type === "MemberExpression" && isTurnMember(n, scope, false);
 }
 
 /**
- * `root.a["b"][0]…`: a chain from a turn-data root (or a local) by literal, non-reflective names;
- * every name an access goes on from (and the last one too when the value is `kept`) leads to no
- * shared object.
+ * `root.a["b"][0]…`: a chain from a turn-data root (or a local) by literal, non-reflective names
+ * that load code did not put on a builtin prototype; every name an access goes on from (and the last
+ * one too when the value is `kept`) leads to no shared object.
  */
 function isTurnMember(n: AnyNode, scope: Scope, kept: boolean): boolean {
   if (n.optional === true && n.computed === true) return false;
@@ -288,7 +308,8 @@ function isTurnMember(n: AnyNode, scope: Scope, kept: boolean): boolean {
   if (!n.computed) name = property.name as string;
   else if (property.type === "Literal" && (typeof property.value === "string" || typeof property.value === "number")) name = String(property.value);
   else return false;
-  if (REFLECTIVE_NAMES.has(name) || (kept && scope.shared.has(name))) return false;
+  // A name load code put on a prototype runs its code when merely read or set (kept or not).
+  if (REFLECTIVE_NAMES.has(name) || scope.loaded.has(name) || (kept && scope.shared.has(name))) return false;
   const object = n.object as AnyNode;
   if (object.type === "Identifier") {
     if (isRoot(object.name as string, scope)) return true;
