@@ -150,6 +150,26 @@ describe("code the project's load code hangs on builtin prototypes", () => {
   });
 });
 
+describe("CPU a turn-data script can burn where the CPU limit cannot stop it", () => {
+  it("a script that doubles a string over and over is user code: an inline host refuses it before the isolate flattens the string", () => {
+    // Flattening a string joined from halves is one step V8 does not interrupt: 22 doublings of a
+    // 32-character literal held the thread for seconds against a 50 ms limit.
+    const host = createScriptHost(makeProject(), fakeServices(), {
+      cpuMs: 50,
+      beforeUserCode: () => {
+        throw new Error("refused: user code");
+      },
+    });
+    const code = "var s = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';\n" + "s = s + s;\n".repeat(22) + "$session.b = s < $session.q;";
+    host.beginTurn(userScope("u"));
+    const started = process.cpuUsage();
+    expect(() => host.runScript(code, { es6: false, pos: nextPos() })).toThrow("refused: user code");
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(50);
+    host.endTurn();
+  });
+});
+
 describe("memory limit", () => {
   it("a value leaving the isolate is bounded: a huge answer, $session or host-call argument fails inside the isolate, before it is copied out", () => {
     const host = createScriptHost(makeProject(), fakeServices(), { maxOutChars: 100_000 });

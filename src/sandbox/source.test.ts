@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTrivialExpr, isTrivialTemplate, isTurnDataExpr, isTurnDataScript, TurnDataRules, usesAwait } from "./source.js";
+import { isTrivialExpr, isTrivialTemplate, isTurnDataExpr, isTurnDataScript, isTurnDataTemplate, TurnDataRules, usesAwait } from "./source.js";
 
 describe("source checks", () => {
   it("recognises loop-free, call-free expressions", () => {
@@ -98,6 +98,18 @@ describe("source checks", () => {
     expect(rules.expr("$session.name.equals.x = 1")).toBe(false);
     expect(rules.script("$session.list.last.x = $client.secret;")).toBe(false);
     expect(rules.template("{{ $session.list.length }}")).toBe(true);
+  });
+
+  it("turn-data code builds no string over 16 times its largest input: a doubled value read again is user code", () => {
+    const doubling = (n: number) => "var s = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';\n" + "s = s + s;\n".repeat(n) + "$session.b = s < $session.q;";
+    expect(isTurnDataScript(doubling(4))).toBe(true); // 16 times
+    expect(isTurnDataScript(doubling(5))).toBe(false);
+    expect(isTurnDataScript("$temp.s = $session.s;\n" + "$temp.s += $temp.s;\n".repeat(5))).toBe(false);
+    expect(isTurnDataExpr("$temp.s = $temp.s + $temp.s + $temp.s + $temp.s + $temp.s, $temp.s = $temp.s + $temp.s + $temp.s + $temp.s")).toBe(false);
+    expect(isTurnDataScript("var a = [$session.s, $session.s, $session.s, $session.s, $session.s];\n$temp.t = a + a + a + a;")).toBe(false);
+    // Messages built from many inputs, counters and ternaries stay turn data.
+    expect(isTurnDataScript("$session.count = ($session.count || 0) + 1;\n$temp.text = 'Hello, ' + $session.name + '! You have ' + $session.count + ' items' + ($session.vip ? ' (VIP)' : '') + '.';")).toBe(true);
+    expect(isTurnDataTemplate("{{ $session.a + ' ' + $session.b }} and {{ $session.c + $session.d }}")).toBe(true);
   });
 
   it("a name load code put on a builtin prototype is refused wherever it is read or set; a changed conversion refuses everything", () => {

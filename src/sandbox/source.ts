@@ -152,7 +152,8 @@ function decideTurnExpr(code: string, names: Names): boolean {
   if (!program) return false;
   // A condition runs as a statement list through indirect eval: a declaration there would be a global.
   const scope: Scope = { ...names, locals: NO_LOCALS };
-  return (program.body as AnyNode[]).every((s) => s.type === "EmptyStatement" || (s.type === "ExpressionStatement" && isTurnValue(s.expression as AnyNode, scope)));
+  const body = program.body as AnyNode[];
+  return body.every((s) => s.type === "EmptyStatement" || (s.type === "ExpressionStatement" && isTurnValue(s.expression as AnyNode, scope))) && growthBounded(body);
 }
 
 /**
@@ -171,7 +172,89 @@ function decideTurnScript(code: string, names: Names): boolean {
   const locals = new Set<string>();
   if (!body.every((s) => declares(s, locals, true))) return false;
   const scope: Scope = { ...names, locals };
-  return body.every((s) => isTurnStatement(s, scope));
+  return body.every((s) => isTurnStatement(s, scope)) && growthBounded(body);
+}
+
+/**
+ * How long a string turn-data code may build, in units of its largest input (a turn-data value, or a
+ * literal of the code). V8 joins concatenated strings lazily and flattens one in a single step that
+ * the CPU limit cannot interrupt (a comparison, `JSON.stringify` of the turn's state): 22 doublings
+ * of a 32-character literal (`s = s + s;`, 300 characters of script) held the main thread for
+ * seconds against the inline limit of 50 ms. Without loops, growth needs a stored value read again.
+ */
+const MAX_GROWTH = 16;
+
+/**
+ * The statements, in source order (both branches of an `if`), build no string over MAX_GROWTH: a
+ * read of any name or member may return the heaviest value the code stored so far (locals and
+ * members may alias), and a `+` weighs what its operands weigh together.
+ */
+function growthBounded(body: AnyNode[]): boolean {
+  let stored = 1;
+  let bounded = true;
+  const concat = (w: number): number => {
+    if (w > MAX_GROWTH) bounded = false;
+    return w;
+  };
+  const sum = (nodes: (AnyNode | null)[]): number => nodes.reduce((w, e) => w + (e === null ? 0 : weigh(e)), 0);
+  const weigh = (n: AnyNode): number => {
+    switch (n.type) {
+      case "Identifier":
+      case "MemberExpression":
+      case "ChainExpression":
+        return stored;
+      case "ArrayExpression":
+        return sum(n.elements as (AnyNode | null)[]);
+      case "ObjectExpression":
+        return sum((n.properties as AnyNode[]).map((p) => p.value as AnyNode));
+      case "BinaryExpression": {
+        const w = weigh(n.left as AnyNode) + weigh(n.right as AnyNode);
+        return n.operator === "+" ? concat(w) : 1;
+      }
+      case "LogicalExpression":
+        return Math.max(weigh(n.left as AnyNode), weigh(n.right as AnyNode));
+      case "ConditionalExpression":
+        weigh(n.test as AnyNode);
+        return Math.max(weigh(n.consequent as AnyNode), weigh(n.alternate as AnyNode));
+      case "AssignmentExpression": {
+        const right = weigh(n.right as AnyNode);
+        const op = n.operator as string;
+        const w = op === "=" ? right : op === "+=" ? concat(stored + right) : op === "||=" || op === "&&=" || op === "??=" ? Math.max(stored, right) : 1;
+        stored = Math.max(stored, w);
+        return w;
+      }
+      case "SequenceExpression":
+        return (n.expressions as AnyNode[]).reduce((_, e) => weigh(e), 1);
+      case "UnaryExpression":
+        weigh(n.argument as AnyNode);
+        return 1;
+      default:
+        return 1; // a literal, `++`/`--`: one input's worth
+    }
+  };
+  const run = (s: AnyNode): void => {
+    switch (s.type) {
+      case "ExpressionStatement":
+        weigh(s.expression as AnyNode);
+        break;
+      case "VariableDeclaration":
+        for (const d of s.declarations as AnyNode[]) if (d.init !== null) stored = Math.max(stored, weigh(d.init as AnyNode));
+        break;
+      case "IfStatement":
+        weigh(s.test as AnyNode);
+        run(s.consequent as AnyNode);
+        if (s.alternate !== null) run(s.alternate as AnyNode);
+        break;
+      case "BlockStatement":
+        (s.body as AnyNode[]).forEach(run);
+        break;
+      case "ReturnStatement":
+        if (s.argument !== null) weigh(s.argument as AnyNode);
+        break;
+    }
+  };
+  body.forEach(run);
+  return bounded;
 }
 
 function parseScript(code: string, functionBody: boolean): AnyNode | undefined {
