@@ -168,6 +168,20 @@ describe("CPU a turn-data script can burn where the CPU limit cannot stop it", (
     expect((used.user + used.system) / 1000).toBeLessThan(50);
     host.endTurn();
   });
+  it("a script that stretches an array to millions of holes is user code: an inline host refuses it before the isolate joins them", () => {
+    const host = createScriptHost(makeProject(), fakeServices(), {
+      cpuMs: 50,
+      beforeUserCode: () => {
+        throw new Error("refused: user code");
+      },
+    });
+    host.beginTurn(userScope("u"));
+    const started = process.cpuUsage();
+    expect(() => host.runScript("$session.a = ['xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'];\n$session.a.length = 30000000;\n$session.b = $session.a == 'z';", { es6: false, pos: nextPos() })).toThrow("refused: user code");
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(50);
+    host.endTurn();
+  });
 });
 
 describe("memory limit", () => {

@@ -112,6 +112,18 @@ describe("source checks", () => {
     expect(isTurnDataTemplate("{{ $session.a + ' ' + $session.b }} and {{ $session.c + $session.d }}")).toBe(true);
   });
 
+  it("turn-data code writes no array index or length over 10000: a huge sparse array is user code", () => {
+    expect(isTurnDataScript("$session.a = ['x'];\n$session.a.length = 30000000;")).toBe(false);
+    expect(isTurnDataScript("$session.a.length += 30000000;")).toBe(false);
+    expect(isTurnDataScript("$session.a.length++;")).toBe(false);
+    expect(isTurnDataScript("$session.a.length = $request.n;")).toBe(false);
+    expect(isTurnDataScript("$session.a[30000000] = 1;")).toBe(false);
+    expect(isTurnDataExpr("$session.a['10000'] = 1")).toBe(false);
+    // Clearing a list, and small indices, stay turn data.
+    expect(isTurnDataScript("$session.cart.length = 0;\n$session.cart[0] = $session.item;\n$session.n = $session.cart.length + 1;")).toBe(true);
+    expect(isTurnDataScript("$session.o = {30000000: 1};\n$session.o['1.5'] = 2;")).toBe(true);
+  });
+
   it("a name load code put on a builtin prototype is refused wherever it is read or set; a changed conversion refuses everything", () => {
     // An accessor (or an object load code made) runs load code when merely read, compared or set.
     const rules = new TurnDataRules({ loaded: ["top", "card"] });

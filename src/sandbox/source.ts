@@ -336,7 +336,7 @@ function isTurnValue(n: AnyNode, scope: Scope, kept = false): boolean {
     case "UnaryExpression": // typeof, void, !, -, +, ~, delete: a primitive
       return value(n.argument);
     case "UpdateExpression":
-      return isTurnTarget(n.argument as AnyNode, scope);
+      return isTurnTarget(n.argument as AnyNode, scope) && keepsArraysShort(n.argument as AnyNode, undefined);
     case "BinaryExpression": // a primitive
       return n.operator !== "instanceof" && value(n.left) && value(n.right);
     case "LogicalExpression":
@@ -344,7 +344,7 @@ function isTurnValue(n: AnyNode, scope: Scope, kept = false): boolean {
     case "ConditionalExpression":
       return value(n.test) && value(n.consequent, kept) && value(n.alternate, kept);
     case "AssignmentExpression":
-      return isTurnTarget(n.left as AnyNode, scope) && value(n.right, true);
+      return isTurnTarget(n.left as AnyNode, scope) && keepsArraysShort(n.left as AnyNode, n.operator === "=" ? (n.right as AnyNode) : undefined) && value(n.right, true);
     case "SequenceExpression": {
       const all = n.expressions as AnyNode[];
       return all.every((e, i) => value(e, kept && i === all.length - 1));
@@ -364,6 +364,23 @@ function isTurnProperty(p: AnyNode, scope: Scope): boolean {
   const name = key.type === "Identifier" ? (key.name as string) : key.type === "Literal" && (typeof key.value === "string" || typeof key.value === "number") ? String(key.value) : undefined;
   if (name === undefined || REFLECTIVE_NAMES.has(name)) return false;
   return isTurnValue(p.value as AnyNode, scope, true);
+}
+
+/**
+ * The largest array index (and `length`) turn-data code may write. A larger one leaves an array of
+ * millions of holes (`$session.a.length = 3e7`) that a comparison or `JSON.stringify` of the turn's
+ * state joins in one step the CPU limit cannot interrupt: a second of the main thread's CPU, then
+ * the isolate's memory limit.
+ */
+const MAX_WRITTEN_INDEX = 10_000;
+
+/** A write through `target` (`value`: what a plain `=` assigns) cannot make an array longer than MAX_WRITTEN_INDEX. */
+function keepsArraysShort(target: AnyNode, value: AnyNode | undefined): boolean {
+  if (target.type !== "MemberExpression") return true;
+  const property = target.property as AnyNode;
+  const name = target.computed ? String(property.value) : (property.name as string);
+  if (name === "length") return value !== undefined && value.type === "Literal" && typeof value.value === "number" && value.value <= MAX_WRITTEN_INDEX;
+  return !/^\d+$/.test(name) || Number(name) < MAX_WRITTEN_INDEX;
 }
 
 /** A name that holds only this turn's data: a turn root, or a local of the script (it holds only turn values). */
