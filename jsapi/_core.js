@@ -661,8 +661,8 @@
     //   is not turn data;
     // - loaded: of those, the ones load code added or replaced: merely reading or setting one runs
     //   load code (its getter or setter, or the conversion of an object or function load code made);
-    // - conversions: why load code would run wherever turn data is converted or an array hole read
-    //   (a replaced toString/valueOf/join/Symbol.toPrimitive, an accessor on Object.prototype or
+    // - conversions: why load code would run wherever turn data is converted, serialised or an array
+    //   hole read (a replaced toString/valueOf/join/toJSON/Symbol.toPrimitive, an accessor on Object.prototype or
     //   Array.prototype, a changed prototype chain), or "" — then no code is turn data.
     turnDataNames: function () {
       var shared = [];
@@ -687,7 +687,7 @@
           var was = reflectApply(mapGet, before.members, [key]);
           var changed = !was || was.value !== now.value || was.get !== now.get || was.set !== now.set;
           var accessor = !!(now.get || now.set);
-          var converts = key === "toString" || key === "valueOf" || key === "join" || key === symbolToPrimitive || key === symbolToStringTag;
+          var converts = key === "toString" || key === "valueOf" || key === "join" || key === "toJSON" || key === symbolToPrimitive || key === symbolToStringTag;
           if (changed && (converts || (accessor && p < 2))) conversions = "load code changed a conversion or added an accessor on a builtin prototype";
           if (typeof key === "string" && changed && (accessor || (now.value !== null && (typeof now.value === "object" || typeof now.value === "function")))) loaded[loaded.length] = key;
         }

@@ -148,6 +148,15 @@ describe("code the project's load code hangs on builtin prototypes", () => {
     host.endTurn();
     expect(scriptTurn(host, "attacker", "$session.seen = seen.slice();")).toEqual({ seen: [] });
   });
+
+  it("a toJSON it puts on Object.prototype is user code: the turn's state is serialised through it", () => {
+    const load = spy + "Object.prototype.toJSON = function () { if (this.card) seen.push(this.card); return this; };\nObject.defineProperty(Object.prototype, 'toJSON', { enumerable: false });";
+    const host = createScriptHost(makeProject([script(load)]), fakeServices());
+    host.beginTurn(userScope("victim", { card: "4111" }));
+    expect(host.test("$session.card == '4111'", pos())).toBe(true);
+    host.endTurn();
+    expect(scriptTurn(host, "attacker", "$session.seen = seen.slice();")).toEqual({ seen: [] });
+  });
 });
 
 describe("CPU a turn-data script can burn where the CPU limit cannot stop it", () => {
