@@ -36,6 +36,21 @@
   var mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size").get;
   var mapClear = Map.prototype.clear;
   var OrigDate = Date;
+  var ownKeys = Reflect.ownKeys;
+  var symbolToPrimitive = Symbol.toPrimitive;
+  var symbolToStringTag = Symbol.toStringTag;
+
+  // The prototypes turn data inherits from (JSON values, and the builtin functions it may read), as
+  // V8 made them: `turnDataNames` tells the host what load code changed there (src/sandbox/source.ts).
+  var TURN_PROTOS = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Function.prototype];
+  function protoState(p) {
+    var members = new RealmMap();
+    var keys = ownKeys(p);
+    for (var i = 0; i < keys.length; i++) reflectApply(mapSet, members, [keys[i], getOwnPropertyDescriptor(p, keys[i])]);
+    return { parent: getPrototypeOf(p), members: members };
+  }
+  var builtinProtos = [];
+  for (var bp = 0; bp < TURN_PROTOS.length; bp++) builtinProtos[bp] = protoState(TURN_PROTOS[bp]);
 
   function hidden(name, value, writable, configurable) {
     defineProperty(G, name, { value: value, writable: !!writable, enumerable: false, configurable: !!configurable });
@@ -639,20 +654,45 @@
     loaded: function () {
       loading = false;
     },
-    // Names that JSON data (and errors) inherit as an object, a function or an accessor in this
-    // context, the platform's and the project's own additions included: code that reads one of them
-    // is not turn data (src/sandbox/source.ts). Asked once, of the first context, after load.
-    sharedNames: function () {
-      var out = [];
+    // What the turn-data check must know of this context's builtin prototypes after load (asked once,
+    // of the first context; src/sandbox/source.ts, TurnDataRules):
+    // - shared: names that JSON data (and errors) inherit as an object, a function or an accessor, the
+    //   platform's and the project's own additions included: code that keeps one or goes on from it
+    //   is not turn data;
+    // - loaded: of those, the ones load code added or replaced: merely reading or setting one runs
+    //   load code (its getter or setter, or the conversion of an object or function load code made);
+    // - conversions: why load code would run wherever turn data is converted, serialised or an array
+    //   hole read (a replaced toString/valueOf/join/toJSON/Symbol.toPrimitive, an accessor on Object.prototype or
+    //   Array.prototype, a changed prototype chain), or "" — then no code is turn data.
+    turnDataNames: function () {
+      var shared = [];
+      var loaded = [];
+      var conversions = "";
       var protos = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Function.prototype, Error.prototype];
       for (var i = 0; i < protos.length; i++) {
         var names = getOwnPropertyNames(protos[i]);
         for (var j = 0; j < names.length; j++) {
           var d = getOwnPropertyDescriptor(protos[i], names[j]);
-          if (d.get || d.set || (d.value !== null && (typeof d.value === "object" || typeof d.value === "function"))) out.push(names[j]);
+          if (d.get || d.set || (d.value !== null && (typeof d.value === "object" || typeof d.value === "function"))) shared[shared.length] = names[j];
         }
       }
-      return out;
+      for (var p = 0; p < TURN_PROTOS.length; p++) {
+        var proto = TURN_PROTOS[p];
+        var before = builtinProtos[p];
+        if (getPrototypeOf(proto) !== before.parent) conversions = "a builtin prototype's prototype was changed";
+        var keys = ownKeys(proto);
+        for (var k = 0; k < keys.length; k++) {
+          var key = keys[k];
+          var now = getOwnPropertyDescriptor(proto, key);
+          var was = reflectApply(mapGet, before.members, [key]);
+          var changed = !was || was.value !== now.value || was.get !== now.get || was.set !== now.set;
+          var accessor = !!(now.get || now.set);
+          var converts = key === "toString" || key === "valueOf" || key === "join" || key === "toJSON" || key === symbolToPrimitive || key === symbolToStringTag;
+          if (changed && (converts || (accessor && p < 2))) conversions = "load code changed a conversion or added an accessor on a builtin prototype";
+          if (typeof key === "string" && changed && (accessor || (now.value !== null && (typeof now.value === "object" || typeof now.value === "function")))) loaded[loaded.length] = key;
+        }
+      }
+      return { shared: shared, loaded: loaded, conversions: conversions };
     },
     // Names of lazy data this context parsed: the host parses them up front in the next contexts it
     // pre-builds (off the hot path), as it does for lazy libraries. A string: nothing a script can patch.

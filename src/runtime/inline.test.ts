@@ -31,6 +31,14 @@ const SC = `theme: /
         script:
             $session.count = ($session.count || 0) + 1;
         a: {{$session.count}}
+    state: Basket
+        q!: * корзин* *
+        script:
+            // a function body of its own: locals and branches of turn data keep the context
+            var basket = $session.basket || {items: [], total: 0};
+            if ($parseTree._Number) basket.total += $parseTree._Number;
+            $session.basket = basket;
+        a: {{$session.basket.total}}
     state: Call
         q!: * погода *
         script:
@@ -52,6 +60,14 @@ describe("inline turns", () => {
     const count = inline.run({ query: "добавь" }, { ...emptyUserState(), session: { count: 41 } });
     expect(count?.state.session.count).toBe(42);
     expect(inline.run({ query: "абракадабра" }, emptyUserState())?.replies.map((r) => r.text)).toEqual(["Не понял"]);
+  });
+
+  it("answers a turn whose script keeps locals, branches and object literals of turn data (no worker hop, no new context)", () => {
+    const inline = InlineTurns.create(project(SC), options())!;
+    const basket = inline.run({ query: "корзина" }, { ...emptyUserState(), session: { basket: { items: ["tea"], total: 5 } } });
+    expect(basket?.replies.map((r) => r.text)).toEqual(["5"]);
+    expect(basket?.state.session.basket).toEqual({ items: ["tea"], total: 5 });
+    expect(inline.run({ query: "корзина" }, emptyUserState())?.state.session.basket).toEqual({ items: [], total: 0 });
   });
 
   it("refuses a turn that would run user code before it runs, and keeps none of its logs", () => {

@@ -8,7 +8,7 @@ import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
 import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
-import { TurnDataRules, usesAwait } from "./source.js";
+import { TurnDataRules, usesAwait, type ContextNames } from "./source.js";
 import { rewriteJavaExpression, rewriteJavaIdioms, rewriteJavaTemplate } from "./java-idioms.js";
 import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
@@ -143,7 +143,7 @@ class RealmScriptHost implements ScriptHost {
     try {
       this.realm = this.newRealm();
       this.handlers = this.realm.call("handlers", []) as BoundHandler[];
-      this.turnData = new TurnDataRules(this.realm.call("sharedNames", []) as string[]);
+      this.turnData = new TurnDataRules(this.realm.call("turnDataNames", []) as ContextNames);
     } catch (e) {
       this.iso.dispose();
       throw e;

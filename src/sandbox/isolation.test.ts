@@ -63,6 +63,25 @@ describe("per-turn state", () => {
     expect(builds()).toBe(2);
   });
 
+  it("a script's locals, branches and object literals of turn data keep the context, and nothing they held reaches the next turn", () => {
+    const services = fakeServices();
+    const host = createScriptHost(makeProject([script("log('context built');")]), services);
+    const builds = () => services.logs.filter((l) => l.message === "context built").length;
+    const code = "var card = $session.card;\nif (card) {\n    var order = {card: card, items: []};\n    $temp.order = order;\n    $session.paid = true;\n} else return;\n$session.card = null;";
+    host.beginTurn(userScope("victim", { card: "4111" }));
+    host.runScript(code, { es6: false, pos: nextPos() });
+    expect(host.endTurn()).toMatchObject({ session: { card: null, paid: true }, temp: { order: { card: "4111", items: [] } } });
+    host.beginTurn(userScope("next"));
+    host.endTurn();
+    expect(builds()).toBe(1);
+    // The locals were the script function's own: the context's globals never had them.
+    expect(scriptTurn(host, "attacker", "$session.seen = [typeof card, typeof order, typeof globalThis.card];")).toEqual({ seen: ["undefined", "undefined", "undefined"] });
+    // A name the script assigns without declaring it would be a global: such a script is user code.
+    scriptTurn(host, "victim", "if ($session.x) { let y = 1; }\ncard = $session.card;");
+    expect(scriptTurn(host, "attacker", "$session.seen = typeof card;")).toEqual({ seen: "undefined" });
+    expect(builds()).toBe(3);
+  });
+
   it("a bracket key to __proto__ in a condition, template or script is user code: the next user gets a fresh context", () => {
     const host = createScriptHost(makeProject(), fakeServices());
     for (const [i, plant] of [
@@ -102,6 +121,75 @@ describe("per-turn state", () => {
     host.runScript("$session.list = [1];\n$session.list.last.planted = $client.secret;", { es6: false, pos: nextPos() });
     host.endTurn();
     expect(scriptTurn(host, "attacker", "$session.seen = String([].last.planted);")).toEqual({ seen: "undefined" });
+  });
+});
+
+describe("code the project's load code hangs on builtin prototypes", () => {
+  // Load code is the project's: it may keep what it sees (a memo, a log), so a turn that reaches it
+  // runs user code and the next user must get a fresh context.
+  const spy = "var seen = [];\n";
+  it("an accessor it defines on a builtin prototype is user code wherever a member read or write reaches it", () => {
+    const load = spy + "Object.defineProperty(Array.prototype, 'top', { get: function () { seen.push(this[0]); return this[0]; } });\nObject.defineProperty(Object.prototype, 'card', { set: function (v) { seen.push(v); }, get: function () { return undefined; } });";
+    const host = createScriptHost(makeProject([script(load)]), fakeServices());
+    host.beginTurn(userScope("victim", { cards: ["4111"] }));
+    expect(host.test("$session.cards.top == '4111'", pos())).toBe(true);
+    host.runScript("$temp.card = $client.secret;", { es6: false, pos: nextPos() });
+    host.endTurn();
+    expect(scriptTurn(host, "attacker", "$session.seen = seen.slice();")).toEqual({ seen: [] });
+  });
+
+  it("a conversion method it replaces (toString, valueOf, join, Symbol.toPrimitive) is user code wherever turn data is converted", () => {
+    const load = spy + "var toString = Array.prototype.toString;\nArray.prototype.toString = function () { seen.push(this[0]); return toString.call(this); };";
+    const host = createScriptHost(makeProject([script(load)]), fakeServices());
+    host.beginTurn(userScope("victim", { cards: ["4111"] }));
+    expect(host.test("$session.cards == '4111'", pos())).toBe(true);
+    expect(host.render("card {{ $session.cards }}", pos())).toBe("card 4111");
+    host.runScript("$temp.n = -$session.cards;", { es6: false, pos: nextPos() });
+    host.endTurn();
+    expect(scriptTurn(host, "attacker", "$session.seen = seen.slice();")).toEqual({ seen: [] });
+  });
+
+  it("a toJSON it puts on Object.prototype is user code: the turn's state is serialised through it", () => {
+    const load = spy + "Object.prototype.toJSON = function () { if (this.card) seen.push(this.card); return this; };\nObject.defineProperty(Object.prototype, 'toJSON', { enumerable: false });";
+    const host = createScriptHost(makeProject([script(load)]), fakeServices());
+    host.beginTurn(userScope("victim", { card: "4111" }));
+    expect(host.test("$session.card == '4111'", pos())).toBe(true);
+    host.endTurn();
+    expect(scriptTurn(host, "attacker", "$session.seen = seen.slice();")).toEqual({ seen: [] });
+  });
+});
+
+describe("CPU a turn-data script can burn where the CPU limit cannot stop it", () => {
+  it("a script that doubles a string over and over is user code: an inline host refuses it before the isolate flattens the string", () => {
+    // Flattening a string joined from halves is one step V8 does not interrupt: 22 doublings of a
+    // 32-character literal held the thread for seconds against a 50 ms limit.
+    const host = createScriptHost(makeProject(), fakeServices(), {
+      cpuMs: 50,
+      beforeUserCode: () => {
+        throw new Error("refused: user code");
+      },
+    });
+    const code = "var s = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';\n" + "s = s + s;\n".repeat(22) + "$session.b = s < $session.q;";
+    host.beginTurn(userScope("u"));
+    const started = process.cpuUsage();
+    expect(() => host.runScript(code, { es6: false, pos: nextPos() })).toThrow("refused: user code");
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(50);
+    host.endTurn();
+  });
+  it("a script that stretches an array to millions of holes is user code: an inline host refuses it before the isolate joins them", () => {
+    const host = createScriptHost(makeProject(), fakeServices(), {
+      cpuMs: 50,
+      beforeUserCode: () => {
+        throw new Error("refused: user code");
+      },
+    });
+    host.beginTurn(userScope("u"));
+    const started = process.cpuUsage();
+    expect(() => host.runScript("$session.a = ['xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'];\n$session.a.length = 30000000;\n$session.b = $session.a == 'z';", { es6: false, pos: nextPos() })).toThrow("refused: user code");
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(50);
+    host.endTurn();
   });
 });
 
