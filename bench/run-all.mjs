@@ -454,6 +454,38 @@ and worker start-up.
 **Payment turns** take ≈ 10–20 ms, one at a time: the script blocks on the sync bridge while the main
 thread performs the SmartPay call (create, or status check) over HTTP to the sandbox; most of it is
 that HTTP round trip and the sandbox's own express handling, not the runtime's CPU.
+
+**Webhook, fifth pass (the run above).** Profile of the main thread under "hello" before this pass:
+the log line (13 µs: a merged object, a masked deep copy, a second serialisation), the answer's
+map-out and serialisation (10–13 µs: a stripped copy of every answer), map-in (5 µs of spreads),
+a \`Promise.race\` per request for the deadline, and a scavenge every ≈ 200 requests (≈ 37 µs of
+pause per request). What changed:
+
+- **The request log line is written flat** to the logger's stream (the same bytes as pino's
+  \`log.info\`, the same masking; anything not flat goes through pino), answers without nulls are
+  serialised without a stripped copy, request and answer are mapped field by field, one promise per
+  request for "turn or deadline": in-process 13 → 3 µs (log line), 10–13 → 2.6 µs (map-out +
+  serialise), 5.4 → 0.1 µs (map-in); allocation per "hello" request ≈ 67 → 56 KB in A/B rounds
+  (\`bench/webhook-ab.mjs\`).
+- **A 32 MB young generation** (\`--max-semi-space-size=32\`, src/cli/launch-flags.ts; a size set by
+  the operator wins): scavenges per 1,000 requests ≈ 5.1 → 2.1, pause time per request 37 → 17 µs.
+  64 MB halved them again at twice the memory; not kept.
+- **More scripts are turn data** (locals, \`if\`/\`else\`, object literals: docs/sandbox.md) and keep
+  the context; with \`var c = $session.count || 0; $session.count = c + 1;\` as the script, CPU per
+  request across all threads 6.3–10.3 → 1.3–1.7 ms (it rebuilt a context every third turn).
+
+Result in the run above: "hello" a/b 0.98 → 1.09 and a′/b 1.06 → 1.32 (met), CPU per request 0.272 →
+0.214 ms against the peer's 0.296, p99 36 → 26 ms. "session" is not there: a/b 0.67, a′/b 0.94, CPU
+0.361 ms. Its two turns in three that read or write \`$session\` in a script or template enter the
+isolate (in-process ≈ 115–140 µs per such turn against ≈ 35 µs for "hello"). **Tried and not
+merged**: evaluating such turn data on the host without entering the isolate (a small interpreter of
+the turn-data subset over the turn's JSON copies): in-process 97 → 38 µs per "session" turn, but a
+red-team pass found six ways it diverged from the isolate or could be driven to exhaust the host (a
+write at index 2³²−2 made the end-of-turn JSON allocate ≈ 1 GB; long strings multiplied through
+object literals and templates; values JSON changes, such as NaN and holes, seen differently by a later
+isolate call). All six were fixed on its branch, but code that runs a project's expressions outside
+the isolate needs a second attack on the combined tree before it ships, so it waits for the next pass.
+a/c ≥ 0.5 stays out of reach for the reasons above (the bare server spends 0.036 ms per request).
 `;
 
 // ---------------------------------------------------------------------------------------------
