@@ -13,7 +13,8 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { makeProject } from "./lib/projects.mjs";
+import { message } from "./lib/message.mjs";
+import { HELLO_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const roots = process.argv.slice(2);
@@ -27,29 +28,8 @@ const STORE = process.env.BENCH_AB_STORE ?? "sqlite";
 const NODE_FLAGS = (process.env.BENCH_AB_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
 const USERS = 1000;
 
-const SC = {
-  hello: `theme: /\n    state: Hello\n        q!: * привет *\n        a: Привет!\n    state: NoMatch\n        event!: noMatch\n        a: Не понял\n`,
-  session: `theme: /\n    state: Hello\n        q!: * привет *\n        a: Привет!\n    state: Add\n        q!: * добавь *\n        script:\n            $session.count = ($session.count || 0) + 1;\n        a: Добавлено: {{$session.count}}\n    state: Status\n        q!: * сколько *\n        a: Всего: {{$session.count || 0}}\n    state: NoMatch\n        event!: noMatch\n        a: Не понял\n`,
-};
+const SC = { hello: HELLO_SC, session: SESSION_SC };
 const PHRASES = { hello: ["привет"], session: ["привет", "добавь", "сколько"] };
-
-function message(id, user, text) {
-  return JSON.stringify({
-    messageId: id,
-    sessionId: `s-${user}`,
-    messageName: "MESSAGE_TO_SKILL",
-    uuid: { userId: `u-${user}`, sub: `u-${user}`, userChannel: "B2C" },
-    payload: {
-      intent: "scenario",
-      message: { original_text: text, normalized_text: text, human_normalized_text: text },
-      app_info: { projectId: "bench", applicationId: "bench", frontendType: "DIALOG" },
-      character: { id: "sber", name: "Сбер", gender: "male", appeal: "official" },
-      device: { platformType: "android", surface: "SBERBOX" },
-      meta: { time: { timezone_id: "Europe/Moscow", timezone_offset_sec: 10800, timestamp: 0 } },
-      new_session: false,
-    },
-  });
-}
 
 /** The flags `smartapp` restarts itself with in that tree (src/cli/launch-flags.ts; older trees: the snapshot flag). */
 async function launchFlagsOf(root) {

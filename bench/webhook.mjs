@@ -13,7 +13,8 @@ import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { HTTP_SC, makeProject } from "./lib/projects.mjs";
+import { message } from "./lib/message.mjs";
+import { HELLO_SC, HTTP_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -25,30 +26,6 @@ const WORKLOADS = (process.env.BENCH_WEBHOOK_WORKLOADS ?? "hello,session,http").
 const START_TIMEOUT_MS = 30_000;
 const USERS = 1000;
 
-const HELLO_SC = `theme: /
-    state: Hello
-        q!: * привет *
-        a: Привет!
-    state: NoMatch
-        event!: noMatch
-        a: Не понял
-`;
-const SESSION_SC = `theme: /
-    state: Hello
-        q!: * привет *
-        a: Привет!
-    state: Add
-        q!: * добавь *
-        script:
-            $session.count = ($session.count || 0) + 1;
-        a: Добавлено: {{$session.count}}
-    state: Status
-        q!: * сколько *
-        a: Всего: {{$session.count || 0}}
-    state: NoMatch
-        event!: noMatch
-        a: Не понял
-`;
 
 const PROBE = ["--require", path.join(root, "bench/peers/alloc-probe.cjs")];
 // `smartapp` restarts itself with --no-node-snapshot and its young-generation size when started
@@ -112,23 +89,6 @@ async function stop(child) {
 
 const PHRASES = { hello: ["привет"], session: ["привет", "добавь", "сколько"], weather: ["погода"] };
 
-function message(id, user, text) {
-  return JSON.stringify({
-    messageId: id,
-    sessionId: `s-${user}`,
-    messageName: "MESSAGE_TO_SKILL",
-    uuid: { userId: `u-${user}`, sub: `u-${user}`, userChannel: "B2C" },
-    payload: {
-      intent: "scenario",
-      message: { original_text: text, normalized_text: text, human_normalized_text: text },
-      app_info: { projectId: "bench", applicationId: "bench", frontendType: "DIALOG" },
-      character: { id: "sber", name: "Сбер", gender: "male", appeal: "official" },
-      device: { platformType: "android", surface: "SBERBOX" },
-      meta: { time: { timezone_id: "Europe/Moscow", timezone_offset_sec: 10800, timestamp: 0 } },
-      new_session: false,
-    },
-  });
-}
 
 function load(port, workload, seconds, { connections = CONNECTIONS, users = USERS, prefix = "" } = {}) {
   let counter = 0;

@@ -29,3 +29,31 @@ export const HTTP_SC = (port) => `theme: /
         event!: noMatch
         a: Не понял
 `;
+
+/** "hello": one global pattern and a reply. */
+export const HELLO_SC = `theme: /
+    state: Hello
+        q!: * привет *
+        a: Привет!
+    state: NoMatch
+        event!: noMatch
+        a: Не понял
+`;
+
+/** "session": three phrases, one a turn-data script incrementing `$session.count`, one a template reading it. */
+export const SESSION_SC = `theme: /
+    state: Hello
+        q!: * привет *
+        a: Привет!
+    state: Add
+        q!: * добавь *
+        script:
+            $session.count = ($session.count || 0) + 1;
+        a: Добавлено: {{$session.count}}
+    state: Status
+        q!: * сколько *
+        a: Всего: {{$session.count || 0}}
+    state: NoMatch
+        event!: noMatch
+        a: Не понял
+`;
