@@ -25,12 +25,23 @@ export async function listenHttp(app: Listenable, port: number, host: string): P
  */
 export const DEFAULT_APP_REQUEST_TIMEOUT_MS = 10_000;
 
-/** listenHttp for a request handler (an express app), its server bounded by `requestTimeoutMs`. */
-export function listenApp(handler: RequestListener, port: number, host: string, requestTimeoutMs = DEFAULT_APP_REQUEST_TIMEOUT_MS): Promise<{ server: Server; origin: string }> {
+/** How a server started by listenApp treats slow and idle connections. */
+export interface ConnectionLimits {
+  /** Time for a request's headers and body; default DEFAULT_APP_REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
+  /** A socket that stayed idle this long is destroyed; default node's (none). */
+  idleTimeoutMs?: number;
+}
+
+/** listenHttp for a request handler (an express app, the webhook's handler), its server bounded by `limits`. */
+export function listenApp(handler: RequestListener, port: number, host: string, limits: ConnectionLimits = {}): Promise<{ server: Server; origin: string }> {
+  const requestTimeout = limits.requestTimeoutMs ?? DEFAULT_APP_REQUEST_TIMEOUT_MS;
   return listenHttp(
     {
       listen: (p, h, cb) => {
-        const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(100, requestTimeoutMs / 4)) }, handler);
+        const server = createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, Math.max(100, requestTimeout / 4)) }, handler);
+        // With no 'timeout' listener, node destroys a socket that stayed idle this long.
+        if (limits.idleTimeoutMs !== undefined) server.setTimeout(limits.idleTimeoutMs);
         let done = false;
         const once = (err?: Error): void => {
           if (done) return;

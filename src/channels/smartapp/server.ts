@@ -2,8 +2,8 @@
 // Invalid input gets a 4xx with a reason and never reaches the executor; nothing here may crash the
 // process (express catches async errors; late turns are always awaited and logged).
 import { randomUUID } from "node:crypto";
-import { listenHttp } from "../../util/listen.js";
-import { createServer, maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { listenApp } from "../../util/listen.js";
+import { maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { TurnExecutor, TurnOptions, TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
@@ -407,24 +407,10 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (!app.handleFast(req, res)) app(req, res);
   };
-  // As express's app.listen: a listen error (a busy port) reaches the callback too.
-  const listenable = {
-    listen: (port: number, h: string, cb: (err?: Error) => void) => {
-      const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-      const server = createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, Math.max(100, requestTimeout / 4)) }, handler);
-      // With no 'timeout' listener, node destroys a socket that stayed idle this long.
-      server.setTimeout(Math.max(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (opts.deadlineMs ?? 6000) + 1000));
-      let done = false;
-      const once = (err?: Error): void => {
-        if (done) return;
-        done = true;
-        cb(err);
-      };
-      server.once("error", once);
-      return server.listen(port, h, () => once());
-    },
-  };
-  const { server, origin: url } = await listenHttp(listenable, opts.port ?? 0, host);
+  const { server, origin: url } = await listenApp(handler, opts.port ?? 0, host, {
+    requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    idleTimeoutMs: Math.max(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (opts.deadlineMs ?? 6000) + 1000),
+  });
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP: answer if the socket can still take it, never throw.
     const [status, reason] = clientErrorAnswer(err, maxHeaderSize);

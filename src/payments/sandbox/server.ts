@@ -403,7 +403,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const adminToken = opts.adminToken ?? randomBytes(18).toString("base64url");
   const { app, quirks, faults } = createSandboxApp(core, { ...opts, adminToken });
   const host = opts.host ?? "127.0.0.1";
-  const { server, origin } = await listenApp(app, opts.port ?? 0, host, opts.requestTimeoutMs);
+  const { server, origin } = await listenApp(app, opts.port ?? 0, host, { requestTimeoutMs: opts.requestTimeoutMs });
   return {
     url: origin,
     origin,
