@@ -14,38 +14,34 @@ export function makeProject(sc, prefix = "bench-webhook-") {
   return dir;
 }
 
-/** "hello" answered at once, and a "weather" turn whose script waits on $http to 127.0.0.1:`port`. */
-export const HTTP_SC = (port) => `theme: /
+/**
+ * Every benchmark scenario: the "hello" state, the workload's own states, and the noMatch fallback,
+ * so all workloads answer "привет" with the very same state.
+ */
+const scenario = (states = "") => `theme: /
     state: Hello
         q!: * привет *
         a: Привет!
-    state: Weather
+${states}    state: NoMatch
+        event!: noMatch
+        a: Не понял
+`;
+
+/** "hello" answered at once, and a "weather" turn whose script waits on $http to 127.0.0.1:`port`. */
+export const HTTP_SC = (port) =>
+  scenario(`    state: Weather
         q!: * погода *
         script:
             var res = $http.get("http://127.0.0.1:${port}/slow");
             $session.status = res.status;
         a: Погода: {{$session.status}}
-    state: NoMatch
-        event!: noMatch
-        a: Не понял
-`;
+`);
 
 /** "hello": one global pattern and a reply. */
-export const HELLO_SC = `theme: /
-    state: Hello
-        q!: * привет *
-        a: Привет!
-    state: NoMatch
-        event!: noMatch
-        a: Не понял
-`;
+export const HELLO_SC = scenario();
 
 /** "session": three phrases, one a turn-data script incrementing `$session.count`, one a template reading it. */
-export const SESSION_SC = `theme: /
-    state: Hello
-        q!: * привет *
-        a: Привет!
-    state: Add
+export const SESSION_SC = scenario(`    state: Add
         q!: * добавь *
         script:
             $session.count = ($session.count || 0) + 1;
@@ -53,7 +49,4 @@ export const SESSION_SC = `theme: /
     state: Status
         q!: * сколько *
         a: Всего: {{$session.count || 0}}
-    state: NoMatch
-        event!: noMatch
-        a: Не понял
-`;
+`);
