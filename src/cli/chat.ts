@@ -116,7 +116,7 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
         // Numbered once, across every button reply of the turn: type the number to press one.
         const list = (r.buttons as { text: string }[]) ?? [];
         const first = buttons.length;
-        buttons.push(...list.map((b) => b.text));
+        for (const b of list) buttons.push(b.text); // one by one: a spread of 200,000 overflows the stack
         const link = (list as { url?: string }[]).map((b) => (typeof b.url === "string" ? /__checkout\/([^/?#]+)/.exec(b.url) : null)).find(Boolean);
         if (link) yookassaLink = link[1];
         return `  [${r.type}]${at} ${list.map((b, i) => `${first + i + 1}) ${b.text}`).join("  ")}`;

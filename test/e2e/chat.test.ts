@@ -92,6 +92,14 @@ it("echoes piped lines, fires a scheduled timeout, sends Canvas state, shows scr
   expect(t[5]).toMatch(/! script error: src\/main\.sc:25:\d+: .*field/);
 });
 
+it("numbers a script's 200,000 buttons and presses the last one by its number", async () => {
+  const out = await session(["many", "200000"], path.join(repoRoot, "test/fixtures/chat"));
+  const t = turns(out);
+  expect(t[0]).toContain("200000) b200000");
+  expect(t[0]).not.toContain("! ");
+  expect(t[1]).toContain("[text] (/LastButton) pressed the last"); // the button's text was sent
+});
+
 it("reloads the project when a file is saved, and keeps the conversation", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "smartapp-chat-watch-"));
   cpSync(path.join(repoRoot, "test/fixtures/chat"), dir, { recursive: true });
