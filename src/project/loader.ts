@@ -5,6 +5,7 @@ import path from "node:path";
 import picomatch from "picomatch";
 import type { ReactionNode, RequireNode, ScFile, SourcePos } from "../dsl/ast.js";
 import { parseScCollect } from "../dsl/parser.js";
+import { checkScriptSyntax } from "./script-syntax.js";
 import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
 import { loadConfig, type LoadedConfig } from "./config.js";
 import { checkCustomTagUse, customTagDefs, type CustomTagDef } from "./custom-tags.js";
@@ -395,8 +396,7 @@ export function loadProject(dir: string, opts: LoadOptions = {}): Project {
   loader.diagnostics.push(...preload.diagnostics);
 
   const es6 = loader.finishEs6();
-  if (loader.errors.length) throw new ProjectErrors(loader.errors);
-  return {
+  const project: Project = {
     ...(es6 ? { es6 } : {}),
     dir: abs,
     srcDir,
@@ -414,4 +414,8 @@ export function loadProject(dir: string, opts: LoadOptions = {}): Project {
     testFiles: selectTests(abs, loaded.config),
     customTags,
   };
+  // A project that does not load still has its script bodies checked, so one run of `smartapp check`
+  // reports a broken .sc line and a broken script together (the parser goes on past a bad line).
+  if (loader.errors.length) throw new ProjectErrors([...loader.errors, ...checkScriptSyntax(project)]);
+  return project;
 }

@@ -7,7 +7,9 @@ import { checkProject } from "./check.js";
 import { loadProject } from "./loader.js";
 import { assertScriptsCompile } from "./script-syntax.js";
 import { ProjectErrors } from "../util/errors.js";
+import { tempProjects } from "../../test/helpers/temp-project.js";
 
+const project = tempProjects("script-syntax-");
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 describe("script syntax at check time", () => {
@@ -20,6 +22,20 @@ describe("script syntax at check time", () => {
       "src/main.sc:16:27: JavaScript syntax error: Unexpected token ';'",
     ]);
     expect(report.errors[1]).toContain('\n                    "item_price": 11836\n                    ^');
+  });
+
+  it("reports broken scripts together with a .sc line that does not parse, in one run", () => {
+    const dir = project({
+      "chatbot.yaml": "name: x\nentryPoint: main.sc\n",
+      "src/main.sc": "require: f.js\ntheme: /\n    state: A\n        q!: hi\n        script:\n            var x = ;\n        a: ok\n    state B\n        q!: b\n",
+      "src/f.js": "function f( {\n",
+    });
+    const report = checkProject(dir);
+    expect(report.errors.map((e) => e.split("\n")[0])).toEqual([
+      'src/main.sc:8:5: expected a tag (like state:, a:, q!:) here, got "state B"',
+      "src/f.js:2:1: JavaScript syntax error: Unexpected end of input",
+      "src/main.sc:6:21: JavaScript syntax error: Unexpected token ';'",
+    ]);
   });
 
   it("accepts what the script host accepts: return in script bodies, await in scriptEs6, the demo shop", () => {
