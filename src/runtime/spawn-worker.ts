@@ -12,3 +12,20 @@ export function spawnWorker(moduleUrl: URL, options: WorkerOptions): Worker {
 export function siblingModule(base: string, name: string): URL {
   return new URL(`./${name}${base.endsWith(".ts") ? ".ts" : ".js"}`, base);
 }
+
+/**
+ * Asks a worker to free its isolates and exit by itself (`ask` posts its close message), and
+ * terminates it only when it has not exited after `graceMs`: terminate() tearing down a thread with
+ * live isolated-vm isolates can abort the whole process (docs/sandbox.md, "Why isolated-vm").
+ */
+export async function closeWorker(worker: Worker, graceMs: number, ask?: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<void>((resolve) => {
+    worker.once("exit", () => resolve());
+    // Also when it exited before we listened: terminate() of an ended worker resolves at once.
+    timer = setTimeout(() => void worker.terminate().then(() => resolve(), () => resolve()), graceMs);
+  });
+  ask?.();
+  await exited;
+  clearTimeout(timer);
+}

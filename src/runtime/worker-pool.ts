@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import type { BotRequest, HttpRequest, HttpResponse, TurnResult, UserState } from "../engine/types.js";
 import { createBridge, serveBridge, type HostCallHandler } from "./sync-bridge.js";
 import { TurnMeter, type CloseMessage, type TapedHttp, type TurnMessage, type TurnTape, type WorkerInit, type WorkerMessage } from "./protocol.js";
-import { siblingModule, spawnWorker } from "./spawn-worker.js";
+import { closeWorker, siblingModule, spawnWorker } from "./spawn-worker.js";
 import type { Project } from "../project/model.js";
 import { InlineTurns } from "./inline.js";
 
@@ -76,7 +76,7 @@ const workerFile = siblingModule(import.meta.url, "turn-worker");
 const WATCHDOG_INTERVAL_MS = 50;
 // Lets the isolate's own limit (same budget, per call) stop a script before the worker is killed.
 const CPU_GRACE_MS = 4 * WATCHDOG_INTERVAL_MS;
-// How long closing waits for a worker to exit by itself before terminating it (see closeWorker).
+// How long closing waits for a worker to exit by itself before terminating it (src/runtime/spawn-worker.ts, closeWorker).
 const IDLE_CLOSE_GRACE_MS = 1000;
 const BUSY_CLOSE_GRACE_MS = 5000;
 
@@ -177,7 +177,7 @@ export class WorkerPool {
     this.inline = undefined;
     clearInterval(this.watchdog);
     for (const job of this.queue.splice(0)) job.reject(new Error("worker pool is closed"));
-    await Promise.all(this.slots.map((s) => closeWorker(s)));
+    await Promise.all(this.slots.map((s) => closeTurnWorker(s)));
     this.slots = [];
   }
 
@@ -365,22 +365,9 @@ export class WorkerPool {
   }
 }
 
-/**
- * A worker frees its isolate and exits by itself once asked: an idle one at once, a busy one after
- * its turn (a turn blocked on a host call ends within that call's timeout). Only one that does not
- * exit in time is terminated: terminate() tearing down a thread with live isolated-vm isolates can
- * abort the whole process (docs/sandbox.md, "Why isolated-vm").
- */
-async function closeWorker(slot: Slot): Promise<void> {
-  const graceMs = slot.job ? BUSY_CLOSE_GRACE_MS : IDLE_CLOSE_GRACE_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const exited = new Promise<void>((resolve) => {
-    slot.worker.once("exit", () => resolve());
-    // Also when it exited before we listened: terminate() of an ended worker resolves at once.
-    timer = setTimeout(() => void slot.worker.terminate().then(() => resolve(), () => resolve()), graceMs);
-  });
+/** A worker frees its isolate and exits by itself once asked: an idle one at once, a busy one after its turn. */
+async function closeTurnWorker(slot: Slot): Promise<void> {
   // One that never loaded closes itself after reporting why; one that did is asked to.
-  if (slot.loaded) slot.worker.postMessage({ type: "close" } satisfies CloseMessage);
-  await exited;
-  clearTimeout(timer);
+  const ask = slot.loaded ? () => slot.worker.postMessage({ type: "close" } satisfies CloseMessage) : undefined;
+  await closeWorker(slot.worker, slot.job ? BUSY_CLOSE_GRACE_MS : IDLE_CLOSE_GRACE_MS, ask);
 }

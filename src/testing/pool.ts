@@ -5,10 +5,13 @@ import type { Worker } from "node:worker_threads";
 import type { HttpRequest } from "../engine/types.js";
 import { createOutboundHttp } from "../runtime/outbound-http.js";
 import { HttpPolicy } from "../runtime/http-policy.js";
-import { siblingModule, spawnWorker } from "../runtime/spawn-worker.js";
+import { closeWorker, siblingModule, spawnWorker } from "../runtime/spawn-worker.js";
 import { createBridge, serveBridge } from "../runtime/sync-bridge.js";
 import type { CaseResult, TestFile } from "./model.js";
 import type { FromWorker, Task, ToWorker, TestWorkerInit } from "./worker.js";
+
+// A worker still loading the project answers the close message once it has loaded.
+const CLOSE_GRACE_MS = 5000;
 
 export interface PoolOptions {
   workers: number;
@@ -142,8 +145,8 @@ export class TestWorkerPool {
   private finish(err?: Error): void {
     if (this.settled) return;
     this.settled = true;
-    for (const s of this.slots) void s.worker.terminate();
-    if (err) this.reject(err);
-    else this.resolve();
+    // Settled once every worker has freed its isolates and exited (closeWorker says why not terminate()).
+    const closing = this.slots.map((s) => closeWorker(s.worker, CLOSE_GRACE_MS, () => s.worker.postMessage({ type: "close" } satisfies ToWorker)));
+    void Promise.all(closing).then(() => (err ? this.reject(err) : this.resolve()));
   }
 }

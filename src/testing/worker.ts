@@ -26,13 +26,14 @@ export interface Task {
   tc: TestCase;
 }
 
-export type ToWorker = { type: "files"; files: Record<number, Omit<TestFile, "cases">> } | { type: "run"; tasks: Task[] };
+export type ToWorker = { type: "files"; files: Record<number, Omit<TestFile, "cases">> } | { type: "run"; tasks: Task[] } | { type: "close" };
 export type FromWorker = { type: "ready" } | { type: "loadError"; message: string } | { type: "results"; results: { key: number; result: CaseResult }[] };
 
 const init = workerData as TestWorkerInit;
 const port = parentPort!;
 const files = new Map<number, Omit<TestFile, "cases">>();
 let te: TestEngine | undefined;
+let closing = false;
 
 const realHttp = init.bridge
   ? (req: HttpRequest): HttpResponse => {
@@ -45,6 +46,12 @@ const realHttp = init.bridge
   : undefined;
 
 port.on("message", (msg: ToWorker) => {
+  if (msg.type === "close") {
+    closing = true;
+    te?.engine.dispose(); // frees the isolates here, before the thread ends (a load still running does it below)
+    port.close(); // nothing else keeps the thread alive: it exits
+    return;
+  }
   if (msg.type === "files") {
     for (const [i, f] of Object.entries(msg.files)) files.set(Number(i), f);
     return;
@@ -58,7 +65,8 @@ port.on("message", (msg: ToWorker) => {
 
 try {
   te = createTestEngine(await loadTestProject(init.dir, init.modules));
-  port.postMessage({ type: "ready" } satisfies FromWorker);
+  if (closing) te.engine.dispose();
+  else port.postMessage({ type: "ready" } satisfies FromWorker);
 } catch (e) {
   port.postMessage({ type: "loadError", message: describeLoadError(e) } satisfies FromWorker);
 }
