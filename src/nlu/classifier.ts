@@ -6,7 +6,7 @@ import type { CompiledPatternSet } from "../patterns/index.js";
 import type { IntentGuess, IntentClassifier } from "../engine/types.js";
 import type { NluData } from "./data.js";
 import type { ParseNode, PatternEntity } from "../patterns/types.js";
-import { featuresOf, words, type Features } from "./features.js";
+import { entityRefs, featuresOf, textFeatures, words, type EntitySpan, type Features } from "./features.js";
 import { lemma } from "../morphology/index.js";
 
 interface NeuralNetworkJson {
@@ -39,16 +39,24 @@ export const MODEL_VERSION = 1;
  * phrase made mostly of words no training phrase used says little about any intent, however high one
  * output is: the score is scaled by the square root of the share of words the model knows.
  */
-function scoresOf(net: NeuralNetwork, known: ReadonlySet<string>, text: string): IntentGuess[] {
+function scoresOf(net: NeuralNetwork, known: ReadonlySet<string>, text: string, spans: readonly EntitySpan[]): IntentGuess[] {
   const ws = words(text);
   if (ws.length === 0) return [];
-  const seen = ws.filter((w) => known.has("w:" + w) || known.has("l:" + lemma(w))).length;
+  // A word a recognised entity covers is known: a training phrase said "any such entity here".
+  const covered = new Set(spans.flatMap((s) => s.words));
+  const seen = ws.filter((w) => covered.has(w) || known.has("w:" + w) || known.has("l:" + lemma(w))).length;
   const coverage = Math.sqrt(seen / ws.length);
-  const out = net.run(featuresOf(text)) ?? {};
+  const out = net.run(textFeatures(text, spans)) ?? {};
   return Object.entries(out)
     .filter(([, s]) => s > 0)
     .map(([path, s]) => ({ path, score: Math.min(1, s) * coverage }))
     .sort((a, b) => b.score - a.score);
+}
+
+/** The entity's node of a `* @entity *` match: the one child list of the root (`words` is a list of strings). */
+function entityNode(tree: ParseNode): ParseNode | undefined {
+  const nodes = Object.entries(tree).find(([k, v]) => k !== "words" && !k.startsWith("_") && Array.isArray(v) && typeof v[0] === "object")?.[1] as ParseNode[] | undefined;
+  return nodes?.[0];
 }
 
 export function trainModel(data: NluData): TrainedModel {
@@ -74,6 +82,41 @@ export class ProjectIntentClassifier implements IntentClassifier {
     this.net.fromJSON(model.network);
     this.known = new Set(model.network.features ?? []);
     if (data.patternsEnabled) this.patterns = this.compilePatterns();
+    this.refs = this.compileRefs();
+  }
+
+  /** `* @Name *` for each entity the training phrases refer to and the local engine can match. */
+  private readonly refs: { set: CompiledPatternSet; names: string[] } | undefined;
+
+  private compileRefs(): { set: CompiledPatternSet; names: string[] } | undefined {
+    const names = [...new Set(this.data.intents.flatMap((i) => i.phrases.flatMap(entityRefs)))];
+    if (names.length === 0) return undefined;
+    const set = createPatternSet(new Map(), new Map(), { entities: this.entities });
+    const kept: string[] = [];
+    for (const name of names) {
+      try {
+        set.add(kept.length, `* @${name} *`, { file: this.data.file, line: 1, col: 1 });
+      } catch {
+        continue; // an entity only the live service knows (docs/nlu.md): its references never match
+      }
+      kept.push(name);
+    }
+    return kept.length > 0 ? { set, names: kept } : undefined;
+  }
+
+  /** The referenced entities found in the text, each with the words it covers. */
+  private entitySpans(text: string): EntitySpan[] {
+    if (!this.refs) return [];
+    const tiers = new Map(this.refs.names.map((_, i) => [i, 0]));
+    const out: EntitySpan[] = [];
+    const seen = new Set<number>();
+    for (const m of this.refs.set.match(text, tiers)) {
+      if (seen.has(m.triggerId)) continue;
+      seen.add(m.triggerId);
+      const node = entityNode(m.parseTree);
+      if (node?.text) out.push({ name: this.refs.names[m.triggerId]!, words: words(node.text) });
+    }
+    return out;
   }
 
   /** CAILA patterns use the q: syntax; one the local engine cannot compile is skipped. */
@@ -128,10 +171,9 @@ export class ProjectIntentClassifier implements IntentClassifier {
     for (const m of entry.set.match(text, tiers, { now })) {
       const name = entry.names[m.triggerId]!;
       if (out[name]) continue;
-      // The entity's node: the one child list of the root (`words` is a list of strings).
-      const nodes = Object.entries(m.parseTree).find(([k, v]) => k !== "words" && !k.startsWith("_") && Array.isArray(v) && typeof v[0] === "object")?.[1] as ParseNode[] | undefined;
+      const node = entityNode(m.parseTree);
       // A slot always has a value: the entity's own, else its text [I].
-      if (nodes?.[0]) out[name] = nodes[0].value !== undefined ? nodes[0] : { ...nodes[0], value: nodes[0].text };
+      if (node) out[name] = node.value !== undefined ? node : { ...node, value: node.text };
     }
     return out;
   }
@@ -149,7 +191,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
         if (!guesses.has(path)) guesses.set(path, { path, score: 1, source: "pattern" });
       }
     }
-    for (const g of scoresOf(this.net, this.known, text)) if (!guesses.has(g.path)) guesses.set(g.path, { ...g, source: "phrases" });
+    for (const g of scoresOf(this.net, this.known, text, this.entitySpans(text))) if (!guesses.has(g.path)) guesses.set(g.path, { ...g, source: "phrases" });
     const byPath = new Map(this.data.intents.map((i) => [i.path, i]));
     return [...guesses.values()]
       .sort((a, b) => b.score - a.score)

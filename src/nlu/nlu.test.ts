@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadIntentClassifier, modelFor, readNluData } from "./index.js";
 import { checkNlu } from "./check.js";
+import { entityRefs } from "./features.js";
 import { loadProject } from "../project/loader.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/engine");
@@ -88,5 +89,34 @@ describe("check", () => {
     const { warnings } = checkNlu(loadProject(path.join(root, "flow")));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.message).toMatch(/2 intent trigger\(s\) cannot fire: the project ships no NLU data/);
+  });
+});
+
+describe("entity references in training phrases", () => {
+  // A phrase "@duckling.number" or "хочу @Fruit" stands for any value of the entity there (docs/nlu.md).
+  const c = loadIntentClassifier(path.join(root, "nlu-entity-phrases"), { cacheDir })!;
+
+  it("reads @Name at the start of a word as a reference, and not an e-mail's @", () => {
+    expect(entityRefs("вылет из @departure в @destination @duckling.time.")).toEqual(["departure", "destination", "duckling.time"]);
+    expect(entityRefs("напишите на help@example.com")).toEqual([]);
+  });
+
+  it("classifies a text that is only a value of the referenced entity", () => {
+    expect(c.classify("50")[0]).toMatchObject({ path: "/Guess", source: "phrases" });
+    expect(c.classify("сорок два")[0]!.path).toBe("/Guess");
+    expect(c.classify("б")[0]!.path).toBe("/Letter");
+  });
+
+  it("classifies the phrase's other words around another value of the entity", () => {
+    const [best] = c.classify("дайте грушу пожалуйста");
+    expect(best!.path).toBe("/Fruit");
+    expect(best!.score).toBeGreaterThan(0.5);
+  });
+
+  it("leaves phrases without references as they were", () => {
+    expect(c.classify("здравствуйте")[0]!.path).toBe("/Greeting");
+    expect(c.classify("адрес почты")[0]!.path).toBe("/Mail");
+    const [best] = c.classify("абырвалг кукарямба");
+    expect(best === undefined || best.score < 0.4).toBe(true);
   });
 });
