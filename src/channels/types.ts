@@ -6,6 +6,11 @@ export interface TurnOptions {
   deadlineMs?: number; // answer with an error rather than nothing after this long
   newSession?: boolean; // SmartApp payload.new_session: start a fresh $session
   messageId?: string; // for idempotent retries
+  /**
+   * Also keep `messageId` in the user's state (the latest 64), so a copy that comes after its cached
+   * answer expired or was dropped (a restart longer than the answer TTL) still runs nothing.
+   */
+  once?: boolean;
   /** Serialise the channel answer inside the transaction so a retried messageId returns it. */
   render?: (result: TurnResult) => string;
   /** Ask the engine for TurnResult.explanation (docs/engine.md, "The explained turn"); costs time. */

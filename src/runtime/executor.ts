@@ -53,12 +53,13 @@ export class RuntimeExecutor implements TurnExecutor {
     }
     const t0 = performance.now();
     let turnMs = 0;
-    const outcome = await store.transact(userKey, async (current, tx) => {
+    const outcome = await store.transact<TurnOutcome>(userKey, async (current, tx) => {
       // A copy of this messageId may have run while this one waited for the user's queue (or, with
       // redis, another process's lock): answer what it answered and commit nothing.
       if (options.messageId) {
         const cached = await tx.cachedAnswer(options.messageId);
         if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached, cached: true } };
+        if (options.once && current?.onceIds?.includes(options.messageId)) return { commit: undefined, result: { result: cachedResult(), cached: true } };
       }
       const turnStart = performance.now();
       let state = current ?? emptyUserState();
@@ -67,7 +68,9 @@ export class RuntimeExecutor implements TurnExecutor {
       const body = options.render?.(result);
       const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
       turnMs = performance.now() - turnStart;
-      return { commit: { state: result.state, answer }, result: { result, body, cached: false } };
+      const onceIds = nextOnceIds(current?.onceIds, options.once ? options.messageId : undefined);
+      const committed = onceIds ? { ...result.state, onceIds } : result.state;
+      return { commit: { state: committed, answer }, result: { result, body, cached: false } };
     });
     // What the store cost this turn: waiting for the user's lock, loading and committing.
     this.opts.onStoreLatency?.(performance.now() - t0 - turnMs, "transact");
@@ -129,6 +132,17 @@ export class RuntimeExecutor implements TurnExecutor {
       this.opts.onStoreLatency?.(performance.now() - t0, "cachedAnswer");
     }
   }
+}
+
+const MAX_ONCE_IDS = 64;
+
+/**
+ * The once-ids the committed state carries: the engine builds a new UserState every turn (and
+ * `new_session` starts afresh), so the executor carries them over from the stored state itself.
+ */
+function nextOnceIds(stored: string[] | undefined, added: string | undefined): string[] | undefined {
+  if (added === undefined) return stored;
+  return [...(stored ?? []), added].slice(-MAX_ONCE_IDS);
 }
 
 /** SmartApp `new_session: true`: a fresh $session and context; $client stays. */
