@@ -72,7 +72,8 @@ describe("payment events run once per user", () => {
     for (let i = 0; i < 3; i++) await executor.run("buyer", { query: "hi" } as BotRequest, { messageId: `m${i}`, render: () => "ok" });
     await executor.run("buyer", { query: "hi" } as BotRequest, { newSession: true, messageId: "fresh", render: () => "ok" });
     expect(await deliverPaymentEvent(executor, event)).toBeUndefined();
-    await deliverPaymentEvent(executor, { ...event, id: 8, key: "inv-1:payment.refunded", name: "payment.refunded" });
+    // Another event of the payment under the same ledger row id (a new ledger file numbers from 1 again) runs.
+    await deliverPaymentEvent(executor, { ...event, key: "inv-1:payment.refunded:100", name: "payment.refunded" });
     const session = (await store.load("buyer"))?.session;
     expect(session).toEqual({ text: 1, "payment.refunded": 1 });
     await store.close();
