@@ -7,6 +7,7 @@ import { emptyUserState } from "../engine/types.js";
 import type { ChatbotConfig } from "../project/model.js";
 import { onErrorText } from "../engine/on-error.js";
 import type { SessionStore } from "../storage/types.js";
+import { ANSWER_NOT_KEPT } from "../storage/base.js";
 import { TurnCrash, type WorkerPool } from "./worker-pool.js";
 import { stateLimitViolation, type StateLimits } from "./state-limits.js";
 
@@ -49,7 +50,7 @@ export class RuntimeExecutor implements TurnExecutor {
     // once, inside the user's queue (below), which also catches a copy still in flight.
     if (options.messageId && store.kind === "redis") {
       const cached = await this.timed(() => store.cachedAnswer(userKey, options.messageId!));
-      if (cached !== undefined) return { result: cachedResult(), body: cached, cached: true };
+      if (cached !== undefined) return { result: cachedResult(), body: cached === ANSWER_NOT_KEPT ? undefined : cached, cached: true };
     }
     const t0 = performance.now();
     let turnMs = 0;
@@ -58,7 +59,8 @@ export class RuntimeExecutor implements TurnExecutor {
       // redis, another process's lock): answer what it answered and commit nothing.
       if (options.messageId) {
         const cached = await tx.cachedAnswer(options.messageId);
-        if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached, cached: true } };
+        // ANSWER_NOT_KEPT: the first copy's answer was too large to keep; this copy gets none (the channel renders an empty one).
+        if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached === ANSWER_NOT_KEPT ? undefined : cached, cached: true } };
         if (options.once && current?.onceIds?.includes(options.messageId)) return { commit: undefined, result: { result: cachedResult(), cached: true } };
       }
       const turnStart = performance.now();

@@ -5,28 +5,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
+import type { BotRequest } from "../engine/types.js";
 import type { PaymentEvent } from "../payments/core/model.js";
 import { SqliteStore } from "../storage/sqlite.js";
 import { MemoryStore } from "../storage/memory.js";
 import type { SessionStore } from "../storage/types.js";
 import { RuntimeExecutor } from "./executor.js";
 import { deliverPaymentEvent } from "./payment-events.js";
-import type { WorkerPool } from "./worker-pool.js";
-
-/** A pool whose every turn counts itself in $session, and builds a new state as the engine does (no extra fields kept). */
-function countingPool(): WorkerPool {
-  const pool = {
-    run: (request: BotRequest, state: UserState): Promise<TurnResult> => {
-      const key = request.event ?? "text";
-      const session = { ...state.session, [key]: ((state.session[key] as number | undefined) ?? 0) + 1 };
-      const next: UserState = { session, client: state.client, contextPath: "/" };
-      return Promise.resolve({ replies: [], response: { replies: [] }, state: next, endSession: false, mails: [] });
-    },
-    close: () => Promise.resolve(),
-  };
-  return pool as unknown as WorkerPool;
-}
+import { countingPool } from "./testing/counting-pool.js";
 
 const executorOn = (store: SessionStore) => new RuntimeExecutor({ pool: countingPool(), store, config: {} as never });
 

@@ -35,7 +35,14 @@ export function answerTtlMs(opts: StoreOptions): number {
   return Number.isFinite(sec) && sec > 0 ? Math.round(sec * 1000) : 0;
 }
 
-/** A bad commit throws; an answer over `maxAnswerBytes` is left out (a retry then runs the turn again). */
+/**
+ * The body kept for an answer over `maxAnswerBytes`: its messageId is remembered, its text is not,
+ * so a retry of that messageId runs nothing (docs/security.md, "Duplicate deliveries") and the
+ * channel answers it without replies. No channel's answer is empty.
+ */
+export const ANSWER_NOT_KEPT = "";
+
+/** A bad commit throws; an answer over `maxAnswerBytes` is kept as ANSWER_NOT_KEPT. */
 export function encodeCommit(commit: Commit, maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES): CommitRecord {
   const state: unknown = commit?.state;
   if (typeof state !== "object" || state === null || Array.isArray(state)) {
@@ -46,7 +53,7 @@ export function encodeCommit(commit: Commit, maxAnswerBytes = DEFAULT_MAX_ANSWER
     throw new TypeError("a committed answer needs a string messageId and a string body");
   }
   const keep = answer !== undefined && answer.body.length <= maxAnswerBytes && Buffer.byteLength(answer.body, "utf8") <= maxAnswerBytes;
-  return { stateJson: encodeState(state as UserState), answer: keep ? { messageId: answer.messageId, body: answer.body } : undefined };
+  return { stateJson: encodeState(state as UserState), answer: answer && { messageId: answer.messageId, body: keep ? answer.body : ANSWER_NOT_KEPT } };
 }
 
 /** Every read parses afresh, so a turn that mutates `current` and then throws leaves no trace. */
