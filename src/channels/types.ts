@@ -17,6 +17,20 @@ export interface TurnOptions {
   explain?: boolean;
 }
 
+/**
+ * The executor refused a turn before anything of it ran (a user with too many turns waiting); the
+ * channel answers `status` with the message as the reason.
+ */
+export class TurnRefusedError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "TurnRefusedError";
+  }
+}
+
 export interface TurnOutcome {
   result: TurnResult;
   body?: string; // render(result), or the cached answer of a retried messageId

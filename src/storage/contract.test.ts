@@ -172,7 +172,7 @@ export function describeStoreContract(name: string, factory: Factory, options: C
     });
 
     it("runs 100 concurrent turns of one user one at a time, in arrival order, ending at exactly 100", async () => {
-      const store = open();
+      const store = open({ maxWaitingTurns: 100 });
       let running = 0;
       let maxRunning = 0;
       const turns = Array.from({ length: 100 }, (_, i) =>
