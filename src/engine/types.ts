@@ -48,6 +48,8 @@ export interface UserState {
   lastButtons?: Record<string, string>; // normalised button text -> absolute transition path
   pendingTimeout?: { interval: number; targetState: string; setAt: number };
   contextHistory?: string[];
+  /** messageIds of the turns run with `TurnOptions.once` (payment events), the latest 64; kept by the executor, not the engine. */
+  onceIds?: string[];
 }
 
 export const emptyUserState = (): UserState => ({ session: {}, client: {}, contextPath: "/" });

@@ -1,12 +1,14 @@
 // The turn executor every channel uses: per-user serialisation and commit (the session store), the
 // turn itself (a worker from the pool), and the platform's error path when a worker dies mid-turn.
 import { randomUUID } from "node:crypto";
-import type { TurnExecutor, TurnOptions, TurnOutcome } from "../channels/types.js";
+import { TurnRefusedError, type TurnExecutor, type TurnOptions, type TurnOutcome } from "../channels/types.js";
 import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
 import { emptyUserState } from "../engine/types.js";
 import type { ChatbotConfig } from "../project/model.js";
 import { onErrorText } from "../engine/on-error.js";
 import type { SessionStore } from "../storage/types.js";
+import { ANSWER_NOT_KEPT } from "../storage/base.js";
+import { TurnsWaitingError } from "../storage/errors.js";
 import { TurnCrash, type WorkerPool } from "./worker-pool.js";
 import { stateLimitViolation, type StateLimits } from "./state-limits.js";
 
@@ -49,26 +51,37 @@ export class RuntimeExecutor implements TurnExecutor {
     // once, inside the user's queue (below), which also catches a copy still in flight.
     if (options.messageId && store.kind === "redis") {
       const cached = await this.timed(() => store.cachedAnswer(userKey, options.messageId!));
-      if (cached !== undefined) return { result: cachedResult(), body: cached, cached: true };
+      if (cached !== undefined) return { result: cachedResult(), body: cached === ANSWER_NOT_KEPT ? undefined : cached, cached: true };
     }
     const t0 = performance.now();
     let turnMs = 0;
-    const outcome = await store.transact(userKey, async (current, tx) => {
-      // A copy of this messageId may have run while this one waited for the user's queue (or, with
-      // redis, another process's lock): answer what it answered and commit nothing.
-      if (options.messageId) {
-        const cached = await tx.cachedAnswer(options.messageId);
-        if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached, cached: true } };
-      }
-      const turnStart = performance.now();
-      let state = current ?? emptyUserState();
-      if (options.newSession && current) state = startFresh(state);
-      const result = await this.runTurn(request, state, options.explain === true);
-      const body = options.render?.(result);
-      const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
-      turnMs = performance.now() - turnStart;
-      return { commit: { state: result.state, answer }, result: { result, body, cached: false } };
-    });
+    let outcome: TurnOutcome;
+    try {
+      outcome = await store.transact<TurnOutcome>(userKey, async (current, tx) => {
+        // A copy of this messageId may have run while this one waited for the user's queue (or, with
+        // redis, another process's lock): answer what it answered and commit nothing.
+        if (options.messageId) {
+          const cached = await tx.cachedAnswer(options.messageId);
+          // ANSWER_NOT_KEPT: the first copy's answer was too large to keep; this copy gets none (the channel renders an empty one).
+          if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached === ANSWER_NOT_KEPT ? undefined : cached, cached: true } };
+          if (options.once && current?.onceIds?.includes(options.messageId)) return { commit: undefined, result: { result: cachedResult(), cached: true } };
+        }
+        const turnStart = performance.now();
+        let state = current ?? emptyUserState();
+        if (options.newSession && current) state = startFresh(state);
+        const result = await this.runTurn(request, state, options.explain === true);
+        const body = options.render?.(result);
+        const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
+        turnMs = performance.now() - turnStart;
+        const onceIds = nextOnceIds(current?.onceIds, options.once ? options.messageId : undefined);
+        const committed = onceIds ? { ...result.state, onceIds } : result.state;
+        return { commit: { state: committed, answer }, result: { result, body, cached: false } };
+      });
+    } catch (err) {
+      // Nothing of the turn ran: the channel answers why (docs/security.md, "Limits").
+      if (err instanceof TurnsWaitingError) throw new TurnRefusedError(429, err.message);
+      throw err;
+    }
     // What the store cost this turn: waiting for the user's lock, loading and committing.
     this.opts.onStoreLatency?.(performance.now() - t0 - turnMs, "transact");
     return outcome;
@@ -129,6 +142,17 @@ export class RuntimeExecutor implements TurnExecutor {
       this.opts.onStoreLatency?.(performance.now() - t0, "cachedAnswer");
     }
   }
+}
+
+const MAX_ONCE_IDS = 64;
+
+/**
+ * The once-ids the committed state carries: the engine builds a new UserState every turn (and
+ * `new_session` starts afresh), so the executor carries them over from the stored state itself.
+ */
+function nextOnceIds(stored: string[] | undefined, added: string | undefined): string[] | undefined {
+  if (added === undefined) return stored;
+  return [...(stored ?? []), added].slice(-MAX_ONCE_IDS);
 }
 
 /** SmartApp `new_session: true`: a fresh $session and context; $client stays. */

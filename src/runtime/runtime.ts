@@ -33,6 +33,7 @@ import { ImshopAcquiring, UNOWNED_PREFIX } from "../payments/imshop/acquiring.js
 import type { ImshopOrders } from "../payments/imshop/store.js";
 import { openImshopOrders } from "../payments/imshop/open-store.js";
 import { every } from "../util/periodic.js";
+import { deliverPaymentEvent } from "./payment-events.js";
 
 export type { StoreKind };
 
@@ -390,16 +391,4 @@ function startPaymentCore(opts: RuntimeOptions, file: string, client: SmartPayCl
     deliver,
     log: opts.log,
   });
-}
-
-/**
- * A payment event as a typed event turn in the user's dialog (`event!: payment.succeeded`). The
- * event's id is the turn's messageId: the store commits the state with that id, so an event whose
- * delivery was cut short is not run twice when it is retried.
- */
-async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent): Promise<TurnResult | undefined> {
-  if (!executor) throw new Error("the runtime is starting");
-  const messageId = `payment-event-${event.id}`;
-  const outcome = await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, render: () => "delivered" });
-  return outcome.cached ? undefined : outcome.result; // a repeat of a delivered event ran nothing
 }

@@ -3,7 +3,7 @@
 // only the I/O; the ordering and failure rules live here once.
 import type { UserState } from "../engine/types.js";
 import { KeyedQueue } from "./keyed-queue.js";
-import { StoreClosedError } from "./errors.js";
+import { StoreClosedError, TurnsWaitingError } from "./errors.js";
 import { encodeState } from "./state-format.js";
 import type { Commit, SessionStore, StoreOptions, TransactContext } from "./types.js";
 
@@ -23,6 +23,12 @@ const DEFAULT_ANSWER_TTL_SEC = 300;
 export const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_CACHED_ANSWERS = 10_000;
 export const DEFAULT_MAX_CACHED_ANSWER_BYTES = 64 * 1024 * 1024;
+/**
+ * Turns one user may have waiting or running in a process. The platform sends a user's next message
+ * after the answer (and retries a few times); a client posting hundreds for one user at once kept
+ * each request's body in the queue, and its turns ran for minutes after they were answered ERROR.
+ */
+export const DEFAULT_MAX_WAITING_TURNS = 64;
 
 /** The answer-count cap of memory and sqlite (redis keys expire on their own and obey maxmemory). */
 export function maxCachedAnswers(opts: StoreOptions): number {
@@ -35,7 +41,14 @@ export function answerTtlMs(opts: StoreOptions): number {
   return Number.isFinite(sec) && sec > 0 ? Math.round(sec * 1000) : 0;
 }
 
-/** A bad commit throws; an answer over `maxAnswerBytes` is left out (a retry then runs the turn again). */
+/**
+ * The body kept for an answer over `maxAnswerBytes`: its messageId is remembered, its text is not,
+ * so a retry of that messageId runs nothing (docs/security.md, "Duplicate deliveries") and the
+ * channel answers it without replies. No channel's answer is empty.
+ */
+export const ANSWER_NOT_KEPT = "";
+
+/** A bad commit throws; an answer over `maxAnswerBytes` is kept as ANSWER_NOT_KEPT. */
 export function encodeCommit(commit: Commit, maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES): CommitRecord {
   const state: unknown = commit?.state;
   if (typeof state !== "object" || state === null || Array.isArray(state)) {
@@ -46,7 +59,7 @@ export function encodeCommit(commit: Commit, maxAnswerBytes = DEFAULT_MAX_ANSWER
     throw new TypeError("a committed answer needs a string messageId and a string body");
   }
   const keep = answer !== undefined && answer.body.length <= maxAnswerBytes && Buffer.byteLength(answer.body, "utf8") <= maxAnswerBytes;
-  return { stateJson: encodeState(state as UserState), answer: keep ? { messageId: answer.messageId, body: answer.body } : undefined };
+  return { stateJson: encodeState(state as UserState), answer: answer && { messageId: answer.messageId, body: keep ? answer.body : ANSWER_NOT_KEPT } };
 }
 
 /** Every read parses afresh, so a turn that mutates `current` and then throws leaves no trace. */
@@ -54,12 +67,17 @@ export { decodeState } from "./state-format.js";
 
 export abstract class BaseStore implements SessionStore {
   abstract readonly kind: "memory" | "sqlite" | "redis";
-  private readonly queue = new KeyedQueue();
+  private readonly queue: KeyedQueue;
   private closing: Promise<void> | undefined;
   private readonly maxAnswerBytes: number;
 
   constructor(opts: StoreOptions = {}) {
     this.maxAnswerBytes = opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    const waiting = opts.maxWaitingTurns ?? DEFAULT_MAX_WAITING_TURNS;
+    this.queue = new KeyedQueue({
+      maxPerKey: Number.isFinite(waiting) && waiting > 0 ? Math.floor(waiting) : DEFAULT_MAX_WAITING_TURNS,
+      refuse: (userKey, limit) => new TurnsWaitingError(userKey, limit),
+    });
   }
 
   transact<T>(

@@ -26,3 +26,14 @@ export class LockTimeoutError extends Error {
     this.name = "LockTimeoutError";
   }
 }
+
+/**
+ * The user already had `limit` turns waiting for their queue or running; this one was refused
+ * before anything of it ran (docs/security.md, "Limits": turns waiting per user).
+ */
+export class TurnsWaitingError extends Error {
+  constructor(readonly userKey: string, readonly limit: number) {
+    super(`${limit} turns of this user are already waiting or running`);
+    this.name = "TurnsWaitingError";
+  }
+}

@@ -8,7 +8,7 @@ import type { SessionStore, StoreOptions } from "./types.js";
 
 export type { Commit, SessionStore, StoreOptions, TransactContext } from "./types.js";
 export { KeyedQueue } from "./keyed-queue.js";
-export { LockTimeoutError, SessionConflictError, StoreClosedError } from "./errors.js";
+export { LockTimeoutError, SessionConflictError, StoreClosedError, TurnsWaitingError } from "./errors.js";
 export { MemoryStore } from "./memory.js";
 export { SqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 export { RedisStore, type RedisStoreOptions } from "./redis.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyedQueue } from "./keyed-queue.js";
+import { KeyedQueue, KeyQueueFullError } from "./keyed-queue.js";
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -57,5 +57,22 @@ describe("KeyedQueue", () => {
     await queue.drain();
     expect(log).toEqual(["a", "b"]);
     expect(queue.activeKeys).toBe(0);
+  });
+
+  it("refuses a task when its key already has maxPerKey tasks queued or running, runs nothing of it, and takes tasks again once they are done", async () => {
+    const queue = new KeyedQueue({ maxPerKey: 2 });
+    let release!: () => void;
+    const ran: number[] = [];
+    const first = queue.run("k", () => new Promise<void>((resolve) => (release = resolve)).then(() => void ran.push(1)));
+    const second = queue.run("k", async () => void ran.push(2));
+    const third = queue.run("k", async () => void ran.push(3));
+    await expect(third).rejects.toBeInstanceOf(KeyQueueFullError);
+    await expect(third).rejects.toThrow("2 tasks of this key are already waiting or running");
+    expect(await queue.run("other", async () => "other")).toBe("other"); // other keys are not affected
+    release();
+    await Promise.all([first, second]);
+    expect(ran).toEqual([1, 2]);
+    await queue.run("k", async () => void ran.push(4));
+    expect(ran).toEqual([1, 2, 4]);
   });
 });

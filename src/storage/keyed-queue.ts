@@ -4,18 +4,45 @@
 
 const ignore = (): void => undefined;
 
+/** A key already had `maxPerKey` tasks waiting or running; the new task was not queued. */
+export class KeyQueueFullError extends Error {
+  constructor(readonly limit: number) {
+    super(`${limit} tasks of this key are already waiting or running`);
+    this.name = "KeyQueueFullError";
+  }
+}
+
+export interface KeyedQueueOptions {
+  /** Most tasks one key may have waiting or running; the next is refused (KeyQueueFullError). Default: no limit. */
+  maxPerKey?: number;
+  /** The error a refused task's caller gets; default KeyQueueFullError. */
+  refuse?: (key: string, limit: number) => Error;
+}
+
 export class KeyedQueue {
-  /** The settled-never-rejecting tail of each key that has queued or running work. */
-  private readonly tails = new Map<string, Promise<void>>();
+  /** The settled-never-rejecting tail of each key that has queued or running work, and how many tasks it holds. */
+  private readonly tails = new Map<string, { tail: Promise<void>; count: number }>();
+  private readonly maxPerKey: number;
+  private readonly refuse: (key: string, limit: number) => Error;
+
+  constructor(opts: KeyedQueueOptions = {}) {
+    this.maxPerKey = opts.maxPerKey ?? Infinity;
+    this.refuse = opts.refuse ?? ((_key, limit) => new KeyQueueFullError(limit));
+  }
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(task);
+    const entry = this.tails.get(key);
+    if (entry && entry.count >= this.maxPerKey) return Promise.reject(this.refuse(key, this.maxPerKey));
+    const result = (entry?.tail ?? Promise.resolve()).then(task);
     const tail = result.then(ignore, ignore);
-    this.tails.set(key, tail);
-    // Forget the key once its last task is done, so idle users cost no memory.
+    const next = { tail, count: (entry?.count ?? 0) + 1 };
+    this.tails.set(key, next);
     void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      const now = this.tails.get(key);
+      if (now === undefined) return;
+      now.count--;
+      // Forget the key once its last task is done, so idle users cost no memory.
+      if (now.tail === tail) this.tails.delete(key);
     });
     return result;
   }
@@ -27,6 +54,6 @@ export class KeyedQueue {
 
   /** Resolves when no key has queued or running work (including work queued while waiting). */
   async drain(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all(this.tails.values());
+    while (this.tails.size > 0) await Promise.all([...this.tails.values()].map((e) => e.tail));
   }
 }

@@ -33,9 +33,10 @@ export interface SessionStore {
 
 export interface StoreOptions {
   answerTtlSec?: number; // how long a repeated messageId returns the stored answer (default 300)
-  maxAnswerBytes?: number; // an answer body larger than this is not kept for retries (default 1 MB)
+  maxAnswerBytes?: number; // an answer body larger than this is kept as "" (a retry runs nothing, gets no body; default 1 MB)
   maxCachedAnswers?: number; // memory, sqlite: at most this many answers kept; the oldest go first (default 10000)
   maxCachedAnswerBytes?: number; // memory: at most this many bytes of answer bodies kept; the oldest go first (default 64 MB)
+  maxWaitingTurns?: number; // turns one user may have waiting or running in this process; the next is refused with TurnsWaitingError (default 64)
   lockTtlMs?: number; // redis: lock lease (default 10000)
   lockWaitMs?: number; // redis: give up waiting for another process's lock after this long (default 30000)
   now?: () => number; // clock (Unix ms) for answer expiry in memory and sqlite; tests inject a fake one

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotRequest, Reply, TurnResult } from "../../engine/types.js";
 import { emptyUserState } from "../../engine/types.js";
-import type { TurnExecutor, TurnOptions, TurnOutcome } from "../types.js";
+import { TurnRefusedError, type TurnExecutor, type TurnOptions, type TurnOutcome } from "../types.js";
 import * as fx from "./fixtures.js";
 import { createLogger } from "./logging.js";
 import { startWebhookServer, type RunningWebhook, type StartOptions } from "./server.js";
@@ -163,6 +163,19 @@ describe("webhook over HTTP: answers", () => {
     fail = false;
     const ok = await post(withMessageId(fx.messageToSkill("b"), "2"));
     expect(ok.json.messageName).toBe("ANSWER_TO_USER");
+  });
+
+  it("a turn the executor refuses (too many of the user's turns waiting) is answered with its status and reason, and the server keeps serving", async () => {
+    let refuse = true;
+    const executor = new FakeExecutor(() => [{ type: "text", text: "ok" }]);
+    const run = executor.run.bind(executor);
+    executor.run = (userKey, request, options) => (refuse ? Promise.reject(new TurnRefusedError(429, "64 turns of this user are already waiting or running")) : run(userKey, request, options));
+    await start({ executor });
+    const res = await post(fx.messageToSkill("a"));
+    expect(res.status).toBe(429);
+    expect(res.json).toMatchObject({ messageName: "ERROR", payload: { code: 429, description: "64 turns of this user are already waiting or running" } });
+    refuse = false;
+    expect((await post(withMessageId(fx.messageToSkill("b"), "2"))).json.messageName).toBe("ANSWER_TO_USER");
   });
 
   it("an executor that throws before returning its promise is a failed turn too, and close() does not wait for it", async () => {

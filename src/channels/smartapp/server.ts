@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { listenApp } from "../../util/listen.js";
 import { maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
-import type { TurnExecutor, TurnOptions, TurnOutcome } from "../types.js";
+import { TurnRefusedError, type TurnExecutor, type TurnOptions, type TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
 import type { TurnExplanation } from "../../engine/explain.js";
 import { WebhookRequestError } from "./errors.js";
@@ -177,6 +177,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
         },
         (err: unknown) => {
           resolve(err instanceof Error ? err : new Error(String(err)));
+          if (err instanceof TurnRefusedError) return; // answered below with its reason; nothing ran
           metrics.error("executor");
           locals.log.error({ err: redactSecrets(err) }, "turn failed");
         },
@@ -195,6 +196,13 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       locals.log.warn({ deadlineMs }, "deadline reached; answering ERROR while the turn finishes");
       void running?.then(() => locals.log.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
       respond(200, serializeAnswer(errorAnswer(ids, ERROR_CODES.deadline, `the scenario did not answer within ${deadlineMs} ms`)));
+      return;
+    }
+    if (winner instanceof TurnRefusedError) {
+      metrics.error("turn_refused");
+      metrics.turn(msg.messageName, "refused", seconds());
+      locals.log.warn({ reason: winner.message }, "turn refused");
+      respond(winner.status, serializeAnswer(errorAnswer(ids, winner.status, winner.message)));
       return;
     }
     if (winner instanceof Error) {

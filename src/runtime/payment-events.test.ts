@@ -1,0 +1,67 @@
+// A payment event is applied to the user's dialog once, also when its delivery was cut short after
+// the turn committed and the copy comes back after the cached answer is gone (docs/payments.md,
+// "Typed events into the dialog").
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { BotRequest } from "../engine/types.js";
+import type { PaymentEvent } from "../payments/core/model.js";
+import { SqliteStore } from "../storage/sqlite.js";
+import { MemoryStore } from "../storage/memory.js";
+import type { SessionStore } from "../storage/types.js";
+import { RuntimeExecutor } from "./executor.js";
+import { deliverPaymentEvent } from "./payment-events.js";
+import { countingPool } from "./testing/counting-pool.js";
+
+const executorOn = (store: SessionStore) => new RuntimeExecutor({ pool: countingPool(), store, config: {} as never });
+
+const event: PaymentEvent = {
+  id: 7,
+  key: "inv-1:payment.succeeded",
+  invoiceId: "inv-1",
+  userKey: "buyer",
+  name: "payment.succeeded",
+  payload: { invoiceId: "inv-1" },
+  createdAt: "2026-12-02T00:00:00.000Z",
+  tries: 0,
+  nextAt: 0,
+};
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("payment events run once per user", () => {
+  it("a copy delivered after a restart that outlasted the cached answer's TTL runs nothing", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "pay-event-once-"));
+    dirs.push(dir);
+    const file = path.join(dir, "sessions.db");
+    let clock = 1_000_000;
+    const first = new SqliteStore({ path: file, now: () => clock });
+    expect(await deliverPaymentEvent(executorOn(first), event)).toBeDefined();
+    // The process dies before the ledger marks the event delivered; it comes back six minutes later
+    // (the answer TTL is 300 s) and the event is due again.
+    await first.close();
+    clock += 360_000;
+    const second = new SqliteStore({ path: file, now: () => clock });
+    expect(await deliverPaymentEvent(executorOn(second), event)).toBeUndefined();
+    expect((await second.load("buyer"))?.session).toEqual({ "payment.succeeded": 1 });
+    await second.close();
+  });
+
+  it("turns in between (the engine builds a new state) and evicted answers do not make it run again", async () => {
+    const store = new MemoryStore({ maxCachedAnswers: 1 });
+    const executor = executorOn(store);
+    await deliverPaymentEvent(executor, event);
+    for (let i = 0; i < 3; i++) await executor.run("buyer", { query: "hi" } as BotRequest, { messageId: `m${i}`, render: () => "ok" });
+    await executor.run("buyer", { query: "hi" } as BotRequest, { newSession: true, messageId: "fresh", render: () => "ok" });
+    expect(await deliverPaymentEvent(executor, event)).toBeUndefined();
+    // Another event of the payment under the same ledger row id (a new ledger file numbers from 1 again) runs.
+    await deliverPaymentEvent(executor, { ...event, key: "inv-1:payment.refunded:100", name: "payment.refunded" });
+    const session = (await store.load("buyer"))?.session;
+    expect(session).toEqual({ text: 1, "payment.refunded": 1 });
+    await store.close();
+  });
+});

@@ -1,0 +1,19 @@
+// How a payment event from the ledger's outbox reaches the user's dialog: one event turn per event,
+// run through the executor like any turn (docs/payments.md, "Typed events into the dialog").
+import type { TurnResult } from "../engine/types.js";
+import type { PaymentEvent } from "../payments/core/model.js";
+import type { RuntimeExecutor } from "./executor.js";
+
+/**
+ * A payment event as a typed event turn in the user's dialog (`event!: payment.succeeded`). The
+ * event's key is the turn's messageId, committed with the state as a cached answer and in the state's
+ * once-ids: an event whose delivery was cut short after the commit is not run twice when it is
+ * retried, also after the cached answer expired (a restart longer than its TTL).
+ */
+export async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent): Promise<TurnResult | undefined> {
+  if (!executor) throw new Error("the runtime is starting");
+  // The key (invoice uuid and status), not the ledger's row id: ids start again in a new ledger file.
+  const messageId = `payment-event-${event.key}`;
+  const outcome = await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, once: true, render: () => "delivered" });
+  return outcome.cached ? undefined : outcome.result; // a repeat of a delivered event ran nothing
+}
