@@ -2,21 +2,22 @@
 // different keys run concurrently. Each task is chained on the previous one's promise, so waiting
 // costs nothing (no polling) and a failed task never stalls the tasks queued behind it.
 
-const ignore = (): void => undefined;
+const resolved = Promise.resolve();
 
 export class KeyedQueue {
   /** The settled-never-rejecting tail of each key that has queued or running work. */
   private readonly tails = new Map<string, Promise<void>>();
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(task);
-    const tail = result.then(ignore, ignore);
-    this.tails.set(key, tail);
-    // Forget the key once its last task is done, so idle users cost no memory.
-    void tail.then(() => {
+    // Always after a hop, even for an idle key: a task never starts inside its caller's stack.
+    const result = (this.tails.get(key) ?? resolved).then(task);
+    // Settles after the task, never rejects, and forgets the key if nothing was queued behind it,
+    // so idle users cost no memory (one promise per task for all of it).
+    const done = (): void => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
+    };
+    const tail: Promise<void> = result.then(done, done);
+    this.tails.set(key, tail);
     return result;
   }
 
