@@ -57,7 +57,8 @@ export class RuntimeExecutor implements TurnExecutor {
       // A copy of this messageId may have run while this one waited for the user's queue (or, with
       // redis, another process's lock): answer what it answered and commit nothing.
       if (options.messageId) {
-        const cached = await tx.cachedAnswer(options.messageId);
+        const lookup = tx.cachedAnswer(options.messageId);
+        const cached = lookup instanceof Promise ? await lookup : lookup;
         if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached, cached: true } };
       }
       const turnStart = performance.now();

@@ -5,7 +5,7 @@ import type { UserState } from "../engine/types.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { StoreClosedError } from "./errors.js";
 import { encodeState } from "./state-format.js";
-import type { Commit, SessionStore, StoreOptions, TransactContext } from "./types.js";
+import type { Commit, MaybePromise, SessionStore, StoreOptions, TransactContext } from "./types.js";
 
 /** A stored record: the state and a version that grows by one on every commit (0 = no record). */
 export interface Versioned {
@@ -68,7 +68,8 @@ export abstract class BaseStore implements SessionStore {
   ): Promise<T> {
     return this.enqueue(userKey, () =>
       this.exclusive(userKey, async (lease) => {
-        const current = await this.read(userKey);
+        const read = this.read(userKey);
+        const current = read instanceof Promise ? await read : read;
         const tx: TransactContext = { cachedAnswer: (messageId) => this.readAnswer(userKey, messageId) };
         const { commit, result } = await turn(current?.state, tx);
         if (commit !== undefined) await this.write(userKey, current?.version ?? 0, encodeCommit(commit, this.maxAnswerBytes), lease);
@@ -102,11 +103,11 @@ export abstract class BaseStore implements SessionStore {
     return task(undefined);
   }
 
-  protected abstract read(userKey: string): Promise<Versioned | undefined>;
+  protected abstract read(userKey: string): MaybePromise<Versioned | undefined>;
   /** Writes state (+ answer) atomically iff the stored version is still `expectedVersion`; else SessionConflictError. */
   protected abstract write(userKey: string, expectedVersion: number, record: CommitRecord, lease: string | undefined): Promise<void>;
   protected abstract remove(userKey: string): Promise<void>;
-  protected abstract readAnswer(userKey: string, messageId: string): Promise<string | undefined>;
+  protected abstract readAnswer(userKey: string, messageId: string): MaybePromise<string | undefined>;
   protected abstract dispose(): Promise<void>;
 
   private enqueue<T>(userKey: string, task: () => Promise<T>): Promise<T> {

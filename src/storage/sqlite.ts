@@ -99,7 +99,7 @@ export class SqliteStore extends BaseStore {
     this.sql.trim.run(this.maxAnswers);
   }
 
-  protected async read(userKey: string): Promise<Versioned | undefined> {
+  protected read(userKey: string): Versioned | undefined {
     const row = this.sql.read.get(userKey);
     return row && { state: decodeState(row.state), version: row.version };
   }
@@ -137,7 +137,7 @@ export class SqliteStore extends BaseStore {
     this.sql.remove.run(userKey);
   }
 
-  protected async readAnswer(userKey: string, messageId: string): Promise<string | undefined> {
+  protected readAnswer(userKey: string, messageId: string): string | undefined {
     return this.sql.getAnswer.get(userKey, messageId, this.now())?.body;
   }
 

@@ -7,10 +7,16 @@ export interface Commit {
   answer?: { messageId: string; body: string }; // body = the serialised response
 }
 
+/**
+ * A value, or a promise of it: what an in-process store (memory, sqlite) has at hand is returned as
+ * it is, so the turn does not wait a promise hop for it; redis returns promises.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
 /** What a turn may read inside its transaction, under the user's queue (and, with redis, lock). */
 export interface TransactContext {
   /** The answer committed for (this user, messageId), read now, even while the store is closing. */
-  cachedAnswer(messageId: string): Promise<string | undefined>;
+  cachedAnswer(messageId: string): MaybePromise<string | undefined>;
 }
 
 export interface SessionStore {
