@@ -69,7 +69,7 @@ export class RuntimeExecutor implements TurnExecutor {
       const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
       turnMs = performance.now() - turnStart;
       return { commit: { state: result.state, answer }, result: { result, body, cached: false } };
-    });
+    }, options.messageId === undefined ? undefined : { messageId: options.messageId });
     // What the store cost this turn: waiting for the user's lock, loading and committing.
     this.opts.onStoreLatency?.(performance.now() - t0 - turnMs, "transact");
     return outcome;

@@ -62,6 +62,12 @@ export class SqliteStore extends BaseStore {
       update: this.db.prepare("UPDATE sessions SET version = version + 1, state = ?, updated_at = ? WHERE user_key = ? AND version = ?"),
       remove: this.db.prepare("DELETE FROM sessions WHERE user_key = ?"),
       putAnswer: this.db.prepare("INSERT OR REPLACE INTO answers (user_key, message_id, body, expires_at) VALUES (?, ?, ?, ?)"),
+      // The state row and the answer cached for this messageId in one query (either may be missing).
+      readWithAnswer: this.db.prepare<[{ user: string; id: string; now: number }], { version: number | null; state: string | null; answer: string | null }>(
+        `SELECT s.version AS version, s.state AS state,
+           (SELECT body FROM answers WHERE user_key = @user AND message_id = @id AND expires_at > @now) AS answer
+         FROM (SELECT 1) LEFT JOIN sessions s ON s.user_key = @user`,
+      ),
       getAnswer: this.db.prepare<[string, string, number], { body: string }>(
         "SELECT body FROM answers WHERE user_key = ? AND message_id = ? AND expires_at > ?",
       ),
@@ -135,6 +141,12 @@ export class SqliteStore extends BaseStore {
 
   protected async remove(userKey: string): Promise<void> {
     this.sql.remove.run(userKey);
+  }
+
+  protected override readWithAnswer(userKey: string, messageId: string): { record: Versioned | undefined; answer: string | undefined } {
+    const row = this.sql.readWithAnswer.get({ user: userKey, id: messageId, now: this.now() });
+    const record = row?.state == null || row.version == null ? undefined : { state: decodeState(row.state), version: row.version };
+    return { record, answer: row?.answer ?? undefined };
   }
 
   protected readAnswer(userKey: string, messageId: string): string | undefined {

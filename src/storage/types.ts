@@ -19,6 +19,15 @@ export interface TransactContext {
   cachedAnswer(messageId: string): MaybePromise<string | undefined>;
 }
 
+export interface TransactOptions {
+  /**
+   * The messageId the turn answers: a store that can (sqlite) reads the answer committed for it
+   * together with the state, in one query instead of two, and `tx.cachedAnswer(messageId)` answers
+   * from that read. Same moment, same result: both are read inside the user's queue.
+   */
+  messageId?: string;
+}
+
 export interface SessionStore {
   readonly kind: "memory" | "sqlite" | "redis";
   /**
@@ -29,6 +38,7 @@ export interface SessionStore {
   transact<T>(
     userKey: string,
     turn: (current: UserState | undefined, tx: TransactContext) => Promise<{ commit: Commit | undefined; result: T }>,
+    options?: TransactOptions,
   ): Promise<T>;
   load(userKey: string): Promise<UserState | undefined>;
   delete(userKey: string): Promise<void>;
