@@ -8,7 +8,7 @@ import type { ChatbotConfig } from "../project/model.js";
 import { onErrorText } from "../engine/on-error.js";
 import type { SessionStore } from "../storage/types.js";
 import { TurnCrash, type WorkerPool } from "./worker-pool.js";
-import { stateLimitViolation, type StateLimits } from "./state-limits.js";
+import { checkStateLimits, type StateLimits } from "./state-limits.js";
 
 export interface ExecutorOptions {
   pool: WorkerPool;
@@ -64,11 +64,11 @@ export class RuntimeExecutor implements TurnExecutor {
       const turnStart = performance.now();
       let state = current ?? emptyUserState();
       if (options.newSession && current) state = startFresh(state);
-      const result = await this.runTurn(request, state, options.explain === true);
+      const { result, stateJson } = await this.runTurn(request, state, options.explain === true);
       const body = options.render?.(result);
       const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
       turnMs = performance.now() - turnStart;
-      return { commit: { state: result.state, answer }, result: { result, body, cached: false } };
+      return { commit: { state: result.state, stateJson, answer }, result: { result, body, cached: false } };
     }, options.messageId === undefined ? undefined : { messageId: options.messageId });
     // What the store cost this turn: waiting for the user's lock, loading and committing.
     this.opts.onStoreLatency?.(performance.now() - t0 - turnMs, "transact");
@@ -80,7 +80,7 @@ export class RuntimeExecutor implements TurnExecutor {
    * into the project's error path (onScriptError / onAnyError / messages.onError). If even that
    * fails, the user gets messages.onError. Either way nothing of the killed run is committed.
    */
-  private async runTurn(request: BotRequest, state: UserState, explain: boolean): Promise<TurnResult> {
+  private async runTurn(request: BotRequest, state: UserState, explain: boolean): Promise<CheckedTurn> {
     const pool = this.pool;
     let mine = this.running.get(pool);
     if (!mine) this.running.set(pool, (mine = new Set()));
@@ -93,13 +93,13 @@ export class RuntimeExecutor implements TurnExecutor {
     }
   }
 
-  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean): Promise<TurnResult> {
+  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean): Promise<CheckedTurn> {
     let crash: TurnCrash;
     try {
       const result = await pool.run(request, state, explain ? { explain } : undefined);
-      const violation = stateLimitViolation(result.state, this.opts.stateLimits);
-      if (violation === undefined) return result;
-      crash = new TurnCrash("memory", violation);
+      const check = checkStateLimits(result.state, this.opts.stateLimits);
+      if (check.violation === undefined) return { result, stateJson: check.json };
+      crash = new TurnCrash("memory", check.violation);
     } catch (err) {
       if (!(err instanceof TurnCrash)) throw err;
       crash = err;
@@ -109,12 +109,13 @@ export class RuntimeExecutor implements TurnExecutor {
       try {
         const limit = crash.kind === "cpu" ? "cpu" : "memory";
         const replay = await pool.run(request, state, { failWith: { message: crash.message, limit }, ...(explain ? { explain } : {}) });
-        if (stateLimitViolation(replay.state, this.opts.stateLimits) === undefined) return replay;
+        const check = checkStateLimits(replay.state, this.opts.stateLimits);
+        if (check.violation === undefined) return { result: replay, stateJson: check.json };
       } catch (again) {
         if (!(again instanceof TurnCrash)) throw again;
       }
     }
-    return crashResult(state, crash, this.config, request.language);
+    return { result: crashResult(state, crash, this.config, request.language) };
   }
 
   async close(): Promise<void> {
@@ -130,6 +131,12 @@ export class RuntimeExecutor implements TurnExecutor {
       this.opts.onStoreLatency?.(performance.now() - t0, "cachedAnswer");
     }
   }
+}
+
+/** A turn's result whose state passed the limits, with that state's JSON for the commit (made once). */
+interface CheckedTurn {
+  result: TurnResult;
+  stateJson?: string;
 }
 
 /** SmartApp `new_session: true`: a fresh $session and context; $client stays. */

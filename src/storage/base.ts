@@ -46,7 +46,8 @@ export function encodeCommit(commit: Commit, maxAnswerBytes = DEFAULT_MAX_ANSWER
     throw new TypeError("a committed answer needs a string messageId and a string body");
   }
   const keep = answer !== undefined && answer.body.length <= maxAnswerBytes && Buffer.byteLength(answer.body, "utf8") <= maxAnswerBytes;
-  return { stateJson: encodeState(state as UserState), answer: keep ? { messageId: answer.messageId, body: answer.body } : undefined };
+  const json = typeof commit.stateJson === "string" ? commit.stateJson : undefined;
+  return { stateJson: encodeState(state as UserState, json), answer: keep ? { messageId: answer.messageId, body: answer.body } : undefined };
 }
 
 /** Every read parses afresh, so a turn that mutates `current` and then throws leaves no trace. */

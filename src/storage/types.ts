@@ -4,6 +4,8 @@ import type { UserState } from "../engine/types.js";
 /** What a turn commits: the new state and, for idempotent retries, the answer sent for that messageId. */
 export interface Commit {
   state: UserState;
+  /** JSON.stringify(state), when the caller has it already (the executor's limit check): not serialised again. */
+  stateJson?: string;
   answer?: { messageId: string; body: string }; // body = the serialised response
 }
 
