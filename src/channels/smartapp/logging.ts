@@ -102,6 +102,23 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return logger;
 }
 
+/** A field name's `,"name":` and whether it names a secret; the request line's names are always the same few. */
+interface FlatKey {
+  prefix: string;
+  secret: boolean;
+}
+const flatKeys = new Map<string, FlatKey>();
+const MAX_FLAT_KEYS = 256;
+
+function flatKey(key: string): FlatKey {
+  let known = flatKeys.get(key);
+  if (known === undefined) {
+    known = { prefix: `,${JSON.stringify(key)}:`, secret: SECRET_KEY.test(key) };
+    if (flatKeys.size < MAX_FLAT_KEYS) flatKeys.set(key, known);
+  }
+  return known;
+}
+
 /**
  * pino's line for `info(fields, msg)` with this logger's options: level, epoch time, the base
  * bindings, the fields in order, msg. Streams that want pino's per-line metadata (multistream) are
@@ -119,12 +136,13 @@ function flatWriter(logger: Logger, mask: Mask): FlatWriter {
       const value = fields[key];
       if (value === undefined) continue;
       if (before !== undefined && key in before) return undefined; // pino keeps the first key's place
+      const { prefix, secret } = flatKey(key);
       let text: string;
-      if (value !== "" && SECRET_KEY.test(key)) text = `"${REDACTED}"`;
+      if (value !== "" && secret) text = `"${REDACTED}"`;
       else if (typeof value === "string") text = JSON.stringify(redactSecrets(value, mask));
       else if (typeof value === "number" && Number.isFinite(value)) text = String(value);
       else return undefined;
-      line += `,${JSON.stringify(key)}:${text}`;
+      line += prefix + text;
     }
     return line;
   };
