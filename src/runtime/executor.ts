@@ -10,7 +10,7 @@ import type { SessionStore } from "../storage/types.js";
 import { ANSWER_NOT_KEPT } from "../storage/base.js";
 import { TurnsWaitingError } from "../storage/errors.js";
 import { TurnCrash, type WorkerPool } from "./worker-pool.js";
-import { stateLimitViolation, type StateLimits } from "./state-limits.js";
+import { checkStateLimits, type StateLimits } from "./state-limits.js";
 
 export interface ExecutorOptions {
   pool: WorkerPool;
@@ -57,26 +57,32 @@ export class RuntimeExecutor implements TurnExecutor {
     let turnMs = 0;
     let outcome: TurnOutcome;
     try {
-      outcome = await store.transact<TurnOutcome>(userKey, async (current, tx) => {
-        // A copy of this messageId may have run while this one waited for the user's queue (or, with
-        // redis, another process's lock): answer what it answered and commit nothing.
-        if (options.messageId) {
-          const cached = await tx.cachedAnswer(options.messageId);
-          // ANSWER_NOT_KEPT: the first copy's answer was too large to keep; this copy gets none (the channel renders an empty one).
-          if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached === ANSWER_NOT_KEPT ? undefined : cached, cached: true } };
-          if (options.once && current?.onceIds?.includes(options.messageId)) return { commit: undefined, result: { result: cachedResult(), cached: true } };
-        }
-        const turnStart = performance.now();
-        let state = current ?? emptyUserState();
-        if (options.newSession && current) state = startFresh(state);
-        const result = await this.runTurn(request, state, options.explain === true);
-        const body = options.render?.(result);
-        const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
-        turnMs = performance.now() - turnStart;
-        const onceIds = nextOnceIds(current?.onceIds, options.once ? options.messageId : undefined);
-        const committed = onceIds ? { ...result.state, onceIds } : result.state;
-        return { commit: { state: committed, answer }, result: { result, body, cached: false } };
-      });
+      outcome = await store.transact<TurnOutcome>(
+        userKey,
+        async (current, tx) => {
+          // A copy of this messageId may have run while this one waited for the user's queue (or, with
+          // redis, another process's lock): answer what it answered and commit nothing.
+          if (options.messageId) {
+            const lookup = tx.cachedAnswer(options.messageId);
+            const cached = lookup instanceof Promise ? await lookup : lookup;
+            // ANSWER_NOT_KEPT: the first copy's answer was too large to keep; this copy gets none (the channel renders an empty one).
+            if (cached !== undefined) return { commit: undefined, result: { result: cachedResult(), body: cached === ANSWER_NOT_KEPT ? undefined : cached, cached: true } };
+            if (options.once && current?.onceIds?.includes(options.messageId)) return { commit: undefined, result: { result: cachedResult(), cached: true } };
+          }
+          const turnStart = performance.now();
+          let state = current ?? emptyUserState();
+          if (options.newSession && current) state = startFresh(state);
+          const { result, stateJson } = await this.runTurn(request, state, options.explain === true);
+          const body = options.render?.(result);
+          const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
+          turnMs = performance.now() - turnStart;
+          const onceIds = nextOnceIds(current?.onceIds, options.once ? options.messageId : undefined);
+          // The checked JSON is the committed state's only while no once-ids are added to it.
+          const commit = onceIds ? { state: { ...result.state, onceIds }, answer } : { state: result.state, stateJson, answer };
+          return { commit, result: { result, body, cached: false } };
+        },
+        options.messageId === undefined ? undefined : { messageId: options.messageId },
+      );
     } catch (err) {
       // Nothing of the turn ran: the channel answers why (docs/security.md, "Limits").
       if (err instanceof TurnsWaitingError) throw new TurnRefusedError(429, err.message);
@@ -92,7 +98,7 @@ export class RuntimeExecutor implements TurnExecutor {
    * into the project's error path (onScriptError / onAnyError / messages.onError). If even that
    * fails, the user gets messages.onError. Either way nothing of the killed run is committed.
    */
-  private async runTurn(request: BotRequest, state: UserState, explain: boolean): Promise<TurnResult> {
+  private async runTurn(request: BotRequest, state: UserState, explain: boolean): Promise<CheckedTurn> {
     const pool = this.pool;
     let mine = this.running.get(pool);
     if (!mine) this.running.set(pool, (mine = new Set()));
@@ -105,13 +111,13 @@ export class RuntimeExecutor implements TurnExecutor {
     }
   }
 
-  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean): Promise<TurnResult> {
+  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean): Promise<CheckedTurn> {
     let crash: TurnCrash;
     try {
       const result = await pool.run(request, state, explain ? { explain } : undefined);
-      const violation = stateLimitViolation(result.state, this.opts.stateLimits);
-      if (violation === undefined) return result;
-      crash = new TurnCrash("memory", violation);
+      const check = checkStateLimits(result.state, this.opts.stateLimits);
+      if (check.violation === undefined) return { result, stateJson: check.json };
+      crash = new TurnCrash("memory", check.violation);
     } catch (err) {
       if (!(err instanceof TurnCrash)) throw err;
       crash = err;
@@ -121,12 +127,13 @@ export class RuntimeExecutor implements TurnExecutor {
       try {
         const limit = crash.kind === "cpu" ? "cpu" : "memory";
         const replay = await pool.run(request, state, { failWith: { message: crash.message, limit }, ...(explain ? { explain } : {}) });
-        if (stateLimitViolation(replay.state, this.opts.stateLimits) === undefined) return replay;
+        const check = checkStateLimits(replay.state, this.opts.stateLimits);
+        if (check.violation === undefined) return { result: replay, stateJson: check.json };
       } catch (again) {
         if (!(again instanceof TurnCrash)) throw again;
       }
     }
-    return crashResult(state, crash, this.config, request.language);
+    return { result: crashResult(state, crash, this.config, request.language) };
   }
 
   async close(): Promise<void> {
@@ -153,6 +160,12 @@ const MAX_ONCE_IDS = 64;
 function nextOnceIds(stored: string[] | undefined, added: string | undefined): string[] | undefined {
   if (added === undefined) return stored;
   return [...(stored ?? []), added].slice(-MAX_ONCE_IDS);
+}
+
+/** A turn's result whose state passed the limits, with that state's JSON for the commit (made once). */
+interface CheckedTurn {
+  result: TurnResult;
+  stateJson?: string;
 }
 
 /** SmartApp `new_session: true`: a fresh $session and context; $client stays. */

@@ -1,7 +1,7 @@
 // What a turn may commit: depth and size caps, measured without recursion.
 import { describe, expect, it } from "vitest";
 import { emptyUserState } from "../engine/types.js";
-import { nestingExceeds, stateLimitViolation } from "./state-limits.js";
+import { checkStateLimits, nestingExceeds, stateLimitViolation } from "./state-limits.js";
 
 const deep = (depth: number): Record<string, unknown> => {
   let v: Record<string, unknown> = {};
@@ -27,5 +27,19 @@ describe("state limits", () => {
     cyclic.self = cyclic;
     expect(stateLimitViolation({ ...emptyUserState(), session: cyclic })).toMatch(/^the session state cannot be stored as JSON/);
     expect(stateLimitViolation(ok, { maxStateBytes: 10 })).toBe("the session state is larger than 10 bytes");
+  });
+
+  it("hands back the JSON of a state it accepts, and reads the nesting off it as the walk does", () => {
+    const ok = { ...emptyUserState(), session: { text: 'a "{[" b\\', list: [[1], { x: [] }] } };
+    expect(checkStateLimits(ok)).toEqual({ json: JSON.stringify(ok) });
+    // The state object is level 1, session level 2: brackets inside strings do not count.
+    for (const depth of [125, 126, 127]) {
+      const state = { ...emptyUserState(), session: { s: "[[[[{{{{", v: deep(depth) } };
+      expect(checkStateLimits(state).violation === undefined).toBe(!nestingExceeds(state, 128));
+    }
+    expect(checkStateLimits({ ...emptyUserState(), session: deep(126) }).json).toBeDefined();
+    expect(checkStateLimits({ ...emptyUserState(), session: deep(127) }).violation).toBe("the session state nests deeper than 128 levels");
+    // Too deep for JSON.stringify itself: measured by the walk, same reason.
+    expect(checkStateLimits({ ...emptyUserState(), session: deep(200_000) })).toEqual({ violation: "the session state nests deeper than 128 levels" });
   });
 });

@@ -14,20 +14,52 @@ export const DEFAULT_MAX_STATE_DEPTH = 128;
 
 /** Why `state` may not be committed, or undefined when it may. */
 export function stateLimitViolation(state: UserState, limits: StateLimits = {}): string | undefined {
+  return checkStateLimits(state, limits).violation;
+}
+
+/** A state that may be committed, as JSON (`json`), or why it may not (`violation`). */
+export type StateCheck = { json: string; violation?: undefined } | { json?: undefined; violation: string };
+
+/**
+ * stateLimitViolation that hands back the state's JSON, which the store then writes as it is
+ * (Commit.stateJson): a turn's state is serialised once. The nesting is read off the JSON text, in
+ * one pass that allocates nothing; a state too deep or cyclic for JSON.stringify is measured by
+ * walking it (nestingExceeds), so the reasons are the same either way.
+ */
+export function checkStateLimits(state: UserState, limits: StateLimits = {}): StateCheck {
   const maxDepth = limits.maxStateDepth ?? DEFAULT_MAX_STATE_DEPTH;
   const maxBytes = limits.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES;
-  if (nestingExceeds(state, maxDepth)) return `the session state nests deeper than ${maxDepth} levels`;
+  const tooDeep = { violation: `the session state nests deeper than ${maxDepth} levels` };
   let json: string;
   try {
     json = JSON.stringify(state);
   } catch (err) {
-    return `the session state cannot be stored as JSON: ${(err as Error).message}`;
+    if (nestingExceeds(state, maxDepth)) return tooDeep;
+    return { violation: `the session state cannot be stored as JSON: ${(err as Error).message}` };
   }
+  if (jsonNestingExceeds(json, maxDepth)) return tooDeep;
   // UTF-8 is at most 3 bytes per UTF-16 unit: skip the byte count when even that fits.
   if (json.length * 3 > maxBytes && Buffer.byteLength(json, "utf8") > maxBytes) {
-    return `the session state is larger than ${maxBytes} bytes`;
+    return { violation: `the session state is larger than ${maxBytes} bytes` };
   }
-  return undefined;
+  return { json };
+}
+
+/** Whether JSON text nests objects/arrays more than `max` deep (brackets inside strings skipped). */
+function jsonNestingExceeds(json: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { UserState } from "../engine/types.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { StoreClosedError, TurnsWaitingError } from "./errors.js";
 import { encodeState } from "./state-format.js";
-import type { Commit, SessionStore, StoreOptions, TransactContext } from "./types.js";
+import type { Commit, MaybePromise, SessionStore, StoreOptions, TransactContext, TransactOptions } from "./types.js";
 
 /** A stored record: the state and a version that grows by one on every commit (0 = no record). */
 export interface Versioned {
@@ -59,7 +59,8 @@ export function encodeCommit(commit: Commit, maxAnswerBytes = DEFAULT_MAX_ANSWER
     throw new TypeError("a committed answer needs a string messageId and a string body");
   }
   const keep = answer !== undefined && answer.body.length <= maxAnswerBytes && Buffer.byteLength(answer.body, "utf8") <= maxAnswerBytes;
-  return { stateJson: encodeState(state as UserState), answer: answer && { messageId: answer.messageId, body: keep ? answer.body : ANSWER_NOT_KEPT } };
+  const json = typeof commit.stateJson === "string" ? commit.stateJson : undefined;
+  return { stateJson: encodeState(state as UserState, json), answer: answer && { messageId: answer.messageId, body: keep ? answer.body : ANSWER_NOT_KEPT } };
 }
 
 /** Every read parses afresh, so a turn that mutates `current` and then throws leaves no trace. */
@@ -83,11 +84,23 @@ export abstract class BaseStore implements SessionStore {
   transact<T>(
     userKey: string,
     turn: (current: UserState | undefined, tx: TransactContext) => Promise<{ commit: Commit | undefined; result: T }>,
+    options?: TransactOptions,
   ): Promise<T> {
     return this.enqueue(userKey, () =>
       this.exclusive(userKey, async (lease) => {
-        const current = await this.read(userKey);
-        const tx: TransactContext = { cachedAnswer: (messageId) => this.readAnswer(userKey, messageId) };
+        const asked = options?.messageId;
+        let tx: TransactContext;
+        let current: Versioned | undefined;
+        if (asked !== undefined && this.readWithAnswer) {
+          const read = this.readWithAnswer(userKey, asked);
+          const both = read instanceof Promise ? await read : read;
+          current = both.record;
+          tx = { cachedAnswer: (messageId) => (messageId === asked ? both.answer : this.readAnswer(userKey, messageId)) };
+        } else {
+          const read = this.read(userKey);
+          current = read instanceof Promise ? await read : read;
+          tx = { cachedAnswer: (messageId) => this.readAnswer(userKey, messageId) };
+        }
         const { commit, result } = await turn(current?.state, tx);
         if (commit !== undefined) await this.write(userKey, current?.version ?? 0, encodeCommit(commit, this.maxAnswerBytes), lease);
         return result;
@@ -120,11 +133,13 @@ export abstract class BaseStore implements SessionStore {
     return task(undefined);
   }
 
-  protected abstract read(userKey: string): Promise<Versioned | undefined>;
+  protected abstract read(userKey: string): MaybePromise<Versioned | undefined>;
   /** Writes state (+ answer) atomically iff the stored version is still `expectedVersion`; else SessionConflictError. */
   protected abstract write(userKey: string, expectedVersion: number, record: CommitRecord, lease: string | undefined): Promise<void>;
   protected abstract remove(userKey: string): Promise<void>;
-  protected abstract readAnswer(userKey: string, messageId: string): Promise<string | undefined>;
+  protected abstract readAnswer(userKey: string, messageId: string): MaybePromise<string | undefined>;
+  /** read() and readAnswer() in one step, for stores where that saves a query (TransactOptions.messageId). */
+  protected readWithAnswer?(userKey: string, messageId: string): MaybePromise<{ record: Versioned | undefined; answer: string | undefined }>;
   protected abstract dispose(): Promise<void>;
 
   private enqueue<T>(userKey: string, task: () => Promise<T>): Promise<T> {

@@ -156,6 +156,27 @@ export function describeStoreContract(name: string, factory: Factory, options: C
       await closed;
     });
 
+    it("given the turn's messageId, hands the turn the state and that id's answer as without it", async () => {
+      const ttlSec = 1;
+      const store = open({ answerTtlSec: ttlSec });
+      // What a turn sees: its state, the answer for its own id, and for another id.
+      const seen = (user: string, messageId: string) =>
+        store.transact(
+          user,
+          async (current, tx) => ({ commit: undefined, result: [current?.session, await tx.cachedAnswer(messageId), await tx.cachedAnswer("other")] }),
+          { messageId },
+        );
+      expect(await seen("u12", "9007199254740993")).toEqual([undefined, undefined, undefined]); // nothing stored yet
+      await store.transact("u12", commitOnly(state({ n: 1 }), { messageId: "9007199254740993", body: "one" }));
+      await store.transact("u12", commitOnly(state({ n: 2 }), { messageId: "other", body: "two" }));
+      expect(await seen("u12", "9007199254740993")).toEqual([{ n: 2 }, "one", "two"]);
+      expect(await seen("u12", "9007199254740992")).toEqual([{ n: 2 }, undefined, "two"]); // exact id, no float rounding
+      await store.delete("u12");
+      expect(await seen("u12", "9007199254740993")).toEqual([undefined, "one", "two"]); // answers outlive a deleted state
+      await elapse(ttlSec * 1000 + 200);
+      expect(await seen("u12", "9007199254740993")).toEqual([undefined, undefined, undefined]);
+    });
+
     it("keeps only the messageId of an answer larger than maxAnswerBytes (an empty body), and commits its state", async () => {
       const store = open({ maxAnswerBytes: 10 });
       await store.transact("u10", commitOnly(state({ n: 1 }), { messageId: "m1", body: "x".repeat(11) }));

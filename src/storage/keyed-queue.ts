@@ -2,7 +2,7 @@
 // different keys run concurrently. Each task is chained on the previous one's promise, so waiting
 // costs nothing (no polling) and a failed task never stalls the tasks queued behind it.
 
-const ignore = (): void => undefined;
+const resolved = Promise.resolve();
 
 /** A key already had `maxPerKey` tasks waiting or running; the new task was not queued. */
 export class KeyQueueFullError extends Error {
@@ -33,17 +33,19 @@ export class KeyedQueue {
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const entry = this.tails.get(key);
     if (entry && entry.count >= this.maxPerKey) return Promise.reject(this.refuse(key, this.maxPerKey));
-    const result = (entry?.tail ?? Promise.resolve()).then(task);
-    const tail = result.then(ignore, ignore);
-    const next = { tail, count: (entry?.count ?? 0) + 1 };
-    this.tails.set(key, next);
-    void tail.then(() => {
+    // Always after a hop, even for an idle key: a task never starts inside its caller's stack.
+    const result = (entry?.tail ?? resolved).then(task);
+    const next = { tail: resolved, count: (entry?.count ?? 0) + 1 };
+    // Settles after the task, never rejects, counts it out, and forgets the key if nothing was queued
+    // behind it, so idle users cost no memory (one promise per task for all of it).
+    const done = (): void => {
       const now = this.tails.get(key);
       if (now === undefined) return;
       now.count--;
-      // Forget the key once its last task is done, so idle users cost no memory.
-      if (now.tail === tail) this.tails.delete(key);
-    });
+      if (now === next) this.tails.delete(key);
+    };
+    next.tail = result.then(done, done);
+    this.tails.set(key, next);
     return result;
   }
 

@@ -29,7 +29,7 @@ export class MemoryStore extends BaseStore {
     this.now = opts.now ?? Date.now;
   }
 
-  protected async read(userKey: string): Promise<Versioned | undefined> {
+  protected read(userKey: string): Versioned | undefined {
     const row = this.rows.get(userKey);
     return row && { state: decodeState(row.json), version: row.version };
   }
@@ -77,7 +77,7 @@ export class MemoryStore extends BaseStore {
     this.rows.delete(userKey);
   }
 
-  protected async readAnswer(userKey: string, messageId: string): Promise<string | undefined> {
+  protected readAnswer(userKey: string, messageId: string): string | undefined {
     const hit = this.answers.get(answerKey(userKey, messageId));
     return hit && hit.expiresAt > this.now() ? hit.body : undefined;
   }

@@ -43,7 +43,6 @@ export class SqliteStore extends BaseStore {
   private readonly now: () => number;
   private commitsSinceSweep = 0;
   private readonly sql;
-  private readonly commitTx: (userKey: string, expectedVersion: number, record: CommitRecord) => void;
   private readonly groupTx: (batch: PendingWrite[]) => void;
   /** Commits of turns that finished since the last flush: written in one transaction (group commit). */
   private batch: PendingWrite[] = [];
@@ -62,6 +61,12 @@ export class SqliteStore extends BaseStore {
       update: this.db.prepare("UPDATE sessions SET version = version + 1, state = ?, updated_at = ? WHERE user_key = ? AND version = ?"),
       remove: this.db.prepare("DELETE FROM sessions WHERE user_key = ?"),
       putAnswer: this.db.prepare("INSERT OR REPLACE INTO answers (user_key, message_id, body, expires_at) VALUES (?, ?, ?, ?)"),
+      // The state row and the answer cached for this messageId in one query (either may be missing).
+      readWithAnswer: this.db.prepare<[{ user: string; id: string; now: number }], { version: number | null; state: string | null; answer: string | null }>(
+        `SELECT s.version AS version, s.state AS state,
+           (SELECT body FROM answers WHERE user_key = @user AND message_id = @id AND expires_at > @now) AS answer
+         FROM (SELECT 1) LEFT JOIN sessions s ON s.user_key = @user`,
+      ),
       getAnswer: this.db.prepare<[string, string, number], { body: string }>(
         "SELECT body FROM answers WHERE user_key = ? AND message_id = ? AND expires_at > ?",
       ),
@@ -71,35 +76,20 @@ export class SqliteStore extends BaseStore {
         "DELETE FROM answers WHERE rowid IN (SELECT rowid FROM answers ORDER BY expires_at DESC LIMIT -1 OFFSET ?)",
       ),
     };
-    this.commitTx = this.db.transaction((userKey: string, expectedVersion: number, record: CommitRecord) => {
-      const at = this.now();
-      const changed =
-        expectedVersion === 0
-          ? this.sql.insert.run(userKey, record.stateJson, at).changes
-          : this.sql.update.run(record.stateJson, at, userKey, expectedVersion).changes;
-      // Throwing inside the transaction rolls it back: neither state nor answer is written.
-      if (changed !== 1) throw new SessionConflictError(userKey, `another writer committed after version ${expectedVersion} was read`);
-      if (record.answer && this.ttlMs > 0) {
-        this.sql.putAnswer.run(userKey, record.answer.messageId, record.answer.body, at + this.ttlMs);
-      }
-    });
     // Group commit: one write transaction (one WAL append) for every turn that finished in the same
-    // event-loop turn; each turn's commit is a savepoint of it, so a version conflict rolls back only
-    // that turn. No turn's promise settles before the transaction holding it has committed.
+    // event-loop turn. A turn whose version check fails changed no row (the UPDATE or INSERT matched
+    // none, and its answer is written only after the check), so it fails alone with no savepoint to
+    // roll back; any other error rolls back the whole transaction and fails every turn in it. No
+    // turn's promise settles before the transaction holding it has committed.
     this.groupTx = this.db.transaction((batch: PendingWrite[]) => {
-      for (const w of batch) {
-        try {
-          this.commitTx(w.userKey, w.expectedVersion, w.record);
-        } catch (err) {
-          w.failed = err as Error;
-        }
-      }
+      const at = this.now();
+      for (const w of batch) w.failed = this.commitOne(w, at);
     });
     this.sql.sweep.run(this.now());
     this.sql.trim.run(this.maxAnswers);
   }
 
-  protected async read(userKey: string): Promise<Versioned | undefined> {
+  protected read(userKey: string): Versioned | undefined {
     const row = this.sql.read.get(userKey);
     return row && { state: decodeState(row.state), version: row.version };
   }
@@ -109,6 +99,17 @@ export class SqliteStore extends BaseStore {
       this.batch.push({ userKey, expectedVersion, record, resolve, reject });
       if (this.batch.length === 1) setImmediate(() => this.flush());
     });
+  }
+
+  /** One turn's state (and answer) inside the group transaction; the conflict error if its version moved. */
+  private commitOne({ userKey, expectedVersion, record }: PendingWrite, at: number): SessionConflictError | undefined {
+    const changed =
+      expectedVersion === 0
+        ? this.sql.insert.run(userKey, record.stateJson, at).changes
+        : this.sql.update.run(record.stateJson, at, userKey, expectedVersion).changes;
+    if (changed !== 1) return new SessionConflictError(userKey, `another writer committed after version ${expectedVersion} was read`);
+    if (record.answer && this.ttlMs > 0) this.sql.putAnswer.run(userKey, record.answer.messageId, record.answer.body, at + this.ttlMs);
+    return undefined;
   }
 
   private flush(): void {
@@ -137,7 +138,13 @@ export class SqliteStore extends BaseStore {
     this.sql.remove.run(userKey);
   }
 
-  protected async readAnswer(userKey: string, messageId: string): Promise<string | undefined> {
+  protected override readWithAnswer(userKey: string, messageId: string): { record: Versioned | undefined; answer: string | undefined } {
+    const row = this.sql.readWithAnswer.get({ user: userKey, id: messageId, now: this.now() });
+    const record = row?.state == null || row.version == null ? undefined : { state: decodeState(row.state), version: row.version };
+    return { record, answer: row?.answer ?? undefined };
+  }
+
+  protected readAnswer(userKey: string, messageId: string): string | undefined {
     return this.sql.getAnswer.get(userKey, messageId, this.now())?.body;
   }
 

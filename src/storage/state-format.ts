@@ -20,9 +20,9 @@ export class StoredStateError extends Error {
   }
 }
 
-/** The text every store keeps for a state. */
-export function encodeState(state: UserState): string {
-  return `{"format":${STATE_FORMAT},"state":${JSON.stringify(state)}}`;
+/** The text every store keeps for a state (`json`: the state's JSON, if already made). */
+export function encodeState(state: UserState, json: string = JSON.stringify(state)): string {
+  return `{"format":${STATE_FORMAT},"state":${json}}`;
 }
 
 /**

@@ -4,13 +4,30 @@ import type { UserState } from "../engine/types.js";
 /** What a turn commits: the new state and, for idempotent retries, the answer sent for that messageId. */
 export interface Commit {
   state: UserState;
+  /** JSON.stringify(state), when the caller has it already (the executor's limit check): not serialised again. */
+  stateJson?: string;
   answer?: { messageId: string; body: string }; // body = the serialised response
 }
+
+/**
+ * A value, or a promise of it: what an in-process store (memory, sqlite) has at hand is returned as
+ * it is, so the turn does not wait a promise hop for it; redis returns promises.
+ */
+export type MaybePromise<T> = T | Promise<T>;
 
 /** What a turn may read inside its transaction, under the user's queue (and, with redis, lock). */
 export interface TransactContext {
   /** The answer committed for (this user, messageId), read now, even while the store is closing. */
-  cachedAnswer(messageId: string): Promise<string | undefined>;
+  cachedAnswer(messageId: string): MaybePromise<string | undefined>;
+}
+
+export interface TransactOptions {
+  /**
+   * The messageId the turn answers: a store that can (sqlite) reads the answer committed for it
+   * together with the state, in one query instead of two, and `tx.cachedAnswer(messageId)` answers
+   * from that read. Same moment, same result: both are read inside the user's queue.
+   */
+  messageId?: string;
 }
 
 export interface SessionStore {
@@ -23,6 +40,7 @@ export interface SessionStore {
   transact<T>(
     userKey: string,
     turn: (current: UserState | undefined, tx: TransactContext) => Promise<{ commit: Commit | undefined; result: T }>,
+    options?: TransactOptions,
   ): Promise<T>;
   load(userKey: string): Promise<UserState | undefined>;
   delete(userKey: string): Promise<void>;

@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { secretMasker } from "../../util/secrets.js";
 import { pino } from "pino";
@@ -147,4 +149,24 @@ describe("the default log destination", () => {
       write.mockRestore();
     }
   });
+
+  // A child process logs to its stdout through the default destination and ends at once: the lines
+  // still gathering (under 8 KB, under the flush period) must reach the pipe, on either way out.
+  it.each([
+    ["ends on its own", ""],
+    ["calls process.exit", "process.exit(0);"],
+  ])("writes the lines still gathering when the process %s", async (_how, ending) => {
+    const logging = pathToFileURL(fileURLToPath(new URL("./logging.ts", import.meta.url))).href;
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+    const script = `import { createLogger } from ${JSON.stringify(logging)};
+const log = createLogger();
+for (let i = 0; i < 3; i++) log.info({ reqId: "r-" + i }, "request");
+${ending}`;
+    const child = spawn(process.execPath, ["--import", tsx, "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+    expect(out.trim().split("\n").map((l) => (JSON.parse(l) as { reqId: string }).reqId)).toEqual(["r-0", "r-1", "r-2"]);
+  }, 20_000);
 });

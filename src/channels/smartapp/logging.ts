@@ -102,6 +102,23 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return logger;
 }
 
+/** A field name's `,"name":` and whether it names a secret; the request line's names are always the same few. */
+interface FlatKey {
+  prefix: string;
+  secret: boolean;
+}
+const flatKeys = new Map<string, FlatKey>();
+const MAX_FLAT_KEYS = 256;
+
+function flatKey(key: string): FlatKey {
+  let known = flatKeys.get(key);
+  if (known === undefined) {
+    known = { prefix: `,${JSON.stringify(key)}:`, secret: SECRET_KEY.test(key) };
+    if (flatKeys.size < MAX_FLAT_KEYS) flatKeys.set(key, known);
+  }
+  return known;
+}
+
 /**
  * pino's line for `info(fields, msg)` with this logger's options: level, epoch time, the base
  * bindings, the fields in order, msg. Streams that want pino's per-line metadata (multistream) are
@@ -119,12 +136,13 @@ function flatWriter(logger: Logger, mask: Mask): FlatWriter {
       const value = fields[key];
       if (value === undefined) continue;
       if (before !== undefined && key in before) return undefined; // pino keeps the first key's place
+      const { prefix, secret } = flatKey(key);
       let text: string;
-      if (value !== "" && SECRET_KEY.test(key)) text = `"${REDACTED}"`;
+      if (value !== "" && secret) text = `"${REDACTED}"`;
       else if (typeof value === "string") text = JSON.stringify(redactSecrets(value, mask));
       else if (typeof value === "number" && Number.isFinite(value)) text = String(value);
       else return undefined;
-      line += `,${JSON.stringify(key)}:${text}`;
+      line += prefix + text;
     }
     return line;
   };
@@ -145,9 +163,84 @@ export const LOG_FLUSH_MS = 100;
 
 /**
  * Where JSON lines go by default (`dest`: a file descriptor or path): asynchronous writes of at least
- * LOG_BATCH_BYTES, or whatever is there every LOG_FLUSH_MS, and everything at exit (pino's exit hook).
+ * LOG_BATCH_BYTES, or whatever is there every LOG_FLUSH_MS, and everything at exit.
  * A write per line was the webhook's largest system cost after the answer itself (docs/benchmarks.md).
+ * The lines gather in an array joined once per batch: pino's own batching (sonic-boom's minLength)
+ * appends each line to one growing string and measures that string's UTF-8 length on every line,
+ * which flattened it, ≈ 8 KB allocated per request for a 200-byte line (docs/benchmarks.md).
  */
 export function batchedDestination(dest: number | string): DestinationStream {
-  return destination({ dest, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+  return new LineBatch(destination({ dest, sync: false }));
 }
+
+/** The stream pino's destination() returns (sonic-boom); its `destroyed` is not in its types. */
+type Sink = ReturnType<typeof destination>;
+
+/** Batches that hold lines not yet handed to their sink; emptied at exit (below). */
+const pendingBatches = new Set<LineBatch>();
+
+class LineBatch implements DestinationStream {
+  private lines: string[] = [];
+  private size = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly sink: Sink) {}
+
+  write(line: string): boolean {
+    this.lines.push(line);
+    this.size += line.length;
+    if (this.size >= LOG_BATCH_BYTES) this.release();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.release(), LOG_FLUSH_MS).unref();
+      pendingBatches.add(this);
+    }
+    return true;
+  }
+
+  /** Hands the gathered lines to the sink as one string (one write(2) when the sink is idle). */
+  release(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    pendingBatches.delete(this);
+    if (this.lines.length === 0 || (this.sink as { destroyed?: boolean }).destroyed === true) return;
+    const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join("");
+    this.lines = [];
+    this.size = 0;
+    this.sink.write(text);
+  }
+
+  flush(cb?: (err?: Error) => unknown): void {
+    this.release();
+    this.sink.flush(cb);
+  }
+
+  flushSync(): void {
+    this.release();
+    this.sink.flushSync();
+  }
+
+  end(): void {
+    this.release();
+    this.sink.end();
+  }
+
+  destroy(): void {
+    this.release();
+    this.sink.destroy();
+  }
+}
+
+// Lines still gathering when the process ends: into the sink, which pino ends or writes out at exit
+// (its own exit hook, in either order with these); at "exit" no write can wait, so flush here too.
+process.on("beforeExit", () => {
+  for (const batch of pendingBatches) batch.release();
+});
+process.on("exit", () => {
+  for (const batch of pendingBatches) {
+    try {
+      batch.flushSync();
+    } catch {
+      // a file not open yet or already closed: nothing can be written any more
+    }
+  }
+});

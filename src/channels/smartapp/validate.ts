@@ -56,21 +56,21 @@ const payloadValidators = new Map<string, ValidateFunction>(
 
 export function validateMessage(parsed: ParsedBody, maxIdLength: number = DEFAULT_MAX_ID_LENGTH): SmartAppRequest {
   const { body } = parsed;
-  const ids = readableIds(parsed, maxIdLength);
+  // The ids echoed by an error answer are worked out only when there is an error to answer.
   if (!validateEnvelope(body)) {
-    throw new WebhookRequestError(400, `invalid SmartApp API message: ${describe(validateEnvelope.errors, "")}`, "invalid_message", ids);
+    throw new WebhookRequestError(400, `invalid SmartApp API message: ${describe(validateEnvelope.errors, "")}`, "invalid_message", readableIds(parsed, maxIdLength));
   }
   const messageName = body.messageName as string;
   if (!(INBOUND_MESSAGE_NAMES as readonly string[]).includes(messageName)) {
     const known = INBOUND_MESSAGE_NAMES.join(", ");
     // Quoted short: the reason is sent back and logged, and a name can be as long as the body.
     const shown = messageName.length > 64 ? `"${messageName.slice(0, 64)}…" (${messageName.length} characters)` : `"${messageName}"`;
-    throw new WebhookRequestError(400, `unknown messageName ${shown}: expected one of ${known}`, "unknown_message_name", ids);
+    throw new WebhookRequestError(400, `unknown messageName ${shown}: expected one of ${known}`, "unknown_message_name", readableIds(parsed, maxIdLength));
   }
   const payload = body.payload as Record<string, unknown>;
   const validatePayload = payloadValidators.get(messageName);
   if (validatePayload && !validatePayload(payload)) {
-    throw new WebhookRequestError(400, `invalid ${messageName} message: ${describe(validatePayload.errors, "payload")}`, "invalid_message", ids);
+    throw new WebhookRequestError(400, `invalid ${messageName} message: ${describe(validatePayload.errors, "payload")}`, "invalid_message", readableIds(parsed, maxIdLength));
   }
   const uuid = body.uuid as SmartAppUuid;
   return {
@@ -99,21 +99,24 @@ export const MAX_UUID_JSON_LENGTH = 4096;
  * the uuid object (extra fields included) serialises to more than MAX_UUID_JSON_LENGTH characters.
  */
 export function checkIdLengths(msg: SmartAppRequest, max: number = DEFAULT_MAX_ID_LENGTH): void {
-  const fields: [string, unknown][] = [
-    ["sessionId", msg.sessionId],
-    ["uuid.userId", msg.uuid.userId],
-    ["uuid.sub", msg.uuid.sub],
-    ["uuid.userChannel", msg.uuid.userChannel],
-  ];
-  for (const [name, value] of fields) {
-    if (typeof value === "string" && value.length > max) {
-      const ids: EnvelopeIds = { messageId: msg.messageId };
-      throw new WebhookRequestError(400, `${name} is longer than ${max} characters`, "id_too_long", ids);
-    }
+  // Checked field by field, in this order: this runs on every request (no list of pairs built for it).
+  const { uuid } = msg;
+  const tooLong =
+    longerThan(msg.sessionId, max) ? "sessionId"
+    : longerThan(uuid.userId, max) ? "uuid.userId"
+    : longerThan(uuid.sub, max) ? "uuid.sub"
+    : longerThan(uuid.userChannel, max) ? "uuid.userChannel"
+    : undefined;
+  if (tooLong !== undefined) {
+    throw new WebhookRequestError(400, `${tooLong} is longer than ${max} characters`, "id_too_long", { messageId: msg.messageId });
   }
-  if (JSON.stringify(msg.uuid).length > MAX_UUID_JSON_LENGTH) {
+  if (JSON.stringify(uuid).length > MAX_UUID_JSON_LENGTH) {
     throw new WebhookRequestError(400, `uuid is larger than ${MAX_UUID_JSON_LENGTH} characters as JSON`, "id_too_long", { messageId: msg.messageId });
   }
+}
+
+function longerThan(value: unknown, max: number): boolean {
+  return typeof value === "string" && value.length > max;
 }
 
 /** {type, payload} → {action_id: type, parameters: payload}, as salutejs does; other keys kept. */
