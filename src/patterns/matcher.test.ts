@@ -182,6 +182,16 @@ describe("choosing between alternatives", () => {
     // the same alternatives the other way round: still by letters, not by order
     expect(m("* ($Clock|$Year) *", "в 1905 году", { named })!.tree.Year).toHaveLength(1);
   });
+  it("between readings that take the same words, the first one found wins (docs/patterns.md, Ranking)", () => {
+    const named = { Hour: "$regexp<\\d+>", Day: "$regexp<\\d+>", Mod: "утра:am", Time: "$Hour [$Mod]" };
+    // the earlier alternative, whichever is written first
+    expect(Object.keys(m("($Hour|$Day)", "8", { named })!.tree)).toContain("Hour");
+    expect(Object.keys(m("($Day|$Hour)", "8", { named })!.tree)).toContain("Day");
+    // an optional element inside a named pattern takes the word before an optional element after it
+    const tree = m("$Time [$Mod]", "8 утра", { named })!.tree;
+    expect(tree.Mod).toBeUndefined();
+    expect((tree.Time as ParseNode[])[0]!.Mod).toHaveLength(1);
+  });
 });
 
 describe("built-ins", () => {
