@@ -74,6 +74,8 @@ const SAFE_GLOBALS: ReadonlyMap<string, unknown> = new Map<string, unknown>([
   ["Infinity", Infinity],
 ]);
 
+/** Names that lead from data to builtins (`__proto__` also sets a prototype): never read or written here. */
+const REFLECTIVE: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__"]);
 const BINARY = new Set(["==", "!=", "===", "!==", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "**", "&", "|", "^", "<<", ">>", ">>>", "in"]);
 const UNARY = new Set(["!", "-", "+", "~", "typeof", "void", "delete"]);
 const ASSIGN = new Set(["=", "+=", "-=", "*=", "/=", "%=", "**=", "&=", "|=", "^=", "<<=", ">>=", ">>>=", "||=", "&&=", "??="]);
@@ -269,7 +271,7 @@ function checkExpr(n: AnyNode, scope: ReadonlySet<string>): void {
       return;
     case "MemberExpression":
       checkKey(n);
-      if (memberKey(n) === "__proto__") refuse("__proto__");
+      if (REFLECTIVE.has(memberKey(n))) refuse(memberKey(n));
       return check(n.object);
     case "ChainExpression":
       return check(n.expression);
@@ -283,7 +285,7 @@ function checkExpr(n: AnyNode, scope: ReadonlySet<string>): void {
       for (const p of n.properties as AnyNode[]) {
         if (p.type !== "Property" || p.kind !== "init" || p.method || p.computed) refuse("property");
         const name = propertyName(p.key);
-        if (name === undefined || name === "__proto__") refuse("property name");
+        if (name === undefined || REFLECTIVE.has(name)) refuse("property name");
         check(p.value);
       }
       return;
