@@ -430,7 +430,7 @@ class RealmScriptHost implements ScriptHost {
     const raw = scope.request?.rawRequest;
     this.rawRequest = raw;
     this.turnOps = [raw === undefined || raw === null ? ["begin", scope] : ["begin", { ...scope, request: { ...scope.request, rawRequest: 0 } }, ["rawRequest"]]];
-    this.record = new TurnRecord(scope);
+    this.record = new TurnRecord(scope, this.maxOutChars ?? DEFAULT_MAX_OUT_CHARS);
   }
 
   endTurn(): TurnSnapshot {
@@ -581,6 +581,8 @@ class RealmScriptHost implements ScriptHost {
  * stored state as it was), and a turn that enters the isolate later sends that state in.
  */
 class TurnRecord implements TurnRoots {
+  /** TurnRoots: characters host evaluations of this turn may still store or build (they count down). */
+  budget: number;
   /** setCtx values, as given. */
   readonly ctx = new Map<string, unknown>();
   /** $temp: setTemp values as given, or this record's JSON copies once a host evaluation used it. */
@@ -595,7 +597,11 @@ class TurnRecord implements TurnRoots {
   /** Shallow copies of the replies (the record stamps their `state`, never the engine's objects). */
   private readonly replies: Record<string, unknown>[] = [];
 
-  constructor(private readonly scope: TurnScope) {
+  constructor(
+    private readonly scope: TurnScope,
+    maxOutChars: number,
+  ) {
+    this.budget = 2 * maxOutChars;
     this.session = scope.session || {};
     this.client = scope.client || {};
   }
@@ -669,8 +675,8 @@ class TurnRecord implements TurnRoots {
   /** `value`, made this record's own JSON copy the first time a host evaluation uses it. */
   private own(root: "session" | "client" | "temp", value: Record<string, unknown>): Record<string, unknown> {
     if (this.owned.has(root)) return value;
-    this.owned.add(root);
     const copy = jsonCopy(value);
+    this.owned.add(root); // only once the copy exists: a copy that throws leaves the engine's object unmarked, and unused
     return copy !== null && typeof copy === "object" ? (copy as Record<string, unknown>) : {};
   }
 

@@ -8,8 +8,8 @@ import { fakeServices, makeProject, pos, scriptErrorOf } from "./testkit.js";
 import { TurnEvaluator, type TurnRootName, type TurnRoots } from "./turn-eval.js";
 import type { TurnScope } from "./types.js";
 
-function rootsOf(data: Partial<Record<TurnRootName, Record<string, unknown>>>): TurnRoots {
-  return { root: (name) => data[name] };
+function rootsOf(data: Partial<Record<TurnRootName, Record<string, unknown>>>, budget = 1e9): TurnRoots {
+  return { root: (name) => data[name], budget };
 }
 
 const evaluator = (inherited: string[] = [], maxOutChars = 1_000_000) => new TurnEvaluator({ inherited, maxOutChars });
@@ -119,6 +119,17 @@ describe("the evaluator", () => {
     expect(run.compiled && run.result.done).toBe(false);
     expect(run.session).toEqual({});
     expect(renderOn("{{'aaaaaa'}}{{'bbbbbb'}}", {}, ev)).toBeUndefined();
+  });
+
+  it("stops at the turn's budget: storing or comparing a long string many times goes to the isolate", () => {
+    const ev = evaluator();
+    const code = Array.from({ length: 10 }, (_, i) => `$session.k${i} = $request.query;`).join("\n");
+    const request = Object.freeze({ query: "q".repeat(1000), data: Object.freeze({}) }) as unknown as Record<string, unknown>;
+    const roots = rootsOf({ $session: {}, $request: request }, 5000);
+    expect(ev.runScript(ev.script(code)!, roots)).toEqual({ done: false, why: "over the turn's budget for host evaluation" });
+    expect(roots.root("$session")).toEqual({});
+    const compare = rootsOf({ $session: {}, $request: request }, 5000);
+    expect(ev.test(ev.expr("$request.query == $request.query && $request.query == $request.query && $request.query == $request.query")!, compare).done).toBe(false);
   });
 });
 

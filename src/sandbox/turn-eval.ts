@@ -18,6 +18,12 @@ const ROOT_NAMES: ReadonlySet<string> = new Set<TurnRootName>(["$session", "$cli
 export interface TurnRoots {
   /** The root's object, or undefined when the host cannot tell what the isolate holds there (the code is refused). */
   root(name: TurnRootName): Record<string, unknown> | undefined;
+  /**
+   * Characters the turn's evaluations may still build, compare or store (strings made by `+` and
+   * conversions, compared, kept in turn data): the host has no CPU or memory limit of its own, so
+   * the work of all host evaluations of a turn is bounded, and code over it runs in the isolate.
+   */
+  budget: number;
 }
 
 /** What an evaluation gave: the value, or why the isolate must run the code instead. */
@@ -646,9 +652,10 @@ class Evaluation {
   private binary(op: string, a: unknown, b: unknown): unknown {
     switch (op) {
       case "===":
-        return a === b;
       case "!==":
-        return a !== b;
+        if (typeof a === "string") this.spend(a.length);
+        if (typeof b === "string") this.spend(b.length);
+        return op === "===" ? a === b : a !== b;
       case "==":
         return this.looseEquals(a, b);
       case "!=":
@@ -663,6 +670,9 @@ class Evaluation {
     }
     const x = this.primitive(a) as any;
     const y = this.primitive(b) as any;
+    // Comparing or concatenating flattens strings: their length is work.
+    if (typeof x === "string") this.spend(x.length);
+    if (typeof y === "string") this.spend(y.length);
     switch (op) {
       case "+": {
         const s = x + y;
@@ -704,6 +714,8 @@ class Evaluation {
 
   /** `a == b` (primitives compare natively: this realm is the same V8). */
   private looseEquals(a: unknown, b: unknown): boolean {
+    if (typeof a === "string") this.spend(a.length);
+    if (typeof b === "string") this.spend(b.length);
     const objA = a !== null && typeof a === "object";
     const objB = b !== null && typeof b === "object";
     if (objA && objB) return a === b;
@@ -739,8 +751,14 @@ class Evaluation {
     return String(this.primitive(v));
   }
 
-  /** No string over the realm's output limit: the host never builds what the isolate could not hand out. */
+  /** No string over the realm's output limit (the host never builds what the isolate could not hand out), and the turn's budget. */
   checkLength(s: string): void {
     if (s.length > this.maxOutChars) refuse("a string over the realm's output limit");
+    this.spend(s.length);
+  }
+
+  private spend(chars: number): void {
+    this.roots.budget -= chars;
+    if (this.roots.budget < 0) refuse("over the turn's budget for host evaluation");
   }
 }
