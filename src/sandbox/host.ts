@@ -159,7 +159,7 @@ class RealmScriptHost implements ScriptHost {
       this.handlers = this.realm.call("handlers", []) as BoundHandler[];
       const names = this.realm.call("turnDataNames", []) as ContextNames;
       this.turnData = new TurnDataRules(names);
-      this.evaluator = names.conversions || opts.turnDataOnHost === false ? undefined : new TurnEvaluator({ inherited: [...(names.shared ?? []), ...(names.loaded ?? []), ...(names.added ?? [])], maxOutChars: this.maxOutChars ?? DEFAULT_MAX_OUT_CHARS });
+      this.evaluator = names.conversions || opts.turnDataOnHost === false ? undefined : new TurnEvaluator({ own: names.own ?? {}, inherited: [...(names.shared ?? []), ...(names.loaded ?? [])], maxOutChars: this.maxOutChars ?? DEFAULT_MAX_OUT_CHARS });
     } catch (e) {
       this.iso.dispose();
       throw e;

@@ -12,7 +12,7 @@ function rootsOf(data: Partial<Record<TurnRootName, Record<string, unknown>>>, b
   return { root: (name) => data[name], budget };
 }
 
-const evaluator = (inherited: string[] = [], maxOutChars = 1_000_000) => new TurnEvaluator({ inherited, maxOutChars });
+const evaluator = (objectNames: string[] = [], maxOutChars = 1_000_000) => new TurnEvaluator({ own: { object: objectNames }, maxOutChars });
 
 /** Run `code` as a script on `session` (and a frozen request); the outcome and the session after it. */
 function runOn(code: string, session: Record<string, unknown>, ev = evaluator()) {
@@ -198,10 +198,10 @@ describe("turn data on the host, in the script host", () => {
   });
 
   it("load code that puts a value on Object.prototype or a getter on it: the same answers", () => {
-    for (const load of ["Object.prototype.count = 5;", "Object.defineProperty(Object.prototype, 'count', { get: function () { return 7; }, configurable: true });", "Array.prototype[1] = 'inherited';"]) {
+    for (const load of ["Object.prototype.count = 5;", "Object.defineProperty(Object.prototype, 'count', { get: function () { return 7; }, configurable: true });", "Array.prototype[1] = 'inherited';", "String.prototype.tag = 'on every string';", "Number.prototype.count = 2;"]) {
       const { onHost, inIsolate } = both([script(load)], (h) => {
-        h.beginTurn(scope({ list: [0] }));
-        h.runScript("$session.count = ($session.count || 0) + 1; $session.second = $session.list[1] || 'none';", { es6: false, pos: pos(3) });
+        h.beginTurn(scope({ list: [0], s: "x", n: 1 }));
+        h.runScript("$session.count = ($session.count || 0) + 1; $session.second = $session.list[1] || 'none'; $session.t = $session.s.tag || 'no'; $session.c = $session.n.count || 0;", { es6: false, pos: pos(3) });
         return [h.render("{{$session.count}} {{$session.list[1]}}", pos(4)), h.endTurn().session];
       });
       expect(onHost, load).toEqual(inIsolate);

@@ -44,12 +44,18 @@ export interface TurnTemplate {
 
 export interface TurnEvaluatorOptions {
   /**
-   * Names a JSON value may inherit in the project's contexts: every name on the builtin prototypes
-   * and whatever platform or load code added (the realm core's `turnDataNames`). A read or write
-   * of such a name that is not an own property is refused: in the isolate it could reach a value,
-   * a getter or a setter the host does not have.
+   * Per kind of JSON value, names its prototype has in the project's contexts after load beyond
+   * this realm's: what platform or load code added or replaced (a primitive value too) and the
+   * primitive-valued ones (the realm core's `turnDataNames`, `own`). A read or write of a name that
+   * a value does not own and that its prototype chain has is refused: in the isolate it could reach
+   * a value, a getter or a setter the host does not have.
    */
-  inherited: Iterable<string>;
+  own: Partial<Record<ValueKind, Iterable<string>>>;
+  /**
+   * Names some prototype of the contexts has as an object, function or accessor (the core's
+   * `shared` and `loaded`): one this realm has on no prototype is refused for every kind.
+   */
+  inherited?: Iterable<string>;
   /** The realm's limit for a string leaving the isolate (DEFAULT_MAX_OUT_CHARS, src/sandbox/realm.ts). */
   maxOutChars: number;
 }
@@ -89,7 +95,7 @@ const ASSIGN = new Set(["=", "+=", "-=", "*=", "/=", "%=", "**=", "&=", "|=", "^
 const CONVERSION_NAMES = ["valueOf", "toString", "join", "toJSON"];
 
 /** The kinds of value a read or write can start from, each with its own prototype chain. */
-type ValueKind = "object" | "array" | "string" | "number" | "boolean";
+export type ValueKind = "object" | "array" | "string" | "number" | "boolean";
 
 /** Names each kind of JSON value inherits in this realm (the isolate runs the same V8). */
 function realmInherited(): Record<ValueKind, string[]> {
@@ -117,11 +123,14 @@ export class TurnEvaluator {
   private readonly templates = new Map<string, TurnTemplate | null>();
 
   constructor(opts: TurnEvaluatorOptions) {
-    // What platform or load code put on a prototype counts for every kind (the realm reports names only).
-    const extra = [...opts.inherited];
+    // A chain is the kind's prototype and Object.prototype, as the realm reports them and as this
+    // realm has them (the same V8: the union only guards against a difference).
     const base = realmInherited();
+    const known = new Set(Object.values(base).flat());
+    const extra = [...(opts.inherited ?? [])].filter((name) => !known.has(name));
+    const reported = (kind: ValueKind): string[] => [...(opts.own[kind] ?? []), ...(kind === "object" ? [] : (opts.own.object ?? []))];
     const sets = {} as Record<ValueKind, ReadonlySet<string>>;
-    for (const kind of Object.keys(base) as ValueKind[]) sets[kind] = new Set([...base[kind], ...extra]);
+    for (const kind of Object.keys(base) as ValueKind[]) sets[kind] = new Set([...base[kind], ...reported(kind), ...extra]);
     this.inherited = sets;
     this.maxOutChars = opts.maxOutChars;
   }
@@ -742,8 +751,9 @@ class Evaluation {
       if (i > 0) out += ",";
       const e = this.read(v, String(i));
       if (e !== undefined && e !== null) out += String(this.primitive(e, [...seen, v]));
-      this.checkLength(out);
+      if (out.length > this.maxOutChars) refuse("a string over the realm's output limit");
     }
+    this.spend(out.length);
     return out;
   }
 
