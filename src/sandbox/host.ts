@@ -501,7 +501,7 @@ class RealmScriptHost implements ScriptHost {
     if (program === undefined) {
       const taken = !(es6 && usesAwait(code)) && this.turnData.script(code) && (es6 || rewriteJavaIdioms(code) === code);
       program = (taken && this.evaluator.script(code)) || null;
-      if (this.hostScripts.size >= 5000) this.hostScripts.clear(); // a bound, not a cache policy
+      if (this.hostScripts.size >= 1000) this.hostScripts.clear(); // a bound, not a cache policy
       this.hostScripts.set(key, program);
     }
     return program ?? undefined;

@@ -153,7 +153,7 @@ export class TurnEvaluator {
     const known = map.get(key);
     if (known !== undefined) return known ?? undefined;
     const made = make() ?? null;
-    if (map.size >= 5000) map.clear(); // a bound, not a cache policy
+    if (map.size >= 1000) map.clear(); // a bound (a syntax tree of 2,000 characters of code is ~100 kB), not a cache policy
     map.set(key, made);
     return made ?? undefined;
   }
