@@ -97,6 +97,10 @@ describe("the evaluator", () => {
     const session = { list: [1] };
     expect(runOn("var o = {k: [1, 'a']}; $session.a = o; o.k[2] = null; $session.list[1] = 2;", session).result?.done).toBe(true);
     expect(JSON.stringify(session)).toBe('{"list":[1,2],"a":{"k":[1,"a",null]}}');
+    // Read, change, write back to the same member: no new alias.
+    expect(runOn("var b = $session.a || {k: []}; b.n = 1; $session.a = b;", session).result?.done).toBe(true);
+    expect(session.a).toEqual({ k: [1, "a", null], n: 1 });
+    expect(runOn("var b = $session.a; $session.c = b;", session).result?.done).toBe(false);
   });
 
   it("never writes into read-only roots and never reads the channel's raw message", () => {

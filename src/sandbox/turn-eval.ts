@@ -548,6 +548,8 @@ class Evaluation {
       // JSON keeps only an array's elements, and a hole comes back as null.
       if (!isIndex(key) || Number(key) > object.length) refuse("an array write other than an element or the next one");
     }
+    // Writing back what the member holds (`var b = $session.b; b.n++; $session.b = b;`) changes nothing.
+    if (own && (object as Record<string, unknown>)[key] === value && value !== null && typeof value === "object") return;
     this.storable(value);
     this.save(object);
     if (own) (object as Record<string, unknown>)[key] = value;
