@@ -94,7 +94,7 @@ describe("the evaluator", () => {
       expect(run.compiled && run.result.done, code).toBe(false);
       expect(session, code).toEqual({ o: {}, list: [1] });
     }
-    const session = { list: [1] };
+    const session: Record<string, unknown> = { list: [1] };
     expect(runOn("var o = {k: [1, 'a']}; $session.a = o; o.k[2] = null; $session.list[1] = 2;", session).result?.done).toBe(true);
     expect(JSON.stringify(session)).toBe('{"list":[1,2],"a":{"k":[1,"a",null]}}');
     // Read, change, write back to the same member: no new alias.
