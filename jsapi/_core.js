@@ -47,7 +47,7 @@
     var members = new RealmMap();
     var keys = ownKeys(p);
     for (var i = 0; i < keys.length; i++) reflectApply(mapSet, members, [keys[i], getOwnPropertyDescriptor(p, keys[i])]);
-    return { parent: getPrototypeOf(p), members: members };
+    return { parent: getPrototypeOf(p), members: members, keys: keys };
   }
   var builtinProtos = [];
   for (var bp = 0; bp < TURN_PROTOS.length; bp++) builtinProtos[bp] = protoState(TURN_PROTOS[bp]);
@@ -667,7 +667,7 @@
     //   (src/sandbox/turn-eval.ts) reads no such name, nor a shared one, that a value does not own;
     // - conversions: why load code would run wherever turn data is converted, serialised or an array
     //   hole read (a replaced toString/valueOf/join/toJSON/Symbol.toPrimitive, an accessor on Object.prototype or
-    //   Array.prototype, a changed prototype chain), or "" — then no code is turn data.
+    //   Array.prototype, a changed prototype chain, a deleted member), or "" — then no code is turn data.
     turnDataNames: function () {
       var shared = [];
       var loaded = [];
@@ -686,6 +686,8 @@
         var proto = TURN_PROTOS[p];
         var before = builtinProtos[p];
         if (getPrototypeOf(proto) !== before.parent) conversions = "a builtin prototype's prototype was changed";
+        // A deleted builtin (`delete Array.prototype.join`) changes what a conversion finds further up.
+        for (var b = 0; b < before.keys.length; b++) if (!getOwnPropertyDescriptor(proto, before.keys[b])) conversions = "load code deleted a member of a builtin prototype";
         var keys = ownKeys(proto);
         for (var k = 0; k < keys.length; k++) {
           var key = keys[k];

@@ -202,11 +202,17 @@ describe("turn data on the host, in the script host", () => {
   });
 
   it("load code that puts a value on Object.prototype or a getter on it: the same answers", () => {
-    for (const load of ["Object.prototype.count = 5;", "Object.defineProperty(Object.prototype, 'count', { get: function () { return 7; }, configurable: true });", "Array.prototype[1] = 'inherited';", "String.prototype.tag = 'on every string';", "Number.prototype.count = 2;"]) {
+    for (const load of ["Object.prototype.count = 5;", "Object.defineProperty(Object.prototype, 'count', { get: function () { return 7; }, configurable: true });", "Array.prototype[1] = 'inherited';", "String.prototype.tag = 'on every string';", "Number.prototype.count = 2;", "delete Array.prototype.join;", "delete Object.prototype.toString;"]) {
       const { onHost, inIsolate } = both([script(load)], (h) => {
-        h.beginTurn(scope({ list: [0], s: "x", n: 1 }));
+        h.beginTurn(scope({ list: [0], s: "x", n: 1, o: {} }));
         h.runScript("$session.count = ($session.count || 0) + 1; $session.second = $session.list[1] || 'none'; $session.t = $session.s.tag || 'no'; $session.c = $session.n.count || 0;", { es6: false, pos: pos(3) });
-        return [h.render("{{$session.count}} {{$session.list[1]}}", pos(4)), h.endTurn().session];
+        let text: string;
+        try {
+          text = h.render("{{$session.count}} {{$session.list[1]}} {{$session.list}} {{$session.o}}", pos(4));
+        } catch (e) {
+          text = `error: ${(e as Error).message}`;
+        }
+        return [text, h.endTurn().session];
       });
       expect(onHost, load).toEqual(inIsolate);
     }
