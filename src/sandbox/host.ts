@@ -691,7 +691,8 @@ class TurnRecord implements TurnRoots {
     const { rawRequest, ...rest } = this.scope.request ?? {};
     const request = jsonCopy(rest) as Record<string, unknown>;
     if (request.data === null || typeof request.data !== "object") request.data = {};
-    if (rawRequest !== undefined && rawRequest !== null) Object.defineProperty(request, "rawRequest", { get: () => undefined, enumerable: true });
+    if (rawRequest === null) request.rawRequest = null; // sent as it is (beginTurn)
+    else if (rawRequest !== undefined) Object.defineProperty(request, "rawRequest", { get: () => undefined, enumerable: true });
     return request;
   }
 

@@ -34,7 +34,7 @@ class Gen {
   }
 }
 
-const KEYS = ["a", "b", "n", "s", "list", "o", "0", "1", "2", "length", "x", "toString", "valueOf", "count"];
+const KEYS = ["a", "b", "n", "s", "list", "o", "0", "1", "2", "length", "x", "toString", "valueOf", "count", "data", "query", "rawRequest", "value", "_Number"];
 /** The names paths mostly take: those jsonObject gives. */
 const COMMON_KEYS = ["n", "s", "list", "o", "count", "0", "1", "length", "a"];
 const SIMPLE_KEYS = ["n", "s", "count", "o", "x"];
@@ -228,7 +228,7 @@ describe("host evaluation of turn data, against the isolate", () => {
 
   function scopeOf(g: Gen): { scope: TurnScope; extras: { temp: Record<string, unknown>; parseTree: unknown } } {
     const scope = {
-      request: { query: g.pick(STRINGS), channelType: "test", data: jsonObject(g, 1), ...(g.chance(0.3) ? { rawRequest: { payload: { x: 1 } } } : {}) },
+      request: { query: g.pick(STRINGS), channelType: "test", data: jsonObject(g, 1), ...(g.chance(0.3) ? { rawRequest: g.chance(0.5) ? null : { payload: { x: 1 } } } : {}) },
       session: jsonObject(g, 2),
       client: jsonObject(g, 2),
       contextPath: "/A",

@@ -218,6 +218,17 @@ describe("turn data on the host, in the script host", () => {
     }
   });
 
+  it("$request as the isolate has it: data, a null raw message, a raw message read only in the isolate", () => {
+    for (const rawRequest of [null, undefined, { payload: { x: 1 } }]) {
+      const { onHost, inIsolate } = both([], (h) => {
+        h.beginTurn({ ...scope({}), request: { query: "q", data: { d: 1 }, rawRequest } } as TurnScope);
+        h.runScript("$session.raw = $request.rawRequest === null; $session.d = $request.data.d; $session.q = $request.query;", { es6: false, pos: pos(3) });
+        return [h.render("{{$request.rawRequest}}|{{typeof $request.rawRequest}}", pos(4)), h.endTurn().session];
+      });
+      expect(onHost, String(rawRequest)).toEqual(inIsolate);
+    }
+  });
+
   it("an error after writes: the isolate's error and the state V8 leaves", () => {
     const { onHost, inIsolate } = both([], (h) => {
       h.beginTurn(scope({}));
