@@ -748,13 +748,15 @@ class Evaluation {
     for (const name of CONVERSION_NAMES) if (hasOwn(v, name)) refuse(`own ${name}`);
     if (!Array.isArray(v)) return "[object Object]";
     if (seen.includes(v)) refuse("a cyclic array");
+    seen.push(v); // the arrays being joined, outermost first
     let out = "";
     for (let i = 0; i < v.length; i++) {
       if (i > 0) out += ",";
-      const e = this.read(v, String(i));
-      if (e !== undefined && e !== null) out += String(this.primitive(e, [...seen, v]));
+      const e = Object.hasOwn(v, i) ? v[i] : this.read(v, String(i)); // a hole (none expected: JSON and write() make none) reads the prototype
+      if (e !== undefined && e !== null) out += typeof e === "object" ? String(this.primitive(e, seen)) : String(e);
       if (out.length > this.maxOutChars) refuse("a string over the realm's output limit");
     }
+    seen.pop();
     this.spend(out.length);
     return out;
   }
