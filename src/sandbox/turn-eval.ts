@@ -158,6 +158,7 @@ export class TurnEvaluator {
     return made ?? undefined;
   }
 
+  /** Run a script (its `return` value is ignored, as the realm core's `run` ignores it). */
   runScript(code: TurnCode, roots: TurnRoots): Evaluated<undefined> {
     return this.evaluate(roots, (e) => {
       e.program(code);
@@ -165,6 +166,7 @@ export class TurnEvaluator {
     });
   }
 
+  /** A condition's truth (the realm core's `test`: `!!` of its value). */
   test(code: TurnCode, roots: TurnRoots): Evaluated<boolean> {
     return this.evaluate(roots, (e) => !!e.program(code));
   }
