@@ -47,7 +47,7 @@
     var members = new RealmMap();
     var keys = ownKeys(p);
     for (var i = 0; i < keys.length; i++) reflectApply(mapSet, members, [keys[i], getOwnPropertyDescriptor(p, keys[i])]);
-    return { parent: getPrototypeOf(p), members: members };
+    return { parent: getPrototypeOf(p), members: members, keys: keys };
   }
   var builtinProtos = [];
   for (var bp = 0; bp < TURN_PROTOS.length; bp++) builtinProtos[bp] = protoState(TURN_PROTOS[bp]);
@@ -661,12 +661,18 @@
     //   is not turn data;
     // - loaded: of those, the ones load code added or replaced: merely reading or setting one runs
     //   load code (its getter or setter, or the conversion of an object or function load code made);
+    // - own: per Object/Array/String/Number/Boolean.prototype, the string names that are not
+    //   objects, functions or accessors (`length`) and the ones platform or load code added or
+    //   replaced, a primitive value included (`Object.prototype.count = 5`): the host's evaluator
+    //   (src/sandbox/turn-eval.ts) reads no such name, nor a shared one, that a value does not own;
     // - conversions: why load code would run wherever turn data is converted, serialised or an array
     //   hole read (a replaced toString/valueOf/join/toJSON/Symbol.toPrimitive, an accessor on Object.prototype or
-    //   Array.prototype, a changed prototype chain), or "" — then no code is turn data.
+    //   Array.prototype, a changed prototype chain, a deleted member), or "" — then no code is turn data.
     turnDataNames: function () {
       var shared = [];
       var loaded = [];
+      var own = { object: [], array: [], string: [], number: [], boolean: [] };
+      var ownKinds = ["object", "array", "string", "number", "boolean"];
       var conversions = "";
       var protos = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Function.prototype, Error.prototype];
       for (var i = 0; i < protos.length; i++) {
@@ -680,6 +686,8 @@
         var proto = TURN_PROTOS[p];
         var before = builtinProtos[p];
         if (getPrototypeOf(proto) !== before.parent) conversions = "a builtin prototype's prototype was changed";
+        // A deleted builtin (`delete Array.prototype.join`) changes what a conversion finds further up.
+        for (var b = 0; b < before.keys.length; b++) if (!getOwnPropertyDescriptor(proto, before.keys[b])) conversions = "load code deleted a member of a builtin prototype";
         var keys = ownKeys(proto);
         for (var k = 0; k < keys.length; k++) {
           var key = keys[k];
@@ -690,9 +698,11 @@
           var converts = key === "toString" || key === "valueOf" || key === "join" || key === "toJSON" || key === symbolToPrimitive || key === symbolToStringTag;
           if (changed && (converts || (accessor && p < 2))) conversions = "load code changed a conversion or added an accessor on a builtin prototype";
           if (typeof key === "string" && changed && (accessor || (now.value !== null && (typeof now.value === "object" || typeof now.value === "function")))) loaded[loaded.length] = key;
+          var primitive = !accessor && (now.value === null || (typeof now.value !== "object" && typeof now.value !== "function"));
+          if (typeof key === "string" && p < ownKinds.length && (changed || primitive)) own[ownKinds[p]].push(key);
         }
       }
-      return { shared: shared, loaded: loaded, conversions: conversions };
+      return { shared: shared, loaded: loaded, own: own, conversions: conversions };
     },
     // Names of lazy data this context parsed: the host parses them up front in the next contexts it
     // pre-builds (off the hot path), as it does for lazy libraries. A string: nothing a script can patch.

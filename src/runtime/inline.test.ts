@@ -45,6 +45,14 @@ const SC = `theme: /
             log("about to call");
             $session.weather = $http.get("http://example.test/").status;
         a: ok
+    state: Mixed
+        q!: * смесь *
+        script:
+            $session.o.n = ($session.o.n || 0) + 1;
+            $session.list[1] = "x";
+        script:
+            log("user code");
+        a: {{$session.o.n}}
     state: NoMatch
         event!: noMatch
         a: Не понял
@@ -68,6 +76,14 @@ describe("inline turns", () => {
     expect(basket?.replies.map((r) => r.text)).toEqual(["5"]);
     expect(basket?.state.session.basket).toEqual({ items: ["tea"], total: 5 });
     expect(inline.run({ query: "корзина" }, emptyUserState())?.state.session.basket).toEqual({ items: [], total: 0 });
+  });
+
+  it("a turn-data script evaluated on the host before a refused step leaves the stored state as it was", () => {
+    const inline = InlineTurns.create(project(SC), options())!;
+    const state = { ...emptyUserState(), session: { o: { n: 1 }, list: ["a"] } };
+    const before = JSON.stringify(state);
+    expect(inline.run({ query: "смесь" }, state)).toBeUndefined();
+    expect(JSON.stringify(state)).toBe(before);
   });
 
   it("refuses a turn that would run user code before it runs, and keeps none of its logs", () => {

@@ -7,12 +7,13 @@ import type { Project } from "../project/model.js";
 import type { ParseNode } from "../patterns/types.js";
 import type ivm from "isolated-vm";
 import { BUILTIN_MODULES, OPTIONAL_MODULES } from "./platform.js";
-import { Realm, ScriptIsolate, type HostFn } from "./realm.js";
+import { DEFAULT_MAX_OUT_CHARS, Realm, ScriptIsolate, type HostFn } from "./realm.js";
 import { TurnDataRules, usesAwait, type ContextNames } from "./source.js";
 import { rewriteJavaExpression, rewriteJavaIdioms, rewriteJavaTemplate } from "./java-idioms.js";
 import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
 import { ContextModules } from "./modules.js";
+import { TurnEvaluator, type TurnCode, type TurnRootName, type TurnRoots } from "./turn-eval.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
 export interface ScriptHostOptions {
@@ -29,6 +30,12 @@ export interface ScriptHostOptions {
    * The main thread's inline engine uses it to hand such turns to a worker (src/runtime/inline.ts).
    */
   beforeUserCode?: () => void;
+  /**
+   * Evaluate turn-data code on the host while a turn has not entered the isolate (default true;
+   * docs/sandbox.md, "Turn data on the host"). False: every script, condition and template runs in
+   * the isolate, as the differential tests compare.
+   */
+  turnDataOnHost?: boolean;
 }
 
 const HTTP_TIMEOUT_CAP_MS = 25_000;
@@ -124,6 +131,13 @@ class RealmScriptHost implements ScriptHost {
   private nextScriptId = 0;
   /** Which code is turn data, with the names this project's contexts inherit (read once, after load). */
   private readonly turnData: TurnDataRules;
+  /**
+   * Evaluates turn-data code on the host while the turn has not entered the isolate (docs/sandbox.md,
+   * "Turn data on the host"); undefined when load code changed a conversion (then nothing is turn data).
+   */
+  private readonly evaluator: TurnEvaluator | undefined;
+  /** Turn-data scripts the evaluator takes, per `es6` flag and source (null: the isolate runs it). */
+  private readonly hostScripts = new Map<string, TurnCode | null>();
 
   constructor(
     private readonly project: Project,
@@ -143,7 +157,9 @@ class RealmScriptHost implements ScriptHost {
     try {
       this.realm = this.newRealm();
       this.handlers = this.realm.call("handlers", []) as BoundHandler[];
-      this.turnData = new TurnDataRules(this.realm.call("turnDataNames", []) as ContextNames);
+      const names = this.realm.call("turnDataNames", []) as ContextNames;
+      this.turnData = new TurnDataRules(names);
+      this.evaluator = names.conversions || opts.turnDataOnHost === false ? undefined : new TurnEvaluator({ own: names.own ?? {}, inherited: [...(names.shared ?? []), ...(names.loaded ?? [])], maxOutChars: this.maxOutChars ?? DEFAULT_MAX_OUT_CHARS });
     } catch (e) {
       this.iso.dispose();
       throw e;
@@ -280,6 +296,8 @@ class RealmScriptHost implements ScriptHost {
       this.lost = false;
       this.sendTurnOps();
     } else if (this.record) {
+      // What host evaluations changed goes in after the queued ops, as the state they left.
+      this.turnOps.push(...this.record.replayOps());
       this.record = undefined;
       this.sendTurnOps();
     }
@@ -412,13 +430,14 @@ class RealmScriptHost implements ScriptHost {
     const raw = scope.request?.rawRequest;
     this.rawRequest = raw;
     this.turnOps = [raw === undefined || raw === null ? ["begin", scope] : ["begin", { ...scope, request: { ...scope.request, rawRequest: 0 } }, ["rawRequest"]]];
-    this.record = new TurnRecord(scope);
+    this.record = new TurnRecord(scope, this.maxOutChars ?? DEFAULT_MAX_OUT_CHARS);
   }
 
   endTurn(): TurnSnapshot {
-    const record = this.record;
+    let snapshot = this.record?.snapshot(this.maxOutChars ?? DEFAULT_MAX_OUT_CHARS);
+    // Over the limit (host evaluations grew the state): the isolate's `end` reports it as it would have.
+    if (snapshot === undefined) snapshot = this.call("end", []) as TurnSnapshot;
     this.record = undefined;
-    const snapshot = record ? record.snapshot() : (this.call("end", []) as TurnSnapshot);
     if (this.used) this.schedulePrewarm();
     this.cpuAtEnd = this.iso.isolate.cpuTime;
     return snapshot;
@@ -426,7 +445,7 @@ class RealmScriptHost implements ScriptHost {
 
   setContext(field: string, value: unknown): void {
     this.later("setCtx", [field, value ?? null]);
-    this.record?.ctx.set(field, value ?? null);
+    this.record?.setContext(field, value ?? null);
   }
 
   getContext(field: string): unknown {
@@ -442,7 +461,7 @@ class RealmScriptHost implements ScriptHost {
 
   setTemp(key: string, value: unknown): void {
     this.later("setTemp", [key, value ?? null]);
-    this.record?.temps.set(key, value ?? null);
+    this.record?.setTemp(key, value ?? null);
   }
 
   getRequestQuery(): string | undefined {
@@ -452,6 +471,10 @@ class RealmScriptHost implements ScriptHost {
 
   // ---- code ----
   runScript(code: string, opts: { es6: boolean; pos: SourcePos }): void {
+    if (this.record && !this.lost) {
+      const program = this.hostScript(code, opts.es6 || this.forceEs6);
+      if (program && this.evaluator!.runScript(program, this.record).done) return;
+    }
     this.current(); // after a memory kill earlier in this turn, compile in the new isolate
     const compiled = this.compiled(code, opts.es6 || this.forceEs6, opts.pos);
     if (compiled.turnData) {
@@ -468,6 +491,20 @@ class RealmScriptHost implements ScriptHost {
     let state = this.user("take", [], opts.pos);
     for (let i = 0; state === "pending" && i < MAX_TIMER_STEPS; i++) state = this.user("take", [], opts.pos);
     if (state === "pending" || state === "stalled") this.services.log("warn", `${opts.pos.file}:${opts.pos.line}: scriptEs6 awaits a promise that did not settle within the turn`);
+  }
+
+  /** The evaluator's program for a turn-data script whose source the isolate would run unchanged, if it takes it. */
+  private hostScript(code: string, es6: boolean): TurnCode | undefined {
+    if (!this.evaluator) return undefined;
+    const key = (es6 ? "1" : "0") + code;
+    let program = this.hostScripts.get(key);
+    if (program === undefined) {
+      const taken = !(es6 && usesAwait(code)) && this.turnData.script(code) && (es6 || rewriteJavaIdioms(code) === code);
+      program = (taken && this.evaluator.script(code)) || null;
+      if (this.hostScripts.size >= 1000) this.hostScripts.clear(); // a bound, not a cache policy
+      this.hostScripts.set(key, program);
+    }
+    return program ?? undefined;
   }
 
   private compiled(code: string, es6: boolean, pos: SourcePos): CompiledScript {
@@ -487,14 +524,24 @@ class RealmScriptHost implements ScriptHost {
     const expr = this.javaRewrite("expr", source, rewriteJavaExpression);
     // A turn-data expression reads and writes only this turn's JSON objects: not user code that
     // could leave anything behind for the next turn (docs/sandbox.md, "Per-turn state").
-    if (this.turnData.expr(expr)) return this.call("test", [expr], pos) === true;
+    if (this.turnData.expr(expr)) {
+      const program = this.record && !this.lost ? this.evaluator?.expr(expr) : undefined;
+      const result = program && this.evaluator!.test(program, this.record!);
+      if (result?.done) return result.value;
+      return this.call("test", [expr], pos) === true;
+    }
     return this.user("test", [expr], pos) === true;
   }
 
   render(template: string, pos: SourcePos): string {
     if (!template.includes("{{")) return template;
     template = this.javaRewrite("template", template, rewriteJavaTemplate);
-    if (this.turnData.template(template)) return String(this.call("render", [template], pos));
+    if (this.turnData.template(template)) {
+      const parsed = this.record && !this.lost ? this.evaluator?.template(template) : undefined;
+      const result = parsed && this.evaluator!.render(parsed, this.record!);
+      if (result?.done) return result.value;
+      return String(this.call("render", [template], pos));
+    }
     return String(this.user("render", [template], pos));
   }
 
@@ -529,16 +576,35 @@ class RealmScriptHost implements ScriptHost {
  * What the realm core (jsapi/_core.js: freshTurn, setCtx, getTemp, pushReply, stamp, snapshot) would
  * hold for a turn that has not entered the isolate yet. Values are kept as the engine gave them and
  * read back as JSON copies, as they would come out of the isolate (the snapshot is one JSON copy of
- * the whole record).
+ * the whole record). It is also the TurnRoots of host evaluations: a root they use becomes this
+ * record's own JSON copy (never the engine's objects: an inline run that is dropped must leave the
+ * stored state as it was), and a turn that enters the isolate later sends that state in.
  */
-class TurnRecord {
-  /** setCtx / setTemp values, as given. */
+class TurnRecord implements TurnRoots {
+  /** TurnRoots: characters host evaluations of this turn may still store or build (they count down). */
+  budget: number;
+  /** setCtx values, as given. */
   readonly ctx = new Map<string, unknown>();
-  readonly temps = new Map<string, unknown>();
+  /** $temp: setTemp values as given, or this record's JSON copies once a host evaluation used it. */
+  private temps: Record<string, unknown> = {};
+  /** $session and $client: the engine's objects, or this record's JSON copies once a host evaluation used them. */
+  private session: Record<string, unknown>;
+  private client: Record<string, unknown>;
+  /** Which of $session, $client and $temp are this record's own copies (a host evaluation may have changed them). */
+  private readonly owned = new Set<"session" | "client" | "temp">();
+  /** Deeply frozen JSON copies of the read-only roots, until what they copy changes. */
+  private readonly views = new Map<TurnRootName, Record<string, unknown>>();
   /** Shallow copies of the replies (the record stamps their `state`, never the engine's objects). */
   private readonly replies: Record<string, unknown>[] = [];
 
-  constructor(private readonly scope: TurnScope) {}
+  constructor(
+    private readonly scope: TurnScope,
+    maxOutChars: number,
+  ) {
+    this.budget = 2 * maxOutChars;
+    this.session = scope.session || {};
+    this.client = scope.client || {};
+  }
 
   /** A context field this record knows (set this turn, or the turn's start values), else undefined. */
   context(field: string): { value: unknown } | undefined {
@@ -547,8 +613,17 @@ class TurnRecord {
     return undefined;
   }
 
+  setContext(field: string, value: unknown): void {
+    this.ctx.set(field, value);
+    this.views.delete("$parseTree");
+  }
+
   temp(key: string): unknown {
-    return this.temps.has(key) ? jsonCopy(this.temps.get(key)) : undefined;
+    return Object.hasOwn(this.temps, key) ? jsonCopy(this.temps[key]) : undefined;
+  }
+
+  setTemp(key: string, value: unknown): void {
+    Object.defineProperty(this.temps, key, { value: this.owned.has("temp") ? jsonCopy(value) : value, writable: true, enumerable: true, configurable: true });
   }
 
   query(): string | undefined {
@@ -561,6 +636,7 @@ class TurnRecord {
   }
 
   addReply(given: Reply): void {
+    this.views.delete("$response");
     if (given === null || typeof given !== "object" || Array.isArray(given)) {
       this.replies.push(jsonCopy(given) as Record<string, unknown>);
       return;
@@ -573,14 +649,76 @@ class TurnRecord {
   }
 
   stamp(state: string): void {
+    this.views.delete("$response");
     for (const r of this.replies) if (r !== null && typeof r === "object" && !r.state) r.state = state;
   }
 
-  snapshot(): TurnSnapshot {
-    const temp: Record<string, unknown> = {};
-    for (const [key, value] of this.temps) temp[key] = value;
-    return jsonCopy({ session: this.scope.session ?? {}, client: this.scope.client ?? {}, response: { replies: this.replies }, temp, sessionOps: [], mails: [] }) as TurnSnapshot;
+  /** TurnRoots: the object the isolate would hold for `name` at this point of the turn. */
+  root(name: TurnRootName): Record<string, unknown> | undefined {
+    switch (name) {
+      case "$session":
+        return (this.session = this.own("session", this.session));
+      case "$client":
+        return (this.client = this.own("client", this.client));
+      case "$temp":
+        return (this.temps = this.own("temp", this.temps));
+    }
+    let view = this.views.get(name);
+    if (view === undefined) {
+      view = this.view(name);
+      if (view === undefined) return undefined;
+      this.views.set(name, deepFreeze(view));
+    }
+    return view;
   }
+
+  /** `value`, made this record's own JSON copy the first time a host evaluation uses it. */
+  private own(root: "session" | "client" | "temp", value: Record<string, unknown>): Record<string, unknown> {
+    if (this.owned.has(root)) return value;
+    const copy = jsonCopy(value);
+    this.owned.add(root); // only once the copy exists: a copy that throws leaves the engine's object unmarked, and unused
+    return copy !== null && typeof copy === "object" ? (copy as Record<string, unknown>) : {};
+  }
+
+  private view(name: "$request" | "$parseTree" | "$response"): Record<string, unknown> | undefined {
+    if (name === "$response") return { replies: jsonCopy(this.replies) };
+    if (name === "$parseTree") {
+      const tree = this.ctx.has("parseTree") ? jsonCopy(this.ctx.get("parseTree")) : {};
+      return tree !== null && typeof tree === "object" && !Array.isArray(tree) ? (tree as Record<string, unknown>) : undefined;
+    }
+    // The core fetches the channel's message when code reads it (jsapi/_core.js lazyMember): a read
+    // of it here meets an accessor, which the evaluator refuses.
+    const { rawRequest, ...rest } = this.scope.request ?? {};
+    const request = jsonCopy(rest) as Record<string, unknown>;
+    if (request.data === null || typeof request.data !== "object") request.data = {};
+    if (rawRequest === null) request.rawRequest = null; // sent as it is (beginTurn)
+    else if (rawRequest !== undefined) Object.defineProperty(request, "rawRequest", { get: () => undefined, enumerable: true });
+    return request;
+  }
+
+  /** The setCtx ops that bring a context to the state host evaluations left (after the queued ops). */
+  replayOps(): unknown[][] {
+    const ops: unknown[][] = [];
+    if (this.owned.has("session")) ops.push(["setCtx", "session", this.session]);
+    if (this.owned.has("client")) ops.push(["setCtx", "client", this.client]);
+    if (this.owned.has("temp")) ops.push(["setCtx", "temp", this.temps]);
+    return ops;
+  }
+
+  /** The turn's snapshot, or undefined when host evaluations made it larger than the realm hands out. */
+  snapshot(maxOutChars: number): TurnSnapshot | undefined {
+    const json = JSON.stringify({ session: this.session, client: this.client, response: { replies: this.replies }, temp: this.temps, sessionOps: [], mails: [] });
+    if (this.owned.size > 0 && json.length > maxOutChars) return undefined;
+    return JSON.parse(json) as TurnSnapshot;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** A value as it comes out of JSON (undefined stays undefined). */

@@ -80,6 +80,8 @@ export interface ContextNames {
   shared?: Iterable<string>;
   /** Of those, the ones load code added or replaced: reading or setting one runs load code (a getter, a setter, a conversion). */
   loaded?: Iterable<string>;
+  /** Every string name of Object/Array/String/Number/Boolean.prototype after load, primitive values included (turn-eval.ts). */
+  own?: Partial<Record<"object" | "array" | "string" | "number" | "boolean", string[]>>;
   /** Non-empty when load code would run wherever turn data is converted (a replaced `toString`…): then no code is turn data. */
   conversions?: string;
 }
