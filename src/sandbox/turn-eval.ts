@@ -393,8 +393,14 @@ class Evaluation {
   private locals = new Map<string, { value: unknown; constant: boolean }>();
   /** Objects created by this evaluation and not yet stored anywhere: the only objects a write may store. */
   private readonly fresh = new WeakSet<object>();
-  /** Own properties (in order) of each object this evaluation wrote to, before its first write. */
-  private readonly saved = new Map<object, [string, unknown][]>();
+  /**
+   * Every member this evaluation set or deleted, with what it held before, in order: undoing costs
+   * what the writes cost, never the size of the object written to (a 70,000-key `$session` was
+   * copied whole before each script's first write, on the main thread).
+   */
+  private readonly journal: { object: Record<string, unknown>; key: string; had: boolean; old: unknown }[] = [];
+  /** Key order of each object a delete changed, before its first delete: a key put back goes last. */
+  private readonly orders = new Map<Record<string, unknown>, string[]>();
 
   constructor(
     private readonly roots: TurnRoots,
@@ -553,7 +559,7 @@ class Evaluation {
     // Writing back what the member holds (`var b = $session.b; b.n++; $session.b = b;`) changes nothing.
     if (own && (object as Record<string, unknown>)[key] === value && value !== null && typeof value === "object") return;
     this.storable(value);
-    this.save(object);
+    this.remember(object, key, own);
     if (own) (object as Record<string, unknown>)[key] = value;
     else Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
   }
@@ -574,23 +580,38 @@ class Evaluation {
     return value;
   }
 
-  private save(object: object): void {
-    if (this.saved.has(object)) return;
-    this.saved.set(object, Array.isArray(object) ? object.map((v, i) => [String(i), v]) : Object.entries(object));
+  private remember(object: object, key: string, own: boolean): void {
+    const o = object as Record<string, unknown>;
+    this.journal.push({ object: o, key, had: own, old: own ? o[key] : undefined });
   }
 
-  /** Restore every object written to (its own properties, in their order): the evaluation leaves nothing. */
+  /** Before a delete: the object's key order, once per evaluation (its cost counts against the budget). */
+  private rememberOrder(object: object): void {
+    const o = object as Record<string, unknown>;
+    if (this.orders.has(o)) return;
+    const keys = Object.keys(o);
+    this.spend(keys.length);
+    this.orders.set(o, keys);
+  }
+
+  /** Undo every write, newest first, and put deleted keys back in their order: the evaluation leaves nothing. */
   rollback(): void {
-    for (const [object, entries] of this.saved) {
-      if (Array.isArray(object)) {
-        object.length = 0;
-        for (const [, v] of entries) object.push(v);
-        continue;
-      }
-      for (const key of Object.keys(object)) delete (object as Record<string, unknown>)[key];
-      for (const [key, value] of entries) Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+    for (let i = this.journal.length - 1; i >= 0; i--) {
+      const { object, key, had, old } = this.journal[i]!;
+      if (!had) {
+        if (Array.isArray(object)) object.length = Number(key); // an append (write() allows only the next index)
+        else delete object[key];
+      } else if (hasOwn(object, key)) object[key] = old;
+      else Object.defineProperty(object, key, { value: old, writable: true, enumerable: true, configurable: true });
     }
-    this.saved.clear();
+    for (const [object, order] of this.orders) {
+      const keys = order.filter((k) => hasOwn(object, k)); // a key this evaluation added before the delete is gone again
+      const values = keys.map((k) => object[k]);
+      for (const k of keys) delete object[k];
+      keys.forEach((k, i) => Object.defineProperty(object, k, { value: values[i], writable: true, enumerable: true, configurable: true }));
+    }
+    this.journal.length = 0;
+    this.orders.clear();
   }
 
   private reference(n: AnyNode): { get(): unknown; set(v: unknown): void } {
@@ -641,7 +662,8 @@ class Evaluation {
       if (Object.isFrozen(object)) refuse("delete in read-only turn data");
       if (Array.isArray(object)) refuse("delete in an array"); // leaves a hole
       if (!hasOwn(object, key)) return true;
-      this.save(object);
+      this.rememberOrder(object);
+      this.remember(object, key, true);
       delete (object as Record<string, unknown>)[key];
       return true;
     }
