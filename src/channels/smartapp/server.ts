@@ -8,6 +8,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import { TurnRefusedError, type TurnExecutor, type TurnOptions, type TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
 import type { TurnExplanation } from "../../engine/explain.js";
+import { Admission, type Release } from "./admission.js";
 import { WebhookRequestError } from "./errors.js";
 import { createLogger, logFlat, redactExplanation, redactSecrets, type Logger } from "./logging.js";
 import { mapIn, type MapInOptions } from "./map-in.js";
@@ -35,6 +36,10 @@ export interface WebhookOptions extends MapInOptions {
   maxJsonDepth?: number;
   /** Longest uuid.userId / uuid.sub / uuid.userChannel / sessionId; longer gets 400. Default 256. */
   maxIdLength?: number;
+  /** Turns waiting or running in this process, all users; the next request gets 503. Default DEFAULT_MAX_TURNS (admission.ts). */
+  maxTurns?: number;
+  /** Bytes of request bodies those turns hold; a request that would go over gets 503. Default DEFAULT_MAX_HELD_BYTES. */
+  maxHeldBytes?: number;
   logger?: Logger;
   /** Pass one in to hand metrics.observeStore to the executor before the app exists. */
   metrics?: WebhookMetrics;
@@ -55,6 +60,8 @@ interface Locals {
   log: Logger;
   started: number;
   turn?: Record<string, string | number | undefined>;
+  /** The request's turn, once it started: what it holds is given back when it ends (docs/security.md, "Limits"). */
+  running?: Promise<void>;
 }
 
 /**
@@ -64,6 +71,7 @@ interface Locals {
 class RequestLocals implements Locals {
   readonly started = performance.now();
   turn?: Record<string, string | number | undefined>;
+  running?: Promise<void>;
   private child: Logger | undefined;
 
   constructor(
@@ -92,6 +100,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   const log = opts.logger ?? createLogger();
   const metrics = opts.metrics ?? new WebhookMetrics();
   const inFlight = new Set<Promise<unknown>>();
+  const admission = new Admission({ maxTurns: opts.maxTurns, maxHeldBytes: opts.maxHeldBytes });
+  metrics.watchAdmission(admission);
   let shuttingDown = false;
 
   const app = express() as WebhookApp;
@@ -186,6 +196,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       const untrack = (): void => void inFlight.delete(tracked);
       tracked.then(untrack, untrack);
       running = tracked;
+      locals.running = tracked;
     });
     clearTimeout(timer);
 
@@ -218,14 +229,34 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     respond(200, body);
   }
 
-  app.post(path, requireJson, express.raw({ type: () => true, limit: opts.bodyLimit ?? 1024 * 1024 }), async (req, res) => {
+  // A request is counted from before its body is read until its answer is sent and its turn ended
+  // (a turn answered at the deadline still holds its body): every path out passes the response's close.
+  function hold(res: ServerResponse, locals: Locals, release: Release): void {
+    res.once("close", () => {
+      if (locals.running) void locals.running.then(release);
+      else release();
+    });
+  }
+
+  const heldLimit = typeof opts.bodyLimit === "string" ? undefined : (opts.bodyLimit ?? DEFAULT_BODY_LIMIT);
+  /** Express's path: the body's size is its Content-Length, else the limit (a chunked body). */
+  function admit(req: Request, res: Response, next: NextFunction): void {
+    const given = Number(req.get("content-length"));
+    const limit = heldLimit ?? DEFAULT_BODY_LIMIT; // a size string ("10mb") is counted as the default
+    const release = admission.admit(Number.isSafeInteger(given) && given >= 0 ? Math.min(given, limit) : limit);
+    if (release instanceof WebhookRequestError) return next(release);
+    hold(res, res.locals as Locals, release);
+    next();
+  }
+
+  app.post(path, requireJson, admit, express.raw({ type: () => true, limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }), async (req, res) => {
     await webhook(req.body, req.headers, res.locals as Locals, (status, body) => sendAnswer(res, status, body));
   });
 
   // The same route without express: node:http hands POST <path> here first (startWebhookServer).
   // Only the common case is taken (identity encoding, a Content-Length within the limit, a JSON
   // content type); anything else goes on to express, which answers it as before.
-  const fastLimit = typeof opts.bodyLimit === "string" ? undefined : (opts.bodyLimit ?? 1024 * 1024);
+  const fastLimit = heldLimit;
   app.handleFast = (req, res) => {
     if (req.method !== "POST" || fastLimit === undefined) return false;
     const url = req.url ?? "";
@@ -242,9 +273,16 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     const respond = (status: number, body: string): void => {
       const headers = ["X-Request-Id", locals.reqId, "Content-Type", "application/json; charset=utf-8", "Content-Length", String(Buffer.byteLength(body))];
       if (shuttingDown) headers.push("Connection", "close");
+      if (status === 503) headers.push("Retry-After", RETRY_AFTER_SECONDS);
       res.writeHead(status, headers);
       res.end(body);
     };
+    const release = admission.admit(length);
+    if (release instanceof WebhookRequestError) {
+      failWith(locals, respond, release); // the body is not read: node discards it
+      return true;
+    }
+    hold(res, locals, release);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("error", () => undefined); // an aborted request: the socket is gone, nothing to answer
@@ -305,7 +343,13 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   return app;
 }
 
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** A 503 (too much held, or the worker pool's queue full) tells the client when to try again. */
+const RETRY_AFTER_SECONDS = "1";
+
 function sendAnswer(res: Response, status: number, body: string): void {
+  if (status === 503) res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
   res.status(status).type("application/json; charset=utf-8").send(body);
 }
 
