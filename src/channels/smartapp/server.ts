@@ -238,11 +238,12 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     });
   }
 
-  const heldLimit = typeof opts.bodyLimit === "string" ? undefined : (opts.bodyLimit ?? DEFAULT_BODY_LIMIT);
+  // The body limit in bytes; a size string ("10mb") leaves it unknown here (express parses it).
+  const limitBytes = typeof opts.bodyLimit === "string" ? undefined : (opts.bodyLimit ?? DEFAULT_BODY_LIMIT);
   /** Express's path: the body's size is its Content-Length, else the limit (a chunked body). */
   function admit(req: Request, res: Response, next: NextFunction): void {
     const given = Number(req.get("content-length"));
-    const limit = heldLimit ?? DEFAULT_BODY_LIMIT; // a size string ("10mb") is counted as the default
+    const limit = limitBytes ?? DEFAULT_BODY_LIMIT; // with a size string, counted as the default
     const release = admission.admit(Number.isSafeInteger(given) && given >= 0 ? Math.min(given, limit) : limit);
     if (release instanceof WebhookRequestError) return next(release);
     hold(res, res.locals as Locals, release);
@@ -256,7 +257,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   // The same route without express: node:http hands POST <path> here first (startWebhookServer).
   // Only the common case is taken (identity encoding, a Content-Length within the limit, a JSON
   // content type); anything else goes on to express, which answers it as before.
-  const fastLimit = heldLimit;
+  const fastLimit = limitBytes;
   app.handleFast = (req, res) => {
     if (req.method !== "POST" || fastLimit === undefined) return false;
     const url = req.url ?? "";
