@@ -164,7 +164,7 @@ describe("webhook: the process-wide bound", () => {
     expect(await post(message("a"))).toMatchObject({ status: 503, retryAfter: "1", json: { payload: { code: 503 } } });
   });
 
-  it("a client that goes away mid-body gives back what it took, on both paths", async () => {
+  it("a body still arriving takes no place (a client sending headers and then nothing refuses no one), and one that goes away runs nothing", async () => {
     const executor = new GatedExecutor();
     await start({ executor, maxTurns: 1 });
     const port = Number(new URL(running!.url).port);
@@ -173,12 +173,41 @@ describe("webhook: the process-wide bound", () => {
       socket.on("error", () => undefined);
       const first = framing.startsWith("Content") ? '{"messageId":' : '5\r\n{"mes\r\n';
       socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n\r\n${first}`);
-      await vi.waitFor(async () => expect((await held()).turns).toBe(1));
-      expect((await post(message("b"))).status).toBe(503);
+      const other = post(message("b"));
+      await vi.waitFor(() => expect(executor.started).toBe(1));
+      executor.open();
+      expect((await other).status).toBe(200);
+      executor.started = 0;
       socket.destroy();
       await nothingHeld();
     }
-    expect(executor.started).toBe(0);
+  });
+
+  it("a body cut off by the request timeout (408) holds nothing, even while the client keeps its socket", async () => {
+    const executor = new GatedExecutor();
+    await start({ executor, maxTurns: 1, requestTimeoutMs: 300 });
+    // allowHalfOpen: the client does not close its side when the server ends its own.
+    const socket = connect({ port: Number(new URL(running!.url).port), host: "127.0.0.1", allowHalfOpen: true });
+    socket.on("error", () => undefined);
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString()));
+    socket.write('POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"messageId":');
+    await vi.waitFor(() => expect(received).toMatch(/^HTTP\/1\.1 408 /), { timeout: 10_000 });
+    expect(await held()).toEqual({ turns: 0, bytes: 0 });
+    socket.destroy();
+  });
+
+  it("a client that sends its whole body and leaves at once: its turn still runs, and holds its place until it ends", async () => {
+    const executor = new GatedExecutor();
+    await start({ executor, maxTurns: 1 });
+    const socket = connect(Number(new URL(running!.url).port), "127.0.0.1");
+    socket.on("error", () => undefined);
+    const body = message("a");
+    socket.end(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
+    await vi.waitFor(() => expect(executor.started).toBe(1));
+    expect((await held()).turns).toBe(1);
+    executor.open();
+    await nothingHeld();
   });
 
   it("a client that pipelines requests and goes away gives back all of them once their turns end", async () => {

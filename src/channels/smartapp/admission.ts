@@ -1,7 +1,7 @@
 // How much webhook work one process holds at once, all users together: turns waiting or running and
 // the bytes of their request bodies (docs/security.md, "Limits"). The per-user bound
 // (StoreOptions.maxWaitingTurns) leaves a flood spread over many users to this one; over it a request
-// is answered 503 before its body is read, and nothing of it runs.
+// is answered 503 as soon as its body is in (src/channels/smartapp/server.ts), and nothing of it runs.
 import { WebhookRequestError } from "./errors.js";
 
 /** Turns waiting or running in one process, all users (WebhookOptions.maxTurns). */

@@ -229,35 +229,36 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     respond(200, body);
   }
 
-  // A request is counted from before its body is read until its answer is sent and its turn ended
+  // A request is counted from the moment its body is in until its answer is sent and its turn ended
   // (a turn answered at the deadline still holds its body): every path out passes the response's close.
+  // Not before the body is in: a client sending headers and then nothing would hold a place for the
+  // whole request timeout, and a few hundred such connections would refuse everyone else.
   function hold(res: ServerResponse, locals: Locals, release: Release): void {
-    res.once("close", () => {
+    const closed = (): void => {
       if (locals.running) void locals.running.then(release);
       else release();
-    });
+    };
+    // Gone already (the client left right after its body): the turn still runs, and is waited for.
+    if (res.destroyed) queueMicrotask(closed);
+    else res.once("close", closed);
   }
 
-  // The body limit in bytes; a size string ("10mb") leaves it unknown here (express parses it).
-  const limitBytes = typeof opts.bodyLimit === "string" ? undefined : (opts.bodyLimit ?? DEFAULT_BODY_LIMIT);
-  /** Express's path: the body's size is its Content-Length, else the limit (a chunked body). */
+  /** Express's path, once express.raw has read the body. */
   function admit(req: Request, res: Response, next: NextFunction): void {
-    const given = Number(req.get("content-length"));
-    const limit = limitBytes ?? DEFAULT_BODY_LIMIT; // with a size string, counted as the default
-    const release = admission.admit(Number.isSafeInteger(given) && given >= 0 ? Math.min(given, limit) : limit);
+    const release = admission.admit(Buffer.isBuffer(req.body) ? req.body.length : 0);
     if (release instanceof WebhookRequestError) return next(release);
     hold(res, res.locals as Locals, release);
     next();
   }
 
-  app.post(path, requireJson, admit, express.raw({ type: () => true, limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }), async (req, res) => {
+  app.post(path, requireJson, express.raw({ type: () => true, limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }), admit, async (req, res) => {
     await webhook(req.body, req.headers, res.locals as Locals, (status, body) => sendAnswer(res, status, body));
   });
 
   // The same route without express: node:http hands POST <path> here first (startWebhookServer).
   // Only the common case is taken (identity encoding, a Content-Length within the limit, a JSON
   // content type); anything else goes on to express, which answers it as before.
-  const fastLimit = limitBytes;
+  const fastLimit = typeof opts.bodyLimit === "string" ? undefined : (opts.bodyLimit ?? DEFAULT_BODY_LIMIT);
   app.handleFast = (req, res) => {
     if (req.method !== "POST" || fastLimit === undefined) return false;
     const url = req.url ?? "";
@@ -278,17 +279,14 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       res.writeHead(status, headers);
       res.end(body);
     };
-    const release = admission.admit(length);
-    if (release instanceof WebhookRequestError) {
-      failWith(locals, respond, release); // the body is not read: node discards it
-      return true;
-    }
-    hold(res, locals, release);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("error", () => undefined); // an aborted request: the socket is gone, nothing to answer
     req.on("end", () => {
       const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      const release = admission.admit(raw?.length ?? 0);
+      if (release instanceof WebhookRequestError) return failWith(locals, respond, release);
+      hold(res, locals, release);
       webhook(raw, req.headers, locals, respond).catch((err: unknown) => {
         const e = toRequestError(err, opts.bodyLimit);
         if (e.status >= 500) locals.log.error({ err: redactSecrets(err) }, "unexpected error");
