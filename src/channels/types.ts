@@ -18,8 +18,8 @@ export interface TurnOptions {
 }
 
 /**
- * The executor refused a turn before anything of it ran (a user with too many turns waiting); the
- * channel answers `status` with the message as the reason.
+ * The executor refused a turn before anything of it ran (a user with too many turns waiting: 429;
+ * the worker pool's queue full: 503); the channel answers `status` with the message as the reason.
  */
 export class TurnRefusedError extends Error {
   constructor(

@@ -59,6 +59,16 @@ export interface ImshopConfig {
   publicUrl?: string;
 }
 
+/** How much work one `serve` process holds at once, all users together (docs/security.md, "Limits"). */
+export interface LoadConfig {
+  /** SMARTAPP_MAX_TURNS: webhook turns waiting or running; the next request gets 503 (default 1000). */
+  maxTurns?: number;
+  /** SMARTAPP_MAX_HELD_BYTES: bytes of request bodies those turns hold (default 64 MiB). */
+  maxHeldBytes?: number;
+  /** SMARTAPP_MAX_QUEUED_TURNS: turns waiting for a worker; the next is refused (default 1000). */
+  maxQueuedTurns?: number;
+}
+
 export interface SmartappConfig {
   /** PORT (serve; default 8080). */
   port: number;
@@ -99,6 +109,7 @@ export interface SmartappConfig {
   merchantNotify: MerchantNotifyConfig;
   notifyDelivery: NotifyDeliveryConfig;
   imshop: ImshopConfig;
+  load: LoadConfig;
   /**
    * The environment as read at start. Scripts never see it whole: `$env.get` answers only the names a
    * project declares (chatbot.yaml `injector.variables`, or `--env`), never a secret (scriptEnvironment).
@@ -114,6 +125,12 @@ function positiveNumber(name: string, v: string | undefined): number | undefined
   if (v === undefined || v === "") return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v}: expected a positive number`);
+  return n;
+}
+
+function wholeNumber(name: string, v: string | undefined): number | undefined {
+  const n = positiveNumber(name, v);
+  if (n !== undefined && !Number.isSafeInteger(n)) throw new Error(`${name}=${v}: expected a whole number`);
   return n;
 }
 
@@ -245,6 +262,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
     },
     merchantNotify: { url: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_URL), secret: nonEmpty(env.SMARTAPP_MERCHANT_NOTIFY_SECRET) },
     notifyDelivery: notifyDelivery(env),
+    load: {
+      maxTurns: wholeNumber("SMARTAPP_MAX_TURNS", env.SMARTAPP_MAX_TURNS),
+      maxHeldBytes: wholeNumber("SMARTAPP_MAX_HELD_BYTES", env.SMARTAPP_MAX_HELD_BYTES),
+      maxQueuedTurns: wholeNumber("SMARTAPP_MAX_QUEUED_TURNS", env.SMARTAPP_MAX_QUEUED_TURNS),
+    },
     imshop: { secret: nonEmpty(env.IMSHOP_SECRET), syncUrl: imshopSyncUrl(env.IMSHOP_SYNC_URL), publicUrl: imshopPublicUrl(env.IMSHOP_PUBLIC_URL) },
     environment,
   };

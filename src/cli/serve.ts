@@ -90,6 +90,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       redisPrefix: config.redis.prefix,
       turnCpuMs: opts.turnCpuMs,
       httpSuspends: opts.httpSuspends,
+      maxQueuedTurns: config.load.maxQueuedTurns,
       payments: sandbox?.payments ?? paymentsFrom(config),
       secrets: config.secrets,
       environment: config.environment,
@@ -162,6 +163,8 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       path: opts.path,
       ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
       trustProxy: opts.trustProxy ?? config.trustProxy,
+      maxTurns: config.load.maxTurns,
+      maxHeldBytes: config.load.maxHeldBytes,
       routes,
       ...(explanations ? { explainUser: (key: string) => key.startsWith(CONSOLE_USER_PREFIX), onExplained: explanations.record.bind(explanations) } : {}),
     });

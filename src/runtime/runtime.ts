@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   turnCpuMs?: number;
   /** How many times a turn may free its worker at a `$http` call while other turns wait (PoolOptions.httpSuspends; default 0). */
   httpSuspends?: number;
+  /** Turns that may wait for a worker before the next is refused (PoolOptions.maxQueuedTurns; default 1000). */
+  maxQueuedTurns?: number;
   /** Caps on the state a turn may commit; over one, the turn takes the error path (docs/security.md). */
   stateLimits?: StateLimits;
   /** Answers kept for retries: larger ones are not kept (default 1 MB); memory/sqlite keep at most maxCachedAnswers (default 10000), memory at most maxCachedAnswerBytes (64 MB). */
@@ -287,6 +289,7 @@ async function startPool(project: Project, opts: RuntimeOptions, paymentCore: Pa
     minWorkers: opts.minWorkers,
     turnCpuMs: opts.turnCpuMs,
     httpSuspends: opts.httpSuspends,
+    maxQueuedTurns: opts.maxQueuedTurns,
     secrets,
     env: env.values,
     log: opts.log,

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { emptyUserState } from "../engine/types.js";
+import { TurnRefusedError } from "../channels/types.js";
 import { TurnCrash, WorkerPool } from "./worker-pool.js";
 
 const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/security/limits");
@@ -87,5 +88,44 @@ describe("WorkerPool: closing", () => {
     // Terminated at once (as before), the turn would have failed with "worker exited".
     const result = await turn;
     expect(result.replies.map((r) => r.text)).toEqual(["w 200 200 1"]);
+  }, 30_000);
+});
+
+describe("WorkerPool: the queue's bound", () => {
+  it("refuses a turn that would wait behind maxQueuedTurns others at once (503), runs the waiting ones, and takes turns again after", async () => {
+    const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/runtime/http-suspend");
+    let calls = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const pool = await WorkerPool.start({
+      projectDir: dir,
+      minWorkers: 1,
+      maxWorkers: 1,
+      maxQueuedTurns: 2,
+      hostCall: async (op) => {
+        if (op !== "http") return undefined;
+        calls++;
+        await gate;
+        return { status: 200, headers: {}, body: "{}" };
+      },
+    });
+    try {
+      const first = pool.run({ query: "погода" }, emptyUserState());
+      await vi.waitFor(() => expect(calls).toBe(1)); // the only worker is blocked in $http
+      const waiting = [pool.run({ query: "погода" }, emptyUserState()), pool.run({ query: "погода" }, emptyUserState())];
+      const refused = await pool.run({ query: "погода" }, emptyUserState()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refused).toBeInstanceOf(TurnRefusedError);
+      expect(refused).toMatchObject({ status: 503, message: "2 turns are already waiting for a worker; try again" });
+      open();
+      const done = await Promise.all([first, ...waiting]);
+      expect(done.map((r) => r.replies[0]?.text)).toEqual(["w 200 200 1", "w 200 200 1", "w 200 200 1"]);
+      expect((await pool.run({ query: "погода" }, emptyUserState())).replies[0]?.text).toBe("w 200 200 1");
+    } finally {
+      open();
+      await pool.close();
+    }
   }, 30_000);
 });

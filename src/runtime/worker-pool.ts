@@ -9,6 +9,7 @@ import { TurnMeter, type CloseMessage, type TapedHttp, type TurnMessage, type Tu
 import { closeWorker, siblingModule, spawnWorker } from "./spawn-worker.js";
 import type { Project } from "../project/model.js";
 import { InlineTurns } from "./inline.js";
+import { TurnRefusedError } from "../channels/types.js";
 
 export interface PoolOptions {
   projectDir: string;
@@ -35,7 +36,15 @@ export interface PoolOptions {
    * turn, which only pays where the CPU is idle and the workers are not (docs/benchmarks.md).
    */
   httpSuspends?: number;
+  /**
+   * Turns that may wait for a worker; the next is refused at once with TurnRefusedError (503) and
+   * nothing of it runs (docs/security.md, "Limits"). Default DEFAULT_MAX_QUEUED_TURNS.
+   */
+  maxQueuedTurns?: number;
 }
+
+/** Turns waiting for a worker before the next is refused: as many as the webhook holds by default. */
+export const DEFAULT_MAX_QUEUED_TURNS = 1000;
 
 /** Why a turn did not finish inside its worker. */
 export class TurnCrash extends Error {
@@ -90,6 +99,7 @@ export class WorkerPool {
   private readonly turnCpuMs: number;
   private readonly hardMs: number;
   private readonly httpSuspends: number;
+  private readonly maxQueued: number;
   /** The queue's length, shared with the workers: a turn suspends at `$http` only when others wait for a worker. */
   private readonly demand = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly watchdog: NodeJS.Timeout;
@@ -102,6 +112,8 @@ export class WorkerPool {
     this.turnCpuMs = opts.turnCpuMs ?? 2000;
     this.hardMs = opts.hardTimeoutMs ?? 60_000;
     this.httpSuspends = opts.httpSuspends ?? 0;
+    const queued = opts.maxQueuedTurns;
+    this.maxQueued = queued !== undefined && Number.isFinite(queued) && queued > 0 ? Math.floor(queued) : DEFAULT_MAX_QUEUED_TURNS;
     // The realm cannot tell CPU from time blocked on I/O, so the CPU limit of a turn is enforced
     // here, from the worker's meter; a worker over budget is killed and its turn replayed as an error.
     this.watchdog = setInterval(() => this.checkCpu(), WATCHDOG_INTERVAL_MS);
@@ -160,6 +172,10 @@ export class WorkerPool {
     // A replay into the error path always runs in a worker (it follows a worker's crash).
     const inline = options === undefined ? this.inline?.run(request, state) : undefined;
     if (inline) return Promise.resolve(inline);
+    // A replay into the error path follows a crash of a turn already running: never refused.
+    if (this.queue.length >= this.maxQueued && options?.failWith === undefined) {
+      return Promise.reject(new TurnRefusedError(503, `${this.maxQueued} turns are already waiting for a worker; try again`));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ request, state, options, resolve, reject });
       this.dispatch();

@@ -1,6 +1,7 @@
 // Prometheus metrics for the webhook, on a registry of its own so several apps (and tests) never
 // collide in prom-client's global one. The executor reports store latency through observeStore.
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Admission } from "./admission.js";
 
 export class WebhookMetrics {
   readonly registry = new Registry();
@@ -31,6 +32,15 @@ export class WebhookMetrics {
     registers: [this.registry],
   });
 
+  /** What the webhook holds now (src/channels/smartapp/admission.ts), read when /metrics is asked. */
+  private admission: Admission | undefined;
+  private readonly heldTurns = heldGauge(this.registry, "smartapp_turns_held", "Webhook turns waiting or running in this process, all users (limit: WebhookOptions.maxTurns)", () => this.admission?.turns ?? 0);
+  private readonly heldBytes = heldGauge(this.registry, "smartapp_request_bytes_held", "Bytes of request bodies those turns hold (limit: WebhookOptions.maxHeldBytes)", () => this.admission?.bytes ?? 0);
+
+  watchAdmission(admission: Admission): void {
+    this.admission = admission;
+  }
+
   turn(messageName: string, outcome: string, seconds: number): void {
     this.turns.inc({ messageName, outcome });
     this.latency.observe({ messageName }, seconds);
@@ -52,4 +62,15 @@ export class WebhookMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+function heldGauge(registry: Registry, name: string, help: string, read: () => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }

@@ -8,6 +8,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import { TurnRefusedError, type TurnExecutor, type TurnOptions, type TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
 import type { TurnExplanation } from "../../engine/explain.js";
+import { Admission, type Release } from "./admission.js";
 import { WebhookRequestError } from "./errors.js";
 import { createLogger, logFlat, redactExplanation, redactSecrets, type Logger } from "./logging.js";
 import { mapIn, type MapInOptions } from "./map-in.js";
@@ -35,6 +36,10 @@ export interface WebhookOptions extends MapInOptions {
   maxJsonDepth?: number;
   /** Longest uuid.userId / uuid.sub / uuid.userChannel / sessionId; longer gets 400. Default 256. */
   maxIdLength?: number;
+  /** Turns waiting or running in this process, all users; the next request gets 503. Default DEFAULT_MAX_TURNS (admission.ts). */
+  maxTurns?: number;
+  /** Bytes of request bodies those turns hold; a request that would go over gets 503. Default DEFAULT_MAX_HELD_BYTES. */
+  maxHeldBytes?: number;
   logger?: Logger;
   /** Pass one in to hand metrics.observeStore to the executor before the app exists. */
   metrics?: WebhookMetrics;
@@ -55,6 +60,8 @@ interface Locals {
   log: Logger;
   started: number;
   turn?: Record<string, string | number | undefined>;
+  /** The request's turn, once it started: what it holds is given back when it ends (docs/security.md, "Limits"). */
+  running?: Promise<void>;
 }
 
 /**
@@ -64,6 +71,7 @@ interface Locals {
 class RequestLocals implements Locals {
   readonly started = performance.now();
   turn?: Record<string, string | number | undefined>;
+  running?: Promise<void>;
   private child: Logger | undefined;
 
   constructor(
@@ -92,6 +100,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   const log = opts.logger ?? createLogger();
   const metrics = opts.metrics ?? new WebhookMetrics();
   const inFlight = new Set<Promise<unknown>>();
+  const admission = new Admission({ maxTurns: opts.maxTurns, maxHeldBytes: opts.maxHeldBytes });
+  metrics.watchAdmission(admission);
   let shuttingDown = false;
 
   const app = express() as WebhookApp;
@@ -186,6 +196,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       const untrack = (): void => void inFlight.delete(tracked);
       tracked.then(untrack, untrack);
       running = tracked;
+      locals.running = tracked;
     });
     clearTimeout(timer);
 
@@ -218,14 +229,36 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     respond(200, body);
   }
 
-  app.post(path, requireJson, express.raw({ type: () => true, limit: opts.bodyLimit ?? 1024 * 1024 }), async (req, res) => {
+  // A request is counted from the moment its body is in until its answer is sent and its turn ended
+  // (a turn answered at the deadline still holds its body): every path out passes the response's close.
+  // Not before the body is in: a client sending headers and then nothing would hold a place for the
+  // whole request timeout, and a few hundred such connections would refuse everyone else.
+  function hold(res: ServerResponse, locals: Locals, release: Release): void {
+    const closed = (): void => {
+      if (locals.running) void locals.running.then(release);
+      else release();
+    };
+    // Gone already (the client left right after its body): the turn still runs, and is waited for.
+    if (res.destroyed) queueMicrotask(closed);
+    else res.once("close", closed);
+  }
+
+  /** Express's path, once express.raw has read the body. */
+  function admit(req: Request, res: Response, next: NextFunction): void {
+    const release = admission.admit(Buffer.isBuffer(req.body) ? req.body.length : 0);
+    if (release instanceof WebhookRequestError) return next(release);
+    hold(res, res.locals as Locals, release);
+    next();
+  }
+
+  app.post(path, requireJson, express.raw({ type: () => true, limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }), admit, async (req, res) => {
     await webhook(req.body, req.headers, res.locals as Locals, (status, body) => sendAnswer(res, status, body));
   });
 
   // The same route without express: node:http hands POST <path> here first (startWebhookServer).
   // Only the common case is taken (identity encoding, a Content-Length within the limit, a JSON
   // content type); anything else goes on to express, which answers it as before.
-  const fastLimit = typeof opts.bodyLimit === "string" ? undefined : (opts.bodyLimit ?? 1024 * 1024);
+  const fastLimit = typeof opts.bodyLimit === "string" ? undefined : (opts.bodyLimit ?? DEFAULT_BODY_LIMIT);
   app.handleFast = (req, res) => {
     if (req.method !== "POST" || fastLimit === undefined) return false;
     const url = req.url ?? "";
@@ -242,6 +275,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     const respond = (status: number, body: string): void => {
       const headers = ["X-Request-Id", locals.reqId, "Content-Type", "application/json; charset=utf-8", "Content-Length", String(Buffer.byteLength(body))];
       if (shuttingDown) headers.push("Connection", "close");
+      if (status === 503) headers.push("Retry-After", RETRY_AFTER_SECONDS);
       res.writeHead(status, headers);
       res.end(body);
     };
@@ -250,6 +284,9 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     req.on("error", () => undefined); // an aborted request: the socket is gone, nothing to answer
     req.on("end", () => {
       const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      const release = admission.admit(raw?.length ?? 0);
+      if (release instanceof WebhookRequestError) return failWith(locals, respond, release);
+      hold(res, locals, release);
       webhook(raw, req.headers, locals, respond).catch((err: unknown) => {
         const e = toRequestError(err, opts.bodyLimit);
         if (e.status >= 500) locals.log.error({ err: redactSecrets(err) }, "unexpected error");
@@ -305,7 +342,13 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   return app;
 }
 
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** A 503 (too much held, or the worker pool's queue full) tells the client when to try again. */
+const RETRY_AFTER_SECONDS = "1";
+
 function sendAnswer(res: Response, status: number, body: string): void {
+  if (status === 503) res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
   res.status(status).type("application/json; charset=utf-8").send(body);
 }
 
