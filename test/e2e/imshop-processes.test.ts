@@ -190,7 +190,9 @@ for (const { kind, make } of places) {
       await until("A's try at the sync URL", () => sync.of(paymentId)[0]).catch((err: Error) => {
         throw new Error(`${err.message}\n${logs()}`);
       });
-      expect(a.output()).toMatch(new RegExp(`imshop: payment ${paymentId} of order ${orderId} captured; status queued for the sync URL`));
+      // Log lines reach stdout in batches, at the latest LOG_FLUSH_MS after they were written.
+      const queued = new RegExp(`imshop: payment ${paymentId} of order ${orderId} captured; status queued for the sync URL`);
+      await until("A's log line", () => (queued.test(a.output()) ? true : undefined));
       a.child.kill("SIGKILL");
       await new Promise<void>((r) => (a.child.exitCode !== null || a.child.signalCode !== null ? r() : a.child.once("exit", () => r())));
       sync.setHold(false);

@@ -91,9 +91,11 @@ describe("the sandbox's shop app as the sync URL", () => {
     const post = (body: string) => request(`${origin}/imshop-app/sync`, { method: "POST", headers: { "content-type": "text/plain" }, body }).then((r) => r.body.text());
     shown.length = 0;
     await post('{"x":1}\nsmartapp: order 7 paid\x1b]52;c;cm0gLXJmIH4=\x07');
-    expect(shown).toHaveLength(1);
-    expect(shown[0]).not.toMatch(/[\n\x1b\x07]/);
-    expect(shown[0]).toContain('{"x":1}\\nsmartapp: order 7 paid\\x1b]52;c;');
+    // Only this post's line: a request an earlier test delayed (the 400 ms fault) may still be shown now.
+    const mine = shown.filter((l) => l.includes('{"x":1}'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).not.toMatch(/[\n\x1b\x07]/);
+    expect(mine[0]).toContain('{"x":1}\\nsmartapp: order 7 paid\\x1b]52;c;');
     for (let i = 0; i < MAX_RECEIVED + 50; i++) await post(`{"n":${i}}`);
     expect(app.received).toHaveLength(MAX_RECEIVED);
     expect(app.received.at(-1)!.body).toEqual({ n: MAX_RECEIVED + 49 });
