@@ -8,6 +8,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { makeProject, SESSION_SC } from "./lib/projects.mjs";
+import { services } from "./lib/services.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(root, "dist");
@@ -18,19 +19,6 @@ const { emptyUserState } = await load("engine/types.js");
 
 const ROUNDS = Number(process.env.BENCH_TURN_ROUNDS ?? 30);
 const BATCH = Number(process.env.BENCH_TURN_BATCH ?? 200);
-const services = {
-  http: () => {
-    throw new Error("no $http in this benchmark");
-  },
-  call: () => {
-    throw new Error("no host calls in this benchmark");
-  },
-  now: () => Date.now(),
-  random: (max) => Math.floor(Math.random() * max),
-  log: () => undefined,
-  env: () => undefined,
-  secret: () => undefined,
-};
 
 const dir = makeProject(SESSION_SC, "bench-turn-data-");
 const project = loadProject(dir);

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { services } from "./lib/services.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(root, "dist");
@@ -44,19 +45,6 @@ function generate(states) {
   return { dir, pairs };
 }
 
-const services = {
-  http: () => {
-    throw new Error("no $http in this benchmark");
-  },
-  call: () => {
-    throw new Error("no host calls in this benchmark");
-  },
-  now: () => Date.now(),
-  random: (max) => Math.floor(Math.random() * max),
-  log: () => undefined,
-  env: () => undefined,
-  secret: () => undefined,
-};
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
