@@ -198,8 +198,8 @@ const sections = [
   {
     id: "scaling",
     title: "Scaling with project size",
-    command: "node bench/turn-scaling.mjs && node bench/pattern-match.mjs",
-    scripts: ["bench/turn-scaling.mjs", "bench/pattern-match.mjs"],
+    command: "node bench/turn-scaling.mjs && node bench/pattern-match.mjs && node bench/turn-data-host.mjs",
+    scripts: ["bench/turn-scaling.mjs", "bench/pattern-match.mjs", "bench/turn-data-host.mjs"],
     timeoutMs: 300_000,
     describe:
       "A turn through the engine in-process (dist's `loadProject` + `createEngine`, a plain `HostServices`, no worker, no store) on generated projects of 10, 1,000 and 10,000 states, half of them topic states with a global `q!` pattern (word with options, alternatives, named patterns); requests hit states spread over the whole project, every fourth one misses (noMatch). Median µs per `engine.process` over batches measured round-robin across sizes. Below it, pattern matching alone (`createPatternSet().match`) with 10, 1,000 and 10,000 global patterns.",
@@ -217,6 +217,17 @@ const sections = [
         table(["global patterns", "median µs per match"], pm.map((l) => [num(l.patterns), num(l.medianUsPerMatch, 2)])),
         "",
         `10,000 / 10 patterns: **${num(pr?.ratio10000to10, 2)}**`,
+        "",
+        'Turn data on the host (docs/sandbox.md): the "session" workload\'s three phrases in-process, with its turn-data script and template evaluated on the host (as served) and with every script, condition and template run in the isolate (`turnDataOnHost: false`), alternated in rounds:',
+        "",
+        table(
+          ["phrase", "host µs per turn", "isolate µs per turn", "isolate / host"],
+          ["add", "status", "hello"].map((phrase) => {
+            const at = (mode) => r.lines.find((l) => l.bench === "turn-data-host" && l.phrase === phrase && l.mode === mode)?.medianUsPerTurn;
+            const ratio = r.lines.find((l) => l.bench === "turn-data-host" && l.phrase === phrase && l.isolateOverHost !== undefined)?.isolateOverHost;
+            return [phrase, num(at("host"), 1), num(at("isolate"), 1), num(ratio, 2)];
+          }),
+        ),
       ].join("\n");
     },
   },
