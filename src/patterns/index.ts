@@ -152,18 +152,11 @@ export class CompiledPatternSet implements PatternSet {
     const keys = this.inputKeys(tokens);
     const stamp = ++this.stamp;
     const candidates: Entry[] = [];
-    const consider = (e: Entry): void => {
-      if (e.seen === stamp) return;
-      e.seen = stamp;
-      if (!tiers.has(e.triggerId)) return;
-      for (const check of e.checks) if (!check.some((k) => keys.has(k))) return;
-      candidates.push(e);
-    };
     for (const k of keys) {
       const list = this.byKey.get(k);
-      if (list) for (const e of list) consider(e);
+      if (list) for (const e of list) considerEntry(e, stamp, tiers, keys, candidates);
     }
-    for (const e of this.always) consider(e);
+    for (const e of this.always) considerEntry(e, stamp, tiers, keys, candidates);
 
     const input = new MatchInput(text, tokens, options?.skipRiskyRegexps === true, options?.now ?? Date.now());
     const converter = options?.converter ?? this.opts.converter;
@@ -172,21 +165,40 @@ export class CompiledPatternSet implements PatternSet {
       const hyp = input.matchWhole(e.root);
       if (hyp) out.push(makeMatch(e.triggerId, e.source, hyp, input, tiers.get(e.triggerId)!, converter));
     }
-    return out.sort(compareMatches);
+    if (out.length > 1) out.sort(compareMatches);
+    return out;
   }
+}
+
+/** Adds a pattern to the candidates once per match() call, if its trigger is active and its index checks pass. */
+function considerEntry(e: Entry, stamp: number, tiers: ReadonlyMap<number, number>, keys: ReadonlySet<string>, candidates: Entry[]): void {
+  if (e.seen === stamp) return;
+  e.seen = stamp;
+  if (!tiers.has(e.triggerId)) return;
+  for (const check of e.checks) if (!hasAny(check, keys)) return;
+  candidates.push(e);
+}
+
+function hasAny(check: readonly string[], keys: ReadonlySet<string>): boolean {
+  for (const k of check) if (keys.has(k)) return true;
+  return false;
 }
 
 /** The parse tree is built on first read, so converters run only for hypotheses someone looks at. */
 function makeMatch(triggerId: number, pattern: string, hyp: Hyp, input: MatchInput, tier: number, converter?: ConverterRunner): PatternMatch {
   const s = score(hyp.m, input.letters);
-  const match = { triggerId, score: s, weight: rankWeight(s, hyp.w + input.tokenTie(hyp), tier), pattern } as PatternMatch;
   let tree: ParseNode | undefined;
-  Object.defineProperty(match, "parseTree", {
-    enumerable: true,
-    configurable: true,
-    get: () => (tree ??= buildParseTree(hyp.f, input.text, input.tokens, converter)),
-  });
-  return match;
+  // A getter in the literal is an own, enumerable, configurable property, as Object.defineProperty
+  // made it, without the descriptor object and the map change per match.
+  return {
+    triggerId,
+    score: s,
+    weight: rankWeight(s, hyp.w + input.tokenTie(hyp), tier),
+    pattern,
+    get parseTree() {
+      return (tree ??= buildParseTree(hyp.f, input.text, input.tokens, converter));
+    },
+  };
 }
 
 export function createPatternSet(

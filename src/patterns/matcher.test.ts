@@ -167,6 +167,10 @@ describe("$regexp", () => {
     expect(m("* $regexp<\\d+> *", "номер 5")!.score).toBeCloseTo(1 / 6);
     expect(m("* $regexp<\\d+> *", "номер 12345")!.score).toBeCloseTo(0.5);
   });
+  it("counts letters as code points, so an emoji is one letter and a skin tone another", () => {
+    expect(m("* привет *", "привет 😀")!.score).toBeCloseTo(6 / 7);
+    expect(m("* привет *", "привет 👍🏻")!.score).toBeCloseTo(6 / 8);
+  });
   it("keeps | inside the regexp out of the alternative", () => {
     expect(ok("($regexp<(блин[аy]|оладь)> | торт)", "блина")).toBe(true);
   });

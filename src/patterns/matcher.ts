@@ -60,7 +60,7 @@ export class MatchInput {
     for (let i = 0; i < this.n; i++) {
       const t = tokens[i]!;
       this.wc.push(this.wc[i]! + (t.punct ? 0 : 1));
-      this.lc.push(this.lc[i]! + (t.punct ? 0 : [...t.norm].length));
+      this.lc.push(this.lc[i]! + (t.punct ? 0 : codePoints(t.norm)));
     }
     this.words = this.wc[this.n]!;
     this.letters = this.lc[this.n]!;
@@ -130,7 +130,7 @@ export class MatchInput {
   }
 
   private one(p: number, w = 0): Ends {
-    return new Map([[p + 1, { m: this.lettersIn(p, p + 1), k: 1, w, f: null }]]);
+    return single(p + 1, { m: this.lettersIn(p, p + 1), k: 1, w, f: null });
   }
 
   private compute(node: CNode, p: number): Ends {
@@ -162,11 +162,11 @@ export class MatchInput {
         return ends;
       }
       case "empty":
-        return new Map([[p, ZERO]]);
+        return single(p, ZERO);
       case "never":
         return NONE;
       case "weight":
-        return new Map([[p, { m: 0, k: 0, w: node.w, f: null }]]);
+        return single(p, { m: 0, k: 0, w: node.w, f: null });
       case "seq":
         return this.seq(node.items, p);
       case "alt": {
@@ -223,8 +223,20 @@ export class MatchInput {
 
   /** Sequence: punctuation tokens may be skipped before each element. */
   private seq(items: readonly CNode[], p: number): Ends {
-    let cur: Ends = new Map([[p, ZERO]]);
-    for (const item of items) {
+    let cur: Ends;
+    let from = 0;
+    if (items.length > 0 && this.skipTo[p] === p) {
+      // No punctuation to skip before the first element: its ends are the sequence's ends so far
+      // (ZERO added to each hypothesis changes nothing), shared instead of copied — Ends maps are
+      // never changed once computed.
+      cur = this.eval(items[0]!, p);
+      if (cur.size === 0) return NONE;
+      from = 1;
+    } else {
+      cur = single(p, ZERO);
+    }
+    for (let i = from; i < items.length; i++) {
+      const item = items[i]!;
       const next: Ends = new Map();
       for (const [q, h] of cur) {
         for (let s = q; s <= this.skipTo[q]!; s++) {
@@ -345,6 +357,28 @@ export class MatchInput {
     }
     return ends;
   }
+}
+
+function single(e: number, h: Hyp): Ends {
+  const ends: Ends = new Map();
+  ends.set(e, h); // not `new Map([[e, h]])`: that allocates two arrays and runs the iterator protocol
+  return ends;
+}
+
+/** `[...s].length` without building the array: code points, a lone surrogate counting as one. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i + 1 < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
 
 export const GLOB_PENALTY = 1e-6;
