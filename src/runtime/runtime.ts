@@ -53,7 +53,7 @@ export interface RuntimeOptions {
   maxQueuedTurns?: number;
   /** Caps on the state a turn may commit; over one, the turn takes the error path (docs/security.md). */
   stateLimits?: StateLimits;
-  /** Answers kept for retries: larger ones are not kept (default 1 MB); memory/sqlite keep at most maxCachedAnswers (default 10000), memory at most maxCachedAnswerBytes (64 MB). */
+  /** Answers kept for retries: of a larger one only its messageId is kept, so a retry runs nothing and gets no replies (default 1 MB); memory/sqlite keep at most maxCachedAnswers (default 10000), memory at most maxCachedAnswerBytes (64 MB). */
   maxAnswerBytes?: number;
   maxCachedAnswers?: number;
   maxCachedAnswerBytes?: number;

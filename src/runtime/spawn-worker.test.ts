@@ -28,3 +28,11 @@ it("a worker that does not exit in time is terminated", async () => {
   await closeWorker(w, 100, () => w.postMessage("close"));
   expect(codes).toEqual([1]); // the exit code terminate() gives
 });
+
+it("a worker that has ended already is closed at once, not after the grace time", async () => {
+  const w = await started(OBEYS);
+  const exited = once(w, "exit");
+  w.postMessage("close");
+  await exited;
+  await closeWorker(w, 60_000); // waiting for an "exit" that has passed would outlast the test's timeout
+}, 10_000);

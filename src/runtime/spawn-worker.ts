@@ -19,6 +19,7 @@ export function siblingModule(base: string, name: string): URL {
  * live isolated-vm isolates can abort the whole process (docs/sandbox.md, "Why isolated-vm").
  */
 export async function closeWorker(worker: Worker, graceMs: number, ask?: () => void): Promise<void> {
+  if (worker.threadId < 0) return; // ended already: its "exit" event has passed
   let timer: NodeJS.Timeout | undefined;
   const exited = new Promise<void>((resolve) => {
     worker.once("exit", () => resolve());

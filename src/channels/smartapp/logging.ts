@@ -202,7 +202,12 @@ class LineBatch implements DestinationStream {
     clearTimeout(this.timer);
     this.timer = undefined;
     pendingBatches.delete(this);
-    if (this.lines.length === 0 || (this.sink as { destroyed?: boolean }).destroyed === true) return;
+    if (this.lines.length === 0) return;
+    if ((this.sink as { destroyed?: boolean }).destroyed === true) {
+      this.lines = []; // nowhere to write any more: keep nothing
+      this.size = 0;
+      return;
+    }
     const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join("");
     this.lines = [];
     this.size = 0;

@@ -314,7 +314,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = toRequestError(err, opts.bodyLimit);
-    if (e.status >= 500) (res.locals.log as Logger | undefined ?? log).error({ err: redactSecrets(err) }, "unexpected error");
+    // An overload refusal is expected under a flood (and logged nowhere on the fast path either).
+    if (e.status >= 500 && e.kind !== "overloaded") (res.locals.log as Logger | undefined ?? log).error({ err: redactSecrets(err) }, "unexpected error");
     if (res.headersSent) return;
     failRequest(res, e);
   });
