@@ -485,17 +485,35 @@ pause per request). What changed:
   the context; with \`var c = $session.count || 0; $session.count = c + 1;\` as the script, CPU per
   request across all threads 6.3–10.3 → 1.3–1.7 ms (it rebuilt a context every third turn).
 
-Result in the run above: "hello" a/b 0.98 → 1.09 and a′/b 1.06 → 1.32 (met), CPU per request 0.272 →
-0.214 ms against the peer's 0.296, p99 36 → 26 ms. "session" is not there: a/b 0.67, a′/b 0.94, CPU
-0.361 ms. Its two turns in three that read or write \`$session\` in a script or template enter the
-isolate (in-process ≈ 115–140 µs per such turn against ≈ 35 µs for "hello"). **Tried and not
-merged**: evaluating such turn data on the host without entering the isolate (a small interpreter of
-the turn-data subset over the turn's JSON copies): in-process 97 → 38 µs per "session" turn, but a
-red-team pass found six ways it diverged from the isolate or could be driven to exhaust the host (a
-write at index 2³²−2 made the end-of-turn JSON allocate ≈ 1 GB; long strings multiplied through
-object literals and templates; values JSON changes, such as NaN and holes, seen differently by a later
-isolate call). All six were fixed on its branch, but code that runs a project's expressions outside
-the isolate needs a second attack on the combined tree before it ships, so it waits for the next pass.
+Result in that pass's run: "hello" a/b 0.98 → 1.09 and a′/b 1.06 → 1.32, CPU per request 0.272 →
+0.214 ms against the peer's 0.296, p99 36 → 26 ms; "session" a/b 0.67, a′/b 0.94, CPU 0.361 ms, its
+two turns in three that read or write \`$session\` in a script or template entering the isolate
+(in-process ≈ 115–140 µs per such turn against ≈ 35 µs for "hello").
+
+**Webhook, sixth pass (the run above).** What changed:
+
+- **Turn data on the host** (docs/sandbox.md, src/sandbox/turn-eval.ts): a turn-data script,
+  condition or template of a turn that has not entered the isolate is evaluated by a whitelisting
+  interpreter on the turn's JSON copies; anything it cannot reproduce exactly runs in the isolate as
+  before. In-process (the scaling section's last table) the "session" script turn costs ≈ 49 µs
+  instead of ≈ 138 µs and the template turn ≈ 37 instead of ≈ 112 µs. It shipped after two red-team
+  passes on its branch and with a differential test against the isolate (docs/security.md).
+- **Less main-thread work per request**: log lines gathered in an array and joined once per 8 KB
+  batch (sonic-boom's batching flattened the growing batch string on every line, ≈ 8 KB allocated
+  per request), the state and the cached answer read in one SQLite query, no savepoint per turn in
+  the group commit, a turn's state serialised once for the limits and the commit, two promise hops
+  less per turn, fewer allocations in pattern matching. Allocation per "hello" request 51.8 → 45.0
+  KB; CPU per request moved within the noise.
+- The process-wide admission bound (docs/security.md, Limits) costs a counter and a \`close\`
+  listener per request; it never triggers at 50 connections.
+
+Result in the run above: "session" a/b 0.67 → 1.10 and a′/b 0.94 → 1.28, CPU per request 0.361 →
+0.240 ms (the peer 0.277); "hello" a/b 1.24, a′/b 1.52. a/b ≥ 1.0 is met on both workloads; a′/b ≥
+1.3 is met on "hello" and 0.02 short on "session"; p99 is 26 and 28 ms against < 25. What is left
+of "session" is its two turns that read and write \`$session\`: ≈ 10–22 µs over "hello" in-process
+(the turn record's JSON copies of the session and the interpreter), paid on the one main thread. p99 follows throughput on one busy main thread (above). a/c ≥ 0.5 stays
+out of reach for the reasons above: in this run the bare server served ≈ 25,000 requests/s at 0.030
+ms of CPU each, autocannon's own limit on this machine.
 a/c ≥ 0.5 stays out of reach for the reasons above (the bare server spends 0.036 ms per request).
 `;
 
