@@ -4,10 +4,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { fromDist } from "./lib/dist.mjs";
 
-const dist = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : new URL("../dist/", import.meta.url).pathname;
-const { loadProject } = await import(path.join(dist, "project/loader.js"));
-const { compileProjectPatterns } = await import(path.join(dist, "patterns/index.js"));
+const { loadProject } = await fromDist("project/loader.js");
+const { compileProjectPatterns } = await fromDist("patterns/index.js");
 
 const WORDS = ["привет", "погода", "заказ", "купить", "оплата", "доставка", "корзина", "товар", "помощь", "отмена", "статус", "скидка"];
 const word = (i) => WORDS[i % WORDS.length];

@@ -11,11 +11,11 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { fromDist } from "./lib/dist.mjs";
 
-const dist = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : new URL("../dist/", import.meta.url).pathname;
-const { createScriptHost } = await import(path.join(dist, "sandbox/host.js"));
-const { fakeServices, pos } = await import(path.join(dist, "sandbox/testkit.js"));
-const { loadProject } = await import(path.join(dist, "project/loader.js"));
+const { createScriptHost } = await fromDist("sandbox/host.js");
+const { fakeServices, pos } = await fromDist("sandbox/testkit.js");
+const { loadProject } = await fromDist("project/loader.js");
 
 const FILES = Number(process.env.BENCH_PACKAGE_FILES ?? 400);
 const TURNS = Number(process.env.BENCH_TURNS ?? 30);

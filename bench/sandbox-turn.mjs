@@ -2,12 +2,11 @@
 // project, a context reused across turns that run no user code and replaced after each turn that
 // does (pre-built off the hot path when the thread has a moment between turns).
 // Run after `npm run build`: node bench/sandbox-turn.mjs → one JSON line per case (median of 5 rounds).
-import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { fromDist } from "./lib/dist.mjs";
 
-const dist = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : new URL("../dist/", import.meta.url).pathname;
-const { createScriptHost } = await import(path.join(dist, "sandbox/host.js"));
-const { fakeServices, makeProject, pos } = await import(path.join(dist, "sandbox/testkit.js"));
+const { createScriptHost } = await fromDist("sandbox/host.js");
+const { fakeServices, makeProject, pos } = await fromDist("sandbox/testkit.js");
 
 const TURNS = Number(process.env.BENCH_SANDBOX_TURNS ?? 400);
 const ROUNDS = 5;

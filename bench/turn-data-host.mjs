@@ -5,17 +5,13 @@
 // Env: BENCH_TURN_ROUNDS (default 30 rounds of BENCH_TURN_BATCH=200 turns), BENCH_DIST.
 // Run after `npm run build`: node bench/turn-data-host.mjs
 import { rmSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { makeProject, SESSION_SC } from "./lib/projects.mjs";
 import { services } from "./lib/services.mjs";
+import { fromDist } from "./lib/dist.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dist = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(root, "dist");
-const load = (rel) => import(pathToFileURL(path.join(dist, rel)).href);
-const { loadProject } = await load("project/loader.js");
-const { createEngine } = await load("engine/index.js");
-const { emptyUserState } = await load("engine/types.js");
+const { loadProject } = await fromDist("project/loader.js");
+const { createEngine } = await fromDist("engine/index.js");
+const { emptyUserState } = await fromDist("engine/types.js");
 
 const ROUNDS = Number(process.env.BENCH_TURN_ROUNDS ?? 30);
 const BATCH = Number(process.env.BENCH_TURN_BATCH ?? 200);

@@ -7,15 +7,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { services } from "./lib/services.mjs";
+import { fromDist } from "./lib/dist.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dist = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(root, "dist");
-const load = (rel) => import(pathToFileURL(path.join(dist, rel)).href);
-const { loadProject } = await load("project/loader.js");
-const { createEngine } = await load("engine/index.js");
-const { emptyUserState } = await load("engine/types.js");
+const { loadProject } = await fromDist("project/loader.js");
+const { createEngine } = await fromDist("engine/index.js");
+const { emptyUserState } = await fromDist("engine/types.js");
 
 const SIZES = [10, 1_000, 10_000];
 const ROUNDS = Number(process.env.BENCH_TURN_ROUNDS ?? 40);
