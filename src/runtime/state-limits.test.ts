@@ -1,7 +1,7 @@
 // What a turn may commit: depth and size caps, measured without recursion.
 import { describe, expect, it } from "vitest";
 import { emptyUserState } from "../engine/types.js";
-import { checkStateLimits, nestingExceeds, stateLimitViolation } from "./state-limits.js";
+import { checkStateLimits, nestingExceeds } from "./state-limits.js";
 
 const deep = (depth: number): Record<string, unknown> => {
   let v: Record<string, unknown> = {};
@@ -19,14 +19,14 @@ describe("state limits", () => {
 
   it("accepts a normal state and refuses a deep, a large or a cyclic one with a reason", () => {
     const ok = { ...emptyUserState(), session: { cart: [{ id: 1, n: 2 }], name: "Аня" } };
-    expect(stateLimitViolation(ok)).toBeUndefined();
-    expect(stateLimitViolation({ ...emptyUserState(), session: deep(3000) })).toBe("the session state nests deeper than 128 levels");
-    expect(stateLimitViolation({ ...emptyUserState(), session: { big: "я".repeat(600_000) } })).toBe("the session state is larger than 1048576 bytes");
-    expect(stateLimitViolation({ ...emptyUserState(), session: { big: "a".repeat(600_000) } })).toBeUndefined();
+    expect(checkStateLimits(ok).violation).toBeUndefined();
+    expect(checkStateLimits({ ...emptyUserState(), session: deep(3000) }).violation).toBe("the session state nests deeper than 128 levels");
+    expect(checkStateLimits({ ...emptyUserState(), session: { big: "я".repeat(600_000) } }).violation).toBe("the session state is larger than 1048576 bytes");
+    expect(checkStateLimits({ ...emptyUserState(), session: { big: "a".repeat(600_000) } }).violation).toBeUndefined();
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(stateLimitViolation({ ...emptyUserState(), session: cyclic })).toMatch(/^the session state cannot be stored as JSON/);
-    expect(stateLimitViolation(ok, { maxStateBytes: 10 })).toBe("the session state is larger than 10 bytes");
+    expect(checkStateLimits({ ...emptyUserState(), session: cyclic }).violation).toMatch(/^the session state cannot be stored as JSON/);
+    expect(checkStateLimits(ok, { maxStateBytes: 10 }).violation).toBe("the session state is larger than 10 bytes");
   });
 
   it("hands back the JSON of a state it accepts, and reads the nesting off it as the walk does", () => {

@@ -1,6 +1,7 @@
 // Limits on what a turn may commit as the user's state (docs/security.md). A state over a limit is
 // never stored: the turn goes to the project's error path and the user keeps the state they had.
 import type { UserState } from "../engine/types.js";
+import { scanJsonText } from "../util/json-text.js";
 
 export interface StateLimits {
   /** Largest state, as serialised JSON in UTF-8 bytes. Default 1 MB. */
@@ -12,16 +13,11 @@ export interface StateLimits {
 export const DEFAULT_MAX_STATE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_STATE_DEPTH = 128;
 
-/** Why `state` may not be committed, or undefined when it may. */
-export function stateLimitViolation(state: UserState, limits: StateLimits = {}): string | undefined {
-  return checkStateLimits(state, limits).violation;
-}
-
 /** A state that may be committed, as JSON (`json`), or why it may not (`violation`). */
 export type StateCheck = { json: string; violation?: undefined } | { json?: undefined; violation: string };
 
 /**
- * stateLimitViolation that hands back the state's JSON, which the store then writes as it is
+ * Why `state` may not be committed, or its JSON, which the store then writes as it is
  * (Commit.stateJson): a turn's state is serialised once. The nesting is read off the JSON text, in
  * one pass that allocates nothing; a state too deep or cyclic for JSON.stringify is measured by
  * walking it (nestingExceeds), so the reasons are the same either way.
@@ -37,29 +33,12 @@ export function checkStateLimits(state: UserState, limits: StateLimits = {}): St
     if (nestingExceeds(state, maxDepth)) return tooDeep;
     return { violation: `the session state cannot be stored as JSON: ${(err as Error).message}` };
   }
-  if (jsonNestingExceeds(json, maxDepth)) return tooDeep;
+  if (scanJsonText(json, maxDepth).depth > maxDepth) return tooDeep;
   // UTF-8 is at most 3 bytes per UTF-16 unit: skip the byte count when even that fits.
   if (json.length * 3 > maxBytes && Buffer.byteLength(json, "utf8") > maxBytes) {
     return { violation: `the session state is larger than ${maxBytes} bytes` };
   }
   return { json };
-}
-
-/** Whether JSON text nests objects/arrays more than `max` deep (brackets inside strings skipped). */
-function jsonNestingExceeds(json: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
 }
 
 /**

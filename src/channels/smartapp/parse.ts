@@ -2,6 +2,7 @@
 // is kept as its digits and spliced back into the answer. Every other number becomes a JS number.
 import { isLosslessNumber, LosslessNumber, parse } from "lossless-json";
 import { WebhookRequestError } from "./errors.js";
+import { scanJsonText } from "../../util/json-text.js";
 
 export interface ParsedBody {
   /** The message; `messageId` is replaced by a JS stand-in for schema validation (see below). */
@@ -26,7 +27,7 @@ export interface ParseLimits {
 export function parseBody(text: string, limits: ParseLimits = {}): ParsedBody {
   if (text.trim() === "") throw new WebhookRequestError(400, "empty body: expected a SmartApp API message (a JSON object)", "invalid_json");
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
-  const { colons, depth } = scanText(text, maxDepth);
+  const { colons, depth } = scanJsonText(text, maxDepth);
   if (depth > maxDepth) {
     throw new WebhookRequestError(400, `body nests objects/arrays deeper than ${maxDepth} levels`, "too_deep");
   }
@@ -69,32 +70,6 @@ function countMembers(value: unknown): number {
   // the count differ, which sends the body down the lossless path.
   for (const k in value) n += 1 + countMembers((value as Record<string, unknown>)[k]);
   return n;
-}
-
-/**
- * One linear pass over the text, outside strings: colons (one per object member in valid JSON,
- * duplicates included) and the deepest bracket nesting. Stops as soon as the nesting passes `stopAt`.
- */
-function scanText(text: string, stopAt: number): { colons: number; depth: number } {
-  let colons = 0;
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x3a) colons++;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > deepest) {
-        deepest = depth;
-        if (deepest > stopAt) break;
-      }
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return { colons, depth: deepest };
 }
 
 function losslessParse(text: string): ParsedBody {
