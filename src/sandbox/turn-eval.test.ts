@@ -57,7 +57,7 @@ describe("the evaluator", () => {
 
   it("refuses syntax outside its whitelist", () => {
     const ev = evaluator();
-    for (const code of ["$session.f();", "for (;;) {}", "$session.a = function () {};", "$session.a = this;", "$session.a = /x/;", "$session.a = `x`;", "$context.x = 1;", "x = 1;", "$session = {};", "'use strict'; $session.a = 1;", "$session.a = 1n;", "$session.a = [...$session.b];", "$session[$session.k] = 1;"]) {
+    for (const code of ["$session.f();", "for (;;) {}", "$session.a = function () {};", "$session.a = this;", "$session.a = /x/;", "$session.a = `x`;", "$context.x = 1;", "x = 1;", "$session = {};", "'use strict'; $session.a = 1;", "$session.a = 1n;", "$session.a = [...$session.b];", "$session[$session.k] = 1;", "delete $session?.a;", "delete $session.a?.b;"]) {
       expect(ev.script(code), code).toBeUndefined();
     }
   });

@@ -308,6 +308,7 @@ function checkExpr(n: AnyNode, scope: ReadonlySet<string>): void {
       return;
     case "UnaryExpression":
       if (!UNARY.has(n.operator)) refuse(n.operator);
+      // A name, or an optional chain (`delete a?.b` parses as a ChainExpression).
       if (n.operator === "delete" && n.argument.type !== "MemberExpression") refuse("delete of a name");
       return check(n.argument);
     case "UpdateExpression":
@@ -341,7 +342,7 @@ function checkTarget(n: AnyNode, scope: ReadonlySet<string>): void {
     if (!scope.has(n.name)) refuse(`assignment to ${n.name}`);
     return;
   }
-  if (n.type !== "MemberExpression" || n.optional) refuse("assignment target");
+  if (n.type !== "MemberExpression") refuse("assignment target"); // `a?.b = 1` does not parse
   checkExpr(n, scope);
 }
 
@@ -656,7 +657,6 @@ class Evaluation {
     if (n.operator === "delete") {
       const target = n.argument as AnyNode;
       const object = this.value(target.object);
-      if (target.optional && (object === undefined || object === null)) throw SHORT_CIRCUIT;
       const key = memberKey(target);
       if (object === null || typeof object !== "object") return refuse("delete on a primitive or nullish value");
       if (Object.isFrozen(object)) refuse("delete in read-only turn data");
