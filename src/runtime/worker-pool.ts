@@ -10,6 +10,7 @@ import { closeWorker, siblingModule, spawnWorker } from "./spawn-worker.js";
 import type { Project } from "../project/model.js";
 import { InlineTurns } from "./inline.js";
 import { TurnRefusedError } from "../channels/types.js";
+import { countLimit } from "../util/limits.js";
 
 export interface PoolOptions {
   projectDir: string;
@@ -112,8 +113,7 @@ export class WorkerPool {
     this.turnCpuMs = opts.turnCpuMs ?? 2000;
     this.hardMs = opts.hardTimeoutMs ?? 60_000;
     this.httpSuspends = opts.httpSuspends ?? 0;
-    const queued = opts.maxQueuedTurns;
-    this.maxQueued = queued !== undefined && Number.isFinite(queued) && queued > 0 ? Math.floor(queued) : DEFAULT_MAX_QUEUED_TURNS;
+    this.maxQueued = countLimit(opts.maxQueuedTurns, DEFAULT_MAX_QUEUED_TURNS);
     // The realm cannot tell CPU from time blocked on I/O, so the CPU limit of a turn is enforced
     // here, from the worker's meter; a worker over budget is killed and its turn replayed as an error.
     this.watchdog = setInterval(() => this.checkCpu(), WATCHDOG_INTERVAL_MS);

@@ -6,6 +6,7 @@ import { KeyedQueue } from "./keyed-queue.js";
 import { StoreClosedError, TurnsWaitingError } from "./errors.js";
 import { encodeState } from "./state-format.js";
 import type { Commit, MaybePromise, SessionStore, StoreOptions, TransactContext, TransactOptions } from "./types.js";
+import { countLimit } from "../util/limits.js";
 
 /** A stored record: the state and a version that grows by one on every commit (0 = no record). */
 export interface Versioned {
@@ -32,8 +33,7 @@ export const DEFAULT_MAX_WAITING_TURNS = 64;
 
 /** The answer-count cap of memory and sqlite (redis keys expire on their own and obey maxmemory). */
 export function maxCachedAnswers(opts: StoreOptions): number {
-  const n = opts.maxCachedAnswers ?? DEFAULT_MAX_CACHED_ANSWERS;
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : DEFAULT_MAX_CACHED_ANSWERS;
+  return countLimit(opts.maxCachedAnswers, DEFAULT_MAX_CACHED_ANSWERS);
 }
 
 export function answerTtlMs(opts: StoreOptions): number {
@@ -74,9 +74,8 @@ export abstract class BaseStore implements SessionStore {
 
   constructor(opts: StoreOptions = {}) {
     this.maxAnswerBytes = opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
-    const waiting = opts.maxWaitingTurns ?? DEFAULT_MAX_WAITING_TURNS;
     this.queue = new KeyedQueue({
-      maxPerKey: Number.isFinite(waiting) && waiting > 0 ? Math.floor(waiting) : DEFAULT_MAX_WAITING_TURNS,
+      maxPerKey: countLimit(opts.maxWaitingTurns, DEFAULT_MAX_WAITING_TURNS),
       refuse: (userKey, limit) => new TurnsWaitingError(userKey, limit),
     });
   }

@@ -3,6 +3,7 @@
 // (StoreOptions.maxWaitingTurns) leaves a flood spread over many users to this one; over it a request
 // is answered 503 as soon as its body is in (src/channels/smartapp/server.ts), and nothing of it runs.
 import { WebhookRequestError } from "./errors.js";
+import { countLimit } from "../../util/limits.js";
 
 /** Turns waiting or running in one process, all users (WebhookOptions.maxTurns). */
 export const DEFAULT_MAX_TURNS = 1000;
@@ -24,8 +25,8 @@ export class Admission {
   private heldBytes = 0;
 
   constructor(limits: AdmissionLimits = {}) {
-    this.maxTurns = positive(limits.maxTurns, DEFAULT_MAX_TURNS);
-    this.maxHeldBytes = positive(limits.maxHeldBytes, DEFAULT_MAX_HELD_BYTES);
+    this.maxTurns = countLimit(limits.maxTurns, DEFAULT_MAX_TURNS);
+    this.maxHeldBytes = countLimit(limits.maxHeldBytes, DEFAULT_MAX_HELD_BYTES);
   }
 
   get turns(): number {
@@ -57,8 +58,4 @@ export class Admission {
       this.heldBytes -= bytes;
     };
   }
-}
-
-function positive(n: number | undefined, fallback: number): number {
-  return n !== undefined && Number.isFinite(n) && n > 0 ? Math.floor(n) : fallback;
 }
