@@ -320,6 +320,9 @@ describe("parseSc: errors point at the line", () => {
 
   it("a lowercase unknown name stays an error where a tag must be", () => {
     expect(errorOf(sc(["theme: /", "    state: A", "        note: x"])).message).toBe('unknown tag "note:"');
+    // A tag one or two typos away is named, so the fix is obvious (a misspelt intent!: is a real case).
+    expect(errorOf(sc(["theme: /", "    state: A", "        intetnt!: /hello"])).message).toBe('unknown tag "intetnt!:" (did you mean "intent!:"?)');
+    expect(errorOf(sc(["theme: /", "    state: A", "        scirpt: x"])).message).toBe('unknown tag "scirpt:" (did you mean "script:"?)');
   });
 
   it("throws ProjectError for one problem and ProjectErrors for several, continuing past each", () => {

@@ -17,6 +17,7 @@ import type {
   TriggerNode,
 } from "./ast.js";
 import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
+import { likelySpelling } from "../util/spelling.js";
 import { parseButton } from "./buttons.js";
 import { colOf, Joined, splitLines, type Line, type Piece } from "./lines.js";
 import { lineValue, parseParamList, splitParams, unquote, ValueError } from "./params.js";
@@ -171,13 +172,13 @@ class Parser {
         const m = t ? null : TAG_LINE.exec(line.text);
         if (!t && m && /^[A-Z]/.test(m[1]!)) {
           // A capitalised name is an action tag of a newer platform version (StartCallSession:): kept, not run.
-          this.warn(line, line.indent + 1, `unknown action tag "${m[1]}:" is ignored`);
+          this.warn(line, line.indent + 1, `unknown action tag "${m[1]}:" is ignored${this.didYouMean(m[1]!)}`);
           const rest = m[2]!;
           t = { name: m[1]!, value: rest.trim(), valueCol: colOf(line, m[1]!.length + 1 + (rest.length - rest.trimStart().length)) };
         }
         if (!t) {
           const msg = m
-            ? `unknown tag "${m[1]}:"`
+            ? `unknown tag "${m[1]}:"${this.didYouMean(m[1]!)}`
             : `expected a tag (like state:, a:, q!:) here, got "${line.text.length > 40 ? line.text.slice(0, 40) + "…" : line.text}"`;
           this.errors.push(this.error(line, line.indent + 1, msg));
         } else {
@@ -191,6 +192,12 @@ class Parser {
       }
       i = Math.max(bodyEnd, i + 1);
     }
+  }
+
+  /** ` (did you mean "intent!:"?)` when an unknown tag name is one or two typos away from a tag. */
+  private didYouMean(name: string): string {
+    const near = likelySpelling(name, this.tags.names());
+    return near ? ` (did you mean "${near}:"?)` : "";
   }
 
   private misplaced(tag: Tag, where: Where): ProjectError {

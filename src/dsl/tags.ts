@@ -42,4 +42,9 @@ export class TagSet {
   isKnown(name: string): boolean {
     return TRIGGER_TAGS.has(name) || REACTION_TAGS.has(name) || STRUCTURE_TAGS.has(name) || this.isAction(name);
   }
+
+  /** Every tag name, for the "did you mean" of an unknown one. */
+  names(): string[] {
+    return [...TRIGGER_TAGS, ...REACTION_TAGS, ...STRUCTURE_TAGS, ...ACTION_TAGS, ...this.custom];
+  }
 }

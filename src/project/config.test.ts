@@ -65,6 +65,15 @@ describe("chatbot.yaml", () => {
     expect(errorsOf(text)[0]).toBe(first);
   });
 
+  it("names the misspelt key when a required one is missing, and suggests known keys for unknown ones", () => {
+    // A misspelt entryPoint is the only key the platform requires: the error points at the typo.
+    expect(errorsOf("name: bot\nenteryPoint:\n  - main.sc\n")).toEqual([
+      'chatbot.yaml:2:1: entryPoint: required key is missing ("enteryPoint" here looks like a misspelling of it)',
+    ]);
+    const { diagnostics } = parseConfig("entryPoint: main.sc\nlangauge: ru\nbrandNewKey: 1\n");
+    expect(diagnostics.map((d) => d.message)).toEqual(['unknown key "langauge" ignored (did you mean "language"?)', 'unknown key "brandNewKey" ignored']);
+  });
+
   it("reports every wrong key at once", () => {
     expect(errorsOf("entryPoint: a.sc\nlanguage: 1\nthreadCount: x\n")).toHaveLength(2);
   });

@@ -8,6 +8,7 @@ import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js"
 import type { ChatbotConfig } from "./model.js";
 import { chatbotSchema, KNOWN_KEYS } from "./config-schema.js";
 import { isYamlFailure, readYaml, type YamlRead } from "./yaml-read.js";
+import { likelySpelling } from "../util/spelling.js";
 
 export const CONFIG_FILE = "chatbot.yaml";
 
@@ -62,6 +63,9 @@ export function parseConfig(text: string, file = CONFIG_FILE): LoadedConfig {
       const segs = e.instancePath.split("/").slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, "/").replace(/~0/g, "~")));
       if (e.keyword === "required") {
         const missing = (e.params as { missingProperty: string }).missingProperty;
+        // `enteryPoint:` next to a missing `entryPoint`: point at the misspelt key, not at line 1.
+        const typo = misspeltKey(e.data, missing);
+        if (typo) return at(doc ? nodePos(doc, [...segs, typo], lineOf, true) : posOf(segs), `${keyPathText([...segs, missing])}: required key is missing ("${typo}" here looks like a misspelling of it)`);
         return at(posOf(segs), `${keyPathText([...segs, missing])}: required key is missing`);
       }
       const expected = (e.parentSchema as { description?: string } | undefined)?.description ?? e.message ?? "invalid value";
@@ -73,7 +77,9 @@ export function parseConfig(text: string, file = CONFIG_FILE): LoadedConfig {
   const diagnostics: Diagnostic[] = [...read.warnings];
   const known = new Set<string>(KNOWN_KEYS);
   for (const key of Object.keys(raw)) {
-    if (!known.has(key)) diagnostics.push({ level: "warning", message: `unknown key "${key}" ignored`, pos: posOf([key]) });
+    if (known.has(key)) continue;
+    const near = likelySpelling(key, KNOWN_KEYS);
+    diagnostics.push({ level: "warning", message: `unknown key "${key}" ignored${near ? ` (did you mean "${near}"?)` : ""}`, pos: posOf([key]) });
   }
   return { config: normalise(raw as unknown as Record<string, unknown>), diagnostics, posOf };
 }
@@ -87,6 +93,12 @@ export function loadConfig(dir: string): LoadedConfig {
     throw new ProjectErrors([new ProjectError(`${CONFIG_FILE} not found in ${dir} (a project folder needs one)`)]);
   }
   return parseConfig(text);
+}
+
+/** The key of `data` (a mapping) that most likely misspells the missing required key. */
+function misspeltKey(data: unknown, missing: string): string | undefined {
+  if (!data || typeof data !== "object" || Array.isArray(data)) return undefined;
+  return Object.keys(data).find((key) => key !== missing && likelySpelling(key, [missing]) === missing);
 }
 
 /** Mapping keys whose value is null are left out (the platform treats them as absent); entryPoint
@@ -127,16 +139,17 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-/** Line of the value at keyPath (or of the deepest existing ancestor). */
-function nodePos(doc: Document, keyPath: Segment[], lineOf: (o: number) => SourcePos): SourcePos {
+/** Line of the value at keyPath (or of the deepest existing ancestor); of its key with `atKey`. */
+function nodePos(doc: Document, keyPath: Segment[], lineOf: (o: number) => SourcePos, atKey = false): SourcePos {
   let node: unknown = doc.contents;
   let best = lineOf(0);
-  for (const seg of keyPath) {
+  for (const [i, seg] of keyPath.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === seg);
       if (!pair) break;
       const keyRange = (pair.key as { range?: [number, number, number] } | null)?.range;
       if (keyRange) best = lineOf(keyRange[0]);
+      if (atKey && i === keyPath.length - 1) break;
       node = pair.value;
     } else if (isSeq(node) && typeof seg === "number") {
       node = node.items[seg];

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { editDistance, likelySpelling } from "./spelling.js";
+
+describe("editDistance", () => {
+  it.each([
+    ["entryPoint", "entryPoint", 0],
+    ["enteryPoint", "entryPoint", 1],
+    ["scirpt", "script", 1],
+    ["intetnt!", "intent!", 1],
+    ["kitten", "sitting", 3],
+    ["", "abc", 3],
+  ])("%s → %s is %i", (a, b, d) => {
+    expect(editDistance(a, b)).toBe(d);
+    expect(editDistance(b, a)).toBe(d);
+  });
+});
+
+describe("likelySpelling", () => {
+  const tags = ["state", "script", "intent", "intent!", "go", "go!", "a", "q", "q!"];
+
+  it("names the one candidate within reach, case aside", () => {
+    expect(likelySpelling("intetnt!", tags)).toBe("intent!");
+    expect(likelySpelling("State", tags)).toBe("state");
+    expect(likelySpelling("stat", tags)).toBe("state");
+  });
+
+  it("stays silent for far words, exact names and ties", () => {
+    expect(likelySpelling("slot", tags)).toBeUndefined(); // three edits from state
+    expect(likelySpelling("script", tags)).toBeUndefined();
+    expect(likelySpelling("gq", tags)).toBeUndefined(); // one edit from go and from q: a tie
+    expect(likelySpelling("foo", tags)).toBeUndefined();
+  });
+});

@@ -1,0 +1,47 @@
+// "Did you mean …?" for names a project misspells (`enteryPoint:`, `intetnt!:`): the error or warning
+// that names the unknown word also names the known one it most likely stands for.
+
+/** Edits between a and b: insertions, deletions, substitutions and swaps of two neighbours. */
+export function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      row.push(d);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/**
+ * The candidate `word` most likely misspells: case aside, one edit away for words of up to four
+ * letters, two for longer ones. Undefined when no candidate is that close, when two are equally
+ * close (a guess between them would mislead), or when the word is a candidate.
+ */
+export function likelySpelling(word: string, candidates: Iterable<string>): string | undefined {
+  const w = word.toLowerCase();
+  const limit = w.length <= 4 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  let tied = false;
+  for (const candidate of candidates) {
+    if (candidate === word) return undefined;
+    const d = editDistance(w, candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+      tied = false;
+    } else if (d === bestDistance && candidate !== best) {
+      tied = true;
+    }
+  }
+  return best !== undefined && !tied ? best : undefined;
+}
