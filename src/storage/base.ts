@@ -33,7 +33,7 @@ export const DEFAULT_MAX_WAITING_TURNS = 64;
 
 /** The answer-count cap of memory and sqlite (redis keys expire on their own and obey maxmemory). */
 export function maxCachedAnswers(opts: StoreOptions): number {
-  return countLimit(opts.maxCachedAnswers, DEFAULT_MAX_CACHED_ANSWERS);
+  return countLimit(opts.maxCachedAnswers, DEFAULT_MAX_CACHED_ANSWERS, "maxCachedAnswers");
 }
 
 export function answerTtlMs(opts: StoreOptions): number {
@@ -75,7 +75,7 @@ export abstract class BaseStore implements SessionStore {
   constructor(opts: StoreOptions = {}) {
     this.maxAnswerBytes = opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
     this.queue = new KeyedQueue({
-      maxPerKey: countLimit(opts.maxWaitingTurns, DEFAULT_MAX_WAITING_TURNS),
+      maxPerKey: countLimit(opts.maxWaitingTurns, DEFAULT_MAX_WAITING_TURNS, "maxWaitingTurns"),
       refuse: (userKey, limit) => new TurnsWaitingError(userKey, limit),
     });
   }

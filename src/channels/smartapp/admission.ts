@@ -25,8 +25,8 @@ export class Admission {
   private heldBytes = 0;
 
   constructor(limits: AdmissionLimits = {}) {
-    this.maxTurns = countLimit(limits.maxTurns, DEFAULT_MAX_TURNS);
-    this.maxHeldBytes = countLimit(limits.maxHeldBytes, DEFAULT_MAX_HELD_BYTES);
+    this.maxTurns = countLimit(limits.maxTurns, DEFAULT_MAX_TURNS, "maxTurns");
+    this.maxHeldBytes = countLimit(limits.maxHeldBytes, DEFAULT_MAX_HELD_BYTES, "maxHeldBytes");
   }
 
   get turns(): number {
