@@ -112,8 +112,13 @@ export abstract class BaseStore implements SessionStore {
     return (await this.read(userKey))?.state;
   }
 
+  /**
+   * Queued behind the user's turns like one of them (it runs after those already waiting, so no
+   * turn commits half over a removal), but never refused by maxWaitingTurns: a reset or a removal
+   * asked for by the console, the CLI or the API must not fail because that user flooded.
+   */
   delete(userKey: string): Promise<void> {
-    return this.enqueue(userKey, () => this.exclusive(userKey, () => this.remove(userKey)));
+    return this.enqueue(userKey, () => this.exclusive(userKey, () => this.remove(userKey)), true);
   }
 
   async cachedAnswer(userKey: string, messageId: string): Promise<string | undefined> {
@@ -141,9 +146,9 @@ export abstract class BaseStore implements SessionStore {
   protected readWithAnswer?(userKey: string, messageId: string): MaybePromise<{ record: Versioned | undefined; answer: string | undefined }>;
   protected abstract dispose(): Promise<void>;
 
-  private enqueue<T>(userKey: string, task: () => Promise<T>): Promise<T> {
+  private enqueue<T>(userKey: string, task: () => Promise<T>, mustRun = false): Promise<T> {
     if (this.closing) return Promise.reject(new StoreClosedError(this.kind));
-    return this.queue.run(userKey, task);
+    return this.queue.run(userKey, task, mustRun ? { mustRun } : undefined);
   }
 
   private assertOpen(): void {
