@@ -238,13 +238,15 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   // Everything is given back once: at a refusal; when the request closes before its body is admitted
   // (the client went away, or the request timeout's 408 closed the connection); else when its answer
   // is sent and its turn has ended (a turn answered at the deadline still holds its body).
-  function countBody(req: IncomingMessage, locals: Locals, refused: (e: WebhookRequestError) => void): Intake {
+  // `keep` gets each chunk counted; none after a refusal.
+  function countBody(req: IncomingMessage, locals: Locals, refused: (e: WebhookRequestError) => void, keep?: (chunk: Buffer) => void): Intake {
     const intake = admission.open();
     locals.intake = intake;
     req.on("data", (chunk: Buffer) => {
       if (intake.released) return;
       const e = intake.take(chunk.length);
       if (e) refused(e);
+      else keep?.(chunk);
     });
     req.once("close", () => {
       if (!intake.admitted) intake.release();
@@ -275,7 +277,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   /** Express's path, once express.raw has read the body: takes a turn. */
   function admit(req: Request, res: Response, next: NextFunction): void {
     const locals = res.locals as Locals;
-    let intake = locals.intake ?? admission.open();
+    let intake = locals.intake ?? admission.open(); // always set by countExpressBody
     if (intake.released) {
       if (res.headersSent) return; // refused while its body arrived: answered already
       intake = admission.open(); // closed just before this step: the body is in all the same
@@ -317,13 +319,15 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     const chunks: Buffer[] = [];
     // Refused mid-body: answered at once; the rest of the body is read and dropped, so the
     // connection stays usable.
-    const intake = countBody(req, locals, (e) => {
-      chunks.length = 0;
-      failWith(locals, respond, e);
-    });
-    req.on("data", (c: Buffer) => {
-      if (!intake.released) chunks.push(c);
-    });
+    const intake = countBody(
+      req,
+      locals,
+      (e) => {
+        chunks.length = 0;
+        failWith(locals, respond, e);
+      },
+      (c) => chunks.push(c),
+    );
     req.on("error", () => undefined); // an aborted request: the socket is gone, nothing to answer
     req.on("end", () => {
       if (intake.released) return;
