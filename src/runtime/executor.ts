@@ -72,13 +72,13 @@ export class RuntimeExecutor implements TurnExecutor {
           const turnStart = performance.now();
           let state = current ?? emptyUserState();
           if (options.newSession && current) state = startFresh(state);
-          const { result, stateJson } = await this.runTurn(request, state, options.explain === true);
+          // The once-ids go into the state before the limits are checked: what is checked is what is committed.
+          const onceIds = nextOnceIds(current?.onceIds, options.once ? options.messageId : undefined);
+          const { result, committed, stateJson } = await this.runTurn(request, state, options.explain === true, onceIds);
           const body = options.render?.(result);
           const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
           turnMs = performance.now() - turnStart;
-          const onceIds = nextOnceIds(current?.onceIds, options.once ? options.messageId : undefined);
-          // The checked JSON is the committed state's only while no once-ids are added to it.
-          const commit = onceIds ? { state: { ...result.state, onceIds }, answer } : { state: result.state, stateJson, answer };
+          const commit = committed && { state: committed, stateJson, answer };
           return { commit, result: { result, body, cached: false } };
         },
         options.messageId === undefined ? undefined : { messageId: options.messageId },
@@ -98,11 +98,11 @@ export class RuntimeExecutor implements TurnExecutor {
    * into the project's error path (onScriptError / onAnyError / messages.onError). If even that
    * fails, the user gets messages.onError. Either way nothing of the killed run is committed.
    */
-  private async runTurn(request: BotRequest, state: UserState, explain: boolean): Promise<CheckedTurn> {
+  private async runTurn(request: BotRequest, state: UserState, explain: boolean, onceIds: string[] | undefined): Promise<CheckedTurn> {
     const pool = this.pool;
     let mine = this.running.get(pool);
     if (!mine) this.running.set(pool, (mine = new Set()));
-    const turn = this.runOn(pool, request, state, explain);
+    const turn = this.runOn(pool, request, state, explain, onceIds);
     mine.add(turn);
     try {
       return await turn;
@@ -111,13 +111,17 @@ export class RuntimeExecutor implements TurnExecutor {
     }
   }
 
-  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean): Promise<CheckedTurn> {
+  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean, onceIds: string[] | undefined): Promise<CheckedTurn> {
+    const checked = (result: TurnResult): CheckedTurn | string => {
+      const committed = withOnceIds(result.state, onceIds);
+      const check = checkStateLimits(committed, this.opts.stateLimits);
+      return check.violation ?? { result, committed, stateJson: check.json };
+    };
     let crash: TurnCrash;
     try {
-      const result = await pool.run(request, state, explain ? { explain } : undefined);
-      const check = checkStateLimits(result.state, this.opts.stateLimits);
-      if (check.violation === undefined) return { result, stateJson: check.json };
-      crash = new TurnCrash("memory", check.violation);
+      const outcome = checked(await pool.run(request, state, explain ? { explain } : undefined));
+      if (typeof outcome !== "string") return outcome;
+      crash = new TurnCrash("memory", outcome);
     } catch (err) {
       if (!(err instanceof TurnCrash)) throw err;
       crash = err;
@@ -126,14 +130,17 @@ export class RuntimeExecutor implements TurnExecutor {
     if (crash.kind === "cpu" || crash.kind === "memory" || crash.kind === "result") {
       try {
         const limit = crash.kind === "cpu" ? "cpu" : "memory";
-        const replay = await pool.run(request, state, { failWith: { message: crash.message, limit }, ...(explain ? { explain } : {}) });
-        const check = checkStateLimits(replay.state, this.opts.stateLimits);
-        if (check.violation === undefined) return { result: replay, stateJson: check.json };
+        const replay = checked(await pool.run(request, state, { failWith: { message: crash.message, limit }, ...(explain ? { explain } : {}) }));
+        if (typeof replay !== "string") return replay;
       } catch (again) {
         if (!(again instanceof TurnCrash)) throw again;
       }
     }
-    return { result: crashResult(state, crash, this.config, request.language) };
+    const result = crashResult(state, crash, this.config, request.language);
+    // The state the user had, with this turn's once-id: committed only when that still fits, else
+    // nothing is (the stored state stays, and the turn may run again).
+    const kept = onceIds ? checked(result) : { result, committed: state };
+    return typeof kept === "string" ? { result } : kept;
   }
 
   async close(): Promise<void> {
@@ -162,10 +169,18 @@ function nextOnceIds(stored: string[] | undefined, added: string | undefined): s
   return [...(stored ?? []), added].slice(-MAX_ONCE_IDS);
 }
 
-/** A turn's result whose state passed the limits, with that state's JSON for the commit (made once). */
+/**
+ * A turn's result and the state to commit (its state with the once-ids), which passed the limits,
+ * with that state's JSON (made once); no `committed`: nothing is committed.
+ */
 interface CheckedTurn {
   result: TurnResult;
+  committed?: UserState;
   stateJson?: string;
+}
+
+function withOnceIds(state: UserState, onceIds: string[] | undefined): UserState {
+  return onceIds ? { ...state, onceIds } : state;
 }
 
 /** SmartApp `new_session: true`: a fresh $session and context; $client stays. */

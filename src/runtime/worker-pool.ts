@@ -113,7 +113,7 @@ export class WorkerPool {
     this.turnCpuMs = opts.turnCpuMs ?? 2000;
     this.hardMs = opts.hardTimeoutMs ?? 60_000;
     this.httpSuspends = opts.httpSuspends ?? 0;
-    this.maxQueued = countLimit(opts.maxQueuedTurns, DEFAULT_MAX_QUEUED_TURNS);
+    this.maxQueued = countLimit(opts.maxQueuedTurns, DEFAULT_MAX_QUEUED_TURNS, "maxQueuedTurns");
     // The realm cannot tell CPU from time blocked on I/O, so the CPU limit of a turn is enforced
     // here, from the worker's meter; a worker over budget is killed and its turn replayed as an error.
     this.watchdog = setInterval(() => this.checkCpu(), WATCHDOG_INTERVAL_MS);

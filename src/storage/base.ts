@@ -33,7 +33,7 @@ export const DEFAULT_MAX_WAITING_TURNS = 64;
 
 /** The answer-count cap of memory and sqlite (redis keys expire on their own and obey maxmemory). */
 export function maxCachedAnswers(opts: StoreOptions): number {
-  return countLimit(opts.maxCachedAnswers, DEFAULT_MAX_CACHED_ANSWERS);
+  return countLimit(opts.maxCachedAnswers, DEFAULT_MAX_CACHED_ANSWERS, "maxCachedAnswers");
 }
 
 export function answerTtlMs(opts: StoreOptions): number {
@@ -75,7 +75,7 @@ export abstract class BaseStore implements SessionStore {
   constructor(opts: StoreOptions = {}) {
     this.maxAnswerBytes = opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
     this.queue = new KeyedQueue({
-      maxPerKey: countLimit(opts.maxWaitingTurns, DEFAULT_MAX_WAITING_TURNS),
+      maxPerKey: countLimit(opts.maxWaitingTurns, DEFAULT_MAX_WAITING_TURNS, "maxWaitingTurns"),
       refuse: (userKey, limit) => new TurnsWaitingError(userKey, limit),
     });
   }
@@ -112,8 +112,13 @@ export abstract class BaseStore implements SessionStore {
     return (await this.read(userKey))?.state;
   }
 
+  /**
+   * Queued behind the user's turns like one of them (it runs after those already waiting, so no
+   * turn commits half over a removal), but never refused by maxWaitingTurns: a reset or a removal
+   * asked for by the console, the CLI or the API must not fail because that user flooded.
+   */
   delete(userKey: string): Promise<void> {
-    return this.enqueue(userKey, () => this.exclusive(userKey, () => this.remove(userKey)));
+    return this.enqueue(userKey, () => this.exclusive(userKey, () => this.remove(userKey)), true);
   }
 
   async cachedAnswer(userKey: string, messageId: string): Promise<string | undefined> {
@@ -141,9 +146,9 @@ export abstract class BaseStore implements SessionStore {
   protected readWithAnswer?(userKey: string, messageId: string): MaybePromise<{ record: Versioned | undefined; answer: string | undefined }>;
   protected abstract dispose(): Promise<void>;
 
-  private enqueue<T>(userKey: string, task: () => Promise<T>): Promise<T> {
+  private enqueue<T>(userKey: string, task: () => Promise<T>, mustRun = false): Promise<T> {
     if (this.closing) return Promise.reject(new StoreClosedError(this.kind));
-    return this.queue.run(userKey, task);
+    return this.queue.run(userKey, task, mustRun ? { mustRun } : undefined);
   }
 
   private assertOpen(): void {

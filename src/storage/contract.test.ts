@@ -242,6 +242,26 @@ export function describeStoreContract(name: string, factory: Factory, options: C
       expect(await store.load("u6")).toEqual(state({ counter: 1 }));
     });
 
+    it("delete is never refused by maxWaitingTurns, and runs after the turns already waiting (no turn commits over it)", async () => {
+      const store = open({ maxWaitingTurns: 2 });
+      const hold = gate();
+      const running = store.transact("u13", async () => {
+        await hold.opened;
+        return { commit: { state: state({ counter: 1 }) }, result: 1 };
+      });
+      const waiting = store.transact("u13", async (current) => ({ commit: { state: state({ counter: counterOf(current) + 1 }) }, result: counterOf(current) + 1 }));
+      // The user's queue is full: another turn is refused, a delete is not.
+      await expect(store.transact("u13", commitOnly(state({})))).rejects.toThrow("2 turns of this user are already waiting or running");
+      const deleted = store.delete("u13");
+      const after = store.delete("u13");
+      hold.open();
+      expect(await Promise.all([running, waiting])).toEqual([1, 2]);
+      await Promise.all([deleted, after]);
+      expect(await store.load("u13")).toBeUndefined();
+      // The queue takes turns again afterwards, from nothing.
+      expect(await store.transact("u13", async (current) => ({ commit: { state: state({ counter: 9 }) }, result: current }))).toBeUndefined();
+    });
+
     it("close lets running and queued turns finish, then refuses every call", async () => {
       const store = open();
       const hold = gate();

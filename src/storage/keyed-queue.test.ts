@@ -75,4 +75,18 @@ describe("KeyedQueue", () => {
     await queue.run("k", async () => void ran.push(4));
     expect(ran).toEqual([1, 2, 4]);
   });
+
+  it("never refuses a mustRun task, queues it behind the key's others in order, and counts it", async () => {
+    const queue = new KeyedQueue({ maxPerKey: 2 });
+    let release!: () => void;
+    const ran: string[] = [];
+    const first = queue.run("k", () => new Promise<void>((resolve) => (release = resolve)).then(() => void ran.push("turn 1")));
+    const second = queue.run("k", async () => void ran.push("turn 2"));
+    const removal = queue.run("k", async () => void ran.push("delete"), { mustRun: true });
+    await expect(queue.run("k", async () => void ran.push("refused"))).rejects.toBeInstanceOf(KeyQueueFullError);
+    release();
+    await Promise.all([first, second, removal]);
+    expect(ran).toEqual(["turn 1", "turn 2", "delete"]);
+    expect(queue.activeKeys).toBe(0);
+  });
 });

@@ -30,9 +30,13 @@ export class KeyedQueue {
     this.refuse = opts.refuse ?? ((_key, limit) => new KeyQueueFullError(limit));
   }
 
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Queues `task` behind the key's others. `mustRun` tasks are counted but never refused: a flood of
+   * one key's ordinary tasks cannot keep out work that its owner, not the flooder, asked for.
+   */
+  run<T>(key: string, task: () => Promise<T>, opts?: { mustRun?: boolean }): Promise<T> {
     const entry = this.tails.get(key);
-    if (entry && entry.count >= this.maxPerKey) return Promise.reject(this.refuse(key, this.maxPerKey));
+    if (entry && entry.count >= this.maxPerKey && opts?.mustRun !== true) return Promise.reject(this.refuse(key, this.maxPerKey));
     // Always after a hop, even for an idle key: a task never starts inside its caller's stack.
     const result = (entry?.tail ?? resolved).then(task);
     const next = { tail: resolved, count: (entry?.count ?? 0) + 1 };

@@ -1,6 +1,10 @@
 // One reading of a count limit given through the programmatic API (the CLI's config already takes
-// whole numbers only): a positive finite number, floored, or the default.
+// whole numbers only): missing, zero, negative or non-finite means the default; a positive number is
+// floored. A fraction below one would floor to a limit of zero, which refuses everything, so it is a
+// configuration error instead.
 
-export function countLimit(n: number | undefined, fallback: number): number {
-  return n !== undefined && Number.isFinite(n) && n > 0 ? Math.floor(n) : fallback;
+export function countLimit(n: number | undefined, fallback: number, name: string): number {
+  if (n === undefined || !Number.isFinite(n) || n <= 0) return fallback;
+  if (n < 1) throw new RangeError(`${name} must be at least 1 (got ${n}): a limit below one would refuse everything`);
+  return Math.floor(n);
 }

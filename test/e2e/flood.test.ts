@@ -1,9 +1,10 @@
 // A flood spread over many users against the real `smartapp serve`: past SMARTAPP_MAX_TURNS turns, or
-// SMARTAPP_MAX_HELD_BYTES of bodies, held in the process, a request is answered 503 at once and
-// nothing of it runs; what is held stays within the limits, and the server serves normally after
-// (docs/security.md, "Limits").
+// SMARTAPP_MAX_HELD_BYTES of bodies (also bodies still arriving), held in the process, a request is
+// answered 503 at once and nothing of it runs; what is held stays within the limits, and the server
+// serves normally after (docs/security.md, "Limits").
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -96,5 +97,29 @@ describe("serve under a flood from many users", () => {
     expect(all.map((a) => a.status).sort()).toEqual([...Array(admitted).fill(200), ...Array(users.length - admitted).fill(503)]);
     await vi.waitFor(async () => expect(await heldNow()).toEqual({ turns: 0, bytes: 0 }));
     expect(bubbles((await post(server.url, say("плюс", "after-flood"))).json)).toEqual(["2"]);
+  }, 60_000);
+
+  it("large uploads still arriving: their bytes count as they come, past the byte limit the next gets 503 before its body is in, and leaving gives all back", async () => {
+    const port = Number(new URL(server.url).port);
+    const uploads = Array.from({ length: 20 }, () => {
+      const socket: Socket = connect(port, "127.0.0.1");
+      const got = { text: "" };
+      socket.on("error", () => undefined);
+      socket.on("data", (d: Buffer) => (got.text += d.toString()));
+      // 100 KB of a 1 MB body, and then nothing: the body is still arriving.
+      socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n${'{"padding":"'.padEnd(PADDING, "x")}`);
+      return { socket, got };
+    });
+    const refused = () => uploads.filter((u) => /^HTTP\/1\.1 503 /.test(u.got.text)).length;
+    // Two uploads' bytes fit under MAX_HELD_BYTES, a third does not: every other one is refused.
+    await vi.waitFor(() => expect(refused()).toBeGreaterThanOrEqual(uploads.length - 2), { timeout: 30_000 });
+    await vi.waitFor(async () => expect((await heldNow()).bytes).toBe((uploads.length - refused()) * PADDING), { timeout: 30_000 });
+    const peak = await heldNow();
+    expect(peak.turns).toBe(0);
+    expect(peak.bytes).toBeGreaterThan(0);
+    expect(peak.bytes).toBeLessThanOrEqual(MAX_HELD_BYTES);
+    for (const u of uploads) u.socket.destroy();
+    await vi.waitFor(async () => expect(await heldNow()).toEqual({ turns: 0, bytes: 0 }), { timeout: 30_000 });
+    expect(bubbles((await post(server.url, say("плюс", "after-flood"))).json)).toEqual(["3"]);
   }, 60_000);
 });

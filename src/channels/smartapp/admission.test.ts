@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { BotRequest, TurnResult } from "../../engine/types.js";
 import { emptyUserState } from "../../engine/types.js";
 import { TurnRefusedError, type TurnExecutor, type TurnOptions, type TurnOutcome } from "../types.js";
-import { Admission } from "./admission.js";
+import { Admission, type Intake } from "./admission.js";
 import * as fx from "./fixtures.js";
 import { createLogger } from "./logging.js";
 import { Writable } from "node:stream";
@@ -15,19 +15,91 @@ import { startWebhookServer, type RunningWebhook, type StartOptions } from "./se
 describe("Admission", () => {
   it("takes turns and bytes up to the limits, refuses beyond with 503, and gives back once per release", () => {
     const a = new Admission({ maxTurns: 2, maxHeldBytes: 100 });
-    const r1 = a.admit(60);
-    const r2 = a.admit(30);
+    const admitted = (bytes: number) => {
+      const intake = a.open();
+      const refused = intake.take(bytes) ?? intake.admit(bytes);
+      if (refused) throw refused;
+      return intake;
+    };
+    const r1 = admitted(60);
+    const r2 = admitted(30);
     expect([a.turns, a.bytes]).toEqual([2, 90]);
-    const full = a.admit(1);
-    expect(full).toMatchObject({ status: 503, kind: "overloaded", reason: "the server already holds 2 turns; try again" });
-    if (typeof r1 !== "function" || typeof r2 !== "function") throw new Error("expected both admitted");
-    r1();
-    r1(); // a second call gives nothing back again
+    const full = a.open();
+    expect(full.take(1)).toBeUndefined();
+    expect(full.admit(1)).toMatchObject({ status: 503, kind: "overloaded", reason: "the server already holds 2 turns; try again" });
+    expect([full.released, a.turns, a.bytes]).toEqual([true, 2, 90]); // the refused one gave its byte back
+    r1.release();
+    r1.release(); // a second call gives nothing back again
     expect([a.turns, a.bytes]).toEqual([1, 30]);
-    expect(a.admit(71)).toMatchObject({ status: 503, reason: "the server already holds 30 bytes of requests (limit 100); try again" });
-    r2();
+    const over = a.open();
+    expect(over.take(71)).toMatchObject({ status: 503, reason: "the server already holds 30 bytes of requests (limit 100); try again" });
+    over.release();
+    expect([a.turns, a.bytes]).toEqual([1, 30]);
+    r2.release();
     // One body over the byte limit alone is taken (the body limit bounds it), else it could never run.
-    expect(typeof a.admit(500)).toBe("function");
+    const alone = a.open();
+    expect(alone.take(500) ?? alone.admit(500)).toBeUndefined();
+    alone.release();
+    expect([a.turns, a.bytes]).toEqual([0, 0]);
+  });
+
+  it("counts a body's bytes as they arrive: uploads still arriving are refused once they reach the byte limit", () => {
+    const a = new Admission({ maxTurns: 100, maxHeldBytes: 100 });
+    const uploads = [a.open(), a.open(), a.open()];
+    for (let i = 0; i < 4; i++) for (const u of uploads.slice(0, 2)) expect(u.take(10)).toBeUndefined();
+    expect([a.turns, a.bytes]).toEqual([0, 80]); // no turn is taken before a body is in
+    expect(uploads[2]!.take(10)).toBeUndefined();
+    expect(uploads[2]!.take(11)).toMatchObject({ status: 503, reason: "the server already holds 80 bytes of requests (limit 100); try again" });
+    expect(uploads[2]!.released).toBe(true);
+    expect(uploads[2]!.take(5)).toBeUndefined(); // later bytes of a refused request are not counted
+    expect(a.bytes).toBe(80);
+    // A compressed body is held inflated: admit takes the difference.
+    expect(uploads[0]!.admit(70)).toMatchObject({ status: 503 });
+    expect([a.turns, a.bytes]).toEqual([0, 40]);
+    expect(uploads[1]!.admit(40)).toBeUndefined();
+    expect([a.turns, a.bytes, uploads[1]!.admitted]).toEqual([1, 40, true]);
+    uploads[1]!.release();
+    expect([a.turns, a.bytes]).toEqual([0, 0]);
+  });
+
+  it("a body given back mid-way (the client went away) releases once, and is not admitted after", () => {
+    const a = new Admission({ maxHeldBytes: 1000 });
+    const cut = a.open();
+    cut.take(300);
+    cut.release();
+    cut.release();
+    expect(cut.admit(300)).toMatchObject({ status: 400 });
+    expect([a.turns, a.bytes]).toEqual([0, 0]);
+  });
+
+  it("holds nothing after 10,000 requests taken, refused, cut off and admitted in any order", () => {
+    const a = new Admission({ maxTurns: 50, maxHeldBytes: 20_000 });
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const open: { intake: Intake; size: number; sent: number }[] = [];
+    let peak = { turns: 0, bytes: 0 };
+    for (let i = 0; i < 10_000; i++) {
+      open.push({ intake: a.open(), size: 1 + rnd(2000), sent: 0 });
+      while (open.length > 0 && rnd(3) > 0) {
+        const r = open[rnd(open.length)]!;
+        const step = rnd(10);
+        if (step === 0) r.intake.release();
+        else if (r.sent < r.size) {
+          const n = Math.min(r.size - r.sent, 1 + rnd(500));
+          r.sent += n;
+          r.intake.take(n);
+        } else if (!r.intake.released && !r.intake.admitted) r.intake.admit(r.size);
+        else r.intake.release();
+        if (r.intake.released) open.splice(open.indexOf(r), 1);
+        peak = { turns: Math.max(peak.turns, a.turns), bytes: Math.max(peak.bytes, a.bytes) };
+      }
+    }
+    for (const r of open) r.intake.release();
+    expect(peak.turns).toBeGreaterThan(0);
+    expect(peak.turns).toBeLessThanOrEqual(50);
+    expect(peak.bytes).toBeGreaterThan(15_000);
+    expect(peak.bytes).toBeLessThanOrEqual(20_000);
+    expect([a.turns, a.bytes]).toEqual([0, 0]);
   });
 
   it("falls back to the defaults for a missing, zero or non-finite limit", () => {
@@ -168,7 +240,7 @@ describe("webhook: the process-wide bound", () => {
     expect(await post(message("a"))).toMatchObject({ status: 503, retryAfter: "1", json: { payload: { code: 503 } } });
   });
 
-  it("a body still arriving takes no place (a client sending headers and then nothing refuses no one), and one that goes away runs nothing", async () => {
+  it("a body still arriving takes no turn place (a client sending headers and then little refuses no one), and one that goes away runs nothing and holds nothing", async () => {
     const executor = new GatedExecutor();
     await start({ executor, maxTurns: 1 });
     const port = Number(new URL(running!.url).port);
@@ -185,6 +257,61 @@ describe("webhook: the process-wide bound", () => {
       socket.destroy();
       await nothingHeld();
     }
+  });
+
+  for (const framing of ["Content-Length", "chunked"] as const) {
+    it(`counts the bytes of bodies still arriving (${framing}): past maxHeldBytes the next upload gets 503 before its body is in, and a client going away gives back what it sent`, async () => {
+      const executor = new GatedExecutor();
+      await start({ executor, maxTurns: 100, maxHeldBytes: 10_000 });
+      const port = Number(new URL(running!.url).port);
+      const part = '{"messageId":1,"padding":"'.padEnd(6000, "x");
+      const upload = () => {
+        const socket = connect(port, "127.0.0.1");
+        const got = { text: "" };
+        socket.on("error", () => undefined);
+        socket.on("data", (d: Buffer) => (got.text += d.toString()));
+        const head = framing === "chunked" ? "Transfer-Encoding: chunked" : "Content-Length: 8000";
+        const body = framing === "chunked" ? `${part.length.toString(16)}\r\n${part}\r\n` : part;
+        socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${head}\r\n\r\n${body}`);
+        return { socket, got };
+      };
+      const first = upload();
+      await vi.waitFor(async () => expect(await held()).toEqual({ turns: 0, bytes: 6000 }));
+      const second = upload();
+      await vi.waitFor(() => expect(second.got.text).toMatch(/^HTTP\/1\.1 503 /));
+      expect(second.got.text).toMatch(/\r\nRetry-After: 1\r\n/i);
+      expect(second.got.text).toContain("the server already holds 6000 bytes of requests (limit 10000); try again");
+      expect(await held()).toEqual({ turns: 0, bytes: 6000 });
+      second.socket.destroy();
+      first.socket.destroy();
+      await nothingHeld();
+      expect(executor.started).toBe(0);
+    });
+  }
+
+  it("a connection refused mid-body (Content-Length) reads the rest of that body and serves its next request", async () => {
+    const executor = new GatedExecutor();
+    await start({ executor, maxTurns: 100, maxHeldBytes: 1000 });
+    const port = Number(new URL(running!.url).port);
+    const hog = connect(port, "127.0.0.1");
+    hog.on("error", () => undefined);
+    hog.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n${"{".repeat(900)}`);
+    await vi.waitFor(async () => expect((await held()).bytes).toBe(900));
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    let text = "";
+    socket.on("data", (d: Buffer) => (text += d.toString()));
+    socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n${" ".repeat(200)}`);
+    await vi.waitFor(() => expect(text).toMatch(/^HTTP\/1\.1 503 /));
+    hog.destroy();
+    await nothingHeld();
+    const body = message("after");
+    socket.write(" ".repeat(200) + `POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    await vi.waitFor(() => expect(executor.started).toBe(1));
+    executor.open();
+    await vi.waitFor(() => expect(text).toMatch(/HTTP\/1\.1 200 [\s\S]*ANSWER_TO_USER/));
+    socket.destroy();
+    await nothingHeld();
   });
 
   it("a body cut off by the request timeout (408) holds nothing, even while the client keeps its socket", async () => {

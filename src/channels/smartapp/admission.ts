@@ -1,7 +1,8 @@
 // How much webhook work one process holds at once, all users together: turns waiting or running and
 // the bytes of their request bodies (docs/security.md, "Limits"). The per-user bound
-// (StoreOptions.maxWaitingTurns) leaves a flood spread over many users to this one; over it a request
-// is answered 503 as soon as its body is in (src/channels/smartapp/server.ts), and nothing of it runs.
+// (StoreOptions.maxWaitingTurns) leaves a flood spread over many users to this one. Bytes are counted
+// as they arrive, a turn once the body is in; over either limit a request is answered 503 at once
+// (src/channels/smartapp/server.ts), and nothing of it runs.
 import { WebhookRequestError } from "./errors.js";
 import { countLimit } from "../../util/limits.js";
 
@@ -15,8 +16,26 @@ export interface AdmissionLimits {
   maxHeldBytes?: number;
 }
 
-/** Gives back what `admit` took; calling it again does nothing. */
-export type Release = () => void;
+/**
+ * What one request holds, from its body's first byte until it is given back: its body's bytes as
+ * they arrive (a burst of large uploads is bounded while they are still arriving), and a turn once the
+ * body is in (not before: a client sending headers and then nothing holds no turn place).
+ */
+export interface Intake {
+  /** `n` more bytes of the body arrived. Over the byte limit: why not, and everything is given back. */
+  take(n: number): WebhookRequestError | undefined;
+  /**
+   * The whole body is in, held as `total` bytes (more than arrived when it was compressed): takes a
+   * turn. Over a limit: why not, and everything is given back.
+   */
+  admit(total: number): WebhookRequestError | undefined;
+  /** Gives back everything taken; again, or after a refusal: nothing. */
+  release(): void;
+  /** Given back (released or refused): later bytes are not counted, and the request must not run. */
+  readonly released: boolean;
+  /** The body is in and holds a turn. */
+  readonly admitted: boolean;
+}
 
 export class Admission {
   readonly maxTurns: number;
@@ -25,8 +44,8 @@ export class Admission {
   private heldBytes = 0;
 
   constructor(limits: AdmissionLimits = {}) {
-    this.maxTurns = countLimit(limits.maxTurns, DEFAULT_MAX_TURNS);
-    this.maxHeldBytes = countLimit(limits.maxHeldBytes, DEFAULT_MAX_HELD_BYTES);
+    this.maxTurns = countLimit(limits.maxTurns, DEFAULT_MAX_TURNS, "maxTurns");
+    this.maxHeldBytes = countLimit(limits.maxHeldBytes, DEFAULT_MAX_HELD_BYTES, "maxHeldBytes");
   }
 
   get turns(): number {
@@ -38,24 +57,52 @@ export class Admission {
   }
 
   /**
-   * Takes one turn and `bytes` of body, or answers why not. A body alone over the byte limit is
-   * taken when nothing else is held (the body limit bounds it), so no size is refused for good.
+   * Starts counting one request. A body alone over the byte limit is taken when no other request
+   * holds bytes (the body limit bounds it), so no size is refused for good.
    */
-  admit(bytes: number): Release | WebhookRequestError {
-    if (this.heldTurns >= this.maxTurns) {
-      return new WebhookRequestError(503, `the server already holds ${this.maxTurns} turns; try again`, "overloaded");
-    }
-    if (this.heldTurns > 0 && this.heldBytes + bytes > this.maxHeldBytes) {
-      return new WebhookRequestError(503, `the server already holds ${this.heldBytes} bytes of requests (limit ${this.maxHeldBytes}); try again`, "overloaded");
-    }
-    this.heldTurns++;
-    this.heldBytes += bytes;
+  open(): Intake {
+    let bytes = 0;
+    let turn = false;
     let released = false;
-    return () => {
+    const release = (): void => {
       if (released) return;
       released = true;
-      this.heldTurns--;
       this.heldBytes -= bytes;
+      if (turn) this.heldTurns--;
+    };
+    const take = (n: number): WebhookRequestError | undefined => {
+      if (released || n <= 0) return undefined;
+      if (this.heldBytes > bytes && this.heldBytes + n > this.maxHeldBytes) {
+        const held = this.heldBytes - bytes;
+        release();
+        return new WebhookRequestError(503, `the server already holds ${held} bytes of requests (limit ${this.maxHeldBytes}); try again`, "overloaded");
+      }
+      bytes += n;
+      this.heldBytes += n;
+      return undefined;
+    };
+    return {
+      take,
+      admit: (total) => {
+        if (turn) throw new Error("a request's body is admitted once");
+        if (released) return new WebhookRequestError(400, "the request was given back before its body was in", "bad_body");
+        if (this.heldTurns >= this.maxTurns) {
+          release();
+          return new WebhookRequestError(503, `the server already holds ${this.maxTurns} turns; try again`, "overloaded");
+        }
+        const more = take(total - bytes);
+        if (more) return more;
+        turn = true;
+        this.heldTurns++;
+        return undefined;
+      },
+      release,
+      get released() {
+        return released;
+      },
+      get admitted() {
+        return turn && !released;
+      },
     };
   }
 }

@@ -8,7 +8,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import { TurnRefusedError, type TurnExecutor, type TurnOptions, type TurnOutcome } from "../types.js";
 import type { TurnResult } from "../../engine/types.js";
 import type { TurnExplanation } from "../../engine/explain.js";
-import { Admission, type Release } from "./admission.js";
+import { Admission, type Intake } from "./admission.js";
 import { WebhookRequestError } from "./errors.js";
 import { createLogger, logFlat, redactExplanation, redactSecrets, type Logger } from "./logging.js";
 import { mapIn, type MapInOptions } from "./map-in.js";
@@ -62,6 +62,8 @@ interface Locals {
   turn?: Record<string, string | number | undefined>;
   /** The request's turn, once it started: what it holds is given back when it ends (docs/security.md, "Limits"). */
   running?: Promise<void>;
+  /** What the request holds against the process-wide bound, from its body's first byte. */
+  intake?: Intake;
 }
 
 /**
@@ -72,6 +74,7 @@ class RequestLocals implements Locals {
   readonly started = performance.now();
   turn?: Record<string, string | number | undefined>;
   running?: Promise<void>;
+  intake?: Intake;
   private child: Logger | undefined;
 
   constructor(
@@ -229,11 +232,30 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     respond(200, body);
   }
 
-  // A request is counted from the moment its body is in until its answer is sent and its turn ended
-  // (a turn answered at the deadline still holds its body): every path out passes the response's close.
-  // Not before the body is in: a client sending headers and then nothing would hold a place for the
-  // whole request timeout, and a few hundred such connections would refuse everyone else.
-  function hold(res: ServerResponse, locals: Locals, release: Release): void {
+  // What a request holds (admission.ts) is counted from its body's first byte: the bytes as they
+  // arrive, so a burst of large uploads is bounded while still arriving, and a turn once the body is
+  // in (a client sending headers and then little or nothing holds no turn place, only what it sent).
+  // Everything is given back once: at a refusal; when the request closes before its body is admitted
+  // (the client went away, or the request timeout's 408 closed the connection); else when its answer
+  // is sent and its turn has ended (a turn answered at the deadline still holds its body).
+  // `keep` gets each chunk counted; none after a refusal.
+  function countBody(req: IncomingMessage, locals: Locals, refused: (e: WebhookRequestError) => void, keep?: (chunk: Buffer) => void): Intake {
+    const intake = admission.open();
+    locals.intake = intake;
+    req.on("data", (chunk: Buffer) => {
+      if (intake.released) return;
+      const e = intake.take(chunk.length);
+      if (e) refused(e);
+      else keep?.(chunk);
+    });
+    req.once("close", () => {
+      if (!intake.admitted) intake.release();
+    });
+    return intake;
+  }
+
+  /** Once the body is in and a turn taken: given back when the answer is out and the turn ended. */
+  function hold(res: ServerResponse, locals: Locals, release: () => void): void {
     const closed = (): void => {
       if (locals.running) void locals.running.then(release);
       else release();
@@ -243,15 +265,30 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     else res.once("close", closed);
   }
 
-  /** Express's path, once express.raw has read the body. */
-  function admit(req: Request, res: Response, next: NextFunction): void {
-    const release = admission.admit(Buffer.isBuffer(req.body) ? req.body.length : 0);
-    if (release instanceof WebhookRequestError) return next(release);
-    hold(res, res.locals as Locals, release);
+  /** Express's path: counts the body as express.raw reads it (a refusal mid-body answers 503 and closes the connection). */
+  function countExpressBody(req: Request, res: Response, next: NextFunction): void {
+    countBody(req, res.locals as Locals, (e) => {
+      res.setHeader("Connection", "close"); // express.raw still reads the rest; closing ends that
+      failRequest(res, e);
+    });
     next();
   }
 
-  app.post(path, requireJson, express.raw({ type: () => true, limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }), admit, async (req, res) => {
+  /** Express's path, once express.raw has read the body: takes a turn. */
+  function admit(req: Request, res: Response, next: NextFunction): void {
+    const locals = res.locals as Locals;
+    let intake = locals.intake ?? admission.open(); // always set by countExpressBody
+    if (intake.released) {
+      if (res.headersSent) return; // refused while its body arrived: answered already
+      intake = admission.open(); // closed just before this step: the body is in all the same
+    }
+    const refused = intake.admit(Buffer.isBuffer(req.body) ? req.body.length : 0);
+    if (refused) return next(refused);
+    hold(res, locals, intake.release);
+    next();
+  }
+
+  app.post(path, requireJson, countExpressBody, express.raw({ type: () => true, limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }), admit, async (req, res) => {
     await webhook(req.body, req.headers, res.locals as Locals, (status, body) => sendAnswer(res, status, body));
   });
 
@@ -280,13 +317,24 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       res.end(body);
     };
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
+    // Refused mid-body: answered at once; the rest of the body is read and dropped, so the
+    // connection stays usable.
+    const intake = countBody(
+      req,
+      locals,
+      (e) => {
+        chunks.length = 0;
+        failWith(locals, respond, e);
+      },
+      (c) => chunks.push(c),
+    );
     req.on("error", () => undefined); // an aborted request: the socket is gone, nothing to answer
     req.on("end", () => {
+      if (intake.released) return;
       const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      const release = admission.admit(raw?.length ?? 0);
-      if (release instanceof WebhookRequestError) return failWith(locals, respond, release);
-      hold(res, locals, release);
+      const refused = intake.admit(raw?.length ?? 0);
+      if (refused) return failWith(locals, respond, refused);
+      hold(res, locals, intake.release);
       webhook(raw, req.headers, locals, respond).catch((err: unknown) => {
         const e = toRequestError(err, opts.bodyLimit);
         if (e.status >= 500) locals.log.error({ err: redactSecrets(err) }, "unexpected error");
@@ -467,7 +515,9 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
     // Malformed HTTP: answer if the socket can still take it, never throw.
     const [status, reason] = clientErrorAnswer(err, maxHeaderSize);
     const body = JSON.stringify({ error: reason });
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    // Closed once the answer is out, also when the client keeps its side open: a body cut off by the
+    // request timeout is given back (admission) only when its connection closes.
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
     else socket.destroy();
   });
   let closing: Promise<void> | undefined;
