@@ -4,7 +4,7 @@
 // turn that made a call with an effect ($yookassa, $payment) is never thrown away.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { emptyUserState, type HttpRequest, type TurnResult } from "../engine/types.js";
 import { WorkerPool } from "./worker-pool.js";
 
@@ -85,6 +85,31 @@ describe("WorkerPool: turns waiting on $http", () => {
     expect(said(pay)).toBe("pay 200");
     expect(said(fast)).toBe("fast 1");
     expect(h.calls).toEqual(["yookassa.getPayment", "http http://api.test/after-pay"]);
+  }, 30_000);
+
+  // Fifth red-team round: a run was thrown away at a POST, and its re-run built the request again
+  // with a new Math.random() id, so the tape did not match and the POST (a charge) was made twice.
+  it("never throws away a run at a request that is not safe (POST): it is made once, however the script builds it", async () => {
+    const h = await start();
+    const order: string[] = [];
+    const [charge, fast] = await Promise.all([turn(h, "списать", order), turn(h, "быстро", order)]);
+    expect(said(charge)).toBe("charged 200 200");
+    expect(said(fast)).toBe("fast 1");
+    expect(h.calls).toEqual(["http http://api.test/charge", "http http://api.test/time"]);
+  }, 30_000);
+
+  // Fifth red-team round: a call made while no turn waited (blocking) was not on the tape, so a run
+  // that suspended at a later call asked for it again on its re-run, and then for the later one too.
+  it("a run that blocked on one call and suspends at the next makes each request once", async () => {
+    const h = await start();
+    const order: string[] = [];
+    const twice = turn(h, "дважды", order);
+    await vi.waitFor(() => expect(h.calls).toEqual(["http http://api.test/first"])); // blocking: nothing waits yet
+    const fast = turn(h, "быстро", order); // now a turn waits: the next call suspends
+    expect(said(await twice)).toBe("two 200 200");
+    expect(said(await fast)).toBe("fast 1");
+    expect(order).toEqual(["быстро", "дважды"]);
+    expect(h.calls).toEqual(["http http://api.test/first", "http http://api.test/second"]);
   }, 30_000);
 
   it("with httpSuspends 0 every $http call holds the worker", async () => {
