@@ -23,7 +23,7 @@ afterEach(async () => {
   pool = undefined;
 });
 
-async function start(httpSuspends = 8): Promise<Harness> {
+async function start(httpSuspends = 8, delayMs: (url: string) => number = () => SLOW_MS): Promise<Harness> {
   const calls: string[] = [];
   const logs: string[] = [];
   pool = await WorkerPool.start({
@@ -34,8 +34,9 @@ async function start(httpSuspends = 8): Promise<Harness> {
     log: (_level, message) => logs.push(message),
     hostCall: async (op, args) => {
       if (op === "http") {
-        calls.push(`http ${(args as HttpRequest).url}`);
-        await new Promise((r) => setTimeout(r, SLOW_MS));
+        const { url } = args as HttpRequest;
+        calls.push(`http ${url}`);
+        await new Promise((r) => setTimeout(r, delayMs(url)));
         return { status: 200, headers: {}, body: "{}" };
       }
       calls.push(op);
@@ -110,6 +111,18 @@ describe("WorkerPool: turns waiting on $http", () => {
     expect(said(await fast)).toBe("fast 1");
     expect(order).toEqual(["быстро", "дважды"]);
     expect(h.calls).toEqual(["http http://api.test/first", "http http://api.test/second"]);
+  }, 30_000);
+
+  // Fifth red-team round: a re-run that asked for another URL than its tape suspended again, so a
+  // script building its URL with Math.random() made a request and threw away a run per suspension.
+  it("a re-run that leaves its tape blocks from there: a request built anew on every run is made at most twice", async () => {
+    // The answer comes at once, so each re-run finds the other turns still waiting for the worker.
+    const h = await start(8, () => 0);
+    const order: string[] = [];
+    const turns = [turn(h, "свежее", order), turn(h, "быстро", order), turn(h, "быстро", order), turn(h, "быстро", order)];
+    const [news] = await Promise.all(turns);
+    expect(said(news!)).toBe("news 200");
+    expect(h.calls.filter((c) => c.includes("/news"))).toHaveLength(2);
   }, 30_000);
 
   it("with httpSuspends 0 every $http call holds the worker", async () => {

@@ -65,6 +65,9 @@ function http(req: HttpRequest): HttpResponse {
       return taped.reply.value;
     }
     run.tape.http.length = run.httpAt; // this run asks for something else: the rest of the tape is not its
+    // Nor would a next run's be: what the script asks depends on more than the tape holds (its own
+    // Math.random(), say), so another suspension would only throw away one more run and request.
+    run.suspendable = false;
   }
   // A request that is not safe may have an effect (a charge): only a run that is kept makes it, and its
   // re-run could not be trusted to ask for it by the same key (a Math.random() id in its body).
