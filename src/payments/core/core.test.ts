@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startSandbox, type Sandbox } from "../sandbox/server.js";
 import { SmartPayClient } from "../smartpay/client.js";
 import { smartPayAdapter, smartPaySnapshot } from "../providers/smartpay.js";
@@ -73,6 +73,34 @@ describe("payment core", () => {
     await core.dispatchOnce();
     expect(delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded", "payment.refunded"]);
     expect(await core.store.invoice(invoice.id)).toMatchObject({ status: "paid", refundedMinor: req.invoice.order.amount });
+  });
+
+  // Fifth red-team round: events were delivered one at a time, and an event turn waits in its
+  // user's queue, so one user's slow turns (a $http call, 64 turns queued) held up every user's events.
+  it("one user's slow event turn does not hold up other users' events", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const delivered: string[] = [];
+    const core = new PaymentCore({
+      store: new PaymentStore(":memory:"),
+      adapters: { smartpay: smartPayAdapter(() => client) },
+      deliver: async (e) => {
+        if (e.userKey === "slow-user") await held;
+        delivered.push(e.userKey);
+      },
+    });
+    for (const user of ["slow-user", "other-user"]) {
+      const { req, attempt } = await order(core, user);
+      const made = sandbox.core.create(req).invoice;
+      await core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
+      sandbox.core.setStatus(made.id, "confirmed");
+    }
+    expect(await core.reconcileOnce()).toBe(2);
+    const dispatching = core.dispatchOnce();
+    await vi.waitFor(() => expect(delivered).toEqual(["other-user"]));
+    release();
+    expect(await dispatching).toBe(2);
+    expect(delivered).toEqual(["other-user", "slow-user"]);
   });
 
   it("stale and conflicting inputs never move an attempt down", async () => {
