@@ -14,6 +14,20 @@ import { every } from "../../util/periodic.js";
 
 export type Deliver = (event: PaymentEvent) => Promise<void>;
 
+/**
+ * What a `Deliver` throws when the event could not run now for a passing reason (the server is full
+ * of turns): tried again after `retryAfterMs`, not after the growing pause of a failed delivery.
+ */
+export class DeliveryDeferred extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = "DeliveryDeferred";
+  }
+}
+
 export interface PaymentCoreOptions {
   store: LedgerStore;
   adapters: Partial<Record<ProviderKind, PaymentProviderAdapter>>;
@@ -216,7 +230,7 @@ export class PaymentCore {
             await this.store.delivered(event.id, this.iso());
             delivered++;
           } catch (err) {
-            const wait = RETRY_MS[Math.min(event.tries, RETRY_MS.length - 1)]!;
+            const wait = err instanceof DeliveryDeferred ? err.retryAfterMs : RETRY_MS[Math.min(event.tries, RETRY_MS.length - 1)]!;
             await this.store.deliveryFailed(event.id, err instanceof Error ? err.message : String(err), this.now() + wait);
             this.opts.log?.("warn", `payment event ${event.name} for ${event.invoiceId}: delivery failed, next try in ${wait} ms`);
           }
