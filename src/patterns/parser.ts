@@ -41,6 +41,27 @@ export function parsePattern(src: string): PNode {
   return p.parseTop();
 }
 
+/**
+ * Whether a pattern has a regexp (`$regexp<…>`, `$regex_i <…>` and every other spelling the parser
+ * takes), found on its syntax tree. A pattern that does not parse compiles to nothing, so it has none.
+ */
+export function patternHasRegexp(src: string): boolean {
+  let root: PNode;
+  try {
+    root = parsePattern(src);
+  } catch (e) {
+    if (e instanceof PatternSyntaxError) return false;
+    throw e;
+  }
+  const stack: PNode[] = [root];
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    if (n.t === "regex") return true;
+    if (n.t === "seq" || n.t === "alt" || n.t === "opt" || n.t === "perm") stack.push(...n.items);
+    else if (n.t === "map") stack.push(n.item);
+  }
+  return false;
+}
+
 class Parser {
   private i = 0;
   constructor(private readonly s: string) {}

@@ -4,7 +4,7 @@
 // turn that made a call with an effect ($yookassa, $payment) is never thrown away.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { emptyUserState, type HttpRequest, type TurnResult } from "../engine/types.js";
 import { WorkerPool } from "./worker-pool.js";
 
@@ -23,7 +23,7 @@ afterEach(async () => {
   pool = undefined;
 });
 
-async function start(httpSuspends = 8): Promise<Harness> {
+async function start(httpSuspends = 8, delayMs: (url: string) => number = () => SLOW_MS): Promise<Harness> {
   const calls: string[] = [];
   const logs: string[] = [];
   pool = await WorkerPool.start({
@@ -34,8 +34,9 @@ async function start(httpSuspends = 8): Promise<Harness> {
     log: (_level, message) => logs.push(message),
     hostCall: async (op, args) => {
       if (op === "http") {
-        calls.push(`http ${(args as HttpRequest).url}`);
-        await new Promise((r) => setTimeout(r, SLOW_MS));
+        const { url } = args as HttpRequest;
+        calls.push(`http ${url}`);
+        await new Promise((r) => setTimeout(r, delayMs(url)));
         return { status: 200, headers: {}, body: "{}" };
       }
       calls.push(op);
@@ -85,6 +86,43 @@ describe("WorkerPool: turns waiting on $http", () => {
     expect(said(pay)).toBe("pay 200");
     expect(said(fast)).toBe("fast 1");
     expect(h.calls).toEqual(["yookassa.getPayment", "http http://api.test/after-pay"]);
+  }, 30_000);
+
+  // Fifth red-team round: a run was thrown away at a POST, and its re-run built the request again
+  // with a new Math.random() id, so the tape did not match and the POST (a charge) was made twice.
+  it("never throws away a run at a request that is not safe (POST): it is made once, however the script builds it", async () => {
+    const h = await start();
+    const order: string[] = [];
+    const [charge, fast] = await Promise.all([turn(h, "списать", order), turn(h, "быстро", order)]);
+    expect(said(charge)).toBe("charged 200 200");
+    expect(said(fast)).toBe("fast 1");
+    expect(h.calls).toEqual(["http http://api.test/charge", "http http://api.test/time"]);
+  }, 30_000);
+
+  // Fifth red-team round: a call made while no turn waited (blocking) was not on the tape, so a run
+  // that suspended at a later call asked for it again on its re-run, and then for the later one too.
+  it("a run that blocked on one call and suspends at the next makes each request once", async () => {
+    const h = await start();
+    const order: string[] = [];
+    const twice = turn(h, "дважды", order);
+    await vi.waitFor(() => expect(h.calls).toEqual(["http http://api.test/first"])); // blocking: nothing waits yet
+    const fast = turn(h, "быстро", order); // now a turn waits: the next call suspends
+    expect(said(await twice)).toBe("two 200 200");
+    expect(said(await fast)).toBe("fast 1");
+    expect(order).toEqual(["быстро", "дважды"]);
+    expect(h.calls).toEqual(["http http://api.test/first", "http http://api.test/second"]);
+  }, 30_000);
+
+  // Fifth red-team round: a re-run that asked for another URL than its tape suspended again, so a
+  // script building its URL with Math.random() made a request and threw away a run per suspension.
+  it("a re-run that leaves its tape blocks from there: a request built anew on every run is made at most twice", async () => {
+    // The answer comes at once, so each re-run finds the other turns still waiting for the worker.
+    const h = await start(8, () => 0);
+    const order: string[] = [];
+    const turns = [turn(h, "свежее", order), turn(h, "быстро", order), turn(h, "быстро", order), turn(h, "быстро", order)];
+    const [news] = await Promise.all(turns);
+    expect(said(news!)).toBe("news 200");
+    expect(h.calls.filter((c) => c.includes("/news"))).toHaveLength(2);
   }, 30_000);
 
   it("with httpSuspends 0 every $http call holds the worker", async () => {

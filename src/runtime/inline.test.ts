@@ -99,4 +99,26 @@ describe("inline turns", () => {
     const sc = `theme: /\n    state: R\n        q!: $regexp<(a+)+b>\n        a: r\n`;
     expect(InlineTurns.create(project(sc), options())).toBeUndefined();
   });
+
+  // Fifth red-team round: every spelling the pattern parser takes for a regexp keeps turns off the
+  // main thread (a textual `$regexp` check let `$regex<(a+)+b>` backtrack there, stalling every user).
+  it.each([
+    ["$regex", `theme: /\n    state: R\n        q!: $regex<(a+)+b>\n        a: r\n`],
+    ["$Regex_i with a space", `theme: /\n    state: R\n        q!: $Regex_i <(a+)+b>\n        a: r\n`],
+    ["a named pattern", `patterns:\n    $Slow = $regex<(a+)+b>\ntheme: /\n    state: R\n        q!: $Slow\n        a: r\n`],
+  ])("is off for a project with a regexp spelled %s", (_name, sc) => {
+    expect(InlineTurns.create(project(sc), options())).toBeUndefined();
+  });
+
+  it("is off for a project whose NLU data has a regexp in an entity pattern, however the JSON spells it", () => {
+    const p = project(`theme: /\n    state: R\n        q!: привет\n        a: r\n`);
+    const nlu = { intents: [{ path: "/Buy", phrases: [], patterns: ["купи @Code"] }], entities: [{ entity: { name: "Code" }, records: [{ type: "pattern", rule: ["$regexp<(a+)+b>"], value: "x" }] }] };
+    writeFileSync(path.join(p.dir, "nlu.json"), JSON.stringify(nlu).replace("$regexp", "\\u0024regexp"));
+    expect(InlineTurns.create(p, options())).toBeUndefined();
+  });
+
+  it("stays on for a project whose only `$regexp` text is a word in a pattern's answer", () => {
+    const sc = `theme: /\n    state: R\n        q!: привет\n        a: use $regexp<x> in patterns\n`;
+    expect(InlineTurns.create(project(sc), options())).toBeDefined();
+  });
 });

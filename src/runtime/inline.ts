@@ -12,6 +12,7 @@ import type { Project } from "../project/model.js";
 import { createEngine, type Engine } from "../engine/index.js";
 import type { BotRequest, HostServices, TurnResult, UserState } from "../engine/types.js";
 import { readNluData } from "../nlu/data.js";
+import { patternHasRegexp } from "../patterns/parser.js";
 import { projectSecret } from "../util/secrets.js";
 import { TurnAbandoned } from "../engine/errors.js";
 
@@ -97,11 +98,12 @@ export class InlineTurns {
   }
 }
 
-const REGEXP = /\$regexp/i;
-
+/** On the syntax trees, not the text: `$regex<…>`, a space before `<` or a `\u0024` in nlu.json are regexps too. */
 function usesRegexps(project: Project): boolean {
-  if (project.triggers.some((t) => REGEXP.test(t.value))) return true;
-  for (const def of project.namedPatterns.values()) if (REGEXP.test(def.body)) return true;
-  const nlu = readNluData(project.dir);
-  return nlu !== undefined && REGEXP.test(nlu.text);
+  if (project.triggers.some((t) => t.kind === "pattern" && patternHasRegexp(t.value))) return true;
+  for (const def of project.namedPatterns.values()) if (patternHasRegexp(def.body)) return true;
+  const nlu = readNluData(project.dir)?.data;
+  if (!nlu) return false;
+  const sources = [...nlu.intents.flatMap((i) => i.patterns), ...nlu.entities.flatMap((e) => e.records.filter((r) => r.type === "pattern").flatMap((r) => r.rule))];
+  return sources.some(patternHasRegexp);
 }

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { BotRequest } from "../engine/types.js";
+import type { BotRequest, UserState } from "../engine/types.js";
+import { DeliveryDeferred } from "../payments/core/core.js";
+import type { WorkerPool } from "./worker-pool.js";
 import type { PaymentEvent } from "../payments/core/model.js";
 import { SqliteStore } from "../storage/sqlite.js";
 import { MemoryStore } from "../storage/memory.js";
@@ -62,6 +64,28 @@ describe("payment events run once per user", () => {
     await deliverPaymentEvent(executor, { ...event, key: "inv-1:payment.refunded:100", name: "payment.refunded" });
     const session = (await store.load("buyer"))?.session;
     expect(session).toEqual({ text: 1, "payment.refunded": 1 });
+    await store.close();
+  });
+
+  // Fifth red-team round: a refusal because the server is full counted as a failed delivery, so each
+  // one doubled the event's wait (up to an hour after six); now it is tried again after a second.
+  it("an event turn refused because the server is full is deferred, not failed", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const counting = countingPool();
+    const slow = { run: (request: BotRequest, state: UserState) => gate.then(() => counting.run(request, state)), close: () => Promise.resolve() } as unknown as WorkerPool;
+    const store = new MemoryStore({ maxWaitingTurns: 1 });
+    const executor = new RuntimeExecutor({ pool: slow, store, config: {} as never });
+    const chat = executor.run("buyer", { query: "hi" } as BotRequest, { messageId: "m1", render: () => "ok" });
+    const refused = await deliverPaymentEvent(executor, event).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(DeliveryDeferred);
+    expect(refused).toMatchObject({ retryAfterMs: 1000 });
+    open();
+    await chat;
+    expect(await deliverPaymentEvent(executor, event)).toBeDefined();
     await store.close();
   });
 });

@@ -3,6 +3,11 @@
 import type { TurnResult } from "../engine/types.js";
 import type { PaymentEvent } from "../payments/core/model.js";
 import type { RuntimeExecutor } from "./executor.js";
+import { TurnRefusedError } from "../channels/types.js";
+import { DeliveryDeferred } from "../payments/core/core.js";
+
+/** When an event turn the server refused for being full is tried again. */
+const DEFER_MS = 1000;
 
 /**
  * A payment event as a typed event turn in the user's dialog (`event!: payment.succeeded`). The
@@ -14,6 +19,14 @@ export async function deliverPaymentEvent(executor: RuntimeExecutor | undefined,
   if (!executor) throw new Error("the runtime is starting");
   // The key (invoice uuid and status), not the ledger's row id: ids start again in a new ledger file.
   const messageId = `payment-event-${event.key}`;
-  const outcome = await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, once: true, render: () => "delivered" });
+  let outcome;
+  try {
+    outcome = await executor.run(event.userKey, { event: event.name, data: { eventData: event.payload }, channelUserId: event.userKey, questionId: messageId }, { messageId, once: true, render: () => "delivered" });
+  } catch (err) {
+    // Full for now (the pool's queue, the server's held turns, this user's waiting turns): nothing
+    // ran; a failed delivery's growing pause (up to an hour) would outlast a flood by far.
+    if (err instanceof TurnRefusedError) throw new DeliveryDeferred(`the event turn was refused for now: ${err.message}`, DEFER_MS);
+    throw err;
+  }
   return outcome.cached ? undefined : outcome.result; // a repeat of a delivered event ran nothing
 }

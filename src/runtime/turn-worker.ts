@@ -7,7 +7,7 @@ import type { BotRequest, HostServices, HttpRequest, HttpResponse, UserState } f
 import { callSync, type BridgeEnds } from "./sync-bridge.js";
 import { projectSecret } from "../util/secrets.js";
 import { TurnAbandoned } from "../engine/errors.js";
-import { TurnMeter, type CloseMessage, type TurnTape, type WorkerInit, type WorkerMessage, type TurnMessage } from "./protocol.js";
+import { TurnMeter, type CloseMessage, type TapedHttp, type TurnTape, type WorkerInit, type WorkerMessage, type TurnMessage } from "./protocol.js";
 
 const init = workerData as WorkerInit & { bridge: BridgeEnds["worker"] };
 const port = parentPort!;
@@ -15,6 +15,9 @@ const send = (msg: WorkerMessage) => port.postMessage(msg);
 const meter = new TurnMeter(init.meter);
 const demand = new Int32Array(init.demand);
 
+
+/** Methods that are safe by HTTP's definition (RFC 9110, 9.2.1): a run stopped at one may ask again. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
 
 // Host calls may legitimately wait long ($http allows 25 s); the margin covers the main thread's own work.
 const HOST_CALL_TIMEOUT_MS = 30_000;
@@ -62,13 +65,32 @@ function http(req: HttpRequest): HttpResponse {
       return taped.reply.value;
     }
     run.tape.http.length = run.httpAt; // this run asks for something else: the rest of the tape is not its
+    // Nor would a next run's be: what the script asks depends on more than the tape holds (its own
+    // Math.random(), say), so another suspension would only throw away one more run and request.
+    run.suspendable = false;
   }
+  // A request that is not safe may have an effect (a charge): only a run that is kept makes it, and its
+  // re-run could not be trusted to ask for it by the same key (a Math.random() id in its body).
+  if (!SAFE_METHODS.has(req.method)) run.suspendable = false;
   // Suspend only when other turns wait for a worker: a re-run costs a fresh context, a blocked worker costs nothing else.
   if (run.suspendable && Atomics.load(demand, 0) > 0) {
     run.suspended = { call: req, key };
     throw new Suspended();
   }
-  return meter.waiting(() => callSync(init.bridge, "http", req, req.timeoutMs + 5_000) as HttpResponse);
+  const call = () => meter.waiting(() => callSync(init.bridge, "http", req, req.timeoutMs + 5_000) as HttpResponse);
+  if (!run.suspendable) return call();
+  // A call made here by a run that may still suspend goes on the tape: its re-run replays it.
+  let reply: TapedHttp["reply"];
+  try {
+    reply = { ok: true, value: call() };
+  } catch (err) {
+    reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    throw err;
+  } finally {
+    run.tape.http.push({ key, reply: reply! });
+    run.httpAt++;
+  }
+  return reply.value;
 }
 
 /** A clock reading or random number: the earlier run's, in order, then new ones (recorded for the next run). */

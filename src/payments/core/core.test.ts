@@ -3,12 +3,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startSandbox, type Sandbox } from "../sandbox/server.js";
 import { SmartPayClient } from "../smartpay/client.js";
 import { smartPayAdapter, smartPaySnapshot } from "../providers/smartpay.js";
 import { invoiceRequest } from "../test-fixtures.js";
-import { PaymentCore } from "./core.js";
+import { DeliveryDeferred, PaymentCore } from "./core.js";
 import { planSnapshot } from "./machine.js";
 import type { PaymentEvent } from "./model.js";
 import { PaymentStore } from "./store.js";
@@ -73,6 +73,65 @@ describe("payment core", () => {
     await core.dispatchOnce();
     expect(delivered.map((e) => e.name)).toEqual(["payment.succeeded", "refund.succeeded", "payment.refunded"]);
     expect(await core.store.invoice(invoice.id)).toMatchObject({ status: "paid", refundedMinor: req.invoice.order.amount });
+  });
+
+  // Fifth red-team round: events were delivered one at a time, and an event turn waits in its
+  // user's queue, so one user's slow turns (a $http call, 64 turns queued) held up every user's events.
+  it("one user's slow event turn does not hold up other users' events", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const delivered: string[] = [];
+    const core = new PaymentCore({
+      store: new PaymentStore(":memory:"),
+      adapters: { smartpay: smartPayAdapter(() => client) },
+      deliver: async (e) => {
+        if (e.userKey === "slow-user") await held;
+        delivered.push(e.userKey);
+      },
+    });
+    for (const user of ["slow-user", "other-user"]) {
+      const { req, attempt } = await order(core, user);
+      const made = sandbox.core.create(req).invoice;
+      await core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
+      sandbox.core.setStatus(made.id, "confirmed");
+    }
+    expect(await core.reconcileOnce()).toBe(2);
+    const dispatching = core.dispatchOnce();
+    await vi.waitFor(() => expect(delivered).toEqual(["other-user"]));
+    release();
+    expect(await dispatching).toBe(2);
+    expect(delivered).toEqual(["other-user", "slow-user"]);
+  });
+
+  // Fifth red-team round: an event turn the server refused for being full (503, or the user's own
+  // queue full: 429) counted as a failed delivery, and each refusal doubled the wait up to an hour.
+  it("an event the server could not take now (DeliveryDeferred) is tried again soon, however often it was deferred", async () => {
+    let clock = Date.now();
+    let full = true;
+    const delivered: string[] = [];
+    const core = new PaymentCore({
+      store: new PaymentStore(":memory:"),
+      adapters: { smartpay: smartPayAdapter(() => client) },
+      now: () => clock,
+      deliver: async (e) => {
+        if (full) throw new DeliveryDeferred("1000 turns are already waiting for a worker; try again", 1000);
+        delivered.push(e.name);
+      },
+    });
+    const { req, attempt } = await order(core);
+    const made = sandbox.core.create(req).invoice;
+    await core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
+    sandbox.core.setStatus(made.id, "confirmed");
+    await core.reconcileOnce();
+    for (let i = 0; i < 8; i++) {
+      expect(await core.dispatchOnce()).toBe(0);
+      const [event] = await core.store.events();
+      expect(event!.nextAt - clock).toBe(1000);
+      clock += 1000;
+    }
+    full = false;
+    expect(await core.dispatchOnce()).toBe(1);
+    expect(delivered).toEqual(["payment.succeeded"]);
   });
 
   it("stale and conflicting inputs never move an attempt down", async () => {

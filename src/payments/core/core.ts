@@ -14,6 +14,20 @@ import { every } from "../../util/periodic.js";
 
 export type Deliver = (event: PaymentEvent) => Promise<void>;
 
+/**
+ * What a `Deliver` throws when the event could not run now for a passing reason (the server is full
+ * of turns): tried again after `retryAfterMs`, not after the growing pause of a failed delivery.
+ */
+export class DeliveryDeferred extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = "DeliveryDeferred";
+  }
+}
+
 export interface PaymentCoreOptions {
   store: LedgerStore;
   adapters: Partial<Record<ProviderKind, PaymentProviderAdapter>>;
@@ -210,17 +224,30 @@ export class PaymentCore {
       // next event is claimable, so a few claims in a row drain a payment's events in order.
       for (let claim = 0; claim < 10; claim++) {
         let delivered = 0;
-        for (const event of await this.store.claimDueEvents(this.now(), this.opts.deliveryLeaseMs ?? 60_000)) {
+        const one = async (event: PaymentEvent): Promise<void> => {
           try {
             await deliver(event);
             await this.store.delivered(event.id, this.iso());
             delivered++;
           } catch (err) {
-            const wait = RETRY_MS[Math.min(event.tries, RETRY_MS.length - 1)]!;
+            const wait = err instanceof DeliveryDeferred ? err.retryAfterMs : RETRY_MS[Math.min(event.tries, RETRY_MS.length - 1)]!;
             await this.store.deliveryFailed(event.id, err instanceof Error ? err.message : String(err), this.now() + wait);
             this.opts.log?.("warn", `payment event ${event.name} for ${event.invoiceId}: delivery failed, next try in ${wait} ms`);
           }
+        };
+        // An event turn waits in its user's queue behind that user's turns: users are served side by
+        // side, so one user's slow turns hold up only their own events (a user's own, in claim order).
+        const byUser = new Map<string, PaymentEvent[]>();
+        for (const event of await this.store.claimDueEvents(this.now(), this.opts.deliveryLeaseMs ?? 60_000)) {
+          const list = byUser.get(event.userKey);
+          if (list) list.push(event);
+          else byUser.set(event.userKey, [event]);
         }
+        await Promise.all(
+          [...byUser.values()].map(async (events) => {
+            for (const event of events) await one(event);
+          }),
+        );
         n += delivered;
         if (delivered === 0) break;
       }
