@@ -9,6 +9,7 @@ import { explainEvent, explainOverride, explainText, type TurnExplainer } from "
 import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
 import { userWallClock } from "../nlu/clock.js";
+import { requiredSlots } from "./slot-filling.js";
 import { buildNluResults, exampleHypotheses, intentHypotheses, intentThreshold, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
 
 export interface DispatchEnv extends TurnEnv {
@@ -161,7 +162,9 @@ export class Dispatcher {
     const intent = (intentHyps[0]?.hyp.debugInfo?.intent as IntentGuess | undefined) ?? guesses[0];
     this.recognised = intent ? { intent: { path: intent.path, score: intent.score, source: intent.source } } : {};
     if (intent) {
-      host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer, slots: intent.slots ?? {} });
+      // `slots` as on the platform: the intent's required slots, a list zb-common's slot filling
+      // compares with the found ones of `nluResults.selected.debugInfo.slots` (docs/nlu.md, "Slots").
+      host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer, slots: requiredSlots(this.env.classifier, intent.path) });
       host.setContext("entities", Object.entries(intent.slots ?? {}).map(([entity, value]) => ({ entity, value })));
     }
     host.setContext("nluResults", nlu);
