@@ -26,6 +26,21 @@ const rootTree = (text: string): ParseNode => ({
   words: text.split(/\s+/).filter((w) => w !== ""),
 });
 
+/**
+ * A slot's value in `$parseTree._<Slot>`: an entity's DATA written as a JSON object or array is
+ * given parsed, as zb-common's slot filling parses the values it gets back (`JSON.parse`, else the
+ * text) and as real projects read it (`$parseTree._Letter.value` for a letter entity whose DATA is
+ * `{"value":"к"}`) [I]. Any other value is kept as it is.
+ */
+function slotValue(value: unknown): unknown {
+  if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
 export class Dispatcher {
   /** Set by a text request: the recognised intent and the selected hypothesis. */
   recognised?: TurnNlu;
@@ -244,7 +259,7 @@ export class Dispatcher {
     const nodes = this.env.classifier.fillSlots(g.path, text, this.userClock());
     const names = Object.keys(nodes);
     if (names.length === 0) return g;
-    const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? nodes[n]!.value : nodes[n]!.text]));
+    const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? slotValue(nodes[n]!.value) : nodes[n]!.text]));
     return { ...g, slots: { ...values, ...g.slots } };
   }
 

@@ -81,6 +81,13 @@ describe("slot filling behind zb-common's context switch", () => {
     expect(h.state.slotFilling).toBeUndefined();
   });
 
+  it("gives a slot whose entity DATA is a JSON object parsed, filled from the phrase or from an answer", () => {
+    const h = bot();
+    expect(h.texts(h.send("налей колы"))).toEqual(["drink cola"]);
+    expect(h.texts(h.send("дай попить"))).toEqual(["Какой напиток?"]);
+    expect(h.texts(h.send("сок"))).toEqual(["drink juice"]);
+  });
+
   it("goes back to the project at once when no missing slot has a prompt to ask", () => {
     const h = bot();
     const r = h.send("позвони мне");
