@@ -63,16 +63,13 @@ type Step = { kind: "ask"; filling: SlotFillingState; slot: IntentSlotDef } | { 
 
 /**
  * The bot's reading of one answer. It stops — the answer then runs in the scenario — on `/start`,
- * on any intent above `stopOnAnyIntentThreshold` when `stopOnAnyIntent` is set, and when the slot
- * it asks for stays empty `maxSlotRetries` times (the platform's docs, cited in docs/nlu.md).
+ * on an answer that fills no slot but is an intent above `stopOnAnyIntentThreshold` when
+ * `stopOnAnyIntent` is set, and when the slot it asks for stays empty `maxSlotRetries` times (the
+ * platform's docs, cited in docs/nlu.md).
  */
 function answer(env: SlotFillingEnv, filling: SlotFillingState, request: BotRequest & { query: string }): Step {
   const text = request.query.trim();
   if (/^\/start$/i.test(text)) return { kind: "stop" };
-  if (filling.stopOnAnyIntent && env.classifier) {
-    const best = env.classifier.classify(text)[0];
-    if (best && best.score > filling.stopOnAnyIntentThreshold) return { kind: "stop" };
-  }
   const asked = nextToAsk(filling);
   const path = typeof filling.intent.path === "string" ? filling.intent.path : "";
   const now = userWallClock(env.services.now(), request.timezoneOffsetSec, env.timezone);
@@ -81,6 +78,12 @@ function answer(env: SlotFillingEnv, filling: SlotFillingState, request: BotRequ
   for (const slot of filling.required) {
     const node = nodes[slot.name];
     if (node && !known.some((k) => k.name === slot.name)) known.push({ name: slot.name, value: slotText(node.value ?? node.text), array: slot.array });
+  }
+  // An answer that fills a slot is an answer, whatever intent it also resembles (a number slot's
+  // answer is often an intent of its own, like `/Number` with the phrase `@duckling.number`) [I].
+  if (known.length === filling.known.length && filling.stopOnAnyIntent && env.classifier) {
+    const best = env.classifier.classify(text)[0];
+    if (best && best.score > filling.stopOnAnyIntentThreshold) return { kind: "stop" };
   }
   const next = nextToAsk({ ...filling, known });
   if (!next) return { kind: "return", filling: { ...filling, known } };
