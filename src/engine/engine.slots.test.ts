@@ -77,6 +77,13 @@ describe("slot filling behind zb-common's context switch", () => {
     expect(other.texts(other.send("1"))).toEqual(["order S x 1 (/Order, 1)"]);
   });
 
+  it("drops a stored filling that is not of its shape and runs the text in the scenario", () => {
+    const h = bot();
+    h.state = { ...h.state, slotFilling: { intent: "broken" } as never };
+    expect(h.texts(h.send("сиреневая"))).toEqual(["nomatch сиреневая"]);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+
   it("lets events through to the scenario and drops the filling", () => {
     const h = bot();
     h.send("хочу пиццу");

@@ -44,16 +44,20 @@ export function requiredSlots(classifier: IntentClassifier | undefined, path: st
  * the filling without its slots, runs in the scenario. A turn that switches to the bot starts one.
  */
 export function processWithSlotFilling(env: SlotFillingEnv, request: BotRequest, state: UserState, run: RunTurn): TurnResult {
-  const ongoing = state.slotFilling;
-  if (!ongoing) return startIfSwitched(request, run(request, state), run);
+  // A stored filling is ours, but a store may hold anything: one not of this shape is dropped.
+  const ongoing = isFilling(state.slotFilling) ? state.slotFilling : undefined;
+  if (!ongoing && state.slotFilling === undefined) return startIfSwitched(request, run(request, state), run);
   const rest: UserState = { ...state };
   delete rest.slotFilling;
-  if (!isAnswer(request)) return startIfSwitched(request, run(request, rest), run);
+  if (!ongoing || !isAnswer(request)) return startIfSwitched(request, run(request, rest), run);
   const step = answer(env, ongoing, request);
   if (step.kind === "ask") return promptTurn(rest, step.filling, step.slot);
   if (step.kind === "return") return run(returnRequest(request, step.filling), rest);
   return startIfSwitched(request, run(request, rest), run);
 }
+
+const isFilling = (v: unknown): v is SlotFillingState =>
+  isObject(v) && isObject(v.intent) && Array.isArray(v.required) && Array.isArray(v.known) && typeof v.retries === "number" && typeof v.targetState === "string";
 
 /** A text from the user; events, timeouts and requests with their own target go to the scenario. */
 const isAnswer = (r: BotRequest): r is BotRequest & { query: string } =>
