@@ -9,6 +9,7 @@ import { explainEvent, explainOverride, explainText, type TurnExplainer } from "
 import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
 import { userWallClock } from "../nlu/clock.js";
+import { requiredSlots } from "./slot-filling.js";
 import { buildNluResults, exampleHypotheses, intentHypotheses, intentThreshold, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
 
 export interface DispatchEnv extends TurnEnv {
@@ -24,6 +25,21 @@ const rootTree = (text: string): ParseNode => ({
   text,
   words: text.split(/\s+/).filter((w) => w !== ""),
 });
+
+/**
+ * A slot's value in `$parseTree._<Slot>`: an entity's DATA written as a JSON object or array is
+ * given parsed, as zb-common's slot filling parses the values it gets back (`JSON.parse`, else the
+ * text) and as real projects read it (`$parseTree._Letter.value` for a letter entity whose DATA is
+ * `{"value":"к"}`) [I]. Any other value is kept as it is.
+ */
+function slotValue(value: unknown): unknown {
+  if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
 
 export class Dispatcher {
   /** Set by a text request: the recognised intent and the selected hypothesis. */
@@ -161,7 +177,9 @@ export class Dispatcher {
     const intent = (intentHyps[0]?.hyp.debugInfo?.intent as IntentGuess | undefined) ?? guesses[0];
     this.recognised = intent ? { intent: { path: intent.path, score: intent.score, source: intent.source } } : {};
     if (intent) {
-      host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer, slots: intent.slots ?? {} });
+      // `slots` as on the platform: the intent's required slots, a list zb-common's slot filling
+      // compares with the found ones of `nluResults.selected.debugInfo.slots` (docs/nlu.md, "Slots").
+      host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer, slots: requiredSlots(this.env.classifier, intent.path) });
       host.setContext("entities", Object.entries(intent.slots ?? {}).map(([entity, value]) => ({ entity, value })));
     }
     host.setContext("nluResults", nlu);
@@ -241,7 +259,7 @@ export class Dispatcher {
     const nodes = this.env.classifier.fillSlots(g.path, text, this.userClock());
     const names = Object.keys(nodes);
     if (names.length === 0) return g;
-    const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? nodes[n]!.value : nodes[n]!.text]));
+    const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? slotValue(nodes[n]!.value) : nodes[n]!.text]));
     return { ...g, slots: { ...values, ...g.slots } };
   }
 

@@ -9,6 +9,7 @@ import type { Engine, HostServices, IntentClassifier } from "./types.js";
 import { withMorphologyOps } from "../morphology/ops.js";
 import { classifierFor, patternEntities, readNluData } from "../nlu/index.js";
 import { runTurn, type EngineEnv } from "./turn.js";
+import { processWithSlotFilling } from "./slot-filling.js";
 import { withNlpOps, type NlpDeps } from "./nlp-ops.js";
 import { tapLogs, type LogTap } from "./log-tap.js";
 import { isKnownTimeZone, userWallClock } from "../nlu/clock.js";
@@ -65,7 +66,9 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   return {
     process(request, state, options) {
       turnOffsetSec = request.timezoneOffsetSec;
-      return runTurn(env, request, state, options?.testContext, 0, options?.failWith, options?.explain === true);
+      // A replayed failure goes straight to the error path: no slot-filling bot answers it.
+      if (options?.failWith) return runTurn(env, request, state, options.testContext, 0, options.failWith, options.explain === true);
+      return processWithSlotFilling(env, request, state, (r, s) => runTurn(env, r, s, options?.testContext, 0, undefined, options?.explain === true));
     },
     dispose() {
       host.dispose();

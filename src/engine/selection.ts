@@ -4,6 +4,7 @@ import type { IntentGuess } from "./types.js";
 import type { Project, Trigger } from "../project/model.js";
 import type { ParseNode, PatternMatch } from "../patterns/types.js";
 import { triggerTarget } from "./locality.js";
+import { foundSlots } from "./slot-filling.js";
 
 export interface Hypothesis {
   clazz: string; // target state path
@@ -101,7 +102,8 @@ export function intentHypotheses(project: Project, guesses: readonly IntentGuess
         clazz: triggerTarget(t),
         score: g.score,
         ruleType: t.kind,
-        debugInfo: { intent: { path: g.path, score: g.score, source: g.source, slots: g.slots ?? {}, answer: g.answer }, state: t.owner },
+        // `slots`, the list zb-common's slot filling reads (docs/nlu.md, "Slots").
+        debugInfo: { intent: { path: g.path, score: g.score, source: g.source, slots: g.slots ?? {}, answer: g.answer }, slots: foundSlots(g.slots), state: t.owner },
       },
     });
   }

@@ -37,6 +37,41 @@ export interface IntentClassifier {
   classify(text: string): IntentGuess[]; // best first; empty when nothing is recognised
   /** The intent's slots found in the text: slot name → the entity's parse tree node (docs/nlu.md). */
   fillSlots?(path: string, text: string, now?: number): Record<string, ParseNode>;
+  /** The intent's slots as its CAILA export declares them, in order (docs/nlu.md, "Slots"). */
+  slotsOf?(path: string): IntentSlotDef[];
+}
+
+/** A slot of a CAILA intent: the items of `$context.intent.slots` are the required ones (docs/nlu.md, "Slots"). */
+export interface IntentSlotDef {
+  name: string;
+  entity: string; // "duckling.number", "City", …
+  required: boolean;
+  array: boolean;
+  prompts: string[]; // the questions slot filling asks, in order
+}
+
+/** A filled slot as the platform reports it (`debugInfo.slots`, `data.slots`): `value` is JSON text or a plain string. */
+export interface FoundSlot {
+  name: string;
+  value: string;
+  array?: boolean;
+}
+
+/**
+ * A slot filling in progress: zb-common's preProcess switched to the platform's slot-filling bot
+ * (`cailapub-slotfilling`), which the engine emulates (src/engine/slot-filling.ts, docs/nlu.md).
+ */
+export interface SlotFillingState {
+  intent: Record<string, unknown>; // the switch's `parameters.intent` ($context.intent), sent back as `data.intent`
+  required: IntentSlotDef[]; // the intent's required slots, in order
+  known: FoundSlot[]; // the slots filled so far
+  entities: unknown[]; // the switch's `parameters.entities`, sent back as `data.entities`
+  retries: number; // answers that did not fill the slot being asked
+  maxSlotRetries: number;
+  stopOnAnyIntent: boolean;
+  stopOnAnyIntentThreshold: number;
+  targetState: string; // where the filled slots go back: `/SlotFilling/return`
+  promptState: string; // the state the prompts are stamped with: the intent's state
 }
 
 /** Everything persisted per user between turns. Plain JSON. */
@@ -50,6 +85,8 @@ export interface UserState {
   contextHistory?: string[];
   /** messageIds of the turns run with `TurnOptions.once` (payment events), the latest 64; kept by the executor, not the engine. */
   onceIds?: string[];
+  /** A slot filling in progress (the emulated `cailapub-slotfilling` bot asks its prompts). */
+  slotFilling?: SlotFillingState;
 }
 
 export const emptyUserState = (): UserState => ({ session: {}, client: {}, contextPath: "/" });

@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import { createPatternSet } from "../patterns/index.js";
 import type { CompiledPatternSet } from "../patterns/index.js";
-import type { IntentGuess, IntentClassifier } from "../engine/types.js";
+import type { IntentGuess, IntentClassifier, IntentSlotDef } from "../engine/types.js";
 import type { NluData } from "./data.js";
 import type { ParseNode, PatternEntity } from "../patterns/types.js";
 import { entityRefs, featuresOf, textFeatures, words, type EntitySpan, type Features } from "./features.js";
@@ -176,6 +176,10 @@ export class ProjectIntentClassifier implements IntentClassifier {
       if (node) out[name] = node.value !== undefined ? node : { ...node, value: node.text };
     }
     return out;
+  }
+
+  slotsOf(path: string): IntentSlotDef[] {
+    return (this.data.intents.find((i) => i.path === path)?.slots ?? []).map((s) => ({ ...s, prompts: [...s.prompts] }));
   }
 
   get intentPaths(): string[] {

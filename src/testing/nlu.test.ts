@@ -28,6 +28,20 @@ describe("XML tests with intents", () => {
   }
 });
 
+describe("XML tests with required slots", () => {
+  const SLOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/engine/slots");
+  for (const workers of [0, 2]) {
+    it(`meet the prompts of the emulated slot filling, the filling kept between steps (${workers === 0 ? "in this thread" : "in workers"})`, async () => {
+      const r = await runTests(SLOTS, { color: false, progress: false, workers, out: sink() });
+      const cases = r.files.flatMap((f) => f.cases);
+      expect(cases.map((c) => [c.id, c.status, c.failure?.message])).toEqual([
+        ["the missing slots are asked for, then the intent's state runs", "passed", undefined],
+        ["an answer without the slot is asked again, then given to the scenario", "passed", undefined],
+      ]);
+    }, 60_000); // workers train or read the model each: slow on a loaded machine
+  }
+});
+
 describe("cases that need intent classification (smartapp test --json: intent)", () => {
   it("are the cases an intent decided, or that expect an intent-only state (reached or not)", async () => {
     const r = await runTests(BOT, { color: false, progress: false, workers: 0, out: sink(), all: true, only: [{ file: "test/measure/intent-cases.xml" }] });

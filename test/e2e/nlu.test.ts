@@ -42,6 +42,27 @@ describe("webhook with the project's NLU data", () => {
   });
 });
 
+describe("webhook with required slots (docs/nlu.md, \"Slot filling\")", () => {
+  let dir: string;
+  let server: RunningServer | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "e2e-slots-"));
+    cpSync(path.join(repoRoot, "test/fixtures/engine/slots"), dir, { recursive: true });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("asks for the missing slot, keeps the filling in the SQLite store across a restart, then answers with it", async () => {
+    server = await startServe(dir, ["--store", "sqlite"]);
+    expect(bubbles((await post(server.url, say("хочу большую пиццу", "slots-1"))).json)).toEqual(["Сколько штук?"]);
+    await server.stop();
+    server = await startServe(dir, ["--store", "sqlite"]);
+    expect(bubbles((await post(server.url, say("3", "slots-1"))).json)).toEqual(["order L x 3 (/Order, 3)"]);
+  }, 120_000);
+});
+
 describe("chat with the project's NLU data", () => {
   it("prints the recognised intent and forces one with /intent", async () => {
     const { input, output, text: printed } = terminal();

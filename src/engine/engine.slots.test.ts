@@ -1,0 +1,117 @@
+// Required-slot prompting (docs/nlu.md, "Slot filling"): the platform's `cailapub-slotfilling` bot,
+// emulated by the engine behind a project's own zb-common-like preProcess — real loader, classifier,
+// engine and script host; only time and randomness are scripted.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { harness, type Harness } from "../../test/fixtures/engine/harness.js";
+import { loadIntentClassifier } from "../nlu/index.js";
+import { decodeState, encodeState } from "../storage/state-format.js";
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/engine");
+const cacheDir = mkdtempSync(path.join(tmpdir(), "engine-slots-"));
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+const classifier = loadIntentClassifier(path.join(fixtures, "slots"), { cacheDir });
+const bot = (): Harness => harness("slots", { classifier });
+
+describe("slot filling behind zb-common's context switch", () => {
+  it("asks the prompts of the missing required slots in order, then goes to the intent's state with them", () => {
+    const h = bot();
+    const first = h.send("хочу пиццу");
+    expect(first.replies).toEqual([{ type: "text", text: "Какой размер?", state: "/Order" }]);
+    expect(h.state.contextPath).toBe("/SlotFilling/empty");
+    expect(h.state.slotFilling?.required.map((s) => s.name)).toEqual(["Size", "Count"]);
+    expect(h.texts(h.send("большую"))).toEqual(["Сколько штук?"]);
+    const done = h.send("три");
+    expect(h.texts(done)).toEqual(["order L x 3 (/Order, три)"]);
+    expect(done.executed).toEqual(["/SlotFilling/return", "/Order"]);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+
+  it("asks only for what the phrase left out, and not at all when it has every required slot", () => {
+    const h = bot();
+    expect(h.texts(h.send("хочу большую пиццу"))).toEqual(["Сколько штук?"]);
+    // "2" is also the intent /Number (its phrase is `@duckling.number`), above stopOnAnyIntentThreshold:
+    // an answer that fills the slot is taken as the answer all the same.
+    expect(classifier?.classify("2")[0]).toMatchObject({ path: "/Number" });
+    expect(classifier?.classify("2")[0]?.score).toBeGreaterThan(0.5);
+    expect(h.texts(h.send("2"))).toEqual(["order L x 2 (/Order, 2)"]);
+    expect(h.texts(h.send("хочу 2 маленькие пиццы"))).toEqual(["order S x 2 (/Order, хочу 2 маленькие пиццы)"]);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+
+  it("fills several slots from one answer", () => {
+    const h = bot();
+    h.send("хочу пиццу");
+    expect(h.texts(h.send("две большие"))).toEqual(["order L x 2 (/Order, две большие)"]);
+  });
+
+  it("asks the next prompt on a retry and gives the answer to the scenario after maxSlotRetries answers without the slot", () => {
+    const h = bot();
+    h.send("хочу пиццу");
+    expect(h.texts(h.send("зелёная"))).toEqual(["Так какой размер пиццы?"]);
+    const last = h.send("сиреневая");
+    expect(h.texts(last)).toEqual(["nomatch сиреневая"]);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+
+  it("stops on another intent above stopOnAnyIntentThreshold, and on /start", () => {
+    const h = bot();
+    h.send("хочу пиццу");
+    expect(h.texts(h.send("я передумал"))).toEqual(["cancelled"]);
+    expect(h.state.slotFilling).toBeUndefined();
+    h.send("хочу пиццу");
+    expect(h.texts(h.send("/start"))).toEqual(["start"]);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+
+  it("keeps the filling in the stored state: a new engine reading it back goes on where it was", () => {
+    const h = bot();
+    h.send("хочу пиццу");
+    const stored = decodeState(encodeState(h.state));
+    const other = bot();
+    other.state = stored;
+    expect(other.texts(other.send("маленькую"))).toEqual(["Сколько штук?"]);
+    expect(other.texts(other.send("1"))).toEqual(["order S x 1 (/Order, 1)"]);
+  });
+
+  it("drops a stored filling that is not of its shape and runs the text in the scenario", () => {
+    const h = bot();
+    h.state = { ...h.state, slotFilling: { intent: "broken" } as never };
+    expect(h.texts(h.send("сиреневая"))).toEqual(["nomatch сиреневая"]);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+
+  it("lets events through to the scenario and drops the filling", () => {
+    const h = bot();
+    h.send("хочу пиццу");
+    const r = h.send({ event: "noMatch", query: "" });
+    expect(h.texts(r)).toEqual(["nomatch "]);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+
+  it("gives a slot whose entity DATA is a JSON object parsed, filled from the phrase or from an answer", () => {
+    const h = bot();
+    expect(h.texts(h.send("налей колы"))).toEqual(["drink cola"]);
+    expect(h.texts(h.send("дай попить"))).toEqual(["Какой напиток?"]);
+    expect(h.texts(h.send("сок"))).toEqual(["drink juice"]);
+  });
+
+  it("goes back to the project at once when no missing slot has a prompt to ask", () => {
+    const h = bot();
+    const r = h.send("позвони мне");
+    expect(h.texts(r)).toEqual(["call no phone"]);
+    expect(r.replies.some((x) => x.type === "context-switch")).toBe(false);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+});
+
+describe("$context.intent.slots without zb-common's slot filling", () => {
+  it("lists the intent's required slots with their prompts; the intent's state runs at once", () => {
+    const h = harness("slots-plain", { classifier: loadIntentClassifier(path.join(fixtures, "slots-plain"), { cacheDir }) });
+    expect(h.texts(h.send("хочу пиццу с грибами"))).toEqual(["order no size; required Size: Какой размер?, Count: Сколько штук?; found Note=mushrooms"]);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+});
