@@ -12,7 +12,7 @@ import type { PatternEntity } from "./types.js";
 import { systemEntityFinder } from "../nlu/system-entities/index.js";
 
 const MAX_SYNONYM_PATHS = 8;
-const NUMBER_ENTITIES = new Set(["duckling.number", "zb.number", "pymorphy.numb"]);
+const NUMBER_ENTITIES = new Set(["duckling.number", "zb.number"]);
 
 type NodeBody = CNode extends infer T ? (T extends CNode ? Omit<T, "id"> : never) : never;
 

@@ -24,7 +24,16 @@ const GRAMMEMES: Record<string, string> = {
   "pymorphy.infr": "Infr",
 };
 
+// `@pymorphy.numb`: a token of digits, pymorphy2's NUMB (its normal form is the token itself), so the
+// value is the digits as written: "0000" stays "0000", which `$Number` would make 0. A real project's
+// test shows it (a four-digit guessing game whose "0000" is refused for repeated digits, not length).
+const digitsEnds: EntityFinder = (tokens, pos) => {
+  const t = tokens[pos];
+  return t && /^\d+$/.test(t.norm) ? [{ end: pos + 1, value: t.raw }] : [];
+};
+
 const FINDERS: Record<string, EntityFinder> = {
+  "pymorphy.numb": digitsEnds,
   "duckling.date": dateTimeEnds,
   "duckling.time": dateTimeEnds,
   "duckling.phone-number": (tokens, pos) => phoneEnds(tokens, pos),

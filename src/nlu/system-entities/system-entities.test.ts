@@ -144,3 +144,18 @@ describe("in patterns", () => {
     expect(p?.score).toBeCloseTo(11 / 19);
   });
 });
+
+describe("@pymorphy.numb", () => {
+  it("is a token of digits, its value the digits as written (leading zeros kept); number words are not", () => {
+    const set = createPatternSet(new Map(), new Map());
+    set.add(1, "* @pymorphy.numb *", { file: "main.sc", line: 1, col: 1 });
+    const at = new Map([[1, 0]]);
+    expect(set.match("мой вариант 0000", at)[0]?.parseTree["_pymorphy.numb"]).toBe("0000");
+    expect(set.match("0123", at)[0]?.parseTree["_pymorphy.numb"]).toBe("0123");
+    expect(set.match("пять", at)).toEqual([]);
+    // @duckling.number stays a number
+    const num = createPatternSet(new Map(), new Map());
+    num.add(1, "* @duckling.number *", { file: "main.sc", line: 1, col: 1 });
+    expect(num.match("0042", at)[0]?.parseTree["_duckling.number"]).toBe(42);
+  });
+});
