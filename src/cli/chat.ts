@@ -4,6 +4,7 @@ import readline from "node:readline";
 import { startRuntime } from "../runtime/runtime.js";
 import type { BotRequest, Reply, TurnResult } from "../engine/types.js";
 import { mapIn } from "../channels/smartapp/map-in.js";
+import { asChannel, SMARTAPP_CHANNEL } from "../channels/emulated.js";
 import { startLocalSandbox, type LocalSandbox } from "./local-sandbox.js";
 import { PAY_OUTCOMES, payDialog, type PayOutcome } from "../payments/sandbox/pay-dialog.js";
 import { secretMasker } from "../util/secrets.js";
@@ -25,6 +26,8 @@ export interface ChatOptions {
   output?: NodeJS.WritableStream;
   /** Reload the project when one of its files is saved (default: when talking to a terminal). */
   watch?: boolean;
+  /** `$request.channelType` of every turn, with that channel's request shape (src/channels/emulated.ts); default smartapp. */
+  channel?: string;
 }
 
 export async function chat(dir: string, opts: ChatOptions, config: SmartappConfig): Promise<void> {
@@ -60,7 +63,8 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
     await sandbox?.close(); // a project that does not load must not leave the sandbox listening
     throw err;
   }
-  print(`smartapp chat: "${runtime.project.config.name ?? dir}" — ${HELP}`);
+  const channel = opts.channel ?? SMARTAPP_CHANNEL;
+  print(`smartapp chat: "${runtime.project.config.name ?? dir}"${channel === SMARTAPP_CHANNEL ? "" : ` as channel ${channel}`} — ${HELP}`);
 
   let buttons: string[] = [];
   let pendingInvoice: string | undefined;
@@ -85,7 +89,9 @@ export async function chat(dir: string, opts: ChatOptions, config: SmartappConfi
       uuid: { userId: USER, sub: USER, userChannel: "B2C" },
       payload: { app_info: { projectId: "local-project", applicationId: "local-app", frontendType: "DIALOG" }, character: { id: "sber", name: "Сбер", gender: "male", appeal: "official" }, ...meta, ...payload, ...(serverAction ? { server_action: serverAction } : {}) },
     };
-    const { request } = mapIn({ ...raw, messageId: String(raw.messageId), serverAction, raw });
+    const mapped = mapIn({ ...raw, messageId: String(raw.messageId), serverAction, raw }).request;
+    // Another channel: what the text, event or intent means stays; who sent it and how is that channel's.
+    const request = channel === SMARTAPP_CHANNEL ? mapped : asChannel({ ...mapped, channelType: undefined, channelUserId: undefined, rawRequest: undefined }, channel, { user: USER, seq: raw.messageId });
     // Every chat turn is explained: /why prints the last one.
     const { result } = await runtime.executor.run(USER, adjust(request), { explain: true });
     lastExplanation = result.explanation;

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { paymentEnvironment, proxyRanges, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
 import { secretMasker } from "../util/secrets.js";
 import { parseAllowRule } from "../runtime/http-policy.js";
+import { parseChannelType } from "../channels/emulated.js";
 
 // The environment is read here, once; every subcommand gets this object (docs/configuration.md).
 let config: SmartappConfig;
@@ -39,6 +40,15 @@ const allowHttpOption = () =>
     .default([]);
 const envOption = () =>
   new Option("--env <NAME[=value]>", "a variable $env.get may answer, besides chatbot.yaml injector.variables; repeatable").argParser(collect).default([]);
+/** `--channel <type>`: $request.channelType and that channel's request shape (src/channels/emulated.ts). */
+const channelOption = (what: string) =>
+  new Option("--channel <type>", what).argParser((value: string) => {
+    try {
+      return parseChannelType(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  });
 const modules = (opts: { modules: string[] }) => [...opts.modules, ...config.modules];
 /** npm packages of src/package.json, installed on first run (docs/dsl.md, "ES6 scripts"). */
 const npmPackages = async (dir: string) => {
@@ -139,13 +149,14 @@ program
   .argument("[dir]", "project folder", ".")
   .option("--watch", "reload the project when one of its files is saved (default on a terminal)")
   .option("--no-watch", "never reload")
+  .addOption(channelOption("the channel every turn comes from: $request.channelType, and the channel's request shape ($request.rawRequest is a Telegram update for telegram)"))
   .addOption(modulesOption())
   .addOption(allowHttpOption())
   .addOption(envOption())
   .action(async (dir: string, opts) => {
     await npmPackages(dir);
     const { chat } = await import("./chat.js");
-    await chat(dir, { modules: modules(opts), allowHttp: allowHttp(opts), env: opts.env, watch: opts.watch as boolean | undefined }, config);
+    await chat(dir, { modules: modules(opts), allowHttp: allowHttp(opts), env: opts.env, watch: opts.watch as boolean | undefined, channel: opts.channel as string | undefined }, config);
   });
 
 program
@@ -168,6 +179,7 @@ program
   .option("--unmocked-fail", "an HTTP call without a mock fails the step (the platform answers it as a failed request)")
   .option("--junit <file>", "write a JUnit XML report")
   .option("--workers <n>", "parallel workers (default: all cores)", (v) => Number(v))
+  .addOption(channelOption("the channel every step comes from unless its <request> names one: $request.channelType (default smartapp) and the channel's request shape"))
   .option("--watch", "run again whenever a project or test file is saved")
   .addOption(modulesOption())
   .addOption(allowHttpOption())

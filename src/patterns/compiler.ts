@@ -10,6 +10,7 @@ import { catastrophicRegexReason, riskyRegexps } from "./regex-safety.js";
 import { tokenizeDetailed } from "./tokenizer.js";
 import type { PatternEntity } from "./types.js";
 import { systemEntityFinder } from "../nlu/system-entities/index.js";
+import { likelySpelling } from "../util/spelling.js";
 
 const MAX_SYNONYM_PATHS = 8;
 const NUMBER_ENTITIES = new Set(["duckling.number", "zb.number"]);
@@ -67,6 +68,14 @@ export class Compiler {
     } finally {
       this.current = saved;
     }
+  }
+
+  /** ` (did you mean "$Color"?)` when a defined or built-in pattern is one or two typos away from `name`. */
+  didYouMean(name: string): string {
+    const known = new Set<string>(BUILTINS);
+    for (const key of this.named.keys()) known.add(key.replace(/^\$/, ""));
+    const near = likelySpelling(name, known);
+    return near ? ` (did you mean "$${near}"?)` : "";
   }
 
   defOf(name: string): NamedPatternDef | undefined {
@@ -186,7 +195,7 @@ export class Compiler {
       if (def.converter) info.converter = def.converter;
       return this.node({ k: "named", info, body: this.namedBody(name) });
     }
-    if (!BUILTINS.has(name)) throw new PatternSyntaxError(`unknown named pattern $${name}`, at);
+    if (!BUILTINS.has(name)) throw new PatternSyntaxError(`unknown named pattern $${name}${this.didYouMean(name)}`, at);
     switch (name) {
       case "oneWord":
         return this.node({ k: "any", min: 1, max: 1, words: false, garbage: false });

@@ -187,6 +187,24 @@ describe("compileProjectPatterns", () => {
   });
 });
 
+describe("did you mean, for a misspelt named pattern", () => {
+  const named = new Map<string, NamedPatternDef>([
+    ["$Color", { name: "$Color", body: "(красный|синий)", pos: { file: "patterns.sc", line: 2, col: 5 } }],
+    ["$Colour", { name: "$Colour", body: "(red|blue)", pos: { file: "patterns.sc", line: 3, col: 5 } }],
+    ["$Size", { name: "$Size", body: "(большой|маленький)", pos: { file: "patterns.sc", line: 4, col: 5 } }],
+  ]);
+  it("names the closest defined or built-in pattern, keeping the message and its column", () => {
+    expect(addError("купить $Siez", named).message).toMatch(/unknown named pattern \$Siez \(did you mean "\$Size"\?\)$/);
+    expect(addError("$AnyTetx", named).message).toMatch(/unknown named pattern \$AnyTetx \(did you mean "\$AnyText"\?\)$/);
+    expect(addError("купить $Siez", named).pos).toEqual({ ...POS, col: POS.col + 7 });
+  });
+  it("guesses nothing when nothing is close or two are equally close", () => {
+    expect(addError("$Weight", named).message).toMatch(/unknown named pattern \$Weight$/);
+    expect(addError("$Colourr", named).message).toMatch(/\(did you mean "\$Colour"\?\)$/); // one edit from $Colour, two from $Color
+    expect(addError("$Colou", named).message).toMatch(/unknown named pattern \$Colou$/); // one edit from $Color and from $Colour
+  });
+});
+
 describe("matchPatterns ($nlp.matchPatterns)", () => {
   it("returns the best pattern with its parse tree, or null", () => {
     const named = new Map<string, NamedPatternDef>([["$Yes", { name: "$Yes", body: "(да|ага)", pos: POS }]]);

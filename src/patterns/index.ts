@@ -68,7 +68,7 @@ export class CompiledPatternSet implements PatternSet {
   validateNamed(name: string): void {
     const bare = name.replace(/^\$/, "");
     const def = this.compiler.defOf(bare);
-    if (!def) throw new ProjectError(`unknown named pattern $${bare}`);
+    if (!def) throw new ProjectError(`unknown named pattern $${bare}${this.compiler.didYouMean(bare)}`);
     this.compileAt(() => this.compiler.namedBody(bare), def.body, def.pos);
   }
 

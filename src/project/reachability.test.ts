@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkProject } from "./check.js";
@@ -81,6 +82,42 @@ describe("check: transition targets and reachability", () => {
     expect(r.warnings.some((w) => w.startsWith("src/main.sc:31:5: state /Orphan is never entered"))).toBe(true);
     // intents without NLU data (src/nlu/check.ts) are reported beside them
     expect(r.warnings.some((w) => /^src\/main\.sc:56:\d+: 1 intent trigger\(s\) cannot fire/.test(w))).toBe(true);
+  });
+});
+
+describe("did you mean, for a target that names no state", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "misspelt-targets-"));
+  writeFileSync(path.join(dir, "chatbot.yaml"), "entryPoint: main.sc\n");
+  mkdirSync(path.join(dir, "src"));
+  const main = [
+    "theme: /",
+    "    state: Menu",
+    "        q!: menu",
+    "        buttons:",
+    '            "Pizza" -> ./Piza',
+    "        state: Pizza",
+    "            a: pizza",
+    "        state: Item1",
+    "            a: one",
+    "        state: Item2",
+    "            a: two",
+    "    state: Start",
+    "        q!: start",
+    "        go!: /Mneu",
+    "        go: /Menu/Item3",
+    "        go: /Elsewhere",
+  ];
+  writeFileSync(path.join(dir, "src/main.sc"), main.join("\n") + "\n");
+  const messages = unknownTargets(loadProject(dir)).map((d) => `${where(d)} ${d.message}`);
+
+  it("names the state one or two typos away, keeping the warning's text and place", () => {
+    expect(messages).toContain('src/main.sc:14:9 go!: /Mneu in /Start: no state /Mneu; the turn that gets here fails with "State not found" (did you mean "/Menu"?)');
+    expect(messages).toContain('src/main.sc:5:13 button "Pizza" -> ./Piza in /Menu: no state ./Piza (/Menu/Piza); the turn that gets here fails with "State not found" (did you mean "/Menu/Pizza"?)');
+  });
+
+  it("guesses nothing when two states are equally close or none is close", () => {
+    expect(messages).toContain('src/main.sc:15:9 go: /Menu/Item3 in /Start: no state /Menu/Item3; the turn that gets here fails with "State not found"');
+    expect(messages).toContain('src/main.sc:16:9 go: /Elsewhere in /Start: no state /Elsewhere; the turn that gets here fails with "State not found"');
   });
 });
 

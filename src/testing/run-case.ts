@@ -11,6 +11,7 @@ import { isStep, type CaseCoverage, type CaseItem, type CaseResult, type Failure
 import { PAY_DIALOG_FINISHED, payDialogEventData } from "../payments/pay-dialog-event.js";
 import type { TurnExplanation } from "../engine/explain.js";
 import { CaseYooKassa } from "./yookassa-case.js";
+import { asChannel } from "../channels/emulated.js";
 
 export interface CaseOptions {
   lenient?: boolean; // unconsumed text replies are not failures
@@ -24,6 +25,7 @@ export interface CaseOptions {
   paymentEnv?: Readonly<Record<string, string>>; // SMARTPAY_URL, SMARTSTORE_URL, SMARTPAY_TOKEN, SMARTPAY_TIMEOUT_MS for $payment
   strict?: boolean; // a script error the turn recovered from fails the case even when the checks passed
   coverage?: boolean; // record the states and transitions the case walked through
+  channel?: string; // the channel of steps that name none (smartapp test --channel); default smartapp
   project?: Project; // to tell whether a case needs intent classification (intent-cases.ts)
 }
 
@@ -102,7 +104,7 @@ export class SwitchingHost implements HostServices {
   }
 }
 
-function buildRequest(step: StepItem, index: number, data: Record<string, unknown> | undefined, raw: unknown): BotRequest {
+function buildRequest(step: StepItem, index: number, data: Record<string, unknown> | undefined, raw: unknown, channel: string | undefined, nowMs: number | undefined): BotRequest {
   let req: BotRequest;
   switch (step.kind) {
     case "q":
@@ -125,6 +127,8 @@ function buildRequest(step: StepItem, index: number, data: Record<string, unknow
   if (raw !== undefined && req.rawRequest === undefined) req.rawRequest = structuredClone(raw);
   // The pay dialog's return gets the webhook's eventData mapping (seed form eventData[0] included).
   if (req.event === PAY_DIALOG_FINISHED && req.data) req.data = { ...req.data, eventData: payDialogEventData(req.data.eventData) };
+  // --channel: a <request> naming its own channelType keeps it, and the channel's shape then is the test's to give.
+  if (channel && req.channelType === undefined) req = asChannel(req, channel, { user: "test-user", seq: index, nowMs });
   req.channelUserId ??= "test-user";
   req.questionId ??= String(index);
   return req;
@@ -250,7 +254,7 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
       last = undefined;
       host.logs = [];
       // A payment event is a turn of its own, as `serve` delivers it after the turn that caused it.
-      const eventTurn = (e: { name: string; payload: Record<string, unknown> }): BotRequest => buildRequest({ ...item, kind: "event", name: e.name, data: { eventData: e.payload } }, stepIndex, undefined, undefined);
+      const eventTurn = (e: { name: string; payload: Record<string, unknown> }): BotRequest => buildRequest({ ...item, kind: "event", name: e.name, data: { eventData: e.payload } }, stepIndex, undefined, undefined, opts.channel, host.now());
       let requests: BotRequest[];
       if (item.kind === "yookassa") {
         try {
@@ -259,7 +263,7 @@ function runCaseOnce(engine: Engine, services: SwitchingHost, file: TestFile, tc
           return fail(item.line, `${item.source}: ${e instanceof Error ? e.message : String(e)}`);
         }
       } else {
-        requests = [buildRequest(item, stepIndex, pendingData, pendingRaw)];
+        requests = [buildRequest(item, stepIndex, pendingData, pendingRaw, opts.channel, host.now())];
         // <requestData> applies to the next request only; <rawRequest> is the channel's raw request
         // and stays for the rest of the case until the next <rawRequest> (docs/testing.md).
         pendingData = undefined;

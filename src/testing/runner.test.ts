@@ -278,3 +278,23 @@ describe("a failing step explains itself", () => {
     expect(output).toContain("  why: /GlobalOrder won");
   });
 });
+
+describe("the channel of every step (--channel)", () => {
+  const CHANNELS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/projects/channels");
+  const file = (name: string) => ({ only: [{ file: `test/${name}` }] });
+
+  it("is smartapp by default, and a <request> may name its own", async () => {
+    const { result } = await run(CHANNELS, file("default.xml"));
+    expect(result).toMatchObject({ passed: 2, failed: 0 });
+  });
+
+  it("--channel telegram: $request.channelType and a Telegram update in $request.rawRequest, in this thread and in workers", async () => {
+    for (const workers of [0, 1]) {
+      const { result, byId } = await run(CHANNELS, { ...file("telegram.xml"), channel: "telegram", workers });
+      expect([...byId.values()].map((c) => c.failure?.message)).toEqual([undefined, undefined]);
+      expect(result).toMatchObject({ passed: 2, failed: 0 });
+    }
+    // the same cases fail as smartapp: the option is what makes them pass
+    expect((await run(CHANNELS, file("telegram.xml"))).result).toMatchObject({ passed: 0, failed: 2 });
+  });
+});

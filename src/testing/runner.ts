@@ -29,6 +29,7 @@ export interface RunTestsOptions {
   reporter?: ReporterName; // how the run is shown on `out` (default: "default")
   only?: CaseLocation[]; // run only these files / the cases at these lines (`test/a.xml:12`); files relative to the project or the current folder
   strict?: boolean; // a script error fails the case even when its checks passed
+  channel?: string; // $request.channelType of steps whose <request> names none (src/channels/emulated.ts); default smartapp
   coverage?: boolean | string; // collect state and transition coverage; a string: also write it there as JSON
   rerun?: string; // the command a failed case is rerun with, for the hint under the report (`smartapp test my-bot`)
   workers?: number; // worker threads; 0 = run in this thread; default: all cores (in-thread for small suites)
@@ -157,7 +158,7 @@ export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise
     }
   });
   const estimate = sources.reduce((n, s) => n + (s.source?.match(/<test-case[\s>/]/g)?.length ?? 0), 0);
-  const caseOpts = { lenient: Boolean(opts.lenient), unmockedOk: Boolean(opts.unmockedOk), unmockedFail: Boolean(opts.unmockedFail), integration: Boolean(opts.integration), strict: Boolean(opts.strict), coverage: Boolean(opts.coverage) };
+  const caseOpts = { lenient: Boolean(opts.lenient), unmockedOk: Boolean(opts.unmockedOk), unmockedFail: Boolean(opts.unmockedFail), integration: Boolean(opts.integration), strict: Boolean(opts.strict), coverage: Boolean(opts.coverage), ...(opts.channel ? { channel: opts.channel } : {}) };
   const declared = [...declaredVariables(project.config.injector), ...(opts.envDeclared ?? [])];
   const env = scriptEnvironment(declared, opts.environment ?? {}, opts.secrets).values;
   // Real HTTP must be synchronous for the script, which only a worker (blocking on the bridge) can do.

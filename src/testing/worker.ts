@@ -15,6 +15,7 @@ export interface TestWorkerInit {
   integration: boolean;
   strict?: boolean;
   coverage?: boolean;
+  channel?: string;
   env: Record<string, string>; // what `$env.get` answers: the project's declared variables (src/runtime/script-env.ts)
   paymentEnv: Record<string, string>; // SmartPay settings for $payment (the CLI's config)
   bridge?: BridgeEnds["worker"]; // present when integration cases may make real HTTP calls
@@ -58,7 +59,7 @@ port.on("message", (msg: ToWorker) => {
   }
   const results = msg.tasks.map((t) => ({
     key: t.key,
-    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, unmockedOk: init.unmockedOk, unmockedFail: init.unmockedFail, integration: init.integration, strict: init.strict, coverage: init.coverage, project: te!.project, realHttp, env: (n) => (Object.hasOwn(init.env, n) ? init.env[n] : undefined), paymentEnv: init.paymentEnv }),
+    result: runCase(te!.engine, te!.host, { ...files.get(t.fileIndex)!, cases: [] }, t.tc, { lenient: init.lenient, unmockedOk: init.unmockedOk, unmockedFail: init.unmockedFail, integration: init.integration, strict: init.strict, coverage: init.coverage, channel: init.channel, project: te!.project, realHttp, env: (n) => (Object.hasOwn(init.env, n) ? init.env[n] : undefined), paymentEnv: init.paymentEnv }),
   }));
   port.postMessage({ type: "results", results } satisfies FromWorker);
 });

@@ -80,3 +80,33 @@ describe("smartapp graph", () => {
     expect(r.stdout).toContain("digraph smartapp {");
   });
 });
+
+describe("--channel: the channel turns come from", () => {
+  const project = "test/fixtures/projects/channels";
+  const chat = (input: string, ...args: string[]) =>
+    spawnSync(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "chat", project, ...args], { cwd: repoRoot, encoding: "utf8", timeout: 60_000, input });
+
+  it("smartapp chat --channel telegram: scripts see telegram and a Telegram update", () => {
+    const telegram = chat("старт\n", "--channel", "telegram");
+    expect(telegram.status).toBe(0);
+    expect(telegram.stdout).toContain('"channels" as channel telegram');
+    expect(telegram.stdout).toContain('[text] (/Start) Telegram, the same user wrote "старт"');
+  }, 60_000);
+
+  it("smartapp chat --channel chatwidget: that type and the user; no --channel is smartapp", () => {
+    const widget = chat("start\n", "--channel", "chatwidget");
+    expect(widget.stdout).toContain("[text] (/Start) Channel chatwidget, user Test");
+    const smartappChat = chat("start\n");
+    expect(smartappChat.stdout).toContain("[text] (/Start) SmartApp, with the assistant's uuid");
+  }, 60_000);
+
+  it("smartapp test --channel telegram runs every step as telegram; a bad type is refused before anything runs", () => {
+    const passed = smartapp("test", project, "test/telegram.xml", "--channel", "telegram");
+    expect(passed.stdout).toContain("2 passed, 0 failed");
+    expect(passed.code).toBe(0);
+    expect(smartapp("test", project, "test/telegram.xml").code).toBe(1);
+    const bad = smartapp("test", project, "--channel", "two words");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('"two words" is not a channel type');
+  }, 60_000);
+});
