@@ -14,6 +14,7 @@ import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
 import { ContextModules } from "./modules.js";
 import { TurnEvaluator, type TurnCode, type TurnRootName, type TurnRoots } from "./turn-eval.js";
+import { jsonClone } from "../util/json-clone.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
 export interface ScriptHostOptions {
@@ -608,7 +609,7 @@ class TurnRecord implements TurnRoots {
 
   /** A context field this record knows (set this turn, or the turn's start values), else undefined. */
   context(field: string): { value: unknown } | undefined {
-    if (this.ctx.has(field)) return { value: jsonCopy(this.ctx.get(field)) };
+    if (this.ctx.has(field)) return { value: jsonClone(this.ctx.get(field)) };
     if (field === "currentState" || field === "contextPath") return { value: this.scope.contextPath || "/" };
     return undefined;
   }
@@ -619,11 +620,11 @@ class TurnRecord implements TurnRoots {
   }
 
   temp(key: string): unknown {
-    return Object.hasOwn(this.temps, key) ? jsonCopy(this.temps[key]) : undefined;
+    return Object.hasOwn(this.temps, key) ? jsonClone(this.temps[key]) : undefined;
   }
 
   setTemp(key: string, value: unknown): void {
-    Object.defineProperty(this.temps, key, { value: this.owned.has("temp") ? jsonCopy(value) : value, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(this.temps, key, { value: this.owned.has("temp") ? jsonClone(value) : value, writable: true, enumerable: true, configurable: true });
   }
 
   query(): string | undefined {
@@ -638,7 +639,7 @@ class TurnRecord implements TurnRoots {
   addReply(given: Reply): void {
     this.views.delete("$response");
     if (given === null || typeof given !== "object" || Array.isArray(given)) {
-      this.replies.push(jsonCopy(given) as Record<string, unknown>);
+      this.replies.push(jsonClone(given) as Record<string, unknown>);
       return;
     }
     const reply: Record<string, unknown> = { ...given };
@@ -675,21 +676,21 @@ class TurnRecord implements TurnRoots {
   /** `value`, made this record's own JSON copy the first time a host evaluation uses it. */
   private own(root: "session" | "client" | "temp", value: Record<string, unknown>): Record<string, unknown> {
     if (this.owned.has(root)) return value;
-    const copy = jsonCopy(value);
+    const copy = jsonClone(value);
     this.owned.add(root); // only once the copy exists: a copy that throws leaves the engine's object unmarked, and unused
     return copy !== null && typeof copy === "object" ? (copy as Record<string, unknown>) : {};
   }
 
   private view(name: "$request" | "$parseTree" | "$response"): Record<string, unknown> | undefined {
-    if (name === "$response") return { replies: jsonCopy(this.replies) };
+    if (name === "$response") return { replies: jsonClone(this.replies) };
     if (name === "$parseTree") {
-      const tree = this.ctx.has("parseTree") ? jsonCopy(this.ctx.get("parseTree")) : {};
+      const tree = this.ctx.has("parseTree") ? jsonClone(this.ctx.get("parseTree")) : {};
       return tree !== null && typeof tree === "object" && !Array.isArray(tree) ? (tree as Record<string, unknown>) : undefined;
     }
     // The core fetches the channel's message when code reads it (jsapi/_core.js lazyMember): a read
     // of it here meets an accessor, which the evaluator refuses.
     const { rawRequest, ...rest } = this.scope.request ?? {};
-    const request = jsonCopy(rest) as Record<string, unknown>;
+    const request = jsonClone(rest) as Record<string, unknown>;
     if (request.data === null || typeof request.data !== "object") request.data = {};
     if (rawRequest === null) request.rawRequest = null; // sent as it is (beginTurn)
     else if (rawRequest !== undefined) Object.defineProperty(request, "rawRequest", { get: () => undefined, enumerable: true });
@@ -707,9 +708,11 @@ class TurnRecord implements TurnRoots {
 
   /** The turn's snapshot, or undefined when host evaluations made it larger than the realm hands out. */
   snapshot(maxOutChars: number): TurnSnapshot | undefined {
-    const json = JSON.stringify({ session: this.session, client: this.client, response: { replies: this.replies }, temp: this.temps, sessionOps: [], mails: [] });
-    if (this.owned.size > 0 && json.length > maxOutChars) return undefined;
-    return JSON.parse(json) as TurnSnapshot;
+    const whole = { session: this.session, client: this.client, response: { replies: this.replies }, temp: this.temps, sessionOps: [], mails: [] };
+    // Only host evaluations can have grown the record past what the isolate would hand out: the text
+    // is built for its length only then (a turn of patterns and `a:` texts owns nothing).
+    if (this.owned.size > 0 && JSON.stringify(whole).length > maxOutChars) return undefined;
+    return jsonClone(whole) as TurnSnapshot;
   }
 }
 
@@ -721,8 +724,3 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A value as it comes out of JSON (undefined stays undefined). */
-function jsonCopy(value: unknown): unknown {
-  const json = JSON.stringify(value);
-  return json === undefined ? undefined : JSON.parse(json);
-}
