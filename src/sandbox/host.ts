@@ -342,12 +342,12 @@ class RealmScriptHost implements ScriptHost {
    * not entered the isolate it is kept as values: the engine hands over values it no longer
    * changes (ScriptHost), and they cross into the isolate only as JSON, when and if it is sent.
    */
-  private later(op: string, args: unknown[]): void {
+  private later(op: [op: string, ...args: unknown[]]): void {
     if (this.record) {
-      this.turnOps.push([op, ...args]);
+      this.turnOps.push(op);
       return;
     }
-    const entry = JSON.stringify([op, ...args]);
+    const entry = JSON.stringify(op);
     // After a memory kill, current() replays turnOps into the new context: this entry goes after.
     const realm = this.current();
     this.turnOps.push(entry);
@@ -445,7 +445,7 @@ class RealmScriptHost implements ScriptHost {
   }
 
   setContext(field: string, value: unknown): void {
-    this.later("setCtx", [field, value ?? null]);
+    this.later(["setCtx", field, value ?? null]);
     this.record?.setContext(field, value ?? null);
   }
 
@@ -461,7 +461,7 @@ class RealmScriptHost implements ScriptHost {
   }
 
   setTemp(key: string, value: unknown): void {
-    this.later("setTemp", [key, value ?? null]);
+    this.later(["setTemp", key, value ?? null]);
     this.record?.setTemp(key, value ?? null);
   }
 
@@ -556,12 +556,12 @@ class RealmScriptHost implements ScriptHost {
 
   // ---- replies and transitions ----
   addReply(reply: Reply): void {
-    this.later("addReply", [reply]);
+    this.later(["addReply", reply]);
     this.record?.addReply(reply);
   }
 
   stampReplies(state: string): void {
-    this.later("stamp", [state]);
+    this.later(["stamp", state]);
     this.record?.stamp(state);
   }
 
