@@ -45,6 +45,14 @@ describe("jsonClone", () => {
       { 2: "b", 1: "a", z: 1, y: 2 },
     ];
     for (const value of cases) expect(jsonClone(value)).toStrictEqual(roundTrip(value));
+    // An enumerable member inherited from a polluted Object.prototype is not copied, as JSON leaves it out.
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluting = 1;
+    try {
+      expect(Object.keys(jsonClone({ own: 2 }) as object)).toEqual(["own"]);
+    } finally {
+      delete proto.polluting;
+    }
     const copied = jsonClone(protoKey) as Record<string, unknown>;
     expect(Object.getPrototypeOf(copied)).toBe(Object.prototype);
     expect(Object.hasOwn(copied, "__proto__")).toBe(true);

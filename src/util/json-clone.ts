@@ -56,7 +56,10 @@ function copy(value: unknown, depth: number): unknown {
   }
   if (proto !== Object.prototype && proto !== null) throw SPECIAL;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
+  // for-in walks the own keys in Object.keys order without building that array; an inherited
+  // enumerable key (a polluted prototype) is none of JSON's business.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     if (key === "__proto__") throw SPECIAL;
     const member = (value as Record<string, unknown>)[key];
     if (member === undefined) continue;
