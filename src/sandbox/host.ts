@@ -593,8 +593,8 @@ class TurnRecord implements TurnRoots {
   private client: Record<string, unknown>;
   /** Which of $session, $client and $temp are this record's own copies (a host evaluation may have changed them). */
   private readonly owned = new Set<"session" | "client" | "temp">();
-  /** Deeply frozen JSON copies of the read-only roots, until what they copy changes. */
-  private readonly views = new Map<TurnRootName, Record<string, unknown>>();
+  /** Deeply frozen JSON copies of the read-only roots, until what they copy changes (made at the first: most turns read none). */
+  private views: Map<TurnRootName, Record<string, unknown>> | undefined;
   /** Shallow copies of the replies (the record stamps their `state`, never the engine's objects). */
   private readonly replies: Record<string, unknown>[] = [];
 
@@ -616,7 +616,7 @@ class TurnRecord implements TurnRoots {
 
   setContext(field: string, value: unknown): void {
     this.ctx.set(field, value);
-    this.views.delete("$parseTree");
+    this.views?.delete("$parseTree");
   }
 
   temp(key: string): unknown {
@@ -637,7 +637,7 @@ class TurnRecord implements TurnRoots {
   }
 
   addReply(given: Reply): void {
-    this.views.delete("$response");
+    this.views?.delete("$response");
     if (given === null || typeof given !== "object" || Array.isArray(given)) {
       this.replies.push(jsonClone(given) as Record<string, unknown>);
       return;
@@ -650,7 +650,7 @@ class TurnRecord implements TurnRoots {
   }
 
   stamp(state: string): void {
-    this.views.delete("$response");
+    this.views?.delete("$response");
     for (const r of this.replies) if (r !== null && typeof r === "object" && !r.state) r.state = state;
   }
 
@@ -664,11 +664,11 @@ class TurnRecord implements TurnRoots {
       case "$temp":
         return (this.temps = this.own("temp", this.temps));
     }
-    let view = this.views.get(name);
+    let view = this.views?.get(name);
     if (view === undefined) {
       view = this.view(name);
       if (view === undefined) return undefined;
-      this.views.set(name, deepFreeze(view));
+      (this.views ??= new Map()).set(name, deepFreeze(view));
     }
     return view;
   }
