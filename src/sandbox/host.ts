@@ -118,10 +118,11 @@ class RealmScriptHost implements ScriptHost {
   private lost = false;
   /**
    * This turn's bookkeeping ops, replayed into a new isolate after a memory kill: JSON `["op",…args]`
-   * once sent, else the `[op,…args]` values (serialised only if the turn enters the isolate: a turn
-   * that never does pays no JSON for its request, NLU results and replies).
+   * once sent, else the `[op,…args]` values, or a function that builds them (serialised, and built,
+   * only if the turn enters the isolate: a turn that never does pays no JSON for its request, NLU
+   * results and replies).
    */
-  private turnOps: (string | unknown[])[] = [];
+  private turnOps: (string | unknown[] | (() => unknown[]))[] = [];
   /**
    * The turn's record kept on the host while no call of this turn needed the context: a turn of
    * patterns and plain `a:` texts never enters the isolate (docs/sandbox.md, "Per-turn state").
@@ -357,7 +358,7 @@ class RealmScriptHost implements ScriptHost {
   private sendTurnOps(): void {
     for (let i = 0; i < this.turnOps.length; i++) {
       const op = this.turnOps[i]!;
-      const entry = typeof op === "string" ? op : JSON.stringify(op);
+      const entry = typeof op === "string" ? op : JSON.stringify(typeof op === "function" ? op() : op);
       this.turnOps[i] = entry;
       this.realm.queueJson(entry);
     }
@@ -430,7 +431,7 @@ class RealmScriptHost implements ScriptHost {
     // message ($request.rawRequest, most of its size): the core fetches that when code reads it.
     const raw = scope.request?.rawRequest;
     this.rawRequest = raw;
-    this.turnOps = [raw === undefined || raw === null ? ["begin", scope] : ["begin", { ...scope, request: { ...scope.request, rawRequest: 0 } }, ["rawRequest"]]];
+    this.turnOps = [raw === undefined || raw === null ? ["begin", scope] : () => ["begin", { ...scope, request: { ...scope.request, rawRequest: 0 } }, ["rawRequest"]]];
     this.record = new TurnRecord(scope, this.maxOutChars ?? DEFAULT_MAX_OUT_CHARS);
   }
 
