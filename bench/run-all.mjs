@@ -218,14 +218,16 @@ const sections = [
         "",
         `10,000 / 10 patterns: **${num(pr?.ratio10000to10, 2)}**`,
         "",
-        'Turn data on the host (docs/sandbox.md): the "session" workload\'s three phrases in-process, with its turn-data script and template evaluated on the host (as served) and with every script, condition and template run in the isolate (`turnDataOnHost: false`), alternated in rounds:',
+        'Turn data on the host (docs/sandbox.md): the "session" workload\'s three phrases in-process, with its turn-data script and template evaluated on the host (as served) and with every script, condition and template run in the isolate (`turnDataOnHost: false`), alternated in rounds; KB per turn: what the V8 heap allocated per turn (v8.GCProfiler, batches of their own after the timed rounds):',
         "",
         table(
-          ["phrase", "host µs per turn", "isolate µs per turn", "isolate / host"],
+          ["phrase", "host µs per turn", "isolate µs per turn", "isolate / host", "host KB per turn", "isolate KB per turn"],
           ["add", "status", "hello"].map((phrase) => {
-            const at = (mode) => r.lines.find((l) => l.bench === "turn-data-host" && l.phrase === phrase && l.mode === mode)?.medianUsPerTurn;
+            const line = (mode) => r.lines.find((l) => l.bench === "turn-data-host" && l.phrase === phrase && l.mode === mode);
+            const at = (mode) => line(mode)?.medianUsPerTurn;
+            const kb = (mode) => (line(mode)?.bytesPerTurn === undefined ? undefined : line(mode).bytesPerTurn / 1024);
             const ratio = r.lines.find((l) => l.bench === "turn-data-host" && l.phrase === phrase && l.isolateOverHost !== undefined)?.isolateOverHost;
-            return [phrase, num(at("host"), 1), num(at("isolate"), 1), num(ratio, 2)];
+            return [phrase, num(at("host"), 1), num(at("isolate"), 1), num(ratio, 2), num(kb("host"), 1), num(kb("isolate"), 1)];
           }),
         ),
       ].join("\n");

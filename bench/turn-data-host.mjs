@@ -1,10 +1,13 @@
 // In-process CPU time of the "session" workload's turns (bench/lib/projects.mjs SESSION_SC) with
 // turn-data code evaluated on the host and with every script, condition and template run in the
 // isolate (ScriptHostOptions.turnDataOnHost: false), alternated in rounds within one run.
-// Prints one JSON line per phrase and mode ({phrase, mode, medianUsPerTurn}) and the ratios.
+// Prints one JSON line per phrase and mode ({phrase, mode, medianUsPerTurn, bytesPerTurn}) and the
+// ratios; bytesPerTurn is what the V8 heap allocated per turn (v8.GCProfiler), measured in batches of
+// their own after the timed rounds so that the profiler never runs in a timed batch.
 // Env: BENCH_TURN_ROUNDS (default 30 rounds of BENCH_TURN_BATCH=200 turns), BENCH_DIST.
 // Run after `npm run build`: node bench/turn-data-host.mjs
 import { rmSync } from "node:fs";
+import v8 from "node:v8";
 import { makeProject, SESSION_SC } from "./lib/projects.mjs";
 import { services } from "./lib/services.mjs";
 import { fromDist } from "./lib/dist.mjs";
@@ -35,6 +38,21 @@ function batch(engine, query) {
   return (t.user + t.system) / BATCH;
 }
 
+/** Bytes the heap allocated while `fn` ran: growth between GCs plus what each GC freed. */
+function allocated(fn) {
+  const start = v8.getHeapStatistics().used_heap_size;
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  fn();
+  let bytes = 0;
+  let last = start;
+  for (const gc of profiler.stop().statistics) {
+    bytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - last);
+    last = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return bytes + Math.max(0, v8.getHeapStatistics().used_heap_size - last);
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const samples = {};
 for (let r = -3; r < ROUNDS; r++) {
@@ -48,9 +66,15 @@ for (let r = -3; r < ROUNDS; r++) {
     }
   }
 }
+const bytes = {};
+for (let r = 0; r < 5; r++) {
+  for (const [phrase, query] of Object.entries(PHRASES)) {
+    for (const [mode, engine] of Object.entries(engines)) (bytes[`${phrase}/${mode}`] ??= []).push(allocated(() => batch(engine, query)) / BATCH);
+  }
+}
 for (const [key, xs] of Object.entries(samples)) {
   const [phrase, mode] = key.split("/");
-  console.log(JSON.stringify({ bench: "turn-data-host", phrase, mode, medianUsPerTurn: Math.round(median(xs) * 10) / 10 }));
+  console.log(JSON.stringify({ bench: "turn-data-host", phrase, mode, medianUsPerTurn: Math.round(median(xs) * 10) / 10, bytesPerTurn: Math.round(median(bytes[key])) }));
 }
 for (const phrase of Object.keys(PHRASES)) {
   console.log(JSON.stringify({ bench: "turn-data-host", phrase, isolateOverHost: Math.round((median(samples[`${phrase}/isolate`]) / median(samples[`${phrase}/host`])) * 100) / 100 }));

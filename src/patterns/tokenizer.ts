@@ -19,54 +19,95 @@ export function normalizeWord(word: string): string {
   return word.toLowerCase().replace(/ё/g, "е").replace(/[’`]/g, "'");
 }
 
-function isWordChar(ch: string | undefined): boolean {
-  return ch !== undefined && WORD_CHAR.test(ch);
+/** Classes of the BMP code units met so far (0: not classified yet): a turn tokenises without a string per character. */
+const UNSEEN = 0;
+const WORD = 1;
+const BLANK = 2;
+const OTHER = 3;
+const bmpClasses = new Uint8Array(0x10000);
+
+function classify(ch: string): number {
+  return WORD_CHAR.test(ch) ? WORD : SPACE.test(ch) ? BLANK : OTHER;
 }
 
-/** Full tokenisation with offsets (used by the matcher for node text and regexp spans). */
+/** The class of the code point at code-unit offset i (surrogates are classified as the code point they start, or alone). */
+function classAt(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (code >= 0xd800 && code <= 0xdfff) return classify(String.fromCodePoint(text.codePointAt(i)!));
+  let c = bmpClasses[code]!;
+  if (c === UNSEEN) bmpClasses[code] = c = classify(String.fromCharCode(code));
+  return c;
+}
+
+/** Code units of the code point at i: 2 for a surrogate pair, else 1. */
+function widthAt(text: string, i: number): number {
+  return text.codePointAt(i)! > 0xffff ? 2 : 1;
+}
+
+/** Offset where the code point before offset i starts (-1 at the start). */
+function before(text: string, i: number): number {
+  if (i <= 0) return -1;
+  const low = text.charCodeAt(i - 1);
+  if (low >= 0xdc00 && low <= 0xdfff && i >= 2) {
+    const high = text.charCodeAt(i - 2);
+    if (high >= 0xd800 && high <= 0xdbff) return i - 2;
+  }
+  return i - 1;
+}
+
+/** The code point at offset i is a word character (false outside the text). */
+function wordAt(text: string, i: number): boolean {
+  return i >= 0 && i < text.length && classAt(text, i) === WORD;
+}
+
+/** The code point at offset i as a string ("" outside the text). */
+function charAt(text: string, i: number): string {
+  return i < text.length ? text.slice(i, i + widthAt(text, i)) : "";
+}
+
+/** Full tokenisation with offsets (used by the matcher for node text and regexp spans). Walks code points, so surrogate pairs stay whole. */
 export function tokenizeDetailed(text: string): Token[] {
   const tokens: Token[] = [];
-  const chars = Array.from(text); // code points, so surrogate pairs stay whole
-  const offsets: number[] = [];
-  let off = 0;
-  for (const ch of chars) {
-    offsets.push(off);
-    off += ch.length;
-  }
-  offsets.push(off);
   let i = 0;
-  while (i < chars.length) {
-    const ch = chars[i]!;
-    if (SPACE.test(ch)) {
-      i++;
+  while (i < text.length) {
+    const cls = classAt(text, i);
+    if (cls === BLANK) {
+      i += widthAt(text, i);
       continue;
     }
     // A leading "/" glued to a word ("/start") belongs to it, unless it follows a word ("a/b").
-    const slashWord = ch === "/" && isWordChar(chars[i + 1]) && !isWordChar(chars[i - 1]);
-    if (isWordChar(ch) || slashWord) {
+    const slashWord = cls !== WORD && text.charCodeAt(i) === 0x2f && wordAt(text, i + 1) && !wordAt(text, before(text, i));
+    if (cls === WORD || slashWord) {
       const begin = i;
-      i++;
-      while (i < chars.length) {
-        const c = chars[i]!;
-        if (isWordChar(c)) i++;
-        else if ((c === "-" || c === "'" || c === "’") && isWordChar(chars[i + 1]) && isWordChar(chars[i - 1])) i++;
+      i += widthAt(text, i);
+      while (i < text.length) {
+        const code = text.charCodeAt(i);
+        if (classAt(text, i) === WORD) i += widthAt(text, i);
+        else if ((code === 0x2d || code === 0x27 || code === 0x2019) && wordAt(text, i + 1) && wordAt(text, before(text, i))) i++; // - ' ’
         else break;
       }
-      const raw = text.slice(offsets[begin], offsets[i]);
-      tokens.push({ raw, norm: normalizeWord(raw), start: offsets[begin]!, end: offsets[i]!, punct: false });
+      const raw = text.slice(begin, i);
+      tokens.push({ raw, norm: normalizeWord(raw), start: begin, end: i, punct: false });
       continue;
     }
+    const ch = charAt(text, i);
     if (EMOJI.test(ch)) {
       // An emoji is a word of its own (`$happy = (😀|😃)` must not match 😴), with its modifiers.
       const begin = i;
-      i++;
-      while (i < chars.length && (EMOJI_TAIL.test(chars[i]!) || (chars[i] === "\u200d" && EMOJI.test(chars[i + 1] ?? "")))) i += chars[i] === "\u200d" ? 2 : 1;
-      const raw = text.slice(offsets[begin], offsets[i]);
-      tokens.push({ raw, norm: raw, start: offsets[begin]!, end: offsets[i]!, punct: false });
+      i += ch.length;
+      for (;;) {
+        const next = charAt(text, i);
+        if (next === "") break;
+        if (EMOJI_TAIL.test(next)) i += next.length;
+        else if (next === "\u200d" && EMOJI.test(charAt(text, i + 1))) i += 1 + charAt(text, i + 1).length;
+        else break;
+      }
+      const raw = text.slice(begin, i);
+      tokens.push({ raw, norm: raw, start: begin, end: i, punct: false });
       continue;
     }
-    tokens.push({ raw: ch, norm: ch, start: offsets[i]!, end: offsets[i + 1]!, punct: true });
-    i++;
+    tokens.push({ raw: ch, norm: ch, start: i, end: i + ch.length, punct: true });
+    i += ch.length;
   }
   return tokens;
 }

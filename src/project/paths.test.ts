@@ -14,6 +14,16 @@ describe("resolvePath (spec §4.6)", () => {
     ["/", "..", "/"],
     ["/Menu", "Can I Help You?", "/Menu/Can I Help You?"],
     ["/a", "/A/./b/../C", "/A/C"],
+    // Absolute paths that are not already normal (the shortcut for normal ones must not take them).
+    ["/X", "/A/B ", "/A/B"],
+    ["/X", " /A", "/A"],
+    ["/X", "/A//B", "/A/B"],
+    ["/X", "/A/B/", "/A/B"],
+    ["/X", "/A/..", "/"],
+    ["/X", "/A/.hidden", "/A/.hidden"],
+    ["/X", "/A/ B", "/A/ B"],
+    ["/X", "/", "/"],
+    ["/X", "/A/B", "/A/B"],
   ])("resolvePath(%s, %s) = %s", (base, rel, want) => {
     expect(resolvePath(base, rel)).toBe(want);
   });

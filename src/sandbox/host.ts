@@ -14,6 +14,7 @@ import { parseXml } from "./xml.js";
 import { ES6_MODULE, es6Items, usesEs6 } from "./modules-plan.js";
 import { ContextModules } from "./modules.js";
 import { TurnEvaluator, type TurnCode, type TurnRootName, type TurnRoots } from "./turn-eval.js";
+import { jsonClone } from "../util/json-clone.js";
 import { ScriptError, type BoundHandler, type ScriptHost, type TurnScope, type TurnSnapshot } from "./types.js";
 
 export interface ScriptHostOptions {
@@ -117,10 +118,11 @@ class RealmScriptHost implements ScriptHost {
   private lost = false;
   /**
    * This turn's bookkeeping ops, replayed into a new isolate after a memory kill: JSON `["op",…args]`
-   * once sent, else the `[op,…args]` values (serialised only if the turn enters the isolate: a turn
-   * that never does pays no JSON for its request, NLU results and replies).
+   * once sent, else the `[op,…args]` values, or a function that builds them (serialised, and built,
+   * only if the turn enters the isolate: a turn that never does pays no JSON for its request, NLU
+   * results and replies).
    */
-  private turnOps: (string | unknown[])[] = [];
+  private turnOps: (string | unknown[] | (() => unknown[]))[] = [];
   /**
    * The turn's record kept on the host while no call of this turn needed the context: a turn of
    * patterns and plain `a:` texts never enters the isolate (docs/sandbox.md, "Per-turn state").
@@ -341,12 +343,12 @@ class RealmScriptHost implements ScriptHost {
    * not entered the isolate it is kept as values: the engine hands over values it no longer
    * changes (ScriptHost), and they cross into the isolate only as JSON, when and if it is sent.
    */
-  private later(op: string, args: unknown[]): void {
+  private later(op: [op: string, ...args: unknown[]]): void {
     if (this.record) {
-      this.turnOps.push([op, ...args]);
+      this.turnOps.push(op);
       return;
     }
-    const entry = JSON.stringify([op, ...args]);
+    const entry = JSON.stringify(op);
     // After a memory kill, current() replays turnOps into the new context: this entry goes after.
     const realm = this.current();
     this.turnOps.push(entry);
@@ -356,7 +358,7 @@ class RealmScriptHost implements ScriptHost {
   private sendTurnOps(): void {
     for (let i = 0; i < this.turnOps.length; i++) {
       const op = this.turnOps[i]!;
-      const entry = typeof op === "string" ? op : JSON.stringify(op);
+      const entry = typeof op === "string" ? op : JSON.stringify(typeof op === "function" ? op() : op);
       this.turnOps[i] = entry;
       this.realm.queueJson(entry);
     }
@@ -429,7 +431,7 @@ class RealmScriptHost implements ScriptHost {
     // message ($request.rawRequest, most of its size): the core fetches that when code reads it.
     const raw = scope.request?.rawRequest;
     this.rawRequest = raw;
-    this.turnOps = [raw === undefined || raw === null ? ["begin", scope] : ["begin", { ...scope, request: { ...scope.request, rawRequest: 0 } }, ["rawRequest"]]];
+    this.turnOps = [raw === undefined || raw === null ? ["begin", scope] : () => ["begin", { ...scope, request: { ...scope.request, rawRequest: 0 } }, ["rawRequest"]]];
     this.record = new TurnRecord(scope, this.maxOutChars ?? DEFAULT_MAX_OUT_CHARS);
   }
 
@@ -444,7 +446,7 @@ class RealmScriptHost implements ScriptHost {
   }
 
   setContext(field: string, value: unknown): void {
-    this.later("setCtx", [field, value ?? null]);
+    this.later(["setCtx", field, value ?? null]);
     this.record?.setContext(field, value ?? null);
   }
 
@@ -460,7 +462,7 @@ class RealmScriptHost implements ScriptHost {
   }
 
   setTemp(key: string, value: unknown): void {
-    this.later("setTemp", [key, value ?? null]);
+    this.later(["setTemp", key, value ?? null]);
     this.record?.setTemp(key, value ?? null);
   }
 
@@ -555,12 +557,12 @@ class RealmScriptHost implements ScriptHost {
 
   // ---- replies and transitions ----
   addReply(reply: Reply): void {
-    this.later("addReply", [reply]);
+    this.later(["addReply", reply]);
     this.record?.addReply(reply);
   }
 
   stampReplies(state: string): void {
-    this.later("stamp", [state]);
+    this.later(["stamp", state]);
     this.record?.stamp(state);
   }
 
@@ -592,8 +594,8 @@ class TurnRecord implements TurnRoots {
   private client: Record<string, unknown>;
   /** Which of $session, $client and $temp are this record's own copies (a host evaluation may have changed them). */
   private readonly owned = new Set<"session" | "client" | "temp">();
-  /** Deeply frozen JSON copies of the read-only roots, until what they copy changes. */
-  private readonly views = new Map<TurnRootName, Record<string, unknown>>();
+  /** Deeply frozen JSON copies of the read-only roots, until what they copy changes (made at the first: most turns read none). */
+  private views: Map<TurnRootName, Record<string, unknown>> | undefined;
   /** Shallow copies of the replies (the record stamps their `state`, never the engine's objects). */
   private readonly replies: Record<string, unknown>[] = [];
 
@@ -608,22 +610,22 @@ class TurnRecord implements TurnRoots {
 
   /** A context field this record knows (set this turn, or the turn's start values), else undefined. */
   context(field: string): { value: unknown } | undefined {
-    if (this.ctx.has(field)) return { value: jsonCopy(this.ctx.get(field)) };
+    if (this.ctx.has(field)) return { value: jsonClone(this.ctx.get(field)) };
     if (field === "currentState" || field === "contextPath") return { value: this.scope.contextPath || "/" };
     return undefined;
   }
 
   setContext(field: string, value: unknown): void {
     this.ctx.set(field, value);
-    this.views.delete("$parseTree");
+    this.views?.delete("$parseTree");
   }
 
   temp(key: string): unknown {
-    return Object.hasOwn(this.temps, key) ? jsonCopy(this.temps[key]) : undefined;
+    return Object.hasOwn(this.temps, key) ? jsonClone(this.temps[key]) : undefined;
   }
 
   setTemp(key: string, value: unknown): void {
-    Object.defineProperty(this.temps, key, { value: this.owned.has("temp") ? jsonCopy(value) : value, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(this.temps, key, { value: this.owned.has("temp") ? jsonClone(value) : value, writable: true, enumerable: true, configurable: true });
   }
 
   query(): string | undefined {
@@ -636,9 +638,9 @@ class TurnRecord implements TurnRoots {
   }
 
   addReply(given: Reply): void {
-    this.views.delete("$response");
+    this.views?.delete("$response");
     if (given === null || typeof given !== "object" || Array.isArray(given)) {
-      this.replies.push(jsonCopy(given) as Record<string, unknown>);
+      this.replies.push(jsonClone(given) as Record<string, unknown>);
       return;
     }
     const reply: Record<string, unknown> = { ...given };
@@ -649,7 +651,7 @@ class TurnRecord implements TurnRoots {
   }
 
   stamp(state: string): void {
-    this.views.delete("$response");
+    this.views?.delete("$response");
     for (const r of this.replies) if (r !== null && typeof r === "object" && !r.state) r.state = state;
   }
 
@@ -663,11 +665,11 @@ class TurnRecord implements TurnRoots {
       case "$temp":
         return (this.temps = this.own("temp", this.temps));
     }
-    let view = this.views.get(name);
+    let view = this.views?.get(name);
     if (view === undefined) {
       view = this.view(name);
       if (view === undefined) return undefined;
-      this.views.set(name, deepFreeze(view));
+      (this.views ??= new Map()).set(name, deepFreeze(view));
     }
     return view;
   }
@@ -675,21 +677,21 @@ class TurnRecord implements TurnRoots {
   /** `value`, made this record's own JSON copy the first time a host evaluation uses it. */
   private own(root: "session" | "client" | "temp", value: Record<string, unknown>): Record<string, unknown> {
     if (this.owned.has(root)) return value;
-    const copy = jsonCopy(value);
+    const copy = jsonClone(value);
     this.owned.add(root); // only once the copy exists: a copy that throws leaves the engine's object unmarked, and unused
     return copy !== null && typeof copy === "object" ? (copy as Record<string, unknown>) : {};
   }
 
   private view(name: "$request" | "$parseTree" | "$response"): Record<string, unknown> | undefined {
-    if (name === "$response") return { replies: jsonCopy(this.replies) };
+    if (name === "$response") return { replies: jsonClone(this.replies) };
     if (name === "$parseTree") {
-      const tree = this.ctx.has("parseTree") ? jsonCopy(this.ctx.get("parseTree")) : {};
+      const tree = this.ctx.has("parseTree") ? jsonClone(this.ctx.get("parseTree")) : {};
       return tree !== null && typeof tree === "object" && !Array.isArray(tree) ? (tree as Record<string, unknown>) : undefined;
     }
     // The core fetches the channel's message when code reads it (jsapi/_core.js lazyMember): a read
     // of it here meets an accessor, which the evaluator refuses.
     const { rawRequest, ...rest } = this.scope.request ?? {};
-    const request = jsonCopy(rest) as Record<string, unknown>;
+    const request = jsonClone(rest) as Record<string, unknown>;
     if (request.data === null || typeof request.data !== "object") request.data = {};
     if (rawRequest === null) request.rawRequest = null; // sent as it is (beginTurn)
     else if (rawRequest !== undefined) Object.defineProperty(request, "rawRequest", { get: () => undefined, enumerable: true });
@@ -707,9 +709,11 @@ class TurnRecord implements TurnRoots {
 
   /** The turn's snapshot, or undefined when host evaluations made it larger than the realm hands out. */
   snapshot(maxOutChars: number): TurnSnapshot | undefined {
-    const json = JSON.stringify({ session: this.session, client: this.client, response: { replies: this.replies }, temp: this.temps, sessionOps: [], mails: [] });
-    if (this.owned.size > 0 && json.length > maxOutChars) return undefined;
-    return JSON.parse(json) as TurnSnapshot;
+    const whole = { session: this.session, client: this.client, response: { replies: this.replies }, temp: this.temps, sessionOps: [], mails: [] };
+    // Only host evaluations can have grown the record past what the isolate would hand out: the text
+    // is built for its length only then (a turn of patterns and `a:` texts owns nothing).
+    if (this.owned.size > 0 && JSON.stringify(whole).length > maxOutChars) return undefined;
+    return jsonClone(whole) as TurnSnapshot;
   }
 }
 
@@ -721,8 +725,3 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A value as it comes out of JSON (undefined stays undefined). */
-function jsonCopy(value: unknown): unknown {
-  const json = JSON.stringify(value);
-  return json === undefined ? undefined : JSON.parse(json);
-}

@@ -390,10 +390,14 @@ function compileTemplate(t: string): TurnTemplate | undefined {
 // ---- evaluate ----
 
 /** One evaluation: locals, the objects it created, and what to restore if it is refused. */
+/** The locals of an evaluation that runs no program (a condition, a template): never written. */
+const NO_LOCALS: ReadonlyMap<string, { value: unknown; constant: boolean }> = new Map();
+
 class Evaluation {
-  private locals = new Map<string, { value: unknown; constant: boolean }>();
+  // Collections are made when first needed: most evaluations are one condition or template.
+  private locals = NO_LOCALS as Map<string, { value: unknown; constant: boolean }>;
   /** Objects created by this evaluation and not yet stored anywhere: the only objects a write may store. */
-  private readonly fresh = new WeakSet<object>();
+  private fresh: WeakSet<object> | undefined;
   /**
    * Every member this evaluation set or deleted, with what it held before, in order: undoing costs
    * what the writes cost, never the size of the object written to (a 70,000-key `$session` was
@@ -401,7 +405,7 @@ class Evaluation {
    */
   private readonly journal: { object: Record<string, unknown>; key: string; had: boolean; old: unknown }[] = [];
   /** Key order of each object a delete changed, before its first delete: a key put back goes last. */
-  private readonly orders = new Map<Record<string, unknown>, string[]>();
+  private orders: Map<Record<string, unknown>, string[]> | undefined;
 
   constructor(
     private readonly roots: TurnRoots,
@@ -472,13 +476,13 @@ class Evaluation {
       case "ArrayExpression": {
         const out: unknown[] = [];
         for (const e of n.elements as AnyNode[]) out.push(this.storable(this.value(e)));
-        this.fresh.add(out);
+        (this.fresh ??= new WeakSet()).add(out);
         return out;
       }
       case "ObjectExpression": {
         const out: Record<string, unknown> = {};
         for (const p of n.properties as AnyNode[]) Object.defineProperty(out, propertyName(p.key)!, { value: this.storable(this.value(p.value)), writable: true, enumerable: true, configurable: true });
-        this.fresh.add(out);
+        (this.fresh ??= new WeakSet()).add(out);
         return out;
       }
       case "UnaryExpression":
@@ -575,8 +579,8 @@ class Evaluation {
     if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))) refuse(`${Object.is(value, -0) ? "-0" : String(value)} kept in turn data`);
     if (typeof value === "string") this.checkLength(value);
     if (value !== null && typeof value === "object") {
-      if (!this.fresh.has(value)) refuse("an object of turn data kept twice");
-      this.fresh.delete(value);
+      if (!this.fresh?.has(value)) refuse("an object of turn data kept twice");
+      this.fresh!.delete(value);
     }
     return value;
   }
@@ -589,10 +593,10 @@ class Evaluation {
   /** Before a delete: the object's key order, once per evaluation (its cost counts against the budget). */
   private rememberOrder(object: object): void {
     const o = object as Record<string, unknown>;
-    if (this.orders.has(o)) return;
+    if (this.orders?.has(o)) return;
     const keys = Object.keys(o);
     this.spend(keys.length);
-    this.orders.set(o, keys);
+    (this.orders ??= new Map()).set(o, keys);
   }
 
   /** Undo every write, newest first, and put deleted keys back in their order: the evaluation leaves nothing. */
@@ -605,14 +609,14 @@ class Evaluation {
       } else if (hasOwn(object, key)) object[key] = old;
       else Object.defineProperty(object, key, { value: old, writable: true, enumerable: true, configurable: true });
     }
-    for (const [object, order] of this.orders) {
+    for (const [object, order] of this.orders ?? []) {
       const keys = order.filter((k) => hasOwn(object, k)); // a key this evaluation added before the delete is gone again
       const values = keys.map((k) => object[k]);
       for (const k of keys) delete object[k];
       keys.forEach((k, i) => Object.defineProperty(object, k, { value: values[i], writable: true, enumerable: true, configurable: true }));
     }
     this.journal.length = 0;
-    this.orders.clear();
+    this.orders = undefined;
   }
 
   private reference(n: AnyNode): { get(): unknown; set(v: unknown): void } {
