@@ -509,14 +509,30 @@ two turns in three that read or write \`$session\` in a script or template enter
 - The process-wide admission bound (docs/security.md, Limits) costs a counter and a \`close\`
   listener per request; it never triggers at 50 connections.
 
-Result in the run above: "session" a/b 0.67 → 1.10 and a′/b 0.94 → 1.28, CPU per request 0.361 →
-0.240 ms (the peer 0.277); "hello" a/b 1.24, a′/b 1.52. a/b ≥ 1.0 is met on both workloads; a′/b ≥
-1.3 is met on "hello" and 0.02 short on "session"; p99 is 26 and 28 ms against < 25. What is left
-of "session" is its two turns that read and write \`$session\`: ≈ 10–22 µs over "hello" in-process
-(the turn record's JSON copies of the session and the interpreter), paid on the one main thread. p99 follows throughput on one busy main thread (above). a/c ≥ 0.5 stays
-out of reach for the reasons above: in this run the bare server served ≈ 25,000 requests/s at 0.030
-ms of CPU each, autocannon's own limit on this machine.
-a/c ≥ 0.5 stays out of reach for the reasons above (the bare server spends 0.036 ms per request).
+Result in that pass's run: "session" a/b 0.67 → 1.10 and a′/b 0.94 → 1.28, CPU per request 0.361 →
+0.240 ms (the peer 0.277); "hello" a/b 1.24, a′/b 1.52.
+
+**Webhook, seventh pass (the run above).** What changed: the host-side turn record makes its JSON
+copies and the turn's snapshot without building JSON text in between (src/util/json-clone.ts; the
+round trip still decides for anything JSON treats specially); the tokenizer walks the text by
+offsets with a table of character classes instead of \`Array.from\` (a string per character);
+already-normal state paths resolve to themselves; the isolate's \`begin\` op and the interpreter's
+maps are built only when a turn needs them. In-process a turn allocates 14–16 KB instead of 18–22 KB
+(section 2's last table) and takes ≈ 0.7–0.85 of its former CPU (old and new builds alternated in one
+process, three runs). The "hello" cost of host evaluation seen in the sixth pass (27.1 against
+23.8 µs) was the order of the batches, not a cost: both modes allocate the same. Admission now counts
+a body's bytes as they arrive (docs/security.md, "Bounds completed"): one small object and one
+listener per request.
+
+Result in the run above: CPU per request 0.194 / 0.201 ms ("hello" / "session", the peer 0.225 /
+0.259), allocation 42 / 41 KB per request (the peer 50); a/b 1.12 and 1.25, a′/b 1.28 and 1.44. a/b ≥
+1.0 is met on both workloads; a′/b ≥ 1.3 is met on "session" and 0.02 short on "hello" (the sixth
+pass had it the other way round: in this run the peer's "hello" was its fastest, 5,030–5,343
+requests/s in two of three rounds); p99 is 26 and 27 ms against < 25, at 25 ms in the first round
+of both. p99 follows throughput on one busy main thread (above): p50 is 8–9 ms, and the tail is the
+requests that wait behind a group commit, a log batch or a garbage collection of the main thread.
+a/c ≥ 0.5 stays out of reach for the reasons above: in this run the bare server served ≈ 20,000–23,000
+requests/s at 0.033–0.035 ms of CPU each, autocannon's own limit on this machine.
 `;
 
 // ---------------------------------------------------------------------------------------------
