@@ -10,7 +10,7 @@ import { Admission, type Intake } from "./admission.js";
 import * as fx from "./fixtures.js";
 import { createLogger } from "./logging.js";
 import { Writable } from "node:stream";
-import { startWebhookServer, type RunningWebhook, type StartOptions } from "./server.js";
+import { byteSize, startWebhookServer, type RunningWebhook, type StartOptions } from "./server.js";
 
 describe("Admission", () => {
   it("takes turns and bytes up to the limits, refuses beyond with 503, and gives back once per release", () => {
@@ -168,6 +168,17 @@ async function held(): Promise<{ turns: number; bytes: number }> {
 
 const nothingHeld = () => vi.waitFor(async () => expect(await held()).toEqual({ turns: 0, bytes: 0 }));
 
+describe("byteSize", () => {
+  it("reads a body limit as express.raw does: bytes, or a size string", () => {
+    expect(byteSize(200)).toBe(200);
+    expect(byteSize("1mb")).toBe(1024 * 1024);
+    expect(byteSize("512KB")).toBe(512 * 1024);
+    expect(byteSize("1.5kb")).toBe(1536);
+    expect(byteSize("300")).toBe(300);
+    expect(byteSize("lots")).toBe(Infinity);
+  });
+});
+
 describe("webhook: the process-wide bound", () => {
   it("over maxTurns a request gets 503 with Retry-After at once, and its turn never starts; afterwards it serves as before", async () => {
     const executor = new GatedExecutor();
@@ -288,6 +299,30 @@ describe("webhook: the process-wide bound", () => {
       expect(executor.started).toBe(0);
     });
   }
+
+  it("a chunked body past the body limit holds nothing while the rest streams in (413 for it, others still served)", async () => {
+    const executor = new GatedExecutor();
+    await start({ executor, maxTurns: 100, maxHeldBytes: 3000, bodyLimit: 2000 });
+    const port = Number(new URL(running!.url).port);
+    const hog = connect(port, "127.0.0.1");
+    const got = { text: "" };
+    hog.on("error", () => undefined);
+    hog.on("data", (d: Buffer) => (got.text += d.toString()));
+    hog.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    const chunk = `${(1000).toString(16)}\r\n${"{".repeat(1000)}\r\n`;
+    hog.write(chunk);
+    await vi.waitFor(async () => expect((await held()).bytes).toBe(1000));
+    for (let i = 0; i < 4; i++) hog.write(chunk); // 5000 bytes: past the limit at the third chunk
+    await vi.waitFor(async () => expect((await held()).bytes).toBe(0));
+    const other = post(message("hello"));
+    await vi.waitFor(() => expect(executor.started).toBe(1));
+    executor.open();
+    expect((await other).status).toBe(200);
+    hog.write("0\r\n\r\n");
+    await vi.waitFor(() => expect(got.text).toMatch(/^HTTP\/1\.1 413 /));
+    hog.destroy();
+    await nothingHeld();
+  });
 
   it("a connection refused mid-body (Content-Length) reads the rest of that body and serves its next request", async () => {
     const executor = new GatedExecutor();

@@ -232,6 +232,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     respond(200, body);
   }
 
+  const bodyLimitBytes = byteSize(opts.bodyLimit ?? DEFAULT_BODY_LIMIT);
+
   // What a request holds (admission.ts) is counted from its body's first byte: the bytes as they
   // arrive, so a burst of large uploads is bounded while still arriving, and a turn once the body is
   // in (a client sending headers and then little or nothing holds no turn place, only what it sent).
@@ -239,11 +241,16 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   // (the client went away, or the request timeout's 408 closed the connection); else when its answer
   // is sent and its turn has ended (a turn answered at the deadline still holds its body).
   // `keep` gets each chunk counted; none after a refusal.
+  // A body past the body limit is given back at once: the parser answers it 413 and drops the rest,
+  // so it must not hold bytes that refuse everyone else while it streams in.
   function countBody(req: IncomingMessage, locals: Locals, refused: (e: WebhookRequestError) => void, keep?: (chunk: Buffer) => void): Intake {
     const intake = admission.open();
     locals.intake = intake;
+    let arrived = 0;
     req.on("data", (chunk: Buffer) => {
       if (intake.released) return;
+      arrived += chunk.length;
+      if (arrived > bodyLimitBytes) return intake.release();
       const e = intake.take(chunk.length);
       if (e) refused(e);
       else keep?.(chunk);
@@ -392,6 +399,15 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** A body limit in bytes: a number as is, a size string ("512kb", "1mb") as express.raw reads it. */
+export function byteSize(limit: number | string): number {
+  if (typeof limit === "number") return limit;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(limit);
+  if (!m) return Infinity; // express.raw refuses such a limit itself
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? "b").toLowerCase() as "b" | "kb" | "mb" | "gb"];
+  return Math.floor(Number(m[1]) * unit);
+}
 
 /** A 503 (too much held, or the worker pool's queue full) tells the client when to try again. */
 const RETRY_AFTER_SECONDS = "1";
