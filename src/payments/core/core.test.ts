@@ -129,6 +129,8 @@ describe("payment core", () => {
       expect(event!.nextAt - clock).toBe(1000);
       clock += 1000;
     }
+    // Deferrals are no failed tries: a real failure after them waits as its first failure would.
+    expect((await core.store.events())[0]!.tries).toBe(0);
     full = false;
     expect(await core.dispatchOnce()).toBe(1);
     expect(delivered).toEqual(["payment.succeeded"]);

@@ -230,9 +230,12 @@ export class PaymentCore {
             await this.store.delivered(event.id, this.iso());
             delivered++;
           } catch (err) {
-            const wait = err instanceof DeliveryDeferred ? err.retryAfterMs : RETRY_MS[Math.min(event.tries, RETRY_MS.length - 1)]!;
-            await this.store.deliveryFailed(event.id, err instanceof Error ? err.message : String(err), this.now() + wait);
-            this.opts.log?.("warn", `payment event ${event.name} for ${event.invoiceId}: delivery failed, next try in ${wait} ms`);
+            // Deferred (the server was full): soon again, and not a failed try, so a real failure
+            // after a flood still waits as long as its own tries say.
+            const deferred = err instanceof DeliveryDeferred;
+            const wait = deferred ? err.retryAfterMs : RETRY_MS[Math.min(event.tries, RETRY_MS.length - 1)]!;
+            await this.store.deliveryFailed(event.id, err instanceof Error ? err.message : String(err), this.now() + wait, !deferred);
+            this.opts.log?.(deferred ? "debug" : "warn", `payment event ${event.name} for ${event.invoiceId}: ${deferred ? "deferred" : "delivery failed"}, next try in ${wait} ms`);
           }
         };
         // An event turn waits in its user's queue behind that user's turns: users are served side by

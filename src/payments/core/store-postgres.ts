@@ -265,8 +265,8 @@ export class PostgresLedgerStore implements LedgerStore {
     await this.rows(`UPDATE ${this.t("pay_outbox")} SET delivered_at = $1, tries = tries + 1, last_error = NULL WHERE id = $2`, [now, id]);
   }
 
-  async deliveryFailed(id: number, error: string, nextAt: number): Promise<void> {
-    await this.rows(`UPDATE ${this.t("pay_outbox")} SET tries = tries + 1, last_error = $1, next_at = $2 WHERE id = $3`, [error.slice(0, 500), nextAt, id]);
+  async deliveryFailed(id: number, error: string, nextAt: number, countTry = true): Promise<void> {
+    await this.rows(`UPDATE ${this.t("pay_outbox")} SET tries = tries + $4, last_error = $1, next_at = $2 WHERE id = $3`, [error.slice(0, 500), nextAt, id, countTry ? 1 : 0]);
   }
 
   async events(invoiceId?: string): Promise<PaymentEvent[]> {

@@ -319,12 +319,12 @@ export class RedisLedgerStore implements LedgerStore {
       .exec();
   }
 
-  async deliveryFailed(id: number, error: string, nextAt: number): Promise<void> {
+  async deliveryFailed(id: number, error: string, nextAt: number, countTry = true): Promise<void> {
     await this.redis
       .multi()
       .zadd(`${this.p}outbox-due`, nextAt, String(id))
       .hset(`${this.p}outbox-state:${id}`, "lastError", error.slice(0, 500), "nextAt", nextAt)
-      .hincrby(`${this.p}outbox-state:${id}`, "tries", 1)
+      .hincrby(`${this.p}outbox-state:${id}`, "tries", countTry ? 1 : 0)
       .exec();
   }
 

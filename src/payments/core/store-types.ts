@@ -88,7 +88,8 @@ export interface LedgerStore {
    */
   claimDueEvents(nowMs: number, leaseMs: number, limit?: number): Promise<PaymentEvent[]>;
   delivered(id: number, now: string): Promise<void>;
-  deliveryFailed(id: number, error: string, nextAt: number): Promise<void>;
+  /** Not delivered: due again at `nextAt`; `countTry` false for a deferral (the server was full), which leaves `tries`, and so the backoff, as they were. */
+  deliveryFailed(id: number, error: string, nextAt: number, countTry?: boolean): Promise<void>;
   events(invoiceId?: string): Promise<PaymentEvent[]>;
   ledger(invoiceId?: string): Promise<LedgerEntry[]>;
 

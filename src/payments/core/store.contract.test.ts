@@ -148,6 +148,10 @@ for (const { kind, make } of places) {
       expect(await s.claimDueEvents(now + 4_000, 60_000)).toEqual([]);
       const retry = await s.claimDueEvents(now + 5_000, 60_000);
       expect(retry.map((e) => [e.name, e.tries, e.lastError])).toEqual([["payment.canceled", 1, "worker busy"]]);
+      // A deferral (the server was full) reschedules without counting a try.
+      await s.deliveryFailed(claimed[1]!.id, "server full", now + 6_000, false);
+      const deferred = await s.claimDueEvents(now + 6_000, 60_000);
+      expect(deferred.map((e) => [e.name, e.tries, e.lastError])).toEqual([["payment.canceled", 1, "server full"]]);
       // The claimer died: after the lease the event is due again (for a restarted process).
       const reopened = open();
       expect((await reopened.claimDueEvents(now + 66_000, 60_000)).map((e) => e.name)).toEqual(["payment.canceled"]);

@@ -332,8 +332,8 @@ export class PaymentStore implements LedgerStore {
     this.db.prepare("UPDATE pay_outbox SET delivered_at = ?, tries = tries + 1, last_error = NULL WHERE id = ?").run(now, id);
   }
 
-  async deliveryFailed(id: number, error: string, nextAt: number): Promise<void> {
-    this.db.prepare("UPDATE pay_outbox SET tries = tries + 1, last_error = ?, next_at = ? WHERE id = ?").run(error.slice(0, 500), nextAt, id);
+  async deliveryFailed(id: number, error: string, nextAt: number, countTry = true): Promise<void> {
+    this.db.prepare("UPDATE pay_outbox SET tries = tries + ?, last_error = ?, next_at = ? WHERE id = ?").run(countTry ? 1 : 0, error.slice(0, 500), nextAt, id);
   }
 
   async events(invoiceId?: string): Promise<PaymentEvent[]> {
