@@ -52,7 +52,7 @@ export function processWithSlotFilling(env: SlotFillingEnv, request: BotRequest,
   if (!ongoing || !isAnswer(request)) return startIfSwitched(request, run(request, rest), run);
   const step = answer(env, ongoing, request);
   if (step.kind === "ask") return promptTurn(rest, step.filling, step.slot);
-  if (step.kind === "return") return run(returnRequest(request, step.filling), rest);
+  if (step.kind === "return") return startIfSwitched(request, run(returnRequest(request, step.filling), rest), run);
   return startIfSwitched(request, run(request, rest), run);
 }
 
@@ -124,6 +124,12 @@ function returnRequest(request: BotRequest, filling: SlotFillingState): BotReque
 
 const isSwitch = (r: Reply): boolean => r.type === "context-switch" && r.targetBotId === SLOT_FILLING_BOT;
 
+function withoutSwitch(result: TurnResult): TurnResult {
+  if (!result.replies.some(isSwitch)) return result;
+  const replies = result.replies.filter((r) => !isSwitch(r));
+  return { ...result, replies, response: { ...result.response, replies } };
+}
+
 /**
  * A turn that answered with the context switch to the slot-filling bot: the switch is not sent to
  * the user; the bot asks the first prompt in the same answer, as on the platform, and the filling is
@@ -139,7 +145,9 @@ function startIfSwitched(request: BotRequest, result: TurnResult, run: RunTurn):
   if (!filling) return { ...result, replies, response: { ...result.response, replies } };
   const slot = nextToAsk(filling);
   if (!slot) {
-    const back = run(returnRequest(request, filling), state);
+    // Going back at once; a switch that turn makes again has nothing to ask either: it is dropped,
+    // never sent to the user, and never followed round again.
+    const back = withoutSwitch(run(returnRequest(request, filling), state));
     const all = [...replies, ...back.replies];
     return { ...back, replies: all, response: { ...back.response, replies: all }, mails: [...result.mails, ...back.mails] };
   }
