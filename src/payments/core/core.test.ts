@@ -103,6 +103,49 @@ describe("payment core", () => {
     expect(delivered).toEqual(["other-user", "slow-user"]);
   });
 
+  it("a store failing for one user's event ends the pass only after the other users' deliveries ended", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const badIds = new Set<number>();
+    class FailingStore extends PaymentStore {
+      override async delivered(id: number, now: string): Promise<void> {
+        if (badIds.has(id)) throw new Error("disk full");
+        return super.delivered(id, now);
+      }
+      override async deliveryFailed(id: number, error: string, nextAt: number, countTry?: boolean): Promise<void> {
+        if (badIds.has(id)) throw new Error("disk full");
+        return super.deliveryFailed(id, error, nextAt, countTry);
+      }
+    }
+    const delivered: string[] = [];
+    const core = new PaymentCore({
+      store: new FailingStore(":memory:"),
+      adapters: { smartpay: smartPayAdapter(() => client) },
+      deliver: async (e) => {
+        if (e.userKey === "bad-user") badIds.add(e.id);
+        if (e.userKey === "slow-user") await held;
+        delivered.push(e.userKey);
+      },
+    });
+    for (const user of ["bad-user", "slow-user"]) {
+      const { req, attempt } = await order(core, user);
+      const made = sandbox.core.create(req).invoice;
+      await core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
+      sandbox.core.setStatus(made.id, "confirmed");
+    }
+    expect(await core.reconcileOnce()).toBe(2);
+    let settled = false;
+    const dispatching = core.dispatchOnce().finally(() => (settled = true));
+    dispatching.catch(() => undefined);
+    await vi.waitFor(() => expect(delivered).toEqual(["bad-user"]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    release();
+    await expect(dispatching).rejects.toThrow("disk full");
+    expect(delivered).toEqual(["bad-user", "slow-user"]);
+    expect((await core.store.events()).filter((e) => e.deliveredAt !== undefined).map((e) => e.userKey)).toEqual(["slow-user"]);
+  });
+
   // Fifth red-team round: an event turn the server refused for being full (503, or the user's own
   // queue full: 429) counted as a failed delivery, and each refusal doubled the wait up to an hour.
   it("an event the server could not take now (DeliveryDeferred) is tried again soon, however often it was deferred", async () => {

@@ -246,11 +246,15 @@ export class PaymentCore {
           if (list) list.push(event);
           else byUser.set(event.userKey, [event]);
         }
-        await Promise.all(
+        // Every user's deliveries end before the pass does, also when the store fails for one of
+        // them: the pass is never marked done while another user's event turn still runs.
+        const outcomes = await Promise.allSettled(
           [...byUser.values()].map(async (events) => {
             for (const event of events) await one(event);
           }),
         );
+        const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+        if (failed) throw failed.reason;
         n += delivered;
         if (delivered === 0) break;
       }
