@@ -17,7 +17,7 @@ import type {
   TriggerNode,
 } from "./ast.js";
 import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js";
-import { likelySpelling } from "../util/spelling.js";
+import { didYouMean } from "../util/spelling.js";
 import { parseButton } from "./buttons.js";
 import { colOf, Joined, splitLines, type Line, type Piece } from "./lines.js";
 import { lineValue, parseParamList, splitParams, unquote, ValueError } from "./params.js";
@@ -196,8 +196,7 @@ class Parser {
 
   /** ` (did you mean "intent!:"?)` when an unknown tag name is one or two typos away from a tag. */
   private didYouMean(name: string): string {
-    const near = likelySpelling(name, this.tags.names());
-    return near ? ` (did you mean "${near}:"?)` : "";
+    return didYouMean(name, this.tags.names(), (tag) => `${tag}:`);
   }
 
   private misplaced(tag: Tag, where: Where): ProjectError {

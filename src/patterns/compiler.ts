@@ -10,7 +10,7 @@ import { catastrophicRegexReason, riskyRegexps } from "./regex-safety.js";
 import { tokenizeDetailed } from "./tokenizer.js";
 import type { PatternEntity } from "./types.js";
 import { systemEntityFinder } from "../nlu/system-entities/index.js";
-import { likelySpelling } from "../util/spelling.js";
+import { didYouMean } from "../util/spelling.js";
 
 const MAX_SYNONYM_PATHS = 8;
 const NUMBER_ENTITIES = new Set(["duckling.number", "zb.number"]);
@@ -74,8 +74,7 @@ export class Compiler {
   didYouMean(name: string): string {
     const known = new Set<string>(BUILTINS);
     for (const key of this.named.keys()) known.add(key.replace(/^\$/, ""));
-    const near = likelySpelling(name, known);
-    return near ? ` (did you mean "$${near}"?)` : "";
+    return didYouMean(name, known, (pattern) => `$${pattern}`);
   }
 
   defOf(name: string): NamedPatternDef | undefined {

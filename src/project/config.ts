@@ -8,7 +8,7 @@ import { ProjectError, ProjectErrors, type Diagnostic } from "../util/errors.js"
 import type { ChatbotConfig } from "./model.js";
 import { chatbotSchema, KNOWN_KEYS } from "./config-schema.js";
 import { isYamlFailure, readYaml, type YamlRead } from "./yaml-read.js";
-import { likelySpelling } from "../util/spelling.js";
+import { didYouMean, likelySpelling } from "../util/spelling.js";
 
 export const CONFIG_FILE = "chatbot.yaml";
 
@@ -78,8 +78,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): LoadedConfig {
   const known = new Set<string>(KNOWN_KEYS);
   for (const key of Object.keys(raw)) {
     if (known.has(key)) continue;
-    const near = likelySpelling(key, KNOWN_KEYS);
-    diagnostics.push({ level: "warning", message: `unknown key "${key}" ignored${near ? ` (did you mean "${near}"?)` : ""}`, pos: posOf([key]) });
+    diagnostics.push({ level: "warning", message: `unknown key "${key}" ignored${didYouMean(key, KNOWN_KEYS)}`, pos: posOf([key]) });
   }
   return { config: normalise(raw as unknown as Record<string, unknown>), diagnostics, posOf };
 }

@@ -8,7 +8,7 @@ import type { Project } from "./model.js";
 import { ownFiles } from "./graph.js";
 import { resolvePath } from "./paths.js";
 import { scriptStrings, writtenTransitions, type SourceLine, type WrittenTransition } from "./transitions.js";
-import { likelySpelling } from "../util/spelling.js";
+import { didYouMean } from "../util/spelling.js";
 
 /** Transitions (reactions, buttons, script literals, trigger toState/fromState) whose target state does not exist. */
 export function unknownTargets(project: Project, sourceLine?: SourceLine, written: WrittenTransition[] = writtenTransitions(project, sourceLine)): Diagnostic[] {
@@ -17,22 +17,16 @@ export function unknownTargets(project: Project, sourceLine?: SourceLine, writte
     if (t.to === undefined || project.states.has(t.to)) continue;
     const what = t.kind === "script" ? `$reactions.transition(${JSON.stringify(t.target)})` : t.kind === "button" ? `button ${JSON.stringify(t.label)} -> ${t.target}` : `${t.label}: ${t.target}`;
     const resolved = t.to === t.target.trim() ? "" : ` (${t.to})`;
-    out.push({ level: "warning", message: `${what} in ${t.from}: no state ${t.target.trim()}${resolved}; the turn that gets here fails with "State not found"${didYouMean(project, t.to)}`, pos: t.pos });
+    out.push({ level: "warning", message: `${what} in ${t.from}: no state ${t.target.trim()}${resolved}; the turn that gets here fails with "State not found"${didYouMean(t.to, project.states.keys())}`, pos: t.pos });
   }
   for (const t of project.triggers) {
     const named = [...(t.toState ? [["toState", t.toState]] : []), ...(t.fromState ?? []).map((p) => ["fromState", p])];
     for (const [param, p] of named) {
       if (p!.includes("{{") || project.states.has(p!)) continue;
-      out.push({ level: "warning", message: `${param} = ${p} of ${t.kind}${t.global ? "!" : ""}: ${t.value} in ${t.owner}: no such state${didYouMean(project, p!)}`, pos: t.pos });
+      out.push({ level: "warning", message: `${param} = ${p} of ${t.kind}${t.global ? "!" : ""}: ${t.value} in ${t.owner}: no such state${didYouMean(p!, project.states.keys())}`, pos: t.pos });
     }
   }
   return out;
-}
-
-/** ` (did you mean "/Menu/Pizza"?)` when a state's path is one or two typos away from the missing one. */
-function didYouMean(project: Project, missing: string): string {
-  const near = likelySpelling(missing, project.states.keys());
-  return near ? ` (did you mean "${near}"?)` : "";
 }
 
 /**

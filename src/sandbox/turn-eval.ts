@@ -389,10 +389,10 @@ function compileTemplate(t: string): TurnTemplate | undefined {
 
 // ---- evaluate ----
 
-/** One evaluation: locals, the objects it created, and what to restore if it is refused. */
 /** The locals of an evaluation that runs no program (a condition, a template): never written. */
 const NO_LOCALS: ReadonlyMap<string, { value: unknown; constant: boolean }> = new Map();
 
+/** One evaluation: locals, the objects it created, and what to restore if it is refused. */
 class Evaluation {
   // Collections are made when first needed: most evaluations are one condition or template.
   private locals = NO_LOCALS as Map<string, { value: unknown; constant: boolean }>;

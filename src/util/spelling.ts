@@ -45,3 +45,9 @@ export function likelySpelling(word: string, candidates: Iterable<string>): stri
   }
   return best !== undefined && !tied ? best : undefined;
 }
+
+/** ` (did you mean "intent!:"?)`, the suffix of a message naming an unknown word, or "" when no candidate is close (likelySpelling). */
+export function didYouMean(word: string, candidates: Iterable<string>, shown: (near: string) => string = (near) => near): string {
+  const near = likelySpelling(word, candidates);
+  return near === undefined ? "" : ` (did you mean "${shown(near)}"?)`;
+}
