@@ -45,6 +45,16 @@ async function order(core: PaymentCore, user = "user-1") {
   return { req, ...begun };
 }
 
+/** One order per user, each created in the core and paid in the sandbox (the core learns it when it reconciles). */
+async function paidInSandbox(core: PaymentCore, users: string[]): Promise<void> {
+  for (const user of users) {
+    const { req, attempt } = await order(core, user);
+    const made = sandbox.core.create(req).invoice;
+    await core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
+    sandbox.core.setStatus(made.id, "confirmed");
+  }
+}
+
 describe("payment core", () => {
   it("one invoice per order; a paid SmartPay invoice is one capture and one payment.succeeded however often it is seen", async () => {
     const { core, delivered } = makeCore();
@@ -89,12 +99,7 @@ describe("payment core", () => {
         delivered.push(e.userKey);
       },
     });
-    for (const user of ["slow-user", "other-user"]) {
-      const { req, attempt } = await order(core, user);
-      const made = sandbox.core.create(req).invoice;
-      await core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
-      sandbox.core.setStatus(made.id, "confirmed");
-    }
+    await paidInSandbox(core, ["slow-user", "other-user"]);
     expect(await core.reconcileOnce()).toBe(2);
     const dispatching = core.dispatchOnce();
     await vi.waitFor(() => expect(delivered).toEqual(["other-user"]));
@@ -127,12 +132,7 @@ describe("payment core", () => {
         delivered.push(e.userKey);
       },
     });
-    for (const user of ["bad-user", "slow-user"]) {
-      const { req, attempt } = await order(core, user);
-      const made = sandbox.core.create(req).invoice;
-      await core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
-      sandbox.core.setStatus(made.id, "confirmed");
-    }
+    await paidInSandbox(core, ["bad-user", "slow-user"]);
     expect(await core.reconcileOnce()).toBe(2);
     let settled = false;
     const dispatching = core.dispatchOnce().finally(() => (settled = true));
@@ -161,10 +161,7 @@ describe("payment core", () => {
         delivered.push(e.name);
       },
     });
-    const { req, attempt } = await order(core);
-    const made = sandbox.core.create(req).invoice;
-    await core.observe("smartpay.create", { attemptId: attempt.id }, smartPaySnapshot({ invoice_id: made.id }, "created")!);
-    sandbox.core.setStatus(made.id, "confirmed");
+    await paidInSandbox(core, ["user-1"]);
     await core.reconcileOnce();
     for (let i = 0; i < 8; i++) {
       expect(await core.dispatchOnce()).toBe(0);
