@@ -4,6 +4,7 @@
 // ($context & co.), the template and expression engine and the dispatcher.
 // The context lives in its own V8 isolate: nothing of the host's heap is reachable from here; the
 // host function is an isolated-vm callback that exchanges strings, kept only in this closure.
+// eslint-disable-next-line @typescript-eslint/no-unused-expressions -- the script's value is the start function
 (function (hostFn, maxOutChars) {
   "use strict";
   var G = globalThis;
@@ -107,7 +108,7 @@
       if (args.length === 0) return Reflect.construct(target, [now()], newTarget);
       return Reflect.construct(target, args, newTarget);
     },
-    apply: function (target, self, args) {
+    apply: function () {
       return String(new OrigDate(now()));
     },
   });
@@ -691,14 +692,14 @@
         var keys = ownKeys(proto);
         for (var k = 0; k < keys.length; k++) {
           var key = keys[k];
-          var now = getOwnPropertyDescriptor(proto, key);
+          var desc = getOwnPropertyDescriptor(proto, key);
           var was = reflectApply(mapGet, before.members, [key]);
-          var changed = !was || was.value !== now.value || was.get !== now.get || was.set !== now.set;
-          var accessor = !!(now.get || now.set);
+          var changed = !was || was.value !== desc.value || was.get !== desc.get || was.set !== desc.set;
+          var accessor = !!(desc.get || desc.set);
           var converts = key === "toString" || key === "valueOf" || key === "join" || key === "toJSON" || key === symbolToPrimitive || key === symbolToStringTag;
           if (changed && (converts || (accessor && p < 2))) conversions = "load code changed a conversion or added an accessor on a builtin prototype";
-          if (typeof key === "string" && changed && (accessor || (now.value !== null && (typeof now.value === "object" || typeof now.value === "function")))) loaded[loaded.length] = key;
-          var primitive = !accessor && (now.value === null || (typeof now.value !== "object" && typeof now.value !== "function"));
+          if (typeof key === "string" && changed && (accessor || (desc.value !== null && (typeof desc.value === "object" || typeof desc.value === "function")))) loaded[loaded.length] = key;
+          var primitive = !accessor && (desc.value === null || (typeof desc.value !== "object" && typeof desc.value !== "function"));
           if (typeof key === "string" && p < ownKinds.length && (changed || primitive)) own[ownKinds[p]].push(key);
         }
       }

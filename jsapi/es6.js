@@ -149,11 +149,10 @@ Headers.prototype.forEach = function (fn, self) {
 };
 Headers.prototype.entries = function () {
   var map = this._map;
-  return Object.keys(map)
-    .map(function (k) {
-      return [k, map[k]];
-    })
-    [Symbol.iterator]();
+  var pairs = Object.keys(map).map(function (k) {
+    return [k, map[k]];
+  });
+  return pairs[Symbol.iterator]();
 };
 Headers.prototype.keys = function () {
   return Object.keys(this._map)[Symbol.iterator]();

@@ -23,11 +23,11 @@ function baseUrl() {
   var port = u.port ? ":" + u.port : "";
   return (u.protocol || "https") + "://" + u.host + port;
 }
-function buildUrl(url, query) {
+function buildUrl(url, params) {
   url = String(url);
-  if (isObj(query)) {
+  if (isObj(params)) {
     url = url.replace(/\$\{([^}]+)\}/g, function (m, name) {
-      var v = query[name.trim()];
+      var v = params[name.trim()];
       return v === undefined || v === null ? m : encodeURIComponent(String(v));
     });
   }
