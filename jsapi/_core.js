@@ -420,6 +420,7 @@
 
   // Thrown by $reactions.newSession; also remembered in the turn so a user catch cannot swallow it.
   var NEW_SESSION = { newSession: true };
+  /** @returns {never} */
   function newSession(params) {
     turn.newSession = copy(params || {}) || {};
     throw NEW_SESSION;
@@ -427,6 +428,7 @@
 
   // ---- the API modules get this object (jsapi/*.js), never scripts ----
   var idle = null;
+  /** @type {PlatformHost} */
   var host = {
     call: function (op, args) {
       return hostCall("call", { op: String(op), args: args });

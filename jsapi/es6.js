@@ -336,6 +336,7 @@ function formDecode(s) {
   }
 }
 function URLSearchParams(init) {
+  /** @type {string[][]} [name, value] pairs in order */
   this._list = [];
   this._url = null;
   if (init === undefined || init === null) return;
@@ -431,11 +432,15 @@ function removeDots(path) {
 function encodePath(p) {
   return p.replace(/[ "<>`{}]/g, function (c) { return encodeURIComponent(c); });
 }
+/**
+ * A URL with the accessors urlProp puts on URL.prototype below.
+ * @typedef {URL & { href: string, protocol: string, username: string, password: string, hostname: string, port: string, host: string, origin: string, pathname: string, search: string, searchParams: URLSearchParams, hash: string }} WebURL
+ */
 function URL(input, base) {
   input = String(input).trim();
   var m = URL_RE.exec(input);
   if (!m && base !== undefined) {
-    var b = base instanceof URL ? base : new URL(base);
+    var b = /** @type {WebURL} */ (base instanceof URL ? base : new URL(base));
     var abs;
     if (input.slice(0, 2) === "//") abs = b.protocol + input;
     else if (input.charAt(0) === "/") abs = b.origin + input;
@@ -460,6 +465,11 @@ function URL(input, base) {
   this._params = new URLSearchParams(this._search);
   this._params._url = this;
 }
+/**
+ * @param {string} name
+ * @param {(this: WebURL) => unknown} get
+ * @param {(this: WebURL, v: any) => void} [set]
+ */
 function urlProp(name, get, set) {
   Object.defineProperty(URL.prototype, name, { get: get, set: set, enumerable: true, configurable: true });
 }
@@ -489,7 +499,7 @@ urlProp("href", function () {
 }, function (v) {
   URL.call(this, v);
 });
-URL.prototype.toString = URL.prototype.toJSON = function () {
+URL.prototype.toString = URL.prototype.toJSON = /** @this {WebURL} */ function () {
   return this.href;
 };
 URL.canParse = function (input, base) {
@@ -531,7 +541,7 @@ function normEncoding(enc) {
 function needEncoding(enc) {
   var e = normEncoding(enc);
   if (!e) {
-    var err = new TypeError("Unknown encoding: " + enc);
+    var err = /** @type {TypeError & { code?: string }} */ (new TypeError("Unknown encoding: " + enc));
     err.code = "ERR_UNKNOWN_ENCODING";
     throw err;
   }
@@ -727,7 +737,7 @@ Buffer.prototype.write = function write(s, offset, length, enc) {
   for (var i = 0; i < n; i++) this[offset + i] = bytes[i];
   return n;
 };
-Buffer.prototype.fill = function fill(value, start, end, enc) {
+Buffer.prototype.fill = /** @returns {any} the buffer (typed loosely: a Uint8Array override must return `this`) */ function fill(value, start, end, enc) {
   if (typeof start === "string") {
     enc = start;
     start = 0;
@@ -735,7 +745,7 @@ Buffer.prototype.fill = function fill(value, start, end, enc) {
   }
   start = start === undefined ? 0 : start | 0;
   end = end === undefined ? this.length : Math.min(this.length, end | 0);
-  var bytes = typeof value === "string" ? bytesFromString(value, enc) : ArrayBuffer.isView(value) ? value : [value & 255];
+  var bytes = typeof value === "string" ? bytesFromString(value, enc) : ArrayBuffer.isView(value) ? /** @type {Uint8Array} */ (value) : [value & 255];
   if (!bytes.length) bytes = [0];
   for (var i = start, k = 0; i < end; i++, k = (k + 1) % bytes.length) this[i] = bytes[k];
   return this;

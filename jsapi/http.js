@@ -92,7 +92,13 @@ function parseBody(res, dataType) {
   return body;
 }
 
-/** The result object: {isOk, status, data, response, error}, usable with .then/.catch too. */
+/** @typedef {{ isOk: boolean, status: number, data: any, response: any, error: any }} HttpFields */
+/** @typedef {HttpResult & HttpFields} HttpResponse */
+/**
+ * The result object: {isOk, status, data, response, error}, usable with .then/.catch too.
+ * @constructor
+ * @param {HttpFields} fields
+ */
 function HttpResult(fields) {
   for (var k in fields) this[k] = fields[k];
 }
@@ -102,7 +108,7 @@ function plain(r) {
   return o;
 }
 // Callbacks run synchronously (the response is already there); failures go to the error callback.
-HttpResult.prototype.then = function (onOk, onErr) {
+HttpResult.prototype.then = /** @this {HttpResponse} */ function (onOk, onErr) {
   var self = plain(this);
   try {
     if (!this.isOk && typeof onErr === "function") return Promise.resolve(onErr(self));
@@ -112,7 +118,7 @@ HttpResult.prototype.then = function (onOk, onErr) {
     return Promise.reject(e);
   }
 };
-HttpResult.prototype.catch = function (onErr) {
+HttpResult.prototype.catch = /** @this {HttpResponse} */ function (onErr) {
   return this.then(undefined, onErr);
 };
 HttpResult.prototype.always = function (fn) {
@@ -123,10 +129,12 @@ Object.defineProperty(HttpResult.prototype, "then", { enumerable: false });
 Object.defineProperty(HttpResult.prototype, "catch", { enumerable: false });
 Object.defineProperty(HttpResult.prototype, "always", { enumerable: false });
 
+/** @returns {HttpResponse} */
 function failed(status, error) {
-  return new HttpResult({ isOk: false, status: status, data: undefined, response: {}, error: error });
+  return /** @type {HttpResponse} */ (new HttpResult({ isOk: false, status: status, data: undefined, response: {}, error: error }));
 }
 
+/** @returns {HttpResponse} */
 function query(url, settings) {
   if (isObj(url) && settings === undefined) {
     settings = url;
@@ -141,7 +149,7 @@ function query(url, settings) {
   if (s.cachingRequired && config.ttl > 0) {
     cacheKey = JSON.stringify([req.method, req.url, req.headers, s.query, req.body, s.form, req.dataType]);
     var hit = cache.get(cacheKey);
-    if (hit && hit.expires > host.now()) return new HttpResult(JSON.parse(hit.json));
+    if (hit && hit.expires > host.now()) return /** @type {HttpResponse} */ (new HttpResult(JSON.parse(hit.json)));
   }
   var res = host.http(req);
   var ok = !res.error && res.status >= 200 && res.status < 300;
@@ -158,7 +166,7 @@ function query(url, settings) {
     if (cache.size > 1000) cache.clear();
     cache.set(cacheKey, { expires: host.now() + config.ttl * 1000, json: JSON.stringify(result) });
   }
-  return new HttpResult(result);
+  return /** @type {HttpResponse} */ (new HttpResult(result));
 }
 
 function withMethod(method) {
