@@ -18,6 +18,7 @@ const HELP =
   "type a phrase, a button number, or: /intent /PATH [phrase], /event NAME {json}, /timeout (fire the scheduled timeout), " +
   "/canvas {json} (Canvas app state), /pay [pay|decline|abandon] (the payer on the last YooKassa link, in the local emulator), /why (how the last turn was decided), /state, /session, /client, /reset, /help, /quit";
 
+/** Options of `smartapp chat`: modules, allowed hosts, environment, the streams to talk over, watch mode. */
 export interface ChatOptions {
   modules: string[];
   allowHttp?: string[];
@@ -30,6 +31,10 @@ export interface ChatOptions {
   channel?: string;
 }
 
+/**
+ * `smartapp chat`: talks to the project in the terminal, with the local payment sandbox unless SmartPay is
+ * configured.
+ */
 export async function chat(dir: string, opts: ChatOptions, config: SmartappConfig): Promise<void> {
   const out = opts.output ?? process.stdout;
   let sandbox: LocalSandbox | undefined;

@@ -2,11 +2,13 @@
 import path from "node:path";
 import { checkProject, type CheckResult } from "../project/check.js";
 
+/** Options of `smartapp check`. */
 export interface CheckCliOptions {
   modules: string[];
   json?: boolean;
 }
 
+/** `smartapp check`: loads the project and prints its errors and warnings (or JSON); the exit code. */
 export function check(dir: string, opts: CheckCliOptions): number {
   const report = checkProject(dir, { modules: opts.modules });
   if (opts.json) {

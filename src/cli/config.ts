@@ -9,6 +9,7 @@ import type { LedgerStoreKind } from "../payments/core/store-types.js";
 import { DEFAULT_NOTIFY_TIMEOUT_MS } from "../payments/merchant-webhooks/dispatcher.js";
 import { merchantUrlProblem } from "../payments/merchant-webhooks/notifier.js";
 
+/** SmartPay settings from the environment. */
 export interface SmartPayConfig {
   /** SMARTPAY_URL: a real SmartPay base. Unset: `serve` and `chat` start the local sandbox. */
   url?: string;
@@ -20,6 +21,7 @@ export interface SmartPayConfig {
   timeoutMs?: number;
 }
 
+/** YooKassa settings from the environment (docs/yookassa.md). */
 export interface YooKassaConfig {
   /** YOOKASSA_URL: a real API base (https://api.yookassa.ru/v3). Unset: the local emulator when the sandbox runs, else the real API once a shop is set. */
   url?: string;
@@ -31,6 +33,7 @@ export interface YooKassaConfig {
   trustedIps?: string[] | "any";
 }
 
+/** Where the runtime notifies the merchant of payment events (docs/payments.md). */
 export interface MerchantNotifyConfig {
   /** SMARTAPP_MERCHANT_NOTIFY_URL: the merchant's https URL for payment notifications (chatbot.yaml injector.merchantNotifyUrl wins). */
   url?: string;
@@ -50,6 +53,7 @@ export interface NotifyDeliveryConfig {
   leaseMs?: number;
 }
 
+/** Webhook acquiring for shop apps (docs/payments.md, "Webhook acquiring for shop apps"). */
 export interface ImshopConfig {
   /** IMSHOP_SECRET: the shared secret of webhook acquiring (`Authorization: Bearer …`); set, `serve` mounts /payments/imshop. */
   secret?: string;
@@ -69,6 +73,7 @@ export interface LoadConfig {
   maxQueuedTurns?: number;
 }
 
+/** The runtime's whole configuration, read once from the environment at the edge and passed down (docs/configuration.md). */
 export interface SmartappConfig {
   /** PORT (serve; default 8080). */
   port: number;

@@ -5,12 +5,14 @@ import { stateGraph, type StateGraph } from "../project/graph.js";
 import { loadProject } from "../project/loader.js";
 import { edgeTaken, type CoverageReport } from "../testing/coverage.js";
 
+/** Options of `smartapp graph`. */
 export interface GraphCliOptions {
   modules: string[];
   coverage?: string; // a coverage JSON file
   html?: boolean; // a page to open in a browser instead of DOT
 }
 
+/** `smartapp graph`: the project's state graph as DOT, or as an HTML page, with test coverage when given. */
 export function graph(dir: string, opts: GraphCliOptions): string {
   const g = stateGraph(loadProject(dir, opts));
   const coverage = opts.coverage ? readCoverage(opts.coverage) : undefined;

@@ -3,6 +3,7 @@
 // (docs/payments.md, "The sandbox plays the shop app").
 import { request } from "undici";
 
+/** Options of `smartapp sandbox imshop-app`: the sandbox, the order and what the emulated shop app does with it. */
 export interface ImshopAppOptions {
   sandbox: string; // the sandbox's origin, as serve or `smartapp sandbox` prints it
   adminToken?: string;
@@ -16,6 +17,7 @@ export interface ImshopAppOptions {
   secret?: string;
 }
 
+/** `smartapp sandbox imshop-app`: plays the shop app against the sandbox's webhook acquiring; the exit code. */
 export async function imshopApp(o: ImshopAppOptions, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   if (!o.adminToken) {
     out("smartapp: the sandbox's admin token is needed: --token or SMARTAPP_SANDBOX_ADMIN_TOKEN (serve and `smartapp sandbox` print it)");

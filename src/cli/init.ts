@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 const TEMPLATE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../templates/init");
 const NAME_SLOT = "__NAME__";
 
+/** Options of `smartapp init`. */
 export interface InitOptions {
   /** Write into a folder that already has files (never over an existing chatbot.yaml). */
   force?: boolean;
@@ -39,6 +40,7 @@ function listFiles(root: string, rel = ""): string[] {
   );
 }
 
+/** `smartapp init`: writes the starter project and prints what it wrote; the exit code. */
 export function init(dir: string, opts: InitOptions): number {
   let files: string[];
   try {

@@ -7,8 +7,10 @@ import { createYooKassaEmulator } from "../payments/yookassa/emulator.js";
 import { DEFAULT_EMULATOR_SECRET_KEY } from "../payments/yookassa/emulator-core.js";
 import { createShopAppSandbox, type ShopAppSandbox } from "../payments/imshop/app-sandbox.js";
 
+/** The SmartPay token the local sandbox accepts when SMARTPAY_TOKEN is not set. */
 export const SANDBOX_TOKEN = "sandbox-token";
 
+/** The payment sandboxes `serve` and `chat` start when no real SmartPay is configured, and how to reach them. */
 export interface LocalSandbox {
   url: string;
   /** What the host's own SmartPay client uses (not scripts' $http). */
@@ -24,6 +26,7 @@ export interface LocalSandbox {
   close(): Promise<void>;
 }
 
+/** Starts the SmartPay sandbox with the YooKassa emulator and the shop-app sandbox beside it, on one virtual clock. */
 export async function startLocalSandbox(opts: { port: number; host: string }, config: SmartappConfig): Promise<LocalSandbox> {
   const token = config.payments.token ?? SANDBOX_TOKEN;
   // A script may pass the secret "$pay_api_key" instead of relying on SMARTPAY_TOKEN: accept both.

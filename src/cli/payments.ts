@@ -12,6 +12,10 @@ import type { Receipt } from "../payments/yookassa/types.js";
 
 const money = (m: Money) => `${(m.minor / 100).toFixed(2)} ${m.currency}`;
 
+/**
+ * `smartapp payments`: prints the payment ledger (list, show) or the outbox of merchant notifications / sync
+ * statuses (notifications, redeliver); the exit code.
+ */
 export async function payments(
   action: string,
   id: string | undefined,

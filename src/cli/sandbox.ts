@@ -7,6 +7,10 @@ import { createYooKassaEmulator } from "../payments/yookassa/emulator.js";
 import { DEFAULT_EMULATOR_SECRET_KEY } from "../payments/yookassa/emulator-core.js";
 import { createShopAppSandbox } from "../payments/imshop/app-sandbox.js";
 
+/**
+ * `smartapp sandbox`: the local SmartPay emulator and pay dialog on their own, with the YooKassa emulator
+ * beside them.
+ */
 export async function sandbox(opts: {
   port: number;
   host: string;

@@ -21,6 +21,7 @@ import { registerOutboxGauge } from "../payments/merchant-webhooks/metrics.js";
 /** Where webhook acquiring is mounted (docs/payments.md, "Webhook acquiring for shop apps"). */
 export const IMSHOP_PATH = "/payments/imshop";
 
+/** Options of `smartapp serve`, after the CLI parsed them. */
 export interface ServeOptions {
   port: number;
   host: string;
@@ -54,6 +55,10 @@ export interface ServeOptions {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
+/**
+ * `smartapp serve`: the webhook server with its stores, payments, console and (unless SmartPay is configured)
+ * the local sandbox.
+ */
 export async function serve(dir: string, opts: ServeOptions, config: SmartappConfig): Promise<void> {
   const paymentsLedger = paymentLedgerFrom(config, { store: opts.paymentsStore, db: opts.paymentsDb }); // a bad choice fails before anything listens
   checkYooKassaConfig(config); // before anything listens: a bad configuration must not leave the sandbox running

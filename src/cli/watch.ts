@@ -18,6 +18,7 @@ function isFolder(p: string): boolean {
   }
 }
 
+/** A running watch of a project's files; `close` stops it. */
 export interface ProjectWatcher {
   close(): void;
 }

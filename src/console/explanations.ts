@@ -16,6 +16,7 @@ interface Kept {
   chars: number;
 }
 
+/** The recent turns' explanations per console user, bounded in turns, users and total size; the oldest go first. */
 export class TurnExplanations {
   private readonly users = new Map<string, Map<string, Kept>>();
   private chars = 0;

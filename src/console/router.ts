@@ -22,6 +22,7 @@ export const CONSOLE_USER_PREFIX = "console-";
 
 const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../console");
 
+/** What the console's routes need: the current project, the session store and the runtime to talk to. */
 export interface ConsoleOptions {
   /** The project as loaded now (a reload under `serve --watch` changes it). */
   project: () => Project;
@@ -74,6 +75,7 @@ function ownDialog(key: string, res: express.Response): boolean {
   return false;
 }
 
+/** The web console's HTTP API and its static page (docs/console.md). */
 export function consoleRouter(opts: ConsoleOptions): Router {
   const router = express.Router();
   // The graph is made once per loaded project.

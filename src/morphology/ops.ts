@@ -23,6 +23,10 @@ export function conformToNumber(word: string, n: number): string {
   return inflectText(word, grammemes);
 }
 
+/**
+ * `$nlp.parseMorph(word)`: the dictionary's most likely reading (normal form, part of speech, grammemes,
+ * score), or null.
+ */
 export function parseMorph(word: string): Record<string, unknown> | null {
   const w = word.trim();
   if (w === "") return null;

@@ -5,6 +5,7 @@ import { NLU_FILES, NluDataError, readNluData } from "./data.js";
 import { patternEntities } from "./index.js";
 import type { PatternEntity } from "../patterns/types.js";
 
+/** What `smartapp check` reports of a project's NLU data: the file found and its counts. */
 export interface NluSummary {
   file?: string; // the CAILA export found, relative to the project
   intents: number;
@@ -13,6 +14,10 @@ export interface NluSummary {
   entities: number;
 }
 
+/**
+ * Reads the project's NLU data and checks it against the scenario's intent triggers: the summary, warnings,
+ * and the pattern entities it defines.
+ */
 export function checkNlu(project: Project): { summary: NluSummary; warnings: Diagnostic[]; entities?: Map<string, PatternEntity> } {
   const summary: NluSummary = { intents: 0, phrases: 0, patterns: 0, entities: 0 };
   const warnings: Diagnostic[] = [];

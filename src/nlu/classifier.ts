@@ -27,11 +27,13 @@ const { NeuralNetwork } = require("@nlpjs/neural") as { NeuralNetwork: new (sett
 /** Training settings; the iteration cap keeps a 10,000-phrase project within seconds (docs/nlu.md). */
 export const TRAIN_SETTINGS = { iterations: 40, errorThresh: 0.0005, deltaErrorThresh: 0.00001, log: false };
 
+/** A trained network as cached on disk; `version` is MODEL_VERSION at training time. */
 export interface TrainedModel {
   version: number;
   network: NeuralNetworkJson;
 }
 
+/** Bump when TrainedModel's shape changes: cached models of another version are retrained. */
 export const MODEL_VERSION = 1;
 
 /**
@@ -59,6 +61,7 @@ function entityNode(tree: ParseNode): ParseNode | undefined {
   return nodes?.[0];
 }
 
+/** Trains the intent network on every intent's phrases (one output per intent path). */
 export function trainModel(data: NluData): TrainedModel {
   const net = new NeuralNetwork({ ...TRAIN_SETTINGS });
   const corpus = data.intents.flatMap((i) => i.phrases.map((p) => ({ input: featuresOf(p), output: { [i.path]: 1 } })));
@@ -66,6 +69,7 @@ export function trainModel(data: NluData): TrainedModel {
   return { version: MODEL_VERSION, network: net.toJSON() };
 }
 
+/** The project's intent classifier: the trained network's scores plus the intents' own CAILA patterns. */
 export class ProjectIntentClassifier implements IntentClassifier {
   private readonly net: NeuralNetwork;
   private readonly known: ReadonlySet<string>;

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
+/** A slot of an intent (CAILA's slot filling): the entity that fills it and the prompts that ask for it. */
 export interface IntentSlot {
   name: string;
   entity: string; // "duckling.number", "City", …
@@ -11,6 +12,7 @@ export interface IntentSlot {
   prompts: string[];
 }
 
+/** An intent of the CAILA export: its path, training phrases, patterns, answer and slots. */
 export interface IntentDef {
   path: string; // "/Greeting", "/TV/270_TVQualityProblem"
   phrases: string[];
@@ -19,18 +21,21 @@ export interface IntentDef {
   slots: IntentSlot[];
 }
 
+/** One record of a project entity: synonyms of a value, or a pattern that matches it. */
 export interface EntityRecord {
   type: "synonyms" | "pattern";
   rule: string[]; // synonyms, or one pattern
   value: string;
 }
 
+/** A project entity of the CAILA export: its records, matched with or without morphology. */
 export interface EntityDef {
   name: string;
   records: EntityRecord[];
   noMorph: boolean;
 }
 
+/** A project's NLU data as read from its CAILA export (docs/nlu.md). */
 export interface NluData {
   file: string; // relative to the project folder
   intents: IntentDef[];
@@ -48,6 +53,7 @@ export const NLU_FILES = ["nlu.json", "caila_import.json", "src/nlu.json", "src/
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
+/** The CAILA export cannot be read: not JSON, or not the expected shape. */
 export class NluDataError extends Error {}
 
 function parseIntent(v: unknown): IntentDef | undefined {

@@ -5,6 +5,7 @@
 // docs/nlu.md compares this with other feature sets.
 import { lemma } from "../morphology/index.js";
 
+/** A phrase as the network's input: feature name → weight. */
 export type Features = Record<string, number>;
 
 /** Bump when featuresOf changes: cached models are keyed by it. */

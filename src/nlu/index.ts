@@ -12,11 +12,13 @@ import type { PatternEntity } from "../patterns/types.js";
 export { ProjectIntentClassifier } from "./classifier.js";
 export { readNluData, parseNluData, NLU_FILES, type NluData, type IntentDef, type EntityDef } from "./data.js";
 
+/** Where trained models are cached. */
 export interface ClassifierOptions {
   /** Folder for trained models; default ~/.cache/smartapp-runtime/nlu. `false` trains in memory only. */
   cacheDir?: string | false;
 }
 
+/** The default model cache, under the user's home so projects and runs share trained models. */
 export const defaultCacheDir = (): string => join(homedir(), ".cache", "smartapp-runtime", "nlu");
 
 /** The model depends on the data, the features and the training settings: all go into the key. */
@@ -49,6 +51,7 @@ function writeCached(dir: string, file: string, model: TrainedModel): void {
   }
 }
 
+/** The trained model for this data: from the cache when the same data, features and settings were trained before. */
 export function modelFor(data: NluData, text: string, opts: ClassifierOptions = {}): { model: TrainedModel; cached: boolean } {
   const dir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
   const file = dir === false ? undefined : join(dir, `${cacheKey(text)}.json`);
@@ -74,6 +77,10 @@ export function patternEntities(data: NluData): Map<string, PatternEntity> {
   return out;
 }
 
+/**
+ * A classifier for already-read NLU data (`text` is its file's content, the cache key), or undefined when it
+ * has no intents.
+ */
 export function classifierFor(data: NluData, text: string, opts: ClassifierOptions = {}): ProjectIntentClassifier | undefined {
   if (data.intents.length === 0) return undefined;
   return new ProjectIntentClassifier(data, modelFor(data, text, opts).model, patternEntities(data));

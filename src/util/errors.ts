@@ -1,6 +1,7 @@
 // Errors a person can act on: where (file:line:col), what was expected, and the offending line.
 import type { SourcePos } from "../dsl/ast.js";
 
+/** A mistake in a project file, with its position and line so the message can point at it (`format`). */
 export class ProjectError extends Error {
   constructor(
     message: string,
@@ -29,6 +30,7 @@ export class ProjectErrors extends Error {
   }
 }
 
+/** A finding of a project check: an error stops the load, a warning is only reported. */
 export interface Diagnostic {
   level: "warning" | "error";
   message: string;

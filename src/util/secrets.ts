@@ -1,6 +1,7 @@
 // Project secrets: one rule for every place that resolves them, and one rule that keeps their values
 // out of logs and error texts (docs/security-config.md).
 
+/** Where project secrets come from: a name→value map, or a lookup function. */
 export type SecretSource = Record<string, string> | ((name: string) => string | undefined);
 
 /**
@@ -14,6 +15,7 @@ export function projectSecret(name: string, secrets: SecretSource | undefined, e
   return given ?? env[`SMARTAPP_SECRET_${name}`];
 }
 
+/** What a masked secret value is replaced with in logs and error texts. */
 export const REDACTED = "[REDACTED]";
 
 /** Values shorter than this are not masked: a 1–3 character "secret" would blank ordinary text. */

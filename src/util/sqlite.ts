@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 
+/** How a store opens its SQLite file: durability, and the schema step run once per open. */
 export interface SqliteOpenOptions {
   /** FULL for money facts and messages owed to other systems; NORMAL for sessions (docs/storage.md). */
   synchronous: "FULL" | "NORMAL";

@@ -6,6 +6,7 @@
 import { numberEnds } from "../../patterns/numbers.js";
 import type { Token } from "../../patterns/tokenizer.js";
 
+/** A date/time as duckling reports it: the ISO text and its parts. */
 export interface DuckTime {
   iso: string; // "2019-12-20T00:45:00"
   year: number;
@@ -18,6 +19,7 @@ export interface DuckTime {
   timestamp: number; // Unix ms of that wall time read as UTC
 }
 
+/** Where a system entity found at a token ends, and its value. */
 export interface EntityEnd {
   end: number; // token index after the entity
   value: unknown;

@@ -12,8 +12,10 @@ import type { EntityEnd } from "./date-time.js";
 
 const CYRILLIC = /[а-яё]/i;
 
+/** What a grammeme entity's value is: the word's normal form or the word as the user wrote it. */
 export type GrammemeValue = "normalForm" | "asWritten";
 
+/** A finder for a pymorphy/mystem grammeme entity: a Cyrillic word one of whose readings has the grammeme. */
 export function grammemeEnds(grammeme: string, valueOf: GrammemeValue): (tokens: readonly Token[], pos: number) => EntityEnd[] {
   return (tokens, pos) => {
     const t = tokens[pos];

@@ -40,6 +40,10 @@ const FINDERS: Record<string, EntityFinder> = {
   ...Object.fromEntries(Object.entries(GRAMMEMES).map(([name, g]) => [name, grammemeEnds(g, name.startsWith("pymorphy.") ? "asWritten" : "normalForm")])),
 };
 
+/**
+ * The finder of a system entity by its CAILA name (`duckling.date`, `pymorphy.name`…), or undefined when it
+ * is not supported.
+ */
 export function systemEntityFinder(name: string): EntityFinder | undefined {
   return Object.hasOwn(FINDERS, name) ? FINDERS[name] : undefined;
 }

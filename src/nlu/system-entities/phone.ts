@@ -9,6 +9,7 @@ const SEPARATORS = new Set(["(", ")", "-", "."]);
 const MIN_DIGITS = 7;
 const MAX_DIGITS = 15;
 
+/** Phone numbers starting at token `i`: an optional "+", then digit groups with separators, at most 15 digits. */
 export function phoneEnds(tokens: readonly Token[], i: number): EntityEnd[] {
   let j = i;
   if (tokens[j]?.norm === "+") j++;
