@@ -19,6 +19,7 @@ import type { PaymentAttempt } from "./core/model.js";
 import { smartPaySnapshot } from "./providers/smartpay.js";
 export { projectSecret, type SecretSource };
 
+/** Where the payment ops log: warnings always, details when the logger has them. */
 export interface PaymentLogger {
   warn(message: string): void;
   info?(message: string): void;
@@ -26,6 +27,7 @@ export interface PaymentLogger {
 }
 
 
+/** How the payment ops reach SmartPay (client or bases, tokens, timeouts) and where they log. */
 export interface PaymentOpsConfig {
   /** A ready client (its token is replaced per call); otherwise one is built from baseUrl. */
   client?: SmartPayClient;
@@ -55,6 +57,7 @@ export interface PaymentOpsConfig {
   log?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
 }
 
+/** Answers one `payment.*` host op of a script with the data `$payment` returns. */
 export type PaymentOpHandler = (op: string, args: unknown) => Promise<unknown>;
 
 /** The longest long-poll a script may ask for, seconds: the bridge gives a host call 30 s. */
@@ -72,9 +75,12 @@ export const DEFAULT_CALL_BUDGET_MS = 4500;
 /** What the user is told when a create ran out of time: the invoice may exist and is found next turn. */
 export const PREPARING_MESSAGE = "Счёт ещё готовится. Скажите «оплатить» ещё раз через несколько секунд";
 
+/** The host ops `$payment` calls (jsapi/payment.js). */
 export const PAYMENT_OPS = ["payment.createPayment", "payment.checkPayment", "payment.getUserItems", "payment.getUserItem"] as const;
+/** One of PAYMENT_OPS. */
 export type PaymentOp = (typeof PAYMENT_OPS)[number];
 
+/** Whether a host op is one of `$payment`'s. */
 export const isPaymentOp = (op: string): op is PaymentOp => (PAYMENT_OPS as readonly string[]).includes(op);
 
 type Args = Record<string, unknown>;
@@ -103,6 +109,7 @@ export function parsePaymentArgs(op: string, rawArgs: unknown): Args {
   return args;
 }
 
+/** Where a SmartPay token can come from: project secrets, the operator's token, the injector's key. */
 export interface TokenSources {
   secret: (name: string) => string | undefined;
   /** config.token / env SMARTPAY_TOKEN. */
@@ -111,6 +118,7 @@ export interface TokenSources {
   injectorToken?: unknown;
 }
 
+/** The token a call uses (and whether it came from chatbot.yaml's injector), or the secret that is missing. */
 export type TokenResolution = { token: string; fromInjector?: boolean } | { missing: string };
 
 /** The name scripts pass as `$pay_api_key` (seed 003): the project's SmartPay token. */
@@ -155,6 +163,7 @@ export interface PaymentRequest {
   what: string;
 }
 
+/** Where and how one `$payment` call goes: the bases, the token, the service and the call's budget. */
 export interface PaymentTarget {
   baseUrl: string;
   storeBaseUrl: string;
@@ -257,6 +266,7 @@ export function paymentNoAnswer(description: string, kind: "timeout" | "network"
   return failure(NO_ANSWER, kind, userMessageFor(0), description);
 }
 
+/** The asynchronous payment ops of the server: each `$payment` call becomes SmartPay calls within the call's budget. */
 export function createPaymentOps(config: PaymentOpsConfig = {}): PaymentOpHandler {
   const env = config.env ?? {}; // the CLI passes values explicitly (src/cli/config.ts)
   const log: PaymentLogger | undefined =
@@ -401,6 +411,7 @@ function neverSent(err: SmartPayError): boolean {
   return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(`${err.message} ${err.error.error_description ?? ""}`);
 }
 
+/** The synchronous payment ops of the XML test runner, over its mockable HTTP. */
 export interface SyncPaymentConfig {
   /** Synchronous HTTP: the XML test runner's mock layer (or real HTTP for integration cases). */
   http: (req: HttpRequest) => HttpResponse;

@@ -2,6 +2,7 @@
 // used by every entry point: the webhook (src/channels/smartapp/map-in.ts), `smartapp chat` (which
 // goes through map-in) and XML tests (src/testing/run-case.ts). See docs/payments.md.
 
+/** The server_action a pay dialog ends with (spec §4.3). */
 export const PAY_DIALOG_FINISHED = "PAY_DIALOG_FINISHED";
 
 /**

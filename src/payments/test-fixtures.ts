@@ -3,6 +3,7 @@ import type { CreateInvoiceRequest, OrderBundleItem } from "./smartpay/types.js"
 
 let seq = 0;
 
+/** An order item for tests, with fields overridden. */
 export function item(over: Partial<OrderBundleItem> = {}): OrderBundleItem {
   return {
     position_id: 1,
@@ -17,6 +18,7 @@ export function item(over: Partial<OrderBundleItem> = {}): OrderBundleItem {
   };
 }
 
+/** A create-invoice request for tests, one item by default. */
 export function invoiceRequest(over: { orderId?: string; serviceId?: string; items?: OrderBundleItem[]; ptype?: 0 | 1; userId?: string; expiration?: string } = {}): CreateInvoiceRequest {
   const items = over.items ?? [item()];
   return {

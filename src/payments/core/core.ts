@@ -12,6 +12,7 @@ import { StaleVersionError, type BeginInput, type Begun, type LedgerStore } from
 import type { PaymentProviderAdapter } from "../providers/types.js";
 import { every } from "../../util/periodic.js";
 
+/** Raises one payment event in the user's dialog; throws to have it retried later. */
 export type Deliver = (event: PaymentEvent) => Promise<void>;
 
 /**
@@ -28,6 +29,7 @@ export class DeliveryDeferred extends Error {
   }
 }
 
+/** What the payment core works with: the ledger store, the provider adapters, event delivery and its timers. */
 export interface PaymentCoreOptions {
   store: LedgerStore;
   adapters: Partial<Record<ProviderKind, PaymentProviderAdapter>>;
@@ -43,6 +45,7 @@ export interface PaymentCoreOptions {
   deliveryLeaseMs?: number;
 }
 
+/** A refund asked for by an operator or a script: which payment, how much and why. */
 export interface RefundInput {
   /** Our invoice id, the provider's payment id or the order id. */
   payment: string;
@@ -85,6 +88,10 @@ interface InboxBody {
 
 const RETRY_MS = [1_000, 5_000, 30_000, 120_000, 600_000, 3_600_000];
 
+/**
+ * The provider-neutral payment core: begins invoices, applies provider snapshots to the ledger, delivers
+ * events once and refunds (docs/payments.md, "The payment core").
+ */
 export class PaymentCore {
   readonly store: LedgerStore;
   private readonly now: () => number;

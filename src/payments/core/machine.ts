@@ -15,12 +15,14 @@ import {
   type RefundStatus,
 } from "./model.js";
 
+/** An event the plan raises; `key` makes it once per payment and status. */
 export interface PlannedEvent {
   key: string;
   name: PaymentEventName;
   payload: Record<string, unknown>;
 }
 
+/** What one provider snapshot changes: the attempt's and invoice's new state, the money facts and the events. */
 export interface Plan {
   attempt?: { status: AttemptStatus; providerStatus: string; providerPaymentId?: string; cancelCategory?: CancelCategory; confirmationUrl?: string; paymentMethod?: { id: string; saved: boolean } };
   invoice?: { status: InvoiceStatus; paidAttemptId?: string; capturedMinor?: number; refundedMinor?: number };
@@ -34,6 +36,7 @@ export interface Plan {
 
 const sameMoney = (a: Money | undefined, b: Money): boolean => a === undefined || (a.minor === b.minor && a.currency === b.currency);
 
+/** The plan of one provider snapshot for an attempt (pure; the store applies it with compare-and-set). */
 export function planSnapshot(invoice: PaymentInvoice, attempt: PaymentAttempt, snap: ProviderSnapshot): Plan {
   const plan: Plan = { ledger: [], events: [] };
   const from = attempt.status;

@@ -4,19 +4,25 @@
 
 /** Neutral attempt statuses, ranked: a provider input only ever moves an attempt up. */
 export type AttemptStatus = "created" | "pending" | "waiting_for_capture" | "succeeded" | "canceled";
+/** An invoice's status: open until an attempt holds, takes or loses the money. */
 export type InvoiceStatus = "open" | "awaiting_capture" | "paid" | "canceled";
 /** `permission_revoked`: the payer withdrew a saved method's consent; later charges of it fail the same way. */
 export type CancelCategory = "declined" | "expired" | "canceled_by_user" | "canceled_by_merchant" | "permission_revoked" | "technical" | "unknown";
+/** The payment providers the core speaks to. */
 export type ProviderKind = "smartpay" | "yookassa";
 
+/** The rank of each attempt status: a provider input never moves an attempt to a lower rank. */
 export const ATTEMPT_RANK: Record<AttemptStatus, number> = { created: 0, pending: 1, waiting_for_capture: 2, succeeded: 3, canceled: 3 };
+/** Attempt statuses no provider input changes any more. */
 export const FINAL_ATTEMPT: ReadonlySet<AttemptStatus> = new Set(["succeeded", "canceled"]);
 
+/** An amount in integer minor units (kopecks) and its currency: never a float. */
 export interface Money {
   minor: number; // integer minor units (kopecks)
   currency: string; // ISO 4217
 }
 
+/** What the scenario wants paid: one invoice per order, whose dialog hears its events, and its money so far. */
 export interface PaymentInvoice {
   id: string;
   userKey: string; // whose dialog gets the events
@@ -34,6 +40,7 @@ export interface PaymentInvoice {
   updatedAt: string;
 }
 
+/** One provider object made for an invoice (a SmartPay invoice, a YooKassa payment) and its state. */
 export interface PaymentAttempt {
   id: string;
   invoiceId: string;
@@ -62,6 +69,7 @@ export interface PaymentAttempt {
   syncedAt?: string;
 }
 
+/** A money fact: a capture or a refund, written once and never changed. */
 export interface LedgerEntry {
   id: number;
   invoiceId: string;
@@ -99,6 +107,7 @@ export type PaymentEventName =
   | "refund.succeeded"
   | "refund.failed";
 
+/** Every PaymentEventName, to check a name a scenario subscribes to. */
 export const PAYMENT_EVENT_NAMES: readonly PaymentEventName[] = [
   "payment.authorized",
   "payment.waiting_for_capture",
@@ -144,6 +153,7 @@ export function isPaymentEventName(name: unknown): boolean {
   return typeof name === "string" && /^(payment|refund|payment_method)\./.test(name);
 }
 
+/** An event for the user's dialog (the outbox): delivered once, retried until it is. */
 export interface PaymentEvent {
   id: number;
   key: string; // unique: the "once" of once per (payment, status)
@@ -158,6 +168,10 @@ export interface PaymentEvent {
   lastError?: string;
 }
 
+/**
+ * A provider input as received (a poll, a create's answer, a notification), kept until it is applied;
+ * `dedupKey` drops repeats.
+ */
 export interface InboxEntry {
   id: number;
   source: string; // "smartpay.poll", "smartpay.create", "smartpay.client_hint"

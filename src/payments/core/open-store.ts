@@ -5,11 +5,13 @@ import { PostgresLedgerStore } from "./store-postgres.js";
 import { RedisLedgerStore } from "./store-redis.js";
 import type { LedgerStore } from "./store-types.js";
 
+/** Which ledger store to open and where. */
 export type LedgerStoreConfig =
   | { kind: "sqlite"; file: string }
   | { kind: "redis"; url: string; prefix?: string }
   | { kind: "postgres"; url: string; schema?: string };
 
+/** Opens the ledger store the configuration names. */
 export function openLedgerStore(config: LedgerStoreConfig): LedgerStore {
   switch (config.kind) {
     case "sqlite":

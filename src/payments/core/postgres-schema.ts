@@ -4,6 +4,7 @@
 // lock that keeps starting processes from racing on CREATE SCHEMA / TABLE, so both live here.
 import pg from "pg";
 
+/** The PostgreSQL schema of the payment stores when none is configured. */
 export const DEFAULT_PAYMENTS_SCHEMA = "smartapp_payments";
 
 /** Where a payments store lives in PostgreSQL: the same for the ledger and every store beside it. */

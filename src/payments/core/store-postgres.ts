@@ -49,6 +49,7 @@ ${Object.entries(ADDED_COLUMNS)
 
 type Exec = Pick<pg.PoolClient, "query">;
 
+/** The ledger in PostgreSQL: shared by several servers, each write a transaction with compare-and-set. */
 export class PostgresLedgerStore implements LedgerStore {
   readonly kind = "postgres" as const;
   private readonly pool: pg.Pool;

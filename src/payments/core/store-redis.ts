@@ -11,6 +11,7 @@ import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvo
 import { FINAL_ATTEMPT } from "./model.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
 
+/** Where the Redis ledger lives: the server and the key prefix. */
 export interface RedisLedgerOptions {
   url: string;
   /** Key prefix, default "smartapp:"; the ledger's keys follow it as `pay:…`. */
@@ -139,6 +140,10 @@ interface ScriptedRedis extends Redis {
 
 const ms = (iso: string | undefined): number => (iso ? Date.parse(iso) : 0);
 
+/**
+ * The ledger in Redis: whatever must happen together is one Lua script, so two processes never interleave
+ * inside it.
+ */
 export class RedisLedgerStore implements LedgerStore {
   readonly kind = "redis" as const;
   private readonly redis: ScriptedRedis;

@@ -7,6 +7,7 @@ import type { InboxEntry, LedgerEntry, Money, PaymentAttempt, PaymentEvent, Paym
 /** Somebody else changed the row first (its version moved): reload and plan again. */
 export class StaleVersionError extends Error {}
 
+/** The kinds of ledger store. */
 export type LedgerStoreKind = "sqlite" | "redis" | "postgres";
 
 /** What a caller asks the core to begin: the order, whose dialog hears it, and its money. */
@@ -25,6 +26,7 @@ export interface NewInvoice extends BeginInput {
   attemptId: string;
 }
 
+/** A refund to record before the provider is asked for it. */
 export interface NewRefund {
   id: string;
   invoiceId: string;
@@ -39,12 +41,17 @@ export interface NewRefund {
   providerIdempotenceKey?: string;
 }
 
+/** The invoice and attempt of an order; `created` when this call made them. */
 export interface Begun {
   invoice: PaymentInvoice;
   attempt: PaymentAttempt;
   created: boolean;
 }
 
+/**
+ * The ledger's storage, the same contract in SQLite, Redis and PostgreSQL: every change of an invoice or
+ * attempt is a compare-and-set, so money is never counted twice.
+ */
 export interface LedgerStore {
   readonly kind: LedgerStoreKind;
 

@@ -50,9 +50,11 @@ export const ADDED_COLUMNS: Record<string, Record<string, string>> = {
   pay_refunds: { request_hash: "TEXT", provider_idempotence_key: "TEXT" },
 };
 
+/** A database row as the drivers return it. */
 export type Row = Record<string, unknown>;
 const s = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
+/** A row of the invoices table as a PaymentInvoice. */
 export function toInvoice(r: Row): PaymentInvoice {
   return {
     id: String(r.id),
@@ -72,6 +74,7 @@ export function toInvoice(r: Row): PaymentInvoice {
   };
 }
 
+/** A row of the attempts table as a PaymentAttempt. */
 export function toAttempt(r: Row): PaymentAttempt {
   return {
     id: String(r.id),
@@ -94,6 +97,7 @@ export function toAttempt(r: Row): PaymentAttempt {
   };
 }
 
+/** A row of the outbox as a PaymentEvent. */
 export function toEvent(r: Row): PaymentEvent {
   return {
     id: Number(r.id),
@@ -110,6 +114,7 @@ export function toEvent(r: Row): PaymentEvent {
   };
 }
 
+/** A row of the refunds table as a PaymentRefund. */
 export function toRefund(r: Row): PaymentRefund {
   return {
     id: String(r.id),
@@ -131,6 +136,7 @@ export function toRefund(r: Row): PaymentRefund {
   };
 }
 
+/** A row of the ledger table as a LedgerEntry. */
 export function toLedger(r: Row): LedgerEntry {
   return {
     id: Number(r.id),
@@ -143,6 +149,7 @@ export function toLedger(r: Row): LedgerEntry {
   };
 }
 
+/** A row of the inbox as an InboxEntry (its body parsed). */
 export function toInbox(r: Row): InboxEntry {
   return { id: Number(r.id), source: String(r.source), dedupKey: String(r.dedup_key), body: JSON.parse(String(r.body)), receivedAt: String(r.received_at), processedAt: s(r.processed_at) };
 }

@@ -16,6 +16,10 @@ import { YooKassaService, type YooKassaResult } from "../yookassa/service.js";
 import { DONE_PATH, FAILURE_REGEX, failure, SUCCESS_REGEX, type CaptureCommand, type ChargeAnswer, type CreateCommand, type ImshopAnswer, type ImshopCommand, type SyncStatus, type WalletCommand } from "./protocol.js";
 import { coreOrderId, type ImshopOrder, type ImshopOrders } from "./store.js";
 
+/**
+ * What webhook acquiring works with: the payment core, the acquirer, the shop, the order store and the public
+ * origin.
+ */
 export interface ImshopAcquiringOptions {
   core: PaymentCore;
   adapter: YooKassaAdapter;
@@ -44,6 +48,10 @@ type Landing = { redirect: string } | { wait: true } | { error: string };
 /** The dialog key of an order no dialog owns: its events are kept in the ledger, heard by no one. */
 export const UNOWNED_PREFIX = "imshop-order:";
 
+/**
+ * The merchant's side of webhook acquiring on the payment core: answers the app platform's commands,
+ * duplicates from the ledger.
+ */
 export class ImshopAcquiring {
   private readonly now: () => number;
   /** The return page's acquirer answers by payment id, shared by concurrent requests and kept briefly. */
@@ -345,6 +353,7 @@ export class ImshopAcquiring {
  * (docs/payments.md, "SmartPay as the acquirer").
  */
 export const isSmartPayMethod = (paymentMethodId: string): boolean => /^smartpay(\/|$)/i.test(paymentMethodId);
+/** Why a `smartpay/…` payment method is refused when SmartPay is not configured, and what it needs. */
 export const SMARTPAY_NOT_MAPPED = (method: string): string =>
   `paymentMethodId ${method}: SmartPay is not configured as the acquirer: it needs the operator's SmartPay token (SMARTPAY_TOKEN or the project's pay_api_key secret) and the project's injector.service_id (docs/payments.md, "SmartPay as the acquirer"); or pay by card through YooKassa (paymentMethodId yookassa/card)`;
 

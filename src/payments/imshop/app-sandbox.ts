@@ -14,6 +14,7 @@ import { sign } from "../merchant-webhooks/dispatcher.js";
 import { runCardPayment, type PayerAction } from "./shop-app.js";
 import { escapeControls } from "../../util/terminal.js";
 
+/** A fault a test sets on the sandbox's sync URL: another status, a delay, for some requests. */
 export interface SyncFault {
   /** Answer this status instead of 200 (e.g. 503: the sync URL is down). */
   status?: number;
@@ -23,6 +24,7 @@ export interface SyncFault {
   times?: number;
 }
 
+/** A status the sandbox's sync URL received, and what it answered. */
 export interface SyncReceipt {
   at: string; // the sandbox's (virtual) time
   body: unknown;
@@ -31,6 +33,7 @@ export interface SyncReceipt {
   answered: number;
 }
 
+/** The sandbox shop app's admin token, clock and default webhook. */
 export interface ShopAppSandboxOptions {
   adminToken: string;
   /** The sandbox's clock (virtual: POST …/__sandbox/clock moves it). */
@@ -41,6 +44,7 @@ export interface ShopAppSandboxOptions {
   show?: (line: string) => void;
 }
 
+/** The sandbox's shop app to mount: its router and the sync statuses it received. */
 export interface ShopAppSandbox {
   router: Router;
   received: SyncReceipt[];
@@ -55,6 +59,10 @@ export const MAX_RECEIVED = 1000;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The sandbox's shop app: the app platform's sync URL and the routes that make it pay an order through a
+ * merchant webhook.
+ */
 export function createShopAppSandbox(opts: ShopAppSandboxOptions): ShopAppSandbox {
   const now = opts.now ?? Date.now;
   const defaults = opts.defaults ?? {};

@@ -4,14 +4,18 @@
 import { checkOrder } from "./router.js";
 import type { ImshopOrder, ImshopOrders } from "./store.js";
 
+/** The host ops `$imshop` calls (jsapi/imshop.js). */
 export const IMSHOP_OPS = ["imshop.registerOrder", "imshop.getOrder"] as const;
 
+/** What `$imshop` answers scripts: the order (and whether this call registered it), or why not. */
 export type ImshopOpResult = { ok: true; created?: boolean; order: ImshopOrder } | { ok: false; error: string };
 
+/** What scripts get when webhook acquiring is not configured. */
 export const IMSHOP_NOT_CONFIGURED: ImshopOpResult = { ok: false, error: "webhook acquiring is not configured: set IMSHOP_SECRET (docs/payments.md, \"Webhook acquiring for shop apps\")" };
 
 type Args = Record<string, unknown>;
 
+/** Answers `$imshop`'s host ops from the order store; IMSHOP_NOT_CONFIGURED without one. */
 export function createImshopOps(store: () => ImshopOrders | undefined, now: () => number = Date.now): (op: string, args: unknown) => Promise<ImshopOpResult> {
   return async (op, raw) => {
     if (!(IMSHOP_OPS as readonly string[]).includes(op)) throw new Error(`unknown host call: ${op}`);

@@ -2,8 +2,10 @@
 // four commands the shop app's platform POSTs to the merchant's payment webhook, and the answers, in
 // the protocol's own shapes. Pure: checking a request never touches the ledger.
 
+/** The commands of webhook acquiring. */
 export type ImshopCommandName = "create" | "applepay" | "androidpay" | "capture";
 
+/** `create`: start paying an order on the acquirer's page. */
 export interface CreateCommand {
   command: "create";
   paymentMethodId: string;
@@ -12,6 +14,7 @@ export interface CreateCommand {
   returnUrl?: string; // the app's deep link for a cancelled payment (e.g. imshop://payment/failed)
 }
 
+/** `applepay`/`androidpay`: pay an order with a wallet token the app obtained. */
 export interface WalletCommand {
   command: "applepay" | "androidpay";
   paymentMethodId: string;
@@ -20,14 +23,17 @@ export interface WalletCommand {
   cryptogram: string; // applePayData / androidPayData, base64
 }
 
+/** `capture`: take the money of a payment that was held. */
 export interface CaptureCommand {
   command: "capture";
   paymentMethodId: string;
   paymentId: string;
 }
 
+/** A checked command of the shop app's platform. */
 export type ImshopCommand = CreateCommand | WalletCommand | CaptureCommand;
 
+/** The answer to `create`: the page to pay on and the redirects that tell success from failure. */
 export interface CreateAnswer {
   success: true;
   paymentId: string;
@@ -36,6 +42,10 @@ export interface CreateAnswer {
   failureRegex: string;
 }
 
+/**
+ * The answer to a wallet payment or a capture: whether the money was taken, or `pending` when it is not
+ * decided yet.
+ */
 export interface ChargeAnswer {
   success: true;
   paymentId: string;
@@ -43,6 +53,7 @@ export interface ChargeAnswer {
   pending?: true;
 }
 
+/** A refused command: the reason, and for an order paid already the payment that took the money. */
 export interface FailureAnswer {
   success: false;
   paymentId?: string;
@@ -51,6 +62,7 @@ export interface FailureAnswer {
   error: string;
 }
 
+/** What the merchant's webhook answers the app's platform. */
 export type ImshopAnswer = CreateAnswer | ChargeAnswer | FailureAnswer;
 
 /** The asynchronous status POSTed to the sync URL once a `pending` capture is decided. */
@@ -62,6 +74,7 @@ export interface SyncStatus {
   retry?: boolean; // with paymentCaptured false: the user may pay again (the app starts from create)
 }
 
+/** A request body checked: the command, or why it is refused. */
 export type Checked = { ok: true; command: ImshopCommand } | { ok: false; error: string };
 
 type Json = Record<string, unknown>;
@@ -119,6 +132,7 @@ export function checkCommand(body: unknown): Checked {
   }
 }
 
+/** A FailureAnswer with the reason; with the payment when one exists. */
 export const failure = (error: string, paymentId?: string, captured = false): FailureAnswer => ({ success: false, ...(paymentId ? { paymentId, paymentCaptured: captured } : {}), error });
 
 /**
@@ -127,5 +141,7 @@ export const failure = (error: string, paymentId?: string, captured = false): Fa
  * expressions match only those (ECMAScript, unanchored, as an app would test them).
  */
 export const DONE_PATH = "/payments/imshop/done";
+/** What successRegex matches: the landing page's redirect of a paid order. */
 export const SUCCESS_REGEX = "payments/imshop/done/([^/?#]+)/success";
+/** What failureRegex matches: the landing page's redirect of an order that was not paid. */
 export const FAILURE_REGEX = "payments/imshop/done/([^/?#]+)/failed";

@@ -11,6 +11,7 @@ import type { ImshopAcquiring } from "./acquiring.js";
 import { checkCommand, failure } from "./protocol.js";
 import type { ImshopOrders, NewOrder } from "./store.js";
 
+/** What the webhook acquiring routes need: the acquiring, the order store and the shared secret. */
 export interface ImshopRouterOptions {
   acquiring: ImshopAcquiring;
   store: ImshopOrders;
@@ -36,6 +37,10 @@ export function checkOrder(body: unknown): { ok: true; order: NewOrder } | { ok:
   return { ok: true, order: { orderId, amountMinor: amount, currency, description, ...(user !== undefined ? { userKey: user as string } : {}), ...(receipt !== undefined ? { receipt } : {}) } };
 }
 
+/**
+ * The HTTP face of webhook acquiring at /payments/imshop: the app platform's commands, order registration and
+ * the payer's return pages.
+ */
 export function imshopRouter(opts: ImshopRouterOptions): Router {
   const router = express.Router();
   const expected = digest(opts.secret);

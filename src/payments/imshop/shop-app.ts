@@ -5,8 +5,10 @@
 import { request } from "undici";
 import type { ImshopAnswer } from "./protocol.js";
 
+/** What the sandbox's payer does on the acquirer's page. */
 export type PayerAction = "pay" | "decline" | "abandon";
 
+/** What the sandbox's shop app saw, step by step, and how the payment ended. */
 export interface ShopAppRun {
   /** What the app did, one line per step, for a person reading the sandbox's output. */
   steps: string[];
@@ -16,6 +18,7 @@ export interface ShopAppRun {
   capture?: ImshopAnswer;
 }
 
+/** The merchant webhook to drive, its secret, the order and what the payer does. */
 export interface ShopAppOptions {
   webhookUrl: string; // the merchant's payment webhook (ours: …/payments/imshop)
   secret: string;
@@ -28,6 +31,7 @@ export interface ShopAppOptions {
   register?: { amount: number; description: string; receipt?: Record<string, unknown> };
 }
 
+/** POSTs one command to a merchant webhook as the app platform does: the status and the answer. */
 export async function postCommand(webhookUrl: string, secret: string, body: unknown): Promise<{ status: number; answer: ImshopAnswer }> {
   const res = await request(webhookUrl, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: JSON.stringify(body) });
   return { status: res.statusCode, answer: (await res.body.json()) as ImshopAnswer };

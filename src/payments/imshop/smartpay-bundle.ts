@@ -8,10 +8,15 @@ import type { OrderBundleItem } from "../smartpay/types.js";
 // 5 10/110→4, 6 20/120→7. YooKassa's 7–10 (5%, 7%, 5/105, 7/107) have no SmartPay code.
 const TAX_TYPE: Record<number, number> = { 1: 0, 2: 1, 3: 2, 4: 6, 5: 4, 6: 7 };
 
+/** The order's items and tax system as SmartPay takes them, or why the receipt cannot become them. */
 export type BundleResult = { ok: true; bundle: OrderBundleItem[]; taxSystem: number } | { ok: false; error: string };
 
 const obj = (v: unknown): Record<string, unknown> | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 
+/**
+ * An order's 54-FZ receipt as SmartPay's order_bundle and tax_system; refused with the reason rather than
+ * sent with guessed taxes.
+ */
 export function bundleFromReceipt(receipt: unknown, amountMinor: number, currency: string): BundleResult {
   const r = obj(receipt);
   if (!r) return { ok: false, error: "SmartPay needs the order's items with their taxes: register the order with a receipt {tax_system_code, items: [{description, quantity, amount: {value, currency}, vat_code}]}" };

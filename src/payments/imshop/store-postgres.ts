@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS ${s}.imshop_pending (
   payment_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, since TEXT NOT NULL, settled_at TEXT);
 `;
 
+/** The shop apps' orders in PostgreSQL, beside the ledger. */
 export class PostgresImshopStore implements ImshopOrders {
   readonly kind = "postgres" as const;
   private readonly pool: pg.Pool;

@@ -9,6 +9,7 @@ import type { Redis } from "ioredis";
 import { scriptedRedis } from "../core/redis-scripted.js";
 import { sameTerms, type AddedOrder, type ImshopOrder, type ImshopOrders, type NewOrder, type PendingCapture } from "./store.js";
 
+/** Where the Redis order store lives: the server and the ledger's key prefix. */
 export interface RedisImshopOptions {
   url: string;
   /** The ledger's key prefix, default "smartapp:"; the orders' keys follow it as `imshop:…`. */
@@ -62,6 +63,7 @@ const toOrder = (h: Record<string, string>): ImshopOrder => ({
   createdAt: h.createdAt!,
 });
 
+/** The shop apps' orders in Redis, beside the ledger. */
 export class RedisImshopStore implements ImshopOrders {
   readonly kind = "redis" as const;
   private readonly redis: ScriptedRedis;

@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS imshop_pending (
   payment_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, since TEXT NOT NULL, settled_at TEXT);
 `;
 
+/** An order a merchant registered for webhook acquiring, and which core order is its current try. */
 export interface ImshopOrder {
   orderId: string;
   amountMinor: number;
@@ -25,10 +26,14 @@ export interface ImshopOrder {
   createdAt: string;
 }
 
+/** An order as registered, before the store numbers its tries. */
 export type NewOrder = Omit<ImshopOrder, "try" | "orderUuid" | "createdAt">;
 
+/** A database row as the drivers return it. */
 export type Row = Record<string, unknown>;
+/** A row of pending captures as a PendingCapture. */
 export const toPending = (r: Row): PendingCapture => ({ paymentId: String(r.payment_id), orderId: String(r.order_id), since: String(r.since) });
+/** A row of the orders table as an ImshopOrder. */
 export const toOrder = (r: Row): ImshopOrder => ({
   orderId: String(r.order_id),
   amountMinor: Number(r.amount_minor),
@@ -44,7 +49,12 @@ export const toOrder = (r: Row): ImshopOrder => ({
 /** The core's order id of an order's current try. */
 export const coreOrderId = (o: Pick<ImshopOrder, "orderId" | "try">): string => (o.try === 0 ? o.orderId : `${o.orderId}#${o.try}`);
 
+/**
+ * A registration's outcome: the order (new or the same again), or the different order already registered
+ * under its id.
+ */
 export type AddedOrder = { order: ImshopOrder; created: boolean } | { conflict: ImshopOrder };
+/** A capture answered `pending`, whose status is POSTed to the sync URL once decided. */
 export interface PendingCapture {
   paymentId: string;
   orderId: string;
@@ -78,6 +88,7 @@ export interface ImshopOrders {
 export const sameTerms = (found: ImshopOrder, o: NewOrder): boolean =>
   found.amountMinor === o.amountMinor && found.currency === o.currency && found.description === o.description && found.userKey === o.userKey && JSON.stringify(found.receipt) === JSON.stringify(o.receipt);
 
+/** The shop apps' orders in SQLite. */
 export class ImshopStore implements ImshopOrders {
   readonly kind = "sqlite" as const;
   private readonly db: Database.Database;

@@ -7,14 +7,17 @@ import { request } from "undici";
 import type { MerchantNotification } from "./format.js";
 import type { MerchantOutboxStore, OutboxRow } from "./outbox-types.js";
 
+/** How long a notification is retried after its event (24 hours). */
 export const DELIVERY_WINDOW_MS = 24 * 3600_000;
 /** One try's timeout unless configured (SMARTAPP_NOTIFY_TIMEOUT_MS). */
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000;
 /** Pause before try 2, 3, …: 1 min, 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h (last ≈ 23 h 51 min after the event). */
 export const MERCHANT_RETRY_SCHEDULE = [60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 3600_000, 2 * 3600_000, 4 * 3600_000, 8 * 3600_000, 8 * 3600_000];
 
+/** POSTs a body with headers; the HTTP status. */
 export type Send = (url: string, body: string, headers: Record<string, string>) => Promise<number>;
 
+/** The outbox, the signing key, the clock, the retry schedule and how to send. */
 export interface DispatcherOptions {
   /** SQLite (one host), or PostgreSQL / Redis shared by every serving process. */
   outbox: MerchantOutboxStore;
@@ -35,10 +38,15 @@ export function retryDelay(tries: number, schedule: number[], random: () => numb
   return Math.round(base * (0.9 + 0.2 * random()));
 }
 
+/** The X-Payment-Signature header's value: an HMAC-SHA256 of the body. */
 export function sign(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
+/**
+ * Delivers the outbox's signed POSTs: one payment's in order, each retried on the schedule until answered 2xx
+ * or out of the window.
+ */
 export class MerchantWebhookDispatcher {
   private readonly now: () => number;
   private readonly random: () => number;

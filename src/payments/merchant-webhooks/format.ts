@@ -1,8 +1,11 @@
 // The bot-platform payment notification sent to a merchant's URL (docs/yookassa.md, "Outgoing
 // notifications to the merchant"): the seed-000 fields, plus extension fields old receivers ignore.
+/** A payment's state as the merchant's notification names it. */
 export type MerchantState = "pending" | "waiting_for_capture" | "succeeded" | "canceled";
+/** The states after which no more notifications of a payment come. */
 export const FINAL_STATES: ReadonlySet<MerchantState> = new Set(["succeeded", "canceled"]);
 
+/** The body of a notification to the merchant. */
 export interface MerchantNotification {
   id: number; // our payment number: the same for every state of one payment
   provider: string; // "yandex_kassa" for YooKassa, as the seed names it

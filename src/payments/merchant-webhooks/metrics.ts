@@ -4,6 +4,7 @@
 import { Gauge, type Registry } from "prom-client";
 import type { MerchantOutboxStore } from "./outbox-types.js";
 
+/** A gauge of an outbox's rows per delivery status, read when the metrics are scraped. */
 export function registerOutboxGauge(registry: Registry, name: string, help: string, outbox: MerchantOutboxStore): void {
   new Gauge({
     name,

@@ -12,6 +12,7 @@ import type { Registry } from "prom-client";
 import { registerOutboxGauge } from "./metrics.js";
 import { every } from "../../util/periodic.js";
 
+/** The merchant's URL and key, and where the outbox lives. */
 export interface MerchantNotifierOptions {
   /** The merchant's URL: https, or http to a loopback address (local development). */
   url: string;
@@ -73,6 +74,7 @@ export function merchantNotification(invoice: PaymentInvoice, state: MerchantSta
   };
 }
 
+/** Notifies the merchant of payment states through the outbox, delivered in the background on a timer. */
 export class MerchantNotifier {
   readonly outbox: MerchantOutboxStore;
   readonly dispatcher: MerchantWebhookDispatcher;

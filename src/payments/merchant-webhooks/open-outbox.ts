@@ -21,6 +21,7 @@ export const OUTBOX_STREAMS = {
   imshopSync: { table: "imshop_sync", namespace: "imshop-sync:" },
 } as const;
 
+/** One of OUTBOX_STREAMS. */
 export type OutboxStream = keyof typeof OUTBOX_STREAMS;
 
 /** `file` is the SQLite outbox's file, used when the ledger is SQLite (or not given). */

@@ -17,11 +17,13 @@ CREATE TABLE IF NOT EXISTS ${s}.${table} (
 CREATE INDEX IF NOT EXISTS ${table}_pending ON ${s}.${table} (payment_key, id) WHERE status = 'pending';
 `;
 
+/** Where the PostgreSQL outbox lives: the ledger's database and schema, and the stream's table. */
 export interface PostgresOutboxOptions extends Pick<PaymentsPostgresOptions, "url" | "schema"> {
   /** The stream's table in the ledger's schema (open-outbox.ts OUTBOX_STREAMS); default the merchant notifications'. */
   table?: string;
 }
 
+/** An outbox in PostgreSQL, shared by every process serving the project. */
 export class PostgresMerchantOutbox implements MerchantOutboxStore {
   private readonly pool: pg.Pool;
   private readonly t: string;

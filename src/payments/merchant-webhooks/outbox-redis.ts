@@ -12,6 +12,7 @@ import { scriptedRedis } from "../core/redis-scripted.js";
 import type { MerchantState } from "./format.js";
 import type { DeliveryStatus, MerchantOutboxStore, NewOutboxRow, OutboxRow } from "./outbox-types.js";
 
+/** Where the Redis outbox lives: the server, the ledger's key prefix and the stream's namespace. */
 export interface RedisOutboxOptions {
   url: string;
   /** Key prefix, default "smartapp:" (the ledger's); the outbox's keys follow it as `<namespace>…`. */
@@ -129,6 +130,7 @@ const toRow = (h: Record<string, string>): OutboxRow => ({
   ...(h.deliveredAt !== undefined ? { deliveredAt: Number(h.deliveredAt) } : {}),
 });
 
+/** An outbox in Redis, shared by every process serving the project. */
 export class RedisMerchantOutbox implements MerchantOutboxStore {
   private readonly redis: ScriptedRedis;
   private readonly p: string;

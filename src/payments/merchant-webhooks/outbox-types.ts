@@ -4,8 +4,10 @@
 // synchronously (SQLite) or with a promise; the dispatcher awaits either.
 import type { MerchantState } from "./format.js";
 
+/** Where a delivery stands. */
 export type DeliveryStatus = "pending" | "delivered" | "failed";
 
+/** One delivery of the outbox: what to POST where, and its tries so far. */
 export interface OutboxRow {
   id: number;
   eventId: string;
@@ -21,10 +23,15 @@ export interface OutboxRow {
   deliveredAt?: number;
 }
 
+/** A delivery as added, before the outbox numbers and schedules it. */
 export type NewOutboxRow = Pick<OutboxRow, "eventId" | "paymentKey" | "state" | "url" | "body" | "createdAt">;
 
 type Awaitable<T> = T | Promise<T>;
 
+/**
+ * An outbox of signed POSTs, the same contract in SQLite, Redis and PostgreSQL: once per (payment, state),
+ * one payment's deliveries in order.
+ */
 export interface MerchantOutboxStore {
   /** Once per (payment, state): a repeat answers false and changes nothing. */
   add(row: NewOutboxRow): Awaitable<boolean>;

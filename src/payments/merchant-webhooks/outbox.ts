@@ -33,6 +33,7 @@ export const toRow = (r: Row): OutboxRow => ({
   ...(r.delivered_at !== null && r.delivered_at !== undefined ? { deliveredAt: Number(r.delivered_at) } : {}),
 });
 
+/** An outbox in SQLite, for one host. */
 export class MerchantOutbox implements MerchantOutboxStore {
   private readonly db: Database.Database;
 

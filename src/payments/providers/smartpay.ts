@@ -36,6 +36,7 @@ export function smartPaySnapshot(body: unknown, fallbackStatus?: string): Provid
   return snap;
 }
 
+/** The payment core's adapter for SmartPay: reads invoices and sends refunds through the SmartPay client. */
 export function smartPayAdapter(client: () => SmartPayClient | undefined): PaymentProviderAdapter {
   const read = async (call: (c: SmartPayClient) => Promise<unknown>): Promise<Lookup> => {
     const c = client();

@@ -2,11 +2,13 @@
 // first adapter (./smartpay.ts); the next providers implement the same interface.
 import type { Money, PaymentAttempt, PaymentInvoice, PaymentRefund, ProviderKind, ProviderSnapshot } from "../core/model.js";
 
+/** A provider's word on an attempt: its snapshot, or that it does not know it. */
 export type Lookup = ProviderSnapshot | "not_found";
 
 /** A provider's final answer to a refund. An unknown outcome (no answer, 5xx) is thrown instead: the refund stays requested and is sent again. */
 export type RefundOutcome = { status: "succeeded"; providerRefundId?: string } | { status: "failed"; error: string; providerRefundId?: string };
 
+/** A refund the core asks a provider for: the amount, what is left and the script's provider-specific details. */
 export interface RefundAsk {
   amount: Money;
   /** What is left before this refund (captured less the refunds that succeeded). */
@@ -15,6 +17,7 @@ export interface RefundAsk {
   details?: Record<string, unknown>;
 }
 
+/** What the payment core needs of a provider: its word on an attempt, an orphan's lookup, and refunds. */
 export interface PaymentProviderAdapter {
   kind: ProviderKind;
   /** The provider's authoritative word on an attempt it knows by id. */

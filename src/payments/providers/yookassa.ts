@@ -56,6 +56,7 @@ export const idempotenceKeys = {
   refund: (refundId: string) => `rf:${refundId}`,
 };
 
+/** How a YooKassa payment is created: the return URL, one or two stages, saving the method, the receipt. */
 export interface YooKassaCreateOptions {
   returnUrl: string;
   capture: boolean; // false: two-stage, the payment waits for capture
@@ -65,8 +66,13 @@ export interface YooKassaCreateOptions {
 
 /** What the adapter reads of the core's rows (narrow, so it works before the core knows "yookassa"). */
 export type InvoiceFields = Pick<PaymentInvoice, "id" | "orderId" | "amount" | "description">;
+/** What the adapter reads of an attempt row. */
 export type AttemptFields = Pick<PaymentAttempt, "id" | "account" | "providerPaymentId">;
 
+/**
+ * The payment core's adapter for YooKassa, with the calls only YooKassa has (create, charge a saved method,
+ * capture, cancel).
+ */
 export interface YooKassaAdapter extends Omit<PaymentProviderAdapter, "kind" | "fetch" | "prepareRefund" | "submitRefund"> {
   prepareRefund: NonNullable<PaymentProviderAdapter["prepareRefund"]>;
   submitRefund: NonNullable<PaymentProviderAdapter["submitRefund"]>;
@@ -87,6 +93,10 @@ export interface YooKassaAdapter extends Omit<PaymentProviderAdapter, "kind" | "
 /** YooKassa notifies: the reconciler asks about a pending payment only this often (a notification that never came). */
 export const DEFAULT_YOOKASSA_POLL_MS = 60_000;
 
+/**
+ * The YooKassa adapter over a client per shop; a create that had no answer is looked for among the payments
+ * of the last `findWithinMs` (default 72 hours).
+ */
 export function yookassaAdapter(clientFor: (account: string) => YooKassaClient | undefined, opts: { findWithinMs?: number; now?: () => number; pollIntervalMs?: number } = {}): YooKassaAdapter {
   const client = (account: string): YooKassaClient => {
     const c = clientFor(account);

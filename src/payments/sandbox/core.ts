@@ -7,6 +7,7 @@ import { initialInvoiceState, nextInvoiceState, pathTo, type InvoiceEvent } from
 import { InvoiceStore, type InvoiceRecord } from "./store.js";
 import { describeIssues, parseDate, validateCreate, type SchemaIssue } from "./validate.js";
 
+/** The sandbox's time source. */
 export interface Clock {
   now(): number;
 }
@@ -33,6 +34,7 @@ export class SandboxError extends Error {
   }
 }
 
+/** The sandbox's database, clock and how it treats a repeated order. */
 export interface CoreOptions {
   dbPath?: string;
   clock?: Clock;
@@ -49,6 +51,10 @@ export interface CoreOptions {
 
 const DEFAULT_EXPIRY_MS = 20 * 60 * 1000;
 
+/**
+ * The fake SmartPay without HTTP: invoices on the state machine, expiry on the clock, long-poll waits, the
+ * SmartStore view.
+ */
 export class SandboxCore {
   readonly store: InvoiceStore;
   readonly clock: Clock;

@@ -3,6 +3,7 @@
 import { assign, setup, transition } from "xstate";
 import type { InvoiceStatus } from "../smartpay/types.js";
 
+/** An invoice's money as the sandbox's state machine tracks it, in kopecks. */
 export interface InvoiceContext {
   ptype: 0 | 1;
   amount: number; // the order amount, kopecks
@@ -10,6 +11,7 @@ export interface InvoiceContext {
   refunded: number; // total refunded so far
 }
 
+/** What can happen to a sandbox invoice: the payer's, the bank's, the merchant's and the clock's moves. */
 export type InvoiceEvent =
   | { type: "PAY_START" } // POST /invoices/{id}: the payer chose an instrument
   | { type: "SUCCESS" } // the bank approved: confirmed (one-stage) or paid (two-stage hold)
@@ -21,10 +23,15 @@ export type InvoiceEvent =
   | { type: "REVERSE" } // DELETE: release a hold
   | { type: "REFUND"; amount: number }; // PATCH: partial or full refund
 
+/** Every InvoiceEvent type, to check an event the admin hook is given. */
 export const EVENT_TYPES: readonly InvoiceEvent["type"][] = ["PAY_START", "SUCCESS", "DECLINE", "CANCEL", "EXPIRE", "CONFIRM", "AUTOCOMPLETE", "REVERSE", "REFUND"];
 
 const isPositiveInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n > 0;
 
+/**
+ * The SmartPay invoice lifecycle as an XState machine: which event is legal in which status, and what it does
+ * to the money.
+ */
 export const invoiceMachine = setup({
   types: { context: {} as InvoiceContext, events: {} as InvoiceEvent, input: {} as { ptype: 0 | 1; amount: number } },
   guards: {
@@ -74,11 +81,13 @@ export const invoiceMachine = setup({
   },
 });
 
+/** An invoice's status with its money. */
 export interface InvoiceState {
   status: InvoiceStatus;
   context: InvoiceContext;
 }
 
+/** A new invoice: created, nothing paid. */
 export function initialInvoiceState(ptype: 0 | 1, amount: number): InvoiceState {
   return { status: "created", context: { ptype, amount, captured: 0, refunded: 0 } };
 }

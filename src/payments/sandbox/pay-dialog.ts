@@ -5,6 +5,7 @@ import { request as httpRequest } from "undici";
 import { isSafeNumber, parse as parseLossless, stringify as stringifyLossless } from "lossless-json";
 import { SandboxError, type SandboxCore } from "./core.js";
 
+/** How the emulated pay dialog ends (PayDialogStatuses). */
 export type PayOutcome = "success" | "close-before-pay" | "close-after-pay" | "decline" | "expired" | "busy" | "error" | "unknown" | "unavailable";
 
 /** response_code per outcome (PayDialogStatuses, §4.4). */
@@ -20,10 +21,12 @@ export const RESPONSE_CODES: Record<PayOutcome, number> = {
   unavailable: 7,
 };
 
+/** Every PayOutcome. */
 export const PAY_OUTCOMES = Object.keys(RESPONSE_CODES) as PayOutcome[];
 
 type Json = Record<string, unknown>;
 
+/** The webhook, the request and POLICY_RUN_APP answer that opened the dialog, and the outcome to play. */
 export interface PayDialogInput {
   webhookUrl: string;
   /** The SmartApp API request the webhook answered (ids may be bigint/string to keep precision). */
@@ -38,6 +41,10 @@ export interface PayDialogInput {
   timeoutMs?: number;
 }
 
+/**
+ * What the emulated dialog did: the response code, the invoice after it, and the webhook's answer to
+ * PAY_DIALOG_FINISHED.
+ */
 export interface PayDialogResult {
   responseCode: number;
   invoiceId: string;
@@ -52,6 +59,7 @@ export function parseExact(text: string): unknown {
   return parseLossless(text, null, (v: string) => (isSafeNumber(v) ? Number(v) : BigInt(v)));
 }
 
+/** JSON text with big integers kept exact (the SmartApp API's ids exceed 2^53). */
 export function stringifyExact(value: unknown): string {
   return stringifyLossless(value) ?? "null";
 }
@@ -181,6 +189,10 @@ export async function payDialog(opts: { sandboxUrl: string; adminToken: string; 
   return body.responseCode;
 }
 
+/**
+ * Plays the pay dialog: moves the sandbox invoice as the outcome would, then sends PAY_DIALOG_FINISHED to the
+ * webhook.
+ */
 export async function runPayDialog(core: SandboxCore, input: PayDialogInput): Promise<PayDialogResult> {
   checkOutcome(input.outcome);
   const invoiceId = invoiceIdOf(input.answer);

@@ -7,6 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import express, { type Router } from "express";
 import { SandboxError, type SandboxCore } from "./core.js";
 
+/** Where the sandbox's payer page is mounted. */
 export const PAYER_PAGE_PATH = "/pay";
 
 /** Where the payer goes back to, as the start-payment call gave it. */
@@ -15,6 +16,10 @@ export interface PayerReturn {
   failUrl?: string;
 }
 
+/**
+ * The sandbox's payer pages: their router, each invoice's signed path, and the return URLs to send the payer
+ * back to.
+ */
 export interface PayerPages {
   router: Router;
   /** The page's path (below the sandbox origin) for an invoice. */
@@ -23,6 +28,7 @@ export interface PayerPages {
   remember(invoiceId: string, back: PayerReturn): void;
 }
 
+/** The payer pages of the sandbox; `key` signs their paths so only the page given for an invoice pays it. */
 export function payerPages(core: SandboxCore, key: string | undefined): PayerPages {
   const secret = key && key.length > 0 ? key : randomBytes(18).toString("base64url");
   const sign = (id: string) => createHmac("sha256", secret).update(`payer-page:${id}`).digest("base64url").slice(0, 22);

@@ -28,6 +28,7 @@ export interface Fault {
   path?: string; // a substring of the request path
 }
 
+/** Where the sandbox listens, which tokens it accepts, and its quirks and faults. */
 export interface SandboxOptions extends Omit<CoreOptions, "clock"> {
   port?: number; // 0 = ephemeral
   host?: string; // default 127.0.0.1
@@ -53,6 +54,7 @@ export interface SandboxOptions extends Omit<CoreOptions, "clock"> {
   requestTimeoutMs?: number;
 }
 
+/** A running sandbox: its URLs, admin token and core, and how to close it. */
 export interface Sandbox {
   /** The sandbox origin (`http://127.0.0.1:<port>`); admin hooks are under `${url}/__sandbox`. */
   url: string;
@@ -78,6 +80,7 @@ const USER_MESSAGES: Record<number, string> = {
   404: "Счёт не найден",
 };
 
+/** The sandbox's Express app: SmartPay's and SmartStore's paths, the payer page and the /__sandbox admin hooks. */
 export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): { app: express.Express; quirks: Quirks; faults: Fault[] } {
   const quirks: Quirks = { ...opts.quirks };
   const faults: Fault[] = [...(opts.faults ?? [])];
@@ -398,6 +401,7 @@ export function createSandboxApp(core: SandboxCore, opts: SandboxOptions = {}): 
   return { app, quirks, faults };
 }
 
+/** Starts the SmartPay sandbox on its own port. */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const core = new SandboxCore({ ...opts, clock: opts.clock ?? new SandboxClock() });
   const adminToken = opts.adminToken ?? randomBytes(18).toString("base64url");

@@ -4,12 +4,14 @@ import { addMissingColumns, openSqlite } from "../../util/sqlite.js";
 import type { CreateInvoiceRequest, InvoiceStatus } from "../smartpay/types.js";
 import type { InvoiceContext } from "./machine.js";
 
+/** A refund the sandbox recorded. */
 export interface RefundRecord {
   amount: number;
   at: string;
   items?: { item_code: string; quantity: number }[];
 }
 
+/** A sandbox invoice as stored: ids, status, money, the request it was made from and its refunds. */
 export interface InvoiceRecord {
   id: string;
   serviceId: string;
@@ -55,6 +57,7 @@ const fromRow = (r: Row): InvoiceRecord => ({
   refunds: JSON.parse(r.refunds) as RefundRecord[],
 });
 
+/** The sandbox's invoices in SQLite. */
 export class InvoiceStore {
   private readonly db: Database.Database;
 

@@ -155,6 +155,7 @@ function lineAmount(item: { item_price: number; quantity: { value: number }; dis
   return Math.round(gross);
 }
 
+/** Schema issues as one line of text for an error answer. */
 export function describeIssues(issues: SchemaIssue[]): string {
   return issues.map((i) => (i.dataPath ? `${i.dataPath} ${i.message}` : i.message)).join("; ");
 }

@@ -21,8 +21,10 @@ import type {
 } from "./types.js";
 import { withQuery, type Query } from "../../util/url.js";
 
+/** SmartPay's production API base, used when no SMARTPAY_URL is given. */
 export const DEFAULT_SMARTPAY_URL = "https://smartpay.devices.sberbank.ru/smartpay/v1";
 
+/** Where the SmartPay client sends its calls, with what token and within what time. */
 export interface SmartPayClientOptions {
   /** Default: env SMARTPAY_URL, else the production base. */
   baseUrl?: string;
@@ -50,6 +52,7 @@ export function deriveStoreBaseUrl(baseUrl: string): string {
 
 export type { Query };
 
+/** How one create of an invoice may run: its deadline, and whether to look the order up first. */
 export interface CreateOptions {
   /** Epoch ms by which the create (with its retries and lookups) must be over. */
   deadlineAt?: number;
@@ -59,6 +62,10 @@ export interface CreateOptions {
 
 const timeLeft = (deadlineAt: number | undefined): number => (deadlineAt === undefined ? Infinity : deadlineAt - Date.now());
 
+/**
+ * The SmartPay API over HTTP: invoices, payments, refunds and the SmartStore items, with retries and
+ * SmartPay's errors as SmartPayError.
+ */
 export class SmartPayClient {
   readonly baseUrl: string;
   readonly storeBaseUrl: string;

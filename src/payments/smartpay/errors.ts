@@ -2,6 +2,7 @@
 // parsed `error` block, so callers can show `user_message` and log `error_description`.
 import type { ErrorBlock } from "./types.js";
 
+/** A SmartPay call answered with an error: the HTTP status and SmartPay's error block. */
 export class SmartPayError extends Error {
   constructor(
     message: string,
@@ -31,6 +32,7 @@ export class SmartPayNetworkError extends SmartPayError {}
 /** An answer came but its body is not the JSON object SmartPay promises. */
 export class SmartPayMalformedResponseError extends SmartPayError {}
 
+/** The SmartPayError subclass for an HTTP status, so callers can tell a bad request from a missing invoice. */
 export function errorForStatus(status: number, message: string, error: ErrorBlock, body: unknown): SmartPayError {
   if (status === 400) return new SmartPayBadRequestError(message, status, error, body);
   if (status === 401) return new SmartPayUnauthorizedError(message, status, error, body);

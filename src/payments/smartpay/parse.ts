@@ -36,6 +36,7 @@ export function describe(description: unknown): string | undefined {
   return JSON.stringify(description);
 }
 
+/** SmartPay's error block in one shape whatever the answer carried; `fallbackCode` when it has no code. */
 export function normaliseErrorBlock(raw: unknown, fallbackCode: string): ErrorBlock {
   if (!isObject(raw)) return { error_code: fallbackCode };
   const block: ErrorBlock = { error_code: idString(raw.error_code) ?? fallbackCode };

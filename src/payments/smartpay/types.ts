@@ -1,14 +1,18 @@
 // SmartPay wire types (spec smartapp-api.md §5). Money is integer kopecks; ids are strings once parsed.
 
+/** A SmartPay invoice's status, in the order a payment usually goes through them. */
 export type InvoiceStatus = "created" | "executed" | "paid" | "confirmed" | "cancelled" | "reversed" | "refunded";
 
+/** Every InvoiceStatus, to check a status SmartPay answered. */
 export const INVOICE_STATUSES: readonly InvoiceStatus[] = ["created", "executed", "paid", "confirmed", "cancelled", "reversed", "refunded"];
 
+/** A named parameter of an invoice or an item (SmartPay's key/value pairs). */
 export interface KeyValue {
   key: string;
   value: string;
 }
 
+/** One item of an order's bundle: what is sold, how many, at what price and tax. */
 export interface OrderBundleItem {
   position_id: number;
   name: string;
@@ -27,6 +31,7 @@ export interface OrderBundleItem {
   image?: unknown;
 }
 
+/** The order an invoice is for: ids, amount in kopecks, currency, purpose and its items. */
 export interface Order {
   order_id: string;
   order_number?: string | number;
@@ -43,6 +48,7 @@ export interface Order {
   order_bundle?: OrderBundleItem[];
 }
 
+/** A SmartPay invoice: the order and who pays it. */
 export interface Invoice {
   purchaser?: { email?: string; phone?: string; contact?: string };
   delivery_info?: { address: { country: string; city: string; address: string }; delivery_type: string; description?: string };
@@ -50,6 +56,7 @@ export interface Invoice {
   order: Order;
 }
 
+/** The body of POST /invoices. */
 export interface CreateInvoiceRequest {
   ptype?: 0 | 1;
   user_id?: Record<string, string>;
@@ -65,6 +72,7 @@ export interface ErrorBlock {
   details?: unknown[];
 }
 
+/** SmartPay's answer to POST /invoices. */
 export interface CreateInvoiceResponse {
   invoice_id: string;
   error: ErrorBlock;
@@ -81,6 +89,7 @@ export interface InvoiceListResponse {
   [field: string]: unknown;
 }
 
+/** SmartPay's answer to GET /invoices/{id}: the status and the invoice as it stands. */
 export interface InvoiceStatusResponse {
   invoice_id: string;
   invoice_date?: string;
@@ -92,6 +101,7 @@ export interface InvoiceStatusResponse {
   [field: string]: unknown;
 }
 
+/** The body of the call that starts paying an invoice. */
 export interface StartPaymentRequest {
   user_id?: Record<string, string>;
   operations?: { operation: string; code: string; value?: string }[];
@@ -100,6 +110,7 @@ export interface StartPaymentRequest {
   fail_url?: string;
 }
 
+/** SmartPay's answer when a payment starts: the form the payer pays on, if any. */
 export interface StartPaymentResponse {
   invoice_id: string;
   form_url?: string;
@@ -117,11 +128,13 @@ export interface RefundRequest {
   invoice: { order: { current_amount: number; refund_amount: number; currency: string; order_bundle: Partial<OrderBundleItem>[] } }; // the docs require the bundle
 }
 
+/** An answer that carries only SmartPay's error block (confirm, reverse, refund). */
 export interface ErrorOnlyResponse {
   error: ErrorBlock;
   [field: string]: unknown;
 }
 
+/** An item of the SmartStore catalogue. */
 export interface SmartStoreItem {
   item_code: string;
   name?: string;
@@ -129,6 +142,7 @@ export interface SmartStoreItem {
   [field: string]: unknown;
 }
 
+/** SmartStore's answer to a list of items, one page at a time. */
 export interface SmartStoreListResponse {
   success: boolean;
   message: string;
@@ -139,6 +153,7 @@ export interface SmartStoreListResponse {
   [field: string]: unknown;
 }
 
+/** SmartStore's answer for one item. */
 export interface SmartStoreItemResponse extends SmartStoreItem {
   success: boolean;
   message: string;

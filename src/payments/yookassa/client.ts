@@ -15,9 +15,12 @@ import {
 import type { CaptureRequest, CreatePaymentRequest, CreateRefundRequest, ErrorBody, List, Payment, PaymentListFilter, Refund, RefundListFilter } from "./types.js";
 import { withQuery, type Query } from "../../util/url.js";
 
+/** YooKassa's production API base. */
 export const DEFAULT_YOOKASSA_URL = "https://api.yookassa.ru/v3";
+/** The longest Idempotence-Key YooKassa accepts. */
 export const MAX_IDEMPOTENCE_KEY_LENGTH = 64;
 
+/** Which shop the client acts for, where its API is, and its time limits and retries. */
 export interface YooKassaClientOptions {
   baseUrl?: string; // default the production API; the emulator lives at `${sandbox}/yookassa/v3`
   shopId: string;
@@ -37,6 +40,7 @@ export interface YooKassaClientOptions {
 
 type Json = Record<string, unknown>;
 
+/** The YooKassa API v3 over HTTP (Basic auth, the caller's Idempotence-Key on every POST); failures as typed YooKassaError. */
 export class YooKassaClient {
   readonly baseUrl: string;
   private readonly auth: string;

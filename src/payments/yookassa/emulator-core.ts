@@ -8,6 +8,7 @@ import { EmulatorError, invalid, isObject, readAmount, readDescription, readMeta
 import { NotificationQueue, type NotificationFault } from "./emulator-notify.js";
 import type { CancellationDetails, Payment, PaymentMethod, PaymentStatus, Refund } from "./types.js";
 
+/** The emulator's time: real time, or a virtual clock the tests move forward. */
 export interface EmulatorClock {
   now(): number;
   advance?(ms: number): void;
@@ -26,8 +27,10 @@ export class VirtualClock implements EmulatorClock {
 
 /** The secret key the emulator accepts when none is configured (`YOOKASSA_SECRET_KEY` at the CLI edge). */
 export const DEFAULT_EMULATOR_SECRET_KEY = "test_sandbox_secret_key";
+/** How long the emulator remembers an Idempotence-Key, as YooKassa does (24 hours). */
 export const IDEMPOTENCE_TTL_MS = 24 * 3600_000;
 
+/** The emulator's clock, time limits and notification schedule. */
 export interface EmulatorCoreOptions {
   clock?: EmulatorClock;
   /** How long a payment link may wait for the payer. Default 1 h. */
@@ -43,6 +46,7 @@ export interface EmulatorCoreOptions {
   notificationSchedule?: number[];
 }
 
+/** Why an emulated payment was declined: a YooKassa cancellation reason. */
 export type DeclineReason = string;
 
 interface PaymentRecord {
@@ -85,8 +89,13 @@ interface IdempotentResult {
 
 type Json = Record<string, unknown>;
 const VOLUNTARY_DECLINES = new Set(["3d_secure_failed", "call_issuer", "card_expired", "country_forbidden", "fraud_suspected", "general_decline", "identification_required", "insufficient_funds", "invalid_card_number", "invalid_csc", "issuer_unavailable", "payment_method_limit_exceeded", "payment_method_restricted", "internal_timeout", "unsupported_mobile_operator"]);
+/** The decline reasons a test may ask the emulator's payer to give. */
 export const DECLINE_REASONS: readonly string[] = [...VOLUNTARY_DECLINES];
 
+/**
+ * The YooKassa emulator's state and rules without HTTP: payments, refunds, saved methods, idempotence and
+ * notifications.
+ */
 export class YooKassaEmulatorCore {
   readonly clock: EmulatorClock;
   readonly notifications: NotificationQueue;
@@ -396,6 +405,7 @@ export class YooKassaEmulatorCore {
   }
 }
 
+/** YooKassa's error body for an emulator error. */
 export function errorBody(err: EmulatorError): Json {
   return { type: "error", id: randomUUID(), code: err.code, description: err.message, ...(err.parameter ? { parameter: err.parameter } : {}) };
 }

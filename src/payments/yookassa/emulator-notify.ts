@@ -5,12 +5,15 @@
 import { request } from "undici";
 import type { NotificationEvent, Payment, Refund } from "./types.js";
 
+/** How long the emulator keeps retrying a notification after its event (24 hours). */
 export const NOTIFICATION_WINDOW_MS = 24 * 3600_000;
 /** YooKassa does not publish its intervals; these grow from a minute to two hours. */
 export const DEFAULT_NOTIFICATION_SCHEDULE = [60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 3600_000, 2 * 3600_000];
 
+/** A fault a test injects into notifications: a delivery sent several times, or one held back until the next. */
 export type NotificationFault = { kind: "duplicate"; copies?: number; times?: number } | { kind: "reorder"; times?: number };
 
+/** A notification to deliver: its event, body and retry state. */
 export interface Delivery {
   id: number;
   event: NotificationEvent;
@@ -25,6 +28,7 @@ export interface Delivery {
   lastStatus?: number | string;
 }
 
+/** One try of a delivery as the tests read it: when, and what the runtime answered. */
 export interface DeliveryTry {
   deliveryId: number;
   event: NotificationEvent;
@@ -33,6 +37,7 @@ export interface DeliveryTry {
   status: number | string;
 }
 
+/** The emulator's outgoing notifications: POSTed until answered 200, with growing pauses on the emulator's clock. */
 export class NotificationQueue {
   url: string | undefined;
   readonly deliveries: Delivery[] = [];

@@ -15,9 +15,11 @@ export class EmulatorError extends Error {
   }
 }
 
+/** A 400 `invalid_request` error of the emulator, naming the parameter at fault. */
 export const invalid = (message: string, parameter?: string) => new EmulatorError(400, "invalid_request", message, parameter);
 
 type Json = Record<string, unknown>;
+/** Whether a JSON value is a plain object (not null, not an array). */
 export const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** An `{value, currency}` as kopecks; `positive` rejects zero. */
@@ -29,6 +31,7 @@ export function readAmount(v: unknown, parameter: string, positive = true): { mi
   return { minor, currency: v.currency };
 }
 
+/** A payment's `metadata` as YooKassa allows it: at most 16 string keys with short string values. */
 export function readMetadata(v: unknown): Record<string, string> | undefined {
   if (v === undefined) return undefined;
   if (!isObject(v)) throw invalid("metadata must be an object of strings", "metadata");
@@ -41,6 +44,7 @@ export function readMetadata(v: unknown): Record<string, string> | undefined {
   return v as Record<string, string>;
 }
 
+/** A description of at most 128 characters, as YooKassa allows it. */
 export function readDescription(v: unknown, parameter = "description"): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "string" || v.length > 128) throw invalid(`${parameter} must be a string of at most 128 characters`, parameter);

@@ -24,6 +24,7 @@ export interface HttpFault {
   retryAfterMs?: number; // the 202's retry_after
 }
 
+/** The emulator's secret key, public URL and core options. */
 export interface EmulatorOptions extends EmulatorCoreOptions {
   /** The only password accepted; default DEFAULT_EMULATOR_SECRET_KEY. Any shop id is accepted. */
   secretKey?: string;
@@ -36,12 +37,14 @@ export interface EmulatorOptions extends EmulatorCoreOptions {
   adminToken?: string;
 }
 
+/** A YooKassa emulator to mount: its router, its core, and the HTTP faults tests inject. */
 export interface YooKassaEmulator {
   router: Router;
   core: YooKassaEmulatorCore;
   faults: HttpFault[];
 }
 
+/** The YooKassa API v3 emulator as an Express router, with its payer page and test-control routes. */
 export function createYooKassaEmulator(opts: EmulatorOptions = {}): YooKassaEmulator {
   const core = new YooKassaEmulatorCore(opts);
   const secret = opts.secretKey ?? DEFAULT_EMULATOR_SECRET_KEY;
@@ -214,6 +217,7 @@ export function createYooKassaEmulator(opts: EmulatorOptions = {}): YooKassaEmul
   return { router, core, faults };
 }
 
+/** An emulator listening on its own port. */
 export interface RunningYooKassaEmulator extends YooKassaEmulator {
   origin: string;
   /** The API base to give a client: `${origin}/yookassa/v3`. */

@@ -3,6 +3,10 @@
 // `outcomeUnknown` says the operation may have happened although no success came back.
 import type { ErrorBody, YooKassaErrorCode } from "./types.js";
 
+/**
+ * A YooKassa failure: the status and error code, whether it may be retried with the same key, and whether the
+ * operation may have happened anyway.
+ */
 export class YooKassaError extends Error {
   readonly retryable: boolean = false;
   readonly outcomeUnknown: boolean = false;

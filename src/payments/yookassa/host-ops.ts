@@ -2,10 +2,12 @@
 // an exception (as `$payment`). Without a configured shop every op says so, naming what to set.
 import type { YooKassaResult, YooKassaService } from "./service.js";
 
+/** The host ops `$yookassa` calls (jsapi/yookassa.js). */
 export const YOOKASSA_OPS = ["yookassa.createPayment", "yookassa.charge", "yookassa.getPayment", "yookassa.capture", "yookassa.cancel", "yookassa.refund"] as const;
 
 type Args = Record<string, unknown>;
 
+/** What scripts get when no YooKassa shop is configured. */
 export const NOT_CONFIGURED: YooKassaResult = {
   code: 503,
   ok: false,
@@ -16,6 +18,7 @@ export const NOT_CONFIGURED: YooKassaResult = {
   },
 };
 
+/** Answers `$yookassa`'s host ops through the project's YooKassa service; NOT_CONFIGURED without one. */
 export function createYooKassaOps(service: () => YooKassaService | undefined): (op: string, args: unknown) => Promise<YooKassaResult> {
   return async (op, raw) => {
     const args = (raw ?? {}) as Args;

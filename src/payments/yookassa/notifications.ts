@@ -14,6 +14,10 @@ import type { NotificationEvent, Payment, Refund } from "./types.js";
 
 const EVENTS: ReadonlySet<string> = new Set<NotificationEvent>(["payment.waiting_for_capture", "payment.succeeded", "payment.canceled", "refund.succeeded"]);
 
+/**
+ * A notification after verification: what it claimed, and the payment (and refund) as fetched from YooKassa,
+ * which is the truth.
+ */
 export interface VerifiedNotification {
   account: string; // the shop id from the notification URL
   event: NotificationEvent; // what the notification claimed
@@ -26,6 +30,7 @@ export interface VerifiedNotification {
   raw: unknown;
 }
 
+/** How the notification route checks a sender and fetches what a notification names. */
 export interface NotificationRouteOptions {
   clientFor(account: string): YooKassaClient | undefined;
   /** Stores (inbox) and applies the verified input; the 200 goes out after it resolves. */

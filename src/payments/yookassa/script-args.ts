@@ -4,6 +4,7 @@
 import { toAmount } from "./money.js";
 import { PAYMENT_MODES, PAYMENT_SUBJECTS, type CreatePaymentRequest, type Receipt, type ReceiptItem } from "./types.js";
 
+/** The arguments of `$yookassa.createPayment` a script may give, checked. */
 export interface ScriptPaymentArgs {
   orderId: string;
   amount: number; // kopecks
@@ -22,6 +23,7 @@ export interface ScriptPaymentArgs {
   metadata?: Record<string, string>;
 }
 
+/** A script's payment arguments checked: the request to send, or the field at fault and why. */
 export type Checked = { ok: true; args: ScriptPaymentArgs; request: Omit<CreatePaymentRequest, "metadata" | "confirmation"> } | { ok: false; field: string; message: string };
 
 class Invalid extends Error {

@@ -6,12 +6,15 @@ import type { AttemptRef } from "../core/core.js";
 import type { YooKassaClient } from "./client.js";
 import { yookassaNotificationRoute, type VerifiedNotification } from "./notifications.js";
 
+/** Where YooKassa POSTs a shop's notifications. */
 export const NOTIFY_PATH = "/payments/yookassa/:account/notify";
+/** Where the payer returns after YooKassa's checkout page. */
 export const RETURN_PATH = "/payments/yookassa/return";
 
 /** The notification URL to set in the shop's dashboard (or the emulator's). */
 export const notifyUrl = (origin: string, shopId: string) => `${origin.replace(/\/+$/, "")}/payments/yookassa/${encodeURIComponent(shopId)}/notify`;
 
+/** What the served YooKassa routes need: the payment core, a client per shop and the allowed senders. */
 export interface YooKassaRoutesOptions {
   core: PaymentCore;
   clientFor(account: string): YooKassaClient | undefined;
@@ -31,6 +34,7 @@ export async function acceptNotification(core: PaymentCore, n: VerifiedNotificat
   await core.observe("yookassa.notify", ref, n.snapshot, n.raw);
 }
 
+/** The YooKassa routes `serve` mounts: the notification route and the payer's return page. */
 export function yookassaRoutes(opts: YooKassaRoutesOptions): Router {
   const router = express.Router();
   router.post(

@@ -17,6 +17,7 @@ type Json = Record<string, unknown>;
 /** What a script gets: data, never an exception (as `$payment`). `code` 200, 4xx, or -1 for no answer. */
 export type YooKassaResult = Json & { code: number; ok: boolean };
 
+/** What the YooKassa service works with: the core, the adapter, the shop and the return URL. */
 export interface YooKassaServiceOptions {
   core: PaymentCore;
   adapter: YooKassaAdapter;
@@ -43,19 +44,23 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** A request body's hash, to tell a repeated create from one with other terms under the same order. */
 export const bodyHash = (body: unknown): string => createHash("sha256").update(canonicalJson(body)).digest("hex");
 
 /** The core's refund status in YooKassa's words. */
 const REFUND_STATUS: Record<RefundStatus, string> = { requested: "pending", succeeded: "succeeded", failed: "canceled" };
 
+/** What the user is told when the payment link is not ready yet; the next try finds it. */
 export const PREPARING_LINK_MESSAGE = "Ссылка на оплату ещё готовится. Попробуйте ещё раз через несколько секунд";
 
+/** A 400 answer to a script: the field at fault and why. */
 export const invalid = (field: string, message: string): YooKassaResult => ({
   code: 400,
   ok: false,
   error: { error_code: "invalid_request", field, user_message: "Некорректные данные платежа", error_description: `${field}: ${message}` },
 });
 
+/** A 409 answer to a script: the order cannot be paid this way now. */
 export const conflict = (message: string): YooKassaResult => ({ code: 409, ok: false, error: { error_code: "conflict", user_message: "Платёж не может быть выполнен", error_description: message } });
 
 function fromError(err: unknown, what: string): YooKassaResult {
@@ -80,6 +85,7 @@ export function nothingLeft(invoice: PaymentInvoice): string {
   return `nothing is left to refund of orderId ${invoice.orderId} (captured ${invoice.capturedMinor}, refunded ${invoice.refundedMinor})`;
 }
 
+/** A payment as scripts see it: the order, invoice and attempt, the status and the link to pay. */
 export function view(invoice: PaymentInvoice, attempt: PaymentAttempt, payment?: Payment): YooKassaResult {
   const out: YooKassaResult = {
     code: 200,
@@ -103,6 +109,10 @@ export function view(invoice: PaymentInvoice, attempt: PaymentAttempt, payment?:
   return out;
 }
 
+/**
+ * `$yookassa` on the host: creates, charges, captures, cancels and refunds YooKassa payments through the
+ * payment core.
+ */
 export class YooKassaService {
   constructor(private readonly opts: YooKassaServiceOptions) {}
 

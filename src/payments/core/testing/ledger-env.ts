@@ -9,8 +9,13 @@ import pg from "pg";
 import { deleteKeys, isCI, requireRedis } from "../../../storage/testing/redis-env.js";
 import type { LedgerStoreConfig } from "../open-store.js";
 
+/** The PostgreSQL the ledger tests use: PAYMENTS_TEST_DATABASE_URL, else the local default. */
 export const testPostgresUrl = (): string => process.env.PAYMENTS_TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
+/**
+ * The test database's URL when it answers; else undefined and a warning, or an error in CI where these tests
+ * must run.
+ */
 export async function requirePostgres(suite: string): Promise<string | undefined> {
   const url = testPostgresUrl();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -37,6 +42,7 @@ export interface LedgerPlace {
   drop(): Promise<void>;
 }
 
+/** The ledger stores a suite runs against: SQLite always, Redis and PostgreSQL when they answer. */
 export async function ledgerPlaces(suite: string): Promise<{ kind: LedgerStoreConfig["kind"]; make?: () => LedgerPlace }[]> {
   const redisUrl = await requireRedis(`${suite} (redis)`);
   const pgUrl = await requirePostgres(`${suite} (postgres)`);
