@@ -18,6 +18,7 @@ EventEmitter.prototype.prependListener = function (name, fn) {
 };
 EventEmitter.prototype.once = function (name, fn) {
   var self = this;
+  /** @this {unknown} the emitter's caller's `this`, passed on to the listener */
   function once() {
     self.removeListener(name, once);
     return fn.apply(this, arguments);

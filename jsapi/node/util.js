@@ -31,7 +31,7 @@ function inherits(ctor, superCtor) {
   ctor.super_ = superCtor;
 }
 function promisify(fn) {
-  return function () {
+  return /** @this {unknown} */ function () {
     var self = this;
     var args = Array.prototype.slice.call(arguments);
     return new Promise(function (resolve, reject) {
