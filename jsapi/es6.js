@@ -745,7 +745,7 @@ Buffer.prototype.fill = /** @returns {any} the buffer (typed loosely: a Uint8Arr
   }
   start = start === undefined ? 0 : start | 0;
   end = end === undefined ? this.length : Math.min(this.length, end | 0);
-  var bytes = typeof value === "string" ? bytesFromString(value, enc) : ArrayBuffer.isView(value) ? /** @type {Uint8Array} */ (value) : [value & 255];
+  var bytes = typeof value === "string" ? bytesFromString(value, enc) : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : [value & 255];
   if (!bytes.length) bytes = [0];
   for (var i = start, k = 0; i < end; i++, k = (k + 1) % bytes.length) this[i] = bytes[k];
   return this;

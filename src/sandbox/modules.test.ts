@@ -179,6 +179,16 @@ describe("ES modules in the isolate", () => {
     ]);
   });
 
+  it("Buffer#fill with a typed array or DataView repeats its bytes, as Node does (not its elements)", () => {
+    const { turn } = host(project({ "src/app.js": "export default {};\n" }));
+    const s = turn(
+      "const bytes = (b) => Array.from(b);\n" +
+        "$session.r = [bytes(Buffer.alloc(4).fill(new Uint16Array([0x0201]))), bytes(Buffer.alloc(3).fill(new DataView(new Uint8Array([7, 8]).buffer))),\n" +
+        "  bytes(Buffer.alloc(3).fill(new Uint8Array([5, 6]).subarray(1))), bytes(Buffer.alloc(3).fill(Buffer.from('ab')))];",
+    );
+    expect(s.r).toEqual([[1, 2, 1, 2], [7, 8, 7], [6, 6, 6], [97, 98, 97]]);
+  });
+
   it("a CommonJS require() of a package whose browser build is an ES module gets its `require` build, as Node would", () => {
     const dir = project({
       "src/app.js": 'import user from "user";\nexport default { user };\n',
