@@ -48,6 +48,18 @@ describe("slot filling behind zb-common's context switch", () => {
     expect(h.texts(h.send("две большие"))).toEqual(["order L x 2 (/Order, две большие)"]);
   });
 
+  it("gives two slots of one entity successive occurrences, and an answer to the slots still empty", () => {
+    const h = bot();
+    // From and To are both @duckling.number: the phrase's two numbers, in order, not its first one twice.
+    expect(h.texts(h.send("цены от 10 до 25"))).toEqual(["range 10..25"]);
+    // A number answering "Цена до?" fills To: From already has a value and takes no occurrence.
+    expect(h.texts(h.send("цена от 10"))).toEqual(["Цена до?"]);
+    expect(h.texts(h.send("25"))).toEqual(["range 10..25"]);
+    expect(h.texts(h.send("покажи цены"))).toEqual(["Цена от?"]);
+    expect(h.texts(h.send("7"))).toEqual(["Цена до?"]);
+    expect(h.texts(h.send("9"))).toEqual(["range 7..9"]);
+  });
+
   it("asks the next prompt on a retry and gives the answer to the scenario after maxSlotRetries answers without the slot", () => {
     const h = bot();
     h.send("хочу пиццу");

@@ -77,7 +77,9 @@ function answer(env: SlotFillingEnv, filling: SlotFillingState, request: BotRequ
   const asked = nextToAsk(filling);
   const path = typeof filling.intent.path === "string" ? filling.intent.path : "";
   const now = userWallClock(env.services.now(), request.timezoneOffsetSec, env.timezone);
-  const nodes = path !== "" ? (env.classifier?.fillSlots?.(path, text, now) ?? {}) : {};
+  // The slots already filled take no occurrence: an answer's entity goes to the slots still empty.
+  const filled = new Set(filling.known.map((k) => k.name));
+  const nodes = path !== "" ? (env.classifier?.fillSlots?.(path, text, now, filled) ?? {}) : {};
   const known = [...filling.known];
   for (const slot of filling.required) {
     const node = nodes[slot.name];

@@ -35,8 +35,11 @@ export interface IntentGuess {
 /** The project's intent classifier, trained at load (src/nlu). Synchronous: it runs inside a turn. */
 export interface IntentClassifier {
   classify(text: string): IntentGuess[]; // best first; empty when nothing is recognised
-  /** The intent's slots found in the text: slot name → the entity's parse tree node (docs/nlu.md). */
-  fillSlots?(path: string, text: string, now?: number): Record<string, ParseNode>;
+  /**
+   * The intent's slots found in the text: slot name → the entity's parse tree node (docs/nlu.md).
+   * Slots named in `filled` take no occurrence of their entity (they have a value already).
+   */
+  fillSlots?(path: string, text: string, now?: number, filled?: ReadonlySet<string>): Record<string, ParseNode>;
   /** The intent's slots as its CAILA export declares them, in order (docs/nlu.md, "Slots"). */
   slotsOf?(path: string): IntentSlotDef[];
 }

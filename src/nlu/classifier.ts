@@ -55,10 +55,19 @@ function scoresOf(net: NeuralNetwork, known: ReadonlySet<string>, text: string, 
     .sort((a, b) => b.score - a.score);
 }
 
-/** The entity's node of a `* @entity *` match: the one child list of the root (`words` is a list of strings). */
-function entityNode(tree: ParseNode): ParseNode | undefined {
+/** The entity's nodes of a `* @entity *…` match, in text order: the one child list of the root (`words` is a list of strings). */
+function entityNodes(tree: ParseNode): ParseNode[] {
   const nodes = Object.entries(tree).find(([k, v]) => k !== "words" && !k.startsWith("_") && Array.isArray(v) && typeof v[0] === "object")?.[1] as ParseNode[] | undefined;
-  return nodes?.[0];
+  return nodes ?? [];
+}
+
+const entityNode = (tree: ParseNode): ParseNode | undefined => entityNodes(tree)[0];
+
+/** An intent's slot patterns: trigger id → entity and number of occurrences; the slots they can fill, in order. */
+interface SlotSet {
+  set: CompiledPatternSet;
+  triggers: { entity: string; n: number }[];
+  slots: { name: string; entity: string }[];
 }
 
 /** Trains the intent network on every intent's phrases (one output per intent path). */
@@ -141,43 +150,70 @@ export class ProjectIntentClassifier implements IntentClassifier {
     return this.patternIntent.length > 0 ? set : undefined;
   }
 
-  /** Slot sets by intent path: one `* @entity *` pattern per slot whose entity can match offline. */
-  private readonly slotSets = new Map<string, { set: CompiledPatternSet; names: string[] } | null>();
+  /**
+   * Slot sets by intent path: for each entity its slots use that can match offline, one pattern per
+   * number of occurrences up to the number of those slots (`* @e *`, `* @e * @e *`, …).
+   */
+  private readonly slotSets = new Map<string, SlotSet | null>();
+
+  private slotSet(path: string): SlotSet | null {
+    let entry = this.slotSets.get(path);
+    if (entry !== undefined) return entry;
+    entry = null;
+    const intent = this.data.intents.find((i) => i.path === path);
+    if (intent && intent.slots.length > 0) {
+      const set = createPatternSet(new Map(), new Map(), { entities: this.entities });
+      const triggers: SlotSet["triggers"] = [];
+      const slots: SlotSet["slots"] = [];
+      const counts = new Map<string, number>();
+      for (const slot of intent.slots) counts.set(slot.entity, (counts.get(slot.entity) ?? 0) + 1);
+      for (const [entity, count] of counts) {
+        try {
+          for (let n = 1; n <= count; n++) {
+            set.add(triggers.length, "*" + ` @${entity} *`.repeat(n), { file: this.data.file, line: 1, col: 1 });
+            triggers.push({ entity, n });
+          }
+        } catch {
+          continue; // an entity only the live service knows (docs/nlu.md): its slots stay empty
+        }
+      }
+      const matchable = new Set(triggers.map((t) => t.entity));
+      for (const slot of intent.slots) if (matchable.has(slot.entity)) slots.push({ name: slot.name, entity: slot.entity });
+      if (slots.length > 0) entry = { set, triggers, slots };
+    }
+    this.slotSets.set(path, entry);
+    return entry;
+  }
 
   /**
-   * Optional slots filled from the phrase, as CAILA fills them: for each slot of the intent, the first
-   * occurrence of its entity (the project's own or an emulated system entity; dates resolved against
-   * `now`, the turn's clock). An entity that needs the live service never matches, so its slot stays empty.
+   * Slots filled from the phrase, as CAILA fills them: the occurrences of an entity go, in the order of
+   * the text, to the slots of that entity in the order the intent declares them — two `@duckling.number`
+   * slots take "от 10 до 25" as 10 and 25, not 10 twice [I]. Slots named in `filled` already have a value
+   * (an ongoing slot filling): they take no occurrence, so an answer goes to the slots still empty.
+   * Entities are the project's own or emulated system entities (dates resolved against `now`, the turn's
+   * clock); an entity that needs the live service never matches, so its slot stays empty.
    */
-  fillSlots(path: string, text: string, now = Date.now()): Record<string, ParseNode> {
-    let entry = this.slotSets.get(path);
-    if (entry === undefined) {
-      const intent = this.data.intents.find((i) => i.path === path);
-      entry = null;
-      if (intent && intent.slots.length > 0) {
-        const set = createPatternSet(new Map(), new Map(), { entities: this.entities });
-        const names: string[] = [];
-        for (const slot of intent.slots) {
-          try {
-            set.add(names.length, `* @${slot.entity} *`, { file: this.data.file, line: 1, col: 1 });
-          } catch {
-            continue;
-          }
-          names.push(slot.name);
-        }
-        if (names.length > 0) entry = { set, names };
-      }
-      this.slotSets.set(path, entry);
-    }
+  fillSlots(path: string, text: string, now = Date.now(), filled: ReadonlySet<string> = new Set()): Record<string, ParseNode> {
     const out: Record<string, ParseNode> = {};
+    const entry = this.slotSet(path);
     if (!entry) return out;
-    const tiers = new Map(entry.names.map((_, i) => [i, 0]));
+    // The longest run of occurrences found for each entity.
+    const found = new Map<string, ParseNode[]>();
+    const tiers = new Map(entry.triggers.map((_, i) => [i, 0]));
     for (const m of entry.set.match(text, tiers, { now })) {
-      const name = entry.names[m.triggerId]!;
-      if (out[name]) continue;
-      const node = entityNode(m.parseTree);
+      const { entity, n } = entry.triggers[m.triggerId]!;
+      const nodes = entityNodes(m.parseTree);
+      if (nodes.length >= n && nodes.length > (found.get(entity)?.length ?? 0)) found.set(entity, nodes.slice(0, n));
+    }
+    const taken = new Map<string, number>();
+    for (const slot of entry.slots) {
+      if (filled.has(slot.name)) continue;
+      const i = taken.get(slot.entity) ?? 0;
+      const node = found.get(slot.entity)?.[i];
+      if (!node) continue;
+      taken.set(slot.entity, i + 1);
       // A slot always has a value: the entity's own, else its text [I].
-      if (node) out[name] = node.value !== undefined ? node : { ...node, value: node.text };
+      out[slot.name] = node.value !== undefined ? node : { ...node, value: node.text };
     }
     return out;
   }

@@ -120,3 +120,22 @@ describe("entity references in training phrases", () => {
     expect(best === undefined || best.score < 0.4).toBe(true);
   });
 });
+
+describe("slots filled from a phrase", () => {
+  // /Range of the engine's slots fixture: From and To, both @duckling.number (docs/nlu.md, "Slots").
+  const c = loadIntentClassifier(path.join(root, "slots"), { cacheDir })!;
+  const values = (nodes: Record<string, { value?: unknown }>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(nodes).map(([k, v]) => [k, v.value]));
+
+  it("gives slots of one entity its occurrences in turn, in the text's order", () => {
+    expect(values(c.fillSlots("/Range", "цены от 10 до 25"))).toEqual({ From: 10, To: 25 });
+    expect(values(c.fillSlots("/Range", "от 10 до 25 или 30"))).toEqual({ From: 10, To: 25 });
+    expect(values(c.fillSlots("/Range", "цена от 10"))).toEqual({ From: 10 });
+    expect(c.fillSlots("/Range", "покажи цены")).toEqual({});
+  });
+
+  it("gives no occurrence to a slot that is filled already", () => {
+    expect(values(c.fillSlots("/Range", "25", Date.now(), new Set(["From"])))).toEqual({ To: 25 });
+    expect(c.fillSlots("/Range", "25", Date.now(), new Set(["From", "To"]))).toEqual({});
+  });
+});

@@ -61,6 +61,14 @@ describe("webhook with required slots (docs/nlu.md, \"Slot filling\")", () => {
     server = await startServe(dir, ["--store", "sqlite"]);
     expect(bubbles((await post(server.url, say("3", "slots-1"))).json)).toEqual(["order L x 3 (/Order, 3)"]);
   }, 120_000);
+
+  it("gives two slots of one entity the phrase's numbers in turn, and an answer to the slot still empty", async () => {
+    await server?.stop();
+    server = await startServe(dir, ["--store", "sqlite"]);
+    expect(bubbles((await post(server.url, say("цены от 10 до 25", "slots-2"))).json)).toEqual(["range 10..25"]);
+    expect(bubbles((await post(server.url, say("цена от 10", "slots-3"))).json)).toEqual(["Цена до?"]);
+    expect(bubbles((await post(server.url, say("25", "slots-3"))).json)).toEqual(["range 10..25"]);
+  }, 120_000);
 });
 
 describe("chat with the project's NLU data", () => {
