@@ -128,3 +128,28 @@ describe("catastrophic trigger regexp", () => {
     }
   }, 60_000);
 });
+
+// Sixth red-team round: a project that lifts nlp.lengthLimit matched any text on the main thread,
+// where nothing stops it; `* $Number *` over 12,000 characters of `1 1 …` took about 14 s, every user waiting.
+describe("a long text in a project without a length limit", () => {
+  it("is matched in a worker: other users are answered meanwhile, and the server stays up", async () => {
+    const dir = fixtureCopy("long-text");
+    const server = await startServe(dir, ["--store", "memory"]);
+    try {
+      const order: string[] = [];
+      const long = post(server.url, say("1 ".repeat(6000), "long")).then((r) => (order.push("long"), r));
+      await new Promise((r) => setTimeout(r, 300));
+      const ping = await post(server.url, say("ping", "other"));
+      order.push("ping");
+      expect(bubbles(ping.json)).toEqual(["pong"]);
+      const r = await long;
+      expect(order).toEqual(["ping", "long"]);
+      expect(r.status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+      expect(bubbles((await post(server.url, say("1 2", "long"))).json)).toEqual(["number"]);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
