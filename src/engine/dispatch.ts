@@ -10,6 +10,7 @@ import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
 import { userWallClock } from "../nlu/clock.js";
 import { requiredSlots } from "./slot-filling.js";
+import { overLengthLimit } from "./length-limit.js";
 import { buildNluResults, exampleHypotheses, intentHypotheses, intentThreshold, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
 
 export interface DispatchEnv extends TurnEnv {
@@ -133,19 +134,10 @@ export class Dispatcher {
     return requireState(project, t.owner, triggerTarget(t)).path;
   }
 
-  private lengthExceeded(text: string): boolean {
-    const cfg = this.env.project.config.nlp?.lengthLimit;
-    if (cfg?.enabled === false) return false;
-    const symbols = typeof cfg?.symbols === "number" ? cfg.symbols : 400;
-    // A negative limit (`words: -1`, as real projects write it) means no limit.
-    if (symbols >= 0 && text.length > symbols) return true;
-    return typeof cfg?.words === "number" && cfg.words >= 0 && text.split(/\s+/).filter((w) => w !== "").length > cfg.words;
-  }
-
   private matchText(text: string, afterCpuKill: boolean): string | null {
     const { project, host, patterns } = this.env;
     const ctx = this.context;
-    if (this.lengthExceeded(text)) {
+    if (overLengthLimit(project.config, text)) {
       // Without a lengthLimit handler the bot stays silent [D].
       const t = findEventTrigger(project, ctx, "lengthLimit");
       this.explain?.decided("lengthLimit", `the text is longer than nlp.lengthLimit: ${t ? `the lengthLimit event of ${t.owner}` : "no lengthLimit trigger, the turn is silent"}`);

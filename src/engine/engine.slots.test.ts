@@ -104,6 +104,21 @@ describe("slot filling behind zb-common's context switch", () => {
     expect(h.state.slotFilling).toBeUndefined();
   });
 
+  // Sixth red-team round: the answer was matched for slots whatever its length (the scenario matches
+  // nothing over nlp.lengthLimit), and entity matching grows with the square of the text: 12,800
+  // characters of "1 1 1 …" took 16 s of CPU on the main thread, 32,000 ran the process out of memory.
+  it("gives an answer longer than nlp.lengthLimit to the scenario, unmatched, and ends the filling", () => {
+    const h = bot();
+    h.send("хочу большую пиццу");
+    expect(h.state.slotFilling).toBeDefined();
+    const long = "1 ".repeat(201); // 402 characters: over the default limit of 400, and a number slot's answer
+    const r = h.send(long);
+    expect(r.replies).toEqual([]); // the scenario's answer to an over-long text: no lengthLimit handler, silence
+    expect(h.state.slotFilling).toBeUndefined();
+    const short = "1 ".repeat(200); // within the limit, and no answer to the filling any more: the scenario's noMatch
+    expect(h.texts(h.send(short))).toEqual([`nomatch ${short}`]);
+  });
+
   it("gives a slot whose entity DATA is a JSON object parsed, filled from the phrase or from an answer", () => {
     const h = bot();
     expect(h.texts(h.send("налей колы"))).toEqual(["drink cola"]);

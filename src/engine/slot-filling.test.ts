@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { processWithSlotFilling, SLOT_FILLING_BOT, type SlotFillingEnv } from "./slot-filling.js";
 import { emptyUserState, type BotRequest, type HostServices, type Reply, type SlotFillingState, type TurnResult, type UserState } from "./types.js";
 
-const env: SlotFillingEnv = { services: { now: () => Date.UTC(2026, 0, 1) } as unknown as HostServices };
+const env: SlotFillingEnv = { project: { config: {} }, services: { now: () => Date.UTC(2026, 0, 1) } as unknown as HostServices };
 
 const filling = (): SlotFillingState => ({
   intent: { path: "/Order" },

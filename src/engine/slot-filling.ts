@@ -7,7 +7,9 @@
 // state (`UserState.slotFilling`): it survives a restart, and the webhook, chat and the XML test
 // runner, which all go through `Engine.process`, behave alike.
 import type { BotRequest, FoundSlot, HostServices, IntentClassifier, IntentSlotDef, Reply, SlotFillingState, TurnResult, UserState } from "./types.js";
+import type { ChatbotConfig } from "../project/model.js";
 import { userWallClock } from "../nlu/clock.js";
+import { overLengthLimit } from "./length-limit.js";
 
 /** The platform's slot-filling bot, the target of zb-common's context switch. */
 export const SLOT_FILLING_BOT = "cailapub-slotfilling";
@@ -16,6 +18,7 @@ export const SLOT_FILLING_BOT = "cailapub-slotfilling";
 const DEFAULTS = { maxSlotRetries: 2, stopOnAnyIntent: false, stopOnAnyIntentThreshold: 0.2, targetState: "/SlotFilling/return" };
 
 export interface SlotFillingEnv {
+  project: { config: Pick<ChatbotConfig, "nlp"> };
   classifier?: IntentClassifier;
   services: HostServices;
   timezone?: string; // the NLU project's default, for dates said in an answer
@@ -67,13 +70,16 @@ type Step = { kind: "ask"; filling: SlotFillingState; slot: IntentSlotDef } | { 
 
 /**
  * The bot's reading of one answer. It stops — the answer then runs in the scenario — on `/start`,
- * on an answer that fills no slot but is an intent above `stopOnAnyIntentThreshold` when
+ * on an answer longer than `nlp.lengthLimit` (matched for nothing, as in the scenario), on an
+ * answer that fills no slot but is an intent above `stopOnAnyIntentThreshold` when
  * `stopOnAnyIntent` is set, and when the slot it asks for stays empty `maxSlotRetries` times (the
  * platform's docs, cited in docs/nlu.md).
  */
 function answer(env: SlotFillingEnv, filling: SlotFillingState, request: BotRequest & { query: string }): Step {
   const text = request.query.trim();
   if (/^\/start$/i.test(text)) return { kind: "stop" };
+  // What the scenario would not match is no answer either: its lengthLimit event (or silence) answers it.
+  if (overLengthLimit(env.project.config, request.query)) return { kind: "stop" };
   const asked = nextToAsk(filling);
   const path = typeof filling.intent.path === "string" ? filling.intent.path : "";
   const now = userWallClock(env.services.now(), request.timezoneOffsetSec, env.timezone);

@@ -13,11 +13,11 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function project(sc: string) {
+function project(sc: string, yaml = "") {
   const dir = mkdtempSync(path.join(tmpdir(), "inline-"));
   dirs.push(dir);
   mkdirSync(path.join(dir, "src"));
-  writeFileSync(path.join(dir, "chatbot.yaml"), "name: inline\nentryPoint: main.sc\n");
+  writeFileSync(path.join(dir, "chatbot.yaml"), `name: inline\nentryPoint: main.sc\n${yaml}`);
   writeFileSync(path.join(dir, "src", "main.sc"), sc);
   return loadProject(dir);
 }
@@ -120,5 +120,18 @@ describe("inline turns", () => {
   it("stays on for a project whose only `$regexp` text is a word in a pattern's answer", () => {
     const sc = `theme: /\n    state: R\n        q!: привет\n        a: use $regexp<x> in patterns\n`;
     expect(InlineTurns.create(project(sc), options())).toBeDefined();
+  });
+
+  // Sixth red-team round: matching costs the square of the text for an entity such as `$Number`
+  // (`1 1 1 …`: 6,400 characters took 0.47 s here), and nothing on the main thread can stop it.
+  it("hands a text over 400 characters that the project will match to a worker, and answers it when it will not", () => {
+    const sc = `theme: /\n    state: N\n        q!: * $Number *\n        a: number\n    state: X\n        event!: noMatch\n        a: other\n`;
+    const long = "1 ".repeat(201); // 402 characters
+    const unlimited = InlineTurns.create(project(sc, "nlp:\n  lengthLimit:\n    enabled: false\n"), options())!;
+    expect(unlimited.run({ query: "1 ".repeat(200) }, emptyUserState())?.replies.map((r) => r.text)).toEqual(["number"]);
+    expect(unlimited.run({ query: long }, emptyUserState())).toBeUndefined();
+    // Over the project's own limit nothing is matched (the lengthLimit event or silence): answered here.
+    const limited = InlineTurns.create(project(sc), options())!;
+    expect(limited.run({ query: long }, emptyUserState())?.replies).toEqual([]);
   });
 });

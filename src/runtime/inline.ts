@@ -15,6 +15,7 @@ import { readNluData } from "../nlu/data.js";
 import { patternHasRegexp } from "../patterns/parser.js";
 import { projectSecret } from "../util/secrets.js";
 import { TurnAbandoned } from "../engine/errors.js";
+import { DEFAULT_LENGTH_LIMIT_SYMBOLS, overLengthLimit } from "../engine/length-limit.js";
 
 export interface InlineOptions {
   /** The pool's per-turn CPU budget; the inline limit per isolate call is the smaller of it and INLINE_CALL_MS. */
@@ -28,6 +29,13 @@ export interface InlineOptions {
 /** CPU limit of one call into the main thread's isolate: a turn-data expression needs microseconds. */
 const INLINE_CALL_MS = 50;
 
+/**
+ * The longest text matched on the main thread. Matching costs more than the text's length (an entity
+ * such as `$Number` tries every start: 6,400 characters of `1 1 …` take half a second), and only a
+ * worker can be stopped; a project that lifts `nlp.lengthLimit` has its longer texts matched there.
+ */
+const INLINE_MAX_MATCHED_CHARS = DEFAULT_LENGTH_LIMIT_SYMBOLS;
+
 /** Thrown into the engine where user code would run: the turn unwinds without its error path and the run is dropped. */
 class NeedsWorker extends TurnAbandoned {
   constructor(why: string) {
@@ -40,7 +48,10 @@ export class InlineTurns {
   private refused = false;
   private logs: [string, string][] = [];
 
-  private constructor(project: Project, private readonly opts: InlineOptions) {
+  private constructor(
+    private readonly project: Project,
+    private readonly opts: InlineOptions,
+  ) {
     const refuse = (why: string): never => {
       this.refused = true;
       throw new NeedsWorker(why);
@@ -73,16 +84,19 @@ export class InlineTurns {
     return new InlineTurns(project, opts);
   }
 
-  /**
-   * The turn's result, or undefined when it must run in a worker (nothing of this run is kept).
-   * Every turn is tried: a refusal costs the matching done up to the first user code, and a turn
-   * answered here never waits behind turns blocked in $http in the pool's queue.
-   */
   dispose(): void {
     this.engine.dispose();
   }
 
+  /**
+   * The turn's result, or undefined when it must run in a worker (nothing of this run is kept).
+   * Every turn is tried but one whose text is too long to match here: a refusal costs the matching
+   * done up to the first user code, and a turn answered here never waits behind turns blocked in
+   * $http in the pool's queue.
+   */
   run(request: BotRequest, state: UserState): TurnResult | undefined {
+    const text = request.query;
+    if (typeof text === "string" && text.length > INLINE_MAX_MATCHED_CHARS && !overLengthLimit(this.project.config, text)) return undefined;
     this.refused = false;
     this.logs = [];
     let result: TurnResult | undefined;

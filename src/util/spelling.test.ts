@@ -30,4 +30,10 @@ describe("likelySpelling", () => {
     expect(likelySpelling("gq", tags)).toBeUndefined(); // one edit from go and from q: a tie
     expect(likelySpelling("foo", tags)).toBeUndefined();
   });
+
+  // Sixth red-team round: the table of edits is a row per letter of the word, whatever the candidates.
+  it("looks at no candidate out of reach by length: a word of millions of letters is answered at once", () => {
+    expect(likelySpelling("x".repeat(4_000_000), tags)).toBeUndefined();
+    expect(likelySpelling("stateee", tags)).toBe("state"); // two letters longer: still within reach
+  });
 });

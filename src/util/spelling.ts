@@ -34,6 +34,10 @@ export function likelySpelling(word: string, candidates: Iterable<string>): stri
   let tied = false;
   for (const candidate of candidates) {
     if (candidate === word) return undefined;
+    // Each edit changes the length by one at most: a candidate that much shorter or longer is out of
+    // reach without the table, whose cost is the product of the lengths (a megabyte-long word on a
+    // line of a project file made it gigabytes).
+    if (Math.abs(candidate.length - w.length) > limit) continue;
     const d = editDistance(w, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;

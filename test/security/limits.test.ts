@@ -2,9 +2,11 @@
 // stack, oversized ids, oversized or too-deep sessions, words that name Object.prototype members,
 // long whitespace in answers, catastrophic trigger regexps. The server answers each with a clear 4xx
 // or the project's error path, stays up, and keeps the user's state.
-import { rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bubbles, post, say, smartappMessage, startServe, type RunningServer } from "../e2e/server.js";
+import { bubbles, post, repoRoot, say, smartappMessage, startServe, type RunningServer } from "../e2e/server.js";
 import { fixtureCopy } from "./fixtures.js";
 
 const event = (name: string, eventData: unknown, user: string) =>
@@ -127,4 +129,57 @@ describe("catastrophic trigger regexp", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+// Sixth red-team round: a project that lifts nlp.lengthLimit matched any text on the main thread,
+// where nothing stops it; `* $Number *` over 12,000 characters of `1 1 …` took about 14 s, every user waiting.
+describe("a long text in a project without a length limit", () => {
+  it("is matched in a worker: other users are answered meanwhile, and the server stays up", async () => {
+    const dir = fixtureCopy("long-text");
+    const server = await startServe(dir, ["--store", "memory"]);
+    try {
+      const order: string[] = [];
+      const long = post(server.url, say("1 ".repeat(6000), "long")).then((r) => (order.push("long"), r));
+      await new Promise((r) => setTimeout(r, 300));
+      const ping = await post(server.url, say("ping", "other"));
+      order.push("ping");
+      expect(bubbles(ping.json)).toEqual(["pong"]);
+      const r = await long;
+      expect(order).toEqual(["ping", "long"]);
+      expect(r.status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+      expect(bubbles((await post(server.url, say("1 2", "long"))).json)).toEqual(["number"]);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
+// Sixth red-team round: the emulated slot-filling bot matched an answer of any length, on the main
+// thread (the answer to a prompt runs no user code): 12,000 characters of `1 1 …` took about 14 s there.
+describe("a long answer to a slot's prompt", () => {
+  it("is matched for no slot: it ends the filling and goes to the scenario's length limit", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "security-slots-"));
+    cpSync(path.join(repoRoot, "test/fixtures/engine/slots"), dir, { recursive: true });
+    // Without the fixture's one regexp, turns that run no user code are answered on the main thread.
+    const sc = path.join(dir, "src/main.sc");
+    writeFileSync(sc, readFileSync(sc, "utf8").replace("q!: $regex</start>", "q!: /start"));
+    const server = await startServe(dir, ["--store", "memory"]);
+    try {
+      expect(bubbles((await post(server.url, say("хочу большую пиццу", "slots-long"))).json)).toEqual(["Сколько штук?"]);
+      // Before, the answer was matched for 14 s on the main thread, or more on a loaded machine, and
+      // then (handed to a worker and stopped by the CPU limit) got the same silence: only the wait differs.
+      const late = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), 10_000).unref());
+      const r = await Promise.race([post(server.url, say("1 ".repeat(6000), "slots-long")), late]);
+      if (r === "late") throw new Error("the long answer was not answered within 10 s");
+      expect(r.status).toBe(200);
+      expect(bubbles(r.json)).toEqual([]); // no lengthLimit handler: silence, as for any long text
+      expect(bubbles((await post(server.url, say("/start", "slots-long"))).json)).toEqual(["start"]);
+      expect(server.child.exitCode).toBeNull();
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
