@@ -1,5 +1,6 @@
 // The .sc syntax tree. Every node keeps where it came from so errors and test reports can point at it.
 
+/** Where a node starts in the project's files; errors, warnings and test reports print it as file:line:col. */
 export interface SourcePos {
   file: string; // path relative to the project folder (or module folder), forward slashes
   line: number; // 1-based
@@ -9,8 +10,10 @@ export interface SourcePos {
 /** `||` parameters of a tag, or `key = value` lines under `require:`/action tags. Values keep their JS type. */
 export type Params = Record<string, string | number | boolean>;
 
+/** What a trigger matches: a pattern (`q`), an example phrase or group (`e`, `eg`), an intent, or an event. */
 export type TriggerKind = "pattern" | "example" | "exampleGroup" | "intent" | "intentGroup" | "event";
 
+/** One trigger tag of a state (`q!:`, `intent:`, `event!:` …); `global` triggers match from any state. */
 export interface TriggerNode {
   kind: TriggerKind;
   tag: string; // "q!", "q", "e", "eg!", "intent!", "event", ...
@@ -20,6 +23,7 @@ export interface TriggerNode {
   pos: SourcePos; // position of the value
 }
 
+/** One button of `buttons:`/`inlineButtons:`: its text or JSON object, and the optional `-> target` state. */
 export interface ButtonItem {
   text?: string; // `"Text"` form (unquoted)
   json?: string; // `{text: "…", request_contact: true}` form, raw text (unquoted keys allowed)
@@ -27,6 +31,7 @@ export interface ButtonItem {
   pos: SourcePos;
 }
 
+/** One reaction tag of a state, run in order when the state is entered; nested tags (`if:`, `random:`) hold their own. */
 export type ReactionNode =
   | { tag: "a"; text: string; params: Params; pos: SourcePos }
   | { tag: "script" | "scriptEs6"; code: string; pos: SourcePos } // pos = first line of the body
@@ -40,17 +45,20 @@ export type ReactionNode =
   // Capitalised action tags from the visual editors (InputText, HttpRequest, …) and customTags.
   | { tag: "action"; name: string; value: string; params: Params; pos: SourcePos; paramPos?: Record<string, SourcePos> };
 
+/** One `if:`/`elseif:`/`else:` branch of a folded `if` reaction: its condition (JS) and its reactions. */
 export interface IfBranch {
   cond: string | null; // null for else:
   body: ReactionNode[];
   pos: SourcePos;
 }
 
+/** The JS body of an `init:` block (top level, theme or state), with the position of its first line. */
 export interface ScriptBlock {
   code: string; // body with common indentation stripped; `#` comment lines turned into `//`
   pos: SourcePos; // first line of the body
 }
 
+/** One `state:` with its triggers, reactions and nested states; its full path is built by the loader. */
 export interface StateNode {
   name: string; // "" for an unnamed state
   params: Params; // noContext, modal, …
@@ -61,6 +69,7 @@ export interface StateNode {
   pos: SourcePos;
 }
 
+/** One `theme:`: the root of a state tree, whose path prefixes the paths of its states. */
 export interface ThemeNode {
   path: string; // "/" or "/Main"
   params: Params;
@@ -70,12 +79,14 @@ export interface ThemeNode {
   pos: SourcePos;
 }
 
+/** One `require:`: a file or glob to load (.sc, .js, YAML/JSON data, a CSV dictionary), from the project or a module. */
 export interface RequireNode {
   path: string; // raw, may contain globs and {{ }}
   params: Params; // module, var, name, type, injector, …
   pos: SourcePos;
 }
 
+/** One `$Name = …` entry under `patterns:`: a named pattern, optionally with a converter for its value. */
 export interface PatternDefNode {
   name: string; // with the leading "$"
   body: string; // pattern source, continuation lines joined with a space
@@ -90,6 +101,7 @@ export type TopItem =
   | { kind: "init"; block: ScriptBlock }
   | { kind: "theme"; node: ThemeNode };
 
+/** A parsed .sc file: its path and its top-level items in document order. */
 export interface ScFile {
   file: string;
   items: TopItem[];

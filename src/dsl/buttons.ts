@@ -26,6 +26,10 @@ function target(rest: string, offset: number): string | undefined {
   return t;
 }
 
+/**
+ * Parses the text of one button line (`"Text" -> /State`, `Text`, `{json} -> target`); throws a ValueError
+ * whose offset points into `text`.
+ */
 export function parseButton(text: string, pos: SourcePos): ButtonItem {
   if (text.startsWith("{")) {
     const end = objectEnd(text);

@@ -2,6 +2,7 @@
 // where each character came from (so an error inside a joined value still points at its line).
 import type { SourcePos } from "./ast.js";
 
+/** One line of a .sc file, split into indentation and content, with its number and comment/blank flags. */
 export interface Line {
   no: number; // 1-based
   indent: number; // leading spaces (a tab counts 4, but tabs are reported as errors)
@@ -12,6 +13,7 @@ export interface Line {
   tabAt: number; // 1-based column of a tab in the indentation, or 0
 }
 
+/** Splits .sc source into Lines (a BOM and CRLF endings are dropped); tabs count 4 columns and are remembered. */
 export function splitLines(source: string): Line[] {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   return text.split(/\r?\n/).map((raw, i) => {
@@ -28,12 +30,14 @@ export function colOf(line: Line, offset: number): number {
   return line.raw.length - line.raw.trimStart().length + offset + 1;
 }
 
+/** A part of one line that belongs to a multi-line value, with the column it starts at. */
 export interface Piece {
   line: Line;
   col: number; // 1-based column where `text` starts in line.raw
   text: string;
 }
 
+/** Pieces joined into one value, mapping an offset in the value back to its line and column for errors. */
 export class Joined {
   readonly value: string;
   private readonly starts: number[] = [];

@@ -23,6 +23,7 @@ import { colOf, Joined, splitLines, type Line, type Piece } from "./lines.js";
 import { lineValue, parseParamList, splitParams, unquote, ValueError } from "./params.js";
 import { PARAM_TAGS, REACTION_TAGS, TAG_LINE, TagSet, TRIGGER_TAGS, VALUE_REQUIRED } from "./tags.js";
 
+/** Options of the parser: the tag names chatbot.yaml `customTags` declares, which become known action tags. */
 export interface ParseOptions {
   customTags?: string[];
 }

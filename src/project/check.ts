@@ -10,6 +10,7 @@ import { writtenTransitions } from "./transitions.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
+/** What `smartapp check` found in the project, counted for its summary line. */
 export interface CheckSummary {
   files: number;
   states: number; // declared states, the root "/" not counted
@@ -20,6 +21,7 @@ export interface CheckSummary {
   nlu?: NluSummary; // the CAILA export's size, when the project ships one
 }
 
+/** The outcome of `smartapp check`: ok when there are no errors (warnings do not fail it). */
 export interface CheckResult {
   ok: boolean;
   summary: CheckSummary;
@@ -43,6 +45,10 @@ function formatDiagnostic(d: Diagnostic): string {
   return d.pos ? `${d.pos.file}:${d.pos.line}:${d.pos.col}: ${d.message}` : d.message;
 }
 
+/**
+ * Loads the project and checks what loading alone does not (patterns, the NLU export, script syntax,
+ * transition targets, unreachable states); project errors are returned, as text and as diagnostics, not thrown.
+ */
 export function checkProject(dir: string, opts: LoadOptions = {}): CheckResult {
   const summary: CheckSummary = { files: 0, states: 0, triggers: 0, patterns: 0, dictionaries: 0, testFiles: 0 };
   let project: Project;

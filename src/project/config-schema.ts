@@ -16,6 +16,7 @@ const globSelection = {
   description: "expected a mapping with include/exclude",
 };
 
+/** The chatbot.yaml keys the platform documents; any other key gets an "unknown key" warning, not an error. */
 export const KNOWN_KEYS = [
   "name", "entryPoint", "botEngine", "language", "locale", "tests", "jsTests", "scriptsPreLoad", "scriptRuntime",
   "injector", "dependencies", "messages", "nlp", "sts", "caila", "classifier", "aligner", "exampleGroups", "ner",
@@ -23,6 +24,7 @@ export const KNOWN_KEYS = [
   "tokenizeWordsInPatterns", "regexCaseInsensitive", "markClientPatterns", "matcherSettings", "projectPreferences", "bot",
 ] as const;
 
+/** The ajv schema chatbot.yaml is validated against; each `description` is the "expected …" of its error. */
 export const chatbotSchema = {
   type: "object",
   description: "expected a mapping of chatbot.yaml keys",

@@ -10,10 +10,12 @@ import { chatbotSchema, KNOWN_KEYS } from "./config-schema.js";
 import { isYamlFailure, readYaml, type YamlRead } from "./yaml-read.js";
 import { didYouMean, likelySpelling } from "../util/spelling.js";
 
+/** The project's configuration file, in the project folder. */
 export const CONFIG_FILE = "chatbot.yaml";
 
 const validate = new Ajv({ allErrors: true, verbose: true, strict: false }).compile(chatbotSchema);
 
+/** chatbot.yaml read and normalised, with its warnings and a way back to the line of any key. */
 export interface LoadedConfig {
   config: ChatbotConfig;
   diagnostics: Diagnostic[];
@@ -40,6 +42,7 @@ function normalise(raw: Record<string, unknown>): ChatbotConfig {
   return config;
 }
 
+/** Reads and validates chatbot.yaml text; throws ProjectErrors, each at its key's line, when it is invalid. */
 export function parseConfig(text: string, file = CONFIG_FILE): LoadedConfig {
   const lines = text.split(/\r?\n/);
   const at = (pos: SourcePos, message: string) => new ProjectError(message, pos, lines[pos.line - 1]);
@@ -83,6 +86,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): LoadedConfig {
   return { config: normalise(raw as unknown as Record<string, unknown>), diagnostics, posOf };
 }
 
+/** Reads chatbot.yaml from the project folder `dir` (parseConfig); a missing file is a ProjectErrors. */
 export function loadConfig(dir: string): LoadedConfig {
   const file = path.join(dir, CONFIG_FILE);
   let text: string;

@@ -10,12 +10,14 @@ import { ProjectError, type Diagnostic } from "../util/errors.js";
 /** Parameter types of the platform's tag JSON; values of any other type are passed as written. */
 export type CustomTagParamType = "string" | "html" | "integer" | "bool" | "state" | "stringArray" | "nameValueList" | "json" | string;
 
+/** One parameter a custom tag declares in its JSON file. */
 export interface CustomTagParam {
   name: string;
   type: CustomTagParamType;
   required: boolean;
 }
 
+/** One custom tag of chatbot.yaml `customTags`: its name and, when it has a JSON file, what a use of it runs. */
 export interface CustomTagDef {
   name: string;
   /** The state the tag runs: a use of the tag goes there with its parameters in `$request.data.args`. */
@@ -28,6 +30,7 @@ export interface CustomTagDef {
   pos: SourcePos; // the customTags entry in chatbot.yaml
 }
 
+/** The definitions of chatbot.yaml `customTags` entries; a bad entry or file is a warning at its line. */
 export function customTagDefs(
   entries: unknown,
   projectDir: string,

@@ -19,6 +19,7 @@ export function parseYamlData(text: string, file: string): { data: unknown; warn
   }
 }
 
+/** A required .json file's data; invalid JSON is a ProjectError at the line and column of the fault. */
 export function parseJsonData(text: string, file: string): unknown {
   try {
     return JSON.parse(text);

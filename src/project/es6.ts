@@ -18,6 +18,7 @@ import { isDir, isFile, toPosix } from "./files.js";
  */
 export type Es6ModuleKind = "esm" | "cjs" | "json" | "builtin" | "unavailable" | "missing";
 
+/** One module of the ES6 graph: its code and the ids its imports resolve to. */
 export interface Es6Module {
   id: string; // a project file's label ("src/utils.js"), "npm:<path under node_modules>", "node:<name>"
   kind: Es6ModuleKind;
@@ -29,12 +30,14 @@ export interface Es6Module {
   exports?: string[] | "any"; // "any" when it has `export * from`
 }
 
+/** Every module reachable from the project's scriptEs6 files, by id; what the script host evaluates. */
 export interface Es6Graph {
   modules: Record<string, Es6Module>;
   /** Where npm packages were looked up (the install cache first). */
   npmDirs: string[];
 }
 
+/** The graph with the errors and warnings found while building it, and ES module parse errors for `smartapp check`. */
 export interface Es6Result {
   graph: Es6Graph;
   errors: ProjectError[];
@@ -60,6 +63,7 @@ interface PackageInfo {
   json: Record<string, unknown>;
 }
 
+/** Where the graph builder looks for the project's files and packages, and how it names them. */
 export interface Es6Options {
   projectDir: string;
   srcDir: string;
@@ -81,6 +85,7 @@ export function declaredPackages(srcDir: string, requirementsFile = "package.jso
   }
 }
 
+/** Builds the ES6 graph at load: each added project module pulls in what it imports, resolved from the file system. */
 export class Es6GraphBuilder {
   readonly modules: Record<string, Es6Module> = {};
   readonly errors: ProjectError[] = [];

@@ -3,8 +3,10 @@ import fs from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
 
+/** A path with forward slashes, as files are labelled in messages and in the project model on every OS. */
 export const toPosix = (p: string): string => p.split(path.sep).join("/");
 
+/** Whether `p` exists and is a file (following links); false on any error. */
 export function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
@@ -13,6 +15,7 @@ export function isFile(p: string): boolean {
   }
 }
 
+/** Whether `p` exists and is a folder (following links); false on any error. */
 export function isDir(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
@@ -42,6 +45,7 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** Whether a `require:` path holds glob characters, so it is expanded instead of looked up as one file. */
 export function isGlob(p: string): boolean {
   return picomatch.scan(p).isGlob;
 }

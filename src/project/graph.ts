@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Project } from "./model.js";
 import { writtenTransitions } from "./transitions.js";
 
+/** A state of the graph: its path, its parent and where it is declared. */
 export interface GraphState {
   path: string;
   parent?: string; // undefined for top-level states
@@ -13,6 +14,7 @@ export interface GraphState {
   line?: number;
 }
 
+/** A transition between two states, labelled with what makes it. */
 export interface GraphEdge {
   from: string;
   to: string;
@@ -21,11 +23,13 @@ export interface GraphEdge {
   kind: "reaction" | "button" | "script" | "trigger";
 }
 
+/** The project's states and the transitions written between them (the root "/" is left out). */
 export interface StateGraph {
   states: GraphState[];
   edges: GraphEdge[];
 }
 
+/** The state graph of a loaded project: literal transitions plus the `toState` of triggers. */
 export function stateGraph(project: Project): StateGraph {
   const states: GraphState[] = [];
   const edges: GraphEdge[] = [];

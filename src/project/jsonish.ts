@@ -1,6 +1,7 @@
 // Values like `injector = {newSessionStartState: "/Welcome", newSessionTimeout: 10}` are JS object
 // literals, not JSON: unquoted keys and single quotes occur. Turn them into JSON, then parse.
 
+/** Parses JSON or a JS object literal (unquoted keys, single quotes), as `injector = {…}` values are written; throws when neither. */
 export function parseJsonish(text: string): unknown {
   try {
     return JSON.parse(text);

@@ -18,6 +18,7 @@ import type { ChatbotConfig, Dictionary, LoadItem, NamedPatternDef, Project } fr
 import { preloadEntries } from "./preload.js";
 import { StateTable } from "./states.js";
 
+/** Options of the project load: where system modules (`require: … || module = sys.NAME`) live. */
 export interface LoadOptions {
   modules?: string[]; // folders holding system modules (sys.NAME → <folder>/NAME)
 }
@@ -372,6 +373,10 @@ export function selectTests(dir: string, config: ChatbotConfig, opts: { all?: bo
     .map((rel) => `test/${rel}`);
 }
 
+/**
+ * Loads the project in `dir`: chatbot.yaml, the entry points and everything they require; throws ProjectErrors
+ * with every error found (script syntax included), else returns the Project with its warnings in `diagnostics`.
+ */
 export function loadProject(dir: string, opts: LoadOptions = {}): Project {
   const abs = path.resolve(dir);
   const loaded = loadConfig(abs);

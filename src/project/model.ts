@@ -5,6 +5,7 @@ import type { Diagnostic, ProjectError } from "../util/errors.js";
 import type { CustomTagDef } from "./custom-tags.js";
 import type { Es6Graph } from "./es6.js";
 
+/** chatbot.yaml after validation, with string-or-list keys normalised to lists; unknown keys kept as read. */
 export interface ChatbotConfig {
   name?: string;
   entryPoint: string[]; // normalised to a list
@@ -20,6 +21,7 @@ export interface ChatbotConfig {
   [key: string]: unknown;
 }
 
+/** A trigger of the loaded project, with its owner state and its from/to states resolved to absolute paths. */
 export interface Trigger {
   id: number; // index into Project.triggers
   kind: TriggerKind;
@@ -33,6 +35,7 @@ export interface Trigger {
   pos: SourcePos;
 }
 
+/** A state of the loaded project, keyed by its absolute path; triggers are ids into Project.triggers. */
 export interface State {
   path: string; // "/A/B"; unnamed states get "/__anon_<file>_<line>"
   name: string;
@@ -46,6 +49,7 @@ export interface State {
   pos: SourcePos;
 }
 
+/** A named pattern of `patterns:`; a later definition of the same name replaces an earlier one. */
 export interface NamedPatternDef {
   name: string; // "$Name"
   body: string;
@@ -53,12 +57,14 @@ export interface NamedPatternDef {
   pos: SourcePos;
 }
 
+/** One row of a CSV dictionary: its id, the phrases that name it and the value it gives. */
 export interface DictionaryEntry {
   id: string;
   synonyms: string[];
   value: unknown; // string or parsed JSON
 }
 
+/** A CSV dictionary required with `name = …`, matched in patterns by `$entity<Name>`; a later one of the same name replaces it. */
 export interface Dictionary {
   name: string; // name used in $entity<Name>
   file: string;
@@ -71,6 +77,7 @@ export type LoadItem =
   | { kind: "es6module"; code: string; id?: string; name?: string; pos: SourcePos } // require with type = scriptEs6: `id` in Project.es6
   | { kind: "data"; varName: string; data: unknown; pos: SourcePos }; // .yaml/.json/.csv with var = X
 
+/** The loaded project: what the engine, the script host and the test runner work from; not changed after the load. */
 export interface Project {
   dir: string; // absolute project folder
   srcDir: string; // absolute folder that require paths are relative to (src/ or scenarios/)
@@ -91,6 +98,7 @@ export interface Project {
   es6?: Es6Graph & { syntaxErrors: ProjectError[] };
 }
 
+/** The path of the root state, parent of every theme. */
 export const ROOT_PATH = "/";
 
 export type { ScriptBlock };

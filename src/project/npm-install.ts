@@ -11,6 +11,7 @@ import { npmCacheDir } from "./es6.js";
 import { isDir, isFile } from "./files.js";
 import { loadConfig } from "./config.js";
 
+/** What `smartapp install` would install, where, and whether the cache already matches package.json. */
 export interface NpmPlan {
   packageJson: string; // absolute path of src/package.json
   cacheDir: string;

@@ -6,6 +6,7 @@ import type { ChatbotConfig } from "./model.js";
 const JSAPI = new Set(["common", "http", "reactions", "mail", "payment", "yookassa", "imshop", "fetch", "smartPush", "smartProfile", "smartRating", "jivo"]);
 const JSLIB = new Set(["moment.min.js", "underscore.js"]);
 
+/** The built-in modules chatbot.yaml `scriptsPreLoad` enables; an unknown platform script is a warning at its line. */
 export function preloadEntries(
   config: ChatbotConfig,
   posOf: (keyPath: (string | number)[]) => SourcePos,

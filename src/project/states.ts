@@ -8,6 +8,7 @@ import { childPath, parentPath, resolvePath } from "./paths.js";
 
 const fmtPos = (p: SourcePos) => `${p.file}:${p.line}`;
 
+/** The states and triggers of a project being loaded: themes added one by one, with paths and targets resolved. */
 export class StateTable {
   readonly states = new Map<string, State>();
   readonly triggers: Trigger[] = [];

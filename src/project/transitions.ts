@@ -7,6 +7,7 @@ import type { ReactionNode, SourcePos } from "../dsl/ast.js";
 import type { Project, State } from "./model.js";
 import { resolvePath } from "./paths.js";
 
+/** One transition written in a state's reactions, with its target as written and as resolved. */
 export interface WrittenTransition {
   from: string; // the state the reaction belongs to
   target: string; // as written
@@ -20,6 +21,7 @@ export interface WrittenTransition {
 /** A line of a project file, when the caller can read it: script columns then count from the file's line start. */
 export type SourceLine = (file: string, line: number) => string | undefined;
 
+/** Every transition written in the project's reactions and scripts, state by state. */
 export function writtenTransitions(project: Project, sourceLine: SourceLine = () => undefined): WrittenTransition[] {
   const out: WrittenTransition[] = [];
   for (const state of project.states.values()) {

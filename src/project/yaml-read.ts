@@ -7,6 +7,7 @@ import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } fro
 import type { SourcePos } from "../dsl/ast.js";
 import type { Diagnostic } from "../util/errors.js";
 
+/** YAML text's data and warnings; `doc` and real positions only when the strict reader accepted the text. */
 export interface YamlRead {
   data: unknown;
   /** Present when `yaml` read the file (positions available); absent after the lenient fallback. */
@@ -15,6 +16,7 @@ export interface YamlRead {
   warnings: Diagnostic[];
 }
 
+/** A YAML text neither reader accepts: the first error and where it is. Thrown as a plain object, not an Error. */
 export interface YamlFailure {
   pos: SourcePos;
   message: string;
@@ -49,6 +51,7 @@ export function readYaml(text: string, file: string): YamlRead {
   return { data, lineOf: () => ({ file, line: 1, col: 1 }), warnings: [warning] };
 }
 
+/** Whether a caught value is the YamlFailure readYaml throws. */
 export function isYamlFailure(e: unknown): e is YamlFailure {
   return typeof e === "object" && e !== null && "pos" in e && "message" in e && !(e instanceof Error);
 }

@@ -10,6 +10,7 @@ export interface StepOutcome {
   cursor: number; // index into result.replies where the next `<a>` starts looking
 }
 
+/** Why an assertion failed, with the expected and actual values the report shows side by side. */
 export interface AssertFailure {
   message: string;
   expected?: Record<string, unknown>;

@@ -5,6 +5,7 @@ import { ownFiles, stateGraph, type GraphEdge, type StateGraph } from "../projec
 import type { Project } from "../project/model.js";
 import type { CaseResult } from "./model.js";
 
+/** The coverage of a test run: counts, what was missed, and the raw states and moves for the graph. */
 export interface CoverageReport {
   states: { total: number; entered: number; uncovered: { path: string; file?: string; line?: number }[] };
   transitions: { total: number; taken: number; untaken: { from: string; to: string; label: string }[] };

@@ -1,6 +1,7 @@
 // Text diffs for failure reports: which part of an expected value the actual one gets wrong.
 // Words, spaces and punctuation are the units (a whole changed word reads better than letters).
 
+/** One run of a word diff: text both sides share, or text only the expected (removed) or actual (added) side has. */
 export type DiffPart = { op: "same" | "removed" | "added"; text: string };
 
 const TOKEN = /[\p{L}\p{N}_]+|\s+|[^\p{L}\p{N}_\s]/gu;
@@ -65,6 +66,7 @@ function lcsDiff(a: string[], b: string[]): DiffPart[] {
   return out;
 }
 
+/** How renderDiff marks removed and added text (plain marks or terminal colours). */
 export interface DiffPaint {
   removed(s: string): string;
   added(s: string): string;
@@ -75,6 +77,7 @@ export const PLAIN_DIFF: DiffPaint = { removed: (s) => `[-${s}-]`, added: (s) =>
 /** On a colour terminal: removed text red and struck through, added text green and underlined. */
 export const COLOR_DIFF: DiffPaint = { removed: (s) => `\x1b[31;9m${s}\x1b[0m`, added: (s) => `\x1b[32;4m${s}\x1b[0m` };
 
+/** A diff as one string, unchanged text as it is and changes marked by `paint`. */
 export function renderDiff(parts: DiffPart[], paint: DiffPaint): string {
   return parts.map((p) => (p.op === "same" ? p.text : p.op === "removed" ? paint.removed(p.text) : paint.added(p.text))).join("");
 }

@@ -8,6 +8,7 @@ import type { Project } from "../project/model.js";
 import { normaliseText } from "./match.js";
 import type { CaseItem } from "./model.js";
 
+/** What tells a case that needs intent classification apart, computed once per project. */
 export interface IntentIndex {
   /** States an `intent` / `intentGroup` trigger enters and no pattern does. */
   intentStates: ReadonlySet<string>;
@@ -19,6 +20,7 @@ export interface IntentIndex {
 
 const cache = new WeakMap<Project, IntentIndex>();
 
+/** The project's IntentIndex, built on first use and cached per Project. */
 export function intentIndex(project: Project): IntentIndex {
   let index = cache.get(project);
   if (index) return index;

@@ -12,6 +12,7 @@ export function normalisePath(p: string): string {
   return t.startsWith("/") ? t : "/" + t;
 }
 
+/** One step of a parsed JSONPath: a property name or an array index. */
 export type PathSegment = string | number;
 
 /**
@@ -53,6 +54,7 @@ export function getPath(value: unknown, path: PathSegment[]): { found: boolean; 
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
+/** Structural equality of JSON values; a property that is undefined counts as absent. */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));

@@ -86,6 +86,7 @@ function bodyMatches(spec: NonNullable<MockDef["body"]>, body: string | undefine
   return deepEqual(expected, actual);
 }
 
+/** Whether a `<mockData>` answers the request: same method and URL (compared canonically), and its body when it lists one. */
 export function mockMatches(mock: MockDef, req: HttpRequest, normalisedUrl = normaliseUrl(req.url)): boolean {
   if (mock.method !== req.method.toUpperCase()) return false;
   if (normaliseUrl(mock.url) !== normalisedUrl) return false;
@@ -101,6 +102,7 @@ export function findMock(mocks: readonly MockDef[], req: HttpRequest): MockDef |
 
 const CONTENT_TYPES = { json: "application/json", xml: "application/xml", text: "text/plain" } as const;
 
+/** The HTTP response a matching mock gives, with the content type of its `type`. */
 export function mockResponse(mock: MockDef): HttpResponse {
   return { status: mock.response.status, headers: { "content-type": `${CONTENT_TYPES[mock.response.type]}; charset=utf-8` }, body: mock.response.body };
 }

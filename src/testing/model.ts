@@ -3,11 +3,13 @@
 import type { BotRequest, Reply } from "../engine/types.js";
 import type { TurnExplanation } from "../engine/explain.js";
 
+/** Where an element is in its XML test file. */
 export interface Position {
   line: number; // 1-based
   col: number; // 1-based
 }
 
+/** One `<mockData>`: the request it answers and the response it gives (spec dsl.md §7.3). */
 export interface MockDef extends Position {
   method: string; // upper-case
   url: string; // template with ${} already substituted from <parameters>
@@ -20,7 +22,7 @@ interface ItemBase extends Position {
   source: string; // a short rendering of the element, e.g. `<q>hello</q>`
 }
 
-// Steps: each sends one request to the engine.
+/** Steps: each sends one request to the engine. */
 export type StepItem = ItemBase &
   (
     | { kind: "q"; text: string }
@@ -31,7 +33,7 @@ export type StepItem = ItemBase &
     | { kind: "yookassa"; action: "pay" | "decline" | "abandon"; orderId?: string }
   );
 
-// Set-up: changes what the following steps see.
+/** Set-up: changes what the following steps see. */
 export type SetupItem = ItemBase &
   (
     | { kind: "state"; path: string }
@@ -43,7 +45,7 @@ export type SetupItem = ItemBase &
     | { kind: "mockData"; mock: MockDef }
   );
 
-// Assertions: checked against the most recent step's response.
+/** Assertions: checked against the most recent step's response. */
 export type AssertItem = ItemBase &
   (
     | { kind: "a"; text?: string; contains?: string; state?: string; cls?: string }
@@ -53,15 +55,20 @@ export type AssertItem = ItemBase &
     | { kind: "mail"; recipient?: string; subject?: string; body?: string }
   );
 
+/** Any element of a case, in document order. */
 export type CaseItem = StepItem | SetupItem | AssertItem;
 
+/** The kinds of CaseItem that send a request (StepItem). */
 export const STEP_KINDS = new Set(["q", "event", "request", "timeout", "yookassa"]);
+/** Whether a case item sends a request, as opposed to setting up or asserting. */
 export const isStep = (item: CaseItem): item is StepItem => STEP_KINDS.has(item.kind);
 
+/** A problem in a test file at an element's position: a warning or an error, depending on where it is reported. */
 export interface Problem extends Position {
   message: string;
 }
 
+/** One `<test-case>` of a test file. */
 export interface TestCase extends Position {
   id: string; // the id attribute, or "case <n>" when missing
   integration: boolean; // the case's own attribute, else the file's
@@ -69,6 +76,7 @@ export interface TestCase extends Position {
   errors: Problem[]; // elements that could not be understood (bad JSON, …): the case fails on them
 }
 
+/** A parsed XML test file: its cases, file-level mocks and problems. */
 export interface TestFile {
   file: string; // path relative to the project folder (as reported)
   integration: boolean;
@@ -80,12 +88,14 @@ export interface TestFile {
 
 // ---- results ----
 
+/** Which step of a case a failure belongs to, for the report. */
 export interface StepRef {
   index: number; // 1-based count of request-sending steps in the case
   element: string; // e.g. `<q>hello</q>`
   line: number;
 }
 
+/** The first failed check of a case, with what the report needs to explain it. */
 export interface Failure {
   file: string;
   line: number; // line of the failing assertion (or element)
@@ -98,6 +108,7 @@ export interface Failure {
   explanation?: TurnExplanation; // how the engine decided that step (docs/engine.md, "The explained turn")
 }
 
+/** How a case ended; a skipped case (an integration case where real HTTP is not available) gives a reason. */
 export type CaseStatus = "passed" | "failed" | "skipped";
 
 /** What a case walked through (`smartapp test --coverage`): states entered and `from -> to` moves. */
@@ -106,6 +117,7 @@ export interface CaseCoverage {
   transitions: [string, string][];
 }
 
+/** The outcome of one case. Plain JSON: it comes back from a worker thread. */
 export interface CaseResult {
   file: string;
   id: string;
@@ -123,6 +135,7 @@ export interface CaseResult {
   unmockedUrls?: string[];
 }
 
+/** The results of one test file; a malformed file has an error and no cases. */
 export interface FileResult {
   file: string;
   error?: Problem; // malformed XML

@@ -13,6 +13,7 @@ import type { FromWorker, Task, ToWorker, TestWorkerInit } from "./worker.js";
 // A worker still loading the project answers the close message once it has loaded.
 const CLOSE_GRACE_MS = 5000;
 
+/** How many workers, what each loads, and whether integration cases may reach the network. */
 export interface PoolOptions {
   workers: number;
   init: Omit<TestWorkerInit, "bridge">;
@@ -29,6 +30,7 @@ interface Slot {
   inFlight: Task[][]; // batches in the order they were sent (answers come back in that order)
 }
 
+/** Worker threads that run test cases; add files and tasks, then close() and await `done`. */
 export class TestWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];

@@ -4,12 +4,14 @@ import { explainMismatch } from "../engine/explain-text.js";
 import type { CaseResult, FileResult, Problem } from "./model.js";
 import { COLOR_DIFF, diffText, PLAIN_DIFF, renderDiff, type DiffPart } from "./diff.js";
 
+/** Cases passed, failed and skipped in a run. */
 export interface Counts {
   passed: number;
   failed: number;
   skipped: number;
 }
 
+/** Terminal colours for the report, or identity functions when colour is off. */
 export interface Paint {
   color: boolean;
   red(s: string): string;
@@ -21,6 +23,7 @@ export interface Paint {
 
 const sgr = (code: string) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
 const plain = (s: string) => s;
+/** The Paint for a terminal with or without colour. */
 export const paint = (color: boolean): Paint =>
   color ? { color, red: sgr("31"), green: sgr("32"), yellow: sgr("33"), dim: sgr("2"), bold: sgr("1") } : { color, red: plain, green: plain, yellow: plain, dim: plain, bold: plain };
 
@@ -87,10 +90,12 @@ export function formatFailure(r: CaseResult, p: Paint = paint(false)): string {
   return lines.join("\n");
 }
 
+/** A test-file problem as `file:line:col: message`. */
 export function formatProblem(file: string, pr: Problem): string {
   return `${file}:${pr.line}:${pr.col}: ${pr.message}`;
 }
 
+/** The counts line that ends every report. */
 export function summaryLine(c: Counts): string {
   return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
 }

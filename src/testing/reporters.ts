@@ -6,9 +6,12 @@ import type { CoverageReport } from "./coverage.js";
 import { formatCoverage } from "./coverage.js";
 import { failureDiffs, formatReport, junitXml, paint, type Counts } from "./report.js";
 
+/** The names `smartapp test --reporter` accepts. */
 export const REPORTERS = ["default", "dot", "json", "junit"] as const;
+/** One of REPORTERS. */
 export type ReporterName = (typeof REPORTERS)[number];
 
+/** Everything a reporter renders: the results, counts, time and coverage of one run, or why it did not run. */
 export interface TestRun {
   projectDir: string;
   files: FileResult[];
@@ -18,6 +21,7 @@ export interface TestRun {
   error?: string; // the project did not load, or there was nothing to run
 }
 
+/** Renders a test run: per case while it runs (optional), then the whole report or the failure. */
 export interface Reporter {
   /** A case finished (completion order). */
   onCase?(r: CaseResult): void;
@@ -27,12 +31,14 @@ export interface Reporter {
   fail(run: TestRun): string;
 }
 
+/** What every reporter is given: colour, the stream to write progress to, the rerun hint. */
 export interface ReporterOptions {
   color: boolean;
   out: NodeJS.WritableStream; // for reporters that write while cases run
   rerun?: string; // the command prefix a failed case can be rerun with: `smartapp test my-bot`
 }
 
+/** The reporter `smartapp test --reporter <name>` names. */
 export function createReporter(name: ReporterName, o: ReporterOptions): Reporter {
   switch (name) {
     case "json":

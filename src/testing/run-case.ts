@@ -13,6 +13,7 @@ import type { TurnExplanation } from "../engine/explain.js";
 import { CaseYooKassa } from "./yookassa-case.js";
 import { asChannel } from "../channels/emulated.js";
 
+/** How a case runs: what counts as a failure, how HTTP is answered, the environment and what to record. */
 export interface CaseOptions {
   lenient?: boolean; // unconsumed text replies are not failures
   // An HTTP call without a mock answers as a failed request and the case goes on, as on the platform

@@ -18,6 +18,7 @@ import { runCase } from "./run-case.js";
 import type { Task } from "./worker.js";
 import { parseTestFile } from "./xml.js";
 
+/** Options of a test run (`smartapp test`): which cases, how strict, where they run and how the run is shown. */
 export interface RunTestsOptions {
   all?: boolean; // every test/**/*.xml, whatever tests.include / tests.exclude select
   grep?: string; // regular expression (or plain text if it is not one) matched against case id and file path
@@ -44,6 +45,7 @@ export interface RunTestsOptions {
   out?: NodeJS.WritableStream; // default: process.stdout
 }
 
+/** The outcome of a test run: counts, per-file results, coverage, or why nothing ran. */
 export interface RunTestsResult {
   passed: number;
   failed: number;
@@ -93,6 +95,10 @@ export function progressMeter(enabled: boolean, estimate: number, err: NodeJS.Wr
   };
 }
 
+/**
+ * `smartapp test`: selects the project's XML cases, runs them (on worker threads when there are many),
+ * writes the report to `out` and returns the results; a project that does not load, or nothing to run, is `error`.
+ */
 export async function runTests(dir: string, opts: RunTestsOptions = {}): Promise<RunTestsResult> {
   const started = performance.now();
   const out = opts.out ?? process.stdout;

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { TestCase } from "./model.js";
 
+/** A test file, or one case in it by a line inside the case, as `smartapp test test/menu.xml:12` names it. */
 export interface CaseLocation {
   file: string; // relative to the project folder, forward slashes
   line?: number; // 1-based; undefined = the whole file

@@ -6,6 +6,7 @@ import { createTestEngine, describeLoadError, loadTestProject, type TestEngine }
 import { runCase } from "./run-case.js";
 import type { CaseResult, TestCase, TestFile } from "./model.js";
 
+/** What a test worker is started with (its workerData): the project, the case options, the HTTP bridge. */
 export interface TestWorkerInit {
   dir: string;
   modules: string[];
@@ -21,13 +22,16 @@ export interface TestWorkerInit {
   bridge?: BridgeEnds["worker"]; // present when integration cases may make real HTTP calls
 }
 
+/** One case to run: `key` comes back with its result, `fileIndex` names its file's header. */
 export interface Task {
   key: number;
   fileIndex: number;
   tc: TestCase;
 }
 
+/** Messages from the pool to a worker: file headers, a batch of cases, close. */
 export type ToWorker = { type: "files"; files: Record<number, Omit<TestFile, "cases">> } | { type: "run"; tasks: Task[] } | { type: "close" };
+/** Messages from a worker to the pool: loaded, failed to load, or results of a batch. */
 export type FromWorker = { type: "ready" } | { type: "loadError"; message: string } | { type: "results"; results: { key: number; result: CaseResult }[] };
 
 const init = workerData as TestWorkerInit;

@@ -140,6 +140,7 @@ export function substitute(template: string, params: Record<string, string>): st
   return template.replace(/\$\{\s*([^}\s]+)\s*\}/g, (whole, name: string) => (name in params ? params[name]! : whole));
 }
 
+/** Reads one `<mockData>` element (file-level or in a case); throws an ElementError at the element at fault. */
 export function parseMock(el: Element, ctx: Ctx): MockDef {
   let query: Element | undefined;
   let response: Element | undefined;

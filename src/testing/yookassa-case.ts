@@ -16,7 +16,9 @@ import { checkPaymentArgs } from "../payments/yookassa/script-args.js";
 import { conflict, invalid, nothingLeft, view, type YooKassaResult } from "../payments/yookassa/service.js";
 import type { Payment } from "../payments/yookassa/types.js";
 
+/** What the payer does on the checkout page in a `<yookassa action="…"/>` step. */
 export type PayerAction = "pay" | "decline" | "abandon";
+/** Every PayerAction, for checking the `action` attribute. */
 export const PAYER_ACTIONS: readonly PayerAction[] = ["pay", "decline", "abandon"];
 
 const SHOP = "test-shop";
@@ -30,6 +32,7 @@ interface Order {
 
 type Json = Record<string, unknown>;
 
+/** The `$yookassa` of one test case: its own emulator on the case's clock, its payments and their events. */
 export class CaseYooKassa {
   private emulator: YooKassaEmulatorCore | undefined;
   private readonly orders = new Map<string, Order>(); // by orderId
