@@ -15,6 +15,7 @@ import { readNluData } from "../nlu/data.js";
 import { patternHasRegexp } from "../patterns/parser.js";
 import { projectSecret } from "../util/secrets.js";
 import { TurnAbandoned } from "../engine/errors.js";
+import { freshSeed } from "../sandbox/host.js";
 
 export interface InlineOptions {
   /** The pool's per-turn CPU budget; the inline limit per isolate call is the smaller of it and INLINE_CALL_MS. */
@@ -50,6 +51,7 @@ export class InlineTurns {
       call: (op) => refuse(op),
       now: () => Date.now(),
       random: (max) => Math.floor(Math.random() * max),
+      seed: freshSeed,
       log: (level, message) => {
         this.logs.push([level, message]);
       },
