@@ -91,6 +91,9 @@ describe("readConfig", () => {
     expect(readConfig({ SMARTAPP_TRUST_PROXY: "10.0.0.0/8, ::1" }).trustProxy).toEqual(["10.0.0.0/8", "::1"]);
     expect(readConfig({}).trustProxy).toBeUndefined();
     expect(() => readConfig({ SMARTAPP_TRUST_PROXY: "any" })).toThrow(/SMARTAPP_TRUST_PROXY: "any" would trust every client/);
+    expect(readConfig({ SMARTAPP_CONSOLE_HOSTS: "Bot.Example, dev.local." }).consoleHosts).toEqual(["bot.example", "dev.local."]);
+    expect(readConfig({}).consoleHosts).toBeUndefined();
+    for (const bad of ["*.example", "bot.example:8080", "a b"]) expect(() => readConfig({ SMARTAPP_CONSOLE_HOSTS: bad })).toThrow(`SMARTAPP_CONSOLE_HOSTS: ${JSON.stringify(bad)} is not a host name`);
     expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "185.71.76.0/33" })).toThrow("YOOKASSA_TRUSTED_IPS: 185.71.76.0/33 is not an IP address or CIDR range");
     expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "yookassa.ru" })).toThrow("YOOKASSA_TRUSTED_IPS: yookassa.ru");
   });
