@@ -62,8 +62,13 @@ describe("readConfig", () => {
   });
 
   it("reads the process-wide limits on held turns, held bytes and the worker queue; unset leaves the defaults to the webhook and the pool", () => {
-    expect(readConfig({}).load).toEqual({ maxTurns: undefined, maxHeldBytes: undefined, maxQueuedTurns: undefined });
-    expect(readConfig({ SMARTAPP_MAX_TURNS: "200", SMARTAPP_MAX_HELD_BYTES: "1048576", SMARTAPP_MAX_QUEUED_TURNS: "50" }).load).toEqual({ maxTurns: 200, maxHeldBytes: 1048576, maxQueuedTurns: 50 });
+    expect(readConfig({}).load).toEqual({ maxTurns: undefined, maxHeldBytes: undefined, maxHeldBytesPerAddress: undefined, maxQueuedTurns: undefined });
+    expect(readConfig({ SMARTAPP_MAX_TURNS: "200", SMARTAPP_MAX_HELD_BYTES: "1048576", SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS: "262144", SMARTAPP_MAX_QUEUED_TURNS: "50" }).load).toEqual({
+      maxTurns: 200,
+      maxHeldBytes: 1048576,
+      maxHeldBytesPerAddress: 262144,
+      maxQueuedTurns: 50,
+    });
     expect(() => readConfig({ SMARTAPP_MAX_TURNS: "0" })).toThrow("SMARTAPP_MAX_TURNS=0: expected a positive number");
     expect(() => readConfig({ SMARTAPP_MAX_QUEUED_TURNS: "2.5" })).toThrow("SMARTAPP_MAX_QUEUED_TURNS=2.5: expected a whole number");
   });

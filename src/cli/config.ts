@@ -65,6 +65,8 @@ export interface LoadConfig {
   maxTurns?: number;
   /** SMARTAPP_MAX_HELD_BYTES: bytes of request bodies those turns hold (default 64 MiB). */
   maxHeldBytes?: number;
+  /** SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS: of those, bytes one client address may hold (default a quarter). */
+  maxHeldBytesPerAddress?: number;
   /** SMARTAPP_MAX_QUEUED_TURNS: turns waiting for a worker; the next is refused (default 1000). */
   maxQueuedTurns?: number;
 }
@@ -282,6 +284,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
     load: {
       maxTurns: wholeNumber("SMARTAPP_MAX_TURNS", env.SMARTAPP_MAX_TURNS),
       maxHeldBytes: wholeNumber("SMARTAPP_MAX_HELD_BYTES", env.SMARTAPP_MAX_HELD_BYTES),
+      maxHeldBytesPerAddress: wholeNumber("SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS", env.SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS),
       maxQueuedTurns: wholeNumber("SMARTAPP_MAX_QUEUED_TURNS", env.SMARTAPP_MAX_QUEUED_TURNS),
     },
     imshop: { secret: nonEmpty(env.IMSHOP_SECRET), syncUrl: imshopSyncUrl(env.IMSHOP_SYNC_URL), publicUrl: imshopPublicUrl(env.IMSHOP_PUBLIC_URL) },

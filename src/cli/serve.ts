@@ -168,6 +168,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       trustProxy: opts.trustProxy ?? config.trustProxy,
       maxTurns: config.load.maxTurns,
       maxHeldBytes: config.load.maxHeldBytes,
+      maxHeldBytesPerAddress: config.load.maxHeldBytesPerAddress,
       routes,
       ...(explanations ? { explainUser: (key: string) => key.startsWith(CONSOLE_USER_PREFIX), onExplained: explanations.record.bind(explanations) } : {}),
     });
