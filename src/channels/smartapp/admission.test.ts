@@ -235,7 +235,8 @@ describe("webhook: the process-wide bound", () => {
   it("counts the bodies' bytes: a request that would go over maxHeldBytes is refused", async () => {
     const executor = new GatedExecutor();
     const body = message("x".repeat(2000));
-    await start({ executor, maxTurns: 100, maxHeldBytes: 2 * Buffer.byteLength(body) + 10, maxHeldBytesPerAddress: 2 * Buffer.byteLength(body) + 10 });
+    const maxHeldBytes = 2 * Buffer.byteLength(body) + 10;
+    await start({ executor, maxTurns: 100, maxHeldBytes, maxHeldBytesPerAddress: maxHeldBytes });
     const first = [post(body), post(message("y".repeat(2000)))];
     await vi.waitFor(() => expect(executor.started).toBe(2));
     expect(await held()).toEqual({ turns: 2, bytes: 2 * Buffer.byteLength(body) });
