@@ -114,6 +114,32 @@
   });
   defineProperty(OrigDate, "now", { value: now, writable: true, configurable: true });
   hidden("Date", DateProxy, true, true);
+  // The other ways to V8's own clock: the real Date through an instance (`new Date().constructor`),
+  // and Intl's formatting of "no date", which reads the clock natively.
+  defineProperty(OrigDate.prototype, "constructor", { value: DateProxy, writable: true, enumerable: false, configurable: true });
+  if (typeof Intl === "object" && Intl !== null && typeof Intl.DateTimeFormat === "function") {
+    var dtfProto = Intl.DateTimeFormat.prototype;
+    var boundFormat = getOwnPropertyDescriptor(dtfProto, "format").get;
+    var formatToParts = dtfProto.formatToParts;
+    defineProperty(dtfProto, "format", {
+      get: function () {
+        var format = reflectApply(boundFormat, this, []);
+        return function (date) {
+          return format(date === undefined ? now() : date);
+        };
+      },
+      enumerable: false,
+      configurable: true,
+    });
+    defineProperty(dtfProto, "formatToParts", {
+      value: function formatToParts_(date) {
+        return reflectApply(formatToParts, this, [date === undefined ? now() : date]);
+      },
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+  }
 
   // ---- JSON helpers ----
   /** JSON.stringify that drops cycles (or marks them) instead of throwing. */
@@ -176,6 +202,43 @@
     return { ctx: ctx, transition: null, sessionOps: [], mails: [], httpCalls: 0, newSession: null, async: null };
   }
   turn = freshTurn({});
+
+  // ---- Math.random: this context's generator (xoshiro128**), seeded anew by the host for each turn ----
+  // A turn's numbers follow from its seed alone, and the host can give a turn that runs again (after
+  // `$http`, docs/architecture.md) the seed of its first run, so both runs draw the same numbers.
+  // Load code (before the first turn of the context) gets a seed that is never replayed.
+  var loadTurn = turn;
+  var rngTurn = null;
+  var r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+  var imul = Math.imul;
+  function rotl(x, k) {
+    return (x << k) | (x >>> (32 - k));
+  }
+  function next32() {
+    var out = imul(rotl(imul(r1, 5), 7), 9) >>> 0;
+    var t = r1 << 9;
+    r2 ^= r0;
+    r3 ^= r1;
+    r1 ^= r2;
+    r0 ^= r3;
+    r2 ^= t;
+    r3 = rotl(r3, 11);
+    return out;
+  }
+  function random() {
+    if (rngTurn !== turn) {
+      rngTurn = turn;
+      var seed = hostCall("seed", turn !== loadTurn);
+      r0 = seed[0] | 0;
+      r1 = seed[1] | 0;
+      r2 = seed[2] | 0;
+      r3 = seed[3] | 0;
+      if ((r0 | r1 | r2 | r3) === 0) r0 = 1; // the one state the generator never leaves
+    }
+    // 53 random bits, as V8's own Math.random gives: 27 from one draw and 26 from the next.
+    return ((next32() >>> 5) * 67108864 + (next32() >>> 6)) / 9007199254740992;
+  }
+  defineProperty(Math, "random", { value: random, writable: true, enumerable: false, configurable: true });
 
   /**
    * `obj[name]` read from the host on first use (a JSON copy, like everything else that comes in),

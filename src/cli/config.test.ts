@@ -62,8 +62,13 @@ describe("readConfig", () => {
   });
 
   it("reads the process-wide limits on held turns, held bytes and the worker queue; unset leaves the defaults to the webhook and the pool", () => {
-    expect(readConfig({}).load).toEqual({ maxTurns: undefined, maxHeldBytes: undefined, maxQueuedTurns: undefined });
-    expect(readConfig({ SMARTAPP_MAX_TURNS: "200", SMARTAPP_MAX_HELD_BYTES: "1048576", SMARTAPP_MAX_QUEUED_TURNS: "50" }).load).toEqual({ maxTurns: 200, maxHeldBytes: 1048576, maxQueuedTurns: 50 });
+    expect(readConfig({}).load).toEqual({ maxTurns: undefined, maxHeldBytes: undefined, maxHeldBytesPerAddress: undefined, maxQueuedTurns: undefined });
+    expect(readConfig({ SMARTAPP_MAX_TURNS: "200", SMARTAPP_MAX_HELD_BYTES: "1048576", SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS: "262144", SMARTAPP_MAX_QUEUED_TURNS: "50" }).load).toEqual({
+      maxTurns: 200,
+      maxHeldBytes: 1048576,
+      maxHeldBytesPerAddress: 262144,
+      maxQueuedTurns: 50,
+    });
     expect(() => readConfig({ SMARTAPP_MAX_TURNS: "0" })).toThrow("SMARTAPP_MAX_TURNS=0: expected a positive number");
     expect(() => readConfig({ SMARTAPP_MAX_QUEUED_TURNS: "2.5" })).toThrow("SMARTAPP_MAX_QUEUED_TURNS=2.5: expected a whole number");
   });
@@ -91,6 +96,9 @@ describe("readConfig", () => {
     expect(readConfig({ SMARTAPP_TRUST_PROXY: "10.0.0.0/8, ::1" }).trustProxy).toEqual(["10.0.0.0/8", "::1"]);
     expect(readConfig({}).trustProxy).toBeUndefined();
     expect(() => readConfig({ SMARTAPP_TRUST_PROXY: "any" })).toThrow(/SMARTAPP_TRUST_PROXY: "any" would trust every client/);
+    expect(readConfig({ SMARTAPP_CONSOLE_HOSTS: "Bot.Example, dev.local." }).consoleHosts).toEqual(["bot.example", "dev.local."]);
+    expect(readConfig({}).consoleHosts).toBeUndefined();
+    for (const bad of ["*.example", "bot.example:8080", "a b"]) expect(() => readConfig({ SMARTAPP_CONSOLE_HOSTS: bad })).toThrow(`SMARTAPP_CONSOLE_HOSTS: ${JSON.stringify(bad)} is not a host name`);
     expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "185.71.76.0/33" })).toThrow("YOOKASSA_TRUSTED_IPS: 185.71.76.0/33 is not an IP address or CIDR range");
     expect(() => readConfig({ YOOKASSA_TRUSTED_IPS: "yookassa.ru" })).toThrow("YOOKASSA_TRUSTED_IPS: yookassa.ru");
   });

@@ -69,6 +69,8 @@ export interface LoadConfig {
   maxTurns?: number;
   /** SMARTAPP_MAX_HELD_BYTES: bytes of request bodies those turns hold (default 64 MiB). */
   maxHeldBytes?: number;
+  /** SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS: of those, bytes one client address may hold (default a quarter). */
+  maxHeldBytesPerAddress?: number;
   /** SMARTAPP_MAX_QUEUED_TURNS: turns waiting for a worker; the next is refused (default 1000). */
   maxQueuedTurns?: number;
 }
@@ -91,6 +93,11 @@ export interface SmartappConfig {
    * YooKassa sender check). Unset: the connection's own address, always.
    */
   trustProxy?: string[];
+  /**
+   * SMARTAPP_CONSOLE_HOSTS: host names (comma-separated) the web console answers besides IP
+   * addresses, localhost and the `--host` name (docs/console.md); `--console-host` wins.
+   */
+  consoleHosts?: string[];
   /** SMARTAPP_MODULES: folders with system modules, path-delimiter separated. */
   modules: string[];
   /** REDIS_URL (a redis store; also makes redis the default store) and SMARTAPP_REDIS_PREFIX. */
@@ -182,6 +189,17 @@ export function proxyRanges(name: string, v: string | undefined): string[] | und
   return ranges;
 }
 
+const HOST_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?$/i;
+
+/** Comma-separated DNS names (SMARTAPP_CONSOLE_HOSTS, `--console-host`), lower case; a wildcard or a port is refused. */
+export function hostNames(name: string, v: string | undefined): string[] | undefined {
+  if (v === undefined || v.trim() === "") return undefined;
+  const names = v.split(",").map((n) => n.trim().toLowerCase()).filter(Boolean);
+  const bad = names.find((n) => !HOST_NAME.test(n));
+  if (bad !== undefined) throw new Error(`${name}: ${JSON.stringify(bad)} is not a host name (names only, comma-separated, no port or wildcard)`);
+  return names;
+}
+
 /** SMARTAPP_NOTIFY_TIMEOUT_MS / SMARTAPP_NOTIFY_LEASE_MS; a lease no longer than a try is refused. */
 function notifyDelivery(env: NodeJS.ProcessEnv): NotifyDeliveryConfig {
   const timeoutMs = positiveNumber("SMARTAPP_NOTIFY_TIMEOUT_MS", env.SMARTAPP_NOTIFY_TIMEOUT_MS);
@@ -246,6 +264,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
     logFormat: logFormat(env.LOG_FORMAT),
     color: colorChoice(env),
     trustProxy: proxyRanges("SMARTAPP_TRUST_PROXY", env.SMARTAPP_TRUST_PROXY),
+    consoleHosts: hostNames("SMARTAPP_CONSOLE_HOSTS", env.SMARTAPP_CONSOLE_HOSTS),
     modules: (env.SMARTAPP_MODULES ?? "").split(path.delimiter).filter(Boolean),
     redis: { url: nonEmpty(env.REDIS_URL), prefix: nonEmpty(env.SMARTAPP_REDIS_PREFIX) },
     payments: {
@@ -270,6 +289,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
     load: {
       maxTurns: wholeNumber("SMARTAPP_MAX_TURNS", env.SMARTAPP_MAX_TURNS),
       maxHeldBytes: wholeNumber("SMARTAPP_MAX_HELD_BYTES", env.SMARTAPP_MAX_HELD_BYTES),
+      maxHeldBytesPerAddress: wholeNumber("SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS", env.SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS),
       maxQueuedTurns: wholeNumber("SMARTAPP_MAX_QUEUED_TURNS", env.SMARTAPP_MAX_QUEUED_TURNS),
     },
     imshop: { secret: nonEmpty(env.IMSHOP_SECRET), syncUrl: imshopSyncUrl(env.IMSHOP_SYNC_URL), publicUrl: imshopPublicUrl(env.IMSHOP_PUBLIC_URL) },

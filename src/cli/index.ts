@@ -3,7 +3,7 @@
 import "./node-flags.js"; // first: re-runs the command with --no-node-snapshot when needed
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { paymentEnvironment, proxyRanges, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
+import { hostNames, paymentEnvironment, proxyRanges, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
 import { secretMasker } from "../util/secrets.js";
 import { parseAllowRule } from "../runtime/http-policy.js";
 import { parseChannelType } from "../channels/emulated.js";
@@ -94,6 +94,13 @@ program
   .option("--watch", "reload the project when one of its files is saved (sessions are kept)")
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")
+  .option("--console-host <names>", "host names the web console answers besides IP addresses, localhost and --host, comma-separated (also SMARTAPP_CONSOLE_HOSTS)", (v) => {
+    try {
+      return hostNames("--console-host", v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  })
   .option("--payments-db <file>", "the payment ledger's SQLite file (default <dir>/.smartapp/payments.db; in memory with --store memory)")
   .addOption(new Option("--payments-store <kind>", "the payment ledger's store (default PAYMENTS_STORE, else sqlite); redis and postgres for several processes").choices(["sqlite", "redis", "postgres"]))
   .option("--yookassa-trusted-ips <ranges>", "where YooKassa notifications may come from: comma-separated CIDR ranges, or any (also YOOKASSA_TRUSTED_IPS; default YooKassa's documented ranges, plus loopback with the local emulator)", (v) => {

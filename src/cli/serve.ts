@@ -1,5 +1,6 @@
 // `smartapp serve`: the project as a SmartApp API webhook, with the SmartPay sandbox beside it unless
 // a real SmartPay is configured.
+import { isIP } from "node:net";
 import { startRuntime, type Runtime, type StoreKind } from "../runtime/runtime.js";
 import { startWebhookServer } from "../channels/smartapp/server.js";
 import { WebhookMetrics } from "../channels/smartapp/metrics.js";
@@ -41,6 +42,8 @@ export interface ServeOptions {
   env: string[];
   /** Serve the web console at /console (default: on when listening on a loopback address). */
   console?: boolean;
+  /** `--console-host`: wins over SMARTAPP_CONSOLE_HOSTS (ConsoleOptions.hosts, with `host` when it is a name). */
+  consoleHost?: string[];
   /** Reload the project when one of its files is saved (sessions are kept). */
   watch?: boolean;
   /** The payment core's SQLite database (a file or ":memory:"). */
@@ -133,7 +136,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
           project: () => runtime.project,
           store: runtime.store,
           webhookPath: opts.path,
-          loopback: LOOPBACK.test(opts.host),
+          hosts: consoleHosts(opts.host, opts.consoleHost ?? config.consoleHosts),
           sandbox,
           explanations,
           testOptions: {
@@ -170,6 +173,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       trustProxy: opts.trustProxy ?? config.trustProxy,
       maxTurns: config.load.maxTurns,
       maxHeldBytes: config.load.maxHeldBytes,
+      maxHeldBytesPerAddress: config.load.maxHeldBytesPerAddress,
       routes,
       ...(explanations ? { explainUser: (key: string) => key.startsWith(CONSOLE_USER_PREFIX), onExplained: explanations.record.bind(explanations) } : {}),
     });
@@ -237,6 +241,11 @@ function checkYooKassaConfig(config: SmartappConfig): void {
 function storeDescription(store: Runtime["store"]): string {
   const file = (store as { path?: unknown }).path;
   return store.kind === "sqlite" && typeof file === "string" ? `sqlite, sessions in ${file}` : store.kind;
+}
+
+/** The names the console answers besides IP addresses and localhost: `--host` when it is a name, and the added ones. */
+function consoleHosts(host: string, added: string[] = []): string[] {
+  return isIP(host) === 0 ? [host.toLowerCase(), ...added] : added;
 }
 
 function listenError(err: unknown, host: string, port: number): Error {

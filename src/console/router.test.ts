@@ -20,7 +20,7 @@ beforeAll(async () => {
       store: { load: async () => undefined } as unknown as SessionStore,
       webhookPath: "/webhook",
       testOptions: {},
-      loopback: true,
+      hosts: ["Bot.Example"],
     }),
   );
   server = app.listen(0, "127.0.0.1");
@@ -45,8 +45,9 @@ describe("web console: requests from other pages", () => {
   it("a page whose name was re-pointed at 127.0.0.1 (DNS rebinding) cannot read the console", async () => {
     const rebound = await call("GET", "/console/api/info", { host: `attacker.example:${port}` });
     expect(rebound.status).toBe(403);
-    expect(JSON.parse(rebound.body).error).toMatch(/only requests to this machine by IP address or localhost/);
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) expect((await call("GET", "/console/api/info", { host })).status).toBe(200);
+    expect(JSON.parse(rebound.body).error).toBe(`the console answers only requests to this machine by IP address, localhost or bot.example (Host: "attacker.example:${port}"); add a name with --console-host`);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `bot.example:${port}`, "BOT.example.", `10.0.0.7:${port}`]) expect((await call("GET", "/console/api/info", { host })).status).toBe(200);
+    for (const host of ["bot.example.attacker.example", "example", "bot.example:80:80"]) expect((await call("GET", "/console/api/info", { host })).status).toBe(403);
   });
 
   it("a cross-site POST (a form or a no-cors fetch) does not run the tests", async () => {
@@ -56,15 +57,17 @@ describe("web console: requests from other pages", () => {
   });
 
   it("the console's own page and clients without Origin (curl) pass", () => {
-    expect(consoleRefusal("POST", "127.0.0.1:8080", "http://127.0.0.1:8080", true)).toBeUndefined();
-    expect(consoleRefusal("POST", "localhost:8080", "http://LOCALHOST:8080", true)).toBeUndefined();
-    expect(consoleRefusal("POST", "127.0.0.1:8080", undefined, true)).toBeUndefined();
-    expect(consoleRefusal("POST", "127.0.0.1:8080", "null", true)).toMatch(/only from its own page/);
-    // Served on another address by choice: any Host, but still no cross-site actions.
-    expect(consoleRefusal("GET", "bot.internal:8080", undefined, false)).toBeUndefined();
-    expect(consoleRefusal("POST", "bot.internal:8080", "https://attacker.example", false)).toMatch(/only from its own page/);
+    expect(consoleRefusal("POST", "127.0.0.1:8080", "http://127.0.0.1:8080", [])).toBeUndefined();
+    expect(consoleRefusal("POST", "localhost:8080", "http://LOCALHOST:8080", [])).toBeUndefined();
+    expect(consoleRefusal("POST", "127.0.0.1:8080", undefined, [])).toBeUndefined();
+    expect(consoleRefusal("POST", "127.0.0.1:8080", "null", [])).toMatch(/only from its own page/);
+    // Served under a name of its own (--host, --console-host): that name, but still no cross-site actions.
+    expect(consoleRefusal("GET", "bot.internal:8080", undefined, ["bot.internal"])).toBeUndefined();
+    expect(consoleRefusal("GET", "bot.internal:8080", undefined, [])).toMatch(/only requests to this machine/);
+    expect(consoleRefusal("GET", undefined, undefined, [])).toMatch(/only requests to this machine/);
+    expect(consoleRefusal("POST", "bot.internal:8080", "https://attacker.example", ["bot.internal"])).toMatch(/only from its own page/);
     // Behind a reverse proxy that names the upstream in Host and the page's host in X-Forwarded-Host.
-    expect(consoleRefusal("POST", "127.0.0.1:8080", "https://bot.example", true, "bot.example")).toBeUndefined();
-    expect(consoleRefusal("POST", "127.0.0.1:8080", "https://attacker.example", true, "bot.example, other")).toMatch(/only from its own page/);
+    expect(consoleRefusal("POST", "127.0.0.1:8080", "https://bot.example", [], "bot.example")).toBeUndefined();
+    expect(consoleRefusal("POST", "127.0.0.1:8080", "https://attacker.example", [], "bot.example, other")).toMatch(/only from its own page/);
   });
 });

@@ -36,24 +36,35 @@ export interface ConsoleOptions {
   /** The explained turns of the console's dialogs (the webhook records them: serve.ts). */
   explanations?: TurnExplanations;
   /**
-   * The server listens on a loopback address: the console answers only requests whose Host is an IP
-   * address or localhost, so a web page whose name an attacker re-points at 127.0.0.1 (DNS
-   * rebinding) cannot read it. Off when the operator serves the console on another address.
+   * Host names the console answers besides IP addresses and localhost (`serve`: the `--host` it
+   * listens on when that is a name, and `--console-host`), lower case. Any other name in Host is
+   * refused, so a web page whose name an attacker re-points at this server (DNS rebinding) cannot
+   * read it, on a loopback address or any other.
    */
-  loopback?: boolean;
+  hosts?: readonly string[];
 }
 
 /** An IP address (v4, or v6 in brackets) or localhost, with an optional port. */
 const LOCAL_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|localhost|[\w-]+\.localhost)(?::\d{1,5})?$/i;
 
+/** The name in a Host header without its port, lower case, without a final dot. */
+function hostName(host: string): string {
+  const name = host.replace(/:\d{1,5}$/, "").toLowerCase();
+  return name.endsWith(".") ? name.slice(0, -1) : name;
+}
+
 /**
- * Why a request may not reach the console, or undefined. A browser names the page that sent a
- * request in Origin (also on a cross-site form post or a no-cors fetch): one from another origin may
- * not make the console act (run tests, move a payment); under `loopback`, the Host must name this
- * machine directly.
+ * Why a request may not reach the console, or undefined. The Host must name this machine directly (an
+ * IP address, which no page can re-point, or localhost) or be one of `hosts`: a page's own name
+ * resolved to this server (DNS rebinding) is not. A browser names the page that sent a request in
+ * Origin (also on a cross-site form post or a no-cors fetch): one from another origin may not make
+ * the console act (run tests, move a payment).
  */
-export function consoleRefusal(method: string, host: string | undefined, origin: string | undefined, loopback: boolean, forwardedHost?: string): string | undefined {
-  if (loopback && !LOCAL_HOST.test(host ?? "")) return `the console answers only requests to this machine by IP address or localhost (Host: ${JSON.stringify(host ?? "")})`;
+export function consoleRefusal(method: string, host: string | undefined, origin: string | undefined, hosts: readonly string[], forwardedHost?: string): string | undefined {
+  if (!LOCAL_HOST.test(host ?? "") && !hosts.includes(hostName(host ?? ""))) {
+    const named = hosts.length > 0 ? `, localhost or ${hosts.join(", ")}` : " or localhost";
+    return `the console answers only requests to this machine by IP address${named} (Host: ${JSON.stringify(host ?? "")}); add a name with --console-host`;
+  }
   if (method === "GET" || method === "HEAD" || origin === undefined) return undefined;
   let from: string;
   try {
@@ -87,10 +98,11 @@ export function consoleRouter(opts: ConsoleOptions): Router {
     return g;
   };
   let testsRunning: Promise<unknown> | undefined;
+  const hosts = (opts.hosts ?? []).map(hostName);
 
   router.use("/console", (req, res, next) => {
     const forwarded = req.headers["x-forwarded-host"];
-    const why = consoleRefusal(req.method, req.headers.host, req.headers.origin, opts.loopback === true, Array.isArray(forwarded) ? forwarded[0] : forwarded);
+    const why = consoleRefusal(req.method, req.headers.host, req.headers.origin, hosts, Array.isArray(forwarded) ? forwarded[0] : forwarded);
     if (why) res.status(403).json({ error: why });
     else next();
   });

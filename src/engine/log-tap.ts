@@ -14,6 +14,7 @@ export function tapLogs(services: HostServices, tap: LogTap, source: "script" | 
     call: (op, args) => services.call(op, args),
     now: () => services.now(),
     random: (max) => services.random(max),
+    seed: () => services.seed(),
     log: (level, message) => {
       tap.sink?.(level, message, source);
       services.log(level, message);

@@ -86,6 +86,7 @@ export function withNlpOps(services: HostServices, deps: NlpDeps): HostServices 
     },
     now: () => services.now(),
     random: (max) => services.random(max),
+    seed: () => services.seed(),
     log: (level, message) => services.log(level, message),
     env: (name) => services.env(name),
     secret: (name) => services.secret(name),

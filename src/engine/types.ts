@@ -152,6 +152,11 @@ export interface HostServices {
   call(op: string, args: unknown): unknown;
   now(): number; // Unix ms; frozen by <dateTime> in tests
   random(max: number): number; // integer in [0, max); queued by <random> in tests
+  /**
+   * The seed of the turn's `Math.random` in the script realm, four unsigned 32-bit words
+   * (`freshSeed()`, src/sandbox/host.ts). The worker tapes it, so a turn run again draws the same numbers.
+   */
+  seed(): number[];
   log(level: "debug" | "info" | "warn" | "error", message: string): void;
   env(name: string): string | undefined;
   secret(name: string): string | undefined;

@@ -51,6 +51,9 @@ class CountingHost implements HostServices {
   random(): number {
     return 0;
   }
+  seed(): number[] {
+    return [1, 2, 3, 4];
+  }
   log(): void {
     this.logs++;
   }

@@ -1,12 +1,28 @@
 // A turn is applied once per messageId, whatever its answer costs to keep (docs/security.md,
 // "Duplicate deliveries").
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
 import type { WorkerPool } from "./worker-pool.js";
 import { TurnRefusedError } from "../channels/types.js";
 import { MemoryStore } from "../storage/memory.js";
 import { RuntimeExecutor } from "./executor.js";
 import { countingPool } from "./testing/counting-pool.js";
+import { SqliteStore } from "../storage/sqlite.js";
+import { RedisStore } from "../storage/redis.js";
+import type { SessionStore } from "../storage/types.js";
+import { deleteKeys, requireRedis, uniquePrefix } from "../storage/testing/redis-env.js";
+
+const sqliteDir = mkdtempSync(path.join(tmpdir(), "smartapp-executor-"));
+let sqliteFiles = 0;
+const redisUrl = await requireRedis("executor on redis");
+const redisPrefix = uniquePrefix("executor");
+afterAll(async () => {
+  rmSync(sqliteDir, { recursive: true, force: true });
+  if (redisUrl) await deleteKeys(redisUrl, redisPrefix);
+});
 
 describe("RuntimeExecutor and retried messageIds", () => {
   it("a retry of a messageId whose answer was too large to keep runs nothing and gets no body (the channel renders an empty answer)", async () => {
@@ -56,39 +72,56 @@ function paddingPool(): WorkerPool {
 }
 
 describe("RuntimeExecutor and the state size limit", () => {
-  it("checks the state as committed, once-ids included: a once turn over the limit with them goes to the error path and the stored state stays within it", async () => {
+  it("measures the scenario's state: a once turn whose state fits is committed with its once-ids on top, and its copy runs nothing", async () => {
     const store = new MemoryStore();
     const pad = "x".repeat(500);
     const turnState = JSON.stringify({ session: { pad }, client: {}, contextPath: "/" });
-    const maxStateBytes = Buffer.byteLength(turnState) + 10; // the turn's own state fits; with `,"onceIds":["event-1"]` it does not
+    const maxStateBytes = Buffer.byteLength(turnState) + 10; // the turn's own state fits; with `,"onceIds":["event-1"]` it would not
     const executor = new RuntimeExecutor({ pool: paddingPool(), store, config: {} as never, stateLimits: { maxStateBytes } });
     const request = { query: pad } as BotRequest;
 
-    // Without once-ids the same state is committed as it is.
-    await executor.run("plain", request, { messageId: "m1", render: () => "ok" });
-    expect((await store.load("plain"))?.session).toEqual({ pad });
-
     const outcome = await executor.run("u", request, { messageId: "event-1", once: true, render: () => "ok" });
-    expect(outcome.result.replies).toEqual([{ type: "text", text: `the session state is larger than ${maxStateBytes} bytes` }]);
+    expect(outcome.result.error).toBeUndefined();
     const stored = await store.load("u");
-    expect(Buffer.byteLength(JSON.stringify(stored))).toBeLessThanOrEqual(maxStateBytes);
-    expect(stored?.session).toEqual({});
-    // The event is still recorded: a copy delivered again runs nothing.
+    expect(stored?.session).toEqual({ pad });
     expect(stored?.onceIds).toEqual(["event-1"]);
     expect((await executor.run("u", request, { messageId: "event-1", once: true })).cached).toBe(true);
+    // The scenario's own state over the limit still goes to the error path, once-ids or not.
+    const over = await executor.run("u", { query: pad + "x".repeat(20) } as BotRequest, { messageId: "event-2", once: true, render: () => "ok" });
+    expect(over.result.replies).toEqual([{ type: "text", text: `the session state is larger than ${maxStateBytes} bytes` }]);
+    expect((await store.load("u"))?.onceIds).toEqual(["event-1", "event-2"]);
     await store.close();
   });
 
-  it("commits nothing when even the user's old state with the new once-id is over the limit", async () => {
-    const store = new MemoryStore();
+  it.each(storeKinds())("%s: a turn whose replay is over the limit while the stored state is too (limits lowered): the error answer is stored with the previous state, and a retry runs nothing", async (_kind, openStore) => {
+    // The stored state is over the new limit; every turn of the error path is too.
+    let runs = 0;
+    const pool = paddingPool();
+    const counted = { run: (...args: Parameters<WorkerPool["run"]>) => (runs++, pool.run(...args)), close: () => Promise.resolve() } as unknown as WorkerPool;
+    const store = openStore();
     const pad = "y".repeat(300);
-    const maxStateBytes = Buffer.byteLength(JSON.stringify({ session: { pad }, client: {}, contextPath: "/" })) + 3;
-    const executor = new RuntimeExecutor({ pool: paddingPool(), store, config: {} as never, stateLimits: { maxStateBytes } });
-    await executor.run("u", { query: pad } as BotRequest, {});
-    const before = await store.load("u");
-    const outcome = await executor.run("u", { query: pad } as BotRequest, { messageId: "event-2", once: true, render: () => "ok" });
-    expect(outcome.result.error).toMatchObject({ kind: "limit", message: `the session state is larger than ${maxStateBytes} bytes` });
-    expect(await store.load("u")).toEqual(before);
+    await store.transact("u", () => Promise.resolve({ commit: { state: { session: { pad }, client: {}, contextPath: "/", onceIds: ["event-0"] } }, result: undefined }));
+    const executor = new RuntimeExecutor({ pool: counted, store, config: {} as never, stateLimits: { maxStateBytes: 100 } });
+    for (const options of [{ messageId: "event-1", once: true }, { messageId: "m1" }]) {
+      runs = 0;
+      const outcome = await executor.run("u", { query: pad } as BotRequest, { ...options, render: () => "first" });
+      expect(outcome.result.error).toMatchObject({ kind: "limit", message: "the session state is larger than 100 bytes" });
+      expect(runs).toBe(2); // the turn and its replay into the error path
+      const retry = await executor.run("u", { query: pad } as BotRequest, { ...options, render: () => "second" });
+      expect(retry).toMatchObject({ cached: true, body: "first" });
+      expect(runs).toBe(2);
+    }
+    expect(await store.load("u")).toEqual({ session: { pad }, client: {}, contextPath: "/", onceIds: ["event-0", "event-1"] });
     await store.close();
   });
 });
+
+/** The session stores the executor runs on (redis when it answers, as in the store contract). */
+function storeKinds(): [string, () => SessionStore][] {
+  const kinds: [string, () => SessionStore][] = [
+    ["memory", () => new MemoryStore()],
+    ["sqlite", () => new SqliteStore({ path: path.join(sqliteDir, `s${++sqliteFiles}.sqlite`) })],
+  ];
+  if (redisUrl) kinds.push(["redis", () => new RedisStore({ url: redisUrl, prefix: `${redisPrefix}${++sqliteFiles}:` })]);
+  return kinds;
+}

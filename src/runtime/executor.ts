@@ -112,9 +112,12 @@ export class RuntimeExecutor implements TurnExecutor {
   }
 
   private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean, onceIds: string[] | undefined): Promise<CheckedTurn> {
+    // The limits measure the scenario's state: the once-ids (the runtime's bookkeeping, at most
+    // MAX_ONCE_IDS of its own ids) come on top, so a payment event never pushes a state over them.
+    const bookkeeping = onceIds ? Buffer.byteLength(`,"onceIds":${JSON.stringify(onceIds)}`) : 0;
     const checked = (result: TurnResult): CheckedTurn | string => {
       const committed = withOnceIds(result.state, onceIds);
-      const check = checkStateLimits(committed, this.opts.stateLimits);
+      const check = checkStateLimits(committed, this.opts.stateLimits, bookkeeping);
       return check.violation ?? { result, committed, stateJson: check.json };
     };
     let crash: TurnCrash;
@@ -137,10 +140,10 @@ export class RuntimeExecutor implements TurnExecutor {
       }
     }
     const result = crashResult(state, crash, this.config, request.language);
-    // The state the user had, with this turn's once-id: committed only when that still fits, else
-    // nothing is (the stored state stays, and the turn may run again).
-    const kept = onceIds ? checked(result) : { result, committed: state };
-    return typeof kept === "string" ? { result } : kept;
+    // The state the user had, with this turn's once-id, is always committed with the error answer,
+    // unchecked: it is what the store holds already, so a retry is answered from the store and never
+    // runs the turn (and its payments) again.
+    return { result, committed: withOnceIds(state, onceIds) };
   }
 
   async close(): Promise<void> {

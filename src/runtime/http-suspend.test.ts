@@ -113,8 +113,34 @@ describe("WorkerPool: turns waiting on $http", () => {
     expect(h.calls).toEqual(["http http://api.test/first", "http http://api.test/second"]);
   }, 30_000);
 
+  // The realm's Math.random was V8's own, not on the tape: a URL with the turn's random number was
+  // a new URL on the re-run, so the request was made twice.
+  it("a re-run draws the first run's Math.random() numbers: a URL built with one is asked for once", async () => {
+    const h = await start();
+    const order: string[] = [];
+    const [random, fast] = await Promise.all([turn(h, "случайно", order), turn(h, "быстро", order)]);
+    expect(order).toEqual(["быстро", "случайно"]); // it did suspend
+    expect(said(random)).toBe("random 200");
+    expect(said(fast)).toBe("fast 1");
+    expect(h.calls.filter((c) => c.includes("/random"))).toHaveLength(1);
+    const drawn = random.state.session.r as number;
+    expect(drawn).toBeGreaterThanOrEqual(0);
+    expect(drawn).toBeLessThan(1);
+  }, 30_000);
+
+  // `new Date().constructor` is V8's own Date, and Intl formats "no date" with V8's own clock: both
+  // read the real time, so the re-run's URL was a new one.
+  it("a re-run reads the first run's clock through every path to it: a URL built with the time is asked for once", async () => {
+    const h = await start();
+    const order: string[] = [];
+    const [clock] = await Promise.all([turn(h, "часы", order), turn(h, "быстро", order)]);
+    expect(order).toEqual(["быстро", "часы"]);
+    expect(said(clock)).toBe("clock 200");
+    expect(h.calls.filter((c) => c.includes("/clock"))).toHaveLength(1);
+  }, 30_000);
+
   // Fifth red-team round: a re-run that asked for another URL than its tape suspended again, so a
-  // script building its URL with Math.random() made a request and threw away a run per suspension.
+  // script building its URL anew on every run made a request and threw away a run per suspension.
   it("a re-run that leaves its tape blocks from there: a request built anew on every run is made at most twice", async () => {
     // The answer comes at once, so each re-run finds the other turns still waiting for the worker.
     const h = await start(8, () => 0);

@@ -16,6 +16,7 @@ import { patternHasRegexp } from "../patterns/parser.js";
 import { projectSecret } from "../util/secrets.js";
 import { TurnAbandoned } from "../engine/errors.js";
 import { DEFAULT_LENGTH_LIMIT_SYMBOLS, overLengthLimit } from "../engine/length-limit.js";
+import { freshSeed } from "../sandbox/host.js";
 
 export interface InlineOptions {
   /** The pool's per-turn CPU budget; the inline limit per isolate call is the smaller of it and INLINE_CALL_MS. */
@@ -61,6 +62,7 @@ export class InlineTurns {
       call: (op) => refuse(op),
       now: () => Date.now(),
       random: (max) => Math.floor(Math.random() * max),
+      seed: freshSeed,
       log: (level, message) => {
         this.logs.push([level, message]);
       },

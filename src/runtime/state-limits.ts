@@ -20,9 +20,10 @@ export type StateCheck = { json: string; violation?: undefined } | { json?: unde
  * Why `state` may not be committed, or its JSON, which the store then writes as it is
  * (Commit.stateJson): a turn's state is serialised once. The nesting is read off the JSON text, in
  * one pass that allocates nothing; a state too deep or cyclic for JSON.stringify is measured by
- * walking it (nestingExceeds), so the reasons are the same either way.
+ * walking it (nestingExceeds), so the reasons are the same either way. `uncountedBytes` of the JSON
+ * are the runtime's bookkeeping, not counted against `maxStateBytes` (the executor's once-ids).
  */
-export function checkStateLimits(state: UserState, limits: StateLimits = {}): StateCheck {
+export function checkStateLimits(state: UserState, limits: StateLimits = {}, uncountedBytes = 0): StateCheck {
   const maxDepth = limits.maxStateDepth ?? DEFAULT_MAX_STATE_DEPTH;
   const maxBytes = limits.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES;
   const tooDeep = { violation: `the session state nests deeper than ${maxDepth} levels` };
@@ -35,7 +36,7 @@ export function checkStateLimits(state: UserState, limits: StateLimits = {}): St
   }
   if (scanJsonText(json, maxDepth).depth > maxDepth) return tooDeep;
   // UTF-8 is at most 3 bytes per UTF-16 unit: skip the byte count when even that fits.
-  if (json.length * 3 > maxBytes && Buffer.byteLength(json, "utf8") > maxBytes) {
+  if (json.length * 3 > maxBytes + uncountedBytes && Buffer.byteLength(json, "utf8") > maxBytes + uncountedBytes) {
     return { violation: `the session state is larger than ${maxBytes} bytes` };
   }
   return { json };

@@ -114,6 +114,8 @@ const services: HostServices = {
     const v = taped(run.tape.random, "randomAt", Math.random);
     return Math.floor(v * max);
   },
+  // Four words from the random tape: the realm's Math.random of a re-run draws what the first run drew.
+  seed: () => [0, 1, 2, 3].map(() => Math.floor(taped(run.tape.random, "randomAt", Math.random) * 2 ** 32)),
   log: (level, message) => {
     if (!run.suspended) run.logs.push({ level, message });
   },

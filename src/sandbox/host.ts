@@ -1,6 +1,7 @@
 // createScriptHost: one isolate per loaded project; a context with the platform modules and the
 // project's load items serves turns until one runs user code, then a fresh one takes over
 // (docs/sandbox.md, "Per-turn state"). The ScriptHost calls the dialog engine makes every turn.
+import { randomBytes } from "node:crypto";
 import type { SourcePos } from "../dsl/ast.js";
 import type { HostServices, HttpRequest, Reply } from "../engine/types.js";
 import type { Project } from "../project/model.js";
@@ -52,6 +53,8 @@ function makeHostFn(services: HostServices): HostFn {
     call: (a: { op: string; args: unknown }) => services.call(String(a.op), a.args),
     now: () => services.now(),
     random: (max: number) => services.random(Math.max(1, Math.floor(Number(max) || 1))),
+    // The seed of the realm's Math.random: a turn's from the services (which may replay it); load code's fresh.
+    seed: (inTurn: boolean) => (inTurn === true ? services.seed() : freshSeed()),
     log: (a: { level: string; message: string }) => {
       const level = ["debug", "info", "warn", "error"].includes(a.level) ? (a.level as "info") : "info";
       services.log(level, String(a.message));
@@ -70,6 +73,12 @@ function makeHostFn(services: HostServices): HostFn {
       return JSON.stringify({ e: e instanceof Error ? e.message : String(e) });
     }
   };
+}
+
+/** 128 bits for the realm's Math.random, as four unsigned 32-bit words (HostServices.seed). */
+export function freshSeed(): number[] {
+  const bytes = randomBytes(16);
+  return [0, 4, 8, 12].map((at) => bytes.readUInt32LE(at));
 }
 
 function normaliseHttp(req: HttpRequest): HttpRequest {

@@ -195,6 +195,39 @@ describe("$jsapi and global functions", () => {
   });
 });
 
+describe("the host's clock and seed: every path to a time or a random number in the realm", () => {
+  it("reads the host's clock through the real Date (an instance's constructor) and Intl's formatting of no date", () => {
+    const { snap, services } = session(`
+      var RealDate = new Date().constructor;
+      var utc = new Intl.DateTimeFormat("en-US", {timeZone: "UTC", hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
+      $session.r = [RealDate === Date, new RealDate().getTime(), Object.getPrototypeOf(new Date()).constructor.now(), utc.format(), utc.formatToParts().map(function (p) { return p.value; }).join(""), utc.format(0)];`);
+    expect(snap.session.r).toEqual([true, services.time, services.time, "09:30", "09:30", "00:00"]);
+  });
+
+  it("draws Math.random from the turn's seed: the same seed gives the same numbers, each turn asks for one", () => {
+    const seeds = [
+      [1, 2, 3, 4],
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ];
+    const services = fakeServices({ seed: () => seeds.shift()! });
+    const { host, run } = hostWith([], { services });
+    run("$session.r = [Math.random(), Math.random(), Math.random()];");
+    const first = host.endTurn().session.r as number[];
+    const turns: number[][] = [];
+    for (let i = 0; i < 2; i++) {
+      host.beginTurn({ request: { query: "again", data: {} }, session: {}, client: {}, contextPath: "/" } as never);
+      run("$session.r = [Math.random(), Math.random(), Math.random()];");
+      turns.push(host.endTurn().session.r as number[]);
+    }
+    expect(turns[0]).toEqual(first);
+    expect(turns[1]).not.toEqual(first);
+    expect(seeds).toEqual([]);
+    for (const v of [...first, ...turns[1]!]) expect(v >= 0 && v < 1).toBe(true);
+    expect(new Set(first).size).toBe(3);
+  });
+});
+
 describe("$pushgate", () => {
   it("createEvent returns the documented {id}, a new one each call, and the rest stays a no-op", () => {
     const { snap, services } = session(

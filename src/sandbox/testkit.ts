@@ -53,6 +53,7 @@ export function fakeServices(over: Partial<FakeServices> = {}): FakeServices {
     },
     now: () => s.time,
     random: (max) => (s.randoms.length ? s.randoms.shift()! : max - 1),
+    seed: () => [1, 2, 3, 4],
     log(level, message) {
       s.logs.push({ level, message });
     },

@@ -12,6 +12,7 @@ import { PAY_DIALOG_FINISHED, payDialogEventData } from "../payments/pay-dialog-
 import type { TurnExplanation } from "../engine/explain.js";
 import { CaseYooKassa } from "./yookassa-case.js";
 import { asChannel } from "../channels/emulated.js";
+import { freshSeed } from "../sandbox/host.js";
 
 /** How a case runs: what counts as a failure, how HTTP is answered, the environment and what to record. */
 export interface CaseOptions {
@@ -60,6 +61,9 @@ export class CaseHost implements HostServices {
   now(): number {
     return this.nowMs ?? Date.now();
   }
+  seed(): number[] {
+    return freshSeed(); // Math.random is not queued by <random>: as before, a real one
+  }
   random(max: number): number {
     // <random> values in order, then 0 (spec §7.2); values past `max` wrap around.
     const v = this.randomQueue.length > 0 ? this.randomQueue.shift()! : 0;
@@ -93,6 +97,9 @@ export class SwitchingHost implements HostServices {
   }
   random(max: number): number {
     return this.current.random(max);
+  }
+  seed(): number[] {
+    return this.current.seed();
   }
   log(level: "debug" | "info" | "warn" | "error", message: string): void {
     this.current.log(level, message);

@@ -37,6 +37,7 @@ describe("serve under a flood from many users", () => {
       SLOW_URL: `http://127.0.0.1:${(stub.address() as { port: number }).port}/slow`,
       SMARTAPP_MAX_TURNS: String(MAX_TURNS),
       SMARTAPP_MAX_HELD_BYTES: String(MAX_HELD_BYTES),
+      SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS: String(MAX_HELD_BYTES), // every client here is 127.0.0.1
     });
   }, 60_000);
   afterAll(async () => {

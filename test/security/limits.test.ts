@@ -2,9 +2,12 @@
 // stack, oversized ids, oversized or too-deep sessions, words that name Object.prototype members,
 // long whitespace in answers, catastrophic trigger regexps. The server answers each with a clear 4xx
 // or the project's error path, stays up, and keeps the user's state.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { UserState } from "../../src/engine/types.js";
+import { SqliteStore } from "../../src/storage/sqlite.js";
+import { httpReceiver } from "../helpers/http-receiver.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bubbles, post, repoRoot, say, smartappMessage, startServe, type RunningServer } from "../e2e/server.js";
 import { fixtureCopy } from "./fixtures.js";
@@ -113,6 +116,36 @@ describe("hostile requests (memory store)", () => {
     const r = await post(server.url, event("say", { text }, "spaces"));
     expect(bubbles(r.json)).toEqual(["Начало.", "Конец."]);
   });
+});
+
+// A user whose stored state is over the limit (stored before it was lowered) and carries payment
+// events' once-ids: the error path's commit was checked and dropped, so a retried messageId ran the
+// turn, and its charge, again.
+describe("a retried message at the state-limit edge", () => {
+  it("is answered from the store and runs nothing again: the charge it made is made once", async () => {
+    const dir = fixtureCopy("limits");
+    const receiver = httpReceiver();
+    const url = await receiver.start();
+    mkdirSync(path.join(dir, ".smartapp"), { recursive: true });
+    const seeded = new SqliteStore({ path: path.join(dir, ".smartapp", "sessions.sqlite") });
+    const big: UserState = { session: { blob: "x".repeat(1100 * 1024) }, client: {}, contextPath: "/", onceIds: ["payment-event-inv-1:payment.succeeded"] };
+    await seeded.transact("sub-edge", () => Promise.resolve({ commit: { state: big }, result: undefined }));
+    await seeded.close();
+    const server = await startServe(dir, ["--allow-http", "127.0.0.1"]);
+    try {
+      const charge = event("charge", { url, kb: 1100 }, "edge");
+      const first = await post(server.url, charge);
+      // Even the error path's state (the stored one) is over the limit: messages.onError answers.
+      expect(bubbles(first.json)).toEqual(["Ошибка, попробуйте ещё раз"]);
+      const retry = await post(server.url, charge);
+      expect(retry.text).toBe(first.text);
+      expect(receiver.got).toHaveLength(1);
+    } finally {
+      await server.stop();
+      await receiver.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("catastrophic trigger regexp", () => {

@@ -1,6 +1,6 @@
 // The process-wide bound on what the webhook holds (admission.ts): refused at once over it, and every
 // path out of a request gives back what it took (docs/security.md, "Limits").
-import { request } from "node:http";
+import { request, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { BotRequest, TurnResult } from "../../engine/types.js";
@@ -10,11 +10,11 @@ import { Admission, type Intake } from "./admission.js";
 import * as fx from "./fixtures.js";
 import { createLogger } from "./logging.js";
 import { Writable } from "node:stream";
-import { byteSize, startWebhookServer, type RunningWebhook, type StartOptions } from "./server.js";
+import { byteSize, clientAddress, startWebhookServer, type RunningWebhook, type StartOptions } from "./server.js";
 
 describe("Admission", () => {
   it("takes turns and bytes up to the limits, refuses beyond with 503, and gives back once per release", () => {
-    const a = new Admission({ maxTurns: 2, maxHeldBytes: 100 });
+    const a = new Admission({ maxTurns: 2, maxHeldBytes: 100, maxHeldBytesPerAddress: 100 });
     const admitted = (bytes: number) => {
       const intake = a.open();
       const refused = intake.take(bytes) ?? intake.admit(bytes);
@@ -44,7 +44,7 @@ describe("Admission", () => {
   });
 
   it("counts a body's bytes as they arrive: uploads still arriving are refused once they reach the byte limit", () => {
-    const a = new Admission({ maxTurns: 100, maxHeldBytes: 100 });
+    const a = new Admission({ maxTurns: 100, maxHeldBytes: 100, maxHeldBytesPerAddress: 100 });
     const uploads = [a.open(), a.open(), a.open()];
     for (let i = 0; i < 4; i++) for (const u of uploads.slice(0, 2)) expect(u.take(10)).toBeUndefined();
     expect([a.turns, a.bytes]).toEqual([0, 80]); // no turn is taken before a body is in
@@ -63,7 +63,7 @@ describe("Admission", () => {
   });
 
   it("a body given back mid-way (the client went away) releases once, and is not admitted after", () => {
-    const a = new Admission({ maxHeldBytes: 1000 });
+    const a = new Admission({ maxHeldBytes: 1000, maxHeldBytesPerAddress: 1000 });
     const cut = a.open();
     cut.take(300);
     cut.release();
@@ -73,7 +73,7 @@ describe("Admission", () => {
   });
 
   it("holds nothing after 10,000 requests taken, refused, cut off and admitted in any order", () => {
-    const a = new Admission({ maxTurns: 50, maxHeldBytes: 20_000 });
+    const a = new Admission({ maxTurns: 50, maxHeldBytes: 20_000, maxHeldBytesPerAddress: 20_000 });
     let seed = 7;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     const open: { intake: Intake; size: number; sent: number }[] = [];
@@ -103,7 +103,36 @@ describe("Admission", () => {
   });
 
   it("falls back to the defaults for a missing, zero or non-finite limit", () => {
-    expect(new Admission({ maxTurns: 0, maxHeldBytes: Number.NaN })).toMatchObject({ maxTurns: 1000, maxHeldBytes: 64 * 1024 * 1024 });
+    expect(new Admission({ maxTurns: 0, maxHeldBytes: Number.NaN })).toMatchObject({ maxTurns: 1000, maxHeldBytes: 64 * 1024 * 1024, maxHeldBytesPerAddress: 16 * 1024 * 1024 });
+    expect(new Admission({ maxHeldBytes: 1000 }).maxHeldBytesPerAddress).toBe(250);
+  });
+
+  it("counts a request against its peer, or behind a trusted proxy the client the proxy names (as req.ip)", () => {
+    const req = (peer: string, forwardedFor?: string) => ({ socket: { remoteAddress: peer }, headers: forwardedFor ? { "x-forwarded-for": forwardedFor } : {} }) as unknown as IncomingMessage;
+    expect(clientAddress(req("203.0.113.5", "198.51.100.1"), undefined)).toBe("203.0.113.5");
+    expect(clientAddress(req("203.0.113.5", "198.51.100.1"), ["10.0.0.0/8"])).toBe("203.0.113.5"); // not a proxy: its header is the client's own
+    expect(clientAddress(req("10.0.0.2", "198.51.100.9, 198.51.100.1, 10.0.0.3"), ["10.0.0.0/8"])).toBe("198.51.100.1");
+    expect(clientAddress(req("10.0.0.2"), ["10.0.0.0/8"])).toBe("10.0.0.2");
+  });
+
+  it("one address holds at most maxHeldBytesPerAddress; other addresses are taken meanwhile, and it gets its share back as it releases", () => {
+    const a = new Admission({ maxHeldBytes: 1000, maxHeldBytesPerAddress: 300 });
+    const slow = [a.open("10.0.0.1"), a.open("10.0.0.1")];
+    expect(slow[0]!.take(200)).toBeUndefined();
+    expect(slow[1]!.take(100)).toBeUndefined();
+    const third = a.open("10.0.0.1");
+    expect(third.take(1)).toMatchObject({ status: 503, reason: "the server already holds 300 bytes of requests from this address (limit 300); try again" });
+    expect(third.released).toBe(true);
+    // A body alone over the share is still taken when its address holds nothing else.
+    const other = a.open("10.0.0.2");
+    expect(other.take(500)).toBeUndefined();
+    expect(a.bytes).toBe(800);
+    slow[0]!.release();
+    const again = a.open("10.0.0.1");
+    expect(again.take(200)).toBeUndefined();
+    for (const intake of [slow[1]!, other, again]) intake.release();
+    expect(a.bytes).toBe(0);
+    expect(a.open("10.0.0.1").take(300)).toBeUndefined(); // nothing of the address is left counted
   });
 });
 
@@ -206,7 +235,8 @@ describe("webhook: the process-wide bound", () => {
   it("counts the bodies' bytes: a request that would go over maxHeldBytes is refused", async () => {
     const executor = new GatedExecutor();
     const body = message("x".repeat(2000));
-    await start({ executor, maxTurns: 100, maxHeldBytes: 2 * Buffer.byteLength(body) + 10 });
+    const maxHeldBytes = 2 * Buffer.byteLength(body) + 10;
+    await start({ executor, maxTurns: 100, maxHeldBytes, maxHeldBytesPerAddress: maxHeldBytes });
     const first = [post(body), post(message("y".repeat(2000)))];
     await vi.waitFor(() => expect(executor.started).toBe(2));
     expect(await held()).toEqual({ turns: 2, bytes: 2 * Buffer.byteLength(body) });
@@ -273,7 +303,7 @@ describe("webhook: the process-wide bound", () => {
   for (const framing of ["Content-Length", "chunked"] as const) {
     it(`counts the bytes of bodies still arriving (${framing}): past maxHeldBytes the next upload gets 503 before its body is in, and a client going away gives back what it sent`, async () => {
       const executor = new GatedExecutor();
-      await start({ executor, maxTurns: 100, maxHeldBytes: 10_000 });
+      await start({ executor, maxTurns: 100, maxHeldBytes: 10_000, maxHeldBytesPerAddress: 10_000 });
       const port = Number(new URL(running!.url).port);
       const part = '{"messageId":1,"padding":"'.padEnd(6000, "x");
       const upload = () => {
@@ -300,9 +330,43 @@ describe("webhook: the process-wide bound", () => {
     });
   }
 
+  // Fifth red-team round, left then: clients that sent most of the byte budget and stalled made every
+  // other body refused for the 10 s request timeout. One address now holds at most its share.
+  it("a slow sender holds at most its address's share of the bytes: another address's message is served meanwhile", async () => {
+    const executor = new GatedExecutor();
+    await start({ executor, maxTurns: 100, maxHeldBytes: 10_000, maxHeldBytesPerAddress: 4000 });
+    const port = Number(new URL(running!.url).port);
+    const part = '{"messageId":1,"padding":"'.padEnd(2500, "x");
+    const uploads = Array.from({ length: 4 }, () => {
+      const socket = connect({ port, host: "127.0.0.1", localAddress: "127.0.0.2" });
+      const got = { text: "" };
+      socket.on("error", () => undefined);
+      socket.on("data", (d: Buffer) => (got.text += d.toString()));
+      socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3000\r\n\r\n${part}`);
+      return { socket, got };
+    });
+    await vi.waitFor(() => expect(uploads.filter((u) => /^HTTP\/1\.1 503 /.test(u.got.text))).toHaveLength(3));
+    expect(uploads.find((u) => u.got.text !== "")!.got.text).toContain("the server already holds 2500 bytes of requests from this address (limit 4000); try again");
+    expect(await held()).toEqual({ turns: 0, bytes: 2500 });
+    // Another client's whole message is taken and answered while the slow one stalls.
+    const answer = new Promise<number | undefined>((resolve, reject) => {
+      const req = request(`${running!.url}/webhook`, { method: "POST", localAddress: "127.0.0.3", headers: { "content-type": "application/json" } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode));
+      });
+      req.on("error", reject);
+      req.end(message("привет"));
+    });
+    await vi.waitFor(() => expect(executor.started).toBe(1));
+    executor.open();
+    expect(await answer).toBe(200);
+    for (const u of uploads) u.socket.destroy();
+    await nothingHeld();
+  });
+
   it("a chunked body past the body limit holds nothing while the rest streams in (413 for it, others still served)", async () => {
     const executor = new GatedExecutor();
-    await start({ executor, maxTurns: 100, maxHeldBytes: 3000, bodyLimit: 2000 });
+    await start({ executor, maxTurns: 100, maxHeldBytes: 3000, maxHeldBytesPerAddress: 3000, bodyLimit: 2000 });
     const port = Number(new URL(running!.url).port);
     const hog = connect(port, "127.0.0.1");
     const got = { text: "" };
@@ -326,7 +390,7 @@ describe("webhook: the process-wide bound", () => {
 
   it("a connection refused mid-body (Content-Length) reads the rest of that body and serves its next request", async () => {
     const executor = new GatedExecutor();
-    await start({ executor, maxTurns: 100, maxHeldBytes: 1000 });
+    await start({ executor, maxTurns: 100, maxHeldBytes: 1000, maxHeldBytesPerAddress: 1000 });
     const port = Number(new URL(running!.url).port);
     const hog = connect(port, "127.0.0.1");
     hog.on("error", () => undefined);

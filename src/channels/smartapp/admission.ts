@@ -11,9 +11,14 @@ export const DEFAULT_MAX_TURNS = 1000;
 /** Bytes of request bodies those turns hold (WebhookOptions.maxHeldBytes): 64 MiB. */
 export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
 
+/** The part of maxHeldBytes one client address may hold by default (WebhookOptions.maxHeldBytesPerAddress). */
+export const DEFAULT_ADDRESS_SHARE = 4;
+
 export interface AdmissionLimits {
   maxTurns?: number;
   maxHeldBytes?: number;
+  /** Bytes of bodies one client address may hold; default maxHeldBytes / DEFAULT_ADDRESS_SHARE. */
+  maxHeldBytesPerAddress?: number;
 }
 
 /**
@@ -40,12 +45,16 @@ export interface Intake {
 export class Admission {
   readonly maxTurns: number;
   readonly maxHeldBytes: number;
+  readonly maxHeldBytesPerAddress: number;
   private heldTurns = 0;
   private heldBytes = 0;
+  /** Bytes held per client address (addresses holding none are dropped). */
+  private readonly byAddress = new Map<string, number>();
 
   constructor(limits: AdmissionLimits = {}) {
     this.maxTurns = countLimit(limits.maxTurns, DEFAULT_MAX_TURNS, "maxTurns");
     this.maxHeldBytes = countLimit(limits.maxHeldBytes, DEFAULT_MAX_HELD_BYTES, "maxHeldBytes");
+    this.maxHeldBytesPerAddress = countLimit(limits.maxHeldBytesPerAddress, Math.floor(this.maxHeldBytes / DEFAULT_ADDRESS_SHARE), "maxHeldBytesPerAddress");
   }
 
   get turns(): number {
@@ -57,10 +66,12 @@ export class Admission {
   }
 
   /**
-   * Starts counting one request. A body alone over the byte limit is taken when no other request
-   * holds bytes (the body limit bounds it), so no size is refused for good.
+   * Starts counting one request from the client at `address`. A body alone over a byte limit is
+   * taken when no other request (of the address) holds bytes (the body limit bounds it), so no size
+   * is refused for good. One address holds at most maxHeldBytesPerAddress: clients of one address
+   * that send large bodies and stall cannot hold the whole budget until the request timeout.
    */
-  open(): Intake {
+  open(address = ""): Intake {
     let bytes = 0;
     let turn = false;
     let released = false;
@@ -68,6 +79,9 @@ export class Admission {
       if (released) return;
       released = true;
       this.heldBytes -= bytes;
+      const left = (this.byAddress.get(address) ?? 0) - bytes;
+      if (left > 0) this.byAddress.set(address, left);
+      else this.byAddress.delete(address);
       if (turn) this.heldTurns--;
     };
     const take = (n: number): WebhookRequestError | undefined => {
@@ -77,8 +91,14 @@ export class Admission {
         release();
         return new WebhookRequestError(503, `the server already holds ${held} bytes of requests (limit ${this.maxHeldBytes}); try again`, "overloaded");
       }
+      const mine = this.byAddress.get(address) ?? 0;
+      if (mine > bytes && mine + n > this.maxHeldBytesPerAddress) {
+        release();
+        return new WebhookRequestError(503, `the server already holds ${mine - bytes} bytes of requests from this address (limit ${this.maxHeldBytesPerAddress}); try again`, "overloaded");
+      }
       bytes += n;
       this.heldBytes += n;
+      this.byAddress.set(address, mine + n);
       return undefined;
     };
     return {

@@ -9,6 +9,7 @@ import { TurnRefusedError, type TurnExecutor, type TurnOptions, type TurnOutcome
 import type { TurnResult } from "../../engine/types.js";
 import type { TurnExplanation } from "../../engine/explain.js";
 import { Admission, type Intake } from "./admission.js";
+import { inRanges } from "../../util/ip-ranges.js";
 import { WebhookRequestError } from "./errors.js";
 import { createLogger, logFlat, redactExplanation, redactSecrets, type Logger } from "./logging.js";
 import { mapIn, type MapInOptions } from "./map-in.js";
@@ -40,6 +41,8 @@ export interface WebhookOptions extends MapInOptions {
   maxTurns?: number;
   /** Bytes of request bodies those turns hold; a request that would go over gets 503. Default DEFAULT_MAX_HELD_BYTES. */
   maxHeldBytes?: number;
+  /** Of those, bytes one client address may hold (behind `trustProxy`, the forwarded client's). Default a quarter of maxHeldBytes. */
+  maxHeldBytesPerAddress?: number;
   logger?: Logger;
   /** Pass one in to hand metrics.observeStore to the executor before the app exists. */
   metrics?: WebhookMetrics;
@@ -103,7 +106,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   const log = opts.logger ?? createLogger();
   const metrics = opts.metrics ?? new WebhookMetrics();
   const inFlight = new Set<Promise<unknown>>();
-  const admission = new Admission({ maxTurns: opts.maxTurns, maxHeldBytes: opts.maxHeldBytes });
+  const admission = new Admission({ maxTurns: opts.maxTurns, maxHeldBytes: opts.maxHeldBytes, maxHeldBytesPerAddress: opts.maxHeldBytesPerAddress });
+  const proxies = opts.trustProxy?.length ? opts.trustProxy : undefined;
   metrics.watchAdmission(admission);
   let shuttingDown = false;
 
@@ -244,7 +248,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   // A body past the body limit is given back at once: the parser answers it 413 and drops the rest,
   // so it must not hold bytes that refuse everyone else while it streams in.
   function countBody(req: IncomingMessage, locals: Locals, refused: (e: WebhookRequestError) => void, keep?: (chunk: Buffer) => void): Intake {
-    const intake = admission.open();
+    const intake = admission.open(clientAddress(req, proxies));
     locals.intake = intake;
     let arrived = 0;
     req.on("data", (chunk: Buffer) => {
@@ -284,10 +288,10 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   /** Express's path, once express.raw has read the body: takes a turn. */
   function admit(req: Request, res: Response, next: NextFunction): void {
     const locals = res.locals as Locals;
-    let intake = locals.intake ?? admission.open(); // always set by countExpressBody
+    let intake = locals.intake ?? admission.open(clientAddress(req, proxies)); // always set by countExpressBody
     if (intake.released) {
       if (res.headersSent) return; // refused while its body arrived: answered already
-      intake = admission.open(); // closed just before this step: the body is in all the same
+      intake = admission.open(clientAddress(req, proxies)); // closed just before this step: the body is in all the same
     }
     const refused = intake.admit(Buffer.isBuffer(req.body) ? req.body.length : 0);
     if (refused) return next(refused);
@@ -559,4 +563,17 @@ export async function startWebhookServer(opts: StartOptions): Promise<RunningWeb
     return closing;
   };
   return { url, server, app, close };
+}
+
+/**
+ * The client a request's bytes count against (Admission's per-address bound): the peer, or behind
+ * trusted proxies the last X-Forwarded-For hop that is not one of them, as express's `req.ip`.
+ */
+export function clientAddress(req: IncomingMessage, proxies: readonly string[] | undefined): string {
+  const peer = req.socket.remoteAddress ?? "";
+  if (!proxies || !inRanges(peer, proxies)) return peer;
+  const forwarded = req.headers["x-forwarded-for"];
+  const hops = (Array.isArray(forwarded) ? forwarded.join(",") : (forwarded ?? "")).split(",").map((h) => h.trim()).filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) if (!inRanges(hops[i]!, proxies)) return hops[i]!;
+  return hops[0] ?? peer;
 }

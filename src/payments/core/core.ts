@@ -295,8 +295,10 @@ export class PaymentCore {
 
   /** An invoice by our id, the provider's payment id or the order id (the CLI and `$payment` take any). */
   async findPayment(id: string, provider?: ProviderKind): Promise<PaymentInvoice | undefined> {
+    // Every way of naming a payment finds only the provider's own: a SmartPay refund
+    // ($payment.refundPayment) never reaches a YooKassa payment by the core's id.
     const direct = await this.store.invoice(id);
-    if (direct) return direct;
+    if (direct && (!provider || direct.provider === provider)) return direct;
     for (const kind of provider ? [provider] : (Object.keys(this.opts.adapters) as ProviderKind[])) {
       const byProvider = await this.store.attemptByProviderId(kind, id);
       if (byProvider) return this.store.invoice(byProvider.invoiceId);

@@ -41,6 +41,28 @@ describe("the payment core with YooKassa", () => {
     await core.close();
   });
 
+  // $payment.refundPayment is SmartPay's; it took the core's id of any invoice, and a YooKassa
+  // payment's id sent a refund of it to YooKassa through the SmartPay operation.
+  it("a refund for one provider finds only that provider's payments, by the core's id as by the others", async () => {
+    const sent: string[] = [];
+    const yookassa = {
+      kind: "yookassa",
+      fetch: () => Promise.reject(new Error("not used")),
+      prepareRefund: (_i: unknown, _a: unknown, ask: { amount: { minor: number } }) => Promise.resolve({ amount: ask.amount.minor }),
+      submitRefund: (invoice: { id: string }) => (sent.push(invoice.id), Promise.resolve({ status: "succeeded" as const })),
+    } as unknown as PaymentProviderAdapter;
+    const core = new PaymentCore({ store: new PaymentStore(":memory:"), adapters: { yookassa } });
+    const { invoice, attempt } = await begin(core);
+    await core.observe("t", { attemptId: attempt.id }, { providerPaymentId: "p-1", status: "succeeded", providerStatus: "succeeded", capturedMinor: 90000 });
+    for (const payment of [invoice.id, "p-1", "o-1"]) {
+      await expect(core.refund({ payment, provider: "smartpay", idempotencyKey: "k" })).rejects.toMatchObject({ code: "not_found", message: `no payment ${payment}` });
+    }
+    expect(sent).toEqual([]);
+    expect((await core.refund({ payment: invoice.id, provider: "yookassa", idempotencyKey: "k" })).refund.status).toBe("succeeded");
+    expect(sent).toEqual([invoice.id]);
+    await core.close();
+  });
+
   it("the first create key sticks to the attempt", async () => {
     const store = new PaymentStore(":memory:");
     const core = new PaymentCore({ store, adapters: {} });

@@ -9,7 +9,8 @@ import { request } from "undici";
 import { YooKassaClient } from "./client.js";
 import { startYooKassaEmulator, type RunningYooKassaEmulator } from "./emulator.js";
 import { DEFAULT_EMULATOR_SECRET_KEY } from "./emulator-core.js";
-import { inRanges, YOOKASSA_NOTIFICATION_RANGES } from "./ip-ranges.js";
+import { YOOKASSA_NOTIFICATION_RANGES } from "./ip-ranges.js";
+import { inRanges } from "../../util/ip-ranges.js";
 import { toAmount } from "./money.js";
 import { yookassaNotificationRoute, type NotificationRouteOptions, type VerifiedNotification } from "./notifications.js";
 

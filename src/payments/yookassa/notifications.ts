@@ -9,7 +9,8 @@ import type { ProviderSnapshot } from "../core/model.js";
 import { yookassaSnapshot } from "../providers/yookassa.js";
 import type { YooKassaClient } from "./client.js";
 import { YooKassaError, YooKassaNotFoundError } from "./errors.js";
-import { inRanges, YOOKASSA_NOTIFICATION_RANGES } from "./ip-ranges.js";
+import { YOOKASSA_NOTIFICATION_RANGES } from "./ip-ranges.js";
+import { inRanges } from "../../util/ip-ranges.js";
 import type { NotificationEvent, Payment, Refund } from "./types.js";
 
 const EVENTS: ReadonlySet<string> = new Set<NotificationEvent>(["payment.waiting_for_capture", "payment.succeeded", "payment.canceled", "refund.succeeded"]);
