@@ -134,6 +134,8 @@ describe("SqliteStore", () => {
       clock += 1;
       await store.transact(`u${i}`, async () => ({ commit: { state: withCounter(i), answer: { messageId: "m", body: `b${i}` } }, result: undefined }));
     }
+    // Every group commit keeps the cap, not only every few hundred commits.
+    expect((store["db"] as Database.Database).prepare("SELECT body FROM answers ORDER BY expires_at").all()).toEqual([{ body: "b297" }, { body: "b298" }, { body: "b299" }]);
     await store.close();
     await new SqliteStore({ path, maxCachedAnswers: 3, now: () => clock }).close(); // opening trims too
     const left = inspect(path, (db) => db.prepare("SELECT body FROM answers ORDER BY expires_at").all());

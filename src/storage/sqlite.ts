@@ -15,7 +15,6 @@ export interface SqliteStoreOptions extends StoreOptions {
 }
 
 const SCHEMA_VERSION = 1;
-const SWEEP_EVERY_COMMITS = 256;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -41,7 +40,6 @@ export class SqliteStore extends BaseStore {
   private readonly ttlMs: number;
   private readonly maxAnswers: number;
   private readonly now: () => number;
-  private commitsSinceSweep = 0;
   private readonly sql;
   private readonly groupTx: (batch: PendingWrite[]) => void;
   /** Commits of turns that finished since the last flush: written in one transaction (group commit). */
@@ -71,22 +69,29 @@ export class SqliteStore extends BaseStore {
         "SELECT body FROM answers WHERE user_key = ? AND message_id = ? AND expires_at > ?",
       ),
       sweep: this.db.prepare("DELETE FROM answers WHERE expires_at <= ?"),
-      // Over the cap: the answers that expire soonest (the oldest, one TTL for all) go first.
-      trim: this.db.prepare(
-        "DELETE FROM answers WHERE rowid IN (SELECT rowid FROM answers ORDER BY expires_at DESC LIMIT -1 OFFSET ?)",
-      ),
+      // Over the cap: the oldest answers go first. A new answer (also one that replaces a retried
+      // messageId's) gets the largest rowid so far, so the newest `cap` have rowids above max - cap;
+      // a gap left by a replaced row only makes fewer stay. One seek and the deleted rows, where
+      // ordering by expiry walked `cap` index entries on every call.
+      trim: this.db.prepare("DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?"),
     };
     // Group commit: one write transaction (one WAL append) for every turn that finished in the same
     // event-loop turn. A turn whose version check fails changed no row (the UPDATE or INSERT matched
     // none, and its answer is written only after the check), so it fails alone with no savepoint to
     // roll back; any other error rolls back the whole transaction and fails every turn in it. No
-    // turn's promise settles before the transaction holding it has committed.
+    // turn's promise settles before the transaction holding it has committed. The answer cache's
+    // bounds are kept in the same transaction, a few rows per group, instead of a pause of the main
+    // thread that deleted hundreds of rows every 256 commits.
     this.groupTx = this.db.transaction((batch: PendingWrite[]) => {
       const at = this.now();
       for (const w of batch) w.failed = this.commitOne(w, at);
+      this.sql.sweep.run(at);
+      this.sql.trim.run(this.maxAnswers);
     });
-    this.sql.sweep.run(this.now());
-    this.sql.trim.run(this.maxAnswers);
+    this.db.transaction(() => {
+      this.sql.sweep.run(this.now());
+      this.sql.trim.run(this.maxAnswers);
+    })();
   }
 
   protected read(userKey: string): Versioned | undefined {
@@ -125,12 +130,6 @@ export class SqliteStore extends BaseStore {
     for (const w of batch) {
       if (w.failed) w.reject(w.failed);
       else w.resolve();
-    }
-    this.commitsSinceSweep += batch.length;
-    if (this.commitsSinceSweep >= SWEEP_EVERY_COMMITS) {
-      this.commitsSinceSweep = 0;
-      this.sql.sweep.run(this.now());
-      this.sql.trim.run(this.maxAnswers);
     }
   }
 
