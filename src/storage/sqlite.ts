@@ -4,10 +4,12 @@
 // the file with write(2), i.e. they are in the OS page cache; the kernel persists them even if the
 // process is SIGKILLed a microsecond later. NORMAL skips the fsync per commit, so only an OS crash or
 // power loss can lose the last commits; choose FULL (an fsync per turn) when that matters too.
+import path from "node:path";
 import type Database from "better-sqlite3";
 import { openSqlite } from "../util/sqlite.js";
 import { answerTtlMs, BaseStore, maxCachedAnswers, decodeState, type CommitRecord, type Versioned } from "./base.js";
 import { SessionConflictError } from "./errors.js";
+import { BackgroundCheckpointer } from "./sqlite-checkpointer.js";
 import type { StoreOptions } from "./types.js";
 
 export interface SqliteStoreOptions extends StoreOptions {
@@ -15,6 +17,8 @@ export interface SqliteStoreOptions extends StoreOptions {
 }
 
 const SCHEMA_VERSION = 1;
+/** The checkpoint worker starts after this many commits (a store that commits little needs none). */
+const CHECKPOINT_WORKER_AFTER_COMMITS = 256;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -40,8 +44,11 @@ export class SqliteStore extends BaseStore {
   private readonly ttlMs: number;
   private readonly maxAnswers: number;
   private readonly now: () => number;
+  private commits = 0;
   private readonly sql;
   private readonly groupTx: (batch: PendingWrite[]) => void;
+  /** Checkpoints on a worker thread (sqlite-checkpointer.ts). */
+  private readonly checkpointer: BackgroundCheckpointer | undefined;
   /** Commits of turns that finished since the last flush: written in one transaction (group commit). */
   private batch: PendingWrite[] = [];
 
@@ -92,6 +99,10 @@ export class SqliteStore extends BaseStore {
       this.sql.sweep.run(this.now());
       this.sql.trim.run(this.maxAnswers);
     })();
+    this.checkpointer =
+      opts.path === ":memory:"
+        ? undefined
+        : new BackgroundCheckpointer(this.db, { file: path.resolve(opts.path), synchronous: opts.sqliteSynchronous === "FULL" ? "FULL" : "NORMAL" });
   }
 
   protected read(userKey: string): Versioned | undefined {
@@ -131,6 +142,8 @@ export class SqliteStore extends BaseStore {
       if (w.failed) w.reject(w.failed);
       else w.resolve();
     }
+    this.commits += batch.length;
+    if (this.commits >= CHECKPOINT_WORKER_AFTER_COMMITS) this.checkpointer?.start();
   }
 
   protected async remove(userKey: string): Promise<void> {
@@ -149,6 +162,7 @@ export class SqliteStore extends BaseStore {
 
   protected async dispose(): Promise<void> {
     this.flush();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }
