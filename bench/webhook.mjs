@@ -70,7 +70,8 @@ function start(cmd, args) {
     child.allocs = allocs;
     child.stderr.on("data", (d) => {
       if (err.length < 100_000) err += d;
-      for (const m of String(d).matchAll(/\{"allocBytes":(\d+)/g)) allocs.push(Number(m[1]));
+      // The probe's line (bench/peers/alloc-probe.cjs): allocated bytes, GC pauses, event-loop delay.
+      for (const m of String(d).matchAll(/^\{"allocBytes":.*\}$/gm)) allocs.push(JSON.parse(m[0]));
     });
     child.once("exit", onExit);
   });
@@ -134,18 +135,22 @@ async function metered(server, loads) {
   const cpu = cpuMs(server.child.pid) - cpu0;
   const deadline = Date.now() + 2000;
   while (server.child.allocs.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  return { results, cpu, alloc: server.child.allocs.shift() };
+  const probe = server.child.allocs.shift();
+  return { results, cpu, alloc: probe?.allocBytes, gc: probe?.gc, loopDelay: probe?.loopDelay };
 }
 
+const round2 = (x) => Math.round(x * 100) / 100;
 const perRequest = (total, requests) => (total === undefined || requests === 0 ? undefined : total / requests);
 
 async function measure(name, workload, round, server) {
   try {
     await load(server.port, workload, WARMUP);
-    const { results: [r], cpu, alloc } = await metered(server, () => [load(server.port, workload, DURATION)]);
+    const { results: [r], cpu, alloc, gc, loopDelay } = await metered(server, () => [load(server.port, workload, DURATION)]);
     return {
       bench: "webhook", round, name, workload, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total,
       errors: r.errors + r.non2xx + r.timeouts, cpuMsPerReq: perRequest(cpu, r.requests.total), allocKbPerReq: perRequest(alloc && alloc / 1024, r.requests.total),
+      // The server's main thread over the measured run: how late a 10 ms timer fired (ms), GC pauses.
+      loopDelay, gc: gc && { ...gc, scavengeMs: round2(gc.scavengeMs), markCompactMs: round2(gc.markCompactMs), longestMs: round2(gc.longestMs) },
     };
   } finally {
     await stop(server.child);

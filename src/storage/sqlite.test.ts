@@ -1,5 +1,5 @@
 // SQLite specifics: the file format, reopening, two writers on one file, and surviving SIGKILL.
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { emptyUserState, type UserState } from "../engine/types.js";
 import { SessionConflictError } from "./errors.js";
 import { SqliteStore } from "./sqlite.js";
+import { BACKSTOP_PAGES } from "./sqlite-checkpointer.js";
 import { exited, onStdoutLines, spawnTs } from "./testing/spawn-ts.js";
 
 const dir = mkdtempSync(join(tmpdir(), "smartapp-sqlite-"));
@@ -23,6 +24,15 @@ function inspect<T>(path: string, query: (db: Database.Database) => T): T {
     return query(db);
   } finally {
     db.close();
+  }
+}
+
+/** Polls `read` until `done` holds for its value (the default: truthy); fails after 20 s. */
+async function until<T>(read: () => T, done: (value: T) => boolean = Boolean): Promise<T> {
+  for (const deadline = Date.now() + 20_000; ; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    const value = read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)} after 20 s`);
   }
 }
 
@@ -114,6 +124,40 @@ describe("SqliteStore", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("moves committed turns into the database file on a worker thread, not in the store's own commits", async () => {
+    const path = newPath();
+    const store = new SqliteStore({ path });
+    const db = store["db"] as Database.Database;
+    const commit = (user: string, n: number) => store.transact(user, async () => ({ commit: { state: withCounter(n) }, result: undefined }));
+    await Promise.all(Array.from({ length: 300 }, (_, i) => commit(`early${i}`, i))); // past the first maintenance
+    await until(() => db.pragma("wal_autocheckpoint", { simple: true }) === BACKSTOP_PAGES);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => commit(`late${i}`, i)));
+    // A few pages, far below any autocheckpoint: only the worker's checkpoints put them in the file.
+    const copy = `${path}.copy`;
+    await until(() => {
+      copyFileSync(path, copy); // the database file alone, without its WAL
+      try {
+        return inspect(copy, (file) => file.prepare("SELECT count(*) AS n FROM sessions WHERE user_key LIKE 'late%'").get()) as { n: number };
+      } catch {
+        return undefined; // copied in the middle of a checkpoint's writes: try again
+      }
+    }, (read) => read?.n === 10);
+    const worker = store["checkpointer"]!["worker"]!;
+    await store.close();
+    expect(worker.threadId).toBe(-1); // closing the store ended it
+  });
+
+  it("checkpoints in its own commits again when the checkpoint worker ends", async () => {
+    const path = newPath();
+    const store = new SqliteStore({ path });
+    const db = store["db"] as Database.Database;
+    await Promise.all(Array.from({ length: 300 }, (_, i) => store.transact(`u${i}`, async () => ({ commit: { state: withCounter(i) }, result: undefined }))));
+    await until(() => db.pragma("wal_autocheckpoint", { simple: true }) === BACKSTOP_PAGES);
+    await store["checkpointer"]!["worker"]!.terminate();
+    await until(() => db.pragma("wal_autocheckpoint", { simple: true }) === 1000); // SQLite's default
+    await store.close();
+  });
+
   it("purges expired answers from the file", async () => {
     const path = newPath();
     let clock = 1_000_000;
@@ -134,6 +178,8 @@ describe("SqliteStore", () => {
       clock += 1;
       await store.transact(`u${i}`, async () => ({ commit: { state: withCounter(i), answer: { messageId: "m", body: `b${i}` } }, result: undefined }));
     }
+    // Every group commit keeps the cap, not only every few hundred commits.
+    expect((store["db"] as Database.Database).prepare("SELECT body FROM answers ORDER BY expires_at").all()).toEqual([{ body: "b297" }, { body: "b298" }, { body: "b299" }]);
     await store.close();
     await new SqliteStore({ path, maxCachedAnswers: 3, now: () => clock }).close(); // opening trims too
     const left = inspect(path, (db) => db.prepare("SELECT body FROM answers ORDER BY expires_at").all());

@@ -4,10 +4,12 @@
 // the file with write(2), i.e. they are in the OS page cache; the kernel persists them even if the
 // process is SIGKILLed a microsecond later. NORMAL skips the fsync per commit, so only an OS crash or
 // power loss can lose the last commits; choose FULL (an fsync per turn) when that matters too.
+import path from "node:path";
 import type Database from "better-sqlite3";
 import { openSqlite } from "../util/sqlite.js";
 import { answerTtlMs, BaseStore, maxCachedAnswers, decodeState, type CommitRecord, type Versioned } from "./base.js";
 import { SessionConflictError } from "./errors.js";
+import { BackgroundCheckpointer } from "./sqlite-checkpointer.js";
 import type { StoreOptions } from "./types.js";
 
 export interface SqliteStoreOptions extends StoreOptions {
@@ -15,7 +17,8 @@ export interface SqliteStoreOptions extends StoreOptions {
 }
 
 const SCHEMA_VERSION = 1;
-const SWEEP_EVERY_COMMITS = 256;
+/** The checkpoint worker starts after this many commits (a store that commits little needs none). */
+const CHECKPOINT_WORKER_AFTER_COMMITS = 256;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -41,9 +44,11 @@ export class SqliteStore extends BaseStore {
   private readonly ttlMs: number;
   private readonly maxAnswers: number;
   private readonly now: () => number;
-  private commitsSinceSweep = 0;
+  private commits = 0;
   private readonly sql;
   private readonly groupTx: (batch: PendingWrite[]) => void;
+  /** Checkpoints on a worker thread (sqlite-checkpointer.ts). */
+  private readonly checkpointer: BackgroundCheckpointer | undefined;
   /** Commits of turns that finished since the last flush: written in one transaction (group commit). */
   private batch: PendingWrite[] = [];
 
@@ -71,22 +76,33 @@ export class SqliteStore extends BaseStore {
         "SELECT body FROM answers WHERE user_key = ? AND message_id = ? AND expires_at > ?",
       ),
       sweep: this.db.prepare("DELETE FROM answers WHERE expires_at <= ?"),
-      // Over the cap: the answers that expire soonest (the oldest, one TTL for all) go first.
-      trim: this.db.prepare(
-        "DELETE FROM answers WHERE rowid IN (SELECT rowid FROM answers ORDER BY expires_at DESC LIMIT -1 OFFSET ?)",
-      ),
+      // Over the cap: the oldest answers go first. A new answer (also one that replaces a retried
+      // messageId's) gets the largest rowid so far, so the newest `cap` have rowids above max - cap;
+      // a gap left by a replaced row only makes fewer stay. One seek and the deleted rows, where
+      // ordering by expiry walked `cap` index entries on every call.
+      trim: this.db.prepare("DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?"),
     };
     // Group commit: one write transaction (one WAL append) for every turn that finished in the same
     // event-loop turn. A turn whose version check fails changed no row (the UPDATE or INSERT matched
     // none, and its answer is written only after the check), so it fails alone with no savepoint to
     // roll back; any other error rolls back the whole transaction and fails every turn in it. No
-    // turn's promise settles before the transaction holding it has committed.
+    // turn's promise settles before the transaction holding it has committed. The answer cache's
+    // bounds are kept in the same transaction, a few rows per group, instead of a pause of the main
+    // thread that deleted hundreds of rows every 256 commits.
     this.groupTx = this.db.transaction((batch: PendingWrite[]) => {
       const at = this.now();
       for (const w of batch) w.failed = this.commitOne(w, at);
+      this.sql.sweep.run(at);
+      this.sql.trim.run(this.maxAnswers);
     });
-    this.sql.sweep.run(this.now());
-    this.sql.trim.run(this.maxAnswers);
+    this.db.transaction(() => {
+      this.sql.sweep.run(this.now());
+      this.sql.trim.run(this.maxAnswers);
+    })();
+    this.checkpointer =
+      opts.path === ":memory:"
+        ? undefined
+        : new BackgroundCheckpointer(this.db, { file: path.resolve(opts.path), synchronous: opts.sqliteSynchronous === "FULL" ? "FULL" : "NORMAL" });
   }
 
   protected read(userKey: string): Versioned | undefined {
@@ -126,12 +142,8 @@ export class SqliteStore extends BaseStore {
       if (w.failed) w.reject(w.failed);
       else w.resolve();
     }
-    this.commitsSinceSweep += batch.length;
-    if (this.commitsSinceSweep >= SWEEP_EVERY_COMMITS) {
-      this.commitsSinceSweep = 0;
-      this.sql.sweep.run(this.now());
-      this.sql.trim.run(this.maxAnswers);
-    }
+    this.commits += batch.length;
+    if (this.commits >= CHECKPOINT_WORKER_AFTER_COMMITS) this.checkpointer?.start();
   }
 
   protected async remove(userKey: string): Promise<void> {
@@ -150,6 +162,7 @@ export class SqliteStore extends BaseStore {
 
   protected async dispose(): Promise<void> {
     this.flush();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }
