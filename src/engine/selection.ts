@@ -171,8 +171,9 @@ export function buildNluResults(
   if (p0 && !order.includes(p0) && (!e0 || p0.tier <= e0.tier)) order.push(p0);
   if (e0) order.push(e0);
   if (p0 && !order.includes(p0)) order.push(p0);
-  const head = new Set(order);
-  const nBest = [...order, ...[...patterns, ...intents, ...examples].filter((r) => !head.has(r))].map((r) => r.hyp);
+  // The head (at most three hypotheses) first, then every other one in list order: one array, no Set.
+  const nBest = order.map((r) => r.hyp);
+  for (const list of [patterns, intents, examples]) for (const r of list) if (!order.includes(r)) nBest.push(r.hyp);
   return {
     nlu: {
       patterns: patterns.map((r) => r.hyp),
