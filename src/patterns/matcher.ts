@@ -25,7 +25,7 @@ export interface Hyp {
  * The end positions a (node, start) can reach, each with its best hypothesis, in insertion order:
  * iteration order decides between hypotheses of equal rank, so it is part of the result. Most hold
  * one or two ends, so they are a flat array [e0, h0, e1, h1, …] rather than a Map (a Map per
- * (node, position) was the largest allocation of a match: docs/benchmarks.md); an end is found by a
+ * (node, position) was the largest allocation of a match: docs/patterns.md); an end is found by a
  * scan, or by an index once there are many (a long input's `*`). Never changed once memoised.
  */
 class Ends {
