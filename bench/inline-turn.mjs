@@ -7,8 +7,6 @@
 // turn (v8.GCProfiler, median of batches of their own).
 // Needs `npm run build` (or BENCH_DIST=<another build's dist>); run with --no-node-snapshot (isolated-vm).
 // Usage: node --no-node-snapshot bench/inline-turn.mjs [rounds=15] [turns=3000]
-// Instruction counts per turn (repeatable on a noisy machine): the difference between two runs under
-// valgrind --tool=callgrind with different [rounds], divided by the extra turns.
 import { rmSync } from "node:fs";
 import v8 from "node:v8";
 import { HELLO_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
@@ -25,7 +23,7 @@ const ROUNDS = Number(process.argv[2] ?? 15);
 const TURNS = Number(process.argv[3] ?? 3000);
 const USERS = 1000;
 const ALL = { hello: { sc: HELLO_SC, phrases: ["привет"] }, session: { sc: SESSION_SC, phrases: ["привет", "добавь", "сколько"] } };
-// BENCH_INLINE_WORKLOADS: a comma-separated subset (e.g. one workload per run under valgrind --tool=callgrind).
+// BENCH_INLINE_WORKLOADS: a comma-separated subset of hello,session (default both).
 const WORKLOADS = Object.fromEntries((process.env.BENCH_INLINE_WORKLOADS ?? "hello,session").split(",").map((w) => [w.trim(), ALL[w.trim()]]));
 
 /** Bytes the heap allocated while `fn` ran: growth between GCs plus what each GC freed. */
