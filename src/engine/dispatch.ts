@@ -1,6 +1,6 @@
 // From a request to the state where execution starts (spec dsl.md §4.2–§4.5, §4.9 up to preProcess).
 import type { BotRequest, IntentClassifier, IntentGuess, TurnNlu, UserState } from "./types.js";
-import type { ParseNode, PatternSet } from "../patterns/types.js";
+import type { ConverterRunner, ParseNode, PatternSet } from "../patterns/types.js";
 import { DialogError } from "./errors.js";
 import type { Executor, TurnEnv } from "./execute.js";
 import { handlersFor } from "./handlers.js";
@@ -18,6 +18,8 @@ export interface DispatchEnv extends TurnEnv {
   classifier?: IntentClassifier; // the project's NLU (src/nlu); absent when it ships no intents
   /** The CAILA project's default time zone (`settings.timezone`), for a request without an offset of its own. */
   timezone?: string;
+  /** Runs a named pattern's converter in the script host: one function for the engine's life, not one per turn. */
+  converter: ConverterRunner;
 }
 
 const rootTree = (text: string): ParseNode => ({
@@ -148,14 +150,15 @@ export class Dispatcher {
     const { tiers, modal } = active;
     const patternTiers = activePatternTiers(project, active);
     const matches = patterns.match(text, patternTiers, {
-      converter: (c, n) => host.runConverter(c, n),
+      converter: this.env.converter,
       regexCaseInsensitive: project.config.regexCaseInsensitive === true,
       skipRiskyRegexps: afterCpuKill,
       now: this.userClock(),
     });
     const th = thresholds(project);
     const allGuesses = this.intentGuesses(text);
-    const guesses = allGuesses.filter((g) => g.score >= intentThreshold(th, g.source)).map((g) => this.withSlots(g, text));
+    // Most projects have no intents: no filtered and mapped copies of an empty list.
+    const guesses = allGuesses.length === 0 ? allGuesses : allGuesses.filter((g) => g.score >= intentThreshold(th, g.source)).map((g) => this.withSlots(g, text));
     const intentHyps = intentHypotheses(project, guesses, tiers);
     const contextDepth = project.config.nlp?.considerContextDepthInStateSelectionV2 === true;
     const patternHyps = patternHypotheses(project, matches, tiers);

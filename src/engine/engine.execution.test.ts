@@ -1,7 +1,13 @@
 // End-to-end execution tests: reactions, transitions, context after the request, timeouts, random,
 // sessions (§4.6–§4.8, §5.13) — real loader, pattern engine and script host.
 import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { harness } from "../../test/fixtures/engine/harness.js";
+import { loadProject } from "../project/loader.js";
+import { createEngine } from "./index.js";
+import { emptyUserState, type BotRequest, type HostServices, type UserState } from "./types.js";
 
 describe("go! vs go", () => {
   it("go! runs the target now and skips the rest of the state", () => {
@@ -200,5 +206,61 @@ describe("custom tags (chatbot.yaml customTags)", () => {
     const r = h.send("full");
     expect(h.texts(r)).toEqual(["hello Ann x3 (string) a+b loud=true", "done in /Full/Done"]);
     expect(r.finalState).toBe("/Full/Done");
+  });
+});
+
+describe("the state a turn leaves", () => {
+  const project = (yaml: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "engine-history-"));
+    mkdirSync(path.join(dir, "src"));
+    writeFileSync(path.join(dir, "chatbot.yaml"), `name: history\nentryPoint: main.sc\n${yaml}`);
+    writeFileSync(path.join(dir, "src", "main.sc"), "theme: /\n    state: A\n        q!: a\n        a: at A\n    state: B\n        q!: b\n        a: at B\n    state: C\n        q!: c\n        a: at C\n");
+    return dir;
+  };
+  const services: HostServices = {
+    http: () => ({ status: -1, headers: {}, body: "", error: "none" }),
+    call: () => undefined,
+    now: () => 0,
+    random: () => 0,
+    log: () => undefined,
+    env: () => undefined,
+    secret: () => undefined,
+  };
+
+  it("keeps the last nlp.contextHistoryDepth contexts, oldest first (one by default)", () => {
+    for (const [yaml, expected] of [["", ["/C"]], ["nlp:\n  contextHistoryDepth: 3\n", ["/A", "/B", "/C"]]] as const) {
+      const dir = project(yaml);
+      try {
+        const engine = createEngine(loadProject(dir), services);
+        let state = emptyUserState();
+        for (const q of ["a", "b", "c", "a"]) state = engine.process({ query: q }, state).state;
+        expect(state.contextHistory).toEqual(expected);
+        engine.dispose();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it("never changes the request or the stored state it was given, and answers with objects of its own", () => {
+    const dir = project("");
+    try {
+      const engine = createEngine(loadProject(dir), services);
+      const state: UserState = { session: { n: 1 }, client: { c: 2 }, contextPath: "/A", contextHistory: ["/"] };
+      const request: BotRequest = { query: "b", data: { x: 1 }, rawRequest: { raw: true } };
+      const before = JSON.stringify([state, request]);
+      const r1 = engine.process(request, state);
+      const r2 = engine.process(request, state);
+      expect(JSON.stringify([state, request])).toBe(before);
+      expect(r1.state.session).toEqual({ n: 1, contextPath: "/B" });
+      expect(Object.keys(r1.state.session)).toEqual(["n", "contextPath"]);
+      expect(r1.response.replies).toBe(r1.replies);
+      expect(r1.state.session).not.toBe(r2.state.session);
+      expect(r1.response).not.toBe(r2.response);
+      expect(r1.state.contextHistory).not.toBe(state.contextHistory);
+      engine.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 // The dialog engine: createEngine(project, services) → Engine.process(request, state) → TurnResult.
 // Pure: scripts run in the ScriptHost, I/O, time and randomness come from HostServices.
 import type { Project } from "../project/model.js";
-import type { PatternSet } from "../patterns/types.js";
+import type { ConverterRunner, PatternSet } from "../patterns/types.js";
 import type { ScriptHost } from "../sandbox/types.js";
 import { createScriptHost } from "../sandbox/index.js";
 import { compileProjectPatterns } from "../patterns/index.js";
@@ -41,7 +41,8 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   const nlpDeps: NlpDeps = { project, patterns: () => (patterns ??= compile()), now: () => userWallClock(services.now(), turnOffsetSec, timezone) };
   const scriptServices = withNlpOps(withMorphologyOps(tapLogs(services, logTap, "script")), nlpDeps);
   const host = givenHost ?? createScriptHost(project, scriptServices, hostOptions as Parameters<typeof createScriptHost>[2]);
-  nlpDeps.converter = (c, n) => host.runConverter(c, n);
+  const converter: ConverterRunner = (c, n) => host.runConverter(c, n);
+  nlpDeps.converter = converter;
   try {
     patterns ??= compile();
   } catch (err) {
@@ -57,6 +58,7 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
     logTap,
     host,
     patterns,
+    converter,
     classifier,
     ...(timezone !== undefined ? { timezone } : {}),
     forceEs6: project.config.scriptRuntime?.forceEs6 === true,

@@ -53,11 +53,12 @@ export function thresholds(project: Project): Thresholds {
 }
 
 export function patternHypotheses(project: Project, matches: PatternMatch[], tiers: ReadonlyMap<number, number>): Ranked[] {
-  const out: Ranked[] = [];
+  const out = new Array<Ranked>(matches.length); // sized up front, cut to what was found
+  let n = 0;
   for (const m of matches) {
     const t = project.triggers[m.triggerId];
     if (!t) continue;
-    out.push({
+    out[n++] = {
       tier: tiers.get(m.triggerId) ?? Infinity,
       trigger: t.id,
       hyp: {
@@ -69,8 +70,9 @@ export function patternHypotheses(project: Project, matches: PatternMatch[], tie
         parseTree: m.parseTree,
         debugInfo: { state: t.owner, file: t.pos.file, line: t.pos.line },
       },
-    });
+    };
   }
+  out.length = n;
   return out; // keep the pattern engine's order: it already ranks by weight and context
 }
 
@@ -137,10 +139,12 @@ function exampleIndex(project: Project): Map<string, number[]> {
 }
 
 export function exampleHypotheses(project: Project, text: string, tiers: ReadonlyMap<number, number>): Ranked[] {
+  const index = exampleIndex(project);
+  if (index.size === 0) return []; // most projects have no `e:`: no need to normalise the text
   const norm = normalisePhrase(text);
   if (!norm) return [];
   const out: Ranked[] = [];
-  for (const id of exampleIndex(project).get(norm) ?? []) {
+  for (const id of index.get(norm) ?? []) {
     const tier = tiers.get(id);
     if (tier === undefined) continue;
     const t = project.triggers[id];
@@ -165,14 +169,22 @@ export function buildNluResults(
   const p0 = patterns[0];
   const i0 = intents[0];
   const e0 = examples[0];
-  const order: Ranked[] = [];
-  if (p0 && (!i0 || !contextDepth || p0.tier <= i0.tier)) order.push(p0);
-  if (i0) order.push(i0);
-  if (p0 && !order.includes(p0) && (!e0 || p0.tier <= e0.tier)) order.push(p0);
-  if (e0) order.push(e0);
-  if (p0 && !order.includes(p0)) order.push(p0);
-  const head = new Set(order);
-  const nBest = [...order, ...[...patterns, ...intents, ...examples].filter((r) => !head.has(r))].map((r) => r.hyp);
+  // Arrays sized up front: the first push into an empty array reserves 16 slots, more than a turn
+  // has hypotheses.
+  const order = new Array<Ranked>(3);
+  let heads = 0;
+  if (p0 && (!i0 || !contextDepth || p0.tier <= i0.tier)) order[heads++] = p0;
+  if (i0) order[heads++] = i0;
+  if (p0 && !order.includes(p0) && (!e0 || p0.tier <= e0.tier)) order[heads++] = p0;
+  if (e0) order[heads++] = e0;
+  if (p0 && !order.includes(p0)) order[heads++] = p0;
+  order.length = heads;
+  // The head first, then every other hypothesis in list order.
+  const nBest = new Array<Hypothesis>(heads + patterns.length + intents.length + examples.length);
+  let n = 0;
+  for (const r of order) nBest[n++] = r.hyp;
+  for (const list of [patterns, intents, examples]) for (const r of list) if (!order.includes(r)) nBest[n++] = r.hyp;
+  nBest.length = n;
   return {
     nlu: {
       patterns: patterns.map((r) => r.hyp),

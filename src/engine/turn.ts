@@ -1,7 +1,7 @@
 // One request from start to finish (spec dsl.md §4.9 "Full pipeline"): dispatch, preProcess,
 // execution, postProcess, the error path, context update (§4.7), sessions (§5.13).
 import type { SourcePos } from "../dsl/ast.js";
-import { NewSessionSignal, ScriptError, type TurnSnapshot } from "../sandbox/types.js";
+import { NewSessionSignal, ScriptError, type TurnScope, type TurnSnapshot } from "../sandbox/types.js";
 import type { BotRequest, Reply, TurnErrorKind, TurnResult, TurnRunOptions, UserState } from "./types.js";
 import { DialogError, TurnAbandoned } from "./errors.js";
 import { onErrorText } from "./on-error.js";
@@ -223,20 +223,24 @@ export function runTurn(
   const { host, project, services } = env;
   const context = normaliseContextPath(state.contextPath ?? (state.session?.contextPath as string | undefined));
   const sessionId = state.sessionId ?? env.newSessionId();
+  // Fields assigned after the spread land where a literal's conditional spread would put them (an
+  // existing key keeps its place), without the throwaway objects (docs/benchmarks.md).
   const scopeRequest: BotRequest & { data: Record<string, unknown> } = {
     ...request,
     data: isObject(request.data) ? { ...request.data } : {},
     channelType: request.channelType ?? "smartapp",
-    ...(request.language ?? project.config.language ? { language: request.language ?? project.config.language } : {}),
   };
-  host.beginTurn({
+  const language = request.language ?? project.config.language;
+  if (language) scopeRequest.language = language;
+  const scope: TurnScope = {
     request: scopeRequest,
     session: { ...(state.session ?? {}), contextPath: context },
     client: { ...(state.client ?? {}) },
     contextPath: context,
     sessionId,
-    ...(testContext ? { testContext } : {}),
-  });
+  };
+  if (testContext) scope.testContext = testContext;
+  host.beginTurn(scope);
   host.setContext("contextHistory", state.contextHistory ?? []);
   const turn = new Turn(env, scopeRequest, state, context, explain);
   if (turn.explain && env.logTap) env.logTap.sink = (level, message, source) => turn.explain!.log(level, message, source);
@@ -275,23 +279,28 @@ export function runTurn(
     contextPath = "/";
     newSessionId = undefined;
   }
-  session = { ...session, contextPath };
+  // The snapshot's objects are this turn's own copies (JSON out of the record or the isolate): they
+  // are completed in place rather than spread again.
+  if (!isObject(session)) session = { ...(session as object) }; // an array from the isolate: spread as before
+  session.contextPath = contextPath;
 
   const depthLimit = Number(project.config.nlp?.contextHistoryDepth ?? 1) || 1;
   const newState: UserState = {
     session,
     client: snap.client,
     contextPath,
-    contextHistory: [...(state.contextHistory ?? []), context].slice(-depthLimit),
+    contextHistory: historyAfter(state.contextHistory, context, depthLimit),
   };
   if (newSessionId !== undefined) newState.sessionId = newSessionId;
   const buttons = collectButtonTransitions(replies);
   if (buttons) newState.lastButtons = buttons;
   if (timeout) newState.pendingTimeout = { ...timeout, setAt: services.now() };
 
+  const response = snap.response;
+  response.replies = replies;
   const result: TurnResult = {
     replies,
-    response: { ...snap.response, replies },
+    response,
     state: newState,
     endSession,
     mails: snap.mails,
@@ -299,7 +308,8 @@ export function runTurn(
   if (turn.trace.executed.length > 0) {
     result.classifiedState = turn.trace.executed[0];
     result.finalState = last;
-    result.executed = [...turn.trace.executed];
+    // The trace is the turn's own; only the explanation (built below) keeps a reference to it.
+    result.executed = turn.explain ? [...turn.trace.executed] : turn.trace.executed;
   }
   if (timeout) result.timeout = timeout;
   if (turn.trace.deferredNewSession) result.newSession = turn.trace.deferredNewSession;
@@ -315,6 +325,15 @@ export function runTurn(
     });
   }
   return result;
+}
+
+/** The last `depth` contexts after this turn's: `[...history, context].slice(-depth)` in one array. */
+function historyAfter(history: readonly string[] | undefined, context: string, depth: number): string[] {
+  const before = history ?? [];
+  const out: string[] = [];
+  for (let i = Math.max(0, before.length + 1 - depth); i < before.length; i++) out.push(before[i]!);
+  out.push(context);
+  return out;
 }
 
 /**

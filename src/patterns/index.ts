@@ -160,12 +160,14 @@ export class CompiledPatternSet implements PatternSet {
 
     const input = new MatchInput(text, tokens, options?.skipRiskyRegexps === true, options?.now ?? Date.now());
     const converter = options?.converter ?? this.opts.converter;
-    const out: PatternMatch[] = [];
+    const out = new Array<PatternMatch>(candidates.length); // sized up front (a first push reserves 16 slots), cut to the matches
+    let n = 0;
     for (const e of candidates) {
       const hyp = input.matchWhole(e.root);
-      if (hyp) out.push(makeMatch(e.triggerId, e.source, hyp, input, tiers.get(e.triggerId)!, converter));
+      if (hyp) out[n++] = makeMatch(e.triggerId, e.source, hyp, input, tiers.get(e.triggerId)!, converter);
     }
-    if (out.length > 1) out.sort(compareMatches);
+    out.length = n;
+    if (n > 1) out.sort(compareMatches);
     return out;
   }
 }

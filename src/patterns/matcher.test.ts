@@ -289,3 +289,20 @@ describe("$weight, $repeat, $morph, @entity", () => {
     expect(ok("* @Unknown *", "что угодно")).toBe(false);
   });
 });
+
+describe("equal-ranked matches", () => {
+  // Which of several equally good spans a node takes is visible in $parseTree; it must not depend on
+  // how many positions the input has (the matcher indexes the ends of long inputs).
+  const texts = (pattern: string, filler: number) => {
+    const z = Array<string>(filler).fill("зет");
+    const r = m(pattern, ["икс", ...z, "иск", ...z, "ось"].join(" "), { named: { X: "(икс|иск|ось)" } });
+    return (r?.tree.X as ParseNode[] | undefined)?.map((n) => n.text);
+  };
+  it.each([3, 40])("are chosen in the same order with %i words between the candidates", (filler) => {
+    expect(texts("* $X *", filler)).toEqual(["икс"]);
+    expect(texts("* $X * $X *", filler)).toEqual(["икс", "иск"]);
+    expect(texts("* $X [*] [$X] *", filler)).toEqual(["икс", "иск"]);
+    expect(texts("{* $X}", filler)).toEqual(["ось"]);
+    expect(texts("$X * | * $X", filler)).toEqual(["икс"]);
+  });
+});

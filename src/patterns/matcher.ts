@@ -21,10 +21,78 @@ export interface Hyp {
   w: number; // Σ $weight
   f: Frag;
 }
-type Ends = Map<number, Hyp>;
+/**
+ * The end positions a (node, start) can reach, each with its best hypothesis, in insertion order:
+ * iteration order decides between hypotheses of equal rank, so it is part of the result. Most hold
+ * one or two ends, so they are a flat array [e0, h0, e1, h1, …] rather than a Map (a Map per
+ * (node, position) was the largest allocation of a match: docs/patterns.md); an end is found by a
+ * scan, or by an index once there are many (a long input's `*`). Never changed once memoised.
+ */
+class Ends {
+  private index: Map<number, number> | undefined;
+
+  /** `at` holds distinct ends. */
+  constructor(private at: (number | Hyp)[] = []) {
+    if (at.length > INDEX_FROM) this.indexAll();
+  }
+
+  private indexAll(): void {
+    this.index = new Map();
+    for (let j = 0; j < this.at.length; j += 2) this.index.set(this.at[j] as number, j);
+  }
+
+  get size(): number {
+    return this.at.length >> 1;
+  }
+
+  /** The i-th end in insertion order (0 ≤ i < size) and its hypothesis. */
+  endAt(i: number): number {
+    return this.at[2 * i] as number;
+  }
+
+  hypAt(i: number): Hyp {
+    return this.at[2 * i + 1] as Hyp;
+  }
+
+  /** Where end `e` is in `at`, or -1. */
+  private find(e: number): number {
+    if (this.index !== undefined) return this.index.get(e) ?? -1;
+    const at = this.at;
+    for (let i = 0; i < at.length; i += 2) if (at[i] === e) return i;
+    return -1;
+  }
+
+  has(e: number): boolean {
+    return this.find(e) >= 0;
+  }
+
+  get(e: number): Hyp | undefined {
+    const i = this.find(e);
+    return i < 0 ? undefined : (this.at[i + 1] as Hyp);
+  }
+
+  /** As Map.set: a known end keeps its place. */
+  set(e: number, h: Hyp): void {
+    const i = this.find(e);
+    if (i >= 0) {
+      this.at[i + 1] = h;
+      return;
+    }
+    if (this.at.length === 0) {
+      this.at = [e, h]; // most hold one end: a push would reserve 17 slots
+      return;
+    }
+    this.index?.set(e, this.at.length);
+    this.at.push(e, h);
+    if (this.index === undefined && this.at.length > INDEX_FROM) this.indexAll();
+  }
+}
+
+/** Array length (two per end) above which an Ends keeps an index of its positions. */
+const INDEX_FROM = 32;
 
 const ZERO: Hyp = { m: 0, k: 0, w: 0, f: null };
-const NONE: Ends = new Map();
+const NONE: Ends = new Ends();
 
 function cat(a: Frag, b: Frag): Frag {
   if (a === null) return b;
@@ -55,12 +123,15 @@ export class MatchInput {
     this.skipTo = new Array<number>(this.n + 1);
     this.skipTo[this.n] = this.n;
     for (let i = this.n - 1; i >= 0; i--) this.skipTo[i] = tokens[i]!.punct ? this.skipTo[i + 1]! : i;
-    this.wc = [0];
-    this.lc = [0];
+    // Sized up front: grown by push, each would reserve 17 slots or more for a few tokens.
+    this.wc = new Array<number>(this.n + 1);
+    this.lc = new Array<number>(this.n + 1);
+    this.wc[0] = 0;
+    this.lc[0] = 0;
     for (let i = 0; i < this.n; i++) {
       const t = tokens[i]!;
-      this.wc.push(this.wc[i]! + (t.punct ? 0 : 1));
-      this.lc.push(this.lc[i]! + (t.punct ? 0 : codePoints(t.norm)));
+      this.wc[i + 1] = this.wc[i]! + (t.punct ? 0 : 1);
+      this.lc[i + 1] = this.lc[i]! + (t.punct ? 0 : codePoints(t.norm));
     }
     this.words = this.wc[this.n]!;
     this.letters = this.lc[this.n]!;
@@ -75,6 +146,11 @@ export class MatchInput {
   /** Between equal letter counts, more matched tokens win (below GLOB_PENALTY and every other tie-breaker). */
   tokenTie(h: Hyp): number {
     return TOKEN_TIE * h.k * this.invW;
+  }
+
+  /** put() of every end of `from`, in its order. */
+  private putAll(ends: Ends, from: Ends): void {
+    for (let i = 0; i < from.size; i++) this.put(ends, from.endAt(i), from.hypAt(i));
   }
 
   private put(ends: Ends, e: number, h: Hyp): boolean {
@@ -111,8 +187,10 @@ export class MatchInput {
   matchWhole(node: CNode): Hyp | null {
     let best: Hyp | null = null;
     for (let s = 0; s <= this.skipTo[0]!; s++) {
-      for (const [e, h] of this.eval(node, s)) {
-        if (this.skipTo[e] !== this.n) continue;
+      const ends = this.eval(node, s);
+      for (let i = 0; i < ends.size; i++) {
+        const h = ends.hypAt(i);
+        if (this.skipTo[ends.endAt(i)] !== this.n) continue;
         if (best === null || this.key(h) > this.key(best)) best = h;
       }
     }
@@ -147,12 +225,15 @@ export class MatchInput {
       case "morph":
         return t && !t.punct && node.test(t.norm) ? this.one(p) : NONE;
       case "star": {
-        const ends: Ends = new Map();
-        for (let e = p; e <= this.n; e++) ends.set(e, ZERO);
-        return ends;
+        const at = new Array<number | Hyp>(2 * (this.n - p + 1));
+        for (let e = p; e <= this.n; e++) {
+          at[2 * (e - p)] = e;
+          at[2 * (e - p) + 1] = ZERO;
+        }
+        return new Ends(at);
       }
       case "any": {
-        const ends: Ends = new Map();
+        const ends = new Ends();
         const max = Math.min(this.n, p + node.max);
         for (let e = p + node.min; e <= max; e++) {
           if (node.words && this.tokens[e - 1]!.punct) continue;
@@ -170,29 +251,36 @@ export class MatchInput {
       case "seq":
         return this.seq(node.items, p);
       case "alt": {
-        const ends: Ends = new Map();
-        for (const item of node.items) for (const [e, h] of this.eval(item, p)) this.put(ends, e, h);
+        const ends = new Ends();
+        for (const item of node.items) this.putAll(ends, this.eval(item, p));
         return ends;
       }
       case "opt": {
-        const ends: Ends = new Map();
-        for (const [e, h] of this.eval(node.item, p)) this.put(ends, e, h);
+        const ends = new Ends();
+        this.putAll(ends, this.eval(node.item, p));
         this.put(ends, p, ZERO);
         return ends;
       }
       case "perm":
         return this.perm(node.items, p);
       case "named": {
-        const ends: Ends = new Map();
-        for (const [e, h] of this.eval(node.body, p)) {
+        const ends = new Ends();
+        const body = this.eval(node.body, p);
+        for (let i = 0; i < body.size; i++) {
+          const e = body.endAt(i);
+          const h = body.hypAt(i);
           ends.set(e, { m: h.m, k: h.k, w: h.w, f: { t: 1, info: node.info, s: p, e, body: h.f, hasValue: false } });
         }
         return ends;
       }
       case "map": {
-        const ends: Ends = new Map();
+        const ends = new Ends();
         const v: Frag = { t: 2, v: node.value };
-        for (const [e, h] of this.eval(node.item, p)) ends.set(e, { m: h.m, k: h.k, w: h.w, f: cat(h.f, v) });
+        const item = this.eval(node.item, p);
+        for (let i = 0; i < item.size; i++) {
+          const h = item.hypAt(i);
+          ends.set(item.endAt(i), { m: h.m, k: h.k, w: h.w, f: cat(h.f, v) });
+        }
         return ends;
       }
       case "regex":
@@ -200,7 +288,7 @@ export class MatchInput {
       case "dict":
         return this.dict(node.info, node.trie, p);
       case "number": {
-        const ends: Ends = new Map();
+        const ends = new Ends();
         for (const { end, value } of numberEnds(this.tokens, p)) {
           if (ends.has(end)) continue;
           ends.set(end, { m: this.lettersIn(p, end), k: this.wordsIn(p, end), w: 0, f: { t: 1, info: node.info, s: p, e: end, body: null, value, hasValue: true } });
@@ -208,7 +296,7 @@ export class MatchInput {
         return ends;
       }
       case "system": {
-        const ends: Ends = new Map();
+        const ends = new Ends();
         for (const { end, value } of node.find(this.tokens, p, this.now)) {
           const old = ends.get(end);
           if (old !== undefined) continue; // the first reading of a span wins
@@ -237,10 +325,16 @@ export class MatchInput {
     }
     for (let i = from; i < items.length; i++) {
       const item = items[i]!;
-      const next: Ends = new Map();
-      for (const [q, h] of cur) {
+      const next = new Ends();
+      for (let j = 0; j < cur.size; j++) {
+        const q = cur.endAt(j);
+        const h = cur.hypAt(j);
         for (let s = q; s <= this.skipTo[q]!; s++) {
-          for (const [e, h2] of this.eval(item, s)) this.put(next, e, { m: h.m + h2.m, k: h.k + h2.k, w: h.w + h2.w, f: cat(h.f, h2.f) });
+          const after = this.eval(item, s);
+          for (let a = 0; a < after.size; a++) {
+            const h2 = after.hypAt(a);
+            this.put(next, after.endAt(a), { m: h.m + h2.m, k: h.k + h2.k, w: h.w + h2.w, f: cat(h.f, h2.f) });
+          }
         }
       }
       if (next.size === 0) return NONE;
@@ -262,8 +356,10 @@ export class MatchInput {
         for (let i = 0; i < k; i++) {
           if (mask & (1 << i)) continue;
           for (let s = q; s <= this.skipTo[q]!; s++) {
-            for (const [e, h2] of this.eval(items[i]!, s)) {
-              const nk = (mask | (1 << i)) * stride + e;
+            const after = this.eval(items[i]!, s);
+            for (let a = 0; a < after.size; a++) {
+              const h2 = after.hypAt(a);
+              const nk = (mask | (1 << i)) * stride + after.endAt(a);
               const nh: Hyp = { m: h.m + h2.m, k: h.k + h2.k, w: h.w + h2.w, f: cat(h.f, h2.f) };
               const old = next.get(nk);
               if (old === undefined || this.key(nh) > this.key(old)) next.set(nk, nh);
@@ -273,21 +369,27 @@ export class MatchInput {
       }
       layer = next;
     }
-    const ends: Ends = new Map();
+    const ends = new Ends();
     for (const [key, h] of layer) this.put(ends, key % stride, h);
     return ends;
   }
 
   private repeat(item: CNode, p: number): Ends {
-    const ends: Ends = new Map();
-    let frontier: Ends = new Map();
-    for (const [e, h] of this.eval(item, p)) if (e > p) this.put(frontier, e, h);
+    const ends = new Ends();
+    let frontier = new Ends();
+    const first = this.eval(item, p);
+    for (let i = 0; i < first.size; i++) if (first.endAt(i) > p) this.put(frontier, first.endAt(i), first.hypAt(i));
     while (frontier.size > 0) {
-      const next: Ends = new Map();
-      for (const [q, h] of frontier) {
+      const next = new Ends();
+      for (let j = 0; j < frontier.size; j++) {
+        const q = frontier.endAt(j);
+        const h = frontier.hypAt(j);
         if (!this.put(ends, q, h)) continue;
         for (let s = q; s <= this.skipTo[q]!; s++) {
-          for (const [e, h2] of this.eval(item, s)) {
+          const after = this.eval(item, s);
+          for (let a = 0; a < after.size; a++) {
+            const e = after.endAt(a);
+            const h2 = after.hypAt(a);
             if (e > q) this.put(next, e, { m: h.m + h2.m, k: h.k + h2.k, w: h.w + h2.w, f: cat(h.f, h2.f) });
           }
         }
@@ -299,7 +401,7 @@ export class MatchInput {
 
   /** `$regexp`: full match of a token span's text, original spacing collapsed or tokens joined by spaces. */
   private regex(re: RegExp, p: number): Ends {
-    const ends: Ends = new Map();
+    const ends = new Ends();
     if (this.skipRiskyRegexps && riskyRegexps.has(re)) return ends;
     for (let e = p + 1; e <= this.n; e++) {
       const [slice, joined] = this.spanTexts(p, e);
@@ -326,7 +428,7 @@ export class MatchInput {
   }
 
   private dict(info: NodeInfo, trie: TrieNode, p: number): Ends {
-    const ends: Ends = new Map();
+    const ends = new Ends();
     // Every trie path the words so far can be on: the exact word; the word's likeliest lemma written
     // as a synonym word ("в Питере" finds the synonym "Питер": the platform's dictionaries match
     // synonyms in any form, docs/patterns.md "Elements"; only the likeliest, so the preposition "о"
@@ -360,9 +462,7 @@ export class MatchInput {
 }
 
 function single(e: number, h: Hyp): Ends {
-  const ends: Ends = new Map();
-  ends.set(e, h); // not `new Map([[e, h]])`: that allocates two arrays and runs the iterator protocol
-  return ends;
+  return new Ends([e, h]);
 }
 
 /** `[...s].length` without building the array: code points, a lone surrogate counting as one. */

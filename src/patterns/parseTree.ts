@@ -19,12 +19,19 @@ export function spanText(text: string, tokens: readonly Token[], s: number, e: n
   if (s >= e) return { text: "", words: [] };
   return {
     text: text.slice(tokens[s]!.start, tokens[e - 1]!.end),
-    words: tokens.slice(s, e).filter((t) => !t.punct).map((t) => t.norm),
+    words: wordsOf(tokens, s, e),
   };
 }
 
+/** The normalised words of tokens s…e-1 (one array, not slice + filter + map). */
+function wordsOf(tokens: readonly Token[], s: number, e: number): string[] {
+  const words: string[] = [];
+  for (let i = s; i < e; i++) if (!tokens[i]!.punct) words.push(tokens[i]!.norm);
+  return words;
+}
+
 export function buildParseTree(frag: Frag, text: string, tokens: readonly Token[], converter?: ConverterRunner): ParseNode {
-  const root: ParseNode = { tag: "root", pattern: "root", text, words: tokens.filter((t) => !t.punct).map((t) => t.norm) };
+  const root: ParseNode = { tag: "root", pattern: "root", text, words: wordsOf(tokens, 0, tokens.length) };
   const scope: Scope = { node: root, value: undefined, hasValue: false };
   walk(frag, scope, text, tokens, converter);
   if (scope.hasValue) root._Root = scope.value;
@@ -32,9 +39,25 @@ export function buildParseTree(frag: Frag, text: string, tokens: readonly Token[
   // The platform's root carries the value of a named entity it recognised ("value — present when
   // using mappings, converters, and named entities"): `q: * @duckling.date *` then reads
   // `$parseTree.value` [I]. Only when exactly one entity node with a value is at the top.
-  const entities = Object.entries(root).flatMap(([k, v]) => (k.startsWith("_") || !Array.isArray(v) ? [] : (v as ParseNode[]))).filter((n) => typeof n === "object" && n !== null && String(n.pattern).startsWith("@") && n.value !== undefined);
-  if (entities.length === 1) root.value = entities[0]!.value;
+  const entity = onlyTopEntity(root);
+  if (entity) root.value = entity.value;
   return root;
+}
+
+/** The one entity node with a value among the root's children, if there is exactly one (loops, not entries/flatMap: this runs on every matched pattern). */
+function onlyTopEntity(root: ParseNode): ParseNode | undefined {
+  let found: ParseNode | undefined;
+  for (const k in root) {
+    if (!Object.hasOwn(root, k) || k.startsWith("_")) continue;
+    const v = root[k];
+    if (!Array.isArray(v)) continue;
+    for (const n of v as ParseNode[]) {
+      if (typeof n !== "object" || n === null || !String(n.pattern).startsWith("@") || n.value === undefined) continue;
+      if (found) return undefined;
+      found = n;
+    }
+  }
+  return found;
 }
 
 function walk(f: Frag, scope: Scope, text: string, tokens: readonly Token[], converter?: ConverterRunner): void {
@@ -80,8 +103,9 @@ function attach(parent: ParseNode, child: ParseNode): void {
  */
 function inheritValue(node: ParseNode): void {
   let only: ParseNode | undefined;
-  for (const [k, v] of Object.entries(node)) {
-    if (k.startsWith("_") || RESERVED.has(k) || !Array.isArray(v)) continue;
+  for (const k in node) {
+    const v = node[k];
+    if (!Object.hasOwn(node, k) || k.startsWith("_") || RESERVED.has(k) || !Array.isArray(v)) continue;
     if (v.length !== 1 || only) return;
     only = v[0] as ParseNode;
   }
@@ -99,8 +123,10 @@ function liftNested(root: ParseNode): void {
   while (level.length) {
     const next: ParseNode[] = [];
     for (const node of level) {
-      for (const [k, v] of Object.entries(node)) {
-        if (k.startsWith("_") || RESERVED.has(k) || !Array.isArray(v)) continue;
+      // Own keys in Object.keys order without the entries arrays; only the root gains keys meanwhile, and never while it is walked.
+      for (const k in node) {
+        const v = node[k];
+        if (!Object.hasOwn(node, k) || k.startsWith("_") || RESERVED.has(k) || !Array.isArray(v)) continue;
         for (const child of v as ParseNode[]) {
           if (!child || typeof child !== "object" || RESERVED.has(child.tag)) continue;
           const key = "_" + child.tag;

@@ -591,18 +591,21 @@ class RealmScriptHost implements ScriptHost {
  * record's own JSON copy (never the engine's objects: an inline run that is dropped must leave the
  * stored state as it was), and a turn that enters the isolate later sends that state in.
  */
+/** Bits of TurnRecord.owned. */
+const OWNED = { session: 1, client: 2, temp: 4 } as const;
+
 class TurnRecord implements TurnRoots {
   /** TurnRoots: characters host evaluations of this turn may still store or build (they count down). */
   budget: number;
-  /** setCtx values, as given. */
-  readonly ctx = new Map<string, unknown>();
+  /** setCtx values, as given: own members of a plain object (a Map and its growth cost more than the turn's few fields). */
+  private readonly ctx: Record<string, unknown> = {};
   /** $temp: setTemp values as given, or this record's JSON copies once a host evaluation used it. */
   private temps: Record<string, unknown> = {};
   /** $session and $client: the engine's objects, or this record's JSON copies once a host evaluation used them. */
   private session: Record<string, unknown>;
   private client: Record<string, unknown>;
-  /** Which of $session, $client and $temp are this record's own copies (a host evaluation may have changed them). */
-  private readonly owned = new Set<"session" | "client" | "temp">();
+  /** Which of $session, $client and $temp are this record's own copies (a host evaluation may have changed them): OWNED bits. */
+  private owned = 0;
   /** Deeply frozen JSON copies of the read-only roots, until what they copy changes (made at the first: most turns read none). */
   private views: Map<TurnRootName, Record<string, unknown>> | undefined;
   /** Shallow copies of the replies (the record stamps their `state`, never the engine's objects). */
@@ -619,13 +622,14 @@ class TurnRecord implements TurnRoots {
 
   /** A context field this record knows (set this turn, or the turn's start values), else undefined. */
   context(field: string): { value: unknown } | undefined {
-    if (this.ctx.has(field)) return { value: jsonClone(this.ctx.get(field)) };
+    if (Object.hasOwn(this.ctx, field)) return { value: jsonClone(this.ctx[field]) };
     if (field === "currentState" || field === "contextPath") return { value: this.scope.contextPath || "/" };
     return undefined;
   }
 
   setContext(field: string, value: unknown): void {
-    this.ctx.set(field, value);
+    if (field === "__proto__") Object.defineProperty(this.ctx, field, { value, writable: true, enumerable: true, configurable: true });
+    else this.ctx[field] = value;
     this.views?.delete("$parseTree");
   }
 
@@ -634,7 +638,7 @@ class TurnRecord implements TurnRoots {
   }
 
   setTemp(key: string, value: unknown): void {
-    Object.defineProperty(this.temps, key, { value: this.owned.has("temp") ? jsonClone(value) : value, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(this.temps, key, { value: this.owned & OWNED.temp ? jsonClone(value) : value, writable: true, enumerable: true, configurable: true });
   }
 
   query(): string | undefined {
@@ -685,16 +689,16 @@ class TurnRecord implements TurnRoots {
 
   /** `value`, made this record's own JSON copy the first time a host evaluation uses it. */
   private own(root: "session" | "client" | "temp", value: Record<string, unknown>): Record<string, unknown> {
-    if (this.owned.has(root)) return value;
+    if (this.owned & OWNED[root]) return value;
     const copy = jsonClone(value);
-    this.owned.add(root); // only once the copy exists: a copy that throws leaves the engine's object unmarked, and unused
+    this.owned |= OWNED[root]; // only once the copy exists: a copy that throws leaves the engine's object unmarked, and unused
     return copy !== null && typeof copy === "object" ? (copy as Record<string, unknown>) : {};
   }
 
   private view(name: "$request" | "$parseTree" | "$response"): Record<string, unknown> | undefined {
     if (name === "$response") return { replies: jsonClone(this.replies) };
     if (name === "$parseTree") {
-      const tree = this.ctx.has("parseTree") ? jsonClone(this.ctx.get("parseTree")) : {};
+      const tree = Object.hasOwn(this.ctx, "parseTree") ? jsonClone(this.ctx.parseTree) : {};
       return tree !== null && typeof tree === "object" && !Array.isArray(tree) ? (tree as Record<string, unknown>) : undefined;
     }
     // The core fetches the channel's message when code reads it (jsapi/_core.js lazyMember): a read
@@ -710,9 +714,9 @@ class TurnRecord implements TurnRoots {
   /** The setCtx ops that bring a context to the state host evaluations left (after the queued ops). */
   replayOps(): unknown[][] {
     const ops: unknown[][] = [];
-    if (this.owned.has("session")) ops.push(["setCtx", "session", this.session]);
-    if (this.owned.has("client")) ops.push(["setCtx", "client", this.client]);
-    if (this.owned.has("temp")) ops.push(["setCtx", "temp", this.temps]);
+    if (this.owned & OWNED.session) ops.push(["setCtx", "session", this.session]);
+    if (this.owned & OWNED.client) ops.push(["setCtx", "client", this.client]);
+    if (this.owned & OWNED.temp) ops.push(["setCtx", "temp", this.temps]);
     return ops;
   }
 
@@ -721,7 +725,7 @@ class TurnRecord implements TurnRoots {
     const whole = { session: this.session, client: this.client, response: { replies: this.replies }, temp: this.temps, sessionOps: [], mails: [] };
     // Only host evaluations can have grown the record past what the isolate would hand out: the text
     // is built for its length only then (a turn of patterns and `a:` texts owns nothing).
-    if (this.owned.size > 0 && JSON.stringify(whole).length > maxOutChars) return undefined;
+    if (this.owned !== 0 && JSON.stringify(whole).length > maxOutChars) return undefined;
     return jsonClone(whole) as TurnSnapshot;
   }
 }
