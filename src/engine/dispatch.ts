@@ -259,8 +259,11 @@ export class Dispatcher {
     const nodes = this.env.classifier.fillSlots(g.path, text, this.userClock());
     const names = Object.keys(nodes);
     if (names.length === 0) return g;
-    const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? slotValue(nodes[n]!.value) : nodes[n]!.text]));
-    return { ...g, slots: { ...values, ...g.slots } };
+    // An array slot's value is the list of its values (docs/nlu.md, "Slots").
+    const arrays = new Set((this.env.classifier.slotsOf?.(g.path) ?? []).filter((s) => s.array).map((s) => s.name));
+    const valueOf = (node: ParseNode): unknown => (node.value !== undefined ? slotValue(node.value) : node.text);
+    const values = Object.fromEntries(names.map((n) => [n, arrays.has(n) ? nodes[n]!.map(valueOf) : valueOf(nodes[n]![0]!)]));
+    return { ...g, slots: { ...values, ...g.slots }, arrays: names.filter((n) => arrays.has(n) && g.slots?.[n] === undefined) };
   }
 
   /**
@@ -272,7 +275,7 @@ export class Dispatcher {
     const tree = rootTree(text);
     const info = (h.debugInfo?.intent ?? {}) as Partial<IntentGuess>;
     if (info.path && info.source !== "request" && this.env.classifier?.fillSlots) {
-      for (const [slot, node] of Object.entries(this.env.classifier.fillSlots(info.path, text, this.userClock()))) tree[slot] = [node];
+      for (const [slot, nodes] of Object.entries(this.env.classifier.fillSlots(info.path, text, this.userClock()))) tree[slot] = nodes;
     }
     for (const [slot, value] of Object.entries(info.slots ?? {})) tree[`_${slot}`] = value;
     if (info.path) tree._intent = { path: info.path, score: info.score, answer: info.answer };

@@ -28,9 +28,15 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 /** A slot's value as the platform sends it: a string as is, anything else as JSON text (zb-common parses it back). */
 export const slotText = (value: unknown): string => (typeof value === "string" ? value : (JSON.stringify(value) ?? ""));
 
-/** The filled slots of an intent hypothesis as a list (`debugInfo.slots`, what zb-common's preProcess compares). */
-export function foundSlots(slots: Record<string, unknown> | undefined): FoundSlot[] {
-  return Object.entries(slots ?? {}).map(([name, value]) => ({ name, value: slotText(value), array: false }));
+/**
+ * The filled slots of an intent hypothesis as a list (`debugInfo.slots`, what zb-common's preProcess
+ * compares): an array slot (named in `arrays`, its value a list) gives one item per value, each with
+ * `array: true`, the items zb-common's `/SlotFilling/return` pushes onto `$parseTree._<Slot>`.
+ */
+export function foundSlots(slots: Record<string, unknown> | undefined, arrays: readonly string[] = []): FoundSlot[] {
+  return Object.entries(slots ?? {}).flatMap(([name, value]): FoundSlot[] =>
+    arrays.includes(name) && Array.isArray(value) ? value.map((v) => ({ name, value: slotText(v), array: true })) : [{ name, value: slotText(value), array: false }],
+  );
 }
 
 /** `$context.intent.slots` on the platform: the intent's required slots, with their prompts. */
@@ -82,8 +88,8 @@ function answer(env: SlotFillingEnv, filling: SlotFillingState, request: BotRequ
   const nodes = path !== "" ? (env.classifier?.fillSlots?.(path, text, now, filled) ?? {}) : {};
   const known = [...filling.known];
   for (const slot of filling.required) {
-    const node = nodes[slot.name];
-    if (node && !known.some((k) => k.name === slot.name)) known.push({ name: slot.name, value: slotText(node.value ?? node.text), array: slot.array });
+    if (known.some((k) => k.name === slot.name)) continue;
+    for (const node of nodes[slot.name] ?? []) known.push({ name: slot.name, value: slotText(node.value ?? node.text), array: slot.array });
   }
   // An answer that fills a slot is an answer, whatever intent it also resembles (a number slot's
   // answer is often an intent of its own, like `/Number` with the phrase `@duckling.number`) [I].
