@@ -46,8 +46,9 @@ export function requiredSlots(classifier: IntentClassifier | undefined, path: st
 
 /**
  * One request, with slot filling around it: an answer to a prompt is handled by the emulated bot
- * (another prompt, or the request back to the project); any other request, and an answer that ends
- * the filling without its slots, runs in the scenario. A turn that switches to the bot starts one.
+ * (another prompt, or the request back to the project); an answer that ends the filling without its
+ * slots runs in the scenario, and so does any other request, the filling kept for the next text. A
+ * turn that switches to the bot starts one.
  */
 export function processWithSlotFilling(env: SlotFillingEnv, request: BotRequest, state: UserState, run: RunTurn): TurnResult {
   // A stored filling is ours, but a store may hold anything: one not of this shape is dropped.
@@ -55,11 +56,23 @@ export function processWithSlotFilling(env: SlotFillingEnv, request: BotRequest,
   if (!ongoing && state.slotFilling === undefined) return startIfSwitched(request, run(request, state), run);
   const rest: UserState = { ...state };
   delete rest.slotFilling;
-  if (!ongoing || !isAnswer(request)) return startIfSwitched(request, run(request, rest), run);
+  if (!ongoing) return startIfSwitched(request, run(request, rest), run);
+  if (!isAnswer(request)) return keptAcross(ongoing, startIfSwitched(request, run(request, rest), run));
   const step = answer(env, ongoing, request);
   if (step.kind === "ask") return promptTurn(rest, step.filling, step.slot);
   if (step.kind === "return") return startIfSwitched(request, run(returnRequest(request, step.filling), rest), run);
   return startIfSwitched(request, run(request, rest), run);
+}
+
+/**
+ * An event, a timeout or a request with its own target is not the user's answer: it runs in the
+ * scenario and the filling goes on, its next text answering the prompt — a payment's
+ * `PAY_DIALOG_FINISHED` must not lose the order being asked for [I]. A turn that starts a filling of
+ * its own replaces it.
+ */
+function keptAcross(filling: SlotFillingState, result: TurnResult): TurnResult {
+  if (result.state.slotFilling !== undefined) return result;
+  return { ...result, state: { ...result.state, slotFilling: filling } };
 }
 
 const isFilling = (v: unknown): v is SlotFillingState =>
