@@ -9,7 +9,7 @@ import { explainEvent, explainOverride, explainText, type TurnExplainer } from "
 import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
 import { userWallClock } from "../nlu/clock.js";
-import { requiredSlots } from "./slot-filling.js";
+import { requiredSlots, slotEntities } from "./slot-filling.js";
 import { buildNluResults, exampleHypotheses, intentHypotheses, intentThreshold, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
 
 export interface DispatchEnv extends TurnEnv {
@@ -180,7 +180,7 @@ export class Dispatcher {
       // `slots` as on the platform: the intent's required slots, a list zb-common's slot filling
       // compares with the found ones of `nluResults.selected.debugInfo.slots` (docs/nlu.md, "Slots").
       host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer, slots: requiredSlots(this.env.classifier, intent.path) });
-      host.setContext("entities", Object.entries(intent.slots ?? {}).map(([entity, value]) => ({ entity, value })));
+      host.setContext("entities", guesses.find((g) => g.path === intent.path)?.entities ?? []);
     }
     host.setContext("nluResults", nlu);
     const nbest = project.config.nlp?.nbest;
@@ -260,10 +260,11 @@ export class Dispatcher {
     const names = Object.keys(nodes);
     if (names.length === 0) return g;
     // An array slot's value is the list of its values (docs/nlu.md, "Slots").
-    const arrays = new Set((this.env.classifier.slotsOf?.(g.path) ?? []).filter((s) => s.array).map((s) => s.name));
+    const defs = this.env.classifier.slotsOf?.(g.path) ?? [];
+    const arrays = new Set(defs.filter((s) => s.array).map((s) => s.name));
     const valueOf = (node: ParseNode): unknown => (node.value !== undefined ? slotValue(node.value) : node.text);
     const values = Object.fromEntries(names.map((n) => [n, arrays.has(n) ? nodes[n]!.map(valueOf) : valueOf(nodes[n]![0]!)]));
-    return { ...g, slots: { ...values, ...g.slots }, arrays: names.filter((n) => arrays.has(n) && g.slots?.[n] === undefined) };
+    return { ...g, slots: { ...values, ...g.slots }, arrays: names.filter((n) => arrays.has(n) && g.slots?.[n] === undefined), entities: slotEntities(text, nodes, defs) };
   }
 
   /**

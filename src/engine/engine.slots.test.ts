@@ -111,7 +111,8 @@ describe("slot filling behind zb-common's context switch", () => {
 
   it("fills an array slot with every value of its entity, from the phrase or from an answer", () => {
     const h = bot();
-    expect(h.texts(h.send("положи сыр и грибы"))).toEqual(["extras cheese,mushrooms"]);
+    // $context.entities as the platform documents $entities: {pattern, startPos, length, value, slot}.
+    expect(h.texts(h.send("положи сыр, и грибы"))).toEqual(["extras cheese,mushrooms", "Extra@1+1=cheese>Items Extra@3+1=mushrooms>Items"]);
     expect(h.texts(h.send("хочу добавки"))).toEqual(["Какие добавки?"]);
     expect(h.texts(h.send("оливки бекон и сыр"))).toEqual(["extras olives,bacon,cheese"]);
   });

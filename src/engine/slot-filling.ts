@@ -6,8 +6,9 @@
 // there is no such bot, so the engine plays it. What it has asked so far lives in the user's stored
 // state (`UserState.slotFilling`): it survives a restart, and the webhook, chat and the XML test
 // runner, which all go through `Engine.process`, behave alike.
-import type { BotRequest, FoundSlot, HostServices, IntentClassifier, IntentSlotDef, Reply, SlotFillingState, TurnResult, UserState } from "./types.js";
+import type { BotRequest, FoundEntity, FoundSlot, HostServices, IntentClassifier, IntentSlotDef, Reply, SlotFillingState, TurnResult, UserState } from "./types.js";
 import { userWallClock } from "../nlu/clock.js";
+import type { ParseNode } from "../patterns/types.js";
 
 /** The platform's slot-filling bot, the target of zb-common's context switch. */
 export const SLOT_FILLING_BOT = "cailapub-slotfilling";
@@ -37,6 +38,35 @@ export function foundSlots(slots: Record<string, unknown> | undefined, arrays: r
   return Object.entries(slots ?? {}).flatMap(([name, value]): FoundSlot[] =>
     arrays.includes(name) && Array.isArray(value) ? value.map((v) => ({ name, value: slotText(v), array: true })) : [{ name, value: slotText(value), array: false }],
   );
+}
+
+/**
+ * `$context.entities` for the slots filled from the phrase: one item per entity node, `{pattern,
+ * startPos, length, value, slot}` as the platform documents `$entities` (`value` always a string).
+ * `startPos` counts the phrase's words split at spaces and punctuation [I].
+ */
+export function slotEntities(text: string, nodes: Record<string, ParseNode[]>, defs: readonly IntentSlotDef[]): FoundEntity[] {
+  const phrase = wordsOf(text);
+  const out: FoundEntity[] = [];
+  for (const [slot, list] of Object.entries(nodes)) {
+    const pattern = defs.find((d) => d.name === slot)?.entity ?? slot;
+    for (const node of list) {
+      const ws = wordsOf(node.text);
+      out.push({ pattern, startPos: indexOfRun(phrase, ws, out), length: ws.length, value: slotText(node.value ?? node.text), slot });
+    }
+  }
+  return out.sort((a, b) => a.startPos - b.startPos);
+}
+
+const wordsOf = (text: string): string[] => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "");
+
+/** Where `run` starts in `phrase`, past the runs already placed (two slots of one entity, "от 10 до 10"). */
+function indexOfRun(phrase: readonly string[], run: readonly string[], placed: readonly FoundEntity[]): number {
+  if (run.length === 0) return -1;
+  for (let i = 0; i + run.length <= phrase.length; i++) {
+    if (run.every((w, k) => phrase[i + k] === w) && !placed.some((p) => p.startPos === i)) return i;
+  }
+  return -1;
 }
 
 /** `$context.intent.slots` on the platform: the intent's required slots, with their prompts. */

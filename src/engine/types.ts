@@ -31,6 +31,16 @@ export interface IntentGuess {
   answer?: string;
   slots?: Record<string, unknown>;
   arrays?: string[]; // the slots of `slots` that are array slots: their value is the list of values
+  entities?: FoundEntity[]; // the entities the slots were filled with, in text order ($context.entities)
+}
+
+/** An entity found in the phrase, as `$context.entities` / `$entities` hold it on the platform (docs/nlu.md). */
+export interface FoundEntity {
+  pattern: string; // the entity's name: "duckling.number", "City"
+  startPos: number; // the index of its first word in the phrase (-1 when not known)
+  length: number; // the number of its words
+  value: string; // its DATA or its text, always a string (JSON text for an object)
+  slot?: string; // the slot it filled
 }
 
 /** The project's intent classifier, trained at load (src/nlu). Synchronous: it runs inside a turn. */
