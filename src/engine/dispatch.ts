@@ -9,7 +9,7 @@ import { explainEvent, explainOverride, explainText, type TurnExplainer } from "
 import { normaliseButtonText } from "./buttons.js";
 import { requireState } from "./paths.js";
 import { userWallClock } from "../nlu/clock.js";
-import { requiredSlots } from "./slot-filling.js";
+import { requiredSlots, slotEntities } from "./slot-filling.js";
 import { overLengthLimit } from "./length-limit.js";
 import { buildNluResults, exampleHypotheses, intentHypotheses, intentThreshold, patternHypotheses, thresholds, type Hypothesis, type NluResults } from "./selection.js";
 
@@ -175,7 +175,7 @@ export class Dispatcher {
       // `slots` as on the platform: the intent's required slots, a list zb-common's slot filling
       // compares with the found ones of `nluResults.selected.debugInfo.slots` (docs/nlu.md, "Slots").
       host.setContext("intent", { path: intent.path, score: intent.score, answer: intent.answer, slots: requiredSlots(this.env.classifier, intent.path) });
-      host.setContext("entities", Object.entries(intent.slots ?? {}).map(([entity, value]) => ({ entity, value })));
+      host.setContext("entities", guesses.find((g) => g.path === intent.path)?.entities ?? []);
     }
     host.setContext("nluResults", nlu);
     const nbest = project.config.nlp?.nbest;
@@ -254,8 +254,12 @@ export class Dispatcher {
     const nodes = this.env.classifier.fillSlots(g.path, text, this.userClock());
     const names = Object.keys(nodes);
     if (names.length === 0) return g;
-    const values = Object.fromEntries(names.map((n) => [n, nodes[n]!.value !== undefined ? slotValue(nodes[n]!.value) : nodes[n]!.text]));
-    return { ...g, slots: { ...values, ...g.slots } };
+    // An array slot's value is the list of its values (docs/nlu.md, "Slots").
+    const defs = this.env.classifier.slotsOf?.(g.path) ?? [];
+    const arrays = new Set(defs.filter((s) => s.array).map((s) => s.name));
+    const valueOf = (node: ParseNode): unknown => (node.value !== undefined ? slotValue(node.value) : node.text);
+    const values = Object.fromEntries(names.map((n) => [n, arrays.has(n) ? nodes[n]!.map(valueOf) : valueOf(nodes[n]![0]!)]));
+    return { ...g, slots: { ...values, ...g.slots }, arrays: names.filter((n) => arrays.has(n) && g.slots?.[n] === undefined), entities: slotEntities(text, nodes, defs) };
   }
 
   /**
@@ -267,7 +271,7 @@ export class Dispatcher {
     const tree = rootTree(text);
     const info = (h.debugInfo?.intent ?? {}) as Partial<IntentGuess>;
     if (info.path && info.source !== "request" && this.env.classifier?.fillSlots) {
-      for (const [slot, node] of Object.entries(this.env.classifier.fillSlots(info.path, text, this.userClock()))) tree[slot] = [node];
+      for (const [slot, nodes] of Object.entries(this.env.classifier.fillSlots(info.path, text, this.userClock()))) tree[slot] = nodes;
     }
     for (const [slot, value] of Object.entries(info.slots ?? {})) tree[`_${slot}`] = value;
     if (info.path) tree._intent = { path: info.path, score: info.score, answer: info.answer };

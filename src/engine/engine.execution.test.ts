@@ -222,6 +222,7 @@ describe("the state a turn leaves", () => {
     call: () => undefined,
     now: () => 0,
     random: () => 0,
+    seed: () => [1, 2, 3, 4],
     log: () => undefined,
     env: () => undefined,
     secret: () => undefined,

@@ -96,11 +96,16 @@ describe("slot filling behind zb-common's context switch", () => {
     expect(h.state.slotFilling).toBeUndefined();
   });
 
-  it("lets events through to the scenario and drops the filling", () => {
+  it("runs an event in the scenario and keeps the filling: the next text answers the prompt", () => {
     const h = bot();
     h.send("хочу пиццу");
-    const r = h.send({ event: "noMatch", query: "" });
-    expect(h.texts(r)).toEqual(["nomatch "]);
+    const paid = h.send({ event: "PAY_DIALOG_FINISHED", query: "" });
+    expect(h.texts(paid)).toEqual(["paid"]);
+    expect(h.state.slotFilling?.required.map((s) => s.name)).toEqual(["Size", "Count"]);
+    h.send({ event: "noMatch", query: "" });
+    expect(h.state.slotFilling).toBeDefined();
+    expect(h.texts(h.send("большую"))).toEqual(["Сколько штук?"]);
+    expect(h.texts(h.send("три"))).toEqual(["order L x 3 (/Order, три)"]);
     expect(h.state.slotFilling).toBeUndefined();
   });
 
@@ -117,6 +122,22 @@ describe("slot filling behind zb-common's context switch", () => {
     expect(h.state.slotFilling).toBeUndefined();
     const short = "1 ".repeat(200); // within the limit, and no answer to the filling any more: the scenario's noMatch
     expect(h.texts(h.send(short))).toEqual([`nomatch ${short}`]);
+  });
+
+  it("fills an array slot with every value of its entity, from the phrase or from an answer", () => {
+    const h = bot();
+    // $context.entities as the platform documents $entities: {pattern, startPos, length, value, slot}.
+    expect(h.texts(h.send("положи сыр, и грибы"))).toEqual(["extras cheese,mushrooms", "Extra@1+1=cheese>Items Extra@3+1=mushrooms>Items"]);
+    expect(h.texts(h.send("хочу добавки"))).toEqual(["Какие добавки?"]);
+    expect(h.texts(h.send("оливки бекон и сыр"))).toEqual(["extras olives,bacon,cheese"]);
+  });
+
+  it("gives a slot before an array slot of the same entity its own occurrence, and the array slot the rest", () => {
+    const h = bot();
+    expect(h.texts(h.send("билет 7 числа 3 14 15"))).toEqual(["ticket 7: 3+14+15"]);
+    expect(h.texts(h.send("проверь лотерейный билет"))).toEqual(["Номер билета?"]);
+    expect(h.texts(h.send("7"))).toEqual(["Какие числа?"]);
+    expect(h.texts(h.send("3 14 15"))).toEqual(["ticket 7: 3+14+15"]);
   });
 
   it("gives a slot whose entity DATA is a JSON object parsed, filled from the phrase or from an answer", () => {

@@ -105,7 +105,7 @@ export function intentHypotheses(project: Project, guesses: readonly IntentGuess
         score: g.score,
         ruleType: t.kind,
         // `slots`, the list zb-common's slot filling reads (docs/nlu.md, "Slots").
-        debugInfo: { intent: { path: g.path, score: g.score, source: g.source, slots: g.slots ?? {}, answer: g.answer }, slots: foundSlots(g.slots), state: t.owner },
+        debugInfo: { intent: { path: g.path, score: g.score, source: g.source, slots: g.slots ?? {}, answer: g.answer }, slots: foundSlots(g.slots, g.arrays), state: t.owner },
       },
     });
   }

@@ -6,10 +6,11 @@
 // there is no such bot, so the engine plays it. What it has asked so far lives in the user's stored
 // state (`UserState.slotFilling`): it survives a restart, and the webhook, chat and the XML test
 // runner, which all go through `Engine.process`, behave alike.
-import type { BotRequest, FoundSlot, HostServices, IntentClassifier, IntentSlotDef, Reply, SlotFillingState, TurnResult, UserState } from "./types.js";
+import type { BotRequest, FoundEntity, FoundSlot, HostServices, IntentClassifier, IntentSlotDef, Reply, SlotFillingState, TurnResult, UserState } from "./types.js";
 import type { ChatbotConfig } from "../project/model.js";
 import { userWallClock } from "../nlu/clock.js";
 import { overLengthLimit } from "./length-limit.js";
+import type { ParseNode } from "../patterns/types.js";
 
 /** The platform's slot-filling bot, the target of zb-common's context switch. */
 export const SLOT_FILLING_BOT = "cailapub-slotfilling";
@@ -31,9 +32,44 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 /** A slot's value as the platform sends it: a string as is, anything else as JSON text (zb-common parses it back). */
 export const slotText = (value: unknown): string => (typeof value === "string" ? value : (JSON.stringify(value) ?? ""));
 
-/** The filled slots of an intent hypothesis as a list (`debugInfo.slots`, what zb-common's preProcess compares). */
-export function foundSlots(slots: Record<string, unknown> | undefined): FoundSlot[] {
-  return Object.entries(slots ?? {}).map(([name, value]) => ({ name, value: slotText(value), array: false }));
+/**
+ * The filled slots of an intent hypothesis as a list (`debugInfo.slots`, what zb-common's preProcess
+ * compares): an array slot (named in `arrays`, its value a list) gives one item per value, each with
+ * `array: true`, the items zb-common's `/SlotFilling/return` pushes onto `$parseTree._<Slot>`.
+ */
+export function foundSlots(slots: Record<string, unknown> | undefined, arrays: readonly string[] = []): FoundSlot[] {
+  return Object.entries(slots ?? {}).flatMap(([name, value]): FoundSlot[] =>
+    arrays.includes(name) && Array.isArray(value) ? value.map((v) => ({ name, value: slotText(v), array: true })) : [{ name, value: slotText(value), array: false }],
+  );
+}
+
+/**
+ * `$context.entities` for the slots filled from the phrase: one item per entity node, `{pattern,
+ * startPos, length, value, slot}` as the platform documents `$entities` (`value` always a string).
+ * `startPos` counts the phrase's words split at spaces and punctuation [I].
+ */
+export function slotEntities(text: string, nodes: Record<string, ParseNode[]>, defs: readonly IntentSlotDef[]): FoundEntity[] {
+  const phrase = wordsOf(text);
+  const out: FoundEntity[] = [];
+  for (const [slot, list] of Object.entries(nodes)) {
+    const pattern = defs.find((d) => d.name === slot)?.entity ?? slot;
+    for (const node of list) {
+      const ws = wordsOf(node.text);
+      out.push({ pattern, startPos: indexOfRun(phrase, ws, out), length: ws.length, value: slotText(node.value ?? node.text), slot });
+    }
+  }
+  return out.sort((a, b) => a.startPos - b.startPos);
+}
+
+const wordsOf = (text: string): string[] => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "");
+
+/** Where `run` starts in `phrase`, past the runs already placed (two slots of one entity, "от 10 до 10"). */
+function indexOfRun(phrase: readonly string[], run: readonly string[], placed: readonly FoundEntity[]): number {
+  if (run.length === 0) return -1;
+  for (let i = 0; i + run.length <= phrase.length; i++) {
+    if (run.every((w, k) => phrase[i + k] === w) && !placed.some((p) => p.startPos === i)) return i;
+  }
+  return -1;
 }
 
 /** `$context.intent.slots` on the platform: the intent's required slots, with their prompts. */
@@ -43,8 +79,9 @@ export function requiredSlots(classifier: IntentClassifier | undefined, path: st
 
 /**
  * One request, with slot filling around it: an answer to a prompt is handled by the emulated bot
- * (another prompt, or the request back to the project); any other request, and an answer that ends
- * the filling without its slots, runs in the scenario. A turn that switches to the bot starts one.
+ * (another prompt, or the request back to the project); an answer that ends the filling without its
+ * slots runs in the scenario, and so does any other request, the filling kept for the next text. A
+ * turn that switches to the bot starts one.
  */
 export function processWithSlotFilling(env: SlotFillingEnv, request: BotRequest, state: UserState, run: RunTurn): TurnResult {
   // A stored filling is ours, but a store may hold anything: one not of this shape is dropped.
@@ -52,11 +89,23 @@ export function processWithSlotFilling(env: SlotFillingEnv, request: BotRequest,
   if (!ongoing && state.slotFilling === undefined) return startIfSwitched(request, run(request, state), run);
   const rest: UserState = { ...state };
   delete rest.slotFilling;
-  if (!ongoing || !isAnswer(request)) return startIfSwitched(request, run(request, rest), run);
+  if (!ongoing) return startIfSwitched(request, run(request, rest), run);
+  if (!isAnswer(request)) return keptAcross(ongoing, startIfSwitched(request, run(request, rest), run));
   const step = answer(env, ongoing, request);
   if (step.kind === "ask") return promptTurn(rest, step.filling, step.slot);
   if (step.kind === "return") return startIfSwitched(request, run(returnRequest(request, step.filling), rest), run);
   return startIfSwitched(request, run(request, rest), run);
+}
+
+/**
+ * An event, a timeout or a request with its own target is not the user's answer: it runs in the
+ * scenario and the filling goes on, its next text answering the prompt — a payment's
+ * `PAY_DIALOG_FINISHED` must not lose the order being asked for [I]. A turn that starts a filling of
+ * its own replaces it.
+ */
+function keptAcross(filling: SlotFillingState, result: TurnResult): TurnResult {
+  if (result.state.slotFilling !== undefined) return result;
+  return { ...result, state: { ...result.state, slotFilling: filling } };
 }
 
 const isFilling = (v: unknown): v is SlotFillingState =>
@@ -88,8 +137,8 @@ function answer(env: SlotFillingEnv, filling: SlotFillingState, request: BotRequ
   const nodes = path !== "" ? (env.classifier?.fillSlots?.(path, text, now, filled) ?? {}) : {};
   const known = [...filling.known];
   for (const slot of filling.required) {
-    const node = nodes[slot.name];
-    if (node && !known.some((k) => k.name === slot.name)) known.push({ name: slot.name, value: slotText(node.value ?? node.text), array: slot.array });
+    if (known.some((k) => k.name === slot.name)) continue;
+    for (const node of nodes[slot.name] ?? []) known.push({ name: slot.name, value: slotText(node.value ?? node.text), array: slot.array });
   }
   // An answer that fills a slot is an answer, whatever intent it also resembles (a number slot's
   // answer is often an intent of its own, like `/Number` with the phrase `@duckling.number`) [I].

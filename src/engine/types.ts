@@ -30,16 +30,28 @@ export interface IntentGuess {
   source?: "phrases" | "pattern" | "request"; // classifier, an intent's CAILA pattern, or given by the channel
   answer?: string;
   slots?: Record<string, unknown>;
+  arrays?: string[]; // the slots of `slots` that are array slots: their value is the list of values
+  entities?: FoundEntity[]; // the entities the slots were filled with, in text order ($context.entities)
+}
+
+/** An entity found in the phrase, as `$context.entities` / `$entities` hold it on the platform (docs/nlu.md). */
+export interface FoundEntity {
+  pattern: string; // the entity's name: "duckling.number", "City"
+  startPos: number; // the index of its first word in the phrase (-1 when not known)
+  length: number; // the number of its words
+  value: string; // its DATA or its text, always a string (JSON text for an object)
+  slot?: string; // the slot it filled
 }
 
 /** The project's intent classifier, trained at load (src/nlu). Synchronous: it runs inside a turn. */
 export interface IntentClassifier {
   classify(text: string): IntentGuess[]; // best first; empty when nothing is recognised
   /**
-   * The intent's slots found in the text: slot name → the entity's parse tree node (docs/nlu.md).
-   * Slots named in `filled` take no occurrence of their entity (they have a value already).
+   * The intent's slots found in the text: slot name → the entity's parse tree nodes, in text order
+   * (one, or for an array slot one per value; docs/nlu.md). Slots named in `filled` take no
+   * occurrence of their entity (they have a value already).
    */
-  fillSlots?(path: string, text: string, now?: number, filled?: ReadonlySet<string>): Record<string, ParseNode>;
+  fillSlots?(path: string, text: string, now?: number, filled?: ReadonlySet<string>): Record<string, ParseNode[]>;
   /** The intent's slots as its CAILA export declares them, in order (docs/nlu.md, "Slots"). */
   slotsOf?(path: string): IntentSlotDef[];
 }

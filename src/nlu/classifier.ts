@@ -67,8 +67,11 @@ const entityNode = (tree: ParseNode): ParseNode | undefined => entityNodes(tree)
 interface SlotSet {
   set: CompiledPatternSet;
   triggers: { entity: string; n: number }[];
-  slots: { name: string; entity: string }[];
+  slots: { name: string; entity: string; array: boolean }[];
 }
+
+/** The most values an array slot takes from one phrase offline: one pattern per count, so it is bounded [I]. */
+export const MAX_ARRAY_VALUES = 8;
 
 /** Trains the intent network on every intent's phrases (one output per intent path). */
 export function trainModel(data: NluData): TrainedModel {
@@ -152,7 +155,8 @@ export class ProjectIntentClassifier implements IntentClassifier {
 
   /**
    * Slot sets by intent path: for each entity its slots use that can match offline, one pattern per
-   * number of occurrences up to the number of those slots (`* @e *`, `* @e * @e *`, …).
+   * number of occurrences up to the number of those slots (`* @e *`, `* @e * @e *`, …), an array
+   * slot counting for MAX_ARRAY_VALUES.
    */
   private readonly slotSets = new Map<string, SlotSet | null>();
 
@@ -166,7 +170,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
       const triggers: SlotSet["triggers"] = [];
       const slots: SlotSet["slots"] = [];
       const counts = new Map<string, number>();
-      for (const slot of intent.slots) counts.set(slot.entity, (counts.get(slot.entity) ?? 0) + 1);
+      for (const slot of intent.slots) counts.set(slot.entity, (counts.get(slot.entity) ?? 0) + (slot.array ? MAX_ARRAY_VALUES : 1));
       for (const [entity, count] of counts) {
         try {
           for (let n = 1; n <= count; n++) {
@@ -178,7 +182,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
         }
       }
       const matchable = new Set(triggers.map((t) => t.entity));
-      for (const slot of intent.slots) if (matchable.has(slot.entity)) slots.push({ name: slot.name, entity: slot.entity });
+      for (const slot of intent.slots) if (matchable.has(slot.entity)) slots.push({ name: slot.name, entity: slot.entity, array: slot.array });
       if (slots.length > 0) entry = { set, triggers, slots };
     }
     this.slotSets.set(path, entry);
@@ -188,13 +192,15 @@ export class ProjectIntentClassifier implements IntentClassifier {
   /**
    * Slots filled from the phrase, as CAILA fills them: the occurrences of an entity go, in the order of
    * the text, to the slots of that entity in the order the intent declares them — two `@duckling.number`
-   * slots take "от 10 до 25" as 10 and 25, not 10 twice [I]. Slots named in `filled` already have a value
-   * (an ongoing slot filling): they take no occurrence, so an answer goes to the slots still empty.
+   * slots take "от 10 до 25" as 10 and 25, not 10 twice [I]. A plain slot takes one occurrence, an array
+   * slot (`"array": true`) every one still left at its turn [I]. Slots named in `filled` already have a
+   * value (an ongoing slot filling): they take no occurrence, so an answer goes to the slots still empty.
    * Entities are the project's own or emulated system entities (dates resolved against `now`, the turn's
-   * clock); an entity that needs the live service never matches, so its slot stays empty.
+   * clock); an entity that needs the live service never matches, so its slot stays empty. Each filled
+   * slot gets its entity nodes in text order: one, or for an array slot one per value.
    */
-  fillSlots(path: string, text: string, now = Date.now(), filled: ReadonlySet<string> = new Set()): Record<string, ParseNode> {
-    const out: Record<string, ParseNode> = {};
+  fillSlots(path: string, text: string, now = Date.now(), filled: ReadonlySet<string> = new Set()): Record<string, ParseNode[]> {
+    const out: Record<string, ParseNode[]> = {};
     const entry = this.slotSet(path);
     if (!entry) return out;
     // The longest run of occurrences found for each entity.
@@ -208,12 +214,13 @@ export class ProjectIntentClassifier implements IntentClassifier {
     const taken = new Map<string, number>();
     for (const slot of entry.slots) {
       if (filled.has(slot.name)) continue;
-      const i = taken.get(slot.entity) ?? 0;
-      const node = found.get(slot.entity)?.[i];
-      if (!node) continue;
-      taken.set(slot.entity, i + 1);
+      const all = found.get(slot.entity) ?? [];
+      const from = taken.get(slot.entity) ?? 0;
+      const nodes = all.slice(from, from + (slot.array ? MAX_ARRAY_VALUES : 1));
+      if (nodes.length === 0) continue;
+      taken.set(slot.entity, from + nodes.length);
       // A slot always has a value: the entity's own, else its text [I].
-      out[slot.name] = node.value !== undefined ? node : { ...node, value: node.text };
+      out[slot.name] = nodes.map((node) => (node.value !== undefined ? node : { ...node, value: node.text }));
     }
     return out;
   }

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadIntentClassifier, modelFor, readNluData } from "./index.js";
 import { checkNlu } from "./check.js";
+import { MAX_ARRAY_VALUES } from "./classifier.js";
 import { entityRefs } from "./features.js";
 import { loadProject } from "../project/loader.js";
 
@@ -124,8 +125,8 @@ describe("entity references in training phrases", () => {
 describe("slots filled from a phrase", () => {
   // /Range of the engine's slots fixture: From and To, both @duckling.number (docs/nlu.md, "Slots").
   const c = loadIntentClassifier(path.join(root, "slots"), { cacheDir })!;
-  const values = (nodes: Record<string, { value?: unknown }>): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(nodes).map(([k, v]) => [k, v.value]));
+  const values = (nodes: Record<string, { value?: unknown }[]>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(nodes).map(([k, v]) => [k, v.length === 1 ? v[0]!.value : v.map((n) => n.value)]));
 
   it("gives slots of one entity its occurrences in turn, in the text's order", () => {
     expect(values(c.fillSlots("/Range", "цены от 10 до 25"))).toEqual({ From: 10, To: 25 });
@@ -137,5 +138,20 @@ describe("slots filled from a phrase", () => {
   it("gives no occurrence to a slot that is filled already", () => {
     expect(values(c.fillSlots("/Range", "25", Date.now(), new Set(["From"])))).toEqual({ To: 25 });
     expect(c.fillSlots("/Range", "25", Date.now(), new Set(["From", "To"]))).toEqual({});
+  });
+
+  it("gives an array slot every occurrence of its entity, and one slot before it of the same entity its own", () => {
+    // /Extras: Items is an array slot of @Extra; /Lottery: Ticket, then Numbers, an array slot, both @duckling.number.
+    expect(values(c.fillSlots("/Extras", "положи сыр грибы и оливки"))).toEqual({ Items: ["cheese", "mushrooms", "olives"] });
+    expect(values(c.fillSlots("/Extras", "положи сыр"))).toEqual({ Items: "cheese" });
+    expect(c.fillSlots("/Extras", "положи сыр")["Items"]).toHaveLength(1);
+    expect(values(c.fillSlots("/Lottery", "билет 7 числа 3 14 15"))).toEqual({ Ticket: 7, Numbers: [3, 14, 15] });
+    expect(values(c.fillSlots("/Lottery", "билет 7"))).toEqual({ Ticket: 7 });
+    expect(values(c.fillSlots("/Lottery", "3 14", Date.now(), new Set(["Ticket"])))).toEqual({ Numbers: [3, 14] });
+  });
+
+  it("takes at most MAX_ARRAY_VALUES values for an array slot", () => {
+    const many = Array.from({ length: MAX_ARRAY_VALUES + 3 }, (_, i) => String(i + 1)).join(" ");
+    expect(c.fillSlots("/Lottery", many, Date.now(), new Set(["Ticket"]))["Numbers"]).toHaveLength(MAX_ARRAY_VALUES);
   });
 });

@@ -69,6 +69,20 @@ describe("webhook with required slots (docs/nlu.md, \"Slot filling\")", () => {
     expect(bubbles((await post(server.url, say("цена от 10", "slots-3"))).json)).toEqual(["Цена до?"]);
     expect(bubbles((await post(server.url, say("25", "slots-3"))).json)).toEqual(["range 10..25"]);
   }, 120_000);
+
+  it("keeps the filling across a SERVER_ACTION event (a payment's PAY_DIALOG_FINISHED) and takes the next text as the answer", async () => {
+    server ??= await startServe(dir, ["--store", "sqlite"]);
+    expect(bubbles((await post(server.url, say("хочу пиццу", "slots-4"))).json)).toEqual(["Какой размер?"]);
+    const paid = smartappMessage("SERVER_ACTION", { server_action: { action_id: "PAY_DIALOG_FINISHED", parameters: {} } }, "slots-4");
+    expect(bubbles((await post(server.url, paid)).json)).toEqual(["paid"]);
+    expect(bubbles((await post(server.url, say("маленькую", "slots-4"))).json)).toEqual(["Сколько штук?"]);
+    expect(bubbles((await post(server.url, say("2", "slots-4"))).json)).toEqual(["order S x 2 (/Order, 2)"]);
+  }, 120_000);
+
+  it("fills an array slot with every value in the phrase", async () => {
+    server ??= await startServe(dir, ["--store", "sqlite"]);
+    expect(bubbles((await post(server.url, say("билет 7 числа 3 14 15", "slots-5"))).json)).toEqual(["ticket 7: 3+14+15"]);
+  }, 120_000);
 });
 
 describe("chat with the project's NLU data", () => {
