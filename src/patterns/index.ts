@@ -190,6 +190,12 @@ function hasAny(check: readonly string[], keys: ReadonlySet<string>): boolean {
 function makeMatch(triggerId: number, pattern: string, hyp: Hyp, input: MatchInput, tier: number, converter?: ConverterRunner): PatternMatch {
   const s = score(hyp.m, input.letters);
   let tree: ParseNode | undefined;
+  // Only what the tree needs, in locals: a getter that read `hyp` and `input` kept the whole
+  // MatchInput (its memo of every hypothesis, the tokenizer's output) alive as long as the match,
+  // and a match that outlives a scavenge dragged all of it into the old generation (docs/benchmarks.md).
+  const frag = hyp.f;
+  const text = input.text;
+  const tokens = input.tokens;
   // A getter in the literal is an own, enumerable, configurable property, as Object.defineProperty
   // made it, without the descriptor object and the map change per match.
   return {
@@ -198,7 +204,7 @@ function makeMatch(triggerId: number, pattern: string, hyp: Hyp, input: MatchInp
     weight: rankWeight(s, hyp.w + input.tokenTie(hyp), tier),
     pattern,
     get parseTree() {
-      return (tree ??= buildParseTree(hyp.f, input.text, input.tokens, converter));
+      return (tree ??= buildParseTree(frag, text, tokens, converter));
     },
   };
 }
