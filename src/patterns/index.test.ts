@@ -2,10 +2,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { queryObjects } from "node:v8";
 import { describe, expect, it } from "vitest";
 import type { NamedPatternDef, Project, Trigger } from "../project/model.js";
 import { ProjectError, ProjectErrors } from "../util/errors.js";
 import { compileProjectPatterns, createPatternSet, matchPatterns } from "./index.js";
+import { MatchInput } from "./matcher.js";
 
 const POS = { file: "main.sc", line: 12, col: 9 };
 
@@ -214,5 +216,21 @@ describe("matchPatterns ($nlp.matchPatterns)", () => {
     expect(r!.parseTree.text).toBe("ну да");
     expect(matchPatterns("ну да", ["* $Yes *"], named, new Map())!.parseTree._Yes).toBe("да");
     expect(matchPatterns("может быть", ["* нет *"], named, new Map())).toBeNull();
+  });
+});
+
+describe("what a match keeps alive", () => {
+  // A match outlives its turn in the engine's results; whatever it holds goes with it into V8's old
+  // generation when a scavenge finds it alive (docs/benchmarks.md): the lazy parse tree's getter
+  // must not hold the MatchInput and its memo of every hypothesis.
+  it("a kept match, its parse tree unread, holds no MatchInput", () => {
+    const set = createPatternSet(new Map(), new Map());
+    set.add(1, "* привет *", POS);
+    set.add(2, "* привет {мир|друг} *", POS);
+    const before = queryObjects(MatchInput, { format: "count" }) as number;
+    const matches = set.match("ну привет мир", new Map([[1, 1000], [2, 1000]]));
+    expect(matches.map((m) => m.triggerId).sort()).toEqual([1, 2]);
+    expect(queryObjects(MatchInput, { format: "count" })).toBe(before);
+    expect(matches[0]!.parseTree).toBeDefined(); // still built on first read, from what it kept
   });
 });
