@@ -121,12 +121,20 @@
     var dtfProto = Intl.DateTimeFormat.prototype;
     var boundFormat = getOwnPropertyDescriptor(dtfProto, "format").get;
     var formatToParts = dtfProto.formatToParts;
+    // One function per instance, as the spec's getter caches its bound format (dtf.format === dtf.format).
+    var formats = new WeakMap();
+    var weakGet = WeakMap.prototype.get;
+    var weakSet = WeakMap.prototype.set;
     defineProperty(dtfProto, "format", {
       get: function () {
+        var cached = reflectApply(weakGet, formats, [this]);
+        if (cached !== undefined) return cached;
         var format = reflectApply(boundFormat, this, []);
-        return function (date) {
+        var withClock = function (date) {
           return format(date === undefined ? now() : date);
         };
+        reflectApply(weakSet, formats, [this, withClock]);
+        return withClock;
       },
       enumerable: false,
       configurable: true,

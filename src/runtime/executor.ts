@@ -140,9 +140,10 @@ export class RuntimeExecutor implements TurnExecutor {
       }
     }
     const result = crashResult(state, crash, this.config, request.language);
-    // The state the user had, with this turn's once-id, is always committed with the error answer,
-    // unchecked: it is what the store holds already, so a retry is answered from the store and never
-    // runs the turn (and its payments) again.
+    // The state the turn started from, with this turn's once-id, is always committed with the error
+    // answer, unchecked: it is the stored state (or, with new_session, a fresh session beside the
+    // stored $client), never larger than what the store holds, so a retry is answered from the store
+    // and never runs the turn (and its payments) again.
     return { result, committed: withOnceIds(state, onceIds) };
   }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { emptyUserState, type HttpRequest, type TurnResult } from "../engine/types.js";
 import { WorkerPool } from "./worker-pool.js";
+import type { TurnTape } from "./protocol.js";
 
 const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/runtime/http-suspend");
 const SLOW_MS = 400;
@@ -126,6 +127,35 @@ describe("WorkerPool: turns waiting on $http", () => {
     const drawn = random.state.session.r as number;
     expect(drawn).toBeGreaterThanOrEqual(0);
     expect(drawn).toBeLessThan(1);
+  }, 30_000);
+
+  // Review: the realm's seed was four draws of the worker's own Math.random (V8's xorshift128+),
+  // taped among the random numbers: a user who recovers their seed could predict other turns' seeds.
+  it("tapes the realm's seed on its own, apart from the worker's random numbers", async () => {
+    const tapes: TurnTape[] = [];
+    // The tape a suspended run hands back to the pool (WorkerPool.suspend is private: reached by name).
+    type Suspend = { suspend: (...args: unknown[]) => void };
+    const proto = WorkerPool.prototype as unknown as Suspend;
+    const original = proto.suspend;
+    const spy = vi.spyOn(proto, "suspend").mockImplementation(function (this: unknown, ...args: unknown[]) {
+      tapes.push(structuredClone(args[4] as TurnTape));
+      return original.apply(this, args);
+    });
+    try {
+      const h = await start();
+      const order: string[] = [];
+      const [random] = await Promise.all([turn(h, "случайно", order), turn(h, "быстро", order)]);
+      expect(said(random)).toBe("random 200");
+      expect(tapes).toHaveLength(1);
+      const [tape] = tapes;
+      expect(tape!.random).toEqual([]);
+      expect(tape!.seeds).toHaveLength(1);
+      const [seed] = tape!.seeds;
+      expect(seed).toHaveLength(4);
+      for (const word of seed!) expect(Number.isInteger(word) && word >= 0 && word < 2 ** 32).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   }, 30_000);
 
   // `new Date().constructor` is V8's own Date, and Intl formats "no date" with V8's own clock: both

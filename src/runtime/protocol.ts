@@ -33,13 +33,15 @@ export interface TurnMessage {
 /**
  * A turn that suspends at `$http` runs again from the same stored state once the main thread has
  * the answer (docs/architecture.md, "Scripts are synchronous"): the new run gets the answers of the
- * calls made so far, and the clock readings and random numbers the earlier run used, in order, so it
- * takes the same path up to the next new call.
+ * calls made so far, and the clock readings, random numbers and realm seeds the earlier run used, in
+ * order, so it takes the same path up to the next new call.
  */
 export interface TurnTape {
   http: TapedHttp[];
   now: number[];
   random: number[];
+  /** Seeds of the realm's Math.random (four 32-bit words each, from `freshSeed()`): kept apart from `random`, drawn from a secure source. */
+  seeds: number[][];
 }
 
 export interface TapedHttp {

@@ -7,6 +7,7 @@ import type { BotRequest, HostServices, HttpRequest, HttpResponse, UserState } f
 import { callSync, type BridgeEnds } from "./sync-bridge.js";
 import { projectSecret } from "../util/secrets.js";
 import { TurnAbandoned } from "../engine/errors.js";
+import { freshSeed } from "../sandbox/host.js";
 import { TurnMeter, type CloseMessage, type TapedHttp, type TurnTape, type WorkerInit, type WorkerMessage, type TurnMessage } from "./protocol.js";
 
 const init = workerData as WorkerInit & { bridge: BridgeEnds["worker"] };
@@ -33,6 +34,7 @@ interface Run {
   httpAt: number;
   nowAt: number;
   randomAt: number;
+  seedAt: number;
   suspendable: boolean;
   suspended?: { call: HttpRequest; key: string };
   logs: { level: "debug" | "info" | "warn" | "error"; message: string }[];
@@ -41,7 +43,7 @@ interface Run {
 let run: Run = newRun(undefined, false);
 
 function newRun(tape: TurnTape | undefined, suspendable: boolean): Run {
-  return { tape: tape ?? { http: [], now: [], random: [] }, httpAt: 0, nowAt: 0, randomAt: 0, suspendable, logs: [] };
+  return { tape: tape ?? { http: [], now: [], random: [], seeds: [] }, httpAt: 0, nowAt: 0, randomAt: 0, seedAt: 0, suspendable, logs: [] };
 }
 
 /**
@@ -65,12 +67,12 @@ function http(req: HttpRequest): HttpResponse {
       return taped.reply.value;
     }
     run.tape.http.length = run.httpAt; // this run asks for something else: the rest of the tape is not its
-    // Nor would a next run's be: what the script asks depends on more than the tape holds (its own
-    // Math.random(), say), so another suspension would only throw away one more run and request.
+    // Nor would a next run's be: what the script asks depends on more than the tape holds (a value
+    // kept from load time or another turn, say), so another suspension would only throw away one more run and request.
     run.suspendable = false;
   }
   // A request that is not safe may have an effect (a charge): only a run that is kept makes it, and its
-  // re-run could not be trusted to ask for it by the same key (a Math.random() id in its body).
+  // re-run could not be trusted to ask for it by the same key (an id built from state outside the tape).
   if (!SAFE_METHODS.has(req.method)) run.suspendable = false;
   // Suspend only when other turns wait for a worker: a re-run costs a fresh context, a blocked worker costs nothing else.
   if (run.suspendable && Atomics.load(demand, 0) > 0) {
@@ -93,8 +95,8 @@ function http(req: HttpRequest): HttpResponse {
   return reply.value;
 }
 
-/** A clock reading or random number: the earlier run's, in order, then new ones (recorded for the next run). */
-function taped(values: number[], at: "nowAt" | "randomAt", fresh: () => number): number {
+/** A clock reading, random number or seed: the earlier run's, in order, then new ones (recorded for the next run). */
+function taped<T>(values: T[], at: "nowAt" | "randomAt" | "seedAt", fresh: () => T): T {
   if (run[at] < values.length) return values[run[at]++]!;
   const v = fresh();
   values.push(v);
@@ -114,8 +116,9 @@ const services: HostServices = {
     const v = taped(run.tape.random, "randomAt", Math.random);
     return Math.floor(v * max);
   },
-  // Four words from the random tape: the realm's Math.random of a re-run draws what the first run drew.
-  seed: () => [0, 1, 2, 3].map(() => Math.floor(taped(run.tape.random, "randomAt", Math.random) * 2 ** 32)),
+  // From randomBytes, not this thread's Math.random: a user who recovers their realm's seed from its
+  // outputs must learn nothing of other turns' seeds. On its own tape: a re-run draws what the first run drew.
+  seed: () => taped(run.tape.seeds, "seedAt", freshSeed),
   log: (level, message) => {
     if (!run.suspended) run.logs.push({ level, message });
   },
@@ -123,10 +126,10 @@ const services: HostServices = {
   secret: (name) => projectSecret(name, init.secrets),
 };
 
-/** The call the run stopped at, with what the next run replays: the answers it used, every clock reading and random number. */
+/** The call the run stopped at, with what the next run replays: the answers it used, every clock reading, random number and seed. */
 function sendSuspended(id: number, stop: { call: HttpRequest; key: string }): void {
   const { tape } = run;
-  send({ type: "suspended", id, call: stop.call, key: stop.key, tape: { http: tape.http.slice(0, run.httpAt), now: tape.now, random: tape.random } });
+  send({ type: "suspended", id, call: stop.call, key: stop.key, tape: { http: tape.http.slice(0, run.httpAt), now: tape.now, random: tape.random, seeds: tape.seeds } });
 }
 
 /** The run's log lines, sent before its result (a run that suspended sends none). */

@@ -204,6 +204,18 @@ describe("the host's clock and seed: every path to a time or a random number in 
     expect(snap.session.r).toEqual([true, services.time, services.time, "09:30", "09:30", "00:00"]);
   });
 
+  // Review: the patched getter made a new function per read; the spec's getter caches its bound format.
+  it("gives one format function per Intl.DateTimeFormat, as the spec's getter does", () => {
+    const { snap } = session(`
+      var a = new Intl.DateTimeFormat("en-US", {timeZone: "UTC", hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
+      var b = new Intl.DateTimeFormat("en-US", {timeZone: "UTC", hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
+      var f = a.format;
+      var threw = false;
+      try { Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, "format").get.call({}); } catch (e) { threw = e instanceof TypeError; }
+      $session.r = [f === a.format, a.format === b.format, f(), threw];`);
+    expect(snap.session.r).toEqual([true, false, "09:30", true]);
+  });
+
   it("draws Math.random from the turn's seed: the same seed gives the same numbers, each turn asks for one", () => {
     const seeds = [
       [1, 2, 3, 4],

@@ -36,4 +36,18 @@ describe("likelySpelling", () => {
     expect(likelySpelling("x".repeat(4_000_000), tags)).toBeUndefined();
     expect(likelySpelling("stateee", tags)).toBe("state"); // two letters longer: still within reach
   });
+
+  // Review: two long names of about the same length still built the whole table (200k × 200k).
+  it("guesses no name longer than 64 letters", () => {
+    const name = "a".repeat(64);
+    expect(likelySpelling(name + "b", [name + "c"])).toBeUndefined();
+    expect(likelySpelling(name.slice(1) + "b", [name.slice(1) + "c"])).toBe(name.slice(1) + "c");
+    expect(likelySpelling("y".repeat(2_000), ["y".repeat(2_001)])).toBeUndefined();
+  });
+
+  // Review: the length pre-filter took the candidate's length before lower-casing, the distance after.
+  it("measures a candidate's length lower-cased, as its distance", () => {
+    // "İ" is one code unit, lower-cased two ("i" and a combining dot).
+    expect(likelySpelling("i\u0307i\u0307i\u0307xyw", ["İİİxyz"])).toBe("İİİxyz");
+  });
 });

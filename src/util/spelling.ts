@@ -21,13 +21,20 @@ export function editDistance(a: string, b: string): number {
   return rows[a.length]![b.length]!;
 }
 
+/** Words (lower-cased) longer than this get no suggestion. */
+const MAX_SPELLED_LENGTH = 64;
+
 /**
  * The candidate `word` most likely misspells: case aside, one edit away for words of up to four
  * letters, two for longer ones. Undefined when no candidate is that close, when two are equally
- * close (a guess between them would mislead), or when the word is a candidate.
+ * close (a guess between them would mislead), when the word is a candidate, or when it is longer
+ * than MAX_SPELLED_LENGTH.
  */
 export function likelySpelling(word: string, candidates: Iterable<string>): string | undefined {
   const w = word.toLowerCase();
+  // The table of edits costs the product of the lengths: two long names of about the same length
+  // (a pasted blob on a line of a project file) would make it gigabytes. No name worth a guess is that long.
+  if (w.length > MAX_SPELLED_LENGTH) return undefined;
   const limit = w.length <= 4 ? 1 : 2;
   let best: string | undefined;
   let bestDistance = limit + 1;
@@ -35,10 +42,10 @@ export function likelySpelling(word: string, candidates: Iterable<string>): stri
   for (const candidate of candidates) {
     if (candidate === word) return undefined;
     // Each edit changes the length by one at most: a candidate that much shorter or longer is out of
-    // reach without the table, whose cost is the product of the lengths (a megabyte-long word on a
-    // line of a project file made it gigabytes).
-    if (Math.abs(candidate.length - w.length) > limit) continue;
-    const d = editDistance(w, candidate.toLowerCase());
+    // reach. Compared lower-cased, as the distance is (lower-casing may change the length: "İ" → "i̇").
+    const c = candidate.toLowerCase();
+    if (Math.abs(c.length - w.length) > limit) continue;
+    const d = editDistance(w, c);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
