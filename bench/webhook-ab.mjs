@@ -14,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { message } from "./lib/message.mjs";
+import { onProbeLines } from "./lib/probe-lines.mjs";
 import { HELLO_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -49,9 +50,7 @@ async function start(spec, dir) {
     let out = "";
     const probes = [];
     child.probes = probes;
-    child.stderr.on("data", (d) => {
-      for (const m of String(d).matchAll(/\{"allocBytes":\d+[^\n]*\}/g)) probes.push(JSON.parse(m[0]));
-    });
+    onProbeLines(child.stderr, (probe) => probes.push(probe));
     const onData = (d) => {
       out += d;
       const m = /listening (\d+)|at http:\/\/127\.0\.0\.1:(\d+)/.exec(out);

@@ -14,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { message } from "./lib/message.mjs";
+import { onProbeLines } from "./lib/probe-lines.mjs";
 import { HELLO_SC, HTTP_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -70,9 +71,9 @@ function start(cmd, args) {
     child.allocs = allocs;
     child.stderr.on("data", (d) => {
       if (err.length < 100_000) err += d;
-      // The probe's line (bench/peers/alloc-probe.cjs): allocated bytes, GC pauses, event-loop delay.
-      for (const m of String(d).matchAll(/^\{"allocBytes":.*\}$/gm)) allocs.push(JSON.parse(m[0]));
     });
+    // The probe's lines (bench/peers/alloc-probe.cjs): allocated bytes, GC pauses, event-loop delay.
+    onProbeLines(child.stderr, (probe) => allocs.push(probe));
     child.once("exit", onExit);
   });
 }

@@ -176,6 +176,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     maxAnswerBytes: opts.maxAnswerBytes,
     maxCachedAnswers: opts.maxCachedAnswers,
     maxCachedAnswerBytes: opts.maxCachedAnswerBytes,
+    log: opts.log,
   });
   // Payment events are delivered through the executor, which exists once the pool has started.
   const late: { executor?: RuntimeExecutor; merchant?: MerchantNotifier } = {};

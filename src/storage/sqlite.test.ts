@@ -1,5 +1,5 @@
 // SQLite specifics: the file format, reopening, two writers on one file, and surviving SIGKILL.
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -158,6 +158,31 @@ describe("SqliteStore", () => {
     await store.close();
   });
 
+  it("says once, at warn, that the checkpoint worker failed, and checkpoints in its own commits again", async () => {
+    const path = newPath();
+    const logged: [string, string][] = [];
+    const store = new SqliteStore({ path, log: (level, message) => logged.push([level, message]) });
+    const db = store["db"] as Database.Database;
+    unlinkSync(path); // the store's connection keeps its open file; the worker cannot open the path
+    await Promise.all(Array.from({ length: 300 }, (_, i) => store.transact(`u${i}`, async () => ({ commit: { state: withCounter(i) }, result: undefined }))));
+    await until(() => logged.length > 0);
+    expect(logged).toEqual([["warn", expect.stringMatching(/^sqlite .*sessions\.sqlite: the checkpoint worker failed \(.+\); the store's own commits checkpoint the WAL again/)]]);
+    await until(() => db.pragma("wal_autocheckpoint", { simple: true }) === 1000); // SQLite's default
+    await Promise.all(Array.from({ length: 300 }, (_, i) => store.transact(`v${i}`, async () => ({ commit: { state: withCounter(i) }, result: undefined }))));
+    await store.close();
+    expect(logged).toHaveLength(1);
+  });
+
+  it("starts no checkpoint worker for the commits that finish while the store closes", async () => {
+    const store = new SqliteStore({ path: newPath() });
+    const commit = (user: string) => store.transact(user, async () => ({ commit: { state: withCounter(1) }, result: undefined }));
+    await Promise.all(Array.from({ length: 255 }, (_, i) => commit(`u${i}`)));
+    const last = commit("last"); // the 256th commit, written while the store drains its queue to close
+    await store.close();
+    await last;
+    expect(store["checkpointer"]!["worker"]).toBeUndefined();
+  });
+
   it("purges expired answers from the file", async () => {
     const path = newPath();
     let clock = 1_000_000;
@@ -184,6 +209,17 @@ describe("SqliteStore", () => {
     await new SqliteStore({ path, maxCachedAnswers: 3, now: () => clock }).close(); // opening trims too
     const left = inspect(path, (db) => db.prepare("SELECT body FROM answers ORDER BY expires_at").all());
     expect(left).toEqual([{ body: "b297" }, { body: "b298" }, { body: "b299" }]);
+  });
+
+  it("never trims the answers of the group commit that wrote them, also past maxCachedAnswers", async () => {
+    const store = new SqliteStore({ path: newPath(), maxCachedAnswers: 2 });
+    const turn = (user: string, id: string) => store.transact(user, async () => ({ commit: { state: withCounter(1), answer: { messageId: id, body: `${user}:${id}` } }, result: undefined }));
+    await Promise.all(Array.from({ length: 5 }, (_, i) => turn(`u${i}`, "m1"))); // one group of five answers
+    const cached = await Promise.all(Array.from({ length: 5 }, (_, i) => store.cachedAnswer(`u${i}`, "m1")));
+    expect(cached).toEqual(["u0:m1", "u1:m1", "u2:m1", "u3:m1", "u4:m1"]); // a retry of any of them gets its answer
+    await turn("u0", "m2"); // the next group keeps the cap again
+    expect((store["db"] as Database.Database).prepare("SELECT body FROM answers ORDER BY rowid").all()).toEqual([{ body: "u4:m1" }, { body: "u0:m2" }]);
+    await store.close();
   });
 
   it("refuses a file written by a newer schema instead of guessing", async () => {

@@ -91,9 +91,15 @@ export class SqliteStore extends BaseStore {
     // thread that deleted hundreds of rows every 256 commits.
     this.groupTx = this.db.transaction((batch: PendingWrite[]) => {
       const at = this.now();
-      for (const w of batch) w.failed = this.commitOne(w, at);
+      let answers = 0;
+      for (const w of batch) {
+        w.failed = this.commitOne(w, at);
+        if (!w.failed && w.record.answer && this.ttlMs > 0) answers++;
+      }
       this.sql.sweep.run(at);
-      this.sql.trim.run(this.maxAnswers);
+      // The group's own answers hold the newest rowids: never trimmed in the group that wrote them,
+      // else with a cap below the group's size a retry of those turns would run them again.
+      this.sql.trim.run(Math.max(this.maxAnswers, answers));
     });
     this.db.transaction(() => {
       this.sql.sweep.run(this.now());
@@ -102,7 +108,7 @@ export class SqliteStore extends BaseStore {
     this.checkpointer =
       opts.path === ":memory:"
         ? undefined
-        : new BackgroundCheckpointer(this.db, { file: path.resolve(opts.path), synchronous: opts.sqliteSynchronous === "FULL" ? "FULL" : "NORMAL" });
+        : new BackgroundCheckpointer(this.db, { file: path.resolve(opts.path), synchronous: opts.sqliteSynchronous === "FULL" ? "FULL" : "NORMAL" }, (message) => opts.log?.("warn", message));
   }
 
   protected read(userKey: string): Versioned | undefined {
@@ -158,6 +164,13 @@ export class SqliteStore extends BaseStore {
 
   protected readAnswer(userKey: string, messageId: string): string | undefined {
     return this.sql.getAnswer.get(userKey, messageId, this.now())?.body;
+  }
+
+  override close(): Promise<void> {
+    // The turns still draining and the final flush may cross CHECKPOINT_WORKER_AFTER_COMMITS: a worker
+    // started then would only be stopped again (up to its 2 s grace).
+    this.checkpointer?.closing();
+    return super.close();
   }
 
   protected async dispose(): Promise<void> {

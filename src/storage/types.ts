@@ -59,4 +59,5 @@ export interface StoreOptions {
   lockWaitMs?: number; // redis: give up waiting for another process's lock after this long (default 30000)
   now?: () => number; // clock (Unix ms) for answer expiry in memory and sqlite; tests inject a fake one
   sqliteSynchronous?: "NORMAL" | "FULL"; // sqlite: NORMAL (default) survives a killed process, FULL also power loss
+  log?: (level: "warn", message: string) => void; // sqlite: where a failed checkpoint worker is reported (once; the runtime's log)
 }

@@ -1,5 +1,6 @@
 // Whether an address lies in CIDR ranges: the YooKassa sender check (docs/yookassa.md) and the
-// webhook's client address behind trusted proxies (src/channels/smartapp/server.ts).
+// webhook's client address behind trusted proxies (src/channels/smartapp/server.ts); and which
+// client an address belongs to for a per-client bound (src/channels/smartapp/admission.ts).
 import { isIP } from "node:net";
 
 /** Pure: whether `ip` (v4, v6 or v4-mapped v6) lies in one of the CIDR `ranges`. */
@@ -17,6 +18,23 @@ export function inRanges(ip: string, ranges: readonly string[]): boolean {
     return addr.n >> shift === base.n >> shift;
   });
 }
+
+/**
+ * Pure: the client `ip` belongs to, for a bound per client. An IPv4 address as itself, also written
+ * IPv4-mapped (::ffff:a.b.c.d, ::ffff:7f00:1); an IPv6 address as its /64 ("2001:db8:0:1::/64"):
+ * one host or site is handed a whole /64 and may send from any address in it (docs/security.md).
+ * Anything not an address is returned as given.
+ */
+export function clientGroup(ip: string): string {
+  const addr = parse(ip.replace(/%.*$/, ""));
+  if (!addr) return ip;
+  if (addr.v === 4) return v4Text(addr.n);
+  if (addr.n >> 32n === 0xffffn) return v4Text(addr.n & 0xffff_ffffn);
+  const prefix = [48n, 32n, 16n, 0n].map((s) => ((addr.n >> 64n >> s) & 0xffffn).toString(16));
+  return `${prefix.join(":")}::/64`;
+}
+
+const v4Text = (n: bigint): string => [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join(".");
 
 function parse(ip: string): { v: 4 | 6; n: bigint } | undefined {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);

@@ -134,6 +134,33 @@ describe("Admission", () => {
     expect(a.bytes).toBe(0);
     expect(a.open("10.0.0.1").take(300)).toBeUndefined(); // nothing of the address is left counted
   });
+
+  it("counts the IPv6 addresses of one /64 as one address, and an IPv4-mapped address as the IPv4 one", () => {
+    const a = new Admission({ maxHeldBytes: 1000, maxHeldBytesPerAddress: 300 });
+    const held = a.open("2001:db8:0:1::1");
+    expect(held.take(300)).toBeUndefined();
+    // Another address of the same /64 (another spelling, a zone) is the same client: over its share.
+    expect(a.open("2001:db8:0:1:ffff:ffff:ffff:fffe").take(1)).toMatchObject({ status: 503, reason: expect.stringContaining("from this address (limit 300)") });
+    expect(a.open("2001:0db8:0000:0001:0:0:0:2%eth0").take(1)).toMatchObject({ status: 503 });
+    // The next /64 is another client.
+    const next = a.open("2001:db8:0:2::1");
+    expect(next.take(300)).toBeUndefined();
+    const v4 = a.open("198.51.100.7");
+    expect(v4.take(300)).toBeUndefined();
+    expect(a.open("::ffff:198.51.100.7").take(1)).toMatchObject({ status: 503 });
+    expect(a.open("::FFFF:c633:6407").take(1)).toMatchObject({ status: 503 });
+    for (const intake of [held, next, v4]) intake.release();
+    expect(a.bytes).toBe(0);
+  });
+
+  it("gives one address a share of at least one byte by default, never a limit of 0, for a tiny maxHeldBytes", () => {
+    const a = new Admission({ maxHeldBytes: 3 });
+    expect(a.maxHeldBytesPerAddress).toBe(1);
+    const first = a.open("10.0.0.1");
+    expect(first.take(1)).toBeUndefined();
+    expect(a.open("10.0.0.1").take(1)).toMatchObject({ status: 503, reason: "the server already holds 1 bytes of requests from this address (limit 1); try again" });
+    expect(a.open("10.0.0.2").take(1)).toBeUndefined();
+  });
 });
 
 /** Turns that end when the test says so: `gate.open()` resolves every waiting one. */

@@ -4,6 +4,7 @@
 // as they arrive, a turn once the body is in; over either limit a request is answered 503 at once
 // (src/channels/smartapp/server.ts), and nothing of it runs.
 import { WebhookRequestError } from "./errors.js";
+import { clientGroup } from "../../util/ip-ranges.js";
 import { countLimit } from "../../util/limits.js";
 
 /** Turns waiting or running in one process, all users (WebhookOptions.maxTurns). */
@@ -17,7 +18,7 @@ export const DEFAULT_ADDRESS_SHARE = 4;
 export interface AdmissionLimits {
   maxTurns?: number;
   maxHeldBytes?: number;
-  /** Bytes of bodies one client address may hold; default maxHeldBytes / DEFAULT_ADDRESS_SHARE. */
+  /** Bytes of bodies one client address may hold; default maxHeldBytes / DEFAULT_ADDRESS_SHARE (at least 1). */
   maxHeldBytesPerAddress?: number;
 }
 
@@ -48,13 +49,13 @@ export class Admission {
   readonly maxHeldBytesPerAddress: number;
   private heldTurns = 0;
   private heldBytes = 0;
-  /** Bytes held per client address (addresses holding none are dropped). */
+  /** Bytes held per client (clientGroup of its address: an IPv6 /64 is one client; none held: dropped). */
   private readonly byAddress = new Map<string, number>();
 
   constructor(limits: AdmissionLimits = {}) {
     this.maxTurns = countLimit(limits.maxTurns, DEFAULT_MAX_TURNS, "maxTurns");
     this.maxHeldBytes = countLimit(limits.maxHeldBytes, DEFAULT_MAX_HELD_BYTES, "maxHeldBytes");
-    this.maxHeldBytesPerAddress = countLimit(limits.maxHeldBytesPerAddress, Math.floor(this.maxHeldBytes / DEFAULT_ADDRESS_SHARE), "maxHeldBytesPerAddress");
+    this.maxHeldBytesPerAddress = countLimit(limits.maxHeldBytesPerAddress, Math.max(1, Math.floor(this.maxHeldBytes / DEFAULT_ADDRESS_SHARE)), "maxHeldBytesPerAddress");
   }
 
   get turns(): number {
@@ -66,12 +67,14 @@ export class Admission {
   }
 
   /**
-   * Starts counting one request from the client at `address`. A body alone over a byte limit is
+   * Starts counting one request from the client at `peer`. A body alone over a byte limit is
    * taken when no other request (of the address) holds bytes (the body limit bounds it), so no size
    * is refused for good. One address holds at most maxHeldBytesPerAddress: clients of one address
-   * that send large bodies and stall cannot hold the whole budget until the request timeout.
+   * that send large bodies and stall cannot hold the whole budget until the request timeout. IPv6
+   * addresses of one /64 count as one address: a client rotating through its /64 is still one.
    */
-  open(address = ""): Intake {
+  open(peer = ""): Intake {
+    const address = clientGroup(peer);
     let bytes = 0;
     let turn = false;
     let released = false;
