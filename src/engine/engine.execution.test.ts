@@ -243,6 +243,24 @@ describe("the state a turn leaves", () => {
     }
   });
 
+  it("reads nlp.contextHistoryDepth as a whole number of contexts, at least one", () => {
+    // The schema takes 0 and -1; a config built in code may hold 2.5 (it used to give undefined entries).
+    for (const [depth, expected] of [[2.5, ["/B", "/C"]], [0, ["/C"]], [-1, ["/C"]], [-2, ["/C"]]] as const) {
+      const dir = project("");
+      try {
+        const loaded = loadProject(dir);
+        loaded.config.nlp = { ...loaded.config.nlp, contextHistoryDepth: depth };
+        const engine = createEngine(loaded, services);
+        let state = emptyUserState();
+        for (const q of ["a", "b", "c", "a"]) state = engine.process({ query: q }, state).state;
+        expect([depth, state.contextHistory]).toEqual([depth, expected]);
+        engine.dispose();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
   it("never changes the request or the stored state it was given, and answers with objects of its own", () => {
     const dir = project("");
     try {

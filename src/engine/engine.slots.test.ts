@@ -109,6 +109,20 @@ describe("slot filling behind zb-common's context switch", () => {
     expect(h.state.slotFilling).toBeUndefined();
   });
 
+  it("ends the filling when an event's turn starts a new session or ends this one", () => {
+    const h = bot();
+    h.send("хочу пиццу");
+    const before = h.state.sessionId;
+    // $reactions.newSession: the new session starts at / with an empty $session, and without the old prompt.
+    expect(h.texts(h.send({ event: "RESTART", query: "" }))).toEqual(["start"]);
+    expect(h.state.sessionId).not.toBe(before);
+    expect(h.state.slotFilling).toBeUndefined();
+    expect(h.texts(h.send("большую"))).toEqual(["nomatch большую"]);
+    h.send("хочу пиццу");
+    expect(h.texts(h.send({ event: "STOP", query: "" }))).toEqual(["stopped"]);
+    expect(h.state.slotFilling).toBeUndefined();
+  });
+
   // Sixth red-team round: the answer was matched for slots whatever its length (the scenario matches
   // nothing over nlp.lengthLimit), and entity matching grows with the square of the text: 12,800
   // characters of "1 1 1 …" took 16 s of CPU on the main thread, 32,000 ran the process out of memory.

@@ -90,7 +90,7 @@ export function processWithSlotFilling(env: SlotFillingEnv, request: BotRequest,
   const rest: UserState = { ...state };
   delete rest.slotFilling;
   if (!ongoing) return startIfSwitched(request, run(request, rest), run);
-  if (!isAnswer(request)) return keptAcross(ongoing, startIfSwitched(request, run(request, rest), run));
+  if (!isAnswer(request)) return keptAcross(ongoing, state, startIfSwitched(request, run(request, rest), run));
   const step = answer(env, ongoing, request);
   if (step.kind === "ask") return promptTurn(rest, step.filling, step.slot);
   if (step.kind === "return") return startIfSwitched(request, run(returnRequest(request, step.filling), rest), run);
@@ -101,10 +101,12 @@ export function processWithSlotFilling(env: SlotFillingEnv, request: BotRequest,
  * An event, a timeout or a request with its own target is not the user's answer: it runs in the
  * scenario and the filling goes on, its next text answering the prompt — a payment's
  * `PAY_DIALOG_FINISHED` must not lose the order being asked for [I]. A turn that starts a filling of
- * its own replaces it.
+ * its own replaces it; one that ends the session or starts a new one ($reactions.newSession,
+ * $jsapi.startSession/stopSession) ends it: a new session begins with no prompt of the old one.
  */
-function keptAcross(filling: SlotFillingState, result: TurnResult): TurnResult {
+function keptAcross(filling: SlotFillingState, before: UserState, result: TurnResult): TurnResult {
   if (result.state.slotFilling !== undefined) return result;
+  if (result.endSession || result.newSession !== undefined || result.state.sessionId !== before.sessionId) return result;
   return { ...result, state: { ...result.state, slotFilling: filling } };
 }
 

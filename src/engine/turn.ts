@@ -284,7 +284,7 @@ export function runTurn(
   if (!isObject(session)) session = { ...(session as object) }; // an array from the isolate: spread as before
   session.contextPath = contextPath;
 
-  const depthLimit = Number(project.config.nlp?.contextHistoryDepth ?? 1) || 1;
+  const depthLimit = historyDepth(project.config.nlp?.contextHistoryDepth);
   const newState: UserState = {
     session,
     client: snap.client,
@@ -327,7 +327,16 @@ export function runTurn(
   return result;
 }
 
-/** The last `depth` contexts after this turn's: `[...history, context].slice(-depth)` in one array. */
+/**
+ * `nlp.contextHistoryDepth` as a count of contexts: a whole number, at least 1 (the default). The
+ * config schema lets 0 and negatives through, and a config built in code may hold a fraction.
+ */
+function historyDepth(value: unknown): number {
+  const n = Math.trunc(Number(value ?? 1));
+  return n >= 1 ? n : 1;
+}
+
+/** The last `depth` (a whole number ≥ 1) contexts after this turn's: `[...history, context].slice(-depth)` in one array. */
 function historyAfter(history: readonly string[] | undefined, context: string, depth: number): string[] {
   const before = history ?? [];
   const out: string[] = [];

@@ -5,6 +5,7 @@ import { createPatternSet } from "../patterns/index.js";
 import type { CompiledPatternSet } from "../patterns/index.js";
 import type { IntentGuess, IntentClassifier, IntentSlotDef } from "../engine/types.js";
 import type { NluData } from "./data.js";
+import { EntityOccurrences } from "../patterns/occurrences.js";
 import type { ParseNode, PatternEntity } from "../patterns/types.js";
 import { entityRefs, featuresOf, textFeatures, words, type EntitySpan, type Features } from "./features.js";
 import { lemma } from "../morphology/index.js";
@@ -63,14 +64,13 @@ function entityNodes(tree: ParseNode): ParseNode[] {
 
 const entityNode = (tree: ParseNode): ParseNode | undefined => entityNodes(tree)[0];
 
-/** An intent's slot patterns: trigger id → entity and number of occurrences; the slots they can fill, in order. */
+/** An intent's slots that can match offline, in order, and how many occurrences of each entity they take at most. */
 interface SlotSet {
-  set: CompiledPatternSet;
-  triggers: { entity: string; n: number }[];
+  limits: Map<string, number>;
   slots: { name: string; entity: string; array: boolean }[];
 }
 
-/** The most values an array slot takes from one phrase offline: one pattern per count, so it is bounded [I]. */
+/** The most values an array slot takes from one phrase offline [I]. */
 export const MAX_ARRAY_VALUES = 8;
 
 /** Trains the intent network on every intent's phrases (one output per intent path). */
@@ -97,6 +97,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
     this.net = new NeuralNetwork();
     this.net.fromJSON(model.network);
     this.known = new Set(model.network.features ?? []);
+    this.occurrences = new EntityOccurrences(entities);
     if (data.patternsEnabled) this.patterns = this.compilePatterns();
     this.refs = this.compileRefs();
   }
@@ -154,11 +155,11 @@ export class ProjectIntentClassifier implements IntentClassifier {
   }
 
   /**
-   * Slot sets by intent path: for each entity its slots use that can match offline, one pattern per
-   * number of occurrences up to the number of those slots (`* @e *`, `* @e * @e *`, …), an array
-   * slot counting for MAX_ARRAY_VALUES.
+   * Slot sets by intent path: for each entity its slots use, how many occurrences they take at most
+   * (one per slot, MAX_ARRAY_VALUES for an array slot); the entities are compiled into `occurrences`.
    */
   private readonly slotSets = new Map<string, SlotSet | null>();
+  private readonly occurrences: EntityOccurrences;
 
   private slotSet(path: string): SlotSet | null {
     let entry = this.slotSets.get(path);
@@ -166,24 +167,19 @@ export class ProjectIntentClassifier implements IntentClassifier {
     entry = null;
     const intent = this.data.intents.find((i) => i.path === path);
     if (intent && intent.slots.length > 0) {
-      const set = createPatternSet(new Map(), new Map(), { entities: this.entities });
-      const triggers: SlotSet["triggers"] = [];
-      const slots: SlotSet["slots"] = [];
-      const counts = new Map<string, number>();
-      for (const slot of intent.slots) counts.set(slot.entity, (counts.get(slot.entity) ?? 0) + (slot.array ? MAX_ARRAY_VALUES : 1));
-      for (const [entity, count] of counts) {
-        try {
-          for (let n = 1; n <= count; n++) {
-            set.add(triggers.length, "*" + ` @${entity} *`.repeat(n), { file: this.data.file, line: 1, col: 1 });
-            triggers.push({ entity, n });
+      const limits = new Map<string, number>();
+      for (const slot of intent.slots) {
+        if (!limits.has(slot.entity)) {
+          try {
+            this.occurrences.add(slot.entity);
+          } catch {
+            continue; // a name the pattern engine cannot read: its slots stay empty, as one only the live service knows (docs/nlu.md)
           }
-        } catch {
-          continue; // an entity only the live service knows (docs/nlu.md): its slots stay empty
         }
+        limits.set(slot.entity, (limits.get(slot.entity) ?? 0) + (slot.array ? MAX_ARRAY_VALUES : 1));
       }
-      const matchable = new Set(triggers.map((t) => t.entity));
-      for (const slot of intent.slots) if (matchable.has(slot.entity)) slots.push({ name: slot.name, entity: slot.entity, array: slot.array });
-      if (slots.length > 0) entry = { set, triggers, slots };
+      const slots = intent.slots.filter((s) => limits.has(s.entity)).map((s) => ({ name: s.name, entity: s.entity, array: s.array }));
+      if (slots.length > 0) entry = { limits, slots };
     }
     this.slotSets.set(path, entry);
     return entry;
@@ -192,7 +188,8 @@ export class ProjectIntentClassifier implements IntentClassifier {
   /**
    * Slots filled from the phrase, as CAILA fills them: the occurrences of an entity go, in the order of
    * the text, to the slots of that entity in the order the intent declares them — two `@duckling.number`
-   * slots take "от 10 до 25" as 10 and 25, not 10 twice [I]. A plain slot takes one occurrence, an array
+   * slots take "от 10 до 25" as 10 and 25, not 10 twice [I]. The occurrences are read left to right,
+   * each the longest reading where it starts ("двадцать пять" is 25, not 20 and 5). A plain slot takes one occurrence, an array
    * slot (`"array": true`) every one still left at its turn [I]. Slots named in `filled` already have a
    * value (an ongoing slot filling): they take no occurrence, so an answer goes to the slots still empty.
    * Entities are the project's own or emulated system entities (dates resolved against `now`, the turn's
@@ -203,14 +200,7 @@ export class ProjectIntentClassifier implements IntentClassifier {
     const out: Record<string, ParseNode[]> = {};
     const entry = this.slotSet(path);
     if (!entry) return out;
-    // The longest run of occurrences found for each entity.
-    const found = new Map<string, ParseNode[]>();
-    const tiers = new Map(entry.triggers.map((_, i) => [i, 0]));
-    for (const m of entry.set.match(text, tiers, { now })) {
-      const { entity, n } = entry.triggers[m.triggerId]!;
-      const nodes = entityNodes(m.parseTree);
-      if (nodes.length >= n && nodes.length > (found.get(entity)?.length ?? 0)) found.set(entity, nodes.slice(0, n));
-    }
+    const found = this.occurrences.find(text, entry.limits, now);
     const taken = new Map<string, number>();
     for (const slot of entry.slots) {
       if (filled.has(slot.name)) continue;

@@ -154,4 +154,17 @@ describe("slots filled from a phrase", () => {
     const many = Array.from({ length: MAX_ARRAY_VALUES + 3 }, (_, i) => String(i + 1)).join(" ");
     expect(c.fillSlots("/Lottery", many, Date.now(), new Set(["Ticket"]))["Numbers"]).toHaveLength(MAX_ARRAY_VALUES);
   });
+
+  it("reads the occurrences left to right, each the longest reading where it starts", () => {
+    // A number said in words is one occurrence, not one per word; later ones do not outbid earlier ones.
+    expect(values(c.fillSlots("/Lottery", "билет двадцать пять числа 3 14"))).toEqual({ Ticket: 25, Numbers: [3, 14] });
+    expect(values(c.fillSlots("/Range", "от 5 до 25 или 300"))).toEqual({ From: 5, To: 25 });
+    expect(values(c.fillSlots("/Lottery", "три тысячи двести"))).toEqual({ Ticket: 3200 });
+  });
+
+  it("gives an array slot the first values of a long numeric text, in order", () => {
+    // ~400 characters: the case whose cost bench/slot-fill.mjs measures.
+    const text = Array.from({ length: 200 }, (_, i) => String((i % 9) + 1)).join(" ");
+    expect(values(c.fillSlots("/Lottery", text))).toEqual({ Ticket: 1, Numbers: [2, 3, 4, 5, 6, 7, 8, 9] });
+  });
 });
