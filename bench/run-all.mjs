@@ -524,7 +524,7 @@ process, three runs). The "hello" cost of host evaluation seen in the sixth pass
 a body's bytes as they arrive (docs/security.md, "Bounds completed"): one small object and one
 listener per request.
 
-Result in the run above: CPU per request 0.194 / 0.201 ms ("hello" / "session", the peer 0.225 /
+Result in that pass's run: CPU per request 0.194 / 0.201 ms ("hello" / "session", the peer 0.225 /
 0.259), allocation 42 / 41 KB per request (the peer 50); a/b 1.12 and 1.25, a′/b 1.28 and 1.44. a/b ≥
 1.0 is met on both workloads; a′/b ≥ 1.3 is met on "session" and 0.02 short on "hello" (the sixth
 pass had it the other way round: in this run the peer's "hello" was its fastest, 5,030–5,343
@@ -533,6 +533,43 @@ of both. p99 follows throughput on one busy main thread (above): p50 is 8–9 ms
 requests that wait behind a group commit, a log batch or a garbage collection of the main thread.
 a/c ≥ 0.5 stays out of reach for the reasons above: in this run the bare server served ≈ 20,000–23,000
 requests/s at 0.033–0.035 ms of CPU each, autocannon's own limit on this machine.
+
+**Webhook, eighth pass (the run above).** What changed, in the order of what it saved:
+
+- **What survives a scavenge.** Under 50 connections every young-generation collection of the main
+  thread promoted ≈ 97 % of what it found alive, ≈ 2.3 KB per request, although a request lives
+  ≈ 10 ms and scavenges come every few hundred requests. A sampling heap profile that keeps only
+  objects which survived a scavenge (inspector \`HeapProfiler.startSampling\` with
+  \`includeObjectsCollectedByMinorGC: false\`) put ≈ 45 % of those bytes in matching state: the getter
+  behind a match's lazy parse tree held the whole matching input with its memo of every hypothesis.
+  It now keeps only the fragment, the text and the tokens: promoted bytes per request 2.2–2.4 →
+  1.4–1.5 KB ("hello" and "session", SQLite, in-process). What still survives is unreachable a moment
+  after the load (a full-GC heap snapshot holds none of it): dead objects in the old generation keep
+  it alive for scavenges until the next mark-compact.
+- **Two SQLite stalls of the main thread.** The answer cache is trimmed by rowid in every group
+  commit (a walk of 10,000 index entries every 256 commits cost 7–12 ms per trim under load), and WAL
+  checkpoints run on a worker thread with its own connection (in-process, 40,000 turns: the main
+  thread's fsyncs 68 → 9–28, those over 5 ms 30–34 → 3–7); docs/storage.md.
+- **Engine allocation.** In-process (\`bench/inline-turn.mjs\`: \`InlineTurns.run\` on this section's
+  projects and messages, 1,000 users, each turn from its stored state) a main-thread turn allocated
+  13.5 / 15.1 KB and now 9.5 / 10.9 KB, at ≈ 0.7–0.75 of its former CPU: the matcher keeps each
+  (node, position)'s ends in a flat array instead of a Map, \`runTurn\` completes the snapshot's
+  \`$session\` and \`$response\` in place, the host-side turn record keeps context fields in a plain
+  object, and parse trees, NLU results and match lists are built without throwaway arrays, Sets and
+  per-turn closures. Left per "hello" turn: matching ≈ 3.5 KB (tokens, the input's key Set, the memo
+  Map), \`runTurn\`'s copies of request, session and client ≈ 1 KB, the snapshot's JSON copy ≈ 0.7 KB,
+  reply copies and queued ops ≈ 1 KB; every matched pattern's parse tree is still built (the NLU
+  results hold it), not only the winner's.
+- \`bench/webhook.mjs\` now also reports each server's main-thread event-loop delay and GC pauses (the longest, how many over 5 ms).
+
+Result in the run above: p99 19 / 19 ms ("hello" / "session", SQLite; 23 and 27 ms in the first
+round, while the machine was still busy, 18–19 ms in the other two), against 26 / 27 ms in the
+seventh pass; CPU per request 0.178 / 0.197 ms (the peer 0.309 / 0.233), allocation 39 / 38 KB (the
+peer 50); a/b 1.59 and 1.14, a′/b 1.86 and 1.26. a′/b on "session" is short because of one round:
+per round it was 1.87, 0.91 and 1.26, the peer's "session" ranging 3,726–5,472 requests/s and ours
+(memory) 4,997–6,982 in the same rounds; CPU per request, which the machine's load moves less, puts
+a′ at 0.178 ms against the peer's 0.233 (1.31×). a/c stays ≈ 0.24–0.35 for the reasons above (the
+bare server did 16,500–26,000 requests/s at 0.032–0.036 ms each).
 `;
 
 // ---------------------------------------------------------------------------------------------
