@@ -8,10 +8,10 @@
 // Needs `npm run build` (or BENCH_DIST=<another build's dist>); run with --no-node-snapshot (isolated-vm).
 // Usage: node --no-node-snapshot bench/inline-turn.mjs [rounds=15] [turns=3000]
 import { rmSync } from "node:fs";
-import v8 from "node:v8";
 import { HELLO_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
 import { message } from "./lib/message.mjs";
 import { fromDist } from "./lib/dist.mjs";
+import { allocated } from "./lib/heap.mjs";
 
 const { loadProject } = await fromDist("project/loader.js");
 const { InlineTurns } = await fromDist("runtime/inline.js");
@@ -25,21 +25,6 @@ const USERS = 1000;
 const ALL = { hello: { sc: HELLO_SC, phrases: ["привет"] }, session: { sc: SESSION_SC, phrases: ["привет", "добавь", "сколько"] } };
 // BENCH_INLINE_WORKLOADS: a comma-separated subset of hello,session (default both).
 const WORKLOADS = Object.fromEntries((process.env.BENCH_INLINE_WORKLOADS ?? "hello,session").split(",").map((w) => [w.trim(), ALL[w.trim()]]));
-
-/** Bytes the heap allocated while `fn` ran: growth between GCs plus what each GC freed. */
-function allocated(fn) {
-  const start = v8.getHeapStatistics().used_heap_size;
-  const profiler = new v8.GCProfiler();
-  profiler.start();
-  fn();
-  let bytes = 0;
-  let last = start;
-  for (const gc of profiler.stop().statistics) {
-    bytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - last);
-    last = gc.afterGC.heapStatistics.usedHeapSize;
-  }
-  return bytes + Math.max(0, v8.getHeapStatistics().used_heap_size - last);
-}
 
 for (const [name, { sc, phrases }] of Object.entries(WORKLOADS)) {
   const dir = makeProject(sc, "bench-inline-turn-");

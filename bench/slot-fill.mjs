@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import v8 from "node:v8";
 import { fromDist } from "./lib/dist.mjs";
+import { allocated } from "./lib/heap.mjs";
 
 const { parseNluData, classifierFor } = await fromDist("nlu/index.js");
 
@@ -21,21 +21,6 @@ const TEXT = Array.from({ length: 200 }, (_, i) => String((i % 9) + 1)).join(" "
 const slot = (name, array) => ({ name, entity: "duckling.number", required: false, array, prompts: [] });
 const intent = (path, slots) => ({ path, enabled: true, phrases: [{ text: "числа @duckling.number" }], patterns: [], slots });
 const json = { intents: [intent("/Array", [slot("Ticket", false), slot("Numbers", true)]), intent("/TwoArrays", [slot("A", true), slot("B", true)])] };
-
-/** Bytes the heap allocated while `fn` ran: growth between GCs plus what each GC freed. */
-function allocated(fn) {
-  const start = v8.getHeapStatistics().used_heap_size;
-  const profiler = new v8.GCProfiler();
-  profiler.start();
-  fn();
-  let bytes = 0;
-  let last = start;
-  for (const gc of profiler.stop().statistics) {
-    bytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - last);
-    last = gc.afterGC.heapStatistics.usedHeapSize;
-  }
-  return bytes + Math.max(0, v8.getHeapStatistics().used_heap_size - last);
-}
 
 const cpuUs = (fn) => {
   const t = process.cpuUsage();

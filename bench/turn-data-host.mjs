@@ -7,10 +7,10 @@
 // Env: BENCH_TURN_ROUNDS (default 30 rounds of BENCH_TURN_BATCH=200 turns), BENCH_DIST.
 // Run after `npm run build`: node bench/turn-data-host.mjs
 import { rmSync } from "node:fs";
-import v8 from "node:v8";
 import { makeProject, SESSION_SC } from "./lib/projects.mjs";
 import { services } from "./lib/services.mjs";
 import { fromDist } from "./lib/dist.mjs";
+import { allocated } from "./lib/heap.mjs";
 
 const { loadProject } = await fromDist("project/loader.js");
 const { createEngine } = await fromDist("engine/index.js");
@@ -36,21 +36,6 @@ function batch(engine, query) {
   // Both modes must count the same (the differential test checks this in detail: turn-eval.diff.test.ts).
   if (query === PHRASES.add && state.session.count !== BATCH) throw new Error(`count ${state.session.count} after ${BATCH} turns`);
   return (t.user + t.system) / BATCH;
-}
-
-/** Bytes the heap allocated while `fn` ran: growth between GCs plus what each GC freed. */
-function allocated(fn) {
-  const start = v8.getHeapStatistics().used_heap_size;
-  const profiler = new v8.GCProfiler();
-  profiler.start();
-  fn();
-  let bytes = 0;
-  let last = start;
-  for (const gc of profiler.stop().statistics) {
-    bytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - last);
-    last = gc.afterGC.heapStatistics.usedHeapSize;
-  }
-  return bytes + Math.max(0, v8.getHeapStatistics().used_heap_size - last);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,0 +1,17 @@
+// Allocation measured in-process for the benchmarks that compare builds turn by turn.
+import v8 from "node:v8";
+
+/** Bytes the heap allocated while `fn` ran: growth between GCs plus what each GC freed. */
+export function allocated(fn) {
+  const start = v8.getHeapStatistics().used_heap_size;
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  fn();
+  let bytes = 0;
+  let last = start;
+  for (const gc of profiler.stop().statistics) {
+    bytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - last);
+    last = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return bytes + Math.max(0, v8.getHeapStatistics().used_heap_size - last);
+}
