@@ -5,7 +5,7 @@ import type { SourcePos } from "./ast.js";
 /** One line of a .sc file, split into indentation and content, with its number and comment/blank flags. */
 export interface Line {
   no: number; // 1-based
-  indent: number; // leading spaces (a tab counts 4, but tabs are reported as errors)
+  indent: number; // leading spaces (a tab counts 4; the first tab of a file gets a warning, docs/dsl.md)
   text: string; // content after the indentation, trailing whitespace removed
   raw: string; // the line as written, for error carets
   blank: boolean;
