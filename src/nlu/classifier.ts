@@ -56,13 +56,11 @@ function scoresOf(net: NeuralNetwork, known: ReadonlySet<string>, text: string, 
     .sort((a, b) => b.score - a.score);
 }
 
-/** The entity's nodes of a `* @entity *…` match, in text order: the one child list of the root (`words` is a list of strings). */
-function entityNodes(tree: ParseNode): ParseNode[] {
+/** The entity's node of a `* @entity *` match: the one child list of the root (`words` is a list of strings). */
+function entityNode(tree: ParseNode): ParseNode | undefined {
   const nodes = Object.entries(tree).find(([k, v]) => k !== "words" && !k.startsWith("_") && Array.isArray(v) && typeof v[0] === "object")?.[1] as ParseNode[] | undefined;
-  return nodes ?? [];
+  return nodes?.[0];
 }
-
-const entityNode = (tree: ParseNode): ParseNode | undefined => entityNodes(tree)[0];
 
 /** An intent's slots that can match offline, in order, and how many occurrences of each entity they take at most. */
 interface SlotSet {
