@@ -101,7 +101,7 @@ async function find(store: LedgerStore, id: string): Promise<PaymentInvoice | un
   if (direct) return direct;
   const byProvider = (await store.attemptByProviderId("smartpay", id)) ?? (await store.attemptByProviderId("yookassa", id));
   if (byProvider) return store.invoice(byProvider.invoiceId);
-  return (await store.invoices(100000)).find((i) => i.orderId === id);
+  return store.invoiceByOrderId(id);
 }
 
 /** The merchant notifications (or the sync statuses): every row (or one payment's), or one row sent again now. */

@@ -1,6 +1,7 @@
 // The payment core against the real SmartPay sandbox: write-ahead, CAS transitions, the ledger and
 // events once per (payment, status), the inbox replayed after a stop, orphans adopted or canceled.
 import { mkdtempSync, rmSync } from "node:fs";
+import Database from "better-sqlite3";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -251,4 +252,31 @@ describe("payment core", () => {
     expect(await core.dispatchOnce()).toBe(1);
     expect(seen).toEqual(["payment.canceled"]);
   });
+});
+
+describe("findPayment", () => {
+  // It read the newest 100,000 invoices and searched them for the order id: an older order of a
+  // busy ledger was "no payment", so neither `$payment.refundPayment(orderId)` nor the CLI found it.
+  it("finds a payment by its order id however many invoices came after it", async () => {
+    const file = path.join(dir, "many.db");
+    const { core } = makeCore(file);
+    try {
+      const first = await core.begin({ userKey: "u", provider: "smartpay", account: "27", orderId: "order-first", amount: { minor: 100, currency: "RUB" }, description: "" });
+      // 100,000 newer invoices, written straight into the same file (one transaction, not 100,000 begins).
+      const db = new Database(file);
+      const insert = db.prepare(
+        "INSERT INTO pay_invoices (id, user_key, provider, account, order_id, amount_minor, currency, description, status, version, created_at, updated_at) VALUES (?, 'u', 'smartpay', '27', ?, 100, 'RUB', '', 'open', 1, ?, ?)",
+      );
+      db.transaction(() => {
+        for (let i = 0; i < 100_000; i++) insert.run(`inv-${i}`, `order-${i}`, "2099-01-01T00:00:00.000Z", "2099-01-01T00:00:00.000Z");
+      })();
+      db.close();
+      expect((await core.findPayment("order-first"))?.id).toBe(first.invoice.id);
+      expect((await core.findPayment("order-first", "smartpay"))?.id).toBe(first.invoice.id);
+      expect(await core.findPayment("order-first", "yookassa")).toBeUndefined();
+      expect((await core.findPayment("order-99999"))?.id).toBe("inv-99999");
+    } finally {
+      await core.close();
+    }
+  }, 60_000);
 });

@@ -303,7 +303,8 @@ export class PaymentCore {
       const byProvider = await this.store.attemptByProviderId(kind, id);
       if (byProvider) return this.store.invoice(byProvider.invoiceId);
     }
-    return (await this.store.invoices(100_000)).find((i) => i.orderId === id && (!provider || i.provider === provider));
+    // By the stores' order-id index: a ledger of any size, not a scan of its newest invoices.
+    return this.store.invoiceByOrderId(id, provider);
   }
 
   /**

@@ -7,7 +7,7 @@
 import pg from "pg";
 import type { Plan } from "./machine.js";
 import { createInSchema, paymentsPool, paymentsSchema, SchemaSetup, type PaymentsPostgresOptions } from "./postgres-schema.js";
-import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund } from "./model.js";
+import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund, ProviderKind } from "./model.js";
 import { ADDED_COLUMNS, toAttempt, toEvent, toInbox, toInvoice, toLedger, toRefund, type Row } from "./store.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
 
@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS ${s}.pay_invoices (
   paid_attempt_id TEXT, captured_minor BIGINT NOT NULL DEFAULT 0, refunded_minor BIGINT NOT NULL DEFAULT 0,
   version INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
   UNIQUE (provider, account, order_id));
+CREATE INDEX IF NOT EXISTS pay_invoices_order_id ON ${s}.pay_invoices (order_id, created_at);
 CREATE TABLE IF NOT EXISTS ${s}.pay_attempts (
   id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL REFERENCES ${s}.pay_invoices(id), provider TEXT NOT NULL, account TEXT NOT NULL,
   provider_payment_id TEXT, status TEXT NOT NULL, provider_status TEXT, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL,
@@ -129,6 +130,12 @@ export class PostgresLedgerStore implements LedgerStore {
 
   async findByOrder(provider: string, account: string, orderId: string): Promise<PaymentInvoice | undefined> {
     const r = (await this.rows(`SELECT * FROM ${this.t("pay_invoices")} WHERE provider = $1 AND account = $2 AND order_id = $3`, [provider, account, orderId]))[0];
+    return r ? toInvoice(r) : undefined;
+  }
+
+  async invoiceByOrderId(orderId: string, provider?: ProviderKind): Promise<PaymentInvoice | undefined> {
+    const where = provider === undefined ? "order_id = $1" : "order_id = $1 AND provider = $2";
+    const r = (await this.rows(`SELECT * FROM ${this.t("pay_invoices")} WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT 1`, provider === undefined ? [orderId] : [orderId, provider]))[0];
     return r ? toInvoice(r) : undefined;
   }
 

@@ -7,7 +7,7 @@
 import type { Redis } from "ioredis";
 import { scriptedRedis } from "./redis-scripted.js";
 import type { Plan } from "./machine.js";
-import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund } from "./model.js";
+import type { InboxEntry, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentInvoice, PaymentRefund, ProviderKind } from "./model.js";
 import { FINAL_ATTEMPT } from "./model.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
 
@@ -18,7 +18,7 @@ export interface RedisLedgerOptions {
   prefix?: string;
 }
 
-// ARGV: P, invoice JSON, attempt JSON (its invoiceId the new invoice's), order key, invoice id, attempt id, score.
+// ARGV: P, invoice JSON, attempt JSON (its invoiceId the new invoice's), order key, invoice id, attempt id, score, order id.
 // Returns {invoiceId, attemptId, created 0|1}.
 const BEGIN_LUA = `
 local P = ARGV[1]
@@ -36,6 +36,7 @@ else
   redis.call('SET', orderKey, invId)
   redis.call('SET', P .. 'inv:' .. invId, ARGV[2])
   redis.call('ZADD', P .. 'invoices', ARGV[7], invId)
+  redis.call('ZADD', P .. 'order-ids:' .. ARGV[8], ARGV[7], invId)
 end
 redis.call('SET', P .. 'att:' .. ARGV[6], attJson)
 redis.call('RPUSH', P .. 'inv-atts:' .. invId, ARGV[6])
@@ -148,6 +149,7 @@ export class RedisLedgerStore implements LedgerStore {
   readonly kind = "redis" as const;
   private readonly redis: ScriptedRedis;
   private readonly p: string;
+  private orderIndex?: Promise<void>;
 
   constructor(opts: RedisLedgerOptions) {
     this.p = `${opts.prefix ?? "smartapp:"}pay:`;
@@ -168,7 +170,7 @@ export class RedisLedgerStore implements LedgerStore {
   async beginInvoice(n: NewInvoice, now: string): Promise<Begun> {
     const invoice: PaymentInvoice = { id: n.id, userKey: n.userKey, provider: n.provider, account: n.account, orderId: n.orderId, amount: n.amount, description: n.description, status: "open", capturedMinor: 0, refundedMinor: 0, version: 1, createdAt: now, updatedAt: now };
     const attempt: PaymentAttempt = { id: n.attemptId, invoiceId: n.id, provider: n.provider, account: n.account, status: "created", amount: n.amount, version: 1, createdAt: now, updatedAt: now };
-    const [invId, attId, created] = await this.redis.payBegin(this.p, JSON.stringify(invoice), JSON.stringify(attempt), `${n.provider}:${n.account}:${n.orderId}`, n.id, n.attemptId, ms(now));
+    const [invId, attId, created] = await this.redis.payBegin(this.p, JSON.stringify(invoice), JSON.stringify(attempt), `${n.provider}:${n.account}:${n.orderId}`, n.id, n.attemptId, ms(now), n.orderId);
     return { invoice: (await this.invoice(invId))!, attempt: (await this.attempt(attId))!, created: created === 1 };
   }
 
@@ -179,6 +181,40 @@ export class RedisLedgerStore implements LedgerStore {
   async findByOrder(provider: string, account: string, orderId: string): Promise<PaymentInvoice | undefined> {
     const id = await this.redis.get(`${this.p}order:${provider}:${account}:${orderId}`);
     return id === null ? undefined : this.invoice(id);
+  }
+
+  async invoiceByOrderId(orderId: string, provider?: ProviderKind): Promise<PaymentInvoice | undefined> {
+    // Built at most once per process; a build that failed (Redis away) is tried again by the next lookup.
+    await (this.orderIndex ??= this.buildOrderIndex().catch((err: unknown) => {
+      this.orderIndex = undefined;
+      throw err;
+    }));
+    // Newest first; equal times by id, descending, as the SQL stores order them.
+    const ids = await this.redis.zrevrange(`${this.p}order-ids:${orderId}`, 0, -1);
+    for (let i = 0; i < ids.length; i += 100) {
+      const found = (await this.many<PaymentInvoice>(ids.slice(i, i + 100).map((id) => `inv:${id}`))).find((inv) => provider === undefined || inv.provider === provider);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * The order-id index of a ledger written before it existed: built once from the invoices (ZADD is
+   * idempotent, so two processes building it at once, or a begin meanwhile, leave it right), then marked.
+   */
+  private async buildOrderIndex(): Promise<void> {
+    const built = `${this.p}order-ids-built`;
+    if ((await this.redis.exists(built)) === 1) return;
+    const total = await this.redis.zcard(`${this.p}invoices`);
+    for (let from = 0; from < total; from += 500) {
+      const ids = await this.redis.zrange(`${this.p}invoices`, from, from + 499, "WITHSCORES");
+      const scores = new Map<string, string>();
+      for (let i = 0; i < ids.length; i += 2) scores.set(ids[i]!, ids[i + 1]!);
+      const pipe = this.redis.pipeline();
+      for (const inv of await this.many<PaymentInvoice>([...scores.keys()].map((id) => `inv:${id}`))) pipe.zadd(`${this.p}order-ids:${inv.orderId}`, scores.get(inv.id)!, inv.id);
+      await pipe.exec();
+    }
+    await this.redis.set(built, "1");
   }
 
   async invoices(limit = 100): Promise<PaymentInvoice[]> {

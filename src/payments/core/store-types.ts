@@ -59,6 +59,11 @@ export interface LedgerStore {
   beginInvoice(n: NewInvoice, now: string): Promise<Begun>;
   invoice(id: string): Promise<PaymentInvoice | undefined>;
   findByOrder(provider: string, account: string, orderId: string): Promise<PaymentInvoice | undefined>;
+  /**
+   * The newest invoice with this order id in any account (of `provider` when given), by an index: how
+   * the CLI and `$payment.refundPayment` find a payment named by its order id.
+   */
+  invoiceByOrderId(orderId: string, provider?: ProviderKind): Promise<PaymentInvoice | undefined>;
   /** The newest first, at most `limit`. */
   invoices(limit?: number): Promise<PaymentInvoice[]>;
   attempt(id: string): Promise<PaymentAttempt | undefined>;

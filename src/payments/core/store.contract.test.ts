@@ -67,6 +67,28 @@ for (const { kind, make } of places) {
       expect((await c.attemptsOf(n.id)).map((x) => x.id)).toEqual([n.attemptId]);
     });
 
+    it("an invoice is found by its order id alone: the newest with it (of a provider when named), also after a restart", async () => {
+      const a = fresh();
+      const old = { ...newInvoice("o-1"), account: "27" };
+      const yk: NewInvoice = { ...newInvoice("o-1"), provider: "yookassa", account: "shop" };
+      const newest = { ...newInvoice("o-1"), account: "28" };
+      await a.beginInvoice(old, at(0));
+      await a.beginInvoice(yk, at(1));
+      await a.beginInvoice(newest, at(2));
+      for (let i = 0; i < 3; i++) await a.beginInvoice(newInvoice(`o-1:${i}`), at(3 + i));
+      const check = async (s: LedgerStore) => {
+        expect((await s.invoiceByOrderId("o-1"))?.id).toBe(newest.id);
+        expect((await s.invoiceByOrderId("o-1", "smartpay"))?.id).toBe(newest.id);
+        expect((await s.invoiceByOrderId("o-1", "yookassa"))?.id).toBe(yk.id);
+        expect((await s.invoiceByOrderId("o-1:2"))?.orderId).toBe("o-1:2");
+        expect(await s.invoiceByOrderId("o-2")).toBeUndefined();
+        expect(await s.invoiceByOrderId("o-1:0", "yookassa")).toBeUndefined();
+      };
+      await check(a);
+      await a.close();
+      await check(open());
+    });
+
     it("two processes beginning the same order at once: one invoice, one attempt", async () => {
       const a = fresh();
       const b = open();

@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS pay_invoices (
   paid_attempt_id TEXT, captured_minor INTEGER NOT NULL DEFAULT 0, refunded_minor INTEGER NOT NULL DEFAULT 0,
   version INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
   UNIQUE (provider, account, order_id));
+CREATE INDEX IF NOT EXISTS pay_invoices_order_id ON pay_invoices (order_id, created_at);
 CREATE TABLE IF NOT EXISTS pay_attempts (
   id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL REFERENCES pay_invoices(id), provider TEXT NOT NULL, account TEXT NOT NULL,
   provider_payment_id TEXT, status TEXT NOT NULL, provider_status TEXT, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL,
@@ -219,6 +220,11 @@ export class PaymentStore implements LedgerStore {
 
   async findByOrder(provider: string, account: string, orderId: string): Promise<PaymentInvoice | undefined> {
     return this.one("SELECT * FROM pay_invoices WHERE provider = ? AND account = ? AND order_id = ?", toInvoice, provider, account, orderId);
+  }
+
+  async invoiceByOrderId(orderId: string, provider?: ProviderKind): Promise<PaymentInvoice | undefined> {
+    const where = provider === undefined ? "order_id = ?" : "order_id = ? AND provider = ?";
+    return this.one(`SELECT * FROM pay_invoices WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT 1`, toInvoice, ...(provider === undefined ? [orderId] : [orderId, provider]));
   }
 
   async invoices(limit = 100): Promise<PaymentInvoice[]> {
