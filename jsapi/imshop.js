@@ -5,6 +5,7 @@
 // data: {ok: true, created, order} or {ok: false, error}. Money is integer kopecks. Plain ES5.
 "use strict";
 
+// The engine sets it again outside the realm from the turn's request (src/engine/turn-user.ts).
 function user() {
   return $request && typeof $request.channelUserId === "string" ? $request.channelUserId : undefined;
 }

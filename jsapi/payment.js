@@ -403,7 +403,8 @@ var payment = {
       if (e instanceof Invalid) return errorShape(e.field, e.message);
       throw e;
     }
-    // The user whose dialog hears the payment's events (the payment core, docs/payments.md).
+    // The user whose dialog hears the payment's events (the payment core, docs/payments.md); the
+    // engine sets it again outside the realm from the turn's request (src/engine/turn-user.ts).
     var user = $request && typeof $request.channelUserId === "string" ? $request.channelUserId : undefined;
     return host.call("payment.createPayment", tokenArgs(token, user ? { body: body, user: user } : { body: body }));
   },

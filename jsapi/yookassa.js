@@ -9,7 +9,7 @@ function isObject(v) {
   return typeof v === "object" && v !== null && Object.prototype.toString.call(v) !== "[object Array]";
 }
 
-/** The user whose dialog hears the payment's events (event!: payment.succeeded …). */
+/** The user whose dialog hears the payment's events (event!: payment.succeeded …); the engine sets it again from the turn's request. */
 function user() {
   return $request && typeof $request.channelUserId === "string" ? $request.channelUserId : undefined;
 }

@@ -12,6 +12,7 @@ import { runTurn, type EngineEnv } from "./turn.js";
 import { processWithSlotFilling } from "./slot-filling.js";
 import { withNlpOps, type NlpDeps } from "./nlp-ops.js";
 import { tapLogs, type LogTap } from "./log-tap.js";
+import { bindTurnUser } from "./turn-user.js";
 import { isKnownTimeZone, userWallClock } from "../nlu/clock.js";
 
 export interface EngineOptions {
@@ -39,7 +40,8 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   const timezone = nlu?.data.timezone !== undefined && isKnownTimeZone(nlu.data.timezone) ? nlu.data.timezone : undefined;
   let turnOffsetSec: number | undefined; // the current request's, for $nlp.match / $nlp.matchPatterns
   const nlpDeps: NlpDeps = { project, patterns: () => (patterns ??= compile()), now: () => userWallClock(services.now(), turnOffsetSec, timezone) };
-  const scriptServices = withNlpOps(withMorphologyOps(tapLogs(services, logTap, "script")), nlpDeps);
+  let turnUser: string | undefined; // the current request's channel user: whose payments its scripts make
+  const scriptServices = bindTurnUser(withNlpOps(withMorphologyOps(tapLogs(services, logTap, "script")), nlpDeps), () => turnUser);
   const host = givenHost ?? createScriptHost(project, scriptServices, hostOptions as Parameters<typeof createScriptHost>[2]);
   const converter: ConverterRunner = (c, n) => host.runConverter(c, n);
   nlpDeps.converter = converter;
@@ -68,6 +70,7 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
   return {
     process(request, state, options) {
       turnOffsetSec = request.timezoneOffsetSec;
+      turnUser = typeof request.channelUserId === "string" && request.channelUserId !== "" ? request.channelUserId : undefined;
       // A replayed failure goes straight to the error path: no slot-filling bot answers it.
       if (options?.failWith) return runTurn(env, request, state, options.testContext, 0, options.failWith, options.explain === true);
       return processWithSlotFilling(env, request, state, (r, s) => runTurn(env, r, s, options?.testContext, 0, undefined, options?.explain === true));
