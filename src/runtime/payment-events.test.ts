@@ -15,6 +15,8 @@ import type { SessionStore } from "../storage/types.js";
 import { RuntimeExecutor } from "./executor.js";
 import { deliverPaymentEvent } from "./payment-events.js";
 import { countingPool } from "./testing/counting-pool.js";
+import { fileURLToPath } from "node:url";
+import { WorkerPool as RealPool } from "./worker-pool.js";
 
 const executorOn = (store: SessionStore) => new RuntimeExecutor({ pool: countingPool(), store, config: {} as never });
 
@@ -88,4 +90,29 @@ describe("payment events run once per user", () => {
     expect(await deliverPaymentEvent(executor, event)).toBeDefined();
     await store.close();
   });
+});
+
+describe("a payment event whose turn fails", () => {
+  // An event turn's replies go nowhere (SmartApp has no push) and serve kept only the webhook's turn
+  // errors: a handler that threw (here `a: paid {{$contextPath}}`, a variable the platform does not
+  // have) ran with no reply and no error anywhere. Its error is logged now, with where it happened.
+  it("logs the turn's error with the event, the user and the position", async () => {
+    const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/runtime/payment-event-error");
+    const pool = await RealPool.start({ projectDir: fixture, minWorkers: 1, maxWorkers: 1, hostCall: () => Promise.resolve(undefined) });
+    const store = new MemoryStore();
+    const logs: string[] = [];
+    try {
+      const executor = new RuntimeExecutor({ pool, store, config: {} as never });
+      const failed = await deliverPaymentEvent(executor, event, (level, message) => logs.push(`${level}: ${message}`));
+      expect(failed?.error?.message).toContain("$contextPath is not defined");
+      expect(logs).toEqual([expect.stringMatching(/^warn: payment event payment\.succeeded of invoice inv-1 \(user buyer\): the scenario failed \(script error\) at src\/main\.sc:5:\d+: ReferenceError: \$contextPath is not defined$/)]);
+      // A handler that works logs nothing.
+      const fine = await deliverPaymentEvent(executor, { ...event, key: "inv-1:payment.refunded:100", name: "payment.refunded" }, (level, message) => logs.push(`${level}: ${message}`));
+      expect(fine?.replies.map((r) => r.text)).toEqual(["refunded /Refunded"]);
+      expect(logs).toHaveLength(1);
+    } finally {
+      await pool.close();
+      await store.close();
+    }
+  }, 30_000);
 });

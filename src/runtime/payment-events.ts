@@ -13,9 +13,11 @@ const DEFER_MS = 1000;
  * A payment event as a typed event turn in the user's dialog (`event!: payment.succeeded`). The
  * event's key is the turn's messageId, committed with the state as a cached answer and in the state's
  * once-ids: an event whose delivery was cut short after the commit is not run twice when it is
- * retried, also after the cached answer expired (a restart longer than its TTL).
+ * retried, also after the cached answer expired (a restart longer than its TTL). Its replies reach
+ * nobody (SmartApp has no push), so an error the turn reported goes to `log`: else a failing handler
+ * would leave no trace. The event counts as delivered all the same: its turn ran and committed.
  */
-export async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent): Promise<TurnResult | undefined> {
+export async function deliverPaymentEvent(executor: RuntimeExecutor | undefined, event: PaymentEvent, log?: (level: "warn", message: string) => void): Promise<TurnResult | undefined> {
   if (!executor) throw new Error("the runtime is starting");
   // The key (invoice uuid and status), not the ledger's row id: ids start again in a new ledger file.
   const messageId = `payment-event-${event.key}`;
@@ -28,5 +30,11 @@ export async function deliverPaymentEvent(executor: RuntimeExecutor | undefined,
     if (err instanceof TurnRefusedError) throw new DeliveryDeferred(`the event turn was refused for now: ${err.message}`, DEFER_MS);
     throw err;
   }
-  return outcome.cached ? undefined : outcome.result; // a repeat of a delivered event ran nothing
+  if (outcome.cached) return undefined; // a repeat of a delivered event ran nothing
+  const error = outcome.result.error;
+  if (error && log) {
+    const at = error.pos ? ` at ${error.pos.file}:${error.pos.line}:${error.pos.col}` : "";
+    log("warn", `payment event ${event.name} of invoice ${event.invoiceId} (user ${event.userKey}): the scenario failed (${error.kind} error)${at}: ${error.message}`);
+  }
+  return outcome.result;
 }

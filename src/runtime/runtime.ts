@@ -191,7 +191,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     // An order no dialog owns (webhook acquiring without a linked user): the ledger keeps the event, nobody hears it.
     if (event.userKey.startsWith(UNOWNED_PREFIX)) return;
-    const result = await deliverPaymentEvent(late.executor, event);
+    // `smartapp chat` shows the event turn (its error too); serve has only its log for it.
+    const result = await deliverPaymentEvent(late.executor, event, opts.onPaymentEventTurn ? undefined : opts.log);
     if (result) opts.onPaymentEventTurn?.(event, result);
   });
   let yookassa: YooKassaRuntime | undefined;
