@@ -154,6 +154,13 @@ describe("slot filling behind zb-common's context switch", () => {
     expect(h.texts(h.send("3 14 15"))).toEqual(["ticket 7: 3+14+15"]);
   });
 
+  it("gives a slot after an array slot of the same entity its occurrence too, and asks for it when there is none left", () => {
+    const h = bot();
+    expect(h.texts(h.send("ставка на числа 3 14 15 сумма 100"))).toEqual(["bet 3+14+15 on 100"]);
+    expect(h.texts(h.send("ставка на числа 3"))).toEqual(["Какая сумма?"]);
+    expect(h.texts(h.send("100"))).toEqual(["bet 3 on 100"]);
+  });
+
   it("gives a slot whose entity DATA is a JSON object parsed, filled from the phrase or from an answer", () => {
     const h = bot();
     expect(h.texts(h.send("налей колы"))).toEqual(["drink cola"]);

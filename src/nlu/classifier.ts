@@ -188,7 +188,9 @@ export class ProjectIntentClassifier implements IntentClassifier {
    * the text, to the slots of that entity in the order the intent declares them — two `@duckling.number`
    * slots take "от 10 до 25" as 10 and 25, not 10 twice [I]. The occurrences are read left to right,
    * each the longest reading where it starts ("двадцать пять" is 25, not 20 and 5). A plain slot takes one occurrence, an array
-   * slot (`"array": true`) every one still left at its turn [I]. Slots named in `filled` already have a
+   * slot (`"array": true`) every one still left at its turn but one for each slot of its entity declared
+   * after it, so those are filled in turn too; when there are too few, the slots declared first have
+   * them [I]. Slots named in `filled` already have a
    * value (an ongoing slot filling): they take no occurrence, so an answer goes to the slots still empty.
    * Entities are the project's own or emulated system entities (dates resolved against `now`, the turn's
    * clock); an entity that needs the live service never matches, so its slot stays empty. Each filled
@@ -200,11 +202,16 @@ export class ProjectIntentClassifier implements IntentClassifier {
     if (!entry) return out;
     const found = this.occurrences.find(text, entry.limits, now);
     const taken = new Map<string, number>();
-    for (const slot of entry.slots) {
-      if (filled.has(slot.name)) continue;
+    const open = entry.slots.filter((s) => !filled.has(s.name));
+    for (const [k, slot] of open.entries()) {
       const all = found.get(slot.entity) ?? [];
       const from = taken.get(slot.entity) ?? 0;
-      const nodes = all.slice(from, from + (slot.array ? MAX_ARRAY_VALUES : 1));
+      let count = 1;
+      if (slot.array) {
+        const after = open.slice(k + 1).filter((s) => s.entity === slot.entity).length;
+        count = Math.min(MAX_ARRAY_VALUES, Math.max(1, all.length - from - after));
+      }
+      const nodes = all.slice(from, from + count);
       if (nodes.length === 0) continue;
       taken.set(slot.entity, from + nodes.length);
       // A slot always has a value: the entity's own, else its text [I].

@@ -150,6 +150,21 @@ describe("slots filled from a phrase", () => {
     expect(values(c.fillSlots("/Lottery", "3 14", Date.now(), new Set(["Ticket"])))).toEqual({ Numbers: [3, 14] });
   });
 
+  // The platform fills slots of one entity "последовательно" (in turn, in the declared order). An
+  // array slot took every occurrence left, so a slot declared after it got nothing (unless the phrase
+  // had more than MAX_ARRAY_VALUES): it leaves one occurrence to each slot after it now.
+  it("an array slot leaves one occurrence to each later slot of its entity, in the text's order", () => {
+    // /Bet: Picks, an array slot, then Stake, both @duckling.number.
+    expect(values(c.fillSlots("/Bet", "ставка на числа 3 14 15 сумма 100"))).toEqual({ Picks: [3, 14, 15], Stake: 100 });
+    expect(values(c.fillSlots("/Bet", "числа 3 14"))).toEqual({ Picks: 3, Stake: 14 });
+    // Not enough for both: the slot declared first has it.
+    expect(values(c.fillSlots("/Bet", "числа 3"))).toEqual({ Picks: 3 });
+    // A later slot filled already (an ongoing slot filling) reserves nothing.
+    expect(values(c.fillSlots("/Bet", "числа 3 14", Date.now(), new Set(["Stake"])))).toEqual({ Picks: [3, 14] });
+    const many = Array.from({ length: MAX_ARRAY_VALUES + 3 }, (_, i) => String(i + 1)).join(" ");
+    expect(values(c.fillSlots("/Bet", many))).toMatchObject({ Stake: MAX_ARRAY_VALUES + 1 });
+  });
+
   it("takes at most MAX_ARRAY_VALUES values for an array slot", () => {
     const many = Array.from({ length: MAX_ARRAY_VALUES + 3 }, (_, i) => String(i + 1)).join(" ");
     expect(c.fillSlots("/Lottery", many, Date.now(), new Set(["Ticket"]))["Numbers"]).toHaveLength(MAX_ARRAY_VALUES);
