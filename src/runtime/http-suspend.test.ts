@@ -129,6 +129,20 @@ describe("WorkerPool: turns waiting on $http", () => {
     expect(drawn).toBeLessThan(1);
   }, 30_000);
 
+  // $reactions.random and a `random:` block draw from services.random: a re-run must pick what the
+  // first run picked, or a URL built with the pick is asked for twice and the answer may change.
+  it("a re-run makes the first run's $reactions.random picks: the URL built with one is asked for once", async () => {
+    const h = await start();
+    const order: string[] = [];
+    const [pick, fast] = await Promise.all([turn(h, "выбери", order), turn(h, "быстро", order)]);
+    expect(order).toEqual(["быстро", "выбери"]); // it did suspend
+    expect(said(fast)).toBe("fast 1");
+    const asked = h.calls.filter((c) => c.includes("/pick"));
+    expect(asked).toHaveLength(1);
+    const k = /k=(\d+)/.exec(asked[0]!)![1];
+    expect(pick.replies.map((r) => r.text)).toEqual([`pick 200 ${k}`, expect.stringMatching(/^(one|two|three|four)$/)]);
+  }, 30_000);
+
   // Review: the realm's seed was four draws of the worker's own Math.random (V8's xorshift128+),
   // taped among the random numbers: a user who recovers their seed could predict other turns' seeds.
   it("tapes the realm's seed on its own, apart from the worker's random numbers", async () => {
