@@ -259,13 +259,20 @@
       try {
         defineProperty(obj, name, { value: v, writable: true, enumerable: true, configurable: true });
       } catch (e) {
-        // the object was frozen by a script: each read fetches a fresh copy
+        // the object was frozen by a script: the accessor stays, and answers the copy it fetched
       }
       return v;
     };
+    var fetched = false;
+    var fetchedValue;
     defineProperty(obj, name, {
       get: function () {
-        return settle(turn === t ? hostCall("turnValue", key === undefined ? name : key) : undefined);
+        if (!fetched) {
+          if (turn !== t) return settle(undefined);
+          fetchedValue = hostCall("turnValue", key === undefined ? name : key);
+          fetched = true;
+        }
+        return settle(fetchedValue);
       },
       set: settle,
       enumerable: true,

@@ -115,6 +115,13 @@ describe("$context.nluResults and $context.nBest", () => {
     expect(host.endTurn().session).toEqual({ seen: "/A", read: "mine" });
   });
 
+  it("are one copy for the turn even where a script froze $context before reading them", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    turn(host, nlu(), []);
+    host.runScript("Object.freeze($context); $context.nluResults.selected.clazz = '/F'; $session.c = $context.nluResults.selected.clazz; $session.same = $context.nluResults === $context.nluResults;", { es6: false, pos: pos(9) });
+    expect(host.endTurn().session).toEqual({ c: "/F", same: true });
+  });
+
   it("of one turn are never what another turn reads", () => {
     const host = createScriptHost(makeProject(), fakeServices());
     turn(host, nlu(), [{ clazz: "/first" }]);
@@ -160,6 +167,13 @@ describe("$request.rawRequest", () => {
     begin(host, raw());
     host.runScript("$session.req = $request;", { es6: false, pos: pos(4) });
     expect((host.endTurn().session.req as Record<string, unknown>).rawRequest).toEqual(raw());
+  });
+
+  it("is one copy for the turn even where a script froze $request before reading it", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    begin(host, raw());
+    host.runScript("Object.freeze($request); $request.rawRequest.uuid.sub = 'x'; $session.sub = $request.rawRequest.uuid.sub;", { es6: false, pos: pos(7) });
+    expect(host.endTurn().session).toEqual({ sub: "x" });
   });
 
   it("of one turn is never what another turn reads", () => {
