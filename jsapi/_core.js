@@ -251,20 +251,28 @@
   /**
    * `obj[name]` read from the host on first use (a JSON copy, like everything else that comes in),
    * then an ordinary data member; only while `t` is the current turn. Redefining the member the
-   * `begin` JSON carried as a placeholder keeps its place among the keys.
+   * `begin` JSON carried as a placeholder keeps its place among the keys. `key`: what the host is
+   * asked for (turnValue), when it is not `name`.
    */
-  function lazyMember(obj, name, t) {
+  function lazyMember(obj, name, t, key) {
     var settle = function (v) {
       try {
         defineProperty(obj, name, { value: v, writable: true, enumerable: true, configurable: true });
       } catch (e) {
-        // the object was frozen by a script: each read fetches a fresh copy
+        // the object was frozen by a script: the accessor stays, and answers the copy it fetched
       }
       return v;
     };
+    var fetched = false;
+    var fetchedValue;
     defineProperty(obj, name, {
       get: function () {
-        return settle(turn === t ? hostCall("turnValue", name) : undefined);
+        if (!fetched) {
+          if (turn !== t) return settle(undefined);
+          fetchedValue = hostCall("turnValue", key === undefined ? name : key);
+          fetched = true;
+        }
+        return settle(fetchedValue);
       },
       set: settle,
       enumerable: true,
@@ -625,6 +633,19 @@
     };
   }
 
+  /**
+   * setCtx of a value the host holds back (the NLU results, which most code never reads): fetched as
+   * JSON on the first read, like rawRequest. Only over a plain data member, where the assignment
+   * would have stored the value and nothing else; a member a script redefined (an accessor, read-only)
+   * gets the value assigned at once, as any setCtx.
+   */
+  function lazyCtx(field, key) {
+    var ctx = turn.ctx;
+    var d = getOwnPropertyDescriptor(ctx, field);
+    if (d !== undefined && d.writable === true && d.configurable === true) lazyMember(ctx, field, turn, key);
+    else ctx[field] = hostCall("turnValue", key);
+  }
+
   var OPS = {
     // m[2]: members of the request the host holds back (rawRequest, the whole channel message):
     // fetched as JSON the first time this turn's code reads them (docs/sandbox.md, "Per-turn state").
@@ -635,6 +656,7 @@
     },
     end: snapshot,
     setCtx: function (m) {
+      if (m.length > 3) return lazyCtx(m[1], m[3]);
       turn.ctx[m[1]] = m[1] === "parseTree" ? hideShortcuts(m[2], false) : m[2];
     },
     getCtx: function (m) {

@@ -47,6 +47,8 @@ function slotValue(value: unknown): unknown {
 export class Dispatcher {
   /** Set by a text request: the recognised intent and the selected hypothesis. */
   recognised?: TurnNlu;
+  /** The slot nodes withSlots filled this turn, by intent path: the winner's $parseTree reuses them instead of filling again. */
+  private slotNodes?: Map<string, Record<string, ParseNode[]>>;
 
   constructor(
     private readonly env: DispatchEnv,
@@ -252,6 +254,7 @@ export class Dispatcher {
   private withSlots(g: IntentGuess, text: string): IntentGuess {
     if (g.source === "request" || !this.env.classifier?.fillSlots) return g;
     const nodes = this.env.classifier.fillSlots(g.path, text, this.userClock());
+    (this.slotNodes ??= new Map()).set(g.path, nodes);
     const names = Object.keys(nodes);
     if (names.length === 0) return g;
     // An array slot's value is the list of its values (docs/nlu.md, "Slots").
@@ -271,7 +274,10 @@ export class Dispatcher {
     const tree = rootTree(text);
     const info = (h.debugInfo?.intent ?? {}) as Partial<IntentGuess>;
     if (info.path && info.source !== "request" && this.env.classifier?.fillSlots) {
-      for (const [slot, nodes] of Object.entries(this.env.classifier.fillSlots(info.path, text, this.userClock()))) tree[slot] = nodes;
+      // The nodes the guess's slot values came from (the same text and clock); an intent only a
+      // selectNLUResult handler chose has not been filled yet.
+      const filled = this.slotNodes?.get(info.path) ?? this.env.classifier.fillSlots(info.path, text, this.userClock());
+      for (const [slot, nodes] of Object.entries(filled)) tree[slot] = nodes;
     }
     for (const [slot, value] of Object.entries(info.slots ?? {})) tree[`_${slot}`] = value;
     if (info.path) tree._intent = { path: info.path, score: info.score, answer: info.answer };

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { harness, type Harness } from "../../test/fixtures/engine/harness.js";
 import { loadIntentClassifier } from "../nlu/index.js";
 import { decodeState, encodeState } from "../storage/state-format.js";
@@ -182,5 +182,13 @@ describe("$context.intent.slots without zb-common's slot filling", () => {
     const h = harness("slots-plain", { classifier: loadIntentClassifier(path.join(fixtures, "slots-plain"), { cacheDir }) });
     expect(h.texts(h.send("хочу пиццу с грибами"))).toEqual(["order no size; required Size: Какой размер?, Count: Сколько штук?; found Note=mushrooms"]);
     expect(h.state.slotFilling).toBeUndefined();
+  });
+
+  it("fills the winning intent's slots once a turn: its $parseTree gets the nodes its slot values came from", () => {
+    const c = loadIntentClassifier(path.join(fixtures, "slots-plain"), { cacheDir })!;
+    const fill = vi.spyOn(c, "fillSlots");
+    const h = harness("slots-plain", { classifier: c });
+    expect(h.texts(h.send("хочу большую пиццу с грибами"))).toEqual(["order L; required Size: Какой размер?, Count: Сколько штук?; found Size=L, Note=mushrooms"]);
+    expect(fill.mock.calls.filter(([p]) => p === "/Order")).toHaveLength(1);
   });
 });

@@ -66,6 +66,7 @@ function paddingPool(): WorkerPool {
       const next: UserState = { session: { pad: request.query }, client: {}, contextPath: "/" };
       return Promise.resolve({ replies: [], response: { replies: [] }, state: next, endSession: false, mails: [] });
     },
+    runInline: () => undefined,
     close: () => Promise.resolve(),
   };
   return pool as unknown as WorkerPool;
@@ -97,7 +98,7 @@ describe("RuntimeExecutor and the state size limit", () => {
     // The stored state is over the new limit; every turn of the error path is too.
     let runs = 0;
     const pool = paddingPool();
-    const counted = { run: (...args: Parameters<WorkerPool["run"]>) => (runs++, pool.run(...args)), close: () => Promise.resolve() } as unknown as WorkerPool;
+    const counted = { run: (...args: Parameters<WorkerPool["run"]>) => (runs++, pool.run(...args)), runInline: () => undefined, close: () => Promise.resolve() } as unknown as WorkerPool;
     const store = openStore();
     const pad = "y".repeat(300);
     await store.transact("u", () => Promise.resolve({ commit: { state: { session: { pad }, client: {}, contextPath: "/", onceIds: ["event-0"] } }, result: undefined }));
@@ -112,6 +113,36 @@ describe("RuntimeExecutor and the state size limit", () => {
       expect(runs).toBe(2);
     }
     expect(await store.load("u")).toEqual({ session: { pad }, client: {}, contextPath: "/", onceIds: ["event-0", "event-1"] });
+    await store.close();
+  });
+});
+
+describe("RuntimeExecutor and turns answered on the main thread", () => {
+  /** A pool whose inline turns store the query in $session.pad, and whose workers count their turns (the error path answers the reason). */
+  const inlinePool = (calls: string[]) => {
+    const padding = paddingPool();
+    return {
+      runInline: (request: BotRequest, state: UserState) => (calls.push("inline"), { replies: [], response: { replies: [] }, state: { ...state, session: { pad: request.query } }, endSession: false, mails: [] }),
+      run: (...args: Parameters<WorkerPool["run"]>) => (calls.push(args[2]?.failWith ? "replay" : "worker"), padding.run(...args)),
+      close: () => Promise.resolve(),
+    } as unknown as WorkerPool;
+  };
+
+  it("commits an inline turn's state without a worker, and sends one whose state is over the limits to the error path", async () => {
+    const calls: string[] = [];
+    const store = new MemoryStore();
+    const executor = new RuntimeExecutor({ pool: inlinePool(calls), store, config: {} as never, stateLimits: { maxStateBytes: 200 } });
+    const ok = await executor.run("u", { query: "small" } as BotRequest, { messageId: "m1", render: () => "ok" });
+    expect(ok).toMatchObject({ cached: false, body: "ok" });
+    expect(calls).toEqual(["inline"]);
+    expect((await store.load("u"))?.session).toEqual({ pad: "small" });
+    const over = await executor.run("u", { query: "z".repeat(300) } as BotRequest, { messageId: "m2", render: () => "over" });
+    expect(over.result.replies).toEqual([{ type: "text", text: "the session state is larger than 200 bytes" }]);
+    expect(calls).toEqual(["inline", "inline", "replay"]);
+    expect((await store.load("u"))?.session).toEqual({ pad: "small" });
+    // An explained turn never runs inline (its explanation comes from a worker).
+    await executor.run("u", { query: "why" } as BotRequest, { explain: true });
+    expect(calls).toEqual(["inline", "inline", "replay", "worker"]);
     await store.close();
   });
 });

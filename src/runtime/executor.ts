@@ -74,7 +74,8 @@ export class RuntimeExecutor implements TurnExecutor {
           if (options.newSession && current) state = startFresh(state);
           // The once-ids go into the state before the limits are checked: what is checked is what is committed.
           const onceIds = nextOnceIds(current?.onceIds, options.once ? options.messageId : undefined);
-          const { result, committed, stateJson } = await this.runTurn(request, state, options.explain === true, onceIds);
+          const turn = this.runTurn(request, state, options.explain === true, onceIds);
+          const { result, committed, stateJson } = turn instanceof Promise ? await turn : turn;
           const body = options.render?.(result);
           const answer = options.messageId && body !== undefined ? { messageId: options.messageId, body } : undefined;
           turnMs = performance.now() - turnStart;
@@ -98,11 +99,23 @@ export class RuntimeExecutor implements TurnExecutor {
    * into the project's error path (onScriptError / onAnyError / messages.onError). If even that
    * fails, the user gets messages.onError. Either way nothing of the killed run is committed.
    */
-  private async runTurn(request: BotRequest, state: UserState, explain: boolean, onceIds: string[] | undefined): Promise<CheckedTurn> {
+  private runTurn(request: BotRequest, state: UserState, explain: boolean, onceIds: string[] | undefined): CheckedTurn | Promise<CheckedTurn> {
     const pool = this.pool;
+    // A turn answered on this thread is over before usePool could wait for it: no promise, no
+    // bookkeeping in `running` (an explained turn always runs in a worker, as pool.run decides).
+    const inline = explain ? undefined : pool.runInline(request, state);
+    let first: TurnCrash | undefined;
+    if (inline !== undefined) {
+      const outcome = this.checked(inline, onceIds);
+      if (typeof outcome !== "string") return outcome;
+      first = new TurnCrash("memory", outcome);
+    }
+    return this.track(pool, this.runOn(pool, request, state, explain, onceIds, first));
+  }
+
+  private async track(pool: WorkerPool, turn: Promise<CheckedTurn>): Promise<CheckedTurn> {
     let mine = this.running.get(pool);
     if (!mine) this.running.set(pool, (mine = new Set()));
-    const turn = this.runOn(pool, request, state, explain, onceIds);
     mine.add(turn);
     try {
       return await turn;
@@ -111,17 +124,22 @@ export class RuntimeExecutor implements TurnExecutor {
     }
   }
 
-  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean, onceIds: string[] | undefined): Promise<CheckedTurn> {
+  /** The turn's result with the state to commit, or the violation of the state limits. */
+  private checked(result: TurnResult, onceIds: string[] | undefined): CheckedTurn | string {
     // The limits measure the scenario's state: the once-ids (the runtime's bookkeeping, at most
     // MAX_ONCE_IDS of its own ids) come on top, so a payment event never pushes a state over them.
     const bookkeeping = onceIds ? Buffer.byteLength(`,"onceIds":${JSON.stringify(onceIds)}`) : 0;
-    const checked = (result: TurnResult): CheckedTurn | string => {
-      const committed = withOnceIds(result.state, onceIds);
-      const check = checkStateLimits(committed, this.opts.stateLimits, bookkeeping);
-      return check.violation ?? { result, committed, stateJson: check.json };
-    };
+    const committed = withOnceIds(result.state, onceIds);
+    const check = checkStateLimits(committed, this.opts.stateLimits, bookkeeping);
+    return check.violation ?? { result, committed, stateJson: check.json };
+  }
+
+  /** `crashed`: the inline run's state broke the limits (runTurn): straight to the replay. */
+  private async runOn(pool: WorkerPool, request: BotRequest, state: UserState, explain: boolean, onceIds: string[] | undefined, crashed?: TurnCrash): Promise<CheckedTurn> {
+    const checked = (result: TurnResult): CheckedTurn | string => this.checked(result, onceIds);
     let crash: TurnCrash;
     try {
+      if (crashed) throw crashed;
       const outcome = checked(await pool.run(request, state, explain ? { explain } : undefined));
       if (typeof outcome !== "string") return outcome;
       crash = new TurnCrash("memory", outcome);

@@ -75,7 +75,7 @@ describe("payment events run once per user", () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const counting = countingPool();
-    const slow = { run: (request: BotRequest, state: UserState) => gate.then(() => counting.run(request, state)), close: () => Promise.resolve() } as unknown as WorkerPool;
+    const slow = { run: (request: BotRequest, state: UserState) => gate.then(() => counting.run(request, state)), runInline: () => undefined, close: () => Promise.resolve() } as unknown as WorkerPool;
     const store = new MemoryStore({ maxWaitingTurns: 1 });
     const executor = new RuntimeExecutor({ pool: slow, store, config: {} as never });
     const chat = executor.run("buyer", { query: "hi" } as BotRequest, { messageId: "m1", render: () => "ok" });

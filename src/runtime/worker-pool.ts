@@ -167,6 +167,14 @@ export class WorkerPool {
     return pool;
   }
 
+  /**
+   * The turn run on this thread right now (src/runtime/inline.ts), or undefined when it must go to a
+   * worker (`run`): the executor takes an inline result without a promise in between.
+   */
+  runInline(request: BotRequest, state: UserState): TurnResult | undefined {
+    return this.closed ? undefined : this.inline?.run(request, state);
+  }
+
   run(request: BotRequest, state: UserState, options?: TurnMessage["options"]): Promise<TurnResult> {
     if (this.closed) return Promise.reject(new Error("worker pool is closed"));
     // A replay into the error path always runs in a worker (it follows a worker's crash).

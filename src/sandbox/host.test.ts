@@ -62,8 +62,74 @@ describe("turns that need no call", () => {
     const onHost = steps(false);
     expect(serialised).toBe(0);
     const inIsolate = steps(true);
-    expect(serialised).toBe(1); // the nluResults op once; rawRequest waits for a read
+    expect(serialised).toBe(0); // nluResults and rawRequest wait for a read
     expect(JSON.stringify(onHost)).toBe(JSON.stringify(inIsolate));
+  });
+});
+
+describe("$context.nluResults and $context.nBest", () => {
+  const nlu = () => ({ patterns: [{ clazz: "/A", score: 1, parseTree: { tag: "root", words: ["q"] } }], intents: [], examples: [], selected: { clazz: "/A", score: 1 } });
+  const turn = (host: ReturnType<typeof createScriptHost>, results: unknown, nBest: unknown) => {
+    host.beginTurn({ request: { query: "q", data: {} } as never, session: {}, client: {}, contextPath: "/" });
+    host.setContext("nluResults", results);
+    host.setContext("nBest", nBest);
+  };
+
+  it("enter the isolate only when code reads them, as the same JSON copy in the same place among the keys", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    let serialised = 0;
+    const counted = () => ({ toJSON: () => (serialised++, nlu()) });
+    turn(host, counted(), [{ toJSON: () => (serialised++, { clazz: "/A" }) }]);
+    host.runScript("$session.n = new Date(1).getTime();", { es6: false, pos: pos(1) }); // user code: enters the isolate
+    expect(host.endTurn().session).toEqual({ n: 1 });
+    expect(serialised).toBe(0);
+    turn(host, counted(), [{ clazz: "/A" }]);
+    host.runScript(
+      "$session.keys = Object.keys($context).join(); $session.clazz = $context.nluResults.selected.clazz; $context.nluResults.selected.clazz = '/B'; $session.again = $context.nluResults.selected.clazz; $session.tree = JSON.stringify($context.nluResults.patterns[0].parseTree); $session.best = $context.nBest;",
+      { es6: false, pos: pos(2) },
+    );
+    const session = host.endTurn().session;
+    expect(serialised).toBe(1);
+    expect(session).toEqual({ keys: expect.stringContaining("entities,nluResults,nBest,exception"), clazz: "/A", again: "/B", tree: '{"tag":"root","words":["q"]}', best: [{ clazz: "/A" }] });
+  });
+
+  it("are what the engine reads back after a handler changed them", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    turn(host, nlu(), []);
+    host.runScript("$context.nluResults.selected = { clazz: '/C', score: 0.5 };", { es6: false, pos: pos(3) });
+    expect(host.getContext("nluResults")).toEqual({ ...nlu(), selected: { clazz: "/C", score: 0.5 } });
+    host.endTurn();
+    turn(host, nlu(), []);
+    host.runScript("$session.n = new Date(1).getTime();", { es6: false, pos: pos(4) });
+    expect(host.getContext("nluResults")).toEqual(nlu());
+    expect(host.getContext("nBest")).toEqual([]);
+    host.endTurn();
+  });
+
+  it("are assigned at once where a script made the member an accessor (its setter runs, as before)", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    host.beginTurn({ request: { query: "q", data: {} } as never, session: {}, client: {}, contextPath: "/" });
+    host.runScript("Object.defineProperty($context, 'nluResults', { set: function (v) { $session.seen = v.selected.clazz; }, get: function () { return 'mine'; }, configurable: true });", { es6: false, pos: pos(5) });
+    host.setContext("nluResults", nlu());
+    host.runScript("$session.read = $context.nluResults;", { es6: false, pos: pos(6) });
+    expect(host.endTurn().session).toEqual({ seen: "/A", read: "mine" });
+  });
+
+  it("are one copy for the turn even where a script froze $context before reading them", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    turn(host, nlu(), []);
+    host.runScript("Object.freeze($context); $context.nluResults.selected.clazz = '/F'; $session.c = $context.nluResults.selected.clazz; $session.same = $context.nluResults === $context.nluResults;", { es6: false, pos: pos(9) });
+    expect(host.endTurn().session).toEqual({ c: "/F", same: true });
+  });
+
+  it("of one turn are never what another turn reads", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    turn(host, nlu(), [{ clazz: "/first" }]);
+    host.runScript("globalThis.kept = $context;", { es6: false, pos: pos(7) });
+    host.endTurn();
+    turn(host, nlu(), [{ clazz: "/second" }]);
+    host.runScript("$session.old = typeof kept === 'undefined' ? 'gone' : JSON.stringify(kept.nBest); $session.now = $context.nBest[0].clazz;", { es6: false, pos: pos(8) });
+    expect(host.endTurn().session).toEqual({ old: "gone", now: "/second" });
   });
 });
 
@@ -101,6 +167,13 @@ describe("$request.rawRequest", () => {
     begin(host, raw());
     host.runScript("$session.req = $request;", { es6: false, pos: pos(4) });
     expect((host.endTurn().session.req as Record<string, unknown>).rawRequest).toEqual(raw());
+  });
+
+  it("is one copy for the turn even where a script froze $request before reading it", () => {
+    const host = createScriptHost(makeProject(), fakeServices());
+    begin(host, raw());
+    host.runScript("Object.freeze($request); $request.rawRequest.uuid.sub = 'x'; $session.sub = $request.rawRequest.uuid.sub;", { es6: false, pos: pos(7) });
+    expect(host.endTurn().session).toEqual({ sub: "x" });
   });
 
   it("of one turn is never what another turn reads", () => {

@@ -46,6 +46,9 @@ const RECYCLE_HEAP_FRACTION = 0.5;
 /** Timers an awaited scriptEs6 block may fire before it is given up as never settling. */
 const MAX_TIMER_STEPS = 1000;
 
+/** Context fields whose values enter the isolate only when code reads them (ScriptHost.entryOf). */
+const LAZY_CTX: ReadonlySet<string> = new Set(["nluResults", "nBest"]);
+
 /** The host side of the realm's host calls. Never throws: errors travel back as {e}. */
 function makeHostFn(services: HostServices): HostFn {
   const ops: Record<string, (a: any) => unknown> = {
@@ -357,17 +360,29 @@ class RealmScriptHost implements ScriptHost {
       this.turnOps.push(op);
       return;
     }
-    const entry = JSON.stringify(op);
+    const entry = this.entryOf(op);
     // After a memory kill, current() replays turnOps into the new context: this entry goes after.
     const realm = this.current();
     this.turnOps.push(entry);
     realm.queueJson(entry);
   }
 
+  /**
+   * A queued op as JSON. The NLU results are held back (most code that enters the isolate never reads
+   * them, and they were a third of the first call's ops): the op carries an index into `lazyValues`,
+   * and the core fetches that value's JSON when code reads the member (jsapi/_core.js lazyCtx).
+   */
+  private entryOf(op: unknown[]): string {
+    if (op[0] === "setCtx" && LAZY_CTX.has(op[1] as string) && op[2] !== null && typeof op[2] === "object") {
+      return `["setCtx",${JSON.stringify(op[1])},0,${this.lazyValues.push(op[2]) - 1}]`;
+    }
+    return JSON.stringify(op);
+  }
+
   private sendTurnOps(): void {
     for (let i = 0; i < this.turnOps.length; i++) {
       const op = this.turnOps[i]!;
-      const entry = typeof op === "string" ? op : JSON.stringify(typeof op === "function" ? op() : op);
+      const entry = typeof op === "string" ? op : typeof op === "function" ? JSON.stringify(op()) : this.entryOf(op);
       this.turnOps[i] = entry;
       this.realm.queueJson(entry);
     }
@@ -414,9 +429,16 @@ class RealmScriptHost implements ScriptHost {
   /** This turn's `$request.rawRequest`, sent into the isolate only when read (jsapi/_core.js lazyMember). */
   private rawRequest: unknown;
 
-  /** The core asks for a member of the request it was not sent: JSON `{v}`, as every host call answers. */
+  /** This turn's held-back setCtx values (entryOf), by the index their op carries. */
+  private lazyValues: unknown[] = [];
+
+  /** The core asks for a member of the request, or a context value, it was not sent: JSON `{v}`, as every host call answers. */
   private turnValue(json: string): string {
     const name = JSON.parse(json) as unknown;
+    if (typeof name === "number") {
+      if (!Number.isInteger(name) || name < 0 || name >= this.lazyValues.length) return JSON.stringify({ e: `unknown turn value ${name}` });
+      return JSON.stringify({ v: this.lazyValues[name] }) ?? "{}";
+    }
     if (name !== "rawRequest") return JSON.stringify({ e: `unknown turn value ${String(name)}` });
     return JSON.stringify({ v: this.rawRequest }) ?? "{}";
   }
@@ -440,6 +462,7 @@ class RealmScriptHost implements ScriptHost {
     // message ($request.rawRequest, most of its size): the core fetches that when code reads it.
     const raw = scope.request?.rawRequest;
     this.rawRequest = raw;
+    this.lazyValues = [];
     this.turnOps = [raw === undefined || raw === null ? ["begin", scope] : () => ["begin", { ...scope, request: { ...scope.request, rawRequest: 0 } }, ["rawRequest"]]];
     this.record = new TurnRecord(scope, this.maxOutChars ?? DEFAULT_MAX_OUT_CHARS);
   }

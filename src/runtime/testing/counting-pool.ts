@@ -12,6 +12,7 @@ export function countingPool(): WorkerPool {
       const next: UserState = { session, client: state.client, contextPath: "/" };
       return Promise.resolve({ replies: [], response: { replies: [] }, state: next, endSession: false, mails: [] });
     },
+    runInline: (): TurnResult | undefined => undefined, // every turn goes through run()
     close: () => Promise.resolve(),
   };
   return pool as unknown as WorkerPool;

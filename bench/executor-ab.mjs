@@ -1,0 +1,109 @@
+// Two builds' executor compared in one process: `RuntimeExecutor.run` (per-user queue, the turn on
+// the main thread, state limits, commit) over the memory store and a real worker pool, on the webhook
+// benchmark's "hello" and "session" turns (requests mapped as the channel maps them), 50 turns in
+// flight at a time for 1,000 users, as webhook.mjs sends them. Batches of the two builds alternate,
+// the order swapped every round. Prints per workload and build the median CPU µs per turn
+// (process.cpuUsage: this thread, the idle workers add nothing) and the bytes the V8 heap allocated
+// per turn (v8.GCProfiler, median of batches of their own).
+// Usage: node --no-node-snapshot bench/executor-ab.mjs <dist A> <dist B> [rounds=11] [turns=2000]
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import v8 from "node:v8";
+import { HELLO_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
+import { message } from "./lib/message.mjs";
+
+const [distA, distB] = process.argv.slice(2, 4);
+if (!distA || !distB) throw new Error("usage: node --no-node-snapshot bench/executor-ab.mjs <dist A> <dist B> [rounds] [turns]");
+const ROUNDS = Number(process.argv[4] ?? 11);
+const TURNS = Number(process.argv[5] ?? 2000);
+const USERS = 1000;
+const IN_FLIGHT = 50;
+
+async function build(dist) {
+  const from = (rel) => import(pathToFileURL(path.join(path.resolve(dist), rel)).href);
+  const smartapp = await from("channels/smartapp/index.js");
+  return {
+    loadProject: (await from("project/loader.js")).loadProject,
+    WorkerPool: (await from("runtime/worker-pool.js")).WorkerPool,
+    RuntimeExecutor: (await from("runtime/executor.js")).RuntimeExecutor,
+    MemoryStore: (await from("storage/memory.js")).MemoryStore,
+    parseBody: smartapp.parseBody,
+    validateMessage: smartapp.validateMessage,
+    mapIn: (await from("channels/smartapp/map-in.js")).mapIn,
+  };
+}
+const builds = { A: await build(distA), B: await build(distB) };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const WORKLOADS = { hello: { sc: HELLO_SC, phrases: ["привет"] }, session: { sc: SESSION_SC, phrases: ["привет", "добавь", "сколько"] } };
+
+/** Bytes the heap allocated while `fn` (async) ran: growth between GCs plus what each GC freed. */
+async function allocatedAsync(fn) {
+  const start = v8.getHeapStatistics().used_heap_size;
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  await fn();
+  let bytes = 0;
+  let last = start;
+  for (const gc of profiler.stop().statistics) {
+    bytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - last);
+    last = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return bytes + Math.max(0, v8.getHeapStatistics().used_heap_size - last);
+}
+
+for (const [name, { sc, phrases }] of Object.entries(WORKLOADS)) {
+  const dir = makeProject(sc, "bench-executor-ab-");
+  const runs = {};
+  for (const [label, b] of Object.entries(builds)) {
+    const project = b.loadProject(dir, {});
+    const pool = await b.WorkerPool.start({ projectDir: dir, hostCall: async () => undefined, minWorkers: 1, inlineProject: project });
+    const store = new b.MemoryStore();
+    const executor = new b.RuntimeExecutor({ pool, store, config: project.config });
+    let counter = 0;
+    const prepare = () => {
+      const batch = [];
+      for (let i = 0; i < TURNS; i++) {
+        const n = counter++;
+        batch.push({ n, ...b.mapIn(b.validateMessage(b.parseBody(message(n + 1, n % USERS, phrases[Math.floor(n / USERS) % phrases.length])))) });
+      }
+      return batch;
+    };
+    const render = (result) => JSON.stringify(result.replies);
+    const run = async (batch) => {
+      let next = 0;
+      const lane = async () => {
+        while (next < batch.length) {
+          const t = batch[next++];
+          const outcome = await executor.run(t.userKey, t.request, { messageId: String(t.n), render });
+          if (outcome.result.error) throw new Error(`${name}: ${outcome.result.error.message}`);
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+    };
+    runs[label] = { executor, prepare, run, us: [], bytes: [] };
+  }
+  const labels = Object.keys(runs);
+  for (let round = -3; round < ROUNDS; round++) {
+    for (const label of round % 2 ? [...labels].reverse() : labels) {
+      const r = runs[label];
+      const batch = r.prepare();
+      const t0 = process.cpuUsage();
+      await r.run(batch);
+      const t = process.cpuUsage(t0);
+      if (round >= 0) r.us.push((t.user + t.system) / TURNS);
+    }
+  }
+  for (let round = 0; round < 5; round++) {
+    for (const label of labels) {
+      const r = runs[label];
+      const batch = r.prepare();
+      r.bytes.push((await allocatedAsync(() => r.run(batch))) / TURNS);
+    }
+  }
+  for (const [label, r] of Object.entries(runs)) {
+    console.log(JSON.stringify({ bench: "executor-ab", workload: name, build: label, medianUsPerTurn: Math.round(median(r.us) * 10) / 10, bytesPerTurn: Math.round(median(r.bytes)), rounds: ROUNDS, turns: TURNS }));
+    await r.executor.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
