@@ -45,6 +45,8 @@ export interface RuntimeOptions {
   store?: StoreKind; // default sqlite, or redis when redisUrl is set
   redisUrl?: string;
   redisPrefix?: string;
+  /** Other processes serve turns from the same SQLite sessions file (`serve --processes`): SqliteStoreOptions.shared. */
+  sharedStore?: boolean;
   minWorkers?: number;
   turnCpuMs?: number;
   /** How many times a turn may free its worker at a `$http` call while other turns wait (PoolOptions.httpSuspends; default 0). */
@@ -173,6 +175,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     projectDir: dir,
     redisUrl: opts.redisUrl,
     prefix: opts.redisPrefix,
+    ...(opts.sharedStore ? { shared: true } : {}),
     maxAnswerBytes: opts.maxAnswerBytes,
     maxCachedAnswers: opts.maxCachedAnswers,
     maxCachedAnswerBytes: opts.maxCachedAnswerBytes,
