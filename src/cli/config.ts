@@ -124,6 +124,8 @@ export interface SmartappConfig {
   load: LoadConfig;
   /** SMARTAPP_PROCESSES: `serve --processes` (a whole number ≥ 1, or "auto": one per core). */
   processes?: number | "auto";
+  /** SMARTAPP_SESSION_LEASE_MS: how long a user's turn holds the sessions across processes (StoreOptions.lockTtlMs). */
+  sessionLeaseMs?: number;
   /**
    * The environment as read at start. Scripts never see it whole: `$env.get` answers only the names a
    * project declares (chatbot.yaml `injector.variables`, or `--env`), never a secret (scriptEnvironment).
@@ -304,6 +306,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
       maxQueuedTurns: wholeNumber("SMARTAPP_MAX_QUEUED_TURNS", env.SMARTAPP_MAX_QUEUED_TURNS),
     },
     processes: processCount("SMARTAPP_PROCESSES", env.SMARTAPP_PROCESSES),
+    sessionLeaseMs: wholeNumber("SMARTAPP_SESSION_LEASE_MS", env.SMARTAPP_SESSION_LEASE_MS),
     imshop: { secret: nonEmpty(env.IMSHOP_SECRET), syncUrl: imshopSyncUrl(env.IMSHOP_SYNC_URL), publicUrl: imshopPublicUrl(env.IMSHOP_PUBLIC_URL) },
     environment,
   };

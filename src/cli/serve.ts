@@ -105,6 +105,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       modules: opts.modules,
       store: opts.store,
       ...(opts.clusterWorker ? { sharedStore: true } : {}),
+      sessionLeaseMs: config.sessionLeaseMs,
       redisUrl: config.redis.url,
       redisPrefix: config.redis.prefix,
       turnCpuMs: opts.turnCpuMs,

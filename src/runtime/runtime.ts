@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   redisPrefix?: string;
   /** Other processes serve turns from the same SQLite sessions file (`serve --processes`): SqliteStoreOptions.shared. */
   sharedStore?: boolean;
+  /** The lease of a user's turn across processes: the redis lock, the shared SQLite file's lease row (StoreOptions.lockTtlMs). */
+  sessionLeaseMs?: number;
   minWorkers?: number;
   turnCpuMs?: number;
   /** How many times a turn may free its worker at a `$http` call while other turns wait (PoolOptions.httpSuspends; default 0). */
@@ -176,6 +178,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     redisUrl: opts.redisUrl,
     prefix: opts.redisPrefix,
     ...(opts.sharedStore ? { shared: true } : {}),
+    ...(opts.sessionLeaseMs !== undefined ? { lockTtlMs: opts.sessionLeaseMs } : {}),
     maxAnswerBytes: opts.maxAnswerBytes,
     maxCachedAnswers: opts.maxCachedAnswers,
     maxCachedAnswerBytes: opts.maxCachedAnswerBytes,

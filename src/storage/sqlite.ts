@@ -172,7 +172,8 @@ export class SqliteStore extends BaseStore {
    */
   protected override async exclusive<T>(userKey: string, task: (lease: string | undefined) => Promise<T>): Promise<T> {
     if (!this.shared) return task(undefined);
-    const token = randomBytes(12).toString("base64url");
+    // The holder's pid first: who holds a user is readable in the file.
+    const token = `${process.pid}.${randomBytes(9).toString("base64url")}`;
     const started = Date.now();
     for (let delay = FIRST_LEASE_RETRY_MS; ; delay = Math.min(delay * 2, MAX_LEASE_RETRY_MS)) {
       if (await this.leaseOp({ kind: "take", userKey, token })) break;
