@@ -104,3 +104,15 @@ describe("serve --processes 2 on one SQLite file", () => {
     expect(server.output().match(/shutting down/g)).toHaveLength(1);
   });
 });
+
+describe("serve --processes refuses what is kept per process", () => {
+  it("exits with the reason for --store memory, before anything listens", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "e2e-processes-"));
+    cpSync(path.join(repoRoot, "test/fixtures/e2e/counter"), dir, { recursive: true });
+    try {
+      await expect(startServe(dir, ["--processes", "2", "--store", "memory"])).rejects.toThrow(/exited with 2:[\s\S]*--processes: --store memory keeps each process's sessions to itself/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
