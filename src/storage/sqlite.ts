@@ -235,12 +235,15 @@ export class SqliteStore extends BaseStore {
   }
 
   /** One turn's state (and answer) inside the group transaction; the conflict error if its version moved. */
-  private commitOne({ userKey, expectedVersion, record, lease }: PendingWrite, at: number): SessionConflictError | undefined {
+  private commitOne(w: PendingWrite, at: number): SessionConflictError | undefined {
+    const { userKey, expectedVersion, record, lease } = w;
     if (lease !== undefined && this.leaseSql) {
-      // Our lease ran out and another process took it: it may be running this user's turn now, from
-      // the state we read, so ours must not be written (as redis's commit checks its lock).
-      const holder = this.leaseSql.holder.get(userKey);
-      if (holder && holder.token !== lease && holder.expires_at > at) return new SessionConflictError(userKey, "the lease expired and another process holds it now");
+      // Given back in the commit's own transaction (no second write for the turn). Not found: our
+      // lease ran out and another process took it; it may be running this user's turn now, from the
+      // state we read, so ours must not be written (as redis's commit checks its lock).
+      w.gaveBack = this.leaseSql.giveBack.run(userKey, lease).changes === 1;
+      const holder = w.gaveBack ? undefined : this.leaseSql.holder.get(userKey);
+      if (holder && holder.expires_at > at) return new SessionConflictError(userKey, "the lease expired and another process holds it now");
     }
     const changed =
       expectedVersion === 0
@@ -248,12 +251,6 @@ export class SqliteStore extends BaseStore {
         : this.sql.update.run(record.stateJson, at, userKey, expectedVersion).changes;
     if (changed !== 1) return new SessionConflictError(userKey, `another writer committed after version ${expectedVersion} was read`);
     if (record.answer && this.ttlMs > 0) this.sql.putAnswer.run(userKey, record.answer.messageId, record.answer.body, at + this.ttlMs);
-    if (lease !== undefined && this.leaseSql) {
-      // Given back in the commit's own transaction: no second write for the turn.
-      this.leaseSql.giveBack.run(userKey, lease);
-      const held = this.leases.get(lease);
-      if (held) held.released = true;
-    }
     return undefined;
   }
 
@@ -268,7 +265,7 @@ export class SqliteStore extends BaseStore {
       if (this.shared) this.sharedTx(batch, leaseOps);
       else this.groupTx(batch, leaseOps);
     } catch (err) {
-      if (isBusy(err) && this.retryLater(batch, leaseOps)) return;
+      if (this.shared && isBusy(err) && this.retryLater(batch, leaseOps)) return;
       for (const w of batch) w.reject(err as Error);
       for (const op of leaseOps) op.reject(err as Error);
       return;
@@ -276,6 +273,9 @@ export class SqliteStore extends BaseStore {
     this.busySince = 0;
     for (const op of leaseOps) op.resolve(op.done === true);
     for (const w of batch) {
+      // Only once the transaction committed: a rolled-back give-back must be given back again.
+      const held = w.gaveBack ? this.leases.get(w.lease!) : undefined;
+      if (held) held.released = true;
       if (w.failed) w.reject(w.failed);
       else w.resolve();
     }
@@ -349,6 +349,7 @@ interface PendingWrite {
   record: CommitRecord;
   /** Shared store: the turn's lease token, checked and given back by the commit. */
   lease: string | undefined;
+  gaveBack?: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
   failed?: Error;
