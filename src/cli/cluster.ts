@@ -70,7 +70,7 @@ interface Slot {
  */
 export function runPrimary(n: number, out: (line: string) => void = (line) => process.stdout.write(line), err: (line: string) => void = (line) => process.stderr.write(line)): Promise<number> {
   // Round-robin in the primary, unless NODE_CLUSTER_SCHED_POLICY chose: with the kernel's choice
-  // (SCHED_NONE) one worker's accept queue took most connections (docs/architecture.md).
+  // (SCHED_NONE) it served fewer requests (docs/architecture.md, "Several processes").
   if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_RR;
   const slots: Slot[] = Array.from({ length: n }, () => ({ startedAt: 0, listening: false, quickDeaths: 0 }));
   let started = false;
