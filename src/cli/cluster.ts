@@ -96,7 +96,7 @@ export function runPrimary(n: number, out: (line: string) => void = (line) => pr
       const slot = slots[index]!;
       slot.timer = undefined;
       if (stopping) return;
-      const worker = cluster.fork({ SMARTAPP_PROCESS_INDEX: String(index) });
+      const worker = cluster.fork();
       slot.worker = worker;
       slot.startedAt = Date.now();
       slot.listening = false;
