@@ -100,11 +100,12 @@ const sections = [
     command: `BENCH_DURATION=${DURATION} BENCH_WARMUP=${WARMUP} BENCH_CONNECTIONS=${CONNECTIONS} BENCH_WEBHOOK_ROUNDS=${WEBHOOK_ROUNDS} node bench/webhook.mjs`,
     script: "bench/webhook.mjs",
     timeoutMs: (WEBHOOK_ROUNDS * 9 * (DURATION + WARMUP + 20) + 60) * 1000,
-    describe: `POST /webhook with SmartApp API MESSAGE_TO_SKILL messages from ${CONNECTIONS} autocannon connections for ${DURATION} s after a ${WARMUP} s warm-up, 1,000 users round-robin. **a** = this runtime (\`smartapp serve --store sqlite\`: turns without user code on the main thread, the rest in the worker pool, SQLite group commit of state + answer, pino log line per request, written to stdout in 8 KB batches), **a′** = the same with \`--store memory\`, **b** = @salutejs/scenario on express with its memory storage (bench/peers/salutejs-server.cjs), **c** = a bare node:http server sending a fixed answer (the limit). "hello": one global pattern and a reply; "session": three phrases in turn, one of them a script incrementing \`$session.count\`. Each server runs alone as a child process with bench/peers/alloc-probe.cjs preloaded; autocannon runs in the benchmark process on the same machine. **CPU ms/req**: the server process's user + system time over all its threads (/proc) during the measured run, per request; **alloc KB/req**: bytes the server's main-thread V8 heap allocated per request (v8.GCProfiler; worker heaps not counted). Medians over ${WEBHOOK_ROUNDS} round(s); ratios are taken per round (the servers of a round share the machine's load) and their median reported.`,
+    describe: `POST /webhook with SmartApp API MESSAGE_TO_SKILL messages from ${CONNECTIONS} autocannon connections for ${DURATION} s after a ${WARMUP} s warm-up, 1,000 users round-robin. **a** = this runtime (\`smartapp serve --store sqlite\`: turns without user code on the main thread, the rest in the worker pool, SQLite group commit of state + answer, pino log line per request, written to stdout in 8 KB batches), **a′** = the same with \`--store memory\`, **a″** = \`--store sqlite --processes 2\` (a node:cluster primary and two serve processes sharing the port and the sessions file, turns of one user under a lease row; its CPU per request sums all three processes, and it has no allocation figures), **b** = @salutejs/scenario on express with its memory storage (bench/peers/salutejs-server.cjs), **c** = a bare node:http server sending a fixed answer (the limit). "hello": one global pattern and a reply; "session": three phrases in turn, one of them a script incrementing \`$session.count\`. Each server runs alone as a child process with bench/peers/alloc-probe.cjs preloaded; autocannon runs in the benchmark process on the same machine. **CPU ms/req**: the server process's user + system time over all its threads (/proc) during the measured run, per request; **alloc KB/req**: bytes the server's main-thread V8 heap allocated per request (v8.GCProfiler; worker heaps not counted). Medians over ${WEBHOOK_ROUNDS} round(s); ratios are taken per round (the servers of a round share the machine's load) and their median reported.`,
     render(r) {
       const SERVERS = [
         ["a", "runtime (sqlite)"],
         ["a′", "runtime (memory)"],
+        ["a″", "runtime (sqlite, --processes 2)"],
         ["b", "@salutejs/scenario (memory)"],
         ["c", "bare node:http (limit)"],
       ];
@@ -142,10 +143,11 @@ const sections = [
           }
           return median(rs);
         };
-        const ab = perRound(SERVERS[0][1], SERVERS[2][1]);
-        const ac = perRound(SERVERS[0][1], SERVERS[3][1]);
-        const amb = perRound(SERVERS[1][1], SERVERS[2][1]);
-        ratios.push([workload, num(ab, 2), num(ac, 2), num(amb, 2), num(ratio(servers[0].cpu, servers[2].cpu), 2), num(ratio(servers[0].p50, servers[2].p50), 2)]);
+        const ab = perRound(SERVERS[0][1], SERVERS[3][1]);
+        const ac = perRound(SERVERS[0][1], SERVERS[4][1]);
+        const amb = perRound(SERVERS[1][1], SERVERS[3][1]);
+        const a2b = perRound(SERVERS[2][1], SERVERS[3][1]);
+        ratios.push([workload, num(ab, 2), num(ac, 2), num(amb, 2), num(a2b, 2), num(ratio(servers[0].cpu, servers[3].cpu), 2), num(ratio(servers[0].p50, servers[3].p50), 2)]);
         ok.ab.push(ab);
         ok.ac.push(ac);
         ok.amb.push(amb);
@@ -187,7 +189,7 @@ const sections = [
         "",
         "Ratios measured in the same run (requests/s; CPU a/b and p50 a/b: lower is better for a):",
         "",
-        table(["workload", "a/b", "a/c", "a′/b", "CPU a/b", "p50 a/b"], ratios),
+        table(["workload", "a/b", "a/c", "a′/b", "a″/b", "CPU a/b", "p50 a/b"], ratios),
         "",
         `**Slow $http beside "hello"** (server a with \`--allow-http 127.0.0.1\`): ${CONNECTIONS} connections send "hello" while 200 other connections (200 users) send a phrase whose script calls \`$http.get\` on a local endpoint answering after 50 ms; both for ${DURATION} s after a ${WARMUP} s warm-up. CPU ${num(m((l) => l.cpuMsPerReq), 3)} ms and ${num(m((l) => l.allocKbPerReq), 1)} KB allocated per request of either kind${suspended.length ? `; with \`--http-suspends 8\` (turns free their worker at \`$http\` while others wait, and run again with the answer) ${num(ms((l) => l.cpuMsPerReq), 3)} ms and ${num(ms((l) => l.allocKbPerReq), 1)} KB` : ""}.`,
         "",

@@ -6,7 +6,9 @@
 // /proc), allocations per request its main thread's V8 heap. Prints one JSON line per (round,
 // workload, server). Env: BENCH_DURATION (s, default 10),
 // BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 50), BENCH_WEBHOOK_ROUNDS (default 1; the
-// three servers are measured back to back within a round so their ratios share the machine's load).
+// servers are measured back to back within a round so their ratios share the machine's load).
+// "runtime (sqlite, --processes 2)" is a node:cluster primary with two serve workers: its CPU per
+// request sums the primary and both workers; it has no allocation, GC or loop-delay figures.
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -24,7 +26,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 1);
 // BENCH_WEBHOOK_WORKLOADS: a comma-separated subset of hello,session,http (default all three).
 const WORKLOADS = (process.env.BENCH_WEBHOOK_WORKLOADS ?? "hello,session,http").split(",").map((w) => w.trim());
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 90_000; // two processes start the project twice, on a loaded machine
 const USERS = 1000;
 
 
@@ -63,7 +65,9 @@ function start(cmd, args) {
         child.stdout.off("data", onData);
         child.stdout.resume(); // keep draining the server's per-request log lines
         child.off("exit", onExit);
-        resolve({ child, port: Number(m[1] ?? m[2]) });
+        // `serve --processes n` names its workers: their CPU counts with the primary's.
+        const workers = /share the port \(pids ([\d, ]+)\)/.exec(out)?.[1].split(", ").map(Number) ?? [];
+        resolve({ child, port: Number(m[1] ?? m[2]), workers });
       }
     };
     child.stdout.on("data", onData);
@@ -127,13 +131,16 @@ function cpuMs(pid) {
 }
 const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
+/** CPU time of the server: its process and, with --processes, every worker process (ms). */
+const serverCpuMs = (server) => [server.child.pid, ...(server.workers ?? [])].reduce((sum, pid) => sum + cpuMs(pid), 0);
+
 /** Runs `loads` against the server between two CPU readings and two allocation-probe signals. */
 async function metered(server, loads) {
-  const cpu0 = cpuMs(server.child.pid);
+  const cpu0 = serverCpuMs(server);
   server.child.kill("SIGUSR2");
   const results = await Promise.all(loads());
   server.child.kill("SIGUSR2");
-  const cpu = cpuMs(server.child.pid) - cpu0;
+  const cpu = serverCpuMs(server) - cpu0;
   const deadline = Date.now() + 2000;
   while (server.child.allocs.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const probe = server.child.allocs.shift();
@@ -146,7 +153,10 @@ const perRequest = (total, requests) => (total === undefined || requests === 0 ?
 async function measure(name, workload, round, server) {
   try {
     await load(server.port, workload, WARMUP);
-    const { results: [r], cpu, alloc, gc, loopDelay } = await metered(server, () => [load(server.port, workload, DURATION)]);
+    const { results: [r], cpu, ...probe } = await metered(server, () => [load(server.port, workload, DURATION)]);
+    // With --processes the probe's window is the primary's, which serves nothing: no allocation,
+    // loop-delay or GC figures for it (the workers' heaps are not measured).
+    const { alloc, gc, loopDelay } = server.workers.length > 0 ? {} : probe;
     return {
       bench: "webhook", round, name, workload, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total,
       errors: r.errors + r.non2xx + r.timeouts, cpuMsPerReq: perRequest(cpu, r.requests.total), allocKbPerReq: perRequest(alloc && alloc / 1024, r.requests.total),
@@ -211,6 +221,7 @@ export async function runWebhookBench(onResult = () => undefined) {
         const servers = [
           ["runtime (sqlite)", "node", [...SERVE, dir, "--port", "0", "--store", "sqlite", "--no-sandbox"]],
           ["runtime (memory)", "node", [...SERVE, dir, "--port", "0", "--store", "memory", "--no-sandbox"]],
+          ["runtime (sqlite, --processes 2)", "node", [...SERVE, dir, "--port", "0", "--store", "sqlite", "--no-sandbox", "--processes", "2"]],
           ["@salutejs/scenario (memory)", "node", ["bench/peers/salutejs-server.cjs", "0"]],
           ["bare node:http (limit)", "node", ["bench/peers/bare-server.mjs", "0"]],
         ];

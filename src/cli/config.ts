@@ -122,6 +122,10 @@ export interface SmartappConfig {
   notifyDelivery: NotifyDeliveryConfig;
   imshop: ImshopConfig;
   load: LoadConfig;
+  /** SMARTAPP_PROCESSES: `serve --processes` (a whole number ≥ 1, or "auto": one per core). */
+  processes?: number | "auto";
+  /** SMARTAPP_SESSION_LEASE_MS: how long a user's turn holds the sessions across processes (StoreOptions.lockTtlMs). */
+  sessionLeaseMs?: number;
   /**
    * The environment as read at start. Scripts never see it whole: `$env.get` answers only the names a
    * project declares (chatbot.yaml `injector.variables`, or `--env`), never a secret (scriptEnvironment).
@@ -137,6 +141,15 @@ function positiveNumber(name: string, v: string | undefined): number | undefined
   if (v === undefined || v === "") return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v}: expected a positive number`);
+  return n;
+}
+
+/** `serve --processes` / SMARTAPP_PROCESSES: a whole number ≥ 1 or "auto". */
+export function processCount(name: string, v: string | undefined): number | "auto" | undefined {
+  if (v === undefined || v.trim() === "") return undefined;
+  if (v.trim() === "auto") return "auto";
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}=${v}: expected a whole number of processes (1 or more) or auto`);
   return n;
 }
 
@@ -292,6 +305,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SmartappConfig
       maxHeldBytesPerAddress: wholeNumber("SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS", env.SMARTAPP_MAX_HELD_BYTES_PER_ADDRESS),
       maxQueuedTurns: wholeNumber("SMARTAPP_MAX_QUEUED_TURNS", env.SMARTAPP_MAX_QUEUED_TURNS),
     },
+    processes: processCount("SMARTAPP_PROCESSES", env.SMARTAPP_PROCESSES),
+    sessionLeaseMs: wholeNumber("SMARTAPP_SESSION_LEASE_MS", env.SMARTAPP_SESSION_LEASE_MS),
     imshop: { secret: nonEmpty(env.IMSHOP_SECRET), syncUrl: imshopSyncUrl(env.IMSHOP_SYNC_URL), publicUrl: imshopPublicUrl(env.IMSHOP_PUBLIC_URL) },
     environment,
   };

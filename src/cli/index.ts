@@ -3,7 +3,7 @@
 import "./node-flags.js"; // first: re-runs the command with --no-node-snapshot when needed
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { hostNames, paymentEnvironment, proxyRanges, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
+import { hostNames, paymentEnvironment, processCount, proxyRanges, readConfig, secretValues, trustedIps, type SmartappConfig } from "./config.js";
 import { secretMasker } from "../util/secrets.js";
 import { parseAllowRule } from "../runtime/http-policy.js";
 import { parseChannelType } from "../channels/emulated.js";
@@ -92,6 +92,13 @@ program
     }
   })
   .option("--watch", "reload the project when one of its files is saved (sessions are kept)")
+  .option("--processes <n>", "processes serving the port, each with its own main thread (node:cluster): a number or auto (one per core); sessions in sqlite or redis (also SMARTAPP_PROCESSES; default 1)", (v) => {
+    try {
+      return processCount("--processes", v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  })
   .option("--console", "serve the web console at /console (default: only when --host is a loopback address)")
   .option("--no-console", "never serve the web console")
   .option("--console-host <names>", "host names the web console answers besides IP addresses, localhost and --host, comma-separated (also SMARTAPP_CONSOLE_HOSTS)", (v) => {
@@ -117,7 +124,16 @@ program
   .action(async (dir: string, opts) => {
     await npmPackages(dir);
     const { serve } = await import("./serve.js");
-    await serve(dir, { ...opts, modules: modules(opts), allowHttp: allowHttp(opts) }, config);
+    const serveOpts = { ...opts, modules: modules(opts), allowHttp: allowHttp(opts) };
+    const { processesWanted } = await import("./cluster.js");
+    const processes = processesWanted(opts.processes ?? config.processes);
+    if (processes === 1) return serve(dir, serveOpts, config); // one process: no primary in between
+    const { clusterRefusal, runPrimary, workerHooks } = await import("./cluster.js");
+    const { default: cluster } = await import("node:cluster");
+    if (cluster.isWorker) return serve(dir, { ...serveOpts, console: false, clusterWorker: workerHooks() }, config);
+    const refused = clusterRefusal(serveOpts, config);
+    if (refused) throw new Error(refused);
+    process.exitCode = await runPrimary(processes);
   });
 
 program

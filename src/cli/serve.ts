@@ -54,6 +54,16 @@ export interface ServeOptions {
   yookassaTrustedIps?: string[] | "any";
   /** `--merchant-notify-url`: wins over SMARTAPP_MERCHANT_NOTIFY_URL (chatbot.yaml injector.merchantNotifyUrl wins over both). */
   merchantNotifyUrl?: string;
+  /** Set in a worker of `serve --processes` (src/cli/cluster.ts): the sessions file is shared, the primary prints. */
+  clusterWorker?: ClusterWorkerHooks;
+}
+
+/** How a worker of `serve --processes` reports to the primary instead of printing (src/cli/cluster.ts). */
+export interface ClusterWorkerHooks {
+  /** The lines a single `serve` prints once it listens: the primary prints them once for all workers. */
+  listening(banner: string): void;
+  /** Turns in flight finished and everything is closed: the worker may end. */
+  stopped(): void;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -94,6 +104,8 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
       dir,
       modules: opts.modules,
       store: opts.store,
+      ...(opts.clusterWorker ? { sharedStore: true } : {}),
+      sessionLeaseMs: config.sessionLeaseMs,
       redisUrl: config.redis.url,
       redisPrefix: config.redis.prefix,
       turnCpuMs: opts.turnCpuMs,
@@ -188,7 +200,7 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
   if (shop?.local && yookassaNotify) sandbox?.yookassa.notifyTo(yookassaNotify);
   if (sandbox && runtime.imshop) sandbox.imshopApp.defaults.webhookUrl = `${server.url}${IMSHOP_PATH}`;
   const name = runtime.project.config.name ?? runtime.project.dir;
-  process.stdout.write(
+  const banner =
     `smartapp: serving "${name}" at ${server.url}${opts.path} (store: ${storeDescription(runtime.store)}, payment ledger: ${runtime.payments.store.kind}, workers: ${runtime.pool.size})\n` +
       (withConsole ? `smartapp: console at ${server.url}/console/\n` : "") +
       (sandbox
@@ -198,20 +210,25 @@ export async function serve(dir: string, opts: ServeOptions, config: SmartappCon
         ? `smartapp: YooKassa shop ${runtime.yookassa.shopId} at ${shop!.url}; notifications: POST ${yookassaNotify}\n`
         : "") +
       (runtime.imshop ? `smartapp: webhook acquiring at POST ${server.url}${IMSHOP_PATH}${imshopSyncUrl ? ` (statuses to ${imshopSyncUrl})` : ""}\n` : "") +
-      (runtime.imshop && sandbox ? `smartapp: the sandbox's shop app pays an order: POST ${sandbox.url}/imshop-app/__sandbox/pay {orderId, action: pay|decline|abandon} (admin token)\n` : ""),
-  );
+      (runtime.imshop && sandbox ? `smartapp: the sandbox's shop app pays an order: POST ${sandbox.url}/imshop-app/__sandbox/pay {orderId, action: pay|decline|abandon} (admin token)\n` : "");
+  if (opts.clusterWorker) opts.clusterWorker.listening(banner);
+  else process.stdout.write(banner);
   if (runtime.store.kind === "redis" && runtime.payments.store.kind === "sqlite") {
     // Sessions shared by several processes, payments in a file of this host: say so before money is involved.
     log("warn", "sessions are in Redis but the payment ledger is a SQLite file on this host; with several hosts use --payments-store redis or postgres (docs/payments.md, \"Stores\")");
   }
   const watcher = opts.watch ? watchAndReload(runtime) : undefined;
-  const stop = async () => {
-    process.stdout.write("smartapp: shutting down, finishing turns in flight\n");
-    watcher?.close();
-    await server.close();
-    await runtime.close();
-    await sandbox?.close();
-  };
+  // Once: a worker of --processes gets SIGINT from the terminal and SIGTERM from its primary.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (!opts.clusterWorker) process.stdout.write("smartapp: shutting down, finishing turns in flight\n");
+      watcher?.close();
+      await server.close();
+      await runtime.close();
+      await sandbox?.close();
+      opts.clusterWorker?.stopped();
+    })());
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
 }

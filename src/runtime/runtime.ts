@@ -45,6 +45,10 @@ export interface RuntimeOptions {
   store?: StoreKind; // default sqlite, or redis when redisUrl is set
   redisUrl?: string;
   redisPrefix?: string;
+  /** Other processes serve turns from the same SQLite sessions file (`serve --processes`): SqliteStoreOptions.shared. */
+  sharedStore?: boolean;
+  /** The lease of a user's turn across processes: the redis lock, the shared SQLite file's lease row (StoreOptions.lockTtlMs). */
+  sessionLeaseMs?: number;
   minWorkers?: number;
   turnCpuMs?: number;
   /** How many times a turn may free its worker at a `$http` call while other turns wait (PoolOptions.httpSuspends; default 0). */
@@ -173,6 +177,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     projectDir: dir,
     redisUrl: opts.redisUrl,
     prefix: opts.redisPrefix,
+    ...(opts.sharedStore ? { shared: true } : {}),
+    ...(opts.sessionLeaseMs !== undefined ? { lockTtlMs: opts.sessionLeaseMs } : {}),
     maxAnswerBytes: opts.maxAnswerBytes,
     maxCachedAnswers: opts.maxCachedAnswers,
     maxCachedAnswerBytes: opts.maxCachedAnswerBytes,

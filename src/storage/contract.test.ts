@@ -294,6 +294,7 @@ describeStoreContract("memory", (opts) => new MemoryStore(opts));
 const sqliteDir = mkdtempSync(join(tmpdir(), "smartapp-sqlite-contract-"));
 let sqliteFiles = 0;
 describeStoreContract("sqlite", (opts) => new SqliteStore({ ...opts, path: join(sqliteDir, `s${++sqliteFiles}.sqlite`) }));
+describeStoreContract("sqlite (shared, serve --processes)", (opts) => new SqliteStore({ ...opts, shared: true, path: join(sqliteDir, `s${++sqliteFiles}.sqlite`) }));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
 
 const redisUrl = await requireRedis("redis store contract");

@@ -20,6 +20,7 @@ export interface CreateStoreOptions extends StoreOptions {
   path?: string; // sqlite: explicit database file
   redisUrl?: string; // redis: default redis://127.0.0.1:6379
   prefix?: string; // redis: key prefix (default "smartapp:")
+  shared?: boolean; // sqlite: several processes serve turns from the file (serve --processes): a lease per user
 }
 
 const LOCAL_REDIS = "redis://127.0.0.1:6379";
@@ -34,12 +35,12 @@ export function defaultStoreKind(redisUrl: string | undefined): StoreKind {
 }
 
 export function createStore(kind: StoreKind, opts: CreateStoreOptions = {}): SessionStore {
-  const { projectDir, path, redisUrl, prefix, ...common } = opts;
+  const { projectDir, path, redisUrl, prefix, shared, ...common } = opts;
   switch (kind) {
     case "memory":
       return new MemoryStore(common);
     case "sqlite":
-      return new SqliteStore({ ...common, path: path ?? defaultSqlitePath(projectDir ?? process.cwd()) });
+      return new SqliteStore({ ...common, shared, path: path ?? defaultSqlitePath(projectDir ?? process.cwd()) });
     case "redis":
       return new RedisStore({ ...common, prefix, url: redisUrl ?? LOCAL_REDIS });
     default:

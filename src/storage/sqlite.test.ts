@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { emptyUserState, type UserState } from "../engine/types.js";
-import { SessionConflictError } from "./errors.js";
+import { LockTimeoutError, SessionConflictError } from "./errors.js";
 import { SqliteStore } from "./sqlite.js";
 import { BACKSTOP_PAGES } from "./sqlite-checkpointer.js";
 import { exited, onStdoutLines, spawnTs } from "./testing/spawn-ts.js";
@@ -99,11 +99,11 @@ describe("SqliteStore", () => {
     const b = new SqliteStore({ path });
     await a.transact("x", async () => ({ commit: { state: withCounter(1) }, result: undefined }));
     const sizes: number[] = [];
-    const grouped = a as unknown as { groupTx: (batch: unknown[]) => void };
+    const grouped = a as unknown as { groupTx: (batch: unknown[], leaseOps: unknown[]) => void };
     const group = grouped.groupTx;
-    grouped.groupTx = (batch) => {
+    grouped.groupTx = (batch, leaseOps) => {
       sizes.push(batch.length);
-      group(batch);
+      group(batch, leaseOps);
     };
     const turns = Array.from({ length: 20 }, (_, i) =>
       a.transact(`g${i}`, async () => ({ commit: { state: withCounter(i), answer: { messageId: `m${i}`, body: `b${i}` } }, result: i })),
@@ -258,5 +258,126 @@ describe("SqliteStore", () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+// serve --processes: several processes serve users from one file (docs/storage.md, "Several processes serving one file").
+describe("SqliteStore shared by several processes", () => {
+  const increment = async (current: UserState | undefined) => ({ commit: { state: withCounter(counterOf(current) + 1) }, result: counterOf(current) + 1 });
+  const leases = (path: string) => inspect(path, (db) => db.prepare("SELECT user_key, token FROM leases").all() as { user_key: string; token: string }[]);
+
+  async function incrementInChildren(path: string, children: number, each: number, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+    const runs = Array.from({ length: children }, () => {
+      const child = spawnTs("./sqlite-incrementer.ts", ["inc", path, "shared", String(each)], env);
+      const lines: string[] = [];
+      onStdoutLines(child, (line) => lines.push(line));
+      return exited(child).then((end) => {
+        expect(end.code, end.stderr).toBe(0);
+        return lines.join("\n");
+      });
+    });
+    return Promise.all(runs);
+  }
+
+  it("three processes doing 34, 33 and 33 concurrent increments of one user end at exactly 100", async () => {
+    const path = newPath();
+    new SqliteStore({ path }).close(); // the file exists before the children race to create it
+    const outputs = await Promise.all([incrementInChildren(path, 1, 34), incrementInChildren(path, 2, 33)]);
+    expect(outputs.flat().sort()).toEqual(["done 33", "done 33", "done 34"]);
+    const store = new SqliteStore({ path });
+    expect(counterOf(await store.load("shared"))).toBe(100);
+    expect(inspect(path, (db) => db.prepare("SELECT version FROM sessions WHERE user_key = 'shared'").get())).toEqual({ version: 100 });
+    expect(leases(path)).toEqual([]); // every commit gave its lease back
+    await store.close();
+  });
+
+  it("without the shared option the same processes collide (the reason it exists)", async () => {
+    const path = newPath();
+    new SqliteStore({ path }).close();
+    const outputs = await incrementInChildren(path, 2, 50, { SHARED: "0" });
+    expect(outputs.some((line) => line.startsWith("conflicts"))).toBe(true);
+  });
+
+  it("waits out the lease of a process killed mid-turn, then runs the turn on the state it left", async () => {
+    const path = newPath();
+    const store = new SqliteStore({ path, shared: true, lockTtlMs: 400 });
+    await store.transact("u", increment);
+    const child = spawnTs("./sqlite-incrementer.ts", ["hold", path, "u"], { LEASE_MS: "400" }); // the holder sets its lease's length
+    const end = exited(child);
+    await new Promise<void>((resolve) => onStdoutLines(child, (line) => line === "in turn" && resolve()));
+    expect(leases(path)).toHaveLength(1);
+    child.kill("SIGKILL");
+    await end;
+    expect(await store.transact("u", increment)).toBe(2); // the killed turn committed nothing
+    expect(leases(path)).toEqual([]);
+    await store.close();
+  });
+
+  it("a turn whose lease another process took over cannot commit, and its answer is not stored", async () => {
+    const path = newPath();
+    const store = new SqliteStore({ path, shared: true });
+    const raw = new Database(path);
+    const turn = store.transact("u", async (current) => {
+      // as if this process stalled past its lease and another one took it
+      raw.prepare("UPDATE leases SET token = 'other', expires_at = ? WHERE user_key = 'u'").run(Date.now() + 60_000);
+      return { commit: { state: withCounter(counterOf(current) + 1), answer: { messageId: "m1", body: "late" } }, result: undefined };
+    });
+    await expect(turn).rejects.toBeInstanceOf(SessionConflictError);
+    expect(await store.load("u")).toBeUndefined();
+    expect(await store.cachedAnswer("u", "m1")).toBeUndefined();
+    expect(leases(path)).toEqual([{ user_key: "u", token: "other" }]); // never another process's lease given back
+    raw.close();
+    await store.close();
+  });
+
+  it("gives up with LockTimeoutError after lockWaitMs and never runs the turn", async () => {
+    const path = newPath();
+    const store = new SqliteStore({ path, shared: true, lockWaitMs: 150 });
+    const raw = new Database(path);
+    raw.prepare("INSERT INTO leases (user_key, token, expires_at) VALUES ('u', 'stuck', ?)").run(Date.now() + 60_000);
+    let ran = false;
+    await expect(store.transact("u", async (current) => ((ran = true), increment(current)))).rejects.toBeInstanceOf(LockTimeoutError);
+    expect(ran).toBe(false);
+    raw.prepare("DELETE FROM leases").run();
+    expect(await store.transact("u", increment)).toBe(1); // the queue moved on
+    raw.close();
+    await store.close();
+  });
+
+  it("gives the lease back when a turn commits nothing or throws", async () => {
+    const path = newPath();
+    const store = new SqliteStore({ path, shared: true });
+    await store.transact("u", async () => ({ commit: undefined, result: undefined }));
+    await expect(store.transact("u", async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(leases(path)).toEqual([]);
+    await store.close();
+  });
+
+  it("takes no lease when the store is not shared (one process: no statement more per turn)", async () => {
+    const path = newPath();
+    const store = new SqliteStore({ path });
+    const turn = store.transact("u", async (current) => ({ seen: leases(path), ...(await increment(current)) }));
+    await turn;
+    expect(leases(path)).toEqual([]);
+    expect(store["leaseSql"]).toBeUndefined();
+    await store.close();
+  });
+
+  it("keeps a long turn's lease alive past lockTtlMs while it runs", async () => {
+    const path = newPath();
+    const a = new SqliteStore({ path, shared: true, lockTtlMs: 90 });
+    const b = new SqliteStore({ path, shared: true, lockTtlMs: 90 });
+    const order: string[] = [];
+    const first = a.transact("u", async (current) => {
+      await new Promise((resolve) => setTimeout(resolve, 400)); // several leases long
+      order.push("a");
+      return increment(current);
+    });
+    await until(() => leases(path).length === 1);
+    const second = b.transact("u", async (current) => (order.push("b"), increment(current)));
+    expect(await first).toBe(1);
+    expect(await second).toBe(2);
+    expect(order).toEqual(["a", "b"]);
+    await Promise.all([a.close(), b.close()]);
   });
 });

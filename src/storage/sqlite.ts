@@ -4,21 +4,37 @@
 // the file with write(2), i.e. they are in the OS page cache; the kernel persists them even if the
 // process is SIGKILLed a microsecond later. NORMAL skips the fsync per commit, so only an OS crash or
 // power loss can lose the last commits; choose FULL (an fsync per turn) when that matters too.
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type Database from "better-sqlite3";
-import { openSqlite } from "../util/sqlite.js";
+import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from "../util/sqlite.js";
 import { answerTtlMs, BaseStore, maxCachedAnswers, decodeState, type CommitRecord, type Versioned } from "./base.js";
-import { SessionConflictError } from "./errors.js";
+import { LockTimeoutError, SessionConflictError } from "./errors.js";
 import { BackgroundCheckpointer } from "./sqlite-checkpointer.js";
 import type { StoreOptions } from "./types.js";
 
 export interface SqliteStoreOptions extends StoreOptions {
   path: string; // the database file; its folder is created if missing
+  /**
+   * Several processes serve turns from this file at once (`serve --processes`): each turn first
+   * takes a lease row for its user (renewed while it runs, released by its commit), so turns of
+   * one user wait for each other across processes instead of failing with SessionConflictError,
+   * and write transactions never sleep in SQLite's busy handler on the main thread (docs/storage.md,
+   * "Several processes serving one file"). Off: no lease, not one statement more per turn.
+   */
+  shared?: boolean;
 }
 
 const SCHEMA_VERSION = 1;
 /** The checkpoint worker starts after this many commits (a store that commits little needs none). */
 const CHECKPOINT_WORKER_AFTER_COMMITS = 256;
+const DEFAULT_LEASE_MS = 10_000;
+const DEFAULT_LEASE_WAIT_MS = 30_000;
+/** A lease taken by another process is asked for again after 2 ms, doubling to 50 ms (with jitter). */
+const FIRST_LEASE_RETRY_MS = 2;
+const MAX_LEASE_RETRY_MS = 50;
+/** How long a shared store's group commit keeps trying while another process writes, then fails its turns. */
+const SHARED_BUSY_GIVE_UP_MS = 5000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -37,6 +53,16 @@ CREATE TABLE IF NOT EXISTS answers (
 CREATE INDEX IF NOT EXISTS answers_expires_at ON answers (expires_at);
 `;
 
+// Created in every file (also by a store that is not shared) without raising user_version: a runtime
+// that predates it ignores the table, so a file used with --processes stays readable by it.
+const LEASES = `
+CREATE TABLE IF NOT EXISTS leases (
+  user_key   TEXT PRIMARY KEY,
+  token      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`;
+
 export class SqliteStore extends BaseStore {
   readonly kind = "sqlite" as const;
   readonly path: string;
@@ -46,11 +72,20 @@ export class SqliteStore extends BaseStore {
   private readonly now: () => number;
   private commits = 0;
   private readonly sql;
-  private readonly groupTx: (batch: PendingWrite[]) => void;
+  private readonly groupTx: Database.Transaction<(batch: PendingWrite[], leaseOps: LeaseOp[]) => void>;
   /** Checkpoints on a worker thread (sqlite-checkpointer.ts). */
   private readonly checkpointer: BackgroundCheckpointer | undefined;
   /** Commits of turns that finished since the last flush: written in one transaction (group commit). */
   private batch: PendingWrite[] = [];
+  /** Shared store only: lease steps (take, renew, give back) written in the same transaction as the commits. */
+  private leaseOps: LeaseOp[] = [];
+  private flushScheduled = false;
+  /** Shared store only: since when the group commit has found another process writing (0: it has not). */
+  private busySince = 0;
+  private readonly shared: boolean;
+  private readonly leaseMs: number;
+  private readonly leaseWaitMs: number;
+  private readonly leaseSql;
 
   constructor(opts: SqliteStoreOptions) {
     super(opts);
@@ -60,6 +95,21 @@ export class SqliteStore extends BaseStore {
     this.now = opts.now ?? Date.now;
     // Another process on the same file waits for it, never fails (src/util/sqlite.ts).
     this.db = openSqlite(opts.path, { synchronous: opts.sqliteSynchronous === "FULL" ? "FULL" : "NORMAL", setup: migrate });
+    this.shared = opts.shared === true;
+    this.leaseMs = opts.lockTtlMs ?? DEFAULT_LEASE_MS;
+    this.leaseWaitMs = opts.lockWaitMs ?? DEFAULT_LEASE_WAIT_MS;
+    this.leaseSql = this.shared
+      ? {
+          // Taken when free or expired; changes === 1 means it is ours.
+          take: this.db.prepare(
+            `INSERT INTO leases (user_key, token, expires_at) VALUES (@user, @token, @until)
+             ON CONFLICT (user_key) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at WHERE leases.expires_at <= @now`,
+          ),
+          renew: this.db.prepare("UPDATE leases SET expires_at = ? WHERE user_key = ? AND token = ?"),
+          giveBack: this.db.prepare("DELETE FROM leases WHERE user_key = ? AND token = ?"),
+          holder: this.db.prepare<[string], { token: string; expires_at: number }>("SELECT token, expires_at FROM leases WHERE user_key = ?"),
+        }
+      : undefined;
     this.sql = {
       read: this.db.prepare<[string], { version: number; state: string }>("SELECT version, state FROM sessions WHERE user_key = ?"),
       insert: this.db.prepare("INSERT INTO sessions (user_key, version, state, updated_at) VALUES (?, 1, ?, ?) ON CONFLICT (user_key) DO NOTHING"),
@@ -89,9 +139,12 @@ export class SqliteStore extends BaseStore {
     // turn's promise settles before the transaction holding it has committed. The answer cache's
     // bounds are kept in the same transaction, a few rows per group, instead of a pause of the main
     // thread that deleted hundreds of rows every 256 commits.
-    this.groupTx = this.db.transaction((batch: PendingWrite[]) => {
+    this.groupTx = this.db.transaction((batch: PendingWrite[], leaseOps: LeaseOp[]) => {
       const at = this.now();
       let answers = 0;
+      // Gives back and renewals first, so a lease given back here can be taken in the same step.
+      for (const op of leaseOps) if (op.kind !== "take") op.done = this.leaseStep(op, at);
+      for (const op of leaseOps) if (op.kind === "take") op.done = this.leaseStep(op, at);
       for (const w of batch) {
         w.failed = this.commitOne(w, at);
         if (!w.failed && w.record.answer && this.ttlMs > 0) answers++;
@@ -111,20 +164,87 @@ export class SqliteStore extends BaseStore {
         : new BackgroundCheckpointer(this.db, { file: path.resolve(opts.path), synchronous: opts.sqliteSynchronous === "FULL" ? "FULL" : "NORMAL" }, (message) => opts.log?.("warn", message));
   }
 
+  /**
+   * Shared store: the user's lease, taken in a group commit (one write transaction with the other
+   * turns' commits), asked for again with backoff while another process holds it; a crashed
+   * holder's lease runs out after `lockTtlMs`. Renewed every third of the lease while the turn runs.
+   * The commit gives it back in its own transaction; a turn that commits nothing gives it back after.
+   */
+  protected override async exclusive<T>(userKey: string, task: (lease: string | undefined) => Promise<T>): Promise<T> {
+    if (!this.shared) return task(undefined);
+    // The holder's pid first: who holds a user is readable in the file.
+    const token = `${process.pid}.${randomBytes(9).toString("base64url")}`;
+    const started = Date.now();
+    for (let delay = FIRST_LEASE_RETRY_MS; ; delay = Math.min(delay * 2, MAX_LEASE_RETRY_MS)) {
+      if (await this.leaseOp({ kind: "take", userKey, token })) break;
+      if (Date.now() - started >= this.leaseWaitMs) throw new LockTimeoutError(userKey, this.leaseWaitMs);
+      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
+    }
+    const renewal = setInterval(() => {
+      this.leaseOp({ kind: "renew", userKey, token }).then((kept) => {
+        if (!kept) clearInterval(renewal); // lost: the commit's check decides what happens
+      }, () => undefined);
+    }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    renewal.unref();
+    const lease = { token, released: false };
+    this.leases.set(token, lease);
+    try {
+      return await task(token);
+    } finally {
+      clearInterval(renewal);
+      this.leases.delete(token);
+      // A failed give-back only delays this user's next turn until the lease runs out.
+      if (!lease.released) await this.leaseOp({ kind: "giveBack", userKey, token }).catch(() => undefined);
+    }
+  }
+
+  /** Shared store: the leases held by turns of this process, marked when their commit gave them back. */
+  private readonly leases = new Map<string, { token: string; released: boolean }>();
+
+  private leaseOp(op: Omit<LeaseOp, "resolve" | "reject">): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.leaseOps.push({ ...op, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  /** One lease step inside the group transaction: whether it took, kept or gave back the lease. */
+  private leaseStep(op: LeaseOp, at: number): boolean {
+    const sql = this.leaseSql!;
+    if (op.kind === "take") return sql.take.run({ user: op.userKey, token: op.token, until: at + this.leaseMs, now: at }).changes === 1;
+    if (op.kind === "renew") return sql.renew.run(at + this.leaseMs, op.userKey, op.token).changes === 1;
+    return sql.giveBack.run(op.userKey, op.token).changes === 1;
+  }
+
   protected read(userKey: string): Versioned | undefined {
     const row = this.sql.read.get(userKey);
     return row && { state: decodeState(row.state), version: row.version };
   }
 
-  protected write(userKey: string, expectedVersion: number, record: CommitRecord): Promise<void> {
+  protected write(userKey: string, expectedVersion: number, record: CommitRecord, lease: string | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.batch.push({ userKey, expectedVersion, record, resolve, reject });
-      if (this.batch.length === 1) setImmediate(() => this.flush());
+      this.batch.push({ userKey, expectedVersion, record, lease, resolve, reject });
+      this.scheduleFlush();
     });
   }
 
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
   /** One turn's state (and answer) inside the group transaction; the conflict error if its version moved. */
-  private commitOne({ userKey, expectedVersion, record }: PendingWrite, at: number): SessionConflictError | undefined {
+  private commitOne(w: PendingWrite, at: number): SessionConflictError | undefined {
+    const { userKey, expectedVersion, record, lease } = w;
+    if (lease !== undefined && this.leaseSql) {
+      // Given back in the commit's own transaction (no second write for the turn). Not found: our
+      // lease ran out and another process took it; it may be running this user's turn now, from the
+      // state we read, so ours must not be written (as redis's commit checks its lock).
+      w.gaveBack = this.leaseSql.giveBack.run(userKey, lease).changes === 1;
+      const holder = w.gaveBack ? undefined : this.leaseSql.holder.get(userKey);
+      if (holder && holder.expires_at > at) return new SessionConflictError(userKey, "the lease expired and another process holds it now");
+    }
     const changed =
       expectedVersion === 0
         ? this.sql.insert.run(userKey, record.stateJson, at).changes
@@ -135,21 +255,64 @@ export class SqliteStore extends BaseStore {
   }
 
   private flush(): void {
+    this.flushScheduled = false;
     const batch = this.batch;
+    const leaseOps = this.leaseOps;
     this.batch = [];
-    if (batch.length === 0) return;
+    this.leaseOps = [];
+    if (batch.length === 0 && leaseOps.length === 0) return;
     try {
-      this.groupTx(batch);
+      if (this.shared) this.sharedTx(batch, leaseOps);
+      else this.groupTx(batch, leaseOps);
     } catch (err) {
+      if (this.shared && isBusy(err) && this.retryLater(batch, leaseOps)) return;
       for (const w of batch) w.reject(err as Error);
+      for (const op of leaseOps) op.reject(err as Error);
       return;
     }
+    this.busySince = 0;
+    for (const op of leaseOps) op.resolve(op.done === true);
     for (const w of batch) {
+      // Only once the transaction committed: a rolled-back give-back must be given back again.
+      const held = w.gaveBack ? this.leases.get(w.lease!) : undefined;
+      if (held) held.released = true;
       if (w.failed) w.reject(w.failed);
       else w.resolve();
     }
     this.commits += batch.length;
     if (this.commits >= CHECKPOINT_WORKER_AFTER_COMMITS) this.checkpointer?.start();
+  }
+
+  /**
+   * A shared store's group commit: BEGIN IMMEDIATE with no busy wait. While another process writes,
+   * SQLite's busy handler would sleep on this thread (1 ms, 2 ms, 5 ms… with every request in flight
+   * waiting); instead the transaction fails at once and is tried again a millisecond later, the event
+   * loop serving meanwhile.
+   */
+  private sharedTx(batch: PendingWrite[], leaseOps: LeaseOp[]): void {
+    this.db.pragma("busy_timeout = 0");
+    try {
+      this.groupTx.immediate(batch, leaseOps);
+    } finally {
+      this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  /** Puts a group that found the file busy back in front of what came since; false once it waited too long. */
+  private retryLater(batch: PendingWrite[], leaseOps: LeaseOp[]): boolean {
+    const now = Date.now();
+    if (this.busySince === 0) this.busySince = now;
+    else if (now - this.busySince > SHARED_BUSY_GIVE_UP_MS) {
+      this.busySince = 0;
+      return false;
+    }
+    this.batch = [...batch, ...this.batch];
+    this.leaseOps = [...leaseOps, ...this.leaseOps];
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setTimeout(() => this.flush(), 1);
+    }
+    return true;
   }
 
   protected async remove(userKey: string): Promise<void> {
@@ -184,9 +347,26 @@ interface PendingWrite {
   userKey: string;
   expectedVersion: number;
   record: CommitRecord;
+  /** Shared store: the turn's lease token, checked and given back by the commit. */
+  lease: string | undefined;
+  gaveBack?: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
   failed?: Error;
+}
+
+interface LeaseOp {
+  kind: "take" | "renew" | "giveBack";
+  userKey: string;
+  token: string;
+  resolve: (done: boolean) => void;
+  reject: (err: Error) => void;
+  done?: boolean;
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }
 
 /** Creates the tables in a new file; refuses a file written by a newer schema. Runs in an IMMEDIATE transaction. */
@@ -199,4 +379,5 @@ function migrate(db: Database.Database): void {
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
+  db.exec(LEASES);
 }

@@ -17,13 +17,14 @@ export interface SqliteOpenOptions {
   waitMs?: number;
 }
 
-const BUSY_TIMEOUT_MS = 5000;
+/** How long a statement waits in SQLite's busy handler for another connection's lock. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const DEFAULT_WAIT_MS = 30_000;
 
 /** A SQLite database in WAL mode with its tables set up (":memory:" for tests; a file gets its folder). */
 export function openSqlite(file: string, opts: SqliteOpenOptions): Database.Database {
   if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   try {
     const deadline = Date.now() + (opts.waitMs ?? DEFAULT_WAIT_MS);
     whileBusy(deadline, () => db.pragma("journal_mode = WAL"));

@@ -12,8 +12,11 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** `sandbox: true` also starts the local SmartPay sandbox (on a free port); by default there is none. */
-export function startServe(projectDir: string, args: string[] = [], env: Record<string, string> = {}, opts: { sandbox?: boolean } = {}): Promise<RunningServer> {
+/**
+ * `sandbox: true` also starts the local SmartPay sandbox (on a free port); by default there is none.
+ * `startMs`: how long it may take to listen (default 30 s; several processes start slower).
+ */
+export function startServe(projectDir: string, args: string[] = [], env: Record<string, string> = {}, opts: { sandbox?: boolean; startMs?: number } = {}): Promise<RunningServer> {
   const sandboxArgs = opts.sandbox ? ["--sandbox-port", "0"] : ["--no-sandbox"];
   const child = spawn(process.execPath, ["--no-node-snapshot", "--import", "tsx", path.join(repoRoot, "src/cli/index.ts"), "serve", projectDir, "--port", "0", ...sandboxArgs, ...args], {
     cwd: repoRoot,
@@ -25,9 +28,11 @@ export function startServe(projectDir: string, args: string[] = [], env: Record<
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), opts.startMs ?? 30_000);
     const onData = () => {
+      // With --processes the primary prints the start once every process listens.
       const m = /serving .* at (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m && args.includes("--processes") && !/share the port/.test(out)) return;
       if (!m) return;
       clearTimeout(timer);
       child.stdout!.off("data", onData);
