@@ -45,6 +45,25 @@ describe("hostile requests (memory store)", () => {
     expect(bubbles((await post(server.url, say("плюс", "after-deep"))).json)).toEqual(["1"]);
   });
 
+  // Seventh red-team round: 1 MB of `{},{},…` gzips to about 1 KB, and parsing and handing it on
+  // held the main thread for up to half a second: a client uploading 2 KB/s kept every user waiting.
+  it("refuses a gzip body that inflates past 20 times its size, and runs nothing of it", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const msg = say("плюс", "gzip-bomb") as { payload: Record<string, unknown> };
+    const bomb = JSON.stringify({ ...msg, messageId: "12345678901234567890", payload: { ...msg.payload, x: Array(300_000).fill({}) } }).replace(/"messageId":"(\d+)"/, '"messageId":$1');
+    const gzipPost = async (data: Buffer) => {
+      const res = await fetch(`${server.url}/webhook`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: data });
+      return { status: res.status, json: JSON.parse(await res.text()) };
+    };
+    const r = await gzipPost(gzipSync(bomb));
+    expect(r.status).toBe(413);
+    expect(r.json.payload.description).toMatch(/^the compressed body inflates to \d+ bytes, more than 20 times the \d+ bytes sent$/);
+    expect(r.json.messageId).toBeUndefined();
+    // A message compressed as clients do is answered.
+    const ok = await gzipPost(gzipSync(JSON.stringify(say("плюс", "gzip-bomb"))));
+    expect(bubbles(ok.json)).toEqual(["1"]);
+  });
+
   it("refuses user and session ids longer than 256 characters with a 400 that names the field", async () => {
     const long = "x".repeat(257);
     const cases: [string, Record<string, unknown>][] = [
