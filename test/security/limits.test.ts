@@ -109,6 +109,17 @@ describe("hostile requests (memory store)", () => {
     expect(named.json.payload.description).toMatch(/^unknown messageName "N{64}…" \(100000 characters\): expected one of /);
     const ok = await post(server.url, { ...say("плюс", "ids"), uuid: { userId: "x".repeat(256), userChannel: "B2C" } });
     expect(ok.status).toBe(200);
+    // Seventh red-team round: a messageId of 500,000 digits was taken, echoed in the answer, kept as
+    // the dedup key beside the cached answer and written into every log line of the request.
+    const digits = "9".repeat(500_000);
+    const withId = (id: string, messageName = "MESSAGE_TO_SKILL") => JSON.stringify({ ...say("плюс", "ids"), messageName }).replace(/"messageId":\d+/, `"messageId":${id}`);
+    for (const text of [withId(digits), withId(digits, "NOPE")]) {
+      const r = await post(server.url, text);
+      expect(r.status).toBe(400);
+      expect(r.text).not.toContain("9".repeat(300));
+    }
+    expect((await post(server.url, withId(digits))).json.payload.description).toBe("messageId is longer than 256 characters");
+    expect(bubbles((await post(server.url, withId("18446744073709551615"))).json)).toEqual(["1"]);
   });
 
   it("treats 'constructor' and '__proto__' after buttons as plain text", async () => {
