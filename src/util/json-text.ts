@@ -26,3 +26,41 @@ export function scanJsonText(text: string, stopAt: number): { colons: number; de
   }
   return { colons, depth: deepest };
 }
+
+/**
+ * The text of the number that is the value of top-level member `key` in `text`, or undefined when
+ * that member is missing or not a number. `text` must be valid JSON whose top level is an object that
+ * names `key` at most once (the webhook checks both first); a key spelled with escapes counts. One
+ * pass that allocates only for top-level keys written with a backslash.
+ */
+export function topLevelNumberToken(text: string, key: string): string | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c) {
+          escaped = true;
+          i++;
+        } else if (s === 0x22) break;
+      }
+      if (depth !== 1) continue;
+      let j = i + 1;
+      while (isJsonSpace(text.charCodeAt(j))) j++;
+      if (text.charCodeAt(j) !== 0x3a) continue; // a string value, not a key
+      const name = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+      if (name !== key) continue;
+      for (j++; isJsonSpace(text.charCodeAt(j)); j++);
+      let end = j;
+      while (end < text.length && /[-+.\deE]/.test(text[end]!)) end++;
+      return end > j ? text.slice(j, end) : undefined;
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
+}
+
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;

@@ -45,6 +45,37 @@ describe("hostile requests (memory store)", () => {
     expect(bubbles((await post(server.url, say("плюс", "after-deep"))).json)).toEqual(["1"]);
   });
 
+  // Seventh red-team round: 1 MB of `{},{},…` gzips to about 1 KB, and parsing and handing it on
+  // held the main thread for up to half a second: a client uploading 2 KB/s kept every user waiting.
+  it("refuses a gzip body that inflates past 20 times its size, and runs nothing of it", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const msg = say("плюс", "gzip-bomb") as { payload: Record<string, unknown> };
+    const bomb = JSON.stringify({ ...msg, messageId: "12345678901234567890", payload: { ...msg.payload, x: Array(300_000).fill({}) } }).replace(/"messageId":"(\d+)"/, '"messageId":$1');
+    const gzipPost = async (data: Buffer) => {
+      const res = await fetch(`${server.url}/webhook`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: data });
+      return { status: res.status, json: JSON.parse(await res.text()) };
+    };
+    const r = await gzipPost(gzipSync(bomb));
+    expect(r.status).toBe(413);
+    expect(r.json.payload.description).toMatch(/^the compressed body inflates to \d+ bytes, more than 20 times the \d+ bytes sent$/);
+    expect(r.json.messageId).toBeUndefined();
+    // A message compressed as clients do is answered.
+    const ok = await gzipPost(gzipSync(JSON.stringify(say("плюс", "gzip-bomb"))));
+    expect(bubbles(ok.json)).toEqual(["1"]);
+  });
+
+  // Seventh red-team round: bodies with an id beyond 2^53, a key twice or invalid JSON went through a
+  // JavaScript parser, five times the native one's cost (half a second of the main thread per MB).
+  it("keeps a big messageId exact and refuses a key given twice, equal values too", async () => {
+    const msg = JSON.stringify(say("плюс", "big-id"));
+    const big = await post(server.url, msg.replace(/"messageId":\d+/, '"messageId":18446744073709551615'));
+    expect(big.text).toContain(`"messageId":18446744073709551615,`);
+    expect(bubbles(big.json)).toEqual(["1"]);
+    const twice = await post(server.url, msg.replace(/^\{/, '{"a":1,"a":1,'));
+    expect(twice.status).toBe(400);
+    expect(twice.json.payload.description).toBe("body is not valid JSON: an object has the same key twice");
+  });
+
   it("refuses user and session ids longer than 256 characters with a 400 that names the field", async () => {
     const long = "x".repeat(257);
     const cases: [string, Record<string, unknown>][] = [
@@ -78,6 +109,17 @@ describe("hostile requests (memory store)", () => {
     expect(named.json.payload.description).toMatch(/^unknown messageName "N{64}…" \(100000 characters\): expected one of /);
     const ok = await post(server.url, { ...say("плюс", "ids"), uuid: { userId: "x".repeat(256), userChannel: "B2C" } });
     expect(ok.status).toBe(200);
+    // Seventh red-team round: a messageId of 500,000 digits was taken, echoed in the answer, kept as
+    // the dedup key beside the cached answer and written into every log line of the request.
+    const digits = "9".repeat(500_000);
+    const withId = (id: string, messageName = "MESSAGE_TO_SKILL") => JSON.stringify({ ...say("плюс", "ids"), messageName }).replace(/"messageId":\d+/, `"messageId":${id}`);
+    for (const text of [withId(digits), withId(digits, "NOPE")]) {
+      const r = await post(server.url, text);
+      expect(r.status).toBe(400);
+      expect(r.text).not.toContain("9".repeat(300));
+    }
+    expect((await post(server.url, withId(digits))).json.payload.description).toBe("messageId is longer than 256 characters");
+    expect(bubbles((await post(server.url, withId("18446744073709551615"))).json)).toEqual(["1"]);
   });
 
   it("treats 'constructor' and '__proto__' after buttons as plain text", async () => {

@@ -1,8 +1,7 @@
 // Body parsing that keeps `messageId` exact: real ids exceed 2^53 (spec §1), so the top-level token
 // is kept as its digits and spliced back into the answer. Every other number becomes a JS number.
-import { isLosslessNumber, LosslessNumber, parse } from "lossless-json";
 import { WebhookRequestError } from "./errors.js";
-import { scanJsonText } from "../../util/json-text.js";
+import { scanJsonText, topLevelNumberToken } from "../../util/json-text.js";
 
 export interface ParsedBody {
   /** The message; `messageId` is replaced by a JS stand-in for schema validation (see below). */
@@ -31,31 +30,40 @@ export function parseBody(text: string, limits: ParseLimits = {}): ParsedBody {
   if (depth > maxDepth) {
     throw new WebhookRequestError(400, `body nests objects/arrays deeper than ${maxDepth} levels`, "too_deep");
   }
-  return fastParse(text, colons) ?? losslessParse(text);
+  return nativeParse(text, colons);
 }
 
 /**
- * The common case at native speed: JSON.parse gives the same plain-number tree as the lossless parse
- * below whenever the body has no duplicate keys (lossless-json refuses differing duplicates; JSON.parse
- * would keep the last) and its messageId, if numeric, is a safe integer (then String(n) is its exact
- * canonical token). Anything else (invalid JSON, duplicates, a big or fractional id) returns undefined
- * and takes the lossless path, which also produces the error messages.
+ * JSON.parse, and the exact messageId token read off the text: the cost of a body stays that of the
+ * native parser whatever its shape. A JavaScript parser (lossless-json) took the bodies with an id
+ * beyond 2^53 (the platform's usual ids), duplicate keys or invalid JSON: up to half a second of the
+ * main thread for 1 MB of `{},{},…`, five times the native parse (docs/security.md, "Seventh
+ * red-team round"). A body with a key twice is refused, equal values or not: two parsers may read it
+ * differently, and no client sends one.
  */
-function fastParse(text: string, colons: number): ParsedBody | undefined {
+function nativeParse(text: string, colons: number): ParsedBody {
   let value: unknown;
   try {
     value = JSON.parse(text);
-    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-    if (countMembers(value) !== colons) return undefined; // a key appeared twice somewhere
-  } catch {
-    return undefined; // invalid JSON, or nesting deeper than the stack: the lossless path reports it
+  } catch (err) {
+    throw new WebhookRequestError(400, `body is not valid JSON: ${(err as Error).message}`, "invalid_json");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new WebhookRequestError(400, "body must be a JSON object (a SmartApp API message)", "invalid_message");
+  }
+  if (countMembers(value) !== colons) {
+    throw new WebhookRequestError(400, "body is not valid JSON: an object has the same key twice", "invalid_json");
   }
   const body = value as Record<string, unknown>;
   const id = body.messageId;
   if (typeof id !== "number") return { body };
-  if (!Number.isSafeInteger(id)) return undefined;
-  body.messageId = 0; // the schema's stand-in for a good id, as below
-  return { body, messageId: String(id) }; // String(-0) is "0", like integerToken
+  // A safe integer's String is its exact canonical token (String(-0) is "0"); a larger or
+  // fractional one is read from the text, which JSON.parse has rounded.
+  const token = Number.isSafeInteger(id) ? String(id) : integerToken(topLevelNumberToken(text, "messageId") ?? "");
+  // The schema sees 0 for a good id (any JS number would do) and a fraction for a bad one, so ajv
+  // reports "messageId must be integer" without ever rounding a big id.
+  body.messageId = token === undefined ? 0.5 : 0;
+  return token === undefined ? { body } : { body, messageId: token };
 }
 
 /** Object members in a parsed tree. */
@@ -67,30 +75,9 @@ function countMembers(value: unknown): number {
     return n;
   }
   // for-in allocates no key array; an inherited enumerable key (a polluted prototype) only makes
-  // the count differ, which sends the body down the lossless path.
+  // the count differ, which refuses the body rather than read it wrong.
   for (const k in value) n += 1 + countMembers((value as Record<string, unknown>)[k]);
   return n;
-}
-
-function losslessParse(text: string): ParsedBody {
-  let value: unknown;
-  try {
-    value = parse(text, null, (token: string) => new LosslessNumber(token));
-  } catch (err) {
-    throw new WebhookRequestError(400, `body is not valid JSON: ${(err as Error).message}`, "invalid_json");
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new WebhookRequestError(400, "body must be a JSON object (a SmartApp API message)", "invalid_message");
-  }
-  const top = value as Record<string, unknown>;
-  const rawId = top.messageId;
-  const body = toPlainNumbers(top) as Record<string, unknown>;
-  if (!isLosslessNumber(rawId)) return { body };
-  const id = integerToken(rawId.value);
-  // The schema sees 0 for a good id (any JS number would do) and a fraction for a bad one, so ajv
-  // reports "messageId must be integer" without ever rounding a big id.
-  body.messageId = id === undefined ? 0.5 : 0;
-  return id === undefined ? { body } : { body, messageId: id };
 }
 
 /** The canonical integer token of a JSON number, or undefined when it is not an integer. */
@@ -99,20 +86,6 @@ function integerToken(token: string): string | undefined {
   // 1.0 or 1e3 are integers in JSON Schema; re-emit them as plain digits when that is exact.
   const n = Number(token);
   return Number.isSafeInteger(n) ? String(n) : undefined;
-}
-
-function toPlainNumbers(value: unknown): unknown {
-  if (isLosslessNumber(value)) return Number.parseFloat(value.value); // nearest double, never throws
-  if (Array.isArray(value)) return value.map(toPlainNumbers);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      // defineProperty so a "__proto__" key stays data and never becomes the prototype
-      Object.defineProperty(out, k, { value: toPlainNumbers(v), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return value;
 }
 
 /** The messageId for $request.rawRequest: a JS number when exact, else the digit string. */

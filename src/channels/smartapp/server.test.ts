@@ -85,6 +85,29 @@ describe("webhook over HTTP: answers", () => {
     expect([bad.status, bad.text]).toEqual([badGzip.status, badGzip.text]);
   });
 
+  // Seventh red-team round: 1 MB of `{},{},…` gzips to about 1 KB and held the main thread for up
+  // to half a second per request; a client uploading 2 KB/s kept every user waiting.
+  it("refuses a compressed body that inflates past 20 times its size, runs nothing, and takes a normal one", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const executor = new FakeExecutor();
+    await start({ executor, deadlineMs: 3000 });
+    const msg = fx.messageToSkill("купи слона") as Record<string, unknown>;
+    const bomb = JSON.stringify({ ...msg, payload: { ...(msg.payload as object), x: Array(300_000).fill({}) } });
+    const zipped = gzipSync(bomb);
+    expect(zipped.length * 20).toBeLessThan(bomb.length);
+    const gz = (data: Buffer) =>
+      fetch(running!.url + "/webhook", { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: data }).then(async (r) => ({ status: r.status, json: JSON.parse(await r.text()) }));
+    const refused = await gz(zipped);
+    expect(refused.status).toBe(413);
+    expect(refused.json.payload.description).toBe(`the compressed body inflates to ${Buffer.byteLength(bomb)} bytes, more than 20 times the ${zipped.length} bytes sent`);
+    expect(executor.calls).toHaveLength(0);
+    // The same body sent as it is, and a small body however well it compresses, are taken.
+    expect((await post(bomb)).status).toBe(200);
+    const small = JSON.stringify({ ...msg, payload: { ...(msg.payload as object), pad: " ".repeat(60_000) } });
+    expect((await gz(gzipSync(small))).status).toBe(200);
+    expect(executor.calls).toHaveLength(2);
+  });
+
   it("runs a turn and answers ANSWER_TO_USER as compact JSON", async () => {
     const executor = new FakeExecutor();
     await start({ executor, deadlineMs: 3000 });

@@ -67,6 +67,8 @@ interface Locals {
   running?: Promise<void>;
   /** What the request holds against the process-wide bound, from its body's first byte. */
   intake?: Intake;
+  /** Bytes of the body as they came over the wire (compressed, if it was). */
+  arrived?: number;
 }
 
 /**
@@ -78,6 +80,7 @@ class RequestLocals implements Locals {
   turn?: Record<string, string | number | undefined>;
   running?: Promise<void>;
   intake?: Intake;
+  arrived?: number;
   private child: Logger | undefined;
 
   constructor(
@@ -251,9 +254,11 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     const intake = admission.open(clientAddress(req, proxies));
     locals.intake = intake;
     let arrived = 0;
+    locals.arrived = 0;
     req.on("data", (chunk: Buffer) => {
       if (intake.released) return;
       arrived += chunk.length;
+      locals.arrived = arrived;
       if (arrived > bodyLimitBytes) return intake.release();
       const e = intake.take(chunk.length);
       if (e) refused(e);
@@ -293,7 +298,13 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       if (res.headersSent) return; // refused while its body arrived: answered already
       intake = admission.open(clientAddress(req, proxies)); // closed just before this step: the body is in all the same
     }
-    const refused = intake.admit(Buffer.isBuffer(req.body) ? req.body.length : 0);
+    const size = Buffer.isBuffer(req.body) ? req.body.length : 0;
+    const inflated = inflationError(size, locals.arrived ?? size);
+    if (inflated) {
+      intake.release();
+      return next(inflated);
+    }
+    const refused = intake.admit(size);
     if (refused) return next(refused);
     hold(res, locals, intake.release);
     next();
@@ -411,6 +422,22 @@ export function byteSize(limit: number | string): number {
   if (!m) return Infinity; // express.raw refuses such a limit itself
   const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? "b").toLowerCase() as "b" | "kb" | "mb" | "gb"];
   return Math.floor(Number(m[1]) * unit);
+}
+
+/** Any body this small is taken however well it was compressed: real messages are a few KB. */
+export const MIN_INFLATION_CHECKED = 64 * 1024;
+/** The most a compressed body may grow as it is inflated (when it ends up over MIN_INFLATION_CHECKED). */
+export const MAX_INFLATION_RATIO = 20;
+
+/**
+ * 413 when a compressed body inflated past MAX_INFLATION_RATIO times the bytes that came over the
+ * wire. Parsing and handing a body on costs the main thread per inflated byte (up to half a second
+ * for 1 MB of `{},{},…`), and 1 MB of such JSON gzips to 1 KB: without a bound a client uploading
+ * 2 KB/s held the main thread, and so every user, for good (docs/security.md, "Seventh red-team round").
+ */
+export function inflationError(inflated: number, sent: number): WebhookRequestError | undefined {
+  if (inflated <= MIN_INFLATION_CHECKED || inflated <= sent * MAX_INFLATION_RATIO) return undefined;
+  return new WebhookRequestError(413, `the compressed body inflates to ${inflated} bytes, more than ${MAX_INFLATION_RATIO} times the ${sent} bytes sent`, "too_large");
 }
 
 /** A 503 (too much held, or the worker pool's queue full) tells the client when to try again. */

@@ -95,10 +95,14 @@ export const DEFAULT_MAX_ID_LENGTH = 256;
 export const MAX_UUID_JSON_LENGTH = 4096;
 
 /**
- * 400 when uuid.userId, uuid.sub, uuid.userChannel or sessionId is longer than `max` characters, or
+ * 400 when the messageId token, uuid.userId, uuid.sub, uuid.userChannel or
+ * sessionId is longer than `max` characters, or
  * the uuid object (extra fields included) serialises to more than MAX_UUID_JSON_LENGTH characters.
  */
 export function checkIdLengths(msg: SmartAppRequest, max: number = DEFAULT_MAX_ID_LENGTH): void {
+  // The messageId's digits are echoed, cached as the dedup key beside the answer and logged with every
+  // line of the request: real ids are at most 20 digits. Refused without echoing it.
+  if (msg.messageId.length > max) throw new WebhookRequestError(400, `messageId is longer than ${max} characters`, "id_too_long");
   // Checked field by field, in this order: this runs on every request (no list of pairs built for it).
   const { uuid } = msg;
   const tooLong =
@@ -136,7 +140,7 @@ export function normaliseServerAction(value: unknown): ServerAction | undefined 
 function readableIds(parsed: ParsedBody, max: number): EnvelopeIds {
   const { body } = parsed;
   const ids: EnvelopeIds = {};
-  if (parsed.messageId !== undefined) ids.messageId = parsed.messageId;
+  if (parsed.messageId !== undefined && parsed.messageId.length <= max) ids.messageId = parsed.messageId;
   if (typeof body.sessionId === "string" && body.sessionId.length <= max) ids.sessionId = body.sessionId;
   const uuid = body.uuid;
   if (uuid !== null && typeof uuid === "object" && !Array.isArray(uuid)) {
