@@ -2,6 +2,7 @@
 // collide in prom-client's global one. The executor reports store latency through observeStore.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Admission } from "./admission.js";
+import { droppedLogLines } from "./logging.js";
 
 export class WebhookMetrics {
   readonly registry = new Registry();
@@ -36,6 +37,17 @@ export class WebhookMetrics {
   private admission: Admission | undefined;
   private readonly heldTurns = heldGauge(this.registry, "smartapp_turns_held", "Webhook turns waiting or running in this process, all users (limit: WebhookOptions.maxTurns)", () => this.admission?.turns ?? 0);
   private readonly heldBytes = heldGauge(this.registry, "smartapp_request_bytes_held", "Bytes of request bodies those turns hold (limit: WebhookOptions.maxHeldBytes)", () => this.admission?.bytes ?? 0);
+
+  /** Lines the log's batched destination dropped because stdout did not take them (logging.ts). */
+  private readonly droppedLines = new Counter({
+    name: "smartapp_log_lines_dropped_total",
+    help: "Log lines dropped because the log destination (stdout) did not take them in time (limit: LOG_MAX_PENDING_BYTES)",
+    registers: [this.registry],
+    collect() {
+      this.reset();
+      this.inc(droppedLogLines());
+    },
+  });
 
   watchAdmission(admission: Admission): void {
     this.admission = admission;
