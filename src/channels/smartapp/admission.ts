@@ -136,7 +136,7 @@ const MAX_REMEMBERED_GROUPS = 1024;
 
 /**
  * One request's Intake. A class rather than closures: every request of the webhook opens one, and
- * its methods then cost no allocation (docs/benchmarks.md).
+ * its methods then cost no allocation.
  */
 class HeldRequest implements Intake {
   bytes = 0;

@@ -8,7 +8,7 @@ export class WebhookMetrics {
   readonly registry = new Registry();
   // Every request counts a turn and observes its latency: kept in plain numbers per label value
   // (no label object hashed, no closure per call: ≈ 0.5 µs per request through prom-client's
-  // labelled inc/observe, docs/benchmarks.md) and handed to prom-client when /metrics is read.
+  // labelled inc/observe) and handed to prom-client when /metrics is read.
   private readonly tallies = new Map<string, TurnTally>();
   private readonly turns = turnCounter(this.registry, this.tallies);
   private readonly latency = new TurnLatency(this.registry, this.tallies);

@@ -109,7 +109,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   const log = opts.logger ?? createLogger();
   const metrics = opts.metrics ?? new WebhookMetrics();
   // Turns running (also those past their deadline), and who waits for none to be: a count, not a
-  // set of promises, so a request adds no entry and no promise of its own (docs/benchmarks.md).
+  // set of promises, so a request adds no entry and no promise of its own.
   let running = 0;
   let drained: (() => void)[] = [];
   const turnEnded = (): void => {
@@ -137,7 +137,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
 
   /**
    * Request id, per-request logger, and one `close` listener for the rest of the request's life
-   * (docs/benchmarks.md: one listener instead of three): the closing log line once the answer is
+   * (one listener where there were three): the closing log line once the answer is
    * out, and giving back what the request holds (countBody, hold). A response emits `close` after
    * `finish`, and also when its connection goes away first, then without a log line, as before.
    */
