@@ -1,7 +1,9 @@
 // Whether an address lies in CIDR ranges: the YooKassa sender check (docs/yookassa.md) and the
 // webhook's client address behind trusted proxies (src/channels/smartapp/server.ts); and which
 // client an address belongs to for a per-client bound (src/channels/smartapp/admission.ts).
-import { isIP } from "node:net";
+import { isIP, isIPv4 } from "node:net";
+
+const MAPPED_PREFIX = /^::ffff:/i;
 
 /** Pure: whether `ip` (v4, v6 or v4-mapped v6) lies in one of the CIDR `ranges`. */
 export function inRanges(ip: string, ranges: readonly string[]): boolean {
@@ -26,6 +28,13 @@ export function inRanges(ip: string, ranges: readonly string[]): boolean {
  * Anything not an address is returned as given.
  */
 export function clientGroup(ip: string): string {
+  // The common peers without BigInt: node's isIPv4 takes only dotted decimal without leading zeros,
+  // which is the text v4Text writes back.
+  if (isIPv4(ip)) return ip;
+  if (ip.length > 7 && MAPPED_PREFIX.test(ip)) {
+    const v4 = ip.slice(7);
+    if (isIPv4(v4)) return v4;
+  }
   const addr = parse(ip.replace(/%.*$/, ""));
   if (!addr) return ip;
   if (addr.v === 4) return v4Text(addr.n);

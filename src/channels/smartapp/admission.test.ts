@@ -153,6 +153,19 @@ describe("Admission", () => {
     expect(a.bytes).toBe(0);
   });
 
+  it("keeps counting a client as one while the peers it remembers are forgotten (thousands of other addresses)", () => {
+    const a = new Admission({ maxHeldBytes: 1_000_000, maxHeldBytesPerAddress: 300 });
+    const held = a.open("2001:db8:0:1::1");
+    expect(held.take(300)).toBeUndefined();
+    const others = Array.from({ length: 3000 }, (_, i) => a.open(`10.${i >> 8}.${i & 255}.1`));
+    for (const o of others) expect(o.take(1)).toBeUndefined();
+    expect(a.open("2001:db8:0:1::1").take(1)).toMatchObject({ status: 503 });
+    expect(a.open("2001:db8:0:1::2").take(1)).toMatchObject({ status: 503 });
+    for (const o of [held, ...others]) o.release();
+    expect(a.bytes).toBe(0);
+    expect(a.open("2001:db8:0:1::1").take(300)).toBeUndefined();
+  });
+
   it("gives one address a share of at least one byte by default, never a limit of 0, for a tiny maxHeldBytes", () => {
     const a = new Admission({ maxHeldBytes: 3 });
     expect(a.maxHeldBytesPerAddress).toBe(1);

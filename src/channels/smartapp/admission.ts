@@ -74,58 +74,98 @@ export class Admission {
    * addresses of one /64 count as one address: a client rotating through its /64 is still one.
    */
   open(peer = ""): Intake {
-    const address = clientGroup(peer);
-    let bytes = 0;
-    let turn = false;
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      this.heldBytes -= bytes;
-      const left = (this.byAddress.get(address) ?? 0) - bytes;
-      if (left > 0) this.byAddress.set(address, left);
-      else this.byAddress.delete(address);
-      if (turn) this.heldTurns--;
-    };
-    const take = (n: number): WebhookRequestError | undefined => {
-      if (released || n <= 0) return undefined;
-      if (this.heldBytes > bytes && this.heldBytes + n > this.maxHeldBytes) {
-        const held = this.heldBytes - bytes;
-        release();
-        return new WebhookRequestError(503, `the server already holds ${held} bytes of requests (limit ${this.maxHeldBytes}); try again`, "overloaded");
-      }
-      const mine = this.byAddress.get(address) ?? 0;
-      if (mine > bytes && mine + n > this.maxHeldBytesPerAddress) {
-        release();
-        return new WebhookRequestError(503, `the server already holds ${mine - bytes} bytes of requests from this address (limit ${this.maxHeldBytesPerAddress}); try again`, "overloaded");
-      }
-      bytes += n;
-      this.heldBytes += n;
-      this.byAddress.set(address, mine + n);
-      return undefined;
-    };
-    return {
-      take,
-      admit: (total) => {
-        if (turn) throw new Error("a request's body is admitted once");
-        if (released) return new WebhookRequestError(400, "the request was given back before its body was in", "bad_body");
-        if (this.heldTurns >= this.maxTurns) {
-          release();
-          return new WebhookRequestError(503, `the server already holds ${this.maxTurns} turns; try again`, "overloaded");
-        }
-        const more = take(total - bytes);
-        if (more) return more;
-        turn = true;
-        this.heldTurns++;
-        return undefined;
-      },
-      release,
-      get released() {
-        return released;
-      },
-      get admitted() {
-        return turn && !released;
-      },
-    };
+    return new HeldRequest(this, this.groupOf(peer));
+  }
+
+  /** clientGroup of an address, remembered: a server sees the same few peers request after request. */
+  private groupOf(peer: string): string {
+    let group = this.groups.get(peer);
+    if (group === undefined) {
+      group = clientGroup(peer);
+      if (this.groups.size >= MAX_REMEMBERED_GROUPS) this.groups.clear(); // many peers: start over, bounded
+      this.groups.set(peer, group);
+    }
+    return group;
+  }
+
+  private readonly groups = new Map<string, string>();
+
+  /** HeldRequest.release: gives back what `r` holds. */
+  giveBack(r: HeldRequest): void {
+    this.heldBytes -= r.bytes;
+    const left = (this.byAddress.get(r.address) ?? 0) - r.bytes;
+    if (left > 0) this.byAddress.set(r.address, left);
+    else this.byAddress.delete(r.address);
+    if (r.turn) this.heldTurns--;
+  }
+
+  /** HeldRequest.take: `n` more bytes for `r`, or why not (then `r` is given back). */
+  takeBytes(r: HeldRequest, n: number): WebhookRequestError | undefined {
+    if (this.heldBytes > r.bytes && this.heldBytes + n > this.maxHeldBytes) {
+      const held = this.heldBytes - r.bytes;
+      r.release();
+      return new WebhookRequestError(503, `the server already holds ${held} bytes of requests (limit ${this.maxHeldBytes}); try again`, "overloaded");
+    }
+    const mine = this.byAddress.get(r.address) ?? 0;
+    if (mine > r.bytes && mine + n > this.maxHeldBytesPerAddress) {
+      r.release();
+      return new WebhookRequestError(503, `the server already holds ${mine - r.bytes} bytes of requests from this address (limit ${this.maxHeldBytesPerAddress}); try again`, "overloaded");
+    }
+    r.bytes += n;
+    this.heldBytes += n;
+    this.byAddress.set(r.address, mine + n);
+    return undefined;
+  }
+
+  /** HeldRequest.admit: the rest of `r`'s `total` bytes and a turn, or why not (then `r` is given back). */
+  takeTurn(r: HeldRequest, total: number): WebhookRequestError | undefined {
+    if (this.heldTurns >= this.maxTurns) {
+      r.release();
+      return new WebhookRequestError(503, `the server already holds ${this.maxTurns} turns; try again`, "overloaded");
+    }
+    const more = r.take(total - r.bytes);
+    if (more) return more;
+    r.turn = true;
+    this.heldTurns++;
+    return undefined;
+  }
+}
+
+/** Peers whose clientGroup an Admission remembers before it forgets them all. */
+const MAX_REMEMBERED_GROUPS = 1024;
+
+/**
+ * One request's Intake. A class rather than closures: every request of the webhook opens one, and
+ * its methods then cost no allocation.
+ */
+class HeldRequest implements Intake {
+  bytes = 0;
+  turn = false;
+  released = false;
+
+  constructor(
+    private readonly owner: Admission,
+    readonly address: string,
+  ) {}
+
+  take(n: number): WebhookRequestError | undefined {
+    if (this.released || n <= 0) return undefined;
+    return this.owner.takeBytes(this, n);
+  }
+
+  admit(total: number): WebhookRequestError | undefined {
+    if (this.turn) throw new Error("a request's body is admitted once");
+    if (this.released) return new WebhookRequestError(400, "the request was given back before its body was in", "bad_body");
+    return this.owner.takeTurn(this, total);
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.owner.giveBack(this);
+  }
+
+  get admitted(): boolean {
+    return this.turn && !this.released;
   }
 }

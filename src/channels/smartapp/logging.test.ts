@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -8,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { secretMasker } from "../../util/secrets.js";
 import { pino } from "pino";
-import { batchedDestination, createLogger, LOG_FLUSH_MS, logFlat, redactExplanation, redactSecrets } from "./logging.js";
+import { batchedDestination, createLogger, droppedLogLines, LOG_FLUSH_MS, logFlat, redactExplanation, redactSecrets } from "./logging.js";
 
 function capture() {
   let text = "";
@@ -149,6 +150,59 @@ describe("the default log destination", () => {
       write.mockRestore();
     }
   });
+
+  // stdout is a pipe whose reader stopped reading: the lines wait in memory up to a bound, then whole
+  // batches are dropped and counted, and the first line once the pipe takes lines again says how many.
+  it("drops and counts lines beyond its bound while the destination does not take them, and says so after", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "log-stall-"));
+    dirs.push(dir);
+    const fifo = path.join(dir, "stdout");
+    execFileSync("mkfifo", [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK); // open, and not reading
+    const bound = 64 * 1024;
+    const dest = batchedDestination(fifo, bound);
+    const log = createLogger({ destination: dest as unknown as NodeJS.WritableStream });
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    let text = "";
+    const drain = async (quietMs: number) => {
+      const buf = Buffer.alloc(64 * 1024);
+      for (let quiet = 0; quiet < quietMs; quiet += 5) {
+        try {
+          for (let n; (n = readSync(reader, buf)) > 0; quiet = 0) text += buf.toString("utf8", 0, n);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+        }
+        await tick();
+      }
+    };
+    try {
+      const droppedBefore = droppedLogLines();
+      const total = 3000; // ≈ 150 bytes each: 450 KB against a 64 KB pipe and a 64 KB bound
+      for (let i = 0; i < total; i++) {
+        log.info({ reqId: `r-${i}`, method: "POST", path: "/webhook", status: 200, ms: 3 }, "request");
+        if (i % 50 === 0) await tick();
+      }
+      await new Promise((r) => setTimeout(r, 2 * LOG_FLUSH_MS));
+      const dropped = droppedLogLines() - droppedBefore;
+      expect(dropped).toBeGreaterThan(0);
+      // What waits is bounded: the pipe's 64 KB, the bound, one batch still gathering.
+      expect(total - dropped).toBeLessThan((64 * 1024 + bound + 8 * 1024) / 100);
+      await drain(300); // the reader reads again: everything held goes out
+      log.info({ reqId: "after" }, "request");
+      await new Promise((r) => setTimeout(r, 2 * LOG_FLUSH_MS));
+      await drain(100);
+      const lines = text.trim().split("\n").map((l) => JSON.parse(l) as { reqId?: string; msg: string; dropped?: number; level: number });
+      const requests = lines.filter((l) => l.msg === "request");
+      expect(requests.length + dropped).toBe(total + 1);
+      expect(requests.at(-1)!.reqId).toBe("after");
+      const warnings = lines.filter((l) => l.dropped !== undefined);
+      expect(warnings).toEqual([expect.objectContaining({ level: 40, component: "smartapp-webhook", dropped })]);
+      expect(lines.indexOf(warnings[0]!)).toBeLessThan(lines.length - 1); // ahead of the lines written after the stall
+    } finally {
+      (dest as unknown as { destroy(): void }).destroy();
+      closeSync(reader);
+    }
+  }, 20_000);
 
   // A child process logs to its stdout through the default destination and ends at once: the lines
   // still gathering (under 8 KB, under the flush period) must reach the pipe, on either way out.

@@ -162,6 +162,22 @@ export const LOG_BATCH_BYTES = 8 * 1024;
 export const LOG_FLUSH_MS = 100;
 
 /**
+ * Bytes of log lines a batched destination holds for a destination that does not take them (a
+ * stdout pipe whose reader stalled) before it drops whole batches: memory stays bounded and the
+ * server keeps answering; the lines dropped are counted (droppedLogLines, the metric
+ * smartapp_log_lines_dropped_total) and a warning with their number is the first line written once
+ * the destination takes lines again (docs/smartapp-webhook.md).
+ */
+export const LOG_MAX_PENDING_BYTES = 16 * 1024 * 1024;
+
+let droppedLines = 0;
+
+/** Log lines this process dropped because its log destination did not take them (LOG_MAX_PENDING_BYTES). */
+export function droppedLogLines(): number {
+  return droppedLines;
+}
+
+/**
  * Where JSON lines go by default (`dest`: a file descriptor or path): asynchronous writes of at least
  * LOG_BATCH_BYTES, or whatever is there every LOG_FLUSH_MS, and everything at exit.
  * A write per line was the webhook's largest system cost after the answer itself (docs/benchmarks.md).
@@ -169,8 +185,9 @@ export const LOG_FLUSH_MS = 100;
  * appends each line to one growing string and measures that string's UTF-8 length on every line,
  * which flattened it, ≈ 8 KB allocated per request for a 200-byte line (docs/benchmarks.md).
  */
-export function batchedDestination(dest: number | string): DestinationStream {
-  return new LineBatch(destination({ dest, sync: false }));
+export function batchedDestination(dest: number | string, maxPendingBytes = LOG_MAX_PENDING_BYTES): DestinationStream {
+  // sonic-boom's maxLength refuses a write that would hold more than that, with a "drop" event.
+  return new LineBatch(destination({ dest, sync: false, maxLength: maxPendingBytes }));
 }
 
 /** The stream pino's destination() returns (sonic-boom); its `destroyed` is not in its types. */
@@ -183,8 +200,17 @@ class LineBatch implements DestinationStream {
   private lines: string[] = [];
   private size = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Lines in the batch being handed to the sink, and whether the sink dropped it. */
+  private handing = 0;
+  private refused = false;
+  /** Lines dropped since the sink last took a batch: told in a warning ahead of the next batch it takes. */
+  private untold = 0;
 
-  constructor(private readonly sink: Sink) {}
+  constructor(private readonly sink: Sink) {
+    sink.on("drop", () => {
+      this.refused = true;
+    });
+  }
 
   write(line: string): boolean {
     this.lines.push(line);
@@ -208,10 +234,17 @@ class LineBatch implements DestinationStream {
       this.size = 0;
       return;
     }
-    const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join("");
+    let text = this.lines.length === 1 ? this.lines[0]! : this.lines.join("");
+    if (this.untold > 0) text = droppedWarning(this.untold) + text;
+    this.handing = this.lines.length;
     this.lines = [];
     this.size = 0;
-    this.sink.write(text);
+    this.refused = false;
+    this.sink.write(text); // a drop is emitted during the call
+    if (this.refused) {
+      droppedLines += this.handing;
+      this.untold += this.handing;
+    } else this.untold = 0;
   }
 
   flush(cb?: (err?: Error) => unknown): void {
@@ -233,6 +266,11 @@ class LineBatch implements DestinationStream {
     this.release();
     this.sink.destroy();
   }
+}
+
+/** The line that tells how many lines were dropped, as the channel logger writes a warning. */
+function droppedWarning(n: number): string {
+  return `{"level":40,"time":${Date.now()},"component":${JSON.stringify(BASE.component)},"dropped":${n},"msg":"log lines dropped: the log destination did not take them in time"}\n`;
 }
 
 // Lines still gathering when the process ends: into the sink, which pino ends or writes out at exit

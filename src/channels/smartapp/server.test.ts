@@ -6,7 +6,7 @@ import { emptyUserState } from "../../engine/types.js";
 import { TurnRefusedError, type TurnExecutor, type TurnOptions, type TurnOutcome } from "../types.js";
 import * as fx from "./fixtures.js";
 import { createLogger } from "./logging.js";
-import { startWebhookServer, type RunningWebhook, type StartOptions } from "./server.js";
+import { contentTypeError, JSON_TYPES, startWebhookServer, type RunningWebhook, type StartOptions } from "./server.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -304,6 +304,15 @@ describe("webhook over HTTP: bad requests get a 4xx with a reason", () => {
     expect(r3.status).toBe(200);
   });
 
+  it("the content types the direct path takes without parsing are ones the parse accepts", async () => {
+    await start();
+    for (const type of JSON_TYPES) {
+      expect(contentTypeError(type)).toBeUndefined();
+      expect((await post(fx.messageToSkill("a"), { "content-type": type })).status).toBe(200);
+    }
+    expect(contentTypeError("application/json; charset=latin1")?.status).toBe(415);
+  });
+
   it("GET on the webhook → 405 with Allow: POST", async () => {
     await start();
     const res = await fetch(running!.url + "/webhook");
@@ -337,6 +346,10 @@ describe("webhook over HTTP: operations", () => {
     expect(text).toMatch(/smartapp_turn_duration_seconds_count\{messageName="MESSAGE_TO_SKILL"\} 1/);
     expect(text).toMatch(/smartapp_errors_total\{kind="invalid_json"\} 1/);
     expect(text).toMatch(/smartapp_store_duration_seconds_count\{op="load"\} 1/);
+    expect(text).toMatch(/^smartapp_log_lines_dropped_total \d+$/m);
+    // Everything the two requests held was given back once their answers were out.
+    expect(text).toMatch(/^smartapp_turns_held 0$/m);
+    expect(text).toMatch(/^smartapp_request_bytes_held 0$/m);
   });
 
   it("graceful shutdown: stops accepting but finishes a slow in-flight turn", async () => {
@@ -394,6 +407,13 @@ describe("webhook over HTTP: operations", () => {
     expect(debug.body.payload.server_action.parameters.token).toBe("[REDACTED]");
     expect(debug.headers.authorization).toBe("[REDACTED]");
     expect(parsed.find((l) => l.msg === "request")).toMatchObject({ reqId: "req-42", status: 200, messageName: "SERVER_ACTION" });
+    // One line per request, also over a kept-alive connection and on express's routes.
+    await post(msg, { "content-type": "application/json", "x-request-id": "req-43" });
+    await post("nope", { "content-type": "application/json", "x-request-id": "req-44" });
+    await fetch(running!.url + "/healthz", { headers: { "x-request-id": "req-45" } });
+    await sleep(20);
+    const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    expect(requests.map((l) => [l.reqId, l.status])).toEqual([["req-42", 200], ["req-43", 200], ["req-44", 400], ["req-45", 200]]);
   });
 });
 

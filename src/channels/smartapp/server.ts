@@ -69,6 +69,8 @@ interface Locals {
   intake?: Intake;
   /** Bytes of the body as they came over the wire (compressed, if it was). */
   arrived?: number;
+  /** The response closed (answered, or the connection went away): what is held is given back as the turn ends. */
+  closed?: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ class RequestLocals implements Locals {
   running?: Promise<void>;
   intake?: Intake;
   arrived?: number;
+  closed?: boolean;
   private child: Logger | undefined;
 
   constructor(
@@ -108,7 +111,16 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   const deadlineMs = opts.deadlineMs ?? 6000;
   const log = opts.logger ?? createLogger();
   const metrics = opts.metrics ?? new WebhookMetrics();
-  const inFlight = new Set<Promise<unknown>>();
+  // Turns running (also those past their deadline), and who waits for none to be: a count, not a
+  // set of promises, so a request adds no entry and no promise of its own.
+  let running = 0;
+  let drained: (() => void)[] = [];
+  const turnEnded = (): void => {
+    if (--running > 0 || drained.length === 0) return;
+    const waiting = drained;
+    drained = [];
+    for (const resolve of waiting) resolve();
+  };
   const admission = new Admission({ maxTurns: opts.maxTurns, maxHeldBytes: opts.maxHeldBytes, maxHeldBytesPerAddress: opts.maxHeldBytesPerAddress });
   const proxies = opts.trustProxy?.length ? opts.trustProxy : undefined;
   metrics.watchAdmission(admission);
@@ -123,10 +135,15 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     shuttingDown = true;
   };
   app.drain = async () => {
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    while (running > 0) await new Promise<void>((resolve) => drained.push(resolve));
   };
 
-  /** Request id, per-request logger, the closing log line: every request, on either path. */
+  /**
+   * Request id, per-request logger, and one `close` listener for the rest of the request's life
+   * (one listener where there were three): the closing log line once the answer is
+   * out, and giving back what the request holds (countBody, hold). A response emits `close` after
+   * `finish`, and also when its connection goes away first, then without a log line, as before.
+   */
   function beginRequest(given: string | undefined, method: string, reqPath: string, res: ServerResponse, headersLater = false): Locals {
     const reqId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     const locals = new RequestLocals(log, reqId);
@@ -134,12 +151,27 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       res.setHeader("X-Request-Id", reqId);
       if (shuttingDown) res.setHeader("Connection", "close");
     }
-    res.on("finish", () => {
-      const ms = Math.round(performance.now() - locals.started);
-      // The same line the child would write: its binding (reqId) comes first.
-      logFlat(log, "request", { reqId, method, path: reqPath, status: res.statusCode, ms }, locals.turn);
+    res.once("close", () => {
+      locals.closed = true;
+      if (res.writableFinished) {
+        const ms = Math.round(performance.now() - locals.started);
+        // The same line the child would write: its binding (reqId) comes first.
+        logFlat(log, "request", { reqId, method, path: reqPath, status: res.statusCode, ms }, locals.turn);
+      }
+      settle(locals);
     });
     return locals;
+  }
+
+  /**
+   * Once the response closed: a body not admitted (the client went away, the request timeout's 408
+   * closed the connection, or it was refused) is given back now, an admitted one when its turn ends.
+   */
+  function settle(locals: Locals): void {
+    const intake = locals.intake;
+    if (intake === undefined || intake.released) return;
+    if (intake.admitted && locals.running) void locals.running.then(() => intake.release());
+    else intake.release();
   }
 
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -181,7 +213,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     // One promise settles with whichever comes first, the turn or the deadline (no race of two
     // promises per request); the turn is tracked until it ends either way.
     let timer: NodeJS.Timeout | undefined;
-    let running: Promise<void> | undefined;
+    let turnRunning: Promise<void> | undefined;
     const winner = await new Promise<TurnOutcome | "deadline" | Error>((resolve) => {
       timer = setTimeout(resolve, deadlineMs, "deadline");
       let turn: Promise<TurnOutcome>;
@@ -190,22 +222,28 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       } catch (err) {
         turn = Promise.reject(err); // a synchronous throw in run() is a failed turn like any other
       }
+      running++;
       const tracked = turn.then(
         (outcome) => {
           resolve(outcome);
-          noteResult(outcome, locals);
+          try {
+            noteResult(outcome, locals);
+          } finally {
+            turnEnded();
+          }
         },
         (err: unknown) => {
           resolve(err instanceof Error ? err : new Error(String(err)));
-          if (err instanceof TurnRefusedError) return; // answered below with its reason; nothing ran
-          metrics.error("executor");
-          locals.log.error({ err: redactSecrets(err) }, "turn failed");
+          try {
+            if (err instanceof TurnRefusedError) return; // answered below with its reason; nothing ran
+            metrics.error("executor");
+            locals.log.error({ err: redactSecrets(err) }, "turn failed");
+          } finally {
+            turnEnded();
+          }
         },
       );
-      inFlight.add(tracked);
-      const untrack = (): void => void inFlight.delete(tracked);
-      tracked.then(untrack, untrack);
-      running = tracked;
+      turnRunning = tracked;
       locals.running = tracked;
     });
     clearTimeout(timer);
@@ -215,7 +253,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       metrics.error("deadline");
       metrics.turn(msg.messageName, "deadline", seconds());
       locals.log.warn({ deadlineMs }, "deadline reached; answering ERROR while the turn finishes");
-      void running?.then(() => locals.log.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
+      void turnRunning?.then(() => locals.log.info({ ms: Math.round(seconds() * 1000) }, "turn finished after the deadline"));
       respond(200, serializeAnswer(errorAnswer(ids, ERROR_CODES.deadline, `the scenario did not answer within ${deadlineMs} ms`)));
       return;
     }
@@ -244,9 +282,9 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
   // What a request holds (admission.ts) is counted from its body's first byte: the bytes as they
   // arrive, so a burst of large uploads is bounded while still arriving, and a turn once the body is
   // in (a client sending headers and then little or nothing holds no turn place, only what it sent).
-  // Everything is given back once: at a refusal; when the request closes before its body is admitted
+  // Everything is given back once: at a refusal; when the response closes before the body is admitted
   // (the client went away, or the request timeout's 408 closed the connection); else when its answer
-  // is sent and its turn has ended (a turn answered at the deadline still holds its body).
+  // is sent and its turn has ended (a turn answered at the deadline still holds its body): settle().
   // `keep` gets each chunk counted; none after a refusal.
   // A body past the body limit is given back at once: the parser answers it 413 and drops the rest,
   // so it must not hold bytes that refuse everyone else while it streams in.
@@ -264,21 +302,16 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       if (e) refused(e);
       else keep?.(chunk);
     });
-    req.once("close", () => {
-      if (!intake.admitted) intake.release();
-    });
     return intake;
   }
 
-  /** Once the body is in and a turn taken: given back when the answer is out and the turn ended. */
-  function hold(res: ServerResponse, locals: Locals, release: () => void): void {
-    const closed = (): void => {
-      if (locals.running) void locals.running.then(release);
-      else release();
-    };
-    // Gone already (the client left right after its body): the turn still runs, and is waited for.
-    if (res.destroyed) queueMicrotask(closed);
-    else res.once("close", closed);
+  /**
+   * Once the body is in and a turn taken: given back when the answer is out and the turn ended,
+   * by the response's close listener (beginRequest). Gone already (the client left right after its
+   * body, and the listener found nothing admitted): the turn still runs, and is waited for.
+   */
+  function hold(locals: Locals): void {
+    if (locals.closed) queueMicrotask(() => settle(locals));
   }
 
   /** Express's path: counts the body as express.raw reads it (a refusal mid-body answers 503 and closes the connection). */
@@ -297,6 +330,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     if (intake.released) {
       if (res.headersSent) return; // refused while its body arrived: answered already
       intake = admission.open(clientAddress(req, proxies)); // closed just before this step: the body is in all the same
+      locals.intake = intake;
     }
     const size = Buffer.isBuffer(req.body) ? req.body.length : 0;
     const inflated = inflationError(size, locals.arrived ?? size);
@@ -306,7 +340,7 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     }
     const refused = intake.admit(size);
     if (refused) return next(refused);
-    hold(res, locals, intake.release);
+    hold(locals);
     next();
   }
 
@@ -327,7 +361,8 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
     if (encoding !== undefined && encoding.toLowerCase() !== "identity") return false;
     const length = Number(req.headers["content-length"]);
     if (req.headers["content-length"] === undefined || !Number.isSafeInteger(length) || length > fastLimit) return false;
-    if (contentTypeError(req.headers["content-type"])) return false;
+    const type = req.headers["content-type"];
+    if (!JSON_TYPES.has(type ?? "") && contentTypeError(type)) return false;
     const given = req.headers["x-request-id"];
     // The headers go out in one writeHead with a flat list: no header map is built per response.
     const locals = beginRequest(typeof given === "string" ? given : undefined, "POST", path, res, true);
@@ -350,13 +385,13 @@ export function createWebhookApp(opts: WebhookOptions): WebhookApp {
       },
       (c) => chunks.push(c),
     );
-    req.on("error", () => undefined); // an aborted request: the socket is gone, nothing to answer
+    req.on("error", ignore); // an aborted request: the socket is gone, nothing to answer
     req.on("end", () => {
       if (intake.released) return;
       const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       const refused = intake.admit(raw?.length ?? 0);
       if (refused) return failWith(locals, respond, refused);
-      hold(res, locals, intake.release);
+      hold(locals);
       webhook(raw, req.headers, locals, respond).catch((err: unknown) => {
         const e = toRequestError(err, opts.bodyLimit);
         if (e.status >= 500) locals.log.error({ err: redactSecrets(err) }, "unexpected error");
@@ -453,7 +488,12 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
   next(contentTypeError(req.get("content-type")));
 }
 
-function contentTypeError(header: string | undefined): WebhookRequestError | undefined {
+/** Content-Type values that contentTypeError accepts, as clients send them: checked without parsing. */
+export const JSON_TYPES: ReadonlySet<string> = new Set(["application/json", "application/json; charset=utf-8", "application/json; charset=UTF-8", "application/json;charset=utf-8", "application/json;charset=UTF-8"]);
+
+const ignore = (): void => undefined;
+
+export function contentTypeError(header: string | undefined): WebhookRequestError | undefined {
   const [type = "", ...params] = (header ?? "").split(";").map((s) => s.trim().toLowerCase());
   if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {
     return new WebhookRequestError(415, `Content-Type must be application/json, got ${header ? `"${header}"` : "none"}`, "unsupported_media_type");
