@@ -10,6 +10,8 @@ import { openSqlite } from "../util/sqlite.js";
 import { answerTtlMs, BaseStore, maxCachedAnswers, decodeState, type CommitRecord, type Versioned } from "./base.js";
 import { SessionConflictError } from "./errors.js";
 import { BackgroundCheckpointer } from "./sqlite-checkpointer.js";
+import { StateCache, type CachedUser, type DeletedAnswer } from "./sqlite-state-cache.js";
+import { countLimit } from "../util/limits.js";
 import type { StoreOptions } from "./types.js";
 
 export interface SqliteStoreOptions extends StoreOptions {
@@ -19,6 +21,8 @@ export interface SqliteStoreOptions extends StoreOptions {
 const SCHEMA_VERSION = 1;
 /** The checkpoint worker starts after this many commits (a store that commits little needs none). */
 const CHECKPOINT_WORKER_AFTER_COMMITS = 256;
+/** Users whose last committed row the store keeps in memory (stateCache). */
+export const DEFAULT_STATE_CACHE = 10_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -51,6 +55,14 @@ export class SqliteStore extends BaseStore {
   private readonly checkpointer: BackgroundCheckpointer | undefined;
   /** Commits of turns that finished since the last flush: written in one transaction (group commit). */
   private batch: PendingWrite[] = [];
+  /** Recently active users' rows, so their next turn reads none (sqlite-state-cache.ts); undefined = off. */
+  private readonly cache: StateCache | undefined;
+  /** PRAGMA data_version when the cache was last checked: it changes when another connection commits. */
+  private dataVersion = -1;
+  /** The cache was checked in this event-loop turn (cleared by a setImmediate). */
+  private checked = false;
+  /** Answer rows the group commit in progress deleted: forgotten by the cache once it has committed. */
+  private deleted: DeletedAnswer[] = [];
 
   constructor(opts: SqliteStoreOptions) {
     super(opts);
@@ -76,12 +88,23 @@ export class SqliteStore extends BaseStore {
         "SELECT body FROM answers WHERE user_key = ? AND message_id = ? AND expires_at > ?",
       ),
       sweep: this.db.prepare("DELETE FROM answers WHERE expires_at <= ?"),
+      dataVersion: this.db.prepare<[], number>("PRAGMA data_version").pluck(),
+      answerIds: this.db.prepare<[string, number], { message_id: string; expires_at: number }>(
+        "SELECT message_id, expires_at FROM answers WHERE user_key = ? AND expires_at > ?",
+      ),
       // Over the cap: the oldest answers go first. A new answer (also one that replaces a retried
       // messageId's) gets the largest rowid so far, so the newest `cap` have rowids above max - cap;
       // a gap left by a replaced row only makes fewer stay. One seek and the deleted rows, where
       // ordering by expiry walked `cap` index entries on every call.
       trim: this.db.prepare("DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?"),
+      // The same two, telling the state cache which answer rows went.
+      sweepReturning: this.db.prepare<[number], DeletedAnswer>("DELETE FROM answers WHERE expires_at <= ? RETURNING user_key, message_id"),
+      trimReturning: this.db.prepare<[number], DeletedAnswer>(
+        "DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ? RETURNING user_key, message_id",
+      ),
     };
+    const cacheSize = opts.stateCache === 0 ? 0 : countLimit(opts.stateCache, DEFAULT_STATE_CACHE, "stateCache");
+    this.cache = cacheSize > 0 ? new StateCache(cacheSize) : undefined;
     // Group commit: one write transaction (one WAL append) for every turn that finished in the same
     // event-loop turn. A turn whose version check fails changed no row (the UPDATE or INSERT matched
     // none, and its answer is written only after the check), so it fails alone with no savepoint to
@@ -96,10 +119,16 @@ export class SqliteStore extends BaseStore {
         w.failed = this.commitOne(w, at);
         if (!w.failed && w.record.answer && this.ttlMs > 0) answers++;
       }
-      this.sql.sweep.run(at);
       // The group's own answers hold the newest rowids: never trimmed in the group that wrote them,
       // else with a cap below the group's size a retry of those turns would run them again.
-      this.sql.trim.run(Math.max(this.maxAnswers, answers));
+      const keep = Math.max(this.maxAnswers, answers);
+      if (this.cache) {
+        this.deleted = this.sql.sweepReturning.all(at);
+        for (const row of this.sql.trimReturning.all(keep)) this.deleted.push(row);
+      } else {
+        this.sql.sweep.run(at);
+        this.sql.trim.run(keep);
+      }
     });
     this.db.transaction(() => {
       this.sql.sweep.run(this.now());
@@ -116,6 +145,44 @@ export class SqliteStore extends BaseStore {
     return row && { state: decodeState(row.state), version: row.version };
   }
 
+  protected override readForTurn(userKey: string): Versioned | undefined {
+    const cache = this.freshCache();
+    const hit = cache?.get(userKey);
+    if (hit) return cachedRecord(hit);
+    const row = this.sql.read.get(userKey);
+    const record = row && { state: decodeState(row.state), version: row.version };
+    if (cache) this.remember(cache, userKey, row?.version ?? 0, row?.state);
+    return record;
+  }
+
+  /**
+   * The cache, emptied first if another connection (another process, `smartapp chat`) has committed
+   * to the file since it was last checked. Checked once per event-loop turn: what a turn reads from
+   * it is then the file as of that check, at most one event-loop turn old, and a commit made by
+   * someone else after it fails the version check exactly as it would after a read of the row.
+   */
+  private freshCache(): StateCache | undefined {
+    const cache = this.cache;
+    if (cache === undefined || this.checked) return cache;
+    this.checked = true;
+    setImmediate(() => {
+      this.checked = false;
+    });
+    const version = this.sql.dataVersion.get()!;
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      cache.clear();
+    }
+    return cache;
+  }
+
+  /** Caches a row just read (version 0: none) with the messageIds of the user's answer rows. */
+  private remember(cache: StateCache, userKey: string, version: number, stateText: string | undefined): void {
+    const answers = new Map<string, number>();
+    for (const row of this.sql.answerIds.all(userKey, this.now())) answers.set(row.message_id, row.expires_at);
+    cache.set(userKey, { version, stateText, answers });
+  }
+
   protected write(userKey: string, expectedVersion: number, record: CommitRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.batch.push({ userKey, expectedVersion, record, resolve, reject });
@@ -124,7 +191,9 @@ export class SqliteStore extends BaseStore {
   }
 
   /** One turn's state (and answer) inside the group transaction; the conflict error if its version moved. */
-  private commitOne({ userKey, expectedVersion, record }: PendingWrite, at: number): SessionConflictError | undefined {
+  private commitOne(w: PendingWrite, at: number): SessionConflictError | undefined {
+    const { userKey, expectedVersion, record } = w;
+    w.at = at;
     const changed =
       expectedVersion === 0
         ? this.sql.insert.run(userKey, record.stateJson, at).changes
@@ -141,9 +210,11 @@ export class SqliteStore extends BaseStore {
     try {
       this.groupTx(batch);
     } catch (err) {
+      this.deleted = []; // rolled back: those rows are there again
       for (const w of batch) w.reject(err as Error);
       return;
     }
+    if (this.cache) this.cacheCommitted(this.cache, batch);
     for (const w of batch) {
       if (w.failed) w.reject(w.failed);
       else w.resolve();
@@ -152,13 +223,45 @@ export class SqliteStore extends BaseStore {
     if (this.commits >= CHECKPOINT_WORKER_AFTER_COMMITS) this.checkpointer?.start();
   }
 
+  /**
+   * After the group transaction committed (never before: a rolled-back group leaves the cache as it
+   * was): each committed turn's entry moves to its new version and gains its answer; a turn that lost
+   * the version check drops its user's entry (another writer: the next turn reads the row).
+   */
+  private cacheCommitted(cache: StateCache, batch: PendingWrite[]): void {
+    cache.forgetAnswers(this.deleted);
+    this.deleted = [];
+    for (const w of batch) {
+      const entry = cache.peek(w.userKey);
+      if (entry === undefined) continue; // not cached (evicted or emptied since its read): read next time
+      if (w.failed || entry.version !== w.expectedVersion) {
+        cache.delete(w.userKey);
+        continue;
+      }
+      entry.version++;
+      entry.stateText = w.record.stateJson;
+      if (w.record.answer && this.ttlMs > 0) entry.answers.set(w.record.answer.messageId, w.at! + this.ttlMs);
+    }
+  }
+
   protected async remove(userKey: string): Promise<void> {
     this.sql.remove.run(userKey);
+    this.cache?.delete(userKey);
   }
 
   protected override readWithAnswer(userKey: string, messageId: string): { record: Versioned | undefined; answer: string | undefined } {
+    const cache = this.freshCache();
+    const hit = cache?.get(userKey);
+    if (hit) {
+      // A messageId with no row of this user is none: the cache knows every answer row the user has.
+      // A known one (a retry) is read for its body.
+      const expires = hit.answers.get(messageId);
+      const answer = expires !== undefined && expires > this.now() ? this.readAnswer(userKey, messageId) : undefined;
+      return { record: cachedRecord(hit), answer };
+    }
     const row = this.sql.readWithAnswer.get({ user: userKey, id: messageId, now: this.now() });
     const record = row?.state == null || row.version == null ? undefined : { state: decodeState(row.state), version: row.version };
+    if (cache) this.remember(cache, userKey, record?.version ?? 0, record && row!.state!);
     return { record, answer: row?.answer ?? undefined };
   }
 
@@ -175,9 +278,15 @@ export class SqliteStore extends BaseStore {
 
   protected async dispose(): Promise<void> {
     this.flush();
+    this.cache?.clear();
     await this.checkpointer?.stop();
     this.db.close();
   }
+}
+
+/** A fresh copy of the cached row: the turn may change what it gets. */
+function cachedRecord(entry: CachedUser): Versioned | undefined {
+  return entry.stateText === undefined ? undefined : { state: decodeState(entry.stateText), version: entry.version };
 }
 
 interface PendingWrite {
@@ -187,6 +296,8 @@ interface PendingWrite {
   resolve: () => void;
   reject: (err: Error) => void;
   failed?: Error;
+  /** The group's clock (Unix ms): its answers expire at `at + ttl`. */
+  at?: number;
 }
 
 /** Creates the tables in a new file; refuses a file written by a newer schema. Runs in an IMMEDIATE transaction. */
