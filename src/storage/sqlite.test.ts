@@ -269,7 +269,7 @@ describe("SqliteStore state cache", () => {
     const counter = { n: 0 };
     for (const name of ["read", "readWithAnswer"]) {
       const statement = sql[name]!;
-      sql[name] = { ...statement, get: (...args: unknown[]) => (counter.n++, statement.get.apply(statement, args)) } as Sql[string];
+      sql[name] = { ...statement, get: (...args: unknown[]) => (counter.n++, statement.get.call(statement, ...args)) } as Sql[string];
     }
     return counter;
   }
@@ -349,7 +349,7 @@ describe("SqliteStore state cache", () => {
       const sql = store["sql"] as unknown as Sql;
       let answerReads = 0;
       const getAnswer = sql.getAnswer!;
-      sql.getAnswer = { ...getAnswer, get: (...args: unknown[]) => (answerReads++, getAnswer.get.apply(getAnswer, args)) } as Sql[string];
+      sql.getAnswer = { ...getAnswer, get: (...args: unknown[]) => (answerReads++, getAnswer.get.call(getAnswer, ...args)) } as Sql[string];
       const answered = (messageId: string) =>
         store.transact("u", async (_current, tx) => ({ commit: undefined, result: tx.cachedAnswer(messageId) }), { messageId });
       expect(await answered("old")).toBe("a-old"); // committed before this process started
