@@ -27,6 +27,8 @@ const ALL = {
   cache64m: { options: { stateCache: 0 }, pragmas: ["cache_size = -65536"] },
   mmap: { options: { stateCache: 0 }, pragmas: ["mmap_size = 268435456"] },
   stateCache: { options: {}, pragmas: [] },
+  // Fewer users cached than take turns: every turn misses (reads the row and its answers' ids).
+  stateCacheMisses: { options: { stateCache: USERS / 2 }, pragmas: [] },
 };
 const names = (process.env.BENCH_SQLITE_VARIANTS ?? Object.keys(ALL).join(",")).split(",").map((s) => s.trim());
 

@@ -11,8 +11,11 @@ export interface CachedUser {
   version: number;
   /** The row's stored text (decoded on every use, so each turn gets a fresh copy); undefined = no row. */
   stateText: string | undefined;
-  /** messageId → expires_at of every answer row of this user in the file (a row missing here is missing there). */
-  answers: Map<string, number>;
+  /**
+   * messageId → expires_at of every answer row of this user in the file (a row missing here is
+   * missing there); undefined until first needed.
+   */
+  answers: Map<string, number> | undefined;
 }
 
 /** An answer row deleted by a commit (`DELETE … RETURNING`). */
@@ -62,6 +65,6 @@ export class StateCache {
 
   /** Answer rows a commit deleted: a retry of them must run the turn, as it would without the cache. */
   forgetAnswers(rows: readonly DeletedAnswer[]): void {
-    for (const row of rows) this.users.get(row.user_key)?.answers.delete(row.message_id);
+    for (const row of rows) this.users.get(row.user_key)?.answers?.delete(row.message_id);
   }
 }

@@ -368,10 +368,10 @@ describe("SqliteStore state cache", () => {
     const store = new SqliteStore({ path: newPath(), maxCachedAnswers: 2, answerTtlSec: 60, now: () => now });
     try {
       for (let n = 1; n <= 4; n++) await store.transact("u", turn(n, `m${n}`), { messageId: `m${n}` });
-      expect([...store["cache"]!.peek("u")!.answers.keys()]).toEqual(["m3", "m4"]);
+      expect([...store["cache"]!.peek("u")!.answers!.keys()]).toEqual(["m3", "m4"]);
       now += 61_000;
       await store.transact("v", turn(1));
-      expect(store["cache"]!.peek("u")!.answers.size).toBe(0);
+      expect(store["cache"]!.peek("u")!.answers!.size).toBe(0);
     } finally {
       await store.close();
     }

@@ -151,7 +151,7 @@ export class SqliteStore extends BaseStore {
     if (hit) return cachedRecord(hit);
     const row = this.sql.read.get(userKey);
     const record = row && { state: decodeState(row.state), version: row.version };
-    if (cache) this.remember(cache, userKey, row?.version ?? 0, row?.state);
+    if (cache) cache.set(userKey, { version: row?.version ?? 0, stateText: row?.state, answers: undefined });
     return record;
   }
 
@@ -176,11 +176,15 @@ export class SqliteStore extends BaseStore {
     return cache;
   }
 
-  /** Caches a row just read (version 0: none) with the messageIds of the user's answer rows. */
-  private remember(cache: StateCache, userKey: string, version: number, stateText: string | undefined): void {
+  /**
+   * The messageIds (and expiry) of the user's answer rows, read at the first turn served from the
+   * cache, not when the row is read: a user whose entry goes before their next turn (more users
+   * than stateCache) then costs no extra query.
+   */
+  private answerIds(userKey: string): Map<string, number> {
     const answers = new Map<string, number>();
     for (const row of this.sql.answerIds.all(userKey, this.now())) answers.set(row.message_id, row.expires_at);
-    cache.set(userKey, { version, stateText, answers });
+    return answers;
   }
 
   protected write(userKey: string, expectedVersion: number, record: CommitRecord): Promise<void> {
@@ -240,7 +244,7 @@ export class SqliteStore extends BaseStore {
       }
       entry.version++;
       entry.stateText = w.record.stateJson;
-      if (w.record.answer && this.ttlMs > 0) entry.answers.set(w.record.answer.messageId, w.at! + this.ttlMs);
+      if (w.record.answer && this.ttlMs > 0) entry.answers?.set(w.record.answer.messageId, w.at! + this.ttlMs);
     }
   }
 
@@ -255,13 +259,14 @@ export class SqliteStore extends BaseStore {
     if (hit) {
       // A messageId with no row of this user is none: the cache knows every answer row the user has.
       // A known one (a retry) is read for its body.
+      hit.answers ??= this.answerIds(userKey);
       const expires = hit.answers.get(messageId);
       const answer = expires !== undefined && expires > this.now() ? this.readAnswer(userKey, messageId) : undefined;
       return { record: cachedRecord(hit), answer };
     }
     const row = this.sql.readWithAnswer.get({ user: userKey, id: messageId, now: this.now() });
     const record = row?.state == null || row.version == null ? undefined : { state: decodeState(row.state), version: row.version };
-    if (cache) this.remember(cache, userKey, record?.version ?? 0, record && row!.state!);
+    if (cache) cache.set(userKey, { version: record?.version ?? 0, stateText: record && row!.state!, answers: undefined });
     return { record, answer: row?.answer ?? undefined };
   }
 
