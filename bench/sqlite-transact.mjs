@@ -5,7 +5,8 @@
 // Variants (store options and pragmas) run on files of their own and alternate round by round in this
 // one process; each prints the median over rounds of
 //   cpuUs   — CPU of the main thread per turn (/proc/self/task/<pid>/schedstat: this thread only),
-//   readUs  — time inside the store's read of state + answer per turn (readWithAnswer).
+//   readUs  — wall time inside the store's read of state + answer per turn (readWithAnswer; it moves
+//             with the machine's load, cpuUs is the number to compare).
 // Needs `npm run build` (or BENCH_DIST=<another build's dist>).
 // Usage: node bench/sqlite-transact.mjs [rounds=11] [turns=4000]
 //   BENCH_SQLITE_VARIANTS=name,... (default: all below)
