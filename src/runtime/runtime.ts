@@ -61,6 +61,8 @@ export interface RuntimeOptions {
   maxAnswerBytes?: number;
   maxCachedAnswers?: number;
   maxCachedAnswerBytes?: number;
+  /** SQLite: users whose last committed row is kept in memory (default 10000); 0 when several processes serve one file (docs/storage.md, "State cache"). */
+  stateCache?: number;
   payments?: HostCallConfig["payments"];
   /** Project secrets (SMARTAPP_SECRET_<name>, read by the CLI): `$secrets.get` and `"$name"` tokens. */
   secrets?: Record<string, string>;
@@ -182,6 +184,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     maxAnswerBytes: opts.maxAnswerBytes,
     maxCachedAnswers: opts.maxCachedAnswers,
     maxCachedAnswerBytes: opts.maxCachedAnswerBytes,
+    stateCache: opts.stateCache,
     log: opts.log,
   });
   // Payment events are delivered through the executor, which exists once the pool has started.

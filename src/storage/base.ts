@@ -96,7 +96,7 @@ export abstract class BaseStore implements SessionStore {
           current = both.record;
           tx = { cachedAnswer: (messageId) => (messageId === asked ? both.answer : this.readAnswer(userKey, messageId)) };
         } else {
-          const read = this.read(userKey);
+          const read = this.readForTurn(userKey);
           current = read instanceof Promise ? await read : read;
           tx = { cachedAnswer: (messageId) => this.readAnswer(userKey, messageId) };
         }
@@ -138,6 +138,10 @@ export abstract class BaseStore implements SessionStore {
   }
 
   protected abstract read(userKey: string): MaybePromise<Versioned | undefined>;
+  /** The record a turn starts from (transact without a messageId); a store may answer it from a cache of its own commits. */
+  protected readForTurn(userKey: string): MaybePromise<Versioned | undefined> {
+    return this.read(userKey);
+  }
   /** Writes state (+ answer) atomically iff the stored version is still `expectedVersion`; else SessionConflictError. */
   protected abstract write(userKey: string, expectedVersion: number, record: CommitRecord, lease: string | undefined): Promise<void>;
   protected abstract remove(userKey: string): Promise<void>;

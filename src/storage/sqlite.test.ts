@@ -381,3 +381,185 @@ describe("SqliteStore shared by several processes", () => {
     await Promise.all([a.close(), b.close()]);
   });
 });
+
+describe("SqliteStore state cache", () => {
+  type Sql = Record<string, { get: (...args: unknown[]) => unknown; all: (...args: unknown[]) => unknown; run: (...args: unknown[]) => unknown }>;
+  /** Counts the store's reads of a session row (with or without an answer). */
+  function countRowReads(store: SqliteStore): { n: number } {
+    const sql = store["sql"] as unknown as Sql;
+    const counter = { n: 0 };
+    for (const name of ["read", "readWithAnswer"]) {
+      const statement = sql[name]!;
+      sql[name] = { ...statement, get: (...args: unknown[]) => (counter.n++, statement.get.call(statement, ...args)) } as Sql[string];
+    }
+    return counter;
+  }
+  const turn = (n: number, messageId?: string) => async () => ({
+    commit: { state: withCounter(n), ...(messageId ? { answer: { messageId, body: `a-${messageId}` } } : {}) },
+    result: undefined,
+  });
+  const nextTick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("starts a user's next turn from the state this process committed, reading no row, as a fresh copy", async () => {
+    const store = new SqliteStore({ path: newPath() });
+    try {
+      await store.transact("u", turn(1, "m1"), { messageId: "m1" });
+      const reads = countRowReads(store);
+      // The turn changes what it got and fails: nothing of it may show in the next turn.
+      const failing = store.transact("u", async (current) => {
+        current!.session.counter = 999;
+        throw new Error("boom");
+      });
+      await expect(failing).rejects.toThrow("boom");
+      let seen: UserState | undefined;
+      await store.transact(
+        "u",
+        async (current) => {
+          seen = current;
+          return { commit: { state: withCounter(counterOf(current) + 1) }, result: undefined };
+        },
+        { messageId: "m2" },
+      );
+      expect(seen).toEqual(withCounter(1));
+      expect(reads.n).toBe(0);
+      expect(await store.load("u")).toEqual(withCounter(2));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("reads the row on every turn with stateCache: 0", async () => {
+    const store = new SqliteStore({ path: newPath(), stateCache: 0 });
+    try {
+      await store.transact("u", turn(1));
+      const reads = countRowReads(store);
+      await store.transact("u", turn(2), { messageId: "m2" });
+      await store.transact("u", turn(3));
+      expect(reads.n).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps at most stateCache users, the least recently active going first", async () => {
+    const store = new SqliteStore({ path: newPath(), stateCache: 2 });
+    try {
+      for (const user of ["a", "b", "a", "c"]) await store.transact(user, turn(1));
+      const reads = countRowReads(store);
+      await store.transact("a", turn(2));
+      await store.transact("c", turn(2));
+      expect(reads.n).toBe(0);
+      await store.transact("b", turn(2)); // dropped when c came
+      expect(reads.n).toBe(1);
+      expect(store["cache"]!.size).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("answers a retried messageId from its answer row, and knows a new one has none without asking the file", async () => {
+    const path = newPath();
+    const before = new SqliteStore({ path });
+    await before.transact("u", turn(1, "old"), { messageId: "old" });
+    await before.close();
+    const store = new SqliteStore({ path });
+    try {
+      // The first turn after a restart reads the row and the messageIds of the user's answers.
+      await store.transact("u", turn(2, "m2"), { messageId: "m2" });
+      const reads = countRowReads(store);
+      const sql = store["sql"] as unknown as Sql;
+      let answerReads = 0;
+      const getAnswer = sql.getAnswer!;
+      sql.getAnswer = { ...getAnswer, get: (...args: unknown[]) => (answerReads++, getAnswer.get.call(getAnswer, ...args)) } as Sql[string];
+      const answered = (messageId: string) =>
+        store.transact("u", async (_current, tx) => ({ commit: undefined, result: tx.cachedAnswer(messageId) }), { messageId });
+      expect(await answered("old")).toBe("a-old"); // committed before this process started
+      expect(await answered("m2")).toBe("a-m2");
+      expect(answerReads).toBe(2);
+      expect(await answered("new")).toBeUndefined();
+      expect(answerReads).toBe(2);
+      expect(reads.n).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("forgets the answers a commit deletes, so the users' entries hold no more answers than the file", async () => {
+    let now = 1_000_000;
+    const store = new SqliteStore({ path: newPath(), maxCachedAnswers: 2, answerTtlSec: 60, now: () => now });
+    try {
+      for (let n = 1; n <= 4; n++) await store.transact("u", turn(n, `m${n}`), { messageId: `m${n}` });
+      expect([...store["cache"]!.peek("u")!.answers!.keys()]).toEqual(["m3", "m4"]);
+      now += 61_000;
+      await store.transact("v", turn(1));
+      expect(store["cache"]!.peek("u")!.answers!.size).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("changes nothing in the cache when the group commit rolls back", async () => {
+    const store = new SqliteStore({ path: newPath() });
+    try {
+      await store.transact("u", turn(1));
+      const sql = store["sql"] as unknown as Sql;
+      const putAnswer = sql.putAnswer!;
+      sql.putAnswer = {
+        ...putAnswer,
+        run: () => {
+          throw new Error("disk full");
+        },
+      } as Sql[string];
+      await expect(store.transact("u", turn(2, "m2"), { messageId: "m2" })).rejects.toThrow("disk full");
+      sql.putAnswer = putAnswer;
+      // Still version 1 in the file: a cache that had moved to version 2 would make this commit conflict.
+      let seen: UserState | undefined;
+      await store.transact("u", async (current) => ((seen = current), { commit: { state: withCounter(counterOf(current) + 1) }, result: undefined }));
+      expect(seen).toEqual(withCounter(1));
+      expect(await store.load("u")).toEqual(withCounter(2));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("reads the file again once another connection has committed to it", async () => {
+    const path = newPath();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    try {
+      await a.transact("u", turn(1));
+      await b.transact("u", async (current) => ({ commit: { state: withCounter(counterOf(current) + 10) }, result: undefined }));
+      await nextTick();
+      let seen: UserState | undefined;
+      await a.transact("u", async (current) => ((seen = current), { commit: { state: withCounter(counterOf(current) + 1) }, result: undefined }));
+      expect(seen).toEqual(withCounter(11));
+      // A plain connection (`smartapp chat`, a script) is seen the same way.
+      const other = new Database(path);
+      other.prepare("UPDATE sessions SET version = version + 1, state = ? WHERE user_key = 'u'").run(JSON.stringify({ format: 1, state: withCounter(50) }));
+      other.close();
+      await nextTick();
+      await a.transact("u", async (current) => ((seen = current), { commit: { state: withCounter(counterOf(current) + 1) }, result: undefined }), { messageId: "x" });
+      expect(seen).toEqual(withCounter(50));
+      expect(await a.load("u")).toEqual(withCounter(51));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("drops the entry of a user whose commit lost the version check", async () => {
+    const path = newPath();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    try {
+      await a.transact("u", turn(1));
+      const slow = a.transact("u", async (current) => {
+        await b.transact("u", turn(100));
+        return { commit: { state: withCounter(counterOf(current) + 1) }, result: undefined };
+      });
+      await expect(slow).rejects.toBeInstanceOf(SessionConflictError);
+      expect(a["cache"]!.peek("u")).toBeUndefined();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

@@ -11,6 +11,8 @@ import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from "../util/sqlite.js";
 import { answerTtlMs, BaseStore, maxCachedAnswers, decodeState, type CommitRecord, type Versioned } from "./base.js";
 import { LockTimeoutError, SessionConflictError } from "./errors.js";
 import { BackgroundCheckpointer } from "./sqlite-checkpointer.js";
+import { StateCache, type CachedUser, type DeletedAnswer } from "./sqlite-state-cache.js";
+import { countLimit } from "../util/limits.js";
 import type { StoreOptions } from "./types.js";
 
 export interface SqliteStoreOptions extends StoreOptions {
@@ -35,6 +37,8 @@ const FIRST_LEASE_RETRY_MS = 2;
 const MAX_LEASE_RETRY_MS = 50;
 /** How long a shared store's group commit keeps trying while another process writes, then fails its turns. */
 const SHARED_BUSY_GIVE_UP_MS = 5000;
+/** Users whose last committed row the store keeps in memory (stateCache). */
+export const DEFAULT_STATE_CACHE = 10_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -86,6 +90,14 @@ export class SqliteStore extends BaseStore {
   private readonly leaseMs: number;
   private readonly leaseWaitMs: number;
   private readonly leaseSql;
+  /** Recently active users' rows, so their next turn reads none (sqlite-state-cache.ts); undefined = off. */
+  private readonly cache: StateCache | undefined;
+  /** PRAGMA data_version when the cache was last checked: it changes when another connection commits. */
+  private dataVersion = -1;
+  /** The cache was checked in this event-loop turn (cleared by a setImmediate). */
+  private checked = false;
+  /** Answer rows the group commit in progress deleted: forgotten by the cache once it has committed. */
+  private deleted: DeletedAnswer[] = [];
 
   constructor(opts: SqliteStoreOptions) {
     super(opts);
@@ -126,12 +138,24 @@ export class SqliteStore extends BaseStore {
         "SELECT body FROM answers WHERE user_key = ? AND message_id = ? AND expires_at > ?",
       ),
       sweep: this.db.prepare("DELETE FROM answers WHERE expires_at <= ?"),
+      dataVersion: this.db.prepare<[], number>("PRAGMA data_version").pluck(),
+      answerIds: this.db.prepare<[string, number], { message_id: string; expires_at: number }>(
+        "SELECT message_id, expires_at FROM answers WHERE user_key = ? AND expires_at > ?",
+      ),
       // Over the cap: the oldest answers go first. A new answer (also one that replaces a retried
       // messageId's) gets the largest rowid so far, so the newest `cap` have rowids above max - cap;
       // a gap left by a replaced row only makes fewer stay. One seek and the deleted rows, where
       // ordering by expiry walked `cap` index entries on every call.
       trim: this.db.prepare("DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?"),
+      // The same two, telling the state cache which answer rows went.
+      sweepReturning: this.db.prepare<[number], DeletedAnswer>("DELETE FROM answers WHERE expires_at <= ? RETURNING user_key, message_id"),
+      trimReturning: this.db.prepare<[number], DeletedAnswer>(
+        "DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ? RETURNING user_key, message_id",
+      ),
     };
+    // Off for a shared store: users alternate processes, so the others' commits would empty it almost every turn.
+    const cacheSize = opts.stateCache === 0 || this.shared ? 0 : countLimit(opts.stateCache, DEFAULT_STATE_CACHE, "stateCache");
+    this.cache = cacheSize > 0 ? new StateCache(cacheSize) : undefined;
     // Group commit: one write transaction (one WAL append) for every turn that finished in the same
     // event-loop turn. A turn whose version check fails changed no row (the UPDATE or INSERT matched
     // none, and its answer is written only after the check), so it fails alone with no savepoint to
@@ -149,10 +173,16 @@ export class SqliteStore extends BaseStore {
         w.failed = this.commitOne(w, at);
         if (!w.failed && w.record.answer && this.ttlMs > 0) answers++;
       }
-      this.sql.sweep.run(at);
       // The group's own answers hold the newest rowids: never trimmed in the group that wrote them,
       // else with a cap below the group's size a retry of those turns would run them again.
-      this.sql.trim.run(Math.max(this.maxAnswers, answers));
+      const keep = Math.max(this.maxAnswers, answers);
+      if (this.cache) {
+        this.deleted = this.sql.sweepReturning.all(at);
+        for (const row of this.sql.trimReturning.all(keep)) this.deleted.push(row);
+      } else {
+        this.sql.sweep.run(at);
+        this.sql.trim.run(keep);
+      }
     });
     this.db.transaction(() => {
       this.sql.sweep.run(this.now());
@@ -221,6 +251,48 @@ export class SqliteStore extends BaseStore {
     return row && { state: decodeState(row.state), version: row.version };
   }
 
+  protected override readForTurn(userKey: string): Versioned | undefined {
+    const cache = this.freshCache();
+    const hit = cache?.get(userKey);
+    if (hit) return cachedRecord(hit);
+    const row = this.sql.read.get(userKey);
+    const record = row && { state: decodeState(row.state), version: row.version };
+    if (cache) cache.set(userKey, { version: row?.version ?? 0, stateText: row?.state, answers: undefined });
+    return record;
+  }
+
+  /**
+   * The cache, emptied first if another connection (another process, `smartapp chat`) has committed
+   * to the file since it was last checked. Checked once per event-loop turn: what a turn reads from
+   * it is then the file as of that check, at most one event-loop turn old, and a commit made by
+   * someone else after it fails the version check exactly as it would after a read of the row.
+   */
+  private freshCache(): StateCache | undefined {
+    const cache = this.cache;
+    if (cache === undefined || this.checked) return cache;
+    this.checked = true;
+    setImmediate(() => {
+      this.checked = false;
+    });
+    const version = this.sql.dataVersion.get()!;
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      cache.clear();
+    }
+    return cache;
+  }
+
+  /**
+   * The messageIds (and expiry) of the user's answer rows, read at the first turn served from the
+   * cache, not when the row is read: a user whose entry goes before their next turn (more users
+   * than stateCache) then costs no extra query.
+   */
+  private answerIds(userKey: string): Map<string, number> {
+    const answers = new Map<string, number>();
+    for (const row of this.sql.answerIds.all(userKey, this.now())) answers.set(row.message_id, row.expires_at);
+    return answers;
+  }
+
   protected write(userKey: string, expectedVersion: number, record: CommitRecord, lease: string | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
       this.batch.push({ userKey, expectedVersion, record, lease, resolve, reject });
@@ -237,6 +309,7 @@ export class SqliteStore extends BaseStore {
   /** One turn's state (and answer) inside the group transaction; the conflict error if its version moved. */
   private commitOne(w: PendingWrite, at: number): SessionConflictError | undefined {
     const { userKey, expectedVersion, record, lease } = w;
+    w.at = at;
     if (lease !== undefined && this.leaseSql) {
       // Given back in the commit's own transaction (no second write for the turn). Not found: our
       // lease ran out and another process took it; it may be running this user's turn now, from the
@@ -265,6 +338,7 @@ export class SqliteStore extends BaseStore {
       if (this.shared) this.sharedTx(batch, leaseOps);
       else this.groupTx(batch, leaseOps);
     } catch (err) {
+      this.deleted = []; // rolled back: those rows are there again
       if (this.shared && isBusy(err) && this.retryLater(batch, leaseOps)) return;
       for (const w of batch) w.reject(err as Error);
       for (const op of leaseOps) op.reject(err as Error);
@@ -272,6 +346,7 @@ export class SqliteStore extends BaseStore {
     }
     this.busySince = 0;
     for (const op of leaseOps) op.resolve(op.done === true);
+    if (this.cache) this.cacheCommitted(this.cache, batch);
     for (const w of batch) {
       // Only once the transaction committed: a rolled-back give-back must be given back again.
       const held = w.gaveBack ? this.leases.get(w.lease!) : undefined;
@@ -315,13 +390,46 @@ export class SqliteStore extends BaseStore {
     return true;
   }
 
+  /**
+   * After the group transaction committed (never before: a rolled-back group leaves the cache as it
+   * was): each committed turn's entry moves to its new version and gains its answer; a turn that lost
+   * the version check drops its user's entry (another writer: the next turn reads the row).
+   */
+  private cacheCommitted(cache: StateCache, batch: PendingWrite[]): void {
+    cache.forgetAnswers(this.deleted);
+    this.deleted = [];
+    for (const w of batch) {
+      const entry = cache.peek(w.userKey);
+      if (entry === undefined) continue; // not cached (evicted or emptied since its read): read next time
+      if (w.failed || entry.version !== w.expectedVersion) {
+        cache.delete(w.userKey);
+        continue;
+      }
+      entry.version++;
+      entry.stateText = w.record.stateJson;
+      if (w.record.answer && this.ttlMs > 0) entry.answers?.set(w.record.answer.messageId, w.at! + this.ttlMs);
+    }
+  }
+
   protected async remove(userKey: string): Promise<void> {
     this.sql.remove.run(userKey);
+    this.cache?.delete(userKey);
   }
 
   protected override readWithAnswer(userKey: string, messageId: string): { record: Versioned | undefined; answer: string | undefined } {
+    const cache = this.freshCache();
+    const hit = cache?.get(userKey);
+    if (hit) {
+      // A messageId with no row of this user is none: the cache knows every answer row the user has.
+      // A known one (a retry) is read for its body.
+      hit.answers ??= this.answerIds(userKey);
+      const expires = hit.answers.get(messageId);
+      const answer = expires !== undefined && expires > this.now() ? this.readAnswer(userKey, messageId) : undefined;
+      return { record: cachedRecord(hit), answer };
+    }
     const row = this.sql.readWithAnswer.get({ user: userKey, id: messageId, now: this.now() });
     const record = row?.state == null || row.version == null ? undefined : { state: decodeState(row.state), version: row.version };
+    if (cache) cache.set(userKey, { version: record?.version ?? 0, stateText: record && row!.state!, answers: undefined });
     return { record, answer: row?.answer ?? undefined };
   }
 
@@ -338,9 +446,15 @@ export class SqliteStore extends BaseStore {
 
   protected async dispose(): Promise<void> {
     this.flush();
+    this.cache?.clear();
     await this.checkpointer?.stop();
     this.db.close();
   }
+}
+
+/** A fresh copy of the cached row: the turn may change what it gets. */
+function cachedRecord(entry: CachedUser): Versioned | undefined {
+  return entry.stateText === undefined ? undefined : { state: decodeState(entry.stateText), version: entry.version };
 }
 
 interface PendingWrite {
@@ -353,6 +467,8 @@ interface PendingWrite {
   resolve: () => void;
   reject: (err: Error) => void;
   failed?: Error;
+  /** The group's clock (Unix ms): its answers expire at `at + ttl`. */
+  at?: number;
 }
 
 interface LeaseOp {

@@ -54,6 +54,7 @@ export interface StoreOptions {
   maxAnswerBytes?: number; // an answer body larger than this is kept as "" (a retry runs nothing, gets no body; default 1 MB)
   maxCachedAnswers?: number; // memory, sqlite: at most this many answers kept; the oldest go first (default 10000)
   maxCachedAnswerBytes?: number; // memory: at most this many bytes of answer bodies kept; the oldest go first (default 64 MB)
+  stateCache?: number; // sqlite: users whose last committed state (and answered messageIds) are kept in memory, so their next turn reads no row (default 10000; 0 = off)
   maxWaitingTurns?: number; // turns one user may have waiting or running in this process; the next is refused with TurnsWaitingError (default 64)
   lockTtlMs?: number; // redis: lock lease (default 10000)
   lockWaitMs?: number; // redis: give up waiting for another process's lock after this long (default 30000)

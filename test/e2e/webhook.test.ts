@@ -1,5 +1,6 @@
 // The real server over HTTP: every SmartApp API message type, bad input, idempotent retries,
-// per-user serialisation (one process, and two processes sharing Redis), and crash safety.
+// per-user serialisation (one process, and two processes sharing Redis), two processes on one
+// SQLite file, and crash safety.
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -163,6 +164,31 @@ describe("crash safety (sqlite store)", () => {
       // The turn in flight at the kill may or may not have been committed, but none that was answered is lost.
       expect(count).toBeGreaterThanOrEqual(answered);
       expect(count).toBeLessThanOrEqual(answered + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
+describe("two processes on one SQLite file", () => {
+  // Each process keeps its users' last committed state in memory (docs/storage.md, "State cache"):
+  // a turn committed by the other process must be seen, not overwritten or answered with a conflict.
+  it("continues a user's session from the other process's last turn", async () => {
+    const dir = projectCopy();
+    try {
+      const a = await startServe(dir, ["--store", "sqlite"]);
+      const b = await startServe(dir, ["--store", "sqlite"]).catch(async (err: unknown) => {
+        await a.stop();
+        throw err;
+      });
+      try {
+        const answers: string[] = [];
+        for (const server of [a, b, a, b, a]) answers.push(bubbles((await post(server.url, say("плюс", "shared"))).json)[0]!);
+        expect(answers).toEqual(["1", "2", "3", "4", "5"]);
+        expect(bubbles((await post(b.url, say("сколько", "shared"))).json)).toEqual(["Счётчик: 5"]);
+      } finally {
+        await Promise.all([a.stop(), b.stop()]);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
