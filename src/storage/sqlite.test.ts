@@ -266,24 +266,33 @@ describe("SqliteStore shared by several processes", () => {
   const increment = async (current: UserState | undefined) => ({ commit: { state: withCounter(counterOf(current) + 1) }, result: counterOf(current) + 1 });
   const leases = (path: string) => inspect(path, (db) => db.prepare("SELECT user_key, token FROM leases").all() as { user_key: string; token: string }[]);
 
-  async function incrementInChildren(path: string, children: number, each: number, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
-    const runs = Array.from({ length: children }, () => {
+  /**
+   * One child per entry of `counts`, each doing that many concurrent increments. The children start
+   * together: each says "ready" once its store is open and waits for "go" on stdin, so the runs
+   * overlap however long each took to start.
+   */
+  async function incrementInChildren(path: string, counts: number[], env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+    const ready: Promise<void>[] = [];
+    const children = counts.map((each) => {
       const child = spawnTs("./sqlite-incrementer.ts", ["inc", path, "shared", String(each)], env);
       const lines: string[] = [];
-      onStdoutLines(child, (line) => lines.push(line));
-      return exited(child).then((end) => {
+      ready.push(new Promise<void>((resolve) => onStdoutLines(child, (line) => (line === "ready" ? resolve() : lines.push(line)))));
+      const run = exited(child).then((end) => {
         expect(end.code, end.stderr).toBe(0);
         return lines.join("\n");
       });
+      return { child, run };
     });
-    return Promise.all(runs);
+    await Promise.race([Promise.all(ready), Promise.all(children.map((c) => c.run))]);
+    for (const { child } of children) child.stdin.write("go\n");
+    return Promise.all(children.map((c) => c.run));
   }
 
   it("three processes doing 34, 33 and 33 concurrent increments of one user end at exactly 100", async () => {
     const path = newPath();
     new SqliteStore({ path }).close(); // the file exists before the children race to create it
-    const outputs = await Promise.all([incrementInChildren(path, 1, 34), incrementInChildren(path, 2, 33)]);
-    expect(outputs.flat().sort()).toEqual(["done 33", "done 33", "done 34"]);
+    const outputs = await incrementInChildren(path, [34, 33, 33]);
+    expect(outputs.sort()).toEqual(["done 33", "done 33", "done 34"]);
     const store = new SqliteStore({ path });
     expect(counterOf(await store.load("shared"))).toBe(100);
     expect(inspect(path, (db) => db.prepare("SELECT version FROM sessions WHERE user_key = 'shared'").get())).toEqual({ version: 100 });
@@ -294,7 +303,7 @@ describe("SqliteStore shared by several processes", () => {
   it("without the shared option the same processes collide (the reason it exists)", async () => {
     const path = newPath();
     new SqliteStore({ path }).close();
-    const outputs = await incrementInChildren(path, 2, 50, { SHARED: "0" });
+    const outputs = await incrementInChildren(path, [50, 50], { SHARED: "0" });
     expect(outputs.some((line) => line.startsWith("conflicts"))).toBe(true);
   });
 

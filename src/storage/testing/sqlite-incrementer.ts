@@ -1,6 +1,7 @@
 // Child process for the cross-process tests of a shared SqliteStore (serve --processes):
 // `inc <path> <user> <count>`: `count` concurrent increments of the user's session.counter, then
-// prints `done <count>`; `hold <path> <user>`: starts a turn, prints `in turn` and never ends it
+// prints `done <count>` (it first prints `ready` and waits for a line on stdin, so that several
+// children start their increments together); `hold <path> <user>`: starts a turn, prints `in turn` and never ends it
 // (the parent kills the process with SIGKILL, its lease held).
 import { setTimeout as sleep } from "node:timers/promises";
 import { SqliteStore } from "../sqlite.js";
@@ -16,6 +17,9 @@ if (mode === "hold") {
     return { commit: undefined, result: undefined };
   });
 } else {
+  process.stdout.write("ready\n");
+  await new Promise((resolve) => process.stdin.once("data", resolve));
+  process.stdin.pause();
   let conflicts = 0;
   await Promise.all(
     Array.from({ length: Number(countArg) }, () =>
