@@ -8,10 +8,22 @@ function stub(name) {
     get: function (target, key) {
       if (typeof key !== "string" || key === "then" || key === "toJSON") return undefined;
       if (target[key] !== undefined) return target[key];
-      return function () {
-        host.log("debug", name + "." + key + "() is not available offline; ignored");
-        return undefined;
-      };
+      return member(name + "." + key);
+    },
+  });
+}
+// A member of a no-op service: a call logs and returns undefined, and its own members are such
+// members too, for services with namespaces ($integration.googleSheets.readDataFromCells).
+function member(path) {
+  var fn = function () {
+    host.log("debug", path + "() is not available offline; ignored");
+    return undefined;
+  };
+  return new Proxy(fn, {
+    get: function (target, key) {
+      if (typeof key !== "string" || key === "then" || key === "toJSON") return undefined;
+      if (key in target) return target[key];
+      return member(path + "." + key);
     },
   });
 }

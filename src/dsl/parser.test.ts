@@ -352,6 +352,16 @@ describe("parseSc: what the cloud accepts is accepted with a warning", () => {
     expect(theme(ast).triggers).toMatchObject([{ kind: "pattern", value: "new session", params: { toState: "/Start" } }]);
     expect(warnings).toEqual([expect.stringMatching(/^2:5 q: directly inside theme: belongs to the theme's state \//)]);
   });
+  it("a state without a name loads under an internal name, with a warning at its line", () => {
+    const { ast, warnings } = lenient(["theme: /", "    state:", "        q!: kb", "        a: hi"]);
+    expect(theme(ast).states[0]!.name).toBe("");
+    expect(warnings).toEqual([expect.stringMatching(/^2:5 state: without a name: it gets an internal name/)]);
+  });
+  it("a second go! in a state never runs: warned at its line, naming the first", () => {
+    const { ast, warnings } = lenient(["theme: /", "    state: A", "        a: hi", "        go!: /B", "        go!: /C", "        if: true", "            go!: /D"]);
+    expect(theme(ast).states[0]!.reactions.map((r) => r.tag)).toEqual(["a", "go!", "go!", "if"]);
+    expect(warnings).toEqual([expect.stringMatching(/^5:\d+ go!: \/C never runs: the go!: \/B above it \(line 4\) leaves the state first$/)]);
+  });
   it("random: with no nested reactions", () => {
     const { ast, warnings } = lenient(["theme: /", "    state: A", "        random:", "        a: one"]);
     expect(theme(ast).states[0]!.reactions).toMatchObject([{ tag: "random", options: [] }, { tag: "a", text: "one" }]);

@@ -402,6 +402,14 @@ class Parser {
       else if (TRIGGER_TAGS.has(child.name)) node.triggers.push(this.trigger(child));
       else this.reactionInto(child, node.reactions, "state");
     });
+    // The platform's docs do not say what a nameless state is; it loads under an internal name that
+    // no transition can name, so say so at its line.
+    if (node.name === "") this.warnings.push({ level: "warning", message: "state: without a name: it gets an internal name no transition or test can name", pos: node.pos });
+    // go! leaves the state at once (docs/engine.md), so a second go! at the state's own level never runs.
+    const gos = node.reactions.filter((r): r is Extract<ReactionNode, { tag: "go" | "go!" }> => r.tag === "go!");
+    for (const later of gos.slice(1)) {
+      this.warnings.push({ level: "warning", message: `go!: ${later.target} never runs: the go!: ${gos[0]!.target} above it (line ${gos[0]!.pos.line}) leaves the state first`, pos: later.pos });
+    }
     return node;
   }
 

@@ -4,7 +4,7 @@ import type { ButtonItem, ReactionNode } from "../dsl/ast.js";
 import type { Project, State } from "../project/model.js";
 import type { ScriptHost } from "../sandbox/types.js";
 import { NewSessionSignal } from "../sandbox/types.js";
-import type { HostServices, Reply } from "./types.js";
+import type { HostServices, PendingInput, Reply } from "./types.js";
 import { DialogError } from "./errors.js";
 import { requireState, resolveStatePath } from "./paths.js";
 import { resolveButtonTransition } from "./buttons.js";
@@ -28,6 +28,7 @@ export interface Trace {
   current: string; // the state being processed (context before the first state)
   nextContext?: string; // a deferred transition (go:, transition({deferred:true}))
   deferredNewSession?: { message?: string; data?: unknown };
+  pendingInput?: PendingInput; // an InputText / InputNumber tag waits for the user's next text
 }
 
 const RENDERED_TEXT_PARAMS = new Set(["tts", "markdown", "html"]);
@@ -37,6 +38,7 @@ const RENDERED_TEXT_PARAMS = new Set(["tts", "markdown", "html"]);
 const TAG_ARGS_TEMP = "__smartappCustomTagArgs";
 const SET_TAG_ARGS = `$request.data = $request.data || {}; $request.data.args = $temp.${TAG_ARGS_TEMP}; delete $temp.${TAG_ARGS_TEMP};`;
 const JSON_PARAM_TYPES = new Set(["stringArray", "nameValueList", "json"]);
+const HTTP_ARGS_TEMP = "__smartappHttpRequestArgs";
 
 function parseJsonOr(text: string): unknown {
   try {
@@ -47,6 +49,9 @@ function parseJsonOr(text: string): unknown {
 }
 
 export class Executor {
+  /** Set by a tag that ends the state where it stands (InputText, InputNumber): no reaction after it runs. */
+  private halted = false;
+
   constructor(
     private readonly env: TurnEnv,
     private readonly trace: Trace,
@@ -90,6 +95,7 @@ export class Executor {
       this.explain?.runs(r.tag === "action" ? r.name : r.tag, r.pos);
       const jump = this.runOne(r, state);
       this.env.host.stampReplies(state.path);
+      if (this.halted) return null;
       const scripted = this.takeTransition(state.path);
       if (scripted !== null) return scripted;
       if (jump !== null) return jump;
@@ -152,7 +158,7 @@ export class Executor {
       case "newSession":
         return this.newSession(r.params, r.pos);
       case "action":
-        return this.env.project.customTags?.get(r.name)?.startState ? this.customTag(r, state) : this.action(r);
+        return this.env.project.customTags?.get(r.name)?.startState ? this.customTag(r, state) : this.action(r, state);
     }
   }
 
@@ -216,13 +222,127 @@ export class Executor {
     return to;
   }
 
-  /** Visual-editor action tags are not implemented: InputText/InputNumber show their prompt, the rest is skipped. */
-  private action(r: Extract<ReactionNode, { tag: "action" }>): null {
-    const prompt = r.params.prompt;
-    if ((r.name === "InputText" || r.name === "InputNumber") && typeof prompt === "string") {
-      this.env.host.addReply({ type: "text", text: this.env.host.render(prompt, r.pos) });
+  /**
+   * The platform's built-in action tags (docs/engine.md, "Action tags"): HttpRequest, EndSession,
+   * InputText and InputNumber run; the others are logged and skipped.
+   */
+  private action(r: Extract<ReactionNode, { tag: "action" }>, state: State): string | null {
+    switch (r.name) {
+      case "HttpRequest":
+        return this.httpRequest(r, state);
+      case "EndSession":
+        // "Ends the current user session and clears all session data" (the platform's tag list).
+        this.env.host.runScript("$jsapi.stopSession();", { es6: false, pos: r.pos });
+        return null;
+      case "InputText":
+      case "InputNumber":
+        return this.input(r, state);
     }
     this.env.services.log("warn", `${r.pos.file}:${r.pos.line}: action tag ${r.name} is not supported; skipped`);
+    return null;
+  }
+
+  private param(r: Extract<ReactionNode, { tag: "action" }>, key: string): string {
+    const v = r.params[key];
+    if (v === undefined) return "";
+    return typeof v === "string" ? this.env.host.render(v, r.paramPos?.[key] ?? r.pos).trim() : String(v);
+  }
+
+  /**
+   * `HttpRequest:` as documented: `$http.query` with `method`, `dataType`, `body`, `headers` and
+   * `timeout` (ms); `{{ }}` rendered and `${name}` filled from `$session`, as the visual editor's
+   * request block does. The answer is `$httpResponse` (also `$session.httpResponse`, its status
+   * `$session.httpStatus`); on a 2xx answer each `vars` item `{name, value}` sets
+   * `$session[name]` to its `value` expression and the dialog goes to `okState`; otherwise to
+   * `errorState`, or to `/` without one (the documented timeout rule, for every failure [I]).
+   */
+  private httpRequest(r: Extract<ReactionNode, { tag: "action" }>, state: State): null {
+    const { host } = this.env;
+    const headers: Record<string, string> = {};
+    const rawHeaders = parseJsonOr(this.param(r, "headers"));
+    if (Array.isArray(rawHeaders)) {
+      for (const h of rawHeaders) if (h && typeof h === "object" && typeof h.name === "string") headers[h.name] = String(h.value ?? "");
+    } else if (rawHeaders && typeof rawHeaders === "object") {
+      for (const [k, v] of Object.entries(rawHeaders)) headers[k] = String(v);
+    }
+    const vars = parseJsonOr(this.param(r, "vars"));
+    const assignments = (Array.isArray(vars) ? vars : [])
+      .filter((v): v is { name: string; value: unknown } => !!v && typeof v === "object" && typeof v.name === "string" && v.name !== "")
+      .map((v) => `$session[${JSON.stringify(v.name)}] = (${typeof v.value === "string" && v.value.trim() !== "" ? v.value : "undefined"});`);
+    const target = (key: string): string => {
+      const t = this.param(r, key);
+      return t === "" ? "" : resolveStatePath(state.path, t);
+    };
+    const timeout = Number(this.param(r, "timeout"));
+    host.setTemp(HTTP_ARGS_TEMP, {
+      url: this.param(r, "url"),
+      method: (this.param(r, "method") || "GET").toUpperCase(),
+      dataType: this.param(r, "dataType") || "json",
+      body: this.param(r, "body") || undefined,
+      headers,
+      timeout: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+      okState: target("okState"),
+      errorState: target("errorState") || "/",
+    });
+    const code = [
+      `var __req = $temp.${HTTP_ARGS_TEMP}; delete $temp.${HTTP_ARGS_TEMP};`,
+      "var __res = $http.query(__req.url, { method: __req.method, dataType: __req.dataType, body: __req.body, headers: __req.headers, timeout: __req.timeout, query: $session });",
+      "var $httpResponse = __res.data;",
+      "$session.httpStatus = __res.status;",
+      "$session.httpResponse = $httpResponse;",
+      "if (__res.isOk) {",
+      ...assignments,
+      "  if (__req.okState) $reactions.transition(__req.okState);",
+      "} else {",
+      "  $reactions.transition(__req.errorState);",
+      "}",
+    ].join("\n");
+    host.runScript(code, { es6: false, pos: r.pos });
+    return null;
+  }
+
+  /**
+   * `InputText:` / `InputNumber:` as documented: the prompt (`html` when `htmlEnabled`) with the
+   * buttons of `actions`, then the user's next text goes to `$session[varName]` and the dialog to
+   * `then` (src/engine/input-tags.ts). Like the platform's script actions, the tag ends the state:
+   * reactions after it do not run.
+   */
+  private input(r: Extract<ReactionNode, { tag: "action" }>, state: State): null {
+    const { host } = this.env;
+    const number = r.name === "InputNumber";
+    const htmlEnabled = r.params.htmlEnabled === true || r.params.htmlEnabled === "true";
+    const prompt = this.param(r, "prompt");
+    const html = this.param(r, "html");
+    const reply: Reply = { type: "text", text: prompt || html };
+    if (htmlEnabled && html) Object.assign(reply, { html, htmlEnabled: true });
+    host.addReply(reply);
+    const actions = parseJsonOr(this.param(r, "actions"));
+    for (const a of Array.isArray(actions) ? actions : []) {
+      if (!a || typeof a !== "object" || !Array.isArray(a.buttons) || a.buttons.length === 0) continue;
+      const buttons = a.buttons.map((b: Record<string, unknown>) => {
+        const button: Record<string, unknown> = { text: String(b.name ?? b.text ?? "") };
+        if (typeof b.transition === "string" && b.transition) button.transition = b.transition;
+        resolveButtonTransition(button, state.path);
+        return button;
+      });
+      host.addReply({ type: a.type === "inlineButtons" ? "inlineButtons" : "buttons", buttons });
+    }
+    const varName = this.param(r, "varName");
+    const then = this.param(r, "then");
+    const pending: PendingInput = { kind: number ? "number" : "text", varName, state: state.path, prompt: reply };
+    if (then) pending.then = resolveStatePath(state.path, then);
+    if (number) {
+      const min = Number(this.param(r, "minValue"));
+      const max = Number(this.param(r, "maxValue"));
+      if (this.param(r, "minValue") !== "" && Number.isFinite(min)) pending.min = min;
+      if (this.param(r, "maxValue") !== "" && Number.isFinite(max)) pending.max = max;
+      const failures = parseJsonOr(this.param(r, htmlEnabled && this.param(r, "failureMessageHtml") ? "failureMessageHtml" : "failureMessage"));
+      const list = (Array.isArray(failures) ? failures : typeof failures === "string" && failures ? [failures] : []).map(String).filter((t) => t !== "");
+      if (list.length > 0) pending.failureMessages = list;
+    }
+    if (varName) this.trace.pendingInput = pending;
+    else this.env.services.log("warn", `${r.pos.file}:${r.pos.line}: ${r.name} without varName: the answer is not kept`);
+    this.halted = true;
     return null;
   }
 }

@@ -10,6 +10,7 @@ import { withMorphologyOps } from "../morphology/ops.js";
 import { classifierFor, patternEntities, readNluData } from "../nlu/index.js";
 import { runTurn, type EngineEnv } from "./turn.js";
 import { processWithSlotFilling } from "./slot-filling.js";
+import { processWithInput } from "./input-tags.js";
 import { withNlpOps, type NlpDeps } from "./nlp-ops.js";
 import { tapLogs, type LogTap } from "./log-tap.js";
 import { bindTurnUser } from "./turn-user.js";
@@ -73,7 +74,9 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
       turnUser = typeof request.channelUserId === "string" && request.channelUserId !== "" ? request.channelUserId : undefined;
       // A replayed failure goes straight to the error path: no slot-filling bot answers it.
       if (options?.failWith) return runTurn(env, request, state, options.testContext, 0, options.failWith, options.explain === true);
-      return processWithSlotFilling(env, request, state, (r, s) => runTurn(env, r, s, options?.testContext, 0, undefined, options?.explain === true));
+      const turn = (r: typeof request, s: typeof state) => runTurn(env, r, s, options?.testContext, 0, undefined, options?.explain === true);
+      // An InputText / InputNumber answer is kept before the turn runs; slot filling answers its own prompts.
+      return processWithInput(services, request, state, (r, s) => processWithSlotFilling(env, r, s, turn));
     },
     dispose() {
       host.dispose();

@@ -295,6 +295,7 @@ export function runTurn(
   const buttons = collectButtonTransitions(replies);
   if (buttons) newState.lastButtons = buttons;
   if (timeout) newState.pendingTimeout = { ...timeout, setAt: services.now() };
+  if (turn.trace.pendingInput && !endSession) newState.pendingInput = turn.trace.pendingInput;
 
   const response = snap.response;
   response.replies = replies;

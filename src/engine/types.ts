@@ -102,6 +102,20 @@ export interface UserState {
   onceIds?: string[];
   /** A slot filling in progress (the emulated `cailapub-slotfilling` bot asks its prompts). */
   slotFilling?: SlotFillingState;
+  /** An `InputText:` / `InputNumber:` tag waiting for the user's answer (src/engine/input-tags.ts). */
+  pendingInput?: PendingInput;
+}
+
+/** What an `InputText:` / `InputNumber:` tag asked for; the next text from the user answers it. */
+export interface PendingInput {
+  kind: "text" | "number";
+  varName: string; // the answer goes to $session[varName]
+  then?: string; // absolute path of the state the answer leads to
+  state: string; // the state of the tag: its replies are stamped with it
+  prompt: Reply; // asked again after an answer InputNumber refuses, when there are no failure messages
+  min?: number;
+  max?: number;
+  failureMessages?: string[];
 }
 
 export const emptyUserState = (): UserState => ({ session: {}, client: {}, contextPath: "/" });

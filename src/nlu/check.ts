@@ -55,7 +55,12 @@ export function checkNlu(project: Project): { summary: NluSummary; warnings: Dia
     const fires = t.kind === "intent" ? paths.includes(t.value) : paths.some((p) => p === t.value || p.startsWith(group));
     if (fires) continue;
     const what = t.kind === "intent" ? `intent ${t.value}` : `intent group ${t.value}`;
-    warnings.push({ level: "warning", message: `${what} has no phrases or patterns in ${data.file}: this trigger never fires`, pos: t.pos });
+    // /sys/… are the cloud's shared system intents (the visual editor's "parting", "approval", …): an
+    // export of the project's own CAILA data never holds them.
+    const message = t.value.startsWith("/sys/")
+      ? `${what} is one of the platform's system intents, not in ${data.file}: it needs the cloud's NLU and never fires offline`
+      : `${what} has no phrases or patterns in ${data.file}: this trigger never fires`;
+    warnings.push({ level: "warning", message, pos: t.pos });
   }
   return { summary, warnings, entities: patternEntities(data) };
 }

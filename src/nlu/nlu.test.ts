@@ -1,5 +1,5 @@
 // The intent classifier and its disk cache on a small fixture CAILA export (test/fixtures/engine/nlu).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +84,20 @@ describe("check", () => {
     const { summary, warnings } = checkNlu(loadProject(fixture));
     expect(summary).toMatchObject({ file: "nlu.json", intents: 7, entities: 1 });
     expect(warnings).toEqual([]);
+  });
+
+  it("names an intent of the platform's system set (/sys/…) as such: it needs the cloud's NLU", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "nlu-sys-"));
+    try {
+      cpSync(fixture, dir, { recursive: true });
+      appendFileSync(path.join(dir, "src/main.sc"), "\n    state: SysBye\n        intent!: /sys/aimylogic/ru/parting\n        a: bye\n");
+      const { warnings } = checkNlu(loadProject(dir));
+      expect(warnings.map((w) => w.message)).toEqual([
+        "intent /sys/aimylogic/ru/parting is one of the platform's system intents, not in nlu.json: it needs the cloud's NLU and never fires offline",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("warns that intent triggers cannot fire without NLU data", () => {

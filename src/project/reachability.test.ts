@@ -35,6 +35,42 @@ describe("scriptTransitions (parsed, not searched)", () => {
   });
 });
 
+describe("check: the built-in action tags' targets", () => {
+  it("HttpRequest okState / errorState and InputText then are transitions: an unknown one is warned, a known one reached", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "action-targets-"));
+    writeFileSync(path.join(dir, "chatbot.yaml"), "entryPoint: main.sc\n");
+    mkdirSync(path.join(dir, "src"));
+    const main = [
+      "theme: /",
+      "    state: Ask",
+      "        q!: ask",
+      "        InputText:",
+      "            prompt = Name?",
+      "            varName = name",
+      "            then = /Greet",
+      "    state: Greet",
+      "        a: hi {{$session.name}}",
+      "    state: Fetch",
+      "        q!: fetch",
+      "        HttpRequest:",
+      "            url = https://x.example/a",
+      "            method = GET",
+      "            okState = /Done",
+      "            errorState = /Faild",
+      "    state: Done",
+      "        a: done",
+      "    state: Failed",
+      "        a: failed",
+    ];
+    writeFileSync(path.join(dir, "src/main.sc"), main.join("\n") + "\n");
+    const p = loadProject(dir);
+    expect(unknownTargets(p).map((d) => `${where(d)} ${d.message}`)).toEqual([
+      'src/main.sc:16:26 HttpRequest errorState: /Faild in /Fetch: no state /Faild; the turn that gets here fails with "State not found" (did you mean "/Failed"?)',
+    ]);
+    expect(unreachableStates(p).map((d) => d.message)).toEqual([expect.stringMatching(/^state \/Failed is never entered/)]);
+  });
+});
+
 describe("check: transition targets and reachability", () => {
   const project = loadProject(FIXTURE);
 

@@ -7,6 +7,8 @@ import type { ReactionNode, SourcePos } from "../dsl/ast.js";
 import type { Project, State } from "./model.js";
 import { resolvePath } from "./paths.js";
 
+const BUILT_IN_TARGETS: Record<string, readonly string[]> = { HttpRequest: ["okState", "errorState"], InputText: ["then"], InputNumber: ["then"] };
+
 /** One transition written in a state's reactions, with its target as written and as resolved. */
 export interface WrittenTransition {
   from: string; // the state the reaction belongs to
@@ -50,6 +52,12 @@ function collect(state: State, reactions: readonly ReactionNode[], out: WrittenT
       }
     } else if (r.tag === "buttons" || r.tag === "inlineButtons") {
       for (const b of r.items) if (b.target) add(b.target, b.text ?? "button", "button", b.pos);
+    } else if (r.tag === "action" && BUILT_IN_TARGETS[r.name]) {
+      // The built-in action tags that go on to a state (docs/engine.md, "Action tags").
+      for (const key of BUILT_IN_TARGETS[r.name]!) {
+        const v = r.params[key];
+        if (typeof v === "string" && v.trim() !== "") add(v.trim(), `${r.name} ${key}`, "reaction", r.paramPos?.[key] ?? r.pos);
+      }
     } else if (r.tag === "if") for (const br of r.branches) collect(state, br.body, out, sourceLine);
     else if (r.tag === "random") collect(state, r.options, out, sourceLine);
   }

@@ -193,6 +193,14 @@ describe("$jsapi and global functions", () => {
     expect(snap.session.ok).toBe(true);
     expect(services.logs.some((l) => l.message.includes("$analytics.setMessageLabel"))).toBe(true);
   });
+
+  it("a no-op service's namespaces are no-ops too: $integration.googleSheets.readDataFromCells(…)", () => {
+    const { snap, services } = session(
+      "var rows = $integration.googleSheets.readDataFromCells('id', 'sheet', 'A1'); $session.rows = rows === undefined; $session.kind = typeof $integration.googleSheets;",
+    );
+    expect(snap.session).toMatchObject({ rows: true, kind: "function" });
+    expect(services.logs.some((l) => l.message.includes("$integration.googleSheets.readDataFromCells() is not available offline"))).toBe(true);
+  });
 });
 
 describe("the host's clock and seed: every path to a time or a random number in the realm", () => {
