@@ -366,7 +366,7 @@ per request is ≈ 1.6–1.8× the peer's: per-turn engine maps, JSON copies of 
 for ≈ 2,500–4,500 requests/s on two cores shared with autocannon: ≈ 0.15–0.25 ms of CPU per request for
 everything above, several times below what one durable, validated, logged turn costs in JavaScript.
 \`node:cluster\`/\`SO_REUSEPORT\` would add at most the second core, which autocannon already uses on
-this machine, and SQLite has no cross-process per-user wait (docs/storage.md), so it was not done.
+this machine, and SQLite has no cross-process per-user wait (docs/storage.md), so it was not done then (the ninth pass built it).
 p99 < 25 ms at 50 connections follows from throughput: with one busy main thread, a request waits
 for the ≈ 50 in front of it, so p99 stays below 25 ms only above ≈ 2,000 requests/s on this machine.
 
@@ -417,7 +417,7 @@ node:http server's own p99 reached 8–46 ms and every server's "hello" p99 was 
 \`$http\` users' turns cost 8–9 ms of CPU each, mostly a fresh script context (docs/sandbox.md,
 "Per-turn state"); a cheaper context (a startup snapshot that keeps functions, or fewer platform
 modules evaluated up front) is the lever for them, and with it the suspension above becomes cheap.
-\`node:cluster\`/\`SO_REUSEPORT\` was not tried: the measurement shows no idle core to give it.
+\`node:cluster\`/\`SO_REUSEPORT\` was not tried then: the measurement shows no idle core to give it (the ninth pass confirms it).
 Next steps in this layer: a per-state hint so a request whose state needs a worker is not tried
 inline first, and a pool that grows for workers blocked in host calls (memory instead of CPU).
 
@@ -536,7 +536,7 @@ requests that wait behind a group commit, a log batch or a garbage collection of
 a/c ≥ 0.5 stays out of reach for the reasons above: in this run the bare server served ≈ 20,000–23,000
 requests/s at 0.033–0.035 ms of CPU each, autocannon's own limit on this machine.
 
-**Webhook, eighth pass (the run above).** What changed, in the order of what it saved:
+**Webhook, eighth pass (that pass's run).** What changed, in the order of what it saved:
 
 - **What survives a scavenge.** Under 50 connections every young-generation collection of the main
   thread promoted ≈ 97 % of what it found alive, ≈ 2.3 KB per request, although a request lives
@@ -564,7 +564,7 @@ requests/s at 0.033–0.035 ms of CPU each, autocannon's own limit on this machi
   results hold it), not only the winner's.
 - \`bench/webhook.mjs\` now also reports each server's main-thread event-loop delay and GC pauses (the longest, how many over 5 ms).
 
-Result in the run above: p99 19 / 19 ms ("hello" / "session", SQLite; 23 and 27 ms in the first
+Result in that pass's run: p99 19 / 19 ms ("hello" / "session", SQLite; 23 and 27 ms in the first
 round, while the machine was still busy, 18–19 ms in the other two), against 26 / 27 ms in the
 seventh pass; CPU per request 0.178 / 0.197 ms (the peer 0.309 / 0.233), allocation 39 / 38 KB (the
 peer 50); a/b 1.59 and 1.14, a′/b 1.86 and 1.26. a′/b on "session" is short because of one round:
@@ -572,6 +572,45 @@ per round it was 1.87, 0.91 and 1.26, the peer's "session" ranging 3,726–5,472
 (memory) 4,997–6,982 in the same rounds; CPU per request, which the machine's load moves less, puts
 a′ at 0.178 ms against the peer's 0.233 (1.31×). a/c stays ≈ 0.24–0.35 for the reasons above (the
 bare server did 16,500–26,000 requests/s at 0.032–0.036 ms each).
+
+**Webhook, ninth pass (the run above).** What changed:
+
+- **SQLite reads skipped for recently active users** (docs/storage.md, "State cache"): the store
+  keeps the last committed row of its 10,000 most recent users and their answered \`messageId\`s,
+  checked against \`PRAGMA data_version\` once per event-loop turn. The row read was the largest
+  single function of the main thread's profile (15.6 % self). Measured first: the page cache and
+  \`mmap_size\` were not the cause (≈ 0.08 \`pread\` per turn under load; each read costs two \`fcntl\`
+  locks on the \`-shm\` file and SQLite's per-statement work). Store benchmark, main-thread CPU per
+  turn: 39.2 → 29.7 µs (\`bench/sqlite-transact.mjs\`).
+- **The webhook layer** (\`bench/webhook-layer.mjs\`: the layer in front of a stub turn, two builds
+  alternated): admission 5.3 → 0.7 µs per request (no BigInt per address, the peer's group
+  remembered), one \`close\` listener instead of three, turn counts and latency kept as tallies and
+  handed to prom-client when \`/metrics\` is read; CPU per request, client included, 138.8 → 121.7 µs
+  against 65.3 for a bare node:http server; allocation 25.2 → 21.8 KB.
+- **Turns:** a turn answered on the main thread reaches the commit without promise hops (≈ 1.4 KB
+  less per turn); the winning intent's slots are filled once; turns that enter the isolate fetch
+  \`$context.nluResults\` and \`nBest\` only when code reads them ("session" in isolate mode,
+  in-process: 75 → 62 µs and 19.9 → 16.1 KB per turn, \`bench/turn-ab.mjs\`).
+- **\`serve --processes <n>\`** (docs/architecture.md, "Several processes"): n processes on one port,
+  sessions shared through the SQLite file with a lease row per user written inside the group
+  commit. Measured as a″ above.
+
+Result in the run above: CPU per request 0.168 / 0.152 ms ("hello" / "session", SQLite; the eighth
+pass 0.178 / 0.197, the peer 0.237 / 0.304), allocation 35 / 37 KB (the peer 50); a/b 1.56 and 1.94,
+a′/b 1.72 and 1.70, p99 20 and 18 ms: every aim of section 1 but a/c is met in this run.
+
+**a″ and a/c.** On this machine a second process buys nothing: a″ served 6,499–6,845 "hello"
+requests/s against 6,122–7,248 for one process, and 4,777–5,814 "session" against 5,993–7,327, at
+0.21–0.31 ms of CPU per request against 0.15–0.18. There is no idle core to give it: autocannon
+uses one of the two, so the second process competes with the first, and each of its turns adds the
+lease statements and retries of the shared write lock. \`--processes\` is for hosts with cores to spare
+(off by default; the aims measure one process). a/c per round was 0.32, 0.31, 0.32 ("hello") and
+0.42, 0.46, 0.35 ("session"). The bare server served 15,500–22,600 requests/s at 0.034–0.041 ms each,
+bounded by autocannon; half of that from one main thread means ≤ 0.09–0.13 ms of its CPU per request
+in all, where the bare server's own share is 0.034 and the webhook layer in front of a stub turn
+(validation, admission, the log line, metrics, the answer) already adds ≈ 0.05. What is left for a
+durable turn is the SQLite commit, the engine and GC in ≈ 0.01–0.05 ms; this pass's cuts took the
+whole from 0.18–0.20 to 0.15–0.17 ms.
 `;
 
 // ---------------------------------------------------------------------------------------------
