@@ -11,7 +11,10 @@ import { parseTypedNumber } from "./input-tags.js";
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/engine/action-tags");
 
-function bot(http: (req: HttpRequest) => HttpResponse = () => ({ status: -1, headers: {}, body: "", error: "no network in tests" })) {
+function bot(
+  http: (req: HttpRequest) => HttpResponse = () => ({ status: -1, headers: {}, body: "", error: "no network in tests" }),
+  log: HostServices["log"] = () => undefined,
+) {
   const calls: HttpRequest[] = [];
   const services: HostServices = {
     http: (req) => (calls.push(req), http(req)),
@@ -19,7 +22,7 @@ function bot(http: (req: HttpRequest) => HttpResponse = () => ({ status: -1, hea
     now: () => 1_700_000_000_000,
     random: () => 0,
     seed: () => [1, 2, 3, 4],
-    log: () => undefined,
+    log,
     env: () => undefined,
     secret: () => undefined,
   };
@@ -75,6 +78,49 @@ describe("InputText", () => {
   });
 });
 
+describe("a pendingInput read back from the store", () => {
+  const asked = (b: ReturnType<typeof bot>, patch: Record<string, unknown>) => {
+    b.send("ask");
+    b.state = { ...b.state, pendingInput: { ...b.state.pendingInput!, ...patch } as UserState["pendingInput"] };
+  };
+
+  it.each([
+    ["then that is not a string", { then: 5 }],
+    ["then naming a state a deploy removed", { then: "/Gone" }],
+    ["failureMessages that is not a list", { kind: "number", failureMessages: "abc" }],
+    ["a prompt that is not a text reply", { prompt: { type: "buttons", buttons: [] } }],
+    ["min that is not a number", { kind: "number", min: "1" }],
+    ["an empty varName", { varName: "" }],
+  ])("is dropped with a warning when it has %s; the turn dispatches as usual", (_name, patch) => {
+    const logs: string[] = [];
+    const b = bot(undefined, (level, message) => logs.push(`${level} ${message}`));
+    asked(b, patch);
+    const r = b.send("anything");
+    expect(r.error).toBeUndefined();
+    expect(texts(r)).toEqual(["nomatch"]);
+    expect(b.state.pendingInput).toBeUndefined();
+    expect(logs.some((l) => l.startsWith("warn") && l.includes("dropped"))).toBe(true);
+  });
+
+  it("a refused number asks the prompt again from its known fields only", () => {
+    const b = bot();
+    b.send("age");
+    b.state = { ...b.state, pendingInput: { ...b.state.pendingInput!, failureMessages: undefined, prompt: { type: "text", text: "Age?", extra: "x" } } };
+    const r = b.send("many");
+    expect(r.replies).toEqual([{ type: "text", text: "Age?", state: "/Age" }]);
+  });
+});
+
+describe("InputText and a launch", () => {
+  it("a launch (RUN_APP's /start) is not the answer; the tag keeps waiting", () => {
+    const b = bot();
+    b.send("ask");
+    b.send({ query: "/start", data: { eventData: {} } });
+    expect(b.state.session.name).toBeUndefined();
+    expect(texts(b.send("Carol"))).toEqual(["Hello, Carol!"]);
+  });
+});
+
 describe("InputNumber", () => {
   it("keeps a number in range as a number; anything else gets a failure message and the tag keeps waiting", () => {
     const b = bot();
@@ -111,7 +157,46 @@ describe("HttpRequest", () => {
       timeoutMs: 3000,
       headers: { "X-Key": "k1", "Content-Type": "application/json" },
     });
-    expect(b.state.session.httpResponse).toEqual({ items: [1, 2, 3] });
+    // The answer is not kept in the stored session (only for the rest of the turn, in $temp).
+    expect(b.state.session.httpResponse).toBeUndefined();
+  });
+
+  it("keeps a large answer out of the stored session", () => {
+    const big = JSON.stringify({ items: [1, 2], blob: "x".repeat(2_000_000) });
+    const b = bot(() => ({ status: 200, headers: { "Content-Type": "application/json" }, body: big }));
+    const r = b.send("fetch");
+    expect(texts(r)).toEqual(["2 items, status 200"]);
+    expect(JSON.stringify(b.state.session).length).toBeLessThan(1000);
+  });
+
+  it("takes vars values as the author wrote them: data in {{ }} never runs as code", () => {
+    const b = bot(() => ({ status: 200, headers: {}, body: "{}" }));
+    b.state = { ...b.state, session: { shelf: 'x" + ($client.pwned = 42) + "', n: 1 } };
+    const r = b.send("hostile");
+    expect(r.error).toBeUndefined();
+    expect(b.state.client.pwned).toBeUndefined();
+    expect(b.state.session.greeting).toBe("Hello {{$session.shelf}}");
+  });
+
+  it("makes {{ }} results inert in the URL, a JSON body and the headers", () => {
+    const b = bot(() => ({ status: 200, headers: {}, body: "{}" }));
+    const shelf = '../../admin/delete?all=1#", "role": "admin\r\nX-Admin: 1';
+    b.state = { ...b.state, session: { shelf, n: 7 } };
+    b.send("hostile");
+    const call = b.calls[0]!;
+    const encoded = encodeURIComponent(shelf);
+    expect(call.url).toBe(`https://api.example.com/items/${encoded}?q=${encoded}&n=7`);
+    expect(new URL(call.url).pathname).toBe(`/items/${encoded}`);
+    // Inside a string the text stays a string; outside one it becomes a string; a number stays a number.
+    expect(JSON.parse(call.body!)).toEqual({ shelf, n: 7, tag: shelf });
+    expect(call.headers["X-Shelf"]).toBe(`v=${shelf.replace(/[\r\n]/g, "")}`);
+  });
+
+  it("keeps a URL that is one {{ }} as it is (the whole address, as the platform documents)", () => {
+    const b = bot(() => ({ status: 200, headers: {}, body: "{}" }));
+    b.state = { ...b.state, session: { url: "https://api.example.com/a/b?c=1" } };
+    b.send("wholeurl");
+    expect(b.calls[0]!.url).toBe("https://api.example.com/a/b?c=1");
   });
 
   it("goes to errorState when the request fails, without setting vars", () => {

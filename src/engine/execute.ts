@@ -10,6 +10,7 @@ import { requireState, resolveStatePath } from "./paths.js";
 import { resolveButtonTransition } from "./buttons.js";
 import { parseInterval } from "./timeouts.js";
 import { evalLooseValue, literalLineBreaks } from "./render.js";
+import { fillHeader, fillJsonBody, fillUrl } from "./http-template.js";
 import type { TurnExplainer } from "./explain.js";
 
 /** Cap on states executed in one request through go!/transition chains [I]. */
@@ -248,24 +249,36 @@ export class Executor {
     return typeof v === "string" ? this.env.host.render(v, r.paramPos?.[key] ?? r.pos).trim() : String(v);
   }
 
+  /** A parameter as the author wrote it, `{{ }}` not filled in. */
+  private rawParam(r: Extract<ReactionNode, { tag: "action" }>, key: string): string {
+    const v = r.params[key];
+    return v === undefined ? "" : String(v).trim();
+  }
+
   /**
    * `HttpRequest:` as documented: `$http.query` with `method`, `dataType`, `body`, `headers` and
-   * `timeout` (ms); `{{ }}` rendered and `${name}` filled from `$session`, as the visual editor's
-   * request block does. The answer is `$httpResponse` (also `$session.httpResponse`, its status
-   * `$session.httpStatus`); on a 2xx answer each `vars` item `{name, value}` sets
-   * `$session[name]` to its `value` expression and the dialog goes to `okState`; otherwise to
-   * `errorState`, or to `/` without one (the documented timeout rule, for every failure [I]).
+   * `timeout` (ms); `{{ }}` filled in (each result made inert where it lands: src/engine/http-template.ts)
+   * and `${name}` filled from `$session`, as the visual editor's request block does. The answer is
+   * `$httpResponse` (also `$temp.httpResponse` for the rest of the turn; its status
+   * `$session.httpStatus`); on a 2xx answer each `vars` item `{name, value}` sets `$session[name]`
+   * to its `value` expression and the dialog goes to `okState`; otherwise to `errorState`, or to `/`
+   * without one (the documented timeout rule, for every failure [I]).
    */
   private httpRequest(r: Extract<ReactionNode, { tag: "action" }>, state: State): null {
     const { host } = this.env;
+    const posOf = (key: string) => r.paramPos?.[key] ?? r.pos;
+    // Header values are filled in after the list is read, so a result cannot break its JSON.
     const headers: Record<string, string> = {};
-    const rawHeaders = parseJsonOr(this.param(r, "headers"));
+    const rawHeaders = parseJsonOr(this.rawParam(r, "headers"));
+    const header = (v: unknown) => fillHeader(host, String(v ?? ""), posOf("headers")).trim();
     if (Array.isArray(rawHeaders)) {
-      for (const h of rawHeaders) if (h && typeof h === "object" && typeof h.name === "string") headers[h.name] = String(h.value ?? "");
+      for (const h of rawHeaders) if (h && typeof h === "object" && typeof h.name === "string") headers[h.name] = header(h.value);
     } else if (rawHeaders && typeof rawHeaders === "object") {
-      for (const [k, v] of Object.entries(rawHeaders)) headers[k] = String(v);
+      for (const [k, v] of Object.entries(rawHeaders)) headers[k] = header(v);
     }
-    const vars = parseJsonOr(this.param(r, "vars"));
+    // `vars` values are expressions over $httpResponse, taken as the author wrote them: code is never
+    // built from filled-in text, and the tag's script is the same text every time it runs.
+    const vars = parseJsonOr(this.rawParam(r, "vars"));
     const assignments = (Array.isArray(vars) ? vars : [])
       .filter((v): v is { name: string; value: unknown } => !!v && typeof v === "object" && typeof v.name === "string" && v.name !== "")
       .map((v) => `$session[${JSON.stringify(v.name)}] = (${typeof v.value === "string" && v.value.trim() !== "" ? v.value : "undefined"});`);
@@ -274,22 +287,26 @@ export class Executor {
       return t === "" ? "" : resolveStatePath(state.path, t);
     };
     const timeout = Number(this.param(r, "timeout"));
+    const dataType = this.param(r, "dataType") || "json";
+    const rawBody = this.rawParam(r, "body");
+    const body = dataType.toLowerCase() === "json" ? fillJsonBody(host, rawBody, posOf("body")) : host.render(rawBody, posOf("body"));
     host.setTemp(HTTP_ARGS_TEMP, {
-      url: this.param(r, "url"),
+      url: fillUrl(host, this.rawParam(r, "url"), posOf("url")).trim(),
       method: (this.param(r, "method") || "GET").toUpperCase(),
-      dataType: this.param(r, "dataType") || "json",
-      body: this.param(r, "body") || undefined,
+      dataType,
+      body: body || undefined,
       headers,
       timeout: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
       okState: target("okState"),
       errorState: target("errorState") || "/",
     });
+    // The answer stays out of the stored session (it may be large: the state has a size limit).
     const code = [
       `var __req = $temp.${HTTP_ARGS_TEMP}; delete $temp.${HTTP_ARGS_TEMP};`,
       "var __res = $http.query(__req.url, { method: __req.method, dataType: __req.dataType, body: __req.body, headers: __req.headers, timeout: __req.timeout, query: $session });",
       "var $httpResponse = __res.data;",
       "$session.httpStatus = __res.status;",
-      "$session.httpResponse = $httpResponse;",
+      "$temp.httpResponse = $httpResponse;",
       "if (__res.isOk) {",
       ...assignments,
       "  if (__req.okState) $reactions.transition(__req.okState);",

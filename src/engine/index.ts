@@ -76,7 +76,7 @@ export function createEngine(project: Project, services: HostServices, opts: Eng
       if (options?.failWith) return runTurn(env, request, state, options.testContext, 0, options.failWith, options.explain === true);
       const turn = (r: typeof request, s: typeof state) => runTurn(env, r, s, options?.testContext, 0, undefined, options?.explain === true);
       // An InputText / InputNumber answer is kept before the turn runs; slot filling answers its own prompts.
-      return processWithInput(services, request, state, (r, s) => processWithSlotFilling(env, r, s, turn));
+      return processWithInput(env.services, (p) => project.states.has(p), request, state, (r, s) => processWithSlotFilling(env, r, s, turn));
     },
     dispose() {
       host.dispose();

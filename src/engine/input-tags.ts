@@ -10,12 +10,31 @@ type RunTurn = (request: BotRequest, state: UserState) => TurnResult;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const isPending = (v: unknown): v is PendingInput =>
-  isObject(v) && (v.kind === "text" || v.kind === "number") && typeof v.varName === "string" && typeof v.state === "string" && isObject(v.prompt);
+const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
-/** A text from the user; events, timeouts and requests with their own target are not answers. */
+/**
+ * The stored value read back with every field checked (a store may hold anything, and a deploy
+ * may have renamed a state while the tag waited): the reason it is unusable, else undefined.
+ */
+function invalidPending(v: unknown, stateExists: (path: string) => boolean): string | undefined {
+  if (!isObject(v)) return "not an object";
+  if (v.kind !== "text" && v.kind !== "number") return "kind";
+  if (typeof v.varName !== "string" || v.varName === "") return "varName";
+  if (typeof v.state !== "string") return "state";
+  if (!isObject(v.prompt) || v.prompt.type !== "text" || typeof v.prompt.text !== "string" || (v.prompt.html !== undefined && typeof v.prompt.html !== "string")) return "prompt";
+  if (v.then !== undefined && (typeof v.then !== "string" || !stateExists(v.then))) return `then (${String(v.then)})`;
+  if (v.min !== undefined && !isNumber(v.min)) return "min";
+  if (v.max !== undefined && !isNumber(v.max)) return "max";
+  if (v.failureMessages !== undefined && !(Array.isArray(v.failureMessages) && v.failureMessages.every((m) => typeof m === "string"))) return "failureMessages";
+  return undefined;
+}
+
+/** The launch query of a SmartApp launch (RUN_APP, run_app): a start, not what the user typed. */
+const LAUNCH_QUERY = "/start";
+
+/** A text from the user; launches, events, timeouts and requests with their own target are not answers. */
 const isAnswer = (r: BotRequest): r is BotRequest & { query: string } =>
-  typeof r.query === "string" && r.event === undefined && r.targetState === undefined && r.timeout !== true;
+  typeof r.query === "string" && r.query !== LAUNCH_QUERY && r.event === undefined && r.targetState === undefined && r.timeout !== true;
 
 /** A number as typed: `42`, `-3`, `4.5`, `4,5` [I: the platform's parser is not documented]. */
 export function parseTypedNumber(text: string): number | undefined {
@@ -23,13 +42,23 @@ export function parseTypedNumber(text: string): number | undefined {
   return /^[-+]?\d+(\.\d+)?$/.test(t) ? Number(t) : undefined;
 }
 
-export function processWithInput(services: Pick<HostServices, "random">, request: BotRequest, state: UserState, run: RunTurn): TurnResult {
+export function processWithInput(
+  services: Pick<HostServices, "random" | "log">,
+  stateExists: (path: string) => boolean,
+  request: BotRequest,
+  state: UserState,
+  run: RunTurn,
+): TurnResult {
   if (state.pendingInput === undefined) return run(request, state);
   const rest: UserState = { ...state };
   delete rest.pendingInput;
   const pending = state.pendingInput;
-  // A stored value of another shape (a store may hold anything) is dropped.
-  if (!isPending(pending)) return run(request, rest);
+  // A malformed or stale value is dropped and the turn dispatches as usual.
+  const invalid = invalidPending(pending, stateExists);
+  if (invalid !== undefined) {
+    services.log("warn", `InputText/InputNumber: the stored answer it waits for is unusable (${invalid}); dropped`);
+    return run(request, rest);
+  }
   if (!isAnswer(request)) return keptAcross(pending, state, run(request, rest));
   // A button of the prompt (its `actions`) leads where the button says, not into the variable.
   const buttons = state.lastButtons;
@@ -59,6 +88,12 @@ function keptAcross(pending: PendingInput, before: UserState, result: TurnResult
 function refused(services: Pick<HostServices, "random">, state: UserState, pending: PendingInput): TurnResult {
   const list = pending.failureMessages ?? [];
   const reply: Reply =
-    list.length > 0 ? { type: "text", text: list[Math.min(list.length - 1, Math.max(0, Math.floor(services.random(list.length))))], state: pending.state } : { ...pending.prompt, state: pending.state };
+    list.length > 0 ? { type: "text", text: list[Math.min(list.length - 1, Math.max(0, Math.floor(services.random(list.length))))], state: pending.state } : promptAgain(pending);
   return { replies: [reply], response: { replies: [reply] }, state: { ...state }, endSession: false, mails: [] };
+}
+
+/** The prompt again, rebuilt from its known fields only (it was read back from the store). */
+function promptAgain(pending: PendingInput): Reply {
+  const { text, html } = pending.prompt;
+  return typeof html === "string" ? { type: "text", text, html, htmlEnabled: true, state: pending.state } : { type: "text", text, state: pending.state };
 }
