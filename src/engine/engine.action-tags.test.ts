@@ -8,6 +8,8 @@ import { loadProject } from "../project/loader.js";
 import { createEngine } from "./index.js";
 import { emptyUserState, type BotRequest, type HostServices, type HttpRequest, type HttpResponse, type TurnResult, type UserState } from "./types.js";
 import { parseTypedNumber } from "./input-tags.js";
+import { createScriptHost } from "../sandbox/index.js";
+import type { ScriptHost } from "../sandbox/types.js";
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/engine/action-tags");
 
@@ -176,6 +178,37 @@ describe("HttpRequest", () => {
     expect(r.error).toBeUndefined();
     expect(b.state.client.pwned).toBeUndefined();
     expect(b.state.session.greeting).toBe("Hello {{$session.shelf}}");
+  });
+
+  it("runs the same script text whatever the data (one compiled script per tag)", () => {
+    const project = loadProject(fixture);
+    const services: HostServices = {
+      http: () => ({ status: 200, headers: {}, body: "{}" }),
+      call: () => undefined,
+      now: () => 1_700_000_000_000,
+      random: () => 0,
+      seed: () => [1, 2, 3, 4],
+      log: () => undefined,
+      env: () => undefined,
+      secret: () => undefined,
+    };
+    const real = createScriptHost(project, services);
+    const scripts = new Set<string>();
+    // The real host; only its runScript calls are recorded.
+    const host = new Proxy(real, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (key === "runScript") return (code: string, opts: Parameters<ScriptHost["runScript"]>[1]) => (scripts.add(code), target.runScript(code, opts));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const engine = createEngine(project, services, { host });
+    for (const shelf of ["a", "b", 'c" + 1 + "']) {
+      const r = engine.process({ query: "hostile" }, { ...emptyUserState(), session: { shelf, n: 1 } }, { testContext: {} });
+      expect(r.error).toBeUndefined();
+    }
+    expect([...scripts].filter((c) => c.includes("$http.query"))).toHaveLength(1);
+    real.dispose();
   });
 
   it("makes {{ }} results inert in the URL, a JSON body and the headers", () => {
