@@ -3,9 +3,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
-import type { WorkerPool } from "./worker-pool.js";
+import { WorkerPool } from "./worker-pool.js";
+import { InlineTurns } from "./inline.js";
+import { loadProject } from "../project/loader.js";
 import { TurnRefusedError } from "../channels/types.js";
 import { MemoryStore } from "../storage/memory.js";
 import { RuntimeExecutor } from "./executor.js";
@@ -145,6 +148,27 @@ describe("RuntimeExecutor and turns answered on the main thread", () => {
     expect(calls).toEqual(["inline", "inline", "replay", "worker"]);
     await store.close();
   });
+});
+
+describe("RuntimeExecutor on the real worker pool", () => {
+  it("tries a turn with user code on the main thread once, then runs it in a worker", async () => {
+    const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/runtime/http-suspend");
+    const attempts = vi.spyOn(InlineTurns.prototype, "run");
+    const pool = await WorkerPool.start({ projectDir: dir, hostCall: async () => undefined, minWorkers: 1, maxWorkers: 1, inlineProject: loadProject(dir) });
+    const store = new MemoryStore();
+    const executor = new RuntimeExecutor({ pool, store, config: {} as never });
+    try {
+      await vi.waitFor(() => expect(pool.inlineTurns).toBe(true), { timeout: 10_000 });
+      const out = await executor.run("u", { query: "быстро" } as BotRequest, {});
+      expect(out.result.replies.map((r) => r.text)).toEqual(["fast 1"]);
+      // One match on the main thread (it finds a script), then the worker: never a second inline try.
+      expect(attempts).toHaveBeenCalledTimes(1);
+      expect(attempts.mock.results[0]?.value).toBeUndefined();
+    } finally {
+      attempts.mockRestore();
+      await executor.close();
+    }
+  }, 30_000);
 });
 
 /** The session stores the executor runs on (redis when it answers, as in the store contract). */

@@ -175,11 +175,12 @@ export class WorkerPool {
     return this.closed ? undefined : this.inline?.run(request, state);
   }
 
+  /**
+   * The turn run in a worker, never on this thread: the caller tried `runInline` first (a second
+   * inline attempt would match the turn on the main thread again for nothing).
+   */
   run(request: BotRequest, state: UserState, options?: TurnMessage["options"]): Promise<TurnResult> {
     if (this.closed) return Promise.reject(new Error("worker pool is closed"));
-    // A replay into the error path always runs in a worker (it follows a worker's crash).
-    const inline = options === undefined ? this.inline?.run(request, state) : undefined;
-    if (inline) return Promise.resolve(inline);
     // A replay into the error path follows a crash of a turn already running: never refused.
     if (this.queue.length >= this.maxQueued && options?.failWith === undefined) {
       return Promise.reject(new TurnRefusedError(503, `${this.maxQueued} turns are already waiting for a worker; try again`));

@@ -99,11 +99,11 @@ describe("SqliteStore", () => {
     const b = new SqliteStore({ path });
     await a.transact("x", async () => ({ commit: { state: withCounter(1) }, result: undefined }));
     const sizes: number[] = [];
-    const grouped = a as unknown as { groupTx: (batch: unknown[], leaseOps: unknown[]) => void };
+    const grouped = a as unknown as { groupTx: (batch: unknown[], leaseOps: unknown[], removals: unknown[]) => void };
     const group = grouped.groupTx;
-    grouped.groupTx = (batch, leaseOps) => {
+    grouped.groupTx = (batch, leaseOps, removals) => {
       sizes.push(batch.length);
-      group(batch, leaseOps);
+      group(batch, leaseOps, removals);
     };
     const turns = Array.from({ length: 20 }, (_, i) =>
       a.transact(`g${i}`, async () => ({ commit: { state: withCounter(i), answer: { messageId: `m${i}`, body: `b${i}` } }, result: i })),
@@ -369,6 +369,24 @@ describe("SqliteStore shared by several processes", () => {
     await turn;
     expect(leases(path)).toEqual([]);
     expect(store["leaseSql"]).toBeUndefined();
+    await store.close();
+  });
+
+  it("deletes a user in the group commit: another process's write lock delays it without blocking this thread", async () => {
+    const path = newPath();
+    const store = new SqliteStore({ path, shared: true });
+    await store.transact("u", increment);
+    const raw = new Database(path);
+    raw.exec("BEGIN IMMEDIATE"); // another process writing
+    // Without the change the DELETE waited 5 s in SQLite's busy handler on this thread, then failed.
+    let settled = false;
+    const removing = store["remove"]("u").finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the event loop runs: timers fire, the flush retries
+    expect(settled).toBe(false);
+    raw.exec("COMMIT");
+    await removing;
+    expect(await store.load("u")).toBeUndefined();
+    raw.close();
     await store.close();
   });
 

@@ -76,13 +76,15 @@ export class SqliteStore extends BaseStore {
   private readonly now: () => number;
   private commits = 0;
   private readonly sql;
-  private readonly groupTx: Database.Transaction<(batch: PendingWrite[], leaseOps: LeaseOp[]) => void>;
+  private readonly groupTx: Database.Transaction<(batch: PendingWrite[], leaseOps: LeaseOp[], removals: Removal[]) => void>;
   /** Checkpoints on a worker thread (sqlite-checkpointer.ts). */
   private readonly checkpointer: BackgroundCheckpointer | undefined;
   /** Commits of turns that finished since the last flush: written in one transaction (group commit). */
   private batch: PendingWrite[] = [];
   /** Shared store only: lease steps (take, renew, give back) written in the same transaction as the commits. */
   private leaseOps: LeaseOp[] = [];
+  /** Users' rows to delete (`delete`), in the same transaction as the commits. */
+  private removals: Removal[] = [];
   private flushScheduled = false;
   /** Shared store only: since when the group commit has found another process writing (0: it has not). */
   private busySince = 0;
@@ -163,7 +165,7 @@ export class SqliteStore extends BaseStore {
     // turn's promise settles before the transaction holding it has committed. The answer cache's
     // bounds are kept in the same transaction, a few rows per group, instead of a pause of the main
     // thread that deleted hundreds of rows every 256 commits.
-    this.groupTx = this.db.transaction((batch: PendingWrite[], leaseOps: LeaseOp[]) => {
+    this.groupTx = this.db.transaction((batch: PendingWrite[], leaseOps: LeaseOp[], removals: Removal[]) => {
       const at = this.now();
       let answers = 0;
       // Gives back and renewals first, so a lease given back here can be taken in the same step.
@@ -173,6 +175,7 @@ export class SqliteStore extends BaseStore {
         w.failed = this.commitOne(w, at);
         if (!w.failed && w.record.answer && this.ttlMs > 0) answers++;
       }
+      for (const r of removals) this.sql.remove.run(r.userKey);
       // The group's own answers hold the newest rowids: never trimmed in the group that wrote them,
       // else with a cap below the group's size a retry of those turns would run them again.
       const keep = Math.max(this.maxAnswers, answers);
@@ -331,21 +334,28 @@ export class SqliteStore extends BaseStore {
     this.flushScheduled = false;
     const batch = this.batch;
     const leaseOps = this.leaseOps;
+    const removals = this.removals;
     this.batch = [];
     this.leaseOps = [];
-    if (batch.length === 0 && leaseOps.length === 0) return;
+    this.removals = [];
+    if (batch.length === 0 && leaseOps.length === 0 && removals.length === 0) return;
     try {
-      if (this.shared) this.sharedTx(batch, leaseOps);
-      else this.groupTx(batch, leaseOps);
+      if (this.shared) this.sharedTx(batch, leaseOps, removals);
+      else this.groupTx(batch, leaseOps, removals);
     } catch (err) {
       this.deleted = []; // rolled back: those rows are there again
-      if (this.shared && isBusy(err) && this.retryLater(batch, leaseOps)) return;
+      if (this.shared && isBusy(err) && this.retryLater(batch, leaseOps, removals)) return;
       for (const w of batch) w.reject(err as Error);
       for (const op of leaseOps) op.reject(err as Error);
+      for (const r of removals) r.reject(err as Error);
       return;
     }
     this.busySince = 0;
     for (const op of leaseOps) op.resolve(op.done === true);
+    for (const r of removals) {
+      this.cache?.delete(r.userKey);
+      r.resolve();
+    }
     if (this.cache) this.cacheCommitted(this.cache, batch);
     for (const w of batch) {
       // Only once the transaction committed: a rolled-back give-back must be given back again.
@@ -364,17 +374,17 @@ export class SqliteStore extends BaseStore {
    * waiting); instead the transaction fails at once and is tried again a millisecond later, the event
    * loop serving meanwhile.
    */
-  private sharedTx(batch: PendingWrite[], leaseOps: LeaseOp[]): void {
+  private sharedTx(batch: PendingWrite[], leaseOps: LeaseOp[], removals: Removal[]): void {
     this.db.pragma("busy_timeout = 0");
     try {
-      this.groupTx.immediate(batch, leaseOps);
+      this.groupTx.immediate(batch, leaseOps, removals);
     } finally {
       this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     }
   }
 
   /** Puts a group that found the file busy back in front of what came since; false once it waited too long. */
-  private retryLater(batch: PendingWrite[], leaseOps: LeaseOp[]): boolean {
+  private retryLater(batch: PendingWrite[], leaseOps: LeaseOp[], removals: Removal[]): boolean {
     const now = Date.now();
     if (this.busySince === 0) this.busySince = now;
     else if (now - this.busySince > SHARED_BUSY_GIVE_UP_MS) {
@@ -383,6 +393,7 @@ export class SqliteStore extends BaseStore {
     }
     this.batch = [...batch, ...this.batch];
     this.leaseOps = [...leaseOps, ...this.leaseOps];
+    this.removals = [...removals, ...this.removals];
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setTimeout(() => this.flush(), 1);
@@ -411,9 +422,15 @@ export class SqliteStore extends BaseStore {
     }
   }
 
-  protected async remove(userKey: string): Promise<void> {
-    this.sql.remove.run(userKey);
-    this.cache?.delete(userKey);
+  /**
+   * In the group commit, not a statement of its own: a shared store's write never waits in SQLite's
+   * busy handler on this thread while another process writes (sharedTx).
+   */
+  protected remove(userKey: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.removals.push({ userKey, resolve, reject });
+      this.scheduleFlush();
+    });
   }
 
   protected override readWithAnswer(userKey: string, messageId: string): { record: Versioned | undefined; answer: string | undefined } {
@@ -469,6 +486,12 @@ interface PendingWrite {
   failed?: Error;
   /** The group's clock (Unix ms): its answers expire at `at + ttl`. */
   at?: number;
+}
+
+interface Removal {
+  userKey: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
 }
 
 interface LeaseOp {

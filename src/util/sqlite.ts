@@ -54,6 +54,12 @@ export function addMissingColumns(db: Database.Database, table: string, columns:
   for (const [name, type] of Object.entries(columns)) if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
 }
 
+/** Whether `err` is SQLite's answer that another connection holds the lock (SQLITE_BUSY and its kinds). */
+export function isSqliteBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** Runs `step`, again after a short pause while SQLite answers SQLITE_BUSY, until `deadline`. */
@@ -62,8 +68,7 @@ function whileBusy<T>(deadline: number, step: () => T): T {
     try {
       return step();
     } catch (err) {
-      const busy = (err as { code?: string }).code?.startsWith("SQLITE_BUSY") ?? false;
-      if (!busy || Date.now() + wait > deadline) throw err;
+      if (!isSqliteBusy(err) || Date.now() + wait > deadline) throw err;
       Atomics.wait(pause, 0, 0, wait); // a start only: blocking the thread here holds up no turn
     }
   }

@@ -4,7 +4,7 @@
 // applied in one transaction together with its ledger rows and outbox events. The Redis and
 // PostgreSQL stores (store-redis.ts, store-postgres.ts) keep the same tables and semantics.
 import type Database from "better-sqlite3";
-import { addMissingColumns, openDurableSqlite } from "../../util/sqlite.js";
+import { addMissingColumns, isSqliteBusy, openDurableSqlite, SQLITE_BUSY_TIMEOUT_MS } from "../../util/sqlite.js";
 import type { Plan } from "./machine.js";
 import type { AttemptStatus, CancelCategory, InboxEntry, InvoiceStatus, LedgerEntry, PaymentAttempt, PaymentEvent, PaymentEventName, PaymentInvoice, PaymentRefund, ProviderKind, RefundStatus } from "./model.js";
 import { StaleVersionError, type Begun, type LedgerStore, type NewInvoice, type NewRefund } from "./store-types.js";
@@ -159,6 +159,7 @@ export function toInbox(r: Row): InboxEntry {
 export class PaymentStore implements LedgerStore {
   readonly kind = "sqlite" as const;
   private readonly db: Database.Database;
+  private anyDue: Database.Statement | undefined;
 
   /** `file` ":memory:" for tests; a file is created with its folder. */
   constructor(readonly file: string) {
@@ -326,7 +327,27 @@ export class PaymentStore implements LedgerStore {
     return this.all("SELECT * FROM pay_inbox WHERE processed_at IS NULL ORDER BY id", toInbox);
   }
 
+  /**
+   * Every process's dispatcher calls this twice a second. Nothing due (the usual case): a read, no
+   * write lock. Something due while another process writes: no wait in SQLite's busy handler, which
+   * would sleep on this thread (1 ms, 2 ms, 5 ms… up to 5 s) with every request in flight waiting;
+   * nothing is claimed now and the next round tries again (docs/payments.md, "Stores").
+   */
   async claimDueEvents(nowMs: number, leaseMs: number, limit = 50): Promise<PaymentEvent[]> {
+    this.anyDue ??= this.db.prepare("SELECT 1 FROM pay_outbox WHERE delivered_at IS NULL AND next_at <= ? LIMIT 1");
+    if (this.anyDue.get(nowMs) === undefined) return [];
+    this.db.pragma("busy_timeout = 0");
+    try {
+      return this.claimNow(nowMs, leaseMs, limit);
+    } catch (err) {
+      if (isSqliteBusy(err)) return [];
+      throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  private claimNow(nowMs: number, leaseMs: number, limit: number): PaymentEvent[] {
     return this.transaction(() => {
       // Only the oldest undelivered event of each invoice: its later events wait, so they arrive in order.
       const due = this.all(
