@@ -9,7 +9,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import v8 from "node:v8";
+import { allocatedAsync } from "./lib/heap.mjs";
 import { HELLO_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
 import { message } from "./lib/message.mjs";
 
@@ -36,21 +36,6 @@ async function build(dist) {
 const builds = { A: await build(distA), B: await build(distB) };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const WORKLOADS = { hello: { sc: HELLO_SC, phrases: ["привет"] }, session: { sc: SESSION_SC, phrases: ["привет", "добавь", "сколько"] } };
-
-/** Bytes the heap allocated while `fn` (async) ran: growth between GCs plus what each GC freed. */
-async function allocatedAsync(fn) {
-  const start = v8.getHeapStatistics().used_heap_size;
-  const profiler = new v8.GCProfiler();
-  profiler.start();
-  await fn();
-  let bytes = 0;
-  let last = start;
-  for (const gc of profiler.stop().statistics) {
-    bytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - last);
-    last = gc.afterGC.heapStatistics.usedHeapSize;
-  }
-  return bytes + Math.max(0, v8.getHeapStatistics().used_heap_size - last);
-}
 
 for (const [name, { sc, phrases }] of Object.entries(WORKLOADS)) {
   const dir = makeProject(sc, "bench-executor-ab-");
