@@ -6,6 +6,7 @@ import type { BotRequest, TurnResult, UserState } from "../engine/types.js";
 import { emptyUserState } from "../engine/types.js";
 import type { ChatbotConfig } from "../project/model.js";
 import { onErrorText } from "../engine/on-error.js";
+import { secureFraction } from "../util/secure-random.js";
 import type { SessionStore } from "../storage/types.js";
 import { ANSWER_NOT_KEPT } from "../storage/base.js";
 import { TurnsWaitingError } from "../storage/errors.js";
@@ -216,7 +217,7 @@ function cachedResult(): TurnResult {
 
 /** messages.onError (localised by request language) as the only reply; the state is left as it was. */
 export function crashResult(state: UserState, err: TurnCrash, config: ChatbotConfig, language?: string): TurnResult {
-  const text = onErrorText(config, language, (max) => Math.floor(Math.random() * max));
+  const text = onErrorText(config, language, (max) => Math.floor(secureFraction() * max));
   const replies = text ? [{ type: "text", text, state: state.contextPath }] : [];
   return {
     replies,

@@ -17,6 +17,7 @@ import { projectSecret } from "../util/secrets.js";
 import { TurnAbandoned } from "../engine/errors.js";
 import { DEFAULT_LENGTH_LIMIT_SYMBOLS, overLengthLimit } from "../engine/length-limit.js";
 import { freshSeed } from "../sandbox/host.js";
+import { secureFraction } from "../util/secure-random.js";
 
 export interface InlineOptions {
   /** The pool's per-turn CPU budget; the inline limit per isolate call is the smaller of it and INLINE_CALL_MS. */
@@ -61,7 +62,7 @@ export class InlineTurns {
       http: () => refuse("$http"),
       call: (op) => refuse(op),
       now: () => Date.now(),
-      random: (max) => Math.floor(Math.random() * max),
+      random: (max) => Math.floor(secureFraction() * max),
       seed: freshSeed,
       log: (level, message) => {
         this.logs.push([level, message]);

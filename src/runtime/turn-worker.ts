@@ -8,6 +8,7 @@ import { callSync, type BridgeEnds } from "./sync-bridge.js";
 import { projectSecret } from "../util/secrets.js";
 import { TurnAbandoned } from "../engine/errors.js";
 import { freshSeed } from "../sandbox/host.js";
+import { secureFraction } from "../util/secure-random.js";
 import { TurnMeter, type CloseMessage, type TapedHttp, type TurnTape, type WorkerInit, type WorkerMessage, type TurnMessage } from "./protocol.js";
 
 const init = workerData as WorkerInit & { bridge: BridgeEnds["worker"] };
@@ -113,7 +114,7 @@ const services: HostServices = {
   },
   now: () => taped(run.tape.now, "nowAt", Date.now),
   random: (max) => {
-    const v = taped(run.tape.random, "randomAt", Math.random);
+    const v = taped(run.tape.random, "randomAt", secureFraction);
     return Math.floor(v * max);
   },
   // From randomBytes, not this thread's Math.random: a user who recovers their realm's seed from its
