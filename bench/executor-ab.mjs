@@ -9,8 +9,8 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { allocatedAsync } from "./lib/heap.mjs";
-import { HELLO_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
+import { alternate, median } from "./lib/ab.mjs";
+import { TURN_WORKLOADS, makeProject } from "./lib/projects.mjs";
 import { message } from "./lib/message.mjs";
 
 const [distA, distB] = process.argv.slice(2, 4);
@@ -34,10 +34,8 @@ async function build(dist) {
   };
 }
 const builds = { A: await build(distA), B: await build(distB) };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const WORKLOADS = { hello: { sc: HELLO_SC, phrases: ["привет"] }, session: { sc: SESSION_SC, phrases: ["привет", "добавь", "сколько"] } };
 
-for (const [name, { sc, phrases }] of Object.entries(WORKLOADS)) {
+for (const [name, { sc, phrases }] of Object.entries(TURN_WORKLOADS)) {
   const dir = makeProject(sc, "bench-executor-ab-");
   const runs = {};
   for (const [label, b] of Object.entries(builds)) {
@@ -68,24 +66,7 @@ for (const [name, { sc, phrases }] of Object.entries(WORKLOADS)) {
     };
     runs[label] = { executor, prepare, run, us: [], bytes: [] };
   }
-  const labels = Object.keys(runs);
-  for (let round = -3; round < ROUNDS; round++) {
-    for (const label of round % 2 ? [...labels].reverse() : labels) {
-      const r = runs[label];
-      const batch = r.prepare();
-      const t0 = process.cpuUsage();
-      await r.run(batch);
-      const t = process.cpuUsage(t0);
-      if (round >= 0) r.us.push((t.user + t.system) / TURNS);
-    }
-  }
-  for (let round = 0; round < 5; round++) {
-    for (const label of labels) {
-      const r = runs[label];
-      const batch = r.prepare();
-      r.bytes.push((await allocatedAsync(() => r.run(batch))) / TURNS);
-    }
-  }
+  await alternate(runs, { rounds: ROUNDS, turns: TURNS });
   for (const [label, r] of Object.entries(runs)) {
     console.log(JSON.stringify({ bench: "executor-ab", workload: name, build: label, medianUsPerTurn: Math.round(median(r.us) * 10) / 10, bytesPerTurn: Math.round(median(r.bytes)), rounds: ROUNDS, turns: TURNS }));
     await r.executor.close();

@@ -8,7 +8,7 @@
 // Needs `npm run build` (or BENCH_DIST=<another build's dist>); run with --no-node-snapshot (isolated-vm).
 // Usage: node --no-node-snapshot bench/inline-turn.mjs [rounds=15] [turns=3000]
 import { rmSync } from "node:fs";
-import { HELLO_SC, SESSION_SC, makeProject } from "./lib/projects.mjs";
+import { TURN_WORKLOADS, makeProject } from "./lib/projects.mjs";
 import { message } from "./lib/message.mjs";
 import { fromDist } from "./lib/dist.mjs";
 import { allocated } from "./lib/heap.mjs";
@@ -22,9 +22,8 @@ const { emptyUserState } = await fromDist("engine/types.js");
 const ROUNDS = Number(process.argv[2] ?? 15);
 const TURNS = Number(process.argv[3] ?? 3000);
 const USERS = 1000;
-const ALL = { hello: { sc: HELLO_SC, phrases: ["привет"] }, session: { sc: SESSION_SC, phrases: ["привет", "добавь", "сколько"] } };
 // BENCH_INLINE_WORKLOADS: a comma-separated subset of hello,session (default both).
-const WORKLOADS = Object.fromEntries((process.env.BENCH_INLINE_WORKLOADS ?? "hello,session").split(",").map((w) => [w.trim(), ALL[w.trim()]]));
+const WORKLOADS = Object.fromEntries((process.env.BENCH_INLINE_WORKLOADS ?? "hello,session").split(",").map((w) => [w.trim(), TURN_WORKLOADS[w.trim()]]));
 
 for (const [name, { sc, phrases }] of Object.entries(WORKLOADS)) {
   const dir = makeProject(sc, "bench-inline-turn-");

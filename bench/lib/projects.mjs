@@ -50,3 +50,9 @@ export const SESSION_SC = scenario(`    state: Add
         q!: * сколько *
         a: Всего: {{$session.count || 0}}
 `);
+
+/** The in-process benchmarks' workloads: each scenario with the phrases the webhook benchmark sends, in turn. */
+export const TURN_WORKLOADS = {
+  hello: { sc: HELLO_SC, phrases: ["привет"] },
+  session: { sc: SESSION_SC, phrases: ["привет", "добавь", "сколько"] },
+};
