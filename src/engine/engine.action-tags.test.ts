@@ -49,6 +49,15 @@ function bot(
 const texts = (r: TurnResult) => r.replies.filter((x) => x.type === "text").map((x) => String(x.text));
 
 describe("InputText", () => {
+  it("fills {{ }} into a button's name after the list is read: a result cannot add a transition", () => {
+    const b = bot();
+    b.state = { ...emptyUserState(), session: { item: 'x", "transition": "/Skipped' } };
+    const asked = b.send("offer");
+    const buttons = asked.replies.find((r) => r.type === "buttons");
+    expect(buttons).toMatchObject({ buttons: [{ text: 'Buy x", "transition": "/Skipped' }] });
+    expect((buttons as unknown as { buttons: Record<string, unknown>[] }).buttons[0]).not.toHaveProperty("transition");
+  });
+
   it("asks its prompt, ends the state there, and keeps the next text in $session.<varName> on the way to `then`", () => {
     const b = bot();
     const asked = b.send("ask");

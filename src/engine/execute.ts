@@ -333,11 +333,14 @@ export class Executor {
     const reply: Reply = { type: "text", text: prompt || html };
     if (htmlEnabled && html) Object.assign(reply, { html, htmlEnabled: true });
     host.addReply(reply);
-    const actions = parseJsonOr(this.param(r, "actions"));
+    // Button names are filled in after the list is read (as HttpRequest's headers), so a result
+    // cannot change the list's JSON: add a button or a transition.
+    const actions = parseJsonOr(this.rawParam(r, "actions"));
+    const actionsPos = r.paramPos?.actions ?? r.pos;
     for (const a of Array.isArray(actions) ? actions : []) {
       if (!a || typeof a !== "object" || !Array.isArray(a.buttons) || a.buttons.length === 0) continue;
       const buttons = a.buttons.map((b: Record<string, unknown>) => {
-        const button: Record<string, unknown> = { text: String(b.name ?? b.text ?? "") };
+        const button: Record<string, unknown> = { text: host.render(String(b.name ?? b.text ?? ""), actionsPos).trim() };
         if (typeof b.transition === "string" && b.transition) button.transition = b.transition;
         resolveButtonTransition(button, state.path);
         return button;
